@@ -1,0 +1,114 @@
+"""The command line: the only place that prints, prompts and chooses exit codes.
+
+Each command lives in its own module here and calls one core function; this module holds the
+group, the shared options (``--catalog``, ``--sandbox``) and the mapping from the exception tree
+(``reconciler.errors``) to exit codes.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+import click
+
+from reconciler import __version__
+from reconciler.cli.context import AppContext
+from reconciler.errors import CatalogError, ReconcilerError
+
+EPILOG = """\b
+Examples:
+  shoptet-catalog --sandbox plan          # try it on the built-in demo shop, no token needed
+  shoptet-catalog validate                # check catalog/ offline
+  shoptet-catalog plan --out plan.json    # read the live shop and show what would change
+  shoptet-catalog apply plan.json         # write exactly that plan, after you type yes
+"""
+
+
+@click.group(epilog=EPILOG, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, "--version", prog_name="shoptet-catalog")
+@click.option(
+    "--catalog",
+    "catalog_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("catalog"),
+    show_default=True,
+    help="Catalog directory (shop.yaml and products/*.yaml).",
+)
+@click.option(
+    "--sandbox",
+    is_flag=True,
+    help="Run against an in-process sandbox shop seeded with demo data (no token, no network).",
+)
+@click.pass_context
+def cli(ctx: click.Context, catalog_dir: Path, sandbox: bool) -> None:
+    """Catalog-as-code for Shoptet: YAML in git, planned and applied through the REST API."""
+    ctx.obj = AppContext(catalog_dir=catalog_dir, sandbox=sandbox)
+
+
+def _register() -> None:
+    # Imported here so each command module can import from this package without a cycle.
+    from reconciler.cli import (
+        apply_cmd,
+        catalog_cmds,
+        import_cmd,
+        plan_cmd,
+        sandbox_cmd,
+    )
+
+    for command in (
+        catalog_cmds.validate,
+        plan_cmd.plan,
+        apply_cmd.apply,
+        import_cmd.import_,
+        catalog_cmds.schema,
+        sandbox_cmd.sandbox,
+        catalog_cmds.new_guid,
+    ):
+        cli.add_command(command)
+
+
+_register()
+
+
+def report_error(err: ReconcilerError) -> None:
+    """Print an error for a person: located catalog problems one per line, else the message."""
+    if isinstance(err, CatalogError):
+        for problem in err.problems:
+            click.echo(str(problem), err=True)
+        n = len(err.problems)
+        click.echo(f"{n} problem{'s' if n != 1 else ''} found.", err=True)
+    else:
+        click.echo(f"Error: {err}", err=True)
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Console-script entry point: run the group and map errors to exit codes, no traceback."""
+    try:
+        cli.main(args=argv, prog_name="shoptet-catalog", standalone_mode=False)
+    except click.exceptions.Abort:
+        click.echo("Aborted.", err=True)
+        sys.exit(1)
+    except click.exceptions.Exit as exc:
+        sys.exit(exc.exit_code)
+    except click.ClickException as exc:
+        exc.show()
+        sys.exit(exc.exit_code)
+    except ReconcilerError as err:
+        report_error(err)
+        sys.exit(err.exit_code)
+    except KeyboardInterrupt:
+        click.echo("Interrupted.", err=True)
+        sys.exit(130)
+    except Exception as exc:  # a bug: keep the output short unless asked for the traceback
+        if os.environ.get("SHOPTET_CATALOG_DEBUG"):
+            raise
+        click.echo(
+            f"Internal error ({type(exc).__name__}): {exc}\n"
+            "This is a bug in shoptet-catalog. Re-run with SHOPTET_CATALOG_DEBUG=1 for the "
+            "traceback and report it.",
+            err=True,
+        )
+        sys.exit(1)
+    sys.exit(0)
