@@ -1,0 +1,28 @@
+"""Suite-wide settings: hypothesis budgets and the `slow` marker.
+
+Default runs stay fast (CI budget); `HYPOTHESIS_PROFILE=thorough` or `-m slow` /
+`SHOPTET_SLOW=1` ask for the long runs.
+"""
+
+import os
+
+import pytest
+from hypothesis import HealthCheck, settings
+
+settings.register_profile(
+    "ci", max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow]
+)
+settings.register_profile(
+    "thorough", max_examples=1000, deadline=None, suppress_health_check=[HealthCheck.too_slow]
+)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
+
+
+def pytest_collection_modifyitems(config, items):
+    wants_slow = os.environ.get("SHOPTET_SLOW") == "1" or "slow" in (config.option.markexpr or "")
+    if wants_slow:
+        return
+    skip = pytest.mark.skip(reason="slow: run with -m slow or SHOPTET_SLOW=1")
+    for item in items:
+        if "slow" in item.keywords:
+            item.add_marker(skip)
