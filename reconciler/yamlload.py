@@ -1,0 +1,193 @@
+"""Read one YAML file into plain data that remembers where every key and value was written.
+
+The YAML is parsed by ruamel.yaml (YAML 1.2) only as far as its node tree (``compose``); this
+module turns nodes into data itself, so nothing is coerced behind our back:
+
+* every *plain* scalar is text exactly as written (``00123``, ``1e5``, ``NO``, ``12:30``,
+  ``0x1F`` stay text), except the YAML null spellings (empty, ``~``, ``null``, ``Null``,
+  ``NULL``) which become ``None``; quoted and block scalars are always text. Booleans, numbers
+  and decimals are parsed from that text by the model layer, so they never pass through float;
+* all text (keys and values) is normalised to Unicode NFC;
+* mapping keys are always text; a duplicate key is a problem naming both positions;
+* resource limits: file size, nesting depth and the total size after alias expansion are capped,
+  so an alias bomb fails fast with a located problem instead of eating memory.
+
+Results are ``LMap`` (a dict) and ``LSeq`` (a list) carrying 1-based ``(line, column)``
+positions. Problems are ``reconciler.errors.Problem``; this module never raises for bad input.
+"""
+
+from __future__ import annotations
+
+import io
+import unicodedata
+import warnings
+from typing import Any
+
+from ruamel.yaml import YAML
+from ruamel.yaml.error import MarkedYAMLError, YAMLError
+from ruamel.yaml.nodes import MappingNode, ScalarNode, SequenceNode
+
+from reconciler.errors import Problem
+
+MAX_FILE_BYTES = 2 * 1024 * 1024
+MAX_DEPTH = 40
+MAX_NODES = 200_000
+NULLS = frozenset(("", "~", "null", "Null", "NULL"))
+_CORE_TAGS = frozenset(
+    f"tag:yaml.org,2002:{t}"
+    for t in ("str", "int", "float", "bool", "null", "timestamp", "merge", "map", "seq")
+)
+
+Pos = tuple[int, int]
+
+
+class LMap(dict):
+    """A mapping with the position of the mapping itself, of each key and of each value."""
+
+    pos: Pos
+    key_pos: dict[str, Pos]
+    val_pos: dict[str, Pos]
+
+
+class LSeq(list):
+    """A list with the position of the list and of each item."""
+
+    pos: Pos
+    item_pos: list[Pos]
+
+
+class _Stop(Exception):
+    """Internal: a limit was hit; the problem is already recorded."""
+
+
+def _pos(mark: Any) -> Pos:
+    return (mark.line + 1, mark.column + 1)
+
+
+def _nfc(text: str) -> str:
+    return unicodedata.normalize("NFC", text)
+
+
+def _line_col(text: str, index: int) -> Pos:
+    before = text[:index]
+    line = before.count("\n") + 1
+    return (line, index - (before.rfind("\n") + 1) + 1)
+
+
+class _Converter:
+    def __init__(self, file: str):
+        self.file = file
+        self.problems: list[Problem] = []
+        self.nodes = 0
+
+    def problem(self, pos: Pos, message: str) -> None:
+        self.problems.append(Problem(self.file, pos[0], pos[1], message))
+
+    def convert(self, node: Any, depth: int = 0) -> Any:
+        pos = _pos(node.start_mark)
+        self.nodes += 1
+        if self.nodes > MAX_NODES:
+            self.problem(
+                pos,
+                f"the document expands to more than {MAX_NODES} values (too many aliases? "
+                "an alias bomb?); split it or write the values out",
+            )
+            raise _Stop
+        if depth > MAX_DEPTH:
+            self.problem(pos, f"nesting deeper than {MAX_DEPTH} levels (a recursive alias?)")
+            raise _Stop
+        tag = str(getattr(node.tag, "value", node.tag) or "")
+        if tag.startswith("!") or (tag.startswith("tag:") and tag not in _CORE_TAGS):
+            self.problem(pos, f"unsupported YAML tag '{tag}'; remove it")
+            return None
+        if isinstance(node, ScalarNode):
+            if node.style is None and node.value in NULLS:
+                return None
+            return _nfc(node.value)
+        if isinstance(node, SequenceNode):
+            seq = LSeq()
+            seq.pos, seq.item_pos = pos, []
+            for item in node.value:
+                seq.append(self.convert(item, depth + 1))
+                seq.item_pos.append(_pos(item.start_mark))
+            return seq
+        if isinstance(node, MappingNode):
+            return self.convert_map(node, pos, depth)
+        self.problem(pos, "unsupported YAML node")  # pragma: no cover - ruamel has no others
+        return None
+
+    def convert_map(self, node: MappingNode, pos: Pos, depth: int) -> LMap:
+        out = LMap()
+        out.pos, out.key_pos, out.val_pos = pos, {}, {}
+        for key_node, value_node in node.value:
+            key_pos = _pos(key_node.start_mark)
+            if not isinstance(key_node, ScalarNode):
+                self.problem(key_pos, "a key must be plain text, not a list or mapping")
+                continue
+            key = _nfc(key_node.value)
+            if key_node.style is None and key == "<<":
+                self.problem(key_pos, "merge keys (<<) are not supported; write the fields out")
+                continue
+            if key in out:
+                first = out.key_pos[key]
+                self.problem(
+                    key_pos,
+                    f"duplicate key '{key}' (first defined at {self.file}:{first[0]}:{first[1]})",
+                )
+                continue
+            out[key] = self.convert(value_node, depth + 1)
+            out.key_pos[key] = key_pos
+            out.val_pos[key] = _pos(value_node.start_mark)
+        return out
+
+
+def _syntax_problem(file: str, text: str, err: Exception) -> Problem:
+    if isinstance(err, MarkedYAMLError) and err.problem_mark is not None:
+        line, col = _pos(err.problem_mark)
+        what = err.problem or "invalid YAML"
+        if err.context:
+            what = f"{err.context}: {what}"
+    else:
+        index = getattr(err, "position", None)
+        line, col = _line_col(text, index) if isinstance(index, int) else (1, 1)
+        what = str(getattr(err, "reason", "") or err).splitlines()[0] or "invalid YAML"
+        character = getattr(err, "character", None)
+        if isinstance(character, str):
+            what = f"character {character!r} is not allowed in YAML"
+    return Problem(file, line, col, f"YAML syntax error: {' '.join(what.split())}")
+
+
+def load_yaml(file: str, data: bytes) -> tuple[Any, list[Problem]]:
+    """Parse one YAML document from ``data``; ``file`` is the name used in problems.
+
+    Returns ``(document, problems)``; the document is ``None`` when it is empty or unusable.
+    """
+    if len(data) > MAX_FILE_BYTES:
+        return None, [
+            Problem(
+                file, 1, 1, f"file is larger than {MAX_FILE_BYTES // 1024 // 1024} MiB; split it"
+            )
+        ]
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as err:
+        line, col = _line_col(data[: err.start].decode("utf-8", "replace"), err.start)
+        return None, [Problem(file, line, col, "file is not valid UTF-8 text")]
+    yaml = YAML(typ="rt", pure=True)
+    yaml.max_depth = MAX_DEPTH
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            root = yaml.compose(io.StringIO(text))
+    except (YAMLError, RecursionError, ValueError, TypeError, AttributeError, IndexError) as err:
+        # ruamel raises YAMLError for bad input; the others guard against parser bugs on
+        # arbitrary bytes (the fuzz test feeds mutated files) so no traceback ever escapes.
+        return None, [_syntax_problem(file, text, err)]
+    if root is None:
+        return None, []
+    converter = _Converter(file)
+    try:
+        document = converter.convert(root)
+    except _Stop:
+        document = None
+    return document, converter.problems

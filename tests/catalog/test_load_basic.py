@@ -1,0 +1,104 @@
+"""load_catalog: a valid catalog loads with exact values, managed fields and locations."""
+
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+
+from reconciler.desired import Location, load_catalog
+from reconciler.errors import CatalogError, ConfigError
+
+GUID = "1b02cb8e-d7b5-11e0-9a5c-feab5ed617ed"
+TOMB = "7c9e6679-7425-40de-944b-e07fc1f90ae7"
+
+PRODUCTS = f"""\
+products:
+  {GUID}:
+    name: Velká čokoláda
+    description: null
+    variants:
+      00123:
+        ean: 0012345678905
+        price: 123.40
+        stock: {{1: 20, 3: 5}}
+        visible: true
+      0X1F: {{stock: "7"}}
+  {TOMB}:
+    absent: true
+"""
+
+
+def write(root: Path, files: dict[str, str]) -> Path:
+    for name, text in files.items():
+        path = root / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+    return root
+
+
+def test_values_are_exact_and_only_stated_fields_are_managed(tmp_path):
+    cat = write(tmp_path / "catalog", {"products/a.yaml": PRODUCTS})
+    loaded = load_catalog(cat)
+    product = loaded.catalog.products[GUID]
+    assert product.model_fields_set == {"name", "description", "variants"}
+    assert product.description is None
+    v = product.variants["00123"]
+    assert v.ean == "0012345678905"
+    assert str(v.price) == "123.40"
+    assert v.stock == {1: Decimal("20"), 3: Decimal("5")}
+    assert v.visible is True
+    assert product.variants["0X1F"].stock == Decimal("7")
+    assert loaded.catalog.products[TOMB].absent is True
+
+
+def test_locations_point_at_keys_with_the_path_as_typed(tmp_path, monkeypatch):
+    write(tmp_path / "catalog", {"products/a.yaml": PRODUCTS})
+    monkeypatch.chdir(tmp_path)
+    loaded = load_catalog(Path("catalog"))
+    assert loaded.locations[(GUID,)] == Location("catalog/products/a.yaml", 2, 3)
+    assert loaded.locations[(GUID, "name")] == Location("catalog/products/a.yaml", 3, 5)
+    assert loaded.locations[(GUID, "variants", "00123", "price")] == Location(
+        "catalog/products/a.yaml", 8, 9
+    )
+    assert loaded.files == [Path("catalog/products/a.yaml")]
+
+
+def test_digest_depends_on_content_not_on_how_the_path_was_typed(tmp_path, monkeypatch):
+    write(tmp_path / "catalog", {"products/a.yaml": PRODUCTS})
+    monkeypatch.chdir(tmp_path)
+    a = load_catalog(Path("catalog")).digest
+    assert a == load_catalog(tmp_path / "catalog").digest
+    (tmp_path / "catalog/products/a.yaml").write_text(PRODUCTS + "\n# comment\n")
+    assert load_catalog(Path("catalog")).digest != a
+
+
+def test_empty_catalog_has_defaults(tmp_path):
+    (tmp_path / "catalog").mkdir()
+    loaded = load_catalog(tmp_path / "catalog")
+    assert loaded.catalog.products == {}
+    assert loaded.catalog.policy.maxDeletes == 10
+    assert loaded.catalog.policy.prune is False
+
+
+def test_missing_directory_is_a_config_error(tmp_path):
+    with pytest.raises(ConfigError, match="not found"):
+        load_catalog(tmp_path / "nope")
+
+
+def test_every_problem_is_reported_at_once_sorted(tmp_path):
+    cat = write(
+        tmp_path / "c",
+        {
+            "products/b.yaml": f"products:\n  {GUID}:\n    nmae: x\n",
+            "products/a.yaml": f"products:\n  {TOMB}:\n    visibility: nope\n",
+        },
+    )
+    with pytest.raises(CatalogError) as info:
+        load_catalog(cat)
+    lines = [str(p) for p in info.value.problems]
+    assert len(lines) == 2
+    assert lines[0].startswith(f"{cat.as_posix()}/products/a.yaml:3:17: visibility: unknown")
+    assert (
+        lines[1]
+        == f"{cat.as_posix()}/products/b.yaml:3:5: unknown key 'nmae' (did you mean 'name'?)"
+    )
