@@ -1,0 +1,320 @@
+"""``ShoptetClient``: the typed calls the tool makes, over one :class:`Session`.
+
+Layers (each its own module): ``config`` (environment, allowlist) -> ``auth`` (private token or
+OAuth-minted access token) -> ``policy`` (pure retry/pacing decisions) -> ``session`` (httpx,
+semaphore, retries, read-only) -> ``envelope`` (parse, typed errors) -> this module (endpoints,
+paging, models).
+
+Parallel reads use a thread pool over the one synchronous session: the session's semaphore
+keeps at most ``max_in_flight`` requests on the wire however many threads ask, the rest of the
+tool stays synchronous (no event loop to thread through click, the sandbox's in-process
+transport is a plain ``httpx.BaseTransport``), and product detail reads are I/O-bound so threads
+give the full concurrency Shoptet allows (3 per token).
+
+Paging: list endpoints are read at their maximum page size. A full read is collected before any
+item is yielded; if ``paginator.totalCount`` differs between pages (the list changed while being
+read, so offset paging may have skipped or repeated items) the read starts over, up to
+``paging_rereads`` times, then raises ``PagingInconsistent``.
+
+Writes take the ``data`` payload, wrap it as ``{"data": ...}`` and return :class:`WriteResult`;
+per-item ``errors`` on a 200 are in ``WriteResult.item_errors`` (partial success), never
+dropped. A write whose response was lost raises ``WriteOutcomeUnknown`` naming what to re-read.
+"""
+
+from __future__ import annotations
+
+import random
+import time
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, TypeVar
+from urllib.parse import quote
+
+import httpx
+from pydantic import BaseModel, ValidationError
+
+from reconciler import errors as E
+from reconciler.shoptet import models as M
+from reconciler.shoptet.config import ClientConfig
+from reconciler.shoptet.envelope import Envelope
+from reconciler.shoptet.session import Session
+
+T = TypeVar("T", bound=BaseModel)
+
+# What the reconciler needs of a product detail (shoptet-api-notes §5a).
+DETAIL_INCLUDE = ("allCategories", "perStockAmounts", "perPricelistPrices")
+MAX_BATCH = 300  # stock movements and pricelist PATCH accept at most 300 items
+
+
+@dataclass(frozen=True)
+class WriteResult:
+    """The outcome of a write. ``item_errors`` lists rows Shoptet skipped on a 200."""
+
+    data: Any
+    item_errors: list[dict] = field(default_factory=list)
+    request_id: str | None = None
+    status: int = 200
+
+    @property
+    def partial(self) -> bool:
+        return bool(self.item_errors)
+
+
+def _seg(value: object) -> str:
+    """One URL path segment (codes may contain ``/``, spaces and dots)."""
+    return quote(str(value), safe="")
+
+
+def _iso(value: datetime | str) -> str:
+    if isinstance(value, str):
+        return value
+    if value.tzinfo is None:
+        raise ValueError("a 'since' datetime must carry a time zone")
+    return value.isoformat(timespec="seconds")
+
+
+class ShoptetClient:
+    """Every call the tool makes to Shoptet. Thread-safe; use as a context manager or ``close()``.
+
+    ``transport`` replaces the network (respx, ``httpx.MockTransport``, the sandbox);
+    ``sleep``/``clock``/``wallclock``/``rng`` replace time and jitter in tests.
+    """
+
+    def __init__(
+        self,
+        config: ClientConfig,
+        transport: httpx.BaseTransport | None = None,
+        sleep: Callable[[float], None] = time.sleep,
+        clock: Callable[[], float] = time.monotonic,
+        *,
+        wallclock: Callable[[], float] = time.time,
+        rng: Callable[[], float] = random.random,
+    ):
+        self.config = config
+        self.session = Session(
+            config, transport, sleep=sleep, clock=clock, wallclock=wallclock, rng=rng
+        )
+
+    @classmethod
+    def from_env(cls, read_only: bool = True, *, transport=None, env=None, **overrides):
+        """A client configured from DESIGN §7's environment variables (read-only by default)."""
+        config = ClientConfig.from_env(env, read_only=read_only, **overrides)
+        return cls(config, transport)
+
+    @property
+    def request_count(self) -> int:
+        """How many HTTP requests were sent (retries and token requests included)."""
+        return self.session.request_count
+
+    def close(self) -> None:
+        self.session.close()
+
+    def __enter__(self) -> ShoptetClient:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        mode = "read-only" if self.config.read_only else "read-write"
+        return f"ShoptetClient({self.config.base_url!r}, {mode}, auth={self.session.auth!r})"
+
+    # -- plumbing -----------------------------------------------------------------------
+
+    def _get(self, path: str, params: dict[str, Any] | None = None) -> Envelope:
+        return self.session.request("GET", path, params=params)
+
+    def _model(self, cls: type[T], value: Any, path: str) -> T:
+        try:
+            return cls.model_validate(value)
+        except ValidationError as exc:
+            raise E.ResponseInvalid(
+                f"GET {path}: Shoptet's answer does not have the expected shape "
+                f"({exc.error_count()} problem(s), first: {exc.errors()[0]['msg']} at "
+                f"{'.'.join(map(str, exc.errors()[0]['loc']))}).",
+                method="GET",
+                path=path,
+            ) from None
+
+    def _section(self, env: Envelope, key: str, path: str) -> Any:
+        if not isinstance(env.data, dict) or key not in env.data:
+            raise E.ResponseInvalid(
+                f"GET {path}: Shoptet's answer has no data.{key}.",
+                request_id=env.request_id,
+                method="GET",
+                path=path,
+            )
+        return env.data[key]
+
+    def _write(self, method: str, path: str, data: Any = None, *, reread: str) -> WriteResult:
+        body = None if data is None else {"data": data}
+        env = self.session.request(method, path, json=body, reread=reread)
+        return WriteResult(env.data, env.errors, env.request_id, env.status)
+
+    def _pages(
+        self, path: str, key: str, per_page: int, params: dict[str, Any] | None = None
+    ) -> list[Any]:
+        """Every item of a paged list, read consistently (see the module docstring)."""
+        for _ in range(self.config.paging_rereads + 1):
+            items, totals, page, page_count = [], set(), 1, 1
+            while page <= page_count:
+                env = self._get(path, {**(params or {}), "page": page, "itemsPerPage": per_page})
+                chunk = self._section(env, key, path) or []
+                paginator = (env.data or {}).get("paginator") or {}
+                totals.add(paginator.get("totalCount"))
+                page_count = int(paginator.get("pageCount") or 1)
+                items.extend(chunk)
+                if not chunk:
+                    break
+                page += 1
+            if len(totals) == 1 and next(iter(totals)) in (None, len(items)):
+                return items
+        raise E.PagingInconsistent(
+            f"GET {path}: the list kept changing while it was read (totalCount "
+            f"{sorted(t for t in totals if t is not None)}, {len(items)} items read) after "
+            f"{self.config.paging_rereads + 1} attempts. Run again when the shop is quieter.",
+            method="GET",
+            path=path,
+        )
+
+    # -- reads --------------------------------------------------------------------------
+
+    def get_eshop(self, include: Sequence[str] = ()) -> M.Eshop:
+        params = {"include": ",".join(include)} if include else None
+        return self._model(M.Eshop, self._get("/api/eshop", params).data, "/api/eshop")
+
+    def get_stocks(self) -> M.Stocks:
+        return self._model(M.Stocks, self._get("/api/stocks").data, "/api/stocks")
+
+    def iter_categories(self) -> Iterator[M.Category]:
+        for item in self._pages("/api/categories", "categories", 1000):
+            yield self._model(M.Category, item, "/api/categories")
+
+    def iter_brands(self) -> Iterator[M.Brand]:
+        for item in self._pages("/api/brands", "brands", 1000):
+            yield self._model(M.Brand, item, "/api/brands")
+
+    def iter_products(self, **filters: Any) -> Iterator[M.ProductSummary]:
+        """All products (no variants). ``filters`` are the list's query parameters by their
+        Shoptet names (``visibility``, ``brandCode``, ``productGuids``, ...)."""
+        params = {k: v for k, v in filters.items() if v is not None}
+        for item in self._pages("/api/products", "products", 1000, params):
+            yield self._model(M.ProductSummary, item, "/api/products")
+
+    def get_product(self, guid: str, include: Sequence[str] = DETAIL_INCLUDE) -> M.ProductDetail:
+        path = f"/api/products/{_seg(guid)}"
+        params = {"include": ",".join(include)} if include else None
+        return self._model(M.ProductDetail, self._get(path, params).data, path)
+
+    def get_product_by_code(
+        self, code: str, include: Sequence[str] = DETAIL_INCLUDE
+    ) -> M.ProductDetail:
+        path = f"/api/products/code/{_seg(code)}"
+        params = {"include": ",".join(include)} if include else None
+        return self._model(M.ProductDetail, self._get(path, params).data, path)
+
+    def get_products(
+        self, guids: Iterable[str], include: Sequence[str] = DETAIL_INCLUDE
+    ) -> dict[str, M.ProductDetail | None]:
+        """Details of many products, fetched concurrently within the in-flight cap.
+
+        Returns ``{guid: detail}`` in the order given, ``None`` for a product that is gone
+        (404). Any other error is raised (the first one, after the other reads finish).
+        """
+        unique = list(dict.fromkeys(guids))
+
+        def one(guid: str) -> M.ProductDetail | None:
+            try:
+                return self.get_product(guid, include)
+            except E.NotFound:
+                return None
+
+        if len(unique) <= 1:
+            return {g: one(g) for g in unique}
+        with ThreadPoolExecutor(self.config.max_in_flight, "shoptet-read") as pool:
+            futures = {g: pool.submit(one, g) for g in unique}
+            return {g: f.result() for g, f in futures.items()}
+
+    def iter_product_changes(
+        self, since: datetime | str, change_type: str | None = None
+    ) -> Iterator[M.ProductChange]:
+        """``GET /api/products/changes?from=``: products changed since ``since`` (30 days max).
+        Stock changes do not appear here (use :meth:`iter_supplies` with ``changed_from``)."""
+        params: dict[str, Any] = {"from": _iso(since)}
+        if change_type:
+            params["changeType"] = change_type
+        for item in self._pages("/api/products/changes", "changes", 1000, params):
+            yield self._model(M.ProductChange, item, "/api/products/changes")
+
+    def iter_supplies(
+        self,
+        stock_id: int,
+        changed_from: datetime | str | None = None,
+        code: str | None = None,
+        product_guid: str | None = None,
+    ) -> Iterator[M.Supply]:
+        path = f"/api/stocks/{int(stock_id)}/supplies"
+        params: dict[str, Any] = {}
+        if changed_from is not None:
+            params["changedFrom"] = _iso(changed_from)
+        if code:
+            params["code"] = code
+        if product_guid:
+            params["productGuid"] = product_guid
+        for item in self._pages(path, "supplies", 1000, params):
+            yield self._model(M.Supply, item, path)
+
+    def iter_pricelist(
+        self, pricelist_id: int, code: str | None = None
+    ) -> Iterator[M.PricelistRow]:
+        path = f"/api/pricelists/{int(pricelist_id)}"
+        params = {"code": code} if code else None
+        for item in self._pages(path, "pricelist", 100, params):
+            yield self._model(M.PricelistRow, item, path)
+
+    # -- writes -------------------------------------------------------------------------
+
+    def create_product(self, body: dict[str, Any]) -> WriteResult:
+        """``POST /api/products``. Put the catalog's GUID in ``body["guid"]``: if the response is
+        lost, ``WriteOutcomeUnknown.reread`` then names that product to check."""
+        guid = body.get("guid")
+        reread = f"GET /api/products/{guid}" if guid else "the product list (no guid was sent)"
+        return self._write("POST", "/api/products", body, reread=reread)
+
+    def patch_product(self, guid: str, body: dict[str, Any]) -> WriteResult:
+        path = f"/api/products/{_seg(guid)}"
+        return self._write("PATCH", path, body, reread=f"GET {path}")
+
+    def delete_product(self, guid: str) -> WriteResult:
+        path = f"/api/products/{_seg(guid)}"
+        return self._write("DELETE", path, reread=f"GET {path}")
+
+    def delete_variant(self, code: str) -> WriteResult:
+        """Delete one variant; Shoptet deletes the product with its last variant."""
+        path = f"/api/products/code/{_seg(code)}"
+        return self._write("DELETE", path, reread=f"GET {path}")
+
+    def patch_stock_movements(self, stock_id: int, items: Sequence[dict[str, Any]]) -> WriteResult:
+        """``PATCH /api/stocks/{id}/movements``: at most 300 items, each ``productCode`` plus one
+        of ``realStock`` / ``quantity`` / ``amountChange``."""
+        _check_batch(items, "stock movements")
+        path = f"/api/stocks/{int(stock_id)}/movements"
+        codes = ",".join(str(i.get("productCode")) for i in items[:5])
+        more = " ..." if len(items) > 5 else ""
+        reread = f"GET /api/stocks/{int(stock_id)}/supplies for {codes}{more}"
+        return self._write("PATCH", path, list(items), reread=reread)
+
+    def patch_pricelist(self, pricelist_id: int, rows: Sequence[dict[str, Any]]) -> WriteResult:
+        """``PATCH /api/pricelists/{id}``: at most 300 rows keyed by variant ``code``."""
+        _check_batch(rows, "pricelist rows")
+        path = f"/api/pricelists/{int(pricelist_id)}"
+        return self._write("PATCH", path, list(rows), reread=f"GET {path} for the codes sent")
+
+
+def _check_batch(items: Sequence[Any], what: str) -> None:
+    if not items:
+        raise ValueError(f"no {what} to send")
+    if len(items) > MAX_BATCH:
+        raise ValueError(f"at most {MAX_BATCH} {what} per request; got {len(items)} (split them)")

@@ -1,0 +1,167 @@
+"""Client settings: where to connect, with which credentials, how politely.
+
+:class:`ClientConfig` is a frozen value. :meth:`ClientConfig.from_env` reads DESIGN §7's
+variables:
+
+    SHOPTET_PRIVATE_API_TOKEN   private (Premium) token, sent as ``Shoptet-Private-API-Token``
+    SHOPTET_OAUTH_ACCESS_TOKEN  add-on OAuth token; with it, SHOPTET_ESHOP_URL is required and the
+    SHOPTET_ESHOP_URL           client mints 30-minute API tokens at
+                                ``<eshop>/action/ApiOAuthServer/getAccessToken``
+    SHOPTET_API_URL             base URL override: only https://api.myshoptet.com or loopback
+    SHOPTET_MAX_IN_FLIGHT       optional, 1-3 concurrent requests (default 3)
+
+The base URL allowlist is enforced here, so a typo or a hostile environment can never make the
+tool send a token to another host.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field, fields, replace
+from urllib.parse import urlsplit
+
+from reconciler.errors import ConfigError
+from reconciler.shoptet.redact import Secret
+
+API_URL = "https://api.myshoptet.com"
+MAX_IN_FLIGHT = 3  # Shoptet: 3 concurrent connections per token, more gives 429
+
+ENV_PRIVATE = "SHOPTET_PRIVATE_API_TOKEN"
+ENV_OAUTH = "SHOPTET_OAUTH_ACCESS_TOKEN"
+ENV_ESHOP = "SHOPTET_ESHOP_URL"
+ENV_API_URL = "SHOPTET_API_URL"
+ENV_MAX_IN_FLIGHT = "SHOPTET_MAX_IN_FLIGHT"
+
+
+def is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def check_base_url(url: str) -> str:
+    """The normalised base URL, or ConfigError if it is not Shoptet's API or a loopback address."""
+    parts = urlsplit(url.strip())
+    host = (parts.hostname or "").lower()
+    plain = not (parts.username or parts.password or parts.query or parts.fragment)
+    if parts.path not in ("", "/"):
+        plain = False
+    if (
+        plain
+        and parts.scheme == "https"
+        and host == "api.myshoptet.com"
+        and parts.port in (None, 443)
+    ):
+        return API_URL
+    if plain and parts.scheme in ("http", "https") and is_loopback(host):
+        return f"{parts.scheme}://{parts.netloc}"
+    raise ConfigError(
+        f"{ENV_API_URL} / base URL {url!r} is not allowed: use {API_URL} "
+        "(or a loopback address such as http://127.0.0.1:8080 for the sandbox)."
+    )
+
+
+def check_eshop_url(url: str) -> str:
+    """The e-shop's origin (scheme://host), https only (http allowed for loopback)."""
+    parts = urlsplit(url.strip())
+    host = (parts.hostname or "").lower()
+    ok_scheme = parts.scheme == "https" or (parts.scheme == "http" and is_loopback(host))
+    if not host or not ok_scheme or parts.username or parts.password:
+        raise ConfigError(
+            f"{ENV_ESHOP} {url!r} is not usable: give the e-shop's https address, "
+            "e.g. https://www.my-shop.cz"
+        )
+    return f"{parts.scheme}://{parts.netloc}"
+
+
+@dataclass(frozen=True)
+class ClientConfig:
+    """How to reach Shoptet. Exactly one of ``private_token`` or ``oauth_token`` (+ ``eshop_url``).
+
+    Tokens may be given as plain strings; they are wrapped in :class:`Secret` at once, so the
+    ``repr`` of a config never shows them. ``read_only`` refuses every non-GET before sending
+    (``from_env`` defaults it to True; the constructor to False for in-process sandbox use).
+    Retry knobs: ``max_attempts`` counts every send of one request (first one included);
+    ``max_total_wait`` caps the seconds spent waiting between attempts of one request.
+    """
+
+    base_url: str = API_URL
+    private_token: Secret | str | None = None
+    oauth_token: Secret | str | None = None
+    eshop_url: str | None = None
+    read_only: bool = False
+    max_in_flight: int = MAX_IN_FLIGHT
+    max_attempts: int = 6
+    max_total_wait: float = 120.0
+    backoff_base: float = 0.5
+    backoff_cap: float = 30.0
+    locked_wait: float = 2.0
+    bucket_threshold: float = 0.75
+    bucket_leak_per_second: float = 10.0
+    connect_timeout: float = 10.0
+    read_timeout: float = 60.0
+    token_renew_margin: float = 120.0
+    paging_rereads: int = 2
+    extra_headers: Mapping[str, str] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        for name in ("private_token", "oauth_token"):
+            value = getattr(self, name)
+            if isinstance(value, str):
+                object.__setattr__(self, name, Secret(value) if value else None)
+        object.__setattr__(self, "base_url", check_base_url(self.base_url))
+        if self.private_token and self.oauth_token:
+            raise ConfigError(f"Both {ENV_PRIVATE} and {ENV_OAUTH} are set; set only one of them.")
+        if not self.private_token and not self.oauth_token:
+            raise ConfigError(
+                f"No Shoptet credentials: set {ENV_PRIVATE} (Premium private API token) or "
+                f"{ENV_OAUTH} together with {ENV_ESHOP} (add-on OAuth)."
+            )
+        if self.oauth_token:
+            if not self.eshop_url:
+                raise ConfigError(f"{ENV_OAUTH} needs {ENV_ESHOP} (the e-shop's address).")
+            object.__setattr__(self, "eshop_url", check_eshop_url(self.eshop_url))
+        if not 1 <= self.max_in_flight <= MAX_IN_FLIGHT:
+            raise ConfigError(
+                f"max in-flight requests must be 1-{MAX_IN_FLIGHT} (Shoptet allows "
+                f"{MAX_IN_FLIGHT} per token); got {self.max_in_flight}."
+            )
+        if self.max_attempts < 1 or self.max_total_wait < 0:
+            raise ConfigError("max_attempts must be >= 1 and max_total_wait >= 0.")
+
+    @classmethod
+    def from_env(
+        cls, env: Mapping[str, str] | None = None, *, read_only: bool = True, **overrides
+    ) -> ClientConfig:
+        """Settings from ``env`` (default ``os.environ``); keyword overrides win."""
+        env = os.environ if env is None else env
+        values: dict = {"read_only": read_only}
+        if env.get(ENV_API_URL):
+            values["base_url"] = env[ENV_API_URL]
+        if env.get(ENV_PRIVATE):
+            values["private_token"] = env[ENV_PRIVATE].strip()
+        if env.get(ENV_OAUTH):
+            values["oauth_token"] = env[ENV_OAUTH].strip()
+        if env.get(ENV_ESHOP):
+            values["eshop_url"] = env[ENV_ESHOP]
+        if env.get(ENV_MAX_IN_FLIGHT):
+            try:
+                values["max_in_flight"] = int(env[ENV_MAX_IN_FLIGHT])
+            except ValueError:
+                raise ConfigError(
+                    f"{ENV_MAX_IN_FLIGHT} must be a whole number 1-{MAX_IN_FLIGHT}."
+                ) from None
+        known = {f.name for f in fields(cls)}
+        unknown = set(overrides) - known
+        if unknown:
+            raise TypeError(f"unknown ClientConfig settings: {sorted(unknown)}")
+        values.update(overrides)
+        return cls(**values)
+
+    def with_(self, **changes) -> ClientConfig:
+        return replace(self, **changes)

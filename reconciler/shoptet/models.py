@@ -1,0 +1,156 @@
+"""Read-side payloads as pydantic models that tolerate what they do not know.
+
+Shoptet adds response fields without notice, so every model has ``extra="allow"``: unknown keys
+are kept (``model.model_extra``) and never fail validation. Only the fields the tool reads are
+declared, all optional. Decimal values stay the strings Shoptet sends (``"123.45"``,
+``"1.000"``); normalising them is ``normalize.py``'s job, not the client's.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict
+
+
+class ShoptetModel(BaseModel):
+    model_config = ConfigDict(extra="allow", frozen=True, coerce_numbers_to_str=True)
+
+
+class Ref(ShoptetModel):
+    """A nested reference such as ``brand {code,name}`` or ``availability {id,name}``."""
+
+    id: int | None = None
+    guid: str | None = None
+    code: str | None = None
+    name: str | None = None
+
+
+class Eshop(ShoptetModel):
+    """``GET /api/eshop``: ``contactInformation``, ``settings``, ``currencies``, ..."""
+
+    contactInformation: dict[str, Any] | None = None
+    settings: dict[str, Any] | None = None
+    currencies: list[dict[str, Any]] | None = None
+    taxClasses: list[dict[str, Any]] | None = None
+    activeModules: list[dict[str, Any]] | None = None
+
+    @property
+    def eshop_id(self) -> int | None:
+        return (self.contactInformation or {}).get("eshopId")
+
+    @property
+    def default_pricelist_id(self) -> int | None:
+        pricelist = (self.settings or {}).get("defaultPricelist") or {}
+        return pricelist.get("id")
+
+    @property
+    def module_names(self) -> set[str]:
+        return {m.get("name") for m in self.activeModules or [] if m.get("name")}
+
+
+class Stock(ShoptetModel):
+    id: int
+    title: str | None = None
+
+
+class Stocks(ShoptetModel):
+    """``GET /api/stocks``: every warehouse and the default one's id."""
+
+    defaultStockId: int | None = None
+    stocks: list[Stock] = []
+
+
+class Category(ShoptetModel):
+    guid: str
+    name: str | None = None
+    parentGuid: str | None = None
+    visible: bool | None = None
+
+
+class Brand(ShoptetModel):
+    guid: str | None = None
+    code: str | None = None
+    name: str | None = None
+    indexName: str | None = None
+
+
+class ProductSummary(ShoptetModel):
+    """An item of ``GET /api/products`` (no variants)."""
+
+    guid: str
+    name: str | None = None
+    type: str | None = None
+    visibility: str | None = None
+    changeTime: str | None = None
+    brand: Ref | None = None
+    defaultCategory: Ref | None = None
+
+
+class StockAmount(ShoptetModel):
+    stockId: int
+    amount: str | None = None
+    claim: str | None = None
+    location: str | None = None
+
+
+class Variant(ShoptetModel):
+    code: str
+    ean: str | None = None
+    manufacturerCode: str | None = None
+    stock: str | None = None
+    minStockSupply: str | None = None
+    negativeStockAllowed: str | bool | None = None
+    weight: str | None = None
+    visible: bool | None = None
+    price: str | None = None
+    commonPrice: str | None = None
+    includingVat: bool | None = None
+    vatRate: str | None = None
+    currencyCode: str | None = None
+    availability: Ref | None = None
+    perStockAmounts: list[StockAmount] | None = None
+    perPricelistPrices: list[dict[str, Any]] | None = None
+
+
+class ProductDetail(ShoptetModel):
+    """``GET /api/products/{guid}`` (and ``/code/{code}``), with whatever includes were asked."""
+
+    guid: str
+    type: str | None = None
+    name: str | None = None
+    visibility: str | None = None
+    shortDescription: str | None = None
+    description: str | None = None
+    metaTitle: str | None = None
+    metaDescription: str | None = None
+    additionalName: str | None = None
+    internalNote: str | None = None
+    changeTime: str | None = None
+    brand: Ref | None = None
+    defaultCategory: Ref | None = None
+    categories: list[Ref] | None = None
+    variants: list[Variant] = []
+
+
+class ProductChange(ShoptetModel):
+    guid: str
+    changeTime: str | None = None
+    changeType: str | None = None
+
+
+class Supply(ShoptetModel):
+    productGuid: str | None = None
+    code: str
+    amount: str | None = None
+    claim: str | None = None
+    location: str | None = None
+    changeTime: str | None = None
+
+
+class PricelistRow(ShoptetModel):
+    code: str
+    currencyCode: str | None = None
+    includingVat: bool | None = None
+    vatRate: str | None = None
+    price: dict[str, Any] | None = None

@@ -1,0 +1,313 @@
+"""The request engine: one ``httpx.Client``, credentials, politeness, retries, read-only mode.
+
+``Session.send`` performs one logical request and returns the final ``httpx.Response`` (2xx, or
+an error status that is not retried); ``Session.request`` adds the envelope parsing and raises
+the typed error. Everything that waits goes through the injected ``sleep`` and reads the
+injected ``clock`` (monotonic, for pacing and token expiry) and ``wallclock`` (epoch, for
+``Retry-After`` dates), so tests run without real waiting.
+
+Concurrency: a ``threading.BoundedSemaphore`` of ``max_in_flight`` (<= 3) slots is held for the
+duration of each send, so any number of threads may share one session (httpx's client and
+connection pool are thread-safe). The bucket slow-down is shared state: a response reporting a
+nearly full bucket pushes back the earliest start of every following request.
+
+Redirects are never followed (``follow_redirects=False``); a 3xx becomes an error naming only the
+target host, so credentials never travel to another host.
+"""
+
+from __future__ import annotations
+
+import random
+import threading
+import time
+from collections.abc import Callable
+from typing import Any
+from urllib.parse import urlsplit
+
+import httpx
+
+from reconciler import __version__
+from reconciler import errors as E
+from reconciler.shoptet import envelope
+from reconciler.shoptet.auth import OAuthAuth, PrivateTokenAuth
+from reconciler.shoptet.config import ClientConfig
+from reconciler.shoptet.policy import (
+    Outcome,
+    RetrySettings,
+    Verdict,
+    bucket_delay,
+    decide,
+    parse_retry_after,
+)
+from reconciler.shoptet.redact import get_logger, redact
+
+log = get_logger("reconciler.shoptet")
+
+# Raised before any byte of the request could reach the server: safe to resend, even a write.
+BEFORE_SEND = (
+    httpx.ConnectError,
+    httpx.ConnectTimeout,
+    httpx.PoolTimeout,
+    httpx.LocalProtocolError,
+)
+
+
+class Session:
+    def __init__(
+        self,
+        config: ClientConfig,
+        transport: httpx.BaseTransport | None = None,
+        *,
+        sleep: Callable[[float], None] = time.sleep,
+        clock: Callable[[], float] = time.monotonic,
+        wallclock: Callable[[], float] = time.time,
+        rng: Callable[[], float] = random.random,
+    ):
+        self.config = config
+        self._sleep, self._clock, self._wallclock, self._rng = sleep, clock, wallclock, rng
+        self._http = httpx.Client(
+            base_url=config.base_url,
+            transport=transport,
+            follow_redirects=False,
+            timeout=httpx.Timeout(config.read_timeout, connect=config.connect_timeout),
+            limits=httpx.Limits(max_connections=config.max_in_flight + 2),
+            headers={
+                "Content-Type": "application/json",
+                "User-Agent": f"shoptet-catalog/{__version__}",
+                **dict(config.extra_headers),
+            },
+        )
+        self._slots = threading.BoundedSemaphore(config.max_in_flight)
+        self._lock = threading.Lock()
+        self._not_before = 0.0
+        self._deprecations: set[str] = set()
+        self.request_count = 0
+        self.retry = RetrySettings(
+            max_attempts=config.max_attempts,
+            backoff_base=config.backoff_base,
+            backoff_cap=config.backoff_cap,
+            locked_wait=config.locked_wait,
+        )
+        if config.private_token:
+            self.auth: PrivateTokenAuth | OAuthAuth = PrivateTokenAuth(config.private_token)
+        else:
+            assert config.oauth_token is not None and config.eshop_url is not None
+            self.auth = OAuthAuth(
+                config.oauth_token,
+                config.eshop_url,
+                self._fetch_token,
+                clock,
+                config.token_renew_margin,
+            )
+
+    def close(self) -> None:
+        self._http.close()
+
+    def __repr__(self) -> str:
+        return f"Session(base_url={self.config.base_url!r}, auth={self.auth!r})"
+
+    # -- public -------------------------------------------------------------------------
+
+    def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: dict[str, Any] | None = None,
+        json: Any = None,
+        reread: str | None = None,
+    ) -> envelope.Envelope:
+        """One API call: the parsed envelope of a 2xx, else the typed error is raised."""
+        method = method.upper()
+        if self.config.read_only and method != "GET":
+            raise E.ReadOnlyViolation(
+                f"Refused to send {method} {path}: this client is read-only (plan, import and "
+                "validate never write). Nothing was sent.",
+                method=method,
+                path=path,
+            )
+        response = self.send(method, path, params=params, json=json, reread=reread)
+        status, headers, content = response.status_code, response.headers, response.content
+        if status >= 400:
+            raise envelope.status_error(status, headers, content, method=method, path=path)
+        return envelope.parse(status, headers, content, method=method, path=path)
+
+    def send(
+        self,
+        method: str,
+        url: str,
+        *,
+        params: dict[str, Any] | None = None,
+        json: Any = None,
+        reread: str | None = None,
+        authed: bool = True,
+        headers: dict[str, str] | None = None,
+    ) -> httpx.Response:
+        """Send with retries; the final response (2xx or a status that is not retried)."""
+        attempt, waited, renewed = 0, 0.0, False
+        while True:
+            attempt += 1
+            sent_headers, token = self.auth.headers() if authed else ({}, None)
+            sent_headers = {**sent_headers, **(headers or {})}
+            status = retry_after = None
+            try:
+                response = self._send_once(method, url, params, json, sent_headers, authed)
+            except httpx.TransportError as exc:
+                before = isinstance(exc, BEFORE_SEND)
+                outcome = Outcome.CONNECT_ERROR if before else Outcome.SENT_NO_RESPONSE
+                error: E.ApiError = (E.ApiConnectionError if before else E.TransportError)(
+                    redact(
+                        f"{method} {url}: no response from Shoptet ({type(exc).__name__}: {exc})."
+                        " Check the network and SHOPTET_API_URL."
+                    ),
+                    method=method,
+                    path=url,
+                )
+            else:
+                status = response.status_code
+                if status < 300:
+                    return response
+                if status < 400:
+                    raise self._redirect_error(method, url, response)
+                error = envelope.status_error(
+                    status, response.headers, response.content, method=method, path=url
+                )
+                if (
+                    status == 401
+                    and error.error_code == "expired-token"
+                    and authed
+                    and token is not None
+                    and self.auth.renewable
+                    and not renewed
+                ):
+                    renewed = True
+                    log.info("API access token expired; renewing it once and resending")
+                    self.auth.renew(token)
+                    continue
+                outcome = Outcome.STATUS
+                retry_after = parse_retry_after(
+                    response.headers.get("Retry-After"), self._wallclock()
+                )
+                if isinstance(error, E.RateLimited):
+                    error.retry_after = retry_after
+            decision = decide(
+                method,
+                outcome,
+                attempt,
+                self.retry,
+                status=status,
+                retry_after=retry_after,
+                rng=self._rng,
+            )
+            if decision.verdict is Verdict.FAIL:
+                if status is not None:
+                    return response
+                raise error
+            if decision.verdict is Verdict.UNKNOWN:
+                target = reread or f"GET {url}"
+                raise E.WriteOutcomeUnknown(
+                    redact(
+                        f"{method} {url} was sent but {decision.reason}: it may or may not have "
+                        f"been applied. It was not resent; re-read {target} and decide from the "
+                        "live state (re-running plan does this)."
+                    ),
+                    reread=target,
+                    status=status,
+                    request_id=error.request_id,
+                    method=method,
+                    path=url,
+                )
+            if (
+                decision.verdict is Verdict.GIVE_UP
+                or waited + decision.wait > self.config.max_total_wait
+            ):
+                raise E.RetryBudgetExhausted(
+                    redact(
+                        f"Gave up on {method} {url} after {attempt} attempt(s) and {waited:.1f} s "
+                        f"of waiting ({decision.reason}). Last error: {error.message} You can "
+                        "run again later; raise max attempts / total wait for slow shops."
+                    ),
+                    last=error,
+                )
+            log.warning(
+                "%s %s: %s; retrying in %.1f s (attempt %d of %d)",
+                method,
+                url,
+                decision.reason,
+                decision.wait,
+                attempt + 1,
+                self.retry.max_attempts,
+            )
+            self._sleep(decision.wait)
+            waited += decision.wait
+
+    # -- internals ----------------------------------------------------------------------
+
+    def _send_once(self, method, url, params, json, headers, polite: bool) -> httpx.Response:
+        if polite:
+            with self._lock:
+                pause = self._not_before - self._clock()
+            if pause > 0:
+                log.info("rate-limit bucket nearly full; pausing %.1f s", pause)
+                self._sleep(pause)
+            self._slots.acquire()
+        try:
+            with self._lock:
+                self.request_count += 1
+            response = self._http.request(method, url, params=params, json=json, headers=headers)
+            response.read()
+        finally:
+            if polite:
+                self._slots.release()
+        if polite:
+            self._after(method, url, response)
+        return response
+
+    def _after(self, method: str, url: str, response: httpx.Response) -> None:
+        delay = bucket_delay(
+            response.headers.get("X-RateLimit-Bucket-Filling"),
+            self.config.bucket_threshold,
+            self.config.bucket_leak_per_second,
+        )
+        if delay > 0:
+            with self._lock:
+                self._not_before = max(self._not_before, self._clock() + delay)
+        deprecated = response.headers.get("X-Shoptet-Deprecated")
+        if deprecated and url not in self._deprecations:
+            self._deprecations.add(url)
+            log.warning(
+                "Shoptet marks %s %s as deprecated (%s; sunset %s)",
+                method,
+                url,
+                deprecated,
+                response.headers.get("Sunset", "unknown"),
+            )
+        log.debug(
+            "%s %s -> %s (requestId %s)",
+            method,
+            url,
+            response.status_code,
+            response.headers.get("X-Request-ID"),
+        )
+
+    def _redirect_error(self, method: str, url: str, response: httpx.Response) -> E.ApiError:
+        target = urlsplit(response.headers.get("Location", "")).hostname or "an unknown place"
+        return E.ApiStatusError(
+            redact(
+                f"{method} {url}: Shoptet answered HTTP {response.status_code}, a redirect to "
+                f"{target}. Redirects are not followed, so credentials never go to another "
+                "host; check SHOPTET_API_URL / SHOPTET_ESHOP_URL."
+            ),
+            status=response.status_code,
+            request_id=response.headers.get("X-Request-ID"),
+            method=method,
+            path=url,
+        )
+
+    def _fetch_token(self, url: str, headers: dict[str, str]) -> tuple[int, Any]:
+        response = self.send("GET", url, authed=False, headers=headers)
+        try:
+            body = response.json()
+        except ValueError:
+            body = None
+        return response.status_code, body
