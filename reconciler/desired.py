@@ -339,12 +339,12 @@ def load_catalog(catalog_dir: Path) -> LoadedCatalog:
     for guid, decl in declared.items():
         product = _validate(Product, decl.data, decl.file, decl.pos, problems)
         _record_locations(guid, decl, locations)
-        if product is None:
-            continue
-        products[guid] = product
-        for code in product.variants:
+        if product is not None:
+            products[guid] = product
+        variants = decl.data.get("variants")
+        for code in variants if isinstance(variants, LMap) else ():
             here = locations[(guid, "variants", code)]
-            if code in code_owner:
+            if code in code_owner and code_owner[code][0] != guid:
                 other_guid, there = code_owner[code]
                 problems.append(
                     Problem(
@@ -356,7 +356,7 @@ def load_catalog(catalog_dir: Path) -> LoadedCatalog:
                     )
                 )
             else:
-                code_owner[code] = (guid, here)
+                code_owner.setdefault(code, (guid, here))
 
     if problems:
         raise CatalogError(problems)

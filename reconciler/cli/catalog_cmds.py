@@ -1,20 +1,137 @@
 """Offline catalog commands: `validate`, `schema`, `new-guid`."""
 
+from __future__ import annotations
+
+import json
 import uuid
+from pathlib import Path
 
 import click
 
+from reconciler.desired import load_catalog
+from reconciler.errors import CatalogError, Problem
+from reconciler.schema import render_schemas
 
-@click.command("validate")
-def validate() -> None:
-    """UNFINISHED: not implemented yet."""
-    raise click.ClickException("`validate` is not implemented yet")
+VALIDATE_EPILOG = """\b
+Examples:
+  shoptet-catalog validate                          # check catalog/ offline
+  shoptet-catalog --catalog shop2/catalog validate  # another catalog directory
+  shoptet-catalog validate --format github          # annotations on a pull request's diff
+  shoptet-catalog validate --format json            # {"valid": ..., "problems": [...]}
+"""
+
+SCHEMA_EPILOG = """\b
+Examples:
+  shoptet-catalog schema            # (re)write schemas/*.schema.json next to catalog/
+  shoptet-catalog schema --check    # exit 1 if the committed schemas are stale (CI)
+"""
 
 
-@click.command("schema")
-def schema() -> None:
-    """UNFINISHED: not implemented yet."""
-    raise click.ClickException("`schema` is not implemented yet")
+def _gh_escape(text: str, *, prop: bool = False) -> str:
+    """GitHub workflow-command escaping (values; properties also escape ':' and ',')."""
+    text = text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+    if prop:
+        text = text.replace(":", "%3A").replace(",", "%2C")
+    return text
+
+
+def github_annotation(problem: Problem) -> str:
+    return (
+        f"::error file={_gh_escape(problem.file, prop=True)},line={problem.line},"
+        f"col={problem.column}::{_gh_escape(problem.message)}"
+    )
+
+
+def problems_json(problems: list[Problem], summary: dict | None = None) -> str:
+    return json.dumps(
+        {
+            "valid": not problems,
+            "problems": [
+                {"file": p.file, "line": p.line, "column": p.column, "message": p.message}
+                for p in problems
+            ],
+            **({"summary": summary} if summary is not None else {}),
+        },
+        indent=2,
+        ensure_ascii=False,
+    )
+
+
+@click.command("validate", epilog=VALIDATE_EPILOG)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "github", "json"]),
+    default="text",
+    show_default=True,
+    help="text: file:line:column: message; github: ::error annotations; json: an object.",
+)
+@click.pass_context
+def validate(ctx: click.Context, fmt: str) -> None:
+    """Check the catalog offline: YAML, field names and values, duplicates. Exit 1 if invalid."""
+    catalog_dir: Path = ctx.obj.catalog_dir
+    try:
+        loaded = load_catalog(catalog_dir)
+    except CatalogError as err:
+        if fmt == "text":
+            raise  # the group prints every problem and the count on stderr, exit 1
+        if fmt == "github":
+            for problem in err.problems:
+                click.echo(github_annotation(problem))
+        else:
+            click.echo(problems_json(err.problems))
+        n = len(err.problems)
+        click.echo(f"{n} problem{'s' if n != 1 else ''} found.", err=True)
+        ctx.exit(1)
+    products = loaded.catalog.products
+    summary = {
+        "files": len(loaded.files),
+        "products": len(products),
+        "variants": sum(len(p.variants) for p in products.values()),
+        "digest": loaded.digest,
+    }
+    if fmt == "json":
+        click.echo(problems_json([], summary))
+        return
+    click.echo(
+        f"{catalog_dir.as_posix()} is valid: {summary['products']} products, "
+        f"{summary['variants']} variants in {summary['files']} files."
+    )
+
+
+@click.command("schema", epilog=SCHEMA_EPILOG)
+@click.option(
+    "--out",
+    "out_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Directory for the schema files [default: schemas/ next to the catalog directory].",
+)
+@click.option(
+    "--check", is_flag=True, help="Write nothing; exit 1 if any file is missing or stale."
+)
+@click.pass_context
+def schema(ctx: click.Context, out_dir: Path | None, check: bool) -> None:
+    """Write the JSON Schema files editors use for completion and checks (schemas/*.json)."""
+    if out_dir is None:
+        out_dir = ctx.obj.catalog_dir.parent / "schemas"
+    stale = []
+    for name, text in render_schemas().items():
+        path = out_dir / name
+        current = path.read_text(encoding="utf-8") if path.is_file() else None
+        if current == text:
+            continue
+        stale.append(path)
+        if not check:
+            out_dir.mkdir(parents=True, exist_ok=True)
+            path.write_text(text, encoding="utf-8")
+            click.echo(f"wrote {path.as_posix()}")
+    if check and stale:
+        for path in stale:
+            click.echo(f"{path.as_posix()} is stale; run `shoptet-catalog schema`", err=True)
+        ctx.exit(1)
+    if not stale:
+        click.echo(f"{out_dir.as_posix()}: schemas are up to date.")
 
 
 @click.command("new-guid", epilog="\b\nExample:\n  shoptet-catalog new-guid   # 3f2b6c1e-...")
