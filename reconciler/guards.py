@@ -1,0 +1,176 @@
+"""The safety rails of DESIGN §6, computed when a plan is built and stored in it as data.
+
+``compute_guards`` returns four ``GuardVerdict`` values in a fixed order:
+
+- ``delete-limit``: deletions (products and variants) need ``--allow-delete`` and must be
+  within ``policy.maxDeletes`` (more than that: refused, no flag helps).
+- ``protected``: a GUID in ``policy.protect`` deleted (product or one of its variants) or
+  hidden (product visibility set to anything but ``visible``, or a variant's ``visible`` set
+  to false) is always refused.
+- ``delete-all``: a plan that deletes every existing managed product is always refused.
+- ``bulk``: when more than ``policy.maxChangedShare`` of the existing managed products are
+  updated or deleted, and at least 10 exist, apply needs ``--allow-bulk``. A product counts
+  once however many of its resources change; products the plan creates never count.
+
+Apply enforces the verdicts with ``reconciler.plan.check_guards`` / ``raise_if_unsafe``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from reconciler.plan import Action, Change, GuardVerdict, Resource
+
+BULK_MINIMUM = 10
+_LISTED = 10  # protected items named in a message; numbers["touched"] has them all
+
+
+@dataclass(frozen=True)
+class GuardPolicy:
+    """The policy numbers the guards need (a subset of ``shop.yaml`` ``policy``)."""
+
+    max_deletes: int = 10
+    max_changed_share: Decimal = Decimal("0.25")
+    protect: frozenset[str] = frozenset()
+
+    @classmethod
+    def from_policy(cls, policy: Any) -> GuardPolicy:
+        return cls(
+            max_deletes=int(policy.maxDeletes),
+            max_changed_share=Decimal(str(policy.maxChangedShare)),
+            protect=frozenset(g.lower() for g in (policy.protect or ())),
+        )
+
+
+GUARD_NAMES = ("delete-limit", "protected", "delete-all", "bulk")
+
+# Visibility values that take a product away from (some) customers: anything but "visible".
+_SHOWN = "visible"
+
+
+def compute_guards(
+    changes: Iterable[Change],
+    *,
+    policy: GuardPolicy,
+    existing_managed: int,
+) -> tuple[GuardVerdict, ...]:
+    """The four verdicts, in a fixed order.
+
+    ``existing_managed``: how many managed products exist live (the bulk-share denominator).
+    A product counts as *changed* when any change touches it and the plan does not create it;
+    creates never count.
+    """
+    changes = list(changes)
+    created = {
+        c.guid for c in changes if c.resource is Resource.PRODUCT and c.action is Action.CREATE
+    }
+    deleted_products = sorted(
+        {c.guid for c in changes if c.resource is Resource.PRODUCT and c.action is Action.DELETE}
+    )
+    deletions = [c for c in changes if c.action is Action.DELETE]
+    touched = {c.guid for c in changes if c.guid not in created}
+    return (
+        _delete_limit(len(deletions), policy.max_deletes),
+        _protected(changes, policy.protect),
+        _delete_all(len(deleted_products), existing_managed),
+        _bulk(len(touched), existing_managed, policy.max_changed_share),
+    )
+
+
+def _delete_limit(n: int, max_deletes: int) -> GuardVerdict:
+    numbers = {"deletions": n, "maxDeletes": max_deletes}
+    if n == 0:
+        return GuardVerdict("delete-limit", True, "No deletions.", numbers)
+    if n > max_deletes:
+        return GuardVerdict(
+            "delete-limit",
+            False,
+            f"{n} deletions exceed policy.maxDeletes ({max_deletes}); no flag allows this. "
+            "Split the change or raise maxDeletes in shop.yaml.",
+            numbers,
+        )
+    return GuardVerdict(
+        "delete-limit",
+        False,
+        f"{n} deletion{'s' if n != 1 else ''} (policy.maxDeletes {max_deletes}) "
+        "need --allow-delete.",
+        numbers,
+        "--allow-delete",
+    )
+
+
+def _protected(changes: list[Change], protect: frozenset[str]) -> GuardVerdict:
+    hit: dict[str, str] = {}
+    for c in changes:
+        if c.guid not in protect:
+            continue
+        if c.action is Action.DELETE:
+            hit[c.id] = "deleted"
+        elif c.action is Action.UPDATE:
+            for f in c.fields:
+                if (
+                    c.resource is Resource.PRODUCT and f.field == "visibility" and f.after != _SHOWN
+                ) or (c.resource is Resource.VARIANT and f.field == "visible" and f.after is False):
+                    hit[c.id] = "hidden"
+    numbers = {"protected": len(protect), "touched": sorted(hit)}
+    if not hit:
+        return GuardVerdict(
+            "protected", True, "No protected product is deleted or hidden.", numbers
+        )
+    items = ", ".join(f"{cid} ({how})" for cid, how in sorted(hit.items())[:_LISTED])
+    if len(hit) > _LISTED:
+        items += f" and {len(hit) - _LISTED} more"
+    return GuardVerdict(
+        "protected",
+        False,
+        f"Protected products (policy.protect) would be deleted or hidden: {items}. "
+        "No flag allows this; change the catalog or policy.protect.",
+        numbers,
+    )
+
+
+def _delete_all(n_deleted: int, existing: int) -> GuardVerdict:
+    numbers = {"productsDeleted": n_deleted, "existingManaged": existing}
+    if n_deleted and n_deleted >= existing:
+        return GuardVerdict(
+            "delete-all",
+            False,
+            f"The plan deletes every managed product ({n_deleted} of {existing}); this is "
+            "always refused.",
+            numbers,
+        )
+    return GuardVerdict("delete-all", True, "Not every managed product is deleted.", numbers)
+
+
+def _bulk(changed: int, existing: int, max_share: Decimal) -> GuardVerdict:
+    share = Decimal(changed) / Decimal(existing) if existing else Decimal(0)
+    numbers = {
+        "changed": changed,
+        "existingManaged": existing,
+        "share": _fraction(share),
+        "maxChangedShare": _fraction(max_share),
+        "minimumProducts": BULK_MINIMUM,
+    }
+    text = (
+        f"{changed} of {existing} existing managed products change ({_pct(share)}; "
+        f"policy.maxChangedShare {_pct(max_share)})"
+    )
+    # exact: compare changed/existing > max without rounding the share
+    if existing >= BULK_MINIMUM and Decimal(changed) > max_share * existing:
+        return GuardVerdict("bulk", False, f"{text}: needs --allow-bulk.", numbers, "--allow-bulk")
+    if existing < BULK_MINIMUM:
+        text += f"; fewer than {BULK_MINIMUM} exist, so the bulk guard does not apply"
+    return GuardVerdict("bulk", True, text + ".", numbers)
+
+
+def _pct(share: Decimal) -> str:
+    return f"{(share * 100).quantize(Decimal('0.1'))}%"
+
+
+def _fraction(share: Decimal) -> str:
+    """A share as a short exact-enough decimal string, e.g. "0.3" or "0.1667"."""
+    text = format(share.quantize(Decimal("0.0001")).normalize(), "f")
+    return "0" if text in ("0", "-0") else text

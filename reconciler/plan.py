@@ -1,0 +1,480 @@
+"""The plan as a value: actions, changes, guard verdicts, digests and the JSON plan file.
+
+Everything here is plain, frozen data (STYLE 1). A ``Change`` says *what* differs (action,
+resource, identity, field-level before/after, where the desired value was written); the
+executor in ``apply.py`` decides *how* to write it. ``reason`` only explains a change to the
+reader; apply must never branch on it (STYLE 2).
+
+Identity and meaning of each resource kind:
+
+==========  ==========================  =====================================================
+resource    identity (``Change.id``)    fields
+==========  ==========================  =====================================================
+product     ``product:<guid>``          product-level fields (name, visibility, brand, ...).
+                                        A *create* carries the whole desired product: every
+                                        stated product field plus ``variants`` = {code: {field:
+                                        value, "stock": {"<stockId>": amount}}}, i.e. what one
+                                        ``POST /api/products`` needs. A *delete* carries the
+                                        live ``name`` as before.
+variant     ``variant:<guid>:<code>``   ean, manufacturerCode, visible, availability, weight,
+                                        minStockSupply, negativeStockAllowed. A *create* is a
+                                        new code on an existing product (a PATCH with an
+                                        unknown code); a *delete* is ``DELETE .../code/<code>``.
+price       ``price:<guid>:<code>``     price, commonPrice, vatRate, includingVat in the
+                                        plan's pricelist. A *create* belongs to a variant that
+                                        this plan creates: its ``before`` is null because the
+                                        row did not exist when planned; apply writes it after
+                                        the create without a before-check.
+stock       ``stock:<guid>:<code>:<n>`` ``stock``: the physical amount (realStock) in stock n.
+                                        A *create* belongs to a variant this plan creates.
+==========  ==========================  =====================================================
+
+Values in ``before``/``after`` are JSON-ready: decimals are canonical strings (``"1"`` not
+``"1.000"``), stock maps have string keys, absent values are ``None``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any
+
+from reconciler import __version__
+from reconciler.errors import ConfigError, UnsafePlan
+
+FORMAT_VERSION = 1
+UNMANAGED_LISTED = 20
+
+
+class PlanFileError(ConfigError):
+    """A plan file that cannot be used: not JSON, an unknown formatVersion, or edited by hand."""
+
+
+class Action(StrEnum):
+    """What happens to a resource. The glyph is the one every renderer shows (Terraform's)."""
+
+    CREATE = "create"
+    UPDATE = "update"
+    DELETE = "delete"
+
+    @property
+    def glyph(self) -> str:
+        return _GLYPHS[self]
+
+    @property
+    def rank(self) -> int:
+        return _ACTION_RANK[self]
+
+
+_GLYPHS = {Action.CREATE: "+", Action.UPDATE: "~", Action.DELETE: "-"}
+_ACTION_RANK = {Action.CREATE: 0, Action.UPDATE: 1, Action.DELETE: 2}
+
+
+class Resource(StrEnum):
+    """The kind of thing a change writes; each maps to one Shoptet endpoint family."""
+
+    PRODUCT = "product"
+    VARIANT = "variant"
+    PRICE = "price"
+    STOCK = "stock"
+
+    @property
+    def rank(self) -> int:
+        return _RESOURCE_RANK[self]
+
+
+_RESOURCE_RANK = {Resource.PRODUCT: 0, Resource.VARIANT: 1, Resource.PRICE: 2, Resource.STOCK: 3}
+
+
+@dataclass(frozen=True)
+class FieldChange:
+    """One field's value before (live) and after (desired), and where the desired value is."""
+
+    field: str
+    before: Any
+    after: Any
+    source: str | None = None  # "file:line" of the desired value
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "field": self.field,
+            "before": self.before,
+            "after": self.after,
+            "source": self.source,
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> FieldChange:
+        return cls(data["field"], data["before"], data["after"], data.get("source"))
+
+
+@dataclass(frozen=True)
+class Change:
+    """One write the plan proposes. ``name`` and ``reason`` are for the reader only."""
+
+    action: Action
+    resource: Resource
+    guid: str
+    code: str | None = None
+    stock_id: int | None = None
+    fields: tuple[FieldChange, ...] = ()
+    source: str | None = None  # "file:line" of the product or variant in the catalog
+    name: str | None = None  # the product's name, for display
+    reason: str | None = None  # explanation only; apply never branches on it
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "action", Action(self.action))
+        object.__setattr__(self, "resource", Resource(self.resource))
+        object.__setattr__(self, "fields", tuple(self.fields))
+        if self.resource is not Resource.PRODUCT and not self.code:
+            raise ValueError(f"a {self.resource.value} change needs a variant code")
+        if (self.resource is Resource.STOCK) != (self.stock_id is not None):
+            raise ValueError("stock_id is required for stock changes and only for them")
+        if self.resource is Resource.STOCK and self.action is Action.DELETE:
+            raise ValueError("stock is never deleted; delete the variant instead")
+        if self.resource is Resource.PRICE and self.action is Action.DELETE:
+            raise ValueError("a price is never deleted; set it to null or delete the variant")
+
+    @property
+    def id(self) -> str:
+        """Deterministic identity: the same resource always gets the same id."""
+        parts = [self.resource.value, self.guid]
+        if self.code is not None and self.resource is not Resource.PRODUCT:
+            parts.append(self.code)
+        if self.stock_id is not None:
+            parts.append(str(self.stock_id))
+        return ":".join(parts)
+
+    @property
+    def sort_key(self) -> tuple:
+        """Product GUID; the product-level change first, then per variant code: variant,
+        price, stock (by stock id). Reads top-down per product and variant (STYLE 5)."""
+        return (
+            self.guid,
+            self.resource is not Resource.PRODUCT,
+            self.code or "",
+            self.resource.rank,
+            -1 if self.stock_id is None else self.stock_id,
+            self.action.rank,
+        )
+
+    @property
+    def before(self) -> dict[str, Any] | None:
+        """Live values of the changed fields; None for a create."""
+        if self.action is Action.CREATE:
+            return None
+        return {f.field: f.before for f in self.fields}
+
+    @property
+    def after(self) -> dict[str, Any] | None:
+        """Desired values of the changed fields (for a product create: the whole product)."""
+        if self.action is Action.DELETE:
+            return None
+        return {f.field: f.after for f in self.fields}
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "action": self.action.value,
+            "resource": self.resource.value,
+            "guid": self.guid,
+            "code": self.code,
+            "stockId": self.stock_id,
+            "name": self.name,
+            "source": self.source,
+            "reason": self.reason,
+            "fields": [f.to_dict() for f in self.fields],
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Change:
+        return cls(
+            action=Action(data["action"]),
+            resource=Resource(data["resource"]),
+            guid=data["guid"],
+            code=data.get("code"),
+            stock_id=data.get("stockId"),
+            fields=tuple(FieldChange.from_dict(f) for f in data.get("fields", [])),
+            source=data.get("source"),
+            name=data.get("name"),
+            reason=data.get("reason"),
+        )
+
+
+@dataclass(frozen=True)
+class Scope:
+    """What the plan covers: the whole shop, or only listed products (``--target`` /
+    ``--changed-since``). A targeted plan says nothing about drift elsewhere."""
+
+    kind: str = "full"  # "full" | "targeted"
+    targets: tuple[str, ...] = ()  # GUIDs or variant codes
+    ref: str | None = None  # the git ref of --changed-since, when used
+
+    def __post_init__(self) -> None:
+        if self.kind not in ("full", "targeted"):
+            raise ValueError(f"unknown scope kind {self.kind!r}")
+        object.__setattr__(self, "targets", tuple(sorted(set(self.targets))))
+
+    @classmethod
+    def targeted(cls, targets: Iterable[str], ref: str | None = None) -> Scope:
+        return cls("targeted", tuple(targets), ref)
+
+    @property
+    def is_full(self) -> bool:
+        return self.kind == "full"
+
+    @property
+    def note(self) -> str:
+        """The plain statement every renderer prints about coverage."""
+        if self.is_full:
+            return "This plan covers every product in the catalog and the whole live shop."
+        what = ", ".join(self.targets) if self.targets else "no products"
+        since = f" (changed since {self.ref})" if self.ref else ""
+        return (
+            f"This plan covers only the listed products{since}: {what}. "
+            "Drift elsewhere in the shop is not checked here; that is the scheduled "
+            "drift check's job."
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "kind": self.kind,
+            "targets": list(self.targets),
+            "ref": self.ref,
+            "note": self.note,
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Scope:
+        return cls(data.get("kind", "full"), tuple(data.get("targets", ())), data.get("ref"))
+
+
+@dataclass(frozen=True)
+class UnmanagedProduct:
+    guid: str
+    name: str | None
+
+
+@dataclass(frozen=True)
+class Unmanaged:
+    """Live products no catalog file mentions: counted and listed, never changed.
+
+    ``count`` is None when the plan is targeted (the live side was not read in full).
+    """
+
+    count: int | None = 0
+    listed: tuple[UnmanagedProduct, ...] = ()
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "count": self.count,
+            "listed": [{"guid": u.guid, "name": u.name} for u in self.listed],
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Unmanaged:
+        return cls(
+            data.get("count"),
+            tuple(UnmanagedProduct(u["guid"], u.get("name")) for u in data.get("listed", [])),
+        )
+
+
+@dataclass(frozen=True)
+class IgnoredRule:
+    """An ``ignore`` rule from shop.yaml and how many stated fields it kept out of the diff."""
+
+    rule: str
+    fields: int = 0
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"rule": self.rule, "fields": self.fields}
+
+
+@dataclass(frozen=True)
+class GuardVerdict:
+    """One safety rail's verdict on this plan (DESIGN §6).
+
+    ``ok``: apply may go ahead without any flag. When not ok, ``flag`` names the command-line
+    flag that allows it, or is None when nothing can (the plan must change).
+    """
+
+    name: str
+    ok: bool
+    message: str
+    numbers: dict[str, Any] = field(default_factory=dict)
+    flag: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "ok": self.ok,
+            "message": self.message,
+            "numbers": dict(self.numbers),
+            "flag": self.flag,
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> GuardVerdict:
+        return cls(
+            data["name"],
+            bool(data["ok"]),
+            data["message"],
+            dict(data.get("numbers", {})),
+            data.get("flag"),
+        )
+
+
+@dataclass(frozen=True)
+class Plan:
+    """Everything a reviewer approves and apply executes. Changes are sorted on construction."""
+
+    catalog_digest: str
+    changes: tuple[Change, ...] = ()
+    guards: tuple[GuardVerdict, ...] = ()
+    unmanaged: Unmanaged = field(default_factory=Unmanaged)
+    scope: Scope = field(default_factory=Scope)
+    ignored: tuple[IgnoredRule, ...] = ()
+    eshop_id: int | None = None
+    pricelist_id: int | None = None
+    default_stock_id: int | None = None
+    git_commit: str | None = None
+    tool_version: str = __version__
+    format_version: int = FORMAT_VERSION
+
+    def __post_init__(self) -> None:
+        # Sorted here, once, so renders, checksums and golden files never depend on the
+        # order the diff happened to visit things in.
+        changes = tuple(sorted(self.changes, key=lambda c: c.sort_key))
+        ids = [c.id for c in changes]
+        if len(set(ids)) != len(ids):
+            dupes = sorted({i for i in ids if ids.count(i) > 1})
+            raise ValueError(f"duplicate change ids in a plan: {', '.join(dupes)}")
+        object.__setattr__(self, "changes", changes)
+        object.__setattr__(self, "guards", tuple(self.guards))
+        object.__setattr__(self, "ignored", tuple(self.ignored))
+
+    @property
+    def is_empty(self) -> bool:
+        return not self.changes
+
+    @property
+    def summary(self) -> dict[str, Any]:
+        actions = {a.value: 0 for a in Action}
+        resources = {r.value: 0 for r in Resource}
+        for c in self.changes:
+            actions[c.action.value] += 1
+            resources[c.resource.value] += 1
+        return {"actions": actions, "resources": resources, "total": len(self.changes)}
+
+    def content(self) -> dict[str, Any]:
+        """The plan as a JSON-ready dict, without ``planId``."""
+        return {
+            "formatVersion": self.format_version,
+            "toolVersion": self.tool_version,
+            "catalogDigest": self.catalog_digest,
+            "gitCommit": self.git_commit,
+            "eshopId": self.eshop_id,
+            "pricelistId": self.pricelist_id,
+            "defaultStockId": self.default_stock_id,
+            "scope": self.scope.to_dict(),
+            "changes": [c.to_dict() for c in self.changes],
+            "unmanaged": self.unmanaged.to_dict(),
+            "ignored": [i.to_dict() for i in self.ignored],
+            "guards": [g.to_dict() for g in self.guards],
+            "summary": self.summary,
+        }
+
+    @property
+    def plan_id(self) -> str:
+        """sha256 of the canonical JSON of the content: any change to the plan changes it."""
+        return hashlib.sha256(canonical_json(self.content()).encode("utf-8")).hexdigest()
+
+    def to_dict(self) -> dict[str, Any]:
+        return {**self.content(), "planId": self.plan_id}
+
+    def to_json(self) -> str:
+        """The plan file: sorted keys, 2-space indent, UTF-8 text, trailing newline."""
+        return (
+            json.dumps(
+                self.to_dict(), sort_keys=True, indent=2, ensure_ascii=False, allow_nan=False
+            )
+            + "\n"
+        )
+
+    @classmethod
+    def from_json(cls, text: str) -> Plan:
+        """Read a plan file; refuses unknown format versions and hand-edited plans."""
+        try:
+            data = json.loads(text)
+        except (json.JSONDecodeError, TypeError) as exc:
+            raise PlanFileError(f"the plan file is not valid JSON: {exc}") from exc
+        if not isinstance(data, dict):
+            raise PlanFileError("the plan file is not a JSON object")
+        version = data.get("formatVersion")
+        if version != FORMAT_VERSION:
+            raise PlanFileError(
+                f"plan formatVersion {version!r} is not supported (this is shoptet-catalog "
+                f"{__version__}, which reads formatVersion {FORMAT_VERSION}); re-run `plan` "
+                "with this version"
+            )
+        try:
+            plan = cls(
+                catalog_digest=data["catalogDigest"],
+                changes=tuple(Change.from_dict(c) for c in data["changes"]),
+                guards=tuple(GuardVerdict.from_dict(g) for g in data["guards"]),
+                unmanaged=Unmanaged.from_dict(data["unmanaged"]),
+                scope=Scope.from_dict(data["scope"]),
+                ignored=tuple(
+                    IgnoredRule(i["rule"], i.get("fields", 0)) for i in data.get("ignored", [])
+                ),
+                eshop_id=data.get("eshopId"),
+                pricelist_id=data.get("pricelistId"),
+                default_stock_id=data.get("defaultStockId"),
+                git_commit=data.get("gitCommit"),
+                tool_version=data["toolVersion"],
+                format_version=version,
+            )
+        except (KeyError, TypeError, ValueError, AttributeError) as exc:
+            raise PlanFileError(f"the plan file is malformed: {exc!s}") from exc
+        if data.get("planId") != plan.plan_id:
+            raise PlanFileError(
+                "the plan file's planId does not match its content (was it edited?); "
+                "re-run `plan` to get a plan you can apply"
+            )
+        return plan
+
+
+def canonical_json(value: Any) -> str:
+    """Compact, key-sorted JSON: the byte form digests are taken over."""
+    return json.dumps(
+        value, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# Enforcing the guard verdicts (computed by reconciler.guards when the plan is built).
+
+
+def check_guards(
+    plan: Plan,
+    *,
+    allow_delete: bool = False,
+    allow_bulk: bool = False,
+) -> list[str]:
+    """The refusals for applying ``plan`` with these flags (empty: apply may go ahead)."""
+    flags = {"--allow-delete": allow_delete, "--allow-bulk": allow_bulk}
+    return [
+        g.message
+        for g in plan.guards
+        if not g.ok and (g.flag is None or not flags.get(g.flag, False))
+    ]
+
+
+def raise_if_unsafe(plan: Plan, *, allow_delete: bool = False, allow_bulk: bool = False) -> None:
+    """Raise ``UnsafePlan`` (exit 3) naming every refusal with its numbers."""
+    refusals = check_guards(plan, allow_delete=allow_delete, allow_bulk=allow_bulk)
+    if refusals:
+        raise UnsafePlan("Apply refused by a guard:\n" + "\n".join(f"  {r}" for r in refusals))

@@ -1,0 +1,114 @@
+"""Helpers shared by the text and Markdown renderers, so both say the same things in the
+same words: one summary line, one "No changes" line, one way to show a value."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from reconciler.plan import Action, Change, Plan, Resource
+
+NO_CHANGES = "No changes. The live shop matches the catalog."
+
+_RESOURCE_PLURAL = {
+    Resource.PRODUCT: "products",
+    Resource.VARIANT: "variants",
+    Resource.PRICE: "prices",
+    Resource.STOCK: "stock",
+}
+
+
+def summary_line(plan: Plan) -> str:
+    """'Plan: 2 to create, 5 to update, 0 to delete (products 3, variants 1, prices 2, stock 4).'"""
+    s = plan.summary
+    a, r = s["actions"], s["resources"]
+    per = ", ".join(f"{_RESOURCE_PLURAL[res]} {r[res.value]}" for res in Resource)
+    return (
+        f"Plan: {a['create']} to create, {a['update']} to update, {a['delete']} to delete ({per})."
+    )
+
+
+def header_line(plan: Plan) -> str:
+    parts = [
+        f"e-shop {plan.eshop_id if plan.eshop_id is not None else 'unknown'}",
+        f"catalog digest {plan.catalog_digest[:12]}",
+    ]
+    if plan.git_commit:
+        parts.append(f"commit {plan.git_commit[:12]}")
+    parts.append(f"shoptet-catalog {plan.tool_version}")
+    return "Plan for " + ", ".join(parts)
+
+
+def format_value(value: Any) -> str:
+    """One value as the reader sees it: JSON spelling (strings quoted, null, true/false)."""
+    return json.dumps(value, ensure_ascii=False, sort_keys=True)
+
+
+def shorten(text: str, limit: int) -> str:
+    if len(text) <= limit:
+        return text
+    return text[: max(limit - 1, 0)] + "…"
+
+
+@dataclass(frozen=True)
+class ProductGroup:
+    """All changes of one product, for per-product rendering."""
+
+    guid: str
+    name: str | None
+    product: Change | None  # the product-level change, if any
+    others: tuple[Change, ...]  # variant, price and stock changes, in plan order
+
+    @property
+    def glyph(self) -> str:
+        return self.product.action.glyph if self.product else Action.UPDATE.glyph
+
+    @property
+    def action(self) -> Action:
+        return self.product.action if self.product else Action.UPDATE
+
+    @property
+    def changes(self) -> tuple[Change, ...]:
+        return ((self.product,) if self.product else ()) + self.others
+
+
+def groups(plan: Plan) -> Iterator[ProductGroup]:
+    """Changes grouped by product GUID, in the plan's (sorted) order."""
+    current: list[Change] = []
+    for change in plan.changes:
+        if current and change.guid != current[0].guid:
+            yield _group(current)
+            current = []
+        current.append(change)
+    if current:
+        yield _group(current)
+
+
+def _group(changes: list[Change]) -> ProductGroup:
+    product = next((c for c in changes if c.resource is Resource.PRODUCT), None)
+    name = next((c.name for c in changes if c.name), None)
+    others = tuple(c for c in changes if c.resource is not Resource.PRODUCT)
+    return ProductGroup(changes[0].guid, name, product, others)
+
+
+def subject(change: Change) -> str:
+    """'variant CHOC-100', 'price CHOC-100', 'stock CHOC-100 in stock 1', 'product <guid>'."""
+    if change.resource is Resource.PRODUCT:
+        return f"product {change.guid}"
+    if change.resource is Resource.STOCK:
+        return f"stock {change.code} in stock {change.stock_id}"
+    return f"{change.resource.value} {change.code}"
+
+
+def deletions(plan: Plan) -> list[Change]:
+    return [c for c in plan.changes if c.action is Action.DELETE]
+
+
+def guard_status(verdict) -> str:
+    if verdict.ok:
+        return "ok"
+    if verdict.flag:
+        return f"needs {verdict.flag}"
+    return "REFUSED"

@@ -1,0 +1,241 @@
+"""The plan as a pull-request comment (GitHub-flavoured Markdown).
+
+Layout, top to bottom, so the important parts survive truncation:
+
+1. a hidden marker line (``<!-- shoptet-catalog-plan ... -->``) so CI finds its sticky comment;
+2. the summary line and a summary table (resources x actions);
+3. the scope statement when the plan is targeted;
+4. guard verdicts and every deletion, in bold;
+5. unmanaged products and ignore rules;
+6. one collapsed ``<details>`` section per product with its changes.
+
+Step 6 stops before the text would pass ``max_chars`` (default 60,000, well under GitHub's
+65,536 limit) and says how many products were left out and where the full plan is. Steps 1-5
+are always kept; if there are so many deletions that even their one-line list would not fit,
+the list falls back to bare identifiers and, as a last resort, names how many are not shown.
+"""
+
+from __future__ import annotations
+
+import html
+
+from reconciler.plan import Action, Change, Plan, Resource
+from reconciler.render_common import (
+    NO_CHANGES,
+    ProductGroup,
+    deletions,
+    format_value,
+    groups,
+    guard_status,
+    header_line,
+    shorten,
+    subject,
+    summary_line,
+)
+
+MARKER = "<!-- shoptet-catalog-plan -->"
+DEFAULT_ARTIFACT = "the plan JSON artifact of this workflow run"
+_VALUE_LIMIT = 300  # characters of one value shown in a comment; the plan file has them all
+_NAME_LIMIT = 80
+_FOOTER_RESERVE = 400
+
+
+def marker(catalog_dir: str | None = None) -> str:
+    """The hidden first line CI searches for; one per catalog directory (one per shop)."""
+    if not catalog_dir:
+        return MARKER
+    safe = str(catalog_dir).replace("--", "-").replace(">", "")
+    return f"<!-- shoptet-catalog-plan catalog={safe} -->"
+
+
+def render_markdown(
+    plan: Plan,
+    *,
+    catalog_dir: str | None = None,
+    max_chars: int = 60_000,
+    artifact: str = DEFAULT_ARTIFACT,
+) -> str:
+    """The comment text; never longer than ``max_chars`` (at least 2,000)."""
+    max_chars = max(max_chars, 2_000)
+    head = [
+        marker(catalog_dir),
+        f"### {_title(plan)}",
+        "",
+    ]
+    if not plan.is_empty:
+        head += [_summary_table(plan), ""]
+    head += [f"<sub>{_esc(header_line(plan))} · planId `{plan.plan_id[:12]}`</sub>", ""]
+    if not plan.scope.is_full:
+        head += [f"> **Scope:** {_esc(plan.scope.note)}", ""]
+    if not plan.is_empty:
+        head += _guards(plan)
+    tail = _unmanaged(plan) + _ignored(plan)
+    fixed = "\n".join(head + tail)
+    head_budget = max_chars - len(fixed) - _FOOTER_RESERVE
+    head += _deletions(plan, head_budget, artifact)
+    out = "\n".join(head + tail)
+    if plan.is_empty:
+        return out.rstrip("\n") + "\n"
+    out += "\n#### Changes by product\n\n"
+    shown = 0
+    all_groups = list(groups(plan))
+    for group in all_groups:
+        section = _section(group)
+        if len(out) + len(section) + _FOOTER_RESERVE > max_chars:
+            break
+        out += section
+        shown += 1
+    if shown < len(all_groups):
+        left = all_groups[shown:]
+        n_changes = sum(len(g.changes) for g in left)
+        out += (
+            f"\n**{len(left)} more product{'s' if len(left) != 1 else ''} "
+            f"({n_changes} change{'s' if n_changes != 1 else ''}) not shown here to stay "
+            f"within GitHub's comment size. The full plan is in {_esc(artifact)}.**\n"
+        )
+    return out
+
+
+def _title(plan: Plan) -> str:
+    return NO_CHANGES if plan.is_empty else summary_line(plan)
+
+
+def _summary_table(plan: Plan) -> str:
+    counts = {(r, a): 0 for r in Resource for a in Action}
+    for c in plan.changes:
+        counts[(c.resource, c.action)] += 1
+    rows = ["| | + create | ~ update | - delete |", "|---|---:|---:|---:|"]
+    for r in Resource:
+        rows.append(f"| {r.value} | " + " | ".join(str(counts[(r, a)]) for a in Action) + " |")
+    totals = plan.summary["actions"]
+    rows.append("| **total** | " + " | ".join(f"**{totals[a.value]}**" for a in Action) + " |")
+    return "\n".join(rows)
+
+
+def _guards(plan: Plan) -> list[str]:
+    out = ["**Guards**", ""]
+    for g in plan.guards:
+        icon = "✅" if g.ok else ("⚠️" if g.flag else "⛔")
+        out.append(f"- {icon} **{g.name} ({_esc(guard_status(g))}): {_esc(g.message)}**")
+    return [*out, ""]
+
+
+def _deletions(plan: Plan, budget: int, artifact: str) -> list[str]:
+    dels = deletions(plan)
+    if not dels:
+        return []
+    title = [f"**Deletions ({len(dels)})**", ""]
+    for style in (_deletion_full, _deletion_short):
+        lines = [style(c) for c in dels]
+        if sum(len(x) + 1 for x in lines) <= budget:
+            return [*title, *lines, ""]
+    lines, used = [], 0
+    for c in dels:
+        line = _deletion_short(c)
+        if used + len(line) + 1 > budget - 200:
+            break
+        lines.append(line)
+        used += len(line) + 1
+    rest = len(dels) - len(lines)
+    lines.append(f"- **… and {rest} more deletions: every one is listed in {_esc(artifact)}.**")
+    return [*title, *lines, ""]
+
+
+def _deletion_full(c: Change) -> str:
+    name = f" {_esc(shorten(c.name, _NAME_LIMIT))}" if c.name else ""
+    what = (
+        f"product `{c.guid}`"
+        if c.resource is Resource.PRODUCT
+        else f"{c.resource.value} `{c.code}` of product `{c.guid}`"
+    )
+    src = f" ({_esc(c.source)})" if c.source else ""
+    return f"- **- {what}{name}**{src}"
+
+
+def _deletion_short(c: Change) -> str:
+    return f"- **`{c.guid if c.resource is Resource.PRODUCT else c.code}`**"
+
+
+def _unmanaged(plan: Plan) -> list[str]:
+    u = plan.unmanaged
+    if u.count is None:
+        return ["Unmanaged products: not counted (this plan does not read the whole shop).", ""]
+    if not u.count:
+        return []
+    out = [
+        f"<details><summary>Unmanaged: {u.count} live product{'s' if u.count != 1 else ''} "
+        "not in the catalog, left alone</summary>",
+        "",
+    ]
+    out += [f"- `{p.guid}` {_esc(shorten(p.name or '(no name)', _NAME_LIMIT))}" for p in u.listed]
+    if len(u.listed) < u.count:
+        out.append(f"- … and {u.count - len(u.listed)} more")
+    return [*out, "", "</details>", ""]
+
+
+def _ignored(plan: Plan) -> list[str]:
+    if not plan.ignored:
+        return []
+    rules = ", ".join(f"`{i.rule}` ({i.fields})" for i in plan.ignored)
+    return [f"Ignored by shop.yaml (fields kept out of the diff): {rules}", ""]
+
+
+def _section(group: ProductGroup) -> str:
+    name = f" {_esc(shorten(group.name, _NAME_LIMIT))}" if group.name else ""
+    n = len(group.changes)
+    summary = (
+        f"{group.glyph} product <code>{group.guid}</code>{name} ({n} change{'s' if n != 1 else ''})"
+    )
+    body = _diff_lines(group)
+    fence = "```"
+    while fence in body:
+        fence += "`"
+    return f"<details><summary>{summary}</summary>\n\n{fence}diff\n{body}\n{fence}\n\n</details>\n"
+
+
+def _diff_lines(group: ProductGroup) -> str:
+    lines = []
+    for change in group.changes:
+        head = f"{change.action.glyph} {subject(change)}"
+        if change.source:
+            head += f"  # {change.source}"
+        lines.append(head)
+        if change.reason:
+            lines.append(f"    # {change.reason}")
+        for f in change.fields:
+            if (
+                change.action is Action.CREATE
+                and change.resource is Resource.PRODUCT
+                and f.field == "variants"
+                and isinstance(f.after, dict)
+            ):
+                for code in sorted(f.after):
+                    lines.append(f"+   variant {code}")
+                    lines += [f"+       {k}: {_val(v)}" for k, v in sorted(f.after[code].items())]
+                continue
+            src = f"  # {f.source}" if f.source else ""
+            if change.action is Action.CREATE:
+                lines.append(f"+   {f.field}: {_val(f.after)}{src}")
+            elif change.action is Action.DELETE:
+                lines.append(f"-   {f.field}: {_val(f.before)}{src}")
+            else:
+                lines.append(f"~   {f.field}: {_val(f.before)} -> {_val(f.after)}{src}")
+    return "\n".join(lines)
+
+
+def _val(value) -> str:
+    text = format_value(value)
+    if len(text) > _VALUE_LIMIT:
+        return shorten(text, _VALUE_LIMIT) + f" ({len(text)} chars; full value in the plan file)"
+    return text
+
+
+def _esc(text: str) -> str:
+    """Escape for Markdown/HTML text: no tags, no table or emphasis breakage."""
+    return (
+        html.escape(str(text), quote=False)
+        .replace("|", "\\|")
+        .replace("*", "\\*")
+        .replace("_", "\\_")
+        .replace("`", "'")
+    )

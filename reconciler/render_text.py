@@ -1,0 +1,155 @@
+"""The plan for a terminal, Terraform-style: ``+`` create, ``~`` update, ``-`` delete.
+
+    ~ product 7c9e6679-7425-40de-944b-e07fc1f90ae7 "Hořká čokoláda"  # products/a.yaml:12
+        ~ name: "Old" -> "New"  # products/a.yaml:13
+        ~ price CHOC-100
+            ~ price: "123.45" -> "129"  # products/a.yaml:20
+
+Colour only when asked (``color=True``); the CLI decides from the TTY and ``NO_COLOR``.
+"""
+
+from __future__ import annotations
+
+from reconciler.plan import Action, Change, FieldChange, Plan, Resource
+from reconciler.render_common import (
+    NO_CHANGES,
+    ProductGroup,
+    format_value,
+    groups,
+    guard_status,
+    header_line,
+    subject,
+    summary_line,
+)
+
+_COLORS = {Action.CREATE: "\x1b[32m", Action.UPDATE: "\x1b[33m", Action.DELETE: "\x1b[31m"}
+_BOLD = "\x1b[1m"
+_RESET = "\x1b[0m"
+INDENT = "    "
+
+
+class _Painter:
+    def __init__(self, color: bool):
+        self.color = color
+
+    def action(self, action: Action, text: str) -> str:
+        return f"{_COLORS[action]}{text}{_RESET}" if self.color else text
+
+    def bold(self, text: str) -> str:
+        return f"{_BOLD}{text}{_RESET}" if self.color else text
+
+
+def render_text(plan: Plan, *, color: bool = False) -> str:
+    """The whole plan as terminal text, ending with a newline."""
+    paint = _Painter(color)
+    lines = [header_line(plan)]
+    if not plan.scope.is_full:
+        lines.append(paint.bold("Scope: " + plan.scope.note))
+    lines.append("")
+    if plan.is_empty:
+        lines.append(NO_CHANGES)
+    else:
+        lines.append("Symbols: + create, ~ update, - delete")
+        lines.append("")
+        for group in groups(plan):
+            lines.extend(_group_lines(group, paint))
+            lines.append("")
+    lines.extend(_unmanaged_lines(plan))
+    lines.extend(_ignored_lines(plan))
+    if not plan.is_empty:
+        lines.extend(_guard_lines(plan, paint))
+        lines.append("")
+        lines.append(paint.bold(summary_line(plan)))
+    while lines and lines[-1] == "":
+        lines.pop()
+    return "\n".join(lines) + "\n"
+
+
+def _group_lines(group: ProductGroup, paint: _Painter) -> list[str]:
+    name = f" {format_value(group.name)}" if group.name else ""
+    head = f"{group.glyph} product {group.guid}{name}"
+    product = group.product
+    if product and product.source:
+        head += f"  # {product.source}"
+    out = [paint.action(group.action, head)]
+    if product:
+        if product.reason:
+            out.append(f"{INDENT}# {product.reason}")
+        out.extend(_field_lines(product, paint, 1))
+    for change in group.others:
+        line = f"{INDENT}{change.action.glyph} {subject(change)}"
+        if change.source and not change.fields:
+            line += f"  # {change.source}"
+        out.append(paint.action(change.action, line))
+        if change.reason:
+            out.append(f"{INDENT * 2}# {change.reason}")
+        out.extend(_field_lines(change, paint, 2))
+    return out
+
+
+def _field_lines(change: Change, paint: _Painter, depth: int) -> list[str]:
+    out: list[str] = []
+    for f in change.fields:
+        if (
+            change.resource is Resource.PRODUCT
+            and change.action is Action.CREATE
+            and f.field == "variants"
+            and isinstance(f.after, dict)
+        ):
+            out.extend(_created_variants(f, paint, depth))
+            continue
+        out.append(paint.action(change.action, INDENT * depth + _field_text(change.action, f)))
+    return out
+
+
+def _field_text(action: Action, f: FieldChange) -> str:
+    if action is Action.CREATE:
+        text = f"+ {f.field}: {format_value(f.after)}"
+    elif action is Action.DELETE:
+        text = f"- {f.field}: {format_value(f.before)}"
+    else:
+        text = f"~ {f.field}: {format_value(f.before)} -> {format_value(f.after)}"
+    return text + (f"  # {f.source}" if f.source else "")
+
+
+def _created_variants(f: FieldChange, paint: _Painter, depth: int) -> list[str]:
+    out = []
+    for code in sorted(f.after):
+        out.append(paint.action(Action.CREATE, f"{INDENT * depth}+ variant {code}"))
+        for key, value in sorted((f.after[code] or {}).items()):
+            out.append(
+                paint.action(Action.CREATE, f"{INDENT * (depth + 1)}+ {key}: {format_value(value)}")
+            )
+    return out
+
+
+def _unmanaged_lines(plan: Plan) -> list[str]:
+    u = plan.unmanaged
+    if u.count is None:
+        return ["Unmanaged products: not counted (this plan does not read the whole shop)."]
+    if not u.count:
+        return []
+    out = [
+        f"Unmanaged: {u.count} live product{'s' if u.count != 1 else ''} "
+        "not in the catalog, left alone"
+        + (f" (first {len(u.listed)} listed):" if len(u.listed) < u.count else ":")
+    ]
+    out.extend(f"{INDENT}{p.guid} {format_value(p.name)}" for p in u.listed)
+    return [*out, ""]
+
+
+def _ignored_lines(plan: Plan) -> list[str]:
+    if not plan.ignored:
+        return []
+    rules = ", ".join(
+        f"{i.rule} ({i.fields} field{'s' if i.fields != 1 else ''})" for i in plan.ignored
+    )
+    return [f"Ignored (shop.yaml ignore): {rules}", ""]
+
+
+def _guard_lines(plan: Plan, paint: _Painter) -> list[str]:
+    out = ["Guards:"]
+    for g in plan.guards:
+        line = f"{INDENT}[{guard_status(g)}] {g.name}: {g.message}"
+        out.append(line if g.ok else paint.bold(line))
+    return out

@@ -1,0 +1,399 @@
+"""plan.py: identity, ordering, the JSON plan file, planId, and every guard."""
+
+from __future__ import annotations
+
+import json
+import random
+from dataclasses import replace
+from decimal import Decimal
+
+import pytest
+
+from reconciler.errors import UnsafePlan
+from reconciler.guards import GuardPolicy, compute_guards
+from reconciler.plan import (
+    FORMAT_VERSION,
+    Action,
+    Change,
+    FieldChange,
+    Plan,
+    PlanFileError,
+    Resource,
+    Scope,
+    check_guards,
+    raise_if_unsafe,
+)
+from tests.plan.sample import GONE, NEW, UPD, empty_plan, sample_changes, sample_plan
+
+C, U, D = Action.CREATE, Action.UPDATE, Action.DELETE
+P, V, PR, S = Resource.PRODUCT, Resource.VARIANT, Resource.PRICE, Resource.STOCK
+
+
+def guid(n: int) -> str:
+    return f"00000000-0000-4000-8000-{n:012d}"
+
+
+def test_actions_have_terraform_glyphs():
+    assert [(a.value, a.glyph) for a in Action] == [
+        ("create", "+"),
+        ("update", "~"),
+        ("delete", "-"),
+    ]
+    assert [r.value for r in Resource] == ["product", "variant", "price", "stock"]
+
+
+def test_change_ids_are_deterministic_per_resource():
+    assert Change(U, P, NEW).id == f"product:{NEW}"
+    assert Change(U, V, NEW, "A-1").id == f"variant:{NEW}:A-1"
+    assert Change(U, PR, NEW, "A-1").id == f"price:{NEW}:A-1"
+    assert Change(U, S, NEW, "A-1", stock_id=3).id == f"stock:{NEW}:A-1:3"
+
+
+@pytest.mark.parametrize(
+    "kwargs, message",
+    [
+        (dict(action=U, resource=V, guid=NEW), "needs a variant code"),
+        (dict(action=U, resource=S, guid=NEW, code="A"), "stock_id is required"),
+        (dict(action=U, resource=PR, guid=NEW, code="A", stock_id=1), "stock_id is required"),
+        (dict(action=D, resource=S, guid=NEW, code="A", stock_id=1), "never deleted"),
+        (dict(action=D, resource=PR, guid=NEW, code="A"), "never deleted"),
+    ],
+)
+def test_change_rejects_inconsistent_identity(kwargs, message):
+    with pytest.raises(ValueError, match=message):
+        Change(**kwargs)
+
+
+def test_change_before_and_after_snapshots():
+    update = Change(U, PR, NEW, "A", fields=(FieldChange("price", "1", "2"),))
+    assert (update.before, update.after) == ({"price": "1"}, {"price": "2"})
+    create = Change(C, P, NEW, fields=(FieldChange("name", None, "X"),))
+    assert (create.before, create.after) == (None, {"name": "X"})
+    delete = Change(D, P, NEW, fields=(FieldChange("name", "X", None),))
+    assert (delete.before, delete.after) == ({"name": "X"}, None)
+
+
+def test_plan_sorts_changes_whatever_the_input_order():
+    changes = sample_changes()
+    shuffled = changes[:]
+    random.Random(7).shuffle(shuffled)
+    assert sample_plan(changes=shuffled).to_json() == sample_plan(changes=changes).to_json()
+    ids = [c.id for c in sample_plan().changes]
+    # per product; the product change first; then per variant code: variant, price, stock
+    assert ids[:2] == [f"product:{NEW}", f"price:{NEW}:CHOC-100"]
+    assert ids[2:6] == [
+        f"product:{UPD}",
+        f"variant:{UPD}:DARK-1",
+        f"price:{UPD}:DARK-1",
+        f"stock:{UPD}:DARK-1:1",
+    ]
+    assert ids[-1] == f"product:{GONE}"
+
+
+def test_plan_rejects_duplicate_change_ids():
+    with pytest.raises(ValueError, match="duplicate change ids"):
+        Plan("d", changes=(Change(U, P, NEW), Change(D, P, NEW)))
+
+
+def test_same_inputs_give_byte_identical_json():
+    assert sample_plan().to_json().encode() == sample_plan().to_json().encode()
+    assert empty_plan().to_json() == empty_plan().to_json()
+
+
+def test_json_round_trip_keeps_every_byte():
+    for plan in (sample_plan(), empty_plan(), sample_plan(scope=Scope.targeted([NEW], "main"))):
+        text = plan.to_json()
+        again = Plan.from_json(text)
+        assert again == plan
+        assert again.to_json() == text
+
+
+def test_json_layout():
+    data = json.loads(sample_plan().to_json())
+    assert sorted(data) == sorted(
+        [
+            "formatVersion",
+            "toolVersion",
+            "catalogDigest",
+            "gitCommit",
+            "eshopId",
+            "pricelistId",
+            "defaultStockId",
+            "scope",
+            "changes",
+            "unmanaged",
+            "ignored",
+            "guards",
+            "summary",
+            "planId",
+        ]
+    )
+    assert data["formatVersion"] == 1
+    assert data["summary"] == {
+        "actions": {"create": 5, "update": 4, "delete": 2},
+        "resources": {"product": 3, "variant": 3, "price": 3, "stock": 2},
+        "total": 11,
+    }
+    stock = next(c for c in data["changes"] if c["resource"] == "stock")
+    assert sorted(stock) == sorted(
+        [
+            "id",
+            "action",
+            "resource",
+            "guid",
+            "code",
+            "stockId",
+            "name",
+            "source",
+            "reason",
+            "fields",
+        ]
+    )
+    assert stock["fields"][0] == {
+        "field": "stock",
+        "before": "3",
+        "after": "10",
+        "source": "catalog/products/choc.yaml:27",
+    }
+
+
+def _edit(plan: Plan, index: int, **changes) -> Plan:
+    items = list(plan.changes)
+    items[index] = replace(items[index], **changes)
+    return replace(plan, changes=tuple(items))
+
+
+@pytest.mark.parametrize(
+    "mutate",
+    [
+        lambda p: _edit(p, 3, fields=(FieldChange("ean", "111", "223", "x:25"),)),
+        lambda p: _edit(p, 3, fields=(FieldChange("ean", "112", "222", "x:25"),)),
+        lambda p: _edit(p, 3, source="elsewhere.yaml:1"),
+        lambda p: _edit(p, 3, reason="because"),
+        lambda p: replace(p, changes=p.changes[:-1]),
+        lambda p: replace(p, changes=(*p.changes, Change(U, P, guid(5)))),
+        lambda p: replace(p, catalog_digest="ef" * 32),
+        lambda p: replace(p, eshop_id=1),
+    ],
+    ids=["after", "before", "source", "reason", "removed", "added", "digest", "eshop"],
+)
+def test_plan_id_changes_when_any_content_changes(mutate):
+    plan = sample_plan()
+    assert mutate(plan).plan_id != plan.plan_id
+
+
+def test_plan_id_is_sha256_of_canonical_content():
+    import hashlib
+
+    from reconciler.plan import canonical_json
+
+    plan = sample_plan()
+    content = json.loads(plan.to_json())
+    del content["planId"]
+    expected = hashlib.sha256(canonical_json(content).encode()).hexdigest()
+    assert plan.plan_id == expected
+
+
+@pytest.mark.parametrize("version", [2, 0, None, "1"])
+def test_from_json_rejects_unknown_format_version(version):
+    data = json.loads(sample_plan().to_json())
+    data["formatVersion"] = version
+    with pytest.raises(PlanFileError, match=f"formatVersion {version!r} is not supported"):
+        Plan.from_json(json.dumps(data))
+
+
+def test_from_json_rejects_a_hand_edited_plan():
+    data = json.loads(sample_plan().to_json())
+    data["changes"][0]["fields"][0]["after"] = "Jiná čokoláda"
+    with pytest.raises(PlanFileError, match="planId does not match"):
+        Plan.from_json(json.dumps(data))
+
+
+@pytest.mark.parametrize(
+    "text, message",
+    [
+        ("{not json", "not valid JSON"),
+        ("[1, 2]", "not a JSON object"),
+        (json.dumps({"formatVersion": FORMAT_VERSION}), "malformed"),
+        (
+            json.dumps(
+                {
+                    **json.loads(empty_plan().to_json()),
+                    "changes": [{"action": "explode", "resource": "product", "guid": NEW}],
+                }
+            ),
+            "malformed",
+        ),
+    ],
+)
+def test_from_json_rejects_bad_files_clearly(text, message):
+    with pytest.raises(PlanFileError, match=message) as err:
+        Plan.from_json(text)
+    assert err.value.exit_code == 1
+
+
+def test_scope_note_says_what_is_covered():
+    assert "whole live shop" in Scope().note
+    note = Scope.targeted(["B", "A"], ref="origin/main").note
+    assert "only the listed products (changed since origin/main): A, B" in note
+    assert "scheduled drift check" in note
+    with pytest.raises(ValueError):
+        Scope("partial")
+
+
+# --- guards ---------------------------------------------------------------------------------
+
+
+def verdicts(changes, existing=20, **policy):
+    return {
+        g.name: g
+        for g in compute_guards(changes, policy=GuardPolicy(**policy), existing_managed=existing)
+    }
+
+
+def test_guards_are_always_four_in_fixed_order():
+    names = [g.name for g in compute_guards([], policy=GuardPolicy(), existing_managed=0)]
+    assert names == ["delete-limit", "protected", "delete-all", "bulk"]
+    assert all(g.ok for g in compute_guards([], policy=GuardPolicy(), existing_managed=0))
+
+
+def test_delete_limit_needs_allow_delete_within_max_deletes():
+    changes = [Change(D, P, guid(1)), Change(D, V, guid(2), "X")]
+    g = verdicts(changes, max_deletes=2)["delete-limit"]
+    assert (g.ok, g.flag, g.numbers) == (False, "--allow-delete", {"deletions": 2, "maxDeletes": 2})
+    assert "2 deletions" in g.message
+
+
+def test_delete_limit_over_max_deletes_cannot_be_allowed():
+    changes = [Change(D, P, guid(n)) for n in range(3)]
+    g = verdicts(changes, max_deletes=2)["delete-limit"]
+    assert (g.ok, g.flag) == (False, None)
+    assert "3 deletions exceed policy.maxDeletes (2)" in g.message
+
+
+def test_no_deletions_pass():
+    g = verdicts([Change(U, P, guid(1))])["delete-limit"]
+    assert g.ok and g.numbers["deletions"] == 0
+
+
+@pytest.mark.parametrize(
+    "change, how",
+    [
+        (Change(D, P, guid(1)), "deleted"),
+        (Change(D, V, guid(1), "X"), "deleted"),
+        (Change(U, P, guid(1), fields=(FieldChange("visibility", "visible", "hidden"),)), "hidden"),
+        (
+            Change(U, P, guid(1), fields=(FieldChange("visibility", "visible", "blocked"),)),
+            "hidden",
+        ),
+        (Change(U, V, guid(1), "X", fields=(FieldChange("visible", True, False),)), "hidden"),
+    ],
+)
+def test_protected_products_may_never_be_deleted_or_hidden(change, how):
+    g = verdicts([change], protect=frozenset({guid(1)}))["protected"]
+    assert (g.ok, g.flag) == (False, None)
+    assert f"{change.id} ({how})" in g.message
+    assert g.numbers["touched"] == [change.id]
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        Change(U, P, guid(1), fields=(FieldChange("name", "a", "b"),)),
+        Change(U, P, guid(1), fields=(FieldChange("visibility", "hidden", "visible"),)),
+        Change(U, V, guid(1), "X", fields=(FieldChange("visible", False, True),)),
+        Change(D, P, guid(2)),
+    ],
+)
+def test_protected_guard_ignores_other_changes(change):
+    assert verdicts([change], protect=frozenset({guid(1)}))["protected"].ok
+
+
+def test_deleting_every_managed_product_is_always_refused():
+    changes = [Change(D, P, guid(n)) for n in range(3)]
+    g = verdicts(changes, existing=3)["delete-all"]
+    assert (g.ok, g.flag) == (False, None)
+    assert g.numbers == {"productsDeleted": 3, "existingManaged": 3}
+    assert verdicts(changes, existing=4)["delete-all"].ok
+    assert verdicts([], existing=0)["delete-all"].ok
+
+
+def test_bulk_guard_needs_allow_bulk_above_the_share():
+    changes = [Change(U, P, guid(n)) for n in range(6)]
+    g = verdicts(changes, existing=20)["bulk"]
+    assert (g.ok, g.flag) == (False, "--allow-bulk")
+    assert g.numbers["share"] == "0.3" and g.numbers["maxChangedShare"] == "0.25"
+    assert "6 of 20" in g.message
+
+
+def test_bulk_guard_counts_products_not_changes_and_share_at_threshold_passes():
+    # 5 products of 20 = exactly 25%: allowed; several changes of one product count once
+    changes = [Change(U, P, guid(n)) for n in range(5)]
+    changes += [Change(U, PR, guid(0), "A"), Change(U, S, guid(0), "A", stock_id=1)]
+    g = verdicts(changes, existing=20)["bulk"]
+    assert g.ok and g.numbers["changed"] == 5
+
+
+def test_bulk_guard_needs_at_least_ten_existing_products():
+    changes = [Change(U, P, guid(n)) for n in range(9)]
+    g = verdicts(changes, existing=9)["bulk"]
+    assert g.ok and "fewer than 10" in g.message
+    assert not verdicts([*changes, Change(U, P, guid(9))], existing=10)["bulk"].ok
+
+
+def test_creates_never_count_as_bulk():
+    changes = []
+    for n in range(50):
+        changes += [Change(C, P, guid(n)), Change(C, PR, guid(n), "A")]
+    g = verdicts(changes, existing=10)["bulk"]
+    assert g.ok and g.numbers["changed"] == 0
+
+
+def test_bulk_policy_from_a_float_is_exact():
+    from types import SimpleNamespace
+
+    policy = GuardPolicy.from_policy(
+        SimpleNamespace(maxDeletes=3, maxChangedShare=0.1, protect=["ABC"])
+    )
+    assert policy == GuardPolicy(3, Decimal("0.1"), frozenset({"abc"}))
+
+
+def test_check_guards_lists_refusals_per_flag():
+    plan = Plan(
+        "d",
+        changes=tuple(Change(D, P, guid(n)) for n in range(2)),
+        guards=compute_guards(
+            [Change(D, P, guid(n)) for n in range(2)],
+            policy=GuardPolicy(max_deletes=5),
+            existing_managed=10,
+        ),
+    )
+    assert check_guards(plan) == [plan.guards[0].message]
+    assert check_guards(plan, allow_delete=True) == []
+    bulk = Plan(
+        "d",
+        changes=tuple(Change(U, P, guid(n)) for n in range(5)),
+        guards=compute_guards(
+            [Change(U, P, guid(n)) for n in range(5)], policy=GuardPolicy(), existing_managed=10
+        ),
+    )
+    assert len(check_guards(bulk)) == 1
+    assert check_guards(bulk, allow_bulk=True) == []
+    assert check_guards(bulk, allow_delete=True) != []
+
+
+def test_raise_if_unsafe_names_the_numbers():
+    plan = sample_plan()  # deletes a protected product and needs --allow-delete
+    with pytest.raises(UnsafePlan) as err:
+        raise_if_unsafe(plan, allow_delete=True)
+    assert err.value.exit_code == 3
+    assert "Protected products" in str(err.value)
+    assert "--allow-delete" not in str(err.value)
+    raise_if_unsafe(empty_plan())
+
+
+def test_protected_message_names_at_most_ten_items_and_numbers_all():
+    changes = [Change(D, P, guid(n)) for n in range(15)]
+    g = verdicts(changes, protect=frozenset(guid(n) for n in range(15)))["protected"]
+    assert "and 5 more" in g.message
+    assert len(g.numbers["touched"]) == 15
