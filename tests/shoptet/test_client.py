@@ -1,0 +1,282 @@
+"""Typed calls: paths, parameters, bodies, paging, partial success, read-only, redirects."""
+
+from __future__ import annotations
+
+import threading
+import time
+from datetime import datetime, timedelta, timezone
+
+import httpx
+import pytest
+
+from reconciler import errors as E
+from reconciler.shoptet import WriteResult
+from tests.shoptet.conftest import envelope, error_body
+
+GUID = "1b02cb8e-d7b5-11e0-9a5c-feab5ed617ed"
+CATEGORY = "5c499a23-70ac-11e9-9208-08002774f818"
+
+
+def paged(key: str, pages: list[list[dict]], totals: list[int] | None = None):
+    """A list endpoint answering ``pages``; ``totals`` overrides totalCount per call."""
+    calls = iter(range(10_000))
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        n = int(request.url.params.get("page", 1))
+        i = next(calls)
+        total = totals[min(i, len(totals) - 1)] if totals else sum(map(len, pages))
+        data = {
+            key: pages[n - 1] if n <= len(pages) else [],
+            "paginator": {"totalCount": total, "page": n, "pageCount": len(pages)},
+        }
+        return httpx.Response(200, json=envelope(data))
+
+    return handler
+
+
+def test_eshop_and_stocks(make_client, router):
+    router.get("/api/eshop").mock(
+        return_value=httpx.Response(
+            200,
+            json=envelope(
+                {
+                    "contactInformation": {"eshopId": 222651},
+                    "settings": {"defaultPricelist": {"id": 1, "name": "Default"}},
+                    "activeModules": [{"name": "stock"}],
+                    "brandNewSection": {"x": 1},
+                }
+            ),
+        )
+    )
+    router.get("/api/stocks").mock(
+        return_value=httpx.Response(
+            200, json=envelope({"stocks": [{"id": 1, "title": "Main", "new": True}], "defaultStockId": 1})
+        )
+    )
+    client = make_client()
+    eshop = client.get_eshop(include=("orderStatuses",))
+    assert (eshop.eshop_id, eshop.default_pricelist_id, eshop.module_names) == (222651, 1, {"stock"})
+    assert eshop.model_extra == {"brandNewSection": {"x": 1}}
+    assert client.get_stocks().stocks[0].title == "Main"
+
+
+def test_categories_brands_and_filters(make_client, router):
+    cats = router.get("/api/categories").mock(
+        side_effect=paged("categories", [[{"guid": CATEGORY, "name": "Food"}]])
+    )
+    router.get("/api/brands").mock(side_effect=paged("brands", [[{"guid": "b1", "name": "Milka"}]]))
+    products = router.get("/api/products").mock(side_effect=paged("products", [[{"guid": GUID}]]))
+    client = make_client()
+    assert [c.name for c in client.iter_categories()] == ["Food"]
+    assert [b.name for b in client.iter_brands()] == ["Milka"]
+    assert [p.guid for p in client.iter_products(visibility="visible", brandCode=None)] == [GUID]
+    assert cats.calls[0].request.url.params["itemsPerPage"] == "1000"
+    params = products.calls[0].request.url.params
+    assert params["visibility"] == "visible" and "brandCode" not in params
+
+
+def test_product_detail_by_guid_and_code(make_client, router):
+    detail = {"guid": GUID, "name": "Choc", "variants": [{"code": "AB/1", "price": 10.5, "stock": "1.000"}]}
+    by_guid = router.get(f"/api/products/{GUID}").mock(
+        return_value=httpx.Response(200, json=envelope(detail))
+    )
+    by_code = router.get("/api/products/code/AB%2F1").mock(
+        return_value=httpx.Response(200, json=envelope(detail))
+    )
+    client = make_client()
+    product = client.get_product(GUID)
+    assert product.variants[0].price == "10.5"  # numbers arrive as strings, never fail
+    assert by_guid.calls[0].request.url.params["include"] == (
+        "allCategories,perStockAmounts,perPricelistPrices"
+    )
+    assert client.get_product_by_code("AB/1", include=("images",)).guid == GUID
+    assert by_code.calls[0].request.url.params["include"] == "images"
+
+
+def test_get_products_maps_404_to_none_and_stays_within_the_cap(make_client):
+    lock, state = threading.Lock(), {"now": 0, "peak": 0}
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        with lock:
+            state["now"] += 1
+            state["peak"] = max(state["peak"], state["now"])
+        time.sleep(0.01)
+        with lock:
+            state["now"] -= 1
+        guid = request.url.path.rsplit("/", 1)[1]
+        if guid.endswith("9"):
+            return httpx.Response(404, json=error_body("product-not-found"))
+        return httpx.Response(200, json=envelope({"guid": guid, "variants": []}))
+
+    client = make_client(transport=httpx.MockTransport(handler), max_in_flight=2)
+    guids = [f"00000000-0000-0000-0000-{i:012d}" for i in range(12)]
+    details = client.get_products(guids)
+    assert list(details) == guids
+    assert details[guids[9]] is None and details[guids[0]].guid == guids[0]
+    assert state["peak"] == 2
+
+
+def test_get_products_raises_other_errors(make_client, router):
+    router.get(path__regex=r"^/api/products/").mock(
+        return_value=httpx.Response(403, json=error_body("missing-module"))
+    )
+    with pytest.raises(E.PermissionDenied, match="missing-module"):
+        make_client().get_products([GUID, CATEGORY])
+
+
+def test_changes_feed_and_supplies_and_pricelist(make_client, router):
+    changes = router.get("/api/products/changes").mock(
+        side_effect=paged("changes", [[{"guid": GUID, "changeType": "edit"}]])
+    )
+    supplies = router.get("/api/stocks/1/supplies").mock(
+        side_effect=paged("supplies", [[{"productGuid": GUID, "code": "A", "amount": "1.000"}]])
+    )
+    prices = router.get("/api/pricelists/7").mock(side_effect=paged("pricelist", [[{"code": "A"}]]))
+    client = make_client()
+    since = datetime(2026, 11, 1, 8, 0, tzinfo=timezone(timedelta(hours=1)))
+    assert [c.changeType for c in client.iter_product_changes(since, "edit")] == ["edit"]
+    assert b"from=2026-11-01T08%3A00%3A00%2B01%3A00" in changes.calls[0].request.url.query
+    assert [s.amount for s in client.iter_supplies(1, changed_from=since, code="A")] == ["1.000"]
+    assert supplies.calls[0].request.url.params["code"] == "A"
+    assert [r.code for r in client.iter_pricelist(7, code="A")] == ["A"]
+    assert prices.calls[0].request.url.params["itemsPerPage"] == "100"
+    with pytest.raises(ValueError, match="time zone"):
+        list(client.iter_product_changes(datetime(2026, 11, 1)))
+
+
+def test_paging_rereads_when_total_changes(make_client, router):
+    route = router.get("/api/products").mock(
+        side_effect=paged("products", [[{"guid": "a"}], [{"guid": "b"}]], totals=[2, 3, 2, 2])
+    )
+    assert [p.guid for p in make_client().iter_products()] == ["a", "b"]
+    assert route.call_count == 4  # first read saw 2 then 3: read again, consistently
+
+
+def test_paging_that_never_settles_fails_clearly(make_client, router):
+    router.get("/api/products").mock(
+        side_effect=paged("products", [[{"guid": "a"}], [{"guid": "b"}]], totals=list(range(2, 99)))
+    )
+    with pytest.raises(E.PagingInconsistent, match="kept changing"):
+        list(make_client(paging_rereads=1).iter_products())
+
+
+def test_write_payload_is_wrapped_and_partial_success_is_surfaced(make_client, router):
+    route = router.patch("/api/stocks/1/movements").mock(
+        return_value=httpx.Response(
+            200,
+            json=envelope(
+                None,
+                [{"errorCode": "unknown-product", "message": "Skipped.", "instance": "NOPE"}],
+                "req-9",
+            ),
+        )
+    )
+    items = [{"productCode": "A", "realStock": 5}, {"productCode": "NOPE", "realStock": 1}]
+    result = make_client().patch_stock_movements(1, items)
+    assert result == WriteResult(None, [{"errorCode": "unknown-product", "message": "Skipped.", "instance": "NOPE"}], "req-9", 200)
+    assert result.partial
+    assert route.calls[0].request.read() == b'{"data":[{"productCode":"A","realStock":5},{"productCode":"NOPE","realStock":1}]}'
+
+
+def test_every_write_call(make_client, router):
+    ok = httpx.Response(200, json=envelope(None))
+    routes = {
+        "create": router.post("/api/products").mock(return_value=httpx.Response(201, json=envelope({"product": {"guid": GUID}}))),
+        "patch": router.patch(f"/api/products/{GUID}").mock(return_value=ok),
+        "delete": router.delete(f"/api/products/{GUID}").mock(return_value=ok),
+        "variant": router.delete("/api/products/code/AB%2F1").mock(return_value=ok),
+        "prices": router.patch("/api/pricelists/1").mock(return_value=ok),
+    }
+    client = make_client()
+    body = {"guid": GUID, "name": "C", "defaultCategoryGuid": CATEGORY, "variants": [{"code": "C-1"}]}
+    assert client.create_product(body).status == 201
+    client.patch_product(GUID, {"name": "D"})
+    client.delete_product(GUID)
+    client.delete_variant("AB/1")
+    client.patch_pricelist(1, [{"code": "C-1", "price": {"price": "10.00"}}])
+    assert all(r.call_count == 1 for r in routes.values())
+    assert routes["delete"].calls[0].request.content == b""
+
+
+@pytest.mark.parametrize("n", [0, 301])
+def test_batch_size_is_checked_before_sending(make_client, router, n):
+    route = router.patch("/api/pricelists/1")
+    with pytest.raises(ValueError):
+        make_client().patch_pricelist(1, [{"code": f"C{i}"} for i in range(n)])
+    assert route.call_count == 0
+
+
+def test_all_items_failing_is_a_validation_error_with_every_item(make_client, router):
+    errs = [{"errorCode": "unknown-product", "message": "Skipped.", "instance": c} for c in "ABCDEFG"]
+    router.patch("/api/stocks/1/movements").mock(return_value=httpx.Response(400, json=envelope(None, errs)))
+    with pytest.raises(E.ValidationFailed) as caught:
+        make_client().patch_stock_movements(1, [{"productCode": c, "realStock": 1} for c in "ABCDEFG"])
+    assert len(caught.value.errors) == 7 and "and 2 more" in str(caught.value)
+    assert caught.value.instance == "A"
+
+
+def test_read_only_client_sends_no_write(make_client, router):
+    any_route = router.route().mock(return_value=httpx.Response(200, json=envelope(None)))
+    client = make_client(read_only=True)
+    calls = [
+        lambda: client.create_product({"name": "x"}),
+        lambda: client.patch_product(GUID, {"name": "x"}),
+        lambda: client.delete_product(GUID),
+        lambda: client.delete_variant("A"),
+        lambda: client.patch_stock_movements(1, [{"productCode": "A", "realStock": 1}]),
+        lambda: client.patch_pricelist(1, [{"code": "A"}]),
+    ]
+    for call in calls:
+        with pytest.raises(E.ReadOnlyViolation, match="Nothing was sent"):
+            call()
+    assert any_route.call_count == 0 and client.request_count == 0
+
+
+def test_redirect_to_another_host_does_not_carry_the_token(make_client, router):
+    router.get("/api/stocks").mock(
+        return_value=httpx.Response(301, headers={"Location": "https://elsewhere.example/api/stocks"})
+    )
+    other = router.get("https://elsewhere.example/api/stocks").mock(return_value=httpx.Response(200))
+    with pytest.raises(E.ApiStatusError, match=r"redirect to elsewhere\.example") as caught:
+        make_client().get_stocks()
+    assert caught.value.status == 301
+    assert other.call_count == 0
+
+
+def test_bucket_nearly_full_slows_the_next_request(make_client, router, fake_time):
+    router.get("/api/stocks").mock(
+        side_effect=[
+            httpx.Response(200, headers={"X-RateLimit-Bucket-Filling": "190/200"}, json=envelope({"stocks": []})),
+            httpx.Response(200, headers={"X-RateLimit-Bucket-Filling": "20/200"}, json=envelope({"stocks": []})),
+            httpx.Response(200, json=envelope({"stocks": []})),
+        ]
+    )
+    client = make_client()
+    client.get_stocks()
+    assert fake_time.sleeps == []
+    client.get_stocks()
+    assert fake_time.sleeps == [pytest.approx(4.0)]  # (190 - 150) drops at 10 drops/s
+    client.get_stocks()
+    assert len(fake_time.sleeps) == 1
+
+
+@pytest.mark.parametrize(
+    "answer",
+    [
+        httpx.Response(200, text="<html>maintenance</html>"),
+        httpx.Response(200, json=[1, 2]),
+        httpx.Response(200, json=envelope({"unexpected": True})),
+    ],
+)
+def test_a_2xx_that_is_not_the_expected_shape_is_response_invalid(make_client, router, answer):
+    router.get("/api/categories").mock(return_value=answer)
+    with pytest.raises(E.ResponseInvalid):
+        list(make_client().iter_categories())
+
+
+def test_a_model_mismatch_is_response_invalid(make_client, router):
+    router.get("/api/stocks").mock(
+        return_value=httpx.Response(200, json=envelope({"stocks": [{"title": "no id"}]}))
+    )
+    with pytest.raises(E.ResponseInvalid, match="expected shape"):
+        make_client().get_stocks()
