@@ -36,6 +36,14 @@ from reconciler.yamlload import LMap, LSeq, Pos, load_yaml
 SHOP_FILE = "shop.yaml"
 PRODUCTS_DIR = "products"
 YAML_SUFFIXES = (".yaml", ".yml")
+# Fields Shoptet always has a value for: `null` ("clear it") makes no sense there. The rule is
+# the loader's, not the model's, so live models may still carry None where Shoptet sends none.
+NOT_NULL_PRODUCT = frozenset(
+    ("name", "visibility", "type", "defaultCategory", "categories", "variants", "absent")
+)
+NOT_NULL_VARIANT = frozenset(
+    ("price", "vatRate", "includingVat", "visible", "negativeStockAllowed", "stock", "absent")
+)
 
 
 @dataclass(frozen=True, order=True)
@@ -129,10 +137,14 @@ def _message(err: dict, model: type[BaseModel]) -> str:
         return f"unknown key '{name}'{did_you_mean(name, choices)}"
     if kind == "catalog" or not loc:
         text = err["msg"]
+    elif kind == "dict_type" and name == "variants":
+        text = f"must be a mapping variant code -> fields, not {_describe(err.get('input'))}"
     elif kind in ("model_type", "model_attributes_type", "dict_type"):
         text = f"must be a mapping of fields, not {_describe(err.get('input'))}"
     elif kind == "list_type":
         text = f"must be a list, not {_describe(err.get('input'))}"
+    elif kind == "too_short" and ctx.get("min_length") == 1:
+        text = "must not be empty"
     elif kind == "too_short" and "min_length" in ctx:
         text = f"must be at least {ctx['min_length']} characters long"
     elif kind == "too_long" and "max_length" in ctx:
@@ -157,6 +169,8 @@ def _locate(data: Any, loc: tuple, start: Pos, at: Any = None, key: bool = False
         if isinstance(node, LMap) and isinstance(part, str) and part in node:
             next_is_key = i + 1 < len(loc) and loc[i + 1] == "[key]"
             if next_is_key or (last and key):
+                return node.key_pos[part]
+            if last and (node[part] is None or isinstance(node[part], LMap)) and at is None:
                 return node.key_pos[part]
             node, pos = node[part], node.val_pos[part]
         elif isinstance(node, LSeq) and isinstance(part, int) and 0 <= part < len(node):
@@ -256,13 +270,32 @@ def _load_products(
             problems.append(
                 Problem(
                     file,
-                    *products.val_pos[guid],
+                    *(pos if data is None else products.val_pos[guid]),
                     f"product {guid} must be a mapping of fields (e.g. name:, variants:), "
                     f"not {_describe(data)}",
                 )
             )
             continue
         declared[guid] = _Declared(file, pos, data)
+
+
+def _null_problems(decl: _Declared, problems: list[Problem]) -> None:
+    def check(data: LMap, fields: frozenset[str], what: str) -> None:
+        for key in sorted(fields & {k for k, v in data.items() if v is None}):
+            problems.append(
+                Problem(
+                    decl.file,
+                    *data.key_pos[key],
+                    f"{what}{key}: null is not allowed here (Shoptet always has a value); "
+                    "leave the key out to leave it unmanaged",
+                )
+            )
+
+    check(decl.data, NOT_NULL_PRODUCT, "")
+    variants = decl.data.get("variants")
+    for code, vdata in variants.items() if isinstance(variants, LMap) else ():
+        if isinstance(vdata, LMap):
+            check(vdata, NOT_NULL_VARIANT, f"variant {code}: ")
 
 
 def _record_locations(guid: str, decl: _Declared, locations: dict[tuple, Location]) -> None:
@@ -337,6 +370,7 @@ def load_catalog(catalog_dir: Path) -> LoadedCatalog:
     locations: dict[tuple, Location] = {}
     code_owner: dict[str, tuple[str, Location]] = {}
     for guid, decl in declared.items():
+        _null_problems(decl, problems)
         product = _validate(Product, decl.data, decl.file, decl.pos, problems)
         _record_locations(guid, decl, locations)
         if product is not None:

@@ -77,6 +77,8 @@ def _kind(value: Any) -> str:
         return "a list"
     if value is None:
         return "null"
+    if isinstance(value, str):
+        return f"'{value}'"
     if isinstance(value, bool):
         return "a boolean"
     if isinstance(value, float):
@@ -247,7 +249,7 @@ def parse_stock(value: Any) -> Decimal | dict[int, Decimal]:
                 raise fail(f"stock {stock_id}: {err.message()}", at=key) from None
         return out
     if isinstance(value, list):
-        raise fail("stock must be an amount or a mapping stock id -> amount, not a list")
+        raise fail("must be an amount or a mapping stock id -> amount, not a list")
     return _parse_decimal(value, places=3)
 
 

@@ -99,7 +99,6 @@ class _Converter:
         tag = str(getattr(node.tag, "value", node.tag) or "")
         if tag.startswith("!") or (tag.startswith("tag:") and tag not in _CORE_TAGS):
             self.problem(pos, f"unsupported YAML tag '{tag}'; remove it")
-            return None
         if isinstance(node, ScalarNode):
             if node.style is None and node.value in NULLS:
                 return None
@@ -145,15 +144,21 @@ def _syntax_problem(file: str, text: str, err: Exception) -> Problem:
     if isinstance(err, MarkedYAMLError) and err.problem_mark is not None:
         line, col = _pos(err.problem_mark)
         what = err.problem or "invalid YAML"
-        if err.context:
+        if "maximum depth" in what:
+            what = f"nesting deeper than {MAX_DEPTH} levels"
+        elif "expected a single document" in (err.context or ""):
+            what = "only one YAML document per file (found a second '---')"
+        elif err.context:
             what = f"{err.context}: {what}"
+        if "'\\t'" in what:
+            what += " (indent with spaces, not tabs)"
     else:
         index = getattr(err, "position", None)
         line, col = _line_col(text, index) if isinstance(index, int) else (1, 1)
         what = str(getattr(err, "reason", "") or err).splitlines()[0] or "invalid YAML"
         character = getattr(err, "character", None)
-        if isinstance(character, str):
-            what = f"character {character!r} is not allowed in YAML"
+        if isinstance(character, int):
+            what = f"character {chr(character)!r} is not allowed in YAML text"
     return Problem(file, line, col, f"YAML syntax error: {' '.join(what.split())}")
 
 

@@ -1,0 +1,42 @@
+"""The bad-catalog corpus: one directory per pitfall or model rule.
+
+Each ``tests/catalog/bad/<case>/`` holds a ``catalog/`` directory and ``expected.txt`` with the
+exact problems (``file:line:column: message``, sorted) that loading it must report. Every case
+must also make ``shoptet-catalog validate`` exit 1 without a traceback.
+"""
+
+from pathlib import Path
+
+import pytest
+
+from reconciler.cli import main
+from reconciler.desired import load_catalog
+from reconciler.errors import CatalogError
+
+BAD = Path(__file__).parent / "bad"
+CASES = sorted(p.name for p in BAD.iterdir() if p.is_dir())
+
+
+def test_the_corpus_is_large_enough():
+    assert len(CASES) >= 40
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_case_reports_exactly_the_expected_problems(case, monkeypatch):
+    monkeypatch.chdir(BAD / case)
+    expected = (BAD / case / "expected.txt").read_text(encoding="utf-8").splitlines()
+    with pytest.raises(CatalogError) as info:
+        load_catalog(Path("catalog"))
+    assert [str(p) for p in info.value.problems] == expected
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_case_makes_validate_exit_1_without_traceback(case, monkeypatch, capsys):
+    monkeypatch.chdir(BAD / case)
+    with pytest.raises(SystemExit) as info:
+        main(["validate"])
+    assert info.value.code == 1
+    err = capsys.readouterr().err
+    assert "Traceback" not in err and "Internal error" not in err
+    first = (BAD / case / "expected.txt").read_text(encoding="utf-8").splitlines()[0]
+    assert first in err.splitlines()
