@@ -115,7 +115,7 @@ class OAuthAuth:
                     "that the add-on is installed and not suspended."
                 ),
                 status=status,
-                error_code=str(reason) if reason else None,
+                error_code=redact(reason) if reason else None,
                 method="GET",
                 path=where,
             )

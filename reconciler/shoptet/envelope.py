@@ -70,16 +70,22 @@ def _body(content: bytes) -> Any:
 
 
 def _errors(body: Any) -> list[dict]:
+    """The error items, with any known secret masked (a server may echo what it was sent)."""
     raw = body.get("errors") if isinstance(body, dict) else None
     if not isinstance(raw, list):
         return []
-    return [e for e in raw if isinstance(e, dict)]
+    return [
+        {k: redact(v) if isinstance(v, str) else v for k, v in e.items()}
+        for e in raw
+        if isinstance(e, dict)
+    ]
 
 
 def _request_id(body: Any, headers: Mapping[str, str]) -> str | None:
     meta = body.get("metadata") if isinstance(body, dict) else None
     rid = meta.get("requestId") if isinstance(meta, dict) else None
-    return str(rid) if rid else header(headers, "X-Request-ID")
+    rid = rid or header(headers, "X-Request-ID")
+    return redact(rid) if rid else None
 
 
 def parse(
@@ -94,7 +100,7 @@ def parse(
                 "(is SHOPTET_API_URL pointing at the Shoptet API?)."
             ),
             status=status,
-            request_id=header(headers, "X-Request-ID"),
+            request_id=_request_id(None, headers),
             method=method,
             path=path,
         )
@@ -132,8 +138,8 @@ def status_error(
         message += " " + advice
     kwargs: dict = dict(
         status=status,
-        error_code=str(code) if code is not None else None,
-        instance=str(first["instance"]) if first.get("instance") is not None else None,
+        error_code=redact(code) if code is not None else None,
+        instance=redact(first["instance"]) if first.get("instance") is not None else None,
         request_id=_request_id(body, headers),
         errors=errs,
         method=method,

@@ -299,7 +299,7 @@ class Session:
                 "host; check SHOPTET_API_URL / SHOPTET_ESHOP_URL."
             ),
             status=response.status_code,
-            request_id=response.headers.get("X-Request-ID"),
+            request_id=redact(response.headers.get("X-Request-ID") or "") or None,
             method=method,
             path=url,
         )
