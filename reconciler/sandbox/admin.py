@@ -1,0 +1,77 @@
+"""``/_sandbox/`` (sandbox only, plain JSON, no auth, never counted or rate-limited):
+
+    GET  /_sandbox/state     the state (documented format)   PUT /_sandbox/state   load one
+    GET  /_sandbox/faults    pending faults                  PUT /_sandbox/faults  replace them
+    GET  /_sandbox/log       {"requests": [...], "counters": {...}}
+    GET  /_sandbox/config    tunable settings                PATCH /_sandbox/config  change some
+    POST /_sandbox/reset     back to the seed; log, faults, buckets and tokens cleared
+"""
+
+from __future__ import annotations
+
+import json
+from typing import TYPE_CHECKING
+
+from reconciler.sandbox.config import TUNABLE, public_settings
+from reconciler.sandbox.faults import FaultError
+from reconciler.sandbox.state import StateError
+
+if TYPE_CHECKING:
+    from reconciler.sandbox.core import Request, Response, Sandbox
+
+
+def _json(status: int, body) -> Response:
+    from reconciler.sandbox.core import JSON_TYPE, Response
+
+    return Response(status, {"Content-Type": JSON_TYPE},
+                    json.dumps(body, ensure_ascii=False).encode())
+
+
+def _body(req: Request):
+    try:
+        return json.loads(req.body or b"null")
+    except (ValueError, UnicodeDecodeError):
+        raise StateError("request body is not valid JSON") from None
+
+
+def handle(sb: Sandbox, method: str, req: Request) -> Response:
+    name = req.path.rstrip("/").removeprefix("/_sandbox").strip("/")
+    try:
+        return _route(sb, method, name, req)
+    except (StateError, FaultError, ValueError, TypeError) as exc:
+        return _json(400, {"error": str(exc)})
+
+
+def _route(sb: Sandbox, method: str, name: str, req: Request) -> Response:
+    if name == "state" and method == "GET":
+        return _json(200, sb.state())
+    if name == "state" and method == "PUT":
+        sb.load_state(_body(req))
+        return _json(200, {"ok": True})
+    if name == "faults" and method == "GET":
+        return _json(200, {"faults": sb.faults.pending()})
+    if name == "faults" and method == "PUT":
+        body = _body(req)
+        sb.faults.set(body.get("faults") if isinstance(body, dict) else body)
+        return _json(200, {"faults": sb.faults.pending()})
+    if name == "log" and method == "GET":
+        with sb._lock:
+            requests = [dict(e) for e in sb.request_log]
+        return _json(200, {"requests": requests, "counters": sb.counters})
+    if name == "config" and method == "GET":
+        return _json(200, public_settings(sb.config))
+    if name == "config" and method == "PATCH":
+        changes = _body(req)
+        if not isinstance(changes, dict) or set(changes) - set(TUNABLE):
+            raise ValueError(f"config takes an object with keys from: {', '.join(TUNABLE)}")
+        for key, value in changes.items():
+            kind = bool if key == "limits" else (int if key == "max_concurrent" else float)
+            if isinstance(value, bool) != (kind is bool) or not isinstance(value, int | float):
+                raise ValueError(f"{key} must be a {kind.__name__}")
+            setattr(sb.config, key, kind(value))
+        sb.config.__post_init__()
+        return _json(200, public_settings(sb.config))
+    if name == "reset" and method == "POST":
+        sb.reset()
+        return _json(200, {"ok": True})
+    return _json(404, {"error": f"unknown admin call {method} /_sandbox/{name}"})

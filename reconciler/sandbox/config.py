@@ -1,0 +1,53 @@
+"""Sandbox settings. Times are in Shoptet seconds; ``time_scale`` > 1 runs them faster than real
+time (bucket drain, latency, Retry-After, locks and token lifetime scale together)."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field, fields
+from datetime import datetime
+
+
+@dataclass
+class SandboxConfig:
+    token: str = field(default="sandbox-token", repr=False)
+    oauth_token: str = field(default="sandbox-oauth", repr=False)
+    access_token_lifetime: float = 1800.0   # expires_in of issued access tokens
+    max_access_tokens: int = 5              # valid at once per OAuth token (oldest dropped)
+    limits: bool = True                     # enforce 429s (headers are sent either way)
+    max_concurrent: int = 3                 # per token
+    bucket_capacity: float = 200.0          # drops
+    drain_rate: float = 10.0                # drops per second
+    request_cost: float = 1.0               # drops per request
+    lock_seconds: float = 5.0               # longest 423 lock of an in-flight write
+    latency: float = 0.0                    # seconds added to every API request
+    time_scale: float = 1.0                 # 10 = ten times faster than real time
+    timeout_hold: float = 30.0              # how long a "timeout" fault holds the connection
+    clock: Callable[[], float] = field(default=time.monotonic, repr=False)
+    wall: Callable[[], float] = field(default=time.time, repr=False)
+    sleep: Callable[[float], None] = field(default=time.sleep, repr=False)
+    now: Callable[[], datetime] | None = field(default=None, repr=False)
+
+    def __post_init__(self) -> None:
+        if self.time_scale <= 0:
+            raise ValueError("time_scale must be positive")
+        for name in ("bucket_capacity", "drain_rate", "request_cost", "latency", "lock_seconds",
+                     "access_token_lifetime", "timeout_hold"):
+            if getattr(self, name) < 0:
+                raise ValueError(f"{name} must not be negative")
+        if self.max_concurrent < 1:
+            raise ValueError("max_concurrent must be at least 1")
+
+    def real(self, shoptet_seconds: float) -> float:
+        """Shoptet seconds to real seconds under the time scale."""
+        return shoptet_seconds / self.time_scale
+
+
+TUNABLE = ("access_token_lifetime", "limits", "max_concurrent", "bucket_capacity", "drain_rate",
+           "request_cost", "lock_seconds", "latency", "time_scale", "timeout_hold")
+
+
+def public_settings(config: SandboxConfig) -> dict:
+    """The tunable settings (never the tokens)."""
+    return {f.name: getattr(config, f.name) for f in fields(config) if f.name in TUNABLE}

@@ -1,0 +1,79 @@
+"""What a handler sees: the state, the parsed request and a few helpers."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from reconciler.sandbox.envelope import Fail, err, invalid_parameter
+from reconciler.sandbox.state import ShopState, parse_time
+
+_MISSING = object()
+
+
+@dataclass
+class Ctx:
+    state: ShopState
+    method: str
+    path: str
+    query: dict[str, str]
+    params: dict[str, str]
+    raw_body: bytes
+    request_id: str
+    _body: object = field(default=_MISSING, repr=False)
+
+    @property
+    def body(self):
+        if self._body is _MISSING:
+            try:
+                self._body = json.loads(self.raw_body or b"null", parse_float=Decimal)
+            except (ValueError, UnicodeDecodeError):
+                raise Fail(422, err("invalid-request-data", "Malformed JSON in request body.",
+                                    "payload")) from None
+        return self._body
+
+    @property
+    def includes(self) -> set[str]:
+        raw = self.query.get("include", "")
+        return {part.strip().lower() for part in raw.split(",") if part.strip()}
+
+    def int_param(self, name: str, default: int | None = None) -> int | None:
+        raw = self.query.get(name)
+        if raw is None or raw == "":
+            return default
+        try:
+            return int(raw)
+        except ValueError:
+            raise invalid_parameter(name, f'Invalid "{name}" parameter. Expected an integer.'
+                                    ) from None
+
+    def time_param(self, name: str):
+        raw = self.query.get(name)
+        if raw is None or raw == "":
+            return None
+        try:
+            return parse_time(raw)
+        except ValueError:
+            raise invalid_parameter(
+                name, f'Invalid "{name}" parameter. Expected date in ISO 8601 format, e.g. '
+                "2017-02-28T17:04:47+0100.") from None
+
+    def page(self, items: list, default: int, maximum: int) -> tuple[list, dict]:
+        """One page of ``items`` and its paginator; ``itemsPerPage`` above the maximum is
+        clamped like Shoptet does; a page past the end is 404 ``page-not-found``."""
+        from reconciler.sandbox.render import paginator
+
+        per_page = self.int_param("itemsPerPage", default)
+        page = self.int_param("page", 1)
+        if per_page < 1 or page < 1:
+            raise invalid_parameter("page" if page < 1 else "itemsPerPage",
+                                    "Paging parameters must be positive integers.")
+        per_page = min(per_page, maximum)
+        total = len(items)
+        pages = -(-total // per_page)
+        if page > max(pages, 1):
+            raise Fail(404, err("page-not-found", f"Page not found, max page is {pages}.",
+                                "page"))
+        chunk = items[(page - 1) * per_page: page * per_page]
+        return chunk, paginator(total, page, per_page, len(chunk))

@@ -1,0 +1,188 @@
+"""Stock (supplies, movements) and pricelists (notes §5d, §6)."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from reconciler.sandbox import render
+from reconciler.sandbox.context import Ctx
+from reconciler.sandbox.envelope import Fail, Result, err, invalid_parameter
+from reconciler.sandbox.schemas import MOVEMENT_KINDS, MOVEMENTS, PRICELIST_ROWS
+from reconciler.sandbox.state import (
+    ShopState,
+    available,
+    dec,
+    fmt,
+    parse_time,
+    real_stock_for_available,
+)
+from reconciler.sandbox.validate import check_body
+
+BATCH_MAX = 300
+
+
+def _stock_id(ctx: Ctx) -> int:
+    raw = ctx.params["stockId"]
+    if not raw.isdigit() or int(raw) not in ctx.state.stock_ids:
+        raise Fail(404, err("stock-not-found", f'Stock with id "{raw}" not found.', raw))
+    return int(raw)
+
+
+def _too_large(count: int, what: str) -> Fail:
+    return Fail(413, err("too-many-items", f"Maximum number of {what} in one request is "
+                         f"{BATCH_MAX}, {count} given. Nothing was applied.", "data"))
+
+
+def supplies(ctx: Ctx) -> Result:
+    stock_id = _stock_id(ctx)
+    since = ctx.time_param("changedFrom")
+    code = (ctx.query.get("code") or "").upper()
+    guid = (ctx.query.get("productGuid") or "").lower()
+    only_claim = ctx.query.get("onlyWithClaim", "").lower() in ("true", "1")
+    with_time = "changetime" in ctx.includes
+    rows = []
+    for product in ctx.state.doc["products"]:
+        if guid and product["guid"] != guid:
+            continue
+        for variant in product["variants"]:
+            if code and variant["code"] != code:
+                continue
+            row = variant["stocks"].get(str(stock_id))
+            real, claim = (dec(row["realStock"]), dec(row["claim"])) if row else (0, 0)
+            changed = row.get("changeTime") if row else product["creationTime"]
+            if only_claim and dec(claim) <= 0:
+                continue
+            if since is not None and (changed is None or parse_time(changed) < since):
+                continue
+            item = {"productGuid": product["guid"], "code": variant["code"],
+                    "amount": fmt(available(dec(real), dec(claim)), 3), "claim": fmt(claim, 3),
+                    "location": row["location"] if row else None}
+            if with_time:
+                item["changeTime"] = changed
+            rows.append(item)
+    chunk, pager = ctx.page(rows, 1000, 1000)
+    return Result(data={"supplies": chunk, "paginator": pager})
+
+
+def movements(ctx: Ctx) -> Result:
+    """``amountChange`` relative, ``quantity`` sets available, ``realStock`` sets physical.
+    Unknown codes are skipped with per-item errors on a 200; 400 when every item failed."""
+    stock_id = _stock_id(ctx)
+    body = ctx.body
+    if isinstance(body, dict) and isinstance(body.get("data"), list) and (
+            len(body["data"]) > BATCH_MAX):
+        raise _too_large(len(body["data"]), "stock movements")
+    items = check_body(body, MOVEMENTS)
+    for i, item in enumerate(items):
+        kinds = [k for k in MOVEMENT_KINDS if k in item]
+        if len(kinds) != 1:
+            raise Fail(422, err("invalid-request-data", "Exactly one of amountChange, quantity "
+                                "or realStock must be given.", f"data[{i}]"))
+    state, errors, applied = ctx.state, [], 0
+    now = None
+    for i, item in enumerate(items):
+        found = state.variant(item["productCode"])
+        if found is None:
+            code = item["productCode"]
+            errors.append(err("unknown-product", f'Product "{code}" does not exist. Skipped.',
+                              code))
+            continue
+        product, variant = found
+        if product["type"] == "product-set":
+            errors.append(err("stock-change-not-allowed", "Stock of a product set cannot be "
+                              "changed. Skipped.", variant["code"]))
+            continue
+        now = now or state.touch()
+        _apply_movement(state, ctx.request_id, i, stock_id, variant, item, now)
+        applied += 1
+    if items and not applied:
+        raise Fail(400, errors)
+    return Result(data=None, errors=errors or None)
+
+
+def _apply_movement(state: ShopState, request_id: str, index: int, stock_id: int,
+                    variant: dict, item: dict, now: str) -> None:
+    row = variant["stocks"].setdefault(str(stock_id), {
+        "realStock": "0.000", "claim": "0.000", "location": None, "changeTime": now})
+    before, claim = dec(row["realStock"]), dec(row["claim"])
+    kind = next(k for k in MOVEMENT_KINDS if k in item)
+    value = Decimal(str(item[kind]))
+    if kind == "realStock":
+        after = value
+    elif kind == "quantity":
+        after = real_stock_for_available(value, claim)
+    else:
+        after = before + value
+    row["realStock"], row["changeTime"] = fmt(after, 3), now
+    log = state.doc["movements"]
+    log.append({"id": len(log) + 1, "stockId": stock_id, "productCode": variant["code"],
+                "kind": kind, "value": str(value), "realStockBefore": fmt(before, 3),
+                "realStockAfter": fmt(after, 3), "requestId": request_id, "item": index,
+                "changeTime": now})
+
+
+def _pricelist_id(ctx: Ctx) -> int:
+    raw = ctx.params["id"]
+    if not raw.isdigit() or int(raw) not in ctx.state.pricelist_ids:
+        raise Fail(404, err("pricelist-not-found", f'Price list with id "{raw}" not found.', raw))
+    return int(raw)
+
+
+def get_pricelist(ctx: Ctx) -> Result:
+    pricelist_id = _pricelist_id(ctx)
+    code = (ctx.query.get("code") or "").upper()
+    guid = (ctx.query.get("guid") or "").lower()
+    rows = [render.pricelist_item(ctx.state, v, pricelist_id)
+            for p in ctx.state.doc["products"] if not guid or p["guid"] == guid
+            for v in p["variants"] if not code or v["code"] == code]
+    chunk, pager = ctx.page(rows, 100, 100)
+    return Result(data={"pricelist": chunk, "paginator": pager})
+
+
+def patch_pricelist(ctx: Ctx) -> Result:
+    """Rows by variant code; ``price`` sets the value as given, a field left out is untouched and
+    ``null`` clears it; unknown codes are skipped (``pricelist-code-not-found``)."""
+    pricelist_id = _pricelist_id(ctx)
+    body = ctx.body
+    if isinstance(body, dict) and isinstance(body.get("data"), list) and (
+            len(body["data"]) > BATCH_MAX):
+        raise _too_large(len(body["data"]), "price list rows")
+    rows = check_body(body, PRICELIST_ROWS)
+    state, errors, applied, now = ctx.state, [], 0, None
+    for row in rows:
+        found = state.variant(row["code"])
+        if found is None:
+            errors.append(err("pricelist-code-not-found", f"Price list code '{row['code']}' "
+                              "doesn't exist. Code skipped.", row["code"]))
+            continue
+        product, variant = found
+        if "currencyCode" in row and row["currencyCode"].upper() != state.doc["eshop"]["currency"]:
+            errors.append(err("invalid-request-data", f'Currency "{row["currencyCode"]}" not '
+                              "found.", row["code"]))
+            continue
+        if row.get("vatRate") is not None and row["vatRate"] not in state.doc["eshop"]["vatRates"]:
+            errors.append(err("invalid-request-data", f'Input data for code "{row["code"]}" is '
+                              'not correct. Invalid "vatRate" value. Code skipped.', row["code"]))
+            continue
+        now = now or state.touch()
+        _apply_price(variant["prices"].setdefault(str(pricelist_id), {}), row)
+        product["changeTime"] = now
+        applied += 1
+    if rows and not applied:
+        raise Fail(400, errors)
+    return Result(data=None, errors=errors or None)
+
+
+def _apply_price(target: dict, row: dict) -> None:
+    # UNFINISHED: orderableAmount, sales, priceRatio and purchase prices are accepted and ignored;
+    # priceWithVat/priceWithoutVat are stored as given without VAT recalculation.
+    for key in ("vatRate", "includingVat"):
+        if key in row:
+            target[key] = row[key]
+    for source in ("priceWithoutVat", "priceWithVat", "price"):
+        for key in ("price", "commonPrice", "buyPrice", "actionPrice"):
+            if key in row.get(source, {}):
+                target[key] = row[source][key]
+
+
+__all__ = ["get_pricelist", "invalid_parameter", "movements", "patch_pricelist", "supplies"]

@@ -1,0 +1,197 @@
+"""Product create and PATCH semantics (notes §5c, §5d). Every check runs before any change, so a
+refused request leaves the state untouched."""
+
+from __future__ import annotations
+
+import uuid
+
+from reconciler.sandbox.envelope import Fail, err
+from reconciler.sandbox.state import ShopState, fmt
+
+MAX_VARIANTS = 512
+_PRODUCT_TEXT = ("name", "type", "visibility", "shortDescription", "description",
+                 "additionalName", "metaTitle", "metaDescription", "internalNote")
+_VARIANT_PLAIN = ("ean", "manufacturerCode", "visible", "availabilityId",
+                  "availabilityWhenSoldOutId", "amountDecimalPlaces")
+
+
+def _bad(message: str, instance: str) -> Fail:
+    return Fail(422, err("invalid-request-data", message, instance))
+
+
+def _check_refs(state: ShopState, data: dict) -> None:
+    guid = data.get("defaultCategoryGuid")
+    if guid is not None and guid not in state.categories:
+        raise Fail(422, err("category-not-found", f'Category with guid "{guid}" not found.',
+                            "data.defaultCategoryGuid"))
+    for i, guid in enumerate(data.get("categoryGuids") or []):
+        if guid not in state.categories:
+            raise Fail(422, err("category-not-found", f'Category with guid "{guid}" not found.',
+                                f"data.categoryGuids[{i}]"))
+    brand = data.get("brandCode")
+    if brand is not None and brand not in state.brands:
+        raise Fail(422, err("brand-not-found", f'Brand with code "{brand}" not found.',
+                            "data.brandCode"))
+
+
+def _check_variant_refs(state: ShopState, item: dict, path: str) -> None:
+    for key in ("availabilityId", "availabilityWhenSoldOutId"):
+        value = item.get(key)
+        if value is not None and value not in state.availabilities:
+            raise Fail(422, err("product-availability-not-found",
+                                f'Availability with id "{value}" not found.', f"{path}.{key}"))
+    for j, loc in enumerate(item.get("stocksLocations") or []):
+        if loc["stockId"] not in state.stock_ids:
+            raise _bad(f'Stock with id "{loc["stockId"]}" not found.',
+                       f"{path}.stocksLocations[{j}].stockId")
+    seen = set()
+    for j, param in enumerate(item.get("parameters") or []):
+        if param["nameIndex"] in seen:
+            raise _bad(f'Parameter "{param["nameIndex"]}" is used more than once.',
+                       f"{path}.parameters[{j}]")
+        seen.add(param["nameIndex"])
+    if "currencyCode" in item and item["currencyCode"].upper() != state.doc["eshop"]["currency"]:
+        raise _bad(f'Currency "{item["currencyCode"]}" not found.', f"{path}.currencyCode")
+
+
+def _generated_code(state: ShopState) -> str:
+    n = len(state.code_owner) + 1
+    while str(n) in state.code_owner:
+        n += 1
+    return str(n)
+
+
+def _set_variant_fields(variant: dict, item: dict) -> None:
+    for key in _VARIANT_PLAIN:
+        if key in item:
+            variant[key] = item[key]
+    if "weight" in item:
+        variant["weight"] = item["weight"]
+    if "minStockSupply" in item:
+        variant["minStockSupply"] = item["minStockSupply"]
+    if "negativeStockAllowed" in item:
+        variant["negativeStockAllowed"] = "yes" if item["negativeStockAllowed"] else "no-global"
+    if "parameters" in item:  # replace-all (notes §5d)
+        variant["parameters"] = [{"nameIndex": p["nameIndex"], "valueIndex": p["valueIndex"]}
+                                 for p in item["parameters"]]
+
+
+def _new_variant(state: ShopState, code: str, now: str) -> dict:
+    return {
+        "code": code, "ean": None, "manufacturerCode": None, "weight": None, "visible": True,
+        "unit": "ks", "amountDecimalPlaces": 0, "availabilityId": None,
+        "availabilityWhenSoldOutId": None, "minStockSupply": None,
+        "negativeStockAllowed": "no-global", "parameters": [],
+        "prices": {str(pl["id"]): {"price": None, "commonPrice": None, "buyPrice": None,
+                                   "vatRate": state.doc["eshop"]["defaultVatRate"],
+                                   "includingVat": True,
+                                   "currencyCode": state.doc["eshop"]["currency"]}
+                   for pl in state.doc["pricelists"]},
+        "stocks": {},
+    }
+
+
+def _codes_for_create(state: ShopState, items: list[dict]) -> list[str | None]:
+    codes, seen = [], set()
+    for i, item in enumerate(items):
+        code = item["code"].upper() if "code" in item else None
+        if code is not None and (code in state.code_owner or code in seen):
+            raise _bad(f'Variant code "{code}" already exists.', f"data.variants[{i}].code")
+        if code is not None:
+            seen.add(code)
+        codes.append(code)
+    return codes
+
+
+def apply_create(state: ShopState, data: dict) -> dict:
+    guid = data.get("guid") or str(uuid.uuid4())
+    if guid in state.products:
+        raise _bad(f'Product with guid "{guid}" already exists.', "data.guid")
+    _check_refs(state, data)
+    items = data["variants"]
+    if len(items) > MAX_VARIANTS:
+        raise _bad(f"Maximum number of variants per product is {MAX_VARIANTS}.", "data.variants")
+    for i, item in enumerate(items):
+        _check_variant_refs(state, item, f"data.variants[{i}]")
+    codes = _codes_for_create(state, items)
+    now = state.touch()
+    product = {key: data.get(key) for key in _PRODUCT_TEXT}
+    product.update(guid=guid, type=data.get("type", "product"),
+                   visibility=data.get("visibility", "visible"),
+                   brandCode=data.get("brandCode"),
+                   defaultCategoryGuid=data["defaultCategoryGuid"],
+                   creationTime=now, changeTime=now, variants=[])
+    cats = list(data.get("categoryGuids") or [])
+    product["categoryGuids"] = cats if data["defaultCategoryGuid"] in cats else [
+        data["defaultCategoryGuid"], *cats]
+    state.doc["products"].append(product)
+    state.doc["deletedProducts"] = [d for d in state.doc["deletedProducts"] if d["guid"] != guid]
+    state.reindex()
+    default_pl = str(state.doc["defaultPricelistId"])
+    for item, code in zip(items, codes, strict=True):
+        variant = _new_variant(state, code or _generated_code(state), now)
+        _set_variant_fields(variant, item)
+        if "price" in item:
+            variant["prices"][default_pl]["price"] = item["price"]
+        for loc in item.get("stocksLocations") or []:
+            variant["stocks"][str(loc["stockId"])] = {
+                "realStock": fmt(loc.get("amount") or 0, 3), "claim": "0.000",
+                "location": loc.get("location"), "changeTime": now}
+        product["variants"].append(variant)
+        state.code_owner[variant["code"]] = guid
+    return product
+
+
+def apply_patch(state: ShopState, product: dict, data: dict) -> None:
+    """Shoptet's variant rule: a known code updates that variant; an unknown or missing code
+    creates a new variant (notes §5d)."""
+    _check_refs(state, data)
+    items = data.get("variants") or []
+    own = {v["code"]: v for v in product["variants"]}
+    plan, new_codes = [], set()
+    for i, item in enumerate(items):
+        path = f"data.variants[{i}]"
+        _check_variant_refs(state, item, path)
+        code = item["code"].upper() if "code" in item else None
+        target = own.get(code) if code else None
+        if code and target is None and code in state.code_owner:
+            raise _bad(f'Variant code "{code}" already exists in another product.', f"{path}.code")
+        if code and target is None and code in new_codes:
+            raise _bad(f'Variant code "{code}" is used twice.', f"{path}.code")
+        if target is None and code:
+            new_codes.add(code)
+        new_code = item["newCode"].upper() if "newCode" in item else None
+        if new_code and new_code != code and (new_code in state.code_owner or new_code in new_codes):
+            raise _bad(f'Variant code "{new_code}" already exists.', f"{path}.newCode")
+        if new_code:
+            new_codes.add(new_code)
+        plan.append((item, code, target, new_code))
+    if len(product["variants"]) + sum(1 for p in plan if p[2] is None) > MAX_VARIANTS:
+        raise _bad(f"Maximum number of variants per product is {MAX_VARIANTS}.", "data.variants")
+    now = state.touch()
+    for key in _PRODUCT_TEXT:
+        if key in data:
+            product[key] = data[key]
+    if "brandCode" in data:
+        product["brandCode"] = data["brandCode"]
+    if "categoryGuids" in data:
+        product["categoryGuids"] = list(data["categoryGuids"])
+    if "defaultCategoryGuid" in data:
+        product["defaultCategoryGuid"] = data["defaultCategoryGuid"]
+        if data["defaultCategoryGuid"] not in product["categoryGuids"]:
+            product["categoryGuids"].insert(0, data["defaultCategoryGuid"])
+    for item, code, target, new_code in plan:
+        if target is None:
+            target = _new_variant(state, code or _generated_code(state), now)
+            product["variants"].append(target)
+            state.code_owner[target["code"]] = product["guid"]
+        _set_variant_fields(target, item)
+        for loc in item.get("stocksLocations") or []:
+            row = target["stocks"].setdefault(str(loc["stockId"]), {
+                "realStock": "0.000", "claim": "0.000", "location": None, "changeTime": now})
+            row["location"] = loc["location"]
+        if new_code and new_code != target["code"]:
+            state.code_owner.pop(target["code"], None)
+            target["code"] = new_code
+            state.code_owner[new_code] = product["guid"]
+    product["changeTime"] = now

@@ -1,0 +1,317 @@
+"""State to Shoptet's response shapes (the spec's required fields, decimals as strings)."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from decimal import Decimal
+
+from reconciler.sandbox.state import ShopState, available, dec, fmt
+
+DETAIL_INCLUDES = frozenset(
+    {
+        "images",
+        "variantparameters",
+        "allcategories",
+        "flags",
+        "descriptiveparameters",
+        "measureunit",
+        "surchargeparameters",
+        "setitems",
+        "filteringparameters",
+        "recyclingfee",
+        "consumptiontax",
+        "warranty",
+        "sortvariants",
+        "gifts",
+        "alternativeproducts",
+        "relatedproducts",
+        "relatedvideos",
+        "relatedfiles",
+        "perstockamounts",
+        "perpricelistprices",
+    }
+)
+_EMPTY_LISTS = {
+    "images": "images",
+    "flags": "flags",
+    "surchargeparameters": "surchargeParameters",
+    "descriptiveparameters": "descriptiveParameters",
+    "filteringparameters": "filteringParameters",
+    "gifts": "gifts",
+    "alternativeproducts": "alternativeProducts",
+    "relatedproducts": "relatedProducts",
+    "relatedfiles": "relatedFiles",
+    "relatedvideos": "relatedVideos",
+}
+
+
+def slug(text: str) -> str:
+    plain = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    return re.sub(r"[^a-z0-9]+", "-", plain.lower()).strip("-") or "item"
+
+
+def paginator(total: int, page: int, per_page: int, on_page: int) -> dict:
+    pages = max(1, -(-total // per_page)) if total else 0
+    return {
+        "totalCount": total,
+        "page": page,
+        "pageCount": pages,
+        "itemsOnPage": on_page,
+        "itemsPerPage": per_page,
+    }
+
+
+def category(state: ShopState, c: dict) -> dict:
+    index = slug(c["name"])
+    return {
+        "guid": c["guid"],
+        "name": c["name"],
+        "image": None,
+        "description": None,
+        "secondDescription": None,
+        "indexName": index,
+        "url": f"{state.doc['eshop']['url']}{index}/",
+        "parentGuid": c["parentGuid"],
+        "priority": c.get("priority"),
+        "menuTitle": None,
+        "title": None,
+        "metaTagDescription": None,
+        "visible": c.get("visible", True),
+        "similarProductsCategory": None,
+        "relatedProductsCategory": None,
+        "customerVisibility": "all",
+        "productOrdering": "default",
+        "catalogueMapping": [],
+    }
+
+
+def brand(b: dict) -> dict:
+    return {
+        "guid": b["guid"],
+        "name": b["name"],
+        "indexName": b["code"],
+        "description": None,
+        "brandWeb": None,
+        "showInCategoriesMenu": False,
+        "showInBrandList": True,
+        "metaTitle": None,
+        "metaDescription": None,
+    }
+
+
+def _brand_ref(state: ShopState, code: str | None) -> dict | None:
+    b = state.brands.get(code) if code else None
+    return {"code": b["code"], "name": b["name"]} if b else None
+
+
+def _default_category(state: ShopState, product: dict) -> dict:
+    c = state.categories.get(product["defaultCategoryGuid"])
+    if c is None:
+        return {"guid": None, "name": None, "visible": None}
+    return {"guid": c["guid"], "name": c["name"], "visible": c.get("visible", True)}
+
+
+def product_url(state: ShopState, product: dict) -> str:
+    return f"{state.doc['eshop']['url']}{slug(product['name'])}/"
+
+
+def list_item(state: ShopState, p: dict) -> dict:
+    return {
+        "guid": p["guid"],
+        "name": p["name"],
+        "type": p["type"],
+        "url": product_url(state, p),
+        "visibility": p["visibility"],
+        "creationTime": p["creationTime"],
+        "changeTime": p["changeTime"],
+        "brand": _brand_ref(state, p["brandCode"]),
+        "supplier": None,
+        "defaultCategory": _default_category(state, p),
+    }
+
+
+def variant_stock(variant: dict) -> Decimal:
+    """Variant ``stock`` in the detail: the sum of *available* amounts over all stocks."""
+    return sum(
+        (available(dec(r["realStock"]), dec(r["claim"])) for r in variant["stocks"].values()),
+        Decimal(0),
+    )
+
+
+def _price_row(state: ShopState, variant: dict, pricelist_id: int) -> dict:
+    row = variant["prices"].get(str(pricelist_id)) or {}
+    return {
+        "price": fmt(row.get("price"), 2),
+        "commonPrice": fmt(row.get("commonPrice"), 2),
+        "buyPrice": fmt(row.get("buyPrice"), 2),
+        "vatRate": fmt(row.get("vatRate") or state.doc["eshop"]["defaultVatRate"], 2),
+        "includingVat": row.get("includingVat", True),
+        "currencyCode": row.get("currencyCode") or state.doc["eshop"]["currency"],
+        "actionPrice": row.get("actionPrice"),
+    }
+
+
+def pricelist_item(state: ShopState, variant: dict, pricelist_id: int) -> dict:
+    row = _price_row(state, variant, pricelist_id)
+    return {
+        "code": variant["code"],
+        "currencyCode": row["currencyCode"],
+        "includingVat": row["includingVat"],
+        "vatRate": row["vatRate"],
+        "price": {
+            "price": row["price"],
+            "commonPrice": row["commonPrice"],
+            "buyPrice": row["buyPrice"],
+            "priceRatio": "1.000",
+            "actionPrice": row["actionPrice"],
+        },
+        "orderableAmount": {"minimumAmount": None, "maximumAmount": None},
+        "sales": {
+            "minPriceRatio": "0.000",
+            "freeShipping": False,
+            "freeBilling": False,
+            "loyaltyDiscount": True,
+            "volumeDiscount": True,
+            "quantityDiscount": True,
+            "discountCoupon": True,
+        },
+    }
+
+
+def _parameters(state: ShopState, variant: dict) -> list[dict]:
+    names = {p["nameIndex"]: p for p in state.doc["variantParameters"]}
+    out = []
+    for item in variant["parameters"]:
+        param = names.get(item["nameIndex"], {"name": item["nameIndex"], "values": []})
+        value = next(
+            (v["name"] for v in param["values"] if v["valueIndex"] == item["valueIndex"]),
+            item["valueIndex"],
+        )
+        out.append(
+            {
+                "paramName": param["name"],
+                "paramIndex": item["nameIndex"],
+                "paramValue": value,
+                "rawValue": item["valueIndex"],
+                "color": None,
+                "image": None,
+                "valuePriority": 0,
+            }
+        )
+    return out
+
+
+def variant(state: ShopState, p: dict, v: dict, includes: set[str]) -> dict:
+    default = _price_row(state, v, state.doc["defaultPricelistId"])
+    avail = state.availabilities.get(v["availabilityId"])
+    sold_out = state.availabilities.get(v["availabilityWhenSoldOutId"])
+    out = {
+        "code": v["code"],
+        "ean": v["ean"],
+        "stock": fmt(variant_stock(v), 3),
+        "unit": v["unit"],
+        "weight": fmt(v["weight"], 3),
+        "width": "0.0",
+        "height": "0.0",
+        "depth": "0.0",
+        "visible": v["visible"],
+        "price": default["price"],
+        "commonPrice": default["commonPrice"],
+        "manufacturerCode": v["manufacturerCode"],
+        "pluCode": None,
+        "isbn": None,
+        "serialNo": None,
+        "mpn": None,
+        "includingVat": default["includingVat"],
+        "vatRate": default["vatRate"],
+        "currencyCode": default["currencyCode"],
+        "minStockSupply": fmt(v["minStockSupply"], 3),
+        "actionPrice": default["actionPrice"],
+        "image": None,
+        "isProductDefaultImage": False,
+        "name": p["name"],
+        "amountDecimalPlaces": v["amountDecimalPlaces"],
+        "availability": {"id": avail["id"], "name": avail["name"]} if avail else None,
+        "availabilityWhenSoldOut": (
+            {"id": sold_out["id"], "name": sold_out["name"]} if sold_out else None
+        ),
+        "negativeStockAllowed": v["negativeStockAllowed"],
+        "url": product_url(state, p),
+    }
+    if "variantparameters" in includes:
+        out["parameters"] = _parameters(state, v)
+    if "measureunit" in includes:
+        out["measureUnit"] = None
+    if "perstockamounts" in includes:
+        out["perStockAmounts"] = [_stock_amount(v, s["id"]) for s in state.doc["stocks"]]
+    if "perpricelistprices" in includes:
+        out["perPricelistPrices"] = [
+            {**pricelist_item(state, v, pl["id"]), "pricelistId": pl["id"]}
+            for pl in state.doc["pricelists"]
+        ]
+    return out
+
+
+def _stock_amount(v: dict, stock_id: int) -> dict:
+    row = v["stocks"].get(str(stock_id))
+    if row is None:
+        return {
+            "stockId": stock_id,
+            "amount": "0.000",
+            "claim": "0.000",
+            "location": None,
+            "lastAmountUpdate": None,
+        }
+    return {
+        "stockId": stock_id,
+        "amount": fmt(available(dec(row["realStock"]), dec(row["claim"])), 3),
+        "claim": fmt(row["claim"], 3),
+        "location": row["location"],
+        "lastAmountUpdate": row.get("changeTime"),
+    }
+
+
+def detail(state: ShopState, p: dict, includes: set[str]) -> dict:
+    out = {
+        "guid": p["guid"],
+        "type": p["type"],
+        "name": p["name"],
+        "indexName": slug(p["name"]),
+        "brand": _brand_ref(state, p["brandCode"]),
+        "supplier": None,
+        "visibility": p["visibility"],
+        "creationTime": p["creationTime"],
+        "changeTime": p["changeTime"],
+        "shortDescription": p["shortDescription"],
+        "description": p["description"],
+        "metaDescription": p["metaDescription"],
+        "url": product_url(state, p),
+        "internalNote": p["internalNote"],
+        "hsCode": None,
+        "defaultCategory": _default_category(state, p),
+        "additionalName": p["additionalName"],
+        "xmlFeedName": None,
+        "metaTitle": p["metaTitle"] or "",
+        "adult": False,
+        "isVariant": len(p["variants"]) > 1 or bool(p["variants"][0]["parameters"]),
+        "variants": [variant(state, p, v, includes) for v in p["variants"]],
+    }
+    if "allcategories" in includes:
+        out["categories"] = [
+            {
+                "guid": g,
+                "name": state.categories[g]["name"],
+                "parentGuid": state.categories[g]["parentGuid"],
+            }
+            for g in p["categoryGuids"]
+            if g in state.categories
+        ]
+    for key, field in _EMPTY_LISTS.items():
+        if key in includes:
+            out[field] = []
+    if "setitems" in includes:
+        out["setItems"] = None
+    if "warranty" in includes:
+        out["warranty"] = None
+    return out

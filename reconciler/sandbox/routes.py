@@ -1,0 +1,55 @@
+"""The route table: method, path pattern (matched on the raw, still-encoded path), handler."""
+
+from __future__ import annotations
+
+import re
+from urllib.parse import unquote
+
+from reconciler.sandbox import handlers_catalog as cat
+from reconciler.sandbox import handlers_products as prod
+from reconciler.sandbox import handlers_stock as stock
+
+_SEG = r"(?P<{}>[^/]+)"
+
+ROUTES = [
+    ("GET", "/api/eshop", cat.get_eshop),
+    ("GET", "/api/stocks", cat.get_stocks),
+    ("GET", "/api/categories", cat.list_categories),
+    ("POST", "/api/categories", cat.create_category),
+    ("GET", "/api/brands", cat.list_brands),
+    ("GET", "/api/products", prod.list_products),
+    ("POST", "/api/products", prod.create_product),
+    ("GET", "/api/products/changes", prod.product_changes),
+    ("GET", "/api/products/code/{code}", prod.get_product_by_code),
+    ("PATCH", "/api/products/code/{code}", prod.patch_product_by_code),
+    ("DELETE", "/api/products/code/{code}", prod.delete_variant),
+    ("GET", "/api/products/{guid}", prod.get_product),
+    ("PATCH", "/api/products/{guid}", prod.patch_product),
+    ("DELETE", "/api/products/{guid}", prod.delete_product),
+    ("GET", "/api/stocks/{stockId}/supplies", stock.supplies),
+    ("PATCH", "/api/stocks/{stockId}/movements", stock.movements),
+    ("GET", "/api/pricelists/{id}", stock.get_pricelist),
+    ("PATCH", "/api/pricelists/{id}", stock.patch_pricelist),
+]
+
+
+def _compile(template: str) -> re.Pattern:
+    pattern = re.sub(r"\{(\w+)\}", lambda m: _SEG.format(m.group(1)), template)
+    return re.compile(f"^{pattern}/?$")
+
+
+_COMPILED = [(method, _compile(path), path, handler) for method, path, handler in ROUTES]
+
+
+def match(method: str, raw_path: str):
+    """``(handler, params, template)``; ``(None, None, template)`` when only the method is
+    wrong; ``(None, None, None)`` for an unknown path."""
+    known = None
+    for route_method, pattern, template, handler in _COMPILED:
+        found = pattern.match(raw_path)
+        if found is None:
+            continue
+        if route_method == method:
+            return handler, {k: unquote(v) for k, v in found.groupdict().items()}, template
+        known = template
+    return None, None, known

@@ -1,0 +1,234 @@
+"""The sandbox shop's state: one JSON-ready dict (the documented state format) plus indexes.
+
+State format (``formatVersion`` 1; what ``GET /_sandbox/state`` returns and ``--seed FILE`` reads)::
+
+    {
+      "formatVersion": 1,
+      "eshop": {"eshopId": int, "name": str, "url": str, "currency": "CZK",
+                "vatRates": ["21.00", "12.00", "0.00"], "defaultVatRate": "21.00",
+                "trackStockClaims": bool, "stockControlDisabled": bool},
+      "defaultStockId": 1,
+      "stocks": [{"id": 1, "title": str}],
+      "defaultPricelistId": 1,
+      "pricelists": [{"id": 1, "name": str}],
+      "categories": [{"guid", "name", "parentGuid": str|null, "visible": bool, "priority": int|null}],
+      "brands": [{"guid", "code", "name"}],              # code = Shoptet's brand indexName
+      "availabilities": [{"id": int, "name": str}],
+      "variantParameters": [{"nameIndex", "name", "values": [{"valueIndex", "name"}]}],
+      "products": [{
+          "guid", "type", "name", "visibility", "shortDescription", "description",
+          "metaTitle", "metaDescription", "additionalName", "internalNote",
+          "brandCode": str|null, "defaultCategoryGuid", "categoryGuids": [...],
+          "creationTime", "changeTime",                   # "2026-01-05T10:00:00+0100"
+          "variants": [{
+              "code", "ean", "manufacturerCode", "weight": "0.250"|null, "visible": bool,
+              "unit": "ks", "amountDecimalPlaces": 0, "availabilityId": int|null,
+              "availabilityWhenSoldOutId": int|null, "minStockSupply": "2.000"|null,
+              "negativeStockAllowed": "no-global"|"yes-global"|"yes",
+              "parameters": [{"nameIndex", "valueIndex"}],
+              "prices": {"<pricelistId>": {"price": "189.00"|null, "commonPrice", "buyPrice",
+                                          "vatRate": "12.00", "includingVat": bool,
+                                          "currencyCode": "CZK"}},
+              "stocks": {"<stockId>": {"realStock": "12.000", "claim": "2.000",
+                                      "location": str|null, "changeTime": str}}}]}],
+      "deletedProducts": [{"guid", "changeTime"}],        # the changes feed's delete records
+      "movements": [{"id", "stockId", "productCode", "kind": "amountChange"|"quantity"|"realStock",
+                     "value", "realStockBefore", "realStockAfter", "requestId", "item"}],
+      "clock": {"last": "2026-...+0100"}                  # latest time handed out (monotonic)
+    }
+
+Stock reading (DESIGN §3): ``realStock`` is physical; Shoptet's ``amount`` (supplies,
+perStockAmounts) is *available* = realStock - claim, computed only by :func:`available`.
+"""
+
+from __future__ import annotations
+
+import copy
+from datetime import datetime, timedelta
+from decimal import Decimal, InvalidOperation
+from typing import Any
+from zoneinfo import ZoneInfo
+
+FORMAT_VERSION = 1
+TZ = ZoneInfo("Europe/Prague")
+TIME_FORMAT = "%Y-%m-%dT%H:%M:%S%z"
+
+
+def available(real_stock: Decimal, claim: Decimal) -> Decimal:
+    """Shoptet's available-for-ordering amount: physical stock minus what orders claim."""
+    return real_stock - claim
+
+
+def real_stock_for_available(amount: Decimal, claim: Decimal) -> Decimal:
+    """The physical stock that makes ``amount`` available (inverse of :func:`available`)."""
+    return amount + claim
+
+
+def dec(value: Any) -> Decimal:
+    if value is None:
+        return Decimal(0)
+    return value if isinstance(value, Decimal) else Decimal(str(value))
+
+
+def fmt(value: Any, places: int) -> str | None:
+    """A decimal as Shoptet writes it: a string with exactly ``places`` decimals."""
+    if value is None:
+        return None
+    return str(dec(value).quantize(Decimal(1).scaleb(-places)))
+
+
+def fmt_time(moment: datetime) -> str:
+    return moment.astimezone(TZ).strftime(TIME_FORMAT)
+
+
+def parse_time(text: str) -> datetime:
+    """ISO-8601 with an offset (``+0100``, ``+01:00`` or ``Z``); ValueError otherwise."""
+    moment = datetime.fromisoformat(text.strip().replace(" ", "+"))
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=TZ)
+    return moment
+
+
+class StateError(ValueError):
+    """A state document that is not in the documented format."""
+
+
+_TOP_KEYS = {
+    "formatVersion",
+    "eshop",
+    "defaultStockId",
+    "stocks",
+    "defaultPricelistId",
+    "pricelists",
+    "categories",
+    "brands",
+    "availabilities",
+    "variantParameters",
+    "products",
+    "deletedProducts",
+    "movements",
+    "clock",
+}
+_REQUIRED = ("eshop", "defaultStockId", "stocks", "defaultPricelistId", "pricelists", "categories")
+
+
+class ShopState:
+    """The state dict with lookups. Every mutation goes through the handlers under the core's
+    lock; ``touch()`` hands out strictly increasing change times."""
+
+    def __init__(self, doc: dict, now=None):
+        self.doc = normalise(doc)
+        self._now = now or (lambda: datetime.now(TZ))
+        self.reindex()
+
+    # -- indexes -------------------------------------------------------------------------
+    def reindex(self) -> None:
+        self.products: dict[str, dict] = {p["guid"]: p for p in self.doc["products"]}
+        self.code_owner: dict[str, str] = {}
+        for product in self.doc["products"]:
+            for variant in product["variants"]:
+                self.code_owner[variant["code"]] = product["guid"]
+        self.categories = {c["guid"]: c for c in self.doc["categories"]}
+        self.brands = {b["code"]: b for b in self.doc["brands"]}
+        self.stock_ids = {s["id"] for s in self.doc["stocks"]}
+        self.pricelist_ids = {p["id"] for p in self.doc["pricelists"]}
+        self.availabilities = {a["id"]: a for a in self.doc["availabilities"]}
+
+    def variant(self, code: str) -> tuple[dict, dict] | None:
+        guid = self.code_owner.get(code.upper())
+        if guid is None:
+            return None
+        product = self.products[guid]
+        for variant in product["variants"]:
+            if variant["code"] == code.upper():
+                return product, variant
+        return None  # pragma: no cover - indexes are kept in step
+
+    # -- time ----------------------------------------------------------------------------
+    def touch(self) -> str:
+        """A change time later than every one handed out before (Shoptet has 1 s resolution)."""
+        now = self._now().replace(microsecond=0)
+        last = self.doc["clock"].get("last")
+        if last:
+            floor = parse_time(last) + timedelta(seconds=1)
+            now = max(now, floor)
+        text = fmt_time(now)
+        self.doc["clock"]["last"] = text
+        return text
+
+    def dump(self) -> dict:
+        return copy.deepcopy(self.doc)
+
+
+def normalise(doc: Any) -> dict:
+    """Check the documented shape (enough to fail clearly) and fill optional sections."""
+    if not isinstance(doc, dict):
+        raise StateError("the state must be a JSON object")
+    unknown = set(doc) - _TOP_KEYS
+    if unknown:
+        raise StateError(f"unknown top-level keys: {', '.join(sorted(unknown))}")
+    if doc.get("formatVersion", FORMAT_VERSION) != FORMAT_VERSION:
+        raise StateError(f"formatVersion must be {FORMAT_VERSION}")
+    missing = [k for k in _REQUIRED if k not in doc]
+    if missing:
+        raise StateError(f"missing keys: {', '.join(missing)}")
+    out = copy.deepcopy(doc)
+    out["formatVersion"] = FORMAT_VERSION
+    for key in (
+        "brands",
+        "availabilities",
+        "variantParameters",
+        "products",
+        "deletedProducts",
+        "movements",
+    ):
+        out.setdefault(key, [])
+    out.setdefault("clock", {})
+    try:
+        for product in out["products"]:
+            _check_product(product)
+    except (KeyError, TypeError, InvalidOperation) as exc:
+        raise StateError(f"malformed product in state: {exc!r}") from None
+    return out
+
+
+def _check_product(product: dict) -> None:
+    product["guid"] = product["guid"].lower()
+    for key in (
+        "shortDescription",
+        "description",
+        "metaTitle",
+        "metaDescription",
+        "additionalName",
+        "internalNote",
+        "brandCode",
+    ):
+        product.setdefault(key, None)
+    product.setdefault("type", "product")
+    product.setdefault("visibility", "visible")
+    product.setdefault("categoryGuids", [product["defaultCategoryGuid"]])
+    if not product["variants"]:
+        raise StateError(f"product {product['guid']} has no variants")
+    for variant in product["variants"]:
+        variant["code"] = variant["code"].upper()
+        for key in (
+            "ean",
+            "manufacturerCode",
+            "weight",
+            "availabilityId",
+            "availabilityWhenSoldOutId",
+            "minStockSupply",
+        ):
+            variant.setdefault(key, None)
+        variant.setdefault("visible", True)
+        variant.setdefault("unit", "ks")
+        variant.setdefault("amountDecimalPlaces", 0)
+        variant.setdefault("negativeStockAllowed", "no-global")
+        variant.setdefault("parameters", [])
+        variant.setdefault("prices", {})
+        variant.setdefault("stocks", {})
+        for row in variant["stocks"].values():
+            dec(row.setdefault("realStock", "0.000"))
+            dec(row.setdefault("claim", "0.000"))
+            row.setdefault("location", None)
+            row.setdefault("changeTime", product.get("changeTime"))
