@@ -46,7 +46,7 @@ class Recorder(httpx.BaseTransport):
             self.sink.append(
                 RecordedRequest(
                     request.method,
-                    request.url.path,
+                    request.url.raw_path.split(b"?")[0].decode("ascii"),  # still URL-encoded
                     tuple(request.url.params.multi_items()),
                     tuple((k.lower(), v) for k, v in request.headers.items()),
                     json.loads(content) if content else None,
