@@ -172,11 +172,8 @@ def _parse_decimal(
         number = Decimal(text)
     else:
         raise fail(f"must be a decimal number, not {_kind(value)}")
-    digits_before = len(
-        number.quantize(Decimal(1), rounding="ROUND_DOWN").copy_abs().as_tuple().digits
-    )
-    if digits_before > _MAX_INT_DIGITS:
-        raise fail(f"is too large ({value})")
+    if number and number.adjusted() >= _MAX_INT_DIGITS:
+        raise fail(f"is too large ({value}); at most {_MAX_INT_DIGITS} digits before the point")
     step = Decimal(1).scaleb(-places)
     if number != number.quantize(step, rounding="ROUND_DOWN"):
         raise fail(f"allows at most {places} decimal places, got '{value}'")
