@@ -1,0 +1,423 @@
+"""Desired catalog + live catalog -> ``Plan``. Pure: no I/O, no clock, no randomness.
+
+Matching is by identity only (STYLE 3): products by lowercase GUID, variants by uppercase
+code. Both sides go through ``normalize`` first; field-level differences come from deepdiff
+over the normalised forms and are turned into ``FieldChange`` records here (no deepdiff object
+leaves this module). Rules, in the words of DESIGN §3:
+
+- only fields the YAML states are compared (``model_fields_set``); an explicit null clears;
+- a desired product missing live is created (one change carrying the whole product); a
+  desired variant missing live is a variant create plus its price and stock changes;
+- a tombstone (``absent: true``) deletes the product or variant only if it exists live;
+- live products no file mentions are *unmanaged* (counted, listed, never changed), unless
+  ``policy.prune``, which plans their deletion (full plans only);
+- ``ignore`` rules drop fields from the comparison (and from creates) and are listed;
+- product ``type`` is used only on create (Shoptet cannot change it afterwards).
+
+A targeted plan (``Scope.targeted``) compares only the products whose GUID or one of whose
+variant codes is a target; it neither counts unmanaged products nor prunes.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from deepdiff import DeepDiff
+
+from reconciler import __version__
+from reconciler.errors import CatalogError, Problem
+from reconciler.guards import GuardPolicy, compute_guards
+from reconciler.normalize import NormContext, normalize_product
+from reconciler.plan import (
+    UNMANAGED_LISTED,
+    Action,
+    Change,
+    FieldChange,
+    IgnoredRule,
+    Plan,
+    Resource,
+    Scope,
+    Unmanaged,
+    UnmanagedProduct,
+)
+
+VARIANT_FIELDS = (
+    "ean",
+    "manufacturerCode",
+    "visible",
+    "availability",
+    "weight",
+    "minStockSupply",
+    "negativeStockAllowed",
+)
+PRICE_FIELDS = ("price", "commonPrice", "vatRate", "includingVat")
+# Variant fields a product create (POST /api/products) cannot carry: set in the pricelist after.
+NOT_ON_CREATE = ("commonPrice", "vatRate", "includingVat")
+CREATE_ONLY = ("type",)
+REQUIRED_ON_CREATE = ("name", "defaultCategory")
+
+_FOLLOW_UP = (
+    "Shoptet's product create cannot set commonPrice, vatRate or includingVat; apply sets them "
+    "in the pricelist right after the create"
+)
+_NEW_VARIANT = "new variant: the price and stock of a new code are written after it exists"
+
+
+@dataclass(frozen=True)
+class PlanContext:
+    """What the diff needs besides the two catalogs. ``default_stock_id`` and
+    ``pricelist_id`` are the shop's defaults; ``shop.yaml`` (``shop.defaultStock``,
+    ``shop.pricelist``) overrides them."""
+
+    catalog_digest: str
+    default_stock_id: int = 1
+    pricelist_id: int | None = None
+    eshop_id: int | None = None
+    git_commit: str | None = None
+    tool_version: str = __version__
+    scope: Scope = field(default_factory=Scope)
+
+
+def diff(desired: Any, live: Any, *, locations: dict | None = None, context: PlanContext) -> Plan:
+    """The plan that makes ``live`` match ``desired`` (both ``Catalog`` models).
+
+    ``locations`` maps the loader's keys (``(guid,)``, ``(guid, field)``, ``(guid,
+    "variants", code)``, ``(guid, "variants", code, field)``) to ``Location`` objects.
+    Raises ``CatalogError`` when a product to be created lacks what Shoptet requires.
+    """
+    stock_id = desired.shop.defaultStock or context.default_stock_id
+    pricelist = desired.shop.pricelist or context.pricelist_id
+    run = _Run(locations or {}, NormContext(stock_id), _Ignore(desired.ignore))
+    wanted = {g.lower(): p for g, p in desired.products.items()}
+    have = {g.lower(): p for g, p in live.products.items()}
+    scope = context.scope
+    in_scope = {g for g in wanted if scope.is_full or _targeted(scope, g, wanted[g], have.get(g))}
+
+    for guid in sorted(in_scope):
+        run.product(guid, wanted[guid], have.get(guid))
+    if run.problems:
+        raise CatalogError(run.problems)
+
+    existing = sum(1 for g in in_scope if g in have)
+    unmanaged = Unmanaged(count=None)
+    if scope.is_full:
+        strays = sorted(g for g in have if g not in wanted)
+        if desired.policy.prune:
+            for g in strays:
+                run.delete_product(g, have[g], reason="policy.prune: no catalog file mentions it")
+            existing += len(strays)
+            unmanaged = Unmanaged(0)
+        else:
+            listed = tuple(UnmanagedProduct(g, have[g].name) for g in strays[:UNMANAGED_LISTED])
+            unmanaged = Unmanaged(len(strays), listed)
+    else:
+        # Out-of-scope products were not read in full: count those listed live, and assume the
+        # other non-tombstone ones exist (a lower bulk share than the truth is the risk; the
+        # full plan before merge and the drift check see everything).
+        existing += sum(
+            1
+            for g, p in wanted.items()
+            if g not in in_scope and (g in have or not getattr(p, "absent", False))
+        )
+
+    guards = compute_guards(
+        run.changes, policy=GuardPolicy.from_policy(desired.policy), existing_managed=existing
+    )
+    return Plan(
+        catalog_digest=context.catalog_digest,
+        changes=tuple(run.changes),
+        guards=guards,
+        unmanaged=unmanaged,
+        scope=scope,
+        ignored=run.ignore.applied(),
+        eshop_id=context.eshop_id,
+        pricelist_id=pricelist,
+        default_stock_id=stock_id,
+        git_commit=context.git_commit,
+        tool_version=context.tool_version,
+    )
+
+
+def _targeted(scope: Scope, guid: str, desired: Any, live: Any) -> bool:
+    guids = {t.lower() for t in scope.targets}
+    codes = {t.upper() for t in scope.targets}
+    if guid in guids:
+        return True
+    mine = set(desired.variants or {}) | set((live.variants or {}) if live is not None else {})
+    return any(c.upper() in codes for c in mine)
+
+
+class _Ignore:
+    """The ``ignore`` rules: ``FIELD``, ``variants.*.FIELD``, ``variants.CODE.FIELD``."""
+
+    def __init__(self, rules: list[str]):
+        self.rules = list(rules)
+        self.counts = dict.fromkeys(self.rules, 0)
+        self.product_rules = {r for r in self.rules if not r.startswith("variants.")}
+        self.variant_rules = []
+        for r in self.rules:
+            if r.startswith("variants."):
+                code, _, fname = r[len("variants.") :].rpartition(".")
+                self.variant_rules.append((r, code.upper(), fname))
+
+    def product(self, form: dict, count: bool) -> dict:
+        for rule in self.product_rules & form.keys():
+            del form[rule]
+            if count:
+                self.counts[rule] += 1
+        return form
+
+    def variant(self, code: str, form: dict, count: bool) -> dict:
+        for rule, rcode, fname in self.variant_rules:
+            if fname in form and rcode in ("*", code):
+                del form[fname]
+                if count:
+                    self.counts[rule] += 1
+        return form
+
+    def strip(self, form: dict, count: bool) -> dict:
+        self.product(form["fields"], count)
+        for code, vform in form["variants"].items():
+            self.variant(code, vform, count)
+        return form
+
+    def applied(self) -> tuple[IgnoredRule, ...]:
+        return tuple(IgnoredRule(r, self.counts[r]) for r in self.rules)
+
+
+def changed_fields(before: dict, after: dict) -> list[str]:
+    """Top-level keys whose (normalised) values differ, via deepdiff; sorted."""
+    if before == after:
+        return []
+    found = DeepDiff(before, after, ignore_order=False, verbose_level=0)
+    return sorted(str(k) for k in found.affected_root_keys)
+
+
+class _Run:
+    """Collects the changes and problems of one diff."""
+
+    def __init__(self, locations: dict, ctx: NormContext, ignore: _Ignore):
+        self.locations = locations
+        self.ctx = ctx
+        self.ignore = ignore
+        self.changes: list[Change] = []
+        self.problems: list[Problem] = []
+
+    def src(self, *key: Any) -> str | None:
+        loc = self.locations.get(tuple(key))
+        return f"{loc.file}:{loc.line}" if loc is not None else None
+
+    def form(self, product: Any, *, desired: bool) -> dict:
+        return self.ignore.strip(normalize_product(product, self.ctx), count=desired)
+
+    def product(self, guid: str, desired: Any, live: Any) -> None:
+        if getattr(desired, "absent", False):
+            if live is not None:
+                self.delete_product(guid, live, source=self.src(guid))
+            return
+        want = self.form(desired, desired=True)
+        name = want["fields"].get("name") or (live.name if live is not None else None)
+        if live is None:
+            self.create_product(guid, desired, want, name)
+            return
+        have = self.form(live, desired=False)
+        self.update_product(guid, want, have, name)
+        live_codes = {c.upper() for c in (live.variants or {})}
+        for code, variant in sorted((desired.variants or {}).items()):
+            code = code.upper()
+            if getattr(variant, "absent", False):
+                if code in live_codes:
+                    self.delete_variant(guid, code, desired, live_codes, name)
+            elif code not in live_codes:
+                self.create_variant(guid, code, want["variants"][code], name)
+            else:
+                self.update_variant(
+                    guid, code, want["variants"][code], have["variants"][code], name
+                )
+
+    # --- products ---------------------------------------------------------------------------
+
+    def create_product(self, guid: str, desired: Any, want: dict, name: str | None) -> None:
+        missing = [f for f in REQUIRED_ON_CREATE if want["fields"].get(f) is None]
+        if not want["variants"]:
+            missing.append("at least one variant")
+        if missing:
+            loc = self.locations.get((guid,))
+            self.problems.append(
+                Problem(
+                    loc.file if loc else "(catalog)",
+                    loc.line if loc else 0,
+                    loc.column if loc else 0,
+                    f"product {guid} does not exist in the shop; to create it, state "
+                    f"{', '.join(missing)}",
+                )
+            )
+            return
+        fields = [
+            FieldChange(f, None, v, self.src(guid, f)) for f, v in sorted(want["fields"].items())
+        ]
+        variants = {}
+        for code, vform in sorted(want["variants"].items()):
+            post = {k: v for k, v in vform.items() if k not in NOT_ON_CREATE}
+            if "stock" in post:
+                post["stock"] = {str(k): a for k, a in sorted(post["stock"].items())}
+            variants[code] = post
+            later = {k: vform[k] for k in NOT_ON_CREATE if k in vform}
+            if later:
+                self.changes.append(
+                    Change(
+                        Action.CREATE,
+                        Resource.PRICE,
+                        guid,
+                        code,
+                        fields=self._fields(guid, code, {}, later, sorted(later), create=True),
+                        source=self.src(guid, "variants", code),
+                        name=name,
+                        reason=_FOLLOW_UP,
+                    )
+                )
+        fields.append(FieldChange("variants", None, variants, self.src(guid, "variants")))
+        self.changes.append(
+            Change(
+                Action.CREATE,
+                Resource.PRODUCT,
+                guid,
+                fields=tuple(fields),
+                source=self.src(guid),
+                name=name,
+            )
+        )
+
+    def update_product(self, guid: str, want: dict, have: dict, name: str | None) -> None:
+        after = {f: v for f, v in want["fields"].items() if f not in CREATE_ONLY}
+        before = {f: have["fields"].get(f) for f in after}
+        changed = changed_fields(before, after)
+        if changed:
+            self.changes.append(
+                Change(
+                    Action.UPDATE,
+                    Resource.PRODUCT,
+                    guid,
+                    fields=tuple(
+                        FieldChange(f, before[f], after[f], self.src(guid, f)) for f in changed
+                    ),
+                    source=self.src(guid),
+                    name=name,
+                )
+            )
+
+    def delete_product(
+        self, guid: str, live: Any, *, source: str | None = None, reason: str | None = None
+    ) -> None:
+        live_name = getattr(live, "name", None)
+        self.changes.append(
+            Change(
+                Action.DELETE,
+                Resource.PRODUCT,
+                guid,
+                fields=(FieldChange("name", live_name, None),),
+                source=source,
+                name=live_name,
+                reason=reason,
+            )
+        )
+
+    # --- variants, prices, stock ------------------------------------------------------------
+
+    def _fields(self, guid, code, before, after, names, create=False) -> tuple[FieldChange, ...]:
+        return tuple(
+            FieldChange(
+                f,
+                None if create else before.get(f),
+                after[f],
+                self.src(guid, "variants", code, f),
+            )
+            for f in names
+        )
+
+    def _emit(
+        self, action, resource, guid, code, before, after, fields, name, stock_id=None, reason=None
+    ) -> None:
+        names = [f for f in fields if f in after]
+        if action is Action.UPDATE:
+            sub_before = {f: before.get(f) for f in names}
+            names = changed_fields(sub_before, {f: after[f] for f in names})
+        if not names and action is not Action.CREATE:
+            return
+        if not names and resource is not Resource.VARIANT:
+            return
+        self.changes.append(
+            Change(
+                action,
+                resource,
+                guid,
+                code,
+                stock_id=stock_id,
+                fields=self._fields(guid, code, before, after, names, action is Action.CREATE),
+                source=self.src(guid, "variants", code),
+                name=name,
+                reason=reason,
+            )
+        )
+
+    def create_variant(self, guid: str, code: str, want: dict, name: str | None) -> None:
+        self._emit(Action.CREATE, Resource.VARIANT, guid, code, {}, want, VARIANT_FIELDS, name)
+        self._emit(
+            Action.CREATE,
+            Resource.PRICE,
+            guid,
+            code,
+            {},
+            want,
+            PRICE_FIELDS,
+            name,
+            reason=_NEW_VARIANT,
+        )
+        for sid, amount in sorted((want.get("stock") or {}).items()):
+            self._emit(
+                Action.CREATE,
+                Resource.STOCK,
+                guid,
+                code,
+                {},
+                {"stock": amount},
+                ("stock",),
+                name,
+                stock_id=sid,
+                reason=_NEW_VARIANT,
+            )
+
+    def update_variant(self, guid: str, code: str, want: dict, have: dict, name) -> None:
+        self._emit(Action.UPDATE, Resource.VARIANT, guid, code, have, want, VARIANT_FIELDS, name)
+        self._emit(Action.UPDATE, Resource.PRICE, guid, code, have, want, PRICE_FIELDS, name)
+        live_stock = have.get("stock") or {}
+        for sid, amount in sorted((want.get("stock") or {}).items()):
+            self._emit(
+                Action.UPDATE,
+                Resource.STOCK,
+                guid,
+                code,
+                {"stock": live_stock.get(sid)},
+                {"stock": amount},
+                ("stock",),
+                name,
+                stock_id=sid,
+            )
+
+    def delete_variant(self, guid: str, code: str, desired: Any, live_codes: set, name) -> None:
+        gone = {c.upper() for c, v in desired.variants.items() if getattr(v, "absent", False)}
+        reason = None
+        if not live_codes - gone:
+            reason = "the product's last variant: Shoptet deletes the product with it"
+        self.changes.append(
+            Change(
+                Action.DELETE,
+                Resource.VARIANT,
+                guid,
+                code,
+                source=self.src(guid, "variants", code),
+                name=name,
+                reason=reason,
+            )
+        )

@@ -1,0 +1,255 @@
+"""One canonical form for both sides of the diff (desired YAML and live shop).
+
+``normalize_product(product, ctx)`` turns a ``Product`` model into a plain *form*::
+
+    {"fields": {field: value, ...},                 # product-level fields that are set
+     "variants": {CODE: {field: value, ...}, ...}}  # variants that are not tombstones
+
+Only fields in ``model_fields_set`` appear (DESIGN §3: a field left out is unmanaged; an
+explicit null is kept as None = "clear it"). Live models set every field they know, so the
+live form holds everything. Then every rule in ``RULES`` runs, in order, on both sides. Each
+rule is a named function with a docstring saying why it exists; the diff has no special cases
+of its own (STYLE 4). A new false positive gets a new named rule here, with a test by name.
+
+After normalising, values are JSON-ready except stock, which is ``{stock id (int): amount}``.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from collections.abc import Callable
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+Form = dict[str, Any]
+
+DECIMAL_FIELDS = frozenset({"price", "commonPrice", "vatRate", "weight", "minStockSupply"})
+HTML_FIELDS = frozenset({"shortDescription", "description"})
+GUID_FIELDS = frozenset({"defaultCategory"})
+
+
+@dataclass(frozen=True)
+class NormContext:
+    """What the rules need to know about the shop: the stock a scalar ``stock`` means."""
+
+    default_stock_id: int
+
+
+def normalize_product(product: Any, ctx: NormContext) -> Form:
+    """The canonical form of one product model (desired or live); tombstoned variants are left
+    out (the diff reads tombstones from the model)."""
+    form = product_form(product)
+    for _name, rule in RULES:
+        form = rule(form, ctx)
+    return form
+
+
+def product_form(product: Any) -> Form:
+    """The raw form: the set fields of the product and of each non-tombstone variant."""
+    fields = {
+        name: getattr(product, name)
+        for name in product.model_fields_set
+        if name not in ("variants", "absent")
+    }
+    variants = {}
+    for code, variant in (product.variants or {}).items():
+        if getattr(variant, "absent", False):
+            continue
+        variants[code] = {
+            name: getattr(variant, name) for name in variant.model_fields_set if name != "absent"
+        }
+    return {"fields": fields, "variants": variants}
+
+
+# ---------------------------------------------------------------------------------------------
+# Value readers, also for live.py: Shoptet's read-side spellings to the model's values.
+
+
+def canonical_decimal(value: Any) -> str | None:
+    """``Decimal("1.000")``, ``"1.000"``, ``1`` -> ``"1"``; ``"123.450"`` -> ``"123.45"``.
+
+    Plain digits, never an exponent, ``-0`` is ``0``. Floats are refused (they would carry
+    binary noise into a price)."""
+    if value is None:
+        return None
+    if isinstance(value, bool | float):
+        raise TypeError(f"not a decimal: {value!r}")
+    try:
+        number = value if isinstance(value, Decimal) else Decimal(str(value).strip())
+    except InvalidOperation:
+        raise ValueError(f"not a decimal: {value!r}") from None
+    if not number.is_finite():
+        raise ValueError(f"not a finite decimal: {value!r}")
+    text = format(number.normalize(), "f")
+    return "0" if text in ("-0", "0") else text
+
+
+def read_visibility(value: Any) -> Any:
+    """Shoptet's read side may say ``normal`` where the write side says ``visible``."""
+    return "visible" if value == "normal" else value
+
+
+_NEGATIVE_STOCK = {"yes": True, "yes-global": True, "no": False, "no-global": False}
+
+
+def read_negative_stock_allowed(value: Any) -> Any:
+    """Read values ``yes``/``yes-global`` -> True, ``no``/``no-global`` -> False; bools pass."""
+    if isinstance(value, str):
+        return _NEGATIVE_STOCK.get(value.strip().lower(), value)
+    return value
+
+
+def live_physical_stock(amount: Any, claim: Any) -> Decimal:
+    """Physical amount on hand (realStock) from a live supply / perStockAmounts row.
+
+    The working reading of Shoptet's OpenAPI file (DESIGN §3): ``amount`` is what is available
+    for ordering and ``claim`` what open orders reserve, so physical = amount + claim."""
+    return Decimal(str(amount or 0)) + Decimal(str(claim or 0))
+
+
+# ---------------------------------------------------------------------------------------------
+# The rules. Each takes and returns a form; order matters only where a docstring says so.
+
+
+def _each_variant(form: Form):
+    return form["variants"].values()
+
+
+def code_uppercase(form: Form, ctx: NormContext) -> Form:
+    """Variant codes are keys in upper case: Shoptet stores codes uppercased, so a code read
+    back never matches a lowercase spelling."""
+    form["variants"] = {code.strip().upper(): v for code, v in form["variants"].items()}
+    return form
+
+
+def _nfc(value: Any) -> Any:
+    if isinstance(value, str):
+        return unicodedata.normalize("NFC", value)
+    if isinstance(value, list):
+        return [_nfc(v) for v in value]
+    return value
+
+
+def text_nfc(form: Form, ctx: NormContext) -> Form:
+    """All text in Unicode NFC: ``č`` typed as one code point or as ``c`` + combining caron
+    is the same text (editors and the Shoptet admin differ in what they produce)."""
+    for fields in (form["fields"], *_each_variant(form)):
+        for key, value in fields.items():
+            if isinstance(value, str | list):
+                fields[key] = _nfc(value)
+    return form
+
+
+def html_trim(form: Form, ctx: NormContext) -> Form:
+    """HTML fields (shortDescription, description): line endings unified to LF and leading
+    and trailing whitespace dropped. YAML block scalars (``|``) add a final newline and
+    Shoptet's editor trims; whitespace *inside* the HTML is kept on purpose (it can matter,
+    e.g. in ``<pre>``, and Shoptet is not known to rewrite it). Runs before
+    ``empty_text_is_null``."""
+    fields = form["fields"]
+    for key in HTML_FIELDS & fields.keys():
+        value = fields[key]
+        if isinstance(value, str):
+            fields[key] = value.replace("\r\n", "\n").replace("\r", "\n").strip()
+    return form
+
+
+def empty_text_is_null(form: Form, ctx: NormContext) -> Form:
+    """An empty text is the same as no text: Shoptet returns ``""`` or ``null`` for an empty
+    description (or EAN, note, ...) depending on how it was cleared."""
+    for fields in (form["fields"], *_each_variant(form)):
+        for key, value in fields.items():
+            if value == "":
+                fields[key] = None
+    return form
+
+
+def visibility_normal_is_visible(form: Form, ctx: NormContext) -> Form:
+    """Product ``visibility``: ``normal`` (some read-side docs) is ``visible``."""
+    if "visibility" in form["fields"]:
+        form["fields"]["visibility"] = read_visibility(form["fields"]["visibility"])
+    return form
+
+
+def negative_stock_allowed_bool(form: Form, ctx: NormContext) -> Form:
+    """Variant ``negativeStockAllowed`` as a bool: the read side says ``yes``, ``yes-global``
+    or ``no-global`` (the shop-wide default), the write side takes true/false."""
+    for v in _each_variant(form):
+        if "negativeStockAllowed" in v:
+            v["negativeStockAllowed"] = read_negative_stock_allowed(v["negativeStockAllowed"])
+    return form
+
+
+def stock_per_stock_id(form: Form, ctx: NormContext) -> Form:
+    """Variant ``stock`` as ``{stock id: amount}``: a scalar means the default stock (shop.yaml
+    ``defaultStock``, else Shoptet's ``defaultStockId``). Only the stock ids stated are
+    managed. ``stock: null`` manages no stock (there is nothing to clear: an amount is always
+    some number), so it becomes an empty mapping."""
+    for v in _each_variant(form):
+        if "stock" not in v:
+            continue
+        stock = v["stock"]
+        if stock is None:
+            v["stock"] = {}
+        elif isinstance(stock, dict):
+            v["stock"] = {int(k): amount for k, amount in stock.items()}
+        else:
+            v["stock"] = {ctx.default_stock_id: stock}
+    return form
+
+
+def decimal_canonical(form: Form, ctx: NormContext) -> Form:
+    """Prices, VAT rates, weights and amounts compared as numbers: ``"1.000"`` equals ``1``
+    (Shoptet answers with fixed decimals: price 2, stock and weight 3). Each becomes its
+    canonical text (``"123.45"``, ``"1"``). Runs after ``stock_per_stock_id``."""
+    for v in _each_variant(form):
+        for key in DECIMAL_FIELDS & v.keys():
+            v[key] = canonical_decimal(v[key])
+        if isinstance(v.get("stock"), dict):
+            v["stock"] = {k: canonical_decimal(a) for k, a in v["stock"].items()}
+    return form
+
+
+def guid_lowercase(form: Form, ctx: NormContext) -> Form:
+    """Category GUIDs in lower case (Shoptet's GUID pattern is lowercase hex)."""
+    fields = form["fields"]
+    for key in GUID_FIELDS & fields.keys():
+        if isinstance(fields[key], str):
+            fields[key] = fields[key].lower()
+    if isinstance(fields.get("categories"), list):
+        fields["categories"] = [g.lower() for g in fields["categories"]]
+    return form
+
+
+def categories_as_set(form: Form, ctx: NormContext) -> Form:
+    """``categories`` is a set: sorted, without duplicates, and including ``defaultCategory``
+    when both are stated (Shoptet lists the default category among all categories). Order is
+    not managed (Shoptet does not keep it). Runs after ``guid_lowercase``."""
+    fields = form["fields"]
+    if isinstance(fields.get("categories"), list):
+        cats = set(fields["categories"])
+        if isinstance(fields.get("defaultCategory"), str):
+            cats.add(fields["defaultCategory"])
+        fields["categories"] = sorted(cats)
+    return form
+
+
+Rule = Callable[[Form, NormContext], Form]
+
+RULES: tuple[tuple[str, Rule], ...] = tuple(
+    (rule.__name__, rule)
+    for rule in (
+        code_uppercase,
+        text_nfc,
+        html_trim,
+        empty_text_is_null,
+        visibility_normal_is_visible,
+        negative_stock_allowed_bool,
+        stock_per_stock_id,
+        decimal_canonical,
+        guid_lowercase,
+        categories_as_set,
+    )
+)
+RULES_BY_NAME: dict[str, Rule] = dict(RULES)
