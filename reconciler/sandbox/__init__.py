@@ -17,5 +17,13 @@ from reconciler.sandbox.core import Request, Response, Sandbox
 from reconciler.sandbox.faults import KINDS as FAULT_KINDS
 from reconciler.sandbox.state import FORMAT_VERSION, StateError, available
 
-__all__ = ["FAULT_KINDS", "FORMAT_VERSION", "Request", "Response", "Sandbox", "SandboxConfig",
-           "StateError", "available"]
+__all__ = [
+    "FAULT_KINDS",
+    "FORMAT_VERSION",
+    "Request",
+    "Response",
+    "Sandbox",
+    "SandboxConfig",
+    "StateError",
+    "available",
+]

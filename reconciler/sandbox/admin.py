@@ -1,10 +1,10 @@
 """``/_sandbox/`` (sandbox only, plain JSON, no auth, never counted or rate-limited):
 
-    GET  /_sandbox/state     the state (documented format)   PUT /_sandbox/state   load one
-    GET  /_sandbox/faults    pending faults                  PUT /_sandbox/faults  replace them
-    GET  /_sandbox/log       {"requests": [...], "counters": {...}}
-    GET  /_sandbox/config    tunable settings                PATCH /_sandbox/config  change some
-    POST /_sandbox/reset     back to the seed; log, faults, buckets and tokens cleared
+GET  /_sandbox/state     the state (documented format)   PUT /_sandbox/state   load one
+GET  /_sandbox/faults    pending faults                  PUT /_sandbox/faults  replace them
+GET  /_sandbox/log       {"requests": [...], "counters": {...}}
+GET  /_sandbox/config    tunable settings                PATCH /_sandbox/config  change some
+POST /_sandbox/reset     back to the seed; log, faults, buckets and tokens cleared
 """
 
 from __future__ import annotations
@@ -23,8 +23,9 @@ if TYPE_CHECKING:
 def _json(status: int, body) -> Response:
     from reconciler.sandbox.core import JSON_TYPE, Response
 
-    return Response(status, {"Content-Type": JSON_TYPE},
-                    json.dumps(body, ensure_ascii=False).encode())
+    return Response(
+        status, {"Content-Type": JSON_TYPE}, json.dumps(body, ensure_ascii=False).encode()
+    )
 
 
 def _body(req: Request):

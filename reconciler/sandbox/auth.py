@@ -31,13 +31,17 @@ class Auth:
         failures in an ``error`` key)."""
         scheme, _, presented = (authorization or "").partition(" ")
         if scheme.lower() != "bearer" or not hmac.compare_digest(
-                presented.strip().encode(), self.config.oauth_token.encode()):
-            return 401, {"error": "invalid_token",
-                         "error_description": "Invalid OAuth access token."}
+            presented.strip().encode(), self.config.oauth_token.encode()
+        ):
+            return 401, {
+                "error": "invalid_token",
+                "error_description": "Invalid OAuth access token.",
+            }
         token = f"{secrets.randbelow(900000) + 100000}-a-{secrets.token_hex(16)}"
         with self._lock:
             self._issued[token] = self.config.clock() + self.config.real(
-                self.config.access_token_lifetime)
+                self.config.access_token_lifetime
+            )
             while len(self._issued) > self.config.max_access_tokens:
                 self._issued.popitem(last=False)
         return 200, {"access_token": token, "expires_in": int(self.config.access_token_lifetime)}
@@ -51,13 +55,22 @@ class Auth:
             raise Fail(401, err("invalid-token", "Invalid access token.", "unknown"))
         access = headers.get(ACCESS_HEADER)
         if access is None:
-            raise Fail(401, err("missing-access-token", "Missing access token. Please add "
-                                "`Shoptet-Access-Token` header to your request.", "unknown"))
+            raise Fail(
+                401,
+                err(
+                    "missing-access-token",
+                    "Missing access token. Please add "
+                    "`Shoptet-Access-Token` header to your request.",
+                    "unknown",
+                ),
+            )
         with self._lock:
             expiry = self._issued.get(access)
             if expiry is not None and expiry <= self.config.clock():
-                raise Fail(401, err("expired-token",
-                                    "Token is expired. Please ask for new one.", "unknown"))
+                raise Fail(
+                    401,
+                    err("expired-token", "Token is expired. Please ask for new one.", "unknown"),
+                )
         if expiry is None:
             raise Fail(401, err("invalid-token", "Invalid access token.", "unknown"))
         return "oauth:" + access[-8:]

@@ -13,17 +13,17 @@ from datetime import datetime
 class SandboxConfig:
     token: str = field(default="sandbox-token", repr=False)
     oauth_token: str = field(default="sandbox-oauth", repr=False)
-    access_token_lifetime: float = 1800.0   # expires_in of issued access tokens
-    max_access_tokens: int = 5              # valid at once per OAuth token (oldest dropped)
-    limits: bool = True                     # enforce 429s (headers are sent either way)
-    max_concurrent: int = 3                 # per token
-    bucket_capacity: float = 200.0          # drops
-    drain_rate: float = 10.0                # drops per second
-    request_cost: float = 1.0               # drops per request
-    lock_seconds: float = 5.0               # longest 423 lock of an in-flight write
-    latency: float = 0.0                    # seconds added to every API request
-    time_scale: float = 1.0                 # 10 = ten times faster than real time
-    timeout_hold: float = 30.0              # how long a "timeout" fault holds the connection
+    access_token_lifetime: float = 1800.0  # expires_in of issued access tokens
+    max_access_tokens: int = 5  # valid at once per OAuth token (oldest dropped)
+    limits: bool = True  # enforce 429s (headers are sent either way)
+    max_concurrent: int = 3  # per token
+    bucket_capacity: float = 200.0  # drops
+    drain_rate: float = 10.0  # drops per second
+    request_cost: float = 1.0  # drops per request
+    lock_seconds: float = 5.0  # longest 423 lock of an in-flight write
+    latency: float = 0.0  # seconds added to every API request
+    time_scale: float = 1.0  # 10 = ten times faster than real time
+    timeout_hold: float = 30.0  # how long a "timeout" fault holds the connection
     clock: Callable[[], float] = field(default=time.monotonic, repr=False)
     wall: Callable[[], float] = field(default=time.time, repr=False)
     sleep: Callable[[float], None] = field(default=time.sleep, repr=False)
@@ -32,8 +32,15 @@ class SandboxConfig:
     def __post_init__(self) -> None:
         if self.time_scale <= 0:
             raise ValueError("time_scale must be positive")
-        for name in ("bucket_capacity", "drain_rate", "request_cost", "latency", "lock_seconds",
-                     "access_token_lifetime", "timeout_hold"):
+        for name in (
+            "bucket_capacity",
+            "drain_rate",
+            "request_cost",
+            "latency",
+            "lock_seconds",
+            "access_token_lifetime",
+            "timeout_hold",
+        ):
             if getattr(self, name) < 0:
                 raise ValueError(f"{name} must not be negative")
         if self.max_concurrent < 1:
@@ -44,8 +51,18 @@ class SandboxConfig:
         return shoptet_seconds / self.time_scale
 
 
-TUNABLE = ("access_token_lifetime", "limits", "max_concurrent", "bucket_capacity", "drain_rate",
-           "request_cost", "lock_seconds", "latency", "time_scale", "timeout_hold")
+TUNABLE = (
+    "access_token_lifetime",
+    "limits",
+    "max_concurrent",
+    "bucket_capacity",
+    "drain_rate",
+    "request_cost",
+    "lock_seconds",
+    "latency",
+    "time_scale",
+    "timeout_hold",
+)
 
 
 def public_settings(config: SandboxConfig) -> dict:

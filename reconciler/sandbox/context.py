@@ -29,8 +29,9 @@ class Ctx:
             try:
                 self._body = json.loads(self.raw_body or b"null", parse_float=Decimal)
             except (ValueError, UnicodeDecodeError):
-                raise Fail(422, err("invalid-request-data", "Malformed JSON in request body.",
-                                    "payload")) from None
+                raise Fail(
+                    422, err("invalid-request-data", "Malformed JSON in request body.", "payload")
+                ) from None
         return self._body
 
     @property
@@ -45,8 +46,9 @@ class Ctx:
         try:
             return int(raw)
         except ValueError:
-            raise invalid_parameter(name, f'Invalid "{name}" parameter. Expected an integer.'
-                                    ) from None
+            raise invalid_parameter(
+                name, f'Invalid "{name}" parameter. Expected an integer.'
+            ) from None
 
     def time_param(self, name: str):
         raw = self.query.get(name)
@@ -56,8 +58,10 @@ class Ctx:
             return parse_time(raw)
         except ValueError:
             raise invalid_parameter(
-                name, f'Invalid "{name}" parameter. Expected date in ISO 8601 format, e.g. '
-                "2017-02-28T17:04:47+0100.") from None
+                name,
+                f'Invalid "{name}" parameter. Expected date in ISO 8601 format, e.g. '
+                "2017-02-28T17:04:47+0100.",
+            ) from None
 
     def page(self, items: list, default: int, maximum: int) -> tuple[list, dict]:
         """One page of ``items`` and its paginator; ``itemsPerPage`` above the maximum is
@@ -67,13 +71,14 @@ class Ctx:
         per_page = self.int_param("itemsPerPage", default)
         page = self.int_param("page", 1)
         if per_page < 1 or page < 1:
-            raise invalid_parameter("page" if page < 1 else "itemsPerPage",
-                                    "Paging parameters must be positive integers.")
+            raise invalid_parameter(
+                "page" if page < 1 else "itemsPerPage",
+                "Paging parameters must be positive integers.",
+            )
         per_page = min(per_page, maximum)
         total = len(items)
         pages = -(-total // per_page)
         if page > max(pages, 1):
-            raise Fail(404, err("page-not-found", f"Page not found, max page is {pages}.",
-                                "page"))
-        chunk = items[(page - 1) * per_page: page * per_page]
+            raise Fail(404, err("page-not-found", f"Page not found, max page is {pages}.", "page"))
+        chunk = items[(page - 1) * per_page : page * per_page]
         return chunk, paginator(total, page, per_page, len(chunk))

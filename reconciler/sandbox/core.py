@@ -25,9 +25,9 @@ JSON_TYPE = "application/json; charset=utf-8"
 @dataclass
 class Request:
     method: str
-    path: str                       # raw (still percent-encoded) path, no query
+    path: str  # raw (still percent-encoded) path, no query
     query: dict[str, str]
-    headers: dict[str, str]         # lower-case names
+    headers: dict[str, str]  # lower-case names
     body: bytes = b""
 
 
@@ -36,7 +36,7 @@ class Response:
     status: int
     headers: dict[str, str] = field(default_factory=dict)
     body: bytes = b""
-    fault: str | None = None        # a fault the face must act out (timeout / reset)
+    fault: str | None = None  # a fault the face must act out (timeout / reset)
 
 
 class Sandbox:
@@ -54,8 +54,9 @@ class Sandbox:
         self._state = ShopState(state, now=self.config.now)
 
     @classmethod
-    def from_seed(cls, seed: str | Path = "demo", config: SandboxConfig | None = None,
-                  **settings) -> Sandbox:
+    def from_seed(
+        cls, seed: str | Path = "demo", config: SandboxConfig | None = None, **settings
+    ) -> Sandbox:
         """``"demo"``, ``"empty"`` or a state file; ``settings`` are SandboxConfig fields."""
         if settings:
             config = SandboxConfig(**settings) if config is None else config
@@ -93,8 +94,12 @@ class Sandbox:
         for entry in log:
             key = str(entry["status"]) if entry["status"] is not None else "none"
             by_status[key] = by_status.get(key, 0) + 1
-        return {"requests": len(log), "writes": sum(1 for e in log if e["wrote"]),
-                "faults": sum(1 for e in log if e["fault"]), "byStatus": by_status}
+        return {
+            "requests": len(log),
+            "writes": sum(1 for e in log if e["wrote"]),
+            "faults": sum(1 for e in log if e["fault"]),
+            "byStatus": by_status,
+        }
 
     # -- faces -----------------------------------------------------------------------------
     def transport(self):
@@ -116,8 +121,15 @@ class Sandbox:
             self._index += 1
             index = self._index
         request_id = f"019c8c34-64f3-7328-af43-{index:012x}"
-        entry = {"index": index, "method": method, "path": req.path, "status": None,
-                 "wrote": False, "fault": None, "requestId": request_id}
+        entry = {
+            "index": index,
+            "method": method,
+            "path": req.path,
+            "status": None,
+            "wrote": False,
+            "fault": None,
+            "requestId": request_id,
+        }
         try:
             response = self._handle(req, method, index, request_id, entry)
         finally:
@@ -127,8 +139,9 @@ class Sandbox:
         entry["status"] = None if response.fault else response.status
         return response
 
-    def _handle(self, req: Request, method: str, index: int, request_id: str,
-                entry: dict) -> Response:
+    def _handle(
+        self, req: Request, method: str, index: int, request_id: str, entry: dict
+    ) -> Response:
         if req.path.rstrip("/") == OAUTH_PATH:
             status, body = self.auth.issue(req.headers.get("authorization"))
             return Response(status, {"Content-Type": JSON_TYPE}, json.dumps(body).encode())
@@ -137,9 +150,21 @@ class Sandbox:
         except Fail as fail:
             return self._envelope(Result(fail.status, None, fail.errors), request_id, None)
         if not self.limits.enter(key):
-            return self._envelope(Result(429, None, [err(
-                "too-many-requests", "Too many concurrent requests for this token.", "unknown")]),
-                request_id, key)
+            return self._envelope(
+                Result(
+                    429,
+                    None,
+                    [
+                        err(
+                            "too-many-requests",
+                            "Too many concurrent requests for this token.",
+                            "unknown",
+                        )
+                    ],
+                ),
+                request_id,
+                key,
+            )
         try:
             return self._admitted(req, method, index, request_id, entry, key)
         finally:
@@ -147,24 +172,39 @@ class Sandbox:
 
     def _admitted(self, req, method, index, request_id, entry, key) -> Response:
         if self.limits.bucket_full(key):
-            return self._envelope(Result(429, None, [err(
-                "too-many-requests", "Leaky bucket is full. Slow down.", "unknown")]),
-                request_id, key)
+            return self._envelope(
+                Result(
+                    429,
+                    None,
+                    [err("too-many-requests", "Leaky bucket is full. Slow down.", "unknown")],
+                ),
+                request_id,
+                key,
+            )
         fault = self.faults.pick(index, method, req.path)
         entry["fault"] = fault
         if fault and fault.isdigit():
             self.limits.charge(key)
             code = {"429": "too-many-requests", "423": "locked"}.get(fault, "server-error")
-            return self._envelope(Result(int(fault), None, [err(
-                code, f"Injected fault {fault}.", "unknown")]), request_id, key)
+            return self._envelope(
+                Result(int(fault), None, [err(code, f"Injected fault {fault}.", "unknown")]),
+                request_id,
+                key,
+            )
         if fault in ("timeout", "reset_before"):
             return Response(0, fault=fault)
         url = f"{method} {req.path}?{sorted(req.query.items())}"
         is_write = method in WRITE_METHODS
         if is_write and not self.limits.lock_write(url):
-            return self._envelope(Result(423, None, [err(
-                "locked", "The same request is already being processed.", "unknown")]),
-                request_id, key)
+            return self._envelope(
+                Result(
+                    423,
+                    None,
+                    [err("locked", "The same request is already being processed.", "unknown")],
+                ),
+                request_id,
+                key,
+            )
         try:
             if self.config.latency:
                 self.config.sleep(self.config.real(self.config.latency))
@@ -183,8 +223,9 @@ class Sandbox:
         if handler is None:
             status = 405 if template else 404
             code = "method-not-allowed" if template else "endpoint-not-found"
-            return Result(status, None, [err(code, f"{method} {req.path} is not available.",
-                                             req.path)]), False
+            return Result(
+                status, None, [err(code, f"{method} {req.path} is not available.", req.path)]
+            ), False
         with self._lock:
             state = self._state
             before = state.doc["clock"].get("last")
@@ -194,8 +235,17 @@ class Sandbox:
             except Fail as fail:
                 result = Result(fail.status, None, fail.errors)
             except Exception as exc:  # a sandbox bug must still answer, never kill the server
-                result = Result(500, None, [err("server-error", f"Sandbox internal error: "
-                                                f"{type(exc).__name__}: {exc}", req.path)])
+                result = Result(
+                    500,
+                    None,
+                    [
+                        err(
+                            "server-error",
+                            f"Sandbox internal error: {type(exc).__name__}: {exc}",
+                            req.path,
+                        )
+                    ],
+                )
             return result, state.doc["clock"].get("last") != before
 
     def _envelope(self, result: Result, request_id: str, key: str | None) -> Response:

@@ -16,8 +16,18 @@ from __future__ import annotations
 import threading
 from fnmatch import fnmatchcase
 
-KINDS = ("timeout", "timeout_after", "reset_before", "reset_after",
-         "429", "423", "500", "502", "503", "504")
+KINDS = (
+    "timeout",
+    "timeout_after",
+    "reset_before",
+    "reset_after",
+    "429",
+    "423",
+    "500",
+    "502",
+    "503",
+    "504",
+)
 APPLYING = ("timeout_after", "reset_after")
 _KEYS = {"kind", "at", "method", "path", "times"}
 
@@ -43,8 +53,13 @@ def _check(fault) -> dict:
     times = fault.get("times", 1)
     if isinstance(times, bool) or not isinstance(times, int) or times < 1:
         raise FaultError("'times' must be a positive integer")
-    return {"kind": kind, "at": at, "method": (fault.get("method") or "").upper() or None,
-            "path": fault.get("path") or None, "times": times}
+    return {
+        "kind": kind,
+        "at": at,
+        "method": (fault.get("method") or "").upper() or None,
+        "path": fault.get("path") or None,
+        "times": times,
+    }
 
 
 class FaultSchedule:

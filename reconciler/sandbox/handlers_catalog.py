@@ -13,39 +13,76 @@ from reconciler.sandbox.validate import check_body
 
 def get_eshop(ctx: Ctx) -> Result:
     e = ctx.state.doc["eshop"]
-    default_pl = next(p for p in ctx.state.doc["pricelists"]
-                      if p["id"] == ctx.state.doc["defaultPricelistId"])
+    default_pl = next(
+        p for p in ctx.state.doc["pricelists"] if p["id"] == ctx.state.doc["defaultPricelistId"]
+    )
     data = {
         "contactInformation": {
-            "eshopId": e["eshopId"], "eshopName": e["name"], "eshopCategory": None,
-            "url": e["url"], "eshopTitle": e["name"], "eshopSubtitle": None,
-            "contactPerson": None, "email": None, "phone": None, "mobilePhone": None,
-            "skypeAccount": None, "contactPhotoUrl": None,
+            "eshopId": e["eshopId"],
+            "eshopName": e["name"],
+            "eshopCategory": None,
+            "url": e["url"],
+            "eshopTitle": e["name"],
+            "eshopSubtitle": None,
+            "contactPerson": None,
+            "email": None,
+            "phone": None,
+            "mobilePhone": None,
+            "skypeAccount": None,
+            "contactPhotoUrl": None,
         },
         "settings": {
-            "vatPayer": True, "cashDeskOnly": False,
+            "vatPayer": True,
+            "cashDeskOnly": False,
             "trackStockClaims": e.get("trackStockClaims", True),
-            "maxProductAmount": 9999, "maxEmailAmount": 1000,
+            "maxProductAmount": 9999,
+            "maxEmailAmount": 1000,
             "defaultPricelist": {"id": default_pl["id"], "name": default_pl["name"]},
-            "eshopLanguage": "cs", "timezone": "Europe/Prague", "dateFormat": "d.m.Y",
-            "timeFormat": "H:i:s", "internals": "", "exchangeRateFlip": False,
-            "negativeStockAmount": "allowed", "oss": False,
+            "eshopLanguage": "cs",
+            "timezone": "Europe/Prague",
+            "dateFormat": "d.m.Y",
+            "timeFormat": "H:i:s",
+            "internals": "",
+            "exchangeRateFlip": False,
+            "negativeStockAmount": "allowed",
+            "oss": False,
             "stockControlDisabled": e.get("stockControlDisabled", False),
             "wholesaleSplitActive": False,
         },
-        "currencies": [{
-            "code": e["currency"], "title": e["currency"], "isDefault": True,
-            "isDefaultAdmin": True, "isDefaultDocuments": True, "isVisible": True,
-            "exchangeRate": "1.00000000", "priority": 1,
-            "display": {"text": "Kč", "location": "right", "decimalsSeparator": ",",
-                        "thousandsSeparator": " "},
-            "priceDecimalPlaces": 2, "documentPriceDecimalPlaces": 2, "rounding": "math",
-            "minimalOrderValue": None,
-            "bankAccount": {"accountNumber": None, "iban": None, "bic": None, "ownerName": None},
-        }],
+        "currencies": [
+            {
+                "code": e["currency"],
+                "title": e["currency"],
+                "isDefault": True,
+                "isDefaultAdmin": True,
+                "isDefaultDocuments": True,
+                "isVisible": True,
+                "exchangeRate": "1.00000000",
+                "priority": 1,
+                "display": {
+                    "text": "Kč",
+                    "location": "right",
+                    "decimalsSeparator": ",",
+                    "thousandsSeparator": " ",
+                },
+                "priceDecimalPlaces": 2,
+                "documentPriceDecimalPlaces": 2,
+                "rounding": "math",
+                "minimalOrderValue": None,
+                "bankAccount": {
+                    "accountNumber": None,
+                    "iban": None,
+                    "bic": None,
+                    "ownerName": None,
+                },
+            }
+        ],
         "taxClasses": [
-            {"title": f"{rate} %", "rates": [{"zone": "CZ", "vatRate": rate}],
-             "isDefault": rate == e["defaultVatRate"]}
+            {
+                "title": f"{rate} %",
+                "rates": [{"zone": "CZ", "vatRate": rate}],
+                "isDefault": rate == e["defaultVatRate"],
+            }
             for rate in e["vatRates"]
         ],
         "activeModules": [{"name": "stock", "title": "Sklad"}],
@@ -56,8 +93,14 @@ def get_eshop(ctx: Ctx) -> Result:
 
 def get_stocks(ctx: Ctx) -> Result:
     stocks = [
-        {"id": s["id"], "title": s["title"], "isDeliveryPoint": False, "visibleOnEshop": True,
-         "deliveryPointTitle": None, "deliveryPointAddress": None}
+        {
+            "id": s["id"],
+            "title": s["title"],
+            "isDeliveryPoint": False,
+            "visibleOnEshop": True,
+            "deliveryPointTitle": None,
+            "deliveryPointAddress": None,
+        }
         for s in ctx.state.doc["stocks"]
     ]
     return Result(data={"stocks": stocks, "defaultStockId": ctx.state.doc["defaultStockId"]})
@@ -65,8 +108,9 @@ def get_stocks(ctx: Ctx) -> Result:
 
 def list_categories(ctx: Ctx) -> Result:
     chunk, pager = ctx.page(ctx.state.doc["categories"], 500, 1000)
-    return Result(data={"categories": [render.category(ctx.state, c) for c in chunk],
-                        "paginator": pager})
+    return Result(
+        data={"categories": [render.category(ctx.state, c) for c in chunk], "paginator": pager}
+    )
 
 
 def create_category(ctx: Ctx) -> Result:
@@ -74,14 +118,27 @@ def create_category(ctx: Ctx) -> Result:
     state = ctx.state
     guid = data.get("guid") or str(uuid.uuid4())
     if guid in state.categories:
-        raise Fail(422, err("invalid-request-data", f'Category with guid "{guid}" already exists.',
-                            "data.guid"))
+        raise Fail(
+            422,
+            err(
+                "invalid-request-data", f'Category with guid "{guid}" already exists.', "data.guid"
+            ),
+        )
     parent = data.get("parentGuid")
     if parent is not None and parent not in state.categories:
-        raise Fail(422, err("category-not-found", f'Category with guid "{parent}" not found.',
-                            "data.parentGuid"))
-    row = {"guid": guid, "name": data["name"], "parentGuid": parent,
-           "visible": data.get("visible", True), "priority": len(state.doc["categories"]) + 1}
+        raise Fail(
+            422,
+            err(
+                "category-not-found", f'Category with guid "{parent}" not found.', "data.parentGuid"
+            ),
+        )
+    row = {
+        "guid": guid,
+        "name": data["name"],
+        "parentGuid": parent,
+        "visible": data.get("visible", True),
+        "priority": len(state.doc["categories"]) + 1,
+    }
     state.doc["categories"].append(row)
     state.reindex()
     state.touch()

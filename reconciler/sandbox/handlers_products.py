@@ -23,14 +23,20 @@ def list_products(ctx: Ctx) -> Result:
     state, q = ctx.state, ctx.query
     products = list(state.doc["products"])
     if "productCodes" in q and "productGuids" in q:
-        raise invalid_parameter("productCodes", 'Invalid "productCodes" parameter. You can use '
-                                '"productCodes" or "productGuids", but not both.')
+        raise invalid_parameter(
+            "productCodes",
+            'Invalid "productCodes" parameter. You can use '
+            '"productCodes" or "productGuids", but not both.',
+        )
     for name in ("productCodes", "productGuids"):
         if name in q:
             values = _split(q[name])
             if len(values) > LIST_FILTER_MAX:
-                raise invalid_parameter(name, f'Invalid "{name}" parameter. Expected max. '
-                                        f"{LIST_FILTER_MAX} elements, but {len(values)} given.")
+                raise invalid_parameter(
+                    name,
+                    f'Invalid "{name}" parameter. Expected max. '
+                    f"{LIST_FILTER_MAX} elements, but {len(values)} given.",
+                )
             if name == "productGuids":
                 wanted = {v.lower() for v in values}
                 products = [p for p in products if p["guid"] in wanted]
@@ -41,8 +47,9 @@ def list_products(ctx: Ctx) -> Result:
     else:
         products = _filtered(ctx, products)
     chunk, pager = ctx.page(products, 20, 1000)
-    return Result(data={"products": [render.list_item(state, p) for p in chunk],
-                        "paginator": pager})
+    return Result(
+        data={"products": [render.list_item(state, p) for p in chunk], "paginator": pager}
+    )
 
 
 def _filtered(ctx: Ctx, products: list[dict]) -> list[dict]:
@@ -55,8 +62,12 @@ def _filtered(ctx: Ctx, products: list[dict]) -> list[dict]:
         until = ctx.time_param(name)
         if until is not None:
             products = [p for p in products if parse_time(p[key]) <= until]
-    simple = {"visibility": "visibility", "type": "type", "brandCode": "brandCode",
-              "defaultCategoryGuid": "defaultCategoryGuid"}
+    simple = {
+        "visibility": "visibility",
+        "type": "type",
+        "brandCode": "brandCode",
+        "defaultCategoryGuid": "defaultCategoryGuid",
+    }
     for name, key in simple.items():
         if q.get(name):
             products = [p for p in products if p[key] == q[name]]
@@ -69,8 +80,9 @@ def _includes(ctx: Ctx) -> set[str]:
     includes = ctx.includes
     unknown = includes - render.DETAIL_INCLUDES
     if unknown:
-        raise invalid_parameter("include", f'Invalid "include" parameter value(s): '
-                                f"{', '.join(sorted(unknown))}.")
+        raise invalid_parameter(
+            "include", f'Invalid "include" parameter value(s): {", ".join(sorted(unknown))}.'
+        )
     return includes
 
 
@@ -125,8 +137,9 @@ def patch_product_by_code(ctx: Ctx) -> Result:
 
 def _delete(state, product: dict) -> None:
     state.doc["products"].remove(product)
-    state.doc["deletedProducts"] = [d for d in state.doc["deletedProducts"]
-                                    if d["guid"] != product["guid"]]
+    state.doc["deletedProducts"] = [
+        d for d in state.doc["deletedProducts"] if d["guid"] != product["guid"]
+    ]
     state.doc["deletedProducts"].append({"guid": product["guid"], "changeTime": state.touch()})
     state.reindex()
 
@@ -156,15 +169,20 @@ def product_changes(ctx: Ctx) -> Result:
         raise Fail(400, err("missing-parameter", 'Missing value for parameter "from".', "from"))
     change_type = ctx.query.get("changeType")
     if change_type not in (None, "", "edit", "delete"):
-        raise invalid_parameter("changeType", 'Invalid "changeType" parameter. Use "edit" or '
-                                '"delete".')
+        raise invalid_parameter(
+            "changeType", 'Invalid "changeType" parameter. Use "edit" or "delete".'
+        )
     rows = []
     if change_type in (None, "", "edit"):
-        rows += [{"guid": p["guid"], "changeTime": p["changeTime"], "changeType": "edit"}
-                 for p in ctx.state.doc["products"]]
+        rows += [
+            {"guid": p["guid"], "changeTime": p["changeTime"], "changeType": "edit"}
+            for p in ctx.state.doc["products"]
+        ]
     if change_type in (None, "", "delete"):
-        rows += [{"guid": d["guid"], "changeTime": d["changeTime"], "changeType": "delete"}
-                 for d in ctx.state.doc["deletedProducts"]]
+        rows += [
+            {"guid": d["guid"], "changeTime": d["changeTime"], "changeType": "delete"}
+            for d in ctx.state.doc["deletedProducts"]
+        ]
     rows = [r for r in rows if parse_time(r["changeTime"]) >= since]
     rows.sort(key=lambda r: (parse_time(r["changeTime"]), r["guid"]))
     chunk, pager = ctx.page(rows, 1000, 1000)

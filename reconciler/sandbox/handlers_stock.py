@@ -29,8 +29,15 @@ def _stock_id(ctx: Ctx) -> int:
 
 
 def _too_large(count: int, what: str) -> Fail:
-    return Fail(413, err("too-many-items", f"Maximum number of {what} in one request is "
-                         f"{BATCH_MAX}, {count} given. Nothing was applied.", "data"))
+    return Fail(
+        413,
+        err(
+            "too-many-items",
+            f"Maximum number of {what} in one request is "
+            f"{BATCH_MAX}, {count} given. Nothing was applied.",
+            "data",
+        ),
+    )
 
 
 def supplies(ctx: Ctx) -> Result:
@@ -54,9 +61,13 @@ def supplies(ctx: Ctx) -> Result:
                 continue
             if since is not None and (changed is None or parse_time(changed) < since):
                 continue
-            item = {"productGuid": product["guid"], "code": variant["code"],
-                    "amount": fmt(available(dec(real), dec(claim)), 3), "claim": fmt(claim, 3),
-                    "location": row["location"] if row else None}
+            item = {
+                "productGuid": product["guid"],
+                "code": variant["code"],
+                "amount": fmt(available(dec(real), dec(claim)), 3),
+                "claim": fmt(claim, 3),
+                "location": row["location"] if row else None,
+            }
             if with_time:
                 item["changeTime"] = changed
             rows.append(item)
@@ -69,28 +80,43 @@ def movements(ctx: Ctx) -> Result:
     Unknown codes are skipped with per-item errors on a 200; 400 when every item failed."""
     stock_id = _stock_id(ctx)
     body = ctx.body
-    if isinstance(body, dict) and isinstance(body.get("data"), list) and (
-            len(body["data"]) > BATCH_MAX):
+    if (
+        isinstance(body, dict)
+        and isinstance(body.get("data"), list)
+        and (len(body["data"]) > BATCH_MAX)
+    ):
         raise _too_large(len(body["data"]), "stock movements")
     items = check_body(body, MOVEMENTS)
     for i, item in enumerate(items):
         kinds = [k for k in MOVEMENT_KINDS if k in item]
         if len(kinds) != 1:
-            raise Fail(422, err("invalid-request-data", "Exactly one of amountChange, quantity "
-                                "or realStock must be given.", f"data[{i}]"))
+            raise Fail(
+                422,
+                err(
+                    "invalid-request-data",
+                    "Exactly one of amountChange, quantity or realStock must be given.",
+                    f"data[{i}]",
+                ),
+            )
     state, errors, applied = ctx.state, [], 0
     now = None
     for i, item in enumerate(items):
         found = state.variant(item["productCode"])
         if found is None:
             code = item["productCode"]
-            errors.append(err("unknown-product", f'Product "{code}" does not exist. Skipped.',
-                              code))
+            errors.append(
+                err("unknown-product", f'Product "{code}" does not exist. Skipped.', code)
+            )
             continue
         product, variant = found
         if product["type"] == "product-set":
-            errors.append(err("stock-change-not-allowed", "Stock of a product set cannot be "
-                              "changed. Skipped.", variant["code"]))
+            errors.append(
+                err(
+                    "stock-change-not-allowed",
+                    "Stock of a product set cannot be changed. Skipped.",
+                    variant["code"],
+                )
+            )
             continue
         now = now or state.touch()
         _apply_movement(state, ctx.request_id, i, stock_id, variant, item, now)
@@ -100,10 +126,18 @@ def movements(ctx: Ctx) -> Result:
     return Result(data=None, errors=errors or None)
 
 
-def _apply_movement(state: ShopState, request_id: str, index: int, stock_id: int,
-                    variant: dict, item: dict, now: str) -> None:
-    row = variant["stocks"].setdefault(str(stock_id), {
-        "realStock": "0.000", "claim": "0.000", "location": None, "changeTime": now})
+def _apply_movement(
+    state: ShopState,
+    request_id: str,
+    index: int,
+    stock_id: int,
+    variant: dict,
+    item: dict,
+    now: str,
+) -> None:
+    row = variant["stocks"].setdefault(
+        str(stock_id), {"realStock": "0.000", "claim": "0.000", "location": None, "changeTime": now}
+    )
     before, claim = dec(row["realStock"]), dec(row["claim"])
     kind = next(k for k in MOVEMENT_KINDS if k in item)
     value = Decimal(str(item[kind]))
@@ -115,10 +149,20 @@ def _apply_movement(state: ShopState, request_id: str, index: int, stock_id: int
         after = before + value
     row["realStock"], row["changeTime"] = fmt(after, 3), now
     log = state.doc["movements"]
-    log.append({"id": len(log) + 1, "stockId": stock_id, "productCode": variant["code"],
-                "kind": kind, "value": str(value), "realStockBefore": fmt(before, 3),
-                "realStockAfter": fmt(after, 3), "requestId": request_id, "item": index,
-                "changeTime": now})
+    log.append(
+        {
+            "id": len(log) + 1,
+            "stockId": stock_id,
+            "productCode": variant["code"],
+            "kind": kind,
+            "value": str(value),
+            "realStockBefore": fmt(before, 3),
+            "realStockAfter": fmt(after, 3),
+            "requestId": request_id,
+            "item": index,
+            "changeTime": now,
+        }
+    )
 
 
 def _pricelist_id(ctx: Ctx) -> int:
@@ -132,9 +176,13 @@ def get_pricelist(ctx: Ctx) -> Result:
     pricelist_id = _pricelist_id(ctx)
     code = (ctx.query.get("code") or "").upper()
     guid = (ctx.query.get("guid") or "").lower()
-    rows = [render.pricelist_item(ctx.state, v, pricelist_id)
-            for p in ctx.state.doc["products"] if not guid or p["guid"] == guid
-            for v in p["variants"] if not code or v["code"] == code]
+    rows = [
+        render.pricelist_item(ctx.state, v, pricelist_id)
+        for p in ctx.state.doc["products"]
+        if not guid or p["guid"] == guid
+        for v in p["variants"]
+        if not code or v["code"] == code
+    ]
     chunk, pager = ctx.page(rows, 100, 100)
     return Result(data={"pricelist": chunk, "paginator": pager})
 
@@ -144,25 +192,44 @@ def patch_pricelist(ctx: Ctx) -> Result:
     ``null`` clears it; unknown codes are skipped (``pricelist-code-not-found``)."""
     pricelist_id = _pricelist_id(ctx)
     body = ctx.body
-    if isinstance(body, dict) and isinstance(body.get("data"), list) and (
-            len(body["data"]) > BATCH_MAX):
+    if (
+        isinstance(body, dict)
+        and isinstance(body.get("data"), list)
+        and (len(body["data"]) > BATCH_MAX)
+    ):
         raise _too_large(len(body["data"]), "price list rows")
     rows = check_body(body, PRICELIST_ROWS)
     state, errors, applied, now = ctx.state, [], 0, None
     for row in rows:
         found = state.variant(row["code"])
         if found is None:
-            errors.append(err("pricelist-code-not-found", f"Price list code '{row['code']}' "
-                              "doesn't exist. Code skipped.", row["code"]))
+            errors.append(
+                err(
+                    "pricelist-code-not-found",
+                    f"Price list code '{row['code']}' doesn't exist. Code skipped.",
+                    row["code"],
+                )
+            )
             continue
         product, variant = found
         if "currencyCode" in row and row["currencyCode"].upper() != state.doc["eshop"]["currency"]:
-            errors.append(err("invalid-request-data", f'Currency "{row["currencyCode"]}" not '
-                              "found.", row["code"]))
+            errors.append(
+                err(
+                    "invalid-request-data",
+                    f'Currency "{row["currencyCode"]}" not found.',
+                    row["code"],
+                )
+            )
             continue
         if row.get("vatRate") is not None and row["vatRate"] not in state.doc["eshop"]["vatRates"]:
-            errors.append(err("invalid-request-data", f'Input data for code "{row["code"]}" is '
-                              'not correct. Invalid "vatRate" value. Code skipped.', row["code"]))
+            errors.append(
+                err(
+                    "invalid-request-data",
+                    f'Input data for code "{row["code"]}" is '
+                    'not correct. Invalid "vatRate" value. Code skipped.',
+                    row["code"],
+                )
+            )
             continue
         now = now or state.touch()
         _apply_price(variant["prices"].setdefault(str(pricelist_id), {}), row)

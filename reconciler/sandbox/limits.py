@@ -15,7 +15,7 @@ class Limits:
         self._lock = threading.Lock()
         self._in_flight: dict[str, int] = {}
         self._buckets: dict[str, tuple[float, float]] = {}  # key -> (level, at real time)
-        self._writes: dict[str, float] = {}                 # url -> real time the lock ends
+        self._writes: dict[str, float] = {}  # url -> real time the lock ends
 
     def reset(self) -> None:
         with self._lock:
@@ -47,7 +47,8 @@ class Limits:
         with self._lock:
             level = self._level(key, self.config.clock())
             return self.config.limits and level + self.config.request_cost > (
-                self.config.bucket_capacity)
+                self.config.bucket_capacity
+            )
 
     def charge(self, key: str, cost: float | None = None) -> None:
         with self._lock:

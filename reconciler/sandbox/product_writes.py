@@ -9,10 +9,25 @@ from reconciler.sandbox.envelope import Fail, err
 from reconciler.sandbox.state import ShopState, fmt
 
 MAX_VARIANTS = 512
-_PRODUCT_TEXT = ("name", "type", "visibility", "shortDescription", "description",
-                 "additionalName", "metaTitle", "metaDescription", "internalNote")
-_VARIANT_PLAIN = ("ean", "manufacturerCode", "visible", "availabilityId",
-                  "availabilityWhenSoldOutId", "amountDecimalPlaces")
+_PRODUCT_TEXT = (
+    "name",
+    "type",
+    "visibility",
+    "shortDescription",
+    "description",
+    "additionalName",
+    "metaTitle",
+    "metaDescription",
+    "internalNote",
+)
+_VARIANT_PLAIN = (
+    "ean",
+    "manufacturerCode",
+    "visible",
+    "availabilityId",
+    "availabilityWhenSoldOutId",
+    "amountDecimalPlaces",
+)
 
 
 def _bad(message: str, instance: str) -> Fail:
@@ -22,33 +37,56 @@ def _bad(message: str, instance: str) -> Fail:
 def _check_refs(state: ShopState, data: dict) -> None:
     guid = data.get("defaultCategoryGuid")
     if guid is not None and guid not in state.categories:
-        raise Fail(422, err("category-not-found", f'Category with guid "{guid}" not found.',
-                            "data.defaultCategoryGuid"))
+        raise Fail(
+            422,
+            err(
+                "category-not-found",
+                f'Category with guid "{guid}" not found.',
+                "data.defaultCategoryGuid",
+            ),
+        )
     for i, guid in enumerate(data.get("categoryGuids") or []):
         if guid not in state.categories:
-            raise Fail(422, err("category-not-found", f'Category with guid "{guid}" not found.',
-                                f"data.categoryGuids[{i}]"))
+            raise Fail(
+                422,
+                err(
+                    "category-not-found",
+                    f'Category with guid "{guid}" not found.',
+                    f"data.categoryGuids[{i}]",
+                ),
+            )
     brand = data.get("brandCode")
     if brand is not None and brand not in state.brands:
-        raise Fail(422, err("brand-not-found", f'Brand with code "{brand}" not found.',
-                            "data.brandCode"))
+        raise Fail(
+            422, err("brand-not-found", f'Brand with code "{brand}" not found.', "data.brandCode")
+        )
 
 
 def _check_variant_refs(state: ShopState, item: dict, path: str) -> None:
     for key in ("availabilityId", "availabilityWhenSoldOutId"):
         value = item.get(key)
         if value is not None and value not in state.availabilities:
-            raise Fail(422, err("product-availability-not-found",
-                                f'Availability with id "{value}" not found.', f"{path}.{key}"))
+            raise Fail(
+                422,
+                err(
+                    "product-availability-not-found",
+                    f'Availability with id "{value}" not found.',
+                    f"{path}.{key}",
+                ),
+            )
     for j, loc in enumerate(item.get("stocksLocations") or []):
         if loc["stockId"] not in state.stock_ids:
-            raise _bad(f'Stock with id "{loc["stockId"]}" not found.',
-                       f"{path}.stocksLocations[{j}].stockId")
+            raise _bad(
+                f'Stock with id "{loc["stockId"]}" not found.',
+                f"{path}.stocksLocations[{j}].stockId",
+            )
     seen = set()
     for j, param in enumerate(item.get("parameters") or []):
         if param["nameIndex"] in seen:
-            raise _bad(f'Parameter "{param["nameIndex"]}" is used more than once.',
-                       f"{path}.parameters[{j}]")
+            raise _bad(
+                f'Parameter "{param["nameIndex"]}" is used more than once.',
+                f"{path}.parameters[{j}]",
+            )
         seen.add(param["nameIndex"])
     if "currencyCode" in item and item["currencyCode"].upper() != state.doc["eshop"]["currency"]:
         raise _bad(f'Currency "{item["currencyCode"]}" not found.', f"{path}.currencyCode")
@@ -72,21 +110,36 @@ def _set_variant_fields(variant: dict, item: dict) -> None:
     if "negativeStockAllowed" in item:
         variant["negativeStockAllowed"] = "yes" if item["negativeStockAllowed"] else "no-global"
     if "parameters" in item:  # replace-all (notes §5d)
-        variant["parameters"] = [{"nameIndex": p["nameIndex"], "valueIndex": p["valueIndex"]}
-                                 for p in item["parameters"]]
+        variant["parameters"] = [
+            {"nameIndex": p["nameIndex"], "valueIndex": p["valueIndex"]} for p in item["parameters"]
+        ]
 
 
 def _new_variant(state: ShopState, code: str, now: str) -> dict:
     return {
-        "code": code, "ean": None, "manufacturerCode": None, "weight": None, "visible": True,
-        "unit": "ks", "amountDecimalPlaces": 0, "availabilityId": None,
-        "availabilityWhenSoldOutId": None, "minStockSupply": None,
-        "negativeStockAllowed": "no-global", "parameters": [],
-        "prices": {str(pl["id"]): {"price": None, "commonPrice": None, "buyPrice": None,
-                                   "vatRate": state.doc["eshop"]["defaultVatRate"],
-                                   "includingVat": True,
-                                   "currencyCode": state.doc["eshop"]["currency"]}
-                   for pl in state.doc["pricelists"]},
+        "code": code,
+        "ean": None,
+        "manufacturerCode": None,
+        "weight": None,
+        "visible": True,
+        "unit": "ks",
+        "amountDecimalPlaces": 0,
+        "availabilityId": None,
+        "availabilityWhenSoldOutId": None,
+        "minStockSupply": None,
+        "negativeStockAllowed": "no-global",
+        "parameters": [],
+        "prices": {
+            str(pl["id"]): {
+                "price": None,
+                "commonPrice": None,
+                "buyPrice": None,
+                "vatRate": state.doc["eshop"]["defaultVatRate"],
+                "includingVat": True,
+                "currencyCode": state.doc["eshop"]["currency"],
+            }
+            for pl in state.doc["pricelists"]
+        },
         "stocks": {},
     }
 
@@ -116,14 +169,20 @@ def apply_create(state: ShopState, data: dict) -> dict:
     codes = _codes_for_create(state, items)
     now = state.touch()
     product = {key: data.get(key) for key in _PRODUCT_TEXT}
-    product.update(guid=guid, type=data.get("type", "product"),
-                   visibility=data.get("visibility", "visible"),
-                   brandCode=data.get("brandCode"),
-                   defaultCategoryGuid=data["defaultCategoryGuid"],
-                   creationTime=now, changeTime=now, variants=[])
+    product.update(
+        guid=guid,
+        type=data.get("type", "product"),
+        visibility=data.get("visibility", "visible"),
+        brandCode=data.get("brandCode"),
+        defaultCategoryGuid=data["defaultCategoryGuid"],
+        creationTime=now,
+        changeTime=now,
+        variants=[],
+    )
     cats = list(data.get("categoryGuids") or [])
-    product["categoryGuids"] = cats if data["defaultCategoryGuid"] in cats else [
-        data["defaultCategoryGuid"], *cats]
+    product["categoryGuids"] = (
+        cats if data["defaultCategoryGuid"] in cats else [data["defaultCategoryGuid"], *cats]
+    )
     state.doc["products"].append(product)
     state.doc["deletedProducts"] = [d for d in state.doc["deletedProducts"] if d["guid"] != guid]
     state.reindex()
@@ -135,8 +194,11 @@ def apply_create(state: ShopState, data: dict) -> dict:
             variant["prices"][default_pl]["price"] = item["price"]
         for loc in item.get("stocksLocations") or []:
             variant["stocks"][str(loc["stockId"])] = {
-                "realStock": fmt(loc.get("amount") or 0, 3), "claim": "0.000",
-                "location": loc.get("location"), "changeTime": now}
+                "realStock": fmt(loc.get("amount") or 0, 3),
+                "claim": "0.000",
+                "location": loc.get("location"),
+                "changeTime": now,
+            }
         product["variants"].append(variant)
         state.code_owner[variant["code"]] = guid
     return product
@@ -161,7 +223,11 @@ def apply_patch(state: ShopState, product: dict, data: dict) -> None:
         if target is None and code:
             new_codes.add(code)
         new_code = item["newCode"].upper() if "newCode" in item else None
-        if new_code and new_code != code and (new_code in state.code_owner or new_code in new_codes):
+        if (
+            new_code
+            and new_code != code
+            and (new_code in state.code_owner or new_code in new_codes)
+        ):
             raise _bad(f'Variant code "{new_code}" already exists.', f"{path}.newCode")
         if new_code:
             new_codes.add(new_code)
@@ -187,8 +253,10 @@ def apply_patch(state: ShopState, product: dict, data: dict) -> None:
             state.code_owner[target["code"]] = product["guid"]
         _set_variant_fields(target, item)
         for loc in item.get("stocksLocations") or []:
-            row = target["stocks"].setdefault(str(loc["stockId"]), {
-                "realStock": "0.000", "claim": "0.000", "location": None, "changeTime": now})
+            row = target["stocks"].setdefault(
+                str(loc["stockId"]),
+                {"realStock": "0.000", "claim": "0.000", "location": None, "changeTime": now},
+            )
             row["location"] = loc["location"]
         if new_code and new_code != target["code"]:
             state.code_owner.pop(target["code"], None)

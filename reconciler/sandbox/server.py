@@ -39,9 +39,11 @@ class _Handler(BaseHTTPRequestHandler):
         body = self.rfile.read(length) if length else b""
         path, _, query = self.path.partition("?")
         req = Request(
-            method=self.command, path=path,
+            method=self.command,
+            path=path,
             query=dict(parse_qsl(query, keep_blank_values=True)),
-            headers={k.lower(): v for k, v in self.headers.items()}, body=body,
+            headers={k.lower(): v for k, v in self.headers.items()},
+            body=body,
         )
         response = sandbox.handle(req)
         if response.fault in ("timeout", "timeout_after"):
@@ -58,8 +60,7 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _drop(self, *, reset: bool) -> None:
         if reset:  # SO_LINGER 0: close() sends RST, the client sees "connection reset"
-            self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER,
-                                       struct.pack("ii", 1, 0))
+            self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
         self.close_connection = True
         raise _Dropped
 
@@ -94,9 +95,12 @@ class SandboxServer:
         self._httpd.sandbox = sandbox  # type: ignore[attr-defined]
         self.host, self.port = self._httpd.server_address[:2]
         self.url = f"http://{self.host}:{self.port}"
-        self._thread = threading.Thread(target=self._httpd.serve_forever,
-                                        kwargs={"poll_interval": 0.1}, daemon=True,
-                                        name="shoptet-sandbox")
+        self._thread = threading.Thread(
+            target=self._httpd.serve_forever,
+            kwargs={"poll_interval": 0.1},
+            daemon=True,
+            name="shoptet-sandbox",
+        )
         self._thread.start()
 
     def serve_forever(self) -> None:

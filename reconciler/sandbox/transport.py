@@ -28,9 +28,11 @@ class SandboxTransport(httpx.BaseTransport):
         )
         response = self.sandbox.handle(req)
         if response.fault in ("timeout", "timeout_after"):
-            raise httpx.ReadTimeout("sandbox fault: timed out waiting for the response",
-                                    request=request)
+            raise httpx.ReadTimeout(
+                "sandbox fault: timed out waiting for the response", request=request
+            )
         if response.fault in ("reset_before", "reset_after"):
             raise httpx.ReadError("sandbox fault: connection reset by peer", request=request)
-        return httpx.Response(response.status, headers=response.headers, content=response.body,
-                              request=request)
+        return httpx.Response(
+            response.status, headers=response.headers, content=response.body, request=request
+        )

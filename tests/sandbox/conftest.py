@@ -48,8 +48,11 @@ def sb(make_sandbox) -> Sandbox:
 
 
 def api_client(sandbox: Sandbox, **headers) -> httpx.Client:
-    return httpx.Client(transport=sandbox.transport(), base_url=BASE,
-                        headers={"Shoptet-Private-API-Token": TOKEN, **headers})
+    return httpx.Client(
+        transport=sandbox.transport(),
+        base_url=BASE,
+        headers={"Shoptet-Private-API-Token": TOKEN, **headers},
+    )
 
 
 @pytest.fixture

@@ -22,7 +22,8 @@ def test_literal_paths_win_over_templates(checker):
     assert checker.template("/api/products/changes") == "/api/products/changes"
     assert checker.template("/api/products/code/43%2FBIL") == "/api/products/code/{code}"
     assert checker.template("/api/products/1b02cb8e-d7b5-11e0-9a5c-feab5ed617ed") == (
-        "/api/products/{guid}")
+        "/api/products/{guid}"
+    )
     assert checker.template("/nope") is None
 
 
@@ -35,8 +36,18 @@ def test_missing_required_field_and_extra_field_are_reported(checker):
 
 def test_wrong_decimal_format_is_reported(checker):
     row = {"productGuid": "x", "code": "A", "amount": "1.0", "claim": "0.000"}
-    body = envelope({"supplies": [row], "paginator": {
-        "totalCount": 1, "page": 1, "pageCount": 1, "itemsOnPage": 1, "itemsPerPage": 1000}})
+    body = envelope(
+        {
+            "supplies": [row],
+            "paginator": {
+                "totalCount": 1,
+                "page": 1,
+                "pageCount": 1,
+                "itemsOnPage": 1,
+                "itemsPerPage": 1000,
+            },
+        }
+    )
     assert checker.check("GET", "/api/stocks/1/supplies", 200, body)
 
 

@@ -58,8 +58,13 @@ def test_product_list_pages_default_20_max_1000(client, sb):
     """notes §3: /api/products itemsPerPage default 20, max 1000 (clamped)."""
     total = len(sb.state()["products"])
     page1 = client.get("/api/products").json()["data"]
-    assert page1["paginator"] == {"totalCount": total, "page": 1, "pageCount": -(-total // 20),
-                                  "itemsOnPage": 20, "itemsPerPage": 20}
+    assert page1["paginator"] == {
+        "totalCount": total,
+        "page": 1,
+        "pageCount": -(-total // 20),
+        "itemsOnPage": 20,
+        "itemsPerPage": 20,
+    }
     page2 = client.get("/api/products", params={"page": 2}).json()["data"]
     assert page2["paginator"]["itemsOnPage"] == total - 20
     seen = [p["guid"] for p in page1["products"] + page2["products"]]
@@ -101,11 +106,14 @@ def test_detail_includes(client, sb):
 
 def test_stock_amount_is_available_and_variant_stock_sums_available(client, sb):
     """DESIGN §3: amount = realStock - claim; variant stock = sum of available over stocks."""
-    product = next(p for p in sb.state()["products"]
-                   if any(Decimal(r["claim"]) > 0 for v in p["variants"]
-                          for r in v["stocks"].values()))
-    data = client.get(f"/api/products/{product['guid']}",
-                      params={"include": "perStockAmounts"}).json()["data"]
+    product = next(
+        p
+        for p in sb.state()["products"]
+        if any(Decimal(r["claim"]) > 0 for v in p["variants"] for r in v["stocks"].values())
+    )
+    data = client.get(
+        f"/api/products/{product['guid']}", params={"include": "perStockAmounts"}
+    ).json()["data"]
     for live, seeded in zip(data["variants"], product["variants"], strict=True):
         expected = Decimal(0)
         for row in live["perStockAmounts"]:
@@ -128,8 +136,14 @@ def test_detail_by_code_finds_the_product_of_a_variant(client, sb):
     assert client.get("/api/products/code/00123").json()["data"]["variants"][0]["code"] == "00123"
 
 
-@pytest.mark.parametrize("path", ["/api/products/93bc0dbe-7481-11e8-8216-002590dad85e",
-                                  "/api/products/not-a-guid", "/api/products/code/NOPE-1"])
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/api/products/93bc0dbe-7481-11e8-8216-002590dad85e",
+        "/api/products/not-a-guid",
+        "/api/products/code/NOPE-1",
+    ],
+)
 def test_unknown_product_is_404_product_not_found(client, path):
     """SPEC L4807/L6206: 404 product-not-found, instance = the identifier."""
     r = client.get(path)

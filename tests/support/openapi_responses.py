@@ -63,8 +63,16 @@ class ResponseChecker:
         content = (responses[key].get("content") or {}).get("application/json")
         if not content or "schema" not in content:
             return None
-        return f"{SPEC_URI}#/" + _pointer("paths", template, method.lower(), "responses",
-                                          str(key), "content", "application/json", "schema")
+        return f"{SPEC_URI}#/" + _pointer(
+            "paths",
+            template,
+            method.lower(),
+            "responses",
+            str(key),
+            "content",
+            "application/json",
+            "schema",
+        )
 
     def check(self, method: str, path: str, status: int, body) -> list[str]:
         template = self.template(path)
@@ -76,8 +84,11 @@ class ResponseChecker:
         if ref is None:
             return self._check_envelope(method, template, status, body)
         errors = sorted(self._validators(ref).iter_errors(body), key=lambda e: list(e.path))
-        return [f"{method} {template} {status}: {'/'.join(map(str, e.path)) or '<root>'}: "
-                f"{e.message[:300]}" for e in errors[:10]]
+        return [
+            f"{method} {template} {status}: {'/'.join(map(str, e.path)) or '<root>'}: "
+            f"{e.message[:300]}"
+            for e in errors[:10]
+        ]
 
     def _check_envelope(self, method, template, status, body) -> list[str]:
         problems = []
@@ -85,8 +96,10 @@ class ResponseChecker:
             return [f"{method} {template} {status}: not Shoptet's envelope: {str(body)[:200]}"]
         for key, name in (("errors", "Errors"), ("metadata", "Metadata")):
             ref = f"{SPEC_URI}#/components/schemas/{name}"
-            problems += [f"{method} {template} {status}: {key}: {e.message[:300]}"
-                         for e in self._validators(ref).iter_errors(body[key])]
+            problems += [
+                f"{method} {template} {status}: {key}: {e.message[:300]}"
+                for e in self._validators(ref).iter_errors(body[key])
+            ]
         return problems
 
 
@@ -115,5 +128,6 @@ def watch(sandbox, checker: ResponseChecker):
     finally:
         sandbox.handle = original
     if problems:
-        raise AssertionError("responses that do not match the OpenAPI file:\n"
-                             + "\n".join(problems[:30]))
+        raise AssertionError(
+            "responses that do not match the OpenAPI file:\n" + "\n".join(problems[:30])
+        )

@@ -373,8 +373,8 @@ def _product(n: int, spec: dict) -> dict:
         "name": spec["name"],
         "visibility": "hidden" if n in (13, 27) else "visible",
         "shortDescription": f"{spec['name']} z nabídky Zrnko & Lístek.",
-        "description": f"<p>{spec['name']}.</p>" + (
-            "<p>Skladujte v suchu a temnu.</p>" if spec["vat"] == "12.00" else ""),
+        "description": f"<p>{spec['name']}.</p>"
+        + ("<p>Skladujte v suchu a temnu.</p>" if spec["vat"] == "12.00" else ""),
         "metaTitle": None,
         "metaDescription": None,
         "additionalName": "Novinka" if n % 9 == 4 else None,
