@@ -1,0 +1,121 @@
+"""The client against the in-process sandbox: reads, a write round trip, faults, OAuth."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from reconciler import errors as E
+from reconciler.cli.context import AppContext
+
+sandbox_mod = pytest.importorskip("reconciler.sandbox")
+
+NEW = "0f0e0d0c-0b0a-4000-8000-000000000001"
+
+
+@pytest.fixture
+def sb():
+    return sandbox_mod.Sandbox.from_seed("demo")
+
+
+@pytest.fixture
+def client(make_client, sb):
+    return lambda **kw: make_client(
+        transport=sb.transport(), base_url="http://127.0.0.1", private_token="sandbox-token", **kw
+    )
+
+
+def test_make_client_sandbox_mode_reads_and_refuses_writes():
+    client = AppContext(Path("catalog"), sandbox=True).make_client()
+    eshop = client.get_eshop()
+    stocks = client.get_stocks()
+    products = list(client.iter_products())
+    details = client.get_products([p.guid for p in products])
+    assert eshop.default_pricelist_id is not None and stocks.defaultStockId in {s.id for s in stocks.stocks}
+    assert len(products) >= 30 and all(d is not None and d.variants for d in details.values())
+    with pytest.raises(E.ReadOnlyViolation):
+        client.delete_product(products[0].guid)
+
+
+def test_make_client_env_mode_needs_credentials(monkeypatch):
+    for name in ("SHOPTET_PRIVATE_API_TOKEN", "SHOPTET_OAUTH_ACCESS_TOKEN", "SHOPTET_API_URL"):
+        monkeypatch.delenv(name, raising=False)
+    with pytest.raises(E.ConfigError, match="No Shoptet credentials"):
+        AppContext(Path("catalog")).make_client()
+
+
+def test_write_round_trip(client):
+    c = client()
+    category = next(iter(c.iter_categories())).guid
+    stock = c.get_stocks().defaultStockId
+    pricelist = c.get_eshop().default_pricelist_id
+    created = c.create_product(
+        {"guid": NEW, "name": "Test", "defaultCategoryGuid": category, "variants": [{"code": "T-1"}]}
+    )
+    assert created.status == 201 and not created.partial
+    c.patch_product(NEW, {"name": "Renamed", "variants": [{"code": "T-1", "ean": "8594001234567"}]})
+    moved = c.patch_stock_movements(stock, [{"productCode": "T-1", "realStock": 7}, {"productCode": "NOPE-9", "realStock": 1}])
+    assert [e["instance"] for e in moved.item_errors] == ["NOPE-9"]
+    c.patch_pricelist(pricelist, [{"code": "T-1", "price": {"price": "99.00"}}])
+    detail = c.get_product(NEW)
+    assert detail.name == "Renamed" and detail.variants[0].ean == "8594001234567"
+    assert [s.amount for s in c.iter_supplies(stock, code="T-1")] == ["7.000"]
+    assert [r.price["price"] for r in c.iter_pricelist(pricelist, code="T-1")] == ["99.00"]
+    c.delete_variant("T-1")  # the last variant takes the product with it
+    assert c.get_products([NEW]) == {NEW: None}
+
+
+def test_lost_response_after_commit_is_unknown_and_not_resent(client, sb):
+    c = client()
+    guid = next(iter(c.iter_products())).guid
+    sb.faults.set([{"kind": "reset_after", "method": "PATCH", "path": f"/api/products/{guid}"}])
+    before = len(sb.request_log)
+    with pytest.raises(E.WriteOutcomeUnknown) as caught:
+        c.patch_product(guid, {"name": "Applied anyway"})
+    assert guid in caught.value.reread
+    assert len(sb.request_log) - before == 1
+    assert c.get_product(guid).name == "Applied anyway"  # what the re-read would find
+
+
+def test_reads_are_retried_after_resets_and_server_errors(client, sb, fake_time):
+    c = client()
+    sb.faults.set(
+        [
+            {"kind": "reset_before", "method": "GET", "path": "/api/eshop"},
+            {"kind": "503", "method": "GET", "path": "/api/stocks", "times": 2},
+        ]
+    )
+    assert c.get_eshop().eshop_id
+    assert c.get_stocks().defaultStockId
+    assert len(fake_time.sleeps) == 3
+
+
+def test_a_reset_on_a_write_is_unknown_even_when_nothing_was_applied(client, sb):
+    # The sandbox raises ReadError for both reset kinds: from the client's side a reset after
+    # the request was written is ambiguous, so the write is not resent.
+    c = client()
+    guid = next(iter(c.iter_products())).guid
+    sb.faults.set([{"kind": "reset_before", "method": "PATCH", "path": f"/api/products/{guid}"}])
+    with pytest.raises(E.WriteOutcomeUnknown):
+        c.patch_product(guid, {"name": "Never applied"})
+    assert c.get_product(guid).name != "Never applied"
+
+
+def test_oauth_against_the_sandbox(make_client, sb):
+    c = make_client(
+        transport=sb.transport(),
+        base_url="http://127.0.0.1",
+        oauth_token="sandbox-oauth",
+        eshop_url="http://127.0.0.1",
+    )
+    assert c.get_stocks().defaultStockId
+    assert c.session.auth.minted == 1
+    bad = make_client(
+        transport=sb.transport(), base_url="http://127.0.0.1", oauth_token="wrong-oauth-token",
+        eshop_url="http://127.0.0.1",
+    )
+    with pytest.raises(E.AuthError) as caught:
+        bad.get_stocks()
+    assert "http://127.0.0.1/action/ApiOAuthServer/getAccessToken" in str(caught.value)
+    assert "wrong-oauth-token" not in str(caught.value)
