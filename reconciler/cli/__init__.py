@@ -86,7 +86,8 @@ def report_error(err: ReconcilerError) -> None:
 def main(argv: list[str] | None = None) -> None:
     """Console-script entry point: run the group and map errors to exit codes, no traceback."""
     try:
-        cli.main(args=argv, prog_name="shoptet-catalog", standalone_mode=False)
+        # With standalone_mode=False click returns ctx.exit(n)'s code instead of exiting.
+        rc = cli.main(args=argv, prog_name="shoptet-catalog", standalone_mode=False)
     except click.exceptions.Abort:
         click.echo("Aborted.", err=True)
         sys.exit(1)
@@ -111,4 +112,4 @@ def main(argv: list[str] | None = None) -> None:
             err=True,
         )
         sys.exit(1)
-    sys.exit(0)
+    sys.exit(rc if isinstance(rc, int) and not isinstance(rc, bool) else 0)

@@ -1,0 +1,136 @@
+"""The example catalog and the committed JSON Schemas."""
+
+import json
+from decimal import Decimal
+from pathlib import Path
+
+import jsonschema
+from ruamel.yaml import YAML
+
+from reconciler.desired import load_catalog
+from reconciler.schema import PRODUCTS_SCHEMA, SHOP_SCHEMA, render_schemas
+
+REPO = Path(__file__).parents[2]
+CATALOG = REPO / "catalog"
+SEED = REPO / "reconciler" / "sandbox" / "seeds" / "demo.json"
+
+
+def test_committed_schemas_are_up_to_date():
+    for name, text in render_schemas().items():
+        committed = (REPO / "schemas" / name).read_text(encoding="utf-8")
+        assert committed == text, f"schemas/{name} is stale: run `shoptet-catalog schema`"
+
+
+def test_schemas_are_valid_json_schema_with_descriptions():
+    for text in render_schemas().values():
+        schema = json.loads(text)
+        jsonschema.Draft202012Validator.check_schema(schema)
+    products = json.loads(render_schemas()[PRODUCTS_SCHEMA])
+    variant = products["$defs"]["Variant"]["properties"]
+    assert all("description" in prop for prop in variant.values())
+
+
+def test_example_catalog_validates():
+    loaded = load_catalog(CATALOG)
+    assert len(loaded.catalog.products) >= 25
+    assert len(loaded.files) >= 4
+
+
+def test_example_files_carry_the_schema_line():
+    for path in sorted(CATALOG.rglob("*.yaml")):
+        first = path.read_text(encoding="utf-8").splitlines()[0]
+        schema = PRODUCTS_SCHEMA if path.parent.name == "products" else SHOP_SCHEMA
+        assert first.startswith("# yaml-language-server: $schema=")
+        target = (path.parent / first.split("$schema=", 1)[1]).resolve()
+        assert target == (REPO / "schemas" / schema).resolve()
+
+
+def _stringify_keys(node):
+    if isinstance(node, dict):
+        return {str(k): _stringify_keys(v) for k, v in node.items()}
+    if isinstance(node, list):
+        return [_stringify_keys(v) for v in node]
+    return node
+
+
+def test_example_files_satisfy_the_schema_as_an_editor_reads_them():
+    yaml = YAML(typ="safe", pure=True)  # YAML 1.2 types, like the YAML language server
+    for path in sorted(CATALOG.rglob("*.yaml")):
+        name = PRODUCTS_SCHEMA if path.parent.name == "products" else SHOP_SCHEMA
+        schema = json.loads(render_schemas()[name])
+        data = _stringify_keys(yaml.load(path.read_text(encoding="utf-8")))
+        jsonschema.validate(data, schema)
+
+
+def test_schema_flags_a_typo_an_editor_would_show():
+    schema = json.loads(render_schemas()[PRODUCTS_SCHEMA])
+    bad = {"products": {"1b02cb8e-d7b5-11e0-9a5c-feab5ed617ed": {"nmae": "x"}}}
+    errors = list(jsonschema.Draft202012Validator(schema).iter_errors(bad))
+    assert errors
+
+
+def _seed_differences() -> list[str]:
+    """What the example declares differently from the demo seed (a small offline diff)."""
+    seed = {p["guid"]: p for p in json.loads(SEED.read_text(encoding="utf-8"))["products"]}
+    catalog = load_catalog(CATALOG).catalog
+    rename = {
+        "brand": "brandCode",
+        "defaultCategory": "defaultCategoryGuid",
+        "categories": "categoryGuids",
+    }
+    out = []
+    for guid, product in catalog.products.items():
+        if guid not in seed:
+            out.append(f"create {product.name}")
+            continue
+        live = seed[guid]
+        for f in sorted(product.model_fields_set - {"variants"}):
+            if getattr(product, f) != live.get(rename.get(f, f)):
+                out.append(f"{live['name']}: {f}")
+        live_variants = {v["code"]: v for v in live["variants"]}
+        for code, variant in product.variants.items():
+            if code not in live_variants:
+                out.append(f"create variant {code}")
+                continue
+            lv = live_variants[code]
+            price = lv["prices"]["1"]
+            values = {
+                "ean": lv["ean"],
+                "manufacturerCode": lv["manufacturerCode"],
+                "price": Decimal(price["price"]),
+                "vatRate": Decimal(price["vatRate"]),
+                "commonPrice": price["commonPrice"] and Decimal(price["commonPrice"]),
+                "includingVat": price["includingVat"],
+                "visible": lv["visible"],
+                "availability": lv["availabilityId"],
+                "weight": lv["weight"] and Decimal(lv["weight"]),
+                "minStockSupply": lv["minStockSupply"] and Decimal(lv["minStockSupply"]),
+                "negativeStockAllowed": lv["negativeStockAllowed"] in ("yes", "yes-global"),
+            }
+            stocks = {int(k): Decimal(s["realStock"]) for k, s in lv["stocks"].items()}
+            for f in sorted(variant.model_fields_set):
+                mine = getattr(variant, f)
+                if f == "stock":
+                    theirs = stocks if isinstance(mine, dict) else stocks[1]
+                    if mine != theirs:
+                        out.append(f"{code}: stock")
+                elif mine != values[f]:
+                    out.append(f"{code}: {f}")
+    unmanaged = sorted(seed[g]["name"] for g in seed if g not in catalog.products)
+    return sorted(out) + [f"unmanaged {n}" for n in unmanaged]
+
+
+def test_example_differs_from_the_demo_seed_only_on_purpose():
+    assert _seed_differences() == [
+        "CAJ-ASS-50: stock",
+        "KAV-COL-250: price",
+        "create Káva Peru Chanchamayo",
+        "create variant KAV-KEN-500",
+        "create Čaj Jasmínový",
+        "Čaj Gunpowder: name",
+        "Čaj Máta peprná: visibility",
+        "unmanaged Dárkový poukaz 500 Kč",
+        "unmanaged Kakao Bio 200 g",
+        "unmanaged Papírové filtry 100 ks",
+        "unmanaged Sirup do kávy Karamel",
+    ]
