@@ -160,7 +160,14 @@ class ShoptetClient:
         for _ in range(self.config.paging_rereads + 1):
             items, totals, page, page_count = [], set(), 1, 1
             while page <= page_count:
-                env = self._get(path, {**(params or {}), "page": page, "itemsPerPage": per_page})
+                query = {**(params or {}), "page": page, "itemsPerPage": per_page}
+                try:
+                    env = self._get(path, query)
+                except E.NotFound:
+                    if page == 1:
+                        raise
+                    totals.add("shrank")  # page-not-found: the list got shorter while paging
+                    break
                 chunk = self._section(env, key, path) or []
                 paginator = (env.data or {}).get("paginator") or {}
                 totals.add(paginator.get("totalCount"))
@@ -173,7 +180,7 @@ class ShoptetClient:
                 return items
         raise E.PagingInconsistent(
             f"GET {path}: the list kept changing while it was read (totalCount "
-            f"{sorted(t for t in totals if t is not None)}, {len(items)} items read) after "
+            f"{sorted(str(t) for t in totals if t is not None)}, {len(items)} items read) after "
             f"{self.config.paging_rereads + 1} attempts. Run again when the shop is quieter.",
             method="GET",
             path=path,
@@ -221,7 +228,7 @@ class ShoptetClient:
         """Details of many products, fetched concurrently within the in-flight cap.
 
         Returns ``{guid: detail}`` in the order given, ``None`` for a product that is gone
-        (404). Any other error is raised (the first one, after the other reads finish).
+        (404). Any other error is raised; reads not yet started are then cancelled.
         """
         unique = list(dict.fromkeys(guids))
 
@@ -233,9 +240,12 @@ class ShoptetClient:
 
         if len(unique) <= 1:
             return {g: one(g) for g in unique}
-        with ThreadPoolExecutor(self.config.max_in_flight, "shoptet-read") as pool:
+        pool = ThreadPoolExecutor(self.config.max_in_flight, "shoptet-read")
+        try:
             futures = {g: pool.submit(one, g) for g in unique}
             return {g: f.result() for g, f in futures.items()}
+        finally:
+            pool.shutdown(wait=True, cancel_futures=True)  # after an error, read no further
 
     def iter_product_changes(
         self, since: datetime | str, change_type: str | None = None

@@ -11,10 +11,10 @@ outcome                                GET                           POST / PATC
 connect error (nothing was sent)       backoff, retry                backoff, retry (safe)
 error after send (timeout, reset)      backoff, retry                UNKNOWN: never resent
 429                                    Retry-After, else backoff     same (429 = not processed)
+503 (unavailable / maintenance)        Retry-After, else backoff     same (not processed)
 423                                    ``locked_wait``, retry        same (423 = not processed)
-503 (unavailable / maintenance)        backoff, retry                backoff, retry
 500, 502, 504                          backoff, retry                UNKNOWN: never resent
-400 401 403 404 409 413 422, other 4xx  fail                          fail
+any other 4xx (400 401 403 404 ...)  fail                          fail
 =====================================  ============================  ===========================
 
 Why 500/502/504 are "unknown" for writes: a gateway error or a crash may come after Shoptet
@@ -98,6 +98,8 @@ def decide(
         if status == 429:
             wait = retry_after if retry_after is not None else backoff(attempt, s, rng)
             reason = "rate limited (429)"
+        elif status == 503 and retry_after is not None:  # maintenance may say how long
+            wait, reason = retry_after, "unavailable (503)"
         elif status == 423:
             wait, reason = s.locked_wait, "locked (423)"
         elif status is not None and status >= 500:

@@ -280,3 +280,35 @@ def test_a_model_mismatch_is_response_invalid(make_client, router):
     )
     with pytest.raises(E.ResponseInvalid, match="expected shape"):
         make_client().get_stocks()
+
+
+def test_a_page_that_vanished_while_paging_causes_a_reread(make_client, router):
+    answers = iter(
+        [
+            httpx.Response(200, json=envelope({"products": [{"guid": "a"}], "paginator": {"totalCount": 2, "pageCount": 2}})),
+            httpx.Response(404, json=error_body("page-not-found", "max page is 1")),
+            httpx.Response(200, json=envelope({"products": [{"guid": "a"}], "paginator": {"totalCount": 1, "pageCount": 1}})),
+        ]
+    )
+    route = router.get("/api/products").mock(side_effect=lambda request: next(answers))
+    assert [p.guid for p in make_client().iter_products()] == ["a"]
+    assert route.call_count == 3
+
+
+def test_a_missing_first_page_is_not_found(make_client, router):
+    router.get("/api/stocks/9/supplies").mock(return_value=httpx.Response(404, json=error_body("stock-not-found")))
+    with pytest.raises(E.NotFound):
+        list(make_client().iter_supplies(9))
+
+
+def test_get_products_stops_reading_after_an_error(make_client):
+    seen = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        seen.append(request.url.path)
+        return httpx.Response(400, json=error_body("invalid-guid"))
+
+    client = make_client(transport=httpx.MockTransport(handler), max_in_flight=1)
+    with pytest.raises(E.ValidationFailed):
+        client.get_products([f"00000000-0000-0000-0000-{i:012d}" for i in range(50)])
+    assert len(seen) < 50

@@ -193,3 +193,14 @@ def test_a_429_that_persists_is_raised_as_rate_limited(make_client, router, fake
         make_client(max_attempts=3).get_stocks()
     assert fake_time.sleeps == [1.0, 1.0]
     assert caught.value.status == 429
+
+
+def test_503_with_retry_after_waits_as_told(make_client, router, fake_time):
+    router.patch(f"/api/products/{GUID}").mock(
+        side_effect=[
+            httpx.Response(503, headers={"Retry-After": "12"}, json=error_body("maintenance")),
+            httpx.Response(200, json=envelope({"guid": GUID})),
+        ]
+    )
+    make_client().patch_product(GUID, {"name": "x"})
+    assert fake_time.sleeps == [12.0]
