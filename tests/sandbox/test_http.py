@@ -1,0 +1,212 @@
+"""The HTTP face on 127.0.0.1: limits over real sockets, throughput, faults, the CLI."""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import threading
+import time
+from email.utils import parsedate_to_datetime
+
+import httpx
+import pytest
+
+from reconciler.sandbox import Sandbox
+
+pytestmark = pytest.mark.http
+HEADERS = {"Shoptet-Private-API-Token": "sandbox-token"}
+
+
+@pytest.fixture
+def serve(make_sandbox):
+    servers = []
+
+    def start(seed="demo", **settings):
+        sb = make_sandbox(seed, **settings)
+        server = sb.serve(port=0)
+        servers.append(server)
+        return sb, server
+
+    yield start
+    for server in servers:
+        server.close()
+
+
+def test_same_answers_over_http(serve):
+    sb, server = serve()
+    with httpx.Client(base_url=server.url, headers=HEADERS) as c:
+        r = c.get("/api/products", params={"itemsPerPage": 5})
+        code = sb.state()["products"][0]["variants"][0]["code"]
+        by_code = c.get(f"/api/products/code/{code}")
+    assert r.status_code == 200 and len(r.json()["data"]["products"]) == 5
+    assert r.headers["X-RateLimit-Bucket-Filling"] == "1/200"
+    assert by_code.json()["data"]["guid"] == sb.state()["products"][0]["guid"]
+
+
+def test_code_with_slash_is_percent_encoded_in_the_path(serve):
+    """Variant codes may contain "/" (pattern in SPEC); the path segment is %2F-encoded."""
+    sb, server = serve("empty")
+    cat = sb.state()["categories"][0]["guid"]
+    with httpx.Client(base_url=server.url, headers=HEADERS) as c:
+        body = {
+            "data": {"name": "Bílá", "defaultCategoryGuid": cat, "variants": [{"code": "43/bil"}]}
+        }
+        assert c.post("/api/products", json=body).status_code == 201
+        assert c.get("/api/products/code/43%2FBIL").status_code == 200
+
+
+def test_three_concurrent_pass_fourth_gets_429(serve):
+    """notes §4: 3 concurrent requests per token pass, a 4th concurrent one gets 429."""
+    _, server = serve("empty", latency=0.6)
+    results, barrier = [], threading.Barrier(3)
+
+    def call():
+        with httpx.Client(base_url=server.url, headers=HEADERS, timeout=10) as c:
+            barrier.wait()
+            results.append(c.get("/api/stocks").status_code)
+
+    threads = [threading.Thread(target=call) for _ in range(3)]
+    for t in threads:
+        t.start()
+    time.sleep(0.3)
+    with httpx.Client(base_url=server.url, headers=HEADERS) as c:
+        fourth = c.get("/api/stocks")
+    for t in threads:
+        t.join()
+    assert sorted(results) == [200, 200, 200]
+    assert fourth.status_code == 429
+    assert fourth.json()["errors"][0]["errorCode"] == "too-many-requests"
+
+
+def test_burst_fills_the_bucket_429_with_both_headers(serve):
+    """notes §4: a burst that fills the bucket gets 429 with X-RateLimit-Bucket-Filling and an
+    HTTP-date Retry-After."""
+    _, server = serve("empty", bucket_capacity=20, drain_rate=1)
+    with httpx.Client(base_url=server.url, headers=HEADERS) as c:
+        statuses = []
+        for _ in range(25):
+            r = c.get("/api/eshop")
+            statuses.append(r.status_code)
+            if r.status_code == 429:
+                break
+    assert statuses[:20] == [200] * 20 and statuses[-1] == 429
+    assert r.headers["X-RateLimit-Bucket-Filling"] == "20/20"
+    retry = parsedate_to_datetime(r.headers["Retry-After"])
+    assert 0 <= retry.timestamp() - time.time() <= 3
+
+
+def test_reset_after_commit_over_http(serve):
+    """Issue: "reset after commit" leaves the write applied; the client sees a connection
+    error."""
+    sb, server = serve()
+    guid = sb.state()["products"][0]["guid"]
+    sb.faults.add(kind="reset_after", method="PATCH")
+    with (
+        httpx.Client(base_url=server.url, headers=HEADERS) as c,
+        pytest.raises((httpx.ReadError, httpx.RemoteProtocolError)),
+    ):
+        c.patch(f"/api/products/{guid}", json={"data": {"name": "Applied"}})
+    assert sb.state()["products"][0]["name"] == "Applied"
+    assert sb.request_log[-1]["wrote"] is True
+
+
+def test_timeout_fault_holds_the_connection(serve):
+    sb, server = serve("empty", timeout_hold=2)
+    sb.faults.add(kind="timeout", at=1)
+    with (
+        httpx.Client(base_url=server.url, headers=HEADERS, timeout=0.3) as c,
+        pytest.raises(httpx.ReadTimeout),
+    ):
+        c.get("/api/eshop")
+
+
+def test_throughput_at_least_300_requests_per_second(serve):
+    """Issue: the sandbox sustains >= 300 req/s with limits off (measured over keep-alive)."""
+    # Not spec-watched: validating every response in the server thread would be measured too.
+    sb = Sandbox.from_seed("demo", limits=False)
+    server = sb.serve(port=0)
+    guid = sb.state()["products"][0]["guid"]
+    n, workers = 600, 3
+
+    def run():
+        with httpx.Client(base_url=server.url, headers=HEADERS) as c:
+            for _ in range(n // workers):
+                assert c.get(f"/api/products/{guid}").status_code == 200
+
+    threads = [threading.Thread(target=run) for _ in range(workers)]
+    started = time.perf_counter()
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    rate = n / (time.perf_counter() - started)
+    server.close()
+    print(f"sandbox throughput: {rate:.0f} requests/s")
+    assert rate >= 300
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def test_cli_serve_demo_starts_under_two_seconds(tmp_path):
+    """Issue: `shoptet-catalog sandbox serve --seed demo` starts in under 2 seconds."""
+    port = _free_port()
+    env = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1"}
+    started = time.perf_counter()
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "reconciler",
+            "sandbox",
+            "serve",
+            "--port",
+            str(port),
+            "--seed",
+            "demo",
+            "--token",
+            "t0k",
+        ],
+        stderr=subprocess.PIPE,
+        env=env,
+    )
+    try:
+        elapsed = None
+        while time.perf_counter() - started < 10:
+            try:
+                r = httpx.get(
+                    f"http://127.0.0.1:{port}/api/eshop",
+                    headers={"Shoptet-Private-API-Token": "t0k"},
+                    timeout=0.5,
+                )
+            except httpx.TransportError:
+                time.sleep(0.02)
+                continue
+            elapsed = time.perf_counter() - started
+            assert r.status_code == 200
+            break
+        print(f"sandbox serve --seed demo answered after {elapsed:.2f}s")
+        assert elapsed is not None and elapsed < 2.0
+    finally:
+        proc.terminate()
+        _, err = proc.communicate(timeout=5)
+    assert b"t0k" not in err
+
+
+def test_cli_bad_seed_is_a_clear_error(tmp_path):
+    bad = tmp_path / "state.json"
+    bad.write_text(json.dumps({"formatVersion": 9}))
+    out = subprocess.run(
+        [sys.executable, "-m", "reconciler", "sandbox", "serve", "--seed", str(bad), "--port", "0"],
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
+    assert out.returncode == 1
+    assert "cannot load the sandbox seed" in out.stderr and "Traceback" not in out.stderr
