@@ -1,0 +1,342 @@
+"""The shell steps of the workflows, run for real with bash and a fake `shoptet-catalog`.
+
+Each test takes a step's `run:` text from the workflow file, runs it the way GitHub does
+(`bash --noprofile --norc -eo pipefail`), with the step's and the workflow's `env:` (expressions
+replaced by test values), GITHUB_STEP_SUMMARY and GITHUB_OUTPUT files, and a fake tool on PATH
+that records its arguments and exits with a chosen code.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import subprocess
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from tests.workflows import wfcheck
+
+WORKFLOWS = Path(__file__).resolve().parents[2] / ".github" / "workflows"
+PLAN_WORKFLOWS = ["catalog-plan.yml", "catalog-apply.yml", "catalog-drift.yml"]
+TOKEN = "tok-3f9a-not-a-real-token"
+
+pytestmark = pytest.mark.skipif(not shutil.which("jq"), reason="the steps use jq (on runners)")
+
+FAKE_TOOL = """#!/usr/bin/env bash
+printf '%s\\n' "$*" >> "$FAKE_LOG"
+out=""
+while [ $# -gt 0 ]; do
+  if [ "$1" = "--out" ]; then out="$2"; fi
+  shift
+done
+if [ -n "$out" ] && [ "${FAKE_WRITE_OUT:-1}" = "1" ]; then echo '{"formatVersion": 1}' > "$out"; fi
+echo "<!-- shoptet-catalog-plan -->"
+echo "Plan: 1 to create, 2 to update, 0 to delete."
+echo "fake diagnostics" >&2
+exit "${FAKE_EXIT:-0}"
+"""
+
+
+@dataclass
+class Ran:
+    code: int
+    stdout: str
+    stderr: str
+    summary: str
+    output: str
+    calls: list[str]
+    cwd: Path
+
+    def meta(self) -> dict:
+        return json.loads((self.cwd / "out" / "meta.json").read_text())
+
+
+def find_step(workflow: str, job_id: str, name_start: str) -> tuple[dict, dict]:
+    doc = wfcheck.load(WORKFLOWS / workflow)
+    for step in wfcheck.steps(doc["jobs"][job_id]):
+        if str(step.get("name", "")).startswith(name_start):
+            return doc, step
+    raise AssertionError(f"{workflow}:{job_id}: no step named {name_start!r}...")
+
+
+def run_step(
+    tmp_path: Path,
+    workflow: str,
+    job_id: str,
+    name_start: str,
+    values: dict[str, str],
+    *,
+    fake_exit: int = 0,
+    write_out: bool = True,
+) -> Ran:
+    doc, step = find_step(workflow, job_id, name_start)
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir(exist_ok=True)
+    tool = bin_dir / "shoptet-catalog"
+    tool.write_text(FAKE_TOOL)
+    tool.chmod(0o755)
+    work = tmp_path / "work"
+    work.mkdir(exist_ok=True)
+    summary, output, log = tmp_path / "summary.md", tmp_path / "output", tmp_path / "calls"
+    for f in (summary, output, log):
+        f.write_text("")
+    env = {"PATH": f"{bin_dir}{os.pathsep}{os.environ['PATH']}", "HOME": str(tmp_path)}
+    for key, value in {**dict(doc.get("env") or {}), **dict(step.get("env") or {})}.items():
+        if "${{" in str(value):
+            assert key in values, f"give the test a value for {key} ({value})"
+            env[key] = values[key]
+        else:
+            env[key] = str(value)
+    env.update(
+        GITHUB_STEP_SUMMARY=str(summary),
+        GITHUB_OUTPUT=str(output),
+        FAKE_LOG=str(log),
+        FAKE_EXIT=str(fake_exit),
+        FAKE_WRITE_OUT="1" if write_out else "0",
+    )
+    out = subprocess.run(
+        ["bash", "--noprofile", "--norc", "-eo", "pipefail", "-c", str(step["run"])],
+        cwd=work,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
+    return Ran(
+        out.returncode,
+        out.stdout,
+        out.stderr,
+        summary.read_text(),
+        output.read_text(),
+        log.read_text().splitlines(),
+        work,
+    )
+
+
+def plan_values(sandbox: str = "") -> dict[str, str]:
+    return {
+        "SHOPTET_SANDBOX": sandbox,
+        "SHOPTET_PRIVATE_API_TOKEN": TOKEN,
+        "CATALOG": "shops/cz",
+        "SHOP": "cz",
+        "BASE_SHA": "b" * 40,
+        "HEAD_SHA": "a" * 40,
+        "PR_NUMBER": "17",
+        "ENVIRONMENT": "shoptet-plan-cz",
+    }
+
+
+PLAN_STEPS = [
+    ("catalog-plan.yml", "plan", "Plan (only"),
+    ("catalog-apply.yml", "plan", "Plan (the whole"),
+    ("catalog-drift.yml", "plan", "Plan the whole"),
+]
+
+
+# --- plan steps ---------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("wf", "job_id", "name"), PLAN_STEPS)
+def test_plan_with_changes_records_them_and_fills_the_summary(tmp_path, wf, job_id, name):
+    ran = run_step(tmp_path, wf, job_id, name, plan_values(), fake_exit=2)
+    assert ran.code == 0, ran.stderr
+    meta = ran.meta()
+    assert meta["shop"] == "cz" and meta["catalog"] == "shops/cz"
+    assert meta["exitCode"] == 2 and meta["changes"] is True
+    assert "Plan: 1 to create" in ran.summary
+    assert (ran.cwd / "out" / "plan.md").read_text().startswith("<!-- shoptet-catalog-plan -->")
+    (call,) = ran.calls
+    assert call.startswith("--catalog shops/cz plan")
+    assert "--out out/plan.json --format markdown --detailed-exitcode" in call
+
+
+@pytest.mark.parametrize(("wf", "job_id", "name"), PLAN_STEPS)
+def test_plan_without_changes_is_a_success_without_changes(tmp_path, wf, job_id, name):
+    ran = run_step(tmp_path, wf, job_id, name, plan_values(), fake_exit=0)
+    assert ran.code == 0
+    assert ran.meta()["changes"] is False and ran.meta()["exitCode"] == 0
+
+
+@pytest.mark.parametrize(("wf", "job_id", "name"), PLAN_STEPS)
+def test_plan_error_fails_the_step_with_an_annotation_and_records_it(tmp_path, wf, job_id, name):
+    ran = run_step(tmp_path, wf, job_id, name, plan_values(), fake_exit=1)
+    assert ran.code == 1
+    assert "::error title=" in ran.stdout and "exited 1" in ran.stdout
+    assert ran.meta()["exitCode"] == 1 and ran.meta()["changes"] is False
+    assert ran.summary == ""
+
+
+@pytest.mark.parametrize(("wf", "job_id", "name"), PLAN_STEPS)
+def test_exit_2_without_a_plan_file_is_a_usage_error_not_changes(tmp_path, wf, job_id, name):
+    ran = run_step(tmp_path, wf, job_id, name, plan_values(), fake_exit=2, write_out=False)
+    assert ran.code == 1
+    assert ran.meta()["changes"] is False
+
+
+@pytest.mark.parametrize(("wf", "job_id", "name"), PLAN_STEPS)
+def test_sandbox_variable_adds_the_sandbox_flag(tmp_path, wf, job_id, name):
+    ran = run_step(tmp_path, wf, job_id, name, plan_values(sandbox="true"), fake_exit=0)
+    assert ran.calls[0].startswith("--sandbox --catalog shops/cz plan")
+
+
+def test_pull_request_plan_covers_only_changes_since_the_base(tmp_path):
+    ran = run_step(tmp_path, "catalog-plan.yml", "plan", "Plan (only", plan_values(), fake_exit=2)
+    assert f"--changed-since {'b' * 40}" in ran.calls[0]
+    assert ran.meta()["pr"] == 17 and ran.meta()["headSha"] == "a" * 40
+
+
+def test_drift_plan_uses_the_per_shop_cache(tmp_path):
+    ran = run_step(tmp_path, "catalog-drift.yml", "plan", "Plan the whole", plan_values())
+    assert "--cache .shoptet-cache/cz" in ran.calls[0]
+
+
+# --- token checks --------------------------------------------------------------------------------
+
+TOKEN_CHECKS = [
+    ("catalog-plan.yml", "plan"),
+    ("catalog-apply.yml", "plan"),
+    ("catalog-drift.yml", "plan"),
+]
+
+
+@pytest.mark.parametrize(("wf", "job_id"), TOKEN_CHECKS)
+def test_a_missing_token_says_which_secret_and_environment(tmp_path, wf, job_id):
+    values = {**plan_values(), "SHOPTET_PRIVATE_API_TOKEN": ""}
+    ran = run_step(tmp_path, wf, job_id, "Check that the read-only token", values)
+    assert ran.code == 1
+    assert "::error title=No Shoptet token::" in ran.stdout
+    assert "SHOPTET_READ_TOKEN" in ran.stdout and "shoptet-plan-cz" in ran.stdout
+
+
+@pytest.mark.parametrize(("wf", "job_id"), TOKEN_CHECKS)
+def test_token_check_passes_with_a_token_or_in_sandbox_mode(tmp_path, wf, job_id):
+    ok = run_step(tmp_path, wf, job_id, "Check that the read-only token", plan_values())
+    assert ok.code == 0 and TOKEN not in ok.stdout + ok.stderr
+    values = {**plan_values(sandbox="true"), "SHOPTET_PRIVATE_API_TOKEN": ""}
+    sandbox = run_step(tmp_path, wf, job_id, "Check that the read-only token", values)
+    assert sandbox.code == 0
+
+
+def test_fork_notice_explains_and_writes_the_summary(tmp_path):
+    ran = run_step(tmp_path, "catalog-plan.yml", "fork-notice", "Explain", {"SHOPTET_SANDBOX": ""})
+    assert ran.code == 0
+    assert ran.stdout.startswith("::notice title=No plan for pull requests from forks::")
+    assert "no secrets" in ran.summary
+
+
+# --- apply step ---------------------------------------------------------------------------------
+
+
+def apply_values(**over: str) -> dict[str, str]:
+    return {
+        "SHOPTET_SANDBOX": "",
+        "SHOPTET_PRIVATE_API_TOKEN": TOKEN,
+        "CATALOG": "shops/cz",
+        "SHOP": "cz",
+        "ALLOW_DELETE": "false",
+        "ALLOW_BULK": "false",
+        **over,
+    }
+
+
+def run_apply(tmp_path, code=0, **over) -> Ran:
+    return run_step(
+        tmp_path,
+        "catalog-apply.yml",
+        "apply",
+        "Apply the reviewed plan",
+        apply_values(**over),
+        fake_exit=code,
+    )
+
+
+def test_apply_runs_the_downloaded_plan_with_auto_approve_and_a_journal(tmp_path):
+    ran = run_apply(tmp_path)
+    assert ran.code == 0
+    assert ran.calls == [
+        "--catalog shops/cz apply plan/plan.json --auto-approve --journal out/journal.jsonl"
+    ]
+    assert "## Apply: cz (exit 0)" in ran.summary and "fake diagnostics" in ran.summary
+    assert (ran.cwd / "out" / "apply.txt").exists()  # kept in the journal artifact
+
+
+def test_labels_turn_into_the_allow_flags_and_nothing_else_does(tmp_path):
+    assert "--allow" not in run_apply(tmp_path).calls[0]
+    both = run_apply(tmp_path, ALLOW_DELETE="true", ALLOW_BULK="true").calls[-1]
+    assert both.endswith("--auto-approve --journal out/journal.jsonl --allow-delete --allow-bulk")
+    assert "--allow-delete" not in run_apply(tmp_path, ALLOW_DELETE="yes").calls[-1]
+
+
+@pytest.mark.parametrize(
+    ("code", "title", "advice"),
+    [
+        (3, "Refused by a guard (cz)", "shoptet:allow-delete"),
+        (4, "Stale plan (cz)", "Re-plan: run catalog-apply by hand"),
+        (1, "Apply failed (cz)", "the journal artifact lists every write"),
+    ],
+)
+def test_apply_failures_keep_their_exit_code_and_say_what_to_do(tmp_path, code, title, advice):
+    ran = run_apply(tmp_path, code)
+    assert ran.code == code
+    (annotation,) = [line for line in ran.stdout.splitlines() if line.startswith("::error")]
+    assert annotation.startswith(
+        f"::error title={title}::Nothing was written" if code != 1 else f"::error title={title}::"
+    )
+    assert advice in annotation
+    assert f"(exit {code})" in ran.summary
+
+
+def test_apply_without_the_write_token_fails_before_running_the_tool(tmp_path):
+    ran = run_apply(tmp_path, SHOPTET_PRIVATE_API_TOKEN="")
+    assert ran.code == 1 and ran.calls == []
+    assert "SHOPTET_WRITE_TOKEN" in ran.stdout and "shoptet-apply-cz" in ran.stdout
+
+
+# --- gather: which shops have something to apply -------------------------------------------------
+
+
+def run_gather(tmp_path, metas: list[dict], shops: str) -> Ran:
+    for meta in metas:
+        d = tmp_path / "work" / "plans" / f"shoptet-plan-{meta['shop']}"
+        d.mkdir(parents=True)
+        (d / "meta.json").write_text(json.dumps(meta))
+    values = {"SHOPS": shops, "SHOPTET_SANDBOX": ""}
+    return run_step(tmp_path, "catalog-apply.yml", "gather", "List the shops", values)
+
+
+def meta(shop: str, code: int) -> dict:
+    return {"shop": shop, "catalog": f"shops/{shop}", "exitCode": code, "changes": code == 2}
+
+
+SHOPS = '[{"name":"cz","catalog":"shops/cz"},{"name":"sk","catalog":"shops/sk"}]'
+
+
+def test_gather_lists_only_the_shops_with_changes(tmp_path):
+    ran = run_gather(tmp_path, [meta("cz", 2), meta("sk", 0)], SHOPS)
+    assert ran.code == 0, ran.stdout + ran.stderr
+    (line,) = ran.output.splitlines()
+    assert line.startswith("shops=")
+    assert json.loads(line.removeprefix("shops=")) == [{"name": "cz", "catalog": "shops/cz"}]
+    assert "Shops with changes to apply: cz" in ran.stdout
+
+
+def test_gather_with_nothing_to_apply_gives_an_empty_list(tmp_path):
+    ran = run_gather(tmp_path, [meta("cz", 0), meta("sk", 0)], SHOPS)
+    assert ran.output.strip() == "shops=[]"
+    assert "Shops with changes to apply: none" in ran.stdout
+
+
+@pytest.mark.parametrize(
+    ("metas", "named"),
+    [([meta("cz", 2)], "sk"), ([meta("cz", 2), meta("sk", 1)], "sk"), ([], "")],
+    ids=["shop-without-plan", "failed-plan", "no-artifacts"],
+)
+def test_gather_refuses_when_a_shop_has_no_usable_plan(tmp_path, metas, named):
+    ran = run_gather(tmp_path, metas, SHOPS)
+    assert ran.code == 1 and ran.output == ""
+    assert re.search(r"::error title=No (usable )?plan::", ran.stdout)
+    assert named in ran.stdout and "Re-plan" in ran.stdout
