@@ -154,9 +154,18 @@ class ShoptetClient:
         return WriteResult(env.data, env.errors, env.request_id, env.status)
 
     def _pages(
-        self, path: str, key: str, per_page: int, params: dict[str, Any] | None = None
+        self,
+        path: str,
+        key: str,
+        per_page: int,
+        params: dict[str, Any] | None = None,
+        ident: str = "guid",
     ) -> list[Any]:
-        """Every item of a paged list, read consistently (see the module docstring)."""
+        """Every item of a paged list, read consistently (see the module docstring).
+
+        A read is consistent when every page reported the same ``totalCount``, that many items
+        arrived, and no item (by ``ident``) arrived twice (a shift between pages).
+        """
         for _ in range(self.config.paging_rereads + 1):
             items, totals, page, page_count = [], set(), 1, 1
             while page <= page_count:
@@ -176,7 +185,9 @@ class ShoptetClient:
                 if not chunk:
                     break
                 page += 1
-            if len(totals) == 1 and next(iter(totals)) in (None, len(items)):
+            idents = [i.get(ident) for i in items if isinstance(i, dict)]
+            repeated = len(set(idents)) != len(idents)
+            if not repeated and len(totals) == 1 and next(iter(totals)) in (None, len(items)):
                 return items
         raise E.PagingInconsistent(
             f"GET {path}: the list kept changing while it was read (totalCount "
@@ -273,7 +284,7 @@ class ShoptetClient:
             params["code"] = code
         if product_guid:
             params["productGuid"] = product_guid
-        for item in self._pages(path, "supplies", 1000, params):
+        for item in self._pages(path, "supplies", 1000, params, ident="code"):
             yield self._model(M.Supply, item, path)
 
     def iter_pricelist(
@@ -281,7 +292,7 @@ class ShoptetClient:
     ) -> Iterator[M.PricelistRow]:
         path = f"/api/pricelists/{int(pricelist_id)}"
         params = {"code": code} if code else None
-        for item in self._pages(path, "pricelist", 100, params):
+        for item in self._pages(path, "pricelist", 100, params, ident="code"):
             yield self._model(M.PricelistRow, item, path)
 
     # -- writes -------------------------------------------------------------------------

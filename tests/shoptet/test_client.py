@@ -312,3 +312,21 @@ def test_get_products_stops_reading_after_an_error(make_client):
     with pytest.raises(E.ValidationFailed):
         client.get_products([f"00000000-0000-0000-0000-{i:012d}" for i in range(50)])
     assert len(seen) < 50
+
+
+def test_an_item_seen_twice_while_paging_causes_a_reread(make_client, router):
+    pages = iter(
+        [
+            [{"guid": "a"}, {"guid": "b"}],
+            [{"guid": "b"}, {"guid": "c"}],  # shifted: "b" again, one item skipped
+            [{"guid": "a"}, {"guid": "b"}],
+            [{"guid": "c"}, {"guid": "d"}],
+        ]
+    )
+
+    def handler(request):
+        data = {"products": next(pages), "paginator": {"totalCount": 4, "pageCount": 2}}
+        return httpx.Response(200, json=envelope(data))
+
+    router.get("/api/products").mock(side_effect=handler)
+    assert [p.guid for p in make_client().iter_products()] == ["a", "b", "c", "d"]
