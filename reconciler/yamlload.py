@@ -83,6 +83,37 @@ class _Converter:
     def problem(self, pos: Pos, message: str) -> None:
         self.problems.append(Problem(self.file, pos[0], pos[1], message))
 
+    def measure(self, node: Any, memo: dict[int, int], open_: set[int], depth: int = 0) -> int:
+        """The number of values ``node`` expands to (aliases counted in full), checked
+        against the limits before anything is built, so an alias bomb costs almost nothing."""
+        key = id(node)
+        if key in memo:
+            return memo[key]
+        if key in open_:
+            self.problem(_pos(node.start_mark), "an alias refers to a node that contains it")
+            raise _Stop
+        if depth > MAX_DEPTH:
+            self.problem(_pos(node.start_mark), f"nesting deeper than {MAX_DEPTH} levels")
+            raise _Stop
+        open_.add(key)
+        if isinstance(node, MappingNode):
+            children = [child for pair in node.value for child in pair]
+        elif isinstance(node, SequenceNode):
+            children = list(node.value)
+        else:
+            children = []
+        total = 1 + sum(self.measure(child, memo, open_, depth + 1) for child in children)
+        open_.discard(key)
+        if total > MAX_NODES:
+            self.problem(
+                _pos(node.start_mark),
+                f"this expands to more than {MAX_NODES} values through aliases (an alias "
+                "bomb?); write the values out or split the file",
+            )
+            raise _Stop
+        memo[key] = total
+        return total
+
     def convert(self, node: Any, depth: int = 0) -> Any:
         pos = _pos(node.start_mark)
         self.nodes += 1
@@ -192,6 +223,7 @@ def load_yaml(file: str, data: bytes) -> tuple[Any, list[Problem]]:
         return None, []
     converter = _Converter(file)
     try:
+        converter.measure(root, {}, set())
         document = converter.convert(root)
     except _Stop:
         document = None

@@ -40,3 +40,29 @@ def test_case_makes_validate_exit_1_without_traceback(case, monkeypatch, capsys)
     assert "Traceback" not in err and "Internal error" not in err
     first = (BAD / case / "expected.txt").read_text(encoding="utf-8").splitlines()[0]
     assert first in err.splitlines()
+
+
+def test_console_script_prints_no_traceback_for_a_bad_catalog():
+    import subprocess
+    import sys
+
+    out = subprocess.run(
+        [sys.executable, "-m", "reconciler", "validate"],
+        cwd=BAD / "alias-bomb",
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert out.returncode == 1
+    assert "Traceback" not in out.stderr
+    assert out.stderr.startswith("catalog/products/choc.yaml:6:4: this expands to more than")
+
+
+def test_alias_bomb_fails_fast(monkeypatch):
+    import time
+
+    monkeypatch.chdir(BAD / "alias-bomb")
+    start = time.perf_counter()
+    with pytest.raises(CatalogError):
+        load_catalog(Path("catalog"))
+    assert time.perf_counter() - start < 0.5
