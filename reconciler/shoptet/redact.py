@@ -45,6 +45,12 @@ class Secret:
     def __reduce__(self):  # never pickle a credential into a file
         raise TypeError("a Secret cannot be pickled")
 
+    def __copy__(self) -> Secret:
+        return self
+
+    def __deepcopy__(self, memo) -> Secret:  # dataclasses.asdict(config) deep-copies values
+        return self
+
 
 def register(value: str | None) -> None:
     """Remember ``value`` as secret, so :func:`redact` masks it from now on."""

@@ -133,3 +133,13 @@ def test_secret_shows_nothing():
         import pickle
 
         pickle.dumps(secret)
+
+
+def test_config_as_dict_keeps_secrets_masked():
+    import dataclasses
+
+    from reconciler.shoptet import ClientConfig
+
+    token = canary()
+    values = dataclasses.asdict(ClientConfig(private_token=token))
+    assert token not in repr(values) and values["private_token"].reveal() == token
