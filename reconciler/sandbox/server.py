@@ -26,6 +26,9 @@ class _Handler(BaseHTTPRequestHandler):
     server_version = "shoptet-sandbox"
     sys_version = ""
 
+    def version_string(self) -> str:
+        return self.server_version
+
     def log_message(self, format, *args):  # the core keeps the request log
         pass
 
