@@ -134,3 +134,15 @@ def test_example_differs_from_the_demo_seed_only_on_purpose():
         "unmanaged Papírové filtry 100 ks",
         "unmanaged Sirup do kávy Karamel",
     ]
+
+
+def test_readme_documents_every_field():
+    from reconciler.model import PRODUCT_FIELDS, VARIANT_FIELDS, Policy, ShopSettings
+
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    section = readme.split("## The catalog format", 1)[1].split("\n## ", 1)[0]
+    names = [*PRODUCT_FIELDS, *VARIANT_FIELDS, *Policy.model_fields, *ShopSettings.model_fields]
+    missing = [n for n in names if f"`{n}`" not in section and f"  {n}:" not in section]
+    assert missing == []
+    for topic in ("null", "absent: true", "unmanaged", "stock id", "yaml-language-server"):
+        assert topic in section
