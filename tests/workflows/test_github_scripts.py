@@ -1,0 +1,363 @@
+"""The actions/github-script steps, run under node against fake GitHub API answers.
+
+github_script_harness.js runs a step's `script:` exactly as the action does (an async function of
+github, context, core, require) and reports the API calls, outputs, warnings and failures.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from tests.workflows import wfcheck
+
+HERE = Path(__file__).parent
+WORKFLOWS = HERE.parents[1] / ".github" / "workflows"
+NODE = shutil.which("node")
+pytestmark = pytest.mark.skipif(not NODE, reason="node is not installed")
+
+SHA = "m" * 40
+HEAD = "h" * 40
+REPO = {"owner": "acme", "repo": "catalog"}
+
+
+def script_of(workflow: str, job_id: str) -> tuple[str, dict]:
+    doc = wfcheck.load(WORKFLOWS / workflow)
+    (step,) = [
+        s for s in wfcheck.steps(doc["jobs"][job_id]) if "github-script" in str(s.get("uses", ""))
+    ]
+    env = {
+        k: str(v)
+        for k, v in {**dict(doc.get("env") or {}), **dict(step.get("env") or {})}.items()
+        if "${{" not in str(v)
+    }
+    return str(step["with"]["script"]), env
+
+
+def run_script(workflow, job_id, *, context, responses, env=None, cwd: Path) -> dict:
+    script, literal_env = script_of(workflow, job_id)
+    scenario = cwd / "scenario.json"
+    scenario.write_text(
+        json.dumps(
+            {
+                "script": script,
+                "context": {"repo": REPO, "runId": 999, **context},
+                "env": {**literal_env, **(env or {})},
+                "responses": responses,
+            }
+        )
+    )
+    out = subprocess.run(
+        [NODE, str(HERE / "github_script_harness.js"), str(scenario)],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
+    assert out.returncode == 0, out.stderr
+    result = json.loads(out.stdout)
+    assert "thrown" not in result, result["thrown"]
+    return result
+
+
+def calls(result, method) -> list[dict]:
+    return [c["params"] for c in result["calls"] if c["method"] == method]
+
+
+# --- catalog-apply: find the reviewed plan -----------------------------------------------------
+
+
+def merged_pr(labels=("shoptet:allow-delete",), merge_sha=SHA):
+    return {
+        "number": 5,
+        "merged_at": "2026-11-27T10:00:00Z",
+        "merge_commit_sha": merge_sha,
+        "head": {"sha": HEAD},
+        "labels": [{"name": n} for n in labels],
+    }
+
+
+ROLES = {
+    "by": "username",
+    "cases": {
+        "bob": {"data": {"permission": "write", "role_name": "maintain"}},
+        "ada": {"data": {"permission": "admin", "role_name": "admin"}},
+        "eve": {"data": {"permission": "write", "role_name": "write"}},
+    },
+    "default": {"throw": "HttpError: Not Found"},
+}
+
+
+def source_responses(*, prs=None, runs=None, labelled_by=("bob",), roles=ROLES):
+    return {
+        "repos.listPullRequestsAssociatedWithCommit": {
+            "data": [merged_pr()] if prs is None else prs
+        },
+        "actions.listWorkflowRuns": {
+            "data": {
+                "workflow_runs": [
+                    {"id": 123, "status": "completed", "conclusion": "success", "html_url": "u"}
+                ]
+                if runs is None
+                else runs
+            }
+        },
+        "issues.listEvents": {
+            "data": [{"event": "commented", "actor": {"login": "zed"}}]
+            + [
+                {
+                    "event": "labeled",
+                    "label": {"name": "shoptet:allow-delete"},
+                    "actor": {"login": who},
+                }
+                for who in labelled_by
+            ]
+        },
+        "repos.getCollaboratorPermissionLevel": roles,
+    }
+
+
+PUSH = {"eventName": "push", "ref": "refs/heads/main", "sha": SHA, "actor": "carol"}
+
+
+def source(tmp_path, context=PUSH, env=None, **kw) -> dict:
+    return run_script(
+        "catalog-apply.yml",
+        "source",
+        context=context,
+        responses=source_responses(**kw),
+        env=env,
+        cwd=tmp_path,
+    )
+
+
+def test_push_takes_the_last_plan_run_of_the_merged_pull_requests_head(tmp_path):
+    r = source(tmp_path)
+    assert r["failed"] == []
+    assert r["outputs"] == {
+        "mode": "pr",
+        "run_id": "123",
+        "pr": "5",
+        "allow_delete": "true",
+        "allow_bulk": "false",
+    }
+    (runs,) = calls(r, "actions.listWorkflowRuns")
+    assert runs["workflow_id"] == "catalog-plan.yml"
+    assert runs["head_sha"] == HEAD and runs["event"] == "pull_request"
+
+
+def test_a_label_set_last_by_a_non_maintainer_does_not_allow_deletions(tmp_path):
+    r = source(tmp_path, labelled_by=("bob", "eve"))
+    assert r["outputs"]["allow_delete"] == "false"
+    assert any("not set by a maintainer" in w for w in r["warnings"])
+
+
+def test_an_admin_label_counts_and_an_unknown_role_fails_closed(tmp_path):
+    assert source(tmp_path, labelled_by=("ada",))["outputs"]["allow_delete"] == "true"
+    r = source(tmp_path, labelled_by=("mallory",))
+    assert r["outputs"]["allow_delete"] == "false"
+    assert any("Could not read the repository role of mallory" in w for w in r["warnings"])
+
+
+def test_no_label_means_no_permission_lookup(tmp_path):
+    r = source(tmp_path, prs=[merged_pr(labels=())])
+    assert r["outputs"]["allow_delete"] == "false"
+    assert calls(r, "repos.getCollaboratorPermissionLevel") == []
+
+
+def test_a_direct_push_applies_nothing_and_says_how_to_catch_up(tmp_path):
+    r = source(tmp_path, prs=[merged_pr(merge_sha="x" * 40)])
+    assert r["failed"] == [] and r["outputs"]["mode"] == "none"
+    assert "Run workflow" in r["warnings"][0]
+    assert "Nothing applied" in r["summary"]
+
+
+@pytest.mark.parametrize(
+    ("runs", "message"),
+    [
+        ([], "No catalog-plan.yml run exists for the last commit hhhhhhh of #5"),
+        ([{"id": 7, "status": "in_progress", "html_url": "u7"}], "had not finished"),
+    ],
+    ids=["no-plan-run", "plan-still-running"],
+)
+def test_without_a_finished_plan_run_it_fails_and_says_re_plan(tmp_path, runs, message):
+    r = source(tmp_path, runs=runs)
+    (failure,) = r["failed"]
+    assert message in failure and "Re-plan" in failure
+    assert "mode" not in r["outputs"]
+
+
+def dispatch(tmp_path, actor, ref="refs/heads/main", delete="false", bulk="false"):
+    return source(
+        tmp_path,
+        context={"eventName": "workflow_dispatch", "ref": ref, "sha": SHA, "actor": actor},
+        env={"WANT_ALLOW_DELETE": delete, "WANT_ALLOW_BULK": bulk},
+    )
+
+
+def test_a_manual_run_re_plans_main_in_this_run(tmp_path):
+    r = dispatch(tmp_path, "eve")
+    assert r["outputs"]["mode"] == "replan" and r["outputs"]["run_id"] == "999"
+    assert r["outputs"]["allow_delete"] == "false"
+    assert calls(r, "repos.getCollaboratorPermissionLevel") == []
+
+
+def test_only_maintainers_may_allow_deletions_in_a_manual_run(tmp_path):
+    assert dispatch(tmp_path, "bob", delete="true")["outputs"]["allow_delete"] == "true"
+    r = dispatch(tmp_path, "eve", bulk="true")
+    assert r["failed"] == [
+        "Only maintainers and admins may allow deletions or bulk changes; eve is neither."
+    ]
+    assert r["outputs"] == {}
+
+
+def test_a_manual_run_off_main_is_refused(tmp_path):
+    r = dispatch(tmp_path, "bob", ref="refs/heads/feature")
+    assert r["failed"] and r["outputs"] == {}
+
+
+# --- catalog-plan: the one sticky comment ------------------------------------------------------
+
+MARKER = "<!-- shoptet-catalog-plan -->"
+
+
+def write_plan(root: Path, shop: str, code: int, md: str = "Plan: 1 to create.") -> None:
+    d = root / "plans" / f"shoptet-plan-{shop}"
+    d.mkdir(parents=True)
+    (d / "meta.json").write_text(json.dumps({"shop": shop, "exitCode": code}))
+    if code in (0, 2):
+        (d / "plan.md").write_text(f"{MARKER}\n{md}\n")
+
+
+def comment(tmp_path, existing=()) -> dict:
+    return run_script(
+        "catalog-plan.yml",
+        "comment",
+        context={"eventName": "pull_request"},
+        env={"PR_NUMBER": "17", "RUN_URL": "https://gh/run/1"},
+        responses={
+            "issues.listComments": {"data": list(existing)},
+            "issues.createComment": {"data": {}},
+            "issues.updateComment": {"data": {}},
+        },
+        cwd=tmp_path,
+    )
+
+
+def test_first_plan_creates_one_comment_with_the_marker_once(tmp_path):
+    write_plan(tmp_path, "main", 2)
+    r = comment(tmp_path)
+    (created,) = calls(r, "issues.createComment")
+    assert created["issue_number"] == 17
+    body = created["body"]
+    assert body.startswith(MARKER + "\n\nPlan: 1 to create.") and body.count(MARKER) == 1
+    assert "https://gh/run/1" in body and "### Shop" not in body
+
+
+def test_later_plans_update_the_bots_comment_in_place(tmp_path):
+    write_plan(tmp_path, "main", 0, "No changes.")
+    existing = [
+        {"id": 1, "user": {"type": "User"}, "body": MARKER + " quoted by a person"},
+        {"id": 2, "user": {"type": "Bot"}, "body": MARKER + "\nold plan"},
+    ]
+    r = comment(tmp_path, existing)
+    assert calls(r, "issues.createComment") == []
+    (updated,) = calls(r, "issues.updateComment")
+    assert updated["comment_id"] == 2 and "No changes." in updated["body"]
+
+
+def test_several_shops_share_the_comment_and_a_failed_plan_points_to_the_log(tmp_path):
+    write_plan(tmp_path, "cz", 2)
+    write_plan(tmp_path, "sk", 1)
+    body = calls(comment(tmp_path), "issues.createComment")[0]["body"]
+    assert "### Shop `cz`\n\nPlan: 1 to create." in body
+    assert "### Shop `sk`\n\n**The plan failed** (exit 1). See the log: https://gh/run/1" in body
+
+
+def test_a_huge_plan_is_cut_below_githubs_limit_with_a_pointer(tmp_path):
+    write_plan(tmp_path, "main", 2, "x" * 200_000)
+    body = calls(comment(tmp_path), "issues.createComment")[0]["body"]
+    assert len(body) < 65_536
+    assert "truncated: the full plan is in the artifacts of https://gh/run/1" in body
+
+
+def test_no_plan_at_all_still_comments_why(tmp_path):
+    body = calls(comment(tmp_path), "issues.createComment")[0]["body"]
+    assert body.startswith(MARKER) and "**No plan was made.**" in body
+
+
+# --- catalog-drift: one issue per shop ----------------------------------------------------------
+
+
+def write_drift(root: Path, shop: str, code: int) -> None:
+    d = root / "plans" / f"shoptet-drift-{shop}"
+    d.mkdir(parents=True)
+    meta = {"shop": shop, "catalog": f"shops/{shop}", "headSha": SHA, "exitCode": code,
+            "changes": code == 2}  # fmt: skip
+    (d / "meta.json").write_text(json.dumps(meta))
+    (d / "plan.md").write_text(f"{MARKER}\nPlan: 0 to create, 3 to update, 0 to delete.\n")
+
+
+def drift(tmp_path, open_issues=(), plan_result="success") -> dict:
+    return run_script(
+        "catalog-drift.yml",
+        "report",
+        context={"eventName": "schedule"},
+        env={"RUN_URL": "https://gh/run/2", "PLAN_RESULT": plan_result},
+        responses={
+            "issues.listForRepo": {"data": list(open_issues)},
+            "issues.create": {"data": {"number": 42}},
+            "issues.update": {"data": {}},
+            "issues.createComment": {"data": {}},
+        },
+        cwd=tmp_path,
+    )
+
+
+def drift_issue(number, shop="cz", bot=True, pr=False):
+    issue = {
+        "number": number,
+        "user": {"type": "Bot" if bot else "User"},
+        "body": f"<!-- shoptet-catalog-drift shop={shop} -->\nold",
+    }
+    if pr:
+        issue["pull_request"] = {}
+    return issue
+
+
+def test_drift_opens_one_issue_for_the_shop(tmp_path):
+    write_drift(tmp_path, "cz", 2)
+    r = drift(tmp_path, [drift_issue(3, bot=False), drift_issue(4, pr=True)])
+    (created,) = calls(r, "issues.create")
+    assert created["title"] == "Catalog drift: shop cz"
+    assert created["body"].startswith("<!-- shoptet-catalog-drift shop=cz -->")
+    assert "3 to update" in created["body"] and "catalog-apply" in created["body"]
+    assert calls(r, "issues.update") == []
+
+
+def test_drift_updates_the_open_issue_in_place(tmp_path):
+    write_drift(tmp_path, "cz", 2)
+    r = drift(tmp_path, [drift_issue(9, shop="sk"), drift_issue(8)])
+    assert calls(r, "issues.create") == []
+    (updated,) = calls(r, "issues.update")
+    assert updated["issue_number"] == 8 and "3 to update" in updated["body"]
+
+
+def test_no_drift_closes_the_issue_with_a_comment(tmp_path):
+    write_drift(tmp_path, "cz", 0)
+    r = drift(tmp_path, [drift_issue(8)])
+    (commented,) = calls(r, "issues.createComment")
+    assert commented["issue_number"] == 8 and "No drift any more" in commented["body"]
+    (closed,) = calls(r, "issues.update")
+    assert closed["state"] == "closed"
+
+
+def test_no_drift_and_no_issue_touches_nothing_and_a_failed_plan_fails(tmp_path):
+    write_drift(tmp_path, "cz", 0)
+    r = drift(tmp_path, plan_result="failure")
+    assert [c["method"] for c in r["calls"]] == ["issues.listForRepo"]
+    assert r["failed"] == ["The drift check failed for at least one shop: https://gh/run/2"]
