@@ -188,10 +188,28 @@ class _Ignore:
 
 def changed_fields(before: dict, after: dict) -> list[str]:
     """Top-level keys whose (normalised) values differ, via deepdiff; sorted."""
-    if before == after:
-        return []
-    found = DeepDiff(before, after, ignore_order=False, verbose_level=0)
-    return sorted(str(k) for k in found.affected_root_keys)
+    return changed_fields_batch([(before, after)])[0]
+
+
+def changed_fields_batch(pairs: list[tuple[dict, dict]]) -> list[list[str]]:
+    """For each ``(before, after)`` pair of dicts with the same keys: the keys whose values
+    differ, sorted. Equal pairs are skipped cheaply; the fields of the others go through one
+    deepdiff call as one flat mapping (deepdiff's fixed cost per call and per nesting level
+    dominates small dicts, so one product is one shallow call)."""
+    todo = [i for i, (before, after) in enumerate(pairs) if before != after]
+    seen: list[list[str]] = [[] for _ in pairs]
+    if not todo:
+        return seen
+    flat_before, flat_after = {}, {}
+    for i in todo:
+        before, after = pairs[i]
+        for key, value in after.items():
+            flat_before[(i, key)] = before.get(key)
+            flat_after[(i, key)] = value
+    found = DeepDiff(flat_before, flat_after, ignore_order=False, verbose_level=0)
+    for i, key in found.affected_root_keys:
+        seen[i].append(key)
+    return [sorted(names) for names in seen]
 
 
 class _Run:
@@ -222,7 +240,8 @@ class _Run:
             self.create_product(guid, desired, want, name)
             return
         have = self.form(live, desired=False)
-        self.update_product(guid, want, have, name)
+        after = {f: v for f, v in want["fields"].items() if f not in CREATE_ONLY}
+        pending = [(Resource.PRODUCT, None, None, {f: have["fields"].get(f) for f in after}, after)]
         live_codes = {c.upper() for c in (live.variants or {})}
         for code, variant in sorted((desired.variants or {}).items()):
             code = code.upper()
@@ -232,9 +251,8 @@ class _Run:
             elif code not in live_codes:
                 self.create_variant(guid, code, want["variants"][code], name)
             else:
-                self.update_variant(
-                    guid, code, want["variants"][code], have["variants"][code], name
-                )
+                pending += _variant_pairs(code, want["variants"][code], have["variants"][code])
+        self.flush(guid, name, pending)
 
     # --- products ---------------------------------------------------------------------------
 
@@ -265,17 +283,8 @@ class _Run:
             variants[code] = post
             later = {k: vform[k] for k in NOT_ON_CREATE if k in vform}
             if later:
-                self.changes.append(
-                    Change(
-                        Action.CREATE,
-                        Resource.PRICE,
-                        guid,
-                        code,
-                        fields=self._fields(guid, code, {}, later, sorted(later), create=True),
-                        source=self.src(guid, "variants", code),
-                        name=name,
-                        reason=_FOLLOW_UP,
-                    )
+                self.create(
+                    Resource.PRICE, guid, code, later, sorted(later), name, reason=_FOLLOW_UP
                 )
         fields.append(FieldChange("variants", None, variants, self.src(guid, "variants")))
         self.changes.append(
@@ -289,23 +298,30 @@ class _Run:
             )
         )
 
-    def update_product(self, guid: str, want: dict, have: dict, name: str | None) -> None:
-        after = {f: v for f, v in want["fields"].items() if f not in CREATE_ONLY}
-        before = {f: have["fields"].get(f) for f in after}
-        changed = changed_fields(before, after)
-        if changed:
+    def flush(self, guid: str, name: str | None, pending: list) -> None:
+        """Turn the compared pairs of one existing product into update changes."""
+        diffs = changed_fields_batch([(before, after) for *_, before, after in pending])
+        for (resource, code, stock_id, before, after), names in zip(pending, diffs, strict=True):
+            if not names:
+                continue
             self.changes.append(
                 Change(
                     Action.UPDATE,
-                    Resource.PRODUCT,
+                    resource,
                     guid,
+                    code,
+                    stock_id=stock_id,
                     fields=tuple(
-                        FieldChange(f, before[f], after[f], self.src(guid, f)) for f in changed
+                        FieldChange(f, before[f], after[f], self.field_src(guid, code, f))
+                        for f in names
                     ),
-                    source=self.src(guid),
+                    source=self.src(guid) if code is None else self.src(guid, "variants", code),
                     name=name,
                 )
             )
+
+    def field_src(self, guid: str, code: str | None, name: str) -> str | None:
+        return self.src(guid, name) if code is None else self.src(guid, "variants", code, name)
 
     def delete_product(
         self, guid: str, live: Any, *, source: str | None = None, reason: str | None = None
@@ -325,36 +341,21 @@ class _Run:
 
     # --- variants, prices, stock ------------------------------------------------------------
 
-    def _fields(self, guid, code, before, after, names, create=False) -> tuple[FieldChange, ...]:
-        return tuple(
-            FieldChange(
-                f,
-                None if create else before.get(f),
-                after[f],
-                self.src(guid, "variants", code, f),
-            )
-            for f in names
-        )
-
-    def _emit(
-        self, action, resource, guid, code, before, after, fields, name, stock_id=None, reason=None
-    ) -> None:
-        names = [f for f in fields if f in after]
-        if action is Action.UPDATE:
-            sub_before = {f: before.get(f) for f in names}
-            names = changed_fields(sub_before, {f: after[f] for f in names})
-        if not names and action is not Action.CREATE:
-            return
+    def create(self, resource, guid, code, after, names, name, stock_id=None, reason=None):
+        """A create of a variant-level resource (a new code on an existing product)."""
+        names = [f for f in names if f in after]
         if not names and resource is not Resource.VARIANT:
             return
         self.changes.append(
             Change(
-                action,
+                Action.CREATE,
                 resource,
                 guid,
                 code,
                 stock_id=stock_id,
-                fields=self._fields(guid, code, before, after, names, action is Action.CREATE),
+                fields=tuple(
+                    FieldChange(f, None, after[f], self.field_src(guid, code, f)) for f in names
+                ),
                 source=self.src(guid, "variants", code),
                 name=name,
                 reason=reason,
@@ -362,47 +363,18 @@ class _Run:
         )
 
     def create_variant(self, guid: str, code: str, want: dict, name: str | None) -> None:
-        self._emit(Action.CREATE, Resource.VARIANT, guid, code, {}, want, VARIANT_FIELDS, name)
-        self._emit(
-            Action.CREATE,
-            Resource.PRICE,
-            guid,
-            code,
-            {},
-            want,
-            PRICE_FIELDS,
-            name,
-            reason=_NEW_VARIANT,
-        )
+        self.create(Resource.VARIANT, guid, code, want, VARIANT_FIELDS, name)
+        self.create(Resource.PRICE, guid, code, want, PRICE_FIELDS, name, reason=_NEW_VARIANT)
         for sid, amount in sorted((want.get("stock") or {}).items()):
-            self._emit(
-                Action.CREATE,
+            self.create(
                 Resource.STOCK,
                 guid,
                 code,
-                {},
                 {"stock": amount},
                 ("stock",),
                 name,
                 stock_id=sid,
                 reason=_NEW_VARIANT,
-            )
-
-    def update_variant(self, guid: str, code: str, want: dict, have: dict, name) -> None:
-        self._emit(Action.UPDATE, Resource.VARIANT, guid, code, have, want, VARIANT_FIELDS, name)
-        self._emit(Action.UPDATE, Resource.PRICE, guid, code, have, want, PRICE_FIELDS, name)
-        live_stock = have.get("stock") or {}
-        for sid, amount in sorted((want.get("stock") or {}).items()):
-            self._emit(
-                Action.UPDATE,
-                Resource.STOCK,
-                guid,
-                code,
-                {"stock": live_stock.get(sid)},
-                {"stock": amount},
-                ("stock",),
-                name,
-                stock_id=sid,
             )
 
     def delete_variant(self, guid: str, code: str, desired: Any, live_codes: set, name) -> None:
@@ -421,3 +393,15 @@ class _Run:
                 reason=reason,
             )
         )
+
+
+def _variant_pairs(code: str, want: dict, have: dict) -> list[tuple]:
+    """(resource, code, stock id, before, after) for each resource of an existing variant."""
+    out = []
+    for resource, names in ((Resource.VARIANT, VARIANT_FIELDS), (Resource.PRICE, PRICE_FIELDS)):
+        after = {f: want[f] for f in names if f in want}
+        out.append((resource, code, None, {f: have.get(f) for f in after}, after))
+    live_stock = have.get("stock") or {}
+    for sid, amount in sorted((want.get("stock") or {}).items()):
+        out.append((Resource.STOCK, code, sid, {"stock": live_stock.get(sid)}, {"stock": amount}))
+    return out

@@ -20,6 +20,7 @@ import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
+from functools import lru_cache
 from typing import Any
 
 Form = dict[str, Any]
@@ -71,6 +72,19 @@ def canonical_decimal(value: Any) -> str | None:
 
     Plain digits, never an exponent, ``-0`` is ``0``. Floats are refused (they would carry
     binary noise into a price)."""
+    if value is None:
+        return None
+    if type(value) in (str, Decimal, int):
+        return _canonical_decimal(value)
+    return _canonical_decimal_uncached(value)
+
+
+@lru_cache(maxsize=65_536)  # prices and amounts repeat a lot across a catalog
+def _canonical_decimal(value: Any) -> str | None:
+    return _canonical_decimal_uncached(value)
+
+
+def _canonical_decimal_uncached(value: Any) -> str | None:
     if value is None:
         return None
     if isinstance(value, bool | float):
@@ -125,7 +139,7 @@ def code_uppercase(form: Form, ctx: NormContext) -> Form:
 
 def _nfc(value: Any) -> Any:
     if isinstance(value, str):
-        return unicodedata.normalize("NFC", value)
+        return value if value.isascii() else unicodedata.normalize("NFC", value)
     if isinstance(value, list):
         return [_nfc(v) for v in value]
     return value
