@@ -9,7 +9,9 @@ injected ``clock`` (monotonic, for pacing and token expiry) and ``wallclock`` (e
 Concurrency: a ``threading.BoundedSemaphore`` of ``max_in_flight`` (<= 3) slots is held for the
 duration of each send, so any number of threads may share one session (httpx's client and
 connection pool are thread-safe). The bucket slow-down is shared state: a response reporting a
-nearly full bucket pushes back the earliest start of every following request.
+nearly full bucket pushes back the earliest start of every following request, paced requests
+then start one drop's leak time apart (about the rate Shoptet drains), and a response reporting
+a bucket below the threshold ends the pacing.
 
 Redirects are never followed (``follow_redirects=False``); a 3xx becomes an error naming only the
 target host, so credentials never travel to another host.
@@ -245,12 +247,17 @@ class Session:
 
     def _send_once(self, method, url, params, json, headers, polite: bool) -> httpx.Response:
         if polite:
-            with self._lock:
-                pause = self._not_before - self._clock()
-            if pause > 0:
-                log.info("rate-limit bucket nearly full; pausing %.1f s", pause)
-                self._sleep(pause)
             self._slots.acquire()
+            with self._lock:
+                now = self._clock()
+                start = max(now, self._not_before)
+                if start > now:
+                    # Paced: reserve a start time, one drop's leak time apart, so requests that
+                    # waited together do not refill the bucket together.
+                    self._not_before = start + 1.0 / self.config.bucket_leak_per_second
+            if start > now:
+                log.info("rate-limit bucket nearly full; pausing %.1f s", start - now)
+                self._sleep(start - now)
         try:
             with self._lock:
                 self.request_count += 1
@@ -272,6 +279,9 @@ class Session:
         if delay > 0:
             with self._lock:
                 self._not_before = max(self._not_before, self._clock() + delay)
+        elif "X-RateLimit-Bucket-Filling" in response.headers:
+            with self._lock:  # the bucket has room again: stop pacing
+                self._not_before = min(self._not_before, self._clock())
         deprecated = response.headers.get("X-Shoptet-Deprecated")
         if deprecated and url not in self._deprecations:
             self._deprecations.add(url)

@@ -330,3 +330,19 @@ def test_an_item_seen_twice_while_paging_causes_a_reread(make_client, router):
 
     router.get("/api/products").mock(side_effect=handler)
     assert [p.guid for p in make_client().iter_products()] == ["a", "b", "c", "d"]
+
+
+def test_paced_requests_are_spaced_until_the_bucket_reports_room(make_client, router, fake_time):
+    ok = {"stocks": []}
+    router.get("/api/stocks").mock(
+        side_effect=[
+            httpx.Response(200, headers={"X-RateLimit-Bucket-Filling": "200/200"}, json=envelope(ok)),
+            httpx.Response(200, json=envelope(ok)),  # no header: keep pacing
+            httpx.Response(200, headers={"X-RateLimit-Bucket-Filling": "100/200"}, json=envelope(ok)),
+            httpx.Response(200, json=envelope(ok)),
+        ]
+    )
+    client = make_client()
+    for _ in range(4):
+        client.get_stocks()
+    assert fake_time.sleeps == [pytest.approx(5.0), pytest.approx(0.1)]
