@@ -119,3 +119,21 @@ def test_oauth_against_the_sandbox(make_client, sb):
         bad.get_stocks()
     assert "http://127.0.0.1/action/ApiOAuthServer/getAccessToken" in str(caught.value)
     assert "wrong-oauth-token" not in str(caught.value)
+
+
+@pytest.mark.slow
+def test_pacing_keeps_a_busy_read_clear_of_429():
+    """Real time: the sandbox's bucket drains 20x faster than Shoptet's, the client paces to
+    match; 300+ parallel detail reads must not see a single 429."""
+    sb = sandbox_mod.Sandbox.from_seed("demo", time_scale=20)
+    from reconciler.shoptet import ClientConfig, ShoptetClient
+
+    config = ClientConfig(
+        base_url="http://127.0.0.1", private_token="sandbox-token", bucket_leak_per_second=200
+    )
+    with ShoptetClient(config, transport=sb.transport()) as c:
+        guids = [p.guid for p in c.iter_products()]
+        for _ in range(10):
+            c.get_products(guids)
+    assert sb.counters["byStatus"].get("429", 0) == 0
+    assert sb.counters["requests"] > 300
