@@ -124,6 +124,7 @@ def test_zizmor_flags_the_template_injection_fixture():
 
 EXPECTED_PERMISSIONS = {
     ("ci.yml", "test"): {"contents": "read"},
+    ("ci.yml", "quick-start"): {"contents": "read"},
     ("catalog-plan.yml", "validate"): {"contents": "read"},
     ("catalog-plan.yml", "fork-notice"): {},
     ("catalog-plan.yml", "plan"): {"contents": "read"},
