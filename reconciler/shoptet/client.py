@@ -46,6 +46,7 @@ T = TypeVar("T", bound=BaseModel)
 # What the reconciler needs of a product detail (shoptet-api-notes §5a).
 DETAIL_INCLUDE = ("allCategories", "perStockAmounts", "perPricelistPrices")
 MAX_BATCH = 300  # stock movements and pricelist PATCH accept at most 300 items
+MAX_LOOKUP = 50  # productGuids / productCodes filter values per list request
 
 
 @dataclass(frozen=True)
@@ -216,8 +217,22 @@ class ShoptetClient:
 
     def iter_products(self, **filters: Any) -> Iterator[M.ProductSummary]:
         """All products (no variants). ``filters`` are the list's query parameters by their
-        Shoptet names (``visibility``, ``brandCode``, ``productGuids``, ...)."""
-        params = {k: v for k, v in filters.items() if v is not None}
+        Shoptet names (``visibility``, ``brandCode``, ``productGuids``, ...). A list value is
+        sent comma-separated (``productGuids``/``productCodes``: at most 50), a datetime as
+        ISO 8601 with its offset (``changeTimeFrom``)."""
+        params: dict[str, Any] = {}
+        for name, value in filters.items():
+            if value is None:
+                continue
+            if isinstance(value, datetime):
+                value = _iso(value)
+            elif isinstance(value, list | tuple | set | frozenset):
+                if name in ("productGuids", "productCodes") and len(value) > MAX_LOOKUP:
+                    raise ValueError(
+                        f"{name}: at most {MAX_LOOKUP} values per request; got {len(value)}"
+                    )
+                value = ",".join(map(str, value))
+            params[name] = value
         for item in self._pages("/api/products", "products", 1000, params):
             yield self._model(M.ProductSummary, item, "/api/products")
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import threading
 import time
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone
 
 import httpx
 import pytest
@@ -346,3 +346,16 @@ def test_paced_requests_are_spaced_until_the_bucket_reports_room(make_client, ro
     for _ in range(4):
         client.get_stocks()
     assert fake_time.sleeps == [pytest.approx(5.0), pytest.approx(0.1)]
+
+
+def test_list_filters_are_sent_the_way_shoptet_reads_them(make_client, router):
+    route = router.get("/api/products").mock(side_effect=paged("products", [[{"guid": GUID}]]))
+    client = make_client()
+    since = datetime(2026, 11, 1, tzinfo=UTC)
+    list(client.iter_products(productGuids=[GUID, CATEGORY]))
+    list(client.iter_products(changeTimeFrom=since))
+    assert route.calls[0].request.url.params["productGuids"] == f"{GUID},{CATEGORY}"
+    assert route.calls[1].request.url.params["changeTimeFrom"] == "2026-11-01T00:00:00+00:00"
+    with pytest.raises(ValueError, match="at most 50"):
+        list(client.iter_products(productCodes=[f"C{i}" for i in range(51)]))
+    assert route.call_count == 2
