@@ -11,10 +11,13 @@ tool stays synchronous (no event loop to thread through click, the sandbox's in-
 transport is a plain ``httpx.BaseTransport``), and product detail reads are I/O-bound so threads
 give the full concurrency Shoptet allows (3 per token).
 
-Paging: list endpoints are read at their maximum page size. A full read is collected before any
-item is yielded; if ``paginator.totalCount`` differs between pages (the list changed while being
-read, so offset paging may have skipped or repeated items) the read starts over, up to
-``paging_rereads`` times, then raises ``PagingInconsistent``.
+Paging: list endpoints are read at their maximum page size, following ``paginator.pageCount``.
+A full read is collected before any item is yielded; if ``paginator.totalCount`` differs between
+pages, the item count does not match it, a later page has vanished (``page-not-found``) or an
+item arrives twice (the list changed while being read, so offset paging may have skipped or
+repeated items) the read starts over, up to ``paging_rereads`` times, then raises
+``PagingInconsistent``. Buffering costs memory proportional to one list (list items are small)
+and means a caller never sees an item twice.
 
 Writes take the ``data`` payload, wrap it as ``{"data": ...}`` and return :class:`WriteResult`;
 per-item ``errors`` on a 200 are in ``WriteResult.item_errors`` (partial success), never
