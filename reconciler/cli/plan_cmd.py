@@ -1,9 +1,215 @@
-"""`plan` command. UNFINISHED: placeholder until its issue lands."""
+"""`plan`: read the live shop, diff it against the catalog, print the plan (and save it).
+
+stdout carries only the rendered plan (``--format``), so it can be redirected into a file or a
+pull-request comment; the progress bar and notes go to stderr. ``--out`` always writes the JSON
+plan file, whatever ``--format`` says (the workflows do ``--out plan.json --format markdown >
+plan.md``).
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from contextlib import contextmanager
+from pathlib import Path
 
 import click
 
+from reconciler.desired import load_catalog
+from reconciler.errors import AuthError, ConfigError, PermissionDenied, ReconcilerError
+from reconciler.live import make_plan
+from reconciler.render import render_json, render_markdown, render_text
 
-@click.command("plan")
-def plan() -> None:
-    """UNFINISHED: not implemented yet."""
-    raise click.ClickException("`plan` is not implemented yet")
+PLAN_EPILOG = """\b
+Examples:
+  shoptet-catalog --sandbox plan                  # the built-in demo shop, no token needed
+  shoptet-catalog plan                            # catalog/ against the shop in the environment
+  shoptet-catalog plan --out plan.json            # also save the plan for `apply plan.json`
+  shoptet-catalog plan --target KAV-COL-250       # only the product with this variant code
+  shoptet-catalog plan --format markdown --github-summary   # in a GitHub workflow
+  shoptet-catalog plan --detailed-exitcode        # exit 0 no changes, 2 changes, 1 error
+"""
+
+_NO_TOKEN_HINT = (
+    "To try the tool without a shop, run `shoptet-catalog --sandbox plan`. For your shop, "
+    "create a private API token in the Shoptet admin (Connections > Private API) and export it "
+    "as SHOPTET_PRIVATE_API_TOKEN (README: Connecting to your shop)."
+)
+_AUTH_HINT = (
+    "plan could not read the shop: Shoptet refused the token. Fix: check that "
+    "SHOPTET_PRIVATE_API_TOKEN (or SHOPTET_OAUTH_ACCESS_TOKEN) holds the current token of this "
+    "e-shop; if it was deleted or regenerated in the Shoptet admin, create a new one and "
+    "replace the secret."
+)
+_RIGHTS_HINT = (
+    "plan could not read the shop: the token lacks rights for {what}. Fix: in the Shoptet admin "
+    "(Connections > Private API) give the token read access to the e-shop info, stocks and "
+    "products endpoint groups; plan only reads, so a read-only token is enough."
+)
+
+
+@click.command("plan", epilog=PLAN_EPILOG)
+@click.option(
+    "--out",
+    type=click.Path(dir_okay=False, writable=True, path_type=Path),
+    help="Also write the plan file (JSON) here, for `apply PLAN`.",
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "markdown", "json"]),
+    default="text",
+    show_default=True,
+    help="What stdout shows: text (terminal), markdown (pull-request comment), json (plan file).",
+)
+@click.option(
+    "--target",
+    "targets",
+    multiple=True,
+    metavar="GUID|CODE",
+    help="Plan only this product (a GUID, or one of its variant codes). Repeatable.",
+)
+@click.option(
+    "--detailed-exitcode",
+    is_flag=True,
+    help="Exit 0 when there is nothing to change, 2 when there are changes, 1 on error.",
+)
+@click.option(
+    "--github-summary",
+    is_flag=True,
+    help="Also append the Markdown plan to the file named by $GITHUB_STEP_SUMMARY (when set).",
+)
+@click.pass_context
+def plan(
+    ctx: click.Context,
+    out: Path | None,
+    fmt: str,
+    targets: tuple[str, ...],
+    detailed_exitcode: bool,
+    github_summary: bool,
+) -> None:
+    """Read the live shop and show what `apply` would change to make it match the catalog.
+
+    Nothing is written to the shop: the client is read-only. Only products the catalog
+    declares are read in detail; the others are counted as unmanaged and left alone.
+    """
+    app = ctx.obj
+    loaded = load_catalog(app.catalog_dir)
+    commit = catalog_git_commit(app.catalog_dir)
+    try:
+        client = app.make_client(read_only=True)
+    except ConfigError as err:
+        raise ConfigError(f"{err}\n{_NO_TOKEN_HINT}") from None
+    with client, _progress_bar() as progress:
+        try:
+            the_plan = make_plan(
+                client, loaded, targets=targets, git_commit=commit, progress=progress
+            )
+        except AuthError as err:
+            raise ConfigError(f"{err}\n{_AUTH_HINT}") from None
+        except PermissionDenied as err:
+            if err.error_code == "missing-module":
+                raise
+            what = f"{err.method} {err.path}" if err.path else "an endpoint plan reads"
+            raise ConfigError(f"{err}\n{_RIGHTS_HINT.format(what=what)}") from None
+    if out is not None:
+        write_plan_file(out, render_json(the_plan))
+        click.echo(f"Plan written to {out} (planId {the_plan.plan_id[:12]}).", err=True)
+    markdown = None
+    if fmt == "text":
+        text = render_text(the_plan, color=use_color(sys.stdout))
+    elif fmt == "markdown":
+        text = markdown = render_markdown(the_plan, catalog_dir=str(app.catalog_dir))
+    else:
+        text = render_json(the_plan)
+    click.echo(text, nl=not text.endswith("\n"))
+    if github_summary:
+        append_github_summary(
+            markdown or render_markdown(the_plan, catalog_dir=str(app.catalog_dir))
+        )
+    if detailed_exitcode and not the_plan.is_empty:
+        ctx.exit(2)
+
+
+def use_color(stream) -> bool:
+    """Colour only on a terminal, and never when NO_COLOR is set (https://no-color.org)."""
+    if os.environ.get("NO_COLOR"):
+        return False
+    isatty = getattr(stream, "isatty", None)
+    return bool(isatty and isatty())
+
+
+def catalog_git_commit(catalog_dir: Path) -> str | None:
+    """HEAD of the git work tree the catalog is in, or None (not in git, or git missing)."""
+    try:
+        out = subprocess.run(
+            ["git", "rev-parse", "--is-inside-work-tree", "HEAD"],
+            cwd=catalog_dir,
+            capture_output=True,
+            text=True,
+            timeout=10,
+        )
+    except (OSError, subprocess.SubprocessError):
+        return None
+    lines = out.stdout.split()
+    if out.returncode != 0 or len(lines) != 2 or lines[0] != "true":
+        return None
+    return lines[1]
+
+
+def write_plan_file(path: Path, text: str) -> None:
+    """Write the plan file whole or not at all (a temporary file renamed into place)."""
+    tmp = path.with_name(f".{path.name}.tmp")
+    try:
+        tmp.write_text(text, encoding="utf-8")
+        os.replace(tmp, path)
+    except OSError as exc:
+        tmp.unlink(missing_ok=True)
+        raise ConfigError(f"cannot write the plan file {path}: {exc.strerror or exc}") from None
+
+
+def append_github_summary(markdown: str) -> None:
+    target = os.environ.get("GITHUB_STEP_SUMMARY")
+    if not target:
+        click.echo("Note: GITHUB_STEP_SUMMARY is not set; --github-summary did nothing.", err=True)
+        return
+    try:
+        with open(target, "a", encoding="utf-8") as fh:
+            fh.write(markdown if markdown.endswith("\n") else markdown + "\n")
+    except OSError as exc:
+        raise ReconcilerError(
+            f"cannot append to GITHUB_STEP_SUMMARY ({target}): {exc.strerror or exc}"
+        ) from None
+
+
+_PHASES = {"products": "Listing live products", "details": "Reading managed products"}
+
+
+@contextmanager
+def _progress_bar():
+    """A progress callback for ``make_plan``: a rich bar on stderr when it is a terminal,
+    nothing otherwise (CI logs stay clean)."""
+    if not sys.stderr.isatty():
+        yield None
+        return
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
+    console = Console(stderr=True, no_color=bool(os.environ.get("NO_COLOR")))
+    bar = Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        console=console,
+        transient=True,
+    )
+    tasks: dict[str, int] = {}
+
+    def progress(phase: str, done: int, total: int | None) -> None:
+        if phase not in tasks:
+            tasks[phase] = bar.add_task(_PHASES.get(phase, phase), total=total)
+        bar.update(tasks[phase], completed=done, total=total)
+
+    with bar:
+        yield progress

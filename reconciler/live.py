@@ -1,0 +1,344 @@
+"""Read the live shop into the catalog model, read-only (DESIGN §5; API notes §5, §6, §11).
+
+    shop = read_shop(client, desired.shop)            # GET /api/eshop + GET /api/stocks
+    live = read_live(client, desired, shop=shop)      # the live side, as a Catalog
+    plan = make_plan(client, loaded, targets=(...))   # both of the above + diff, one call
+
+What is read, in this order:
+
+1. ``GET /api/eshop`` (e-shop id, default pricelist) and ``GET /api/stocks`` (default stock,
+   every stock id). ``shop.yaml`` ``shop.defaultStock`` / ``shop.pricelist`` override the
+   defaults; a stock id the shop does not have is an error before anything else is read.
+2. Full scope: ``GET /api/products`` at 1000 a page, for the set of live GUIDs and their names
+   (unmanaged products are reported from this list alone).
+3. ``GET /api/products/{guid}`` for each *managed* product that exists live and is not a
+   tombstone, at most ``max_in_flight`` (3) at once, with exactly the includes its managed
+   fields need (``live_convert.includes_for``): a product that states no categories, stock or
+   other-pricelist prices is read without any include, which keeps Shoptet's response, and its
+   leaky-bucket cost, small. A product the YAML does not manage is never read in detail.
+   A tombstoned product needs no detail: the list already says it exists and what it is called.
+
+Scoped reads (``scope`` = a set of GUIDs, e.g. from ``--target`` or ``--changed-since``) skip
+the list: each scoped product's detail is read (a 404 means "not live"), so a plan of k products
+costs k + 2 requests whatever the size of the shop.
+
+Reading strategy for stock and prices, measured: the product detail's includes
+(``perStockAmounts``, ``perPricelistPrices``) cost **no extra request**, because the detail of a
+managed product is read anyway (for its variant codes and product fields); supplies and the
+pricelist cost extra pages on top: one ``GET /api/stocks/{id}/supplies`` page per 1000 variants
+of the *whole shop* per stock, and one ``GET /api/pricelists/{id}`` page per *100* variants.
+Counted against the sandbox (``tests/bench/bench_plan.py --strategies``): the example catalog
+(demo shop, 32 products / 11 managed in detail, 2 stocks) costs 15 requests with includes and
+would cost 15 + 2 supplies + 1 pricelist = 18 with the bulk reads; a 10,000-product /
+50,000-variant shop costs 10,013 with includes against 10,013 + 100 supplies + 500 pricelist
+pages with bulk reads. Bulk reads could only win for a catalog that manages nothing but stock
+and prices of more products than those pages cost (then the details could be skipped), which
+is not the catalog this tool is for, so ``live.py`` reads stock and prices from the detail
+includes. The incremental cache (``--cache``) is where supplies ``changedFrom`` pays off.
+
+Stock: the model's ``stock`` is the physical amount (``realStock``); the read side's ``amount``
+is what is available for ordering, so physical = ``amount`` + ``claim``, computed only by
+``reconciler.normalize.live_physical_stock`` (the sandbox's ``state.available`` is its inverse).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Collection, Iterable
+from concurrent.futures import FIRST_EXCEPTION, ThreadPoolExecutor, wait
+from dataclasses import dataclass, field
+from typing import Any
+
+from reconciler import errors as E
+from reconciler.diff import PlanContext, diff
+from reconciler.errors import CatalogError, ConfigError, Problem
+from reconciler.live_convert import includes_for, product_from_detail, product_from_summary
+from reconciler.model import Catalog, Product, ShopSettings
+from reconciler.plan import Plan, Scope
+from reconciler.values import GUID_PATTERN
+
+__all__ = [
+    "LiveRead",
+    "Progress",
+    "ShopInfo",
+    "check_stock_ids",
+    "make_plan",
+    "read_live",
+    "read_shop",
+    "resolve_targets",
+]
+
+GUID_RE = re.compile(GUID_PATTERN)
+
+Progress = Callable[[str, int, int | None], None]
+"""``progress(phase, done, total)``: called as reading advances (``total`` None = unknown)."""
+
+
+def _quiet(phase: str, done: int, total: int | None) -> None:
+    return None
+
+
+@dataclass(frozen=True)
+class ShopInfo:
+    """What the plan needs to know about the e-shop itself."""
+
+    eshop_id: int | None
+    default_stock_id: int  # shop.yaml defaultStock, else Shoptet's defaultStockId
+    default_pricelist_id: int | None  # the e-shop's default pricelist
+    pricelist_id: int | None  # shop.yaml pricelist, else the default pricelist
+    stocks: dict[int, str | None] = field(default_factory=dict)  # id -> title
+
+
+@dataclass(frozen=True)
+class LiveRead:
+    """The live side of a diff. ``catalog.products`` holds every live product read: managed
+    ones in full, listed-only ones (unmanaged, tombstones) with just their name."""
+
+    catalog: Catalog
+    shop: ShopInfo
+    scope: frozenset[str] | None  # None: the whole shop was listed
+    details: int  # product details read
+    requests: int  # HTTP requests this read cost (from the client's counter)
+
+
+def read_shop(client: Any, settings: ShopSettings | None = None) -> ShopInfo:
+    """``GET /api/eshop`` and ``GET /api/stocks``; shop.yaml's settings override the defaults.
+    Raises ``ConfigError`` when shop.yaml names a stock the e-shop does not have."""
+    settings = settings or ShopSettings()
+    eshop = client.get_eshop()
+    stocks = client.get_stocks()
+    titles = {int(s.id): s.title for s in stocks.stocks}
+    default_stock = settings.defaultStock or stocks.defaultStockId
+    if default_stock is None:
+        raise ConfigError(
+            "Shoptet's GET /api/stocks named no default stock; set shop.defaultStock in "
+            "shop.yaml to the stock id a plain `stock:` means"
+        )
+    if titles and int(default_stock) not in titles:
+        raise ConfigError(
+            f"shop.yaml: shop.defaultStock {default_stock} is not a stock of this e-shop "
+            f"(it has {_stock_list(titles)}); fix shop.defaultStock"
+        )
+    default_pricelist = eshop.default_pricelist_id
+    pricelist = settings.pricelist or default_pricelist
+    return ShopInfo(
+        eshop_id=_int_or_none(eshop.eshop_id),
+        default_stock_id=int(default_stock),
+        default_pricelist_id=_int_or_none(default_pricelist),
+        pricelist_id=_int_or_none(pricelist),
+        stocks=titles,
+    )
+
+
+def check_stock_ids(desired: Catalog, shop: ShopInfo, locations: dict | None = None) -> None:
+    """Every stock id a variant states (``stock: {3: 5}``) must exist in the e-shop; raises
+    ``CatalogError`` with each place that names an unknown one."""
+    if not shop.stocks:
+        return
+    problems = []
+    for guid, product in sorted(desired.products.items()):
+        for code, variant in sorted((product.variants or {}).items()):
+            stock = variant.stock if "stock" in variant.model_fields_set else None
+            if not isinstance(stock, dict):
+                continue
+            unknown = sorted(int(k) for k in stock if int(k) not in shop.stocks)
+            if unknown:
+                loc = (locations or {}).get((guid, "variants", code, "stock"))
+                problems.append(
+                    Problem(
+                        loc.file if loc else "(catalog)",
+                        loc.line if loc else 0,
+                        loc.column if loc else 0,
+                        f"variant {code}: stock id {', '.join(map(str, unknown))} is not a stock "
+                        f"of this e-shop (it has {_stock_list(shop.stocks)})",
+                    )
+                )
+    if problems:
+        raise CatalogError(problems)
+
+
+def resolve_targets(client: Any, desired: Catalog, targets: Iterable[str]) -> frozenset[str]:
+    """The GUIDs (lowercase) of ``--target`` values: a GUID, or a variant code of a catalog
+    product; a code the catalog does not state is looked up live (one request) and counts when
+    its product is managed. Raises ``ConfigError`` naming every target that matches nothing."""
+    owner = {
+        code.upper(): guid.lower()
+        for guid, product in desired.products.items()
+        for code in (product.variants or {})
+    }
+    managed = {g.lower() for g in desired.products}
+    found, unknown = set(), []
+    for raw in targets:
+        target = raw.strip()
+        if GUID_RE.match(target.lower()):
+            if target.lower() in managed:
+                found.add(target.lower())
+            else:
+                unknown.append(f"{target} (no catalog file declares this product)")
+        elif target.upper() in owner:
+            found.add(owner[target.upper()])
+        else:
+            guid = _live_owner(client, target)
+            if guid in managed:
+                found.add(guid)
+            else:
+                why = (
+                    "not in the shop either" if guid is None else f"its product {guid} is unmanaged"
+                )
+                unknown.append(f"{target} (no catalog variant has this code; {why})")
+    if unknown:
+        raise ConfigError(
+            "--target matches nothing to plan: "
+            + "; ".join(unknown)
+            + ". Give a product GUID or a variant code from the catalog."
+        )
+    return frozenset(found)
+
+
+def _live_owner(client: Any, code: str) -> str | None:
+    try:
+        return client.get_product_by_code(code, include=()).guid.lower()
+    except E.NotFound:
+        return None
+
+
+def read_live(
+    client: Any,
+    desired: Catalog,
+    *,
+    shop: ShopInfo,
+    scope: Collection[str] | None = None,
+    progress: Progress | None = None,
+) -> LiveRead:
+    """Read the live side for ``desired`` (see the module docstring for what is read).
+
+    ``scope``: None reads the whole shop's product list and every managed product's detail;
+    a set of GUIDs reads only those products' details (no list; unmanaged products are then
+    neither read nor counted)."""
+    progress = progress or _quiet
+    start = client.request_count
+    wanted = {g.lower(): p for g, p in desired.products.items()}
+    live: dict[str, Product] = {}
+    if scope is None:
+        progress("products", 0, None)
+        for item in client.iter_products():
+            live[item.guid.lower()] = product_from_summary(item.name)
+        progress("products", len(live), len(live))
+        to_read = [g for g in sorted(wanted) if g in live and not wanted[g].absent]
+    else:
+        to_read = sorted({g.lower() for g in scope} & wanted.keys())
+    details = _read_details(client, {g: wanted[g] for g in to_read}, desired, shop, progress)
+    for guid in to_read:
+        if details.get(guid) is None:
+            live.pop(guid, None)  # gone since the list was read (or not live at all)
+        else:
+            live[guid] = details[guid]
+    return LiveRead(
+        catalog=Catalog.model_construct(products=live),
+        shop=shop,
+        scope=None if scope is None else frozenset(g.lower() for g in scope),
+        details=len(to_read),
+        requests=client.request_count - start,
+    )
+
+
+def _read_details(
+    client: Any, products: dict[str, Product], desired: Catalog, shop: ShopInfo, progress
+) -> dict[str, Product | None]:
+    """Details of ``products`` (GUID -> desired product), concurrently within the client's
+    in-flight cap; None for a product that is not live (404). Tombstones are read without
+    includes: only their existence and name matter."""
+
+    def one(guid: str) -> Product | None:
+        product = products[guid]
+        include = (
+            ()
+            if product.absent
+            else includes_for(
+                product,
+                pricelist_id=shop.pricelist_id,
+                default_pricelist_id=shop.default_pricelist_id,
+                ignore=desired.ignore,
+            )
+        )
+        try:
+            detail = client.get_product(guid, include=include)
+        except E.NotFound:
+            return None
+        if product.absent:
+            return product_from_summary(detail.name)
+        return product_from_detail(
+            detail, pricelist_id=shop.pricelist_id, default_pricelist_id=shop.default_pricelist_id
+        )
+
+    total = len(products)
+    progress("details", 0, total)
+    out: dict[str, Product | None] = {}
+    if not total:
+        return out
+    workers = max(1, min(int(getattr(client.config, "max_in_flight", 3)), total))
+    with ThreadPoolExecutor(workers, "shoptet-live") as pool:
+        futures = {pool.submit(one, g): g for g in products}
+        pending = set(futures)
+        while pending:
+            done, pending = wait(pending, return_when=FIRST_EXCEPTION)
+            for future in done:
+                if future.exception() is not None:
+                    for other in pending:
+                        other.cancel()  # read no further after an error
+                    raise future.exception()
+                out[futures[future]] = future.result()
+            progress("details", len(out), total)
+    return out
+
+
+def make_plan(
+    client: Any,
+    loaded: Any,
+    *,
+    targets: Iterable[str] = (),
+    scope: Collection[str] | None = None,
+    ref: str | None = None,
+    git_commit: str | None = None,
+    progress: Progress | None = None,
+) -> Plan:
+    """Read the live shop for a loaded catalog (``desired.load_catalog``) and diff: the plan.
+
+    ``targets`` (``--target`` values) narrow the plan to those products; ``scope`` (a set of
+    GUIDs, e.g. from ``--changed-since REF``, with ``ref`` naming it) does the same without
+    resolving. Without either, the whole catalog and shop are compared."""
+    desired = loaded.catalog
+    shop = read_shop(client, desired.shop)
+    check_stock_ids(desired, shop, loaded.locations)
+    targets = tuple(targets)
+    plan_scope = Scope()
+    if targets:
+        guids = resolve_targets(client, desired, targets)
+        if scope is not None:  # both: the union, every GUID named in the plan's scope
+            targets = (*targets, *sorted(set(scope) - guids))
+            guids = guids | frozenset(g.lower() for g in scope)
+        scope = guids
+        plan_scope = Scope.targeted(targets, ref)
+    elif scope is not None:
+        plan_scope = Scope.targeted(sorted(scope), ref)
+    live = read_live(client, desired, shop=shop, scope=scope, progress=progress)
+    context = PlanContext(
+        catalog_digest=loaded.digest,
+        default_stock_id=shop.default_stock_id,
+        pricelist_id=shop.pricelist_id,
+        eshop_id=shop.eshop_id,
+        git_commit=git_commit,
+        scope=plan_scope,
+    )
+    return diff(desired, live.catalog, locations=loaded.locations, context=context)
+
+
+def _stock_list(titles: dict[int, str | None]) -> str:
+    return ", ".join(f"{i} ({t})" if t else str(i) for i, t in sorted(titles.items()))
+
+
+def _int_or_none(value: Any) -> int | None:
+    try:
+        return None if value is None else int(value)
+    except (TypeError, ValueError):
+        return None

@@ -1,0 +1,188 @@
+"""Pure conversion of Shoptet's read-side payloads into the catalog model (no I/O).
+
+``product_from_detail`` turns one ``GET /api/products/{guid}`` answer (the client's
+``ProductDetail``) into a ``reconciler.model.Product`` whose ``model_fields_set`` is every field
+the answer told us about; ``includes_for`` says which detail includes a desired product's managed
+fields need, so nothing is asked for that the diff will not look at.
+
+Live models are built with ``model_construct``: the values are Shoptet's, already stored in the
+shop, and must show up in the plan as a ``before`` even where the YAML could not state them (a
+64-character manufacturer code, an empty meta title). Validating them against the YAML's limits
+would turn a surprising live value into a crash instead of a visible change. Types are still the
+model's: decimals are ``Decimal``, stock is ``{stock id: Decimal}``, codes are uppercase.
+
+Where each field comes from:
+
+================================  ===========================================================
+model field                       read side
+================================  ===========================================================
+brand, defaultCategory            ``brand.code``, ``defaultCategory.guid``
+categories                        ``categories[].guid`` (include ``allCategories``)
+visibility                        ``visibility`` (``normal`` read as ``visible``)
+variant availability              ``availability.id``
+variant negativeStockAllowed      ``yes``/``yes-global`` -> True, ``no``/``no-global`` -> False
+variant price, commonPrice,       the row of the plan's pricelist in ``perPricelistPrices``
+vatRate, includingVat             (include ``perPricelistPrices``); for the e-shop's default
+                                  pricelist the variant's own fields, which Shoptet fills from it
+variant stock                     ``{stockId: amount + claim}`` from ``perStockAmounts``
+                                  (include ``perStockAmounts``; see ``live_physical_stock``)
+================================  ===========================================================
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from reconciler.model import Product, Variant
+from reconciler.normalize import (
+    live_physical_stock,
+    read_negative_stock_allowed,
+    read_visibility,
+)
+
+ALL_CATEGORIES = "allCategories"
+PER_STOCK = "perStockAmounts"
+PER_PRICELIST = "perPricelistPrices"
+
+PRICE_FIELDS = ("price", "commonPrice", "vatRate", "includingVat")
+_TEXT_FIELDS = (
+    "name",
+    "type",
+    "shortDescription",
+    "description",
+    "metaTitle",
+    "metaDescription",
+    "additionalName",
+    "internalNote",
+)
+
+
+def includes_for(
+    product: Product,
+    *,
+    pricelist_id: int | None,
+    default_pricelist_id: int | None,
+    ignore: Iterable[str] = (),
+) -> tuple[str, ...]:
+    """The detail includes the managed fields of ``product`` need (sorted, maybe empty).
+
+    ``allCategories`` when ``categories`` is managed; ``perStockAmounts`` when any variant
+    manages ``stock``; ``perPricelistPrices`` when any variant manages a price field and the
+    plan's pricelist is not the e-shop's default (the variant's own price fields are the
+    default pricelist's). Fields dropped by a matching ``ignore`` rule need nothing."""
+    ignored = set(ignore)
+    wanted: set[str] = set()
+    if "categories" in product.model_fields_set and "categories" not in ignored:
+        wanted.add(ALL_CATEGORIES)
+    other_pricelist = pricelist_id is not None and pricelist_id != default_pricelist_id
+    for code, variant in (product.variants or {}).items():
+        stated = variant.model_fields_set
+        if "stock" in stated and not _ignored(ignored, code, "stock"):
+            wanted.add(PER_STOCK)
+        if other_pricelist and any(
+            f in stated and not _ignored(ignored, code, f) for f in PRICE_FIELDS
+        ):
+            wanted.add(PER_PRICELIST)
+    return tuple(sorted(wanted))
+
+
+def _ignored(rules: set[str], code: str, field: str) -> bool:
+    return f"variants.*.{field}" in rules or f"variants.{code.upper()}.{field}" in rules
+
+
+def product_from_detail(
+    detail: Any, *, pricelist_id: int | None, default_pricelist_id: int | None
+) -> Product:
+    """The live ``Product`` of one product detail; every field the answer carries is set."""
+    fields: dict[str, Any] = {name: getattr(detail, name, None) for name in _TEXT_FIELDS}
+    fields["visibility"] = read_visibility(getattr(detail, "visibility", None))
+    brand = getattr(detail, "brand", None)
+    fields["brand"] = brand.code if brand is not None else None
+    default = getattr(detail, "defaultCategory", None)
+    fields["defaultCategory"] = default.guid if default is not None else None
+    categories = getattr(detail, "categories", None)
+    if categories is not None:  # only with include=allCategories
+        fields["categories"] = [c.guid for c in categories if c.guid]
+    variants = {}
+    for v in getattr(detail, "variants", None) or []:
+        variants[str(v.code).strip().upper()] = variant_from_detail(
+            v, pricelist_id=pricelist_id, default_pricelist_id=default_pricelist_id
+        )
+    return Product.model_construct(**fields, variants=variants)
+
+
+def variant_from_detail(
+    v: Any, *, pricelist_id: int | None, default_pricelist_id: int | None
+) -> Variant:
+    """The live ``Variant`` of one item of a detail's ``variants``."""
+    availability = getattr(v, "availability", None)
+    fields: dict[str, Any] = {
+        "ean": v.ean,
+        "manufacturerCode": v.manufacturerCode,
+        "visible": v.visible,
+        "availability": availability.id if availability is not None else None,
+        "weight": to_decimal(v.weight),
+        "minStockSupply": to_decimal(v.minStockSupply),
+        "negativeStockAllowed": read_negative_stock_allowed(v.negativeStockAllowed),
+    }
+    prices = _prices(v, pricelist_id, default_pricelist_id)
+    if prices is not None:
+        fields.update(prices)
+    if v.perStockAmounts is not None:  # only with include=perStockAmounts
+        fields["stock"] = {
+            int(row.stockId): live_physical_stock(row.amount, row.claim)
+            for row in v.perStockAmounts
+        }
+    return Variant.model_construct(**fields)
+
+
+def _prices(v: Any, pricelist_id: int | None, default_pricelist_id: int | None) -> dict | None:
+    """The four price fields in the plan's pricelist, or None when this answer cannot say."""
+    rows = v.perPricelistPrices
+    if rows is not None and pricelist_id is not None:
+        for row in rows:
+            if _int(row.get("pricelistId")) == pricelist_id:
+                price = row.get("price") or {}
+                return {
+                    "price": to_decimal(price.get("price")),
+                    "commonPrice": to_decimal(price.get("commonPrice")),
+                    "vatRate": to_decimal(row.get("vatRate")),
+                    "includingVat": row.get("includingVat"),
+                }
+        return dict.fromkeys(PRICE_FIELDS)  # the variant has no row in that pricelist
+    if pricelist_id is None or pricelist_id == default_pricelist_id:
+        return {
+            "price": to_decimal(v.price),
+            "commonPrice": to_decimal(v.commonPrice),
+            "vatRate": to_decimal(v.vatRate),
+            "includingVat": v.includingVat,
+        }
+    return None
+
+
+def to_decimal(value: Any) -> Decimal | None:
+    """A read-side number (a string like ``"1.000"``, an int, or a JSON float such as the
+    ``21.0`` of a VAT rate) as a ``Decimal``; a float goes through its shortest repr, which is
+    the text the JSON carried. Unreadable values stay as they are for the plan to show."""
+    if value is None or isinstance(value, bool):
+        return value
+    try:
+        if isinstance(value, float):
+            return Decimal(repr(value))
+        return Decimal(str(value).strip())
+    except InvalidOperation:
+        return value
+
+
+def _int(value: Any) -> int | None:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None
+
+
+def product_from_summary(name: str | None) -> Product:
+    """A product known only from the product list (unmanaged, or a tombstone): its name."""
+    return Product.model_construct(name=name or None)
