@@ -19,7 +19,9 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from reconciler.model import GUID_PATTERN, IgnorePath, Policy, Product, ShopSettings
 
-SCHEMA_DIALECT = "https://json-schema.org/draft/2020-12/schema"
+# draft-07: the dialect every YAML language server version understands; "$defs" is only a
+# JSON pointer target there, which draft-07 resolvers follow.
+SCHEMA_DIALECT = "http://json-schema.org/draft-07/schema#"
 PRODUCTS_SCHEMA = "products.schema.json"
 SHOP_SCHEMA = "shop.schema.json"
 _NUMBER_TOO = ("ean", "manufacturerCode")

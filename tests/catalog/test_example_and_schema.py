@@ -24,7 +24,7 @@ def test_committed_schemas_are_up_to_date():
 def test_schemas_are_valid_json_schema_with_descriptions():
     for text in render_schemas().values():
         schema = json.loads(text)
-        jsonschema.Draft202012Validator.check_schema(schema)
+        jsonschema.Draft7Validator.check_schema(schema)
     products = json.loads(render_schemas()[PRODUCTS_SCHEMA])
     variant = products["$defs"]["Variant"]["properties"]
     assert all("description" in prop for prop in variant.values())
@@ -65,7 +65,7 @@ def test_example_files_satisfy_the_schema_as_an_editor_reads_them():
 def test_schema_flags_a_typo_an_editor_would_show():
     schema = json.loads(render_schemas()[PRODUCTS_SCHEMA])
     bad = {"products": {"1b02cb8e-d7b5-11e0-9a5c-feab5ed617ed": {"nmae": "x"}}}
-    errors = list(jsonschema.Draft202012Validator(schema).iter_errors(bad))
+    errors = list(jsonschema.Draft7Validator(schema).iter_errors(bad))
     assert errors
 
 

@@ -102,3 +102,37 @@ def test_every_problem_is_reported_at_once_sorted(tmp_path):
         lines[1]
         == f"{cat.as_posix()}/products/b.yaml:3:5: unknown key 'nmae' (did you mean 'name'?)"
     )
+
+
+def test_bom_crlf_yml_subfolders_and_empty_files_are_fine(tmp_path):
+    cat = tmp_path / "catalog"
+    (cat / "products" / "coffee").mkdir(parents=True)
+    (cat / "products" / "coffee" / "a.yml").write_bytes(
+        b"\xef\xbb\xbfproducts:\r\n  " + GUID.encode() + b":\r\n    name: x\r\n"
+    )
+    (cat / "products" / "empty.yaml").write_text("", encoding="utf-8")
+    (cat / "products" / "none.yaml").write_text("products:\n", encoding="utf-8")
+    (cat / "products" / ".#a.yaml").write_text("garbage: [", encoding="utf-8")  # editor lock
+    loaded = load_catalog(cat)
+    assert loaded.catalog.products[GUID].name == "x"
+    assert loaded.locations[(GUID, "name")].line == 3
+    assert len(loaded.files) == 3
+
+
+def test_shop_yaml_settings_are_loaded(tmp_path):
+    cat = write(
+        tmp_path / "catalog",
+        {
+            "shop.yaml": (
+                "shop: {defaultStock: 2, pricelist: 3}\n"
+                f"policy: {{maxDeletes: 0, maxChangedShare: 0.5, protect: [{GUID}], prune: true}}\n"
+                "ignore: [description, variants.*.stock, variants.A-1.price]\n"
+            )
+        },
+    )
+    catalog = load_catalog(cat).catalog
+    assert (catalog.shop.defaultStock, catalog.shop.pricelist) == (2, 3)
+    assert catalog.policy.maxDeletes == 0 and catalog.policy.prune is True
+    assert catalog.policy.maxChangedShare == Decimal("0.5")
+    assert catalog.policy.protect == [GUID]
+    assert catalog.ignore == ["description", "variants.*.stock", "variants.A-1.price"]

@@ -158,7 +158,11 @@ def seeds() -> list[bytes]:
 @given(
     data=st.data(),
     edits=st.lists(
-        st.tuples(st.sampled_from(["set", "insert", "delete"]), st.floats(0, 1), st.binary(min_size=1, max_size=3)),
+        st.tuples(
+            st.sampled_from(["set", "insert", "delete"]),
+            st.floats(0, 1),
+            st.binary(min_size=1, max_size=3),
+        ),
         min_size=1,
         max_size=6,
     ),
@@ -227,3 +231,23 @@ def test_oversized_file_is_refused_before_parsing(tmp_path):
     assert [str(p) for p in info.value.problems] == [
         f"{big.as_posix()}:1:1: file is larger than 2 MiB; split it"
     ]
+
+
+@pytest.mark.slow
+@settings(max_examples=3000, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    data=st.data(),
+    edits=st.lists(
+        st.tuples(
+            st.sampled_from(["set", "insert", "delete"]),
+            st.floats(0, 1),
+            st.binary(min_size=1, max_size=3),
+        ),
+        min_size=1,
+        max_size=12,
+    ),
+)
+def test_mutated_files_long_run(tmp_path, data, edits):
+    test_mutated_files_fail_only_with_located_errors_and_quickly.hypothesis.inner_test(
+        tmp_path, data, edits
+    )
