@@ -144,3 +144,16 @@ def test_private_token_is_sent_in_its_header_and_never_renewed(make_client, rout
         make_client(private_token="private-token-xyz-123").get_stocks()
     assert route.call_count == 1
     assert route.calls[0].request.headers["Shoptet-Private-API-Token"] == "private-token-xyz-123"
+
+
+def test_a_short_lived_token_is_not_reminted_on_every_call(oauth_client, router, fake_time):
+    mint = router.get(TOKEN_URL).mock(side_effect=minting("t-1", "t-2", expires_in=60))
+    router.get("/api/stocks").mock(return_value=httpx.Response(200, json=envelope(STOCKS)))
+    client = oauth_client(token_renew_margin=120)
+    client.get_stocks()
+    fake_time.now += 20
+    client.get_stocks()
+    assert mint.call_count == 1
+    fake_time.now += 15  # past half its life: renewed
+    client.get_stocks()
+    assert mint.call_count == 2

@@ -359,3 +359,18 @@ def test_list_filters_are_sent_the_way_shoptet_reads_them(make_client, router):
     with pytest.raises(ValueError, match="at most 50"):
         list(client.iter_products(productCodes=[f"C{i}" for i in range(51)]))
     assert route.call_count == 2
+
+
+def test_a_deprecated_endpoint_is_logged_once(make_client, router, caplog):
+    router.get("/api/stocks").mock(
+        return_value=httpx.Response(
+            200,
+            headers={"X-Shoptet-Deprecated": "use /api/v2/stocks", "Sunset": "2027-01-01"},
+            json=envelope({"stocks": []}),
+        )
+    )
+    client = make_client()
+    client.get_stocks()
+    client.get_stocks()
+    warnings = [r.getMessage() for r in caplog.records if "deprecated" in r.getMessage()]
+    assert warnings == ["Shoptet marks GET /api/stocks as deprecated (use /api/v2/stocks; sunset 2027-01-01)"]
