@@ -137,3 +137,11 @@ def test_pacing_keeps_a_busy_read_clear_of_429():
             c.get_products(guids)
     assert sb.counters["byStatus"].get("429", 0) == 0
     assert sb.counters["requests"] > 300
+
+
+def test_sandbox_clients_of_one_command_share_the_shop():
+    ctx = AppContext(Path("catalog"), sandbox=True)
+    writer = ctx.make_client(read_only=False)
+    guid = next(iter(writer.iter_products())).guid
+    writer.patch_product(guid, {"name": "Seen by the reader"})
+    assert ctx.make_client().get_product(guid).name == "Seen by the reader"
