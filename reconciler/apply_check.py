@@ -1,0 +1,195 @@
+"""Compare-before-write (DESIGN §6): each planned change against what is live right now. Pure.
+
+For every change: live equals ``after`` -> already done; live equals ``before`` -> write it;
+anything else -> a conflict (the shop changed since the plan). Creates have no ``before``:
+
+- a product create is *write* while the GUID does not exist, *done* when a product with that
+  GUID exists and matches everything the create sets (a crashed earlier apply created it),
+  and a conflict when it exists and differs (someone else created it);
+- a variant create is *write* while the code does not exist on the product, else done or a
+  conflict as above;
+- the price and stock rows of a product or variant that this plan creates are *write* until
+  live equals ``after`` (there was no row to compare with when the plan was made).
+
+Deletes: gone -> done; a product still named as planned -> write; renamed -> conflict.
+
+The live side is the canonical form of ``normalize.normalize_product`` over the live models
+(``live.py``), the same form the plan's values came from, so equal means equal.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any
+
+from reconciler.normalize import Form, NormContext, normalize_product
+from reconciler.plan import Action, Change, Resource
+
+
+class Verdict(StrEnum):
+    WRITE = "write"
+    DONE = "done"
+    CONFLICT = "conflict"
+
+
+@dataclass(frozen=True)
+class Check:
+    """One change's verdict. ``pending``: the fields (with their ``after`` values) still to
+    write; ``reason``: what changed, for a conflict."""
+
+    change: Change
+    verdict: Verdict
+    pending: dict[str, Any] = field(default_factory=dict)
+    reason: str = ""
+
+
+def live_forms(products: dict[str, Any], default_stock_id: int) -> dict[str, Form | None]:
+    """``{guid: live product model or None}`` -> ``{guid: canonical form or None}``."""
+    ctx = NormContext(default_stock_id)
+    return {
+        g.lower(): (None if p is None else normalize_product(p, ctx)) for g, p in products.items()
+    }
+
+
+def created_keys(changes: Iterable[Change]) -> set[tuple[str, str | None]]:
+    """What the plan creates: ``(guid, None)`` for products and ``(guid, CODE)`` for every
+    variant that comes into being with them."""
+    keys: set[tuple[str, str | None]] = set()
+    for c in changes:
+        if c.action is not Action.CREATE:
+            continue
+        if c.resource is Resource.PRODUCT:
+            keys.add((c.guid, None))
+            for code in (c.after or {}).get("variants") or {}:
+                keys.add((c.guid, code.upper()))
+        elif c.resource is Resource.VARIANT:
+            keys.add((c.guid, (c.code or "").upper()))
+    return keys
+
+
+def check_all(
+    changes: Iterable[Change],
+    forms: dict[str, Form | None],
+    created: set[tuple[str, str | None]],
+) -> list[Check]:
+    return [check(c, forms.get(c.guid), created) for c in changes]
+
+
+def check(change: Change, form: Form | None, created: set[tuple[str, str | None]]) -> Check:
+    """The verdict for one change given the live form of its product (None: not in the shop)."""
+    c = change
+    code = (c.code or "").upper() or None
+    if c.resource is Resource.PRODUCT:
+        if c.action is Action.CREATE:
+            return _product_create(c, form)
+        if c.action is Action.DELETE:
+            if form is None:
+                return Check(c, Verdict.DONE)
+            return _compare(c, {"name": form["fields"].get("name")}, delete=True)
+        if form is None:
+            return _conflict(c, "the product no longer exists in the shop")
+        return _compare(c, form["fields"])
+    live_variant = None if form is None else form["variants"].get(code)
+    if c.action is Action.DELETE:  # a variant
+        return Check(c, Verdict.DONE) if live_variant is None else Check(c, Verdict.WRITE)
+    if c.action is Action.CREATE:
+        if live_variant is None:
+            if (c.guid, code) in created or (c.guid, None) in created:
+                return Check(c, Verdict.WRITE, dict(c.after or {}))
+            where = "product" if form is None else f"variant {code}"
+            return _conflict(c, f"the {where} no longer exists in the shop")
+        values = _variant_values(c, live_variant)
+        differ = {f: v for f, v in (c.after or {}).items() if values.get(f) != v}
+        if not differ:
+            return Check(c, Verdict.DONE)
+        if c.resource is Resource.VARIANT:
+            return _conflict(
+                c, "a variant with this code was created since the plan" + _diff(differ, values)
+            )
+        return Check(c, Verdict.WRITE, differ)
+    if form is None:
+        return _conflict(c, "the product no longer exists in the shop")
+    if live_variant is None:
+        return _conflict(c, f"variant {code} no longer exists in the shop")
+    return _compare(c, _variant_values(c, live_variant))
+
+
+def _variant_values(c: Change, variant: dict) -> dict[str, Any]:
+    if c.resource is Resource.STOCK:
+        return {"stock": (variant.get("stock") or {}).get(c.stock_id)}
+    return variant
+
+
+def _compare(c: Change, live: dict[str, Any], *, delete: bool = False) -> Check:
+    pending, changed = {}, {}
+    for f in c.fields:
+        value = live.get(f.field)
+        if not delete and value == f.after:
+            continue
+        if value == f.before:
+            pending[f.field] = f.after
+        else:
+            changed[f.field] = (value, f.before)
+    if changed:
+        text = "; ".join(
+            f"{name}: planned from {_show(before)}, now {_show(now)}"
+            for name, (now, before) in sorted(changed.items())
+        )
+        return _conflict(c, f"changed since the plan ({text})")
+    if delete:
+        return Check(c, Verdict.WRITE)
+    return Check(c, Verdict.WRITE, pending) if pending else Check(c, Verdict.DONE)
+
+
+def _product_create(c: Change, form: Form | None) -> Check:
+    after = dict(c.after or {})
+    if form is None:
+        return Check(c, Verdict.WRITE, after)
+    differ: dict[str, Any] = {}
+    for name, value in after.items():
+        if name != "variants" and form["fields"].get(name) != value:
+            differ[name] = form["fields"].get(name)
+    for code, post in (after.get("variants") or {}).items():
+        live = form["variants"].get(code.upper())
+        if live is None:
+            differ[f"variants.{code}"] = "missing"
+            continue
+        for name, value in post.items():
+            if name == "stock":
+                have = {str(k): v for k, v in (live.get("stock") or {}).items()}
+                if any(have.get(str(k)) != v for k, v in value.items()):
+                    differ[f"variants.{code}.stock"] = have
+            elif live.get(name) != value:
+                differ[f"variants.{code}.{name}"] = live.get(name)
+    if not differ:
+        return Check(c, Verdict.DONE)
+    shown = "; ".join(f"{k}: now {_show(v)}" for k, v in sorted(differ.items())[:5])
+    return _conflict(
+        c, f"a product with this GUID was created in the shop since the plan ({shown})"
+    )
+
+
+def _diff(differ: dict, values: dict) -> str:
+    shown = "; ".join(
+        f"{k}: planned {_show(v)}, now {_show(values.get(k))}" for k, v in differ.items()
+    )
+    return f" ({shown})"
+
+
+def _conflict(c: Change, reason: str) -> Check:
+    return Check(c, Verdict.CONFLICT, reason=reason)
+
+
+def _show(value: Any) -> str:
+    if value is None:
+        return "null"
+    text = repr(value) if isinstance(value, str) else str(value)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def describe(check_: Check) -> str:
+    """One line naming the change and what is wrong, for the stale-plan report."""
+    c = check_.change
+    return f"{c.action.glyph} {c.id}: {check_.reason}"

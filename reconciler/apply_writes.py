@@ -1,0 +1,157 @@
+"""Request bodies for apply, built from plan changes. Pure: no client, no I/O.
+
+Plan values are the normalised, JSON-ready forms (``normalize.py``): decimals as canonical
+text (``"0.3"``), stock as ``{"<stock id>": amount}``. Shoptet's write side wants its own
+names (``brandCode``, ``defaultCategoryGuid``, ``availabilityId``) and fixed decimals
+(price 2, weight and amounts 3), and stock movements want JSON numbers. This module is the one
+place that knows those spellings (notes §5c, §5d, §6).
+
+Rules it enforces:
+
+- a PATCH carries only the fields that are still to be written;
+- a variant item always carries the variant's exact code (the one read live for existing
+  variants), so a PATCH never creates a variant by accident (Shoptet creates one for an
+  unknown code); variant ``parameters`` (replace-all in Shoptet) are not managed by the catalog
+  and therefore never sent, so existing parameters are never cleared;
+- stock is only ever written as absolute ``realStock``, never as a relative ``amountChange``;
+- pricelist rows and stock movements are split into requests of at most 300 items.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Sequence
+from decimal import Decimal
+from typing import Any, TypeVar
+
+MAX_BATCH = 300
+
+# catalog (model) name -> Shoptet write name
+PRODUCT_WRITE_NAMES = {
+    "name": "name",
+    "visibility": "visibility",
+    "type": "type",
+    "shortDescription": "shortDescription",
+    "description": "description",
+    "metaTitle": "metaTitle",
+    "metaDescription": "metaDescription",
+    "additionalName": "additionalName",
+    "internalNote": "internalNote",
+    "brand": "brandCode",
+    "defaultCategory": "defaultCategoryGuid",
+    "categories": "categoryGuids",
+}
+VARIANT_WRITE_NAMES = {
+    "ean": "ean",
+    "manufacturerCode": "manufacturerCode",
+    "visible": "visible",
+    "availability": "availabilityId",
+    "weight": "weight",
+    "minStockSupply": "minStockSupply",
+    "negativeStockAllowed": "negativeStockAllowed",
+}
+_PLACES = {"weight": 3, "minStockSupply": 3, "price": 2, "commonPrice": 2, "vatRate": 2}
+
+T = TypeVar("T")
+
+
+def fixed(value: Any, places: int) -> str | None:
+    """``"0.3"`` -> ``"0.300"`` (places=3): Shoptet's fixed-decimal text; None stays None."""
+    if value is None:
+        return None
+    quantum = Decimal(1).scaleb(-places)
+    return format(Decimal(str(value)).quantize(quantum), "f")
+
+
+def _value(field: str, value: Any) -> Any:
+    if field in _PLACES:
+        return fixed(value, _PLACES[field])
+    if field == "availability" and value is not None:
+        return int(value)
+    return value
+
+
+def product_fields_body(fields: dict[str, Any], *, create: bool = False) -> dict[str, Any]:
+    """Product-level fields in Shoptet's write names. On create, ``None`` values are left out
+    (there is nothing to clear yet)."""
+    body = {}
+    for name, value in fields.items():
+        if name not in PRODUCT_WRITE_NAMES or (create and value is None):
+            continue
+        body[PRODUCT_WRITE_NAMES[name]] = value
+    return body
+
+
+def variant_item(code: str, fields: dict[str, Any], *, create: bool = False) -> dict[str, Any]:
+    """One ``variants[]`` item. ``code`` must be exact: for an existing variant the code read
+    live, for a new one the catalog's (uppercase) code."""
+    item: dict[str, Any] = {"code": code}
+    for name, value in fields.items():
+        if name not in VARIANT_WRITE_NAMES or (create and value is None):
+            continue
+        item[VARIANT_WRITE_NAMES[name]] = _value(name, value)
+    return item
+
+
+def create_body(guid: str, after: dict[str, Any]) -> dict[str, Any]:
+    """``POST /api/products`` from a product create's ``after``: the catalog's GUID, the
+    product fields, and every variant with its price and initial stock (``stocksLocations``)."""
+    body = {"guid": guid, **product_fields_body(after, create=True)}
+    variants = []
+    for code, post in sorted((after.get("variants") or {}).items()):
+        item = variant_item(code, post, create=True)
+        if post.get("price") is not None:
+            item["price"] = fixed(post["price"], 2)
+        stock = post.get("stock") or {}
+        if stock:
+            item["stocksLocations"] = [
+                {"stockId": int(sid), "amount": fixed(amount, 3)}
+                for sid, amount in sorted(stock.items(), key=lambda kv: int(kv[0]))
+            ]
+        variants.append(item)
+    body["variants"] = variants
+    return body
+
+
+def patch_body(
+    product_fields: dict[str, Any], variants: Sequence[tuple[str, dict[str, Any]]]
+) -> dict[str, Any]:
+    """``PATCH /api/products/{guid}``: the product fields still to write and one item per
+    variant (exact code + its fields still to write)."""
+    body = product_fields_body(product_fields)
+    if variants:
+        body["variants"] = [variant_item(code, fields) for code, fields in variants]
+    return body
+
+
+def price_row(code: str, fields: dict[str, Any]) -> dict[str, Any]:
+    """One pricelist row: ``price``/``commonPrice`` under ``price``, VAT beside it. A field
+    not given is left untouched by Shoptet; ``None`` clears it."""
+    row: dict[str, Any] = {"code": code}
+    prices = {k: fixed(fields[k], 2) for k in ("price", "commonPrice") if k in fields}
+    if prices:
+        row["price"] = prices
+    if "vatRate" in fields:
+        row["vatRate"] = fixed(fields["vatRate"], 2)
+    if "includingVat" in fields:
+        row["includingVat"] = fields["includingVat"]
+    return row
+
+
+def movement_item(code: str, amount: Any) -> dict[str, Any]:
+    """An absolute physical amount (``realStock``) as a JSON number. Never ``amountChange``:
+    a relative change re-sent after a lost response would count twice."""
+    number = Decimal(str(amount))
+    value: int | float = int(number) if number == number.to_integral_value() else float(number)
+    return {"productCode": code, "realStock": value}
+
+
+def batches(items: Iterable[T], size: int = MAX_BATCH) -> Iterator[list[T]]:
+    """``items`` in lists of at most ``size``."""
+    chunk: list[T] = []
+    for item in items:
+        chunk.append(item)
+        if len(chunk) == size:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
