@@ -78,25 +78,32 @@ def _display(path: Path) -> str:
     return path.as_posix()
 
 
+def _yaml_files(folder: Path, pattern: str) -> list[Path]:
+    return sorted(
+        p
+        for p in folder.glob(pattern)
+        if p.suffix in YAML_SUFFIXES
+        and p.is_file()
+        and not any(part.startswith(".") for part in p.relative_to(folder).parts)
+    )
+
+
 def _find_files(catalog_dir: Path) -> tuple[Path | None, list[Path], list[Path]]:
-    """(shop file, product files, YAML files in places that are never read)."""
+    """(shop file, product files, YAML files in places that are never read).
+
+    Product files are every ``*.yaml``/``*.yml`` under ``products/`` (subfolders too; hidden
+    files such as editor backups are skipped). YAML files directly in the catalog directory
+    or one folder down (a typo like ``product/``) are reported, since they would be ignored.
+    """
     shop = catalog_dir / SHOP_FILE
     products_dir = catalog_dir / PRODUCTS_DIR
-    products: list[Path] = []
-    stray: list[Path] = []
-    for path in sorted(catalog_dir.rglob("*")):
-        rel = path.relative_to(catalog_dir)
-        if any(part.startswith(".") for part in rel.parts) or not path.is_file():
-            continue
-        if path.suffix not in YAML_SUFFIXES:
-            continue
-        if path == shop:
-            continue
-        if path.is_relative_to(products_dir):
-            products.append(path)
-        else:
-            stray.append(path)
-    return (shop if shop.is_file() else None), products, stray
+    products = _yaml_files(products_dir, "**/*") if products_dir.is_dir() else []
+    stray = [
+        p
+        for p in _yaml_files(catalog_dir, "*") + _yaml_files(catalog_dir, "*/*")
+        if p != shop and not p.is_relative_to(products_dir)
+    ]
+    return (shop if shop.is_file() else None), products, sorted(stray)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -337,7 +344,11 @@ def load_catalog(catalog_dir: Path) -> LoadedCatalog:
     files: list[Path] = []
 
     def read(path: Path) -> Any:
-        data = path.read_bytes()
+        try:
+            data = path.read_bytes()
+        except OSError as err:
+            problems.append(Problem(_display(path), 1, 1, f"cannot read the file: {err.strerror}"))
+            return None
         rel = path.relative_to(catalog_dir).as_posix().encode()
         digest.update(len(rel).to_bytes(4, "big") + rel + len(data).to_bytes(8, "big") + data)
         files.append(path)

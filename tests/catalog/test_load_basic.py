@@ -136,3 +136,33 @@ def test_shop_yaml_settings_are_loaded(tmp_path):
     assert catalog.policy.maxChangedShare == Decimal("0.5")
     assert catalog.policy.protect == [GUID]
     assert catalog.ignore == ["description", "variants.*.stock", "variants.A-1.price"]
+
+
+def test_an_unreadable_file_is_a_located_problem(tmp_path, monkeypatch):
+    cat = write(tmp_path / "catalog", {"products/a.yaml": PRODUCTS})
+    real = Path.read_bytes
+
+    def deny(self):
+        if self.name == "a.yaml":
+            raise PermissionError(13, "Permission denied")
+        return real(self)
+
+    monkeypatch.setattr(Path, "read_bytes", deny)
+    with pytest.raises(CatalogError) as info:
+        load_catalog(cat)
+    assert [str(p) for p in info.value.problems] == [
+        f"{cat.as_posix()}/products/a.yaml:1:1: cannot read the file: Permission denied"
+    ]
+
+
+def test_yaml_in_a_mistyped_folder_is_reported_but_deep_trees_are_not_scanned(tmp_path):
+    cat = write(
+        tmp_path / "catalog",
+        {"prodcuts/a.yaml": PRODUCTS, "docs/deep/more/x.yaml": "a: 1\n", "notes.txt": "hi"},
+    )
+    with pytest.raises(CatalogError) as info:
+        load_catalog(cat)
+    assert [str(p) for p in info.value.problems] == [
+        f"{cat.as_posix()}/prodcuts/a.yaml:1:1: this file is never read: product files go in "
+        "products/, settings in shop.yaml"
+    ]
