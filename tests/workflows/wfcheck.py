@@ -13,6 +13,9 @@ runs them all. The rules (README "Security model"):
 - ``injection``: no ``${{ ... }}`` inside ``run:`` scripts or github-script ``script:``; values
   reach scripts through ``env:``.
 - ``credentials``: ``actions/checkout`` never leaves the token in ``.git/config``.
+- ``references``: ``needs.X`` names a job this job needs, ``needs.X.outputs.Y`` an output that
+  job declares, ``steps.X`` a step id of the same job, ``matrix.*`` a job with a matrix (what
+  actionlint would catch).
 - ``secrets``: secrets only in step ``env:``; never ``secrets[...]`` or ``toJSON(secrets)``; a
   Shoptet secret only in a job bound to an environment; the write token only in an apply
   environment (``shoptet-apply-*``), never in a workflow that pull requests trigger.
@@ -309,6 +312,67 @@ def check_secrets(name: str, doc) -> list[Problem]:
     return out
 
 
+def _needs(job) -> list[str]:
+    needs = job.get("needs") or []
+    return [needs] if isinstance(needs, str) else [str(n) for n in needs]
+
+
+def check_references(name: str, doc) -> list[Problem]:
+    out = []
+    all_jobs = jobs(doc)
+    for job_id, job in all_jobs.items():
+        line = _line(doc["jobs"], job_id)
+        exprs = " ".join(m.group(1) for m in EXPRESSION.finditer(_text(job)))
+        exprs += " " + str(job.get("if", ""))  # `if:` may omit ${{ }}
+        for step in steps(job):
+            exprs += " " + str(step.get("if", ""))
+        needs = _needs(job)
+        for other in needs:
+            if other not in all_jobs:
+                out.append(
+                    Problem(name, line, "references", f"job `{job_id}` needs unknown job `{other}`")
+                )
+        for other, output in re.findall(r"\bneeds\.([\w-]+)(?:\.outputs\.([\w-]+))?", exprs):
+            if other not in needs:
+                out.append(
+                    Problem(
+                        name,
+                        line,
+                        "references",
+                        f"job `{job_id}` reads `needs.{other}` without needing it",
+                    )
+                )
+            elif output and output not in (all_jobs[other].get("outputs") or {}):
+                out.append(
+                    Problem(
+                        name,
+                        line,
+                        "references",
+                        f"job `{job_id}` reads `needs.{other}.outputs.{output}`, "
+                        "which that job does not declare",
+                    )
+                )
+        ids = {str(s["id"]) for s in steps(job) if "id" in s}
+        outputs_text = " ".join(m.group(1) for m in EXPRESSION.finditer(_text(job.get("outputs"))))
+        for step_id in re.findall(r"\bsteps\.([\w-]+)", exprs + " " + outputs_text):
+            if step_id not in ids:
+                out.append(
+                    Problem(
+                        name,
+                        line,
+                        "references",
+                        f"job `{job_id}` reads `steps.{step_id}`, no such step id",
+                    )
+                )
+        if re.search(r"\bmatrix\.", exprs) and "matrix" not in (job.get("strategy") or {}):
+            out.append(
+                Problem(
+                    name, line, "references", f"job `{job_id}` reads `matrix` but has no matrix"
+                )
+            )
+    return out
+
+
 def check_file(path: Path) -> list[Problem]:
     """Every rule above, for one workflow file."""
     name = path.name
@@ -323,4 +387,5 @@ def check_file(path: Path) -> list[Problem]:
         + check_injection(name, doc)
         + check_checkout_credentials(name, doc)
         + check_secrets(name, doc)
+        + check_references(name, doc)
     )
