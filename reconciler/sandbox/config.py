@@ -24,6 +24,9 @@ class SandboxConfig:
     latency: float = 0.0  # seconds added to every API request
     time_scale: float = 1.0  # 10 = ten times faster than real time
     timeout_hold: float = 30.0  # how long a "timeout" fault holds the connection
+    # API path prefixes the tokens have no rights for: 403 invalid-token-no-rights, like a
+    # Shoptet token whose endpoint group was removed (e.g. ("/api/products",)).
+    forbidden: tuple[str, ...] = ()
     clock: Callable[[], float] = field(default=time.monotonic, repr=False)
     wall: Callable[[], float] = field(default=time.time, repr=False)
     sleep: Callable[[float], None] = field(default=time.sleep, repr=False)

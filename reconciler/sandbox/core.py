@@ -149,6 +149,22 @@ class Sandbox:
             key = self.auth.check(req.headers)
         except Fail as fail:
             return self._envelope(Result(fail.status, None, fail.errors), request_id, None)
+        if any(req.path.startswith(prefix) for prefix in self.config.forbidden):
+            return self._envelope(
+                Result(
+                    403,
+                    None,
+                    [
+                        err(
+                            "invalid-token-no-rights",
+                            "Your access token has no defined rights for this resource.",
+                            "access-token",
+                        )
+                    ],
+                ),
+                request_id,
+                key,
+            )
         if not self.limits.enter(key):
             return self._envelope(
                 Result(

@@ -47,32 +47,40 @@ def supplies(ctx: Ctx) -> Result:
     guid = (ctx.query.get("productGuid") or "").lower()
     only_claim = ctx.query.get("onlyWithClaim", "").lower() in ("true", "1")
     with_time = "changetime" in ctx.includes
-    rows = []
+    key = str(stock_id)
+    matches = []  # filter cheaply first, render only the requested page
     for product in ctx.state.doc["products"]:
         if guid and product["guid"] != guid:
             continue
         for variant in product["variants"]:
             if code and variant["code"] != code:
                 continue
-            row = variant["stocks"].get(str(stock_id))
-            real, claim = (dec(row["realStock"]), dec(row["claim"])) if row else (0, 0)
-            changed = row.get("changeTime") if row else product["creationTime"]
-            if only_claim and dec(claim) <= 0:
+            row = variant["stocks"].get(key)
+            if only_claim and (row is None or dec(row["claim"]) <= 0):
                 continue
-            if since is not None and (changed is None or parse_time(changed) < since):
-                continue
-            item = {
-                "productGuid": product["guid"],
-                "code": variant["code"],
-                "amount": fmt(available(dec(real), dec(claim)), 3),
-                "claim": fmt(claim, 3),
-                "location": row["location"] if row else None,
-            }
-            if with_time:
-                item["changeTime"] = changed
-            rows.append(item)
-    chunk, pager = ctx.page(rows, 1000, 1000)
-    return Result(data={"supplies": chunk, "paginator": pager})
+            if since is not None:
+                changed = row.get("changeTime") if row else product["creationTime"]
+                if changed is None or parse_time(changed) < since:
+                    continue
+            matches.append((product, variant, row))
+    chunk, pager = ctx.page(matches, 1000, 1000)
+    return Result(
+        data={"supplies": [_supply(p, v, r, with_time) for p, v, r in chunk], "paginator": pager}
+    )
+
+
+def _supply(product: dict, variant: dict, row: dict | None, with_time: bool) -> dict:
+    real, claim = (dec(row["realStock"]), dec(row["claim"])) if row else (Decimal(0), Decimal(0))
+    item = {
+        "productGuid": product["guid"],
+        "code": variant["code"],
+        "amount": fmt(available(real, claim), 3),
+        "claim": fmt(claim, 3),
+        "location": row["location"] if row else None,
+    }
+    if with_time:
+        item["changeTime"] = row.get("changeTime") if row else product["creationTime"]
+    return item
 
 
 def movements(ctx: Ctx) -> Result:
