@@ -112,22 +112,19 @@ class ApplyResult:
         )
 
 
-def live_reader(client: Any, plan: Plan) -> LiveReader:
+def live_reader(client: Any, plan: Plan, default_pricelist_id: int | None) -> LiveReader:
     """Re-reads for apply: product details with every include (categories, per-stock amounts,
     per-pricelist prices), converted by ``live_convert`` exactly as ``plan`` converts them,
     concurrently within the client's in-flight cap."""
-    default_pricelist: list[int | None] = []
+    pricelist = plan.pricelist_id or default_pricelist_id
 
     def read(guids: Sequence[str]) -> dict[str, Any]:
-        if not default_pricelist:
-            default_pricelist.append(client.get_eshop().default_pricelist_id)
-        default = default_pricelist[0]
         details = client.get_products(guids, include=DETAIL_INCLUDE)
         return {
             g: None
             if d is None
             else product_from_detail(
-                d, pricelist_id=plan.pricelist_id or default, default_pricelist_id=default
+                d, pricelist_id=pricelist, default_pricelist_id=default_pricelist_id
             )
             for g, d in details.items()
         }
@@ -135,9 +132,11 @@ def live_reader(client: Any, plan: Plan) -> LiveReader:
     return read
 
 
-def preflight(plan: Plan, read_live: LiveReader, options: ApplyOptions) -> list[Check]:
-    """Guards, then the catalog digest and compare-before-write. Raises ``UnsafePlan`` or
-    ``StalePlan``; returns one ``Check`` per change."""
+def preflight(
+    plan: Plan, read_live: LiveReader, options: ApplyOptions, eshop_id: int | None = None
+) -> list[Check]:
+    """Guards, then the e-shop, the catalog digest and compare-before-write. Raises
+    ``UnsafePlan`` or ``StalePlan``; returns one ``Check`` per change."""
     raise_if_unsafe(plan, allow_delete=options.allow_delete, allow_bulk=options.allow_bulk)
     if plan.is_empty:
         return []
@@ -145,6 +144,10 @@ def preflight(plan: Plan, read_live: LiveReader, options: ApplyOptions) -> list[
     forms = live_forms(read_live(guids), plan.default_stock_id or 1)
     checks = check_all(plan.changes, forms, created_keys(plan.changes))
     problems = [describe(k) for k in checks if k.verdict is Verdict.CONFLICT]
+    if plan.eshop_id is not None and eshop_id is not None and plan.eshop_id != eshop_id:
+        problems.insert(
+            0, f"the plan was made for e-shop {plan.eshop_id}, but the token is for {eshop_id}"
+        )
     if options.catalog_digest is not None and options.catalog_digest != plan.catalog_digest:
         problems.insert(
             0,
@@ -164,14 +167,20 @@ def preflight(plan: Plan, read_live: LiveReader, options: ApplyOptions) -> list[
 def apply_plan(
     plan: Plan,
     client: Any,
-    read_live: LiveReader,
+    read_live: LiveReader | None = None,
     options: ApplyOptions | None = None,
     journal: Journal | None = None,
 ) -> ApplyResult:
     """Apply ``plan`` with a read-write ``client``. Raises ``UnsafePlan`` / ``StalePlan``
     before writing anything; otherwise returns the result (``raise_for_failures`` for exit 1)."""
     options = options or ApplyOptions()
-    checks = preflight(plan, read_live, options)
+    if plan.is_empty:
+        raise_if_unsafe(plan, allow_delete=options.allow_delete, allow_bulk=options.allow_bulk)
+        return ApplyResult(plan.plan_id)
+    eshop = client.get_eshop()
+    if read_live is None:
+        read_live = live_reader(client, plan, _int(eshop.default_pricelist_id))
+    checks = preflight(plan, read_live, options, _int(eshop.eshop_id))
     run = _Executor(plan, client, read_live, journal or Journal(None, plan.plan_id), options)
     run.execute(checks)
     return run.result
@@ -458,6 +467,13 @@ class _Executor:
                 self.result.unconverged.append(f"{c.id}: still differs after apply: {what}")
             elif now.verdict is Verdict.CONFLICT:
                 self.result.unconverged.append(f"{c.id}: still differs after apply: {now.reason}")
+
+
+def _int(value: Any) -> int | None:
+    try:
+        return None if value is None else int(value)
+    except (TypeError, ValueError):
+        return None
 
 
 def _item_error(e: Any) -> dict[str, Any]:

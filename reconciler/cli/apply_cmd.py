@@ -1,9 +1,142 @@
-"""`apply` command. UNFINISHED: placeholder until its issue lands."""
+"""`apply [PLAN]`: write a saved plan (exactly its changes), or plan and apply in one go.
+
+The talking happens here (plan display, the `yes` prompt, the result); the work is
+``reconciler.apply``. This is the only command that builds a read-write client.
+Exit codes (DESIGN §4): 0 done, 1 error or partial failure, 3 refused by a guard, 4 stale plan
+or conflict (both raised by ``apply_plan`` before anything is written).
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
 
 import click
 
+from reconciler.apply import ApplyOptions, ApplyResult, Status, apply_plan
+from reconciler.desired import load_catalog
+from reconciler.errors import ConfigError
+from reconciler.journal import Journal
+from reconciler.plan import Plan, raise_if_unsafe
+from reconciler.render import render_text
 
-@click.command("apply")
-def apply() -> None:
-    """UNFINISHED: not implemented yet."""
-    raise click.ClickException("`apply` is not implemented yet")
+APPLY_EPILOG = """\b
+Examples:
+  shoptet-catalog plan --out plan.json && shoptet-catalog apply plan.json
+  shoptet-catalog apply                         # plan, show it, ask for `yes`, apply
+  shoptet-catalog apply plan.json --auto-approve --journal apply.jsonl   # in CI
+  shoptet-catalog apply plan.json --allow-delete   # the plan deletes (within maxDeletes)
+  shoptet-catalog --sandbox apply               # try it on the built-in demo shop
+"""
+
+_NO_TTY = (
+    "apply needs approval: stdin is not a terminal, so it cannot ask you to type `yes`. "
+    "Review the plan and pass --auto-approve to apply it without asking. Nothing was written."
+)
+
+
+@click.command("apply", epilog=APPLY_EPILOG)
+@click.argument(
+    "plan_file",
+    required=False,
+    type=click.Path(dir_okay=False, path_type=Path),
+    metavar="[PLAN]",
+)
+@click.option("--auto-approve", is_flag=True, help="Apply without asking for `yes` (CI).")
+@click.option(
+    "--allow-delete",
+    is_flag=True,
+    help="Allow deletions (tombstones, prune), up to policy.maxDeletes.",
+)
+@click.option(
+    "--allow-bulk",
+    is_flag=True,
+    help="Allow changing more than policy.maxChangedShare of the managed products.",
+)
+@click.option(
+    "--journal",
+    "journal_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Append one JSON line per write attempt to this file (audit, CI artifact).",
+)
+@click.pass_context
+def apply(
+    ctx: click.Context,
+    plan_file: Path | None,
+    auto_approve: bool,
+    allow_delete: bool,
+    allow_bulk: bool,
+    journal_path: Path | None,
+) -> None:
+    """Apply PLAN (a file from `plan --out`), or plan and apply the catalog now.
+
+    A saved plan is applied exactly as reviewed, never re-planned. Before the first write
+    every product the plan touches is re-read: if anything changed since the plan, or the
+    catalog files differ from the ones planned, nothing is written (exit 4). Guards (exit 3):
+    deletions need --allow-delete, large changes --allow-bulk.
+    """
+    app = ctx.obj
+    saved = _read_plan(plan_file) if plan_file is not None else None
+    loaded = load_catalog(app.catalog_dir)
+    client = app.make_client(read_only=False)
+    with client:
+        if saved is None:
+            from reconciler.cli.plan_cmd import catalog_git_commit
+            from reconciler.live import make_plan
+
+            the_plan = make_plan(client, loaded, git_commit=catalog_git_commit(app.catalog_dir))
+        else:
+            the_plan = saved
+        text = render_text(the_plan, color=_color())
+        click.echo(text, nl=not text.endswith("\n"))
+        if the_plan.is_empty:
+            click.echo("Nothing to apply.")
+            return
+        raise_if_unsafe(the_plan, allow_delete=allow_delete, allow_bulk=allow_bulk)
+        if not auto_approve:
+            _approve(the_plan)
+        options = ApplyOptions(
+            allow_delete=allow_delete, allow_bulk=allow_bulk, catalog_digest=loaded.digest
+        )
+        with Journal(journal_path, the_plan.plan_id) as journal:
+            result = apply_plan(the_plan, client, options=options, journal=journal)
+    _report(result)
+    result.raise_for_failures()
+
+
+def _read_plan(path: Path) -> Plan:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise ConfigError(f"cannot read the plan file {path}: {exc.strerror or exc}") from None
+    except UnicodeDecodeError:
+        raise ConfigError(f"the plan file {path} is not UTF-8 text") from None
+    return Plan.from_json(text)
+
+
+def _approve(plan: Plan) -> None:
+    if not sys.stdin.isatty():
+        raise ConfigError(_NO_TTY)
+    answer = click.prompt(
+        f"Apply these {len(plan.changes)} change(s) to e-shop {plan.eshop_id}? Only `yes` "
+        "is accepted",
+        default="",
+        show_default=False,
+    )
+    if answer.strip() != "yes":
+        raise ConfigError("Apply cancelled (you did not type `yes`). Nothing was written.")
+
+
+def _report(result: ApplyResult) -> None:
+    for o in result.outcomes.values():
+        if o.status is Status.WRITTEN:
+            click.echo(f"  applied  {o.change_id}" + (f" ({o.message})" if o.message else ""))
+        elif o.status is Status.DONE:
+            click.echo(f"  skipped  {o.change_id} (already live)")
+    click.echo(result.summary())
+
+
+def _color() -> bool:
+    from reconciler.cli.plan_cmd import use_color
+
+    return use_color(sys.stdout)
