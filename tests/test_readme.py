@@ -78,7 +78,6 @@ def _env_without_venv() -> dict[str, str]:
     return env
 
 
-@pytest.mark.xfail(strict=False, reason="UNFINISHED: plan command not landed")
 def test_quick_start_tool_command_runs_with_the_current_venv(commands):
     env = _env_without_venv()
     env["PATH"] = str(Path(sys.executable).parent) + os.pathsep + env["PATH"]

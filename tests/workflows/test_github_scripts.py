@@ -229,8 +229,8 @@ def write_plan(root: Path, shop: str, code: int, md: str = "Plan: 1 to create.")
     d = root / "plans" / f"shoptet-plan-{shop}"
     d.mkdir(parents=True)
     (d / "meta.json").write_text(json.dumps({"shop": shop, "exitCode": code}))
-    if code in (0, 2):
-        (d / "plan.md").write_text(f"{MARKER}\n{md}\n")
+    if code in (0, 2):  # the tool's marker line carries attributes
+        (d / "plan.md").write_text(f"<!-- shoptet-catalog-plan catalog={shop} -->\n{md}\n")
 
 
 def comment(tmp_path, existing=()) -> dict:
@@ -254,7 +254,8 @@ def test_first_plan_creates_one_comment_with_the_marker_once(tmp_path):
     (created,) = calls(r, "issues.createComment")
     assert created["issue_number"] == 17
     body = created["body"]
-    assert body.startswith(MARKER + "\n\nPlan: 1 to create.") and body.count(MARKER) == 1
+    assert body.startswith(MARKER + "\n\nPlan: 1 to create.")
+    assert body.count("<!-- shoptet-catalog-plan") == 1
     assert "https://gh/run/1" in body and "### Shop" not in body
 
 

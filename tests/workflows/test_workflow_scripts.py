@@ -29,13 +29,17 @@ pytestmark = pytest.mark.skipif(not shutil.which("jq"), reason="the steps use jq
 FAKE_TOOL = """#!/usr/bin/env bash
 printf '%s\\n' "$*" >> "$FAKE_LOG"
 out=""
+summary=""
 while [ $# -gt 0 ]; do
   if [ "$1" = "--out" ]; then out="$2"; fi
+  if [ "$1" = "--github-summary" ]; then summary=1; fi
   shift
 done
 if [ -n "$out" ] && [ "${FAKE_WRITE_OUT:-1}" = "1" ]; then echo '{"formatVersion": 1}' > "$out"; fi
-echo "<!-- shoptet-catalog-plan -->"
-echo "Plan: 1 to create, 2 to update, 0 to delete."
+md='<!-- shoptet-catalog-plan catalog=shops/cz -->
+### Plan: 1 to create, 2 to update, 0 to delete.'
+echo "$md"
+if [ -n "$summary" ] && [ "${FAKE_EXIT:-0}" != 1 ]; then echo "$md" >> "$GITHUB_STEP_SUMMARY"; fi
 echo "fake diagnostics" >&2
 exit "${FAKE_EXIT:-0}"
 """
@@ -148,10 +152,10 @@ def test_plan_with_changes_records_them_and_fills_the_summary(tmp_path, wf, job_
     assert meta["shop"] == "cz" and meta["catalog"] == "shops/cz"
     assert meta["exitCode"] == 2 and meta["changes"] is True
     assert "Plan: 1 to create" in ran.summary
-    assert (ran.cwd / "out" / "plan.md").read_text().startswith("<!-- shoptet-catalog-plan -->")
+    assert (ran.cwd / "out" / "plan.md").read_text().startswith("<!-- shoptet-catalog-plan ")
     (call,) = ran.calls
     assert call.startswith("--catalog shops/cz plan")
-    assert "--out out/plan.json --format markdown --detailed-exitcode" in call
+    assert "--out out/plan.json --format markdown --github-summary --detailed-exitcode" in call
 
 
 @pytest.mark.parametrize(("wf", "job_id", "name"), PLAN_STEPS)

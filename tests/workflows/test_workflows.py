@@ -214,8 +214,10 @@ def test_plan_covers_only_the_pull_requests_changes_and_keeps_plan_json_and_mark
     plan = job("catalog-plan.yml", "plan")
     text = run_text(plan)
     assert '--changed-since "$BASE_SHA"' in text
-    assert "--out out/plan.json --format markdown --detailed-exitcode > out/plan.md" in text
-    assert 'cat out/plan.md >> "$GITHUB_STEP_SUMMARY"' in text
+    assert (
+        "--out out/plan.json --format markdown --github-summary --detailed-exitcode > out/plan.md"
+        in text
+    )
     checkout = wfcheck.steps(plan)[0]
     assert checkout["with"]["fetch-depth"] == 0  # the base commit must be there
     upload = [s for s in wfcheck.steps(plan) if "upload-artifact" in str(s.get("uses"))]
@@ -347,7 +349,14 @@ def test_the_apply_matrix_is_the_shops_whose_reviewed_plan_has_changes():
 WORKFLOW_OPTIONS = {
     "": {"--catalog", "--sandbox"},
     "validate": {"--format"},
-    "plan": {"--changed-since", "--out", "--format", "--detailed-exitcode", "--cache"},
+    "plan": {
+        "--changed-since",
+        "--out",
+        "--format",
+        "--github-summary",
+        "--detailed-exitcode",
+        "--cache",
+    },
     "apply": {"--auto-approve", "--journal", "--allow-delete", "--allow-bulk"},
 }
 
