@@ -273,15 +273,17 @@ class _Run:
             )
             return
         fields = [
-            FieldChange(f, None, v, self.src(guid, f)) for f, v in sorted(want["fields"].items())
+            FieldChange(f, None, v, self.src(guid, f))
+            for f, v in sorted(want["fields"].items())
+            if v is not None  # null clears; on a create there is nothing to clear
         ]
         variants = {}
         for code, vform in sorted(want["variants"].items()):
-            post = {k: v for k, v in vform.items() if k not in NOT_ON_CREATE}
+            post = {k: v for k, v in vform.items() if k not in NOT_ON_CREATE and v is not None}
             if "stock" in post:
                 post["stock"] = {str(k): a for k, a in sorted(post["stock"].items())}
             variants[code] = post
-            later = {k: vform[k] for k in NOT_ON_CREATE if k in vform}
+            later = {k: vform[k] for k in NOT_ON_CREATE if vform.get(k) is not None}
             if later:
                 self.create(
                     Resource.PRICE, guid, code, later, sorted(later), name, reason=_FOLLOW_UP
@@ -343,7 +345,7 @@ class _Run:
 
     def create(self, resource, guid, code, after, names, name, stock_id=None, reason=None):
         """A create of a variant-level resource (a new code on an existing product)."""
-        names = [f for f in names if f in after]
+        names = [f for f in names if after.get(f) is not None]  # nothing to clear on a create
         if not names and resource is not Resource.VARIANT:
             return
         self.changes.append(

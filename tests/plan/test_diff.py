@@ -203,7 +203,7 @@ def new_product(**kw) -> Product:
         categories=[CAT],
         variants={
             "N-1": Variant(price="99.90", vatRate="21", commonPrice="120", stock={1: "5", 3: "2"}),
-            "N-2": Variant(ean="00123"),
+            "N-2": Variant(ean="00123", manufacturerCode=None, commonPrice=None),
             "N-3": Variant(absent=True),
         },
     )
@@ -229,6 +229,21 @@ def test_create_carries_the_whole_product_and_a_price_follow_up():
     assert follow.after == {"commonPrice": "120", "vatRate": "21"}
     assert "cannot set" in follow.reason
     json.loads(plan.to_json())  # JSON-ready all the way down
+
+
+def test_nulls_are_left_out_of_creates():
+    desired = catalog(
+        {
+            G2: new_product(description=None, shortDescription=""),
+            G1: Product(variants={"NEW": Variant(ean=None, price=None, stock=None, visible=True)}),
+        }
+    )
+    plan = plan_for(desired, catalog({G1: live_product()}))
+    create = next(c for c in plan.changes if c.id == f"product:{G2}")
+    assert "description" not in create.after and "shortDescription" not in create.after
+    assert [(c.id, c.after) for c in plan.changes if c.guid == G1] == [
+        (f"variant:{G1}:NEW", {"visible": True})
+    ]
 
 
 def test_create_without_required_fields_is_a_located_catalog_error():
