@@ -166,3 +166,27 @@ def test_yaml_in_a_mistyped_folder_is_reported_but_deep_trees_are_not_scanned(tm
         f"{cat.as_posix()}/prodcuts/a.yaml:1:1: this file is never read: product files go in "
         "products/, settings in shop.yaml"
     ]
+
+
+TRICKY = ["00123", "1E5", "NO", "YES", "TRUE", "0X1F", "1_000", "0O17", ".5", "-0", "2001-12-14"]
+
+
+@pytest.mark.parametrize("text", TRICKY)
+def test_tricky_plain_scalars_stay_text_as_keys_and_values(tmp_path, text):
+    cat = write(
+        tmp_path / "catalog",
+        {
+            "products/a.yaml": f"products:\n  {GUID}:\n    variants:\n      {text}: {{ean: {text}}}\n"
+        },
+    )
+    variants = load_catalog(cat).catalog.products[GUID].variants
+    assert list(variants) == [text]
+    assert variants[text].ean == text
+
+
+def test_time_like_values_stay_text(tmp_path):
+    cat = write(
+        tmp_path / "catalog",
+        {"products/a.yaml": f"products:\n  {GUID}:\n    variants:\n      A: {{ean: 12:30}}\n"},
+    )
+    assert load_catalog(cat).catalog.products[GUID].variants["A"].ean == "12:30"
