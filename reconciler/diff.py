@@ -40,6 +40,7 @@ from reconciler.plan import (
     Scope,
     Unmanaged,
     UnmanagedProduct,
+    field_order,
 )
 
 VARIANT_FIELDS = (
@@ -209,7 +210,7 @@ def changed_fields_batch(pairs: list[tuple[dict, dict]]) -> list[list[str]]:
     found = DeepDiff(flat_before, flat_after, ignore_order=False, verbose_level=0)
     for i, key in found.affected_root_keys:
         seen[i].append(key)
-    return [sorted(names) for names in seen]
+    return [sorted(names, key=field_order) for names in seen]
 
 
 class _Run:
@@ -274,7 +275,7 @@ class _Run:
             return
         fields = [
             FieldChange(f, None, v, self.src(guid, f))
-            for f, v in sorted(want["fields"].items())
+            for f, v in sorted(want["fields"].items(), key=lambda item: field_order(item[0]))
             if v is not None  # null clears; on a create there is nothing to clear
         ]
         variants = {}
@@ -285,9 +286,7 @@ class _Run:
             variants[code] = post
             later = {k: vform[k] for k in NOT_ON_CREATE if vform.get(k) is not None}
             if later:
-                self.create(
-                    Resource.PRICE, guid, code, later, sorted(later), name, reason=_FOLLOW_UP
-                )
+                self.create(Resource.PRICE, guid, code, later, list(later), name, reason=_FOLLOW_UP)
         fields.append(FieldChange("variants", None, variants, self.src(guid, "variants")))
         self.changes.append(
             Change(

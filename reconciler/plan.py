@@ -49,6 +49,45 @@ FORMAT_VERSION = 1
 UNMANAGED_LISTED = 20
 
 
+# The order fields are listed in within a change (the model's order: identity and name first),
+# so a reviewer reads a product the way its YAML is usually written. Unknown names go last.
+PRODUCT_FIELD_ORDER = (
+    "name",
+    "visibility",
+    "type",
+    "shortDescription",
+    "description",
+    "metaTitle",
+    "metaDescription",
+    "additionalName",
+    "brand",
+    "defaultCategory",
+    "categories",
+    "internalNote",
+    "variants",
+)
+VARIANT_FIELD_ORDER = (
+    "ean",
+    "manufacturerCode",
+    "price",
+    "commonPrice",
+    "vatRate",
+    "includingVat",
+    "stock",
+    "visible",
+    "availability",
+    "weight",
+    "minStockSupply",
+    "negativeStockAllowed",
+)
+_FIELD_RANK = {name: i for i, name in enumerate(PRODUCT_FIELD_ORDER + VARIANT_FIELD_ORDER)}
+
+
+def field_order(name: str) -> tuple[int, str]:
+    """Sort key for field names: the model's order, then alphabetical for anything else."""
+    return (_FIELD_RANK.get(name, len(_FIELD_RANK)), name)
+
+
 class PlanFileError(ConfigError):
     """A plan file that cannot be used: not JSON, an unknown formatVersion, or edited by hand."""
 

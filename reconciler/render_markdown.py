@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import html
 
-from reconciler.plan import Action, Change, Plan, Resource
+from reconciler.plan import Action, Change, Plan, Resource, field_order
 from reconciler.render_common import (
     NO_CHANGES,
     ProductGroup,
@@ -211,7 +211,10 @@ def _diff_lines(group: ProductGroup) -> str:
             ):
                 for code in sorted(f.after):
                     lines.append(f"+   variant {code}")
-                    lines += [f"+       {k}: {_val(v)}" for k, v in sorted(f.after[code].items())]
+                    lines += [
+                        f"+       {k}: {_val(v)}"
+                        for k, v in sorted(f.after[code].items(), key=lambda kv: field_order(kv[0]))
+                    ]
                 continue
             src = f"  # {f.source}" if f.source else ""
             if change.action is Action.CREATE:

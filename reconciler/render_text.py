@@ -10,7 +10,7 @@ Colour only when asked (``color=True``); the CLI decides from the TTY and ``NO_C
 
 from __future__ import annotations
 
-from reconciler.plan import Action, Change, FieldChange, Plan, Resource
+from reconciler.plan import Action, Change, FieldChange, Plan, Resource, field_order
 from reconciler.render_common import (
     NO_CHANGES,
     ProductGroup,
@@ -116,7 +116,7 @@ def _created_variants(f: FieldChange, paint: _Painter, depth: int) -> list[str]:
     out = []
     for code in sorted(f.after):
         out.append(paint.action(Action.CREATE, f"{INDENT * depth}+ variant {code}"))
-        for key, value in sorted((f.after[code] or {}).items()):
+        for key, value in sorted((f.after[code] or {}).items(), key=lambda kv: field_order(kv[0])):
             out.append(
                 paint.action(Action.CREATE, f"{INDENT * (depth + 1)}+ {key}: {format_value(value)}")
             )

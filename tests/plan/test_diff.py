@@ -159,8 +159,8 @@ def test_resource_split_and_sources():
     assert variant.source == "p.yaml:5"
     price = by_id[f"price:{G1}:A-1"]
     assert [(f.field, f.before, f.after) for f in price.fields] == [
-        ("includingVat", True, False),
         ("vatRate", "21", "12"),
+        ("includingVat", True, False),
     ]
     stock2 = by_id[f"stock:{G1}:A-1:2"]
     assert (stock2.stock_id, stock2.fields[0].before, stock2.fields[0].after) == (2, "0", "1")
@@ -215,6 +215,13 @@ def test_create_carries_the_whole_product_and_a_price_follow_up():
     plan = plan_for(catalog({G2: new_product()}), catalog({}))
     create, follow = plan.changes
     assert (create.action, create.resource) == (Action.CREATE, Resource.PRODUCT)
+    assert [f.field for f in create.fields] == [
+        "name",
+        "type",
+        "defaultCategory",
+        "categories",
+        "variants",
+    ]
     assert create.after == {
         "name": "Nová",
         "type": "product",
