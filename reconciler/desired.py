@@ -36,6 +36,9 @@ from reconciler.yamlload import LMap, LSeq, Pos, load_yaml
 SHOP_FILE = "shop.yaml"
 PRODUCTS_DIR = "products"
 YAML_SUFFIXES = (".yaml", ".yml")
+# Top-level keys starting with this are ignored: a place for YAML anchors (`x-coffee: &coffee`)
+# that merge keys (`<<: *coffee`) reuse, as in docker-compose files.
+EXTENSION_PREFIX = "x-"
 # Fields Shoptet always has a value for: `null` ("clear it") makes no sense there. The rule is
 # the loader's, not the model's, so live models may still carry None where Shoptet sends none.
 NOT_NULL_PRODUCT = frozenset(
@@ -224,13 +227,13 @@ def _top_mapping(
         )
         return None
     for key in doc:
-        if key not in allowed:
+        if key not in allowed and not key.startswith(EXTENSION_PREFIX):
             problems.append(
                 Problem(
                     file,
                     *doc.key_pos[key],
                     f"unknown key '{key}'{did_you_mean(key, allowed)}; "
-                    f"allowed here: {', '.join(allowed)}",
+                    f"allowed here: {', '.join(allowed)} (and x-... keys, free for anchors)",
                 )
             )
     return doc

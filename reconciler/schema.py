@@ -74,6 +74,7 @@ def products_schema() -> dict:
         "fields you write are managed; null clears a field; absent: true deletes.",
         "type": "object",
         "additionalProperties": False,
+        "patternProperties": {"^x-": {"description": "Free for YAML anchors; ignored."}},
         "properties": {
             "products": {
                 "description": "Products keyed by GUID (`shoptet-catalog new-guid` prints one).",
@@ -92,6 +93,7 @@ def shop_schema() -> dict:
         "$schema": SCHEMA_DIALECT,
         "title": "shoptet-catalog shop.yaml",
         **{k: v for k, v in body.items() if k != "$defs"},
+        "patternProperties": {"^x-": {"description": "Free for YAML anchors; ignored."}},
         "$defs": dict(sorted(body.get("$defs", {}).items())),
     }
 

@@ -8,7 +8,8 @@ module turns nodes into data itself, so nothing is coerced behind our back:
   ``NULL``) which become ``None``; quoted and block scalars are always text. Booleans, numbers
   and decimals are parsed from that text by the model layer, so they never pass through float;
 * all text (keys and values) is normalised to Unicode NFC;
-* mapping keys are always text; a duplicate key is a problem naming both positions;
+* mapping keys are always text; a duplicate key is a problem naming both positions; YAML merge
+  keys (``<<: *defaults``) work, and merged values keep the position they were written at;
 * resource limits: file size, nesting depth and the total size after alias expansion are capped,
   so an alias bomb fails fast with a located problem instead of eating memory.
 
@@ -149,6 +150,7 @@ class _Converter:
     def convert_map(self, node: MappingNode, pos: Pos, depth: int) -> LMap:
         out = LMap()
         out.pos, out.key_pos, out.val_pos = pos, {}, {}
+        merges: list[tuple[Pos, Any]] = []
         for key_node, value_node in node.value:
             key_pos = _pos(key_node.start_mark)
             if not isinstance(key_node, ScalarNode):
@@ -156,7 +158,9 @@ class _Converter:
                 continue
             key = _nfc(key_node.value)
             if key_node.style is None and key == "<<":
-                self.problem(key_pos, "merge keys (<<) are not supported; write the fields out")
+                if merges:
+                    self.problem(key_pos, "only one merge key (<<) per mapping; list the aliases")
+                merges.append((key_pos, value_node))
                 continue
             if key in out:
                 first = out.key_pos[key]
@@ -168,7 +172,27 @@ class _Converter:
             out[key] = self.convert(value_node, depth + 1)
             out.key_pos[key] = key_pos
             out.val_pos[key] = _pos(value_node.start_mark)
+        for key_pos, value_node in merges[:1]:
+            self.merge(out, key_pos, value_node, depth)
         return out
+
+    def merge(self, out: LMap, key_pos: Pos, value_node: Any, depth: int) -> None:
+        """YAML merge keys: ``<<: *defaults`` or ``<<: [*a, *b]`` add the keys the mapping
+        does not set itself (earlier sources win); positions point at where each value was
+        written."""
+        sources = value_node.value if isinstance(value_node, SequenceNode) else [value_node]
+        for source in sources:
+            if not isinstance(source, MappingNode):
+                self.problem(
+                    key_pos, "a merge key (<<) takes an alias of a mapping, e.g. <<: *defaults"
+                )
+                return
+            merged = self.convert(source, depth + 1)
+            for key, value in merged.items():
+                if key not in out:
+                    out[key] = value
+                    out.key_pos[key] = merged.key_pos[key]
+                    out.val_pos[key] = merged.val_pos[key]
 
 
 def _syntax_problem(file: str, text: str, err: Exception) -> Problem:

@@ -190,3 +190,37 @@ def test_time_like_values_stay_text(tmp_path):
         {"products/a.yaml": f"products:\n  {GUID}:\n    variants:\n      A: {{ean: 12:30}}\n"},
     )
     assert load_catalog(cat).catalog.products[GUID].variants["A"].ean == "12:30"
+
+
+MERGE = f"""\
+x-coffee: &coffee
+  vatRate: 12.00
+  weight: 0.300
+x-visible: &visible
+  visible: true
+  weight: 0.999
+products:
+  {GUID}:
+    name: x
+    variants:
+      A:
+        <<: [*coffee, *visible]
+        price: 10.00
+        weight: 0.250
+      B:
+        <<: *coffee
+        price: 12.00
+"""
+
+
+def test_merge_keys_fill_in_unset_fields_and_keep_positions(tmp_path):
+    cat = write(tmp_path / "catalog", {"products/a.yaml": MERGE})
+    loaded = load_catalog(cat)
+    variants = loaded.catalog.products[GUID].variants
+    a, b = variants["A"], variants["B"]
+    assert a.model_fields_set == {"vatRate", "weight", "visible", "price"}
+    assert (a.vatRate, a.weight, a.visible) == (Decimal("12.00"), Decimal("0.250"), True)
+    assert b.weight == Decimal("0.300") and b.price == Decimal("12.00")
+    # a merged field points at the line it was written on (in the anchor)
+    assert loaded.locations[(GUID, "variants", "B", "vatRate")].line == 2
+    assert loaded.locations[(GUID, "variants", "B", "price")].line == 17
