@@ -134,7 +134,9 @@ def _unmanaged_lines(plan: Plan) -> list[str]:
         "not in the catalog, left alone"
         + (f" (first {len(u.listed)} listed):" if len(u.listed) < u.count else ":")
     ]
-    out.extend(f"{INDENT}{p.guid} {format_value(p.name)}" for p in u.listed)
+    out.extend(
+        f"{INDENT}{p.guid} {format_value(p.name) if p.name else '(no name)'}" for p in u.listed
+    )
     return [*out, ""]
 
 

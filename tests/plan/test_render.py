@@ -206,3 +206,11 @@ def test_render_dispatches_by_name():
     assert render(plan, "markdown", catalog_dir="c") == render_markdown(plan, catalog_dir="c")
     with pytest.raises(ValueError, match="unknown plan format 'html'"):
         render(plan, "html")
+
+
+@pytest.mark.parametrize("name", sorted(PLANS))
+def test_a_saved_plan_renders_exactly_like_the_fresh_one(name):
+    plan = PLANS[name]()
+    loaded = Plan.from_json(plan.to_json())
+    assert render_text(loaded) == render_text(plan)
+    assert render_markdown(loaded) == render_markdown(plan)
