@@ -443,3 +443,19 @@ def test_sources_come_from_the_yaml_files(monkeypatch):
     assert by_id[f"product:{G1}"].fields[0].source == "catalog/products/choc.yaml:5"
     assert by_id[f"variant:{G1}:CHOC-OLD"].source == "catalog/products/choc.yaml:11"
     assert [(i.rule, i.fields) for i in plan.ignored] == [("metaDescription", 0)]
+
+
+def test_targeted_plan_counts_out_of_scope_products_for_the_bulk_share():
+    # 12 products in the catalog, only 2 read live (the targets); the other 10 are assumed
+    # to exist, so changing the 2 targets is 2 of 12, not 2 of 2.
+    desired = catalog({guid(n): Product(name=f"New {n}") for n in range(12)})
+    live = catalog({guid(n): live_product(f"Old {n}") for n in range(2)})
+    plan = plan_for(desired, live, scope=Scope.targeted([guid(0), guid(1)]))
+    bulk = {g.name: g for g in plan.guards}["bulk"]
+    assert (bulk.numbers["changed"], bulk.numbers["existingManaged"], bulk.ok) == (2, 12, True)
+    delete_all = plan_for(
+        catalog({G1: Product(absent=True), G2: Product(name="Stays")}),
+        catalog({G1: live_product()}),
+        scope=Scope.targeted([G1]),
+    )
+    assert {g.name: g for g in delete_all.guards}["delete-all"].ok
