@@ -251,3 +251,16 @@ def test_mutated_files_long_run(tmp_path, data, edits):
     test_mutated_files_fail_only_with_located_errors_and_quickly.hypothesis.inner_test(
         tmp_path, data, edits
     )
+
+
+def test_nfd_yaml_name_against_nfc_live_name_is_not_a_diff(tmp_path):
+    from reconciler.normalize import NormContext, normalize_product
+
+    (tmp_path / "products").mkdir()
+    (tmp_path / "products" / "p.yaml").write_text(
+        f"products:\n  {GUID}:\n    name: C\u030cokola\u0301da\n", encoding="utf-8"
+    )
+    desired = load_catalog(tmp_path).catalog.products[GUID]
+    live = Product.model_construct(name="Čokoláda")  # as live_convert builds it
+    ctx = NormContext(default_stock_id=1)
+    assert normalize_product(desired, ctx) == normalize_product(live, ctx)
