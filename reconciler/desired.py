@@ -18,16 +18,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, ValidationError
 from pydantic_core import PydanticCustomError
 
 from reconciler.errors import CatalogError, ConfigError, Problem
+from reconciler.locate import describe, validate_located
 from reconciler.model import (
     Catalog,
-    Policy,
     Product,
-    ShopSettings,
-    Variant,
     did_you_mean,
     parse_guid,
 )
@@ -110,105 +107,6 @@ def _find_files(catalog_dir: Path) -> tuple[Path | None, list[Path], list[Path]]
 
 
 # ---------------------------------------------------------------------------------------------
-# Mapping pydantic errors back to YAML positions
-
-
-def _model_for(model: type[BaseModel], loc: tuple) -> type[BaseModel] | None:
-    """The model class that holds the last element of ``loc`` (for 'did you mean')."""
-    current: type[BaseModel] | None = model
-    i = 0
-    while i < len(loc) - 1 and current is not None:
-        part = loc[i]
-        if current is Product and part == "variants":
-            current, i = Variant, i + 2
-        elif current is Catalog and part in ("shop", "policy"):
-            current, i = (ShopSettings if part == "shop" else Policy), i + 1
-        else:
-            return None
-    return current if i == len(loc) - 1 else None
-
-
-def _describe(value: Any) -> str:
-    if isinstance(value, dict):
-        return "a mapping"
-    if isinstance(value, list):
-        return "a list"
-    if value is None:
-        return "null"
-    return f"'{value}'"
-
-
-def _message(err: dict, model: type[BaseModel]) -> str:
-    kind, loc, ctx = err["type"], err["loc"], err.get("ctx") or {}
-    name = str(loc[-1]) if loc else ""
-    if kind == "extra_forbidden":
-        holder = _model_for(model, loc)
-        choices = tuple(holder.model_fields) if holder else ()
-        return f"unknown key '{name}'{did_you_mean(name, choices)}"
-    if kind == "catalog" or not loc:
-        text = err["msg"]
-    elif kind == "dict_type" and name == "variants":
-        text = f"must be a mapping variant code -> fields, not {_describe(err.get('input'))}"
-    elif kind in ("model_type", "model_attributes_type", "dict_type"):
-        text = f"must be a mapping of fields, not {_describe(err.get('input'))}"
-    elif kind == "list_type":
-        text = f"must be a list, not {_describe(err.get('input'))}"
-    elif kind == "too_short" and ctx.get("min_length") == 1:
-        text = "must not be empty"
-    elif kind == "too_short" and "min_length" in ctx:
-        text = f"must be at least {ctx['min_length']} characters long"
-    elif kind == "too_long" and "max_length" in ctx:
-        text = (
-            f"must be at most {ctx['max_length']} characters long "
-            f"(has {ctx.get('actual_length', '?')})"
-        )
-    else:
-        text = err["msg"]
-    if not loc or loc[-1] == "[key]" or isinstance(loc[-1], int):
-        return text
-    if len(loc) >= 2 and loc[-2] == "variants":
-        return f"variant {name}: {text}"
-    return f"{name}: {text}"
-
-
-def _locate(data: Any, loc: tuple, start: Pos, at: Any = None, key: bool = False) -> Pos:
-    """The YAML position of ``loc`` inside ``data`` (an LMap/LSeq tree starting at ``start``)."""
-    node, pos = data, start
-    for i, part in enumerate(loc):
-        last = i == len(loc) - 1
-        if isinstance(node, LMap) and isinstance(part, str) and part in node:
-            next_is_key = i + 1 < len(loc) and loc[i + 1] == "[key]"
-            if next_is_key or (last and key):
-                return node.key_pos[part]
-            if last and (node[part] is None or isinstance(node[part], LMap)) and at is None:
-                return node.key_pos[part]
-            node, pos = node[part], node.val_pos[part]
-        elif isinstance(node, LSeq) and isinstance(part, int) and 0 <= part < len(node):
-            node, pos = node[part], node.item_pos[part]
-        else:
-            break
-    if at is not None:
-        if isinstance(node, LMap) and str(at) in node:
-            return node.key_pos[str(at)]
-        if isinstance(node, LSeq) and isinstance(at, int) and 0 <= at < len(node):
-            return node.item_pos[at]
-    return pos
-
-
-def _validate(model: type[BaseModel], data: Any, file: str, start: Pos, problems: list[Problem]):
-    try:
-        return model.model_validate(data)
-    except ValidationError as exc:
-        for err in exc.errors():
-            ctx = err.get("ctx") or {}
-            line, col = _locate(
-                data, err["loc"], start, ctx.get("at"), key=err["type"] == "extra_forbidden"
-            )
-            problems.append(Problem(file, line, col, _message(err, model)))
-        return None
-
-
-# ---------------------------------------------------------------------------------------------
 # Files
 
 
@@ -282,7 +180,7 @@ def _load_products(
                     file,
                     *(pos if data is None else products.val_pos[guid]),
                     f"product {guid} must be a mapping of fields (e.g. name:, variants:), "
-                    f"not {_describe(data)}",
+                    f"not {describe(data)}",
                 )
             )
             continue
@@ -368,7 +266,7 @@ def load_catalog(catalog_dir: Path) -> LoadedCatalog:
             shop_data = {k: v for k, v in shop_data.items() if v is not None}
             wrapper = LMap(shop_data)
             wrapper.pos, wrapper.key_pos, wrapper.val_pos = top.pos, top.key_pos, top.val_pos
-            checked = _validate(Catalog, wrapper, file, top.pos, problems)
+            checked = validate_located(Catalog, wrapper, file, top.pos, problems)
             if checked is not None:
                 shop_fields = {
                     "shop": checked.shop,
@@ -385,7 +283,7 @@ def load_catalog(catalog_dir: Path) -> LoadedCatalog:
     code_owner: dict[str, tuple[str, Location]] = {}
     for guid, decl in declared.items():
         _null_problems(decl, problems)
-        product = _validate(Product, decl.data, decl.file, decl.pos, problems)
+        product = validate_located(Product, decl.data, decl.file, decl.pos, problems)
         _record_locations(guid, decl, locations)
         if product is not None:
             products[guid] = product
