@@ -146,3 +146,33 @@ def test_readme_documents_every_field():
     assert missing == []
     for topic in ("null", "absent: true", "unmanaged", "stock id", "yaml-language-server"):
         assert topic in section
+
+
+def test_sandbox_plan_of_the_example_shows_only_the_deliberate_differences(monkeypatch, capsys):
+    import pytest
+
+    from reconciler.cli import main
+
+    monkeypatch.chdir(REPO)
+    with pytest.raises(SystemExit) as info:
+        main(["--sandbox", "plan", "--format", "json"])
+    assert info.value.code == 0
+    plan = json.loads(capsys.readouterr().out)
+    touched = {(c["action"], c["guid"]) for c in plan["changes"] if c["resource"] == "product"}
+    assert touched == {
+        ("create", "196d780c-8a2a-4dd5-b4bb-76f699b5d9f9"),  # Káva Peru Chanchamayo
+        ("create", "e49d785b-4b9f-4e35-9e0f-ae4db98c047d"),  # Čaj Jasmínový
+        ("update", "5acf2ce3-6897-5a63-b13e-c88258d1b29b"),  # visibility
+        ("update", "7583ce6b-f097-568c-8819-b112c1b65e5c"),  # name
+    }
+    codes = {c["code"] for c in plan["changes"] if c["code"]}
+    assert codes == {
+        "KAV-PER-250",
+        "KAV-PER-500",
+        "CAJ-JAS-50",  # the new products' variants
+        "KAV-KEN-500",  # new variant
+        "KAV-COL-250",  # price
+        "CAJ-ASS-50",  # stock
+    }
+    assert plan["summary"]["actions"]["delete"] == 0
+    assert plan["unmanaged"]["count"] == 4
