@@ -95,7 +95,6 @@ VariantCode = Annotated[
 ]
 Price = _dec(2)
 VatRate = _dec(2, minimum="0")
-Amount = _dec(3)
 PositiveAmount = _dec(3, minimum="0")
 Weight = _dec(3, minimum="0", maximum="99999.999")
 Share = _dec(4, minimum="0", maximum="1")
