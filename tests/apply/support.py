@@ -40,9 +40,7 @@ def demo_state() -> dict:
 def fast_client(sb: Sandbox, url: str | None = None, *, read_only: bool = False, **config):
     """A client that never really waits (retries, Retry-After, 423 waits are instant): on the
     sandbox in-process, or over HTTP when ``url`` is given."""
-    cfg = ClientConfig(
-        base_url=url or BASE, private_token=TOKEN, read_only=read_only, **config
-    )
+    cfg = ClientConfig(base_url=url or BASE, private_token=TOKEN, read_only=read_only, **config)
     transport = None if url else sb.transport()
     return ShoptetClient(cfg, transport=transport, sleep=lambda s: None, rng=lambda: 0.5)
 

@@ -103,7 +103,7 @@ def run_case(kind: str, at: int, url_for=None) -> tuple[int, Sandbox]:
     """Apply the reference plan to a fresh demo shop whose request number ``at`` gets the
     fault ``kind``; re-run the same plan file until it succeeds (at most 3 runs). Returns how
     many runs it took and the shop."""
-    desired, text, _ = reference()
+    _, text, _ = reference()
     plan = Plan.from_json(text)
     sb = Sandbox(demo_state(), SandboxConfig(timeout_hold=0.01))
     sb.faults.add(kind=kind, at=at)
@@ -138,9 +138,7 @@ def assert_converged(sb: Sandbox, runs: int, kind: str, at: int, *, replan=False
     assert len(guids) == len(set(guids)) == 32 + 2 - 1, where
     codes = [v["code"] for p in state["products"] for v in p["variants"]]
     assert len(codes) == len(set(codes)), where
-    planned = {
-        (c.stock_id, c.code) for c in Plan.from_json(text).changes if c.resource == "stock"
-    }
+    planned = {(c.stock_id, c.code) for c in Plan.from_json(text).changes if c.resource == "stock"}
     moved = Counter((m["stockId"], m["productCode"]) for m in state["movements"])
     assert moved == Counter(planned), f"{where}: stock movements {dict(moved)}"
 
