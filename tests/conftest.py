@@ -17,6 +17,10 @@ settings.register_profile(
 )
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
+# With SHOPTET_OPENAPI set, every API response any sandbox returns during a test is checked
+# against Shoptet's OpenAPI file (opt out: @pytest.mark.openapi_unchecked).
+from tests.support.openapi_responses import sandbox_spec_watch  # noqa: E402,F401
+
 
 def pytest_collection_modifyitems(config, items):
     wants_slow = os.environ.get("SHOPTET_SLOW") == "1" or "slow" in (config.option.markexpr or "")

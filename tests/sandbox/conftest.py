@@ -1,45 +1,26 @@
-"""Sandbox test fixtures. With SHOPTET_OPENAPI set, every API response a sandbox made by these
-fixtures returns is validated against the OpenAPI file (tests/support/openapi_responses.py)."""
+"""Sandbox test fixtures. With SHOPTET_OPENAPI set, every API response any sandbox returns is
+validated against the OpenAPI file by the suite-wide ``sandbox_spec_watch`` fixture
+(tests/support/openapi_responses.py, enabled in tests/conftest.py)."""
 
 from __future__ import annotations
-
-import contextlib
 
 import httpx
 import pytest
 
 from reconciler.sandbox import Sandbox
-from tests.support.openapi_spec import load_spec, spec_path
 
 TOKEN = "sandbox-token"
 BASE = "http://127.0.0.1"
 
 
-@pytest.fixture(scope="session")
-def response_checker():
-    path = spec_path()
-    if path is None:
-        return None
-    from tests.support.openapi_responses import ResponseChecker
-
-    return ResponseChecker(load_spec(str(path)))
-
-
 @pytest.fixture
-def make_sandbox(response_checker):
-    """A factory: ``make_sandbox("demo", limits=False, ...)``; spec-watched when possible."""
-    stack = contextlib.ExitStack()
+def make_sandbox():
+    """A factory: ``make_sandbox("demo", limits=False, ...)`` (settings are SandboxConfig's)."""
 
     def make(seed="demo", **settings) -> Sandbox:
-        sb = Sandbox.from_seed(seed, **settings)
-        if response_checker is not None:
-            from tests.support.openapi_responses import watch
+        return Sandbox.from_seed(seed, **settings)
 
-            stack.enter_context(watch(sb, response_checker))
-        return sb
-
-    with stack:
-        yield make
+    return make
 
 
 @pytest.fixture

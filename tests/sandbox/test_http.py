@@ -127,7 +127,6 @@ def _throughput() -> tuple[float, float]:
     """(requests per wall second, requests per CPU second of this process) for 600 detail
     reads over keep-alive from 3 client threads. The CPU figure counts client and server
     threads together, so it understates the server alone."""
-    # Not spec-watched: validating every response in the server thread would be measured too.
     sb = Sandbox.from_seed("demo", limits=False)
     guid = sb.state()["products"][0]["guid"]
     n, workers = 600, 3
@@ -149,6 +148,7 @@ def _throughput() -> tuple[float, float]:
     return n / wall, n / cpu
 
 
+@pytest.mark.openapi_unchecked  # validating each response would be measured too
 def test_throughput_at_least_300_requests_per_second():
     """Issue: the sandbox sustains >= 300 req/s with limits off. Asserted on CPU time so that
     other work on a shared machine cannot fail it; the wall-clock check is the slow test."""
@@ -156,6 +156,7 @@ def test_throughput_at_least_300_requests_per_second():
     assert per_cpu_second >= 300
 
 
+@pytest.mark.openapi_unchecked  # validating each response would be measured too
 @pytest.mark.slow
 def test_throughput_wall_clock_on_a_quiet_machine():
     assert max(_throughput()[0] for _ in range(2)) >= 300

@@ -16,6 +16,7 @@ import json
 import re
 from functools import cache
 
+import pytest
 from jsonschema import Draft202012Validator
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
@@ -103,6 +104,16 @@ class ResponseChecker:
         return problems
 
 
+def _problems_of(checker: ResponseChecker, req, response) -> list[str]:
+    if not req.path.startswith("/api/") or response.fault or not response.body:
+        return []
+    try:
+        body = json.loads(response.body)
+    except ValueError:
+        return [f"{req.method} {req.path}: response is not JSON"]
+    return checker.check(req.method, req.path, response.status, body)
+
+
 @contextlib.contextmanager
 def watch(sandbox, checker: ResponseChecker):
     """Validate every API response ``sandbox`` answers while the block runs; raise an
@@ -112,22 +123,63 @@ def watch(sandbox, checker: ResponseChecker):
 
     def handle(req):
         response = original(req)
-        is_api = req.path.startswith("/api/")
-        if is_api and not response.fault and response.body:
-            try:
-                body = json.loads(response.body)
-            except ValueError:
-                problems.append(f"{req.method} {req.path}: response is not JSON")
-            else:
-                problems.extend(checker.check(req.method, req.path, response.status, body))
+        problems.extend(_problems_of(checker, req, response))
         return response
 
     sandbox.handle = handle
     try:
         yield problems
     finally:
-        sandbox.handle = original
+        del sandbox.handle
     if problems:
         raise AssertionError(
             "responses that do not match the OpenAPI file:\n" + "\n".join(problems[:30])
         )
+
+
+@contextlib.contextmanager
+def watch_all(checker: ResponseChecker):
+    """Like :func:`watch`, for every Sandbox in the process (patches the class)."""
+    from reconciler.sandbox import Sandbox
+
+    problems: list[str] = []
+    original = Sandbox.handle
+
+    def handle(self, req):
+        response = original(self, req)
+        problems.extend(_problems_of(checker, req, response))
+        return response
+
+    Sandbox.handle = handle
+    try:
+        yield problems
+    finally:
+        Sandbox.handle = original
+    if problems:
+        raise AssertionError(
+            "sandbox responses that do not match the OpenAPI file:\n" + "\n".join(problems[:30])
+        )
+
+
+@cache
+def shared_checker() -> ResponseChecker | None:
+    """One checker per process, or None without SHOPTET_OPENAPI."""
+    from tests.support.openapi_spec import load_spec, spec_path
+
+    path = spec_path()
+    return None if path is None else ResponseChecker(load_spec(str(path)))
+
+
+@pytest.fixture(autouse=True)
+def sandbox_spec_watch(request):
+    """Suite-wide (imported by tests/conftest.py): with SHOPTET_OPENAPI set, every API response
+    any Sandbox returns during a test must match the spec; ``@pytest.mark.openapi_unchecked``
+    opts a test out (throughput measurements)."""
+    checker = None
+    if request.node.get_closest_marker("openapi_unchecked") is None:
+        checker = shared_checker()
+    if checker is None:
+        yield
+        return
+    with watch_all(checker):
+        yield
