@@ -1,4 +1,5 @@
-"""Faults on a schedule: by request index (1-based, API requests only) or by method + path.
+"""Faults on a schedule: by request index (1-based; every request except ``/_sandbox/`` admin
+calls counts, OAuth token requests included) or by method + path.
 
 A fault is a dict (the form ``PUT /_sandbox/faults`` takes)::
 

@@ -136,6 +136,8 @@ def patch_product_by_code(ctx: Ctx) -> Result:
 
 
 def _delete(state, product: dict) -> None:
+    # UNFINISHED: product sets and gifts are not modelled, so 409 product-used-in-set never
+    # happens here.
     state.doc["products"].remove(product)
     state.doc["deletedProducts"] = [
         d for d in state.doc["deletedProducts"] if d["guid"] != product["guid"]

@@ -1,4 +1,9 @@
-"""Shoptet's limits: 3 concurrent requests per token, the leaky bucket, 423 write locks."""
+"""Shoptet's limits: 3 concurrent requests per token, the leaky bucket, 423 write locks.
+
+UNFINISHED: the per-IP cap of 50 concurrent connections is not modelled (every sandbox client
+is 127.0.0.1), and every request costs the same number of drops (Shoptet's costs are not
+published; ``request_cost`` sets it).
+"""
 
 from __future__ import annotations
 

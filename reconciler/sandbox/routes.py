@@ -1,4 +1,9 @@
-"""The route table: method, path pattern (matched on the raw, still-encoded path), handler."""
+"""The route table: method, path pattern (matched on the raw, still-encoded path), handler.
+
+UNFINISHED: only the endpoints the tool uses are served; e.g. GET /api/stocks/{id}/movements
+(the audit log; the state's ``movements`` list stands in for it in tests), availabilities,
+snapshots and batch jobs answer 404 endpoint-not-found.
+"""
 
 from __future__ import annotations
 

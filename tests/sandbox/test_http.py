@@ -238,3 +238,29 @@ def test_cli_bad_seed_is_a_clear_error(tmp_path):
     )
     assert out.returncode == 1
     assert "cannot load the sandbox seed" in out.stderr and "Traceback" not in out.stderr
+
+
+def test_cli_port_in_use_is_a_clear_error():
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        out = subprocess.run(
+            [sys.executable, "-m", "reconciler", "sandbox", "serve", "--port", str(port)],
+            capture_output=True,
+            text=True,
+            timeout=30,
+        )
+    assert out.returncode == 1
+    assert f"cannot listen on 127.0.0.1:{port}" in out.stderr and "Traceback" not in out.stderr
+
+
+def test_cli_dump_prints_the_state_format():
+    out = subprocess.run(
+        [sys.executable, "-m", "reconciler", "sandbox", "dump", "--seed", "empty"],
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
+    assert out.returncode == 0
+    assert json.loads(out.stdout)["formatVersion"] == 1

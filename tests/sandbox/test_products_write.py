@@ -311,3 +311,19 @@ def test_decimal_price_round_trip(client, sb, cat):
     client.post("/api/products", json=body).raise_for_status()
     v = client.get(f"/api/products/{NEW}").json()["data"]["variants"][0]
     assert v["price"] == "100.50" and Decimal(v["stock"]) == 50
+
+
+def test_change_times_strictly_increase_within_one_second(make_sandbox, cat):
+    """DESIGN §8: changeTime advances on every change, even when the clock does not move."""
+    from datetime import datetime
+
+    from reconciler.sandbox.state import TZ
+    from tests.sandbox.conftest import api_client
+
+    fixed = datetime(2026, 3, 1, 12, 0, 0, tzinfo=TZ)
+    sb = make_sandbox("demo", now=lambda: fixed)
+    with api_client(sb) as c:
+        created = c.post("/api/products", json=create_body(cat)).json()["data"]["product"]
+        patched = c.patch(f"/api/products/{NEW}", json={"data": {"name": "x"}}).json()["data"]
+    assert created["creationTime"] == "2026-03-01T12:00:00+0100"
+    assert patched["changeTime"] == "2026-03-01T12:00:01+0100"
