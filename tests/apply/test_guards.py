@@ -22,7 +22,7 @@ def server():
 @pytest.fixture
 def shop(server):
     sb, url = server
-    sb.load_state(demo_state())
+    sb.reset()  # the demo shop again, and an empty leaky bucket (no pacing between tests)
     return sb, url
 
 

@@ -52,7 +52,7 @@ def plan_text(server, tmp_path_factory):
 @pytest.fixture
 def shop(server, plan_text, tmp_path):
     sb, url = server
-    sb.load_state(demo_state())
+    sb.reset()  # the demo shop again, and an empty leaky bucket (no pacing between tests)
     copy_example(tmp_path)
     (tmp_path / "plan.json").write_text(plan_text, encoding="utf-8")
     return sb, url, tmp_path
