@@ -244,8 +244,10 @@ def apply_patch(state: ShopState, product: dict, data: dict) -> None:
         product["categoryGuids"] = list(data["categoryGuids"])
     if "defaultCategoryGuid" in data:
         product["defaultCategoryGuid"] = data["defaultCategoryGuid"]
-        if data["defaultCategoryGuid"] not in product["categoryGuids"]:
-            product["categoryGuids"].insert(0, data["defaultCategoryGuid"])
+    if product["defaultCategoryGuid"] not in product["categoryGuids"]:
+        # the default category is always one of the product's categories (UNCERTAIN in the
+        # notes; the sandbox keeps them consistent)
+        product["categoryGuids"].insert(0, product["defaultCategoryGuid"])
     for item, code, target, new_code in plan:
         if target is None:
             target = _new_variant(state, code or _generated_code(state), now)

@@ -327,3 +327,20 @@ def test_change_times_strictly_increase_within_one_second(make_sandbox, cat):
         patched = c.patch(f"/api/products/{NEW}", json={"data": {"name": "x"}}).json()["data"]
     assert created["creationTime"] == "2026-03-01T12:00:00+0100"
     assert patched["changeTime"] == "2026-03-01T12:00:01+0100"
+
+
+def test_patch_categories_keeps_the_default_category(client, sb):
+    """The default category stays among allCategories when categoryGuids is replaced."""
+    product = sb.state()["products"][0]
+    other = next(
+        c["guid"] for c in sb.state()["categories"] if c["guid"] not in product["categoryGuids"]
+    )
+    r = client.patch(
+        f"/api/products/{product['guid']}",
+        json={"data": {"categoryGuids": [other]}},
+        params={"include": "allCategories"},
+    )
+    assert [c["guid"] for c in r.json()["data"]["categories"]] == [
+        product["defaultCategoryGuid"],
+        other,
+    ]
