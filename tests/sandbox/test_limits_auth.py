@@ -216,3 +216,15 @@ def test_in_process_transport_does_not_sleep_by_default(make_sandbox):
     with api_client(sb) as c:
         c.get("/api/eshop")
     assert slept == []
+
+
+def test_forbidden_prefixes_answer_403_invalid_token_no_rights(make_sandbox):
+    """notes §1a: a token without the endpoint group's rights gets 403 invalid-token-no-rights."""
+    sb = make_sandbox("demo", forbidden=("/api/products",))
+    guid = sb.state()["products"][0]["guid"]
+    with api_client(sb) as c:
+        denied = c.get(f"/api/products/{guid}")
+        allowed = c.get("/api/eshop")
+    assert denied.status_code == 403
+    assert denied.json()["errors"][0]["errorCode"] == "invalid-token-no-rights"
+    assert allowed.status_code == 200
