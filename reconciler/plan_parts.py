@@ -1,0 +1,172 @@
+"""The parts of a plan besides its changes: scope, unmanaged products, ignore rules applied,
+guard verdicts, and the order fields are listed in. Plain frozen data; ``reconciler.plan``
+re-exports every name, so import them from there."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+UNMANAGED_LISTED = 20
+
+# The order fields are listed in within a change (the model's order: identity and name first),
+# so a reviewer reads a product the way its YAML is usually written. Unknown names go last.
+PRODUCT_FIELD_ORDER = (
+    "name",
+    "visibility",
+    "type",
+    "shortDescription",
+    "description",
+    "metaTitle",
+    "metaDescription",
+    "additionalName",
+    "brand",
+    "defaultCategory",
+    "categories",
+    "internalNote",
+    "variants",
+)
+VARIANT_FIELD_ORDER = (
+    "ean",
+    "manufacturerCode",
+    "price",
+    "commonPrice",
+    "vatRate",
+    "includingVat",
+    "stock",
+    "visible",
+    "availability",
+    "weight",
+    "minStockSupply",
+    "negativeStockAllowed",
+)
+_FIELD_RANK = {name: i for i, name in enumerate(PRODUCT_FIELD_ORDER + VARIANT_FIELD_ORDER)}
+
+
+def field_order(name: str) -> tuple[int, str]:
+    """Sort key for field names: the model's order, then alphabetical for anything else."""
+    return (_FIELD_RANK.get(name, len(_FIELD_RANK)), name)
+
+
+@dataclass(frozen=True)
+class Scope:
+    """What the plan covers: the whole shop, or only listed products (``--target`` /
+    ``--changed-since``). A targeted plan says nothing about drift elsewhere."""
+
+    kind: str = "full"  # "full" | "targeted"
+    targets: tuple[str, ...] = ()  # GUIDs or variant codes
+    ref: str | None = None  # the git ref of --changed-since, when used
+
+    def __post_init__(self) -> None:
+        if self.kind not in ("full", "targeted"):
+            raise ValueError(f"unknown scope kind {self.kind!r}")
+        object.__setattr__(self, "targets", tuple(sorted(set(self.targets))))
+
+    @classmethod
+    def targeted(cls, targets: Iterable[str], ref: str | None = None) -> Scope:
+        return cls("targeted", tuple(targets), ref)
+
+    @property
+    def is_full(self) -> bool:
+        return self.kind == "full"
+
+    @property
+    def note(self) -> str:
+        """The plain statement every renderer prints about coverage."""
+        if self.is_full:
+            return "This plan covers every product in the catalog and the whole live shop."
+        what = ", ".join(self.targets) if self.targets else "no products"
+        since = f" (changed since {self.ref})" if self.ref else ""
+        return (
+            f"This plan covers only the listed products{since}: {what}. "
+            "Drift elsewhere in the shop is not checked here; that is the scheduled "
+            "drift check's job."
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "kind": self.kind,
+            "targets": list(self.targets),
+            "ref": self.ref,
+            "note": self.note,
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Scope:
+        return cls(data.get("kind", "full"), tuple(data.get("targets", ())), data.get("ref"))
+
+
+@dataclass(frozen=True)
+class UnmanagedProduct:
+    guid: str
+    name: str | None
+
+
+@dataclass(frozen=True)
+class Unmanaged:
+    """Live products no catalog file mentions: counted and listed, never changed.
+
+    ``count`` is None when the plan is targeted (the live side was not read in full).
+    """
+
+    count: int | None = 0
+    listed: tuple[UnmanagedProduct, ...] = ()
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "count": self.count,
+            "listed": [{"guid": u.guid, "name": u.name} for u in self.listed],
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Unmanaged:
+        return cls(
+            data.get("count"),
+            tuple(UnmanagedProduct(u["guid"], u.get("name")) for u in data.get("listed", [])),
+        )
+
+
+@dataclass(frozen=True)
+class IgnoredRule:
+    """An ``ignore`` rule from shop.yaml and how many stated fields it kept out of the diff."""
+
+    rule: str
+    fields: int = 0
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"rule": self.rule, "fields": self.fields}
+
+
+@dataclass(frozen=True)
+class GuardVerdict:
+    """One safety rail's verdict on this plan (DESIGN §6).
+
+    ``ok``: apply may go ahead without any flag. When not ok, ``flag`` names the command-line
+    flag that allows it, or is None when nothing can (the plan must change).
+    """
+
+    name: str
+    ok: bool
+    message: str
+    numbers: dict[str, Any] = field(default_factory=dict)
+    flag: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "ok": self.ok,
+            "message": self.message,
+            "numbers": dict(self.numbers),
+            "flag": self.flag,
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> GuardVerdict:
+        return cls(
+            data["name"],
+            bool(data["ok"]),
+            data["message"],
+            dict(data.get("numbers", {})),
+            data.get("flag"),
+        )
