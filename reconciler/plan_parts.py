@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 UNMANAGED_LISTED = 20
+_TARGETS_NAMED = 20  # in the scope note; the plan file's scope.targets has them all
 
 # The order fields are listed in within a change (the model's order: identity and name first),
 # so a reviewer reads a product the way its YAML is usually written. Unknown names go last.
@@ -76,7 +77,9 @@ class Scope:
         """The plain statement every renderer prints about coverage."""
         if self.is_full:
             return "This plan covers every product in the catalog and the whole live shop."
-        what = ", ".join(self.targets) if self.targets else "no products"
+        what = ", ".join(self.targets[:_TARGETS_NAMED]) if self.targets else "no products"
+        if len(self.targets) > _TARGETS_NAMED:
+            what += f" and {len(self.targets) - _TARGETS_NAMED} more (all in the plan file)"
         since = f" (changed since {self.ref})" if self.ref else ""
         return (
             f"This plan covers only the listed products{since}: {what}. "

@@ -239,6 +239,9 @@ def test_scope_note_says_what_is_covered():
     assert "scheduled drift check" in note
     with pytest.raises(ValueError):
         Scope("partial")
+    many = Scope.targeted([guid(n) for n in range(25)])
+    assert "and 5 more (all in the plan file)" in many.note
+    assert len(many.to_dict()["targets"]) == 25
 
 
 # --- guards ---------------------------------------------------------------------------------
