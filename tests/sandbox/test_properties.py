@@ -101,3 +101,116 @@ def test_patch_variant_rule(codes):
     unnamed = sum(1 for i in items if "code" not in i)
     assert len(variants) == 1 + len(set(named)) + unnamed
     assert {v["code"] for v in variants} >= {existing, *named}
+
+
+_scalars = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(-5, 5),
+    st.text(max_size=6),
+    st.sampled_from(["10.00", "1.000", "KAV-ETH-250", "00123", "visible"]),
+)
+_values = st.recursive(
+    _scalars,
+    lambda inner: st.one_of(
+        st.lists(inner, max_size=3),
+        st.dictionaries(
+            st.sampled_from(["code", "price", "realStock", "amount", "stockId", "name", "x"]),
+            inner,
+            max_size=3,
+        ),
+    ),
+    max_leaves=6,
+)
+_product_keys = st.sampled_from(
+    [
+        "name",
+        "guid",
+        "visibility",
+        "defaultCategoryGuid",
+        "variants",
+        "brandCode",
+        "categoryGuids",
+        "bogus",
+        "internalNote",
+    ]
+)
+_variant = st.dictionaries(
+    st.sampled_from(
+        [
+            "code",
+            "ean",
+            "price",
+            "parameters",
+            "visible",
+            "stocksLocations",
+            "newCode",
+            "weight",
+            "zzz",
+        ]
+    ),
+    _values,
+    max_size=4,
+)
+_bodies = st.one_of(
+    _values,
+    st.fixed_dictionaries({"data": st.dictionaries(_product_keys, _values, max_size=4)}),
+    st.fixed_dictionaries(
+        {
+            "data": st.fixed_dictionaries(
+                {
+                    "name": st.text(max_size=5),
+                    "defaultCategoryGuid": st.just(SEED["categories"][0]["guid"]),
+                    "variants": st.lists(_variant, max_size=3),
+                }
+            )
+        }
+    ),
+    st.fixed_dictionaries(
+        {
+            "data": st.lists(
+                st.dictionaries(
+                    st.sampled_from(
+                        [
+                            "productCode",
+                            "code",
+                            "realStock",
+                            "quantity",
+                            "amountChange",
+                            "price",
+                            "vatRate",
+                        ]
+                    ),
+                    _values,
+                    max_size=3,
+                ),
+                max_size=3,
+            )
+        }
+    ),
+)
+_targets = st.sampled_from(
+    [
+        ("POST", "/api/products"),
+        ("PATCH", f"/api/products/{SEED['products'][0]['guid']}"),
+        ("PATCH", "/api/stocks/1/movements"),
+        ("PATCH", "/api/pricelists/1"),
+        ("POST", "/api/categories"),
+    ]
+)
+
+
+@settings(deadline=None)
+@given(target=_targets, body=_bodies)
+def test_arbitrary_write_bodies_never_crash_and_refusals_change_nothing(target, body):
+    """Strictness: any JSON body gets a Shoptet answer (never a 500), and a refused request
+    (4xx) leaves the state exactly as it was (notes §2: 400/413/422 apply nothing)."""
+    SB.load_state(SEED)
+    method, path = target
+    with api_client(SB) as c:
+        r = c.request(method, path, json=body)
+    assert r.status_code < 500, r.text
+    assert set(r.json()) == {"data", "errors", "metadata"}
+    if r.status_code >= 400:
+        assert r.json()["errors"]
+        assert SB.state() == SEED
