@@ -158,7 +158,14 @@ def serve(
         server.close()
 
 
-@sandbox.command("dump")
+@sandbox.command(
+    "dump",
+    epilog="""\b
+Examples:
+  shoptet-catalog sandbox dump --seed demo > state.json
+  shoptet-catalog sandbox serve --seed state.json
+""",
+)
 @click.option("--seed", default="demo", show_default=True, help="demo, empty or a state file.")
 def dump(seed: str) -> None:
     """Print a seed as a state JSON file (edit it and pass it back with `serve --seed FILE`)."""
