@@ -75,7 +75,7 @@ def render_markdown(
     head += _deletions(plan, head_budget, artifact)
     out = "\n".join(head + tail)
     if plan.is_empty:
-        return out.rstrip("\n") + "\n"
+        return _fit(out.rstrip("\n") + "\n", max_chars, artifact)
     out += "\n#### Changes by product\n\n"
     shown = 0
     all_groups = list(groups(plan))
@@ -93,7 +93,15 @@ def render_markdown(
             f"({n_changes} change{'s' if n_changes != 1 else ''}) not shown here to stay "
             f"within GitHub's comment size. The full plan is in {_esc(artifact)}.**\n"
         )
-    return out
+    return _fit(out, max_chars, artifact)
+
+
+def _fit(text: str, max_chars: int, artifact: str) -> str:
+    """Last resort for a tiny ``max_chars``: cut the end (the summary is at the top)."""
+    if len(text) <= max_chars:
+        return text
+    note = f"\n\n**… cut to fit; the full plan is in {_esc(artifact)}.**\n"
+    return text[: max_chars - len(note)] + note
 
 
 def _title(plan: Plan) -> str:

@@ -12,6 +12,8 @@ from reconciler.plan import (
     Plan,
     Resource,
     Scope,
+    Unmanaged,
+    UnmanagedProduct,
 )
 from reconciler.render import (
     MARKER,
@@ -214,3 +216,16 @@ def test_a_saved_plan_renders_exactly_like_the_fresh_one(name):
     loaded = Plan.from_json(plan.to_json())
     assert render_text(loaded) == render_text(plan)
     assert render_markdown(loaded) == render_markdown(plan)
+
+
+def test_markdown_never_exceeds_max_chars_even_with_a_long_head():
+    plan = sample_plan(
+        unmanaged=Unmanaged(500, tuple(UnmanagedProduct(guid(n), "N" * 200) for n in range(20))),
+        scope=Scope.targeted([guid(n) for n in range(20)]),
+    )
+    md = render_markdown(plan, max_chars=2_000)
+    assert len(md) <= 2_000
+    assert md.startswith(MARKER) and summary_line(plan) in md
+    assert md.rstrip().endswith(
+        "the full plan is in the plan JSON artifact of this workflow run.**"
+    )
