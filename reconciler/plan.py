@@ -169,6 +169,11 @@ class Change:
         if self.resource is Resource.PRICE and self.action is Action.DELETE:
             raise ValueError("a price is never deleted; set it to null or delete the variant")
 
+    def __hash__(self) -> int:
+        # Values may be lists or dicts (categories, a created product's variants); equal
+        # changes have equal ids, so hashing the id keeps Change usable in sets and dict keys.
+        return hash(self.id)
+
     @property
     def id(self) -> str:
         """Deterministic identity: the same resource always gets the same id."""

@@ -64,6 +64,12 @@ def test_change_rejects_inconsistent_identity(kwargs, message):
         Change(**kwargs)
 
 
+def test_changes_are_hashable_even_with_list_values():
+    a = Change(U, P, NEW, fields=(FieldChange("categories", ["x"], ["y"]),))
+    b = Change(U, P, NEW, fields=(FieldChange("categories", ["x"], ["y"]),))
+    assert len({a, b}) == 1 and a == b
+
+
 def test_change_before_and_after_snapshots():
     update = Change(U, PR, NEW, "A", fields=(FieldChange("price", "1", "2"),))
     assert (update.before, update.after) == ({"price": "1"}, {"price": "2"})
