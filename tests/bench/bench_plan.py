@@ -1,0 +1,217 @@
+"""Plan benchmark (DESIGN §10). Not part of the test run: pytest does not collect this file.
+
+Run it from the repository root:
+
+    .venv/bin/python tests/bench/bench_plan.py                       # 10,000 products / 50,000 variants
+    .venv/bin/python tests/bench/bench_plan.py --products 1000       # a quicker, smaller shop
+    .venv/bin/python tests/bench/bench_plan.py --strategies          # also count supplies+pricelist reads
+
+It builds a sandbox shop of ``--products`` products with ``--variants`` variants each (2 stocks,
+1 pricelist), a catalog that manages every product (name, categories, and per variant EAN,
+price, VAT and stock in both stocks) with about 1 % of the values changed, then:
+
+1. reads the live shop over HTTP (the sandbox's threaded server on 127.0.0.1, with Shoptet's
+   limits: 3 requests in flight, a 200-drop bucket draining 10 drops/s, 1 drop a request) and
+   reports the request count against the budget ``ceil(live/1000) + managed + 5``, and the wall
+   time against the rate-limit floor ``max(0, requests - 200) / 10`` Shoptet seconds. The
+   sandbox runs ``--time-scale`` times faster than real time (default 20) and the client's
+   pacing is told the same, so the floor shrinks by that factor and the ratio stays meaningful;
+2. times the pure core (normalize + diff, then the text, Markdown and JSON renders) on the
+   data just read, on one core, and measures its peak memory with tracemalloc in a second run
+   (tracemalloc slows code down, so time and memory are separate runs);
+3. with ``--strategies``: counts the requests the alternative way of reading stock and prices
+   (``GET /api/stocks/{id}/supplies`` per stock + ``GET /api/pricelists/{id}``) would add.
+
+DESIGN §10 targets: requests within the budget, wall time within 1.2x of the floor, pure work
+for 10,000 / 50,000 under 5 s and 500 MB.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import math
+import resource
+import sys
+import time
+import tracemalloc
+import uuid
+from decimal import Decimal
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+
+from reconciler.diff import PlanContext, diff  # noqa: E402
+from reconciler.live import read_live, read_shop  # noqa: E402
+from reconciler.model import Catalog, Product, Variant  # noqa: E402
+from reconciler.render import render_json, render_markdown, render_text  # noqa: E402
+from reconciler.sandbox import Sandbox  # noqa: E402
+from reconciler.shoptet import ClientConfig, ShoptetClient  # noqa: E402
+
+CATEGORIES = [str(uuid.UUID(int=0xCA7000 + i)) for i in range(20)]
+T = "2026-01-05T09:00:00+0100"
+
+
+def guid(i: int) -> str:
+    return str(uuid.UUID(int=(0x5EED << 96) + i))
+
+
+def build(products: int, variants: int) -> tuple[dict, Catalog]:
+    """The sandbox state and a catalog managing all of it, ~1 % of values changed."""
+    state = Sandbox.from_seed("empty").state()
+    state["stocks"] = [{"id": 1, "title": "Main"}, {"id": 2, "title": "Shop"}]
+    state["categories"] = [
+        {"guid": g, "name": f"Category {i}", "parentGuid": None, "visible": True}
+        for i, g in enumerate(CATEGORIES)
+    ]
+    live, desired = [], {}
+    for i in range(products):
+        cats = [CATEGORIES[i % 20], CATEGORIES[(i * 7 + 3) % 20]]
+        vs, dvs = [], {}
+        for j in range(variants):
+            code = f"B{i:05d}-{j}"
+            price = Decimal(100 + (i * 13 + j) % 900)
+            stock = Decimal((i + j) % 50)
+            vs.append(
+                {
+                    "code": code,
+                    "ean": f"859{i:06d}{j:04d}",
+                    "prices": {"1": {"price": f"{price}.00", "vatRate": "21.00"}},
+                    "stocks": {
+                        "1": {"realStock": f"{stock}.000", "claim": "1.000"},
+                        "2": {"realStock": "3.000", "claim": "0.000"},
+                    },
+                }
+            )
+            k = i * variants + j
+            dvs[code] = Variant(
+                ean=f"859{i:06d}{j:04d}",
+                price=price + (1 if k % 97 == 0 else 0),
+                vatRate="21.00",
+                stock={1: stock + (2 if k % 101 == 0 else 0), 2: 3},
+            )
+        name = f"Product {i}"
+        live.append(
+            {
+                "guid": guid(i),
+                "name": name,
+                "defaultCategoryGuid": cats[0],
+                "categoryGuids": cats,
+                "creationTime": T,
+                "changeTime": T,
+                "variants": vs,
+            }
+        )
+        desired[guid(i)] = Product(
+            name=name if i % 89 else f"{name} (renamed)",
+            defaultCategory=cats[0],
+            categories=cats,
+            variants=dvs,
+        )
+    state["products"] = live
+    return state, Catalog(products=desired)
+
+
+def fmt_mb(n: float) -> str:
+    return f"{n / 1e6:.1f} MB"
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--products", type=int, default=10_000)
+    ap.add_argument("--variants", type=int, default=5)
+    ap.add_argument("--time-scale", type=float, default=20.0)
+    ap.add_argument("--strategies", action="store_true")
+    args = ap.parse_args()
+
+    t0 = time.perf_counter()
+    state, desired = build(args.products, args.variants)
+    print(
+        f"shop: {args.products:,} products, {args.products * args.variants:,} variants, "
+        f"2 stocks; catalog manages all of them (built in {time.perf_counter() - t0:.1f} s)"
+    )
+    sb = Sandbox.from_seed("empty", time_scale=args.time_scale)
+    sb.load_state(state)
+    del state
+    server = sb.serve(port=0)
+    try:
+        config = ClientConfig(
+            base_url=server.url,
+            private_token="sandbox-token",
+            read_only=True,
+            bucket_leak_per_second=10.0 * args.time_scale,
+        )
+        with ShoptetClient(config) as client:
+            t0 = time.perf_counter()
+            shop = read_shop(client, desired.shop)
+            live = read_live(client, desired, shop=shop)
+            wall = time.perf_counter() - t0
+            requests = sb.counters["requests"]
+            writes = sb.counters["writes"]
+            extra = None
+            if args.strategies:
+                before = sb.counters["requests"]
+                for stock_id in shop.stocks:
+                    for _ in client.iter_supplies(stock_id):
+                        pass
+                for _ in client.iter_pricelist(shop.pricelist_id):
+                    pass
+                extra = sb.counters["requests"] - before
+    finally:
+        server.close()
+
+    managed = len(desired.products)
+    budget = math.ceil(args.products / 1000) + managed + 5
+    floor = max(0.0, requests - 200) / 10.0 / args.time_scale
+    print(
+        f"live read: {requests:,} requests (budget {budget:,}), {writes} writes, "
+        f"wall {wall:.1f} s; rate-limit floor {floor:.1f} s at time scale {args.time_scale:g} "
+        f"(= {floor * args.time_scale:.0f} s at Shoptet's real pace): "
+        f"{wall / floor if floor else float('nan'):.2f}x the floor"
+    )
+    if extra is not None:
+        print(
+            f"stock and prices via supplies + pricelist instead: +{extra:,} requests "
+            f"(the detail includes cost +0, the details are read anyway)"
+        )
+
+    context = PlanContext(
+        catalog_digest="0" * 64,
+        default_stock_id=shop.default_stock_id,
+        pricelist_id=shop.pricelist_id,
+        eshop_id=shop.eshop_id,
+    )
+
+    def core():
+        plan = diff(desired, live.catalog, locations={}, context=context)
+        sizes = [len(render_text(plan)), len(render_markdown(plan)), len(render_json(plan))]
+        return plan, sizes
+
+    gc.collect()
+    t0 = time.perf_counter()
+    plan = diff(desired, live.catalog, locations={}, context=context)
+    t_diff = time.perf_counter() - t0
+    t1 = time.perf_counter()
+    text, md, js = render_text(plan), render_markdown(plan), render_json(plan)
+    t_render = time.perf_counter() - t1
+    summary = plan.summary
+    print(
+        f"pure core: {t_diff + t_render:.2f} s (normalize + diff {t_diff:.2f} s, renders "
+        f"{t_render:.2f} s: text {len(text):,} B, markdown {len(md):,} B, json {len(js):,} B); "
+        f"{summary['total']:,} changes {summary['resources']}"
+    )
+    del plan, text, md, js
+    gc.collect()
+    tracemalloc.start()
+    core()
+    _, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+    print(
+        f"pure core peak memory (tracemalloc): {fmt_mb(peak)}; whole process max RSS "
+        f"(sandbox shop + catalog + live side + plan): {fmt_mb(rss)}"
+    )
+
+
+if __name__ == "__main__":
+    main()
