@@ -1,0 +1,369 @@
+"""`import`: write catalog YAML for live products (bootstrap a catalog, or refresh entries).
+
+    report = import_products(client, out_dir, guids=[...])   # or guids=None for every product
+
+What is written, per product (read with every detail include, converted by ``live_convert``
+exactly as ``plan`` converts it, so ``plan`` right after an import is empty):
+
+- a product no catalog file declares is added to ``products/imported.yaml`` (created when
+  needed) with every field the shop has a value for: name, visibility, brand, categories,
+  texts, and per variant its codes, EAN, price, VAT, visibility, availability, weight and
+  physical stock (a plain number for the default stock, a ``{stock id: amount}`` mapping when
+  another stock holds something). Left out on purpose: ``type`` (create-only) and
+  ``negativeStockAllowed`` (usually the shop-wide default; stating it would pin it);
+- a product a file already declares is refreshed *in that file*: only the keys the entry
+  already states get the live value (the entry's choice of what is managed is kept), and live
+  variants the entry does not mention are added. Tombstones are left alone. Values equal to
+  the live ones (``189`` vs ``189.00``) are not rewritten.
+
+Files are edited through ruamel.yaml round-trip (``importer_yaml``): comments, key order and
+quoting survive, and files with nothing to change are not written. The catalog is validated
+after writing (``CatalogError`` when it does not validate).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+from typing import Any
+
+from reconciler import errors as E
+from reconciler import importer_yaml as Y
+from reconciler.desired import PRODUCTS_DIR, YAML_SUFFIXES, load_catalog
+from reconciler.live import read_shop
+from reconciler.live_convert import product_from_detail
+from reconciler.model import ShopSettings
+from reconciler.shoptet.client import DETAIL_INCLUDE
+from reconciler.values import GUID_PATTERN
+
+IMPORTED_FILE = "imported.yaml"
+LIVE_STOCK = "__live_stock__"  # the live {stock id: amount} beside the rendered ``stock``
+HEADER = (
+    "yaml-language-server: $schema=../../schemas/products.schema.json\n\n"
+    "Products imported from the live shop by `shoptet-catalog import`. Every field written\n"
+    "here is managed: delete the lines of fields you want Shoptet's admin to own instead."
+)
+PRODUCT_ORDER = (
+    "name",
+    "visibility",
+    "brand",
+    "defaultCategory",
+    "categories",
+    "shortDescription",
+    "description",
+    "metaTitle",
+    "metaDescription",
+    "additionalName",
+    "internalNote",
+)
+VARIANT_ORDER = (
+    "ean",
+    "manufacturerCode",
+    "price",
+    "commonPrice",
+    "vatRate",
+    "includingVat",
+    "visible",
+    "availability",
+    "weight",
+    "minStockSupply",
+    "stock",
+)
+DECIMALS = frozenset({"price", "commonPrice", "vatRate", "weight", "minStockSupply"})
+BOOLS = frozenset({"visible", "includingVat", "negativeStockAllowed"})
+QUOTED = frozenset({"ean", "manufacturerCode"})
+HTML = frozenset({"shortDescription", "description"})
+# fields the loader refuses to see null (Shoptet always has a value)
+NOT_NULL = frozenset(
+    {"name", "visibility", "defaultCategory", "categories", "price", "vatRate", "includingVat",
+     "visible", "negativeStockAllowed", "stock"}
+)  # fmt: skip
+
+
+@dataclass
+class ImportReport:
+    added: list[str] = field(default_factory=list)
+    updated: list[str] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)
+    skipped: list[str] = field(default_factory=list)  # tombstones, with the reason
+    files: list[Path] = field(default_factory=list)  # files written
+
+
+def import_products(client: Any, out_dir: Path, guids: Iterable[str] | None = None) -> ImportReport:
+    """Import ``guids`` (None: every live product) into the catalog at ``out_dir``."""
+    out_dir = Path(out_dir)
+    settings = ShopSettings()
+    if out_dir.is_dir() and any(out_dir.iterdir()):
+        settings = load_catalog(out_dir).catalog.shop
+    shop = read_shop(client, settings)
+    wanted = _guids(client, guids)
+    details = client.get_products(wanted, include=DETAIL_INCLUDE)
+    missing = [g for g, d in details.items() if d is None]
+    if missing:
+        raise E.ConfigError(
+            f"no product with GUID {', '.join(missing)} in the shop; nothing was written"
+        )
+    rendered = {
+        g: render_product(
+            product_from_detail(
+                d,
+                pricelist_id=shop.pricelist_id,
+                default_pricelist_id=shop.default_pricelist_id,
+            ),
+            shop.default_stock_id,
+        )
+        for g, d in details.items()
+    }
+    report = ImportReport()
+    files = _declared(out_dir / PRODUCTS_DIR)
+    changed: dict[Path, Any] = {}
+    for guid, values in rendered.items():
+        found = files.get(guid)
+        if found is None:
+            continue
+        path, doc, key = found
+        entry = doc["products"][key]
+        if not isinstance(entry, Y.CommentedMap) or _is_true(entry.get("absent")):
+            report.skipped.append(f"{guid}: a tombstone in {path}; left as it is")
+            continue
+        if merge(entry, values, shop.default_stock_id):
+            report.updated.append(guid)
+            changed[path] = doc
+        else:
+            report.unchanged.append(guid)
+    new = [g for g in rendered if g not in files]
+    if new:
+        path = out_dir / PRODUCTS_DIR / IMPORTED_FILE
+        doc = Y.load(path) if path.exists() else _new_file()
+        for guid in new:
+            values = rendered[guid]
+            Y.append(doc["products"], guid, _mapping(values))
+            doc["products"].yaml_set_comment_before_after_key(
+                guid, before=f"\n{values.get('name') or guid}", indent=2
+            )
+            report.added.append(guid)
+        changed[path] = doc
+    for path, doc in changed.items():
+        _write(path, Y.dump(doc))
+        report.files.append(path)
+    load_catalog(out_dir)  # the written catalog must validate
+    return report
+
+
+def _guids(client: Any, guids: Iterable[str] | None) -> list[str]:
+    import re
+
+    if guids is None:
+        return sorted(p.guid.lower() for p in client.iter_products())
+    out, bad = [], []
+    for g in guids:
+        g = g.strip().lower()
+        (out if re.fullmatch(GUID_PATTERN, g) else bad).append(g)
+    if bad:
+        raise E.ConfigError(f"not a product GUID: {', '.join(bad)} (expected e.g. {_EXAMPLE})")
+    return list(dict.fromkeys(out))
+
+
+_EXAMPLE = "1b02cb8e-d7b5-11e0-9a5c-feab5ed617ed"
+
+
+# ---------------------------------------------------------------------------------------------
+# live Product -> YAML values
+
+
+def render_product(product: Any, default_stock_id: int) -> dict[str, Any]:
+    """The values ``import`` writes for a live product, in file order (text, lists, maps)."""
+    out: dict[str, Any] = {}
+    for name in PRODUCT_ORDER:
+        value = getattr(product, name, None)
+        if value in (None, "", []):
+            continue
+        out[name] = _value(name, value, default_stock_id)
+    variants = {}
+    for code, variant in sorted((product.variants or {}).items()):
+        values = {}
+        for name in VARIANT_ORDER:
+            value = getattr(variant, name, None)
+            if value in (None, "") or (name == "stock" and not value):
+                continue
+            values[name] = _value(name, value, default_stock_id)
+            if name == "stock":
+                values[LIVE_STOCK] = value
+        variants[code.upper()] = values
+    if variants:
+        out["variants"] = variants
+    return out
+
+
+def _value(name: str, value: Any, default_stock_id: int) -> Any:
+    if name == "stock":
+        return _stock(value, default_stock_id)
+    if name == "categories":
+        return Y.CommentedSeq([str(g).lower() for g in value])
+    if isinstance(value, bool):
+        return Y.plain("true" if value else "false")
+    if isinstance(value, Decimal):
+        return Y.plain(format(value, "f"))
+    if isinstance(value, int):
+        return Y.plain(str(value))
+    if name in QUOTED:
+        return Y.quoted(str(value))
+    if name in HTML:
+        return Y.text_block(str(value))
+    return str(value)
+
+
+def _amount(value: Any) -> str:
+    text = format(Decimal(str(value)).normalize(), "f")
+    return "0" if text in ("-0", "0") else text
+
+
+def _stock(stock: Any, default_stock_id: int) -> Any:
+    if not isinstance(stock, dict):
+        return Y.plain(_amount(stock))
+    rows = {int(k): v for k, v in stock.items()}
+    others = {k: v for k, v in rows.items() if k != default_stock_id and Decimal(str(v))}
+    if not others:
+        return Y.plain(_amount(rows.get(default_stock_id, 0)))
+    return Y.flow_map({str(k): Y.plain(_amount(v)) for k, v in sorted(rows.items())})
+
+
+def _mapping(values: dict[str, Any]) -> Y.CommentedMap:
+    out = Y.CommentedMap()
+    for key, value in values.items():
+        if key == LIVE_STOCK:
+            continue
+        if key == "variants":
+            out[key] = Y.CommentedMap((code, _mapping(v)) for code, v in value.items())
+        else:
+            out[key] = value
+    return out
+
+
+# ---------------------------------------------------------------------------------------------
+# refreshing an existing entry
+
+
+def merge(entry: Y.CommentedMap, values: dict[str, Any], default_stock_id: int) -> bool:
+    """Refresh the keys ``entry`` states from ``values`` and add missing live variants.
+    Returns whether anything changed."""
+    changed = _refresh(entry, values, default_stock_id, skip=("variants", "absent"))
+    live_variants = values.get("variants") or {}
+    if not live_variants:
+        return changed
+    if not isinstance(entry.get("variants"), Y.CommentedMap):
+        if "variants" in entry:
+            return changed
+        Y.append(entry, "variants", _mapping({"variants": live_variants})["variants"])
+        return True
+    stated = entry["variants"]
+    index = {str(code).upper(): code for code in stated}
+    for code, vvalues in live_variants.items():
+        if code not in index:
+            Y.append(stated, code, _mapping(vvalues))
+            changed = True
+            continue
+        ventry = stated[index[code]]
+        if isinstance(ventry, Y.CommentedMap) and not _is_true(ventry.get("absent")):
+            changed |= _refresh(ventry, vvalues, default_stock_id, skip=("absent",))
+    return changed
+
+
+def _refresh(entry: Y.CommentedMap, values: dict, default_stock_id: int, skip) -> bool:
+    changed = False
+    for key in list(entry.keys()):
+        if key in skip:
+            continue
+        if key == "stock" and isinstance(entry[key], dict) and LIVE_STOCK in values:
+            new = _stated_stock(entry[key], values[LIVE_STOCK], default_stock_id)
+        elif key in values:
+            new = values[key]
+        elif key in NOT_NULL:
+            continue  # the shop sent nothing for it; keep what the file says
+        else:
+            new = Y.plain("null")
+        if _same(key, entry[key], new, default_stock_id):
+            continue
+        entry[key] = new
+        changed = True
+    return changed
+
+
+def _stated_stock(stated: dict, live: Any, default_stock_id: int) -> Any:
+    """A stock mapping refreshed for the stock ids it states (the others stay unmanaged)."""
+    rows = live if isinstance(live, dict) else {default_stock_id: live}
+    rows = {int(k): v for k, v in rows.items()}
+    return Y.flow_map({str(k): Y.plain(_amount(rows.get(int(k), 0))) for k in stated})
+
+
+def _same(key: str, old: Any, new: Any, default_stock_id: int) -> bool:
+    return _norm(key, old, default_stock_id) == _norm(key, new, default_stock_id)
+
+
+def _norm(key: str, value: Any, default_stock_id: int) -> Any:
+    if value is None or (
+        isinstance(value, str) and value.strip() in ("", "~", "null", "Null", "NULL")
+    ):
+        return None
+    try:
+        if key == "stock":
+            if isinstance(value, dict):
+                return {int(k): Decimal(str(v)).normalize() for k, v in value.items()}
+            return {default_stock_id: Decimal(str(value)).normalize()}
+        if key in DECIMALS:
+            return Decimal(str(value)).normalize()
+    except (InvalidOperation, ValueError):
+        return str(value)
+    if key in BOOLS:
+        return str(value).strip().lower()
+    if key == "categories" and isinstance(value, list):
+        return sorted({str(g).lower() for g in value})
+    if key in HTML:
+        return str(value).replace("\r\n", "\n").strip()
+    return str(value)
+
+
+def _is_true(value: Any) -> bool:
+    return str(value).strip().lower() == "true"
+
+
+# ---------------------------------------------------------------------------------------------
+# files
+
+
+def _declared(products_dir: Path) -> dict[str, tuple[Path, Any, Any]]:
+    """GUID -> (file, round-trip document, the key as written) for every product file."""
+    out: dict[str, tuple[Path, Any, Any]] = {}
+    if not products_dir.is_dir():
+        return out
+    for path in sorted(products_dir.rglob("*")):
+        if path.suffix not in YAML_SUFFIXES or not path.is_file():
+            continue
+        doc = Y.load(path)
+        products = doc.get("products") if isinstance(doc, dict) else None
+        if not isinstance(products, dict):
+            continue
+        for key in products:
+            out.setdefault(str(key).lower(), (path, doc, key))
+    return out
+
+
+def _new_file() -> Y.CommentedMap:
+    doc = Y.CommentedMap()
+    doc["products"] = Y.CommentedMap()
+    doc.yaml_set_start_comment(HEADER)
+    return doc
+
+
+def _write(path: Path, text: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.tmp")
+    try:
+        tmp.write_text(text, encoding="utf-8")
+        os.replace(tmp, path)
+    except OSError as exc:
+        tmp.unlink(missing_ok=True)
+        raise E.ConfigError(f"cannot write {path}: {exc.strerror or exc}") from None
