@@ -102,3 +102,102 @@ def test_one_real_difference_is_exactly_one_field_change(p, data):
     (f,) = plan.changes[0].fields
     assert f.field == field
     assert f.before != f.after
+
+
+# --- convergence: writing every `after` onto the live shop leaves nothing to do ---------------
+
+GUIDS = [f"00000000-0000-4000-8000-00000000000{n}" for n in range(4)]
+CAT = "0f2b1c3d-0000-4000-8000-000000000001"
+CODES = ["A", "B", "C"]
+
+
+@st.composite
+def variant_values(draw, desired: bool):
+    keys = draw(st.sets(st.sampled_from(["price", "vatRate", "stock", "ean", "visible"])))
+    if not desired:
+        keys = {"price", "vatRate", "stock", "ean", "visible"}
+    values = {
+        "price": draw(st.sampled_from(["10", "10.00", "12.5", None])),
+        "vatRate": draw(st.sampled_from(["21", "21.00", "12"])),
+        "stock": draw(st.sampled_from(["1", "1.000", "2", {1: "3"}, {1: "1", 2: "4"}])),
+        "ean": draw(st.sampled_from(["", "123", None])),
+        "visible": draw(st.booleans()),
+    }
+    if not desired and isinstance(values["stock"], str):
+        values["stock"] = {1: values["stock"], 2: "0"}
+    return {k: values[k] for k in keys}
+
+
+@st.composite
+def catalogs(draw, desired: bool):
+    products = {}
+    for guid in draw(st.sets(st.sampled_from(GUIDS))):
+        if desired and draw(st.integers(0, 5)) == 0:
+            products[guid] = Product(absent=True)
+            continue
+        fields = {
+            "name": draw(st.sampled_from(["Čaj", unicodedata.normalize("NFD", "Čaj"), "Káva"]))
+        }
+        fields["description"] = draw(st.sampled_from(["", None, "<p>x</p>", "<p>x</p>\n"]))
+        fields["defaultCategory"] = CAT
+        codes = draw(st.sets(st.sampled_from(CODES), min_size=1))
+        variants = {}
+        for code in sorted(codes):
+            if desired and code != min(codes) and draw(st.integers(0, 3)) == 0:
+                variants[code] = Variant(absent=True)
+            else:
+                variants[code] = Variant.model_construct(**draw(variant_values(desired)))
+        products[guid] = Product.model_construct(**fields, variants=variants)
+    return Catalog.model_construct(
+        products=products, shop=Catalog().shop, policy=Catalog().policy, ignore=[]
+    )
+
+
+def write(live: Catalog, plan) -> Catalog:
+    """What apply does, as plain model edits: every change's `after` written to the shop."""
+    products = {
+        g: {
+            "fields": {k: getattr(p, k) for k in p.model_fields_set if k != "variants"},
+            "variants": {
+                c: {k: getattr(v, k) for k in v.model_fields_set} for c, v in p.variants.items()
+            },
+        }
+        for g, p in live.products.items()
+    }
+    for c in plan.changes:
+        if c.resource.value == "product" and c.action.value == "delete":
+            del products[c.guid]
+        elif c.resource.value == "product" and c.action.value == "create":
+            after = dict(c.after)
+            variants = after.pop("variants")
+            products[c.guid] = {
+                "fields": after,
+                "variants": {
+                    code: {**v, "stock": {int(k): a for k, a in v.get("stock", {}).items()}}
+                    for code, v in variants.items()
+                },
+            }
+        elif c.resource.value == "product":
+            products[c.guid]["fields"].update(c.after)
+        elif c.action.value == "delete":
+            del products[c.guid]["variants"][c.code]
+        elif c.resource.value == "stock":
+            variant = products[c.guid]["variants"].setdefault(c.code, {})
+            variant["stock"] = {**(variant.get("stock") or {}), c.stock_id: c.after["stock"]}
+        else:
+            products[c.guid]["variants"].setdefault(c.code, {}).update(c.after)
+    return Catalog.model_construct(
+        products={
+            g: Product.model_construct(
+                **p["fields"],
+                variants={code: Variant.model_construct(**v) for code, v in p["variants"].items()},
+            )
+            for g, p in products.items()
+        }
+    )
+
+
+@given(catalogs(desired=True), catalogs(desired=False))
+def test_writing_the_plan_converges(desired, live):
+    plan = diff(desired, live, context=CTX)
+    assert diff(desired, write(live, plan), context=CTX).is_empty
