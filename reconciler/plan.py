@@ -327,7 +327,7 @@ class Plan:
         if not isinstance(data, dict):
             raise PlanFileError("the plan file is not a JSON object")
         version = data.get("formatVersion")
-        if version != FORMAT_VERSION:
+        if type(version) is not int or version != FORMAT_VERSION:
             raise PlanFileError(
                 f"plan formatVersion {version!r} is not supported (this is shoptet-catalog "
                 f"{__version__}, which reads formatVersion {FORMAT_VERSION}); re-run `plan` "

@@ -200,7 +200,7 @@ def test_plan_id_is_sha256_of_canonical_content():
     assert plan.plan_id == expected
 
 
-@pytest.mark.parametrize("version", [2, 0, None, "1"])
+@pytest.mark.parametrize("version", [2, 0, None, "1", True, 1.0])
 def test_from_json_rejects_unknown_format_version(version):
     data = json.loads(sample_plan().to_json())
     data["formatVersion"] = version
