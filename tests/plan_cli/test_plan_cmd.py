@@ -373,3 +373,29 @@ def test_a_token_without_product_rights_exits_1_naming_the_endpoint(served, caps
     assert "the token lacks rights for GET /api/products" in err
     assert "read access to the e-shop info, stocks and products" in err
     assert sb.counters["writes"] == 0
+
+
+# --- progress ------------------------------------------------------------------------------------
+
+
+def test_progress_bar_only_when_stderr_is_a_terminal(monkeypatch):
+    import io
+    import sys
+
+    from reconciler.cli import plan_cmd
+
+    monkeypatch.setattr(sys, "stderr", io.StringIO())
+    with plan_cmd._progress_bar() as progress:
+        assert progress is None
+
+    class Tty(io.StringIO):
+        def isatty(self):
+            return True
+
+    fake = Tty()
+    monkeypatch.setattr(sys, "stderr", fake)
+    with plan_cmd._progress_bar() as progress:
+        progress("products", 0, None)
+        progress("products", 32, 32)
+        progress("details", 3, 28)
+    assert "Reading managed products" in fake.getvalue()
