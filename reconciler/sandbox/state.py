@@ -33,9 +33,15 @@ State format (``formatVersion`` 1; what ``GET /_sandbox/state`` returns and ``--
                                       "location": str|null, "changeTime": str}}}]}],
       "deletedProducts": [{"guid", "changeTime"}],        # the changes feed's delete records
       "movements": [{"id", "stockId", "productCode", "kind": "amountChange"|"quantity"|"realStock",
-                     "value", "realStockBefore", "realStockAfter", "requestId", "item"}],
+                     "value", "realStockBefore", "realStockAfter", "requestId", "item", "changeTime"}],
+                                                          # one entry per applied movement item
       "clock": {"last": "2026-...+0100"}                  # latest time handed out (monotonic)
     }
+
+Required: ``eshop``, ``defaultStockId``, ``stocks``, ``defaultPricelistId``, ``pricelists``,
+``categories``; the other top-level lists default to empty, and a product or variant may leave
+out any field but ``guid``/``name``/``defaultCategoryGuid``/``variants`` and ``code`` (defaults
+in :func:`normalise`). Unknown top-level keys are refused.
 
 Stock reading (DESIGN §3): ``realStock`` is physical; Shoptet's ``amount`` (supplies,
 perStockAmounts) is *available* = realStock - claim, computed only by :func:`available`.
