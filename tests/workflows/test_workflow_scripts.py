@@ -13,6 +13,7 @@ import os
 import re
 import shutil
 import subprocess
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -76,19 +77,28 @@ def run_step(
     *,
     fake_exit: int = 0,
     write_out: bool = True,
+    real_tool: bool = False,
 ) -> Ran:
     doc, step = find_step(workflow, job_id, name_start)
     bin_dir = tmp_path / "bin"
     bin_dir.mkdir(exist_ok=True)
     tool = bin_dir / "shoptet-catalog"
-    tool.write_text(FAKE_TOOL)
-    tool.chmod(0o755)
+    if real_tool:
+        tool.unlink(missing_ok=True)
+        bin_dir = Path(sys.executable).parent  # this venv's shoptet-catalog
+    else:
+        tool.write_text(FAKE_TOOL)
+        tool.chmod(0o755)
     work = tmp_path / "work"
     work.mkdir(exist_ok=True)
     summary, output, log = tmp_path / "summary.md", tmp_path / "output", tmp_path / "calls"
     for f in (summary, output, log):
         f.write_text("")
-    env = {"PATH": f"{bin_dir}{os.pathsep}{os.environ['PATH']}", "HOME": str(tmp_path)}
+    env = {
+        "PATH": f"{bin_dir}{os.pathsep}{os.environ['PATH']}",
+        "HOME": str(tmp_path),
+        "NO_COLOR": "1",
+    }
     for key, value in {**dict(doc.get("env") or {}), **dict(step.get("env") or {})}.items():
         if "${{" in str(value):
             assert key in values, f"give the test a value for {key} ({value})"
@@ -116,7 +126,7 @@ def run_step(
         out.stderr,
         summary.read_text(),
         output.read_text(),
-        log.read_text().splitlines(),
+        log.read_text().splitlines() if not real_tool else [],
         work,
     )
 
@@ -344,3 +354,58 @@ def test_gather_refuses_when_a_shop_has_no_usable_plan(tmp_path, metas, named):
     assert ran.code == 1 and ran.output == ""
     assert re.search(r"::error title=No (usable )?plan::", ran.stdout)
     assert named in ran.stdout and "Re-plan" in ran.stdout
+
+
+# --- end to end: the real tool in sandbox mode through plan, gather and apply ----------------------
+
+CATALOG = Path(__file__).resolve().parents[2] / "catalog"
+
+
+def _real(values: dict[str, str]) -> dict[str, str]:
+    return {**values, "SHOPTET_SANDBOX": "true", "SHOPTET_PRIVATE_API_TOKEN": ""}
+
+
+def plan_then_gather(tmp_path: Path) -> Ran:
+    values = _real({**plan_values(), "CATALOG": str(CATALOG), "SHOP": "main"})
+    planned = run_step(
+        tmp_path, "catalog-apply.yml", "plan", "Plan (the whole", values, real_tool=True
+    )
+    assert planned.code == 0, planned.stdout + planned.stderr
+    assert planned.meta()["changes"] is True
+    assert "to create" in planned.summary  # written by the tool's --github-summary
+    artifact = planned.cwd / "plans" / "shoptet-plan-main"
+    artifact.parent.mkdir()
+    (planned.cwd / "out").rename(artifact)
+    return planned
+
+
+def apply_real(tmp_path: Path, catalog: Path) -> Ran:
+    work = tmp_path / "work"
+    (work / "plan").mkdir()
+    shutil.copy(work / "plans" / "shoptet-plan-main" / "plan.json", work / "plan" / "plan.json")
+    values = _real(apply_values(CATALOG=str(catalog), SHOP="main"))
+    return run_step(
+        tmp_path, "catalog-apply.yml", "apply", "Apply the reviewed plan", values, real_tool=True
+    )
+
+
+def test_sandbox_plan_gather_and_apply_run_end_to_end_with_the_real_tool(tmp_path):
+    plan_then_gather(tmp_path)
+    values = {"SHOPS": '[{"name":"main","catalog":"catalog"}]', "SHOPTET_SANDBOX": ""}
+    gathered = run_step(tmp_path, "catalog-apply.yml", "gather", "List the shops", values)
+    assert gathered.output.strip() == f'shops=[{{"name":"main","catalog":"{CATALOG}"}}]'
+    applied = apply_real(tmp_path, CATALOG)
+    assert applied.code == 0, applied.stdout + applied.stderr
+    assert "## Apply: main (exit 0)" in applied.summary
+    journal = (applied.cwd / "out" / "journal.jsonl").read_text().splitlines()
+    assert journal and all(json.loads(line) for line in journal)
+
+
+def test_a_catalog_changed_after_the_plan_stops_the_apply_as_stale(tmp_path):
+    plan_then_gather(tmp_path)
+    changed = tmp_path / "changed-catalog"
+    shutil.copytree(CATALOG, changed)
+    (changed / "shop.yaml").write_text((changed / "shop.yaml").read_text() + "\n# edited\n")
+    applied = apply_real(tmp_path, changed)
+    assert applied.code == 4, applied.stdout + applied.stderr
+    assert "::error title=Stale plan (main)::Nothing was written" in applied.stdout
