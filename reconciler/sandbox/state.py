@@ -200,6 +200,8 @@ def normalise(doc: Any) -> dict:
 
 def _check_product(product: dict) -> None:
     product["guid"] = product["guid"].lower()
+    if not isinstance(product["name"], str):
+        raise TypeError("name must be text")
     for key in (
         "shortDescription",
         "description",
