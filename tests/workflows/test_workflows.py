@@ -162,8 +162,9 @@ def test_top_level_permissions_are_empty_everywhere():
 
 def _all_scripts():
     for p in WORKFLOW_FILES:
-        for text, _node, key, job_id in wfcheck._scripts(wfcheck.load(p)):
-            yield pytest.param(key, text, id=f"{p.name}:{job_id}:{key}:{abs(hash(text)) % 10**6}")
+        scripts = wfcheck._scripts(wfcheck.load(p))
+        for i, (text, _node, key, job_id) in enumerate(scripts):
+            yield pytest.param(key, text, id=f"{p.name}:{job_id}:{key}:{i}")
 
 
 @pytest.mark.parametrize(("kind", "text"), list(_all_scripts()))
