@@ -70,7 +70,13 @@ class Executor:
         out = []
         for k in checks:
             c = k.change
-            for creator in (f"product:{c.guid}", f"variant:{c.guid}:{c.code}"):
+            creators = []
+            if c.resource is not Resource.PRODUCT and (c.guid, None) in self.created:
+                creators.append(f"product:{c.guid}")
+            new_variant = (c.guid, (c.code or "").upper()) in self.created
+            if c.resource in (Resource.PRICE, Resource.STOCK) and new_variant:
+                creators.append(f"variant:{c.guid}:{c.code}")
+            for creator in creators:
                 o = self.result.outcomes.get(creator)
                 if o is not None and o.status in (Status.FAILED, Status.SKIPPED):
                     self.mark(k, Status.SKIPPED, f"not written because {creator} was not applied")
