@@ -338,6 +338,12 @@ def test_gather_lists_only_the_shops_with_changes(tmp_path):
     assert "Shops with changes to apply: cz" in ran.stdout
 
 
+def test_gather_takes_the_catalog_directory_from_the_shops_variable_not_the_artifact(tmp_path):
+    forged = {**meta("cz", 2), "catalog": "elsewhere"}
+    ran = run_gather(tmp_path, [forged, meta("sk", 0)], SHOPS)
+    assert ran.output.strip() == 'shops=[{"name":"cz","catalog":"shops/cz"}]'
+
+
 def test_gather_with_nothing_to_apply_gives_an_empty_list(tmp_path):
     ran = run_gather(tmp_path, [meta("cz", 0), meta("sk", 0)], SHOPS)
     assert ran.output.strip() == "shops=[]"
@@ -393,7 +399,7 @@ def test_sandbox_plan_gather_and_apply_run_end_to_end_with_the_real_tool(tmp_pat
     plan_then_gather(tmp_path)
     values = {"SHOPS": '[{"name":"main","catalog":"catalog"}]', "SHOPTET_SANDBOX": ""}
     gathered = run_step(tmp_path, "catalog-apply.yml", "gather", "List the shops", values)
-    assert gathered.output.strip() == f'shops=[{{"name":"main","catalog":"{CATALOG}"}}]'
+    assert gathered.output.strip() == 'shops=[{"name":"main","catalog":"catalog"}]'
     applied = apply_real(tmp_path, CATALOG)
     assert applied.code == 0, applied.stdout + applied.stderr
     assert "## Apply: main (exit 0)" in applied.summary
