@@ -1,0 +1,168 @@
+"""Request bodies and batching (pure), the compare-before-write verdicts (pure), and batches
+over 300 items split into several requests (in-process sandbox)."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+
+from reconciler import apply_writes as W
+from reconciler.apply import apply_plan
+from reconciler.apply_check import Verdict, check, created_keys
+from reconciler.model import Catalog, Product, Variant
+from reconciler.plan import Action, Change, FieldChange, Resource
+from reconciler.sandbox import Sandbox
+from tests.apply.support import demo_state, fast_client, loaded, plan_of, write_requests
+
+G = "1b02cb8e-d7b5-11e0-9a5c-feab5ed617ed"
+CAT = "b9e6b7dc-3057-5ac1-9792-f17d839243b8"
+
+
+def test_create_body_carries_guid_variants_prices_and_initial_stock():
+    after = {
+        "name": "Čokoláda",
+        "visibility": "visible",
+        "brand": "milka",
+        "defaultCategory": CAT,
+        "categories": [CAT],
+        "description": None,
+        "variants": {
+            "CHOC-100": {"ean": "0012345", "price": "123.4", "weight": "0.3", "stock": {"1": "50"}},
+            "CHOC-200": {"availability": 3, "negativeStockAllowed": False},
+        },
+    }
+    assert W.create_body(G, after) == {
+        "guid": G,
+        "name": "Čokoláda",
+        "visibility": "visible",
+        "brandCode": "milka",
+        "defaultCategoryGuid": CAT,
+        "categoryGuids": [CAT],
+        "variants": [
+            {
+                "code": "CHOC-100",
+                "ean": "0012345",
+                "weight": "0.300",
+                "price": "123.40",
+                "stocksLocations": [{"stockId": 1, "amount": "50.000"}],
+            },
+            {"code": "CHOC-200", "availabilityId": 3, "negativeStockAllowed": False},
+        ],
+    }
+
+
+def test_patch_body_has_only_the_given_fields_and_exact_codes():
+    body = W.patch_body(
+        {"name": "Nové", "brand": None}, [("00123", {"ean": None, "minStockSupply": "2"})]
+    )
+    assert body == {
+        "name": "Nové",
+        "brandCode": None,
+        "variants": [{"code": "00123", "ean": None, "minStockSupply": "2.000"}],
+    }
+    assert "parameters" not in str(body)
+
+
+def test_price_rows_and_movements():
+    assert W.price_row("A", {"price": "219", "commonPrice": None, "vatRate": "12"}) == {
+        "code": "A",
+        "price": {"price": "219.00", "commonPrice": None},
+        "vatRate": "12.00",
+    }
+    assert W.price_row("A", {"includingVat": False}) == {"code": "A", "includingVat": False}
+    assert W.movement_item("A", "42") == {"productCode": "A", "realStock": 42}
+    assert W.movement_item("A", "1.5") == {"productCode": "A", "realStock": 1.5}
+    assert "amountChange" not in str(W.movement_item("A", "-3"))
+
+
+def test_batches_are_at_most_300():
+    assert [len(b) for b in W.batches(range(601))] == [300, 300, 1]
+    assert list(W.batches([])) == []
+
+
+def _form(fields=None, variants=None):
+    return {"fields": fields or {}, "variants": variants or {}}
+
+
+def _update(resource, field, before, after, code=None, stock_id=None):
+    return Change(
+        Action.UPDATE,
+        resource,
+        G,
+        code,
+        stock_id=stock_id,
+        fields=(FieldChange(field, before, after),),
+    )
+
+
+@pytest.mark.parametrize(
+    "live,verdict",
+    [("new", Verdict.DONE), ("old", Verdict.WRITE), ("other", Verdict.CONFLICT)],
+)
+def test_an_update_is_done_written_or_a_conflict(live, verdict):
+    c = _update(Resource.PRODUCT, "name", "old", "new")
+    assert check(c, _form({"name": live}), set()).verdict is verdict
+    s = _update(Resource.STOCK, "stock", "old", "new", code="A", stock_id=2)
+    assert check(s, _form(variants={"A": {"stock": {2: live}}}), set()).verdict is verdict
+
+
+def test_an_update_of_a_missing_product_or_variant_is_a_conflict():
+    c = _update(Resource.PRICE, "price", "1", "2", code="A")
+    assert "no longer exists" in check(c, None, set()).reason
+    assert "variant A no longer exists" in check(c, _form(), set()).reason
+
+
+def test_creates_and_deletes():
+    create = Change(
+        Action.CREATE,
+        Resource.PRODUCT,
+        G,
+        fields=(
+            FieldChange("name", None, "N"),
+            FieldChange("variants", None, {"A": {"stock": {"1": "5"}}}),
+        ),
+    )
+    made = created_keys([create])
+    assert made == {(G, None), (G, "A")}
+    assert check(create, None, made).verdict is Verdict.WRITE
+    same = _form({"name": "N"}, {"A": {"stock": {1: "5"}}})
+    assert check(create, same, made).verdict is Verdict.DONE
+    other = _form({"name": "M"}, {"A": {"stock": {1: "5"}}})
+    assert check(create, other, made).verdict is Verdict.CONFLICT
+    price = Change(
+        Action.CREATE, Resource.PRICE, G, "A", fields=(FieldChange("vatRate", None, "12"),)
+    )
+    assert check(price, None, made).verdict is Verdict.WRITE
+    assert check(price, _form(variants={"A": {"vatRate": "21"}}), made).pending == {"vatRate": "12"}
+    assert check(price, _form(variants={"A": {"vatRate": "12"}}), made).verdict is Verdict.DONE
+    assert check(price, None, set()).verdict is Verdict.CONFLICT
+    gone = Change(Action.DELETE, Resource.VARIANT, G, "A")
+    assert check(gone, _form(), set()).verdict is Verdict.DONE
+    assert check(gone, _form(variants={"A": {}}), set()).verdict is Verdict.WRITE
+    product = Change(Action.DELETE, Resource.PRODUCT, G, fields=(FieldChange("name", "N", None),))
+    assert check(product, None, set()).verdict is Verdict.DONE
+    assert check(product, _form({"name": "N"}), set()).verdict is Verdict.WRITE
+    assert check(product, _form({"name": "Renamed"}), set()).verdict is Verdict.CONFLICT
+
+
+def test_more_than_300_prices_and_stock_rows_go_in_several_requests():
+    codes = [f"BIG-{i:03d}" for i in range(301)]
+    new = Product(
+        name="Velký produkt",
+        defaultCategory=CAT,
+        variants={c: Variant(price=Decimal("10"), vatRate=Decimal("12"), stock=1) for c in codes},
+    )
+    sb = Sandbox(demo_state())
+    first = Catalog(products={G: new})
+    with fast_client(sb) as client:
+        start = len(sb.request_log)
+        assert apply_plan(plan_of(sb, first), client).ok
+        prices = [w for w in write_requests(sb, start) if "pricelists" in w["path"]]
+        assert len(prices) == 2  # 301 vatRate rows: 300 + 1
+        restock = Catalog(products={G: Product(variants={c: Variant(stock=7) for c in codes})})
+        start = len(sb.request_log)
+        assert apply_plan(plan_of(sb, restock), client).ok
+        moves = [w for w in write_requests(sb, start) if "movements" in w["path"]]
+        assert len(moves) == 2  # 301 stock rows: 300 + 1
+    assert plan_of(sb, loaded(restock)).is_empty
