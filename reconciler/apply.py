@@ -26,6 +26,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 from typing import Any
 
 from reconciler import errors as E
@@ -40,7 +41,7 @@ from reconciler.apply_result import (
 from reconciler.apply_run import Executor, as_int
 from reconciler.journal import Journal
 from reconciler.live_convert import product_from_detail
-from reconciler.plan import Plan, raise_if_unsafe
+from reconciler.plan import Action, Change, FieldChange, Plan, Resource, raise_if_unsafe
 from reconciler.shoptet.client import DETAIL_INCLUDE
 
 __all__ = [
@@ -75,17 +76,58 @@ def live_reader(client: Any, plan: Plan, default_pricelist_id: int | None) -> Li
     return read
 
 
+def writable_changes(plan: Plan, default_pricelist_id: int | None) -> tuple[Change, ...]:
+    """The plan's changes as apply writes them. Shoptet's product create puts each variant's
+    ``price`` in the e-shop's *default* pricelist; when the plan's pricelist is another one,
+    the create is sent without prices and the price step writes them to the plan's pricelist
+    (added to the plan's price change for that code, or as a new one)."""
+    pricelist = plan.pricelist_id
+    if pricelist is None or default_pricelist_id is None or pricelist == default_pricelist_id:
+        return plan.changes
+    moved: dict[tuple[str, str], FieldChange] = {}
+    out = []
+    for c in plan.changes:
+        if c.resource is Resource.PRODUCT and c.action is Action.CREATE:
+            fields = []
+            for f in c.fields:
+                if f.field == "variants":
+                    variants = {}
+                    for code, post in (f.after or {}).items():
+                        post = dict(post)
+                        if "price" in post:
+                            moved[(c.guid, code)] = FieldChange("price", None, post.pop("price"))
+                        variants[code] = post
+                    f = replace(f, after=variants)
+                fields.append(f)
+            c = replace(c, fields=tuple(fields))
+        out.append(c)
+    for i, c in enumerate(out):
+        if c.resource is Resource.PRICE and c.action is Action.CREATE:
+            extra = moved.pop((c.guid, c.code or ""), None)
+            if extra is not None:
+                out[i] = replace(c, fields=(*c.fields, extra))
+    for (guid, code), f in sorted(moved.items()):
+        out.append(Change(Action.CREATE, Resource.PRICE, guid, code, fields=(f,)))
+    return tuple(out)
+
+
 def preflight(
-    plan: Plan, read_live: LiveReader, options: ApplyOptions, eshop_id: int | None = None
+    plan: Plan,
+    read_live: LiveReader,
+    options: ApplyOptions,
+    eshop_id: int | None = None,
+    changes: Sequence[Change] | None = None,
 ) -> list[Check]:
     """Guards, then the e-shop, the catalog digest and compare-before-write. Raises
-    ``UnsafePlan`` or ``StalePlan``; returns one ``Check`` per change."""
+    ``UnsafePlan`` or ``StalePlan``; returns one ``Check`` per change (``changes``, by
+    default the plan's)."""
     raise_if_unsafe(plan, allow_delete=options.allow_delete, allow_bulk=options.allow_bulk)
     if plan.is_empty:
         return []
-    guids = sorted({c.guid for c in plan.changes})
+    changes = plan.changes if changes is None else tuple(changes)
+    guids = sorted({c.guid for c in changes})
     forms = live_forms(read_live(guids), plan.default_stock_id or 1)
-    checks = check_all(plan.changes, forms, created_keys(plan.changes))
+    checks = check_all(changes, forms, created_keys(changes))
     problems = [describe(k) for k in checks if k.verdict is Verdict.CONFLICT]
     if plan.eshop_id is not None and eshop_id is not None and plan.eshop_id != eshop_id:
         problems.insert(
@@ -121,9 +163,12 @@ def apply_plan(
         raise_if_unsafe(plan, allow_delete=options.allow_delete, allow_bulk=options.allow_bulk)
         return ApplyResult(plan.plan_id)
     eshop = client.get_eshop()
+    default_pricelist = as_int(eshop.default_pricelist_id)
     if read_live is None:
-        read_live = live_reader(client, plan, as_int(eshop.default_pricelist_id))
-    checks = preflight(plan, read_live, options, as_int(eshop.eshop_id))
-    run = Executor(plan, client, read_live, journal or Journal(None, plan.plan_id), options)
+        read_live = live_reader(client, plan, default_pricelist)
+    changes = writable_changes(plan, default_pricelist)
+    checks = preflight(plan, read_live, options, as_int(eshop.eshop_id), changes)
+    journal = journal or Journal(None, plan.plan_id)
+    run = Executor(plan, changes, client, read_live, journal, options)
     run.execute(checks)
     return run.result

@@ -43,6 +43,7 @@ class Check:
     verdict: Verdict
     pending: dict[str, Any] = field(default_factory=dict)
     reason: str = ""
+    detail: str = ""  # the differing values alone (for the convergence report)
 
 
 def live_forms(products: dict[str, Any], default_stock_id: int) -> dict[str, Form | None]:
@@ -137,7 +138,7 @@ def _compare(c: Change, live: dict[str, Any], *, delete: bool = False) -> Check:
             f"{name}: planned from {_show(before)}, now {_show(now)}"
             for name, (now, before) in sorted(changed.items())
         )
-        return _conflict(c, f"changed since the plan ({text})")
+        return Check(c, Verdict.CONFLICT, reason=f"changed since the plan ({text})", detail=text)
     if delete:
         return Check(c, Verdict.WRITE)
     return Check(c, Verdict.WRITE, pending) if pending else Check(c, Verdict.DONE)

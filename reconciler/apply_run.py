@@ -24,10 +24,12 @@ class _Request:
 
 
 class Executor:
-    def __init__(self, plan: Plan, client, read_live, journal: Journal, options: ApplyOptions):
-        self.plan, self.client, self.read_live = plan, client, read_live
+    def __init__(
+        self, plan: Plan, changes, client, read_live, journal: Journal, options: ApplyOptions
+    ):
+        self.plan, self.changes, self.client, self.read_live = plan, changes, client, read_live
         self.journal, self.options = journal, options
-        self.created = created_keys(plan.changes)
+        self.created = created_keys(changes)
         self.result = ApplyResult(plan.plan_id)
         self.abort: str | None = None
         self._pricelist: int | None = plan.pricelist_id
@@ -285,7 +287,7 @@ class Executor:
         written = [o.change_id for o in self.result.of(Status.WRITTEN)]
         if not written:
             return
-        changes = [c for c in self.plan.changes if c.id in set(written)]
+        changes = [c for c in self.changes if c.id in set(written)]
         try:
             forms = self.read({c.guid for c in changes})
         except E.ApiError as exc:
@@ -298,7 +300,8 @@ class Executor:
                 what = fields or "still in the shop"
                 self.result.unconverged.append(f"{c.id}: still differs after apply: {what}")
             elif now.verdict is Verdict.CONFLICT:
-                self.result.unconverged.append(f"{c.id}: still differs after apply: {now.reason}")
+                what = now.detail or now.reason
+                self.result.unconverged.append(f"{c.id}: still differs after apply: {what}")
 
 
 def as_int(value: Any) -> int | None:

@@ -10,7 +10,7 @@ import pytest
 from reconciler import apply_writes as W
 from reconciler.apply import apply_plan
 from reconciler.apply_check import Verdict, check, created_keys
-from reconciler.model import Catalog, Product, Variant
+from reconciler.model import Catalog, Product, ShopSettings, Variant
 from reconciler.plan import Action, Change, FieldChange, Resource
 from reconciler.sandbox import Sandbox
 from tests.apply.support import demo_state, fast_client, loaded, plan_of, write_requests
@@ -166,3 +166,36 @@ def test_more_than_300_prices_and_stock_rows_go_in_several_requests():
         moves = [w for w in write_requests(sb, start) if "movements" in w["path"]]
         assert len(moves) == 2  # 301 stock rows: 300 + 1
     assert plan_of(sb, loaded(restock)).is_empty
+
+
+def test_a_create_with_prices_in_another_pricelist_writes_them_there():
+    """Shoptet's create puts prices in the default pricelist; with shop.pricelist = 2 apply
+    sends the create without them and writes them to pricelist 2."""
+    state = demo_state()
+    state["pricelists"].append({"id": 2, "name": "VIP"})
+    for p in state["products"]:
+        for v in p["variants"]:
+            v["prices"]["2"] = dict(v["prices"]["1"], price="1.00")
+    sb = Sandbox(state)
+    new = Product(
+        name="Jen pro VIP",
+        defaultCategory=CAT,
+        variants={
+            "VIP-1": Variant(price=Decimal("55"), vatRate=Decimal("12")),
+            "VIP-2": Variant(price=Decimal("66")),
+        },
+    )
+    desired = Catalog(products={G: new}, shop=ShopSettings(pricelist=2))
+    plan = plan_of(sb, desired)
+    with fast_client(sb) as client:
+        start = len(sb.request_log)
+        result = apply_plan(plan, client)
+    assert result.ok, result.unconverged
+    posts = [w for w in write_requests(sb, start) if w["method"] == "POST"]
+    assert len(posts) == 1
+    variants = {
+        v["code"]: v for p in sb.state()["products"] if p["guid"] == G for v in p["variants"]
+    }
+    assert variants["VIP-1"]["prices"]["2"]["price"] == "55.00"
+    assert variants["VIP-2"]["prices"]["2"]["price"] == "66.00"
+    assert plan_of(sb, loaded(desired)).is_empty
