@@ -72,6 +72,7 @@ VARIANT_ORDER = (
     "minStockSupply",
     "stock",
 )
+NULL_SPELLINGS = frozenset(("", "~", "null", "Null", "NULL"))  # plain YAML for null
 DECIMALS = frozenset({"price", "commonPrice", "vatRate", "weight", "minStockSupply"})
 BOOLS = frozenset({"visible", "includingVat", "negativeStockAllowed"})
 QUOTED = frozenset({"ean", "manufacturerCode"})
@@ -209,11 +210,12 @@ def _value(name: str, value: Any, default_stock_id: int) -> Any:
         return Y.plain(format(value, "f"))
     if isinstance(value, int):
         return Y.plain(str(value))
-    if name in QUOTED:
-        return Y.quoted(str(value))
+    text = str(value)
+    if name in QUOTED or text.strip() in NULL_SPELLINGS:
+        return Y.quoted(text)  # quoted: always text, never null
     if name in HTML:
-        return Y.text_block(str(value))
-    return str(value)
+        return Y.text_block(text)
+    return text
 
 
 def _amount(value: Any) -> str:
@@ -304,9 +306,7 @@ def _same(key: str, old: Any, new: Any, default_stock_id: int) -> bool:
 
 
 def _norm(key: str, value: Any, default_stock_id: int) -> Any:
-    if value is None or (
-        isinstance(value, str) and value.strip() in ("", "~", "null", "Null", "NULL")
-    ):
+    if value is None or (Y.is_plain(value) and value.strip() in NULL_SPELLINGS):
         return None
     try:
         if key == "stock":

@@ -25,6 +25,7 @@ from ruamel.yaml.scalarstring import (
     DoubleQuotedScalarString,
     LiteralScalarString,
     PlainScalarString,
+    SingleQuotedScalarString,
 )
 
 __all__ = [
@@ -65,6 +66,13 @@ def dump(doc: Any) -> str:
     out = io.StringIO()
     _yaml().dump(doc, out)
     return out.getvalue()
+
+
+def is_plain(value: Any) -> bool:
+    """Text written without quotes (where ``null`` means null)."""
+    return isinstance(value, str) and not isinstance(
+        value, SingleQuotedScalarString | DoubleQuotedScalarString | LiteralScalarString
+    )
 
 
 def plain(text: str) -> PlainScalarString:
