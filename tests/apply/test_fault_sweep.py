@@ -129,6 +129,7 @@ def assert_converged(sb: Sandbox, runs: int, kind: str, at: int, *, replan=False
     ``replan``, a fresh plan is empty too; the clean result itself is checked that way)."""
     desired, text, _ = reference()
     where = f"fault {kind} at request {at}"
+    assert [e["fault"] for e in sb.request_log if e["fault"]] == [kind], f"{where}: not fired"
     assert runs <= 3, f"{where}: not finished after two re-runs"
     if replan:
         assert plan_of(sb, loaded(desired)).is_empty, f"{where}: a new plan is not empty"
@@ -213,10 +214,12 @@ def test_single_fault_sample_over_http(kind):
 @pytest.mark.http
 def test_single_fault_sweep_over_http():
     cases = _cases(full=True)
+    runs_needed = Counter()
     for kind, at in cases:
         runs, sb = run_case(kind, at, url_for=True)
         assert_converged(sb, runs, kind, at)
-    print(f"\nfault sweep (HTTP): {len(cases)} cases")
+        runs_needed[runs] += 1
+    print(f"\nfault sweep (HTTP): {len(cases)} cases, runs needed: {dict(runs_needed)}")
 
 
 def test_served_helper_closes(tmp_path):
