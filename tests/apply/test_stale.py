@@ -149,3 +149,31 @@ def test_a_change_someone_else_already_made_is_skipped_not_a_conflict(shop, monk
     assert f"skipped  price:{COLOMBIA}:KAV-COL-250 (already live)" in out
     rows = [w for w in write_requests(sb, start) if "pricelists" in w["path"]]
     assert len(rows) == 1  # the other price rows; KAV-COL-250 is not in it
+
+
+def test_a_saved_plan_applies_its_own_changes_never_a_replan(shop, monkeypatch, capsys):
+    """Drift on a managed field the plan does not touch is left alone (a re-plan would fix
+    it; apply of a saved plan must not)."""
+    sb, url, _ = shop
+    earl_grey = "08ebf293-06c6-591d-9a09-f6d605f0a6b4"  # managed, unchanged in the plan
+    with fast_client(sb, url) as client:
+        client.patch_product(earl_grey, {"name": "Earl Grey (upraveno v adminu)"})
+    code, out, err = _apply(shop, monkeypatch, capsys)
+    assert code == 0, err
+    assert earl_grey not in out
+    names = {p["guid"]: p["name"] for p in sb.state()["products"]}
+    assert names[earl_grey] == "Earl Grey (upraveno v adminu)"
+
+
+def test_sandbox_plan_and_apply_in_process(tmp_path, monkeypatch, capsys):
+    """`--sandbox` (the in-process demo shop): a saved plan from `--sandbox plan` applies."""
+    copy_example(tmp_path)
+    monkeypatch.chdir(tmp_path)
+    for args in (
+        ["--sandbox", "plan", "--out", "p.json"],
+        ["--sandbox", "apply", "p.json", "--auto-approve"],
+    ):
+        with pytest.raises(SystemExit) as info:
+            main(args)
+        assert info.value.code == 0, capsys.readouterr().err
+    assert "Apply: 12 written" in capsys.readouterr().out
