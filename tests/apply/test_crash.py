@@ -1,0 +1,49 @@
+"""A crash mid-apply (the process dies right after the shop committed a write, before the
+response is read), then the same plan file applied again: it finishes what is left, with no
+duplicate products, variants or stock movements. In-process: a transport wrapper raises
+``KeyboardInterrupt`` (a BaseException, like a kill) after the sandbox handled write N."""
+
+from __future__ import annotations
+
+import httpx
+import pytest
+
+from reconciler.apply import apply_plan
+from reconciler.plan import Plan
+from reconciler.sandbox import Sandbox
+from reconciler.shoptet import ClientConfig, ShoptetClient
+from tests.apply.support import BASE, TOKEN, WRITES, demo_state, fast_client
+from tests.apply.test_fault_sweep import OPTIONS, assert_converged, reference, write_indices
+
+
+class CrashAfterWrite(httpx.BaseTransport):
+    def __init__(self, inner: httpx.BaseTransport, nth: int):
+        self.inner, self.nth, self.writes = inner, nth, 0
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        response = self.inner.handle_request(request)
+        if request.method in WRITES:
+            self.writes += 1
+            if self.writes == self.nth:
+                raise KeyboardInterrupt("simulated crash after a committed write")
+        return response
+
+
+@pytest.mark.parametrize("nth", range(1, 10))
+def test_rerunning_the_plan_after_a_crash_finishes_it(nth):
+    _, text, _ = reference()
+    if nth > len(write_indices()):
+        pytest.skip("the reference apply has fewer writes")
+    plan = Plan.from_json(text)
+    sb = Sandbox(demo_state())
+    cfg = ClientConfig(base_url=BASE, private_token=TOKEN)
+    crashing = ShoptetClient(cfg, transport=CrashAfterWrite(sb.transport(), nth))
+    with pytest.raises(KeyboardInterrupt), crashing:
+        apply_plan(plan, crashing, options=OPTIONS)
+    committed = sum(1 for e in sb.request_log if e["method"] in WRITES and e["wrote"])
+    assert committed == nth
+    with fast_client(sb) as client:
+        result = apply_plan(plan, client, options=OPTIONS)
+    assert result.ok
+    assert result.write_requests == len(write_indices()) - nth
+    assert_converged(sb, 2, "crash", nth, fired=False)
