@@ -37,9 +37,11 @@ def test_console_entry_point_runs_as_module():
     assert __version__ in out.stdout
 
 
-def test_unknown_command_exits_2_without_traceback():
+def test_unknown_command_exits_1_without_traceback():
+    # 2 is reserved for "changes" (plan --detailed-exitcode), so usage errors exit 1.
     out = subprocess.run(
         [sys.executable, "-m", "reconciler", "no-such-command"], capture_output=True, text=True
     )
-    assert out.returncode == 2
+    assert out.returncode == 1
+    assert "No such command" in out.stderr
     assert "Traceback" not in out.stderr

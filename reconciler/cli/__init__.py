@@ -95,7 +95,8 @@ def main(argv: list[str] | None = None) -> None:
         sys.exit(exc.exit_code)
     except click.ClickException as exc:
         exc.show()
-        sys.exit(exc.exit_code)
+        # Usage errors exit 1, not click's 2: exit 2 means "changes" for plan --detailed-exitcode.
+        sys.exit(1)
     except ReconcilerError as err:
         report_error(err)
         sys.exit(err.exit_code)
