@@ -3,7 +3,9 @@ follows a lost response, per-item outcomes and the convergence check."""
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
@@ -33,6 +35,7 @@ class Executor:
         self.result = ApplyResult(plan.plan_id)
         self.abort: str | None = None
         self._pricelist: int | None = plan.pricelist_id
+        self._lock = threading.Lock()
 
     # -- the run ---------------------------------------------------------------------------
 
@@ -45,26 +48,40 @@ class Executor:
         def pick(resource: Resource, *actions: Action) -> list[Check]:
             return [k for k in todo if k.change.resource is resource and k.change.action in actions]
 
-        for k in pick(Resource.PRODUCT, Action.CREATE):
-            self.send([k], self._post)
+        self.each([[k] for k in pick(Resource.PRODUCT, Action.CREATE)], self._post)
         by_product: dict[str, list[Check]] = {}
         for k in pick(Resource.PRODUCT, Action.UPDATE) + pick(
             Resource.VARIANT, Action.CREATE, Action.UPDATE
         ):
             by_product.setdefault(k.change.guid, []).append(k)
-        for guid in sorted(by_product):
-            self.send(by_product[guid], self._patch)
+        self.each([by_product[g] for g in sorted(by_product)], self._patch)
         for batch in W.batches(self.ready(pick(Resource.PRICE, Action.CREATE, Action.UPDATE))):
             self.send(batch, self._prices)
         stock = self.ready(pick(Resource.STOCK, Action.CREATE, Action.UPDATE))
         for sid in sorted({k.change.stock_id for k in stock}):
             for batch in W.batches(k for k in stock if k.change.stock_id == sid):
                 self.send(batch, self._movements)
-        for k in pick(Resource.VARIANT, Action.DELETE):
-            self.send([k], self._delete_variant)
-        for k in pick(Resource.PRODUCT, Action.DELETE):
-            self.send([k], self._delete_product)
+        self.each([[k] for k in pick(Resource.VARIANT, Action.DELETE)], self._delete_variant)
+        self.each([[k] for k in pick(Resource.PRODUCT, Action.DELETE)], self._delete_product)
         self.converge()
+
+    def each(self, groups: list[list[Check]], build) -> None:
+        """Independent requests (one product each), ``options.parallel`` at a time (the
+        client's semaphore still caps what is on the wire). An exception in any of them (a
+        crash, Ctrl-C) cancels the ones not started yet and propagates."""
+        workers = max(1, min(self.options.parallel, len(groups)))
+        if workers == 1:
+            for group in groups:
+                self.send(group, build)
+            return
+        pool = ThreadPoolExecutor(workers, "shoptet-apply")
+        try:
+            for future in [pool.submit(self.send, group, build) for group in groups]:
+                future.result()
+        except BaseException:
+            pool.shutdown(wait=True, cancel_futures=True)
+            raise
+        pool.shutdown(wait=True)
 
     def ready(self, checks: list[Check]) -> list[Check]:
         """The checks whose product or variant exists (or was just created); the others are
@@ -88,7 +105,8 @@ class Executor:
         return out
 
     def mark(self, k: Check, status: Status, message: str = "") -> None:
-        self.result.outcomes[k.change.id] = Outcome(k.change.id, status, message)
+        with self._lock:
+            self.result.outcomes[k.change.id] = Outcome(k.change.id, status, message)
 
     # -- one request, its outcome and what follows a lost response -------------------------
 
@@ -104,7 +122,8 @@ class Executor:
         ids = [k.change.id for k in checks]
         note = dict(kind="write", attempt=attempt, changes=ids, method=req.method, path=req.path)
         note["items"] = req.items
-        self.result.write_requests += 1
+        with self._lock:
+            self.result.write_requests += 1
         try:
             result = req.send()
         except E.WriteOutcomeUnknown as exc:

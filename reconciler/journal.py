@@ -12,6 +12,7 @@ one by one, so a crash leaves every attempt made so far on disk (the CI artifact
 from __future__ import annotations
 
 import json
+import threading
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TextIO
@@ -27,6 +28,7 @@ class Journal:
         self.plan_id = plan_id
         self.lines: list[dict[str, Any]] = []
         self._file: TextIO | None = None
+        self._lock = threading.Lock()  # writes may come from several threads
         if path is not None:
             try:
                 self._file = open(path, "a", encoding="utf-8")  # noqa: SIM115 - closed in close()
@@ -39,10 +41,12 @@ class Journal:
             "planId": self.plan_id,
             **record,
         }
-        self.lines.append(line)
-        if self._file is not None:
-            self._file.write(json.dumps(line, ensure_ascii=False, sort_keys=True) + "\n")
-            self._file.flush()
+        text = json.dumps(line, ensure_ascii=False, sort_keys=True) + "\n"
+        with self._lock:
+            self.lines.append(line)
+            if self._file is not None:
+                self._file.write(text)
+                self._file.flush()
 
     def close(self) -> None:
         if self._file is not None:

@@ -1,5 +1,5 @@
 """A crash mid-apply (the process dies right after the shop committed a write, before the
-response is read), then the same plan file applied again: it finishes what is left, with no
+response is read; writes already in flight on other threads may still commit), then the same plan file applied again: it finishes what is left, with no
 duplicate products, variants or stock movements. In-process: a transport wrapper raises
 ``KeyboardInterrupt`` (a BaseException, like a kill) after the sandbox handled write N."""
 
@@ -41,9 +41,9 @@ def test_rerunning_the_plan_after_a_crash_finishes_it(nth):
     with pytest.raises(KeyboardInterrupt), crashing:
         apply_plan(plan, crashing, options=OPTIONS)
     committed = sum(1 for e in sb.request_log if e["method"] in WRITES and e["wrote"])
-    assert committed == nth
+    assert committed >= nth  # writes already in flight on other threads may commit too
     with fast_client(sb) as client:
         result = apply_plan(plan, client, options=OPTIONS)
     assert result.ok
-    assert result.write_requests == len(write_indices()) - nth
+    assert result.write_requests == len(write_indices()) - committed
     assert_converged(sb, 2, "crash", nth, fired=False)

@@ -170,8 +170,8 @@ def test_import_builds_only_read_only_clients(shop, tmp_path, monkeypatch, capsy
 @pytest.mark.parametrize(
     "args,code,message",
     [
-        (["import"], 2, "give --all, or one or more --guid GUID"),
-        (["import", "--all", "--guid", SYRUP], 2, "give --all, or one or more --guid GUID"),
+        (["import"], 1, "give --all, or one or more --guid GUID"),
+        (["import", "--all", "--guid", SYRUP], 1, "give --all, or one or more --guid GUID"),
         (["import", "--guid", "not-a-guid"], 1, "not a product GUID: not-a-guid"),
         (
             ["import", "--guid", "00000000-0000-4000-8000-000000000000"],
