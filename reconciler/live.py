@@ -45,7 +45,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Collection, Iterable
-from concurrent.futures import FIRST_EXCEPTION, ThreadPoolExecutor, wait
+from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -279,16 +279,13 @@ def _read_details(
     workers = max(1, min(int(getattr(client.config, "max_in_flight", 3)), total))
     with ThreadPoolExecutor(workers, "shoptet-live") as pool:
         futures = {pool.submit(one, g): g for g in products}
-        pending = set(futures)
-        while pending:
-            done, pending = wait(pending, return_when=FIRST_EXCEPTION)
-            for future in done:
-                if future.exception() is not None:
-                    for other in pending:
-                        other.cancel()  # read no further after an error
-                    raise future.exception()
-                out[futures[future]] = future.result()
-            progress("details", len(out), total)
+        try:
+            for future in as_completed(futures):
+                out[futures[future]] = future.result()  # raises the first error
+                progress("details", len(out), total)
+        finally:
+            for future in futures:
+                future.cancel()  # after an error, read no further (no-op when all are done)
     return out
 
 
