@@ -27,14 +27,15 @@ Reading strategy for stock and prices, measured: the product detail's includes
 managed product is read anyway (for its variant codes and product fields); supplies and the
 pricelist cost extra pages on top: one ``GET /api/stocks/{id}/supplies`` page per 1000 variants
 of the *whole shop* per stock, and one ``GET /api/pricelists/{id}`` page per *100* variants.
-Counted against the sandbox (``tests/bench/bench_plan.py --strategies``): the example catalog
-(demo shop, 32 products / 11 managed in detail, 2 stocks) costs 15 requests with includes and
-would cost 15 + 2 supplies + 1 pricelist = 18 with the bulk reads; a 10,000-product /
-50,000-variant shop costs 10,013 with includes against 10,013 + 100 supplies + 500 pricelist
-pages with bulk reads. Bulk reads could only win for a catalog that manages nothing but stock
-and prices of more products than those pages cost (then the details could be skipped), which
-is not the catalog this tool is for, so ``live.py`` reads stock and prices from the detail
-includes. The incremental cache (``--cache``) is where supplies ``changedFrom`` pays off.
+Counted against the sandbox: the example catalog on the demo shop (32 live products, 59
+variants, 28 managed products live, 2 stocks) costs 31 requests with the includes (eshop,
+stocks, 1 list page, 28 details); supplies and the pricelist would add 3 (2 supplies pages,
+1 pricelist page) for nothing. A 10,000-product / 50,000-variant shop managed in full costs
+10,012 requests with the includes; the bulk reads would add 600 (2 x 50 supplies pages and 500
+pricelist pages) (``tests/bench/bench_plan.py --strategies``). Bulk reads could only win for a
+catalog that manages nothing but the stock and prices of more products than those pages cost
+(its details could then be skipped), which is not the catalog this tool is for, so live.py
+reads stock and prices from the detail includes. The incremental cache (``--cache``) is where supplies ``changedFrom`` pays off.
 
 Stock: the model's ``stock`` is the physical amount (``realStock``); the read side's ``amount``
 is what is available for ordering, so physical = ``amount`` + ``claim``, computed only by
