@@ -15,7 +15,9 @@ leaves this module). Rules, in the words of DESIGN §3:
 - product ``type`` is used only on create (Shoptet cannot change it afterwards).
 
 A targeted plan (``Scope.targeted``) compares only the products whose GUID or one of whose
-variant codes is a target; it neither counts unmanaged products nor prunes.
+variant codes is a target; it does not count unmanaged products, and with ``policy.prune`` it
+deletes only the live products its scope names that no file mentions (``--changed-since``: a
+product the pull request removed from the catalog).
 """
 
 from __future__ import annotations
@@ -113,6 +115,11 @@ def diff(desired: Any, live: Any, *, locations: dict | None = None, context: Pla
             listed = tuple(UnmanagedProduct(g, have[g].name) for g in strays[:UNMANAGED_LISTED])
             unmanaged = Unmanaged(len(strays), listed)
     else:
+        if desired.policy.prune:
+            named = {t.lower() for t in scope.targets}
+            for g in sorted(g for g in have if g not in wanted and g in named):
+                run.delete_product(g, have[g], reason="policy.prune: no catalog file mentions it")
+                existing += 1
         # Out-of-scope products may not have been read: count those listed live and assume the
         # other non-tombstone ones exist, so a pull request touching 12 of 500 products is
         # not "bulk". The risk is a share a little lower than the truth.

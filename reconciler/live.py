@@ -64,6 +64,7 @@ __all__ = [
     "ShopInfo",
     "check_stock_ids",
     "make_plan",
+    "read_details",
     "read_live",
     "read_shop",
     "resolve_targets",
@@ -210,12 +211,14 @@ def read_live(
     shop: ShopInfo,
     scope: Collection[str] | None = None,
     progress: Progress | None = None,
+    prune: bool = False,
 ) -> LiveRead:
     """Read the live side for ``desired`` (see the module docstring for what is read).
 
     ``scope``: None reads the whole shop's product list and every managed product's detail;
     a set of GUIDs reads only those products' details (no list; unmanaged products are then
-    neither read nor counted)."""
+    neither read nor counted). With ``prune`` (``policy.prune``), scoped GUIDs the catalog no
+    longer declares are read too (without includes), so the scoped plan can delete them."""
     progress = progress or _quiet
     start = client.request_count
     wanted = {g.lower(): p for g, p in desired.products.items()}
@@ -228,7 +231,11 @@ def read_live(
         to_read = [g for g in sorted(wanted) if g in live and not wanted[g].absent]
     else:
         to_read = sorted({g.lower() for g in scope} & wanted.keys())
-    details = _read_details(client, {g: wanted[g] for g in to_read}, desired, shop, progress)
+        if prune:  # a product removed from the catalog: a tombstone read, only existence matters
+            strays = sorted({g.lower() for g in scope} - wanted.keys())
+            wanted.update({g: Product.model_construct(absent=True) for g in strays})
+            to_read += strays
+    details = read_details(client, {g: wanted[g] for g in to_read}, desired, shop, progress)
     for guid in to_read:
         if details.get(guid) is None:
             live.pop(guid, None)  # gone since the list was read (or not live at all)
@@ -243,8 +250,8 @@ def read_live(
     )
 
 
-def _read_details(
-    client: Any, products: dict[str, Product], desired: Catalog, shop: ShopInfo, progress
+def read_details(
+    client: Any, products: dict[str, Product], desired: Catalog, shop: ShopInfo, progress=None
 ) -> dict[str, Product | None]:
     """Details of ``products`` (GUID -> desired product), concurrently within the client's
     in-flight cap; None for a product that is not live (404). Tombstones are read without
@@ -272,6 +279,7 @@ def _read_details(
             detail, pricelist_id=shop.pricelist_id, default_pricelist_id=shop.default_pricelist_id
         )
 
+    progress = progress or _quiet
     total = len(products)
     progress("details", 0, total)
     out: dict[str, Product | None] = {}
@@ -297,14 +305,19 @@ def make_plan(
     targets: Iterable[str] = (),
     scope: Collection[str] | None = None,
     ref: str | None = None,
+    ref_commit: str | None = None,
     git_commit: str | None = None,
     progress: Progress | None = None,
+    cache_dir: Any = None,
+    notice: Callable[[str], None] | None = None,
 ) -> Plan:
     """Read the live shop for a loaded catalog (``desired.load_catalog``) and diff: the plan.
 
     ``targets`` (``--target`` values) narrow the plan to those products; ``scope`` (a set of
-    GUIDs, e.g. from ``--changed-since REF``, with ``ref`` naming it) does the same without
-    resolving. Without either, the whole catalog and shop are compared."""
+    GUIDs, e.g. from ``--changed-since REF``, with ``ref`` naming it and ``ref_commit`` the
+    commit it resolved to) does the same without resolving. Without either, the whole catalog
+    and shop are compared, through the incremental cache in ``cache_dir`` when given
+    (``reconciler.live_cache``; ``notice`` gets its one-line report)."""
     desired = loaded.catalog
     shop = read_shop(client, desired.shop)
     check_stock_ids(desired, shop, loaded.locations)
@@ -316,10 +329,19 @@ def make_plan(
             targets = (*targets, *sorted(set(scope) - guids))
             guids = guids | frozenset(g.lower() for g in scope)
         scope = guids
-        plan_scope = Scope.targeted(targets, ref)
+        plan_scope = Scope.targeted(targets, ref, ref_commit)
     elif scope is not None:
-        plan_scope = Scope.targeted(sorted(scope), ref)
-    live = read_live(client, desired, shop=shop, scope=scope, progress=progress)
+        plan_scope = Scope.targeted(sorted(scope), ref, ref_commit)
+    if scope is None and cache_dir is not None:
+        from reconciler.live_cache import read_live_cached  # it imports this module
+
+        live = read_live_cached(
+            client, desired, shop=shop, cache_dir=cache_dir, progress=progress, notice=notice
+        )
+    else:
+        live = read_live(
+            client, desired, shop=shop, scope=scope, progress=progress, prune=desired.policy.prune
+        )
     context = PlanContext(
         catalog_digest=loaded.digest,
         default_stock_id=shop.default_stock_id,

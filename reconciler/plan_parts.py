@@ -58,6 +58,7 @@ class Scope:
     kind: str = "full"  # "full" | "targeted"
     targets: tuple[str, ...] = ()  # GUIDs or variant codes
     ref: str | None = None  # the git ref of --changed-since, when used
+    commit: str | None = None  # the commit ``ref`` resolved to (--changed-since)
 
     def __post_init__(self) -> None:
         if self.kind not in ("full", "targeted"):
@@ -65,8 +66,10 @@ class Scope:
         object.__setattr__(self, "targets", tuple(sorted(set(self.targets))))
 
     @classmethod
-    def targeted(cls, targets: Iterable[str], ref: str | None = None) -> Scope:
-        return cls("targeted", tuple(targets), ref)
+    def targeted(
+        cls, targets: Iterable[str], ref: str | None = None, commit: str | None = None
+    ) -> Scope:
+        return cls("targeted", tuple(targets), ref, commit)
 
     @property
     def is_full(self) -> bool:
@@ -80,7 +83,8 @@ class Scope:
         what = ", ".join(self.targets[:_TARGETS_NAMED]) if self.targets else "no products"
         if len(self.targets) > _TARGETS_NAMED:
             what += f" and {len(self.targets) - _TARGETS_NAMED} more (all in the plan file)"
-        since = f" (changed since {self.ref})" if self.ref else ""
+        at = f" = {self.commit[:12]}" if self.commit else ""
+        since = f" (changed since {self.ref}{at})" if self.ref else ""
         return (
             f"This plan covers only the listed products{since}: {what}. "
             "Drift elsewhere in the shop is not checked here; that is the scheduled "
@@ -88,16 +92,24 @@ class Scope:
         )
 
     def to_dict(self) -> dict[str, Any]:
-        return {
+        out = {
             "kind": self.kind,
             "targets": list(self.targets),
             "ref": self.ref,
             "note": self.note,
         }
+        if self.commit:  # only --changed-since plans: older plan files keep their bytes
+            out["commit"] = self.commit
+        return out
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Scope:
-        return cls(data.get("kind", "full"), tuple(data.get("targets", ())), data.get("ref"))
+        return cls(
+            data.get("kind", "full"),
+            tuple(data.get("targets", ())),
+            data.get("ref"),
+            data.get("commit"),
+        )
 
 
 @dataclass(frozen=True)

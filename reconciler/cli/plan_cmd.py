@@ -20,6 +20,7 @@ from reconciler.desired import load_catalog
 from reconciler.errors import AuthError, ConfigError, PermissionDenied, ReconcilerError
 from reconciler.live import make_plan
 from reconciler.render import render_json, render_markdown, render_text
+from reconciler.scope import changed_since
 
 PLAN_EPILOG = """\b
 Examples:
@@ -27,6 +28,8 @@ Examples:
   shoptet-catalog plan                            # catalog/ against the shop in the environment
   shoptet-catalog plan --out plan.json            # also save the plan for `apply plan.json`
   shoptet-catalog plan --target KAV-COL-250       # only the product with this variant code
+  shoptet-catalog plan --changed-since origin/main   # only products whose YAML changed (PRs)
+  shoptet-catalog plan --cache .shoptet-cache     # re-read only what changed since the last plan
   shoptet-catalog plan --format markdown --github-summary   # in a GitHub workflow
   shoptet-catalog plan --detailed-exitcode        # exit 0 no changes, 2 changes, 1 error
 """
@@ -71,6 +74,21 @@ _RIGHTS_HINT = (
     help="Plan only this product (a GUID, or one of its variant codes). Repeatable.",
 )
 @click.option(
+    "--changed-since",
+    "since_ref",
+    metavar="REF",
+    help="Plan only the products whose YAML entry differs between git REF and the working "
+    "tree (a pull request's base). Drift elsewhere is the scheduled drift check's job.",
+)
+@click.option(
+    "--cache",
+    "cache_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    metavar="DIR",
+    help="Incremental live cache for full plans: re-read only what changed in the shop since "
+    "the last plan (changes feed + supplies changedFrom). Off by default; apply never uses it.",
+)
+@click.option(
     "--detailed-exitcode",
     is_flag=True,
     help="Exit 0 when there is nothing to change, 2 when there are changes, 1 on error.",
@@ -86,6 +104,8 @@ def plan(
     out: Path | None,
     fmt: str,
     targets: tuple[str, ...],
+    since_ref: str | None,
+    cache_dir: Path | None,
     detailed_exitcode: bool,
     github_summary: bool,
 ) -> None:
@@ -97,6 +117,21 @@ def plan(
     app = ctx.obj
     loaded = load_catalog(app.catalog_dir)
     commit = catalog_git_commit(app.catalog_dir)
+    scope = ref_commit = None
+    if since_ref is not None:
+        changed = changed_since(app.catalog_dir, since_ref, loaded.catalog)
+        ref_commit = changed.commit
+        scope = changed.guids
+        full = " (a full plan)" if changed.is_full else ""
+        click.echo(
+            f"--changed-since {since_ref} ({changed.commit[:12]}): {changed.reason}{full}.",
+            err=True,
+        )
+    if cache_dir is not None and (scope is not None or targets):
+        click.echo(
+            "Note: --cache serves full plans only; this scoped plan reads its products directly.",
+            err=True,
+        )
     try:
         client = app.make_client(read_only=True)
     except ConfigError as err:
@@ -104,7 +139,16 @@ def plan(
     with client, _progress_bar() as progress:
         try:
             the_plan = make_plan(
-                client, loaded, targets=targets, git_commit=commit, progress=progress
+                client,
+                loaded,
+                targets=targets,
+                scope=scope,
+                ref=since_ref if scope is not None else None,
+                ref_commit=ref_commit if scope is not None else None,
+                git_commit=commit,
+                progress=progress,
+                cache_dir=cache_dir,
+                notice=lambda line: click.echo(line, err=True),
             )
         except AuthError as err:
             raise ConfigError(f"{err}\n{_AUTH_HINT}") from None

@@ -1,0 +1,218 @@
+"""The live cache file (``plan --cache DIR``): what the last full read saw, and when.
+
+One gzip-compressed JSON file, ``DIR/live-cache.json.gz``, written atomically (a temporary file
+renamed into place), so a crash leaves the previous cache or the new one, never half of one::
+
+    {"format": 1, "tool": "shoptet-catalog 0.1.0",
+     "eshopId": 123, "pricelistId": 1, "defaultPricelistId": 1, "stocks": [1, 2],
+     "readAt": "2026-11-27T14:00:00+00:00",   # taken BEFORE the read started
+     "names": {guid: name, ...},               # every live product (the product list)
+     "details": {guid: {"include": [...], "product": {...}}},   # managed products, as read
+     "checksum": "sha256 of the canonical JSON of everything above"}
+
+``details`` holds the *converted* live product (``live_convert.product_from_detail``), with the
+includes it was read with, so a product whose YAML now manages more (e.g. stock) is re-read.
+Decimals are written as ``{"$d": "1.000"}`` and mappings as ``{"$m": [[key, value], ...]}`` so
+``Decimal`` values and integer stock ids come back with their types.
+
+The cache never holds a token or anything from the environment: only what the shop answered.
+
+``load_cache`` returns the cache or a one-line reason it cannot be used: missing, damaged
+(not gzip, not JSON, wrong shape, checksum mismatch), another format or tool version.
+Whether it fits *this* read (e-shop, pricelist, stocks, age) is ``LiveCache.unusable_for``.
+"""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import json
+import os
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from reconciler import __version__
+from reconciler.errors import ConfigError
+from reconciler.model import Product, Variant
+
+__all__ = [
+    "CACHE_FILE",
+    "FEED_HISTORY",
+    "FORMAT",
+    "LiveCache",
+    "decode_product",
+    "encode_product",
+    "load_cache",
+    "save_cache",
+]
+
+CACHE_FILE = "live-cache.json.gz"
+FORMAT = 1
+TOOL = f"shoptet-catalog {__version__}"
+# Shoptet guarantees 30 days of history in the changes feed and supplies changedFrom (notes §5a, §6).
+FEED_HISTORY = timedelta(days=30)
+
+
+@dataclass
+class LiveCache:
+    eshop_id: int | None
+    pricelist_id: int | None
+    default_pricelist_id: int | None
+    stocks: list[int]
+    read_at: datetime
+    names: dict[str, str | None] = field(default_factory=dict)
+    details: dict[str, tuple[tuple[str, ...], Product]] = field(default_factory=dict)
+    tool: str = TOOL
+
+    def unusable_for(self, shop: Any, now: datetime, margin: timedelta) -> str | None:
+        """Why this cache cannot serve a read of ``shop`` at ``now``, or None when it can."""
+        if self.tool != TOOL:
+            return f"it was written by {self.tool}, this is {TOOL}"
+        if self.eshop_id != shop.eshop_id:
+            return f"it is for e-shop {self.eshop_id}, this is e-shop {shop.eshop_id}"
+        if (self.pricelist_id, self.default_pricelist_id) != (
+            shop.pricelist_id,
+            shop.default_pricelist_id,
+        ):
+            return "the pricelist it was read with is not this plan's"
+        if sorted(self.stocks) != sorted(shop.stocks):
+            return "the e-shop's stocks changed since it was written"
+        if self.read_at > now + margin:
+            return f"its read time {self.read_at.isoformat()} is in the future (clock skew?)"
+        if self.read_at - margin < now - FEED_HISTORY:
+            return (
+                f"it is from {self.read_at.isoformat()}, older than the 30 days Shoptet's "
+                "changes feed guarantees"
+            )
+        return None
+
+
+def load_cache(cache_dir: Path) -> tuple[LiveCache | None, str]:
+    """The cache in ``cache_dir``, or None and the reason it cannot be used."""
+    path = Path(cache_dir) / CACHE_FILE
+    if not path.is_file():
+        return None, "no cache yet"
+    try:
+        raw = gzip.decompress(path.read_bytes())
+        doc = json.loads(raw.decode("utf-8"))
+    except (OSError, EOFError, ValueError, UnicodeDecodeError) as exc:
+        return None, f"the cache file is damaged ({type(exc).__name__})"
+    if not isinstance(doc, dict):
+        return None, "the cache file is damaged (not a JSON object)"
+    if doc.get("format") != FORMAT or doc.get("tool") != TOOL:
+        return None, (
+            f"it was written by {doc.get('tool')!s} (format {doc.get('format')!s}), "
+            f"this is {TOOL} (format {FORMAT})"
+        )
+    checksum = doc.pop("checksum", None)
+    if checksum != _checksum(doc):
+        return None, "the cache file is damaged (checksum mismatch)"
+    try:
+        cache = LiveCache(
+            eshop_id=doc["eshopId"],
+            pricelist_id=doc["pricelistId"],
+            default_pricelist_id=doc["defaultPricelistId"],
+            stocks=[int(s) for s in doc["stocks"]],
+            read_at=datetime.fromisoformat(doc["readAt"]),
+            names={str(g): n for g, n in doc["names"].items()},
+            details={
+                str(g): (tuple(d["include"]), decode_product(d["product"]))
+                for g, d in doc["details"].items()
+            },
+            tool=doc["tool"],
+        )
+    except (KeyError, TypeError, ValueError, AttributeError) as exc:
+        return None, f"the cache file is damaged (malformed: {exc!s})"
+    if cache.read_at.tzinfo is None:
+        return None, "the cache file is damaged (read time without a time zone)"
+    if not set(cache.details) <= set(cache.names):
+        return None, "the cache is inconsistent (a product read in detail is not in its list)"
+    return cache, ""
+
+
+def save_cache(cache_dir: Path, cache: LiveCache) -> Path:
+    """Write ``cache`` atomically into ``cache_dir`` (created if missing)."""
+    cache_dir = Path(cache_dir)
+    doc = {
+        "format": FORMAT,
+        "tool": cache.tool,
+        "eshopId": cache.eshop_id,
+        "pricelistId": cache.pricelist_id,
+        "defaultPricelistId": cache.default_pricelist_id,
+        "stocks": sorted(cache.stocks),
+        "readAt": cache.read_at.isoformat(),
+        "names": dict(sorted(cache.names.items())),
+        "details": {
+            g: {"include": list(inc), "product": encode_product(p)}
+            for g, (inc, p) in sorted(cache.details.items())
+        },
+    }
+    doc["checksum"] = _checksum(doc)
+    path = cache_dir / CACHE_FILE
+    tmp = cache_dir / f".{CACHE_FILE}.{os.getpid()}.tmp"
+    try:
+        cache_dir.mkdir(parents=True, exist_ok=True)
+        data = json.dumps(doc, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+        tmp.write_bytes(gzip.compress(data, compresslevel=6, mtime=0))
+        os.replace(tmp, path)
+    except OSError as exc:
+        tmp.unlink(missing_ok=True)
+        raise ConfigError(f"cannot write the live cache {path}: {exc.strerror or exc}") from None
+    return path
+
+
+def _checksum(doc: dict) -> str:
+    canonical = json.dumps(doc, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
+# -- product encoding ----------------------------------------------------------------------
+
+
+def encode_product(product: Product) -> dict:
+    fields = {
+        name: _enc(getattr(product, name))
+        for name in sorted(product.model_fields_set)
+        if name != "variants"
+    }
+    variants = {
+        code: {name: _enc(getattr(v, name)) for name in sorted(v.model_fields_set)}
+        for code, v in (product.variants or {}).items()
+    }
+    return {"fields": fields, "variants": variants}
+
+
+def decode_product(doc: dict) -> Product:
+    fields = {name: _dec(value) for name, value in doc["fields"].items()}
+    variants = {
+        code: Variant.model_construct(**{n: _dec(x) for n, x in vf.items()})
+        for code, vf in doc["variants"].items()
+    }
+    return Product.model_construct(**fields, variants=variants)
+
+
+def _enc(value: Any) -> Any:
+    if isinstance(value, Decimal):
+        return {"$d": str(value)}
+    if isinstance(value, dict):
+        return {"$m": [[k, _enc(v)] for k, v in value.items()]}
+    if isinstance(value, list | tuple):
+        return [_enc(v) for v in value]
+    if value is None or isinstance(value, str | int | float | bool):
+        return value
+    raise TypeError(f"cannot cache a {type(value).__name__} value")
+
+
+def _dec(value: Any) -> Any:
+    if isinstance(value, dict):
+        if set(value) == {"$d"}:
+            return Decimal(value["$d"])
+        if set(value) == {"$m"}:
+            return {k: _dec(v) for k, v in value["$m"]}
+        raise ValueError("unknown value in the cache")
+    if isinstance(value, list):
+        return [_dec(v) for v in value]
+    return value

@@ -1,0 +1,177 @@
+"""A full live read through the incremental cache (``plan --cache DIR``; DESIGN §5, §10).
+
+    live = read_live_cached(client, desired, shop=shop, cache_dir=Path(".cache"), notice=print)
+
+With a usable cache (``reconciler.cache``), the read costs only what changed since the last one:
+
+1. ``GET /api/products/changes?from=T`` for the products edited, created (a create shows as an
+   edit) or deleted since ``T`` = the cache's read time minus ``margin`` (clock skew between
+   this machine and Shoptet; default 5 minutes);
+2. ``GET /api/stocks/{id}/supplies?changedFrom=T`` per stock, because stock moves are not in the
+   changes feed (notes §6); a supply row updates the cached product's stock in place
+   (physical = amount + claim, ``normalize.live_physical_stock``), no detail read needed;
+3. ``GET /api/products?productGuids=...`` (50 a request) for changed products that are not read
+   in detail (unmanaged, tombstones), to keep the set of live GUIDs and names that unmanaged
+   counting and pruning use, without the whole product list;
+4. ``GET /api/products/{guid}`` for each managed product that changed, is new to the catalog,
+   or now needs an include it was not read with (e.g. the YAML started managing stock).
+
+Without a usable cache (none yet, damaged, another tool version or e-shop, older than the 30
+days the feed guarantees) it says why in one line (``notice``) and reads the whole shop, exactly
+like ``live.read_live``. Either way it then writes the new cache atomically.
+
+The read time stored is taken *before* the first product request, so a change made while the
+read runs is caught by the next one. Apply never uses the cache: its compare-before-write
+re-read is always fresh (``apply.py``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from reconciler.cache import LiveCache, load_cache, save_cache
+from reconciler.errors import ConfigError
+from reconciler.live import LiveRead, read_details
+from reconciler.live_convert import PER_STOCK, includes_for, product_from_summary
+from reconciler.model import Catalog
+from reconciler.normalize import live_physical_stock
+
+__all__ = ["MARGIN", "read_live_cached"]
+
+MARGIN = timedelta(minutes=5)
+_GUIDS_PER_LIST = 50  # Shoptet's limit for productGuids=
+
+
+def _utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+def read_live_cached(
+    client: Any,
+    desired: Catalog,
+    *,
+    shop: Any,
+    cache_dir: Path,
+    progress: Callable | None = None,
+    notice: Callable[[str], None] | None = None,
+    now: Callable[[], datetime] = _utcnow,
+    margin: timedelta = MARGIN,
+) -> LiveRead:
+    """The live side of a full plan, read incrementally through the cache in ``cache_dir``."""
+    notice = notice or (lambda line: None)
+    started = now()  # before any product request: changes during the read are caught next time
+    start_requests = client.request_count
+    cache, why = load_cache(cache_dir)
+    if cache is not None:
+        why = cache.unusable_for(shop, started, margin) or ""
+        cache = None if why else cache
+    wanted = {g.lower(): p for g, p in desired.products.items()}
+    managed = [g for g in sorted(wanted) if not wanted[g].absent]
+    includes = {
+        g: includes_for(
+            wanted[g],
+            pricelist_id=shop.pricelist_id,
+            default_pricelist_id=shop.default_pricelist_id,
+            ignore=desired.ignore,
+        )
+        for g in managed
+    }
+
+    if cache is None:
+        notice(f"Live cache ({cache_dir}): not used, {why}; reading the whole shop.")
+        names = {item.guid.lower(): item.name for item in client.iter_products()}
+        kept: dict = {}
+        changed = set(names)
+        stale: set[str] = set()
+    else:
+        since = cache.read_at - margin
+        changed = {c.guid.lower() for c in client.iter_product_changes(since)}
+        names = dict(cache.names)
+        kept = {g: d for g, d in cache.details.items() if g not in changed and g in wanted}
+        stale, rows = _apply_supplies(client, shop, kept, since)
+        _refresh_names(client, names, [g for g in sorted(changed) if g not in includes])
+        notice(
+            f"Live cache ({cache_dir}): {len(changed)} product(s) changed and {rows} stock "
+            f"row(s) moved since {since.isoformat(timespec='seconds')}."
+        )
+
+    to_read = [
+        g
+        for g in managed
+        if (g in names or g in changed)
+        and (g in changed or g in stale or g not in kept or not set(includes[g]) <= set(kept[g][0]))
+    ]
+    details = read_details(client, {g: wanted[g] for g in to_read}, desired, shop, progress)
+    for g in to_read:
+        if details.get(g) is None:
+            names.pop(g, None)
+            kept.pop(g, None)
+        else:
+            names[g] = details[g].name
+            kept[g] = (includes[g], details[g])
+
+    live = {g: product_from_summary(n) for g, n in names.items()}
+    for g in managed:
+        if g in kept and g in names:
+            live[g] = kept[g][1]
+    new = LiveCache(
+        eshop_id=shop.eshop_id,
+        pricelist_id=shop.pricelist_id,
+        default_pricelist_id=shop.default_pricelist_id,
+        stocks=sorted(shop.stocks),
+        read_at=started,
+        names=names,
+        details={g: kept[g] for g in managed if g in kept and g in names},
+    )
+    try:
+        save_cache(cache_dir, new)
+    except ConfigError as err:  # the plan is still right; only the next one will be slower
+        notice(f"Live cache: not saved: {err}")
+    return LiveRead(
+        catalog=Catalog.model_construct(products=live),
+        shop=shop,
+        scope=None,
+        details=len(to_read),
+        requests=client.request_count - start_requests,
+    )
+
+
+def _apply_supplies(client: Any, shop: Any, kept: dict, since: datetime) -> tuple[set[str], int]:
+    """Bring the cached stock of ``kept`` products up to date from the supplies changed since
+    ``since``; returns the products whose rows did not fit (re-read them) and the row count."""
+    owner = {
+        code: g
+        for g, (inc, product) in kept.items()
+        if PER_STOCK in inc
+        for code in (product.variants or {})
+    }
+    stale: set[str] = set()
+    rows = 0
+    for stock_id in sorted(shop.stocks):
+        for row in client.iter_supplies(stock_id, changed_from=since):
+            rows += 1
+            code = str(row.code).strip().upper()
+            guid = owner.get(code) or (row.productGuid or "").lower()
+            if guid not in kept or PER_STOCK not in kept[guid][0]:
+                continue  # not managed, or its stock is not read: nothing cached to update
+            variant = (kept[guid][1].variants or {}).get(code)
+            if variant is None or not isinstance(variant.stock, dict):
+                stale.add(guid)  # a variant the cache does not know: read the product again
+                continue
+            variant.stock[int(stock_id)] = live_physical_stock(row.amount, row.claim)
+    return stale, rows
+
+
+def _refresh_names(client: Any, names: dict, guids: list[str]) -> None:
+    """Existence and name of changed products that are not read in detail, by productGuids=."""
+    for i in range(0, len(guids), _GUIDS_PER_LIST):
+        chunk = guids[i : i + _GUIDS_PER_LIST]
+        found = {item.guid.lower(): item.name for item in client.iter_products(productGuids=chunk)}
+        for g in chunk:
+            if g in found:
+                names[g] = found[g]
+            else:
+                names.pop(g, None)

@@ -1,0 +1,171 @@
+"""``plan --changed-since REF``: which products a pull request changed (DESIGN §4, §9).
+
+The desired side is always the whole working-tree catalog; the *scope* is the set of products
+whose parsed YAML entry differs between git ``REF`` and the working tree, so a pull request that
+touches 20 products costs about 20 detail requests however large the shop is.
+
+    scope = changed_since(catalog_dir, "origin/main", loaded.catalog)
+    scope.guids    # frozenset of GUIDs, or None = the whole shop (a full plan)
+
+How the two sides are compared:
+
+- Both are loaded with the project's own loader (``desired.load_catalog``). The REF's catalog is
+  taken from ``git archive REF -- <catalog path>`` into a temporary directory; the work tree is
+  never checked out or touched.
+- Products are compared as *parsed entries*: the fields the YAML states
+  (``model_dump(exclude_unset=True)``), so a comment, a reformat, a key moved to another line or
+  a product moved to another file is no change, and an added tombstone (``absent: true``) is.
+- A product in REF that the working tree no longer declares is in scope too (with
+  ``policy.prune`` a scoped plan deletes it; without, it becomes unmanaged and the plan shows
+  nothing for it).
+
+``shop.yaml`` changes (decided here, the issue left it open):
+
+- ``shop`` settings (``defaultStock``, ``pricelist``) or ``ignore`` rules changed: every product
+  in the catalog is in scope, because each product's comparison depends on them.
+- ``policy.prune`` turned on: the whole shop (a full plan), because pruning needs the product
+  list to find every live product the catalog does not mention.
+- other ``policy`` changes (``maxDeletes``, ``maxChangedShare``, ``protect``, prune turned off):
+  no product is added to the scope; the guards always use the working tree's policy.
+- The catalog did not exist at REF, or does not load there (invalid YAML at the base): every
+  product is in scope, with a note saying why.
+
+Errors (``ConfigError``, exit 1): the catalog is not in a git work tree, git is missing, or
+``REF`` names no commit.
+"""
+
+from __future__ import annotations
+
+import io
+import subprocess
+import tarfile
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from reconciler.errors import CatalogError, ConfigError
+
+__all__ = ["ChangedScope", "changed_since", "compare_catalogs"]
+
+_GIT_TIMEOUT = 60
+
+
+@dataclass(frozen=True)
+class ChangedScope:
+    """The outcome of ``--changed-since``: ``guids`` in scope (None = everything, a full plan),
+    ``ref`` as given, ``commit`` it resolved to, and a one-line ``reason``."""
+
+    ref: str
+    commit: str
+    guids: frozenset[str] | None
+    reason: str
+
+    @property
+    def is_full(self) -> bool:
+        return self.guids is None
+
+
+def _entry(product: Any) -> dict:
+    return product.model_dump(mode="json", exclude_unset=True)
+
+
+def compare_catalogs(old: Any | None, new: Any) -> tuple[frozenset[str] | None, str]:
+    """The GUIDs whose entry differs between catalogs ``old`` (None: no catalog at the base)
+    and ``new``, and a one-line reason. None instead of a set means a full plan. Pure."""
+    everything = frozenset(g.lower() for g in new.products)
+    if old is None:
+        return everything, "the catalog did not exist at the base: every product is in scope"
+    if new.policy.prune and not old.policy.prune:
+        return None, "policy.prune was turned on: the whole shop is planned"
+    if old.shop.model_dump() != new.shop.model_dump():
+        return everything, "shop settings changed in shop.yaml: every product is in scope"
+    if sorted(old.ignore) != sorted(new.ignore):
+        return everything, "ignore rules changed in shop.yaml: every product is in scope"
+    before = {g.lower(): _entry(p) for g, p in old.products.items()}
+    after = {g.lower(): _entry(p) for g, p in new.products.items()}
+    changed = frozenset(g for g in before.keys() | after.keys() if before.get(g) != after.get(g))
+    n = len(changed)
+    return changed, f"{n} product{'' if n == 1 else 's'} changed"
+
+
+def changed_since(catalog_dir: Path, ref: str, current: Any) -> ChangedScope:
+    """Compare the catalog at git ``ref`` with ``current`` (the working tree's ``Catalog``)."""
+    from reconciler.desired import load_catalog  # late: desired imports much of the package
+
+    catalog_dir = Path(catalog_dir)
+    if not catalog_dir.is_dir():
+        raise ConfigError(f"--changed-since: the catalog directory {catalog_dir} does not exist")
+    top = _git(catalog_dir, "rev-parse", "--show-toplevel", what="find the git work tree")
+    prefix = _git(catalog_dir, "rev-parse", "--show-prefix", what="find the git work tree")
+    commit = _resolve(catalog_dir, ref)
+    path = prefix.rstrip("/")
+    old = None
+    note = ""
+    if not path or _git(Path(top), "ls-tree", commit, "--", path, what="list the base tree"):
+        with tempfile.TemporaryDirectory(prefix="shoptet-base-") as tmp:
+            _extract(Path(top), commit, path, Path(tmp))
+            base_dir = Path(tmp) / path if path else Path(tmp)
+            try:
+                old = load_catalog(base_dir).catalog if base_dir.is_dir() else None
+            except CatalogError as err:
+                note = f"the catalog at {ref} does not load ({len(err.problems)} problem(s))"
+    guids, reason = compare_catalogs(old, current)
+    if note:
+        reason = f"{note}: every product is in scope"
+    return ChangedScope(ref=ref, commit=commit, guids=guids, reason=f"{reason} since {ref}")
+
+
+def _resolve(cwd: Path, ref: str) -> str:
+    if not ref or ref.startswith("-"):
+        raise ConfigError(f"--changed-since: {ref!r} is not a git revision")
+    proc = _run(cwd, "rev-parse", "--verify", "--quiet", "--end-of-options", f"{ref}^{{commit}}")
+    commit = proc.stdout.strip()
+    if proc.returncode != 0 or not commit:
+        raise ConfigError(
+            f"--changed-since {ref}: git knows no commit by that name in {cwd}. Fix: give a "
+            "branch, tag or commit that exists locally (in CI, fetch it first, e.g. "
+            "actions/checkout with fetch-depth: 0)."
+        )
+    return commit
+
+
+def _extract(top: Path, commit: str, path: str, dest: Path) -> None:
+    args = ["archive", "--format=tar", commit]
+    if path:
+        args += ["--", path]
+    proc = _run(top, *args, binary=True)
+    if proc.returncode != 0:
+        raise ConfigError(
+            f"--changed-since: git archive of {commit[:12]} failed: "
+            f"{proc.stderr.decode('utf-8', 'replace').strip()}"
+        )
+    with tarfile.open(fileobj=io.BytesIO(proc.stdout)) as tar:
+        tar.extractall(dest, filter="data")
+
+
+def _git(cwd: Path, *args: str, what: str) -> str:
+    proc = _run(cwd, *args)
+    if proc.returncode != 0:
+        detail = proc.stderr.strip().splitlines()
+        raise ConfigError(
+            f"--changed-since needs the catalog in a git work tree, and git could not {what} "
+            f"for {cwd}: {detail[-1] if detail else 'unknown error'}"
+        )
+    return proc.stdout.strip()
+
+
+def _run(cwd: Path, *args: str, binary: bool = False) -> subprocess.CompletedProcess:
+    try:
+        return subprocess.run(
+            ["git", *args],
+            cwd=cwd,
+            capture_output=True,
+            text=not binary,
+            timeout=_GIT_TIMEOUT,
+            check=False,
+        )
+    except FileNotFoundError:
+        raise ConfigError("--changed-since needs git, and no `git` program was found") from None
+    except (OSError, subprocess.SubprocessError) as exc:
+        raise ConfigError(f"--changed-since: running git failed: {exc}") from None
