@@ -67,7 +67,7 @@ class ChangedScope:
 
 
 def _entry(product: Any) -> dict:
-    return product.model_dump(mode="json", exclude_unset=True)
+    return product.model_dump(exclude_unset=True)  # Decimals compare as numbers: 89.0 == 89.00
 
 
 def compare_catalogs(old: Any | None, new: Any) -> tuple[frozenset[str] | None, str]:

@@ -1,0 +1,294 @@
+"""`plan --changed-since REF`: which products are in scope (parsed entries compared, shop.yaml
+rules), git errors, and the scoped plan end to end (plan file, renderers, request count, apply
+touching only its scope)."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from reconciler.cli import main
+from reconciler.desired import load_catalog
+from reconciler.errors import ConfigError
+from reconciler.live import make_plan
+from reconciler.plan import Plan
+from reconciler.render import render_markdown, render_text
+from reconciler.sandbox import Sandbox
+from reconciler.scope import changed_since
+from reconciler.shoptet import ClientConfig, ShoptetClient
+
+ROOT = Path(__file__).resolve().parents[2]
+EXAMPLE = ROOT / "catalog"
+SENCHA = "bb65820f-d7bd-53e0-bc82-f35caab096ba"  # tea.yaml, live in the demo shop
+GUNPOWDER = "7583ce6b-f097-568c-8819-b112c1b65e5c"  # tea.yaml, renamed vs the demo shop
+
+
+def git(repo: Path, *args: str) -> str:
+    out = subprocess.run(
+        ["git", "-c", "user.email=t@example.com", "-c", "user.name=t", *args],
+        cwd=repo,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return out.stdout.strip()
+
+
+@pytest.fixture
+def repo(tmp_path: Path) -> Path:
+    """A git repository holding a copy of the example catalog in catalog/, committed."""
+    repo = tmp_path / "repo"
+    repo.mkdir()
+    shutil.copytree(EXAMPLE, repo / "catalog")
+    git(repo, "init", "-q", "-b", "main")
+    git(repo, "add", ".")
+    git(repo, "commit", "-q", "-m", "base")
+    return repo
+
+
+def scope_of(repo: Path, ref: str = "main"):
+    catalog = repo / "catalog"
+    return changed_since(catalog, ref, load_catalog(catalog).catalog)
+
+
+def edit(path: Path, old: str, new: str) -> None:
+    text = path.read_text(encoding="utf-8")
+    assert old in text
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+
+
+# --- what is in scope ------------------------------------------------------------------------
+
+
+def test_nothing_changed_is_an_empty_scope(repo):
+    scope = scope_of(repo)
+    assert scope.guids == frozenset()
+    assert scope.commit == git(repo, "rev-parse", "HEAD")
+    assert "0 products changed since main" in scope.reason
+
+
+def test_comments_formatting_and_moving_a_product_are_no_change(repo):
+    tea = repo / "catalog" / "products" / "tea.yaml"
+    edit(
+        tea,
+        "    name: Čaj Sencha Premium\n",
+        "    # a new comment\n    name: 'Čaj Sencha Premium'\n",
+    )
+    edit(tea, "        price: 89.00\n", "        price: 89.0     # same number\n")
+    edit(tea, "        stock: {1: 16, 2: 2}", "        stock:\n          1: 16\n          2: 2")
+    # move Gunpowder to a file of its own
+    text = tea.read_text(encoding="utf-8")
+    start = text.index(f"  {GUNPOWDER}:")
+    end = text.index("\n  # ", start)
+    (repo / "catalog" / "products" / "moved.yaml").write_text(
+        "products:\n" + text[start:end] + "\n", encoding="utf-8"
+    )
+    tea.write_text(text[:start] + text[end + 1 :], encoding="utf-8")
+    assert load_catalog(repo / "catalog").catalog.products[GUNPOWDER]
+    assert scope_of(repo).guids == frozenset()
+
+
+def test_a_changed_value_an_added_tombstone_and_a_removed_entry_are_in_scope(repo):
+    tea = repo / "catalog" / "products" / "tea.yaml"
+    edit(tea, "        price: 89.00\n", "        price: 91.00\n")
+    text = tea.read_text(encoding="utf-8")
+    start = text.index(f"  {GUNPOWDER}:")
+    end = text.index("\n  # ", start)
+    tea.write_text(text[:start] + f"  {GUNPOWDER}:\n    absent: true\n" + text[end:], "utf-8")
+    coffee = repo / "catalog" / "products" / "coffee.yaml"
+    text = coffee.read_text(encoding="utf-8")
+    removed = load_catalog(repo / "catalog").catalog.products
+    coffee.unlink()
+    gone = set(removed) - set(load_catalog(repo / "catalog").catalog.products)
+    assert gone and text
+    assert scope_of(repo).guids == frozenset({SENCHA, GUNPOWDER} | gone)
+
+
+def test_working_tree_changes_count_and_the_ref_may_be_any_revision(repo):
+    tea = repo / "catalog" / "products" / "tea.yaml"
+    edit(tea, "        price: 89.00\n", "        price: 91.00\n")
+    git(repo, "commit", "-q", "-am", "price")
+    assert scope_of(repo, "HEAD").guids == frozenset()
+    assert scope_of(repo, "HEAD~1").guids == frozenset({SENCHA})
+    git(repo, "tag", "v1", "HEAD~1")
+    assert scope_of(repo, "v1").guids == frozenset({SENCHA})
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "expect"),
+    [
+        ("ignore: []", "ignore: [description]", "all"),
+        ("  pricelist: 1 ", "  pricelist: 2 ", "all"),
+        ("  prune: false", "  prune: true", "full"),
+        ("  maxDeletes: 10", "  maxDeletes: 3", "none"),
+        ("  maxChangedShare: 0.25", "  maxChangedShare: 0.5", "none"),
+    ],
+)
+def test_shop_yaml_changes(repo, old, new, expect):
+    edit(repo / "catalog" / "shop.yaml", old, new)
+    scope = scope_of(repo)
+    everything = frozenset(load_catalog(repo / "catalog").catalog.products)
+    assert {"all": everything, "full": None, "none": frozenset()}[expect] == scope.guids
+    assert scope.is_full == (expect == "full")
+
+
+def test_prune_turned_off_puts_nothing_in_scope(repo):
+    edit(repo / "catalog" / "shop.yaml", "  prune: false", "  prune: true")
+    git(repo, "commit", "-q", "-am", "prune on")
+    edit(repo / "catalog" / "shop.yaml", "  prune: true", "  prune: false")
+    assert scope_of(repo).guids == frozenset()
+
+
+def test_a_ref_without_the_catalog_puts_every_product_in_scope(repo):
+    (repo / "README").write_text("x")
+    git(repo, "checkout", "-q", "--orphan", "empty")
+    git(repo, "rm", "-rq", "--cached", "catalog")
+    git(repo, "add", "README")
+    git(repo, "commit", "-q", "-m", "no catalog")
+    git(repo, "checkout", "-q", "-f", "main")
+    scope = scope_of(repo, "empty")
+    assert scope.guids == frozenset(load_catalog(repo / "catalog").catalog.products)
+    assert "did not exist" in scope.reason
+
+
+def test_a_ref_whose_catalog_does_not_load_puts_every_product_in_scope(repo):
+    edit(
+        repo / "catalog" / "products" / "tea.yaml", "    name: Čaj Sencha Premium\n", "    nme: x\n"
+    )
+    git(repo, "commit", "-q", "-am", "broken")
+    git(repo, "revert", "--no-edit", "HEAD")
+    scope = scope_of(repo, "HEAD~1")
+    assert scope.guids == frozenset(load_catalog(repo / "catalog").catalog.products)
+    assert "does not load" in scope.reason
+
+
+def test_the_catalog_may_be_the_repository_root(tmp_path):
+    shutil.copytree(EXAMPLE, tmp_path / "c")
+    git(tmp_path / "c", "init", "-q")
+    git(tmp_path / "c", "add", ".")
+    git(tmp_path / "c", "commit", "-q", "-m", "x")
+    edit(tmp_path / "c" / "products" / "tea.yaml", "        price: 89.00\n", "        price: 1\n")
+    scope = changed_since(tmp_path / "c", "HEAD", load_catalog(tmp_path / "c").catalog)
+    assert scope.guids == frozenset({SENCHA})
+
+
+@pytest.mark.parametrize("ref", ["no-such-branch", "--output=/tmp/x", "", "HEAD~99"])
+def test_a_bad_ref_is_a_clear_error(repo, ref):
+    with pytest.raises(ConfigError, match="--changed-since"):
+        scope_of(repo, ref)
+
+
+def test_not_a_git_work_tree_is_a_clear_error(tmp_path):
+    shutil.copytree(EXAMPLE, tmp_path / "c")
+    with pytest.raises(ConfigError, match="git work tree"):
+        changed_since(tmp_path / "c", "HEAD", load_catalog(tmp_path / "c").catalog)
+
+
+def test_the_cli_exits_1_on_a_bad_ref(repo, capsys):
+    with pytest.raises(SystemExit) as info:
+        main(["--catalog", str(repo / "catalog"), "--sandbox", "plan", "--changed-since", "nope"])
+    assert info.value.code == 1
+    err = capsys.readouterr().err
+    assert "git knows no commit" in err and "Traceback" not in err
+
+
+# --- the scoped plan -------------------------------------------------------------------------
+
+
+def test_the_plan_file_records_the_scope_and_every_renderer_says_it(repo, tmp_path, capsys):
+    edit(
+        repo / "catalog" / "products" / "tea.yaml",
+        "        price: 89.00\n",
+        "        price: 91.00\n",
+    )
+    out = tmp_path / "p.json"
+    args = ["--catalog", str(repo / "catalog"), "--sandbox", "plan", "--changed-since", "main"]
+    with pytest.raises(SystemExit) as info:
+        main([*args, "--out", str(out)])
+    assert info.value.code == 0
+    captured = capsys.readouterr()
+    assert "1 product changed since main" in captured.err
+    plan = Plan.from_json(out.read_text(encoding="utf-8"))
+    doc = json.loads(out.read_text(encoding="utf-8"))["scope"]
+    assert doc["kind"] == "targeted" and doc["ref"] == "main"
+    assert doc["commit"] == git(repo, "rev-parse", "main")
+    assert doc["targets"] == [SENCHA]
+    assert {c.guid for c in plan.changes} == {SENCHA}
+    for text in (captured.out, render_text(plan), render_markdown(plan)):
+        assert "changed since main" in text
+        assert "drift check" in text
+
+
+def sandbox_client(sb: Sandbox) -> ShoptetClient:
+    cfg = ClientConfig(base_url="http://127.0.0.1", private_token="sandbox-token", read_only=True)
+    return ShoptetClient(cfg, transport=sb.transport())
+
+
+def test_a_scoped_plan_reads_one_detail_per_product_and_no_list(repo):
+    tea = repo / "catalog" / "products" / "tea.yaml"
+    edit(tea, "        price: 89.00\n", "        price: 91.00\n")
+    loaded = load_catalog(repo / "catalog")
+    scope = changed_since(repo / "catalog", "main", loaded.catalog)
+    sb = Sandbox.from_seed("demo")
+    with sandbox_client(sb) as client:
+        plan = make_plan(client, loaded, scope=scope.guids, ref="main", ref_commit=scope.commit)
+        assert client.request_count == 2 + 1  # eshop + stocks + one detail
+    paths = [entry["path"] for entry in sb.request_log]
+    assert not any(p.rstrip("/") == "/api/products" for p in paths)
+    assert plan.unmanaged.count is None
+
+
+def test_with_prune_a_scoped_plan_deletes_a_product_the_pull_request_removed(repo):
+    edit(repo / "catalog" / "shop.yaml", "  prune: false", "  prune: true")
+    git(repo, "commit", "-q", "-am", "prune on")
+    tea = repo / "catalog" / "products" / "tea.yaml"
+    text = tea.read_text(encoding="utf-8")
+    start = text.index(f"  {GUNPOWDER}:")
+    end = text.index("\n  # ", start)
+    tea.write_text(text[:start] + text[end + 1 :], encoding="utf-8")
+    loaded = load_catalog(repo / "catalog")
+    scope = changed_since(repo / "catalog", "main", loaded.catalog)
+    assert scope.guids == frozenset({GUNPOWDER})
+    with sandbox_client(Sandbox.from_seed("demo")) as client:
+        plan = make_plan(client, loaded, scope=scope.guids, ref="main", ref_commit=scope.commit)
+    assert [(c.action.value, c.guid) for c in plan.changes] == [("delete", GUNPOWDER)]
+
+
+def test_apply_of_a_scoped_plan_touches_only_its_scope(repo, tmp_path, monkeypatch, capsys):
+    """The example catalog differs from the demo shop in many products; the pull request
+    changes one. Applying its scoped plan writes that product only."""
+    edit(
+        repo / "catalog" / "products" / "tea.yaml",
+        "        price: 89.00\n",
+        "        price: 91.00\n",
+    )
+    sb = Sandbox.from_seed("demo")
+    server = sb.serve(port=0)
+    for name in ("SHOPTET_OAUTH_ACCESS_TOKEN", "SHOPTET_ESHOP_URL", "GITHUB_STEP_SUMMARY"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("SHOPTET_API_URL", server.url)
+    monkeypatch.setenv("SHOPTET_PRIVATE_API_TOKEN", "sandbox-token")
+    plan_file = tmp_path / "p.json"
+    catalog = str(repo / "catalog")
+    try:
+        for args in (
+            ["--catalog", catalog, "plan", "--changed-since", "main", "--out", str(plan_file)],
+            ["--catalog", catalog, "apply", str(plan_file), "--auto-approve"],
+        ):
+            with pytest.raises(SystemExit) as info:
+                main(args)
+            assert info.value.code == 0, capsys.readouterr().err
+    finally:
+        server.close()
+    writes = [e for e in sb.request_log if e["method"] != "GET"]
+    assert writes, "the scoped change was applied"
+    rows = {
+        v["code"]: v for p in sb.state()["products"] for v in p["variants"] if p["guid"] == SENCHA
+    }
+    assert rows["CAJ-SEN-50"]["prices"]["1"]["price"] == "91.00"
+    names = {p["guid"]: p["name"] for p in sb.state()["products"]}
+    assert names[GUNPOWDER] == "Čaj Gunpowder"  # out of scope: its rename is not applied
