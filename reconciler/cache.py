@@ -24,6 +24,7 @@ Whether it fits *this* read (e-shop, pricelist, stocks, age) is ``LiveCache.unus
 
 from __future__ import annotations
 
+import contextlib
 import gzip
 import hashlib
 import json
@@ -159,7 +160,8 @@ def save_cache(cache_dir: Path, cache: LiveCache) -> Path:
         tmp.write_bytes(gzip.compress(data, compresslevel=6, mtime=0))
         os.replace(tmp, path)
     except OSError as exc:
-        tmp.unlink(missing_ok=True)
+        with contextlib.suppress(OSError):
+            tmp.unlink(missing_ok=True)
         raise ConfigError(f"cannot write the live cache {path}: {exc.strerror or exc}") from None
     return path
 

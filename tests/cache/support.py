@@ -1,0 +1,79 @@
+"""Helpers for the live-cache tests: a shared fake clock for the sandbox and the cache, clients
+on an in-process demo sandbox, and plans made cold, cached and scoped."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from reconciler.desired import load_catalog
+from reconciler.diff import PlanContext, diff
+from reconciler.live import make_plan, read_live, read_shop
+from reconciler.live_cache import read_live_cached
+from reconciler.sandbox import Sandbox
+from reconciler.shoptet import ClientConfig, ShoptetClient
+
+ROOT = Path(__file__).resolve().parents[2]
+EXAMPLE = ROOT / "catalog"
+
+
+class Clock:
+    """One clock for the sandbox's change times and the cache's read times."""
+
+    def __init__(self, start: datetime | None = None):
+        self.t = start or datetime(2026, 11, 27, 12, 0, tzinfo=UTC)
+
+    def __call__(self) -> datetime:
+        return self.t
+
+    def advance(self, **delta: float) -> None:
+        self.t += timedelta(**delta)
+
+
+def sandbox(clock: Clock, seed: str = "demo") -> Sandbox:
+    return Sandbox.from_seed(seed, now=clock, limits=False)
+
+
+def client(sb: Sandbox, read_only: bool = True) -> ShoptetClient:
+    cfg = ClientConfig(
+        base_url="http://127.0.0.1", private_token="sandbox-token", read_only=read_only
+    )
+    return ShoptetClient(cfg, transport=sb.transport())
+
+
+def example():
+    return load_catalog(EXAMPLE)
+
+
+def _plan(loaded, live, shop):
+    context = PlanContext(
+        catalog_digest=loaded.digest,
+        default_stock_id=shop.default_stock_id,
+        pricelist_id=shop.pricelist_id,
+        eshop_id=shop.eshop_id,
+    )
+    return diff(loaded.catalog, live.catalog, locations=loaded.locations, context=context)
+
+
+def cold_plan(sb: Sandbox, loaded):
+    """A full plan read with no cache; returns (plan, requests)."""
+    with client(sb) as c:
+        shop = read_shop(c, loaded.catalog.shop)
+        live = read_live(c, loaded.catalog, shop=shop)
+        return _plan(loaded, live, shop), c.request_count
+
+
+def cached_plan(sb: Sandbox, loaded, cache_dir: Path, clock: Clock, notices: list | None = None):
+    """A full plan read through the cache in ``cache_dir``; returns (plan, requests)."""
+    notices = [] if notices is None else notices
+    with client(sb) as c:
+        shop = read_shop(c, loaded.catalog.shop)
+        live = read_live_cached(
+            c, loaded.catalog, shop=shop, cache_dir=cache_dir, notice=notices.append, now=clock
+        )
+        return _plan(loaded, live, shop), c.request_count
+
+
+def scoped_plan(sb: Sandbox, loaded, guids):
+    with client(sb) as c:
+        return make_plan(c, loaded, scope=frozenset(guids), ref="base")

@@ -1,0 +1,236 @@
+"""The incremental live cache: what a warm read costs, that it sees edits, creates, deletes,
+price changes and stock moves, and that an unusable cache (another e-shop, another tool
+version, older than 30 days, damaged on disk) is replaced by a full read with a one-line notice."""
+
+from __future__ import annotations
+
+import gzip
+import json
+from decimal import Decimal
+
+import pytest
+
+from reconciler import cache as C
+from reconciler.cli import main
+from reconciler.model import Product, Variant
+
+from .support import EXAMPLE, Clock, cached_plan, client, cold_plan, example, sandbox
+
+SENCHA = "bb65820f-d7bd-53e0-bc82-f35caab096ba"  # managed, stock in stocks 1 and 2
+STOCKS = 2  # the demo shop's stocks: one supplies page each
+
+
+@pytest.fixture
+def world(tmp_path):
+    clock = Clock()
+    sb = sandbox(clock)
+    loaded = example()
+    cold, cold_requests = cold_plan(sb, loaded)
+    notices: list[str] = []
+    first, requests = cached_plan(sb, loaded, tmp_path / "cache", clock, notices)
+    assert first.to_json() == cold.to_json()
+    assert requests == cold_requests  # no cache yet: exactly a full read
+    assert notices == [
+        f"Live cache ({tmp_path / 'cache'}): not used, no cache yet; reading the whole shop."
+    ]
+    clock.advance(hours=1)
+    return clock, sb, loaded, tmp_path / "cache", cold_requests
+
+
+def test_a_warm_read_with_nothing_changed_reads_no_product(world):
+    clock, sb, loaded, cache_dir, _ = world
+    notices: list[str] = []
+    plan, requests = cached_plan(sb, loaded, cache_dir, clock, notices)
+    assert requests == 2 + 1 + STOCKS  # eshop + stocks, the changes feed, supplies per stock
+    assert plan.to_json() == cold_plan(sb, loaded)[0].to_json()
+    assert "0 product(s) changed and 0 stock row(s)" in notices[0]
+
+
+def test_edits_prices_stock_creates_and_deletes_are_seen(world):
+    clock, sb, loaded, cache_dir, _ = world
+    live = {p["guid"]: p for p in sb.state()["products"]}
+    unmanaged = sorted(set(live) - set(loaded.catalog.products))
+    created = next(g for g, p in loaded.catalog.products.items() if g not in live and not p.absent)
+    with client(sb, read_only=False) as w:
+        w.patch_product(SENCHA, {"name": "Renamed in the admin"})
+        w.patch_pricelist(1, [{"code": "CAJ-SEN-100", "price": {"price": "1.00"}}])
+        w.patch_stock_movements(2, [{"productCode": "CAJ-SEN-50", "realStock": 77}])
+        w.delete_product(unmanaged[0])
+        w.create_product(
+            {
+                "guid": created,
+                "name": "Made in the admin",
+                "defaultCategoryGuid": sb.state()["categories"][0]["guid"],
+                "variants": [{"code": "ADMIN-1"}],
+            }
+        )
+    clock.advance(hours=1)
+    plan, requests = cached_plan(sb, loaded, cache_dir, clock)
+    cold, _ = cold_plan(sb, loaded)
+    assert plan.to_json() == cold.to_json()
+    # feed 1 + supplies 2 + names of 1 deleted unmanaged product 1 + details of 2 managed
+    assert requests == 2 + 1 + STOCKS + 1 + 2
+    # and the stock move alone costs no detail read
+    with client(sb, read_only=False) as w:
+        w.patch_stock_movements(1, [{"productCode": "CAJ-SEN-100", "realStock": 5}])
+    clock.advance(hours=1)
+    plan, requests = cached_plan(sb, loaded, cache_dir, clock)
+    assert requests == 2 + 1 + STOCKS
+    assert plan.to_json() == cold_plan(sb, loaded)[0].to_json()
+
+
+def test_a_product_the_yaml_starts_managing_more_of_is_read_again(world, tmp_path):
+    clock, sb, loaded, _cache_dir, _ = world
+    # same shop, a catalog stating less about Sencha (no stock): its detail needs no include
+    less = loaded.catalog.model_copy(deep=True)
+    sencha = less.products[SENCHA]
+    variants = {
+        code: Variant(**{k: getattr(v, k) for k in v.model_fields_set if k != "stock"})
+        for code, v in sencha.variants.items()
+    }
+    less.products[SENCHA] = Product(
+        **{k: getattr(sencha, k) for k in sencha.model_fields_set if k != "variants"},
+        variants=variants,
+    )
+    smaller = type(loaded)(catalog=less, locations={}, digest=loaded.digest)
+    other = tmp_path / "other"
+    cached_plan(sb, smaller, other, clock)
+    clock.advance(hours=1)
+    plan, requests = cached_plan(sb, loaded, other, clock)  # now it manages stock again
+    assert requests == 2 + 1 + STOCKS + 1
+    assert plan.to_json() == cold_plan(sb, loaded)[0].to_json()
+
+
+# --- unusable caches -------------------------------------------------------------------------
+
+
+def _rewrite(cache_dir, **changes):
+    cache, why = C.load_cache(cache_dir)
+    assert cache is not None, why
+    for key, value in changes.items():
+        setattr(cache, key, value)
+    C.save_cache(cache_dir, cache)
+
+
+def _full_read_with_notice(world, reason: str):
+    clock, sb, loaded, cache_dir, cold_requests = world
+    notices: list[str] = []
+    plan, requests = cached_plan(sb, loaded, cache_dir, clock, notices)
+    assert requests == cold_requests
+    assert plan.to_json() == cold_plan(sb, loaded)[0].to_json()
+    assert len(notices) == 1 and "\n" not in notices[0]
+    assert "not used" in notices[0] and reason in notices[0] and "whole shop" in notices[0]
+    cache, why = C.load_cache(cache_dir)  # replaced by a good one
+    assert cache is not None and cache.read_at == clock(), why
+
+
+def test_a_cache_for_another_eshop_is_not_used(world):
+    _rewrite(world[3], eshop_id=999)
+    _full_read_with_notice(world, "for e-shop 999")
+
+
+def test_a_cache_from_another_tool_version_is_not_used(world):
+    _rewrite(world[3], tool="shoptet-catalog 0.0.1")
+    _full_read_with_notice(world, "written by shoptet-catalog 0.0.1")
+
+
+def test_a_cache_older_than_the_feed_history_is_not_used(world):
+    world[0].advance(days=30)
+    _full_read_with_notice(world, "older than the 30 days")
+
+
+def test_a_cache_from_the_future_is_not_used(world):
+    world[0].advance(hours=-3)
+    _full_read_with_notice(world, "in the future")
+
+
+def test_a_cache_for_other_stocks_or_pricelist_is_not_used(world):
+    _rewrite(world[3], stocks=[1])
+    _full_read_with_notice(world, "stocks changed")
+    _rewrite(world[3], pricelist_id=7)
+    _full_read_with_notice(world, "pricelist")
+
+
+@pytest.mark.parametrize(
+    ("damage", "reason"),
+    [
+        (lambda raw: b"not gzip at all", "damaged"),
+        (lambda raw: raw[: len(raw) // 2], "damaged"),
+        (lambda raw: gzip.compress(b"[1, 2]"), "not a JSON object"),
+        (lambda raw: gzip.compress(b"{not json"), "damaged"),
+        (
+            lambda raw: gzip.compress(
+                gzip.decompress(raw)
+                .replace(b'"Renamed', b'"renamed')
+                .replace(b"$d", b"$d")
+                .replace(b'"names":{', b'"names":{"00000000-0000-0000-0000-000000000000":"x",')
+            ),
+            "checksum mismatch",
+        ),
+    ],
+)
+def test_a_damaged_cache_file_is_not_used(world, damage, reason):
+    path = world[3] / C.CACHE_FILE
+    path.write_bytes(damage(path.read_bytes()))
+    _full_read_with_notice(world, reason)
+
+
+def test_a_malformed_cache_with_a_good_checksum_is_not_used(world):
+    path = world[3] / C.CACHE_FILE
+    doc = json.loads(gzip.decompress(path.read_bytes()))
+    doc.pop("checksum")
+    del doc["details"][SENCHA]["include"]
+    doc["checksum"] = C._checksum(doc)
+    path.write_bytes(gzip.compress(json.dumps(doc).encode()))
+    _full_read_with_notice(world, "malformed")
+
+
+def test_an_inconsistent_cache_is_not_used(world):
+    cache, _ = C.load_cache(world[3])
+    cache.names.pop(SENCHA)
+    C.save_cache(world[3], cache)
+    _full_read_with_notice(world, "inconsistent")
+
+
+# --- the file --------------------------------------------------------------------------------
+
+
+def test_the_cache_round_trips_types_and_holds_no_token(world):
+    cache_dir = world[3]
+    raw = gzip.decompress((cache_dir / C.CACHE_FILE).read_bytes()).decode()
+    assert "sandbox-token" not in raw and "Token" not in raw
+    cache, _ = C.load_cache(cache_dir)
+    _, product = cache.details[SENCHA]
+    stock = product.variants["CAJ-SEN-50"].stock
+    assert all(type(k) is int and type(v) is Decimal for k, v in stock.items())
+    assert C.encode_product(C.decode_product(C.encode_product(product))) == C.encode_product(
+        product
+    )
+    assert list(cache_dir.iterdir()) == [cache_dir / C.CACHE_FILE]  # no temporary left
+
+
+def test_a_cache_that_cannot_be_written_is_a_notice_not_a_failure(world, tmp_path):
+    clock, sb, loaded, _, _ = world
+    blocker = tmp_path / "file"
+    blocker.write_text("x")
+    notices: list[str] = []
+    plan, _ = cached_plan(sb, loaded, blocker / "cache", clock, notices)
+    assert plan.to_json() == cold_plan(sb, loaded)[0].to_json()
+    assert any("not saved" in n for n in notices)
+
+
+def test_an_unknown_value_type_is_refused_by_the_encoder():
+    with pytest.raises(TypeError):
+        C.encode_product(Product.model_construct(name=object(), variants={}))
+
+
+def test_plan_cache_on_the_command_line(tmp_path, capsys):
+    args = ["--catalog", str(EXAMPLE), "--sandbox", "plan", "--cache", str(tmp_path / "c")]
+    for expected in ("no cache yet", "0 product(s) changed"):
+        with pytest.raises(SystemExit) as info:
+            main(args)
+        assert info.value.code == 0
+        assert expected in capsys.readouterr().err
+    with pytest.raises(SystemExit):
+        main([*args, "--target", SENCHA])
+    assert "--cache serves full plans only" in capsys.readouterr().err
