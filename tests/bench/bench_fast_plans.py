@@ -1,0 +1,264 @@
+"""Fast-plan benchmark (issue 8, DESIGN §10). Not part of the test run: pytest does not collect it.
+
+Run it from the repository root:
+
+    .venv/bin/python tests/bench/bench_fast_plans.py                  # 10,000 products / 50,000 variants
+    .venv/bin/python tests/bench/bench_fast_plans.py --products 1000  # quicker
+
+The shop and catalog are ``bench_plan.build`` (every product managed: name, categories, and per
+variant EAN, price, VAT and stock in 2 stocks; ~1 % of values differ). The sandbox serves it over
+HTTP on 127.0.0.1 with Shoptet's limits (3 requests in flight per token, a 200-drop bucket
+draining 10 drops/s, 1 drop a request) and ``--latency`` Shoptet seconds per request, all
+``--time-scale`` times faster than real time (the client's pacing is told the same scale).
+Three plans are measured:
+
+(a) cold full plan: no cache (the cache directory is empty, so this read also fills it);
+(b) pull-request plan: the catalog differs from the base in 20 products
+    (``scope.compare_catalogs``, the pure part of ``--changed-since``) and only those are read;
+(c) warm cached full plan after 1 % of the products (names) and 1 % of the stock rows
+    changed in the shop (written straight into the sandbox, outside the rate limit).
+
+For each: requests, wall time, and the ratio of the wall time to the *floor*, the shortest
+time Shoptet's limits allow for that many requests::
+
+    floor(N) = max( (N - B) / R ,  ceil(N / K) * L )  / time_scale
+
+with B = 200 drops of bucket (a burst of B requests is free), R = 10 drops/s drained, K = 3
+requests in flight, L = the per-request latency. The first term is the bucket (after the burst
+only R requests a second get through), the second is concurrency (at most K requests can be
+waiting on their latency at once). Each is a lower bound on its own, so their maximum is too.
+Targets: (a) within 1.2x of its floor; (b) at most 30 requests; (c) at most
+``changed products + stock pages + 10`` requests.
+
+Then the pure core (normalize + diff + text/Markdown/JSON renders) on the warm read, on one
+core, and its peak memory (tracemalloc, a separate run); and the process's max RSS.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import math
+import resource
+import sys
+import tempfile
+import time
+import tracemalloc
+from dataclasses import dataclass
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from bench_plan import build, fmt_mb, guid
+
+from reconciler.cache import load_cache, save_cache
+from reconciler.desired import LoadedCatalog
+from reconciler.diff import PlanContext, diff
+from reconciler.live import make_plan, read_shop
+from reconciler.live_cache import read_live_cached
+from reconciler.model import Catalog
+from reconciler.render import render_json, render_markdown, render_text
+from reconciler.sandbox import Sandbox
+from reconciler.scope import compare_catalogs
+from reconciler.shoptet import ClientConfig, ShoptetClient
+
+BUCKET, DRAIN, IN_FLIGHT = 200, 10.0, 3
+
+
+def floor_seconds(requests: int, latency: float, time_scale: float) -> float:
+    bucket = max(0, requests - BUCKET) / DRAIN
+    concurrency = math.ceil(requests / IN_FLIGHT) * latency
+    return max(bucket, concurrency) / time_scale
+
+
+@dataclass
+class Run:
+    name: str
+    requests: int
+    wall: float
+    floor: float
+    budget: str
+
+    def line(self) -> str:
+        ratio = self.wall / self.floor if self.floor else float("nan")
+        return (
+            f"{self.name:<34} {self.requests:>7,} requests ({self.budget})  wall {self.wall:7.2f} s"
+            f"  floor {self.floor:7.2f} s  {ratio:5.2f}x the floor"
+        )
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--products", type=int, default=10_000)
+    ap.add_argument("--variants", type=int, default=5)
+    ap.add_argument("--time-scale", type=float, default=20.0)
+    ap.add_argument("--latency", type=float, default=0.15, help="Shoptet seconds per request")
+    ap.add_argument("--pr-products", type=int, default=20)
+    args = ap.parse_args()
+    scale, latency = args.time_scale, args.latency
+
+    state, desired = build(args.products, args.variants)
+    print(
+        f"shop: {args.products:,} products, {args.products * args.variants:,} variants, 2 stocks;"
+        f" limits: {IN_FLIGHT} in flight, {BUCKET}-drop bucket draining {DRAIN:g}/s, latency "
+        f"{latency:g} s; time scale {scale:g}"
+    )
+    sb = Sandbox.from_seed("empty", time_scale=scale, latency=latency)
+    sb.load_state(state)
+    del state
+    server = sb.serve(port=0)
+    config = ClientConfig(
+        base_url=server.url,
+        private_token="sandbox-token",
+        read_only=True,
+        bucket_leak_per_second=DRAIN * scale,
+    )
+    runs: list[Run] = []
+    cache_dir = Path(tempfile.mkdtemp(prefix="bench-cache-"))
+
+    def settle() -> None:
+        """Start each run with an empty bucket, as after a quiet spell."""
+        time.sleep(BUCKET / DRAIN / scale + 0.2)
+
+    try:
+        # (a) cold full plan
+        with ShoptetClient(config) as client:
+            t0 = time.perf_counter()
+            shop = read_shop(client, desired.shop)
+            live = read_live_cached(client, desired, shop=shop, cache_dir=cache_dir, notice=print)
+            wall = time.perf_counter() - t0
+            n = client.request_count
+        budget = math.ceil(args.products / 1000) + len(desired.products) + 5
+        runs.append(
+            Run(
+                "(a) cold full plan",
+                n,
+                wall,
+                floor_seconds(n, latency, scale),
+                f"budget {budget:,}",
+            )
+        )
+        print(runs[-1].line(), flush=True)
+
+        # (b) pull-request plan touching k products
+        settle()
+        changed = desired.model_copy(deep=True)
+        for i in range(0, args.products, max(1, args.products // args.pr_products))[
+            : args.pr_products
+        ]:
+            product = changed.products[guid(i)]
+            changed.products[guid(i)] = product.model_copy(update={"name": f"PR {i}"})
+        guids, reason = compare_catalogs(desired, changed)
+        pr_loaded = LoadedCatalog(catalog=changed, locations={}, digest="1" * 64)
+        with ShoptetClient(config) as client:
+            t0 = time.perf_counter()
+            pr_plan = make_plan(client, pr_loaded, scope=guids, ref="base")
+            wall = time.perf_counter() - t0
+            n = client.request_count
+        runs.append(
+            Run(
+                f"(b) pull-request plan, {reason}",
+                n,
+                wall,
+                floor_seconds(n, latency, scale),
+                "target <= 30",
+            )
+        )
+        print(runs[-1].line(), f"[{pr_plan.summary['total']} changes]", flush=True)
+
+        # (c) warm cached full plan after 1 % of products and 1 % of stock changed
+        edited, moved = _change_shop(sb, args.products, args.variants)
+        settle()
+        with ShoptetClient(config) as client:
+            t0 = time.perf_counter()
+            shop = read_shop(client, desired.shop)
+            live = read_live_cached(client, desired, shop=shop, cache_dir=cache_dir, notice=print)
+            wall = time.perf_counter() - t0
+            n = client.request_count
+        stock_pages = sum(max(1, math.ceil(m / 1000)) for m in moved.values())
+        runs.append(
+            Run(
+                "(c) warm cached full plan",
+                n,
+                wall,
+                floor_seconds(n, latency, scale),
+                f"target <= {edited} + {stock_pages} + 10 = {edited + stock_pages + 10}",
+            )
+        )
+        print(runs[-1].line(), flush=True)
+    finally:
+        server.close()
+    del sb, server
+    cache_size = sum(p.stat().st_size for p in cache_dir.iterdir())
+    t0 = time.perf_counter()
+    cache, _ = load_cache(cache_dir)
+    t_load = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    save_cache(cache_dir, cache)
+    t_save = time.perf_counter() - t0
+    print(
+        f"cache file: {fmt_mb(cache_size)} (gzip JSON); loading it takes {t_load:.2f} s and "
+        f"saving it {t_save:.2f} s, both inside (c)'s wall time"
+    )
+    del cache
+    _pure_core(desired, live, shop)
+
+
+def _change_shop(sb: Sandbox, products: int, variants: int) -> tuple[int, dict[int, int]]:
+    """1 % of products renamed, 1 % of stock rows moved, through the in-process transport with
+    the bucket switched off (the admin's edits are not the plan's requests)."""
+    cost = sb.config.request_cost
+    sb.config.request_cost = 0.0
+    cfg = ClientConfig(base_url="http://127.0.0.1", private_token="sandbox-token")
+    edited = max(1, products // 100)
+    rows = max(1, products * variants * 2 // 100)  # 2 stock rows per variant
+    try:
+        with ShoptetClient(cfg, transport=sb.transport()) as w:
+            step = products // edited
+            for i in range(0, edited * step, step):
+                w.patch_product(guid(i), {"name": f"Edited in the admin {i}"})
+            items = [
+                {"productCode": f"B{(k * 7) % products:05d}-{k % variants}", "realStock": 1000 + k}
+                for k in range(rows)
+            ]
+            items = list({it["productCode"]: it for it in items}.values())
+            for start in range(0, len(items), 300):
+                w.patch_stock_movements(1, items[start : start + 300])
+    finally:
+        sb.config.request_cost = cost
+    return edited, {1: len(items), 2: 0}
+
+
+def _pure_core(desired: Catalog, live, shop) -> None:
+    context = PlanContext(
+        catalog_digest="0" * 64,
+        default_stock_id=shop.default_stock_id,
+        pricelist_id=shop.pricelist_id,
+        eshop_id=shop.eshop_id,
+    )
+
+    def core():
+        plan = diff(desired, live.catalog, locations={}, context=context)
+        return plan, render_text(plan), render_markdown(plan), render_json(plan)
+
+    gc.collect()
+    t0 = time.perf_counter()
+    plan, *_ = core()
+    elapsed = time.perf_counter() - t0
+    print(
+        f"pure core (normalize + diff + 3 renders): {elapsed:.2f} s; "
+        f"{plan.summary['total']:,} changes"
+    )
+    del plan
+    gc.collect()
+    tracemalloc.start()
+    core()
+    _, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+    print(f"pure core peak memory (tracemalloc): {fmt_mb(peak)}; process max RSS {fmt_mb(rss)}")
+
+
+if __name__ == "__main__":
+    main()
