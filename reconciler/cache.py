@@ -1,14 +1,15 @@
 """The live cache file (``plan --cache DIR``): what the last full read saw, and when.
 
-One gzip-compressed JSON file, ``DIR/live-cache.json.gz``, written atomically (a temporary file
-renamed into place), so a crash leaves the previous cache or the new one, never half of one::
+One gzip-compressed file, ``DIR/live-cache.json.gz``, written atomically (a temporary file
+renamed into place), so a crash leaves the previous cache or the new one, never half of one.
+Its first line is a JSON header ``{"format": 1, "tool": "shoptet-catalog 0.1.0", "checksum":
+sha256 of the body's bytes}``, the rest is the JSON body::
 
     {"format": 1, "tool": "shoptet-catalog 0.1.0",
      "eshopId": 123, "pricelistId": 1, "defaultPricelistId": 1, "stocks": [1, 2],
      "readAt": "2026-11-27T14:00:00+00:00",   # taken BEFORE the read started
      "names": {guid: name, ...},               # every live product (the product list)
-     "details": {guid: {"include": [...], "product": {...}}},   # managed products, as read
-     "checksum": "sha256 of the canonical JSON of everything above"}
+     "details": {guid: {"include": [...], "product": {...}}}}   # managed products, as read
 
 ``details`` holds the *converted* live product (``live_convert.product_from_detail``), with the
 includes it was read with, so a product whose YAML now manages more (e.g. stock) is re-read.
@@ -98,19 +99,23 @@ def load_cache(cache_dir: Path) -> tuple[LiveCache | None, str]:
         return None, "no cache yet"
     try:
         raw = gzip.decompress(path.read_bytes())
-        doc = json.loads(raw.decode("utf-8"))
+        head_raw, _, body = raw.partition(b"\n")
+        head = json.loads(head_raw.decode("utf-8"))
     except (OSError, EOFError, ValueError, UnicodeDecodeError) as exc:
         return None, f"the cache file is damaged ({type(exc).__name__})"
-    if not isinstance(doc, dict):
+    if not isinstance(head, dict):
         return None, "the cache file is damaged (not a JSON object)"
-    if doc.get("format") != FORMAT or doc.get("tool") != TOOL:
+    if head.get("format") != FORMAT or head.get("tool") != TOOL:
         return None, (
-            f"it was written by {doc.get('tool')!s} (format {doc.get('format')!s}), "
+            f"it was written by {head.get('tool')!s} (format {head.get('format')!s}), "
             f"this is {TOOL} (format {FORMAT})"
         )
-    checksum = doc.pop("checksum", None)
-    if checksum != _checksum(doc):
+    if head.get("checksum") != hashlib.sha256(body).hexdigest():
         return None, "the cache file is damaged (checksum mismatch)"
+    try:
+        doc = json.loads(body.decode("utf-8"), object_hook=_hook)
+    except (ValueError, UnicodeDecodeError) as exc:
+        return None, f"the cache file is damaged ({type(exc).__name__})"
     try:
         cache = LiveCache(
             eshop_id=doc["eshopId"],
@@ -151,13 +156,14 @@ def save_cache(cache_dir: Path, cache: LiveCache) -> Path:
             for g, (inc, p) in sorted(cache.details.items())
         },
     }
-    doc["checksum"] = _checksum(doc)
+    body = json.dumps(doc, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+    head = {"format": FORMAT, "tool": cache.tool, "checksum": hashlib.sha256(body).hexdigest()}
     path = cache_dir / CACHE_FILE
     tmp = cache_dir / f".{CACHE_FILE}.{os.getpid()}.tmp"
     try:
         cache_dir.mkdir(parents=True, exist_ok=True)
-        data = json.dumps(doc, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
-        tmp.write_bytes(gzip.compress(data, compresslevel=6, mtime=0))
+        data = json.dumps(head).encode("utf-8") + b"\n" + body
+        tmp.write_bytes(gzip.compress(data, compresslevel=1, mtime=0))
         os.replace(tmp, path)
     except OSError as exc:
         with contextlib.suppress(OSError):
@@ -166,9 +172,14 @@ def save_cache(cache_dir: Path, cache: LiveCache) -> Path:
     return path
 
 
-def _checksum(doc: dict) -> str:
-    canonical = json.dumps(doc, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
-    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+def _hook(obj: dict) -> Any:
+    """``json.loads`` object hook: the tagged values back to their types."""
+    if len(obj) == 1:
+        if "$d" in obj:
+            return Decimal(obj["$d"])
+        if "$m" in obj:
+            return {k: v for k, v in obj["$m"]}
+    return obj
 
 
 # -- product encoding ----------------------------------------------------------------------
@@ -188,12 +199,9 @@ def encode_product(product: Product) -> dict:
 
 
 def decode_product(doc: dict) -> Product:
-    fields = {name: _dec(value) for name, value in doc["fields"].items()}
-    variants = {
-        code: Variant.model_construct(**{n: _dec(x) for n, x in vf.items()})
-        for code, vf in doc["variants"].items()
-    }
-    return Product.model_construct(**fields, variants=variants)
+    """The product of ``encode_product``, from JSON already read with the ``_hook``."""
+    variants = {code: Variant.model_construct(**vf) for code, vf in doc["variants"].items()}
+    return Product.model_construct(**doc["fields"], variants=variants)
 
 
 def _enc(value: Any) -> Any:
@@ -206,15 +214,3 @@ def _enc(value: Any) -> Any:
     if value is None or isinstance(value, str | int | float | bool):
         return value
     raise TypeError(f"cannot cache a {type(value).__name__} value")
-
-
-def _dec(value: Any) -> Any:
-    if isinstance(value, dict):
-        if set(value) == {"$d"}:
-            return Decimal(value["$d"])
-        if set(value) == {"$m"}:
-            return {k: _dec(v) for k, v in value["$m"]}
-        raise ValueError("unknown value in the cache")
-    if isinstance(value, list):
-        return [_dec(v) for v in value]
-    return value

@@ -5,6 +5,7 @@ version, older than 30 days, damaged on disk) is replaced by a full read with a 
 from __future__ import annotations
 
 import gzip
+import hashlib
 import json
 from decimal import Decimal
 
@@ -177,11 +178,12 @@ def test_a_damaged_cache_file_is_not_used(world, damage, reason):
 
 def test_a_malformed_cache_with_a_good_checksum_is_not_used(world):
     path = world[3] / C.CACHE_FILE
-    doc = json.loads(gzip.decompress(path.read_bytes()))
-    doc.pop("checksum")
+    head, _, body = gzip.decompress(path.read_bytes()).partition(b"\n")
+    doc = json.loads(body)
     del doc["details"][SENCHA]["include"]
-    doc["checksum"] = C._checksum(doc)
-    path.write_bytes(gzip.compress(json.dumps(doc).encode()))
+    body = json.dumps(doc).encode()
+    head = {**json.loads(head), "checksum": hashlib.sha256(body).hexdigest()}
+    path.write_bytes(gzip.compress(json.dumps(head).encode() + b"\n" + body))
     _full_read_with_notice(world, "malformed")
 
 
@@ -203,9 +205,9 @@ def test_the_cache_round_trips_types_and_holds_no_token(world):
     _, product = cache.details[SENCHA]
     stock = product.variants["CAJ-SEN-50"].stock
     assert all(type(k) is int and type(v) is Decimal for k, v in stock.items())
-    assert C.encode_product(C.decode_product(C.encode_product(product))) == C.encode_product(
-        product
-    )
+    encoded = C.encode_product(product)
+    again = C.decode_product(json.loads(json.dumps(encoded), object_hook=C._hook))
+    assert C.encode_product(again) == encoded
     assert list(cache_dir.iterdir()) == [cache_dir / C.CACHE_FILE]  # no temporary left
 
 
