@@ -139,7 +139,9 @@ Stock = Annotated[
 GuidList = Annotated[
     list[str],
     BeforeValidator(parse_guid_list),
-    WithJsonSchema({"type": "array", "items": {"type": "string", "pattern": GUID_PATTERN}}),
+    WithJsonSchema(
+        {"type": "array", "minItems": 1, "items": {"type": "string", "pattern": GUID_PATTERN}}
+    ),
 ]
 
 _FROZEN = ConfigDict(frozen=True, extra="forbid")

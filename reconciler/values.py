@@ -242,6 +242,12 @@ def parse_stock(value: Any) -> Decimal | dict[int, Decimal]:
 def parse_guid_list(value: Any) -> list[str]:
     if not isinstance(value, list):
         raise fail(f"must be a list of category GUIDs, not {_kind(value)}")
+    if not value:
+        # Shoptet keeps every product in at least its default category, so [] never converges.
+        raise fail(
+            "must list at least one category (Shoptet always keeps the default category); "
+            "leave `categories` out to not manage it"
+        )
     seen: set[str] = set()
     out = []
     for i, item in enumerate(value):
