@@ -82,7 +82,11 @@ def read_live_cached(
 
     if cache is None:
         notice(f"Live cache ({cache_dir}): not used, {why}; reading the whole shop.")
+        if progress is not None:
+            progress("products", 0, None)
         names = {item.guid.lower(): item.name for item in client.iter_products()}
+        if progress is not None:
+            progress("products", len(names), len(names))
         kept: dict = {}
         changed = set(names)
         stale: set[str] = set()
