@@ -292,3 +292,18 @@ def test_apply_of_a_scoped_plan_touches_only_its_scope(repo, tmp_path, monkeypat
     assert rows["CAJ-SEN-50"]["prices"]["1"]["price"] == "91.00"
     names = {p["guid"]: p["name"] for p in sb.state()["products"]}
     assert names[GUNPOWDER] == "Čaj Gunpowder"  # out of scope: its rename is not applied
+
+
+def test_prune_turned_on_makes_a_full_plan_which_may_use_the_cache(repo, tmp_path, capsys):
+    edit(repo / "catalog" / "shop.yaml", "  prune: false", "  prune: true")
+    out = tmp_path / "p.json"
+    args = ["--catalog", str(repo / "catalog"), "--sandbox", "plan", "--changed-since", "main"]
+    with pytest.raises(SystemExit) as info:
+        main([*args, "--cache", str(tmp_path / "cache"), "--out", str(out)])
+    assert info.value.code == 0
+    err = capsys.readouterr().err
+    assert "policy.prune was turned on" in err and "(a full plan)" in err
+    assert "Live cache" in err  # a full plan: the cache serves it
+    plan = Plan.from_json(out.read_text(encoding="utf-8"))
+    assert plan.scope.is_full
+    assert any(c.action.value == "delete" for c in plan.changes)  # the unmanaged are pruned
