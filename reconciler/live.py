@@ -20,7 +20,8 @@ What is read, in this order:
 
 Scoped reads (``scope`` = a set of GUIDs, e.g. from ``--target`` or ``--changed-since``) skip
 the list: each scoped product's detail is read (a 404 means "not live"), so a plan of k products
-costs k + 2 requests whatever the size of the shop.
+costs k + 2 requests whatever the size of the shop. With ``policy.prune``, scoped GUIDs the
+catalog no longer declares are read too (no includes), so the scoped plan can delete them.
 
 Reading strategy for stock and prices, measured: the product detail's includes
 (``perStockAmounts``, ``perPricelistPrices``) cost **no extra request**, because the detail of a
@@ -35,7 +36,9 @@ stocks, 1 list page, 28 details); supplies and the pricelist would add 3 (2 supp
 pricelist pages) (``tests/bench/bench_plan.py --strategies``). Bulk reads could only win for a
 catalog that manages nothing but the stock and prices of more products than those pages cost
 (its details could then be skipped), which is not the catalog this tool is for, so live.py
-reads stock and prices from the detail includes. The incremental cache (``--cache``) is where supplies ``changedFrom`` pays off.
+reads stock and prices from the detail includes. The incremental cache (``--cache``,
+``reconciler.live_cache``) is where supplies ``changedFrom`` pays off: a warm full plan re-reads
+only the products the changes feed names and updates cached stock from the changed supplies.
 
 Stock: the model's ``stock`` is the physical amount (``realStock``); the read side's ``amount``
 is what is available for ordering, so physical = ``amount`` + ``claim``, computed only by
