@@ -236,3 +236,10 @@ def test_plan_cache_on_the_command_line(tmp_path, capsys):
     with pytest.raises(SystemExit):
         main([*args, "--target", SENCHA])
     assert "--cache serves full plans only" in capsys.readouterr().err
+
+
+def test_apply_has_no_cache_option(capsys):
+    """Apply never trusts the cache: its compare-before-write re-read is always fresh."""
+    with pytest.raises(SystemExit):
+        main(["apply", "--help"])
+    assert "--cache" not in capsys.readouterr().out
