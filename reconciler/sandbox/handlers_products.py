@@ -185,7 +185,14 @@ def product_changes(ctx: Ctx) -> Result:
             {"guid": d["guid"], "changeTime": d["changeTime"], "changeType": "delete"}
             for d in ctx.state.doc["deletedProducts"]
         ]
-    rows = [r for r in rows if parse_time(r["changeTime"]) >= since]
+    # Shoptet lists a product once, with its last change, even if it was deleted and re-created
+    # (or a state file holds both records).
+    last: dict[str, dict] = {}
+    for row in rows:
+        seen = last.get(row["guid"])
+        if seen is None or parse_time(row["changeTime"]) >= parse_time(seen["changeTime"]):
+            last[row["guid"]] = row
+    rows = [r for r in last.values() if parse_time(r["changeTime"]) >= since]
     rows.sort(key=lambda r: (parse_time(r["changeTime"]), r["guid"]))
     chunk, pager = ctx.page(rows, 1000, 1000)
     return Result(data={"changes": chunk, "paginator": pager})

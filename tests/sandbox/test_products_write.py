@@ -250,6 +250,22 @@ def test_changes_feed_lists_each_product_once_with_its_last_change(client, sb):
     assert r.status_code == 400 and errors_of(r)[0]["errorCode"] == "missing-parameter"
 
 
+def test_changes_feed_lists_a_deleted_then_recreated_product_once(client, sb):
+    """notes §5a: each product once with its last change, even when a state file holds both a
+    delete record and the live product (deleted, then re-created with the same GUID)."""
+    state = sb.state()
+    last = state["clock"]["last"]
+    guid = state["products"][0]["guid"]
+    client.patch(f"/api/products/{guid}", json={"data": {"name": "later"}})
+    state = sb.state()
+    state["deletedProducts"].append({"guid": guid, "changeTime": last})
+    sb.load_state(state)
+    changes = client.get("/api/products/changes", params={"from": last}).json()["data"]["changes"]
+    assert [(c["guid"], c["changeType"]) for c in changes if c["guid"] == guid] == [
+        (guid, "edit")
+    ]
+
+
 def test_stock_movement_is_not_a_product_change(client, sb):
     """notes §6: a stock change does not count as a product change."""
     product = sb.state()["products"][0]
