@@ -23,20 +23,6 @@ from tests.apply.support import (
 pytestmark = pytest.mark.http
 
 
-@pytest.fixture(scope="module")
-def server():
-    sb = Sandbox(demo_state())
-    with served(sb) as srv:
-        yield sb, srv.url
-
-
-@pytest.fixture
-def shop(server):
-    sb, url = server
-    sb.reset()  # the demo shop again, and an empty leaky bucket (no pacing between tests)
-    return sb, url
-
-
 def _stock_catalog(state: dict, n: int) -> tuple[dict, list[str]]:
     """A catalog setting the stock of the first variant of the first ``n`` products."""
     products, codes = {}, []

@@ -7,23 +7,9 @@ from __future__ import annotations
 import pytest
 
 from reconciler.sandbox import Sandbox
-from tests.apply.support import demo_state, run_cli, served, write_catalog, write_requests
+from tests.apply.support import demo_state, run_cli, write_catalog, write_requests
 
 pytestmark = pytest.mark.http
-
-
-@pytest.fixture(scope="module")
-def server():
-    sb = Sandbox(demo_state())
-    with served(sb) as srv:
-        yield sb, srv.url
-
-
-@pytest.fixture
-def shop(server):
-    sb, url = server
-    sb.reset()  # the demo shop again, and an empty leaky bucket (no pacing between tests)
-    return sb, url
 
 
 def demo_products(n: int) -> dict[str, dict]:
