@@ -55,3 +55,49 @@ def test_undocumented_status_is_checked_against_the_envelope(checker):
     error = {"errorCode": "page-not-found", "message": "m", "instance": "page"}
     assert checker.check("GET", "/api/products", 404, envelope(None, [error])) == []
     assert checker.check("GET", "/api/products", 404, {"error": "x"})
+
+
+def test_cold_and_warm_loads_give_the_same_verdicts():
+    """Issue 11: the first load of the spec once returned the YAML form (integer response codes),
+    where the checker's ``.../responses/200/...`` pointers resolve nowhere; every later load
+    returned the JSON form from a disk cache. Both loads must now be one form with one verdict."""
+    from tests.support.openapi_responses import ResponseChecker
+    from tests.support.openapi_spec import load_spec, parse_spec, spec_path
+
+    require_spec()
+    path = spec_path()
+    cold = parse_spec(path.read_bytes())
+    warm = load_spec(str(path))
+    assert cold == warm
+    assert all(isinstance(code, str) for code in cold["paths"]["/api/stocks"]["get"]["responses"])
+
+    good = envelope({"stocks": [], "defaultStockId": 1})
+    bad = envelope({"stocks": []})
+    verdicts = []
+    for spec in (cold, warm):
+        checker = ResponseChecker(spec)
+        verdicts.append(
+            (
+                checker.check("GET", "/api/stocks", 200, good),
+                checker.check("GET", "/api/stocks", 200, bad),
+            )
+        )
+    assert verdicts[0] == verdicts[1]
+    assert verdicts[0][0] == []
+    assert verdicts[0][1]
+
+
+def test_a_checker_defect_is_a_problem_not_a_dropped_connection():
+    from types import SimpleNamespace
+
+    from tests.support.openapi_responses import _problems_of
+
+    class Broken:
+        def check(self, *args):
+            raise LookupError("pointer to nowhere")
+
+    req = SimpleNamespace(method="GET", path="/api/stocks")
+    response = SimpleNamespace(fault=None, body=b'{"data": null}', status=200)
+    problems = _problems_of(Broken(), req, response)
+    assert len(problems) == 1
+    assert "checker error" in problems[0] and "pointer to nowhere" in problems[0]

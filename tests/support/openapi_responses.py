@@ -111,7 +111,10 @@ def _problems_of(checker: ResponseChecker, req, response) -> list[str]:
         body = json.loads(response.body)
     except ValueError:
         return [f"{req.method} {req.path}: response is not JSON"]
-    return checker.check(req.method, req.path, response.status, body)
+    try:
+        return checker.check(req.method, req.path, response.status, body)
+    except Exception as exc:  # a checker defect must fail the test, not drop the connection
+        return [f"{req.method} {req.path} {response.status}: checker error {exc!r:.300}"]
 
 
 @contextlib.contextmanager
