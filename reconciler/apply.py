@@ -1,31 +1,37 @@
 """Apply a plan: exactly the approved changes, safely (DESIGN §6).
 
-    result = apply_plan(plan, client, read_live, ApplyOptions(...), journal)
+    result = apply_plan(plan, client, loaded_catalog, options=ApplyOptions(...), journal=j)
 
-1. **Guards** (``plan.check_guards``): a refusal raises ``UnsafePlan`` (exit 3) before any
-   request.
-2. **Compare-before-write**: every product the plan touches is re-read (``read_live``: GUIDs
-   -> live product models, concurrently within the client's cap) and each change is checked
-   (``apply_check``). Any conflict, or a catalog digest other than the plan's, raises
-   ``StalePlan`` (exit 4) listing what changed; nothing is written. Changes already live are
-   skipped, so re-running a plan after a crash or a partial failure finishes what is left.
-3. **Writes, in order**: product creates (one POST each, with the catalog's GUID, the variants
-   and their initial stock), product updates (one PATCH per product with only the fields still
-   to write, variant items by exact code), prices (pricelist PATCH, <= 300 rows), stock
-   (``realStock`` movements per stock, <= 300 items), then deletions (variants, then products).
-4. **Unknown outcomes**: when a write's response is lost (``WriteOutcomeUnknown``) the
-   products it touched are re-read before anything else; what is live is done (a create whose
-   GUID now exists is never repeated), what is not is sent again (``resends`` times at most).
-5. **Partial success**: per-item errors on a 200 fail those items with Shoptet's message; the
-   rest stays applied. A failed create skips the price and stock rows that depend on it.
-6. **Journal**: one line per write attempt (``journal.py``).
-7. **Convergence check**: the written changes are re-read; anything that still differs is
-   reported (``ApplyResult.unconverged``), not retried.
+The plan file is only a claim; the checked-out catalog and the live shop are the authority
+(``reconciler.authority``). Before the first write, in this order:
+
+1. **Header** (exit 4): the e-shop, pricelist and default stock apply derives now (the token's
+   e-shop, ``shop.yaml``) must be the plan's, its tool version this one, its catalog digest
+   the checked-out catalog's.
+2. **Guards** (exit 3): recomputed here from the plan's changes, the live count of managed
+   products (one product list read) and the base policy (``ApplyOptions.policy``; default the
+   catalog's). The verdicts stored in the plan are never read.
+3. **Compare-before-write and the catalog's authority** (exit 4): every product the plan
+   touches is re-read (``read_live``, concurrently within the client's cap) and each change is
+   checked (``apply_check``): live equals ``after`` -> done (skipped, so re-running a plan after
+   a crash finishes what is left), live equals ``before`` -> write, else a conflict. The diff
+   of the catalog against those live values must produce every value apply would write.
+4. **Approval** (``approve``), only now that everything checked out.
+
+Then the writes, in order: product creates (one POST each, with the catalog's GUID, the
+variants and their initial stock), product updates (one PATCH per product with only the fields
+still to write, variant items by exact code), prices (pricelist PATCH, <= 300 rows), stock
+(``realStock`` movements per stock, <= 300 items), then deletions (variants, then products).
+A lost response (``WriteOutcomeUnknown``) re-reads the products it touched before anything
+else: what is live is done, what is not is sent again (``resends`` times at most). Per-item
+errors on a 200 fail those items; the rest stays applied. One journal line per write attempt
+(``journal.py``). Finally the written changes are re-read; anything that still differs is
+reported (``ApplyResult.unconverged``), not retried.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import replace
 from typing import Any
 
@@ -38,10 +44,25 @@ from reconciler.apply_result import (
     Outcome,
     Status,
 )
-from reconciler.apply_run import Executor, as_int
+from reconciler.apply_run import Executor
+from reconciler.authority import header_problems, unproduced
+from reconciler.desired import LoadedCatalog
+from reconciler.diff import PlanContext, diff
+from reconciler.guards import GuardPolicy, compute_guards
 from reconciler.journal import Journal
+from reconciler.live import ShopInfo, read_shop
 from reconciler.live_convert import product_from_detail
-from reconciler.plan import Action, Change, FieldChange, Plan, Resource, raise_if_unsafe
+from reconciler.model import Catalog, Policy
+from reconciler.plan import (
+    Action,
+    Change,
+    FieldChange,
+    GuardVerdict,
+    Plan,
+    Resource,
+    Scope,
+    raise_if_unsafe,
+)
 from reconciler.shoptet.client import DETAIL_INCLUDE
 
 __all__ = [
@@ -50,7 +71,9 @@ __all__ = [
     "LiveReader",
     "Outcome",
     "Status",
+    "apply_guards",
     "apply_plan",
+    "fresh_changes",
     "live_reader",
     "preflight",
 ]
@@ -111,28 +134,60 @@ def writable_changes(plan: Plan, default_pricelist_id: int | None) -> tuple[Chan
     return tuple(out)
 
 
-def preflight(
-    plan: Plan,
-    read_live: LiveReader,
-    options: ApplyOptions,
-    eshop_id: int | None = None,
-    changes: Sequence[Change] | None = None,
-) -> list[Check]:
-    """Guards, then the e-shop, the catalog digest and compare-before-write. Raises
-    ``UnsafePlan`` or ``StalePlan``; returns one ``Check`` per change (``changes``, by
-    default the plan's)."""
-    raise_if_unsafe(plan, allow_delete=options.allow_delete, allow_bulk=options.allow_bulk)
-    if plan.is_empty:
-        return []
-    changes = plan.changes if changes is None else tuple(changes)
-    guids = sorted({c.guid for c in changes})
-    forms = live_forms(read_live(guids), plan.default_stock_id or 1)
-    checks = check_all(changes, forms, created_keys(changes))
-    problems = [describe(k) for k in checks if k.verdict is Verdict.CONFLICT]
-    if plan.eshop_id is not None and eshop_id is not None and plan.eshop_id != eshop_id:
-        problems.insert(
-            0, f"the plan was made for e-shop {plan.eshop_id}, but the token is for {eshop_id}"
-        )
+def apply_guards(
+    plan: Plan, desired: Catalog, live_guids: Iterable[str], policy: Policy | None = None
+) -> tuple[GuardVerdict, ...]:
+    """The guard verdicts apply enforces, computed here and never read from the plan file: the
+    plan's changes, the live count of managed products (from the product list read now) and
+    ``policy`` (the base's, see ``ApplyOptions.policy``; default: the catalog's)."""
+    wanted = {g.lower() for g in desired.products}
+    live = {g.lower() for g in live_guids}
+    existing = len(live & wanted)
+    if desired.policy.prune:  # as the diff counts it: pruned products were managed too
+        existing += len(live - wanted)
+    # A product this plan deletes that is gone already (a re-run after a crash) existed when
+    # planned. Counting it cannot help a forged plan: it adds to the deletions as much.
+    existing += len(
+        {
+            c.guid
+            for c in plan.changes
+            if c.resource is Resource.PRODUCT and c.action is Action.DELETE
+        }
+        - live
+    )
+    return compute_guards(
+        plan.changes,
+        policy=GuardPolicy.from_policy(policy or desired.policy),
+        existing_managed=existing,
+    )
+
+
+def fresh_changes(
+    catalog: LoadedCatalog, live: dict[str, Any], shop: ShopInfo
+) -> tuple[Change, ...]:
+    """What the checked-out catalog changes now on the products in ``live`` (GUID -> live
+    product read for compare-before-write, None when it is not in the shop)."""
+    present = {g.lower(): p for g, p in live.items() if p is not None}
+    context = PlanContext(
+        catalog_digest=catalog.digest,
+        default_stock_id=shop.default_stock_id,
+        pricelist_id=shop.pricelist_id,
+        eshop_id=shop.eshop_id,
+        scope=Scope.targeted(sorted(g.lower() for g in live)),
+    )
+    live_catalog = Catalog.model_construct(products=present)
+    return diff(catalog.catalog, live_catalog, locations=catalog.locations, context=context).changes
+
+
+def verify_header(plan: Plan, shop: ShopInfo, options: ApplyOptions) -> None:
+    """The e-shop, pricelist, default stock, tool version and catalog digest; ``StalePlan``
+    (exit 4) before anything is read in detail or written."""
+    problems = header_problems(
+        plan,
+        eshop_id=shop.eshop_id,
+        pricelist_id=shop.pricelist_id,
+        default_stock_id=shop.default_stock_id,
+    )
     if options.catalog_digest is not None and options.catalog_digest != plan.catalog_digest:
         problems.insert(
             0,
@@ -140,34 +195,84 @@ def preflight(
             f"in the plan, {options.catalog_digest[:12]} now)",
         )
     if problems:
+        raise _stale(problems)
+
+
+def preflight(
+    plan: Plan,
+    catalog: LoadedCatalog,
+    read_live: LiveReader,
+    shop: ShopInfo,
+    changes: Sequence[Change] | None = None,
+) -> list[Check]:
+    """Compare-before-write and the catalog's authority: re-read every product the plan
+    touches, check each change against it, and re-derive the changes from the checked-out
+    catalog (``authority.unproduced``). Raises ``StalePlan`` (exit 4) naming every problem;
+    returns one ``Check`` per change of ``changes`` (by default the plan's)."""
+    changes = plan.changes if changes is None else tuple(changes)
+    guids = sorted({c.guid for c in plan.changes} | {c.guid for c in changes})
+    live = read_live(guids)
+    forms = live_forms(live, shop.default_stock_id)
+    checks = check_all(changes, forms, created_keys(changes))
+    problems = [describe(k) for k in checks if k.verdict is Verdict.CONFLICT]
+    if problems:  # the shop moved on: say so; the catalog check would only echo it
+        raise _stale(problems)
+    own = (
+        checks
+        if changes == plan.changes
+        else check_all(plan.changes, forms, created_keys(plan.changes))
+    )
+    forged = unproduced(plan.changes, own, fresh_changes(catalog, live, shop))
+    if forged:
         raise E.StalePlan(
-            f"The plan is stale: {len(problems)} thing(s) changed since it was made. Nothing "
-            "was written. Run `plan` again and review the new plan:\n"
-            + "\n".join(f"  {p}" for p in problems),
-            problems,
+            f"The plan does not match the checked-out catalog: {len(forged)} change(s) are not "
+            "what the catalog produces (a plan from another catalog, or an edited plan file). "
+            "Nothing was written. Run `plan` again on this catalog and review the new plan:\n"
+            + "\n".join(f"  {p}" for p in forged),
+            forged,
         )
     return checks
+
+
+def _stale(problems: list[str]) -> E.StalePlan:
+    return E.StalePlan(
+        f"The plan is stale: {len(problems)} thing(s) changed since it was made. Nothing "
+        "was written. Run `plan` again and review the new plan:\n"
+        + "\n".join(f"  {p}" for p in problems),
+        problems,
+    )
 
 
 def apply_plan(
     plan: Plan,
     client: Any,
+    catalog: LoadedCatalog,
     read_live: LiveReader | None = None,
     options: ApplyOptions | None = None,
     journal: Journal | None = None,
+    approve: Callable[[Plan], None] | None = None,
 ) -> ApplyResult:
-    """Apply ``plan`` with a read-write ``client``. Raises ``UnsafePlan`` / ``StalePlan``
-    before writing anything; otherwise returns the result (``raise_for_failures`` for exit 1)."""
+    """Apply ``plan`` with a read-write ``client``, with ``catalog`` (the checked-out one) as
+    the authority for every change. Raises ``UnsafePlan`` / ``StalePlan`` before writing
+    anything; ``approve`` (if given) is called after every check passed and before the first
+    write, and may raise to cancel. Returns the result (``raise_for_failures`` for exit 1)."""
     options = options or ApplyOptions()
     if plan.is_empty:
-        raise_if_unsafe(plan, allow_delete=options.allow_delete, allow_bulk=options.allow_bulk)
         return ApplyResult(plan.plan_id)
-    eshop = client.get_eshop()
-    default_pricelist = as_int(eshop.default_pricelist_id)
+    shop = read_shop(client, catalog.catalog.shop)
+    verify_header(plan, shop, options)
+    live_guids = [p.guid for p in client.iter_products()]
+    raise_if_unsafe(
+        apply_guards(plan, catalog.catalog, live_guids, options.policy),
+        allow_delete=options.allow_delete,
+        allow_bulk=options.allow_bulk,
+    )
     if read_live is None:
-        read_live = live_reader(client, plan, default_pricelist)
-    changes = writable_changes(plan, default_pricelist)
-    checks = preflight(plan, read_live, options, as_int(eshop.eshop_id), changes)
+        read_live = live_reader(client, plan, shop.default_pricelist_id)
+    changes = writable_changes(plan, shop.default_pricelist_id)
+    checks = preflight(plan, catalog, read_live, shop, changes)
+    if approve is not None:
+        approve(plan)
     journal = journal or Journal(None, plan.plan_id)
     run = Executor(plan, changes, client, read_live, journal, options)
     run.execute(checks)

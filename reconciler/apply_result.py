@@ -20,6 +20,9 @@ class ApplyOptions:
     catalog_digest: str | None = None  # digest of the catalog now; None: not compared
     resends: int = 1  # sends of a write found not applied after its response was lost
     parallel: int = 3  # per-product writes in flight at once (Shoptet allows 3 per token)
+    # The policy the guards use: the base's (`apply --policy-from REF`), so a pull request
+    # cannot relax its own guards. None: the checked-out catalog's.
+    policy: Any = None
 
 
 class Status(StrEnum):

@@ -29,7 +29,7 @@ from deepdiff import DeepDiff
 
 from reconciler import __version__
 from reconciler.errors import CatalogError, Problem
-from reconciler.guards import GuardPolicy, compute_guards
+from reconciler.guards import GuardPolicy, compute_guards, policy_changes
 from reconciler.normalize import NormContext, normalize_product
 from reconciler.plan import (
     UNMANAGED_LISTED,
@@ -80,6 +80,9 @@ class PlanContext:
     git_commit: str | None = None
     tool_version: str = __version__
     scope: Scope = field(default_factory=Scope)
+    # shop.yaml's policy at the base (``--changed-since REF``): the guards use it, and the
+    # plan lists how the catalog changes it. None: the catalog's own policy.
+    base_policy: Any = None
 
 
 def diff(desired: Any, live: Any, *, locations: dict | None = None, context: PlanContext) -> Plan:
@@ -129,8 +132,11 @@ def diff(desired: Any, live: Any, *, locations: dict | None = None, context: Pla
             if g not in in_scope and (g in have or not getattr(p, "absent", False))
         )
 
+    base = context.base_policy
     guards = compute_guards(
-        run.changes, policy=GuardPolicy.from_policy(desired.policy), existing_managed=existing
+        run.changes,
+        policy=GuardPolicy.from_policy(desired.policy if base is None else base),
+        existing_managed=existing,
     )
     return Plan(
         catalog_digest=context.catalog_digest,
@@ -139,6 +145,7 @@ def diff(desired: Any, live: Any, *, locations: dict | None = None, context: Pla
         unmanaged=unmanaged,
         scope=scope,
         ignored=run.ignore.applied(),
+        policy_changes=() if base is None else policy_changes(base, desired.policy),
         eshop_id=context.eshop_id,
         pricelist_id=pricelist,
         default_stock_id=stock_id,

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from reconciler.plan import Action, Change, GuardVerdict, Resource
+from reconciler.plan import Action, Change, GuardVerdict, PolicyChange, Resource
 
 BULK_MINIMUM = 10
 _LISTED = 10  # protected items named in a message; numbers["touched"] has them all
@@ -43,6 +43,25 @@ class GuardPolicy:
             max_changed_share=Decimal(str(policy.maxChangedShare)),
             protect=frozenset(g.lower() for g in (policy.protect or ())),
         )
+
+
+def policy_changes(base: Any, new: Any) -> tuple[PolicyChange, ...]:
+    """The ``policy`` settings that differ between the base's shop.yaml and the catalog's
+    (both ``model.Policy``), JSON-ready, in a fixed order."""
+    out = []
+    for key in ("maxDeletes", "maxChangedShare", "protect", "prune"):
+        before, after = _policy_json(getattr(base, key)), _policy_json(getattr(new, key))
+        if before != after:
+            out.append(PolicyChange(key, before, after))
+    return tuple(out)
+
+
+def _policy_json(value: Any) -> Any:
+    if isinstance(value, Decimal):
+        return _fraction(value)
+    if isinstance(value, list | tuple | frozenset | set):
+        return sorted(str(v).lower() for v in value)
+    return value
 
 
 GUARD_NAMES = ("delete-limit", "protected", "delete-all", "bulk")

@@ -313,6 +313,7 @@ def make_plan(
     progress: Progress | None = None,
     cache_dir: Any = None,
     notice: Callable[[str], None] | None = None,
+    base_policy: Any = None,
 ) -> Plan:
     """Read the live shop for a loaded catalog (``desired.load_catalog``) and diff: the plan.
 
@@ -320,7 +321,8 @@ def make_plan(
     GUIDs, e.g. from ``--changed-since REF``, with ``ref`` naming it and ``ref_commit`` the
     commit it resolved to) does the same without resolving. Without either, the whole catalog
     and shop are compared, through the incremental cache in ``cache_dir`` when given
-    (``reconciler.live_cache``; ``notice`` gets its one-line report)."""
+    (``reconciler.live_cache``; ``notice`` gets its one-line report). ``base_policy``:
+    shop.yaml's policy at the base, for the guards (see ``diff.PlanContext``)."""
     desired = loaded.catalog
     shop = read_shop(client, desired.shop)
     check_stock_ids(desired, shop, loaded.locations)
@@ -352,6 +354,7 @@ def make_plan(
         eshop_id=shop.eshop_id,
         git_commit=git_commit,
         scope=plan_scope,
+        base_policy=base_policy,
     )
     return diff(desired, live.catalog, locations=loaded.locations, context=context)
 

@@ -37,6 +37,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
@@ -49,6 +50,7 @@ from reconciler.plan_parts import (
     VARIANT_FIELD_ORDER,
     GuardVerdict,
     IgnoredRule,
+    PolicyChange,
     Scope,
     Unmanaged,
     UnmanagedProduct,
@@ -67,6 +69,7 @@ __all__ = [
     "IgnoredRule",
     "Plan",
     "PlanFileError",
+    "PolicyChange",
     "Resource",
     "Scope",
     "Unmanaged",
@@ -250,6 +253,7 @@ class Plan:
     unmanaged: Unmanaged = field(default_factory=Unmanaged)
     scope: Scope = field(default_factory=Scope)
     ignored: tuple[IgnoredRule, ...] = ()
+    policy_changes: tuple[PolicyChange, ...] = ()
     eshop_id: int | None = None
     pricelist_id: int | None = None
     default_stock_id: int | None = None
@@ -268,6 +272,7 @@ class Plan:
         object.__setattr__(self, "changes", changes)
         object.__setattr__(self, "guards", tuple(self.guards))
         object.__setattr__(self, "ignored", tuple(self.ignored))
+        object.__setattr__(self, "policy_changes", tuple(self.policy_changes))
 
     @property
     def is_empty(self) -> bool:
@@ -283,8 +288,15 @@ class Plan:
         return {"actions": actions, "resources": resources, "total": len(self.changes)}
 
     def content(self) -> dict[str, Any]:
-        """The plan as a JSON-ready dict, without ``planId``."""
+        """The plan as a JSON-ready dict, without ``planId``. ``policyChanges`` appears only
+        when there are some, so plans without them keep the form (and planId) they had."""
+        extra = (
+            {"policyChanges": [p.to_dict() for p in self.policy_changes]}
+            if self.policy_changes
+            else {}
+        )
         return {
+            **extra,
             "formatVersion": self.format_version,
             "toolVersion": self.tool_version,
             "catalogDigest": self.catalog_digest,
@@ -343,6 +355,9 @@ class Plan:
                 ignored=tuple(
                     IgnoredRule(i["rule"], i.get("fields", 0)) for i in data.get("ignored", [])
                 ),
+                policy_changes=tuple(
+                    PolicyChange.from_dict(p) for p in data.get("policyChanges", [])
+                ),
                 eshop_id=data.get("eshopId"),
                 pricelist_id=data.get("pricelistId"),
                 default_stock_id=data.get("defaultStockId"),
@@ -368,26 +383,33 @@ def canonical_json(value: Any) -> str:
 
 
 # ---------------------------------------------------------------------------------------------
-# Enforcing the guard verdicts (computed by reconciler.guards when the plan is built).
+# Enforcing guard verdicts. Apply enforces the verdicts it computes itself (``reconciler.apply``);
+# the ones stored in a plan file are for display and for `plan --detailed-exitcode`.
 
 
 def check_guards(
-    plan: Plan,
+    verdicts: Plan | Iterable[GuardVerdict],
     *,
     allow_delete: bool = False,
     allow_bulk: bool = False,
 ) -> list[str]:
-    """The refusals for applying ``plan`` with these flags (empty: apply may go ahead)."""
+    """The refusals for these verdicts (a plan: its stored ones) with these flags (empty: go
+    ahead)."""
+    if isinstance(verdicts, Plan):
+        verdicts = verdicts.guards
     flags = {"--allow-delete": allow_delete, "--allow-bulk": allow_bulk}
     return [
-        g.message
-        for g in plan.guards
-        if not g.ok and (g.flag is None or not flags.get(g.flag, False))
+        g.message for g in verdicts if not g.ok and (g.flag is None or not flags.get(g.flag, False))
     ]
 
 
-def raise_if_unsafe(plan: Plan, *, allow_delete: bool = False, allow_bulk: bool = False) -> None:
+def raise_if_unsafe(
+    verdicts: Plan | Iterable[GuardVerdict],
+    *,
+    allow_delete: bool = False,
+    allow_bulk: bool = False,
+) -> None:
     """Raise ``UnsafePlan`` (exit 3) naming every refusal with its numbers."""
-    refusals = check_guards(plan, allow_delete=allow_delete, allow_bulk=allow_bulk)
+    refusals = check_guards(verdicts, allow_delete=allow_delete, allow_bulk=allow_bulk)
     if refusals:
         raise UnsafePlan("Apply refused by a guard:\n" + "\n".join(f"  {r}" for r in refusals))

@@ -185,3 +185,33 @@ class GuardVerdict:
             dict(data.get("numbers", {})),
             data.get("flag"),
         )
+
+
+@dataclass(frozen=True)
+class PolicyChange:
+    """A ``shop.yaml`` policy setting the catalog changes against its base (``--changed-since
+    REF``). This plan's guards use the base's value; the new one takes effect after the merge,
+    so a pull request cannot relax its own guards. Values are JSON-ready."""
+
+    key: str
+    before: Any
+    after: Any
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"key": self.key, "before": self.before, "after": self.after}
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> PolicyChange:
+        return cls(data["key"], data["before"], data["after"])
+
+    @property
+    def text(self) -> str:
+        return f"policy.{self.key}: {_policy_value(self.before)} -> {_policy_value(self.after)}"
+
+
+def _policy_value(value: Any) -> str:
+    if isinstance(value, list):
+        return "[" + ", ".join(map(str, value)) + "]"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)

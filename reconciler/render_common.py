@@ -112,3 +112,9 @@ def guard_status(verdict) -> str:
     if verdict.flag:
         return f"needs {verdict.flag}"
     return "REFUSED"
+
+
+POLICY_CHANGES_HEAD = (
+    "Policy changes in shop.yaml (they take effect after the merge; this plan's guards use the "
+    "base's policy):"
+)

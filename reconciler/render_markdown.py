@@ -22,6 +22,7 @@ import html
 from reconciler.plan import Action, Change, Plan, Resource, field_order
 from reconciler.render_common import (
     NO_CHANGES,
+    POLICY_CHANGES_HEAD,
     ProductGroup,
     deletions,
     format_value,
@@ -67,6 +68,9 @@ def render_markdown(
     head += [f"<sub>{_esc(header_line(plan))} · planId `{plan.plan_id[:12]}`</sub>", ""]
     if not plan.scope.is_full:
         head += [f"> **Scope:** {_esc(plan.scope.note)}", ""]
+    if plan.policy_changes:
+        head += [f"**{_esc(POLICY_CHANGES_HEAD)}**", ""]
+        head += [f"- ⚠️ `{p.text}`" for p in plan.policy_changes] + [""]
     if not plan.is_empty:
         head += _guards(plan)
     tail = _unmanaged(plan) + _ignored(plan)

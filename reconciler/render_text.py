@@ -13,6 +13,7 @@ from __future__ import annotations
 from reconciler.plan import Action, Change, FieldChange, Plan, Resource, field_order
 from reconciler.render_common import (
     NO_CHANGES,
+    POLICY_CHANGES_HEAD,
     ProductGroup,
     format_value,
     groups,
@@ -46,6 +47,10 @@ def render_text(plan: Plan, *, color: bool = False) -> str:
     if not plan.scope.is_full:
         lines.append(paint.bold("Scope: " + plan.scope.note))
     lines.append("")
+    if plan.policy_changes:
+        lines.append(paint.bold(POLICY_CHANGES_HEAD))
+        lines.extend(f"{INDENT}~ {p.text}" for p in plan.policy_changes)
+        lines.append("")
     if plan.is_empty:
         lines.append(NO_CHANGES)
     else:

@@ -26,7 +26,9 @@ How the two sides are compared:
 - ``policy.prune`` turned on: the whole shop (a full plan), because pruning needs the product
   list to find every live product the catalog does not mention.
 - other ``policy`` changes (``maxDeletes``, ``maxChangedShare``, ``protect``, prune turned off):
-  no product is added to the scope; the guards always use the working tree's policy.
+  no product is added to the scope. The guards use the policy *at REF* (``base_policy``), so a
+  pull request cannot relax its own guards; the plan lists the policy change as its own item,
+  taking effect after the merge.
 - The catalog did not exist at REF, or does not load there (invalid YAML at the base): every
   product is in scope, with a note saying why.
 
@@ -46,7 +48,7 @@ from typing import Any
 
 from reconciler.errors import CatalogError, ConfigError
 
-__all__ = ["ChangedScope", "changed_since", "compare_catalogs"]
+__all__ = ["ChangedScope", "catalog_at", "changed_since", "compare_catalogs", "policy_at"]
 
 _GIT_TIMEOUT = 60
 
@@ -60,6 +62,7 @@ class ChangedScope:
     commit: str
     guids: frozenset[str] | None
     reason: str
+    base_policy: Any = None  # shop.yaml's policy at REF (None: no catalog there)
 
     @property
     def is_full(self) -> bool:
@@ -91,18 +94,59 @@ def compare_catalogs(old: Any | None, new: Any) -> tuple[frozenset[str] | None, 
 
 def changed_since(catalog_dir: Path, ref: str, current: Any) -> ChangedScope:
     """Compare the catalog at git ``ref`` with ``current`` (the working tree's ``Catalog``)."""
+    commit, old, note = catalog_at(catalog_dir, ref)
+    guids, reason = compare_catalogs(old, current)
+    if note:
+        reason = f"{note}: every product is in scope"
+    base_policy = None if old is None else old.policy
+    return ChangedScope(
+        ref=ref,
+        commit=commit,
+        guids=guids,
+        reason=f"{reason} since {ref}",
+        base_policy=base_policy,
+    )
+
+
+def policy_at(catalog_dir: Path, ref: str) -> tuple[Any, str]:
+    """``shop.yaml``'s policy at git ``ref`` and the commit it resolved to, for the guards of
+    an apply (``apply --policy-from REF``): a pull request must not relax its own guards.
+    A catalog that did not exist or does not load at REF is an error: without the base's
+    policy the guards cannot be trusted."""
+    commit, old, note = catalog_at(catalog_dir, ref, "--policy-from")
+    if old is None:
+        raise ConfigError(
+            f"--policy-from {ref}: {note or 'the catalog did not exist at ' + ref}; the guards "
+            "need the policy of the base. Give the commit before the change (in CI, the "
+            "commit before the merge)."
+        )
+    return old.policy, commit
+
+
+def catalog_at(
+    catalog_dir: Path, ref: str, option: str = "--changed-since"
+) -> tuple[str, Any | None, str]:
+    """The catalog at git ``ref``: (commit, ``Catalog`` or None, and a note when it exists
+    there but does not load; None without a note: it did not exist at ``ref``)."""
     from reconciler.desired import load_catalog  # late: desired imports much of the package
 
     catalog_dir = Path(catalog_dir)
     if not catalog_dir.is_dir():
-        raise ConfigError(f"--changed-since: the catalog directory {catalog_dir} does not exist")
-    top = _git(catalog_dir, "rev-parse", "--show-toplevel", what="find the git work tree")
-    prefix = _git(catalog_dir, "rev-parse", "--show-prefix", what="find the git work tree")
-    commit = _resolve(catalog_dir, ref)
+        raise ConfigError(f"{option}: the catalog directory {catalog_dir} does not exist")
+    top = _git(
+        catalog_dir, "rev-parse", "--show-toplevel", what="find the git work tree", option=option
+    )
+    prefix = _git(
+        catalog_dir, "rev-parse", "--show-prefix", what="find the git work tree", option=option
+    )
+    commit = _resolve(catalog_dir, ref, option)
     path = prefix.rstrip("/")
     old = None
     note = ""
-    if not path or _git(Path(top), "ls-tree", commit, "--", path, what="list the base tree"):
+    listed = path and _git(
+        Path(top), "ls-tree", commit, "--", path, what="list the base tree", option=option
+    )
+    if not path or listed:
         with tempfile.TemporaryDirectory(prefix="shoptet-base-") as tmp:
             _extract(Path(top), commit, path, Path(tmp))
             base_dir = Path(tmp) / path if path else Path(tmp)
@@ -110,20 +154,17 @@ def changed_since(catalog_dir: Path, ref: str, current: Any) -> ChangedScope:
                 old = load_catalog(base_dir).catalog if base_dir.is_dir() else None
             except CatalogError as err:
                 note = f"the catalog at {ref} does not load ({len(err.problems)} problem(s))"
-    guids, reason = compare_catalogs(old, current)
-    if note:
-        reason = f"{note}: every product is in scope"
-    return ChangedScope(ref=ref, commit=commit, guids=guids, reason=f"{reason} since {ref}")
+    return commit, old, note
 
 
-def _resolve(cwd: Path, ref: str) -> str:
+def _resolve(cwd: Path, ref: str, option: str = "--changed-since") -> str:
     if not ref or ref.startswith("-"):
-        raise ConfigError(f"--changed-since: {ref!r} is not a git revision")
+        raise ConfigError(f"{option}: {ref!r} is not a git revision")
     proc = _run(cwd, "rev-parse", "--verify", "--quiet", "--end-of-options", f"{ref}^{{commit}}")
     commit = proc.stdout.strip()
     if proc.returncode != 0 or not commit:
         raise ConfigError(
-            f"--changed-since {ref}: git knows no commit by that name in {cwd}. Fix: give a "
+            f"{option} {ref}: git knows no commit by that name in {cwd}. Fix: give a "
             "branch, tag or commit that exists locally (in CI, fetch it first, e.g. "
             "actions/checkout with fetch-depth: 0)."
         )
@@ -144,12 +185,12 @@ def _extract(top: Path, commit: str, path: str, dest: Path) -> None:
         tar.extractall(dest, filter="data")
 
 
-def _git(cwd: Path, *args: str, what: str) -> str:
+def _git(cwd: Path, *args: str, what: str, option: str = "--changed-since") -> str:
     proc = _run(cwd, *args)
     if proc.returncode != 0:
         detail = proc.stderr.strip().splitlines()
         raise ConfigError(
-            f"--changed-since needs the catalog in a git work tree, and git could not {what} "
+            f"{option} needs the catalog in a git work tree, and git could not {what} "
             f"for {cwd}: {detail[-1] if detail else 'unknown error'}"
         )
     return proc.stdout.strip()

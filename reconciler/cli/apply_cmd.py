@@ -17,8 +17,9 @@ from reconciler.apply import ApplyOptions, ApplyResult, Status, apply_plan
 from reconciler.desired import load_catalog
 from reconciler.errors import ConfigError
 from reconciler.journal import Journal
-from reconciler.plan import Plan, raise_if_unsafe
+from reconciler.plan import Plan
 from reconciler.render import render_text
+from reconciler.scope import policy_at
 
 APPLY_EPILOG = """\b
 Examples:
@@ -54,6 +55,13 @@ _NO_TTY = (
     help="Allow changing more than policy.maxChangedShare of the managed products.",
 )
 @click.option(
+    "--policy-from",
+    "policy_ref",
+    metavar="REF",
+    help="Guards use shop.yaml's policy at git REF (in CI: the commit before the merge), so a "
+    "change cannot relax its own guards. Default: the checked-out catalog's policy.",
+)
+@click.option(
     "--journal",
     "journal_path",
     type=click.Path(dir_okay=False, path_type=Path),
@@ -66,18 +74,25 @@ def apply(
     auto_approve: bool,
     allow_delete: bool,
     allow_bulk: bool,
+    policy_ref: str | None,
     journal_path: Path | None,
 ) -> None:
     """Apply PLAN (a file from `plan --out`), or plan and apply the catalog now.
 
-    A saved plan is applied exactly as reviewed, never re-planned. Before the first write
-    every product the plan touches is re-read: if anything changed since the plan, or the
-    catalog files differ from the ones planned, nothing is written (exit 4). Guards (exit 3):
-    deletions need --allow-delete, large changes --allow-bulk.
+    A saved plan is applied exactly as reviewed, never re-planned, and only when the
+    checked-out catalog produces every change in it. Before the first write every product the
+    plan touches is re-read: if anything changed since the plan, the catalog files differ from
+    the ones planned, or the plan file says anything the catalog does not, nothing is written
+    (exit 4). Guards (exit 3), computed afresh: deletions need --allow-delete, large changes
+    --allow-bulk.
     """
     app = ctx.obj
     saved = _read_plan(plan_file) if plan_file is not None else None
     loaded = load_catalog(app.catalog_dir)
+    policy = None
+    if policy_ref is not None:
+        policy, commit = policy_at(app.catalog_dir, policy_ref)
+        click.echo(f"Guards use the policy at {policy_ref} ({commit[:12]}).", err=True)
     client = app.make_client(read_only=False)
     with client:
         if saved is None:
@@ -92,14 +107,23 @@ def apply(
         if the_plan.is_empty:
             click.echo("Nothing to apply.")
             return
-        raise_if_unsafe(the_plan, allow_delete=allow_delete, allow_bulk=allow_bulk)
-        if not auto_approve:
-            _approve(the_plan)
+        if not auto_approve and not sys.stdin.isatty():
+            raise ConfigError(_NO_TTY)
         options = ApplyOptions(
-            allow_delete=allow_delete, allow_bulk=allow_bulk, catalog_digest=loaded.digest
+            allow_delete=allow_delete,
+            allow_bulk=allow_bulk,
+            catalog_digest=loaded.digest,
+            policy=policy,
         )
         with Journal(journal_path, the_plan.plan_id) as journal:
-            result = apply_plan(the_plan, client, options=options, journal=journal)
+            result = apply_plan(
+                the_plan,
+                client,
+                loaded,
+                options=options,
+                journal=journal,
+                approve=None if auto_approve else _approve,
+            )
     _report(result)
     result.raise_for_failures()
 
@@ -115,6 +139,7 @@ def _read_plan(path: Path) -> Plan:
 
 
 def _approve(plan: Plan) -> None:
+    """Asked by apply after every check passed, before the first write."""
     if not sys.stdin.isatty():
         raise ConfigError(_NO_TTY)
     answer = click.prompt(

@@ -117,11 +117,12 @@ def plan(
     app = ctx.obj
     loaded = load_catalog(app.catalog_dir)
     commit = catalog_git_commit(app.catalog_dir)
-    scope = ref_commit = None
+    scope = ref_commit = base_policy = None
     if since_ref is not None:
         changed = changed_since(app.catalog_dir, since_ref, loaded.catalog)
         ref_commit = changed.commit
         scope = changed.guids
+        base_policy = changed.base_policy
         full = " (a full plan)" if changed.is_full else ""
         click.echo(
             f"--changed-since {since_ref} ({changed.commit[:12]}): {changed.reason}{full}.",
@@ -149,6 +150,7 @@ def plan(
                 progress=progress,
                 cache_dir=cache_dir,
                 notice=lambda line: click.echo(line, err=True),
+                base_policy=base_policy,
             )
         except AuthError as err:
             raise ConfigError(f"{err}\n{_AUTH_HINT}") from None

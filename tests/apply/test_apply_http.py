@@ -39,7 +39,7 @@ def test_example_catalog_converges_and_a_second_apply_writes_nothing(shop, tmp_p
     start = len(sb.request_log)
     journal_path = tmp_path / "apply.jsonl"
     with fast_client(sb, url) as client, Journal(journal_path, plan.plan_id) as journal:
-        result = apply_plan(plan, client, options=ApplyOptions(), journal=journal)
+        result = apply_plan(plan, client, example, options=ApplyOptions(), journal=journal)
     assert result.ok, result.outcomes
     assert {o.status for o in result.outcomes.values()} == {Status.WRITTEN}
     writes = write_requests(sb, start)
@@ -66,7 +66,7 @@ def test_example_catalog_converges_and_a_second_apply_writes_nothing(shop, tmp_p
 
     again = len(sb.request_log)
     with fast_client(sb, url) as client:
-        second = apply_plan(plan, client)
+        second = apply_plan(plan, client, example)
     assert write_requests(sb, again) == []
     assert {o.status for o in second.outcomes.values()} == {Status.DONE}
     assert second.write_requests == 0
@@ -74,11 +74,12 @@ def test_example_catalog_converges_and_a_second_apply_writes_nothing(shop, tmp_p
 
 def test_a_lost_create_response_is_confirmed_by_reading_not_repeated(shop):
     sb, url = shop
-    plan = plan_of(sb, load_catalog(EXAMPLE_CATALOG), url)
+    example = load_catalog(EXAMPLE_CATALOG)
+    plan = plan_of(sb, example, url)
     sb.faults.add(kind="reset_after", method="POST", path="/api/products")
     start = len(sb.request_log)
     with fast_client(sb, url) as client:
-        result = apply_plan(plan, client)
+        result = apply_plan(plan, client, example)
     assert result.ok
     posts = [w for w in write_requests(sb, start) if w["method"] == "POST"]
     assert len(posts) == 2  # two creates, neither sent twice
@@ -91,11 +92,12 @@ def test_a_lost_create_response_is_confirmed_by_reading_not_repeated(shop):
 
 def test_a_write_not_applied_before_the_connection_dropped_is_sent_again(shop):
     sb, url = shop
-    plan = plan_of(sb, load_catalog(EXAMPLE_CATALOG), url)
+    example = load_catalog(EXAMPLE_CATALOG)
+    plan = plan_of(sb, example, url)
     sb.faults.add(kind="reset_before", method="PATCH", path="/api/stocks/*/movements")
     start = len(sb.request_log)
     with fast_client(sb, url) as client:
-        result = apply_plan(plan, client)
+        result = apply_plan(plan, client, example)
     assert result.ok
     moves = [w for w in write_requests(sb, start) if "movements" in w["path"]]
     assert [m["wrote"] for m in moves] == [False, True]
@@ -106,12 +108,12 @@ def test_apply_of_an_empty_plan_reads_and_writes_nothing(shop):
     sb, url = shop
     example = load_catalog(EXAMPLE_CATALOG)
     with fast_client(sb, url) as client:
-        apply_plan(plan_of(sb, example, url), client)
+        apply_plan(plan_of(sb, example, url), client, example)
     empty = plan_of(sb, example, url)
     assert empty.is_empty
     start = len(sb.request_log)
     with fast_client(sb, url) as client:
-        result = apply_plan(empty, client)
+        result = apply_plan(empty, client, example)
     assert sb.request_log[start:] == []
     assert result.ok and result.write_requests == 0
 

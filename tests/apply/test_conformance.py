@@ -12,7 +12,7 @@ import httpx
 from reconciler.apply import ApplyOptions, apply_plan
 from reconciler.sandbox import Sandbox
 from reconciler.shoptet import ClientConfig, ShoptetClient
-from tests.apply.support import BASE, TOKEN, demo_state, plan_of
+from tests.apply.support import BASE, TOKEN, demo_state, loaded, plan_of
 from tests.apply.test_fault_sweep import reference
 from tests.support.openapi_requests import validate_request
 from tests.support.openapi_spec import require_spec
@@ -44,7 +44,7 @@ def test_every_request_of_the_reference_apply_conforms_to_the_spec():
     recorder = Recording(sb.transport())
     cfg = ClientConfig(base_url=BASE, private_token=TOKEN)
     with ShoptetClient(cfg, transport=recorder, sleep=lambda s: None) as client:
-        assert apply_plan(plan, client, options=ApplyOptions(allow_delete=True)).ok
+        assert apply_plan(plan, client, loaded(desired), options=ApplyOptions(allow_delete=True)).ok
     methods = {m for m, *_ in recorder.seen}
     assert {"GET", "POST", "PATCH", "DELETE"} <= methods
     problems = [

@@ -12,7 +12,7 @@ from reconciler.apply import apply_plan
 from reconciler.plan import Plan
 from reconciler.sandbox import Sandbox
 from reconciler.shoptet import ClientConfig, ShoptetClient
-from tests.apply.support import BASE, TOKEN, WRITES, demo_state, fast_client
+from tests.apply.support import BASE, TOKEN, WRITES, demo_state, fast_client, loaded
 from tests.apply.test_fault_sweep import OPTIONS, assert_converged, reference, write_indices
 
 
@@ -31,7 +31,7 @@ class CrashAfterWrite(httpx.BaseTransport):
 
 @pytest.mark.parametrize("nth", range(1, 10))
 def test_rerunning_the_plan_after_a_crash_finishes_it(nth):
-    _, text, _ = reference()
+    desired, text, _ = reference()
     if nth > len(write_indices()):
         pytest.skip("the reference apply has fewer writes")
     plan = Plan.from_json(text)
@@ -39,11 +39,11 @@ def test_rerunning_the_plan_after_a_crash_finishes_it(nth):
     cfg = ClientConfig(base_url=BASE, private_token=TOKEN)
     crashing = ShoptetClient(cfg, transport=CrashAfterWrite(sb.transport(), nth))
     with pytest.raises(KeyboardInterrupt), crashing:
-        apply_plan(plan, crashing, options=OPTIONS)
+        apply_plan(plan, crashing, loaded(desired), options=OPTIONS)
     committed = sum(1 for e in sb.request_log if e["method"] in WRITES and e["wrote"])
     assert committed >= nth  # writes already in flight on other threads may commit too
     with fast_client(sb) as client:
-        result = apply_plan(plan, client, options=OPTIONS)
+        result = apply_plan(plan, client, loaded(desired), options=OPTIONS)
     assert result.ok
     assert result.write_requests == len(write_indices()) - committed
     assert_converged(sb, 2, "crash", nth, fired=False)

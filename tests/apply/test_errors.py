@@ -48,9 +48,10 @@ def test_a_refused_create_fails_with_shoptets_message_and_skips_its_prices(sb):
     products[PERU] = Product.model_validate(
         {**products[PERU].model_dump(exclude_unset=True), "brand": "no-such-brand"}
     )
-    plan = plan_of(sb, Catalog(products=products, shop=desired.shop, policy=desired.policy))
+    desired = Catalog(products=products, shop=desired.shop, policy=desired.policy)
+    plan = plan_of(sb, desired)
     with fast_client(sb) as client:
-        result = apply_plan(plan, client)
+        result = apply_plan(plan, client, loaded(desired))
     out = result.outcomes
     assert out[f"product:{PERU}"].status is Status.FAILED
     assert 'Brand with code "no-such-brand" not found' in out[f"product:{PERU}"].message
@@ -71,7 +72,7 @@ def test_a_lost_response_never_confirmed_fails_and_a_rerun_finishes(sb, tmp_path
     sb.faults.add(kind="500", method="PATCH", path="/api/pricelists/1", times=2)
     start = len(sb.request_log)
     with fast_client(sb) as client, Journal(tmp_path / "j.jsonl", plan.plan_id) as journal:
-        result = apply_plan(plan, client, journal=journal)
+        result = apply_plan(plan, client, loaded(example()), journal=journal)
     assert not result.ok
     failed = result.of(Status.FAILED)
     assert failed and all("response was lost and it was not applied" in o.message for o in failed)
@@ -88,7 +89,7 @@ def test_a_lost_response_never_confirmed_fails_and_a_rerun_finishes(sb, tmp_path
         ("reread", None),
     ]
     with fast_client(sb) as client:
-        again = apply_plan(plan, client)
+        again = apply_plan(plan, client, loaded(example()))
     assert again.ok
     assert plan_of(sb, example()).is_empty
 
@@ -104,7 +105,7 @@ def test_a_token_refused_mid_apply_stops_the_writes(sb):
             sb.config.token = "revoked"
             return found
 
-        result = apply_plan(plan, client, read_live=revoke_after_reading)
+        result = apply_plan(plan, client, loaded(example()), read_live=revoke_after_reading)
     assert len(write_requests(sb, start)) == 1
     statuses = {o.status for o in result.outcomes.values()}
     assert statuses == {Status.FAILED, Status.SKIPPED}
@@ -126,12 +127,12 @@ def test_a_failed_reread_after_a_lost_response_fails_those_changes(sb):
                 raise E.ServerError("Shoptet is down", status=503)
             return read(guids)
 
-        result = apply_plan(plan, client, read_live=failing_second_read)
+        result = apply_plan(plan, client, loaded(example()), read_live=failing_second_read)
     lost = result.outcomes[f"product:{PERU}"]
     assert lost.status is Status.FAILED
     assert "re-reading failed too" in lost.message and "Shoptet is down" in lost.message
     with fast_client(sb) as client:
-        assert apply_plan(plan, client).ok  # the create was applied: the re-run finds it
+        assert apply_plan(plan, client, loaded(example())).ok  # the create was applied: the re-run finds it
     assert [p["guid"] for p in sb.state()["products"]].count(PERU) == 1
 
 
@@ -146,7 +147,7 @@ def test_the_convergence_check_reports_what_still_differs(sb):
                 first.update(read(guids))
             return {g: first.get(g) for g in guids}
 
-        result = apply_plan(plan, client, read_live=stale_after_writes)
+        result = apply_plan(plan, client, loaded(example()), read_live=stale_after_writes)
     assert not result.ok
     assert any(
         u.startswith(f"price:{COLOMBIA}:KAV-COL-250: still differs after apply: price")
@@ -165,7 +166,7 @@ def test_a_failed_product_update_does_not_block_its_price(sb):
     plan = plan_of(sb, desired)
     sb.faults.add(kind="423", method="PATCH", path=f"/api/products/{COLOMBIA}", times=50)
     with fast_client(sb) as client:
-        result = apply_plan(plan, client, options=ApplyOptions(allow_bulk=True))
+        result = apply_plan(plan, client, loaded(desired), options=ApplyOptions(allow_bulk=True))
     assert result.outcomes[f"product:{COLOMBIA}"].status is Status.FAILED
     assert "Gave up" in result.outcomes[f"product:{COLOMBIA}"].message
     assert result.outcomes[f"price:{COLOMBIA}:KAV-COL-250"].status is Status.WRITTEN

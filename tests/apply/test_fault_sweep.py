@@ -62,20 +62,20 @@ def products_of(sb: Sandbox) -> dict:
 @cache
 def clean_result() -> dict:
     """The shop's products after a clean (fault-free) apply of the reference plan."""
-    _, text, _ = reference()
+    desired, text, _ = reference()
     sb = Sandbox(demo_state())
     with fast_client(sb) as client:
-        assert apply_plan(Plan.from_json(text), client, options=OPTIONS).ok
+        assert apply_plan(Plan.from_json(text), client, loaded(desired), options=OPTIONS).ok
     return products_of(sb)
 
 
 @cache
 def write_indices() -> tuple[int, ...]:
     """The request numbers (1-based) of the writes in a clean apply of the reference plan."""
-    _, text, _ = reference()
+    desired, text, _ = reference()
     sb = Sandbox(demo_state())
     with fast_client(sb) as client:
-        apply_plan(Plan.from_json(text), client, options=OPTIONS)
+        apply_plan(Plan.from_json(text), client, loaded(desired), options=OPTIONS)
     return tuple(i + 1 for i, e in enumerate(sb.request_log) if e["method"] in WRITES)
 
 
@@ -93,7 +93,7 @@ def reference() -> tuple[Catalog, str, int]:
     plan = plan_of(sb, desired)
     with fast_client(sb) as client:
         start = len(sb.request_log)
-        result = apply_plan(plan, client, options=OPTIONS)
+        result = apply_plan(plan, client, loaded(desired), options=OPTIONS)
         assert result.ok
         requests = len(sb.request_log) - start
     return desired, plan.to_json(), requests
@@ -103,7 +103,7 @@ def run_case(kind: str, at: int, url_for=None) -> tuple[int, Sandbox]:
     """Apply the reference plan to a fresh demo shop whose request number ``at`` gets the
     fault ``kind``; re-run the same plan file until it succeeds (at most 3 runs). Returns how
     many runs it took and the shop."""
-    _, text, _ = reference()
+    desired, text, _ = reference()
     plan = Plan.from_json(text)
     sb = Sandbox(demo_state(), SandboxConfig(timeout_hold=0.01))
     sb.faults.add(kind=kind, at=at)
@@ -113,7 +113,7 @@ def run_case(kind: str, at: int, url_for=None) -> tuple[int, Sandbox]:
         for run in range(1, 4):
             with fast_client(sb, url, read_timeout=5.0) as client:
                 try:
-                    result = apply_plan(plan, client, options=OPTIONS)
+                    result = apply_plan(plan, client, loaded(desired), options=OPTIONS)
                 except ApiError:
                     continue
                 if result.ok:
@@ -151,7 +151,7 @@ def test_the_clean_apply_reaches_the_desired_catalog():
     desired, text, _ = reference()
     sb = Sandbox(demo_state())
     with fast_client(sb) as client:
-        assert apply_plan(Plan.from_json(text), client, options=OPTIONS).ok
+        assert apply_plan(Plan.from_json(text), client, loaded(desired), options=OPTIONS).ok
     assert plan_of(sb, loaded(desired)).is_empty
     assert products_of(sb) == clean_result()
 

@@ -111,14 +111,14 @@ def test_plan_apply_plan_is_empty_and_a_second_apply_writes_nothing(case):
     options = ApplyOptions(allow_delete=True, allow_bulk=True)
     with fast_client(sb) as client:
         try:
-            result = apply_plan(plan, client, options=options)
+            result = apply_plan(plan, client, loaded(desired), options=options)
         except UnsafePlan:
             # only the always-refused guard: every managed product deleted
             assume(False)
         assert result.ok, (result.outcomes, result.unconverged)
         assert plan_of(sb, loaded(desired)).is_empty
         start = len(sb.request_log)
-        again = apply_plan(plan, client, options=options)
+        again = apply_plan(plan, client, loaded(desired), options=options)
     assert write_requests(sb, start) == []
     assert again.write_requests == 0
     assert again.ok

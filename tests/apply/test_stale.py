@@ -8,13 +8,10 @@ from __future__ import annotations
 import pytest
 
 from reconciler.cli import main
-from reconciler.sandbox import Sandbox
 from tests.apply.support import (
     copy_example,
-    demo_state,
     fast_client,
     run_cli,
-    served,
     write_requests,
 )
 
@@ -25,37 +22,9 @@ GUNPOWDER = "7583ce6b-f097-568c-8819-b112c1b65e5c"  # plan: name update
 PERU = "196d780c-8a2a-4dd5-b4bb-76f699b5d9f9"  # plan: create
 
 
-@pytest.fixture(scope="module")
-def server():
-    sb = Sandbox(demo_state())
-    with served(sb) as srv:
-        yield sb, srv.url
-
-
-@pytest.fixture(scope="module")
-def plan_text(server, tmp_path_factory):
-    """`plan --out` of the example catalog against the demo shop (made once: every test
-    starts from that same shop)."""
-    _sb, url = server
-    root = tmp_path_factory.mktemp("plan")
-    copy_example(root)
-    with pytest.MonkeyPatch.context() as mp:
-        mp.chdir(root)
-        mp.setenv("SHOPTET_API_URL", url)
-        mp.setenv("SHOPTET_PRIVATE_API_TOKEN", "sandbox-token")
-        with pytest.raises(SystemExit) as info:
-            main(["plan", "--out", "plan.json"])
-    assert info.value.code == 0
-    return (root / "plan.json").read_text(encoding="utf-8")
-
-
 @pytest.fixture
-def shop(server, plan_text, tmp_path):
-    sb, url = server
-    sb.reset()  # the demo shop again, and an empty leaky bucket (no pacing between tests)
-    copy_example(tmp_path)
-    (tmp_path / "plan.json").write_text(plan_text, encoding="utf-8")
-    return sb, url, tmp_path
+def shop(saved_plan):
+    return saved_plan
 
 
 def _plan(shop, monkeypatch, capsys):

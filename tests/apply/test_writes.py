@@ -157,12 +157,12 @@ def test_more_than_300_prices_and_stock_rows_go_in_several_requests():
     first = Catalog(products={G: new})
     with fast_client(sb) as client:
         start = len(sb.request_log)
-        assert apply_plan(plan_of(sb, first), client).ok
+        assert apply_plan(plan_of(sb, first), client, loaded(first)).ok
         prices = [w for w in write_requests(sb, start) if "pricelists" in w["path"]]
         assert len(prices) == 2  # 301 vatRate rows: 300 + 1
         restock = Catalog(products={G: Product(variants={c: Variant(stock=7) for c in codes})})
         start = len(sb.request_log)
-        assert apply_plan(plan_of(sb, restock), client).ok
+        assert apply_plan(plan_of(sb, restock), client, loaded(restock)).ok
         moves = [w for w in write_requests(sb, start) if "movements" in w["path"]]
         assert len(moves) == 2  # 301 stock rows: 300 + 1
     assert plan_of(sb, loaded(restock)).is_empty
@@ -189,7 +189,7 @@ def test_a_create_with_prices_in_another_pricelist_writes_them_there():
     plan = plan_of(sb, desired)
     with fast_client(sb) as client:
         start = len(sb.request_log)
-        result = apply_plan(plan, client)
+        result = apply_plan(plan, client, loaded(desired))
     assert result.ok, result.unconverged
     posts = [w for w in write_requests(sb, start) if w["method"] == "POST"]
     assert len(posts) == 1

@@ -17,7 +17,7 @@ from reconciler.desired import load_catalog
 from reconciler.errors import UnsafePlan
 from reconciler.importer import import_products
 from reconciler.sandbox import Sandbox
-from tests.apply.support import fast_client, plan_of
+from tests.apply.support import fast_client, loaded, plan_of
 from tests.apply.test_properties import scenario
 
 
@@ -26,7 +26,7 @@ def _roundtrip(case):
     sb = Sandbox(state)
     with fast_client(sb) as client:
         try:
-            apply_plan(plan_of(sb, desired), client, options=ApplyOptions(True, True))
+            apply_plan(plan_of(sb, desired), client, loaded(desired), options=ApplyOptions(True, True))
         except UnsafePlan:
             assume(False)
     with tempfile.TemporaryDirectory() as tmp, fast_client(sb, read_only=True) as client:
