@@ -23,7 +23,7 @@ from dataclasses import dataclass, field, fields, replace
 from urllib.parse import urlsplit
 
 from reconciler.errors import ConfigError
-from reconciler.shoptet.redact import Secret
+from reconciler.shoptet.redact import Secret, token_problem
 
 API_URL = "https://api.myshoptet.com"
 MAX_IN_FLIGHT = 3  # Shoptet: 3 concurrent connections per token, more gives 429
@@ -114,6 +114,15 @@ class ClientConfig:
             value = getattr(self, name)
             if isinstance(value, str):
                 object.__setattr__(self, name, Secret(value) if value else None)
+        for name, env in (("private_token", ENV_PRIVATE), ("oauth_token", ENV_OAUTH)):
+            secret = getattr(self, name)
+            problem = token_problem(secret.reveal()) if secret is not None else None
+            if problem:
+                raise ConfigError(
+                    f"{env} {problem}: a Shoptet token is letters, digits and '-' only (printable "
+                    "ASCII, no spaces). Copy the token again, without line breaks or other text "
+                    "around it, and set it again."
+                )
         object.__setattr__(self, "base_url", check_base_url(self.base_url))
         if self.private_token and self.oauth_token:
             raise ConfigError(f"Both {ENV_PRIVATE} and {ENV_OAUTH} are set; set only one of them.")
