@@ -6,18 +6,22 @@ variables:
     SHOPTET_PRIVATE_API_TOKEN   private (Premium) token, sent as ``Shoptet-Private-API-Token``
     SHOPTET_OAUTH_ACCESS_TOKEN  add-on OAuth token; with it, SHOPTET_ESHOP_URL is required and the
     SHOPTET_ESHOP_URL           client mints 30-minute API tokens at
-                                ``<eshop>/action/ApiOAuthServer/getAccessToken``
+                                ``<eshop>/action/ApiOAuthServer/getAccessToken``; only
+                                https://<shop>.myshoptet.com or loopback, unless
+    SHOPTET_ALLOW_CUSTOM_DOMAIN 1 states explicitly that SHOPTET_ESHOP_URL (https) is the
+                                shop's own domain, where the OAuth token may then be sent
     SHOPTET_API_URL             base URL override: only https://api.myshoptet.com or loopback
     SHOPTET_MAX_IN_FLIGHT       optional, 1-3 concurrent requests (default 3)
 
-The base URL allowlist is enforced here, so a typo or a hostile environment can never make the
-tool send a token to another host.
+The base URL and e-shop URL allowlists are enforced here, so a typo or a hostile environment
+can never make the tool send a token to another host.
 """
 
 from __future__ import annotations
 
 import ipaddress
 import os
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields, replace
 from urllib.parse import urlsplit
@@ -33,6 +37,7 @@ ENV_OAUTH = "SHOPTET_OAUTH_ACCESS_TOKEN"
 ENV_ESHOP = "SHOPTET_ESHOP_URL"
 ENV_API_URL = "SHOPTET_API_URL"
 ENV_MAX_IN_FLIGHT = "SHOPTET_MAX_IN_FLIGHT"
+ENV_ALLOW_CUSTOM = "SHOPTET_ALLOW_CUSTOM_DOMAIN"
 
 
 def is_loopback(host: str) -> bool:
@@ -66,17 +71,64 @@ def check_base_url(url: str) -> str:
     )
 
 
-def check_eshop_url(url: str) -> str:
-    """The e-shop's origin (scheme://host), https only (http allowed for loopback)."""
+_LABEL = r"[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?"
+SHOPTET_HOST = re.compile(rf"^(?:{_LABEL}\.)+myshoptet\.com$")
+DNS_HOST = re.compile(rf"^(?:{_LABEL}\.)+[a-z](?:[a-z0-9-]{{0,61}}[a-z0-9])?$")
+
+
+def check_eshop_url(url: str, allow_custom_domain: bool = False) -> str:
+    """The e-shop's origin (scheme://host[:port]), where the OAuth token is sent to mint API
+    tokens; ConfigError unless it is safe to send the OAuth token there.
+
+    Allowed: ``https://<shop>.myshoptet.com`` (port 443), a loopback address (http or https, for
+    the sandbox), and, only with ``allow_custom_domain`` (``SHOPTET_ALLOW_CUSTOM_DOMAIN=1``), an
+    https address on another DNS name: the e-shop's own domain, stated by the user. An IP
+    address, a name with non-ASCII letters (use its xn-- form), credentials in the URL or plain
+    http elsewhere are never allowed. Shoptet's docs say the token endpoint is on "the e-shop's
+    domain" without listing which domains those can be, so custom domains are an explicit
+    opt-in rather than a default: a typo or a hostile environment alone cannot make the tool
+    send the OAuth token to an arbitrary host.
+    """
     parts = urlsplit(url.strip())
-    host = (parts.hostname or "").lower()
-    ok_scheme = parts.scheme == "https" or (parts.scheme == "http" and is_loopback(host))
-    if not host or not ok_scheme or parts.username or parts.password:
+    try:
+        host, port = (parts.hostname or "").lower(), parts.port
+    except ValueError:  # a port that is not a number
+        host, port = "", None
+    if parts.username or parts.password:
+        host = ""
+    if host and is_loopback(host) and parts.scheme in ("http", "https"):
+        shown = f"[{host}]" if ":" in host else host
+        return f"{parts.scheme}://{shown}" + (f":{port}" if port else "")
+    if not host or parts.scheme != "https":
         raise ConfigError(
             f"{ENV_ESHOP} {url!r} is not usable: give the e-shop's https address, "
-            "e.g. https://www.my-shop.cz"
+            "e.g. https://12345.myshoptet.com"
         )
-    return f"{parts.scheme}://{parts.netloc}"
+    if SHOPTET_HOST.match(host) and port in (None, 443):
+        return f"https://{host}"
+    if not allow_custom_domain:
+        raise ConfigError(
+            f"{ENV_ESHOP} {url!r} is not a https://<shop>.myshoptet.com address, and the OAuth "
+            f"token is sent there. If it is your e-shop's own domain, say so explicitly with "
+            f"{ENV_ALLOW_CUSTOM}=1; otherwise use the shop's myshoptet.com address (Shoptet "
+            "admin, or the eshopUrl of the add-on installation)."
+        )
+    if not DNS_HOST.match(host):
+        raise ConfigError(
+            f"{ENV_ESHOP} {url!r}: {host!r} is not a domain name; a custom e-shop domain must be "
+            "a plain DNS name such as www.my-shop.cz (IP addresses and non-ASCII letters are "
+            "not accepted; write an international name in its xn-- form)."
+        )
+    return f"https://{host}" + (f":{port}" if port not in (None, 443) else "")
+
+
+def parse_flag(name: str, value: str) -> bool:
+    text = value.strip().lower()
+    if text in ("1", "true", "yes"):
+        return True
+    if text in ("", "0", "false", "no"):
+        return False
+    raise ConfigError(f"{name} must be 1 (on) or 0 (off), not {value!r}.")
 
 
 @dataclass(frozen=True)
@@ -94,6 +146,7 @@ class ClientConfig:
     private_token: Secret | str | None = None
     oauth_token: Secret | str | None = None
     eshop_url: str | None = None
+    allow_custom_domain: bool = False
     read_only: bool = False
     max_in_flight: int = MAX_IN_FLIGHT
     max_attempts: int = 6
@@ -134,7 +187,8 @@ class ClientConfig:
         if self.oauth_token:
             if not self.eshop_url:
                 raise ConfigError(f"{ENV_OAUTH} needs {ENV_ESHOP} (the e-shop's address).")
-            object.__setattr__(self, "eshop_url", check_eshop_url(self.eshop_url))
+            eshop = check_eshop_url(self.eshop_url, self.allow_custom_domain)
+            object.__setattr__(self, "eshop_url", eshop)
         if not 1 <= self.max_in_flight <= MAX_IN_FLIGHT:
             raise ConfigError(
                 f"max in-flight requests must be 1-{MAX_IN_FLIGHT} (Shoptet allows "
@@ -158,6 +212,8 @@ class ClientConfig:
             values["oauth_token"] = env[ENV_OAUTH].strip()
         if env.get(ENV_ESHOP):
             values["eshop_url"] = env[ENV_ESHOP]
+        if env.get(ENV_ALLOW_CUSTOM):
+            values["allow_custom_domain"] = parse_flag(ENV_ALLOW_CUSTOM, env[ENV_ALLOW_CUSTOM])
         if env.get(ENV_MAX_IN_FLIGHT):
             try:
                 values["max_in_flight"] = int(env[ENV_MAX_IN_FLIGHT])
