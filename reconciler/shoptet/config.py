@@ -12,6 +12,7 @@ variables:
                                 shop's own domain, where the OAuth token may then be sent
     SHOPTET_API_URL             base URL override: only https://api.myshoptet.com or loopback
     SHOPTET_MAX_IN_FLIGHT       optional, 1-3 concurrent requests (default 3)
+    SHOPTET_MAX_RUN_WAIT        optional, seconds all waits of one run may add up to (default 900)
 
 The base URL and e-shop URL allowlists are enforced here, so a typo or a hostile environment
 can never make the tool send a token to another host.
@@ -38,6 +39,10 @@ ENV_ESHOP = "SHOPTET_ESHOP_URL"
 ENV_API_URL = "SHOPTET_API_URL"
 ENV_MAX_IN_FLIGHT = "SHOPTET_MAX_IN_FLIGHT"
 ENV_ALLOW_CUSTOM = "SHOPTET_ALLOW_CUSTOM_DOMAIN"
+ENV_MAX_RUN_WAIT = "SHOPTET_MAX_RUN_WAIT"
+MAX_WAIT = 120.0  # seconds: the longest single wait (Retry-After, bucket pause) the tool sleeps
+MAX_RUN_WAIT = 900.0  # seconds: all waits of one run together
+MAX_RESPONSE_BYTES = 64 * 1024 * 1024
 
 
 def is_loopback(host: str) -> bool:
@@ -140,6 +145,14 @@ class ClientConfig:
     (``from_env`` defaults it to True; the constructor to False for in-process sandbox use).
     Retry knobs: ``max_attempts`` counts every send of one request (first one included);
     ``max_total_wait`` caps the seconds spent waiting between attempts of one request.
+
+    Bounds (Shoptet documents none of these; the strict choice is to stop with an error rather
+    than wait or read without end): ``max_wait`` is the longest single wait (a ``Retry-After`` or
+    a bucket pause asking for more ends the run instead of sleeping); ``max_run_wait`` is the sum
+    of every wait of this client (all threads, retries and pacing); ``response_deadline`` is the
+    total time one response may take from sending to its last body byte (httpx's
+    ``read_timeout`` applies per read, so a body that trickles would otherwise never time out);
+    ``max_response_bytes`` caps one response body.
     """
 
     base_url: str = API_URL
@@ -158,6 +171,10 @@ class ClientConfig:
     bucket_leak_per_second: float = 10.0
     connect_timeout: float = 10.0
     read_timeout: float = 60.0
+    max_wait: float = MAX_WAIT
+    max_run_wait: float = MAX_RUN_WAIT
+    response_deadline: float = 300.0
+    max_response_bytes: int = MAX_RESPONSE_BYTES
     token_renew_margin: float = 120.0
     paging_rereads: int = 2
     extra_headers: Mapping[str, str] = field(default_factory=dict)
@@ -196,6 +213,10 @@ class ClientConfig:
             )
         if self.max_attempts < 1 or self.max_total_wait < 0:
             raise ConfigError("max_attempts must be >= 1 and max_total_wait >= 0.")
+        for name in ("max_wait", "max_run_wait", "response_deadline", "max_response_bytes"):
+            value = getattr(self, name)
+            if not (isinstance(value, int | float) and 0 < value < float("inf")):
+                raise ConfigError(f"{name} must be a positive number; got {value!r}.")
 
     @classmethod
     def from_env(
@@ -221,6 +242,16 @@ class ClientConfig:
                 raise ConfigError(
                     f"{ENV_MAX_IN_FLIGHT} must be a whole number 1-{MAX_IN_FLIGHT}."
                 ) from None
+        if env.get(ENV_MAX_RUN_WAIT):
+            try:
+                values["max_run_wait"] = float(env[ENV_MAX_RUN_WAIT])
+            except ValueError:
+                values["max_run_wait"] = None  # refused below with the setting's name
+            if not values["max_run_wait"] or not 0 < values["max_run_wait"] < float("inf"):
+                raise ConfigError(
+                    f"{ENV_MAX_RUN_WAIT} must be a number of seconds above 0 (default "
+                    f"{MAX_RUN_WAIT:.0f}); got {env[ENV_MAX_RUN_WAIT]!r}."
+                )
         known = {f.name for f in fields(cls)}
         unknown = set(overrides) - known
         if unknown:
