@@ -99,6 +99,16 @@ def parse_guid(value: Any) -> str:
     )
 
 
+def path_changing(code: str) -> bool:
+    """True if ``code`` has a part that a URL path would treat as structure, not text.
+
+    Split at ``/``: an empty part (leading, trailing or double ``/``) or a ``.``/``..`` part
+    is collapsed or resolved by path normalisation (in httpx, proxies or the server after it
+    decodes ``%2F``), so the request would reach another resource than the code names.
+    """
+    return any(part in ("", ".", "..") for part in code.split("/"))
+
+
 def parse_code(value: Any) -> str:
     """A variant code exactly as written; lowercase is refused with the uppercase spelling."""
     if not isinstance(value, str):
@@ -115,6 +125,12 @@ def parse_code(value: Any) -> str:
         )
     if value != value.strip():
         raise fail(f"variant code '{value}' must not start or end with a space")
+    if path_changing(value):
+        raise fail(
+            f"variant code '{value}' would change the URL path it is sent in (Shoptet addresses "
+            "a variant as /api/products/code/CODE): a code must not be '.' or '..', have a '.' "
+            "or '..' part between slashes, start or end with '/' or contain '//'; rename it"
+        )
     if not CODE_RE.match(value):
         raise fail(
             f"variant code '{value}' must be uppercase (Shoptet stores codes uppercase): "

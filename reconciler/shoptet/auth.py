@@ -20,7 +20,7 @@ from collections.abc import Callable
 from typing import Any
 
 from reconciler.errors import ApiError, AuthError
-from reconciler.shoptet.redact import Secret, redact
+from reconciler.shoptet.redact import Secret, redact, register, token_problem
 
 TOKEN_PATH = "/action/ApiOAuthServer/getAccessToken"
 PRIVATE_HEADER = "Shoptet-Private-API-Token"
@@ -116,6 +116,16 @@ class OAuthAuth:
                 ),
                 status=status,
                 error_code=redact(reason) if reason else None,
+                method="GET",
+                path=where,
+            )
+        problem = token_problem(token)
+        if problem:
+            register(token)  # so nothing that follows can show it
+            raise AuthError(
+                f"The API access token from {where} {problem}, so it cannot be sent in a "
+                "header; nothing was sent with it. Check SHOPTET_ESHOP_URL points at the e-shop.",
+                status=status,
                 method="GET",
                 path=where,
             )

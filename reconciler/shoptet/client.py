@@ -42,6 +42,7 @@ from reconciler import errors as E
 from reconciler.shoptet import models as M
 from reconciler.shoptet.config import ClientConfig
 from reconciler.shoptet.envelope import Envelope
+from reconciler.shoptet.redact import redact
 from reconciler.shoptet.session import Session
 
 T = TypeVar("T", bound=BaseModel)
@@ -66,9 +67,42 @@ class WriteResult:
         return bool(self.item_errors)
 
 
-def _seg(value: object) -> str:
-    """One URL path segment (codes may contain ``/``, spaces and dots)."""
-    return quote(str(value), safe="")
+class UnsafePathValue(E.ApiError):
+    """A code or GUID that cannot be put into a URL path without changing it; nothing was sent."""
+
+
+def _seg(value: object, what: str, method: str) -> str:
+    """``value`` as exactly one URL path segment, or ``UnsafePathValue`` before anything is sent.
+
+    Every character outside ``A-Z a-z 0-9 - . _ ~`` is percent-encoded, ``/`` included (``%2F``)
+    and ``%`` included (``%2e%2e`` goes out as ``%252e%252e``, a literal segment). Why ``%2F``
+    and not the list filter for a code with ``/``: the OpenAPI path parameter ``code`` of
+    ``/api/products/code/{code}`` is a plain ``string`` (default ``style: simple``, no pattern),
+    which the OpenAPI rules expand percent-encoded, reserved ``/`` included; Shoptet's own example
+    codes contain ``/`` (``15/ZLU`` in the ``productCodes`` example), and ``DELETE`` of one
+    variant has no other address. The list filter is no substitute: ``productCodes`` is
+    comma-separated and returns summaries, not the detail or the variant.
+
+    Dots are unreserved, so percent-encoding leaves ``.``/``..`` as they are and httpx (like any
+    RFC 3986 client) resolves them: ``/api/products/code/..`` would go out as ``/api/products``.
+    Such values, a ``.``/``..`` part between slashes and empty parts (leading, trailing or double
+    ``/``) are refused here, as validate refuses them in the catalog: a server or proxy that
+    decodes ``%2F`` before routing would otherwise resolve or merge them (the docs are silent on
+    how Shoptet routes ``%2F``, so the strict choice). Control characters are refused too.
+    """
+    text = str(value)
+    bad_char = any(ord(c) < 0x20 or ord(c) == 0x7F for c in text)
+    if bad_char or any(part in ("", ".", "..") for part in text.split("/")):
+        raise UnsafePathValue(
+            redact(
+                f"Refused to send {method} for {what} {text!r}: it would change the request's URL "
+                "path (it is empty, '.' or '..', has a '.'/'..' part between slashes, a leading, "
+                "trailing or double '/', or a control character). Nothing was sent; rename it in "
+                "the Shoptet admin."
+            ),
+            method=method,
+        )
+    return quote(text, safe="")
 
 
 def _iso(value: datetime | str) -> str:
@@ -240,14 +274,14 @@ class ShoptetClient:
             yield self._model(M.ProductSummary, item, "/api/products")
 
     def get_product(self, guid: str, include: Sequence[str] = DETAIL_INCLUDE) -> M.ProductDetail:
-        path = f"/api/products/{_seg(guid)}"
+        path = f"/api/products/{_seg(guid, 'product GUID', 'GET')}"
         params = {"include": ",".join(include)} if include else None
         return self._model(M.ProductDetail, self._get(path, params).data, path)
 
     def get_product_by_code(
         self, code: str, include: Sequence[str] = DETAIL_INCLUDE
     ) -> M.ProductDetail:
-        path = f"/api/products/code/{_seg(code)}"
+        path = f"/api/products/code/{_seg(code, 'variant code', 'GET')}"
         params = {"include": ",".join(include)} if include else None
         return self._model(M.ProductDetail, self._get(path, params).data, path)
 
@@ -323,16 +357,16 @@ class ShoptetClient:
         return self._write("POST", "/api/products", body, reread=reread)
 
     def patch_product(self, guid: str, body: dict[str, Any]) -> WriteResult:
-        path = f"/api/products/{_seg(guid)}"
+        path = f"/api/products/{_seg(guid, 'product GUID', 'PATCH')}"
         return self._write("PATCH", path, body, reread=f"GET {path}")
 
     def delete_product(self, guid: str) -> WriteResult:
-        path = f"/api/products/{_seg(guid)}"
+        path = f"/api/products/{_seg(guid, 'product GUID', 'DELETE')}"
         return self._write("DELETE", path, reread=f"GET {path}")
 
     def delete_variant(self, code: str) -> WriteResult:
         """Delete one variant; Shoptet deletes the product with its last variant."""
-        path = f"/api/products/code/{_seg(code)}"
+        path = f"/api/products/code/{_seg(code, 'variant code', 'DELETE')}"
         return self._write("DELETE", path, reread=f"GET {path}")
 
     def patch_stock_movements(self, stock_id: int, items: Sequence[dict[str, Any]]) -> WriteResult:

@@ -60,11 +60,38 @@ def header(headers: Mapping[str, str], name: str) -> str | None:
     return headers.get(name) or headers.get(name.lower())
 
 
+# Shoptet's deepest documented answer (a product detail) nests well under 16 levels; 64 leaves
+# room and keeps a hostile body from ending in a RecursionError (the docs give no limit).
+MAX_JSON_DEPTH = 64
+
+
+class JsonTooDeep(ValueError):
+    """A JSON body nested deeper than ``MAX_JSON_DEPTH`` arrays/objects."""
+
+
+def load_json(content: bytes | str) -> Any:
+    """``json.loads`` with the nesting bounded: ``JsonTooDeep`` past ``MAX_JSON_DEPTH`` levels
+    (also for bodies deep enough to exhaust the parser's recursion), ``ValueError`` if not JSON.
+    """
+    try:
+        value = json.loads(content)
+    except RecursionError:
+        raise JsonTooDeep(f"nested deeper than {MAX_JSON_DEPTH} levels") from None
+    stack = [(value, 1)]
+    while stack:  # iterative, so checking depth cannot recurse either
+        item, depth = stack.pop()
+        children = item.values() if isinstance(item, dict) else item
+        if depth > MAX_JSON_DEPTH:
+            raise JsonTooDeep(f"nested deeper than {MAX_JSON_DEPTH} levels")
+        stack.extend((c, depth + 1) for c in children if isinstance(c, dict | list))
+    return value
+
+
 def _body(content: bytes) -> Any:
     if not content:
         return None
     try:
-        return json.loads(content)
+        return load_json(content)
     except (ValueError, UnicodeDecodeError):
         return None
 
@@ -92,7 +119,19 @@ def parse(
     status: int, headers: Mapping[str, str], content: bytes, *, method: str, path: str
 ) -> Envelope:
     """The envelope of a 2xx response; ``ResponseInvalid`` if the body is not one."""
-    body = _body(content)
+    try:
+        body = load_json(content) if content else None
+    except JsonTooDeep as exc:
+        raise E.ResponseInvalid(
+            f"{method} {path}: HTTP {status} but the JSON body is {exc}, more than any Shoptet "
+            "answer; it was not read further. Check SHOPTET_API_URL points at the Shoptet API.",
+            status=status,
+            request_id=_request_id(None, headers),
+            method=method,
+            path=path,
+        ) from None
+    except (ValueError, UnicodeDecodeError):
+        body = None
     if not isinstance(body, dict) or not ({"data", "errors"} & body.keys()):
         raise E.ResponseInvalid(
             redact(

@@ -52,6 +52,32 @@ class Secret:
         return self
 
 
+def token_problem(value: str) -> str | None:
+    """What makes ``value`` unusable as a token, without showing any of it; None if usable.
+
+    Shoptet's tokens are printable ASCII (letters, digits, ``-``; notes §1), and a token travels
+    in an HTTP header, where a line break could add a header of its own and non-ASCII has no
+    defined encoding. The docs do not list the allowed characters, so the strict choice: only
+    visible ASCII (``!`` to ``~``) passes; spaces, tabs, line breaks, other control characters
+    and non-ASCII are refused. Only the kind and position are named, never the character.
+    """
+    for i, c in enumerate(value, 1):
+        if "!" <= c <= "~":
+            continue
+        if c in "\r\n\u2028\u2029\x85":
+            kind = "a line break"
+        elif c == "\t":
+            kind = "a tab"
+        elif c == " ":
+            kind = "a space"
+        elif ord(c) < 0x20 or ord(c) == 0x7F:
+            kind = "a control character"
+        else:
+            kind = "a non-ASCII character"
+        return f"contains {kind} at character {i} of {len(value)}"
+    return None
+
+
 def register(value: str | None) -> None:
     """Remember ``value`` as secret, so :func:`redact` masks it from now on."""
     if value and len(value) >= 4:  # masking 1-3 character strings would garble ordinary text

@@ -13,6 +13,12 @@ nearly full bucket pushes back the earliest start of every following request, pa
 then start one drop's leak time apart (about the rate Shoptet drains), and a response reporting
 a bucket below the threshold ends the pacing.
 
+Every wait and read is bounded (``ClientConfig``): one wait at most ``max_wait`` (a longer
+``Retry-After`` or bucket pause stops the run instead of sleeping), all waits of the session at
+most ``max_run_wait``, one response at most ``response_deadline`` seconds from sending to its
+last byte (checked as each chunk arrives; httpx's own timeouts are per read) and
+``max_response_bytes`` decoded bytes; JSON nesting is bounded in ``envelope.load_json``.
+
 Redirects are never followed (``follow_redirects=False``); a 3xx becomes an error naming only the
 target host, so credentials never travel to another host.
 """
@@ -39,6 +45,7 @@ from reconciler.shoptet.policy import (
     Verdict,
     bucket_delay,
     decide,
+    is_write,
     parse_retry_after,
 )
 from reconciler.shoptet.redact import get_logger, redact
@@ -52,6 +59,12 @@ BEFORE_SEND = (
     httpx.PoolTimeout,
     httpx.LocalProtocolError,
 )
+
+
+class _TooLarge(Exception):
+    def __init__(self, status: int, size: int, limit: int):
+        super().__init__(status, size, limit)
+        self.status, self.size, self.limit = status, size, limit
 
 
 class Session:
@@ -84,6 +97,7 @@ class Session:
         self._not_before = 0.0
         self._deprecations: set[str] = set()
         self.request_count = 0
+        self.run_waited = 0.0  # seconds of waiting asked for so far, all threads (max_run_wait)
         self.retry = RetrySettings(
             max_attempts=config.max_attempts,
             backoff_base=config.backoff_base,
@@ -154,12 +168,15 @@ class Session:
             status = retry_after = None
             try:
                 response = self._send_once(method, url, params, json, sent_headers, authed)
+            except _TooLarge as exc:
+                raise self._too_large_error(method, url, exc, reread) from None
             except httpx.TransportError as exc:
                 before = isinstance(exc, BEFORE_SEND)
                 outcome = Outcome.CONNECT_ERROR if before else Outcome.SENT_NO_RESPONSE
                 error: E.ApiError = (E.ApiConnectionError if before else E.TransportError)(
                     redact(
-                        f"{method} {url}: no response from Shoptet ({type(exc).__name__}: {exc})."
+                        f"{method} {url}: no complete response from Shoptet "
+                        f"({type(exc).__name__}: {exc})."
                         " Check the network and SHOPTET_API_URL."
                     ),
                     method=method,
@@ -219,6 +236,16 @@ class Session:
                     method=method,
                     path=url,
                 )
+            if decision.verdict is Verdict.RETRY and decision.wait > self.config.max_wait:
+                raise E.RetryBudgetExhausted(
+                    redact(
+                        f"{method} {url}: Shoptet asked to wait {decision.wait:.0f} s before "
+                        f"retrying ({decision.reason}), more than the {self.config.max_wait:.0f} s "
+                        "this tool waits at a time, so it stopped instead of sleeping; nothing "
+                        f"more was sent. Run again later. Last error: {error.message}"
+                    ),
+                    last=error,
+                )
             if (
                 decision.verdict is Verdict.GIVE_UP
                 or waited + decision.wait > self.config.max_total_wait
@@ -240,35 +267,131 @@ class Session:
                 attempt + 1,
                 self.retry.max_attempts,
             )
-            self._sleep(decision.wait)
+            self._wait(decision.wait, method, url, error)
             waited += decision.wait
 
     # -- internals ----------------------------------------------------------------------
 
+    def _wait(self, seconds: float, method: str, url: str, last: E.ApiError | None) -> None:
+        """Sleep ``seconds``, or ``RetryBudgetExhausted`` if that would take this run's waiting
+        past ``max_run_wait`` (counted over all threads: an upper bound on time spent waiting)."""
+        with self._lock:
+            spent = self.run_waited
+            if spent + seconds > self.config.max_run_wait:
+                over = True
+            else:
+                over = False
+                self.run_waited += seconds
+        if over:
+            raise E.RetryBudgetExhausted(
+                redact(
+                    f"{method} {url}: waiting {seconds:.1f} s more would take this run's waiting "
+                    f"past its budget of {self.config.max_run_wait:.0f} s ({spent:.0f} s waited "
+                    "already for rate limits and retries), so it stopped. Run again when the shop "
+                    "is less busy, or raise SHOPTET_MAX_RUN_WAIT."
+                ),
+                last=last,
+                method=method,
+                path=url,
+            )
+        self._sleep(seconds)
+
     def _send_once(self, method, url, params, json, headers, polite: bool) -> httpx.Response:
         if polite:
             self._slots.acquire()
-            with self._lock:
-                now = self._clock()
-                start = max(now, self._not_before)
-                if start > now:
-                    # Paced: reserve a start time, one drop's leak time apart, so requests that
-                    # waited together do not refill the bucket together.
-                    self._not_before = start + 1.0 / self.config.bucket_leak_per_second
-            if start > now:
-                log.info("rate-limit bucket nearly full; pausing %.1f s", start - now)
-                self._sleep(start - now)
         try:
+            if polite:
+                self._pace(method, url)
             with self._lock:
                 self.request_count += 1
-            response = self._http.request(method, url, params=params, json=json, headers=headers)
-            response.read()
+            request = self._http.build_request(
+                method, url, params=params, json=json, headers=headers
+            )
+            started = self._clock()
+            response = self._http.send(request, stream=True)
+            try:
+                self._read(response, started)
+            finally:
+                response.close()
         finally:
             if polite:
                 self._slots.release()
         if polite:
             self._after(method, url, response)
         return response
+
+    def _pace(self, method: str, url: str) -> None:
+        """Wait out the bucket slow-down, if any; never longer than ``max_wait`` at a time."""
+        with self._lock:
+            now = self._clock()
+            start = max(now, self._not_before)
+            if start > now:
+                # Paced: reserve a start time, one drop's leak time apart, so requests that
+                # waited together do not refill the bucket together.
+                self._not_before = start + 1.0 / self.config.bucket_leak_per_second
+        pause = start - now
+        if pause <= 0:
+            return
+        if pause > self.config.max_wait:
+            raise E.RetryBudgetExhausted(
+                f"{method} {url}: Shoptet's rate-limit bucket (X-RateLimit-Bucket-Filling) asks "
+                f"for a {pause:.0f} s pause, more than the {self.config.max_wait:.0f} s this tool "
+                "waits at a time, so it stopped before sending this request. Run again later.",
+                method=method,
+                path=url,
+            )
+        log.info("rate-limit bucket nearly full; pausing %.1f s", pause)
+        self._wait(pause, method, url, None)
+
+    def _read(self, response: httpx.Response, started: float) -> None:
+        """Read the body into ``response`` within ``max_response_bytes`` (decoded, so a
+        compressed bomb counts at its real size) and ``response_deadline`` seconds since
+        ``started``. Over the deadline: ``httpx.ReadTimeout`` (so the retry table treats it as
+        a lost response); over the size: ``_TooLarge``."""
+        limit, deadline = self.config.max_response_bytes, self.config.response_deadline
+        declared = response.headers.get("Content-Length", "")
+        if declared.isdigit() and int(declared) > limit:
+            raise _TooLarge(response.status_code, int(declared), limit)
+        chunks, size = [], 0
+        for chunk in response.iter_bytes():
+            size += len(chunk)
+            if size > limit:
+                raise _TooLarge(response.status_code, size, limit)
+            if self._clock() - started > deadline:
+                raise httpx.ReadTimeout(
+                    f"the response was still arriving {deadline:.0f} s after the request was "
+                    "sent (a total limit; each read has its own shorter timeout)"
+                )
+            chunks.append(chunk)
+        # What Response.read() does; the body is already decoded, so it is set, not re-read.
+        response._content = b"".join(chunks)
+
+    def _too_large_error(
+        self, method: str, url: str, exc: _TooLarge, reread: str | None
+    ) -> E.ApiError:
+        text = (
+            f"{method} {url}: Shoptet's answer (HTTP {exc.status}) is larger than the "
+            f"{exc.limit / (1024 * 1024):g} MiB this tool reads ({exc.size} bytes or more); it "
+            "stopped reading."
+        )
+        if is_write(method):
+            target = reread or f"GET {url}"
+            return E.WriteOutcomeUnknown(
+                redact(
+                    f"{text} The write may or may not have been applied; re-read {target} and "
+                    "decide from the live state (re-running plan does this)."
+                ),
+                reread=target,
+                status=exc.status,
+                method=method,
+                path=url,
+            )
+        return E.ResponseInvalid(
+            redact(f"{text} Read smaller pages or check SHOPTET_API_URL."),
+            status=exc.status,
+            method=method,
+            path=url,
+        )
 
     def _after(self, method: str, url: str, response: httpx.Response) -> None:
         delay = bucket_delay(
@@ -317,7 +440,11 @@ class Session:
     def _fetch_token(self, url: str, headers: dict[str, str]) -> tuple[int, Any]:
         response = self.send("GET", url, authed=False, headers=headers)
         try:
-            body = response.json()
-        except ValueError:
+            body = envelope.load_json(response.content)
+        except envelope.JsonTooDeep as exc:
+            raise E.ResponseInvalid(
+                f"the answer is {exc}, not a token.", status=response.status_code
+            ) from None
+        except (ValueError, UnicodeDecodeError):
             body = None
         return response.status_code, body

@@ -97,3 +97,17 @@ def test_field_lists_name_the_managed_fields():
     assert {"name", "brand", "defaultCategory", "categories"} <= set(PRODUCT_FIELDS)
     assert {"ean", "price", "stock", "availability"} <= set(VARIANT_FIELDS)
     assert "absent" not in VARIANT_FIELDS
+
+
+@pytest.mark.parametrize(
+    "code", [".", "..", "A/../B", "A/./B", "../A", "A/..", "/A", "A/", "A//B", "./A"]
+)
+def test_a_code_that_would_change_a_url_path_is_refused(code):
+    with pytest.raises(ValidationError) as info:
+        Product(name="x", variants={code: {}})
+    assert "would change the URL path" in str(info.value)
+
+
+@pytest.mark.parametrize("code", ["15/ZLU", "A.B", "A..B", "...", ".A", "A/.B", "A./B", "1.5 KG"])
+def test_dots_and_slashes_that_keep_the_path_are_accepted(code):
+    assert list(Product(name="x", variants={code: {}}).variants) == [code]

@@ -15,7 +15,7 @@ from reconciler.desired import LoadedCatalog
 from reconciler.model import Catalog, Product, ShopSettings, Variant
 from reconciler.sandbox import Sandbox
 from reconciler.shoptet import ClientConfig, ShoptetClient
-from reconciler.values import VISIBILITIES
+from reconciler.values import VISIBILITIES, path_changing
 
 BASE = "http://127.0.0.1"
 TOKEN = "sandbox-token"
@@ -183,7 +183,9 @@ _TEXT = st.text(
     max_size=12,
 )
 _NAME = _TEXT.filter(lambda s: s.strip() != "" and len(s) <= 250)
-_CODE = st.from_regex(r"[A-Z0-9][A-Z0-9_./-]{0,10}", fullmatch=True)
+_CODE = st.from_regex(r"[A-Z0-9][A-Z0-9_./-]{0,10}", fullmatch=True).filter(
+    lambda c: not path_changing(c)  # validate refuses codes like "0/" or "A/../B"
+)
 _PRICE = st.decimals(min_value=0, max_value=999999, places=2)
 _AMOUNT = st.decimals(min_value=-50, max_value=99999, places=3)
 _WEIGHT = st.decimals(min_value=0, max_value=999, places=3)

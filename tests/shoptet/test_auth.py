@@ -8,7 +8,7 @@ import pytest
 from reconciler import errors as E
 from tests.shoptet.conftest import envelope, error_body
 
-ESHOP = "https://www.my-shop.cz"
+ESHOP = "https://12345.myshoptet.com"
 TOKEN_URL = ESHOP + "/action/ApiOAuthServer/getAccessToken"
 OAUTH = "oauth-permanent-token-canary-1234567890"
 STOCKS = {"stocks": [], "defaultStockId": 1}

@@ -22,12 +22,12 @@ def test_oauth_from_env():
     cfg = ClientConfig.from_env(
         {
             "SHOPTET_OAUTH_ACCESS_TOKEN": TOKEN,
-            "SHOPTET_ESHOP_URL": "https://www.my-shop.cz/admin/",
+            "SHOPTET_ESHOP_URL": "https://12345.MyShoptet.com/admin/",
             "SHOPTET_MAX_IN_FLIGHT": "2",
         },
         read_only=False,
     )
-    assert cfg.eshop_url == "https://www.my-shop.cz"
+    assert cfg.eshop_url == "https://12345.myshoptet.com"
     assert cfg.max_in_flight == 2 and cfg.read_only is False
 
 

@@ -17,7 +17,7 @@ from reconciler import errors as E
 from tests.shoptet.conftest import envelope
 
 GUID = "1b02cb8e-d7b5-11e0-9a5c-feab5ed617ed"
-ESHOP = "https://www.canary-shop.cz"
+ESHOP = "https://canary-shop.myshoptet.com"
 
 
 def canary() -> str:
