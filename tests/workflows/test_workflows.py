@@ -286,7 +286,7 @@ def test_deletions_and_bulk_only_from_the_label_check():
     assert 'if [ "$ALLOW_DELETE" = "true" ]; then args+=(--allow-delete); fi' in text
     assert text.count("--allow-delete") == 1 and text.count("--allow-bulk") == 1
     script = wfcheck.steps(job("catalog-apply.yml", "source"))[0]["with"]["script"]
-    assert "grantedByMaintainer(pr, env.LABEL_ALLOW_DELETE)" in script
+    assert "grantedByMaintainer(pr, env.LABEL_ALLOW_DELETE, run)" in script
     assert "['admin', 'maintain'].includes(data.role_name)" in script
     assert doc("catalog-apply.yml")["env"]["LABEL_ALLOW_DELETE"] == "shoptet:allow-delete"
 
@@ -298,12 +298,14 @@ def test_a_stale_plan_fails_with_a_message_to_re_plan():
     assert 'exit "$rc"' in text
 
 
-def test_apply_takes_the_last_plan_run_of_the_merged_pull_requests_head():
-    script = wfcheck.steps(job("catalog-apply.yml", "source"))[0]["with"]["script"]
+def test_apply_takes_the_reviewed_plan_run_of_the_merged_pull_requests_head():
+    step = wfcheck.steps(job("catalog-apply.yml", "source"))[0]
+    script = step["with"]["script"]
     assert "listPullRequestsAssociatedWithCommit" in script
     assert "p.merge_commit_sha === sha" in script
     assert "head_sha: pr.head.sha" in script
-    assert "runs.workflow_runs[0]" in script
+    assert "const why = provenance(candidate, pr);" in script  # no blind "newest run"
+    assert step["env"]["RUN_ATTEMPT"] == "${{ github.run_attempt }}"  # the replay check
 
 
 # --- catalog-drift.yml -------------------------------------------------------------------------
