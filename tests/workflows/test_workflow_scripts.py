@@ -40,6 +40,7 @@ if [ -n "$out" ] && [ "${FAKE_WRITE_OUT:-1}" = "1" ]; then echo '{"formatVersion
 md='<!-- shoptet-catalog-plan catalog=shops/cz -->
 ### Plan: 1 to create, 2 to update, 0 to delete.'
 echo "$md"
+if [ -n "${FAKE_PRINT:-}" ]; then printf '%s\\n' "$FAKE_PRINT"; fi
 if [ -n "$summary" ] && [ "${FAKE_EXIT:-0}" != 1 ]; then echo "$md" >> "$GITHUB_STEP_SUMMARY"; fi
 echo "fake diagnostics" >&2
 exit "${FAKE_EXIT:-0}"
@@ -78,6 +79,7 @@ def run_step(
     fake_exit: int = 0,
     write_out: bool = True,
     real_tool: bool = False,
+    extra_env: dict[str, str] | None = None,
 ) -> Ran:
     doc, step = find_step(workflow, job_id, name_start)
     bin_dir = tmp_path / "bin"
@@ -111,6 +113,7 @@ def run_step(
         FAKE_LOG=str(log),
         FAKE_EXIT=str(fake_exit),
         FAKE_WRITE_OUT="1" if write_out else "0",
+        **(extra_env or {}),
     )
     out = subprocess.run(
         ["bash", "--noprofile", "--norc", "-eo", "pipefail", "-c", str(step["run"])],
@@ -257,7 +260,7 @@ def apply_values(**over: str) -> dict[str, str]:
     }
 
 
-def run_apply(tmp_path, code=0, **over) -> Ran:
+def run_apply(tmp_path, code=0, printed="", **over) -> Ran:
     return run_step(
         tmp_path,
         "catalog-apply.yml",
@@ -265,6 +268,7 @@ def run_apply(tmp_path, code=0, **over) -> Ran:
         "Apply the reviewed plan",
         apply_values(**over),
         fake_exit=code,
+        extra_env={"FAKE_PRINT": printed},
     )
 
 
@@ -308,6 +312,29 @@ def test_apply_without_the_write_token_fails_before_running_the_tool(tmp_path):
     ran = run_apply(tmp_path, SHOPTET_PRIVATE_API_TOKEN="")
     assert ran.code == 1 and ran.calls == []
     assert "SHOPTET_WRITE_TOKEN" in ran.stdout and "shoptet-apply-cz" in ran.stdout
+
+
+# --- the apply job refuses a re-run of a push-triggered apply --------------------------------
+
+
+def run_guard(tmp_path, event: str, attempt: str) -> Ran:
+    values = {"EVENT_NAME": event, "RUN_ATTEMPT": attempt, "SHOPTET_SANDBOX": ""}
+    return run_step(tmp_path, "catalog-apply.yml", "apply", "Refuse a re-run", values)
+
+
+def test_a_re_run_of_a_push_triggered_apply_job_is_refused_before_any_write(tmp_path):
+    ran = run_guard(tmp_path, "push", "2")
+    assert ran.code == 1
+    assert ran.stdout.startswith("::error title=Re-run refused::")
+    assert "manual run" in ran.stdout and "workflow_dispatch" in ran.stdout
+    doc, guard = find_step("catalog-apply.yml", "apply", "Refuse a re-run")
+    assert wfcheck.steps(doc["jobs"]["apply"])[0] == guard  # before checkout and the apply
+    assert "if" not in guard  # it always runs
+
+
+@pytest.mark.parametrize(("event", "attempt"), [("push", "1"), ("workflow_dispatch", "2")])
+def test_a_first_attempt_or_a_manual_re_run_goes_ahead(tmp_path, event, attempt):
+    assert run_guard(tmp_path, event, attempt).code == 0
 
 
 # --- gather: which shops have something to apply -------------------------------------------------
