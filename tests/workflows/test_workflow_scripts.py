@@ -314,6 +314,35 @@ def test_apply_without_the_write_token_fails_before_running_the_tool(tmp_path):
     assert "SHOPTET_WRITE_TOKEN" in ran.stdout and "shoptet-apply-cz" in ran.stdout
 
 
+# A product name in plan.json (an artifact) that the tool prints, carrying workflow commands and
+# markup that would end the summary's block.
+FORGED = "Mug ::add-mask::x\n::error title=forged::y\n::set-output name=shops::[]\n</pre>\n```\n<img src=z>"
+
+
+def test_the_tools_output_cannot_issue_workflow_commands(tmp_path):
+    ran = run_apply(tmp_path, printed=FORGED)
+    assert ran.code == 0
+    lines = ran.stdout.splitlines()
+    stop = [i for i, line in enumerate(lines) if line.startswith("::stop-commands::")]
+    assert len(stop) == 1
+    token = lines[stop[0]].removeprefix("::stop-commands::")
+    assert re.fullmatch(r"[0-9a-f]{32}", token)
+    resume = lines.index(f"::{token}::")
+    forged = [i for i, line in enumerate(lines) if "::add-mask::" in line or "forged" in line]
+    assert forged and all(stop[0] < i < resume for i in forged)
+    again = run_apply(tmp_path, printed=FORGED).stdout
+    assert f"::stop-commands::{token}" not in again  # a new token every run
+
+
+def test_the_tools_output_is_escaped_in_the_summary(tmp_path):
+    ran = run_apply(tmp_path, printed=FORGED)
+    assert ran.summary.count("<pre>") == 1 and ran.summary.count("</pre>") == 1
+    assert ran.summary.rstrip().endswith("</pre>")
+    assert "&lt;/pre&gt;" in ran.summary and "&lt;img src=z&gt;" in ran.summary
+    assert "<img" not in ran.summary
+    assert "fake diagnostics" in ran.summary
+
+
 # --- the apply job refuses a re-run of a push-triggered apply --------------------------------
 
 
@@ -387,6 +416,27 @@ def test_gather_refuses_when_a_shop_has_no_usable_plan(tmp_path, metas, named):
     assert ran.code == 1 and ran.output == ""
     assert re.search(r"::error title=No (usable )?plan::", ran.stdout)
     assert named in ran.stdout and "Re-plan" in ran.stdout
+
+
+EVIL_SHOP = "sk\n::add-mask::tok%0A##[set-output name=shops]x"
+
+
+def test_gather_quotes_a_shop_name_from_meta_json_in_its_error(tmp_path):
+    ran = run_gather(tmp_path, [meta("cz", 2), {**meta("x", 1), "shop": EVIL_SHOP}], SHOPS)
+    assert ran.code == 1 and ran.output == ""
+    commands = [line for line in ran.stdout.splitlines() if line.lstrip().startswith("::")]
+    (error,) = commands
+    assert error.startswith("::error title=No usable plan::")
+    assert '"sk\\n::add-mask::tok%250A#%23[set-output name=shops]x"' in error
+
+
+def test_gather_prints_and_outputs_no_string_of_meta_json(tmp_path):
+    forged = {**meta("x", 2), "shop": "cz\n::set-output name=shops::[]"}
+    ran = run_gather(tmp_path, [meta("cz", 2), meta("sk", 0), forged], SHOPS)
+    assert ran.code == 0
+    assert ran.output == 'shops=[{"name":"cz","catalog":"shops/cz"}]\n'
+    assert not any(line.lstrip().startswith("::") for line in ran.stdout.splitlines())
+    assert "set-output" not in ran.stdout
 
 
 # --- end to end: the real tool in sandbox mode through plan, gather and apply ----------------------
