@@ -185,8 +185,10 @@ def test_every_script_is_syntactically_valid(kind, text, tmp_path):
 # --- catalog-plan.yml --------------------------------------------------------------------------
 
 
-def test_plan_runs_on_pull_requests_only():
-    assert wfcheck.triggers(doc("catalog-plan.yml")) == {"pull_request"}
+def test_plan_runs_on_pull_requests_into_main_only():
+    d = doc("catalog-plan.yml")
+    assert wfcheck.triggers(d) == {"pull_request"}
+    assert dict(d["on"]["pull_request"]) == {"branches": ["main"]}
 
 
 def test_plan_validates_with_github_annotations_without_any_secret():
