@@ -78,12 +78,14 @@ BEFORE_PUSH = "2026-11-27T08:59:59Z"
 AFTER_PUSH = "2026-11-27T09:30:00Z"
 
 
-def merged_pr(labels=("shoptet:allow-delete",), merge_sha=SHA, base="main", repo=THIS_REPO):
+def merged_pr(
+    labels=("shoptet:allow-delete",), merge_sha=SHA, base="main", repo=THIS_REPO, number=5
+):
     return {
-        "number": 5,
+        "number": number,
         "merged_at": "2026-11-27T10:00:00Z",
         "merge_commit_sha": merge_sha,
-        "head": {"sha": HEAD},
+        "head": {"sha": HEAD, "ref": "feature"},
         "base": {"ref": base, "repo": {"full_name": repo}},
         "labels": [{"name": n} for n in labels],
     }
@@ -99,9 +101,12 @@ def plan_run(
     status="completed",
     conclusion="success",
     head_repo=THIS_REPO,
+    branch="feature",
     also=(),
+    listed=True,
 ):
-    """A catalog-plan run as GET /actions/workflows/{id}/runs lists it."""
+    """A catalog-plan run as GET /actions/workflows/{id}/runs lists it. `pull_requests` lists
+    only open pull requests: after the merge, GitHub returns it empty (listed=False)."""
     return {
         "id": run_id,
         "html_url": f"https://gh/acme/catalog/actions/runs/{run_id}",
@@ -109,12 +114,15 @@ def plan_run(
         "status": status,
         "conclusion": conclusion,
         "head_sha": sha,
+        "head_branch": branch,
         "created_at": RUN_CREATED,
         "repository": {"full_name": THIS_REPO},
         "head_repository": {"full_name": head_repo},
         "pull_requests": [
             {"number": n, "base": {"ref": b}, "head": {"sha": sha}} for n, b in [(pr, base), *also]
-        ],
+        ]
+        if listed
+        else [],
     }
 
 
@@ -130,9 +138,18 @@ ROLES = {
 
 
 def source_responses(
-    *, prs=None, runs=None, labelled_by=("bob",), labelled_at=AFTER_PUSH, roles=ROLES, main=SHA
+    *,
+    prs=None,
+    runs=None,
+    labelled_by=("bob",),
+    labelled_at=AFTER_PUSH,
+    roles=ROLES,
+    main=SHA,
+    same_branch=(),
+    base_changed_at=None,
 ):
     return {
+        "pulls.list": {"data": [merged_pr(), *same_branch]},
         "repos.getBranch": {"data": {"name": "main", "commit": {"sha": main}}},
         "repos.listPullRequestsAssociatedWithCommit": {
             "data": [merged_pr()] if prs is None else prs
@@ -151,6 +168,11 @@ def source_responses(
                 }
                 for who in labelled_by
             ]
+            + (
+                [{"event": "base_ref_changed", "created_at": base_changed_at}]
+                if base_changed_at
+                else []
+            )
         },
         "repos.getCollaboratorPermissionLevel": roles,
     }
@@ -192,9 +214,13 @@ REJECTED_RUNS = {
     "another-base-branch": (plan_run(base="mine"), 'planned #5 into "mine", not main'),
     "also-a-pull-request-into-another-base": (
         plan_run(also=[(6, "mine")]),
-        'also belongs to #6 into "mine"',
+        '#6 into "mine" has the same head, so this may be that pull request\'s plan',
     ),
     "failed": (plan_run(conclusion="failure"), 'concluded "failure", not success'),
+    "another-head-branch": (
+        plan_run(branch="copy", listed=False),
+        'ran for branch "copy", not #5\'s head branch "feature"',
+    ),
     "fork": (
         plan_run(head_repo="mallory/catalog"),
         'its head is in repository "mallory/catalog" (a fork)',
@@ -223,6 +249,39 @@ def test_the_right_run_is_taken_from_among_runs_of_other_pull_requests_and_forks
     assert r["failed"] == [] and r["outputs"]["run_id"] == "4"
     skipped = [m for m in r["infos"] if m.startswith("Skipped run")]
     assert [m.split()[2] for m in skipped] == ["9", "8", "7"]
+
+
+def test_after_the_merge_a_run_without_pull_requests_is_known_by_its_head(tmp_path):
+    # GitHub empties `pull_requests` once the pull request is merged: the normal case here.
+    r = source(tmp_path, runs=[plan_run(listed=False)])
+    assert r["failed"] == [] and r["outputs"]["run_id"] == "123"
+    (query,) = calls(r, "pulls.list")
+    assert query["head"] == "acme:feature" and query["state"] == "all"
+
+
+def test_a_pull_request_from_the_same_head_into_another_branch_makes_its_runs_ambiguous(
+    tmp_path,
+):
+    rival = {**merged_pr(number=6, base="mine"), "merged_at": None, "state": "closed"}
+    r = source(tmp_path, runs=[plan_run(listed=False)], same_branch=[rival])
+    (failure,) = r["failed"]
+    assert '#6 into "mine" has the same head, so this may be that pull request\'s plan' in (failure)
+    assert "workflow_dispatch" in failure and r["outputs"] == {}
+
+
+def test_an_earlier_pull_request_from_the_branch_at_another_commit_is_no_rival(tmp_path):
+    old = {**merged_pr(number=4, base="mine"), "head": {"sha": OLD, "ref": "feature"}}
+    into_main = merged_pr(number=6)
+    r = source(tmp_path, runs=[plan_run(listed=False)], same_branch=[old, into_main])
+    assert r["failed"] == [] and r["outputs"]["run_id"] == "123"
+
+
+def test_a_run_made_before_the_base_branch_was_changed_is_rejected(tmp_path):
+    r = source(tmp_path, runs=[plan_run(listed=False)], base_changed_at=AFTER_PUSH)
+    (failure,) = r["failed"]
+    assert "made before the base branch of #5 was changed" in failure
+    ok = source(tmp_path, runs=[plan_run(listed=False)], base_changed_at=BEFORE_PUSH)
+    assert ok["failed"] == [] and ok["outputs"]["run_id"] == "123"
 
 
 def test_every_rejected_run_is_named_with_its_reasons(tmp_path):

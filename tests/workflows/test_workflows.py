@@ -288,7 +288,7 @@ def test_deletions_and_bulk_only_from_the_label_check():
     assert 'if [ "$ALLOW_DELETE" = "true" ]; then args+=(--allow-delete); fi' in text
     assert text.count("--allow-delete") == 1 and text.count("--allow-bulk") == 1
     script = wfcheck.steps(job("catalog-apply.yml", "source"))[0]["with"]["script"]
-    assert "grantedByMaintainer(pr, env.LABEL_ALLOW_DELETE, run)" in script
+    assert "grantedByMaintainer(pr, env.LABEL_ALLOW_DELETE, run, events)" in script
     assert "['admin', 'maintain'].includes(data.role_name)" in script
     assert doc("catalog-apply.yml")["env"]["LABEL_ALLOW_DELETE"] == "shoptet:allow-delete"
 
@@ -306,7 +306,8 @@ def test_apply_takes_the_reviewed_plan_run_of_the_merged_pull_requests_head():
     assert "listPullRequestsAssociatedWithCommit" in script
     assert "p.merge_commit_sha === sha" in script
     assert "head_sha: pr.head.sha" in script
-    assert "const why = provenance(candidate, pr);" in script  # no blind "newest run"
+    # no blind "newest run": every candidate is checked
+    assert "const why = provenance(candidate, pr, rivals, baseChanges);" in script
     assert step["env"]["RUN_ATTEMPT"] == "${{ github.run_attempt }}"  # the replay check
 
 
