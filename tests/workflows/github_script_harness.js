@@ -8,7 +8,9 @@ const fs = require('fs');
 
 const scenario = JSON.parse(fs.readFileSync(process.argv[2], 'utf8'));
 Object.assign(process.env, scenario.env || {});
-const result = { outputs: {}, failed: [], warnings: [], infos: [], summary: [], calls: [] };
+const result = {
+  outputs: {}, failed: [], warnings: [], notices: [], infos: [], summary: [], calls: [],
+};
 
 function answer(spec, params) {
   if (!spec) throw new Error('no fake response');
@@ -38,6 +40,7 @@ const core = {
   setOutput: (k, v) => { result.outputs[k] = String(v); },
   setFailed: (m) => { result.failed.push(m); },
   warning: (m) => { result.warnings.push(m); },
+  notice: (m) => { result.notices.push(m); },
   info: (m) => { result.infos.push(m); },
   summary,
 };

@@ -71,13 +71,58 @@ def calls(result, method) -> list[dict]:
 # --- catalog-apply: find the reviewed plan -----------------------------------------------------
 
 
-def merged_pr(labels=("shoptet:allow-delete",), merge_sha=SHA):
+THIS_REPO = "acme/catalog"
+OLD = "o" * 40  # an earlier head commit of the pull request
+RUN_CREATED = "2026-11-27T09:00:00Z"  # GitHub made the plan run when the last push arrived
+BEFORE_PUSH = "2026-11-27T08:59:59Z"
+AFTER_PUSH = "2026-11-27T09:30:00Z"
+
+
+def merged_pr(
+    labels=("shoptet:allow-delete",), merge_sha=SHA, base="main", repo=THIS_REPO, number=5
+):
     return {
-        "number": 5,
+        "number": number,
         "merged_at": "2026-11-27T10:00:00Z",
         "merge_commit_sha": merge_sha,
-        "head": {"sha": HEAD},
+        "head": {"sha": HEAD, "ref": "feature"},
+        "base": {"ref": base, "repo": {"full_name": repo}},
         "labels": [{"name": n} for n in labels],
+    }
+
+
+def plan_run(
+    run_id=123,
+    *,
+    pr=5,
+    base="main",
+    sha=HEAD,
+    event="pull_request",
+    status="completed",
+    conclusion="success",
+    head_repo=THIS_REPO,
+    branch="feature",
+    also=(),
+    listed=True,
+):
+    """A catalog-plan run as GET /actions/workflows/{id}/runs lists it. `pull_requests` lists
+    only open pull requests: after the merge, GitHub returns it empty (listed=False)."""
+    return {
+        "id": run_id,
+        "html_url": f"https://gh/acme/catalog/actions/runs/{run_id}",
+        "event": event,
+        "status": status,
+        "conclusion": conclusion,
+        "head_sha": sha,
+        "head_branch": branch,
+        "created_at": RUN_CREATED,
+        "repository": {"full_name": THIS_REPO},
+        "head_repository": {"full_name": head_repo},
+        "pull_requests": [
+            {"number": n, "base": {"ref": b}, "head": {"sha": sha}} for n, b in [(pr, base), *also]
+        ]
+        if listed
+        else [],
     }
 
 
@@ -92,19 +137,25 @@ ROLES = {
 }
 
 
-def source_responses(*, prs=None, runs=None, labelled_by=("bob",), roles=ROLES):
+def source_responses(
+    *,
+    prs=None,
+    runs=None,
+    labelled_by=("bob",),
+    labelled_at=AFTER_PUSH,
+    roles=ROLES,
+    main=SHA,
+    same_branch=(),
+    base_changed_at=None,
+):
     return {
+        "pulls.list": {"data": [merged_pr(), *same_branch]},
+        "repos.getBranch": {"data": {"name": "main", "commit": {"sha": main}}},
         "repos.listPullRequestsAssociatedWithCommit": {
             "data": [merged_pr()] if prs is None else prs
         },
         "actions.listWorkflowRuns": {
-            "data": {
-                "workflow_runs": [
-                    {"id": 123, "status": "completed", "conclusion": "success", "html_url": "u"}
-                ]
-                if runs is None
-                else runs
-            }
+            "data": {"workflow_runs": [plan_run()] if runs is None else runs}
         },
         "issues.listEvents": {
             "data": [{"event": "commented", "actor": {"login": "zed"}}]
@@ -113,9 +164,15 @@ def source_responses(*, prs=None, runs=None, labelled_by=("bob",), roles=ROLES):
                     "event": "labeled",
                     "label": {"name": "shoptet:allow-delete"},
                     "actor": {"login": who},
+                    "created_at": labelled_at,
                 }
                 for who in labelled_by
             ]
+            + (
+                [{"event": "base_ref_changed", "created_at": base_changed_at}]
+                if base_changed_at
+                else []
+            )
         },
         "repos.getCollaboratorPermissionLevel": roles,
     }
@@ -130,7 +187,7 @@ def source(tmp_path, context=PUSH, env=None, **kw) -> dict:
         "source",
         context=context,
         responses=source_responses(**kw),
-        env=env,
+        env={"RUN_ATTEMPT": "1", **(env or {})},
         cwd=tmp_path,
     )
 
@@ -150,6 +207,164 @@ def test_push_takes_the_last_plan_run_of_the_merged_pull_requests_head(tmp_path)
     assert runs["head_sha"] == HEAD and runs["event"] == "pull_request"
 
 
+# --- which plan run is the reviewed one (issue 12) ---------------------------------------------
+
+REJECTED_RUNS = {
+    "another-pull-request": (plan_run(pr=6), "belongs to pull request(s) #6, not #5"),
+    "another-base-branch": (plan_run(base="mine"), 'planned #5 into "mine", not main'),
+    "also-a-pull-request-into-another-base": (
+        plan_run(also=[(6, "mine")]),
+        '#6 into "mine" has the same head, so this may be that pull request\'s plan',
+    ),
+    "failed": (plan_run(conclusion="failure"), 'concluded "failure", not success'),
+    "another-head-branch": (
+        plan_run(branch="copy", listed=False),
+        'ran for branch "copy", not #5\'s head branch "feature"',
+    ),
+    "fork": (
+        plan_run(head_repo="mallory/catalog"),
+        'its head is in repository "mallory/catalog" (a fork)',
+    ),
+    "older-head-sha": (
+        plan_run(sha=OLD),
+        'ran for commit "ooooooo", not the final head hhhhhhh of #5',
+    ),
+    "not-a-pull-request-event": (plan_run(event="push"), 'event "push", not pull_request'),
+}
+
+
+@pytest.mark.parametrize(("run", "reason"), REJECTED_RUNS.values(), ids=REJECTED_RUNS.keys())
+def test_a_plan_run_that_is_not_the_merged_pull_requests_is_rejected(tmp_path, run, reason):
+    r = source(tmp_path, runs=[run])
+    (failure,) = r["failed"]
+    assert "No reviewed plan for the last commit hhhhhhh of #5" in failure
+    assert f"run 123 (https://gh/acme/catalog/actions/runs/123): {reason}" in failure
+    assert "workflow_dispatch" in failure and "Re-plan" in failure
+    assert r["outputs"] == {}  # no run id: gather and apply do not run
+
+
+def test_the_right_run_is_taken_from_among_runs_of_other_pull_requests_and_forks(tmp_path):
+    runs = [plan_run(9, pr=6), plan_run(8, head_repo="mallory/catalog"), plan_run(7, sha=OLD)]
+    r = source(tmp_path, runs=[*runs, plan_run(4)])
+    assert r["failed"] == [] and r["outputs"]["run_id"] == "4"
+    skipped = [m for m in r["infos"] if m.startswith("Skipped run")]
+    assert [m.split()[2] for m in skipped] == ["9", "8", "7"]
+
+
+def test_after_the_merge_a_run_without_pull_requests_is_known_by_its_head(tmp_path):
+    # GitHub empties `pull_requests` once the pull request is merged: the normal case here.
+    r = source(tmp_path, runs=[plan_run(listed=False)])
+    assert r["failed"] == [] and r["outputs"]["run_id"] == "123"
+    (query,) = calls(r, "pulls.list")
+    assert query["head"] == "acme:feature" and query["state"] == "all"
+
+
+def test_a_pull_request_from_the_same_head_into_another_branch_makes_its_runs_ambiguous(
+    tmp_path,
+):
+    rival = {**merged_pr(number=6, base="mine"), "merged_at": None, "state": "closed"}
+    r = source(tmp_path, runs=[plan_run(listed=False)], same_branch=[rival])
+    (failure,) = r["failed"]
+    assert '#6 into "mine" has the same head, so this may be that pull request\'s plan' in (failure)
+    assert "workflow_dispatch" in failure and r["outputs"] == {}
+
+
+def test_an_earlier_pull_request_from_the_branch_at_another_commit_is_no_rival(tmp_path):
+    old = {**merged_pr(number=4, base="mine"), "head": {"sha": OLD, "ref": "feature"}}
+    into_main = merged_pr(number=6)
+    r = source(tmp_path, runs=[plan_run(listed=False)], same_branch=[old, into_main])
+    assert r["failed"] == [] and r["outputs"]["run_id"] == "123"
+
+
+def test_a_run_made_before_the_base_branch_was_changed_is_rejected(tmp_path):
+    r = source(tmp_path, runs=[plan_run(listed=False)], base_changed_at=AFTER_PUSH)
+    (failure,) = r["failed"]
+    assert "made before the base branch of #5 was changed" in failure
+    ok = source(tmp_path, runs=[plan_run(listed=False)], base_changed_at=BEFORE_PUSH)
+    assert ok["failed"] == [] and ok["outputs"]["run_id"] == "123"
+
+
+def test_every_rejected_run_is_named_with_its_reasons(tmp_path):
+    runs = [plan_run(9, pr=6, base="mine"), plan_run(8, sha=OLD, head_repo="mallory/catalog")]
+    (failure,) = source(tmp_path, runs=runs)["failed"]
+    assert "2 rejected" in failure
+    assert "run 9 (https://gh/acme/catalog/actions/runs/9): belongs to pull request(s) #6" in (
+        failure
+    )
+    assert '(a fork), not acme/catalog; ran for commit "ooooooo"' in failure
+
+
+def test_a_newer_failed_plan_of_the_pull_request_is_not_skipped_for_an_older_one(tmp_path):
+    r = source(tmp_path, runs=[plan_run(9, conclusion="failure"), plan_run(4)])
+    (failure,) = r["failed"]
+    assert 'run 9 (https://gh/acme/catalog/actions/runs/9): concluded "failure"' in failure
+    assert "run 4" not in failure and r["outputs"] == {}
+
+
+def test_a_pull_request_merged_into_another_branch_has_no_plan_for_main(tmp_path):
+    r = source(tmp_path, prs=[merged_pr(base="mine")])
+    (failure,) = r["failed"]
+    assert '#5 was merged into "mine"' in failure and "workflow_dispatch" in failure
+    assert calls(r, "actions.listWorkflowRuns") == [] and r["outputs"] == {}
+
+
+def test_a_branch_name_carrying_a_workflow_command_is_logged_quoted(tmp_path):
+    evil = "x\n::add-mask::%0A##[set-output name=run_id]1"
+    r = source(tmp_path, runs=[plan_run(9, base=evil), plan_run(4)])
+    (skipped,) = [m for m in r["infos"] if m.startswith("Skipped run 9")]
+    assert "\n" not in skipped and "##[" not in skipped
+    assert '"x\\n::add-mask::%250A#%23[set-output name=run_id]1"' in skipped
+    assert r["outputs"]["run_id"] == "4"
+
+
+# --- labels count only when set after the last push --------------------------------------------
+
+
+def test_a_label_set_before_the_last_push_is_ignored_with_a_notice(tmp_path):
+    r = source(tmp_path, labelled_at=BEFORE_PUSH)
+    assert r["failed"] == [] and r["outputs"]["allow_delete"] == "false"
+    (notice,) = r["notices"]
+    assert '"shoptet:allow-delete" on #5 was set' in notice and "before the last push" in notice
+    assert calls(r, "repos.getCollaboratorPermissionLevel") == []
+
+
+def test_a_label_set_after_the_last_push_is_honoured(tmp_path):
+    r = source(tmp_path, labelled_at=AFTER_PUSH)
+    assert r["outputs"]["allow_delete"] == "true" and r["notices"] == []
+
+
+def test_a_label_set_in_the_same_second_as_the_push_or_without_a_time_is_ignored(tmp_path):
+    assert source(tmp_path, labelled_at=RUN_CREATED)["outputs"]["allow_delete"] == "false"
+    assert source(tmp_path, labelled_at=None)["outputs"]["allow_delete"] == "false"
+
+
+# --- replays: a push-triggered apply runs once, for the head of main ---------------------------
+
+
+def test_a_re_run_of_a_push_triggered_apply_is_refused(tmp_path):
+    r = source(tmp_path, env={"RUN_ATTEMPT": "2"})
+    (failure,) = r["failed"]
+    assert "Re-running a push-triggered catalog-apply is refused" in failure
+    assert "manual run" in failure and "workflow_dispatch" in failure
+    assert r["outputs"] == {} and r["calls"] == []
+
+
+def test_a_push_whose_commit_is_no_longer_the_head_of_main_is_refused(tmp_path):
+    r = source(tmp_path, main="n" * 40)
+    (failure,) = r["failed"]
+    assert "Commit mmmmmmm is no longer the head of main (now nnnnnnn)" in failure
+    assert "manual run" in failure and r["outputs"] == {}
+    assert calls(r, "actions.listWorkflowRuns") == []
+
+
+def test_a_re_run_of_a_manual_apply_is_allowed(tmp_path):
+    context = {"eventName": "workflow_dispatch", "ref": "refs/heads/main", "sha": SHA,
+               "actor": "eve"}  # fmt: skip
+    r = source(tmp_path, context=context, env={"RUN_ATTEMPT": "2", "WANT_ALLOW_DELETE": "false",
+                                                "WANT_ALLOW_BULK": "false"})  # fmt: skip
+    assert r["failed"] == [] and r["outputs"]["mode"] == "replan"
+
+
 def test_a_label_set_last_by_a_non_maintainer_does_not_allow_deletions(tmp_path):
     r = source(tmp_path, labelled_by=("bob", "eve"))
     assert r["outputs"]["allow_delete"] == "false"
@@ -160,7 +375,7 @@ def test_an_admin_label_counts_and_an_unknown_role_fails_closed(tmp_path):
     assert source(tmp_path, labelled_by=("ada",))["outputs"]["allow_delete"] == "true"
     r = source(tmp_path, labelled_by=("mallory",))
     assert r["outputs"]["allow_delete"] == "false"
-    assert any("Could not read the repository role of mallory" in w for w in r["warnings"])
+    assert any('Could not read the repository role of "mallory"' in w for w in r["warnings"])
 
 
 def test_no_label_means_no_permission_lookup(tmp_path):
@@ -180,7 +395,7 @@ def test_a_direct_push_applies_nothing_and_says_how_to_catch_up(tmp_path):
     ("runs", "message"),
     [
         ([], "No catalog-plan.yml run exists for the last commit hhhhhhh of #5"),
-        ([{"id": 7, "status": "in_progress", "html_url": "u7"}], "had not finished"),
+        ([plan_run(7, status="in_progress", conclusion=None)], "had not finished"),
     ],
     ids=["no-plan-run", "plan-still-running"],
 )

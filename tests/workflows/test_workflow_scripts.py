@@ -40,6 +40,7 @@ if [ -n "$out" ] && [ "${FAKE_WRITE_OUT:-1}" = "1" ]; then echo '{"formatVersion
 md='<!-- shoptet-catalog-plan catalog=shops/cz -->
 ### Plan: 1 to create, 2 to update, 0 to delete.'
 echo "$md"
+if [ -n "${FAKE_PRINT:-}" ]; then printf '%s\\n' "$FAKE_PRINT"; fi
 if [ -n "$summary" ] && [ "${FAKE_EXIT:-0}" != 1 ]; then echo "$md" >> "$GITHUB_STEP_SUMMARY"; fi
 echo "fake diagnostics" >&2
 exit "${FAKE_EXIT:-0}"
@@ -78,6 +79,7 @@ def run_step(
     fake_exit: int = 0,
     write_out: bool = True,
     real_tool: bool = False,
+    extra_env: dict[str, str] | None = None,
 ) -> Ran:
     doc, step = find_step(workflow, job_id, name_start)
     bin_dir = tmp_path / "bin"
@@ -111,6 +113,7 @@ def run_step(
         FAKE_LOG=str(log),
         FAKE_EXIT=str(fake_exit),
         FAKE_WRITE_OUT="1" if write_out else "0",
+        **(extra_env or {}),
     )
     out = subprocess.run(
         ["bash", "--noprofile", "--norc", "-eo", "pipefail", "-c", str(step["run"])],
@@ -253,11 +256,13 @@ def apply_values(**over: str) -> dict[str, str]:
         "SHOP": "cz",
         "ALLOW_DELETE": "false",
         "ALLOW_BULK": "false",
+        "MODE": "replan",
+        "BEFORE_MERGE": "",
         **over,
     }
 
 
-def run_apply(tmp_path, code=0, **over) -> Ran:
+def run_apply(tmp_path, code=0, printed="", **over) -> Ran:
     return run_step(
         tmp_path,
         "catalog-apply.yml",
@@ -265,6 +270,7 @@ def run_apply(tmp_path, code=0, **over) -> Ran:
         "Apply the reviewed plan",
         apply_values(**over),
         fake_exit=code,
+        extra_env={"FAKE_PRINT": printed},
     )
 
 
@@ -276,6 +282,26 @@ def test_apply_runs_the_downloaded_plan_with_auto_approve_and_a_journal(tmp_path
     ]
     assert "## Apply: cz (exit 0)" in ran.summary and "fake diagnostics" in ran.summary
     assert (ran.cwd / "out" / "apply.txt").exists()  # kept in the journal artifact
+
+
+BASE = "0123456789abcdef0123456789abcdef01234567"
+
+
+def test_a_merged_pull_requests_plan_is_applied_with_the_policy_before_the_merge(tmp_path):
+    """Issue 12: a pull request must not relax the guards it passes."""
+    ran = run_apply(tmp_path, MODE="pr", BEFORE_MERGE=BASE)
+    assert ran.code == 0
+    assert ran.calls[-1].endswith(f"--journal out/journal.jsonl --policy-from {BASE}")
+    assert "--policy-from" not in run_apply(tmp_path, MODE="replan", BEFORE_MERGE=BASE).calls[-1]
+
+
+@pytest.mark.parametrize("before", ["", "0" * 40, "HEAD~1", f"{BASE} --allow-delete"])
+def test_a_pull_request_apply_without_a_usable_base_commit_fails_before_the_tool(
+    tmp_path, before
+):
+    ran = run_apply(tmp_path, MODE="pr", BEFORE_MERGE=before)
+    assert ran.code == 1 and ran.calls == []
+    assert "No base commit" in ran.stdout
 
 
 def test_labels_turn_into_the_allow_flags_and_nothing_else_does(tmp_path):
@@ -308,6 +334,58 @@ def test_apply_without_the_write_token_fails_before_running_the_tool(tmp_path):
     ran = run_apply(tmp_path, SHOPTET_PRIVATE_API_TOKEN="")
     assert ran.code == 1 and ran.calls == []
     assert "SHOPTET_WRITE_TOKEN" in ran.stdout and "shoptet-apply-cz" in ran.stdout
+
+
+# A product name in plan.json (an artifact) that the tool prints, carrying workflow commands and
+# markup that would end the summary's block.
+FORGED = "Mug ::add-mask::x\n::error title=forged::y\n::set-output name=shops::[]\n</pre>\n```\n<img src=z>"
+
+
+def test_the_tools_output_cannot_issue_workflow_commands(tmp_path):
+    ran = run_apply(tmp_path, printed=FORGED)
+    assert ran.code == 0
+    lines = ran.stdout.splitlines()
+    stop = [i for i, line in enumerate(lines) if line.startswith("::stop-commands::")]
+    assert len(stop) == 1
+    token = lines[stop[0]].removeprefix("::stop-commands::")
+    assert re.fullmatch(r"[0-9a-f]{32}", token)
+    resume = lines.index(f"::{token}::")
+    forged = [i for i, line in enumerate(lines) if "::add-mask::" in line or "forged" in line]
+    assert forged and all(stop[0] < i < resume for i in forged)
+    again = run_apply(tmp_path, printed=FORGED).stdout
+    assert f"::stop-commands::{token}" not in again  # a new token every run
+
+
+def test_the_tools_output_is_escaped_in_the_summary(tmp_path):
+    ran = run_apply(tmp_path, printed=FORGED)
+    assert ran.summary.count("<pre>") == 1 and ran.summary.count("</pre>") == 1
+    assert ran.summary.rstrip().endswith("</pre>")
+    assert "&lt;/pre&gt;" in ran.summary and "&lt;img src=z&gt;" in ran.summary
+    assert "<img" not in ran.summary
+    assert "fake diagnostics" in ran.summary
+
+
+# --- the apply job refuses a re-run of a push-triggered apply --------------------------------
+
+
+def run_guard(tmp_path, event: str, attempt: str) -> Ran:
+    values = {"EVENT_NAME": event, "RUN_ATTEMPT": attempt, "SHOPTET_SANDBOX": ""}
+    return run_step(tmp_path, "catalog-apply.yml", "apply", "Refuse a re-run", values)
+
+
+def test_a_re_run_of_a_push_triggered_apply_job_is_refused_before_any_write(tmp_path):
+    ran = run_guard(tmp_path, "push", "2")
+    assert ran.code == 1
+    assert ran.stdout.startswith("::error title=Re-run refused::")
+    assert "manual run" in ran.stdout and "workflow_dispatch" in ran.stdout
+    doc, guard = find_step("catalog-apply.yml", "apply", "Refuse a re-run")
+    assert wfcheck.steps(doc["jobs"]["apply"])[0] == guard  # before checkout and the apply
+    assert "if" not in guard  # it always runs
+
+
+@pytest.mark.parametrize(("event", "attempt"), [("push", "1"), ("workflow_dispatch", "2")])
+def test_a_first_attempt_or_a_manual_re_run_goes_ahead(tmp_path, event, attempt):
+    assert run_guard(tmp_path, event, attempt).code == 0
 
 
 # --- gather: which shops have something to apply -------------------------------------------------
@@ -360,6 +438,27 @@ def test_gather_refuses_when_a_shop_has_no_usable_plan(tmp_path, metas, named):
     assert ran.code == 1 and ran.output == ""
     assert re.search(r"::error title=No (usable )?plan::", ran.stdout)
     assert named in ran.stdout and "Re-plan" in ran.stdout
+
+
+EVIL_SHOP = "sk\n::add-mask::tok%0A##[set-output name=shops]x"
+
+
+def test_gather_quotes_a_shop_name_from_meta_json_in_its_error(tmp_path):
+    ran = run_gather(tmp_path, [meta("cz", 2), {**meta("x", 1), "shop": EVIL_SHOP}], SHOPS)
+    assert ran.code == 1 and ran.output == ""
+    commands = [line for line in ran.stdout.splitlines() if line.lstrip().startswith("::")]
+    (error,) = commands
+    assert error.startswith("::error title=No usable plan::")
+    assert '"sk\\n::add-mask::tok%250A#%23[set-output name=shops]x"' in error
+
+
+def test_gather_prints_and_outputs_no_string_of_meta_json(tmp_path):
+    forged = {**meta("x", 2), "shop": "cz\n::set-output name=shops::[]"}
+    ran = run_gather(tmp_path, [meta("cz", 2), meta("sk", 0), forged], SHOPS)
+    assert ran.code == 0
+    assert ran.output == 'shops=[{"name":"cz","catalog":"shops/cz"}]\n'
+    assert not any(line.lstrip().startswith("::") for line in ran.stdout.splitlines())
+    assert "set-output" not in ran.stdout
 
 
 # --- end to end: the real tool in sandbox mode through plan, gather and apply ----------------------
