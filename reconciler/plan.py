@@ -336,6 +336,10 @@ class Plan:
             data = json.loads(text)
         except (json.JSONDecodeError, TypeError) as exc:
             raise PlanFileError(f"the plan file is not valid JSON: {exc}") from exc
+        except RecursionError:
+            raise PlanFileError(
+                "the plan file nests JSON too deeply to be a plan; run `plan` again"
+            ) from None
         if not isinstance(data, dict):
             raise PlanFileError("the plan file is not a JSON object")
         version = data.get("formatVersion")

@@ -128,9 +128,21 @@ def apply(
     result.raise_for_failures()
 
 
+# A plan file is untrusted input (an artifact of a pull request's run). 2,000 changes make
+# about 2 MB; 50 MB is far above any real plan and far below trouble.
+MAX_PLAN_BYTES = 50 * 1024 * 1024
+
+
 def _read_plan(path: Path) -> Plan:
     try:
-        text = path.read_text(encoding="utf-8")
+        with path.open("rb") as f:
+            raw = f.read(MAX_PLAN_BYTES + 1)
+        if len(raw) > MAX_PLAN_BYTES:
+            raise ConfigError(
+                f"the plan file {path} is larger than {MAX_PLAN_BYTES // (1024 * 1024)} MB; "
+                "that is no plan this tool writes. Run `plan --out` again."
+            )
+        text = raw.decode("utf-8")
     except OSError as exc:
         raise ConfigError(f"cannot read the plan file {path}: {exc.strerror or exc}") from None
     except UnicodeDecodeError:

@@ -121,11 +121,19 @@ def test_on_a_terminal_yes_applies_and_a_second_plan_is_empty(shop, tmp_path, mo
         ("not json", "the plan file is not valid JSON"),
         ('{"formatVersion": 99}', "plan formatVersion 99 is not supported"),
         (None, "cannot read the plan file"),
+        ("[" * 200_000 + "]" * 200_000, "nests JSON too deeply"),
+        ('{"x": "' + "a" * 200 + '"}', "is larger than 0 MB"),
+        (b"\xff\xfe{}", "is not UTF-8 text"),
     ],
 )
 def test_a_bad_plan_file_is_a_clear_error(shop, tmp_path, monkeypatch, capsys, content, message):
     sb, url = shop
     copy_example(tmp_path)
+    if "larger" in message:
+        monkeypatch.setattr("reconciler.cli.apply_cmd.MAX_PLAN_BYTES", 100)
+    if isinstance(content, bytes):
+        (tmp_path / "p.json").write_bytes(content)
+        content = None
     if content is not None:
         (tmp_path / "p.json").write_text(content, encoding="utf-8")
     start = len(sb.request_log)
