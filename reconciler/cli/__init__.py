@@ -15,7 +15,7 @@ import click
 
 from reconciler import __version__
 from reconciler.cli.context import AppContext
-from reconciler.errors import CatalogError, ReconcilerError
+from reconciler.errors import CatalogError, ReconcilerError, terminal_safe
 
 EPILOG = """\b
 Examples:
@@ -73,14 +73,16 @@ _register()
 
 
 def report_error(err: ReconcilerError) -> None:
-    """Print an error for a person: located catalog problems one per line, else the message."""
+    """Print an error for a person: located catalog problems one per line, else the message.
+    Control characters (from a file or product name) are printed as escapes, never sent raw
+    to the terminal."""
     if isinstance(err, CatalogError):
         for problem in err.problems:
-            click.echo(str(problem), err=True)
+            click.echo(terminal_safe(str(problem), keep_newlines=False), err=True)
         n = len(err.problems)
         click.echo(f"{n} problem{'s' if n != 1 else ''} found.", err=True)
     else:
-        click.echo(f"Error: {err}", err=True)
+        click.echo(f"Error: {terminal_safe(str(err))}", err=True)
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -107,7 +109,7 @@ def main(argv: list[str] | None = None) -> None:
         if os.environ.get("SHOPTET_CATALOG_DEBUG"):
             raise
         click.echo(
-            f"Internal error ({type(exc).__name__}): {exc}\n"
+            f"Internal error ({type(exc).__name__}): {terminal_safe(str(exc))}\n"
             "This is a bug in shoptet-catalog. Re-run with SHOPTET_CATALOG_DEBUG=1 for the "
             "traceback and report it.",
             err=True,
