@@ -257,15 +257,21 @@ def read_nofollow(path: Path) -> bytes:
         return f.read()
 
 
-def load_catalog(catalog_dir: Path) -> LoadedCatalog:
-    """Load and validate ``catalog_dir``; raise ``CatalogError`` with every problem found."""
+def load_catalog(catalog_dir: Path, *, overrides: dict[Path, bytes] | None = None) -> LoadedCatalog:
+    """Load and validate ``catalog_dir``; raise ``CatalogError`` with every problem found.
+
+    ``overrides`` maps product files (``catalog_dir/products/...``) to the bytes to read
+    instead of the disk's, new files included: ``import`` validates what it is about to
+    write before it writes anything."""
     catalog_dir = Path(catalog_dir)
-    if not catalog_dir.is_dir():
+    overrides = overrides or {}
+    if not catalog_dir.is_dir() and not overrides:
         raise ConfigError(
             f"catalog directory '{_display(catalog_dir)}' not found "
             "(run in the repository root or pass --catalog DIR)"
         )
     shop_path, product_paths, stray, links = _find_files(catalog_dir)
+    product_paths = sorted(set(product_paths) | set(overrides))
     problems: list[Problem] = [
         Problem(
             _display(p),
@@ -282,7 +288,7 @@ def load_catalog(catalog_dir: Path) -> LoadedCatalog:
 
     def read(path: Path) -> Any:
         try:
-            data = read_nofollow(path)
+            data = overrides[path] if path in overrides else read_nofollow(path)
         except OSError as err:
             why = (
                 f"this {SYMLINK_HINT}"
