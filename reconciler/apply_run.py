@@ -111,6 +111,7 @@ class Executor:
     # -- one request, its outcome and what follows a lost response -------------------------
 
     def send(self, checks: list[Check], build: Callable[[list[Check]], _Request], attempt=1):
+        self.journal.check()  # a journal that cannot be written stops the run before a write
         if self.abort:
             for k in checks:
                 self.mark(k, Status.SKIPPED, f"not attempted: {self.abort}")
@@ -126,6 +127,11 @@ class Executor:
             self.result.write_requests += 1
         try:
             result = req.send()
+        except KeyboardInterrupt:  # Ctrl-C or SIGTERM with the request on the wire
+            self.journal.write(
+                **note, status=None, requestId=None, outcome="interrupted", errors=[]
+            )
+            raise
         except E.WriteOutcomeUnknown as exc:
             self.journal.write(
                 **note, status=exc.status, requestId=exc.request_id, outcome="unknown", errors=[]
