@@ -35,7 +35,10 @@ class Executor:
         self.result = ApplyResult(plan.plan_id)
         self.abort: str | None = None
         self._pricelist: int | None = plan.pricelist_id
-        self._lock = threading.Lock()
+        self._lock = threading.RLock()  # RLock: send() re-enters through after_unknown
+        self._idle = threading.Condition(self._lock)
+        self._in_flight = 0
+        self._cancelled = False
 
     # -- the run ---------------------------------------------------------------------------
 
@@ -79,9 +82,24 @@ class Executor:
             for future in [pool.submit(self.send, group, build) for group in groups]:
                 future.result()
         except BaseException:
-            pool.shutdown(wait=True, cancel_futures=True)
+            # Stop new sends, then wait for those on the wire so their outcome is journalled
+            # before the caller closes the journal and the client. (Joining the pool is not
+            # enough: an interrupt can land between a thread's start and the pool noting it.)
+            with self._lock:
+                self._cancelled = True
+            pool.shutdown(wait=False, cancel_futures=True)
+            self._wait_idle()
             raise
         pool.shutdown(wait=True)
+
+    def _wait_idle(self) -> None:
+        """Until no send is in progress, through any further Ctrl-C or SIGTERM."""
+        with self._idle:
+            while self._in_flight:
+                try:
+                    self._idle.wait()
+                except KeyboardInterrupt:
+                    continue
 
     def ready(self, checks: list[Check]) -> list[Check]:
         """The checks whose product or variant exists (or was just created); the others are
@@ -111,6 +129,19 @@ class Executor:
     # -- one request, its outcome and what follows a lost response -------------------------
 
     def send(self, checks: list[Check], build: Callable[[list[Check]], _Request], attempt=1):
+        with self._lock:
+            if self._cancelled:  # interrupted: a send that had not begun never begins
+                return
+            self._in_flight += 1
+        try:
+            self._send(checks, build, attempt)
+        finally:
+            with self._idle:
+                self._in_flight -= 1
+                self._idle.notify_all()
+
+    def _send(self, checks: list[Check], build: Callable[[list[Check]], _Request], attempt=1):
+        self.journal.check()  # a journal that cannot be written stops the run before a write
         if self.abort:
             for k in checks:
                 self.mark(k, Status.SKIPPED, f"not attempted: {self.abort}")
@@ -126,6 +157,11 @@ class Executor:
             self.result.write_requests += 1
         try:
             result = req.send()
+        except KeyboardInterrupt:  # Ctrl-C or SIGTERM with the request on the wire
+            self.journal.write(
+                **note, status=None, requestId=None, outcome="interrupted", errors=[]
+            )
+            raise
         except E.WriteOutcomeUnknown as exc:
             self.journal.write(
                 **note, status=exc.status, requestId=exc.request_id, outcome="unknown", errors=[]
@@ -334,3 +370,4 @@ def _item_error(e: Any) -> dict[str, Any]:
     if not isinstance(e, dict):
         return {"message": str(e)}
     return {k: e.get(k) for k in ("errorCode", "message", "instance") if e.get(k) is not None}
+

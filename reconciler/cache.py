@@ -19,7 +19,13 @@ Decimals are written as ``{"$d": "1.000"}`` and mappings as ``{"$m": [[key, valu
 The cache never holds a token or anything from the environment: only what the shop answered.
 
 ``load_cache`` returns the cache or a one-line reason it cannot be used: missing, damaged
-(not gzip, not JSON, wrong shape, checksum mismatch), another format or tool version.
+(not gzip, not JSON, wrong shape, checksum mismatch), another format or tool version, or over
+a limit. Limits, so a damaged or planted file (a gzip bomb) cannot exhaust memory: the file
+itself at most ``MAX_FILE_BYTES`` (128 MiB), its decompressed content at most
+``MAX_CONTENT_BYTES`` (512 MiB; decompressed in bounded chunks, stopping as soon as the limit
+is passed, never all at once) and JSON nested at most ``MAX_JSON_DEPTH`` levels (a real cache
+nests about 10 deep). Over a limit the cache is not used: the caller's one-line notice and a
+full read.
 Whether it fits *this* read (e-shop, pricelist, stocks, age) is ``LiveCache.unusable_for``.
 """
 
@@ -30,6 +36,7 @@ import gzip
 import hashlib
 import json
 import os
+import re
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from decimal import Decimal
@@ -54,6 +61,10 @@ __all__ = [
 CACHE_FILE = "live-cache.json.gz"
 FORMAT = 1
 TOOL = f"shoptet-catalog {__version__}"
+MAX_FILE_BYTES = 128 * 1024 * 1024
+MAX_CONTENT_BYTES = 512 * 1024 * 1024
+MAX_JSON_DEPTH = 32
+_CHUNK = 1024 * 1024
 # Shoptet guarantees 30 days of history in the changes feed and supplies changedFrom (notes §5a, §6).
 FEED_HISTORY = timedelta(days=30)
 
@@ -98,10 +109,18 @@ def load_cache(cache_dir: Path) -> tuple[LiveCache | None, str]:
     if not path.is_file():
         return None, "no cache yet"
     try:
-        raw = gzip.decompress(path.read_bytes())
+        size = path.stat().st_size
+        if size > MAX_FILE_BYTES:
+            return None, f"the cache file is larger than {_mib(MAX_FILE_BYTES)}"
+        raw = _decompress_bounded(path)
+        if raw is None:
+            return None, (
+                f"the cache file decompresses to more than {_mib(MAX_CONTENT_BYTES)} "
+                "(damaged, or not written by this tool)"
+            )
         head_raw, _, body = raw.partition(b"\n")
         head = json.loads(head_raw.decode("utf-8"))
-    except (OSError, EOFError, ValueError, UnicodeDecodeError) as exc:
+    except (OSError, EOFError, ValueError, UnicodeDecodeError, RecursionError) as exc:
         return None, f"the cache file is damaged ({type(exc).__name__})"
     if not isinstance(head, dict):
         return None, "the cache file is damaged (not a JSON object)"
@@ -112,9 +131,11 @@ def load_cache(cache_dir: Path) -> tuple[LiveCache | None, str]:
         )
     if head.get("checksum") != hashlib.sha256(body).hexdigest():
         return None, "the cache file is damaged (checksum mismatch)"
+    if _too_deep(body, MAX_JSON_DEPTH):
+        return None, f"the cache file is damaged (JSON nested deeper than {MAX_JSON_DEPTH} levels)"
     try:
         doc = json.loads(body.decode("utf-8"), object_hook=_hook)
-    except (ValueError, UnicodeDecodeError) as exc:
+    except (ValueError, UnicodeDecodeError, RecursionError) as exc:
         return None, f"the cache file is damaged ({type(exc).__name__})"
     try:
         cache = LiveCache(
@@ -137,6 +158,41 @@ def load_cache(cache_dir: Path) -> tuple[LiveCache | None, str]:
     if not set(cache.details) <= set(cache.names):
         return None, "the cache is inconsistent (a product read in detail is not in its list)"
     return cache, ""
+
+
+def _mib(n: int) -> str:
+    return f"{n // 1024 // 1024} MiB" if n >= 1024 * 1024 else f"{n} bytes"
+
+
+def _decompress_bounded(path: Path) -> bytes | None:
+    """The decompressed bytes of ``path``, or None as soon as they pass
+    ``MAX_CONTENT_BYTES`` (at most one chunk more is ever held)."""
+    out = bytearray()
+    with gzip.open(path, "rb") as f:
+        while chunk := f.read(_CHUNK):
+            out += chunk
+            if len(out) > MAX_CONTENT_BYTES:
+                return None
+    return bytes(out)
+
+
+_STRING = re.compile(rb'"[^"]*"')
+_PAIR = re.compile(rb"\[\]|\{\}")
+_NOT_STRUCTURE = bytes(b for b in range(256) if b not in b'"[]{}')
+
+
+def _too_deep(body: bytes, limit: int) -> bool:
+    """Whether the JSON in ``body`` nests deeper than ``limit``, checked before parsing so a
+    deeply nested file never reaches the recursive decoder. Escapes are dropped (``\\\\``
+    first, then ``\\"``), then everything but quotes and brackets, then the strings, then
+    innermost bracket pairs once per level: all at C speed."""
+    rest = body.replace(b"\\\\", b"").replace(b'\\"', b"").translate(None, _NOT_STRUCTURE)
+    rest = _STRING.sub(b"", rest)
+    for _ in range(limit):
+        if not rest:
+            return False
+        rest = _PAIR.sub(b"", rest)
+    return bool(rest)
 
 
 def save_cache(cache_dir: Path, cache: LiveCache) -> Path:

@@ -13,7 +13,9 @@ YAML files in places that are never read.
 
 from __future__ import annotations
 
+import errno
 import hashlib
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -78,32 +80,58 @@ def _display(path: Path) -> str:
     return path.as_posix()
 
 
-def _yaml_files(folder: Path, pattern: str) -> list[Path]:
-    return sorted(
-        p
-        for p in folder.glob(pattern)
-        if p.suffix in YAML_SUFFIXES
-        and p.is_file()
-        and not any(part.startswith(".") for part in p.relative_to(folder).parts)
-    )
+SYMLINK_HINT = (
+    "is a symbolic link; the catalog does not follow links (one could read a file outside "
+    "the repository): replace the link with the file or folder itself"
+)
 
 
-def _find_files(catalog_dir: Path) -> tuple[Path | None, list[Path], list[Path]]:
-    """(shop file, product files, YAML files in places that are never read).
+def _walk(catalog_dir: Path) -> tuple[list[Path], list[Path]]:
+    """(the YAML files the loader looks at, every symbolic link among them or among their
+    folders): all of ``products/``, elsewhere the catalog folder and one folder down. Links
+    are never followed; hidden files and folders (editor backups, ``.git``) are skipped."""
+    files: list[Path] = []
+    links: list[Path] = []
+    products_dir = catalog_dir / PRODUCTS_DIR
+    for root, dirs, names in os.walk(catalog_dir, followlinks=False):
+        here = Path(root)
+        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+        if here != catalog_dir and not here.is_relative_to(products_dir):
+            dirs[:] = []  # outside products/, only one folder down is looked at
+        for d in dirs:
+            if (here / d).is_symlink():
+                links.append(here / d)
+        for name in sorted(names):
+            path = here / name
+            if name.startswith(".") or path.suffix not in YAML_SUFFIXES:
+                continue
+            if path.is_symlink():
+                links.append(path)
+            elif path.is_file():
+                files.append(path)
+    return files, sorted(links)
+
+
+def _find_files(catalog_dir: Path) -> tuple[Path | None, list[Path], list[Path], list[Path]]:
+    """(shop file, product files, YAML files in places that are never read, symbolic links).
 
     Product files are every ``*.yaml``/``*.yml`` under ``products/`` (subfolders too; hidden
     files such as editor backups are skipped). YAML files directly in the catalog directory
     or one folder down (a typo like ``product/``) are reported, since they would be ignored.
+    Symbolic links inside the catalog (files or folders) are reported and never read.
     """
     shop = catalog_dir / SHOP_FILE
     products_dir = catalog_dir / PRODUCTS_DIR
-    products = _yaml_files(products_dir, "**/*") if products_dir.is_dir() else []
+    found, links = _walk(catalog_dir)
+    products = [p for p in found if p.is_relative_to(products_dir)]
     stray = [
         p
-        for p in _yaml_files(catalog_dir, "*") + _yaml_files(catalog_dir, "*/*")
-        if p != shop and not p.is_relative_to(products_dir)
+        for p in found
+        if p != shop
+        and not p.is_relative_to(products_dir)
+        and len(p.relative_to(catalog_dir).parts) <= 2
     ]
-    return (shop if shop.is_file() else None), products, sorted(stray)
+    return (shop if shop in found else None), products, sorted(stray), links
 
 
 # ---------------------------------------------------------------------------------------------
@@ -222,15 +250,28 @@ def _record_locations(guid: str, decl: _Declared, locations: dict[tuple, Locatio
                     )
 
 
-def load_catalog(catalog_dir: Path) -> LoadedCatalog:
-    """Load and validate ``catalog_dir``; raise ``CatalogError`` with every problem found."""
+def read_nofollow(path: Path) -> bytes:
+    """The bytes of ``path``, refusing (``OSError`` ELOOP) if it became a symbolic link."""
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
+    with os.fdopen(fd, "rb") as f:
+        return f.read()
+
+
+def load_catalog(catalog_dir: Path, *, overrides: dict[Path, bytes] | None = None) -> LoadedCatalog:
+    """Load and validate ``catalog_dir``; raise ``CatalogError`` with every problem found.
+
+    ``overrides`` maps product files (``catalog_dir/products/...``) to the bytes to read
+    instead of the disk's, new files included: ``import`` validates what it is about to
+    write before it writes anything."""
     catalog_dir = Path(catalog_dir)
-    if not catalog_dir.is_dir():
+    overrides = overrides or {}
+    if not catalog_dir.is_dir() and not overrides:
         raise ConfigError(
             f"catalog directory '{_display(catalog_dir)}' not found "
             "(run in the repository root or pass --catalog DIR)"
         )
-    shop_path, product_paths, stray = _find_files(catalog_dir)
+    shop_path, product_paths, stray, links = _find_files(catalog_dir)
+    product_paths = sorted(set(product_paths) | set(overrides))
     problems: list[Problem] = [
         Problem(
             _display(p),
@@ -241,14 +282,20 @@ def load_catalog(catalog_dir: Path) -> LoadedCatalog:
         )
         for p in stray
     ]
+    problems += [Problem(_display(p), 1, 1, f"this {SYMLINK_HINT}") for p in links]
     digest = hashlib.sha256()
     files: list[Path] = []
 
     def read(path: Path) -> Any:
         try:
-            data = path.read_bytes()
+            data = overrides[path] if path in overrides else read_nofollow(path)
         except OSError as err:
-            problems.append(Problem(_display(path), 1, 1, f"cannot read the file: {err.strerror}"))
+            why = (
+                f"this {SYMLINK_HINT}"
+                if err.errno == errno.ELOOP
+                else f"cannot read the file: {err.strerror}"
+            )
+            problems.append(Problem(_display(path), 1, 1, why))
             return None
         rel = path.relative_to(catalog_dir).as_posix().encode()
         digest.update(len(rel).to_bytes(4, "big") + rel + len(data).to_bytes(8, "big") + data)

@@ -32,7 +32,30 @@ it builds them.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
+
+# C0 and C1 control characters and DEL (a terminal acts on ESC, CSI, ...), and the Unicode
+# bidirectional overrides and isolates (they reorder what the reader sees); lone surrogates
+# (they cannot even be encoded for output).
+_UNSAFE = re.compile("[\x00-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
+_LINE_BREAKS = frozenset("\n\t")
+
+
+def terminal_safe(text: str, *, keep_newlines: bool = True) -> str:
+    """``text`` safe to print to a terminal: every control character written as an escape
+    (``\\x1b``, ``\\u202e``), so a product or file name cannot clear the screen, move the
+    cursor or hide text. Newline and tab are kept unless ``keep_newlines`` is false.
+    For terminal output only: Markdown, JSON and the plan file keep the exact text."""
+
+    def escape(match: re.Match) -> str:
+        char = match.group()
+        if keep_newlines and char in _LINE_BREAKS:
+            return char
+        code = ord(char)
+        return f"\\x{code:02x}" if code <= 0xFF else f"\\u{code:04x}"
+
+    return _UNSAFE.sub(escape, text)
 
 
 class ReconcilerError(Exception):

@@ -17,13 +17,24 @@ exactly as ``plan`` converts it, so ``plan`` right after an import is empty):
   the live ones (``189`` vs ``189.00``) are not rewritten.
 
 Files are edited through ruamel.yaml round-trip (``importer_yaml``): comments, key order and
-quoting survive, and files with nothing to change are not written. The catalog is validated
-after writing (``CatalogError`` when it does not validate).
+quoting survive, and files with nothing to change are not written. Before anything is
+written, the catalog as it would be is loaded with the project's loader from the produced
+text (``load_catalog(overrides=...)``); if it does not validate, nothing is written. Each file
+is written to a temporary file in its folder and renamed into place.
+
+Refused, with nothing written: writing through a symbolic link (a file or folder of the
+catalog that is a link), and editing a file that uses YAML anchors, aliases or merge keys.
+Decided so because ruamel would keep the anchors, but a refresh that writes a value through
+an alias (or replaces a merged one) silently changes, or stops sharing, the value of every
+other entry using the anchor; a file with anchors that needs no change is left alone.
 """
 
 from __future__ import annotations
 
+import errno
 import os
+import stat
+import tempfile
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
@@ -138,7 +149,7 @@ def import_products(client: Any, out_dir: Path, guids: Iterable[str] | None = No
     new = [g for g in rendered if g not in files]
     if new:
         path = out_dir / PRODUCTS_DIR / IMPORTED_FILE
-        doc = Y.load(path) if path.exists() else _new_file()
+        doc = _load(path) if os.path.lexists(path) else _new_file()
         for guid in new:
             values = rendered[guid]
             Y.append(doc["products"], guid, _mapping(values))
@@ -147,11 +158,56 @@ def import_products(client: Any, out_dir: Path, guids: Iterable[str] | None = No
             )
             report.added.append(guid)
         changed[path] = doc
-    for path, doc in changed.items():
-        _write(path, Y.dump(doc))
+    texts = {path: Y.dump(doc) for path, doc in changed.items()}
+    for path in texts:
+        _check_target(out_dir, path)
+    _validate(out_dir, texts)
+    for path, text in texts.items():
+        _write(path, text)
         report.files.append(path)
-    load_catalog(out_dir)  # the written catalog must validate
     return report
+
+
+def _check_target(out_dir: Path, path: Path) -> None:
+    """Refuse (nothing written yet) to write ``path`` through a symbolic link, or to edit a
+    file that uses YAML anchors, aliases or merge keys: a refresh that writes through an
+    alias, or replaces a merged value, would silently change (or stop sharing) the values
+    of every other entry that uses the anchor."""
+    for part in [path, *path.relative_to(out_dir).parents]:
+        link = out_dir / part if part != path else path
+        if link != out_dir and link.is_symlink():
+            raise E.ConfigError(
+                f"import does not write through symbolic links: {link} is one. Replace it "
+                "with the file or folder itself (the catalog refuses links too); nothing was "
+                "written"
+            )
+    if not path.exists():
+        return
+    try:
+        where = Y.first_anchor(Y.read_text(path))
+    except (OSError, ValueError) as exc:  # read before; changed since
+        raise E.ConfigError(f"cannot read {path}: {exc}; nothing was written") from None
+    if where is not None:
+        raise E.ConfigError(
+            f"{path}:{where[0]}:{where[1]}: import does not edit files that use YAML anchors, "
+            "aliases or merge keys (an edit through one would change every entry sharing it). "
+            "Refresh these products by hand, or write their values out without anchors and "
+            "import again; nothing was written"
+        )
+
+
+def _validate(out_dir: Path, texts: dict[Path, str]) -> None:
+    """Load the catalog as it would be after writing ``texts``, before writing any of it."""
+    try:
+        load_catalog(out_dir, overrides={p: t.encode("utf-8") for p, t in texts.items()})
+    except E.CatalogError as err:
+        raise E.ConfigError(
+            "import wrote nothing: the catalog it would write does not validate:\n"
+            + "\n".join(f"  {p}" for p in err.problems)
+            + "\nA live value the catalog refuses (for example a control character in a "
+            "name) must be fixed in the Shoptet admin first; otherwise this is a bug, please "
+            "report it."
+        ) from None
 
 
 def _guids(client: Any, guids: Iterable[str] | None) -> list[str]:
@@ -340,9 +396,9 @@ def _declared(products_dir: Path) -> dict[str, tuple[Path, Any, Any]]:
     if not products_dir.is_dir():
         return out
     for path in sorted(products_dir.rglob("*")):
-        if path.suffix not in YAML_SUFFIXES or not path.is_file():
+        if path.suffix not in YAML_SUFFIXES or path.is_symlink() or not path.is_file():
             continue
-        doc = Y.load(path)
+        doc = _load(path)
         products = doc.get("products") if isinstance(doc, dict) else None
         if not isinstance(products, dict):
             continue
@@ -358,12 +414,35 @@ def _new_file() -> Y.CommentedMap:
     return doc
 
 
-def _write(path: Path, text: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.tmp")
+def _load(path: Path) -> Any:
     try:
-        tmp.write_text(text, encoding="utf-8")
+        return Y.load(path)
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            raise E.ConfigError(
+                f"import does not read through symbolic links: {path} is one. Replace it with "
+                "the file itself; nothing was written"
+            ) from None
+        raise E.ConfigError(f"cannot read {path}: {exc.strerror or exc}") from None
+
+
+def _write(path: Path, text: str) -> None:
+    """Write ``text`` to a new temporary file in the same folder (``mkstemp``: created
+    exclusively, so never through a link), then rename it over ``path`` atomically: a crash
+    leaves the old file or the new one, and a link at ``path`` is replaced, never followed."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = None
+    try:
+        fd, name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+        tmp = Path(name)
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as f:
+            f.write(text)
+            f.flush()
+            os.fsync(f.fileno())
+        mode = stat.S_IMODE(os.lstat(path).st_mode) if path.exists() else 0o644
+        os.chmod(tmp, mode)
         os.replace(tmp, path)
     except OSError as exc:
-        tmp.unlink(missing_ok=True)
+        if tmp is not None:
+            tmp.unlink(missing_ok=True)
         raise E.ConfigError(f"cannot write {path}: {exc.strerror or exc}") from None

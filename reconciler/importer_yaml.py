@@ -15,11 +15,13 @@ above the comment (and the blank line) that introduces the next one.
 from __future__ import annotations
 
 import io
+import os
 from pathlib import Path
 from typing import Any
 
 from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
+from ruamel.yaml.events import AliasEvent, ScalarEvent
 from ruamel.yaml.resolver import VersionedResolver
 from ruamel.yaml.scalarstring import (
     DoubleQuotedScalarString,
@@ -33,6 +35,7 @@ __all__ = [
     "CommentedSeq",
     "append",
     "dump",
+    "first_anchor",
     "flow_map",
     "load",
     "plain",
@@ -58,8 +61,25 @@ def _yaml() -> YAML:
     return y
 
 
+def read_text(path: Path) -> str:
+    """A catalog file's text, never through a symbolic link (``OSError`` ELOOP)."""
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
+    with os.fdopen(fd, "rb") as f:
+        return f.read().decode("utf-8-sig")
+
+
 def load(path: Path) -> Any:
-    return _yaml().load(path.read_text(encoding="utf-8"))
+    return _yaml().load(read_text(path))
+
+
+def first_anchor(text: str) -> tuple[int, int] | None:
+    """Where ``text`` first uses a YAML anchor (``&x``), alias (``*x``) or merge key
+    (``<<:``), 1-based (line, column); None when it uses none."""
+    for event in YAML(typ="rt", pure=True).parse(io.StringIO(text)):
+        merge = isinstance(event, ScalarEvent) and event.value == "<<" and not event.style
+        if isinstance(event, AliasEvent) or getattr(event, "anchor", None) or merge:
+            return event.start_mark.line + 1, event.start_mark.column + 1
+    return None
 
 
 def dump(doc: Any) -> str:

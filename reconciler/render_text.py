@@ -6,10 +6,14 @@
             ~ price: "123.45" -> "129"  # products/a.yaml:20
 
 Colour only when asked (``color=True``); the CLI decides from the TTY and ``NO_COLOR``.
+Every line goes through ``terminal_safe``, so control characters in a product name, a code, a
+file name or a message are printed as escapes (``\\x1b``), never acted on by the terminal;
+the colour codes are added after that.
 """
 
 from __future__ import annotations
 
+from reconciler.errors import terminal_safe
 from reconciler.plan import Action, Change, FieldChange, Plan, Resource, field_order
 from reconciler.render_common import (
     NO_CHANGES,
@@ -34,16 +38,23 @@ class _Painter:
         self.color = color
 
     def action(self, action: Action, text: str) -> str:
+        text = plain(text)
         return f"{_COLORS[action]}{text}{_RESET}" if self.color else text
 
     def bold(self, text: str) -> str:
+        text = plain(text)
         return f"{_BOLD}{text}{_RESET}" if self.color else text
+
+
+def plain(text: str) -> str:
+    """One line of the plan, safe for a terminal (see the module docstring)."""
+    return terminal_safe(text, keep_newlines=False)
 
 
 def render_text(plan: Plan, *, color: bool = False) -> str:
     """The whole plan as terminal text, ending with a newline."""
     paint = _Painter(color)
-    lines = [header_line(plan)]
+    lines = [plain(header_line(plan))]
     if not plan.scope.is_full:
         lines.append(paint.bold("Scope: " + plan.scope.note))
     lines.append("")
@@ -79,7 +90,7 @@ def _group_lines(group: ProductGroup, paint: _Painter) -> list[str]:
     out = [paint.action(group.action, head)]
     if product:
         if product.reason:
-            out.append(f"{INDENT}# {product.reason}")
+            out.append(plain(f"{INDENT}# {product.reason}"))
         out.extend(_field_lines(product, paint, 1))
     for change in group.others:
         line = f"{INDENT}{change.action.glyph} {subject(change)}"
@@ -87,7 +98,7 @@ def _group_lines(group: ProductGroup, paint: _Painter) -> list[str]:
             line += f"  # {change.source}"
         out.append(paint.action(change.action, line))
         if change.reason:
-            out.append(f"{INDENT * 2}# {change.reason}")
+            out.append(plain(f"{INDENT * 2}# {change.reason}"))
         out.extend(_field_lines(change, paint, 2))
     return out
 
@@ -140,7 +151,8 @@ def _unmanaged_lines(plan: Plan) -> list[str]:
         + (f" (first {len(u.listed)} listed):" if len(u.listed) < u.count else ":")
     ]
     out.extend(
-        f"{INDENT}{p.guid} {format_value(p.name) if p.name else '(no name)'}" for p in u.listed
+        plain(f"{INDENT}{p.guid} {format_value(p.name) if p.name else '(no name)'}")
+        for p in u.listed
     )
     return [*out, ""]
 
@@ -151,12 +163,12 @@ def _ignored_lines(plan: Plan) -> list[str]:
     rules = ", ".join(
         f"{i.rule} ({i.fields} field{'s' if i.fields != 1 else ''})" for i in plan.ignored
     )
-    return [f"Ignored (shop.yaml ignore): {rules}", ""]
+    return [plain(f"Ignored (shop.yaml ignore): {rules}"), ""]
 
 
 def _guard_lines(plan: Plan, paint: _Painter) -> list[str]:
     out = ["Guards:"]
     for g in plan.guards:
         line = f"{INDENT}[{guard_status(g)}] {g.name}: {g.message}"
-        out.append(line if g.ok else paint.bold(line))
+        out.append(plain(line) if g.ok else paint.bold(line))
     return out

@@ -29,8 +29,9 @@ How the two sides are compared:
   no product is added to the scope. The guards use the policy *at REF* (``base_policy``), so a
   pull request cannot relax its own guards; the plan lists the policy change as its own item,
   taking effect after the merge.
-- The catalog did not exist at REF, or does not load there (invalid YAML at the base): every
-  product is in scope, with a note saying why.
+- The catalog did not exist at REF, or does not load there (invalid YAML at the base, or
+  symbolic links, which the loader refuses; they are never unpacked): every product is in
+  scope, with a note saying why.
 
 Errors (``ConfigError``, exit 1): the catalog is not in a git work tree, git is missing, or
 ``REF`` names no commit.
@@ -148,12 +149,21 @@ def catalog_at(
     )
     if not path or listed:
         with tempfile.TemporaryDirectory(prefix="shoptet-base-") as tmp:
-            _extract(Path(top), commit, path, Path(tmp))
+            links = _extract(Path(top), commit, path, Path(tmp))
             base_dir = Path(tmp) / path if path else Path(tmp)
             try:
                 old = load_catalog(base_dir).catalog if base_dir.is_dir() else None
             except CatalogError as err:
                 note = f"the catalog at {ref} does not load ({len(err.problems)} problem(s))"
+            if links:
+                old = None  # as if the base did not load: the loader refuses links
+                shown = ", ".join(links[:3]) + (
+                    f" and {len(links) - 3} more" if len(links) > 3 else ""
+                )
+                note = (
+                    f"the catalog at {ref} holds symbolic links, which the catalog refuses "
+                    f"({shown})"
+                )
     return commit, old, note
 
 
@@ -171,7 +181,10 @@ def _resolve(cwd: Path, ref: str, option: str = "--changed-since") -> str:
     return commit
 
 
-def _extract(top: Path, commit: str, path: str, dest: Path) -> None:
+def _extract(top: Path, commit: str, path: str, dest: Path) -> list[str]:
+    """Unpack the tree at ``commit`` into ``dest``; symbolic (and hard) links are left out
+    and returned by name, never created: the loader refuses links, and one pointing outside
+    the archive must not even be looked at."""
     args = ["archive", "--format=tar", commit]
     if path:
         args += ["--", path]
@@ -181,8 +194,23 @@ def _extract(top: Path, commit: str, path: str, dest: Path) -> None:
             f"--changed-since: git archive of {commit[:12]} failed: "
             f"{proc.stderr.decode('utf-8', 'replace').strip()}"
         )
-    with tarfile.open(fileobj=io.BytesIO(proc.stdout)) as tar:
-        tar.extractall(dest, filter="data")
+    links: list[str] = []
+
+    def no_links(member: tarfile.TarInfo, where: str) -> tarfile.TarInfo | None:
+        if member.issym() or member.islnk():
+            links.append(member.name)
+            return None
+        return tarfile.data_filter(member, where)
+
+    try:
+        with tarfile.open(fileobj=io.BytesIO(proc.stdout)) as tar:
+            tar.extractall(dest, filter=no_links)
+    except (tarfile.TarError, OSError) as exc:
+        raise ConfigError(
+            f"--changed-since: the tree of {commit[:12]} could not be unpacked ({exc}); "
+            "plan without --changed-since"
+        ) from None
+    return sorted(links)
 
 
 def _git(cwd: Path, *args: str, what: str, option: str = "--changed-since") -> str:

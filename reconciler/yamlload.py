@@ -7,7 +7,11 @@ module turns nodes into data itself, so nothing is coerced behind our back:
   ``0x1F`` stay text), except the YAML null spellings (empty, ``~``, ``null``, ``Null``,
   ``NULL``) which become ``None``; quoted and block scalars are always text. Booleans, numbers
   and decimals are parsed from that text by the model layer, so they never pass through float;
-* all text (keys and values) is normalised to Unicode NFC;
+* all text (keys and values) is normalised to Unicode NFC; text Shoptet cannot store is a
+  located problem: a lone surrogate (``"\\ud800"``, half of a UTF-16 pair, not a character),
+  NUL and the other C0 control characters except tab, newline and carriage return, and DEL
+  (YAML refuses these written raw; its double-quoted escapes such as ``"\\0"`` or ``"\\e"``
+  can still produce them);
 * mapping keys are always text; a duplicate key is a problem naming both positions; YAML merge
   keys (``<<: *defaults``) work, and merged values keep the position they were written at;
 * resource limits: file size, nesting depth and the total size after alias expansion are capped,
@@ -19,7 +23,9 @@ positions. Problems are ``reconciler.errors.Problem``; this module never raises 
 
 from __future__ import annotations
 
+import contextlib
 import io
+import re
 import unicodedata
 import warnings
 from typing import Any
@@ -69,6 +75,29 @@ def _nfc(text: str) -> str:
     return unicodedata.normalize("NFC", text)
 
 
+# C0 controls except tab, newline and carriage return, plus DEL; and the UTF-16 surrogates.
+_BAD_TEXT = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]")
+
+
+def text_problem(text: str) -> str | None:
+    """Why ``text`` cannot be stored in Shoptet (a message for the user), or None."""
+    found = _BAD_TEXT.search(text)
+    if found is None:
+        return None
+    char = found.group()
+    code = f"U+{ord(char):04X}"
+    if "\ud800" <= char <= "\udfff":
+        return (
+            f"this text contains a lone surrogate ({code}, half of a UTF-16 pair, not a "
+            "character), which Shoptet cannot store; write the character itself or remove the "
+            "escape"
+        )
+    return (
+        f"this text contains the control character {code}, which Shoptet cannot store; "
+        "remove it (of the control characters only tab and line breaks are allowed)"
+    )
+
+
 def _line_col(text: str, index: int) -> Pos:
     before = text[:index]
     line = before.count("\n") + 1
@@ -83,6 +112,19 @@ class _Converter:
 
     def problem(self, pos: Pos, message: str) -> None:
         self.problems.append(Problem(self.file, pos[0], pos[1], message))
+
+    def text(self, value: str, pos: Pos) -> str:
+        """A scalar's text in NFC; text Shoptet cannot store is a problem (and is replaced,
+        so nothing later trips over a lone surrogate when it encodes the text). A valid
+        escaped UTF-16 pair (``"\\ud83d\\ude00"``, as JSON writes it) is the one character."""
+        if any("\ud800" <= c <= "\udfff" for c in value):
+            with contextlib.suppress(UnicodeDecodeError):  # a lone one: reported below
+                value = value.encode("utf-16-le", "surrogatepass").decode("utf-16-le")
+        why = text_problem(value)
+        if why is not None:
+            self.problem(pos, why)
+            value = _BAD_TEXT.sub("\ufffd", value)
+        return _nfc(value)
 
     def measure(self, node: Any, memo: dict[int, int], open_: set[int], depth: int = 0) -> int:
         """The number of values ``node`` expands to (aliases counted in full), checked
@@ -134,7 +176,7 @@ class _Converter:
         if isinstance(node, ScalarNode):
             if node.style is None and node.value in NULLS:
                 return None
-            return _nfc(node.value)
+            return self.text(node.value, pos)
         if isinstance(node, SequenceNode):
             seq = LSeq()
             seq.pos, seq.item_pos = pos, []
@@ -156,7 +198,7 @@ class _Converter:
             if not isinstance(key_node, ScalarNode):
                 self.problem(key_pos, "a key must be plain text, not a list or mapping")
                 continue
-            key = _nfc(key_node.value)
+            key = self.text(key_node.value, key_pos)
             if key_node.style is None and key == "<<":
                 if merges:
                     self.problem(key_pos, "only one merge key (<<) per mapping; list the aliases")

@@ -2,20 +2,24 @@
 
 Each command lives in its own module here and calls one core function; this module holds the
 group, the shared options (``--catalog``, ``--sandbox``) and the mapping from the exception tree
-(``reconciler.errors``) to exit codes.
+(``reconciler.errors``) to exit codes: 0 done, 1 error (usage errors too), 2 changes (``plan
+--detailed-exitcode`` only), 3 refused by a guard, 4 stale plan, 130 Ctrl-C, 143 SIGTERM
+(handled like Ctrl-C). README's *Exit codes* table lists the same.
 """
 
 from __future__ import annotations
 
 import os
+import signal
 import sys
+import threading
 from pathlib import Path
 
 import click
 
 from reconciler import __version__
 from reconciler.cli.context import AppContext
-from reconciler.errors import CatalogError, ReconcilerError
+from reconciler.errors import CatalogError, ReconcilerError, terminal_safe
 
 EPILOG = """\b
 Examples:
@@ -73,22 +77,72 @@ _register()
 
 
 def report_error(err: ReconcilerError) -> None:
-    """Print an error for a person: located catalog problems one per line, else the message."""
+    """Print an error for a person: located catalog problems one per line, else the message.
+    Control characters (from a file or product name) are printed as escapes, never sent raw
+    to the terminal."""
     if isinstance(err, CatalogError):
         for problem in err.problems:
-            click.echo(str(problem), err=True)
+            click.echo(terminal_safe(str(problem), keep_newlines=False), err=True)
         n = len(err.problems)
         click.echo(f"{n} problem{'s' if n != 1 else ''} found.", err=True)
     else:
-        click.echo(f"Error: {err}", err=True)
+        click.echo(f"Error: {terminal_safe(str(err))}", err=True)
+
+
+EXIT_INTERRUPTED = 130  # Ctrl-C (SIGINT): 128 + 2, as shells report it
+EXIT_TERMINATED = 143  # SIGTERM (CI cancelling a job, `kill`): 128 + 15
+
+
+class Terminated(KeyboardInterrupt):
+    """SIGTERM, raised in the main thread and handled exactly like Ctrl-C: an apply cancels
+    the writes not started, waits for the ones on the wire and records them in the journal."""
+
+
+def _on_sigterm(signum: int, frame: object) -> None:
+    raise Terminated()
+
+
+def _interrupt_code(exc: BaseException | None) -> int | None:
+    """The exit code for Ctrl-C / SIGTERM (click wraps both in ``Abort``), else None."""
+    while exc is not None:
+        if isinstance(exc, Terminated):
+            return EXIT_TERMINATED
+        if isinstance(exc, KeyboardInterrupt):
+            return EXIT_INTERRUPTED
+        exc = exc.__cause__ or exc.__context__
+    return None
+
+
+def _interrupted(code: int) -> None:
+    what = "Terminated (SIGTERM)" if code == EXIT_TERMINATED else "Interrupted"
+    click.echo(
+        f"{what}. Writes not yet started were cancelled; an apply can be run again with the "
+        "same plan (what is already applied is skipped).",
+        err=True,
+    )
+    sys.exit(code)
 
 
 def main(argv: list[str] | None = None) -> None:
     """Console-script entry point: run the group and map errors to exit codes, no traceback."""
+    previous = None
+    if threading.current_thread() is threading.main_thread():
+        previous = signal.signal(signal.SIGTERM, _on_sigterm)
+    try:
+        _main(argv)
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGTERM, previous)
+
+
+def _main(argv: list[str] | None) -> None:
     try:
         # With standalone_mode=False click returns ctx.exit(n)'s code instead of exiting.
         rc = cli.main(args=argv, prog_name="shoptet-catalog", standalone_mode=False)
-    except click.exceptions.Abort:
+    except click.exceptions.Abort as exc:
+        code = _interrupt_code(exc)
+        if code is not None:
+            _interrupted(code)
         click.echo("Aborted.", err=True)
         sys.exit(1)
     except click.exceptions.Exit as exc:
@@ -100,14 +154,13 @@ def main(argv: list[str] | None = None) -> None:
     except ReconcilerError as err:
         report_error(err)
         sys.exit(err.exit_code)
-    except KeyboardInterrupt:
-        click.echo("Interrupted.", err=True)
-        sys.exit(130)
+    except KeyboardInterrupt as exc:
+        _interrupted(_interrupt_code(exc) or EXIT_INTERRUPTED)
     except Exception as exc:  # a bug: keep the output short unless asked for the traceback
         if os.environ.get("SHOPTET_CATALOG_DEBUG"):
             raise
         click.echo(
-            f"Internal error ({type(exc).__name__}): {exc}\n"
+            f"Internal error ({type(exc).__name__}): {terminal_safe(str(exc))}\n"
             "This is a bug in shoptet-catalog. Re-run with SHOPTET_CATALOG_DEBUG=1 for the "
             "traceback and report it.",
             err=True,

@@ -15,7 +15,7 @@ import click
 
 from reconciler.apply import ApplyOptions, ApplyResult, Status, apply_plan
 from reconciler.desired import load_catalog
-from reconciler.errors import ConfigError
+from reconciler.errors import ConfigError, terminal_safe
 from reconciler.journal import Journal
 from reconciler.plan import Plan
 from reconciler.render import render_text
@@ -167,9 +167,10 @@ def _approve(plan: Plan) -> None:
 def _report(result: ApplyResult) -> None:
     for o in result.outcomes.values():
         if o.status is Status.WRITTEN:
-            click.echo(f"  applied  {o.change_id}" + (f" ({o.message})" if o.message else ""))
+            line = f"  applied  {o.change_id}" + (f" ({o.message})" if o.message else "")
+            click.echo(terminal_safe(line, keep_newlines=False))
         elif o.status is Status.DONE:
-            click.echo(f"  skipped  {o.change_id} (already live)")
+            click.echo(terminal_safe(f"  skipped  {o.change_id} (already live)"))
     click.echo(result.summary())
 
 

@@ -5,6 +5,7 @@ from pathlib import Path
 
 import pytest
 
+from reconciler import desired
 from reconciler.desired import Location, load_catalog
 from reconciler.errors import CatalogError, ConfigError
 
@@ -140,14 +141,14 @@ def test_shop_yaml_settings_are_loaded(tmp_path):
 
 def test_an_unreadable_file_is_a_located_problem(tmp_path, monkeypatch):
     cat = write(tmp_path / "catalog", {"products/a.yaml": PRODUCTS})
-    real = Path.read_bytes
+    real = desired.read_nofollow
 
-    def deny(self):
-        if self.name == "a.yaml":
+    def deny(path):
+        if path.name == "a.yaml":
             raise PermissionError(13, "Permission denied")
-        return real(self)
+        return real(path)
 
-    monkeypatch.setattr(Path, "read_bytes", deny)
+    monkeypatch.setattr(desired, "read_nofollow", deny)
     with pytest.raises(CatalogError) as info:
         load_catalog(cat)
     assert [str(p) for p in info.value.problems] == [

@@ -307,3 +307,37 @@ def test_prune_turned_on_makes_a_full_plan_which_may_use_the_cache(repo, tmp_pat
     plan = Plan.from_json(out.read_text(encoding="utf-8"))
     assert plan.scope.is_full
     assert any(c.action.value == "delete" for c in plan.changes)  # the unmanaged are pruned
+
+
+# --- symbolic links at the base (issue 12) ---------------------------------------------------
+
+
+def test_symlinks_in_the_base_commit_put_everything_in_scope_without_following_them(
+    repo, tmp_path, capsys
+):
+    """git archive of the base holds a link to a file outside the repository and one inside:
+    neither is created or read; the base counts as not loading, so every product is in scope."""
+    secret = tmp_path / "secret.yaml"
+    secret.write_text("products: {}\n", encoding="utf-8")
+    products = repo / "catalog" / "products"
+    (products / "outside.yaml").symlink_to(secret)
+    (products / "inside.yaml").symlink_to("tea.yaml")
+    git(repo, "add", ".")
+    git(repo, "commit", "-q", "-m", "links")
+    git(repo, "branch", "base")
+    (products / "outside.yaml").unlink()
+    (products / "inside.yaml").unlink()
+    args = ["--catalog", str(repo / "catalog"), "--sandbox", "plan", "--changed-since", "base"]
+    with pytest.raises(SystemExit) as info:
+        main(args)
+    captured = capsys.readouterr()
+    assert info.value.code == 0, captured.err
+    assert "Traceback" not in captured.out + captured.err
+    assert (
+        "the catalog at base holds symbolic links, which the catalog refuses "
+        "(catalog/products/inside.yaml, catalog/products/outside.yaml): every product is in scope"
+    ) in captured.err
+    scope = scope_of(repo, "base")
+    assert scope.guids == frozenset(
+        g.lower() for g in load_catalog(repo / "catalog").catalog.products
+    )
