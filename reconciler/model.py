@@ -15,7 +15,7 @@ pattern and length (stored uppercase), name 1-250 characters, additional name up
 title 1-255, EAN up to 255, manufacturer code up to 32, the visibility and type code lists,
 prices with 2 decimals, amounts and weight with 3, and at most 512 variants per product.
 
-Value parsing (text -> Decimal/int/bool, codes, GUIDs) lives in ``reconciler.values``.
+Value parsing (text -> Decimal/int/bool, codes, GUIDs) lives in ``reconciler.desired.values``.
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, WithJsonSchema, model_validator
 
-from reconciler.values import (
+from reconciler.desired.values import (
     CODE_MAX_LENGTH,
     CODE_PATTERN,
     CODE_RE,

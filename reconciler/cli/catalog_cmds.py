@@ -8,9 +8,9 @@ from pathlib import Path
 
 import click
 
-from reconciler.desired import load_catalog
+from reconciler.desired.load import load_catalog
+from reconciler.desired.schema import render_schemas
 from reconciler.errors import CatalogError, Problem
-from reconciler.schema import render_schemas
 
 VALIDATE_EPILOG = """\b
 Examples:

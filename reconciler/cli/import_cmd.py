@@ -1,4 +1,4 @@
-"""`import`: write catalog YAML for live products (``reconciler.importer`` does the work).
+"""`import`: write catalog YAML for live products (``reconciler.importer.build`` does the work).
 
 Read-only: the client cannot write to the shop. Comments and key order of existing files
 survive; only the entries of the imported products change.
@@ -10,7 +10,7 @@ from pathlib import Path
 
 import click
 
-from reconciler.importer import IMPORTED_FILE, import_products
+from reconciler.importer.build import IMPORTED_FILE, import_products
 
 IMPORT_EPILOG = f"""\b
 Examples:

@@ -16,11 +16,11 @@ from pathlib import Path
 
 import click
 
-from reconciler.desired import load_catalog
+from reconciler.desired.load import load_catalog
+from reconciler.desired.scope import changed_since
 from reconciler.errors import AuthError, ConfigError, PermissionDenied, ReconcilerError
-from reconciler.live import make_plan
-from reconciler.render import render_json, render_markdown, render_text
-from reconciler.scope import changed_since
+from reconciler.pipeline import make_plan
+from reconciler.render.formats import render_json, render_markdown, render_text
 
 PLAN_EPILOG = """\b
 Examples:

@@ -13,8 +13,9 @@ Auth: ``Shoptet-Private-API-Token: sandbox-token`` or an access token issued by
 """
 
 from reconciler.sandbox.config import SandboxConfig
-from reconciler.sandbox.core import Request, Response, Sandbox
+from reconciler.sandbox.core import Sandbox
 from reconciler.sandbox.faults import KINDS as FAULT_KINDS
+from reconciler.sandbox.messages import Request, Response
 from reconciler.sandbox.state import FORMAT_VERSION, StateError, available
 
 __all__ = [

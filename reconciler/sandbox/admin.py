@@ -14,15 +14,14 @@ from typing import TYPE_CHECKING
 
 from reconciler.sandbox.config import TUNABLE, public_settings
 from reconciler.sandbox.faults import FaultError
+from reconciler.sandbox.messages import JSON_TYPE, Request, Response
 from reconciler.sandbox.state import StateError
 
 if TYPE_CHECKING:
-    from reconciler.sandbox.core import Request, Response, Sandbox
+    from reconciler.sandbox.core import Sandbox
 
 
 def _json(status: int, body) -> Response:
-    from reconciler.sandbox.core import JSON_TYPE, Response
-
     return Response(
         status, {"Content-Type": JSON_TYPE}, json.dumps(body, ensure_ascii=False).encode()
     )

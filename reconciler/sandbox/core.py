@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import threading
-from dataclasses import dataclass, field
 from pathlib import Path
 
 from reconciler.sandbox import admin, routes
@@ -15,29 +14,11 @@ from reconciler.sandbox.context import Ctx
 from reconciler.sandbox.envelope import Fail, Result, encode, err
 from reconciler.sandbox.faults import APPLYING, FaultSchedule
 from reconciler.sandbox.limits import Limits
+from reconciler.sandbox.messages import JSON_TYPE, Request, Response
 from reconciler.sandbox.seeds import load_seed
 from reconciler.sandbox.state import ShopState
 
 WRITE_METHODS = frozenset({"POST", "PATCH", "PUT", "DELETE"})
-JSON_TYPE = "application/json; charset=utf-8"
-
-
-@dataclass
-class Request:
-    method: str
-    path: str  # raw (still percent-encoded) path, no query
-    query: dict[str, str]
-    headers: dict[str, str]  # lower-case names
-    body: bytes = b""
-
-
-@dataclass
-class Response:
-    status: int
-    headers: dict[str, str] = field(default_factory=dict)
-    body: bytes = b""
-    fault: str | None = None  # a fault the face must act out (timeout / reset)
-
 
 class Sandbox:
     """A stateful fake Shoptet API. ``Sandbox.from_seed("demo")``; see the package docstring."""

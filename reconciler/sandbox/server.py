@@ -10,6 +10,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import TYPE_CHECKING
 from urllib.parse import parse_qsl
 
+from reconciler.sandbox.messages import Request
+
 if TYPE_CHECKING:
     from reconciler.sandbox.core import Sandbox
 
@@ -33,8 +35,6 @@ class _Handler(BaseHTTPRequestHandler):
         pass
 
     def _serve(self) -> None:
-        from reconciler.sandbox.core import Request
-
         sandbox: Sandbox = self.server.sandbox  # type: ignore[attr-defined]
         length = int(self.headers.get("Content-Length") or 0)
         if length > MAX_BODY:

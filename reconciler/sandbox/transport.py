@@ -7,6 +7,8 @@ from typing import TYPE_CHECKING
 
 import httpx
 
+from reconciler.sandbox.messages import Request
+
 if TYPE_CHECKING:
     from reconciler.sandbox.core import Sandbox
 
@@ -16,8 +18,6 @@ class SandboxTransport(httpx.BaseTransport):
         self.sandbox = sandbox
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:
-        from reconciler.sandbox.core import Request
-
         raw_path = request.url.raw_path.decode("ascii").split("?", 1)[0]
         req = Request(
             method=request.method,

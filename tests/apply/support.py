@@ -14,9 +14,9 @@ from typing import Any
 import pytest
 
 from reconciler.cli import main
-from reconciler.desired import LoadedCatalog
-from reconciler.live import make_plan
+from reconciler.desired.load import LoadedCatalog
 from reconciler.model import Catalog
+from reconciler.pipeline import make_plan
 from reconciler.sandbox import Sandbox
 from reconciler.shoptet import ClientConfig, ShoptetClient
 

@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from reconciler.apply import ApplyOptions, Status, apply_plan
-from reconciler.desired import load_catalog
-from reconciler.journal import Journal
+from reconciler.apply.journal import Journal
+from reconciler.apply.preflight import ApplyOptions, Status, apply_plan
+from reconciler.desired.load import load_catalog
 from reconciler.sandbox import Sandbox
 from tests.apply.support import (
     EXAMPLE_CATALOG,

@@ -8,8 +8,8 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from reconciler.apply import apply_plan
-from reconciler.plan import Plan
+from reconciler.apply.preflight import apply_plan
+from reconciler.plan.model import Plan
 from reconciler.sandbox import Sandbox
 from reconciler.shoptet import ClientConfig, ShoptetClient
 from tests.apply.support import BASE, TOKEN, WRITES, demo_state, fast_client, loaded

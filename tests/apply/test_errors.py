@@ -11,9 +11,9 @@ import json
 import pytest
 
 from reconciler import errors as E
-from reconciler.apply import ApplyOptions, Status, apply_plan, live_reader
-from reconciler.desired import load_catalog
-from reconciler.journal import Journal
+from reconciler.apply.journal import Journal
+from reconciler.apply.preflight import ApplyOptions, Status, apply_plan, live_reader
+from reconciler.desired.load import load_catalog
 from reconciler.model import Catalog, Product
 from reconciler.sandbox import Sandbox
 from tests.apply.support import (

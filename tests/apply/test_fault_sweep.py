@@ -21,11 +21,11 @@ from functools import cache
 
 import pytest
 
-from reconciler.apply import ApplyOptions, apply_plan
-from reconciler.desired import load_catalog
+from reconciler.apply.preflight import ApplyOptions, apply_plan
+from reconciler.desired.load import load_catalog
 from reconciler.errors import ApiError
 from reconciler.model import Catalog, Product, Variant
-from reconciler.plan import Plan
+from reconciler.plan.model import Plan
 from reconciler.sandbox import Sandbox, SandboxConfig
 from tests.apply.support import (
     EXAMPLE_CATALOG,

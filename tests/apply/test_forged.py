@@ -11,7 +11,7 @@ import json
 import pytest
 
 from reconciler import __version__
-from reconciler.plan import Change, Plan, canonical_json
+from reconciler.plan.model import Change, Plan, canonical_json
 from tests.apply.support import run_cli, write_requests
 from tests.apply.test_stale import COLOMBIA, PERU
 

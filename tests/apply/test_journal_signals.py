@@ -12,7 +12,7 @@ import threading
 
 import pytest
 
-from reconciler import journal as J
+from reconciler.apply import journal as J
 from reconciler.shoptet import ShoptetClient
 from tests.apply.support import WRITES, copy_example, run_cli
 
@@ -126,7 +126,7 @@ def test_an_interrupted_request_on_the_wire_is_recorded(shop, tmp_path, monkeypa
     """Ctrl-C while a request is being sent (one worker): the journal says so."""
     import functools
 
-    from reconciler.apply_result import ApplyOptions
+    from reconciler.apply.result import ApplyOptions
 
     _, url = shop
     copy_example(tmp_path)

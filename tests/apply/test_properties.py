@@ -15,7 +15,7 @@ from decimal import Decimal
 from hypothesis import assume, given
 from hypothesis import strategies as st
 
-from reconciler.apply import ApplyOptions, apply_plan
+from reconciler.apply.preflight import ApplyOptions, apply_plan
 from reconciler.errors import UnsafePlan
 from reconciler.model import Catalog, Policy, Product, Variant
 from reconciler.sandbox import Sandbox

@@ -7,11 +7,11 @@ from decimal import Decimal
 
 import pytest
 
-from reconciler import apply_writes as W
-from reconciler.apply import apply_plan
-from reconciler.apply_check import Verdict, check, created_keys
+from reconciler.apply import bodies as W
+from reconciler.apply.check import Verdict, check, created_keys
+from reconciler.apply.preflight import apply_plan
 from reconciler.model import Catalog, Product, ShopSettings, Variant
-from reconciler.plan import Action, Change, FieldChange, Resource
+from reconciler.plan.model import Action, Change, FieldChange, Resource
 from reconciler.sandbox import Sandbox
 from tests.apply.support import demo_state, fast_client, loaded, plan_of, write_requests
 

@@ -52,15 +52,16 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from bench_plan import build, fmt_mb, guid
 
-from reconciler.cache import load_cache, save_cache
-from reconciler.desired import LoadedCatalog
-from reconciler.diff import PlanContext, diff
-from reconciler.live import make_plan, read_shop
-from reconciler.live_cache import read_live_cached
+from reconciler.desired.load import LoadedCatalog
+from reconciler.desired.scope import compare_catalogs
+from reconciler.live.cache_file import load_cache, save_cache
+from reconciler.live.cached import read_live_cached
+from reconciler.live.read import read_shop
 from reconciler.model import Catalog
-from reconciler.render import render_json, render_markdown, render_text
+from reconciler.pipeline import make_plan
+from reconciler.plan.diff import PlanContext, diff
+from reconciler.render.formats import render_json, render_markdown, render_text
 from reconciler.sandbox import Sandbox
-from reconciler.scope import compare_catalogs
 from reconciler.shoptet import ClientConfig, ShoptetClient
 
 BUCKET, DRAIN, IN_FLIGHT = 200, 10.0, 3

@@ -46,10 +46,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-from reconciler.diff import PlanContext, diff
-from reconciler.live import read_live, read_shop
+from reconciler.live.read import read_live, read_shop
 from reconciler.model import Catalog, Product, Variant
-from reconciler.render import render_json, render_markdown, render_text
+from reconciler.plan.diff import PlanContext, diff
+from reconciler.render.formats import render_json, render_markdown, render_text
 from reconciler.sandbox import Sandbox
 from reconciler.shoptet import ClientConfig, ShoptetClient
 

@@ -6,10 +6,11 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from reconciler.desired import load_catalog
-from reconciler.diff import PlanContext, diff
-from reconciler.live import make_plan, read_live, read_shop
-from reconciler.live_cache import read_live_cached
+from reconciler.desired.load import load_catalog
+from reconciler.live.cached import read_live_cached
+from reconciler.live.read import read_live, read_shop
+from reconciler.pipeline import make_plan
+from reconciler.plan.diff import PlanContext, diff
 from reconciler.sandbox import Sandbox
 from reconciler.shoptet import ClientConfig, ShoptetClient
 

@@ -11,8 +11,8 @@ from decimal import Decimal
 
 import pytest
 
-from reconciler import cache as C
 from reconciler.cli import main
+from reconciler.live import cache_file as C
 from reconciler.model import Product, Variant
 
 from .support import EXAMPLE, Clock, cached_plan, client, cold_plan, example, sandbox

@@ -12,7 +12,7 @@ import zlib
 
 import pytest
 
-from reconciler import cache as C
+from reconciler.live import cache_file as C
 
 from .support import Clock, cached_plan, cold_plan, example, sandbox
 

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from reconciler.cli import main
-from reconciler.desired import load_catalog
+from reconciler.desired.load import load_catalog
 from reconciler.errors import CatalogError
 
 BAD = Path(__file__).parent / "bad"

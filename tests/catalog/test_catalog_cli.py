@@ -8,8 +8,8 @@ from click.testing import CliRunner
 
 from reconciler.cli import cli, main
 from reconciler.cli.catalog_cmds import github_annotation
+from reconciler.desired.schema import render_schemas
 from reconciler.errors import Problem
-from reconciler.schema import render_schemas
 
 GUID = "1b02cb8e-d7b5-11e0-9a5c-feab5ed617ed"
 BAD = f"products:\n  {GUID}:\n    nmae: x\n    visibility: normal\n"

@@ -7,8 +7,8 @@ from pathlib import Path
 import jsonschema
 from ruamel.yaml import YAML
 
-from reconciler.desired import load_catalog
-from reconciler.schema import PRODUCTS_SCHEMA, SHOP_SCHEMA, render_schemas
+from reconciler.desired.load import load_catalog
+from reconciler.desired.schema import PRODUCTS_SCHEMA, SHOP_SCHEMA, render_schemas
 
 REPO = Path(__file__).parents[2]
 CATALOG = REPO / "catalog"

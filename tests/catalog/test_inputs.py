@@ -62,7 +62,7 @@ def test_a_symlinked_folder_and_shop_file_are_refused_and_not_read(repo, capsys)
 
 def test_a_file_that_becomes_a_link_while_loading_is_refused(repo, capsys, monkeypatch):
     """The read itself never follows a link (O_NOFOLLOW), not only the directory scan."""
-    from reconciler import desired
+    from reconciler.desired import load as desired
 
     path = repo / "catalog/products/tea.yaml"
     path.write_text(GOOD, encoding="utf-8")

@@ -5,8 +5,8 @@ from pathlib import Path
 
 import pytest
 
-from reconciler import desired
-from reconciler.desired import Location, load_catalog
+from reconciler.desired import load as desired
+from reconciler.desired.load import Location, load_catalog
 from reconciler.errors import CatalogError, ConfigError
 
 GUID = "1b02cb8e-d7b5-11e0-9a5c-feab5ed617ed"

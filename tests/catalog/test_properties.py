@@ -8,10 +8,10 @@ import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from reconciler.desired import load_catalog
+from reconciler.desired.load import load_catalog
+from reconciler.desired.yamlload import NULLS
 from reconciler.errors import CatalogError, Problem
 from reconciler.model import Product
-from reconciler.yamlload import NULLS
 
 GUID = "1b02cb8e-d7b5-11e0-9a5c-feab5ed617ed"
 CODE_CHARS = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefxyz0123456789_/ .-"
@@ -254,7 +254,7 @@ def test_mutated_files_long_run(tmp_path, data, edits):
 
 
 def test_nfd_yaml_name_against_nfc_live_name_is_not_a_diff(tmp_path):
-    from reconciler.normalize import NormContext, normalize_product
+    from reconciler.plan.normalize import NormContext, normalize_product
 
     (tmp_path / "products").mkdir()
     (tmp_path / "products" / "p.yaml").write_text(

@@ -11,7 +11,7 @@ import shutil
 import pytest
 
 from reconciler.cli.context import AppContext
-from reconciler.desired import load_catalog
+from reconciler.desired.load import load_catalog
 from reconciler.sandbox import Sandbox
 from tests.apply.support import (
     EXAMPLE_CATALOG,

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from reconciler.desired import load_catalog
+from reconciler.desired.load import load_catalog
 from reconciler.sandbox import Sandbox
 from tests.apply.support import EXAMPLE_CATALOG, demo_state, fast_client, served
 from tests.importer.test_import import COLOMBIA, SYRUP, cli
@@ -61,7 +61,7 @@ def test_a_symlinked_products_folder_is_refused_and_nothing_is_written(
 def test_a_symlinked_target_file_is_never_written_through(shop, tmp_path, monkeypatch, capsys):
     """The catalog check is bypassed here (a link made after it ran): the write itself
     refuses, names the link and writes nothing."""
-    from reconciler import importer
+    from reconciler.importer import build as importer
 
     shutil.copytree(EXAMPLE_CATALOG, tmp_path / "catalog")
     victim = tmp_path / "victim.yaml"
@@ -86,7 +86,7 @@ def test_a_symlinked_target_file_is_never_written_through(shop, tmp_path, monkey
 
 
 def test_a_refreshed_file_that_became_a_link_is_not_written(shop, tmp_path, monkeypatch, capsys):
-    from reconciler import importer
+    from reconciler.importer import build as importer
 
     sb, url = shop
     shutil.copytree(EXAMPLE_CATALOG, tmp_path / "catalog")

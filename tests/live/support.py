@@ -11,11 +11,11 @@ from typing import Any
 
 from hypothesis import strategies as st
 
-from reconciler.desired import LoadedCatalog
+from reconciler.desired.load import LoadedCatalog
+from reconciler.desired.values import VISIBILITIES, path_changing
 from reconciler.model import Catalog, Product, ShopSettings, Variant
 from reconciler.sandbox import Sandbox
 from reconciler.shoptet import ClientConfig, ShoptetClient
-from reconciler.values import VISIBILITIES, path_changing
 
 BASE = "http://127.0.0.1"
 TOKEN = "sandbox-token"

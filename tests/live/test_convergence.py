@@ -15,9 +15,9 @@ import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from reconciler.live import make_plan
-from reconciler.normalize import NormContext, canonical_decimal, normalize_product
-from reconciler.plan import Resource
+from reconciler.pipeline import make_plan
+from reconciler.plan.model import Resource
+from reconciler.plan.normalize import NormContext, canonical_decimal, normalize_product
 from reconciler.sandbox import Sandbox
 from tests.live.support import (
     AVAILABILITIES,

@@ -7,19 +7,19 @@ from pathlib import Path
 
 import pytest
 
-from reconciler.desired import Location, load_catalog
+from reconciler.desired.load import Location, load_catalog
 from reconciler.errors import ApiError, CatalogError, ConfigError
-from reconciler.live import (
+from reconciler.live.convert import includes_for, product_from_detail
+from reconciler.live.read import (
     ShopInfo,
     check_stock_ids,
-    make_plan,
     read_live,
     read_shop,
     resolve_targets,
 )
-from reconciler.live_convert import includes_for, product_from_detail
 from reconciler.model import Catalog, Product, ShopSettings, Variant
-from reconciler.plan import Action, Resource
+from reconciler.pipeline import make_plan
+from reconciler.plan.model import Action, Resource
 from reconciler.sandbox import Sandbox
 from reconciler.shoptet import ShoptetClient
 from reconciler.shoptet import models as M

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from reconciler.guards import GuardPolicy, compute_guards
-from reconciler.plan import (
+from reconciler.plan.guards import GuardPolicy, compute_guards
+from reconciler.plan.model import (
     Action,
     Change,
     FieldChange,

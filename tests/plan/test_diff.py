@@ -8,11 +8,11 @@ from pathlib import Path
 
 import pytest
 
-from reconciler.desired import load_catalog
-from reconciler.diff import PlanContext, changed_fields, diff
+from reconciler.desired.load import load_catalog
 from reconciler.errors import CatalogError
 from reconciler.model import Catalog, Policy, Product, ShopSettings, Variant
-from reconciler.plan import Action, Resource, Scope
+from reconciler.plan.diff import PlanContext, changed_fields, diff
+from reconciler.plan.model import Action, Resource, Scope
 
 G1 = "1b02cb8e-d7b5-11e0-9a5c-feab5ed617ed"
 G2 = "5c499a23-70ac-11e9-9208-08002774f818"

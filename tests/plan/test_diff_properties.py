@@ -9,8 +9,8 @@ from decimal import Decimal
 from hypothesis import given
 from hypothesis import strategies as st
 
-from reconciler.diff import PlanContext, diff
 from reconciler.model import Catalog, Product, Variant
+from reconciler.plan.diff import PlanContext, diff
 
 GUID = "1b02cb8e-d7b5-11e0-9a5c-feab5ed617ed"
 CTX = PlanContext("ab" * 32, default_stock_id=1)

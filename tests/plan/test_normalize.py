@@ -8,7 +8,7 @@ from decimal import Decimal
 import pytest
 
 from reconciler.model import Product, Variant
-from reconciler.normalize import (
+from reconciler.plan.normalize import (
     RULES,
     RULES_BY_NAME,
     NormContext,

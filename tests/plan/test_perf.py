@@ -8,9 +8,9 @@ import tracemalloc
 
 import pytest
 
-from reconciler.diff import PlanContext, diff
 from reconciler.model import Catalog, Product, Variant
-from reconciler.render import render_json, render_markdown, render_text
+from reconciler.plan.diff import PlanContext, diff
+from reconciler.render.formats import render_json, render_markdown, render_text
 
 CAT = "0f2b1c3d-0000-4000-8000-000000000001"
 

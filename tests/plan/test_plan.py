@@ -10,8 +10,8 @@ from decimal import Decimal
 import pytest
 
 from reconciler.errors import UnsafePlan
-from reconciler.guards import GuardPolicy, compute_guards
-from reconciler.plan import (
+from reconciler.plan.guards import GuardPolicy, compute_guards
+from reconciler.plan.model import (
     FORMAT_VERSION,
     Action,
     Change,
@@ -191,7 +191,7 @@ def test_plan_id_changes_when_any_content_changes(mutate):
 def test_plan_id_is_sha256_of_canonical_content():
     import hashlib
 
-    from reconciler.plan import canonical_json
+    from reconciler.plan.model import canonical_json
 
     plan = sample_plan()
     content = json.loads(plan.to_json())

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from reconciler.guards import GuardPolicy, compute_guards
-from reconciler.plan import (
+from reconciler.plan.guards import GuardPolicy, compute_guards
+from reconciler.plan.model import (
     Action,
     Change,
     FieldChange,
@@ -15,7 +15,7 @@ from reconciler.plan import (
     Unmanaged,
     UnmanagedProduct,
 )
-from reconciler.render import (
+from reconciler.render.formats import (
     MARKER,
     NO_CHANGES,
     render,

@@ -13,8 +13,8 @@ import pytest
 
 from reconciler.cli import cli, main
 from reconciler.cli.plan_cmd import catalog_git_commit, use_color
-from reconciler.desired import load_catalog
-from reconciler.plan import Plan
+from reconciler.desired.load import load_catalog
+from reconciler.plan.model import Plan
 from reconciler.sandbox import Sandbox
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -12,13 +12,13 @@ from pathlib import Path
 import pytest
 
 from reconciler.cli import main
-from reconciler.desired import load_catalog
+from reconciler.desired.load import load_catalog
+from reconciler.desired.scope import changed_since
 from reconciler.errors import ConfigError
-from reconciler.live import make_plan
-from reconciler.plan import Plan
-from reconciler.render import render_markdown, render_text
+from reconciler.pipeline import make_plan
+from reconciler.plan.model import Plan
+from reconciler.render.formats import render_markdown, render_text
 from reconciler.sandbox import Sandbox
-from reconciler.scope import changed_since
 from reconciler.shoptet import ClientConfig, ShoptetClient
 
 ROOT = Path(__file__).resolve().parents[2]

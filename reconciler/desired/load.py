@@ -22,15 +22,15 @@ from typing import Any
 
 from pydantic_core import PydanticCustomError
 
+from reconciler.desired.locate import describe, validate_located
+from reconciler.desired.yamlload import LMap, LSeq, Pos, load_yaml
 from reconciler.errors import CatalogError, ConfigError, Problem
-from reconciler.locate import describe, validate_located
 from reconciler.model import (
     Catalog,
     Product,
     did_you_mean,
     parse_guid,
 )
-from reconciler.yamlload import LMap, LSeq, Pos, load_yaml
 
 SHOP_FILE = "shop.yaml"
 PRODUCTS_DIR = "products"

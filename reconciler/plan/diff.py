@@ -29,9 +29,8 @@ from deepdiff import DeepDiff
 
 from reconciler import __version__
 from reconciler.errors import CatalogError, Problem
-from reconciler.guards import GuardPolicy, compute_guards, policy_changes
-from reconciler.normalize import NormContext, normalize_product
-from reconciler.plan import (
+from reconciler.plan.guards import GuardPolicy, compute_guards, policy_changes
+from reconciler.plan.model import (
     UNMANAGED_LISTED,
     Action,
     Change,
@@ -44,6 +43,7 @@ from reconciler.plan import (
     UnmanagedProduct,
     field_order,
 )
+from reconciler.plan.normalize import NormContext, normalize_product
 
 VARIANT_FIELDS = (
     "ean",

@@ -2,7 +2,6 @@
 
     shop = read_shop(client, desired.shop)            # GET /api/eshop + GET /api/stocks
     live = read_live(client, desired, shop=shop)      # the live side, as a Catalog
-    plan = make_plan(client, loaded, targets=(...))   # both of the above + diff, one call
 
 What is read, in this order:
 
@@ -37,12 +36,12 @@ pricelist pages) (``tests/bench/bench_plan.py --strategies``). Bulk reads could 
 catalog that manages nothing but the stock and prices of more products than those pages cost
 (its details could then be skipped), which is not the catalog this tool is for, so live.py
 reads stock and prices from the detail includes. The incremental cache (``--cache``,
-``reconciler.live_cache``) is where supplies ``changedFrom`` pays off: a warm full plan re-reads
+``reconciler.live.cached``) is where supplies ``changedFrom`` pays off: a warm full plan re-reads
 only the products the changes feed names and updates cached stock from the changed supplies.
 
 Stock: the model's ``stock`` is the physical amount (``realStock``); the read side's ``amount``
 is what is available for ordering, so physical = ``amount`` + ``claim``, computed only by
-``reconciler.normalize.live_physical_stock`` (the sandbox's ``state.available`` is its inverse).
+``reconciler.plan.normalize.live_physical_stock`` (the sandbox's ``state.available`` is its inverse).
 """
 
 from __future__ import annotations
@@ -54,19 +53,16 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from reconciler import errors as E
-from reconciler.diff import PlanContext, diff
+from reconciler.desired.values import GUID_PATTERN
 from reconciler.errors import CatalogError, ConfigError, Problem
-from reconciler.live_convert import includes_for, product_from_detail, product_from_summary
+from reconciler.live.convert import includes_for, product_from_detail, product_from_summary
 from reconciler.model import Catalog, Product, ShopSettings
-from reconciler.plan import Plan, Scope
-from reconciler.values import GUID_PATTERN
 
 __all__ = [
     "LiveRead",
     "Progress",
     "ShopInfo",
     "check_stock_ids",
-    "make_plan",
     "read_details",
     "read_live",
     "read_shop",
@@ -299,64 +295,6 @@ def read_details(
             for future in futures:
                 future.cancel()  # after an error, read no further (no-op when all are done)
     return out
-
-
-def make_plan(
-    client: Any,
-    loaded: Any,
-    *,
-    targets: Iterable[str] = (),
-    scope: Collection[str] | None = None,
-    ref: str | None = None,
-    ref_commit: str | None = None,
-    git_commit: str | None = None,
-    progress: Progress | None = None,
-    cache_dir: Any = None,
-    notice: Callable[[str], None] | None = None,
-    base_policy: Any = None,
-) -> Plan:
-    """Read the live shop for a loaded catalog (``desired.load_catalog``) and diff: the plan.
-
-    ``targets`` (``--target`` values) narrow the plan to those products; ``scope`` (a set of
-    GUIDs, e.g. from ``--changed-since REF``, with ``ref`` naming it and ``ref_commit`` the
-    commit it resolved to) does the same without resolving. Without either, the whole catalog
-    and shop are compared, through the incremental cache in ``cache_dir`` when given
-    (``reconciler.live_cache``; ``notice`` gets its one-line report). ``base_policy``:
-    shop.yaml's policy at the base, for the guards (see ``diff.PlanContext``)."""
-    desired = loaded.catalog
-    shop = read_shop(client, desired.shop)
-    check_stock_ids(desired, shop, loaded.locations)
-    targets = tuple(targets)
-    plan_scope = Scope()
-    if targets:
-        guids = resolve_targets(client, desired, targets)
-        if scope is not None:  # both: the union, every GUID named in the plan's scope
-            targets = (*targets, *sorted(set(scope) - guids))
-            guids = guids | frozenset(g.lower() for g in scope)
-        scope = guids
-        plan_scope = Scope.targeted(targets, ref, ref_commit)
-    elif scope is not None:
-        plan_scope = Scope.targeted(sorted(scope), ref, ref_commit)
-    if scope is None and cache_dir is not None:
-        from reconciler.live_cache import read_live_cached  # it imports this module
-
-        live = read_live_cached(
-            client, desired, shop=shop, cache_dir=cache_dir, progress=progress, notice=notice
-        )
-    else:
-        live = read_live(
-            client, desired, shop=shop, scope=scope, progress=progress, prune=desired.policy.prune
-        )
-    context = PlanContext(
-        catalog_digest=loaded.digest,
-        default_stock_id=shop.default_stock_id,
-        pricelist_id=shop.pricelist_id,
-        eshop_id=shop.eshop_id,
-        git_commit=git_commit,
-        scope=plan_scope,
-        base_policy=base_policy,
-    )
-    return diff(desired, live.catalog, locations=loaded.locations, context=context)
 
 
 def _stock_list(titles: dict[int, str | None]) -> str:

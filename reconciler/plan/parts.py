@@ -1,5 +1,5 @@
 """The parts of a plan besides its changes: scope, unmanaged products, ignore rules applied,
-guard verdicts, and the order fields are listed in. Plain frozen data; ``reconciler.plan``
+guard verdicts, and the order fields are listed in. Plain frozen data; ``reconciler.plan.model``
 re-exports every name, so import them from there."""
 
 from __future__ import annotations

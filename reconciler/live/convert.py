@@ -36,7 +36,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from reconciler.model import Product, Variant
-from reconciler.normalize import (
+from reconciler.plan.normalize import (
     live_physical_stock,
     read_negative_stock_allowed,
     read_visibility,

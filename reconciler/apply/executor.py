@@ -9,12 +9,12 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
-from reconciler import apply_writes as W
 from reconciler import errors as E
-from reconciler.apply_check import Check, Verdict, check, created_keys, live_forms
-from reconciler.apply_result import ApplyOptions, ApplyResult, Outcome, Status
-from reconciler.journal import Journal
-from reconciler.plan import Action, Plan, Resource
+from reconciler.apply import bodies as W
+from reconciler.apply.check import Check, Verdict, check, created_keys, live_forms
+from reconciler.apply.journal import Journal
+from reconciler.apply.result import ApplyOptions, ApplyResult, Outcome, Status
+from reconciler.plan.model import Action, Plan, Resource
 
 
 @dataclass(frozen=True)

@@ -24,8 +24,8 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
-from reconciler.normalize import Form, NormContext, normalize_product
-from reconciler.plan import Action, Change, Resource
+from reconciler.plan.model import Action, Change, Resource
+from reconciler.plan.normalize import Form, NormContext, normalize_product
 
 
 class Verdict(StrEnum):

@@ -42,13 +42,13 @@ from pathlib import Path
 from typing import Any
 
 from reconciler import errors as E
-from reconciler import importer_yaml as Y
-from reconciler.desired import PRODUCTS_DIR, YAML_SUFFIXES, load_catalog
-from reconciler.live import read_shop
-from reconciler.live_convert import product_from_detail
+from reconciler.desired.load import PRODUCTS_DIR, YAML_SUFFIXES, load_catalog
+from reconciler.desired.values import GUID_PATTERN
+from reconciler.importer import yaml_edit as Y
+from reconciler.live.convert import product_from_detail
+from reconciler.live.read import read_shop
 from reconciler.model import ShopSettings
 from reconciler.shoptet.client import DETAIL_INCLUDE
-from reconciler.values import GUID_PATTERN
 
 IMPORTED_FILE = "imported.yaml"
 LIVE_STOCK = "__live_stock__"  # the live {stock id: amount} beside the rendered ``stock``

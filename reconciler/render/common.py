@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from reconciler.plan import Action, Change, Plan, Resource
+from reconciler.plan.model import Action, Change, Plan, Resource
 
 NO_CHANGES = "No changes. The live shop matches the catalog."
 

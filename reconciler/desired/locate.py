@@ -2,7 +2,7 @@
 
 Each error's ``loc`` (e.g. ``("variants", "KAV-1", "price")``) is walked through the loaded
 YAML data (``LMap``/``LSeq`` with positions) to the key or value it is about; ``ctx["at"]`` from
-``reconciler.values`` narrows it to one mapping key or list item. Messages are rewritten for a
+``reconciler.desired.values`` narrows it to one mapping key or list item. Messages are rewritten for a
 person editing YAML ("unknown key 'nmae' (did you mean 'name'?)", "must not be empty").
 """
 
@@ -12,9 +12,9 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
+from reconciler.desired.yamlload import LMap, LSeq, Pos
 from reconciler.errors import Problem
 from reconciler.model import Catalog, Policy, Product, ShopSettings, Variant, did_you_mean
-from reconciler.yamlload import LMap, LSeq, Pos
 
 
 def _model_for(model: type[BaseModel], loc: tuple) -> type[BaseModel] | None:

@@ -2,7 +2,7 @@
 
     live = read_live_cached(client, desired, shop=shop, cache_dir=Path(".cache"), notice=print)
 
-With a usable cache (``reconciler.cache``), the read costs only what changed since the last one:
+With a usable cache (``reconciler.live.cache_file``), the read costs only what changed since the last one:
 
 1. ``GET /api/products/changes?from=T`` for the products edited, created (a create shows as an
    edit) or deleted since ``T`` = the cache's read time minus ``margin`` (clock skew between
@@ -32,12 +32,12 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from reconciler.cache import LiveCache, load_cache, save_cache
 from reconciler.errors import ConfigError
-from reconciler.live import LiveRead, read_details
-from reconciler.live_convert import PER_STOCK, includes_for, product_from_summary
+from reconciler.live.cache_file import LiveCache, load_cache, save_cache
+from reconciler.live.convert import PER_STOCK, includes_for, product_from_summary
+from reconciler.live.read import LiveRead, read_details
 from reconciler.model import Catalog
-from reconciler.normalize import live_physical_stock
+from reconciler.plan.normalize import live_physical_stock
 
 __all__ = ["MARGIN", "read_live_cached"]
 

@@ -19,8 +19,8 @@ from __future__ import annotations
 
 import html
 
-from reconciler.plan import Action, Change, Plan, Resource, field_order
-from reconciler.render_common import (
+from reconciler.plan.model import Action, Change, Plan, Resource, field_order
+from reconciler.render.common import (
     NO_CHANGES,
     POLICY_CHANGES_HEAD,
     ProductGroup,

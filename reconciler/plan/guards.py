@@ -12,7 +12,7 @@
   updated or deleted, and at least 10 exist, apply needs ``--allow-bulk``. A product counts
   once however many of its resources change; products the plan creates never count.
 
-Apply enforces the verdicts with ``reconciler.plan.check_guards`` / ``raise_if_unsafe``.
+Apply enforces the verdicts with ``reconciler.plan.model.check_guards`` / ``raise_if_unsafe``.
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from reconciler.plan import Action, Change, GuardVerdict, PolicyChange, Resource
+from reconciler.plan.model import Action, Change, GuardVerdict, PolicyChange, Resource
 
 BULK_MINIMUM = 10
 _LISTED = 10  # protected items named in a message; numbers["touched"] has them all

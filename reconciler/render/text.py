@@ -14,8 +14,8 @@ the colour codes are added after that.
 from __future__ import annotations
 
 from reconciler.errors import terminal_safe
-from reconciler.plan import Action, Change, FieldChange, Plan, Resource, field_order
-from reconciler.render_common import (
+from reconciler.plan.model import Action, Change, FieldChange, Plan, Resource, field_order
+from reconciler.render.common import (
     NO_CHANGES,
     POLICY_CHANGES_HEAD,
     ProductGroup,

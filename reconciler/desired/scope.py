@@ -129,7 +129,7 @@ def catalog_at(
 ) -> tuple[str, Any | None, str]:
     """The catalog at git ``ref``: (commit, ``Catalog`` or None, and a note when it exists
     there but does not load; None without a note: it did not exist at ``ref``)."""
-    from reconciler.desired import load_catalog  # late: desired imports much of the package
+    from reconciler.desired.load import load_catalog  # late: desired imports much of the package
 
     catalog_dir = Path(catalog_dir)
     if not catalog_dir.is_dir():

@@ -31,8 +31,8 @@ from collections.abc import Iterable
 from typing import Any
 
 from reconciler import __version__
-from reconciler.apply_check import Check, Verdict
-from reconciler.plan import Action, Change, Plan, Resource
+from reconciler.apply.check import Check, Verdict
+from reconciler.plan.model import Action, Change, Plan, Resource
 
 __all__ = ["header_problems", "unproduced"]
 

@@ -14,10 +14,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from reconciler.plan import Plan
-from reconciler.render_common import NO_CHANGES, summary_line
-from reconciler.render_markdown import MARKER, render_markdown
-from reconciler.render_text import render_text
+from reconciler.plan.model import Plan
+from reconciler.render.common import NO_CHANGES, summary_line
+from reconciler.render.markdown import MARKER, render_markdown
+from reconciler.render.text import render_text
 
 __all__ = [
     "MARKER",

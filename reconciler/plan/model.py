@@ -44,7 +44,7 @@ from typing import Any
 
 from reconciler import __version__
 from reconciler.errors import ConfigError, UnsafePlan
-from reconciler.plan_parts import (
+from reconciler.plan.parts import (
     PRODUCT_FIELD_ORDER,
     UNMANAGED_LISTED,
     VARIANT_FIELD_ORDER,
@@ -387,7 +387,7 @@ def canonical_json(value: Any) -> str:
 
 
 # ---------------------------------------------------------------------------------------------
-# Enforcing guard verdicts. Apply enforces the verdicts it computes itself (``reconciler.apply``);
+# Enforcing guard verdicts. Apply enforces the verdicts it computes itself (``reconciler.apply.preflight``);
 # the ones stored in a plan file are for display and for `plan --detailed-exitcode`.
 
 

@@ -3,7 +3,7 @@
     result = apply_plan(plan, client, loaded_catalog, options=ApplyOptions(...), journal=j)
 
 The plan file is only a claim; the checked-out catalog and the live shop are the authority
-(``reconciler.authority``). Before the first write, in this order:
+(``reconciler.apply.authority``). Before the first write, in this order:
 
 1. **Header** (exit 4): the e-shop, pricelist and default stock apply derives now (the token's
    e-shop, ``shop.yaml``) must be the plan's, its tool version this one, its catalog digest
@@ -36,24 +36,24 @@ from dataclasses import replace
 from typing import Any
 
 from reconciler import errors as E
-from reconciler.apply_check import Check, Verdict, check_all, created_keys, describe, live_forms
-from reconciler.apply_result import (
+from reconciler.apply.authority import header_problems, unproduced
+from reconciler.apply.check import Check, Verdict, check_all, created_keys, describe, live_forms
+from reconciler.apply.executor import Executor
+from reconciler.apply.journal import Journal
+from reconciler.apply.result import (
     ApplyOptions,
     ApplyResult,
     LiveReader,
     Outcome,
     Status,
 )
-from reconciler.apply_run import Executor
-from reconciler.authority import header_problems, unproduced
-from reconciler.desired import LoadedCatalog
-from reconciler.diff import PlanContext, diff
-from reconciler.guards import GuardPolicy, compute_guards
-from reconciler.journal import Journal
-from reconciler.live import ShopInfo, read_shop
-from reconciler.live_convert import product_from_detail
+from reconciler.desired.load import LoadedCatalog
+from reconciler.live.convert import product_from_detail
+from reconciler.live.read import ShopInfo, read_shop
 from reconciler.model import Catalog, Policy
-from reconciler.plan import (
+from reconciler.plan.diff import PlanContext, diff
+from reconciler.plan.guards import GuardPolicy, compute_guards
+from reconciler.plan.model import (
     Action,
     Change,
     FieldChange,

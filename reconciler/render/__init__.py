@@ -1,0 +1,1 @@
+"""Pure renderers: a plan to terminal text, Markdown or JSON."""
