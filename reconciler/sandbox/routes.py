@@ -11,6 +11,7 @@ import re
 from urllib.parse import unquote
 
 from reconciler.sandbox import handlers_catalog as cat
+from reconciler.sandbox import handlers_params as params
 from reconciler.sandbox import handlers_products as prod
 from reconciler.sandbox import handlers_stock as stock
 
@@ -25,6 +26,10 @@ ROUTES = [
     ("GET", "/api/products", prod.list_products),
     ("POST", "/api/products", prod.create_product),
     ("GET", "/api/products/changes", prod.product_changes),
+    ("GET", "/api/products/variant-parameters", params.list_params),
+    ("POST", "/api/products/variant-parameters", params.create),
+    ("GET", "/api/products/variant-parameters/{paramIndex}", params.get_param),
+    ("POST", "/api/products/variant-parameters/{paramIndex}", params.create_values),
     ("GET", "/api/products/code/{code}", prod.get_product_by_code),
     ("PATCH", "/api/products/code/{code}", prod.patch_product_by_code),
     ("DELETE", "/api/products/code/{code}", prod.delete_variant),
