@@ -8,6 +8,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, fields
 from datetime import datetime
 
+VARIANT_PARAMETER_MODES = ("enforce", "off")
+
 
 @dataclass
 class SandboxConfig:
@@ -27,6 +29,14 @@ class SandboxConfig:
     # API path prefixes the tokens have no rights for: 403 invalid-token-no-rights, like a
     # Shoptet token whose endpoint group was removed (e.g. ("/api/products",)).
     forbidden: tuple[str, ...] = ()
+    # Shoptet's variant-parameter rule on product writes (POST /api/products description: each
+    # variant of a multi-variant product needs a unique combination of ``parameters``):
+    # "enforce" refuses, with 422, a product with 2+ variants where a variant has no
+    # parameters, two variants with the same combination, a parameter name twice in one variant
+    # and a nameIndex/valueIndex the shop does not have; "off" keeps only the parameter-name-
+    # twice check (what the sandbox did before issue 14).
+    # UNFINISHED: becomes 'enforce' when the tool manages variant parameters (issue 14).
+    variant_parameters: str = "off"
     clock: Callable[[], float] = field(default=time.monotonic, repr=False)
     wall: Callable[[], float] = field(default=time.time, repr=False)
     sleep: Callable[[float], None] = field(default=time.sleep, repr=False)
@@ -48,6 +58,10 @@ class SandboxConfig:
                 raise ValueError(f"{name} must not be negative")
         if self.max_concurrent < 1:
             raise ValueError("max_concurrent must be at least 1")
+        if self.variant_parameters not in VARIANT_PARAMETER_MODES:
+            raise ValueError(
+                f"variant_parameters must be one of {', '.join(VARIANT_PARAMETER_MODES)}"
+            )
 
     def real(self, shoptet_seconds: float) -> float:
         """Shoptet seconds to real seconds under the time scale."""
@@ -65,6 +79,7 @@ TUNABLE = (
     "latency",
     "time_scale",
     "timeout_hold",
+    "variant_parameters",
 )
 
 

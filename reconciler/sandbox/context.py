@@ -6,6 +6,7 @@ import json
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from reconciler.sandbox.config import SandboxConfig
 from reconciler.sandbox.envelope import Fail, err, invalid_parameter
 from reconciler.sandbox.state import ShopState, parse_time
 
@@ -21,7 +22,12 @@ class Ctx:
     params: dict[str, str]
     raw_body: bytes
     request_id: str
+    config: SandboxConfig = field(default_factory=SandboxConfig, repr=False)
     _body: object = field(default=_MISSING, repr=False)
+
+    @property
+    def enforce_variant_parameters(self) -> bool:
+        return self.config.variant_parameters == "enforce"
 
     @property
     def body(self):

@@ -226,7 +226,7 @@ class Sandbox:
         with self._lock:
             state = self._state
             before = state.doc["clock"].get("last")
-            ctx = Ctx(state, method, req.path, req.query, params, req.body, request_id)
+            ctx = Ctx(state, method, req.path, req.query, params, req.body, request_id, self.config)
             try:
                 result = handler(ctx)
             except Fail as fail:

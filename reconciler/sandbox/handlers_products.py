@@ -115,7 +115,7 @@ def get_product_by_code(ctx: Ctx) -> Result:
 def create_product(ctx: Ctx) -> Result:
     includes = _includes(ctx)
     data = check_body(ctx.body, CREATE_PRODUCT)
-    product = apply_create(ctx.state, data)
+    product = apply_create(ctx.state, data, enforce=ctx.enforce_variant_parameters)
     return Result(status=201, data={"product": render.detail(ctx.state, product, includes)})
 
 
@@ -123,7 +123,7 @@ def patch_product(ctx: Ctx) -> Result:
     includes = _includes(ctx)
     product = _by_guid(ctx)
     data = check_body(ctx.body, PATCH_PRODUCT)
-    apply_patch(ctx.state, product, data)
+    apply_patch(ctx.state, product, data, enforce=ctx.enforce_variant_parameters)
     return Result(data=render.detail(ctx.state, product, includes))
 
 
@@ -131,7 +131,7 @@ def patch_product_by_code(ctx: Ctx) -> Result:
     includes = _includes(ctx)
     product = _by_code(ctx)
     data = check_body(ctx.body, PATCH_PRODUCT)
-    apply_patch(ctx.state, product, data)
+    apply_patch(ctx.state, product, data, enforce=ctx.enforce_variant_parameters)
     return Result(data=render.detail(ctx.state, product, includes))
 
 
