@@ -154,3 +154,28 @@ class PricelistRow(ShoptetModel):
     includingVat: bool | None = None
     vatRate: str | None = None
     price: dict[str, Any] | None = None
+
+
+class VariantParameterValue(ShoptetModel):
+    """A value of a variant parameter (SPEC components.schemas.productVariantParameterValue).
+    ``rawValue`` is what a product write sends as ``valueIndex``."""
+
+    id: int | None = None
+    paramValue: str | None = None
+    rawValue: str | None = None
+    color: str | None = None
+    image: str | None = None
+    valuePriority: int | None = None
+
+
+class VariantParameter(ShoptetModel):
+    """An item of ``GET /api/products/variant-parameters`` (and the detail / create answers).
+    ``paramIndex`` is what a product write sends as ``nameIndex``; ``values`` is present only
+    with ``include=values`` on the list."""
+
+    id: int | None = None
+    paramName: str | None = None
+    paramIndex: str
+    displayName: str | None = None
+    priority: int | None = None
+    values: list[VariantParameterValue] | None = None
