@@ -35,8 +35,8 @@ class SandboxConfig:
     # parameters, two variants with the same combination, a parameter name twice in one variant
     # and a nameIndex/valueIndex the shop does not have; "off" keeps only the parameter-name-
     # twice check (what the sandbox did before issue 14).
-    # UNFINISHED: becomes 'enforce' when the tool manages variant parameters (issue 14).
     variant_parameters: str = "off"
+    """UNFINISHED: becomes 'enforce' when the tool manages variant parameters (issue 14)."""
     clock: Callable[[], float] = field(default=time.monotonic, repr=False)
     wall: Callable[[], float] = field(default=time.time, repr=False)
     sleep: Callable[[float], None] = field(default=time.sleep, repr=False)
