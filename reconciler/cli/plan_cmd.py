@@ -19,7 +19,7 @@ import click
 from reconciler.desired.load import load_catalog
 from reconciler.desired.scope import changed_since
 from reconciler.errors import AuthError, ConfigError, PermissionDenied, ReconcilerError
-from reconciler.pipeline import make_plan
+from reconciler.pipeline import PlanRequest, make_plan
 from reconciler.render.formats import render_json, render_markdown, render_text
 
 PLAN_EPILOG = """\b
@@ -128,30 +128,24 @@ def plan(
             f"--changed-since {since_ref} ({changed.commit[:12]}): {changed.reason}{full}.",
             err=True,
         )
-    if cache_dir is not None and (scope is not None or targets):
-        click.echo(
-            "Note: --cache serves full plans only; this scoped plan reads its products directly.",
-            err=True,
-        )
     try:
         client = app.make_client(read_only=True)
     except ConfigError as err:
         raise ConfigError(f"{err}\n{_NO_TOKEN_HINT}") from None
     with client, _progress_bar() as progress:
         try:
-            the_plan = make_plan(
-                client,
-                loaded,
+            request = PlanRequest(
                 targets=targets,
                 scope=scope,
                 ref=since_ref if scope is not None else None,
                 ref_commit=ref_commit if scope is not None else None,
+                base_policy=base_policy,
+                cache_dir=cache_dir,
                 git_commit=commit,
                 progress=progress,
-                cache_dir=cache_dir,
                 notice=lambda line: click.echo(line, err=True),
-                base_policy=base_policy,
             )
+            the_plan = make_plan(client, loaded, request)
         except AuthError as err:
             raise ConfigError(f"{err}\n{_AUTH_HINT}") from None
         except PermissionDenied as err:
