@@ -15,6 +15,8 @@ import click
 
 from reconciler.apply.journal import Journal
 from reconciler.apply.result import ApplyOptions, ApplyResult, Status
+from reconciler.cli.options import shop_options, use_color
+from reconciler.cli.plan_cmd import catalog_git_commit
 from reconciler.desired.load import load_catalog
 from reconciler.desired.scope import policy_at
 from reconciler.errors import ConfigError, terminal_safe
@@ -38,6 +40,7 @@ _NO_TTY = (
 
 
 @click.command("apply", epilog=APPLY_EPILOG)
+@shop_options
 @click.argument(
     "plan_file",
     required=False,
@@ -97,12 +100,11 @@ def apply(
     client = app.make_client(read_only=False)
     with client:
         if saved is None:
-            from reconciler.cli.plan_cmd import catalog_git_commit
             request = PlanRequest(git_commit=catalog_git_commit(app.catalog_dir))
             the_plan = make_plan(client, loaded, request)
         else:
             the_plan = saved
-        text = render_text(the_plan, color=_color())
+        text = render_text(the_plan, color=use_color(sys.stdout))
         click.echo(text, nl=not text.endswith("\n"))
         if the_plan.is_empty:
             click.echo("Nothing to apply.")
@@ -173,8 +175,3 @@ def _report(result: ApplyResult) -> None:
             click.echo(terminal_safe(f"  skipped  {o.change_id} (already live)"))
     click.echo(result.summary())
 
-
-def _color() -> bool:
-    from reconciler.cli.plan_cmd import use_color
-
-    return use_color(sys.stdout)

@@ -16,6 +16,7 @@ from pathlib import Path
 
 import click
 
+from reconciler.cli.options import format_option, shop_options, use_color
 from reconciler.desired.load import load_catalog
 from reconciler.desired.scope import changed_since
 from reconciler.errors import AuthError, ConfigError, PermissionDenied, ReconcilerError
@@ -53,18 +54,15 @@ _RIGHTS_HINT = (
 
 
 @click.command("plan", epilog=PLAN_EPILOG)
+@shop_options
 @click.option(
     "--out",
     type=click.Path(dir_okay=False, writable=True, path_type=Path),
     help="Also write the plan file (JSON) here, for `apply PLAN`.",
 )
-@click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(["text", "markdown", "json"]),
-    default="text",
-    show_default=True,
-    help="What stdout shows: text (terminal), markdown (pull-request comment), json (plan file).",
+@format_option(
+    ("text", "markdown", "json"),
+    "What stdout shows: text (terminal), markdown (pull-request comment), json (plan file).",
 )
 @click.option(
     "--target",
@@ -170,14 +168,6 @@ def plan(
         )
     if detailed_exitcode and not the_plan.is_empty:
         ctx.exit(2)
-
-
-def use_color(stream) -> bool:
-    """Colour only on a terminal, and never when NO_COLOR is set (https://no-color.org)."""
-    if os.environ.get("NO_COLOR"):
-        return False
-    isatty = getattr(stream, "isatty", None)
-    return bool(isatty and isatty())
 
 
 def catalog_git_commit(catalog_dir: Path) -> str | None:
