@@ -2,6 +2,8 @@
 
     result = apply_plan(plan, client, loaded_catalog, options=ApplyOptions(...), journal=j)
 
+``apply_plan`` (``reconciler.pipeline``) runs the steps below in order; this module holds them.
+
 The plan file is only a claim; the checked-out catalog and the live shop are the authority
 (``reconciler.apply.authority``). Before the first write, in this order:
 
@@ -31,15 +33,13 @@ reported (``ApplyResult.unconverged``), not retried.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import replace
 from typing import Any
 
 from reconciler import errors as E
 from reconciler.apply.authority import header_problems, unproduced
 from reconciler.apply.check import Check, Verdict, check_all, created_keys, describe, live_forms
-from reconciler.apply.executor import Executor
-from reconciler.apply.journal import Journal
 from reconciler.apply.result import (
     ApplyOptions,
     ApplyResult,
@@ -48,8 +48,8 @@ from reconciler.apply.result import (
     Status,
 )
 from reconciler.desired.load import LoadedCatalog
+from reconciler.live.base import ShopInfo
 from reconciler.live.convert import product_from_detail
-from reconciler.live.read import ShopInfo, read_shop
 from reconciler.model import Catalog, Policy
 from reconciler.plan.diff import PlanContext, diff
 from reconciler.plan.guards import GuardPolicy, compute_guards
@@ -61,7 +61,6 @@ from reconciler.plan.model import (
     Plan,
     Resource,
     Scope,
-    raise_if_unsafe,
 )
 from reconciler.shoptet.client import DETAIL_INCLUDE
 
@@ -72,7 +71,6 @@ __all__ = [
     "Outcome",
     "Status",
     "apply_guards",
-    "apply_plan",
     "fresh_changes",
     "live_reader",
     "preflight",
@@ -241,39 +239,3 @@ def _stale(problems: list[str]) -> E.StalePlan:
         + "\n".join(f"  {p}" for p in problems),
         problems,
     )
-
-
-def apply_plan(
-    plan: Plan,
-    client: Any,
-    catalog: LoadedCatalog,
-    read_live: LiveReader | None = None,
-    options: ApplyOptions | None = None,
-    journal: Journal | None = None,
-    approve: Callable[[Plan], None] | None = None,
-) -> ApplyResult:
-    """Apply ``plan`` with a read-write ``client``, with ``catalog`` (the checked-out one) as
-    the authority for every change. Raises ``UnsafePlan`` / ``StalePlan`` before writing
-    anything; ``approve`` (if given) is called after every check passed and before the first
-    write, and may raise to cancel. Returns the result (``raise_for_failures`` for exit 1)."""
-    options = options or ApplyOptions()
-    if plan.is_empty:
-        return ApplyResult(plan.plan_id)
-    shop = read_shop(client, catalog.catalog.shop)
-    verify_header(plan, shop, options)
-    live_guids = [p.guid for p in client.iter_products()]
-    raise_if_unsafe(
-        apply_guards(plan, catalog.catalog, live_guids, options.policy),
-        allow_delete=options.allow_delete,
-        allow_bulk=options.allow_bulk,
-    )
-    if read_live is None:
-        read_live = live_reader(client, plan, shop.default_pricelist_id)
-    changes = writable_changes(plan, shop.default_pricelist_id)
-    checks = preflight(plan, catalog, read_live, shop, changes)
-    if approve is not None:
-        approve(plan)
-    journal = journal or Journal(None, plan.plan_id)
-    run = Executor(plan, changes, client, read_live, journal, options)
-    run.execute(checks)
-    return run.result

@@ -70,8 +70,9 @@ _NEW_VARIANT = "new variant: the price and stock of a new code are written after
 @dataclass(frozen=True)
 class PlanContext:
     """What the diff needs besides the two catalogs. ``default_stock_id`` and
-    ``pricelist_id`` are the shop's defaults; ``shop.yaml`` (``shop.defaultStock``,
-    ``shop.pricelist``) overrides them."""
+    ``pricelist_id`` are already resolved (the shop's defaults with ``shop.yaml``'s
+    ``shop.defaultStock`` / ``shop.pricelist`` over them: ``live.base.ShopInfo``); the diff
+    uses them as given and never reads ``desired.shop`` again."""
 
     catalog_digest: str
     default_stock_id: int = 1
@@ -92,8 +93,8 @@ def diff(desired: Any, live: Any, *, locations: dict | None = None, context: Pla
     "variants", code)``, ``(guid, "variants", code, field)``) to ``Location`` objects.
     Raises ``CatalogError`` when a product to be created lacks what Shoptet requires.
     """
-    stock_id = desired.shop.defaultStock or context.default_stock_id
-    pricelist = desired.shop.pricelist or context.pricelist_id
+    stock_id = context.default_stock_id
+    pricelist = context.pricelist_id
     run = _Run(locations or {}, NormContext(stock_id), _Ignore(desired.ignore))
     wanted = {g.lower(): p for g, p in desired.products.items()}
     have = {g.lower(): p for g, p in live.products.items()}

@@ -10,8 +10,9 @@ from pathlib import Path
 import pytest
 
 from reconciler.apply.journal import Journal
-from reconciler.apply.preflight import ApplyOptions, Status, apply_plan
+from reconciler.apply.preflight import ApplyOptions, Status
 from reconciler.desired.load import load_catalog
+from reconciler.pipeline import apply_plan
 from reconciler.sandbox import Sandbox
 from tests.apply.support import (
     EXAMPLE_CATALOG,

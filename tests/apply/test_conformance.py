@@ -9,7 +9,8 @@ import json
 
 import httpx
 
-from reconciler.apply.preflight import ApplyOptions, apply_plan
+from reconciler.apply.preflight import ApplyOptions
+from reconciler.pipeline import apply_plan
 from reconciler.sandbox import Sandbox
 from reconciler.shoptet import ClientConfig, ShoptetClient
 from tests.apply.support import BASE, TOKEN, demo_state, loaded, plan_of

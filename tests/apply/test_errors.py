@@ -12,9 +12,10 @@ import pytest
 
 from reconciler import errors as E
 from reconciler.apply.journal import Journal
-from reconciler.apply.preflight import ApplyOptions, Status, apply_plan, live_reader
+from reconciler.apply.preflight import ApplyOptions, Status, live_reader
 from reconciler.desired.load import load_catalog
 from reconciler.model import Catalog, Product
+from reconciler.pipeline import apply_plan
 from reconciler.sandbox import Sandbox
 from tests.apply.support import (
     EXAMPLE_CATALOG,

@@ -21,10 +21,11 @@ from functools import cache
 
 import pytest
 
-from reconciler.apply.preflight import ApplyOptions, apply_plan
+from reconciler.apply.preflight import ApplyOptions
 from reconciler.desired.load import load_catalog
 from reconciler.errors import ApiError
 from reconciler.model import Catalog, Product, Variant
+from reconciler.pipeline import apply_plan
 from reconciler.plan.model import Plan
 from reconciler.sandbox import Sandbox, SandboxConfig
 from tests.apply.support import (

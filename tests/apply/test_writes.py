@@ -9,8 +9,8 @@ import pytest
 
 from reconciler.apply import bodies as W
 from reconciler.apply.check import Verdict, check, created_keys
-from reconciler.apply.preflight import apply_plan
 from reconciler.model import Catalog, Product, ShopSettings, Variant
+from reconciler.pipeline import apply_plan
 from reconciler.plan.model import Action, Change, FieldChange, Resource
 from reconciler.sandbox import Sandbox
 from tests.apply.support import demo_state, fast_client, loaded, plan_of, write_requests

@@ -178,7 +178,8 @@ def test_scalar_stock_means_the_default_stock_and_shop_yaml_wins():
     desired = catalog(
         {G1: Product(variants={"A-1": Variant(stock="9")})}, shop=ShopSettings(defaultStock=2)
     )
-    plan = plan_for(desired, catalog({G1: live_product()}))
+    # shop.yaml wins where the shop is read (ShopInfo); the context carries the resolved id
+    plan = plan_for(desired, catalog({G1: live_product()}), default_stock_id=2)
     assert only(plan).stock_id == 2 and plan.default_stock_id == 2
 
 

@@ -12,7 +12,8 @@ from pathlib import Path
 import pytest
 
 from reconciler.cli import cli, main
-from reconciler.cli.plan_cmd import catalog_git_commit, use_color
+from reconciler.cli.options import use_color
+from reconciler.cli.plan_cmd import catalog_git_commit
 from reconciler.desired.load import load_catalog
 from reconciler.plan.model import Plan
 from reconciler.sandbox import Sandbox
