@@ -438,7 +438,8 @@ class _Doctor:
             )
             if (exc.instance or "").upper() == PROBE_CODE:
                 return c.set(OK, evidence, "the whole code, '/' included, was looked up")
-            if exc.error_code == "endpoint-not-found" or exc.instance:
+            parts = set(PROBE_CODE.split("/"))
+            if exc.error_code == "endpoint-not-found" or (exc.instance or "").upper() in parts:
                 return c.set(
                     NOT_OK,
                     evidence,

@@ -212,3 +212,29 @@ def test_cli_report_from_the_environment_holds_no_token(capsys, monkeypatch):
     assert exc.value.code == 0, out.err
     assert "e-shop id: 222651" in out.out
     assert CANARY not in out.out + out.err
+
+
+class SplitCode(httpx.BaseTransport):
+    """The sandbox, except that a code lookup answers as a shop that split the code at '/'."""
+
+    def __init__(self, sandbox: Sandbox):
+        self.inner = sandbox.transport()
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        if request.url.path.startswith("/api/products/code/"):
+            body = {
+                "data": None,
+                "errors": [
+                    {"errorCode": "product-not-found", "message": "Not found.", "instance": "PROBE"}
+                ],
+                "metadata": {"requestId": "r-404"},
+            }
+            return httpx.Response(404, json=body)
+        return self.inner.handle_request(request)
+
+
+def test_a_code_that_arrives_split_at_the_slash_is_caught():
+    sandbox = Sandbox.from_seed("demo")
+    report, _ = doctor(sandbox, transport=SplitCode(sandbox))
+    c = check(report, "d-slash-code")
+    assert c.status == NOT_OK and "instance 'PROBE'" in c.evidence[0]
