@@ -44,9 +44,7 @@ def get_eshop(ctx: Ctx) -> Result:
             "timeFormat": "H:i:s",
             "internals": "",
             "exchangeRateFlip": False,
-            "negativeStockAmount": (
-                ctx.config.negative_stock_amount if ctx.config else "allowed"
-            ),
+            "negativeStockAmount": (ctx.config.negative_stock_amount if ctx.config else "allowed"),
             "oss": False,
             "stockControlDisabled": e.get("stockControlDisabled", False),
             "wholesaleSplitActive": False,
