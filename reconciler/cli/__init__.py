@@ -46,7 +46,9 @@ def _register() -> None:
     from reconciler.cli import (
         apply_cmd,
         catalog_cmds,
+        doctor_cmd,
         import_cmd,
+        lookup_cmd,
         plan_cmd,
         sandbox_cmd,
     )
@@ -59,6 +61,8 @@ def _register() -> None:
         catalog_cmds.schema,
         sandbox_cmd.sandbox,
         catalog_cmds.new_guid,
+        lookup_cmd.lookup,
+        doctor_cmd.doctor,
     ):
         cli.add_command(command)
 

@@ -37,6 +37,25 @@ class SandboxConfig:
     # twice check (what the sandbox did before issue 14).
     variant_parameters: str = "off"
     """UNFINISHED: becomes 'enforce' when the tool manages variant parameters (issue 14)."""
+    # Shop behaviour `doctor` probes (issue 14); the defaults are what the tool assumes.
+    # API path prefixes the tokens may read but not write: a write gets 403
+    # invalid-token-no-rights and GET /api/system/endpoints lists them with access "read".
+    read_only_rights: tuple[str, ...] = ()
+    # Registered webhooks, (event, url) pairs, as GET /api/webhooks lists them.
+    webhooks: tuple[tuple[str, str], ...] = (
+        ("job:finished", "https://sandbox.invalid/shoptet/job-finished"),
+    )
+    vat_payer: bool = True  # /api/eshop settings.vatPayer
+    # /api/eshop settings.negativeStockAmount; the demo seed's variants say "no-global"
+    negative_stock_amount: str = "no-show-product"
+    # perStockAmounts[].amount: "available" (realStock - claim, as supplies' amount) or
+    # "physical" (realStock), a shop that would break the tool's reading of stock
+    per_stock_amount: str = "available"
+    # date filters: "any" accepts +0100 and +01:00; "no-colon" refuses +01:00 (400)
+    time_offsets: str = "any"
+    # "encoded": %2F in a path stays part of one segment; "decoded": decoded before routing,
+    # like a proxy that normalises paths (GET /api/products/code/A%2FB then finds no route)
+    slash_in_path: str = "encoded"
     clock: Callable[[], float] = field(default=time.monotonic, repr=False)
     wall: Callable[[], float] = field(default=time.time, repr=False)
     sleep: Callable[[float], None] = field(default=time.sleep, repr=False)

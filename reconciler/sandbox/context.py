@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -60,6 +61,14 @@ class Ctx:
         raw = self.query.get(name)
         if raw is None or raw == "":
             return None
+        if getattr(self.config, "time_offsets", "any") == "no-colon" and re.search(
+            r"[+\- ]\d{2}:\d{2}$", raw
+        ):
+            raise invalid_parameter(
+                name,
+                f'Invalid "{name}" parameter. Expected date in ISO 8601 format, e.g. '
+                "2017-02-28T17:04:47+0100.",
+            )
         try:
             return parse_time(raw)
         except ValueError:

@@ -146,6 +146,24 @@ class Sandbox:
                 request_id,
                 key,
             )
+        if method in WRITE_METHODS and any(
+            req.path.startswith(prefix) for prefix in self.config.read_only_rights
+        ):
+            return self._envelope(
+                Result(
+                    403,
+                    None,
+                    [
+                        err(
+                            "invalid-token-no-rights",
+                            "Your access token has no defined rights for this resource.",
+                            "access-token",
+                        )
+                    ],
+                ),
+                request_id,
+                key,
+            )
         if not self.limits.enter(key):
             return self._envelope(
                 Result(
@@ -216,7 +234,10 @@ class Sandbox:
         return self._envelope(result, request_id, key)
 
     def _dispatch(self, req: Request, method: str, request_id: str) -> tuple[Result, bool]:
-        handler, params, template = routes.match(method, req.path)
+        path = req.path
+        if self.config.slash_in_path == "decoded":
+            path = path.replace("%2F", "/").replace("%2f", "/")
+        handler, params, template = routes.match(method, path)
         if handler is None:
             status = 405 if template else 404
             code = "method-not-allowed" if template else "endpoint-not-found"

@@ -428,3 +428,45 @@ def _check_batch(items: Sequence[Any], what: str) -> None:
         raise ValueError(f"no {what} to send")
     if len(items) > MAX_BATCH:
         raise ValueError(f"at most {MAX_BATCH} {what} per request; got {len(items)} (split them)")
+
+
+# -- lookups (issue 14: `lookup`, `doctor`); appended as functions over the client so this
+# module's class stays as it was. Each is one GET; none writes. ------------------------------
+
+
+def get_availabilities(client: ShoptetClient) -> M.Availabilities:
+    """``GET /api/products/availabilities`` (not paginated)."""
+    path = "/api/products/availabilities"
+    return client._model(M.Availabilities, client._get(path).data, path)
+
+
+def get_pricelists(client: ShoptetClient) -> list[M.Pricelist]:
+    """``GET /api/pricelists``: every price list (not paginated)."""
+    path = "/api/pricelists"
+    items = client._section(client._get(path), "pricelists", path) or []
+    return [client._model(M.Pricelist, item, path) for item in items]
+
+
+def get_customer_groups(client: ShoptetClient) -> list[M.CustomerGroup]:
+    """``GET /api/customers/groups`` (not paginated); each group names its default price list."""
+    path = "/api/customers/groups"
+    items = client._section(client._get(path), "customerGroups", path) or []
+    return [client._model(M.CustomerGroup, item, path) for item in items]
+
+
+def iter_webhooks(client: ShoptetClient) -> Iterator[M.Webhook]:
+    """``GET /api/webhooks``: the webhooks registered for this installation (500 per page)."""
+    for item in client._pages("/api/webhooks", "webhooks", 500, ident="id"):
+        yield client._model(M.Webhook, item, "/api/webhooks")
+
+
+def get_system_endpoints(client: ShoptetClient) -> list[M.ApiEndpoint]:
+    """``GET /api/system/endpoints``: the endpoints the token is approved for, with access."""
+    path = "/api/system/endpoints"
+    items = client._section(client._get(path), "endpoints", path) or []
+    return [client._model(M.ApiEndpoint, item, path) for item in items]
+
+
+def get_json(client: ShoptetClient, path: str, params: dict[str, Any] | None = None) -> Any:
+    """``data`` of one GET, for reads that have no typed method (yet). GET only."""
+    return client._get(path, params).data
