@@ -31,6 +31,14 @@ class Status(StrEnum):
     FAILED = "failed"
     SKIPPED = "skipped"
 
+    @property
+    def severity(self) -> int:
+        """A change written in two requests keeps its worst outcome."""
+        return _SEVERITY.get(self, 0)
+
+
+_SEVERITY = {Status.WRITTEN: 1, Status.SKIPPED: 2, Status.FAILED: 3}
+
 
 @dataclass(frozen=True)
 class Outcome:

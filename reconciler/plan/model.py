@@ -11,23 +11,25 @@ Identity and meaning of each resource kind:
 resource    identity (``Change.id``)    fields
 ==========  ==========================  =====================================================
 product     ``product:<guid>``          product-level fields (name, visibility, brand, ...).
-                                        A *create* carries the whole desired product: every
-                                        stated product field plus ``variants`` = {code: {field:
-                                        value, "stock": {"<stockId>": amount}}}, i.e. what one
-                                        ``POST /api/products`` needs. A *delete* carries the
-                                        live ``name`` as before.
+                                        A *create* carries the stated product fields only; its
+                                        variants follow as variant, price and stock creates.
+                                        A *delete* carries the live ``name`` as before.
 variant     ``variant:<guid>:<code>``   ean, manufacturerCode, visible, availability, weight,
                                         minStockSupply, negativeStockAllowed. A *create* is a
-                                        new code on an existing product (a PATCH with an
-                                        unknown code); a *delete* is ``DELETE .../code/<code>``.
+                                        new code, on a product this plan creates or on an
+                                        existing one; a *delete* is ``DELETE .../code/<code>``.
 price       ``price:<guid>:<code>``     price, commonPrice, vatRate, includingVat in the
                                         plan's pricelist. A *create* belongs to a variant that
                                         this plan creates: its ``before`` is null because the
-                                        row did not exist when planned; apply writes it after
-                                        the create without a before-check.
+                                        row did not exist when planned.
 stock       ``stock:<guid>:<code>:<n>`` ``stock``: the physical amount (realStock) in stock n.
                                         A *create* belongs to a variant this plan creates.
 ==========  ==========================  =====================================================
+
+One shape per fact (formatVersion 2): a new product's variant reads exactly like a new variant
+of an existing product. How the creates travel (one ``POST /api/products`` per new product with
+its variants, initial stock and default-pricelist price; the rest in the pricelist afterwards)
+is apply's business (``reconciler.apply.program``), not the plan's.
 
 Values in ``before``/``after`` are JSON-ready: decimals are canonical strings (``"1"`` not
 ``"1.000"``), stock maps have string keys, absent values are ``None``.
@@ -80,7 +82,9 @@ __all__ = [
     "raise_if_unsafe",
 ]
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
+# Earlier formats and what changed since, for the message that refuses them.
+_FORMAT_HISTORY = {1: "a product create nested its variants"}
 
 
 class PlanFileError(ConfigError):
@@ -173,7 +177,7 @@ class Change:
             raise ValueError("a price is never deleted; set it to null or delete the variant")
 
     def __hash__(self) -> int:
-        # Values may be lists or dicts (categories, a created product's variants); equal
+        # Values may be lists (categories); equal
         # changes have equal ids, so hashing the id keeps Change usable in sets and dict keys.
         return hash(self.id)
 
@@ -209,7 +213,7 @@ class Change:
 
     @property
     def after(self) -> dict[str, Any] | None:
-        """Desired values of the changed fields (for a product create: the whole product)."""
+        """Desired values of the changed fields."""
         if self.action is Action.DELETE:
             return None
         return {f.field: f.after for f in self.fields}
@@ -289,7 +293,7 @@ class Plan:
 
     def content(self) -> dict[str, Any]:
         """The plan as a JSON-ready dict, without ``planId``. ``policyChanges`` appears only
-        when there are some, so plans without them keep the form (and planId) they had."""
+        when there are some."""
         extra = (
             {"policyChanges": [p.to_dict() for p in self.policy_changes]}
             if self.policy_changes
@@ -343,6 +347,13 @@ class Plan:
         if not isinstance(data, dict):
             raise PlanFileError("the plan file is not a JSON object")
         version = data.get("formatVersion")
+        if type(version) is int and version in _FORMAT_HISTORY:
+            raise PlanFileError(
+                f"this plan file has formatVersion {version}, made by an older shoptet-catalog "
+                f"({_FORMAT_HISTORY[version]}); this is shoptet-catalog {__version__}, which "
+                f"reads formatVersion {FORMAT_VERSION} only. Re-run `plan` with this version "
+                "and review the new plan"
+            )
         if type(version) is not int or version != FORMAT_VERSION:
             raise PlanFileError(
                 f"plan formatVersion {version!r} is not supported (this is shoptet-catalog "

@@ -56,8 +56,9 @@ def test_a_refused_create_fails_with_shoptets_message_and_skips_its_prices(sb):
     assert out[f"product:{PERU}"].status is Status.FAILED
     assert 'Brand with code "no-such-brand" not found' in out[f"product:{PERU}"].message
     for code in ("KAV-PER-250", "KAV-PER-500"):
-        assert out[f"price:{PERU}:{code}"].status is Status.SKIPPED
-        assert f"product:{PERU} was not applied" in out[f"price:{PERU}:{code}"].message
+        for cid in (f"variant:{PERU}:{code}", f"price:{PERU}:{code}", f"stock:{PERU}:{code}:1"):
+            assert out[cid].status is Status.SKIPPED
+            assert out[cid].message == f"not written: product:{PERU} failed"
     assert out[f"price:{COLOMBIA}:KAV-COL-250"].status is Status.WRITTEN
     with pytest.raises(E.ApplyError) as info:
         result.raise_for_failures()
@@ -75,7 +76,7 @@ def test_a_lost_response_never_confirmed_fails_and_a_rerun_finishes(sb, tmp_path
         result = apply_plan(plan, client, loaded(example()), journal=journal)
     assert not result.ok
     failed = result.of(Status.FAILED)
-    assert failed and all("response was lost and it was not applied" in o.message for o in failed)
+    assert failed and all("response was lost and it was not written" in o.message for o in failed)
     prices = [w for w in write_requests(sb, start) if "pricelists" in w["path"]]
     assert len(prices) == 2  # sent, re-read (not applied), sent once more, never a third time
     lines = [json.loads(x) for x in (tmp_path / "j.jsonl").read_text().splitlines()]
@@ -110,8 +111,8 @@ def test_a_token_refused_mid_apply_stops_the_writes(sb):
     statuses = {o.status for o in result.outcomes.values()}
     assert statuses == {Status.FAILED, Status.SKIPPED}
     skipped = result.of(Status.SKIPPED)
-    stopped = [o for o in skipped if "not attempted: an earlier write was refused" in o.message]
-    assert stopped and all(o in stopped or "was not applied" in o.message for o in skipped)
+    stopped = [o for o in skipped if "not sent: an earlier write was refused" in o.message]
+    assert stopped and all(o in stopped or "not written: " in o.message for o in skipped)
 
 
 def test_a_failed_reread_after_a_lost_response_fails_those_changes(sb):

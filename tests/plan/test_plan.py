@@ -86,8 +86,13 @@ def test_plan_sorts_changes_whatever_the_input_order():
     assert sample_plan(changes=shuffled).to_json() == sample_plan(changes=changes).to_json()
     ids = [c.id for c in sample_plan().changes]
     # per product; the product change first; then per variant code: variant, price, stock
-    assert ids[:2] == [f"product:{NEW}", f"price:{NEW}:CHOC-100"]
-    assert ids[2:6] == [
+    assert ids[:4] == [
+        f"product:{NEW}",
+        f"variant:{NEW}:CHOC-100",
+        f"price:{NEW}:CHOC-100",
+        f"stock:{NEW}:CHOC-100:1",
+    ]
+    assert ids[4:8] == [
         f"product:{UPD}",
         f"variant:{UPD}:DARK-1",
         f"price:{UPD}:DARK-1",
@@ -134,13 +139,13 @@ def test_json_layout():
             "planId",
         ]
     )
-    assert data["formatVersion"] == 1
+    assert data["formatVersion"] == 2
     assert data["summary"] == {
-        "actions": {"create": 5, "update": 4, "delete": 2},
-        "resources": {"product": 3, "variant": 3, "price": 3, "stock": 2},
-        "total": 11,
+        "actions": {"create": 7, "update": 4, "delete": 2},
+        "resources": {"product": 3, "variant": 4, "price": 3, "stock": 3},
+        "total": 13,
     }
-    stock = next(c for c in data["changes"] if c["resource"] == "stock")
+    stock = next(c for c in data["changes"] if c["resource"] == "stock" and c["action"] == "update")
     assert sorted(stock) == sorted(
         [
             "id",
@@ -172,10 +177,10 @@ def _edit(plan: Plan, index: int, **changes) -> Plan:
 @pytest.mark.parametrize(
     "mutate",
     [
-        lambda p: _edit(p, 3, fields=(FieldChange("ean", "111", "223", "x:25"),)),
-        lambda p: _edit(p, 3, fields=(FieldChange("ean", "112", "222", "x:25"),)),
-        lambda p: _edit(p, 3, source="elsewhere.yaml:1"),
-        lambda p: _edit(p, 3, reason="because"),
+        lambda p: _edit(p, 5, fields=(FieldChange("ean", "111", "223", "x:25"),)),
+        lambda p: _edit(p, 5, fields=(FieldChange("ean", "112", "222", "x:25"),)),
+        lambda p: _edit(p, 5, source="elsewhere.yaml:1"),
+        lambda p: _edit(p, 5, reason="because"),
         lambda p: replace(p, changes=p.changes[:-1]),
         lambda p: replace(p, changes=(*p.changes, Change(U, P, guid(5)))),
         lambda p: replace(p, catalog_digest="ef" * 32),
@@ -200,12 +205,24 @@ def test_plan_id_is_sha256_of_canonical_content():
     assert plan.plan_id == expected
 
 
-@pytest.mark.parametrize("version", [2, 0, None, "1", True, 1.0])
+@pytest.mark.parametrize("version", [3, 0, None, "1", "2", True, 2.0])
 def test_from_json_rejects_unknown_format_version(version):
     data = json.loads(sample_plan().to_json())
     data["formatVersion"] = version
     with pytest.raises(PlanFileError, match=f"formatVersion {version!r} is not supported"):
         Plan.from_json(json.dumps(data))
+
+
+def test_a_format_version_1_file_is_refused_with_a_re_plan_hint():
+    data = json.loads(sample_plan().to_json())
+    data["formatVersion"] = 1
+    with pytest.raises(PlanFileError) as err:
+        Plan.from_json(json.dumps(data))
+    message = str(err.value)
+    assert "formatVersion 1, made by an older shoptet-catalog" in message
+    assert "reads formatVersion 2 only" in message
+    assert "Re-run `plan` with this version" in message
+    assert err.value.exit_code == 1
 
 
 def test_from_json_rejects_a_hand_edited_plan():
