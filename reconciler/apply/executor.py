@@ -165,7 +165,7 @@ class Executor:
             result = self._call(req)
         except KeyboardInterrupt:  # Ctrl-C or SIGTERM with the request on the wire
             self.journal.write(
-                **note, status=None, requestId=None, outcome="interrupted", errors=[]
+                **note, status=None, requestId=None, outcome=Status.INTERRUPTED, errors=[]
             )
             raise
         except E.WriteOutcomeUnknown as exc:
@@ -173,7 +173,7 @@ class Executor:
                 **note,
                 status=exc.status,
                 requestId=exc.request_id,
-                outcome="unknown",
+                outcome=Status.UNKNOWN,
                 errors=[],
             )
             self.after_unknown(req, attempt)
@@ -181,7 +181,7 @@ class Executor:
         except E.NotFound as exc:
             if req.method == "DELETE":
                 self.journal.write(
-                    **note, status=404, requestId=exc.request_id, outcome="already gone", errors=[]
+                    **note, status=404, requestId=exc.request_id, outcome=Status.DONE, errors=[]
                 )
                 for cid in req.change_ids:
                     self.mark(cid, Status.DONE, "already gone")
@@ -196,7 +196,7 @@ class Executor:
             **note,
             status=result.status,
             requestId=result.request_id,
-            outcome="partial" if errors else "ok",
+            outcome=Status.PARTIAL if errors else Status.WRITTEN,
             errors=errors,
         )
         self.item_outcomes(req, errors, Status.WRITTEN, "")
@@ -222,7 +222,7 @@ class Executor:
             **note,
             status=exc.status,
             requestId=exc.request_id,
-            outcome="failed",
+            outcome=Status.FAILED,
             errors=errors or [{"message": str(exc)}],
         )
         if isinstance(exc, E.AuthError | E.PermissionDenied):

@@ -14,7 +14,7 @@ from pathlib import Path
 import click
 
 from reconciler.apply.journal import Journal
-from reconciler.apply.preflight import ApplyOptions, ApplyResult, Status, apply_plan
+from reconciler.apply.preflight import ApplyOptions, ApplyResult, apply_plan
 from reconciler.desired.load import load_catalog
 from reconciler.desired.scope import policy_at
 from reconciler.errors import ConfigError, terminal_safe
@@ -165,13 +165,8 @@ def _approve(plan: Plan) -> None:
 
 
 def _report(result: ApplyResult) -> None:
-    for o in result.outcomes.values():
-        if o.status is Status.WRITTEN:
-            line = f"  applied  {o.change_id}" + (f" ({o.message})" if o.message else "")
-            click.echo(terminal_safe(line, keep_newlines=False))
-        elif o.status is Status.DONE:
-            click.echo(terminal_safe(f"  skipped  {o.change_id} (already live)"))
-    click.echo(result.summary())
+    for line in result.report():  # the words of result.Status, as in the journal
+        click.echo(terminal_safe(line, keep_newlines=False))
 
 
 def _color() -> bool:

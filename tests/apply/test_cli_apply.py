@@ -70,7 +70,7 @@ def test_partial_success_names_each_failed_code_and_a_rerun_finishes(
     sb.load_state(current)
     code, out, err = run_cli(monkeypatch, capsys, tmp_path, args, url=url)
     assert code == 0, err
-    assert f"skipped  stock:{state['products'][2]['guid']}:{codes[2]}:1 (already live)" in out
+    assert f"already done  stock:{state['products'][2]['guid']}:{codes[2]}:1 (already live)" in out
     moved = [m["productCode"] for m in sb.state()["movements"]]
     assert sorted(moved) == sorted(codes)  # each exactly once
 
