@@ -31,6 +31,9 @@ of an existing product. How the creates travel (one ``POST /api/products`` per n
 its variants, initial stock and default-pricelist price; the rest in the pricelist afterwards)
 is apply's business (``reconciler.apply.program``), not the plan's.
 
+The ``planId`` hashes the data apply acts on, not the wording shown to a reader: see
+``hashed_content``.
+
 Values in ``before``/``after`` are JSON-ready: decimals are canonical strings (``"1"`` not
 ``"1.000"``), stock maps have string keys, absent values are ``None``.
 """
@@ -79,6 +82,8 @@ __all__ = [
     "canonical_json",
     "check_guards",
     "field_order",
+    "hashed_content",
+    "plan_id_of",
     "raise_if_unsafe",
 ]
 
@@ -318,8 +323,9 @@ class Plan:
 
     @property
     def plan_id(self) -> str:
-        """sha256 of the canonical JSON of the content: any change to the plan changes it."""
-        return hashlib.sha256(canonical_json(self.content()).encode("utf-8")).hexdigest()
+        """sha256 of the data apply acts on (``hashed_content``): any change to a value, an
+        id, an action, the shop or the catalog digest changes it; rewording does not."""
+        return plan_id_of(self.content())
 
     def to_dict(self) -> dict[str, Any]:
         return {**self.content(), "planId": self.plan_id}
@@ -388,6 +394,56 @@ class Plan:
                 "re-run `plan` to get a plan you can apply"
             )
         return plan
+
+
+# Display-only text, left out of the planId so rewording a message or a reason never changes
+# it: per change ``name``, ``source``, ``reason`` and each field's ``source``; each guard's
+# ``message``; the ``summary`` (counted from the changes); unmanaged products' names; the
+# scope's ``note``. Everything else is hashed.
+_CHANGE_DISPLAY = ("name", "source", "reason")
+
+
+def hashed_content(content: dict[str, Any]) -> dict[str, Any]:
+    """The part of a plan's JSON content (``Plan.content()``, or a plan file without
+    ``planId``) that the planId covers: every value apply acts on, no display text."""
+    out = {k: v for k, v in content.items() if k not in ("summary", "planId")}
+    if isinstance(out.get("changes"), list):
+        out["changes"] = [_hashed_change(c) for c in out["changes"]]
+    if isinstance(out.get("guards"), list):
+        out["guards"] = [
+            {k: v for k, v in g.items() if k != "message"} if isinstance(g, dict) else g
+            for g in out["guards"]
+        ]
+    unmanaged = out.get("unmanaged")
+    if isinstance(unmanaged, dict):
+        out["unmanaged"] = {
+            **unmanaged,
+            "listed": [
+                {k: v for k, v in u.items() if k != "name"} if isinstance(u, dict) else u
+                for u in unmanaged.get("listed") or []
+            ],
+        }
+    if isinstance(out.get("scope"), dict):
+        out["scope"] = {k: v for k, v in out["scope"].items() if k != "note"}
+    return out
+
+
+def _hashed_change(change: Any) -> Any:
+    if not isinstance(change, dict):
+        return change
+    out = {k: v for k, v in change.items() if k not in _CHANGE_DISPLAY}
+    if isinstance(out.get("fields"), list):
+        out["fields"] = [
+            {k: v for k, v in f.items() if k != "source"} if isinstance(f, dict) else f
+            for f in out["fields"]
+        ]
+    return out
+
+
+def plan_id_of(content: dict[str, Any]) -> str:
+    """The planId of a plan's JSON content: sha256 of the canonical JSON of
+    ``hashed_content``. A plan file's own ``planId`` key, if present, is ignored."""
+    return hashlib.sha256(canonical_json(hashed_content(content)).encode("utf-8")).hexdigest()
 
 
 def canonical_json(value: Any) -> str:
