@@ -122,6 +122,10 @@ def test_on_a_terminal_yes_applies_and_a_second_plan_is_empty(shop, tmp_path, mo
     [
         ("not json", "the plan file is not valid JSON"),
         ('{"formatVersion": 99}', "plan formatVersion 99 is not supported"),
+        (
+            '{"formatVersion": 1, "changes": []}',
+            "formatVersion 1, made by an older shoptet-catalog",
+        ),
         (None, "cannot read the plan file"),
         ("[" * 200_000 + "]" * 200_000, "nests JSON too deeply"),
         ('{"x": "' + "a" * 200 + '"}', "is larger than 0 MB"),
