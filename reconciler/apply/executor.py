@@ -1,7 +1,9 @@
 """The write phase of apply (``preflight.py`` has the overview): it sends the requests of the
-write program (``program.py``, pure: order, batching, grouping), journals each attempt, decides
-what follows a lost response by re-reading, records per-change outcomes (``result.Status``) and
-runs the convergence check. It builds no request body itself."""
+write program, journals each attempt, decides what follows a lost response by re-reading,
+records per-change outcomes (``result.Status``) and runs the convergence check.
+
+Order, batching and grouping, and every request body, come from ``program.py`` (no I/O);
+this module only does the sending."""
 
 from __future__ import annotations
 

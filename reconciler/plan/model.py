@@ -1,8 +1,8 @@
 """The plan as a value: actions, changes, guard verdicts, digests and the JSON plan file.
 
 Everything here is plain, frozen data (STYLE 1). A ``Change`` says *what* differs (action,
-resource, identity, field-level before/after, where the desired value was written); the
-executor in ``apply.py`` decides *how* to write it. ``reason`` only explains a change to the
+resource, identity, field-level before/after, where the desired value was written);
+``reconciler.apply`` decides *how* to write it. ``reason`` only explains a change to the
 reader; apply must never branch on it (STYLE 2).
 
 Identity and meaning of each resource kind:
