@@ -34,7 +34,6 @@ from reconciler.apply.preflight import (
     live_reader,
     preflight,
     verify_header,
-    writable_changes,
 )
 from reconciler.apply.result import ApplyOptions, ApplyResult, LiveReader
 from reconciler.desired.load import LoadedCatalog
@@ -160,11 +159,18 @@ def apply_plan(
     )
     if read_live is None:  # 3
         read_live = live_reader(client, plan, shop.default_pricelist_id)
-    changes = writable_changes(plan, shop.default_pricelist_id)
-    checks = preflight(plan, catalog, read_live, shop, changes)
+    checks = preflight(plan, catalog, read_live, shop)
     if approve is not None:  # 4
         approve(plan)
     journal = journal or Journal(None, plan.plan_id)
-    run = Executor(plan, changes, client, read_live, journal, options)  # 5, 6
+    run = Executor(  # 5, 6
+        plan,
+        plan.changes,
+        client,
+        read_live,
+        journal,
+        options,
+        default_pricelist_id=shop.default_pricelist_id,
+    )
     run.execute(checks)
     return run.result

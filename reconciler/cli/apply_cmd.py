@@ -14,7 +14,7 @@ from pathlib import Path
 import click
 
 from reconciler.apply.journal import Journal
-from reconciler.apply.result import ApplyOptions, ApplyResult, Status
+from reconciler.apply.result import ApplyOptions, ApplyResult
 from reconciler.cli.options import shop_options, use_color
 from reconciler.cli.plan_cmd import catalog_git_commit
 from reconciler.desired.load import load_catalog
@@ -167,11 +167,6 @@ def _approve(plan: Plan) -> None:
 
 
 def _report(result: ApplyResult) -> None:
-    for o in result.outcomes.values():
-        if o.status is Status.WRITTEN:
-            line = f"  applied  {o.change_id}" + (f" ({o.message})" if o.message else "")
-            click.echo(terminal_safe(line, keep_newlines=False))
-        elif o.status is Status.DONE:
-            click.echo(terminal_safe(f"  skipped  {o.change_id} (already live)"))
-    click.echo(result.summary())
+    for line in result.report():  # the words of result.Status, as in the journal
+        click.echo(terminal_safe(line, keep_newlines=False))
 

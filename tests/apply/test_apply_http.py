@@ -59,7 +59,7 @@ def test_example_catalog_converges_and_a_second_apply_writes_nothing(shop, tmp_p
 
     lines = [json.loads(x) for x in journal_path.read_text(encoding="utf-8").splitlines()]
     assert len(lines) == len(writes)
-    assert {line["outcome"] for line in lines} == {"ok"}
+    assert {line["outcome"] for line in lines} == {"written"}
     assert sorted(line["requestId"] for line in lines) == sorted(w["requestId"] for w in writes)
     assert all(line["planId"] == plan.plan_id for line in lines)
     ids = {i for line in lines for i in line["changes"]}
