@@ -3,8 +3,9 @@
 Plan values are the normalised, JSON-ready forms (``normalize.py``): decimals as canonical
 text (``"0.3"``), stock as ``{"<stock id>": amount}``. Shoptet's write side wants its own
 names (``brandCode``, ``defaultCategoryGuid``, ``availabilityId``) and fixed decimals
-(price 2, weight and amounts 3), and stock movements want JSON numbers. This module is the one
-place that knows those spellings (notes §5c, §5d, §6).
+(price 2, weight and amounts 3), and stock movements want JSON numbers. The spellings and
+places are the field registry's (``reconciler.fields``); this module is the one place that
+builds request bodies from them (notes §5c, §5d, §6).
 
 Rules it enforces:
 
@@ -23,33 +24,24 @@ from collections.abc import Iterable, Iterator, Sequence
 from decimal import Decimal
 from typing import Any, TypeVar
 
+from reconciler import fields as F
+
 MAX_BATCH = 300
 
-# catalog (model) name -> Shoptet write name
-PRODUCT_WRITE_NAMES = {
-    "name": "name",
-    "visibility": "visibility",
-    "type": "type",
-    "shortDescription": "shortDescription",
-    "description": "description",
-    "metaTitle": "metaTitle",
-    "metaDescription": "metaDescription",
-    "additionalName": "additionalName",
-    "internalNote": "internalNote",
-    "brand": "brandCode",
-    "defaultCategory": "defaultCategoryGuid",
-    "categories": "categoryGuids",
-}
-VARIANT_WRITE_NAMES = {
-    "ean": "ean",
-    "manufacturerCode": "manufacturerCode",
-    "visible": "visible",
-    "availability": "availabilityId",
-    "weight": "weight",
-    "minStockSupply": "minStockSupply",
-    "negativeStockAllowed": "negativeStockAllowed",
-}
-_PLACES = {"weight": 3, "minStockSupply": 3, "price": 2, "commonPrice": 2, "vatRate": 2}
+# catalog (model) name -> Shoptet write name, from the field registry (``reconciler.fields``)
+PRODUCT_WRITE_NAMES = {f.name: f.write for f in F.FIELDS if f.body is F.Body.PRODUCT}
+VARIANT_WRITE_NAMES = {f.name: f.write for f in F.FIELDS if f.body is F.Body.VARIANT}
+_PLACES = {f.name: f.places for f in F.FIELDS if f.kind is F.Kind.DECIMAL}
+_INTEGERS = frozenset(f.name for f in F.FIELDS if f.kind is F.Kind.INTEGER)
+# pricelist row: fields under ``price`` (``{"price": {"price": .., "commonPrice": ..}}``) and
+# fields beside it
+_ROW_PRICES = tuple(f for f in F.FIELDS if f.body is F.Body.PRICE_ROW_PRICE)
+_ROW_OTHERS = tuple(f for f in F.FIELDS if f.body is F.Body.PRICE_ROW)
+# price fields a product create carries in its variant items (``price``)
+_PRICES_ON_CREATE = tuple(
+    f for f in F.FIELDS if f.resource is F.Resource.PRICE and f.on_create is F.OnCreate.SENT
+)
+_STOCK = F.BY_NAME["stock"]
 
 T = TypeVar("T")
 
@@ -65,7 +57,7 @@ def fixed(value: Any, places: int) -> str | None:
 def _value(field: str, value: Any) -> Any:
     if field in _PLACES:
         return fixed(value, _PLACES[field])
-    if field == "availability" and value is not None:
+    if field in _INTEGERS and value is not None:
         return int(value)
     return value
 
@@ -102,12 +94,13 @@ def create_body(
     items = []
     for code, post in sorted(variants.items()):
         item = variant_item(code, post, create=True)
-        if post.get("price") is not None:
-            item["price"] = fixed(post["price"], 2)
-        stock = post.get("stock") or {}
+        for f in _PRICES_ON_CREATE:
+            if post.get(f.name) is not None:
+                item[f.write] = fixed(post[f.name], f.places)
+        stock = post.get(_STOCK.name) or {}
         if stock:
             item["stocksLocations"] = [
-                {"stockId": int(sid), "amount": fixed(amount, 3)}
+                {"stockId": int(sid), "amount": fixed(amount, _STOCK.places)}
                 for sid, amount in sorted(stock.items(), key=lambda kv: int(kv[0]))
             ]
         items.append(item)
@@ -130,13 +123,13 @@ def price_row(code: str, fields: dict[str, Any]) -> dict[str, Any]:
     """One pricelist row: ``price``/``commonPrice`` under ``price``, VAT beside it. A field
     not given is left untouched by Shoptet; ``None`` clears it."""
     row: dict[str, Any] = {"code": code}
-    prices = {k: fixed(fields[k], 2) for k in ("price", "commonPrice") if k in fields}
+    prices = {f.write: fixed(fields[f.name], f.places) for f in _ROW_PRICES if f.name in fields}
     if prices:
         row["price"] = prices
-    if "vatRate" in fields:
-        row["vatRate"] = fixed(fields["vatRate"], 2)
-    if "includingVat" in fields:
-        row["includingVat"] = fields["includingVat"]
+    for f in _ROW_OTHERS:
+        if f.name in fields:
+            value = fields[f.name]
+            row[f.write] = fixed(value, f.places) if f.kind is F.Kind.DECIMAL else value
     return row
 
 
@@ -145,7 +138,7 @@ def movement_item(code: str, amount: Any) -> dict[str, Any]:
     a relative change re-sent after a lost response would count twice."""
     number = Decimal(str(amount))
     value: int | float = int(number) if number == number.to_integral_value() else float(number)
-    return {"productCode": code, "realStock": value}
+    return {"productCode": code, _STOCK.write: value}
 
 
 def batches(items: Iterable[T], size: int = MAX_BATCH) -> Iterator[list[T]]:

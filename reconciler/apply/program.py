@@ -33,9 +33,15 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
+from reconciler import fields as F
 from reconciler.apply import bodies as W
 from reconciler.apply.check import Check, Verdict
 from reconciler.plan.model import Action, Change, Resource
+
+# price fields the product create carries (``price``); the rest go to the pricelist after it
+_PRICES_ON_CREATE = tuple(
+    f.name for f in F.FIELDS if f.resource is F.Resource.PRICE and f.on_create is F.OnCreate.SENT
+)
 
 __all__ = ["Part", "Request", "Stage", "Step", "narrowed", "program", "request"]
 
@@ -124,8 +130,9 @@ def program(
                 patches.setdefault(c.guid, []).append(Part(c, pending))
         elif c.resource is Resource.PRICE:
             new = post is not None and c.action is Action.CREATE
-            if new and price_on_create and "price" in pending:
-                post.append(Part(c, {"price": pending.pop("price")}))
+            carried = [k for k in _PRICES_ON_CREATE if k in pending]
+            if new and price_on_create and carried:
+                post.append(Part(c, {k: pending.pop(k) for k in carried}))
             if pending:
                 prices.append(Part(c, pending))
         elif post is not None and c.action is Action.CREATE:  # stock of a new product

@@ -22,6 +22,7 @@ from typing import Any
 
 from pydantic_core import PydanticCustomError
 
+from reconciler import fields as F
 from reconciler.desired.locate import describe, validate_located
 from reconciler.desired.yamlload import LMap, LSeq, Pos, load_yaml
 from reconciler.errors import CatalogError, ConfigError, Problem
@@ -40,12 +41,9 @@ YAML_SUFFIXES = (".yaml", ".yml")
 EXTENSION_PREFIX = "x-"
 # Fields Shoptet always has a value for: `null` ("clear it") makes no sense there. The rule is
 # the loader's, not the model's, so live models may still carry None where Shoptet sends none.
-NOT_NULL_PRODUCT = frozenset(
-    ("name", "visibility", "type", "defaultCategory", "categories", "variants", "absent")
-)
-NOT_NULL_VARIANT = frozenset(
-    ("price", "vatRate", "includingVat", "visible", "negativeStockAllowed", "stock", "absent")
-)
+# Which fields those are is the field registry's (``reconciler.fields``, ``nullable``).
+NOT_NULL_PRODUCT = frozenset(f.name for f in F.PRODUCT if not f.nullable) | {"variants", "absent"}
+NOT_NULL_VARIANT = frozenset(f.name for f in F.VARIANT if not f.nullable) | {"absent"}
 
 
 @dataclass(frozen=True, order=True)

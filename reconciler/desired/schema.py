@@ -17,6 +17,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from reconciler import fields as F
 from reconciler.model import GUID_PATTERN, IgnorePath, Policy, Product, ShopSettings
 
 # draft-07: the dialect every YAML language server version understands; "$defs" is only a
@@ -24,7 +25,8 @@ from reconciler.model import GUID_PATTERN, IgnorePath, Policy, Product, ShopSett
 SCHEMA_DIALECT = "http://json-schema.org/draft-07/schema#"
 PRODUCTS_SCHEMA = "products.schema.json"
 SHOP_SCHEMA = "shop.schema.json"
-_NUMBER_TOO = ("ean", "manufacturerCode")
+# text fields an editor may read as a number (``ean: 0012345678905``): the field registry's
+_NUMBER_TOO = tuple(f.name for f in F.FIELDS if f.digits)
 
 
 class _ShopFile(BaseModel):

@@ -42,6 +42,7 @@ from pathlib import Path
 from typing import Any
 
 from reconciler import errors as E
+from reconciler import fields as F
 from reconciler.desired.load import PRODUCTS_DIR, YAML_SUFFIXES, load_catalog
 from reconciler.desired.values import GUID_PATTERN
 from reconciler.importer import yaml_edit as Y
@@ -57,42 +58,26 @@ HEADER = (
     "Products imported from the live shop by `shoptet-catalog import`. Every field written\n"
     "here is managed: delete the lines of fields you want Shoptet's admin to own instead."
 )
-PRODUCT_ORDER = (
-    "name",
-    "visibility",
-    "brand",
-    "defaultCategory",
-    "categories",
-    "shortDescription",
-    "description",
-    "metaTitle",
-    "metaDescription",
-    "additionalName",
-    "internalNote",
-)
-VARIANT_ORDER = (
-    "ean",
-    "manufacturerCode",
-    "price",
-    "commonPrice",
-    "vatRate",
-    "includingVat",
-    "visible",
-    "availability",
-    "weight",
-    "minStockSupply",
-    "stock",
-)
+
+
+def _order(level: F.Level) -> tuple[str, ...]:
+    """The fields ``import`` writes at ``level``, in file order: by import group, then in the
+    registry's (the model's) order."""
+    chosen = [f for f in F.select(level) if f.imported is not F.Imported.NO]
+    return tuple(f.name for f in sorted(chosen, key=lambda f: f.import_group))
+
+
+# What import writes and how, from the field registry (``reconciler.fields``).
+PRODUCT_ORDER = _order(F.Level.PRODUCT)
+VARIANT_ORDER = _order(F.Level.VARIANT)
 NULL_SPELLINGS = frozenset(("", "~", "null", "Null", "NULL"))  # plain YAML for null
-DECIMALS = frozenset({"price", "commonPrice", "vatRate", "weight", "minStockSupply"})
-BOOLS = frozenset({"visible", "includingVat", "negativeStockAllowed"})
-QUOTED = frozenset({"ean", "manufacturerCode"})
-HTML = frozenset({"shortDescription", "description"})
-# fields the loader refuses to see null (Shoptet always has a value)
-NOT_NULL = frozenset(
-    {"name", "visibility", "defaultCategory", "categories", "price", "vatRate", "includingVat",
-     "visible", "negativeStockAllowed", "stock"}
-)  # fmt: skip
+DECIMALS = frozenset(f.name for f in F.FIELDS if f.kind is F.Kind.DECIMAL)
+BOOLS = frozenset(f.name for f in F.FIELDS if f.kind is F.Kind.BOOL)
+QUOTED = frozenset(f.name for f in F.FIELDS if f.imported is F.Imported.QUOTED)
+HTML = frozenset(f.name for f in F.FIELDS if f.imported is F.Imported.BLOCK)
+# fields the loader refuses to see null (Shoptet always has a value): a refresh that has no
+# live value for one keeps what the file says (``type`` too, which import never writes)
+NOT_NULL = frozenset(f.name for f in F.FIELDS if not f.nullable)
 
 
 @dataclass

@@ -11,7 +11,8 @@ shop, and must show up in the plan as a ``before`` even where the YAML could not
 would turn a surprising live value into a crash instead of a visible change. Types are still the
 model's: decimals are ``Decimal``, stock is ``{stock id: Decimal}``, codes are uppercase.
 
-Where each field comes from:
+Where each field comes from (the ``read`` and ``include`` of its record in the field registry,
+``reconciler.fields``; price fields and stock are read here as below):
 
 ================================  ===========================================================
 model field                       read side
@@ -35,28 +36,20 @@ from collections.abc import Iterable
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from reconciler import fields as F
 from reconciler.model import Product, Variant
-from reconciler.plan.normalize import (
-    live_physical_stock,
-    read_negative_stock_allowed,
-    read_visibility,
-)
+from reconciler.plan.normalize import live_physical_stock
 
-ALL_CATEGORIES = "allCategories"
-PER_STOCK = "perStockAmounts"
-PER_PRICELIST = "perPricelistPrices"
+# The detail includes, from the field registry (``reconciler.fields``).
+ALL_CATEGORIES = F.BY_NAME["categories"].include
+PER_STOCK = F.BY_NAME["stock"].include
+PER_PRICELIST = F.PRICE_INCLUDE
 
-PRICE_FIELDS = ("price", "commonPrice", "vatRate", "includingVat")
-_TEXT_FIELDS = (
-    "name",
-    "type",
-    "shortDescription",
-    "description",
-    "metaTitle",
-    "metaDescription",
-    "additionalName",
-    "internalNote",
-)
+PRICE_FIELDS = F.names(F.select(F.Level.VARIANT, resource=F.Resource.PRICE))
+_PRODUCT = F.select(F.Level.PRODUCT)
+_VARIANT = F.select(F.Level.VARIANT, resource=F.Resource.VARIANT)
+_PRICES = F.select(F.Level.VARIANT, resource=F.Resource.PRICE)
+_INCLUDED = tuple(f for f in F.FIELDS if f.include is not None)
 
 
 def includes_for(
@@ -74,13 +67,20 @@ def includes_for(
     default pricelist's). Fields dropped by a matching ``ignore`` rule need nothing."""
     ignored = set(ignore)
     wanted: set[str] = set()
-    if "categories" in product.model_fields_set and "categories" not in ignored:
-        wanted.add(ALL_CATEGORIES)
+    stated = product.model_fields_set
+    for f in _INCLUDED:
+        if f.level is F.Level.PRODUCT and f.name in stated and f.name not in ignored:
+            wanted.add(f.include)
     other_pricelist = pricelist_id is not None and pricelist_id != default_pricelist_id
     for code, variant in (product.variants or {}).items():
         stated = variant.model_fields_set
-        if "stock" in stated and not _ignored(ignored, code, "stock"):
-            wanted.add(PER_STOCK)
+        for f in _INCLUDED:
+            if (
+                f.level is F.Level.VARIANT
+                and f.name in stated
+                and not _ignored(ignored, code, f.name)
+            ):
+                wanted.add(f.include)
         if other_pricelist and any(
             f in stated and not _ignored(ignored, code, f) for f in PRICE_FIELDS
         ):
@@ -96,15 +96,11 @@ def product_from_detail(
     detail: Any, *, pricelist_id: int | None, default_pricelist_id: int | None
 ) -> Product:
     """The live ``Product`` of one product detail; every field the answer carries is set."""
-    fields: dict[str, Any] = {name: getattr(detail, name, None) for name in _TEXT_FIELDS}
-    fields["visibility"] = read_visibility(getattr(detail, "visibility", None))
-    brand = getattr(detail, "brand", None)
-    fields["brand"] = brand.code if brand is not None else None
-    default = getattr(detail, "defaultCategory", None)
-    fields["defaultCategory"] = default.guid if default is not None else None
-    categories = getattr(detail, "categories", None)
-    if categories is not None:  # only with include=allCategories
-        fields["categories"] = [c.guid for c in categories if c.guid]
+    fields: dict[str, Any] = {}
+    for f in _PRODUCT:
+        found, value = _read(detail, f)
+        if found:
+            fields[f.name] = value
     variants = {}
     for v in getattr(detail, "variants", None) or []:
         variants[str(v.code).strip().upper()] = variant_from_detail(
@@ -117,16 +113,11 @@ def variant_from_detail(
     v: Any, *, pricelist_id: int | None, default_pricelist_id: int | None
 ) -> Variant:
     """The live ``Variant`` of one item of a detail's ``variants``."""
-    availability = getattr(v, "availability", None)
-    fields: dict[str, Any] = {
-        "ean": v.ean,
-        "manufacturerCode": v.manufacturerCode,
-        "visible": v.visible,
-        "availability": availability.id if availability is not None else None,
-        "weight": to_decimal(v.weight),
-        "minStockSupply": to_decimal(v.minStockSupply),
-        "negativeStockAllowed": read_negative_stock_allowed(v.negativeStockAllowed),
-    }
+    fields: dict[str, Any] = {}
+    for f in _VARIANT:
+        found, value = _read(v, f)
+        if found:
+            fields[f.name] = value
     prices = _prices(v, pricelist_id, default_pricelist_id)
     if prices is not None:
         fields.update(prices)
@@ -144,22 +135,42 @@ def _prices(v: Any, pricelist_id: int | None, default_pricelist_id: int | None) 
     if rows is not None and pricelist_id is not None:
         for row in rows:
             if _int(row.get("pricelistId")) == pricelist_id:
-                price = row.get("price") or {}
+                prices = row.get("price") or {}
                 return {
-                    "price": to_decimal(price.get("price")),
-                    "commonPrice": to_decimal(price.get("commonPrice")),
-                    "vatRate": to_decimal(row.get("vatRate")),
-                    "includingVat": row.get("includingVat"),
+                    f.name: _value(
+                        f,
+                        prices.get(f.write)
+                        if f.body is F.Body.PRICE_ROW_PRICE
+                        else row.get(f.write),
+                    )
+                    for f in _PRICES
                 }
         return dict.fromkeys(PRICE_FIELDS)  # the variant has no row in that pricelist
     if pricelist_id is None or pricelist_id == default_pricelist_id:
-        return {
-            "price": to_decimal(v.price),
-            "commonPrice": to_decimal(v.commonPrice),
-            "vatRate": to_decimal(v.vatRate),
-            "includingVat": v.includingVat,
-        }
+        return {f.name: _value(f, getattr(v, f.read)) for f in _PRICES}
     return None
+
+
+def _read(item: Any, f: F.Field) -> tuple[bool, Any]:
+    """(known, value) of field ``f`` in a detail (or one of its ``variants[]``) at ``f.read``.
+    A field whose read needs an include is unknown when the answer lacks it (its list or
+    object is missing); ``a[].b`` keeps the items that have ``b``."""
+    head, _, rest = f.read.partition(".")
+    many = head.endswith("[]")
+    value = getattr(item, head.removesuffix("[]"), None)
+    if value is None:
+        return f.include is None, None
+    if many:
+        value = [x for x in (getattr(one, rest) for one in value) if x]
+    elif rest:
+        value = getattr(value, rest, None)
+    return True, _value(f, value)
+
+
+def _value(f: F.Field, value: Any) -> Any:
+    if f.reader is not None:
+        value = f.reader(value)
+    return to_decimal(value) if f.kind is F.Kind.DECIMAL else value
 
 
 def to_decimal(value: Any) -> Decimal | None:

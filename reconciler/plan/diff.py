@@ -29,6 +29,7 @@ from typing import Any
 from deepdiff import DeepDiff
 
 from reconciler import __version__
+from reconciler import fields as F
 from reconciler.errors import CatalogError, Problem
 from reconciler.plan.guards import GuardPolicy, compute_guards, policy_changes
 from reconciler.plan.model import (
@@ -46,25 +47,18 @@ from reconciler.plan.model import (
 )
 from reconciler.plan.normalize import NormContext, normalize_product
 
-VARIANT_FIELDS = (
-    "ean",
-    "manufacturerCode",
-    "visible",
-    "availability",
-    "weight",
-    "minStockSupply",
-    "negativeStockAllowed",
-)
-PRICE_FIELDS = ("price", "commonPrice", "vatRate", "includingVat")
+# Which change carries which field, and what a create does with it: the field registry's.
+VARIANT_FIELDS = F.names(F.select(F.Level.VARIANT, resource=F.Resource.VARIANT))
+PRICE_FIELDS = F.names(F.select(F.Level.VARIANT, resource=F.Resource.PRICE))
 # Price fields Shoptet's product create (POST /api/products) cannot carry: apply writes them in
 # the pricelist right after the create (only for the reason shown; apply decides per request).
-NOT_ON_CREATE = ("commonPrice", "vatRate", "includingVat")
-CREATE_ONLY = ("type",)
-REQUIRED_ON_CREATE = ("name", "defaultCategory")
+NOT_ON_CREATE = tuple(f.name for f in F.VARIANT if f.on_create is F.OnCreate.AFTER)
+CREATE_ONLY = tuple(f.name for f in F.FIELDS if f.on_create is F.OnCreate.ONLY)
+REQUIRED_ON_CREATE = tuple(f.name for f in F.FIELDS if f.required_on_create)
 
 _FOLLOW_UP = (
-    "Shoptet's product create cannot set commonPrice, vatRate or includingVat; apply sets them "
-    "in the pricelist right after the create"
+    f"Shoptet's product create cannot set {', '.join(NOT_ON_CREATE[:-1])} or "
+    f"{NOT_ON_CREATE[-1]}; apply sets them in the pricelist right after the create"
 )
 _NEW_VARIANT = "new variant: the price and stock of a new code are written after it exists"
 

@@ -23,11 +23,16 @@ from decimal import Decimal, InvalidOperation
 from functools import lru_cache
 from typing import Any
 
+from reconciler import fields as F
+from reconciler.fields import read_negative_stock_allowed, read_visibility  # also for live.py
+
 Form = dict[str, Any]
 
-DECIMAL_FIELDS = frozenset({"price", "commonPrice", "vatRate", "weight", "minStockSupply"})
-HTML_FIELDS = frozenset({"shortDescription", "description"})
-GUID_FIELDS = frozenset({"defaultCategory"})
+# The value kinds the rules treat alike, from the field registry (``reconciler.fields``).
+DECIMAL_FIELDS = frozenset(F.names(F.select(F.Level.VARIANT, kind=F.Kind.DECIMAL)))
+HTML_FIELDS = frozenset(F.names(F.select(F.Level.PRODUCT, kind=F.Kind.HTML)))
+GUID_FIELDS = frozenset(F.names(F.select(F.Level.PRODUCT, kind=F.Kind.GUID)))
+GUID_LIST_FIELDS = frozenset(F.names(F.select(F.Level.PRODUCT, kind=F.Kind.GUID_LIST)))
 
 
 @dataclass(frozen=True)
@@ -97,21 +102,6 @@ def _canonical_decimal_uncached(value: Any) -> str | None:
         raise ValueError(f"not a finite decimal: {value!r}")
     text = format(number.normalize(), "f")
     return "0" if text in ("-0", "0") else text
-
-
-def read_visibility(value: Any) -> Any:
-    """Shoptet's read side may say ``normal`` where the write side says ``visible``."""
-    return "visible" if value == "normal" else value
-
-
-_NEGATIVE_STOCK = {"yes": True, "yes-global": True, "no": False, "no-global": False}
-
-
-def read_negative_stock_allowed(value: Any) -> Any:
-    """Read values ``yes``/``yes-global`` -> True, ``no``/``no-global`` -> False; bools pass."""
-    if isinstance(value, str):
-        return _NEGATIVE_STOCK.get(value.strip().lower(), value)
-    return value
 
 
 def live_physical_stock(amount: Any, claim: Any) -> Decimal:
@@ -231,8 +221,9 @@ def guid_lowercase(form: Form, ctx: NormContext) -> Form:
     for key in GUID_FIELDS & fields.keys():
         if isinstance(fields[key], str):
             fields[key] = fields[key].lower()
-    if isinstance(fields.get("categories"), list):
-        fields["categories"] = [g.lower() for g in fields["categories"]]
+    for key in GUID_LIST_FIELDS & fields.keys():
+        if isinstance(fields[key], list):
+            fields[key] = [g.lower() for g in fields[key]]
     return form
 
 

@@ -8,39 +8,16 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+from reconciler import fields as F
+
 UNMANAGED_LISTED = 20
 _TARGETS_NAMED = 20  # in the scope note; the plan file's scope.targets has them all
 
-# The order fields are listed in within a change (the model's order: identity and name first),
-# so a reviewer reads a product the way its YAML is usually written. Unknown names go last.
-PRODUCT_FIELD_ORDER = (
-    "name",
-    "visibility",
-    "type",
-    "shortDescription",
-    "description",
-    "metaTitle",
-    "metaDescription",
-    "additionalName",
-    "brand",
-    "defaultCategory",
-    "categories",
-    "internalNote",
-)
-VARIANT_FIELD_ORDER = (
-    "ean",
-    "manufacturerCode",
-    "price",
-    "commonPrice",
-    "vatRate",
-    "includingVat",
-    "stock",
-    "visible",
-    "availability",
-    "weight",
-    "minStockSupply",
-    "negativeStockAllowed",
-)
+# The order fields are listed in within a change (the model's order, which is the field
+# registry's: identity and name first), so a reviewer reads a product the way its YAML is
+# usually written. Unknown names go last.
+PRODUCT_FIELD_ORDER = F.names(F.PRODUCT)
+VARIANT_FIELD_ORDER = F.names(F.VARIANT)
 _FIELD_RANK = {name: i for i, name in enumerate(PRODUCT_FIELD_ORDER + VARIANT_FIELD_ORDER)}
 
 

@@ -1,0 +1,299 @@
+"""The managed fields, each declared once: pure data, no I/O (issue 13, "one field registry").
+
+Every field the catalog manages is one frozen ``Field`` record in ``FIELDS``, in the model's
+order (the order a plan lists fields in). The modules that used to keep their own list of field
+names read it instead:
+
+=====================  ======================================================================
+module                 what it reads
+=====================  ======================================================================
+desired/load.py        ``nullable``: may the YAML clear the field with ``null``?
+desired/schema.py      ``digits``: the JSON Schema also accepts a number (YAML 1.2 editors
+                       read ``ean: 0012345678905`` as one)
+plan/parts.py          the order fields are listed in (``FIELDS`` order)
+plan/normalize.py      ``kind``: which values are HTML, decimals, GUIDs
+plan/diff.py           ``level``/``resource``: which change a field belongs to; ``on_create``
+                       and ``required_on_create``
+live/convert.py        ``read``/``include``/``reader``: where Shoptet's detail answer has it
+apply/bodies.py        ``write``/``body``/``places``: Shoptet's write name, where it goes in a
+                       request body, fixed decimals
+apply/program.py       ``on_create``: which price fields travel in the product create
+importer/build.py      ``imported``/``import_group``: whether and how ``import`` writes it
+=====================  ======================================================================
+
+The pydantic models in ``reconciler.model`` stay the source of validation (types, limits,
+descriptions); ``tests/test_fields.py`` checks the two agree (same names, same levels, same
+nullability). A new field is one model attribute, one record here, and the sandbox's handling
+of it (the fake shop must store and return it).
+
+Shoptet's read-side spellings that differ from the write side (``read_visibility``,
+``read_negative_stock_allowed``) live here too, as the ``reader`` of their field; the
+normalisation rules of ``reconciler.plan.normalize`` use the same functions.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Any
+
+
+class Level(StrEnum):
+    """Where the field is written in the YAML: on the product or on a variant."""
+
+    PRODUCT = "product"
+    VARIANT = "variant"
+
+
+class Resource(StrEnum):
+    """Which plan change carries the field (the values of ``reconciler.plan.model.Resource``)."""
+
+    PRODUCT = "product"
+    VARIANT = "variant"
+    PRICE = "price"
+    STOCK = "stock"
+
+
+class Kind(StrEnum):
+    """What a value is, for normalising, writing and importing it."""
+
+    TEXT = "text"
+    HTML = "html"  # text compared with trimmed ends and unified line endings
+    DECIMAL = "decimal"  # with ``places`` fixed decimals on the write side
+    INTEGER = "integer"
+    BOOL = "bool"
+    ENUM = "enum"
+    GUID = "guid"
+    GUID_LIST = "guid-list"
+    STOCK_MAP = "stock-map"  # {stock id: amount}; a scalar means the default stock
+
+
+class Body(StrEnum):
+    """Where an update writes the field."""
+
+    PRODUCT = "product"  # a key of the product body (``PATCH/POST /api/products``)
+    VARIANT = "variant"  # a key of a ``variants[]`` item of that body
+    PRICE_ROW_PRICE = "price-row-price"  # ``price.<write>`` of a pricelist row
+    PRICE_ROW = "price-row"  # a key of a pricelist row (``PATCH /api/pricelists/{id}``)
+    MOVEMENT = "movement"  # ``realStock`` of a stock movement (``PATCH .../movements``)
+
+
+class OnCreate(StrEnum):
+    """What a new product or variant does with the field."""
+
+    SENT = "sent"  # in the create request (``POST /api/products``) with the rest
+    AFTER = "after"  # the create cannot carry it: written right after it (pricelist)
+    ONLY = "only"  # used only on create, never compared or updated afterwards (``type``)
+
+
+class Imported(StrEnum):
+    """How ``import`` writes the live value into YAML."""
+
+    PLAIN = "plain"  # a plain scalar (numbers, bools, ids) or text quoted only when needed
+    QUOTED = "quoted"  # always quoted text: codes and EANs that may look like numbers
+    BLOCK = "block"  # HTML: a literal block when it has line breaks
+    NO = "no"  # never written by import (see the field's ``why``)
+
+
+# ---------------------------------------------------------------------------------------------
+# Read-side spellings (used by live/convert.py and the normalisation rules)
+
+
+def read_visibility(value: Any) -> Any:
+    """Shoptet's read side may say ``normal`` where the write side says ``visible``."""
+    return "visible" if value == "normal" else value
+
+
+_NEGATIVE_STOCK = {"yes": True, "yes-global": True, "no": False, "no-global": False}
+
+
+def read_negative_stock_allowed(value: Any) -> Any:
+    """Read values ``yes``/``yes-global`` -> True, ``no``/``no-global`` -> False; bools pass."""
+    if isinstance(value, str):
+        return _NEGATIVE_STOCK.get(value.strip().lower(), value)
+    return value
+
+
+# ---------------------------------------------------------------------------------------------
+# The record
+
+
+@dataclass(frozen=True)
+class Field:
+    """One managed field. ``name`` is the catalog's (and the model's) name."""
+
+    name: str
+    level: Level
+    resource: Resource
+    kind: Kind
+    places: int | None = None  # decimals: fixed decimals Shoptet writes
+    nullable: bool = True  # the YAML may clear it with ``null``
+    write: str | None = None  # Shoptet's write name (None: the field has its own request)
+    body: Body | None = None  # where an update writes it
+    # Where the product detail (``GET /api/products/{guid}``) has it: a path from the product
+    # (product fields) or from a ``variants[]`` item; ``a.b`` is a key of a nested object,
+    # ``a[].b`` that key of each item of a list. Price fields are read from the plan's
+    # pricelist (``live/convert.py``), stock from ``perStockAmounts``.
+    read: str | None = None
+    include: str | None = None  # the detail include the read needs
+    reader: Callable[[Any], Any] | None = None  # a read-side spelling to the model's value
+    on_create: OnCreate = OnCreate.SENT
+    required_on_create: bool = False
+    digits: bool = False  # text that may be all digits (codes, EANs)
+    imported: Imported = Imported.PLAIN
+    import_group: int = 0  # import writes groups in order, registry order inside a group
+    why: str = ""  # anything unusual about the field, for a reader of this table
+
+    def __post_init__(self) -> None:
+        if self.places is None and self.kind in (Kind.DECIMAL, Kind.STOCK_MAP):
+            raise ValueError(f"{self.name}: a decimal needs its places")
+        if self.digits and self.imported is not Imported.QUOTED:
+            raise ValueError(f"{self.name}: digit-like text must be imported quoted")
+
+
+_P, _V = Level.PRODUCT, Level.VARIANT
+
+
+def _product(name: str, kind: Kind = Kind.TEXT, write: str | None = None, **kw: Any) -> Field:
+    return Field(
+        name,
+        _P,
+        Resource.PRODUCT,
+        kind,
+        write=write or name,
+        body=Body.PRODUCT,
+        read=kw.pop("read", name),
+        **kw,
+    )
+
+
+def _variant(name: str, kind: Kind, write: str | None = None, **kw: Any) -> Field:
+    return Field(
+        name,
+        _V,
+        Resource.VARIANT,
+        kind,
+        write=write or name,
+        body=Body.VARIANT,
+        read=kw.pop("read", name),
+        **kw,
+    )
+
+
+def _price(name: str, kind: Kind, body: Body, **kw: Any) -> Field:
+    return Field(name, _V, Resource.PRICE, kind, write=name, body=body, read=name, **kw)
+
+
+# Import groups: product identity first, then where the product sits (brand, categories), then
+# its texts; a variant's amounts on hand last.
+_PLACE, _TEXTS, _AMOUNTS = 1, 2, 1
+
+FIELDS: tuple[Field, ...] = (
+    # --- product -----------------------------------------------------------------------------
+    _product("name", nullable=False, required_on_create=True),
+    _product("visibility", Kind.ENUM, nullable=False, reader=read_visibility),
+    _product(
+        "type",
+        Kind.ENUM,
+        nullable=False,
+        on_create=OnCreate.ONLY,
+        imported=Imported.NO,
+        why="Shoptet cannot change a product's type after the create",
+    ),
+    _product("shortDescription", Kind.HTML, imported=Imported.BLOCK, import_group=_TEXTS),
+    _product("description", Kind.HTML, imported=Imported.BLOCK, import_group=_TEXTS),
+    _product("metaTitle", import_group=_TEXTS),
+    _product("metaDescription", import_group=_TEXTS),
+    _product("additionalName", import_group=_TEXTS),
+    _product("brand", write="brandCode", read="brand.code", import_group=_PLACE),
+    _product(
+        "defaultCategory",
+        Kind.GUID,
+        write="defaultCategoryGuid",
+        read="defaultCategory.guid",
+        nullable=False,
+        required_on_create=True,
+        import_group=_PLACE,
+    ),
+    _product(
+        "categories",
+        Kind.GUID_LIST,
+        write="categoryGuids",
+        read="categories[].guid",
+        include="allCategories",
+        nullable=False,
+        import_group=_PLACE,
+    ),
+    _product("internalNote", import_group=_TEXTS),
+    # --- variant -----------------------------------------------------------------------------
+    _variant("ean", Kind.TEXT, digits=True, imported=Imported.QUOTED),
+    _variant("manufacturerCode", Kind.TEXT, digits=True, imported=Imported.QUOTED),
+    _price("price", Kind.DECIMAL, Body.PRICE_ROW_PRICE, places=2, nullable=False),
+    _price("commonPrice", Kind.DECIMAL, Body.PRICE_ROW_PRICE, places=2, on_create=OnCreate.AFTER),
+    _price(
+        "vatRate",
+        Kind.DECIMAL,
+        Body.PRICE_ROW,
+        places=2,
+        nullable=False,
+        on_create=OnCreate.AFTER,
+    ),
+    _price("includingVat", Kind.BOOL, Body.PRICE_ROW, nullable=False, on_create=OnCreate.AFTER),
+    Field(
+        "stock",
+        _V,
+        Resource.STOCK,
+        Kind.STOCK_MAP,
+        places=3,
+        nullable=False,
+        write="realStock",
+        body=Body.MOVEMENT,
+        read="perStockAmounts[]",
+        include="perStockAmounts",
+        import_group=_AMOUNTS,
+        why="physical amount on hand: Shoptet's amount + claim per stock; `null` manages none",
+    ),
+    _variant("visible", Kind.BOOL, nullable=False),
+    _variant("availability", Kind.INTEGER, write="availabilityId", read="availability.id"),
+    _variant("weight", Kind.DECIMAL, places=3),
+    _variant("minStockSupply", Kind.DECIMAL, places=3),
+    _variant(
+        "negativeStockAllowed",
+        Kind.BOOL,
+        nullable=False,
+        reader=read_negative_stock_allowed,
+        imported=Imported.NO,
+        why="usually the shop-wide default; import stating it would pin it",
+    ),
+)
+
+BY_NAME: dict[str, Field] = {f.name: f for f in FIELDS}
+if len(BY_NAME) != len(FIELDS):  # pragma: no cover - a typo in the table above
+    raise ValueError("a field is declared twice")
+
+PRICE_INCLUDE = "perPricelistPrices"  # price fields of a pricelist other than the default
+
+
+def select(
+    level: Level | None = None,
+    *,
+    resource: Resource | None = None,
+    kind: Kind | None = None,
+) -> tuple[Field, ...]:
+    """The fields matching every criterion given, in registry order."""
+    return tuple(
+        f
+        for f in FIELDS
+        if (level is None or f.level is level)
+        and (resource is None or f.resource is resource)
+        and (kind is None or f.kind is kind)
+    )
+
+
+def names(fields: tuple[Field, ...]) -> tuple[str, ...]:
+    return tuple(f.name for f in fields)
+
+
+PRODUCT: tuple[Field, ...] = select(Level.PRODUCT)
+VARIANT: tuple[Field, ...] = select(Level.VARIANT)
