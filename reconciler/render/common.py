@@ -131,6 +131,19 @@ def subject(change: Change, names: Names | None = None) -> str:
     return f"{change.resource.value} {change.code}"
 
 
+def change_label(change: Change, plan: Plan) -> str:
+    """What a change id refers to, in the shop's words, for the apply report:
+    '"Káva Kolumbie Supremo", stock 1 (Hlavní sklad Brno)'. Empty when nothing is known."""
+    parts = [format_value(one_line(change.name))] if change.name else []
+    if change.resource is Resource.STOCK:
+        title = plan.names.stock(change.stock_id)
+        parts.append(f"stock {change.stock_id}" + (f" ({one_line(title)})" if title else ""))
+    elif change.resource is Resource.PRICE and plan.pricelist_id is not None:
+        name = plan.names.pricelist(plan.pricelist_id)
+        parts.append(f"pricelist {plan.pricelist_id}" + (f" ({one_line(name)})" if name else ""))
+    return ", ".join(parts)
+
+
 def deletions(plan: Plan) -> list[Change]:
     return [c for c in plan.changes if c.action is Action.DELETE]
 
