@@ -168,15 +168,18 @@ def _approve(plan: Plan) -> None:
 
 
 def _report(result: ApplyResult, plan: Plan) -> None:
-    """``result.report()`` (the words of result.Status, as in the journal), each change with
-    what it is in the shop's words beside its id: the product's name, the stock's title, the
-    pricelist's name (from the plan's display-only names; nothing is read for them)."""
-    changes = {c.id: c for c in plan.changes}
-    done = [o for o in result.outcomes.values() if o.status in (Status.WRITTEN, Status.DONE)]
-    lines = result.report()
-    for outcome, line in zip(done, lines, strict=False):
-        change = changes.get(outcome.change_id)
-        label = change_label(change, plan) if change is not None else ""
+    """One line per change written or already done, in the plan's order (so the report reads
+    like the plan, whatever order the concurrent writes finished in), each with what it is in
+    the shop's words beside its id: the product's name, the stock's title, the pricelist's
+    name (from the plan's display-only names; nothing is read for them). Then the summary.
+    The words are those of result.Status, as in the journal."""
+    width = max(len(Status.WRITTEN.value), len(Status.DONE.value))
+    for change in plan.changes:
+        outcome = result.outcomes.get(change.id)
+        if outcome is None or outcome.status not in (Status.WRITTEN, Status.DONE):
+            continue
+        line = f"  {outcome.status.value:<{width}}  {change.id}"
+        line += f" ({outcome.message})" if outcome.message else ""
+        label = change_label(change, plan)
         click.echo(terminal_safe(line + (f"  # {label}" if label else ""), keep_newlines=False))
-    for line in lines[len(done) :]:
-        click.echo(terminal_safe(line, keep_newlines=False))
+    click.echo(terminal_safe(result.summary(), keep_newlines=False))
