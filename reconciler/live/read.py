@@ -32,7 +32,9 @@ of the *whole shop* per stock, and one ``GET /api/pricelists/{id}`` page per *10
 Counted against the sandbox: the example catalog on the demo shop (32 live products, 59
 variants, 28 managed products live, 2 stocks) costs 31 requests with the includes (eshop,
 stocks, 1 list page, 28 details); supplies and the pricelist would add 3 (2 supplies pages,
-1 pricelist page) for nothing. A 10,000-product / 50,000-variant shop managed in full costs
+1 pricelist page) for nothing. (Plan step 2 adds one read per reference list the catalog
+states, ``read_references``: 3 for the example, categories, brands and availabilities, so a
+whole example plan is 34 requests.) A 10,000-product / 50,000-variant shop managed in full costs
 10,012 requests with the includes; the bulk reads would add 600 (2 x 50 supplies pages and 500
 pricelist pages) (``tests/bench/bench_plan.py --strategies``). Bulk reads could only win for a
 catalog that manages nothing but the stock and prices of more products than those pages cost
