@@ -2,11 +2,14 @@
 
 plan  (``make_plan(client, loaded, PlanRequest(...))``):
     1. read the shop: e-shop, stocks, shop.yaml's overrides -> ShopInfo   live.read.read_shop
-    2. check references the catalog names (stock ids)                   live.read.check_stock_ids
+    2. check references the catalog names: categories, brands, VAT   live.read.read_references
+       rates, availabilities, stocks, pricelist (one read per kind     live.read.raise_for_references
+       stated, none for a kind it does not)
     3. resolve the scope: --target values and/or --changed-since        resolve_scope
     4. choose the live source: scoped, cached or a full read            live_source
     5. read the live side                                               LiveSource.read
-    6. diff desired against live into a Plan                            plan.diff.diff
+    6. diff desired against live into a Plan, with the names of the     plan.diff.diff
+       ids it mentions (display only)                                  references.plan_names
 
 apply (``apply_plan(plan, client, loaded, ...)``):
     1. read the shop and check the plan's header against it      apply.preflight.verify_header
@@ -17,14 +20,16 @@ apply (``apply_plan(plan, client, loaded, ...)``):
     6. converge: re-read what was written, report what differs   (the executor, after writing)
 
 Both read the shop once (step 1) into a ``ShopInfo``; every later step takes the default stock
-and the pricelist from it. The client is typed by the ports each pipeline needs
+and the pricelist from it. Step 2 runs before any live source, so full, scoped and cached plans
+are checked alike; a bad reference stops the plan before any product is read. Apply re-checks
+nothing there: it executes a plan that was checked. The client is typed by the ports each pipeline needs
 (``reconciler.ports``).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from reconciler.apply.executor import Executor
@@ -42,7 +47,8 @@ from reconciler.live.cached import CachedRead
 from reconciler.live.read import (
     FullRead,
     ScopedRead,
-    check_stock_ids,
+    raise_for_references,
+    read_references,
     read_shop,
     resolve_targets,
 )
@@ -50,6 +56,7 @@ from reconciler.model import Catalog, Policy
 from reconciler.plan.diff import PlanContext, diff
 from reconciler.plan.model import Plan, Scope, raise_if_unsafe
 from reconciler.ports import ApplyClient, DetailReader, LiveSource, PlanClient, Progress
+from reconciler.references import plan_names
 
 __all__ = ["PlanRequest", "apply_plan", "live_source", "make_plan", "resolve_scope"]
 
@@ -82,7 +89,8 @@ def make_plan(
     request = request or PlanRequest()
     desired = loaded.catalog
     shop = read_shop(client, desired.shop)  # 1
-    check_stock_ids(desired, shop, loaded.locations)  # 2
+    refs = read_references(client, desired, shop)  # 2
+    raise_for_references(desired, refs, loaded.locations)
     guids, scope = resolve_scope(client, desired, request)  # 3
     source = live_source(client, request, guids, prune=desired.policy.prune)  # 4
     live = source.read(desired, shop, request.progress)  # 5
@@ -95,7 +103,11 @@ def make_plan(
         scope=scope,
         base_policy=request.base_policy,
     )
-    return diff(desired, live.catalog, locations=loaded.locations, context=context)
+    plan = diff(desired, live.catalog, locations=loaded.locations, context=context)
+    default_name = (
+        shop.default_pricelist_name if shop.pricelist_id == shop.default_pricelist_id else None
+    )
+    return replace(plan, names=plan_names(plan, refs, default_name))
 
 
 def resolve_scope(

@@ -10,6 +10,8 @@ a reader cannot write. ``reconciler.shoptet.ShoptetClient`` satisfies every one 
     DetailReader    get_product, get_products,            product details (reads, --target
                     get_product_by_code                   codes, compare-before-write)
     ChangeFeed      iter_product_changes, iter_supplies   what changed since (the live cache)
+    ReferenceReader iter_categories, iter_brands          what catalog references are checked
+                                                          against (plan step 2)
     Writer          create/patch/delete products, ...     the writes (apply only)
     ProductReader   the list and the details              a direct live read
     PlanClient      all the reads                         what ``make_plan`` needs
@@ -126,12 +128,27 @@ class Writer(Protocol):
 
 
 @runtime_checkable
+class ReferenceReader(Protocol):
+    """The lists a catalog's references are checked against (plan step 2,
+    ``live.read.read_references``); availabilities and price lists are read with
+    ``shoptet.client.get_availabilities`` / ``get_pricelists`` over the same client."""
+
+    def iter_categories(self) -> Iterator[Any]:
+        """``GET /api/categories``: items with ``guid`` and ``name``."""
+        ...
+
+    def iter_brands(self) -> Iterator[Any]:
+        """``GET /api/brands``: items with ``code`` (or ``indexName``) and ``name``."""
+        ...
+
+
+@runtime_checkable
 class ProductReader(ProductLister, DetailReader, Protocol):
     """The list and the details: what a direct (full or scoped) live read uses."""
 
 
 @runtime_checkable
-class PlanClient(ShopReader, ProductReader, ChangeFeed, Protocol):
+class PlanClient(ShopReader, ReferenceReader, ProductReader, ChangeFeed, Protocol):
     """Every read a plan can make (which ones depends on the live source chosen)."""
 
 

@@ -14,7 +14,7 @@ from pathlib import Path
 import click
 
 from reconciler.apply.journal import Journal
-from reconciler.apply.result import ApplyOptions, ApplyResult
+from reconciler.apply.result import ApplyOptions, ApplyResult, Status
 from reconciler.cli.options import shop_options, use_color
 from reconciler.cli.plan_cmd import catalog_git_commit
 from reconciler.desired.load import load_catalog
@@ -22,6 +22,7 @@ from reconciler.desired.scope import policy_at
 from reconciler.errors import ConfigError, terminal_safe
 from reconciler.pipeline import PlanRequest, apply_plan, make_plan
 from reconciler.plan.model import Plan
+from reconciler.render.common import change_label
 from reconciler.render.formats import render_text
 
 APPLY_EPILOG = """\b
@@ -126,7 +127,7 @@ def apply(
                 journal=journal,
                 approve=None if auto_approve else _approve,
             )
-    _report(result)
+    _report(result, the_plan)
     result.raise_for_failures()
 
 
@@ -166,7 +167,19 @@ def _approve(plan: Plan) -> None:
         raise ConfigError("Apply cancelled (you did not type `yes`). Nothing was written.")
 
 
-def _report(result: ApplyResult) -> None:
-    for line in result.report():  # the words of result.Status, as in the journal
-        click.echo(terminal_safe(line, keep_newlines=False))
-
+def _report(result: ApplyResult, plan: Plan) -> None:
+    """One line per change written or already done, in the plan's order (so the report reads
+    like the plan, whatever order the concurrent writes finished in), each with what it is in
+    the shop's words beside its id: the product's name, the stock's title, the pricelist's
+    name (from the plan's display-only names; nothing is read for them). Then the summary.
+    The words are those of result.Status, as in the journal."""
+    width = max(len(Status.WRITTEN.value), len(Status.DONE.value))
+    for change in plan.changes:
+        outcome = result.outcomes.get(change.id)
+        if outcome is None or outcome.status not in (Status.WRITTEN, Status.DONE):
+            continue
+        line = f"  {outcome.status.value:<{width}}  {change.id}"
+        line += f" ({outcome.message})" if outcome.message else ""
+        label = change_label(change, plan)
+        click.echo(terminal_safe(line + (f"  # {label}" if label else ""), keep_newlines=False))
+    click.echo(terminal_safe(result.summary(), keep_newlines=False))

@@ -49,7 +49,9 @@ _AUTH_HINT = (
 _RIGHTS_HINT = (
     "plan could not read the shop: the token lacks rights for {what}. Fix: in the Shoptet admin "
     "(Connections > Private API) give the token read access to the e-shop info, stocks and "
-    "products endpoint groups; plan only reads, so a read-only token is enough."
+    "products endpoint groups, and to categories, brands, product availabilities and price "
+    "lists when the catalog states them (plan checks those references); plan only reads, so "
+    "a read-only token is enough."
 )
 
 

@@ -63,7 +63,8 @@ class LoadedCatalog:
     """A valid catalog plus where each product, variant and field was written.
 
     ``locations`` keys: ``(guid,)``, ``(guid, field)``, ``(guid, "variants", code)`` and
-    ``(guid, "variants", code, field)``; each points at the key in the YAML.
+    ``(guid, "variants", code, field)``, and ``("shop", key)`` in shop.yaml; each points at
+    the key in the YAML.
     ``digest`` is sha256 over the sorted catalog file paths (relative to the catalog
     directory) and bytes; ``files`` are the files read, as the user typed the directory.
     """
@@ -303,9 +304,13 @@ def load_catalog(catalog_dir: Path, *, overrides: dict[Path, bytes] | None = Non
         return doc
 
     shop_fields: dict[str, Any] = {}
+    shop_locations: dict[tuple, Location] = {}
     if shop_path is not None:
         file = _display(shop_path)
         top = _top_mapping(read(shop_path), file, ("shop", "policy", "ignore"), problems)
+        shop_map = top.get("shop") if top is not None else None
+        for key in shop_map if isinstance(shop_map, LMap) else ():  # for the reference checks
+            shop_locations[("shop", key)] = Location(file, *shop_map.key_pos[key])
         if top is not None:
             shop_data = {k: v for k, v in top.items() if k in ("shop", "policy", "ignore")}
             shop_data = {k: v for k, v in shop_data.items() if v is not None}
@@ -324,7 +329,7 @@ def load_catalog(catalog_dir: Path, *, overrides: dict[Path, bytes] | None = Non
         _load_products(read(path), _display(path), declared, problems)
 
     products: dict[str, Product] = {}
-    locations: dict[tuple, Location] = {}
+    locations: dict[tuple, Location] = dict(shop_locations)
     code_owner: dict[str, tuple[str, Location]] = {}
     for guid, decl in declared.items():
         _null_problems(decl, problems)

@@ -29,6 +29,10 @@ class ShopInfo:
     default_pricelist_id: int | None  # the e-shop's default pricelist
     pricelist_id: int | None  # shop.yaml pricelist, else the default pricelist
     stocks: dict[int, str | None] = field(default_factory=dict)  # id -> title
+    # From the same GET /api/eshop, for the plan-time reference checks (``references``):
+    vat_payer: bool | None = None  # settings.vatPayer; None: the shop did not say
+    vat_rates: tuple[str, ...] = ()  # taxClasses[].rates[].vatRate, as Shoptet spells them
+    default_pricelist_name: str | None = None  # settings.defaultPricelist.name
 
 
 @dataclass(frozen=True)

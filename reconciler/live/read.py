@@ -32,7 +32,9 @@ of the *whole shop* per stock, and one ``GET /api/pricelists/{id}`` page per *10
 Counted against the sandbox: the example catalog on the demo shop (32 live products, 59
 variants, 28 managed products live, 2 stocks) costs 31 requests with the includes (eshop,
 stocks, 1 list page, 28 details); supplies and the pricelist would add 3 (2 supplies pages,
-1 pricelist page) for nothing. A 10,000-product / 50,000-variant shop managed in full costs
+1 pricelist page) for nothing. (Plan step 2 adds one read per reference list the catalog
+states, ``read_references``: 3 for the example, categories, brands and availabilities, so a
+whole example plan is 34 requests.) A 10,000-product / 50,000-variant shop managed in full costs
 10,012 requests with the includes; the bulk reads would add 600 (2 x 50 supplies pages and 500
 pricelist pages) (``tests/bench/bench_plan.py --strategies``). Bulk reads could only win for a
 catalog that manages nothing but the stock and prices of more products than those pages cost
@@ -55,17 +57,29 @@ from typing import Any
 
 from reconciler import errors as E
 from reconciler.desired.values import GUID_PATTERN
-from reconciler.errors import CatalogError, ConfigError, Problem
+from reconciler.errors import CatalogError, ConfigError
 from reconciler.live.base import LiveRead, ShopInfo, quiet, read_details
 from reconciler.live.convert import product_from_summary
 from reconciler.model import Catalog, Product, ShopSettings
-from reconciler.ports import DetailReader, ProductReader, Progress, ShopReader
+from reconciler.ports import DetailReader, ProductReader, Progress, ReferenceReader, ShopReader
+from reconciler.references import (
+    AVAILABILITIES,
+    BRANDS,
+    CATEGORIES,
+    PRICELISTS,
+    ShopReferences,
+    check_references,
+    stated_kinds,
+)
+from reconciler.shoptet.client import get_availabilities, get_pricelists
 
 __all__ = [
     "FullRead",
     "ScopedRead",
     "check_stock_ids",
+    "raise_for_references",
     "read_live",
+    "read_references",
     "read_shop",
     "resolve_targets",
 ]
@@ -93,40 +107,69 @@ def read_shop(client: ShopReader, settings: ShopSettings | None = None) -> ShopI
         )
     default_pricelist = eshop.default_pricelist_id
     pricelist = settings.pricelist or default_pricelist
+    eshop_settings = eshop.settings or {}
+    vat_payer = eshop_settings.get("vatPayer")
+    default_name = (eshop_settings.get("defaultPricelist") or {}).get("name")
     return ShopInfo(
         eshop_id=_int_or_none(eshop.eshop_id),
         default_stock_id=int(default_stock),
         default_pricelist_id=_int_or_none(default_pricelist),
         pricelist_id=_int_or_none(pricelist),
         stocks=titles,
+        vat_payer=vat_payer if isinstance(vat_payer, bool) else None,
+        vat_rates=tuple(
+            str(rate["vatRate"])
+            for tax_class in eshop.taxClasses or []
+            for rate in tax_class.get("rates") or []
+            if isinstance(rate, dict) and rate.get("vatRate") is not None
+        ),
+        default_pricelist_name=default_name if isinstance(default_name, str) else None,
     )
+
+
+def read_references(client: ReferenceReader, desired: Catalog, shop: ShopInfo) -> ShopReferences:
+    """What the shop has for each kind of reference ``desired`` states, for
+    ``references.check_references``: one (paged) read per kind the catalog states, none for a
+    kind it does not (``references.stated_kinds``). VAT rates, the VAT-payer flag and stocks
+    come from ``shop`` (already read). The pricelist list is read only when shop.yaml's
+    ``shop.pricelist`` is not the e-shop's default (``GET /api/eshop`` names the default)."""
+    kinds = stated_kinds(desired)
+    categories = brands = availabilities = pricelists = None
+    if CATEGORIES in kinds:  # GET /api/categories, 1000 a page
+        categories = {c.guid.lower(): c.name for c in client.iter_categories()}
+    if BRANDS in kinds:  # GET /api/brands, 1000 a page; the list calls the code indexName
+        brands = {code: b.name for b in client.iter_brands() if (code := b.code or b.indexName)}
+    if AVAILABILITIES in kinds:  # GET /api/products/availabilities (not paged)
+        availabilities = {a.id: a.name for a in get_availabilities(client).availabilities}
+    if PRICELISTS in kinds:
+        wanted = desired.shop.pricelist
+        if wanted is not None and wanted == shop.default_pricelist_id:
+            pricelists = {wanted: shop.default_pricelist_name}  # known from GET /api/eshop
+        else:  # GET /api/pricelists (not paged)
+            pricelists = {p.id: p.name for p in get_pricelists(client)}
+    return ShopReferences(
+        categories=categories,
+        brands=brands,
+        availabilities=availabilities,
+        pricelists=pricelists,
+        stocks=shop.stocks,
+        vat_rates=shop.vat_rates,
+        vat_payer=shop.vat_payer,
+    )
+
+
+def raise_for_references(desired: Catalog, refs: ShopReferences, locations: dict | None) -> None:
+    """``CatalogError`` (exit 1) listing every reference the shop does not have."""
+    problems = check_references(desired, refs, locations)
+    if problems:
+        raise CatalogError(problems)
 
 
 def check_stock_ids(desired: Catalog, shop: ShopInfo, locations: dict | None = None) -> None:
     """Every stock id a variant states (``stock: {3: 5}``) must exist in the e-shop; raises
-    ``CatalogError`` with each place that names an unknown one."""
-    if not shop.stocks:
-        return
-    problems = []
-    for guid, product in sorted(desired.products.items()):
-        for code, variant in sorted((product.variants or {}).items()):
-            stock = variant.stock if "stock" in variant.model_fields_set else None
-            if not isinstance(stock, dict):
-                continue
-            unknown = sorted(int(k) for k in stock if int(k) not in shop.stocks)
-            if unknown:
-                loc = (locations or {}).get((guid, "variants", code, "stock"))
-                problems.append(
-                    Problem(
-                        loc.file if loc else "(catalog)",
-                        loc.line if loc else 0,
-                        loc.column if loc else 0,
-                        f"variant {code}: stock id {', '.join(map(str, unknown))} is not a stock "
-                        f"of this e-shop (it has {_stock_list(shop.stocks)})",
-                    )
-                )
-    if problems:
-        raise CatalogError(problems)
+    ``CatalogError`` with each place that names an unknown one. (The plan checks every kind
+    of reference at once: ``read_references`` and ``raise_for_references``.)"""
+    raise_for_references(desired, ShopReferences(stocks=shop.stocks), locations)
 
 
 def resolve_targets(

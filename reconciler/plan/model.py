@@ -55,6 +55,7 @@ from reconciler.plan.parts import (
     VARIANT_FIELD_ORDER,
     GuardVerdict,
     IgnoredRule,
+    Names,
     PolicyChange,
     Scope,
     Unmanaged,
@@ -72,6 +73,7 @@ __all__ = [
     "FieldChange",
     "GuardVerdict",
     "IgnoredRule",
+    "Names",
     "Plan",
     "PlanFileError",
     "PolicyChange",
@@ -269,6 +271,7 @@ class Plan:
     git_commit: str | None = None
     tool_version: str = __version__
     format_version: int = FORMAT_VERSION
+    names: Names = field(default_factory=Names, compare=False)  # display only, not hashed
 
     def __post_init__(self) -> None:
         # Sorted here, once, so renders, checksums and golden files never depend on the
@@ -299,11 +302,13 @@ class Plan:
     def content(self) -> dict[str, Any]:
         """The plan as a JSON-ready dict, without ``planId``. ``policyChanges`` appears only
         when there are some."""
-        extra = (
+        extra: dict[str, Any] = (
             {"policyChanges": [p.to_dict() for p in self.policy_changes]}
             if self.policy_changes
             else {}
         )
+        if self.names:  # display only (left out of the planId); absent when there are none
+            extra["names"] = self.names.to_dict()
         return {
             **extra,
             "formatVersion": self.format_version,
@@ -385,6 +390,7 @@ class Plan:
                 git_commit=data.get("gitCommit"),
                 tool_version=data["toolVersion"],
                 format_version=version,
+                names=Names.from_dict(data.get("names")),
             )
         except (KeyError, TypeError, ValueError, AttributeError) as exc:
             raise PlanFileError(f"the plan file is malformed: {exc!s}") from exc
@@ -399,14 +405,15 @@ class Plan:
 # Display-only text, left out of the planId so rewording a message or a reason never changes
 # it: per change ``name``, ``source``, ``reason`` and each field's ``source``; each guard's
 # ``message``; the ``summary`` (counted from the changes); unmanaged products' names; the
-# scope's ``note``. Everything else is hashed.
+# scope's ``note``; the ``names`` table (what the shop calls the categories, brands, stocks
+# and pricelist the plan mentions). Everything else is hashed.
 _CHANGE_DISPLAY = ("name", "source", "reason")
 
 
 def hashed_content(content: dict[str, Any]) -> dict[str, Any]:
     """The part of a plan's JSON content (``Plan.content()``, or a plan file without
     ``planId``) that the planId covers: every value apply acts on, no display text."""
-    out = {k: v for k, v in content.items() if k not in ("summary", "planId")}
+    out = {k: v for k, v in content.items() if k not in ("summary", "planId", "names")}
     if isinstance(out.get("changes"), list):
         out["changes"] = [_hashed_change(c) for c in out["changes"]]
     if isinstance(out.get("guards"), list):

@@ -191,3 +191,64 @@ def _policy_value(value: Any) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
     return str(value)
+
+
+@dataclass(frozen=True)
+class Names:
+    """What the ids in a plan are called in the shop, for display only (never hashed into the
+    planId; see ``plan.model.hashed_content``): category GUID -> name, brand code -> name,
+    stock id -> title, pricelist id -> name. Only the ids the plan mentions are kept, so a
+    large shop's lists never bloat the plan file. Missing ids are simply shown without a name."""
+
+    categories: dict[str, str] = field(default_factory=dict)
+    brands: dict[str, str] = field(default_factory=dict)
+    stocks: dict[int, str] = field(default_factory=dict)
+    pricelists: dict[int, str] = field(default_factory=dict)
+
+    def __bool__(self) -> bool:
+        return bool(self.categories or self.brands or self.stocks or self.pricelists)
+
+    def category(self, guid: Any) -> str | None:
+        return self.categories.get(guid.lower()) if isinstance(guid, str) else None
+
+    def brand(self, code: Any) -> str | None:
+        return self.brands.get(code) if isinstance(code, str) else None
+
+    def stock(self, stock_id: Any) -> str | None:
+        return self.stocks.get(stock_id) if isinstance(stock_id, int) else None
+
+    def pricelist(self, pricelist_id: Any) -> str | None:
+        return self.pricelists.get(pricelist_id) if isinstance(pricelist_id, int) else None
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready; integer ids become string keys, as JSON needs."""
+        return {
+            "categories": dict(sorted(self.categories.items())),
+            "brands": dict(sorted(self.brands.items())),
+            "stocks": {str(k): v for k, v in sorted(self.stocks.items())},
+            "pricelists": {str(k): v for k, v in sorted(self.pricelists.items())},
+        }
+
+    @classmethod
+    def from_dict(cls, data: Any) -> Names:
+        """Tolerant: display data only, so anything malformed is dropped, never an error."""
+        if not isinstance(data, dict):
+            return cls()
+
+        def texts(key: str, ident) -> dict:
+            raw = data.get(key)
+            out = {}
+            for k, v in raw.items() if isinstance(raw, dict) else ():
+                try:
+                    if isinstance(v, str):
+                        out[ident(k)] = v
+                except (TypeError, ValueError):
+                    continue
+            return out
+
+        return cls(
+            texts("categories", str),
+            texts("brands", str),
+            texts("stocks", int),
+            texts("pricelists", int),
+        )

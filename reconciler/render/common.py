@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from reconciler.plan.model import Action, Change, Plan, Resource
+from reconciler.plan.model import Action, Change, Names, Plan, Resource
 
 NO_CHANGES = "No changes. The live shop matches the catalog."
 
@@ -31,10 +31,11 @@ def summary_line(plan: Plan) -> str:
 
 
 def header_line(plan: Plan) -> str:
-    parts = [
-        f"e-shop {plan.eshop_id if plan.eshop_id is not None else 'unknown'}",
-        f"catalog digest {plan.catalog_digest[:12]}",
-    ]
+    parts = [f"e-shop {plan.eshop_id if plan.eshop_id is not None else 'unknown'}"]
+    pricelist = plan.names.pricelist(plan.pricelist_id)
+    if pricelist:  # the plan knows what its pricelist is called: say where prices go
+        parts.append(f"pricelist {plan.pricelist_id} ({one_line(pricelist)})")
+    parts.append(f"catalog digest {plan.catalog_digest[:12]}")
     if plan.git_commit:
         parts.append(f"commit {plan.git_commit[:12]}")
     parts.append(f"shoptet-catalog {plan.tool_version}")
@@ -44,6 +45,32 @@ def header_line(plan: Plan) -> str:
 def format_value(value: Any) -> str:
     """One value as the reader sees it: JSON spelling (strings quoted, null, true/false)."""
     return json.dumps(value, ensure_ascii=False, sort_keys=True)
+
+
+def named_value(field: str, value: Any, names: Names) -> str:
+    """A value as ``format_value`` spells it, with the shop's name beside each id the plan's
+    ``names`` knows: ``"b9e6…" (Zrnková káva)`` for a category, ``"zrnkovna" (Zrnkovna)``
+    for a brand code. Names are display only; the value stays exactly as written."""
+    lookup = {
+        "defaultCategory": names.category,
+        "categories": names.category,
+        "brand": names.brand,
+    }.get(field)
+    if lookup is None:
+        return format_value(value)
+
+    def one(item: Any) -> str:
+        name = lookup(item)
+        return format_value(item) + (f" ({one_line(name)})" if name else "")
+
+    if isinstance(value, list):
+        return "[" + ", ".join(one(item) for item in value) + "]"
+    return one(value)
+
+
+def one_line(name: str) -> str:
+    """A name from the shop on one line: runs of whitespace (newlines included) as one space."""
+    return " ".join(name.split())
 
 
 def shorten(text: str, limit: int) -> str:
@@ -93,13 +120,28 @@ def _group(changes: list[Change]) -> ProductGroup:
     return ProductGroup(changes[0].guid, name, product, others)
 
 
-def subject(change: Change) -> str:
-    """'variant CHOC-100', 'price CHOC-100', 'stock CHOC-100 in stock 1', 'product <guid>'."""
+def subject(change: Change, names: Names | None = None) -> str:
+    """'variant CHOC-100', 'price CHOC-100', 'stock CHOC-100 in stock 1 (Hlavní sklad)',
+    'product <guid>'; the stock's title when ``names`` has it."""
     if change.resource is Resource.PRODUCT:
         return f"product {change.guid}"
     if change.resource is Resource.STOCK:
-        return f"stock {change.code} in stock {change.stock_id}"
+        title = names.stock(change.stock_id) if names else None
+        return f"stock {change.code} in stock {change.stock_id}" + (f" ({title})" if title else "")
     return f"{change.resource.value} {change.code}"
+
+
+def change_label(change: Change, plan: Plan) -> str:
+    """What a change id refers to, in the shop's words, for the apply report:
+    '"Káva Kolumbie Supremo", stock 1 (Hlavní sklad Brno)'. Empty when nothing is known."""
+    parts = [format_value(one_line(change.name))] if change.name else []
+    if change.resource is Resource.STOCK:
+        title = plan.names.stock(change.stock_id)
+        parts.append(f"stock {change.stock_id}" + (f" ({one_line(title)})" if title else ""))
+    elif change.resource is Resource.PRICE and plan.pricelist_id is not None:
+        name = plan.names.pricelist(plan.pricelist_id)
+        parts.append(f"pricelist {plan.pricelist_id}" + (f" ({one_line(name)})" if name else ""))
+    return ", ".join(parts)
 
 
 def deletions(plan: Plan) -> list[Change]:

@@ -19,16 +19,16 @@ from __future__ import annotations
 
 import html
 
-from reconciler.plan.model import Action, Change, Plan, Resource
+from reconciler.plan.model import Action, Change, Names, Plan, Resource
 from reconciler.render.common import (
     NO_CHANGES,
     POLICY_CHANGES_HEAD,
     ProductGroup,
     deletions,
-    format_value,
     groups,
     guard_status,
     header_line,
+    named_value,
     shorten,
     subject,
     summary_line,
@@ -84,7 +84,7 @@ def render_markdown(
     shown = 0
     all_groups = list(groups(plan))
     for group in all_groups:
-        section = _section(group)
+        section = _section(group, plan.names)
         if len(out) + len(section) + _FOOTER_RESERVE > max_chars:
             break
         out += section
@@ -192,23 +192,23 @@ def _ignored(plan: Plan) -> list[str]:
     return [f"Ignored by shop.yaml (fields kept out of the diff): {rules}", ""]
 
 
-def _section(group: ProductGroup) -> str:
+def _section(group: ProductGroup, names: Names) -> str:
     name = f" {_esc(shorten(group.name, _NAME_LIMIT))}" if group.name else ""
     n = len(group.changes)
     summary = (
         f"{group.glyph} product <code>{group.guid}</code>{name} ({n} change{'s' if n != 1 else ''})"
     )
-    body = _diff_lines(group)
+    body = _diff_lines(group, names)
     fence = "```"
     while fence in body:
         fence += "`"
     return f"<details><summary>{summary}</summary>\n\n{fence}diff\n{body}\n{fence}\n\n</details>\n"
 
 
-def _diff_lines(group: ProductGroup) -> str:
+def _diff_lines(group: ProductGroup, names: Names) -> str:
     lines = []
     for change in group.changes:
-        head = f"{change.action.glyph} {subject(change)}"
+        head = f"{change.action.glyph} {subject(change, names)}"
         if change.source:
             head += f"  # {change.source}"
         lines.append(head)
@@ -216,17 +216,18 @@ def _diff_lines(group: ProductGroup) -> str:
             lines.append(f"    # {change.reason}")
         for f in change.fields:
             src = f"  # {f.source}" if f.source else ""
+            before, after = _val(f.field, f.before, names), _val(f.field, f.after, names)
             if change.action is Action.CREATE:
-                lines.append(f"+   {f.field}: {_val(f.after)}{src}")
+                lines.append(f"+   {f.field}: {after}{src}")
             elif change.action is Action.DELETE:
-                lines.append(f"-   {f.field}: {_val(f.before)}{src}")
+                lines.append(f"-   {f.field}: {before}{src}")
             else:
-                lines.append(f"~   {f.field}: {_val(f.before)} -> {_val(f.after)}{src}")
+                lines.append(f"~   {f.field}: {before} -> {after}{src}")
     return "\n".join(lines)
 
 
-def _val(value) -> str:
-    text = format_value(value)
+def _val(field: str, value, names: Names) -> str:
+    text = named_value(field, value, names)
     if len(text) > _VALUE_LIMIT:
         return shorten(text, _VALUE_LIMIT) + f" ({len(text)} chars; full value in the plan file)"
     return text

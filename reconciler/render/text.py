@@ -14,7 +14,7 @@ the colour codes are added after that.
 from __future__ import annotations
 
 from reconciler.errors import terminal_safe
-from reconciler.plan.model import Action, Change, FieldChange, Plan
+from reconciler.plan.model import Action, Change, FieldChange, Names, Plan
 from reconciler.render.common import (
     NO_CHANGES,
     POLICY_CHANGES_HEAD,
@@ -23,6 +23,7 @@ from reconciler.render.common import (
     groups,
     guard_status,
     header_line,
+    named_value,
     subject,
     summary_line,
 )
@@ -68,7 +69,7 @@ def render_text(plan: Plan, *, color: bool = False) -> str:
         lines.append("Symbols: + create, ~ update, - delete")
         lines.append("")
         for group in groups(plan):
-            lines.extend(_group_lines(group, paint))
+            lines.extend(_group_lines(group, paint, plan.names))
             lines.append("")
     lines.extend(_unmanaged_lines(plan))
     lines.extend(_ignored_lines(plan))
@@ -81,7 +82,7 @@ def render_text(plan: Plan, *, color: bool = False) -> str:
     return "\n".join(lines) + "\n"
 
 
-def _group_lines(group: ProductGroup, paint: _Painter) -> list[str]:
+def _group_lines(group: ProductGroup, paint: _Painter, names: Names) -> list[str]:
     name = f" {format_value(group.name)}" if group.name else ""
     head = f"{group.glyph} product {group.guid}{name}"
     product = group.product
@@ -91,32 +92,36 @@ def _group_lines(group: ProductGroup, paint: _Painter) -> list[str]:
     if product:
         if product.reason:
             out.append(plain(f"{INDENT}# {product.reason}"))
-        out.extend(_field_lines(product, paint, 1))
+        out.extend(_field_lines(product, paint, 1, names))
     for change in group.others:
-        line = f"{INDENT}{change.action.glyph} {subject(change)}"
+        line = f"{INDENT}{change.action.glyph} {subject(change, names)}"
         if change.source and not change.fields:
             line += f"  # {change.source}"
         out.append(paint.action(change.action, line))
         if change.reason:
             out.append(plain(f"{INDENT * 2}# {change.reason}"))
-        out.extend(_field_lines(change, paint, 2))
+        out.extend(_field_lines(change, paint, 2, names))
     return out
 
 
-def _field_lines(change: Change, paint: _Painter, depth: int) -> list[str]:
+def _field_lines(change: Change, paint: _Painter, depth: int, names: Names) -> list[str]:
     out: list[str] = []
     for f in change.fields:
-        out.append(paint.action(change.action, INDENT * depth + _field_text(change.action, f)))
+        text = _field_text(change.action, f, names)
+        out.append(paint.action(change.action, INDENT * depth + text))
     return out
 
 
-def _field_text(action: Action, f: FieldChange) -> str:
+def _field_text(action: Action, f: FieldChange, names: Names) -> str:
+    def val(value) -> str:
+        return named_value(f.field, value, names)
+
     if action is Action.CREATE:
-        text = f"+ {f.field}: {format_value(f.after)}"
+        text = f"+ {f.field}: {val(f.after)}"
     elif action is Action.DELETE:
-        text = f"- {f.field}: {format_value(f.before)}"
+        text = f"- {f.field}: {val(f.before)}"
     else:
-        text = f"~ {f.field}: {format_value(f.before)} -> {format_value(f.after)}"
+        text = f"~ {f.field}: {val(f.before)} -> {val(f.after)}"
     return text + (f"  # {f.source}" if f.source else "")
 
 

@@ -50,7 +50,16 @@ def test_a_refused_create_fails_with_shoptets_message_and_skips_its_prices(sb):
         {**products[PERU].model_dump(exclude_unset=True), "brand": "no-such-brand"}
     )
     desired = Catalog(products=products, shop=desired.shop, policy=desired.policy)
-    plan = plan_of(sb, desired)
+    # plan checks brand codes, so plan where the brand exists; it is gone by the apply
+    state = demo_state()
+    state["brands"].append(
+        {
+            "guid": "00000000-0000-4000-8000-0000000000b0",
+            "code": "no-such-brand",
+            "name": "Gone by apply",
+        }
+    )
+    plan = plan_of(Sandbox(state), desired)
     with fast_client(sb) as client:
         result = apply_plan(plan, client, loaded(desired))
     out = result.outcomes

@@ -107,8 +107,10 @@ def test_example_catalog_reads_only_managed_products_with_their_includes(demo):
         assert include == includes_for(
             EXAMPLE.catalog.products[guid], pricelist_id=1, default_pricelist_id=1
         )
-    # eshop + stocks + one list page + the details; no write
-    assert client.request_count == 3 + len(read)
+    # eshop + stocks + one list page + the details, plus one page each of categories, brands
+    # and availabilities, which the example states (plan-time reference checks; its
+    # shop.pricelist is the default, named by GET /api/eshop); no write
+    assert client.request_count == 3 + len(read) + 3
     assert demo.counters["writes"] == 0
     assert plan.unmanaged.count == len(live_guids - set(EXAMPLE.catalog.products))
 
@@ -195,7 +197,7 @@ def test_an_unknown_stock_id_in_a_variant_is_a_located_error():
         check_stock_ids(catalog, shop(), locs)
     assert str(info.value.problems[0]) == (
         "catalog/products/p.yaml:7:9: variant A-1: stock id 5 is not a stock of this e-shop "
-        "(it has 1 (Main), 2 (Shop))"
+        "(it has 1 (Main), 2 (Shop)); use one of those ids (`shoptet-catalog lookup stocks`)"
     )
 
 

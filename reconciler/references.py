@@ -1,0 +1,312 @@
+"""References the catalog states, checked against what the shop has (plan step 2). Pure.
+
+A catalog names things in the shop by id or code: categories (``defaultCategory``,
+``categories``: GUIDs), a brand (``brand``: its code), VAT rates (``vatRate``, and
+``includingVat`` which only a VAT payer has), availabilities (variant ``availability``: ids),
+stocks (``stock: {id: n}``) and the pricelist (shop.yaml ``shop.pricelist``). A wrong one used
+to pass ``validate`` and ``plan`` and fail only at ``apply``, after the merge.
+
+    kinds = stated_kinds(catalog)                 # which lists the catalog needs read
+    refs = live.read.read_references(client, catalog, shop)   # those lists, once each
+    problems = check_references(catalog, refs, locations)     # every problem, located
+    names = plan_names(plan, refs)                # display-only names for the plan's ids
+
+Each problem is ``file:line:column: what is wrong, what exists, how to fix``. Fields kept out
+by an ``ignore`` rule are never written, so they are neither checked nor read for. Everything
+here is a function of its arguments; the reads are ``reconciler.live.read.read_references``.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from reconciler.errors import Problem
+from reconciler.model import Catalog, Product, Variant
+from reconciler.plan.model import Names, Plan, Resource
+
+__all__ = [
+    "AVAILABILITIES",
+    "BRANDS",
+    "CATEGORIES",
+    "PRICELISTS",
+    "ShopReferences",
+    "check_references",
+    "plan_names",
+    "stated_kinds",
+]
+
+# The reference lists that cost a request each (VAT rates and stocks come with the shop's own
+# two reads, GET /api/eshop and GET /api/stocks, so they cost nothing extra).
+CATEGORIES = "categories"
+BRANDS = "brands"
+AVAILABILITIES = "availabilities"
+PRICELISTS = "pricelists"
+
+_LISTED = 8  # at most this many existing ids are named in one message; more: see `lookup`
+
+
+@dataclass(frozen=True)
+class ShopReferences:
+    """What the shop has, per kind of reference. ``None``: not read, because the catalog
+    states no such field (then nothing of that kind is checked)."""
+
+    categories: Mapping[str, str | None] | None = None  # lowercase GUID -> name
+    brands: Mapping[str, str | None] | None = None  # code -> name
+    availabilities: Mapping[int, str | None] | None = None  # id -> name
+    pricelists: Mapping[int, str | None] | None = None  # id -> name
+    stocks: Mapping[int, str | None] = field(default_factory=dict)  # id -> title
+    vat_rates: tuple[str, ...] = ()  # as the shop spells them; empty: not known
+    vat_payer: bool | None = None  # None: the shop did not say
+
+
+# -- which fields are stated ----------------------------------------------------------------
+
+
+class _Ignore:
+    """shop.yaml ``ignore`` rules: ``FIELD``, ``variants.*.FIELD``, ``variants.CODE.FIELD``."""
+
+    def __init__(self, rules: Iterable[str]):
+        self.product = {r for r in rules if not r.startswith("variants.")}
+        self.variant = set()
+        for r in rules:
+            if r.startswith("variants."):
+                code, _, name = r[len("variants.") :].rpartition(".")
+                self.variant.add((code.upper(), name))
+
+    def drops(self, name: str, code: str | None = None) -> bool:
+        if code is None:
+            return name in self.product
+        return ("*", name) in self.variant or (code.upper(), name) in self.variant
+
+
+def _stated(model: Product | Variant, name: str, ignore: _Ignore, code: str | None = None):
+    """The value of a field the YAML states (not null, not ignored), else None."""
+    if name not in model.model_fields_set or ignore.drops(name, code):
+        return None
+    return getattr(model, name)
+
+
+def _products(catalog: Catalog):
+    for guid, product in sorted(catalog.products.items()):
+        if not product.absent:
+            yield guid, product
+
+
+def _variants(product: Product):
+    for code, variant in sorted((product.variants or {}).items()):
+        if not variant.absent:
+            yield code, variant
+
+
+def stated_kinds(catalog: Catalog) -> frozenset[str]:
+    """The reference lists ``catalog`` needs read (``CATEGORIES``, ``BRANDS``,
+    ``AVAILABILITIES``, ``PRICELISTS``): only those whose field it states somewhere, so a
+    catalog that states none costs no extra request."""
+    ignore = _Ignore(catalog.ignore)
+    kinds: set[str] = set()
+    for _guid, product in _products(catalog):
+        if _stated(product, "defaultCategory", ignore) or _stated(product, "categories", ignore):
+            kinds.add(CATEGORIES)
+        if _stated(product, "brand", ignore):
+            kinds.add(BRANDS)
+        for code, variant in _variants(product):
+            if _stated(variant, "availability", ignore, code) is not None:
+                kinds.add(AVAILABILITIES)
+    if "pricelist" in catalog.shop.model_fields_set and catalog.shop.pricelist is not None:
+        kinds.add(PRICELISTS)
+    return frozenset(kinds)
+
+
+# -- the checks -----------------------------------------------------------------------------
+
+
+def check_references(
+    catalog: Catalog, refs: ShopReferences, locations: Mapping[tuple, Any] | None = None
+) -> list[Problem]:
+    """Every reference ``catalog`` states that the shop does not have, as located problems
+    (empty: all good). A kind the shop's ``refs`` did not read is not checked."""
+    locations = locations or {}
+    ignore = _Ignore(catalog.ignore)
+    problems: list[Problem] = []
+
+    def add(key: tuple, message: str) -> None:
+        loc = locations.get(key)
+        if loc is None and len(key) > 1:
+            loc = locations.get(key[:-1])
+        problems.append(
+            Problem(
+                loc.file if loc else "(catalog)",
+                loc.line if loc else 0,
+                loc.column if loc else 0,
+                message,
+            )
+        )
+
+    for guid, product in _products(catalog):
+        _check_product(guid, product, refs, ignore, add)
+        for code, variant in _variants(product):
+            _check_variant(guid, code, variant, refs, ignore, add)
+    pricelist = catalog.shop.pricelist if "pricelist" in catalog.shop.model_fields_set else None
+    if pricelist is not None and refs.pricelists is not None and pricelist not in refs.pricelists:
+        add(
+            ("shop", "pricelist"),
+            f"shop.pricelist: price list {pricelist} is not a price list of this e-shop "
+            f"(it has {_listing(refs.pricelists)}); set shop.pricelist to one of them "
+            "(`shoptet-catalog lookup pricelists`), or leave it out for the e-shop's default",
+        )
+    return problems
+
+
+def _check_product(guid: str, product: Product, refs: ShopReferences, ignore: _Ignore, add):
+    if refs.categories is not None:
+        for name in ("defaultCategory", "categories"):
+            value = _stated(product, name, ignore)
+            wanted = [value] if isinstance(value, str) else list(value or [])
+            unknown = [g for g in dict.fromkeys(wanted) if g.lower() not in refs.categories]
+            if unknown:
+                which = ", ".join(unknown)
+                noun = "category" if len(unknown) == 1 else "categories"
+                verb = "is not a category" if len(unknown) == 1 else "are not categories"
+                add(
+                    (guid, name),
+                    f"{name}: {noun} {which} {verb} of this e-shop "
+                    f"({_count(refs.categories, 'category', 'categories')}); use a category "
+                    "GUID from `shoptet-catalog lookup categories`, or create the category "
+                    "in the Shoptet admin first",
+                )
+    brand = _stated(product, "brand", ignore)
+    if refs.brands is not None and isinstance(brand, str) and brand not in refs.brands:
+        add((guid, "brand"), f"brand: {_brand_message(brand, refs.brands)}")
+
+
+def _brand_message(code: str, brands: Mapping[str, str | None]) -> str:
+    same = [c for c in brands if c.lower() == code.lower()]
+    if same:
+        return (
+            f"brand code '{code}' is not in this e-shop, but '{same[0]}' is (codes are "
+            f"case-sensitive): did you mean '{same[0]}'?"
+        )
+    close = difflib.get_close_matches(code, list(brands), n=1, cutoff=0.75)
+    hint = f" Did you mean '{close[0]}'?" if close else ""
+    return (
+        f"brand code '{code}' is not a brand of this e-shop "
+        f"({_count(brands, 'brand', 'brands', codes=True)}).{hint} Use a code from "
+        "`shoptet-catalog lookup brands`, or create the brand in the Shoptet admin first"
+    )
+
+
+def _check_variant(
+    guid: str, code: str, variant: Variant, refs: ShopReferences, ignore: _Ignore, add
+):
+    where = (guid, "variants", code)
+    if refs.vat_payer is False:
+        for name in ("vatRate", "includingVat"):
+            if _stated(variant, name, ignore, code) is not None:
+                add(
+                    (*where, name),
+                    f"variant {code}: {name}: this e-shop is not a VAT payer (GET /api/eshop "
+                    "settings.vatPayer is false), so it has no VAT rates; leave "
+                    f"{name} out",
+                )
+    else:
+        rate = _stated(variant, "vatRate", ignore, code)
+        known = {_rate(r): r for r in refs.vat_rates}
+        known.pop(None, None)
+        if rate is not None and known and _rate(rate) not in known:
+            have = ", ".join(dict.fromkeys(known.values()))
+            add(
+                (*where, "vatRate"),
+                f"variant {code}: vatRate {rate} is not a VAT rate of this e-shop (it has "
+                f"{have}); use one of them (`shoptet-catalog lookup vat-rates`)",
+            )
+    availability = _stated(variant, "availability", ignore, code)
+    if (
+        availability is not None
+        and refs.availabilities is not None
+        and availability not in refs.availabilities
+    ):
+        add(
+            (*where, "availability"),
+            f"variant {code}: availability {availability} is not an availability of this "
+            f"e-shop (it has {_listing(refs.availabilities)}); use one of their ids "
+            "(`shoptet-catalog lookup availabilities`)",
+        )
+    stock = _stated(variant, "stock", ignore, code)
+    if isinstance(stock, dict) and refs.stocks:
+        unknown = sorted(int(k) for k in stock if int(k) not in refs.stocks)
+        if unknown:
+            add(
+                (*where, "stock"),
+                f"variant {code}: stock id {', '.join(map(str, unknown))} is not a stock of "
+                f"this e-shop (it has {_listing(refs.stocks)}); use one of those ids "
+                "(`shoptet-catalog lookup stocks`)",
+            )
+
+
+def _rate(value: Any) -> Decimal | None:
+    try:
+        return Decimal(str(value)).normalize()
+    except (InvalidOperation, ValueError):
+        return None
+
+
+def _listing(items: Mapping[Any, str | None]) -> str:
+    """'1 (Hlavní sklad), 2 (Prodejna)'; the first few when there are many."""
+    shown = [f"{k} ({v})" if v else str(k) for k, v in sorted(items.items(), key=_order)]
+    if not shown:
+        return "none"
+    if len(shown) > _LISTED:
+        return ", ".join(shown[:_LISTED]) + f" and {len(shown) - _LISTED} more"
+    return ", ".join(shown)
+
+
+def _count(items: Mapping[str, str | None], one: str, many: str, codes: bool = False) -> str:
+    if not items:
+        return f"it has no {many}"
+    if codes and len(items) <= _LISTED:
+        return "it has " + _listing(items)
+    return f"it has {len(items)} {one if len(items) == 1 else many}"
+
+
+def _order(item: tuple) -> tuple:
+    key = item[0]
+    return (0, key, "") if isinstance(key, int) else (1, 0, str(key))
+
+
+# -- names for the plan's ids ---------------------------------------------------------------
+
+
+def plan_names(plan: Plan, refs: ShopReferences, pricelist_name: str | None = None) -> Names:
+    """The names of the categories, brands, stocks and pricelist ``plan`` mentions, from the
+    lists already read (display only: ``Plan.names``, never in the planId)."""
+    categories: dict[str, str] = {}
+    brands: dict[str, str] = {}
+    stocks: dict[int, str] = {}
+    for change in plan.changes:
+        if change.resource is Resource.STOCK and change.stock_id is not None:
+            title = refs.stocks.get(change.stock_id)
+            if title:
+                stocks[change.stock_id] = title
+        for f in change.fields:
+            values = [v for v in (f.before, f.after) if v is not None]
+            if f.field in ("defaultCategory", "categories") and refs.categories is not None:
+                for value in values:
+                    for guid in [value] if isinstance(value, str) else value:
+                        name = isinstance(guid, str) and refs.categories.get(guid.lower())
+                        if name:
+                            categories[guid.lower()] = name
+            elif f.field == "brand" and refs.brands is not None:
+                for code in values:
+                    name = isinstance(code, str) and refs.brands.get(code)
+                    if name:
+                        brands[code] = name
+    pricelists: dict[int, str] = {}
+    if plan.pricelist_id is not None:
+        name = (refs.pricelists or {}).get(plan.pricelist_id) or pricelist_name
+        if name:
+            pricelists[plan.pricelist_id] = name
+    return Names(categories, brands, stocks, pricelists)
