@@ -14,8 +14,15 @@ import pytest
 from reconciler.cli import main
 from reconciler.live import cache_file as C
 from reconciler.model import Product, Variant
-
-from .support import EXAMPLE, Clock, cached_plan, client, cold_plan, example, sandbox
+from tests.live.cache_support import (
+    EXAMPLE,
+    Clock,
+    cached_plan,
+    client,
+    cold_plan,
+    example,
+    sandbox,
+)
 
 SENCHA = "bb65820f-d7bd-53e0-bc82-f35caab096ba"  # managed, stock in stocks 1 and 2
 STOCKS = 2  # the demo shop's stocks: one supplies page each

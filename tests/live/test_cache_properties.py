@@ -15,8 +15,15 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from reconciler import errors as E
-
-from .support import Clock, cached_plan, client, cold_plan, example, sandbox, scoped_plan
+from tests.live.cache_support import (
+    Clock,
+    cached_plan,
+    client,
+    cold_plan,
+    example,
+    sandbox,
+    scoped_plan,
+)
 
 EXAMPLE = example()
 
