@@ -18,12 +18,12 @@ from reconciler import errors as E
 from tests.live.cache_support import (
     Clock,
     cached_plan,
-    client,
     cold_plan,
     example,
     sandbox,
     scoped_plan,
 )
+from tests.support.sandbox_client import sandbox_client
 
 EXAMPLE = example()
 
@@ -66,7 +66,7 @@ class Shop:
         live = self.products()
         # suppress: e.g. a product used in a set; Shoptet refuses and nothing changes
         with (
-            client(self.sb, read_only=False) as w,
+            sandbox_client(self.sb) as w,
             contextlib.suppress(E.Conflict, E.ValidationFailed),
         ):
             self._one(w, kind, args, live)
