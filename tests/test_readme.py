@@ -139,8 +139,6 @@ def test_quick_start_runs_as_written_in_a_fresh_copy(commands, tmp_path):
             text=True,
             timeout=limit,
         )
-        if out.returncode != 0 and "`plan` is not implemented yet" in out.stderr:
-            pytest.xfail("UNFINISHED: plan command not landed")
         assert out.returncode == 0, f"$ {block}\n{out.stdout[-4000:]}\n{out.stderr[-4000:]}"
         if block is commands[0]:
             assert (repo / ".venv" / "bin" / "python").exists()
