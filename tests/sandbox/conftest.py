@@ -1,4 +1,4 @@
-"""Sandbox test fixtures. With SHOPTET_OPENAPI set, every API response any sandbox returns is
+"""Sandbox test fixtures. With Shoptet's OpenAPI file found, every API response any sandbox returns is
 validated against the OpenAPI file by the suite-wide ``sandbox_spec_watch`` fixture
 (tests/support/openapi_responses.py, enabled in tests/conftest.py). Clients on a sandbox come
 from tests/support/sandbox_client.py (``raw_client`` here)."""
