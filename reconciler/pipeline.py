@@ -1,90 +1,176 @@
 """The two pipelines, step by step. Each step is one call into the module that does it.
 
-plan  (``make_plan``):
-    1. read the shop: e-shop, stocks, shop.yaml's overrides          live.read.read_shop
-    2. check references the catalog names (stock ids)                live.read.check_stock_ids
-    3. resolve the scope: --target values and/or --changed-since     live.read.resolve_targets
-    4. choose the live source: scoped, cached or a full read         live.read / live.cached
-    5. read the live side                                            (the chosen source)
-    6. diff desired against live into a Plan                         plan.diff.diff
+plan  (``make_plan(client, loaded, PlanRequest(...))``):
+    1. read the shop: e-shop, stocks, shop.yaml's overrides -> ShopInfo   live.read.read_shop
+    2. check references the catalog names (stock ids)                   live.read.check_stock_ids
+    3. resolve the scope: --target values and/or --changed-since        resolve_scope
+    4. choose the live source: scoped, cached or a full read            live_source
+    5. read the live side                                               LiveSource.read
+    6. diff desired against live into a Plan                            plan.diff.diff
 
-apply (``reconciler.apply.preflight.apply_plan``):
-    1. read the shop and check the plan's header against it
-    2. recompute the guards (live product count, base policy)
-    3. preflight: compare-before-write and the catalog's authority
-    4. approval, then the writes (apply.executor), then convergence
+apply (``apply_plan(plan, client, loaded, ...)``):
+    1. read the shop and check the plan's header against it      apply.preflight.verify_header
+    2. recompute the guards (live product count, base policy)    apply.preflight.apply_guards
+    3. preflight: compare-before-write and the catalog's authority   apply.preflight.preflight
+    4. approval (``approve``)
+    5. execute the writes                                        apply.executor.Executor
+    6. converge: re-read what was written, report what differs   (the executor, after writing)
+
+Both read the shop once (step 1) into a ``ShopInfo``; every later step takes the default stock
+and the pricelist from it. The client is typed by the ports each pipeline needs
+(``reconciler.ports``).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection, Iterable
-from typing import Any
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
 
-from reconciler.live.cached import read_live_cached
+from reconciler.apply.executor import Executor
+from reconciler.apply.journal import Journal
+from reconciler.apply.preflight import (
+    apply_guards,
+    live_reader,
+    preflight,
+    verify_header,
+)
+from reconciler.apply.result import ApplyOptions, ApplyResult, LiveReader
+from reconciler.desired.load import LoadedCatalog
+from reconciler.live.base import ShopInfo
+from reconciler.live.cached import CachedRead
 from reconciler.live.read import (
-    Progress,
+    FullRead,
+    ScopedRead,
     check_stock_ids,
-    read_live,
     read_shop,
     resolve_targets,
 )
+from reconciler.model import Catalog, Policy
 from reconciler.plan.diff import PlanContext, diff
-from reconciler.plan.model import Plan, Scope
+from reconciler.plan.model import Plan, Scope, raise_if_unsafe
+from reconciler.ports import ApplyClient, DetailReader, LiveSource, PlanClient, Progress
 
-__all__ = ["make_plan"]
+__all__ = ["PlanRequest", "apply_plan", "live_source", "make_plan", "resolve_scope"]
+
+
+@dataclass(frozen=True)
+class PlanRequest:
+    """What to plan and how to read it. The default is a full plan read without the cache."""
+
+    targets: Iterable[str] = ()  # --target values: product GUIDs or variant codes
+    scope: Iterable[str] | None = None  # GUIDs in scope (--changed-since); None: every product
+    ref: str | None = None  # the git ref ``scope`` came from, and the commit it resolved to
+    ref_commit: str | None = None
+    base_policy: Policy | None = None  # shop.yaml's policy at the base, for the guards
+    cache_dir: Path | None = None  # --cache: a full plan reads through this incremental cache
+    git_commit: str | None = None  # HEAD of the catalog's work tree, recorded in the plan
+    progress: Progress | None = field(default=None, compare=False)
+    notice: Callable[[str], None] | None = field(default=None, compare=False)  # one-line notes
+
+    def __post_init__(self) -> None:
+        # Frozen, so normalise once here: a generator or a set in, a tuple / frozenset kept.
+        object.__setattr__(self, "targets", tuple(self.targets))
+        if self.scope is not None:
+            object.__setattr__(self, "scope", frozenset(self.scope))
 
 
 def make_plan(
-    client: Any,
-    loaded: Any,
-    *,
-    targets: Iterable[str] = (),
-    scope: Collection[str] | None = None,
-    ref: str | None = None,
-    ref_commit: str | None = None,
-    git_commit: str | None = None,
-    progress: Progress | None = None,
-    cache_dir: Any = None,
-    notice: Callable[[str], None] | None = None,
-    base_policy: Any = None,
+    client: PlanClient, loaded: LoadedCatalog, request: PlanRequest | None = None
 ) -> Plan:
-    """Read the live shop for a loaded catalog (``desired.load_catalog``) and diff: the plan.
-
-    ``targets`` (``--target`` values) narrow the plan to those products; ``scope`` (a set of
-    GUIDs, e.g. from ``--changed-since REF``, with ``ref`` naming it and ``ref_commit`` the
-    commit it resolved to) does the same without resolving. Without either, the whole catalog
-    and shop are compared, through the incremental cache in ``cache_dir`` when given
-    (``reconciler.live.cached``; ``notice`` gets its one-line report). ``base_policy``:
-    shop.yaml's policy at the base, for the guards (see ``diff.PlanContext``)."""
+    """Read the live shop for a loaded catalog (``desired.load_catalog``) and diff: the plan."""
+    request = request or PlanRequest()
     desired = loaded.catalog
-    shop = read_shop(client, desired.shop)
-    check_stock_ids(desired, shop, loaded.locations)
-    targets = tuple(targets)
-    plan_scope = Scope()
-    if targets:
-        guids = resolve_targets(client, desired, targets)
-        if scope is not None:  # both: the union, every GUID named in the plan's scope
-            targets = (*targets, *sorted(set(scope) - guids))
-            guids = guids | frozenset(g.lower() for g in scope)
-        scope = guids
-        plan_scope = Scope.targeted(targets, ref, ref_commit)
-    elif scope is not None:
-        plan_scope = Scope.targeted(sorted(scope), ref, ref_commit)
-    if scope is None and cache_dir is not None:
-        live = read_live_cached(
-            client, desired, shop=shop, cache_dir=cache_dir, progress=progress, notice=notice
-        )
-    else:
-        live = read_live(
-            client, desired, shop=shop, scope=scope, progress=progress, prune=desired.policy.prune
-        )
-    context = PlanContext(
+    shop = read_shop(client, desired.shop)  # 1
+    check_stock_ids(desired, shop, loaded.locations)  # 2
+    guids, scope = resolve_scope(client, desired, request)  # 3
+    source = live_source(client, request, guids, prune=desired.policy.prune)  # 4
+    live = source.read(desired, shop, request.progress)  # 5
+    context = PlanContext(  # 6
         catalog_digest=loaded.digest,
         default_stock_id=shop.default_stock_id,
         pricelist_id=shop.pricelist_id,
         eshop_id=shop.eshop_id,
-        git_commit=git_commit,
-        scope=plan_scope,
-        base_policy=base_policy,
+        git_commit=request.git_commit,
+        scope=scope,
+        base_policy=request.base_policy,
     )
     return diff(desired, live.catalog, locations=loaded.locations, context=context)
+
+
+def resolve_scope(
+    client: DetailReader, desired: Catalog, request: PlanRequest
+) -> tuple[frozenset[str] | None, Scope]:
+    """The GUIDs to read (None: the whole shop) and the plan's ``Scope``. Targets and a
+    ``--changed-since`` scope together plan their union, every GUID named in the scope."""
+    targets, scope = request.targets, request.scope
+    if targets:
+        guids = resolve_targets(client, desired, targets)
+        if scope is not None:
+            targets = (*targets, *sorted(set(scope) - guids))
+            guids = guids | frozenset(g.lower() for g in scope)
+        return guids, Scope.targeted(targets, request.ref, request.ref_commit)
+    if scope is not None:
+        return scope, Scope.targeted(sorted(scope), request.ref, request.ref_commit)
+    return None, Scope()
+
+
+def live_source(
+    client: PlanClient, request: PlanRequest, scope: frozenset[str] | None, *, prune: bool
+) -> LiveSource:
+    """The one place that chooses how the live side is read: a scoped plan reads its
+    products directly; a full plan reads through the cache with ``--cache``, else in full."""
+    if scope is not None:
+        if request.cache_dir is not None and request.notice is not None:
+            request.notice(
+                "Note: --cache serves full plans only; this scoped plan reads its products "
+                "directly."
+            )
+        return ScopedRead(client, scope, prune=prune)
+    if request.cache_dir is not None:
+        return CachedRead(client, request.cache_dir, notice=request.notice)
+    return FullRead(client)
+
+
+def apply_plan(
+    plan: Plan,
+    client: ApplyClient,
+    catalog: LoadedCatalog,
+    read_live: LiveReader | None = None,
+    options: ApplyOptions | None = None,
+    journal: Journal | None = None,
+    approve: Callable[[Plan], None] | None = None,
+) -> ApplyResult:
+    """Apply ``plan`` with a read-write ``client``, with ``catalog`` (the checked-out one) as
+    the authority for every change (``reconciler.apply.preflight`` tells how). Raises
+    ``UnsafePlan`` / ``StalePlan`` before writing anything; ``approve`` (if given) is called
+    after every check passed and before the first write, and may raise to cancel. Returns the
+    result (``raise_for_failures`` for exit 1). ``read_live`` replaces the re-reads (tests)."""
+    options = options or ApplyOptions()
+    if plan.is_empty:
+        return ApplyResult(plan.plan_id)
+    shop: ShopInfo = read_shop(client, catalog.catalog.shop)  # 1
+    verify_header(plan, shop, options)
+    live_guids = [p.guid for p in client.iter_products()]  # 2
+    raise_if_unsafe(
+        apply_guards(plan, catalog.catalog, live_guids, options.policy),
+        allow_delete=options.allow_delete,
+        allow_bulk=options.allow_bulk,
+    )
+    if read_live is None:  # 3
+        read_live = live_reader(client, plan, shop.default_pricelist_id)
+    checks = preflight(plan, catalog, read_live, shop)
+    if approve is not None:  # 4
+        approve(plan)
+    journal = journal or Journal(None, plan.plan_id)
+    run = Executor(  # 5, 6
+        plan,
+        plan.changes,
+        client,
+        read_live,
+        journal,
+        options,
+        default_pricelist_id=shop.default_pricelist_id,
+    )
+    run.execute(checks)
+    return run.result

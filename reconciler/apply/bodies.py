@@ -92,12 +92,15 @@ def variant_item(code: str, fields: dict[str, Any], *, create: bool = False) -> 
     return item
 
 
-def create_body(guid: str, after: dict[str, Any]) -> dict[str, Any]:
-    """``POST /api/products`` from a product create's ``after``: the catalog's GUID, the
-    product fields, and every variant with its price and initial stock (``stocksLocations``)."""
-    body = {"guid": guid, **product_fields_body(after, create=True)}
-    variants = []
-    for code, post in sorted((after.get("variants") or {}).items()):
+def create_body(
+    guid: str, fields: dict[str, Any], variants: dict[str, dict[str, Any]]
+) -> dict[str, Any]:
+    """``POST /api/products``: the catalog's GUID, the product ``fields``, and one item per
+    variant (``variants``: code -> variant fields, optionally ``price`` and ``stock`` =
+    {stock id: amount}), with its price and initial stock (``stocksLocations``)."""
+    body = {"guid": guid, **product_fields_body(fields, create=True)}
+    items = []
+    for code, post in sorted(variants.items()):
         item = variant_item(code, post, create=True)
         if post.get("price") is not None:
             item["price"] = fixed(post["price"], 2)
@@ -107,8 +110,8 @@ def create_body(guid: str, after: dict[str, Any]) -> dict[str, Any]:
                 {"stockId": int(sid), "amount": fixed(amount, 3)}
                 for sid, amount in sorted(stock.items(), key=lambda kv: int(kv[0]))
             ]
-        variants.append(item)
-    body["variants"] = variants
+        items.append(item)
+    body["variants"] = items
     return body
 
 

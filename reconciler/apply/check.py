@@ -4,10 +4,10 @@ For every change: live equals ``after`` -> already done; live equals ``before`` 
 anything else -> a conflict (the shop changed since the plan). Creates have no ``before``:
 
 - a product create is *write* while the GUID does not exist, *done* when a product with that
-  GUID exists and matches everything the create sets (a crashed earlier apply created it),
+  GUID exists and has the product fields the create sets (a crashed earlier apply created it),
   and a conflict when it exists and differs (someone else created it);
-- a variant create is *write* while the code does not exist on the product, else done or a
-  conflict as above;
+- a variant create (of a new product's variant, or a new code on an existing product) is
+  *write* while the code does not exist on the product, else done or a conflict as above;
 - the price and stock rows of a product or variant that this plan creates are *write* until
   live equals ``after`` (there was no row to compare with when the plan was made).
 
@@ -55,16 +55,14 @@ def live_forms(products: dict[str, Any], default_stock_id: int) -> dict[str, For
 
 
 def created_keys(changes: Iterable[Change]) -> set[tuple[str, str | None]]:
-    """What the plan creates: ``(guid, None)`` for products and ``(guid, CODE)`` for every
-    variant that comes into being with them."""
+    """What the plan creates: ``(guid, None)`` for products and ``(guid, CODE)`` for
+    variants (a new product's and new codes on existing products alike)."""
     keys: set[tuple[str, str | None]] = set()
     for c in changes:
         if c.action is not Action.CREATE:
             continue
         if c.resource is Resource.PRODUCT:
             keys.add((c.guid, None))
-            for code in (c.after or {}).get("variants") or {}:
-                keys.add((c.guid, code.upper()))
         elif c.resource is Resource.VARIANT:
             keys.add((c.guid, (c.code or "").upper()))
     return keys
@@ -148,22 +146,7 @@ def _product_create(c: Change, form: Form | None) -> Check:
     after = dict(c.after or {})
     if form is None:
         return Check(c, Verdict.WRITE, after)
-    differ: dict[str, Any] = {}
-    for name, value in after.items():
-        if name != "variants" and form["fields"].get(name) != value:
-            differ[name] = form["fields"].get(name)
-    for code, post in (after.get("variants") or {}).items():
-        live = form["variants"].get(code.upper())
-        if live is None:
-            differ[f"variants.{code}"] = "missing"
-            continue
-        for name, value in post.items():
-            if name == "stock":
-                have = {str(k): v for k, v in (live.get("stock") or {}).items()}
-                if any(have.get(str(k)) != v for k, v in value.items()):
-                    differ[f"variants.{code}.stock"] = have
-            elif live.get(name) != value:
-                differ[f"variants.{code}.{name}"] = live.get(name)
+    differ = {f: form["fields"].get(f) for f, v in after.items() if form["fields"].get(f) != v}
     if not differ:
         return Check(c, Verdict.DONE)
     shown = "; ".join(f"{k}: now {_show(v)}" for k, v in sorted(differ.items())[:5])

@@ -1,40 +1,45 @@
-"""The write phase of apply (``apply.py`` has the overview): ordered, batched requests, what
-follows a lost response, per-item outcomes and the convergence check."""
+"""The write phase of apply (``preflight.py`` has the overview): it sends the requests of the
+write program, journals each attempt, decides what follows a lost response by re-reading,
+records per-change outcomes (``result.Status``) and runs the convergence check.
+
+Order, batching and grouping, and every request body, come from ``program.py`` (no I/O);
+this module only does the sending."""
 
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
 from typing import Any
 
 from reconciler import errors as E
-from reconciler.apply import bodies as W
 from reconciler.apply.check import Check, Verdict, check, created_keys, live_forms
 from reconciler.apply.journal import Journal
+from reconciler.apply.program import Part, Request, Step, narrowed, program
 from reconciler.apply.result import ApplyOptions, ApplyResult, Outcome, Status
-from reconciler.plan.model import Action, Plan, Resource
-
-
-@dataclass(frozen=True)
-class _Request:
-    method: str
-    path: str
-    items: list[str]
-    send: Callable[[], Any]
+from reconciler.plan.model import Plan, Resource
 
 
 class Executor:
     def __init__(
-        self, plan: Plan, changes, client, read_live, journal: Journal, options: ApplyOptions
+        self,
+        plan: Plan,
+        changes,
+        client,
+        read_live,
+        journal: Journal,
+        options: ApplyOptions,
+        *,
+        default_pricelist_id: int | None = None,
     ):
+        """``default_pricelist_id``: the e-shop's default pricelist (where Shoptet's product
+        create puts a variant's price); None: the plan's pricelist is taken to be it."""
         self.plan, self.changes, self.client, self.read_live = plan, changes, client, read_live
         self.journal, self.options = journal, options
         self.created = created_keys(changes)
         self.result = ApplyResult(plan.plan_id)
         self.abort: str | None = None
         self._pricelist: int | None = plan.pricelist_id
+        self._default_pricelist = default_pricelist_id
         self._lock = threading.RLock()  # RLock: send() re-enters through after_unknown
         self._idle = threading.Condition(self._lock)
         self._in_flight = 0
@@ -45,41 +50,32 @@ class Executor:
     def execute(self, checks: list[Check]) -> None:
         for k in checks:
             if k.verdict is Verdict.DONE:
-                self.mark(k, Status.DONE, "already live")
-        todo = [k for k in checks if k.verdict is Verdict.WRITE]
-
-        def pick(resource: Resource, *actions: Action) -> list[Check]:
-            return [k for k in todo if k.change.resource is resource and k.change.action in actions]
-
-        self.each([[k] for k in pick(Resource.PRODUCT, Action.CREATE)], self._post)
-        by_product: dict[str, list[Check]] = {}
-        for k in pick(Resource.PRODUCT, Action.UPDATE) + pick(
-            Resource.VARIANT, Action.CREATE, Action.UPDATE
-        ):
-            by_product.setdefault(k.change.guid, []).append(k)
-        self.each([by_product[g] for g in sorted(by_product)], self._patch)
-        for batch in W.batches(self.ready(pick(Resource.PRICE, Action.CREATE, Action.UPDATE))):
-            self.send(batch, self._prices)
-        stock = self.ready(pick(Resource.STOCK, Action.CREATE, Action.UPDATE))
-        for sid in sorted({k.change.stock_id for k in stock}):
-            for batch in W.batches(k for k in stock if k.change.stock_id == sid):
-                self.send(batch, self._movements)
-        self.each([[k] for k in pick(Resource.VARIANT, Action.DELETE)], self._delete_variant)
-        self.each([[k] for k in pick(Resource.PRODUCT, Action.DELETE)], self._delete_product)
+                self.mark(k.change.id, Status.DONE, "already live")
+        writes = [k for k in checks if k.verdict is Verdict.WRITE]
+        pricelist = self._pricelist
+        if pricelist is None and any(k.change.resource is Resource.PRICE for k in writes):
+            pricelist = self.pricelist()
+        on_create = self._default_pricelist is None or pricelist in (None, self._default_pricelist)
+        for stage in program(writes, pricelist_id=pricelist, price_on_create=on_create):
+            if stage.step.per_product:
+                self.each(list(stage.requests))
+            else:
+                for req in stage.requests:
+                    self.send(req)
         self.converge()
 
-    def each(self, groups: list[list[Check]], build) -> None:
+    def each(self, requests: list[Request]) -> None:
         """Independent requests (one product each), ``options.parallel`` at a time (the
         client's semaphore still caps what is on the wire). An exception in any of them (a
         crash, Ctrl-C) cancels the ones not started yet and propagates."""
-        workers = max(1, min(self.options.parallel, len(groups)))
+        workers = max(1, min(self.options.parallel, len(requests)))
         if workers == 1:
-            for group in groups:
-                self.send(group, build)
+            for req in requests:
+                self.send(req)
             return
         pool = ThreadPoolExecutor(workers, "shoptet-apply")
         try:
-            for future in [pool.submit(self.send, group, build) for group in groups]:
+            for future in [pool.submit(self.send, req) for req in requests]:
                 future.result()
         except BaseException:
             # Stop new sends, then wait for those on the wire so their outcome is journalled
@@ -101,12 +97,12 @@ class Executor:
                 except KeyboardInterrupt:
                     continue
 
-    def ready(self, checks: list[Check]) -> list[Check]:
-        """The checks whose product or variant exists (or was just created); the others are
-        skipped with the reason."""
+    def ready(self, parts: tuple[Part, ...]) -> list[Part]:
+        """The parts whose product or variant exists (or was just created); the others are
+        skipped, naming what they depend on."""
         out = []
-        for k in checks:
-            c = k.change
+        for part in parts:
+            c = part.change
             creators = []
             if c.resource is not Resource.PRODUCT and (c.guid, None) in self.created:
                 creators.append(f"product:{c.guid}")
@@ -116,217 +112,215 @@ class Executor:
             for creator in creators:
                 o = self.result.outcomes.get(creator)
                 if o is not None and o.status in (Status.FAILED, Status.SKIPPED):
-                    self.mark(k, Status.SKIPPED, f"not written because {creator} was not applied")
+                    self.mark(c.id, Status.SKIPPED, f"not written: {creator} {o.status.value}")
                     break
             else:
-                out.append(k)
+                out.append(part)
         return out
 
-    def mark(self, k: Check, status: Status, message: str = "") -> None:
+    def mark(self, change_id: str, status: Status, message: str = "") -> None:
+        """Record a change's outcome. A change written in two requests (a new variant's
+        price: ``price`` in the create, ``vatRate`` in the pricelist) keeps its worst one."""
         with self._lock:
-            self.result.outcomes[k.change.id] = Outcome(k.change.id, status, message)
+            old = self.result.outcomes.get(change_id)
+            if old is not None and old.status.severity > status.severity:
+                return
+            self.result.outcomes[change_id] = Outcome(change_id, status, message)
 
     # -- one request, its outcome and what follows a lost response -------------------------
 
-    def send(self, checks: list[Check], build: Callable[[list[Check]], _Request], attempt=1):
+    def send(self, req: Request, attempt: int = 1) -> None:
         with self._lock:
             if self._cancelled:  # interrupted: a send that had not begun never begins
                 return
             self._in_flight += 1
         try:
-            self._send(checks, build, attempt)
+            self._send(req, attempt)
         finally:
             with self._idle:
                 self._in_flight -= 1
                 self._idle.notify_all()
 
-    def _send(self, checks: list[Check], build: Callable[[list[Check]], _Request], attempt=1):
+    def _send(self, req: Request, attempt: int) -> None:
         self.journal.check()  # a journal that cannot be written stops the run before a write
         if self.abort:
-            for k in checks:
-                self.mark(k, Status.SKIPPED, f"not attempted: {self.abort}")
+            for cid in req.change_ids:
+                self.mark(cid, Status.SKIPPED, f"not sent: {self.abort}")
             return
-        checks = self.ready(checks)
-        if not checks:
-            return
-        req = build(checks)
-        ids = [k.change.id for k in checks]
-        note = dict(kind="write", attempt=attempt, changes=ids, method=req.method, path=req.path)
-        note["items"] = req.items
+        parts = self.ready(req.parts)
+        if len(parts) != len(req.parts):
+            sendable = narrowed(req, parts)
+            if sendable is None:
+                return
+            req = sendable
+        note = dict(
+            kind="write",
+            attempt=attempt,
+            changes=req.change_ids,
+            method=req.method,
+            path=req.path,
+            items=list(req.items),
+        )
         with self._lock:
             self.result.write_requests += 1
         try:
-            result = req.send()
+            result = self._call(req)
         except KeyboardInterrupt:  # Ctrl-C or SIGTERM with the request on the wire
             self.journal.write(
-                **note, status=None, requestId=None, outcome="interrupted", errors=[]
+                **note, status=None, requestId=None, outcome=Status.INTERRUPTED, errors=[]
             )
             raise
         except E.WriteOutcomeUnknown as exc:
             self.journal.write(
-                **note, status=exc.status, requestId=exc.request_id, outcome="unknown", errors=[]
+                **note,
+                status=exc.status,
+                requestId=exc.request_id,
+                outcome=Status.UNKNOWN,
+                errors=[],
             )
-            self.after_unknown(checks, build, attempt)
+            self.after_unknown(req, attempt)
             return
         except E.NotFound as exc:
             if req.method == "DELETE":
                 self.journal.write(
-                    **note, status=404, requestId=exc.request_id, outcome="already gone", errors=[]
+                    **note, status=404, requestId=exc.request_id, outcome=Status.DONE, errors=[]
                 )
-                for k in checks:
-                    self.mark(k, Status.DONE, "already gone")
+                for cid in req.change_ids:
+                    self.mark(cid, Status.DONE, "already gone")
                 return
-            self.failed(checks, note, exc)
+            self.failed(req, note, exc)
             return
         except E.ApiError as exc:
-            self.failed(checks, note, exc)
+            self.failed(req, note, exc)
             return
         errors = [_item_error(e) for e in result.item_errors]
         self.journal.write(
             **note,
             status=result.status,
             requestId=result.request_id,
-            outcome="partial" if errors else "ok",
+            outcome=Status.PARTIAL if errors else Status.WRITTEN,
             errors=errors,
         )
-        self.item_outcomes(checks, errors, Status.WRITTEN, "")
+        self.item_outcomes(req, errors, Status.WRITTEN, "")
 
-    def failed(self, checks: list[Check], note: dict, exc: E.ApiError) -> None:
+    def _call(self, req: Request) -> Any:
+        """The client call for a request of the program."""
+        c, t, body = self.client, req.target, req.body
+        if req.step is Step.CREATE:
+            return c.create_product(body)
+        if req.step is Step.PRODUCT:
+            return c.patch_product(t, body)
+        if req.step is Step.PRICES:
+            return c.patch_pricelist(t, body)
+        if req.step is Step.STOCK:
+            return c.patch_stock_movements(t, body)
+        if req.step is Step.DELETE_VARIANT:
+            return c.delete_variant(t)
+        return c.delete_product(t)
+
+    def failed(self, req: Request, note: dict, exc: E.ApiError) -> None:
         errors = [_item_error(e) for e in exc.errors]
         self.journal.write(
             **note,
             status=exc.status,
             requestId=exc.request_id,
-            outcome="failed",
+            outcome=Status.FAILED,
             errors=errors or [{"message": str(exc)}],
         )
         if isinstance(exc, E.AuthError | E.PermissionDenied):
             self.abort = f"an earlier write was refused ({exc.message})"
-        self.item_outcomes(checks, errors, Status.FAILED, str(exc))
+        self.item_outcomes(req, errors, Status.FAILED, str(exc))
 
-    def item_outcomes(self, checks, errors, status: Status, message: str) -> None:
-        """Per-item errors name a code (``instance``): those items fail with Shoptet's
-        message, the others get ``status``. An error naming no item fails the whole request."""
-        by_code = {(k.change.code or k.change.guid).upper(): k for k in checks}
-        named = {}
+    def item_outcomes(self, req: Request, errors, status: Status, message: str) -> None:
+        """Per-item errors name a code or GUID (``instance``): the changes of that item fail
+        with Shoptet's message, the others get ``status``. An error naming no item fails the
+        whole request. A refused create fails the product; its variants, prices and stock
+        are then skipped (they cannot exist without it), not failed once each."""
+        if req.step is Step.CREATE and status is Status.FAILED:
+            product = next(p.change.id for p in req.parts if p.change.resource is Resource.PRODUCT)
+            self.mark(product, Status.FAILED, message)
+            for cid in req.change_ids:
+                if cid != product:
+                    self.mark(cid, Status.SKIPPED, f"not written: {product} {Status.FAILED}")
+            return
+        by_item: dict[str, list[str]] = {}
+        for part in req.parts:
+            key = (part.change.code or part.change.guid).upper()
+            by_item.setdefault(key, [])
+            if part.change.id not in by_item[key]:
+                by_item[key].append(part.change.id)
+        named: dict[str, list[str]] = {}
         for e in errors:
             key = str(e.get("instance") or "").upper()
-            if key in by_code:
+            if key in by_item:
                 named.setdefault(key, []).append(e.get("message") or e.get("errorCode") or "")
-        unnamed = [e for e in errors if str(e.get("instance") or "").upper() not in by_code]
-        for key, k in by_code.items():
-            if key in named:
-                self.mark(k, Status.FAILED, "Shoptet: " + "; ".join(named[key]))
-            elif unnamed and status is Status.WRITTEN:
-                self.mark(
-                    k,
-                    Status.FAILED,
-                    "Shoptet: "
-                    + "; ".join(str(e.get("message") or e.get("errorCode")) for e in unnamed),
-                )
-            else:
-                self.mark(k, status, message)
+        unnamed = [e for e in errors if str(e.get("instance") or "").upper() not in by_item]
+        for key, ids in by_item.items():
+            for cid in ids:
+                if key in named:
+                    self.mark(cid, Status.FAILED, "Shoptet: " + "; ".join(named[key]))
+                elif unnamed and status is Status.WRITTEN:
+                    self.mark(
+                        cid,
+                        Status.FAILED,
+                        "Shoptet: "
+                        + "; ".join(str(e.get("message") or e.get("errorCode")) for e in unnamed),
+                    )
+                else:
+                    self.mark(cid, status, message)
 
-    def after_unknown(self, checks: list[Check], build, attempt: int) -> None:
-        """Re-read what the lost write touched and decide from what is live."""
+    def after_unknown(self, req: Request, attempt: int) -> None:
+        """Re-read what the lost write touched and decide from what is live, part by part:
+        what the request carried that is live now is written; what is not is sent again."""
         try:
-            forms = self.read({k.change.guid for k in checks})
+            forms = self.read({p.change.guid for p in req.parts})
         except E.ApiError as exc:
-            for k in checks:
+            for cid in req.change_ids:
                 self.mark(
-                    k,
+                    cid,
                     Status.FAILED,
                     f"the response of a write was lost and re-reading "
                     f"failed too ({exc}); run the same plan again to finish",
                 )
             return
-        again, applied = [], []
-        for k in checks:
-            now = check(k.change, forms.get(k.change.guid), self.created)
-            if now.verdict is Verdict.DONE:
-                applied.append(k.change.id)
-                self.mark(k, Status.WRITTEN, "applied (response lost; confirmed by re-reading)")
-            elif now.verdict is Verdict.CONFLICT:
-                self.mark(k, Status.FAILED, f"after a lost response: {now.reason}")
+        again: list[Part] = []
+        applied: list[str] = []
+        for part in req.parts:
+            c = part.change
+            now = check(c, forms.get(c.guid), self.created)
+            if now.verdict is Verdict.CONFLICT:
+                self.mark(c.id, Status.FAILED, f"after a lost response: {now.reason}")
+                continue
+            left = {f: v for f, v in now.pending.items() if f in part.fields}
+            if now.verdict is Verdict.DONE or (part.fields and not left):
+                applied.append(c.id)
+                self.mark(c.id, Status.WRITTEN, "response lost; confirmed by re-reading")
             else:
-                again.append(now)
+                again.append(Part(c, left))
         self.journal.write(
             kind="reread",
             attempt=attempt,
-            changes=[k.change.id for k in checks],
-            applied=applied,
-            resend=[k.change.id for k in again],
+            changes=req.change_ids,
+            applied=list(dict.fromkeys(applied)),
+            resend=list(dict.fromkeys(p.change.id for p in again)),
         )
         if not again:
             return
-        if attempt <= self.options.resends:
-            self.send(again, build, attempt + 1)
+        resend = narrowed(req, again)
+        if resend is not None and attempt <= self.options.resends:
+            self.send(resend, attempt + 1)
             return
-        for k in again:
-            self.mark(
-                k,
-                Status.FAILED,
-                "its response was lost and it was not applied; run the same plan again to finish",
-            )
+        why = (
+            "its response was lost and it was not written; run the same plan again to finish"
+            if resend is not None
+            else "its response was lost and the shop shows it only in part; run the same plan "
+            "again to finish"
+        )
+        for part in again:
+            self.mark(part.change.id, Status.FAILED, why)
 
     def read(self, guids) -> dict:
         return live_forms(self.read_live(sorted(guids)), self.plan.default_stock_id or 1)
-
-    # -- the requests ----------------------------------------------------------------------
-
-    def _post(self, checks: list[Check]) -> _Request:
-        (k,) = checks
-        body = W.create_body(k.change.guid, k.pending)
-        return _Request(
-            "POST", "/api/products", [k.change.guid], lambda: self.client.create_product(body)
-        )
-
-    def _patch(self, checks: list[Check]) -> _Request:
-        guid = checks[0].change.guid
-        fields: dict[str, Any] = {}
-        variants = []
-        for k in checks:
-            if k.change.resource is Resource.PRODUCT:
-                fields.update(k.pending)
-            else:
-                variants.append((k.change.code, k.pending))
-        body = W.patch_body(fields, variants)
-        items = [guid] + [code for code, _ in variants]
-        return _Request(
-            "PATCH", f"/api/products/{guid}", items, lambda: self.client.patch_product(guid, body)
-        )
-
-    def _prices(self, checks: list[Check]) -> _Request:
-        pricelist = self.pricelist()
-        rows = [W.price_row(k.change.code, k.pending) for k in checks]
-        return _Request(
-            "PATCH",
-            f"/api/pricelists/{pricelist}",
-            [r["code"] for r in rows],
-            lambda: self.client.patch_pricelist(pricelist, rows),
-        )
-
-    def _movements(self, checks: list[Check]) -> _Request:
-        sid = checks[0].change.stock_id
-        items = [W.movement_item(k.change.code, k.pending["stock"]) for k in checks]
-        return _Request(
-            "PATCH",
-            f"/api/stocks/{sid}/movements",
-            [i["productCode"] for i in items],
-            lambda: self.client.patch_stock_movements(sid, items),
-        )
-
-    def _delete_variant(self, checks: list[Check]) -> _Request:
-        code = checks[0].change.code
-        return _Request(
-            "DELETE", f"/api/products/code/{code}", [code], lambda: self.client.delete_variant(code)
-        )
-
-    def _delete_product(self, checks: list[Check]) -> _Request:
-        guid = checks[0].change.guid
-        return _Request(
-            "DELETE", f"/api/products/{guid}", [guid], lambda: self.client.delete_product(guid)
-        )
 
     def pricelist(self) -> int:
         if self._pricelist is None:
@@ -339,10 +333,10 @@ class Executor:
 
     def converge(self) -> None:
         """Re-read what was written; report every change that still differs."""
-        written = [o.change_id for o in self.result.of(Status.WRITTEN)]
+        written = {o.change_id for o in self.result.of(Status.WRITTEN)}
         if not written:
             return
-        changes = [c for c in self.changes if c.id in set(written)]
+        changes = [c for c in self.changes if c.id in written]
         try:
             forms = self.read({c.guid for c in changes})
         except E.ApiError as exc:
@@ -359,15 +353,7 @@ class Executor:
                 self.result.unconverged.append(f"{c.id}: still differs after apply: {what}")
 
 
-def as_int(value: Any) -> int | None:
-    try:
-        return None if value is None else int(value)
-    except (TypeError, ValueError):
-        return None
-
-
 def _item_error(e: Any) -> dict[str, Any]:
     if not isinstance(e, dict):
         return {"message": str(e)}
     return {k: e.get(k) for k in ("errorCode", "message", "instance") if e.get(k) is not None}
-

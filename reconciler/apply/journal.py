@@ -3,7 +3,20 @@
 Each line: ``time`` (UTC), ``planId``, ``kind`` (``write``, or ``reread`` for the decision
 taken after a write whose response was lost), ``attempt``, ``changes`` (change ids),
 ``method``, ``path``, ``items`` (the GUIDs or variant codes the request carries), ``status``,
-``requestId`` (Shoptet's), ``outcome`` and ``errors`` (Shoptet's per-item messages).
+``requestId`` (Shoptet's), ``outcome`` and ``errors`` (Shoptet's per-item messages). A
+``reread`` line has ``applied`` (change ids found written) and ``resend`` (sent again).
+
+``outcome`` uses apply's one vocabulary (``reconciler.apply.result.Status``), the same words
+the CLI report and error messages use for each change:
+
+- ``written``: the shop accepted every item of the request;
+- ``partial``: the shop applied some items and refused others (200 with per-item
+  ``errors``); those changes are ``failed``, the rest ``written``;
+- ``failed``: the shop refused the request (``errors`` says why);
+- ``already done``: a delete found the product or variant gone already (404);
+- ``unknown``: the response was lost (a timeout or dropped connection after sending); the
+  ``reread`` line that follows says what the shop shows;
+- ``interrupted``: Ctrl-C or SIGTERM while the request was on the wire.
 
 A journal never holds a token or a request header: only the summary above. Lines are written
 one by one, so a crash leaves every attempt made so far on disk (the CI artifact). A write

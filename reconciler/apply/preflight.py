@@ -2,6 +2,8 @@
 
     result = apply_plan(plan, client, loaded_catalog, options=ApplyOptions(...), journal=j)
 
+``apply_plan`` (``reconciler.pipeline``) runs the steps below in order; this module holds them.
+
 The plan file is only a claim; the checked-out catalog and the live shop are the authority
 (``reconciler.apply.authority``). Before the first write, in this order:
 
@@ -18,10 +20,12 @@ The plan file is only a claim; the checked-out catalog and the live shop are the
    of the catalog against those live values must produce every value apply would write.
 4. **Approval** (``approve``), only now that everything checked out.
 
-Then the writes, in order: product creates (one POST each, with the catalog's GUID, the
-variants and their initial stock), product updates (one PATCH per product with only the fields
-still to write, variant items by exact code), prices (pricelist PATCH, <= 300 rows), stock
-(``realStock`` movements per stock, <= 300 items), then deletions (variants, then products).
+Then the writes, as the write program orders and batches them (``program.py``, pure): product
+creates (one POST each, with the catalog's GUID and the product's variant, stock and price
+creates grouped into it), product updates (one PATCH per product with only the fields still to
+write, variant items by exact code), prices (pricelist PATCH, <= 300 rows, including what a
+create cannot carry), stock (``realStock`` movements per stock, <= 300 items), then deletions
+(variants, then products); ``executor.py`` sends them.
 A lost response (``WriteOutcomeUnknown``) re-reads the products it touched before anything
 else: what is live is done, what is not is sent again (``resends`` times at most). Per-item
 errors on a 200 fail those items; the rest stays applied. One journal line per write attempt
@@ -31,15 +35,12 @@ reported (``ApplyResult.unconverged``), not retried.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
-from dataclasses import replace
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 from reconciler import errors as E
 from reconciler.apply.authority import header_problems, unproduced
 from reconciler.apply.check import Check, Verdict, check_all, created_keys, describe, live_forms
-from reconciler.apply.executor import Executor
-from reconciler.apply.journal import Journal
 from reconciler.apply.result import (
     ApplyOptions,
     ApplyResult,
@@ -48,20 +49,18 @@ from reconciler.apply.result import (
     Status,
 )
 from reconciler.desired.load import LoadedCatalog
+from reconciler.live.base import ShopInfo
 from reconciler.live.convert import product_from_detail
-from reconciler.live.read import ShopInfo, read_shop
 from reconciler.model import Catalog, Policy
 from reconciler.plan.diff import PlanContext, diff
 from reconciler.plan.guards import GuardPolicy, compute_guards
 from reconciler.plan.model import (
     Action,
     Change,
-    FieldChange,
     GuardVerdict,
     Plan,
     Resource,
     Scope,
-    raise_if_unsafe,
 )
 from reconciler.shoptet.client import DETAIL_INCLUDE
 
@@ -72,7 +71,6 @@ __all__ = [
     "Outcome",
     "Status",
     "apply_guards",
-    "apply_plan",
     "fresh_changes",
     "live_reader",
     "preflight",
@@ -97,41 +95,6 @@ def live_reader(client: Any, plan: Plan, default_pricelist_id: int | None) -> Li
         }
 
     return read
-
-
-def writable_changes(plan: Plan, default_pricelist_id: int | None) -> tuple[Change, ...]:
-    """The plan's changes as apply writes them. Shoptet's product create puts each variant's
-    ``price`` in the e-shop's *default* pricelist; when the plan's pricelist is another one,
-    the create is sent without prices and the price step writes them to the plan's pricelist
-    (added to the plan's price change for that code, or as a new one)."""
-    pricelist = plan.pricelist_id
-    if pricelist is None or default_pricelist_id is None or pricelist == default_pricelist_id:
-        return plan.changes
-    moved: dict[tuple[str, str], FieldChange] = {}
-    out = []
-    for c in plan.changes:
-        if c.resource is Resource.PRODUCT and c.action is Action.CREATE:
-            fields = []
-            for f in c.fields:
-                if f.field == "variants":
-                    variants = {}
-                    for code, post in (f.after or {}).items():
-                        post = dict(post)
-                        if "price" in post:
-                            moved[(c.guid, code)] = FieldChange("price", None, post.pop("price"))
-                        variants[code] = post
-                    f = replace(f, after=variants)
-                fields.append(f)
-            c = replace(c, fields=tuple(fields))
-        out.append(c)
-    for i, c in enumerate(out):
-        if c.resource is Resource.PRICE and c.action is Action.CREATE:
-            extra = moved.pop((c.guid, c.code or ""), None)
-            if extra is not None:
-                out[i] = replace(c, fields=(*c.fields, extra))
-    for (guid, code), f in sorted(moved.items()):
-        out.append(Change(Action.CREATE, Resource.PRICE, guid, code, fields=(f,)))
-    return tuple(out)
 
 
 def apply_guards(
@@ -203,26 +166,18 @@ def preflight(
     catalog: LoadedCatalog,
     read_live: LiveReader,
     shop: ShopInfo,
-    changes: Sequence[Change] | None = None,
 ) -> list[Check]:
     """Compare-before-write and the catalog's authority: re-read every product the plan
     touches, check each change against it, and re-derive the changes from the checked-out
     catalog (``authority.unproduced``). Raises ``StalePlan`` (exit 4) naming every problem;
-    returns one ``Check`` per change of ``changes`` (by default the plan's)."""
-    changes = plan.changes if changes is None else tuple(changes)
-    guids = sorted({c.guid for c in plan.changes} | {c.guid for c in changes})
-    live = read_live(guids)
+    returns one ``Check`` per change of the plan."""
+    live = read_live(sorted({c.guid for c in plan.changes}))
     forms = live_forms(live, shop.default_stock_id)
-    checks = check_all(changes, forms, created_keys(changes))
+    checks = check_all(plan.changes, forms, created_keys(plan.changes))
     problems = [describe(k) for k in checks if k.verdict is Verdict.CONFLICT]
     if problems:  # the shop moved on: say so; the catalog check would only echo it
         raise _stale(problems)
-    own = (
-        checks
-        if changes == plan.changes
-        else check_all(plan.changes, forms, created_keys(plan.changes))
-    )
-    forged = unproduced(plan.changes, own, fresh_changes(catalog, live, shop))
+    forged = unproduced(plan.changes, checks, fresh_changes(catalog, live, shop))
     if forged:
         raise E.StalePlan(
             f"The plan does not match the checked-out catalog: {len(forged)} change(s) are not "
@@ -241,39 +196,3 @@ def _stale(problems: list[str]) -> E.StalePlan:
         + "\n".join(f"  {p}" for p in problems),
         problems,
     )
-
-
-def apply_plan(
-    plan: Plan,
-    client: Any,
-    catalog: LoadedCatalog,
-    read_live: LiveReader | None = None,
-    options: ApplyOptions | None = None,
-    journal: Journal | None = None,
-    approve: Callable[[Plan], None] | None = None,
-) -> ApplyResult:
-    """Apply ``plan`` with a read-write ``client``, with ``catalog`` (the checked-out one) as
-    the authority for every change. Raises ``UnsafePlan`` / ``StalePlan`` before writing
-    anything; ``approve`` (if given) is called after every check passed and before the first
-    write, and may raise to cancel. Returns the result (``raise_for_failures`` for exit 1)."""
-    options = options or ApplyOptions()
-    if plan.is_empty:
-        return ApplyResult(plan.plan_id)
-    shop = read_shop(client, catalog.catalog.shop)
-    verify_header(plan, shop, options)
-    live_guids = [p.guid for p in client.iter_products()]
-    raise_if_unsafe(
-        apply_guards(plan, catalog.catalog, live_guids, options.policy),
-        allow_delete=options.allow_delete,
-        allow_bulk=options.allow_bulk,
-    )
-    if read_live is None:
-        read_live = live_reader(client, plan, shop.default_pricelist_id)
-    changes = writable_changes(plan, shop.default_pricelist_id)
-    checks = preflight(plan, catalog, read_live, shop, changes)
-    if approve is not None:
-        approve(plan)
-    journal = journal or Journal(None, plan.plan_id)
-    run = Executor(plan, changes, client, read_live, journal, options)
-    run.execute(checks)
-    return run.result

@@ -1,7 +1,8 @@
 """The command line: the only place that prints, prompts and chooses exit codes.
 
 Each command lives in its own module here and calls one core function; this module holds the
-group, the shared options (``--catalog``, ``--sandbox``) and the mapping from the exception tree
+group (its options, ``--catalog`` and ``--sandbox``, are shared from ``cli.options`` so the
+commands accept them after their name too) and the mapping from the exception tree
 (``reconciler.errors``) to exit codes: 0 done, 1 error (usage errors too), 2 changes (``plan
 --detailed-exitcode`` only), 3 refused by a guard, 4 stale plan, 130 Ctrl-C, 143 SIGTERM
 (handled like Ctrl-C). README's *Exit codes* table lists the same.
@@ -13,17 +14,18 @@ import os
 import signal
 import sys
 import threading
-from pathlib import Path
 
 import click
 
 from reconciler import __version__
 from reconciler.cli.context import AppContext
+from reconciler.cli.options import shop_options
 from reconciler.errors import CatalogError, ReconcilerError, terminal_safe
 
 EPILOG = """\b
 Examples:
   shoptet-catalog --sandbox plan          # try it on the built-in demo shop, no token needed
+  shoptet-catalog plan --sandbox          # the same: shared options go before or after
   shoptet-catalog validate                # check catalog/ offline
   shoptet-catalog plan --out plan.json    # read the live shop and show what would change
   shoptet-catalog apply plan.json         # write exactly that plan, after you type yes
@@ -32,23 +34,11 @@ Examples:
 
 @click.group(epilog=EPILOG, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, "--version", prog_name="shoptet-catalog")
-@click.option(
-    "--catalog",
-    "catalog_dir",
-    type=click.Path(file_okay=False, path_type=Path),
-    default=Path("catalog"),
-    show_default=True,
-    help="Catalog directory (shop.yaml and products/*.yaml).",
-)
-@click.option(
-    "--sandbox",
-    is_flag=True,
-    help="Run against an in-process sandbox shop seeded with demo data (no token, no network).",
-)
+@shop_options
 @click.pass_context
-def cli(ctx: click.Context, catalog_dir: Path, sandbox: bool) -> None:
+def cli(ctx: click.Context) -> None:
     """Catalog-as-code for Shoptet: YAML in git, planned and applied through the REST API."""
-    ctx.obj = AppContext(catalog_dir=catalog_dir, sandbox=sandbox)
+    ctx.ensure_object(AppContext)  # the options given before the subcommand filled it
 
 
 def _register() -> None:
@@ -56,7 +46,9 @@ def _register() -> None:
     from reconciler.cli import (
         apply_cmd,
         catalog_cmds,
+        doctor_cmd,
         import_cmd,
+        lookup_cmd,
         plan_cmd,
         sandbox_cmd,
     )
@@ -69,6 +61,8 @@ def _register() -> None:
         catalog_cmds.schema,
         sandbox_cmd.sandbox,
         catalog_cmds.new_guid,
+        lookup_cmd.lookup,
+        doctor_cmd.doctor,
     ):
         cli.add_command(command)
 

@@ -1,7 +1,7 @@
 """`apply [PLAN]`: write a saved plan (exactly its changes), or plan and apply in one go.
 
 The talking happens here (plan display, the `yes` prompt, the result); the work is
-``reconciler.apply.preflight``. This is the only command that builds a read-write client.
+``reconciler.pipeline.apply_plan``. This is the only command that builds a read-write client.
 Exit codes (DESIGN §4): 0 done, 1 error or partial failure, 3 refused by a guard, 4 stale plan
 or conflict (both raised by ``apply_plan`` before anything is written).
 """
@@ -14,10 +14,13 @@ from pathlib import Path
 import click
 
 from reconciler.apply.journal import Journal
-from reconciler.apply.preflight import ApplyOptions, ApplyResult, Status, apply_plan
+from reconciler.apply.result import ApplyOptions, ApplyResult
+from reconciler.cli.options import shop_options, use_color
+from reconciler.cli.plan_cmd import catalog_git_commit
 from reconciler.desired.load import load_catalog
 from reconciler.desired.scope import policy_at
 from reconciler.errors import ConfigError, terminal_safe
+from reconciler.pipeline import PlanRequest, apply_plan, make_plan
 from reconciler.plan.model import Plan
 from reconciler.render.formats import render_text
 
@@ -37,6 +40,7 @@ _NO_TTY = (
 
 
 @click.command("apply", epilog=APPLY_EPILOG)
+@shop_options
 @click.argument(
     "plan_file",
     required=False,
@@ -96,13 +100,11 @@ def apply(
     client = app.make_client(read_only=False)
     with client:
         if saved is None:
-            from reconciler.cli.plan_cmd import catalog_git_commit
-            from reconciler.pipeline import make_plan
-
-            the_plan = make_plan(client, loaded, git_commit=catalog_git_commit(app.catalog_dir))
+            request = PlanRequest(git_commit=catalog_git_commit(app.catalog_dir))
+            the_plan = make_plan(client, loaded, request)
         else:
             the_plan = saved
-        text = render_text(the_plan, color=_color())
+        text = render_text(the_plan, color=use_color(sys.stdout))
         click.echo(text, nl=not text.endswith("\n"))
         if the_plan.is_empty:
             click.echo("Nothing to apply.")
@@ -165,16 +167,6 @@ def _approve(plan: Plan) -> None:
 
 
 def _report(result: ApplyResult) -> None:
-    for o in result.outcomes.values():
-        if o.status is Status.WRITTEN:
-            line = f"  applied  {o.change_id}" + (f" ({o.message})" if o.message else "")
-            click.echo(terminal_safe(line, keep_newlines=False))
-        elif o.status is Status.DONE:
-            click.echo(terminal_safe(f"  skipped  {o.change_id} (already live)"))
-    click.echo(result.summary())
+    for line in result.report():  # the words of result.Status, as in the journal
+        click.echo(terminal_safe(line, keep_newlines=False))
 
-
-def _color() -> bool:
-    from reconciler.cli.plan_cmd import use_color
-
-    return use_color(sys.stdout)

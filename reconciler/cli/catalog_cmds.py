@@ -8,6 +8,7 @@ from pathlib import Path
 
 import click
 
+from reconciler.cli.options import catalog_option, format_option, shop_options
 from reconciler.desired.load import load_catalog
 from reconciler.desired.schema import render_schemas
 from reconciler.errors import CatalogError, Problem
@@ -58,13 +59,10 @@ def problems_json(problems: list[Problem], summary: dict | None = None) -> str:
 
 
 @click.command("validate", epilog=VALIDATE_EPILOG)
-@click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(["text", "github", "json"]),
-    default="text",
-    show_default=True,
-    help="text: file:line:column: message; github: ::error annotations; json: an object.",
+@shop_options
+@format_option(
+    ("text", "github", "json"),
+    "text: file:line:column: message; github: ::error annotations; json: an object.",
 )
 @click.pass_context
 def validate(ctx: click.Context, fmt: str) -> None:
@@ -100,6 +98,7 @@ def validate(ctx: click.Context, fmt: str) -> None:
 
 
 @click.command("schema", epilog=SCHEMA_EPILOG)
+@catalog_option
 @click.option(
     "--out",
     "out_dir",

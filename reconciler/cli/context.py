@@ -6,13 +6,17 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+DEFAULT_CATALOG = Path("catalog")
 SANDBOX_URL = "http://127.0.0.1"
 SANDBOX_TOKEN = "sandbox-token"
 
 
 @dataclass
 class AppContext:
-    catalog_dir: Path
+    """The run's settings, filled by the shared options (``cli.options``) wherever they were
+    given on the command line."""
+
+    catalog_dir: Path = DEFAULT_CATALOG
     sandbox: bool = False
     _sandbox_shop: Any = field(default=None, init=False, repr=False)
 
@@ -27,7 +31,9 @@ class AppContext:
 
         if not self.sandbox:
             return ShoptetClient.from_env(read_only=read_only)
-        config = ClientConfig(base_url=SANDBOX_URL, private_token=SANDBOX_TOKEN, read_only=read_only)
+        config = ClientConfig(
+            base_url=SANDBOX_URL, private_token=SANDBOX_TOKEN, read_only=read_only
+        )
         return ShoptetClient(config, transport=self.sandbox_shop().transport())
 
     def sandbox_shop(self):

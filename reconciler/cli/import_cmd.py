@@ -10,6 +10,7 @@ from pathlib import Path
 
 import click
 
+from reconciler.cli.options import shop_options
 from reconciler.importer.build import IMPORTED_FILE, import_products
 
 IMPORT_EPILOG = f"""\b
@@ -25,6 +26,7 @@ refreshed in that file.
 
 
 @click.command("import", epilog=IMPORT_EPILOG)
+@shop_options
 @click.option(
     "--guid",
     "guids",

@@ -16,10 +16,11 @@ from pathlib import Path
 
 import click
 
+from reconciler.cli.options import format_option, shop_options, use_color
 from reconciler.desired.load import load_catalog
 from reconciler.desired.scope import changed_since
 from reconciler.errors import AuthError, ConfigError, PermissionDenied, ReconcilerError
-from reconciler.pipeline import make_plan
+from reconciler.pipeline import PlanRequest, make_plan
 from reconciler.render.formats import render_json, render_markdown, render_text
 
 PLAN_EPILOG = """\b
@@ -53,18 +54,15 @@ _RIGHTS_HINT = (
 
 
 @click.command("plan", epilog=PLAN_EPILOG)
+@shop_options
 @click.option(
     "--out",
     type=click.Path(dir_okay=False, writable=True, path_type=Path),
     help="Also write the plan file (JSON) here, for `apply PLAN`.",
 )
-@click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(["text", "markdown", "json"]),
-    default="text",
-    show_default=True,
-    help="What stdout shows: text (terminal), markdown (pull-request comment), json (plan file).",
+@format_option(
+    ("text", "markdown", "json"),
+    "What stdout shows: text (terminal), markdown (pull-request comment), json (plan file).",
 )
 @click.option(
     "--target",
@@ -128,30 +126,24 @@ def plan(
             f"--changed-since {since_ref} ({changed.commit[:12]}): {changed.reason}{full}.",
             err=True,
         )
-    if cache_dir is not None and (scope is not None or targets):
-        click.echo(
-            "Note: --cache serves full plans only; this scoped plan reads its products directly.",
-            err=True,
-        )
     try:
         client = app.make_client(read_only=True)
     except ConfigError as err:
         raise ConfigError(f"{err}\n{_NO_TOKEN_HINT}") from None
     with client, _progress_bar() as progress:
         try:
-            the_plan = make_plan(
-                client,
-                loaded,
+            request = PlanRequest(
                 targets=targets,
                 scope=scope,
                 ref=since_ref if scope is not None else None,
                 ref_commit=ref_commit if scope is not None else None,
+                base_policy=base_policy,
+                cache_dir=cache_dir,
                 git_commit=commit,
                 progress=progress,
-                cache_dir=cache_dir,
                 notice=lambda line: click.echo(line, err=True),
-                base_policy=base_policy,
             )
+            the_plan = make_plan(client, loaded, request)
         except AuthError as err:
             raise ConfigError(f"{err}\n{_AUTH_HINT}") from None
         except PermissionDenied as err:
@@ -176,14 +168,6 @@ def plan(
         )
     if detailed_exitcode and not the_plan.is_empty:
         ctx.exit(2)
-
-
-def use_color(stream) -> bool:
-    """Colour only on a terminal, and never when NO_COLOR is set (https://no-color.org)."""
-    if os.environ.get("NO_COLOR"):
-        return False
-    isatty = getattr(stream, "isatty", None)
-    return bool(isatty and isatty())
 
 
 def catalog_git_commit(catalog_dir: Path) -> str | None:

@@ -1,6 +1,7 @@
 """A full live read through the incremental cache (``plan --cache DIR``; DESIGN §5, §10).
 
     live = read_live_cached(client, desired, shop=shop, cache_dir=Path(".cache"), notice=print)
+    live = CachedRead(client, Path(".cache"), notice=print).read(desired, shop)  # a LiveSource
 
 With a usable cache (``reconciler.live.cache_file``), the read costs only what changed since the last one:
 
@@ -17,8 +18,9 @@ With a usable cache (``reconciler.live.cache_file``), the read costs only what c
    or now needs an include it was not read with (e.g. the YAML started managing stock).
 
 Without a usable cache (none yet, damaged, another tool version or e-shop, older than the 30
-days the feed guarantees) it says why in one line (``notice``) and reads the whole shop, exactly
-like ``live.read_live``. Either way it then writes the new cache atomically.
+days the feed guarantees) it says why in one line (``notice``) and reads the whole shop: the
+product list and every managed product's detail, as a full read without the cache does. Either
+way it then writes the new cache atomically.
 
 The read time stored is taken *before* the first product request, so a change made while the
 read runs is caught by the next one. Apply never uses the cache: its compare-before-write
@@ -28,18 +30,20 @@ re-read is always fresh (``apply.py``).
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Protocol
 
 from reconciler.errors import ConfigError
+from reconciler.live.base import LiveRead, ShopInfo, read_details
 from reconciler.live.cache_file import LiveCache, load_cache, save_cache
 from reconciler.live.convert import PER_STOCK, includes_for, product_from_summary
-from reconciler.live.read import LiveRead, read_details
 from reconciler.model import Catalog
 from reconciler.plan.normalize import live_physical_stock
+from reconciler.ports import ChangeFeed, ProductReader, Progress
 
-__all__ = ["MARGIN", "read_live_cached"]
+__all__ = ["MARGIN", "CachedRead", "read_live_cached"]
 
 MARGIN = timedelta(minutes=5)
 _GUIDS_PER_LIST = 50  # Shoptet's limit for productGuids=
@@ -49,13 +53,37 @@ def _utcnow() -> datetime:
     return datetime.now(UTC)
 
 
+class CachedReader(ProductReader, ChangeFeed, Protocol):
+    """The list, the details and the changes feed: what a cached read uses."""
+
+
+@dataclass(frozen=True)
+class CachedRead:
+    """The live source of a full plan with ``--cache DIR``: see the module docstring.
+    ``notice`` gets the one-line report (cache used, or why not; not saved)."""
+
+    client: CachedReader
+    cache_dir: Path
+    notice: Callable[[str], None] | None = None
+
+    def read(self, desired: Catalog, shop: ShopInfo, progress: Progress | None = None) -> LiveRead:
+        return read_live_cached(
+            self.client,
+            desired,
+            shop=shop,
+            cache_dir=self.cache_dir,
+            progress=progress,
+            notice=self.notice,
+        )
+
+
 def read_live_cached(
-    client: Any,
+    client: CachedReader,
     desired: Catalog,
     *,
-    shop: Any,
+    shop: ShopInfo,
     cache_dir: Path,
-    progress: Callable | None = None,
+    progress: Progress | None = None,
     notice: Callable[[str], None] | None = None,
     now: Callable[[], datetime] = _utcnow,
     margin: timedelta = MARGIN,
@@ -143,7 +171,9 @@ def read_live_cached(
     )
 
 
-def _apply_supplies(client: Any, shop: Any, kept: dict, since: datetime) -> tuple[set[str], int]:
+def _apply_supplies(
+    client: ChangeFeed, shop: ShopInfo, kept: dict, since: datetime
+) -> tuple[set[str], int]:
     """Bring the cached stock of ``kept`` products up to date from the supplies changed since
     ``since``; returns the products whose rows did not fit (re-read them) and the row count."""
     owner = {
@@ -169,7 +199,7 @@ def _apply_supplies(client: Any, shop: Any, kept: dict, since: datetime) -> tupl
     return stale, rows
 
 
-def _refresh_names(client: Any, names: dict, guids: list[str]) -> None:
+def _refresh_names(client: ProductReader, names: dict, guids: list[str]) -> None:
     """Existence and name of changed products that are not read in detail, by productGuids=."""
     for i in range(0, len(guids), _GUIDS_PER_LIST):
         chunk = guids[i : i + _GUIDS_PER_LIST]

@@ -2,6 +2,8 @@
 
     shop = read_shop(client, desired.shop)            # GET /api/eshop + GET /api/stocks
     live = read_live(client, desired, shop=shop)      # the live side, as a Catalog
+    live = FullRead(client).read(desired, shop)       # the same, as a ``ports.LiveSource``
+    live = ScopedRead(client, guids).read(desired, shop)   # only these products
 
 What is read, in this order:
 
@@ -47,23 +49,22 @@ is what is available for ordering, so physical = ``amount`` + ``claim``, compute
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Collection, Iterable
-from concurrent.futures import ThreadPoolExecutor, as_completed
-from dataclasses import dataclass, field
+from collections.abc import Collection, Iterable
+from dataclasses import dataclass
 from typing import Any
 
 from reconciler import errors as E
 from reconciler.desired.values import GUID_PATTERN
 from reconciler.errors import CatalogError, ConfigError, Problem
-from reconciler.live.convert import includes_for, product_from_detail, product_from_summary
+from reconciler.live.base import LiveRead, ShopInfo, quiet, read_details
+from reconciler.live.convert import product_from_summary
 from reconciler.model import Catalog, Product, ShopSettings
+from reconciler.ports import DetailReader, ProductReader, Progress, ShopReader
 
 __all__ = [
-    "LiveRead",
-    "Progress",
-    "ShopInfo",
+    "FullRead",
+    "ScopedRead",
     "check_stock_ids",
-    "read_details",
     "read_live",
     "read_shop",
     "resolve_targets",
@@ -71,38 +72,8 @@ __all__ = [
 
 GUID_RE = re.compile(GUID_PATTERN)
 
-Progress = Callable[[str, int, int | None], None]
-"""``progress(phase, done, total)``: called as reading advances (``total`` None = unknown)."""
 
-
-def _quiet(phase: str, done: int, total: int | None) -> None:
-    return None
-
-
-@dataclass(frozen=True)
-class ShopInfo:
-    """What the plan needs to know about the e-shop itself."""
-
-    eshop_id: int | None
-    default_stock_id: int  # shop.yaml defaultStock, else Shoptet's defaultStockId
-    default_pricelist_id: int | None  # the e-shop's default pricelist
-    pricelist_id: int | None  # shop.yaml pricelist, else the default pricelist
-    stocks: dict[int, str | None] = field(default_factory=dict)  # id -> title
-
-
-@dataclass(frozen=True)
-class LiveRead:
-    """The live side of a diff. ``catalog.products`` holds every live product read: managed
-    ones in full, listed-only ones (unmanaged, tombstones) with just their name."""
-
-    catalog: Catalog
-    shop: ShopInfo
-    scope: frozenset[str] | None  # None: the whole shop was listed
-    details: int  # product details read
-    requests: int  # HTTP requests this read cost (from the client's counter)
-
-
-def read_shop(client: Any, settings: ShopSettings | None = None) -> ShopInfo:
+def read_shop(client: ShopReader, settings: ShopSettings | None = None) -> ShopInfo:
     """``GET /api/eshop`` and ``GET /api/stocks``; shop.yaml's settings override the defaults.
     Raises ``ConfigError`` when shop.yaml names a stock the e-shop does not have."""
     settings = settings or ShopSettings()
@@ -158,7 +129,9 @@ def check_stock_ids(desired: Catalog, shop: ShopInfo, locations: dict | None = N
         raise CatalogError(problems)
 
 
-def resolve_targets(client: Any, desired: Catalog, targets: Iterable[str]) -> frozenset[str]:
+def resolve_targets(
+    client: DetailReader, desired: Catalog, targets: Iterable[str]
+) -> frozenset[str]:
     """The GUIDs (lowercase) of ``--target`` values: a GUID, or a variant code of a catalog
     product; a code the catalog does not state is looked up live (one request) and counts when
     its product is managed. Raises ``ConfigError`` naming every target that matches nothing."""
@@ -196,7 +169,7 @@ def resolve_targets(client: Any, desired: Catalog, targets: Iterable[str]) -> fr
     return frozenset(found)
 
 
-def _live_owner(client: Any, code: str) -> str | None:
+def _live_owner(client: DetailReader, code: str) -> str | None:
     try:
         return client.get_product_by_code(code, include=()).guid.lower()
     except E.NotFound:
@@ -204,7 +177,7 @@ def _live_owner(client: Any, code: str) -> str | None:
 
 
 def read_live(
-    client: Any,
+    client: ProductReader,
     desired: Catalog,
     *,
     shop: ShopInfo,
@@ -218,7 +191,7 @@ def read_live(
     a set of GUIDs reads only those products' details (no list; unmanaged products are then
     neither read nor counted). With ``prune`` (``policy.prune``), scoped GUIDs the catalog no
     longer declares are read too (without includes), so the scoped plan can delete them."""
-    progress = progress or _quiet
+    progress = progress or quiet
     start = client.request_count
     wanted = {g.lower(): p for g, p in desired.products.items()}
     live: dict[str, Product] = {}
@@ -249,52 +222,31 @@ def read_live(
     )
 
 
-def read_details(
-    client: Any, products: dict[str, Product], desired: Catalog, shop: ShopInfo, progress=None
-) -> dict[str, Product | None]:
-    """Details of ``products`` (GUID -> desired product), concurrently within the client's
-    in-flight cap; None for a product that is not live (404). Tombstones are read without
-    includes: only their existence and name matter."""
+@dataclass(frozen=True)
+class FullRead:
+    """The live source of a full plan without the cache: the product list, then the details
+    of the managed products in it."""
 
-    def one(guid: str) -> Product | None:
-        product = products[guid]
-        include = (
-            ()
-            if product.absent
-            else includes_for(
-                product,
-                pricelist_id=shop.pricelist_id,
-                default_pricelist_id=shop.default_pricelist_id,
-                ignore=desired.ignore,
-            )
-        )
-        try:
-            detail = client.get_product(guid, include=include)
-        except E.NotFound:
-            return None
-        if product.absent:
-            return product_from_summary(detail.name)
-        return product_from_detail(
-            detail, pricelist_id=shop.pricelist_id, default_pricelist_id=shop.default_pricelist_id
-        )
+    client: ProductReader
 
-    progress = progress or _quiet
-    total = len(products)
-    progress("details", 0, total)
-    out: dict[str, Product | None] = {}
-    if not total:
-        return out
-    workers = max(1, min(int(getattr(client.config, "max_in_flight", 3)), total))
-    with ThreadPoolExecutor(workers, "shoptet-live") as pool:
-        futures = {pool.submit(one, g): g for g in products}
-        try:
-            for future in as_completed(futures):
-                out[futures[future]] = future.result()  # raises the first error
-                progress("details", len(out), total)
-        finally:
-            for future in futures:
-                future.cancel()  # after an error, read no further (no-op when all are done)
-    return out
+    def read(self, desired: Catalog, shop: ShopInfo, progress: Progress | None = None) -> LiveRead:
+        return read_live(self.client, desired, shop=shop, progress=progress)
+
+
+@dataclass(frozen=True)
+class ScopedRead:
+    """The live source of a scoped plan (``--target``, ``--changed-since``): the details of
+    the ``scope`` GUIDs only, no list; with ``prune`` also of scoped GUIDs the catalog no
+    longer declares."""
+
+    client: ProductReader
+    scope: frozenset[str]
+    prune: bool = False
+
+    def read(self, desired: Catalog, shop: ShopInfo, progress: Progress | None = None) -> LiveRead:
+        return read_live(
+            self.client, desired, shop=shop, scope=self.scope, progress=progress, prune=self.prune
+        )
 
 
 def _stock_list(titles: dict[int, str | None]) -> str:

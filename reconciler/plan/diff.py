@@ -6,8 +6,9 @@ over the normalised forms and are turned into ``FieldChange`` records here (no d
 leaves this module). Rules, in the words of DESIGN §3:
 
 - only fields the YAML states are compared (``model_fields_set``); an explicit null clears;
-- a desired product missing live is created (one change carrying the whole product); a
-  desired variant missing live is a variant create plus its price and stock changes;
+- a desired product missing live is a product create (its product fields only) followed by,
+  per variant, the same variant, price and stock creates a new variant of an existing product
+  gets (one shape per fact; apply groups them into one ``POST /api/products``);
 - a tombstone (``absent: true``) deletes the product or variant only if it exists live;
 - live products no file mentions are *unmanaged* (counted, listed, never changed), unless
   ``policy.prune``, which plans their deletion (full plans only);
@@ -55,7 +56,8 @@ VARIANT_FIELDS = (
     "negativeStockAllowed",
 )
 PRICE_FIELDS = ("price", "commonPrice", "vatRate", "includingVat")
-# Variant fields a product create (POST /api/products) cannot carry: set in the pricelist after.
+# Price fields Shoptet's product create (POST /api/products) cannot carry: apply writes them in
+# the pricelist right after the create (only for the reason shown; apply decides per request).
 NOT_ON_CREATE = ("commonPrice", "vatRate", "includingVat")
 CREATE_ONLY = ("type",)
 REQUIRED_ON_CREATE = ("name", "defaultCategory")
@@ -70,8 +72,9 @@ _NEW_VARIANT = "new variant: the price and stock of a new code are written after
 @dataclass(frozen=True)
 class PlanContext:
     """What the diff needs besides the two catalogs. ``default_stock_id`` and
-    ``pricelist_id`` are the shop's defaults; ``shop.yaml`` (``shop.defaultStock``,
-    ``shop.pricelist``) overrides them."""
+    ``pricelist_id`` are already resolved (the shop's defaults with ``shop.yaml``'s
+    ``shop.defaultStock`` / ``shop.pricelist`` over them: ``live.base.ShopInfo``); the diff
+    uses them as given and never reads ``desired.shop`` again."""
 
     catalog_digest: str
     default_stock_id: int = 1
@@ -92,8 +95,8 @@ def diff(desired: Any, live: Any, *, locations: dict | None = None, context: Pla
     "variants", code)``, ``(guid, "variants", code, field)``) to ``Location`` objects.
     Raises ``CatalogError`` when a product to be created lacks what Shoptet requires.
     """
-    stock_id = desired.shop.defaultStock or context.default_stock_id
-    pricelist = desired.shop.pricelist or context.pricelist_id
+    stock_id = context.default_stock_id
+    pricelist = context.pricelist_id
     run = _Run(locations or {}, NormContext(stock_id), _Ignore(desired.ignore))
     wanted = {g.lower(): p for g, p in desired.products.items()}
     have = {g.lower(): p for g, p in live.products.items()}
@@ -297,16 +300,6 @@ class _Run:
             for f, v in sorted(want["fields"].items(), key=lambda item: field_order(item[0]))
             if v is not None  # null clears; on a create there is nothing to clear
         ]
-        variants = {}
-        for code, vform in sorted(want["variants"].items()):
-            post = {k: v for k, v in vform.items() if k not in NOT_ON_CREATE and v is not None}
-            if "stock" in post:
-                post["stock"] = {str(k): a for k, a in sorted(post["stock"].items())}
-            variants[code] = post
-            later = {k: vform[k] for k in NOT_ON_CREATE if vform.get(k) is not None}
-            if later:
-                self.create(Resource.PRICE, guid, code, later, list(later), name, reason=_FOLLOW_UP)
-        fields.append(FieldChange("variants", None, variants, self.src(guid, "variants")))
         self.changes.append(
             Change(
                 Action.CREATE,
@@ -317,6 +310,10 @@ class _Run:
                 name=name,
             )
         )
+        # Each variant as the same variant, price and stock creates a new code on an existing
+        # product gets (one shape per fact); apply sends them with the product in one POST.
+        for code, vform in sorted(want["variants"].items()):
+            self.create_variant(guid, code, vform, name, with_product=True)
 
     def flush(self, guid: str, name: str | None, pending: list) -> None:
         """Turn the compared pairs of one existing product into update changes."""
@@ -382,9 +379,18 @@ class _Run:
             )
         )
 
-    def create_variant(self, guid: str, code: str, want: dict, name: str | None) -> None:
+    def create_variant(
+        self, guid: str, code: str, want: dict, name: str | None, *, with_product: bool = False
+    ) -> None:
+        """A new code: a variant create, its price create and one stock create per stock.
+        ``with_product``: the product is created too (the reasons differ: only what the
+        product's create cannot carry is written after it)."""
+        reason: str | None = _NEW_VARIANT
+        if with_product:
+            later = any(want.get(k) is not None for k in NOT_ON_CREATE)
+            reason = _FOLLOW_UP if later else None
         self.create(Resource.VARIANT, guid, code, want, VARIANT_FIELDS, name)
-        self.create(Resource.PRICE, guid, code, want, PRICE_FIELDS, name, reason=_NEW_VARIANT)
+        self.create(Resource.PRICE, guid, code, want, PRICE_FIELDS, name, reason=reason)
         for sid, amount in sorted((want.get("stock") or {}).items()):
             self.create(
                 Resource.STOCK,
@@ -394,7 +400,7 @@ class _Run:
                 ("stock",),
                 name,
                 stock_id=sid,
-                reason=_NEW_VARIANT,
+                reason=None if with_product else reason,
             )
 
     def delete_variant(self, guid: str, code: str, desired: Any, live_codes: set, name) -> None:

@@ -1,8 +1,8 @@
 """The plan as a value: actions, changes, guard verdicts, digests and the JSON plan file.
 
 Everything here is plain, frozen data (STYLE 1). A ``Change`` says *what* differs (action,
-resource, identity, field-level before/after, where the desired value was written); the
-executor in ``apply.py`` decides *how* to write it. ``reason`` only explains a change to the
+resource, identity, field-level before/after, where the desired value was written);
+``reconciler.apply`` decides *how* to write it. ``reason`` only explains a change to the
 reader; apply must never branch on it (STYLE 2).
 
 Identity and meaning of each resource kind:
@@ -11,23 +11,28 @@ Identity and meaning of each resource kind:
 resource    identity (``Change.id``)    fields
 ==========  ==========================  =====================================================
 product     ``product:<guid>``          product-level fields (name, visibility, brand, ...).
-                                        A *create* carries the whole desired product: every
-                                        stated product field plus ``variants`` = {code: {field:
-                                        value, "stock": {"<stockId>": amount}}}, i.e. what one
-                                        ``POST /api/products`` needs. A *delete* carries the
-                                        live ``name`` as before.
+                                        A *create* carries the stated product fields only; its
+                                        variants follow as variant, price and stock creates.
+                                        A *delete* carries the live ``name`` as before.
 variant     ``variant:<guid>:<code>``   ean, manufacturerCode, visible, availability, weight,
                                         minStockSupply, negativeStockAllowed. A *create* is a
-                                        new code on an existing product (a PATCH with an
-                                        unknown code); a *delete* is ``DELETE .../code/<code>``.
+                                        new code, on a product this plan creates or on an
+                                        existing one; a *delete* is ``DELETE .../code/<code>``.
 price       ``price:<guid>:<code>``     price, commonPrice, vatRate, includingVat in the
                                         plan's pricelist. A *create* belongs to a variant that
                                         this plan creates: its ``before`` is null because the
-                                        row did not exist when planned; apply writes it after
-                                        the create without a before-check.
+                                        row did not exist when planned.
 stock       ``stock:<guid>:<code>:<n>`` ``stock``: the physical amount (realStock) in stock n.
                                         A *create* belongs to a variant this plan creates.
 ==========  ==========================  =====================================================
+
+One shape per fact (formatVersion 2): a new product's variant reads exactly like a new variant
+of an existing product. How the creates travel (one ``POST /api/products`` per new product with
+its variants, initial stock and default-pricelist price; the rest in the pricelist afterwards)
+is apply's business (``reconciler.apply.program``), not the plan's.
+
+The ``planId`` hashes the data apply acts on, not the wording shown to a reader: see
+``hashed_content``.
 
 Values in ``before``/``after`` are JSON-ready: decimals are canonical strings (``"1"`` not
 ``"1.000"``), stock maps have string keys, absent values are ``None``.
@@ -77,10 +82,14 @@ __all__ = [
     "canonical_json",
     "check_guards",
     "field_order",
+    "hashed_content",
+    "plan_id_of",
     "raise_if_unsafe",
 ]
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
+# Earlier formats and what changed since, for the message that refuses them.
+_FORMAT_HISTORY = {1: "a product create nested its variants"}
 
 
 class PlanFileError(ConfigError):
@@ -173,7 +182,7 @@ class Change:
             raise ValueError("a price is never deleted; set it to null or delete the variant")
 
     def __hash__(self) -> int:
-        # Values may be lists or dicts (categories, a created product's variants); equal
+        # Values may be lists (categories); equal
         # changes have equal ids, so hashing the id keeps Change usable in sets and dict keys.
         return hash(self.id)
 
@@ -209,7 +218,7 @@ class Change:
 
     @property
     def after(self) -> dict[str, Any] | None:
-        """Desired values of the changed fields (for a product create: the whole product)."""
+        """Desired values of the changed fields."""
         if self.action is Action.DELETE:
             return None
         return {f.field: f.after for f in self.fields}
@@ -289,7 +298,7 @@ class Plan:
 
     def content(self) -> dict[str, Any]:
         """The plan as a JSON-ready dict, without ``planId``. ``policyChanges`` appears only
-        when there are some, so plans without them keep the form (and planId) they had."""
+        when there are some."""
         extra = (
             {"policyChanges": [p.to_dict() for p in self.policy_changes]}
             if self.policy_changes
@@ -314,8 +323,9 @@ class Plan:
 
     @property
     def plan_id(self) -> str:
-        """sha256 of the canonical JSON of the content: any change to the plan changes it."""
-        return hashlib.sha256(canonical_json(self.content()).encode("utf-8")).hexdigest()
+        """sha256 of the data apply acts on (``hashed_content``): any change to a value, an
+        id, an action, the shop or the catalog digest changes it; rewording does not."""
+        return plan_id_of(self.content())
 
     def to_dict(self) -> dict[str, Any]:
         return {**self.content(), "planId": self.plan_id}
@@ -343,6 +353,13 @@ class Plan:
         if not isinstance(data, dict):
             raise PlanFileError("the plan file is not a JSON object")
         version = data.get("formatVersion")
+        if type(version) is int and version in _FORMAT_HISTORY:
+            raise PlanFileError(
+                f"this plan file has formatVersion {version}, made by an older shoptet-catalog "
+                f"({_FORMAT_HISTORY[version]}); this is shoptet-catalog {__version__}, which "
+                f"reads formatVersion {FORMAT_VERSION} only. Re-run `plan` with this version "
+                "and review the new plan"
+            )
         if type(version) is not int or version != FORMAT_VERSION:
             raise PlanFileError(
                 f"plan formatVersion {version!r} is not supported (this is shoptet-catalog "
@@ -377,6 +394,56 @@ class Plan:
                 "re-run `plan` to get a plan you can apply"
             )
         return plan
+
+
+# Display-only text, left out of the planId so rewording a message or a reason never changes
+# it: per change ``name``, ``source``, ``reason`` and each field's ``source``; each guard's
+# ``message``; the ``summary`` (counted from the changes); unmanaged products' names; the
+# scope's ``note``. Everything else is hashed.
+_CHANGE_DISPLAY = ("name", "source", "reason")
+
+
+def hashed_content(content: dict[str, Any]) -> dict[str, Any]:
+    """The part of a plan's JSON content (``Plan.content()``, or a plan file without
+    ``planId``) that the planId covers: every value apply acts on, no display text."""
+    out = {k: v for k, v in content.items() if k not in ("summary", "planId")}
+    if isinstance(out.get("changes"), list):
+        out["changes"] = [_hashed_change(c) for c in out["changes"]]
+    if isinstance(out.get("guards"), list):
+        out["guards"] = [
+            {k: v for k, v in g.items() if k != "message"} if isinstance(g, dict) else g
+            for g in out["guards"]
+        ]
+    unmanaged = out.get("unmanaged")
+    if isinstance(unmanaged, dict):
+        out["unmanaged"] = {
+            **unmanaged,
+            "listed": [
+                {k: v for k, v in u.items() if k != "name"} if isinstance(u, dict) else u
+                for u in unmanaged.get("listed") or []
+            ],
+        }
+    if isinstance(out.get("scope"), dict):
+        out["scope"] = {k: v for k, v in out["scope"].items() if k != "note"}
+    return out
+
+
+def _hashed_change(change: Any) -> Any:
+    if not isinstance(change, dict):
+        return change
+    out = {k: v for k, v in change.items() if k not in _CHANGE_DISPLAY}
+    if isinstance(out.get("fields"), list):
+        out["fields"] = [
+            {k: v for k, v in f.items() if k != "source"} if isinstance(f, dict) else f
+            for f in out["fields"]
+        ]
+    return out
+
+
+def plan_id_of(content: dict[str, Any]) -> str:
+    """The planId of a plan's JSON content: sha256 of the canonical JSON of
+    ``hashed_content``. A plan file's own ``planId`` key, if present, is ignored."""
+    return hashlib.sha256(canonical_json(hashed_content(content)).encode("utf-8")).hexdigest()
 
 
 def canonical_json(value: Any) -> str:

@@ -26,7 +26,6 @@ PRODUCT_FIELD_ORDER = (
     "defaultCategory",
     "categories",
     "internalNote",
-    "variants",
 )
 VARIANT_FIELD_ORDER = (
     "ean",

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import html
 
-from reconciler.plan.model import Action, Change, Plan, Resource, field_order
+from reconciler.plan.model import Action, Change, Plan, Resource
 from reconciler.render.common import (
     NO_CHANGES,
     POLICY_CHANGES_HEAD,
@@ -215,19 +215,6 @@ def _diff_lines(group: ProductGroup) -> str:
         if change.reason:
             lines.append(f"    # {change.reason}")
         for f in change.fields:
-            if (
-                change.action is Action.CREATE
-                and change.resource is Resource.PRODUCT
-                and f.field == "variants"
-                and isinstance(f.after, dict)
-            ):
-                for code in sorted(f.after):
-                    lines.append(f"+   variant {code}")
-                    lines += [
-                        f"+       {k}: {_val(v)}"
-                        for k, v in sorted(f.after[code].items(), key=lambda kv: field_order(kv[0]))
-                    ]
-                continue
             src = f"  # {f.source}" if f.source else ""
             if change.action is Action.CREATE:
                 lines.append(f"+   {f.field}: {_val(f.after)}{src}")

@@ -14,7 +14,7 @@ the colour codes are added after that.
 from __future__ import annotations
 
 from reconciler.errors import terminal_safe
-from reconciler.plan.model import Action, Change, FieldChange, Plan, Resource, field_order
+from reconciler.plan.model import Action, Change, FieldChange, Plan
 from reconciler.render.common import (
     NO_CHANGES,
     POLICY_CHANGES_HEAD,
@@ -106,14 +106,6 @@ def _group_lines(group: ProductGroup, paint: _Painter) -> list[str]:
 def _field_lines(change: Change, paint: _Painter, depth: int) -> list[str]:
     out: list[str] = []
     for f in change.fields:
-        if (
-            change.resource is Resource.PRODUCT
-            and change.action is Action.CREATE
-            and f.field == "variants"
-            and isinstance(f.after, dict)
-        ):
-            out.extend(_created_variants(f, paint, depth))
-            continue
         out.append(paint.action(change.action, INDENT * depth + _field_text(change.action, f)))
     return out
 
@@ -126,17 +118,6 @@ def _field_text(action: Action, f: FieldChange) -> str:
     else:
         text = f"~ {f.field}: {format_value(f.before)} -> {format_value(f.after)}"
     return text + (f"  # {f.source}" if f.source else "")
-
-
-def _created_variants(f: FieldChange, paint: _Painter, depth: int) -> list[str]:
-    out = []
-    for code in sorted(f.after):
-        out.append(paint.action(Action.CREATE, f"{INDENT * depth}+ variant {code}"))
-        for key, value in sorted((f.after[code] or {}).items(), key=lambda kv: field_order(kv[0])):
-            out.append(
-                paint.action(Action.CREATE, f"{INDENT * (depth + 1)}+ {key}: {format_value(value)}")
-            )
-    return out
 
 
 def _unmanaged_lines(plan: Plan) -> list[str]:

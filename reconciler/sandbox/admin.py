@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 from typing import TYPE_CHECKING
 
-from reconciler.sandbox.config import TUNABLE, public_settings
+from reconciler.sandbox.config import TUNABLE, VARIANT_PARAMETER_MODES, public_settings
 from reconciler.sandbox.faults import FaultError
 from reconciler.sandbox.messages import JSON_TYPE, Request, Response
 from reconciler.sandbox.state import StateError
@@ -32,6 +32,10 @@ def _body(req: Request):
         return json.loads(req.body or b"null")
     except (ValueError, UnicodeDecodeError):
         raise StateError("request body is not valid JSON") from None
+
+
+def _kind(key: str) -> type:
+    return bool if key == "limits" else (int if key == "max_concurrent" else float)
 
 
 def handle(sb: Sandbox, method: str, req: Request) -> Response:
@@ -64,12 +68,23 @@ def _route(sb: Sandbox, method: str, name: str, req: Request) -> Response:
         changes = _body(req)
         if not isinstance(changes, dict) or set(changes) - set(TUNABLE):
             raise ValueError(f"config takes an object with keys from: {', '.join(TUNABLE)}")
+        before = public_settings(sb.config)
         for key, value in changes.items():
-            kind = bool if key == "limits" else (int if key == "max_concurrent" else float)
+            if key == "variant_parameters":
+                if value not in VARIANT_PARAMETER_MODES:
+                    raise ValueError(f"{key} must be one of {', '.join(VARIANT_PARAMETER_MODES)}")
+                continue
+            kind = _kind(key)
             if isinstance(value, bool) != (kind is bool) or not isinstance(value, int | float):
                 raise ValueError(f"{key} must be a {kind.__name__}")
-            setattr(sb.config, key, kind(value))
-        sb.config.__post_init__()
+        for key, value in changes.items():
+            setattr(sb.config, key, value if key == "variant_parameters" else _kind(key)(value))
+        try:
+            sb.config.__post_init__()
+        except ValueError:
+            for key, value in before.items():
+                setattr(sb.config, key, value)
+            raise
         return _json(200, public_settings(sb.config))
     if name == "reset" and method == "POST":
         sb.reset()

@@ -8,6 +8,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, fields
 from datetime import datetime
 
+VARIANT_PARAMETER_MODES = ("enforce", "off")
+
 
 @dataclass
 class SandboxConfig:
@@ -27,6 +29,33 @@ class SandboxConfig:
     # API path prefixes the tokens have no rights for: 403 invalid-token-no-rights, like a
     # Shoptet token whose endpoint group was removed (e.g. ("/api/products",)).
     forbidden: tuple[str, ...] = ()
+    # Shoptet's variant-parameter rule on product writes (POST /api/products description: each
+    # variant of a multi-variant product needs a unique combination of ``parameters``):
+    # "enforce" refuses, with 422, a product with 2+ variants where a variant has no
+    # parameters, two variants with the same combination, a parameter name twice in one variant
+    # and a nameIndex/valueIndex the shop does not have; "off" keeps only the parameter-name-
+    # twice check (what the sandbox did before issue 14).
+    variant_parameters: str = "off"
+    """UNFINISHED: becomes 'enforce' when the tool manages variant parameters (issue 14)."""
+    # Shop behaviour `doctor` probes (issue 14); the defaults are what the tool assumes.
+    # API path prefixes the tokens may read but not write: a write gets 403
+    # invalid-token-no-rights and GET /api/system/endpoints lists them with access "read".
+    read_only_rights: tuple[str, ...] = ()
+    # Registered webhooks, (event, url) pairs, as GET /api/webhooks lists them.
+    webhooks: tuple[tuple[str, str], ...] = (
+        ("job:finished", "https://sandbox.invalid/shoptet/job-finished"),
+    )
+    vat_payer: bool = True  # /api/eshop settings.vatPayer
+    # /api/eshop settings.negativeStockAmount; the demo seed's variants say "no-global"
+    negative_stock_amount: str = "no-show-product"
+    # perStockAmounts[].amount: "available" (realStock - claim, as supplies' amount) or
+    # "physical" (realStock), a shop that would break the tool's reading of stock
+    per_stock_amount: str = "available"
+    # date filters: "any" accepts +0100 and +01:00; "no-colon" refuses +01:00 (400)
+    time_offsets: str = "any"
+    # "encoded": %2F in a path stays part of one segment; "decoded": decoded before routing,
+    # like a proxy that normalises paths (GET /api/products/code/A%2FB then finds no route)
+    slash_in_path: str = "encoded"
     clock: Callable[[], float] = field(default=time.monotonic, repr=False)
     wall: Callable[[], float] = field(default=time.time, repr=False)
     sleep: Callable[[float], None] = field(default=time.sleep, repr=False)
@@ -48,6 +77,10 @@ class SandboxConfig:
                 raise ValueError(f"{name} must not be negative")
         if self.max_concurrent < 1:
             raise ValueError("max_concurrent must be at least 1")
+        if self.variant_parameters not in VARIANT_PARAMETER_MODES:
+            raise ValueError(
+                f"variant_parameters must be one of {', '.join(VARIANT_PARAMETER_MODES)}"
+            )
 
     def real(self, shoptet_seconds: float) -> float:
         """Shoptet seconds to real seconds under the time scale."""
@@ -65,6 +98,7 @@ TUNABLE = (
     "latency",
     "time_scale",
     "timeout_hold",
+    "variant_parameters",
 )
 
 

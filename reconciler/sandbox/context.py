@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from reconciler.sandbox.config import SandboxConfig
 from reconciler.sandbox.envelope import Fail, err, invalid_parameter
 from reconciler.sandbox.state import ShopState, parse_time
 
@@ -21,7 +23,12 @@ class Ctx:
     params: dict[str, str]
     raw_body: bytes
     request_id: str
+    config: SandboxConfig = field(default_factory=SandboxConfig, repr=False)
     _body: object = field(default=_MISSING, repr=False)
+
+    @property
+    def enforce_variant_parameters(self) -> bool:
+        return self.config.variant_parameters == "enforce"
 
     @property
     def body(self):
@@ -54,6 +61,14 @@ class Ctx:
         raw = self.query.get(name)
         if raw is None or raw == "":
             return None
+        if getattr(self.config, "time_offsets", "any") == "no-colon" and re.search(
+            r"[+\- ]\d{2}:\d{2}$", raw
+        ):
+            raise invalid_parameter(
+                name,
+                f'Invalid "{name}" parameter. Expected date in ISO 8601 format, e.g. '
+                "2017-02-28T17:04:47+0100.",
+            )
         try:
             return parse_time(raw)
         except ValueError:

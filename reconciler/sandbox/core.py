@@ -146,6 +146,24 @@ class Sandbox:
                 request_id,
                 key,
             )
+        if method in WRITE_METHODS and any(
+            req.path.startswith(prefix) for prefix in self.config.read_only_rights
+        ):
+            return self._envelope(
+                Result(
+                    403,
+                    None,
+                    [
+                        err(
+                            "invalid-token-no-rights",
+                            "Your access token has no defined rights for this resource.",
+                            "access-token",
+                        )
+                    ],
+                ),
+                request_id,
+                key,
+            )
         if not self.limits.enter(key):
             return self._envelope(
                 Result(
@@ -216,7 +234,10 @@ class Sandbox:
         return self._envelope(result, request_id, key)
 
     def _dispatch(self, req: Request, method: str, request_id: str) -> tuple[Result, bool]:
-        handler, params, template = routes.match(method, req.path)
+        path = req.path
+        if self.config.slash_in_path == "decoded":
+            path = path.replace("%2F", "/").replace("%2f", "/")
+        handler, params, template = routes.match(method, path)
         if handler is None:
             status = 405 if template else 404
             code = "method-not-allowed" if template else "endpoint-not-found"
@@ -226,7 +247,7 @@ class Sandbox:
         with self._lock:
             state = self._state
             before = state.doc["clock"].get("last")
-            ctx = Ctx(state, method, req.path, req.query, params, req.body, request_id)
+            ctx = Ctx(state, method, req.path, req.query, params, req.body, request_id, self.config)
             try:
                 result = handler(ctx)
             except Fail as fail:

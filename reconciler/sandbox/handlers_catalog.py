@@ -32,7 +32,7 @@ def get_eshop(ctx: Ctx) -> Result:
             "contactPhotoUrl": None,
         },
         "settings": {
-            "vatPayer": True,
+            "vatPayer": ctx.config.vat_payer if ctx.config else True,
             "cashDeskOnly": False,
             "trackStockClaims": e.get("trackStockClaims", True),
             "maxProductAmount": 9999,
@@ -44,7 +44,7 @@ def get_eshop(ctx: Ctx) -> Result:
             "timeFormat": "H:i:s",
             "internals": "",
             "exchangeRateFlip": False,
-            "negativeStockAmount": "allowed",
+            "negativeStockAmount": (ctx.config.negative_stock_amount if ctx.config else "allowed"),
             "oss": False,
             "stockControlDisabled": e.get("stockControlDisabled", False),
             "wholesaleSplitActive": False,

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import re
+from decimal import Decimal
 
 from reconciler.sandbox import render
 from reconciler.sandbox.context import Ctx
 from reconciler.sandbox.envelope import Fail, Result, err, invalid_parameter, not_found_product
 from reconciler.sandbox.product_writes import apply_create, apply_patch
 from reconciler.sandbox.schemas import CREATE_PRODUCT, PATCH_PRODUCT
-from reconciler.sandbox.state import parse_time
+from reconciler.sandbox.state import fmt, parse_time
 from reconciler.sandbox.validate import GUID, check_body
 
 LIST_FILTER_MAX = 50
@@ -104,18 +105,29 @@ def _by_code(ctx: Ctx) -> dict:
 
 def get_product(ctx: Ctx) -> Result:
     product = _by_guid(ctx)
-    return Result(data=render.detail(ctx.state, product, _includes(ctx)))
+    return Result(data=_physical(ctx, render.detail(ctx.state, product, _includes(ctx))))
 
 
 def get_product_by_code(ctx: Ctx) -> Result:
     product = _by_code(ctx)
-    return Result(data=render.detail(ctx.state, product, _includes(ctx)))
+    return Result(data=_physical(ctx, render.detail(ctx.state, product, _includes(ctx))))
+
+
+def _physical(ctx: Ctx, data: dict) -> dict:
+    """With ``SandboxConfig.per_stock_amount = "physical"``, ``perStockAmounts[].amount`` is
+    realStock instead of the available amount (a shop `doctor` must catch)."""
+    if getattr(ctx.config, "per_stock_amount", "available") != "physical":
+        return data
+    for variant in data.get("variants") or []:
+        for row in variant.get("perStockAmounts") or []:
+            row["amount"] = fmt(Decimal(row["amount"]) + Decimal(row["claim"]), 3)
+    return data
 
 
 def create_product(ctx: Ctx) -> Result:
     includes = _includes(ctx)
     data = check_body(ctx.body, CREATE_PRODUCT)
-    product = apply_create(ctx.state, data)
+    product = apply_create(ctx.state, data, enforce=ctx.enforce_variant_parameters)
     return Result(status=201, data={"product": render.detail(ctx.state, product, includes)})
 
 
@@ -123,7 +135,7 @@ def patch_product(ctx: Ctx) -> Result:
     includes = _includes(ctx)
     product = _by_guid(ctx)
     data = check_body(ctx.body, PATCH_PRODUCT)
-    apply_patch(ctx.state, product, data)
+    apply_patch(ctx.state, product, data, enforce=ctx.enforce_variant_parameters)
     return Result(data=render.detail(ctx.state, product, includes))
 
 
@@ -131,7 +143,7 @@ def patch_product_by_code(ctx: Ctx) -> Result:
     includes = _includes(ctx)
     product = _by_code(ctx)
     data = check_body(ctx.body, PATCH_PRODUCT)
-    apply_patch(ctx.state, product, data)
+    apply_patch(ctx.state, product, data, enforce=ctx.enforce_variant_parameters)
     return Result(data=render.detail(ctx.state, product, includes))
 
 

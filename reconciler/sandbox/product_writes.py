@@ -1,5 +1,7 @@
 """Product create and PATCH semantics (notes §5c, §5d). Every check runs before any change, so a
-refused request leaves the state untouched."""
+refused request leaves the state untouched. With ``enforce`` (SandboxConfig.variant_parameters)
+the variant-parameter rule of :mod:`variant_params` is checked on the product's resulting
+variants."""
 
 from __future__ import annotations
 
@@ -7,6 +9,7 @@ import uuid
 
 from reconciler.sandbox.envelope import Fail, err
 from reconciler.sandbox.state import ShopState, fmt
+from reconciler.sandbox.variant_params import variant_rule_errors
 
 MAX_VARIANTS = 512
 _PRODUCT_TEXT = (
@@ -156,7 +159,14 @@ def _codes_for_create(state: ShopState, items: list[dict]) -> list[str | None]:
     return codes
 
 
-def apply_create(state: ShopState, data: dict) -> dict:
+def _params_of(item: dict) -> list[dict]:
+    return [
+        {"nameIndex": p["nameIndex"], "valueIndex": p["valueIndex"]}
+        for p in item.get("parameters") or []
+    ]
+
+
+def apply_create(state: ShopState, data: dict, *, enforce: bool = False) -> dict:
     guid = data.get("guid") or str(uuid.uuid4())
     if guid in state.products:
         raise _bad(f'Product with guid "{guid}" already exists.', "data.guid")
@@ -167,6 +177,14 @@ def apply_create(state: ShopState, data: dict) -> dict:
     for i, item in enumerate(items):
         _check_variant_refs(state, item, f"data.variants[{i}]")
     codes = _codes_for_create(state, items)
+    if enforce:
+        rows = [
+            (f"data.variants[{i}]", code, _params_of(item))
+            for i, (item, code) in enumerate(zip(items, codes, strict=True))
+        ]
+        errors = variant_rule_errors(state, rows)
+        if errors:
+            raise Fail(422, errors)
     now = state.touch()
     product = {key: data.get(key) for key in _PRODUCT_TEXT}
     product.update(
@@ -204,9 +222,11 @@ def apply_create(state: ShopState, data: dict) -> dict:
     return product
 
 
-def apply_patch(state: ShopState, product: dict, data: dict) -> None:
+def apply_patch(state: ShopState, product: dict, data: dict, *, enforce: bool = False) -> None:
     """Shoptet's variant rule: a known code updates that variant; an unknown or missing code
-    creates a new variant (notes §5d)."""
+    creates a new variant (notes §5d). The variant-parameter rule is checked when the request
+    adds a variant or sends ``parameters`` (replace-all), on the variants the product would
+    then have."""
     _check_refs(state, data)
     items = data.get("variants") or []
     own = {v["code"]: v for v in product["variants"]}
@@ -234,6 +254,8 @@ def apply_patch(state: ShopState, product: dict, data: dict) -> None:
         plan.append((item, code, target, new_code))
     if len(product["variants"]) + sum(1 for p in plan if p[2] is None) > MAX_VARIANTS:
         raise _bad(f"Maximum number of variants per product is {MAX_VARIANTS}.", "data.variants")
+    if enforce and any(target is None or "parameters" in item for item, _, target, _ in plan):
+        _check_patched_variants(state, product, plan)
     now = state.touch()
     for key in _PRODUCT_TEXT:
         if key in data:
@@ -265,3 +287,28 @@ def apply_patch(state: ShopState, product: dict, data: dict) -> None:
             target["code"] = new_code
             state.code_owner[new_code] = product["guid"]
     product["changeTime"] = now
+
+
+def _check_patched_variants(state: ShopState, product: dict, plan: list) -> None:
+    """The variant-parameter rule on the variants ``product`` would have after ``plan``."""
+    touched: dict[str, tuple[str, list]] = {}
+    added = []
+    for i, (item, code, target, new_code) in enumerate(plan):
+        path = f"data.variants[{i}]"
+        if target is None:
+            added.append((path, new_code or code, _params_of(item)))
+            continue
+        params = _params_of(item) if "parameters" in item else None
+        before = touched.get(target["code"])
+        if params is None and before is not None:
+            continue  # a later item for the same variant that leaves parameters alone
+        touched[target["code"]] = (
+            (path, params) if params is not None else (None, target["parameters"])
+        )
+    rows = []
+    for variant in product["variants"]:
+        path, params = touched.get(variant["code"], (None, variant["parameters"]))
+        rows.append((path, variant["code"], params))
+    errors = variant_rule_errors(state, rows + added)
+    if errors:
+        raise Fail(422, errors)

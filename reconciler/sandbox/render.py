@@ -180,26 +180,43 @@ def pricelist_item(state: ShopState, variant: dict, pricelist_id: int) -> dict:
 
 
 def _parameters(state: ShopState, variant: dict) -> list[dict]:
-    names = {p["nameIndex"]: p for p in state.doc["variantParameters"]}
+    """A variant's ``parameters`` as the detail's ``include=variantParameters`` gives them. An
+    index the registry lacks (possible only with ``variant_parameters="off"`` or a state file)
+    is shown as its own name."""
     out = []
     for item in variant["parameters"]:
-        param = names.get(item["nameIndex"], {"name": item["nameIndex"], "values": []})
-        value = next(
-            (v["name"] for v in param["values"] if v["valueIndex"] == item["valueIndex"]),
-            item["valueIndex"],
-        )
+        param = state.params.get(item["nameIndex"]) or {
+            "name": item["nameIndex"],
+            "displayName": None,
+            "values": [],
+        }
+        value = next((v for v in param["values"] if v["valueIndex"] == item["valueIndex"]), {})
         out.append(
             {
                 "paramName": param["name"],
                 "paramIndex": item["nameIndex"],
-                "paramValue": value,
+                "paramValue": value.get("name", item["valueIndex"]),
+                "displayName": param["displayName"],
                 "rawValue": item["valueIndex"],
-                "color": None,
-                "image": None,
-                "valuePriority": 0,
+                "color": value.get("color"),
+                "image": value.get("image"),
+                # an integer here (null allowed only in the registry's answers)
+                "valuePriority": value.get("priority") or 0,
             }
         )
     return out
+
+
+def _variant_name(params: list[dict]) -> str | None:
+    """SPEC variant ``name``: "composed of the variant parameters, as seen in the e-shop"
+    (example "Color: Red, size: 50 cm, shape: Square"); null without parameters."""
+    parts = []
+    for i, p in enumerate(params):
+        label = p["displayName"] or p["paramName"] or p["paramIndex"]
+        if i:
+            label = label[:1].lower() + label[1:]
+        parts.append(f"{label}: {p['paramValue']}")
+    return ", ".join(parts) or None
 
 
 def variant(state: ShopState, p: dict, v: dict, includes: set[str]) -> dict:
@@ -241,6 +258,7 @@ def variant(state: ShopState, p: dict, v: dict, includes: set[str]) -> dict:
     }
     if "variantparameters" in includes:
         out["parameters"] = _parameters(state, v)
+        out["name"] = _variant_name(out["parameters"])
     if "measureunit" in includes:
         out["measureUnit"] = None
     if "perstockamounts" in includes:

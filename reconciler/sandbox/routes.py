@@ -1,7 +1,7 @@
 """The route table: method, path pattern (matched on the raw, still-encoded path), handler.
 
 UNFINISHED: only the endpoints the tool uses are served; e.g. GET /api/stocks/{id}/movements
-(the audit log; the state's ``movements`` list stands in for it in tests), availabilities,
+(the audit log; the state's ``movements`` list stands in for it in tests),
 snapshots and batch jobs answer 404 endpoint-not-found.
 """
 
@@ -11,6 +11,8 @@ import re
 from urllib.parse import unquote
 
 from reconciler.sandbox import handlers_catalog as cat
+from reconciler.sandbox import handlers_lookup as look
+from reconciler.sandbox import handlers_params as params
 from reconciler.sandbox import handlers_products as prod
 from reconciler.sandbox import handlers_stock as stock
 
@@ -25,6 +27,15 @@ ROUTES = [
     ("GET", "/api/products", prod.list_products),
     ("POST", "/api/products", prod.create_product),
     ("GET", "/api/products/changes", prod.product_changes),
+    ("GET", "/api/products/variant-parameters", params.list_params),
+    ("POST", "/api/products/variant-parameters", params.create),
+    ("GET", "/api/products/variant-parameters/{paramIndex}", params.get_param),
+    ("POST", "/api/products/variant-parameters/{paramIndex}", params.create_values),
+    ("GET", "/api/products/availabilities", look.availabilities),
+    ("GET", "/api/pricelists", look.pricelists),
+    ("GET", "/api/customers/groups", look.customer_groups),
+    ("GET", "/api/webhooks", look.webhooks),
+    ("GET", "/api/system/endpoints", look.system_endpoints),
     ("GET", "/api/products/code/{code}", prod.get_product_by_code),
     ("PATCH", "/api/products/code/{code}", prod.patch_product_by_code),
     ("DELETE", "/api/products/code/{code}", prod.delete_variant),

@@ -254,3 +254,29 @@ PRICELIST_ROW = O(
     ("code",),
 )
 PRICELIST_ROWS = A(PRICELIST_ROW)
+
+# /api/products/variant-parameters (SPEC components.schemas.productVariantParameterValues and
+# the createVariantParameter / createVariantParameterValue request bodies)
+SLUG = r"^[a-zA-Z0-9\-]*$"
+COLOR = r"^#?([0-9a-fA-F]{3}|[0-9a-fA-F]{6})$"
+_PARAM_VALUE = O(
+    {
+        "paramValue": S(max=128, min=1),
+        "rawValue": S(SLUG, max=255, min=1, null=True),
+        "color": S(COLOR, null=True),
+        "image": S(max=255, min=1, null=True),
+        "valuePriority": I(null=True, min=1),
+    },
+    ("paramValue",),
+)
+CREATE_VARIANT_PARAMETER = O(
+    {
+        "paramName": S(max=255, min=1),
+        "paramIndex": S(SLUG, max=255, min=1, null=True),
+        "displayName": S(max=255, min=1, null=True),
+        "priority": I(null=True, min=1),
+        "values": A(_PARAM_VALUE),
+    },
+    ("paramName",),
+)
+ADD_VARIANT_PARAMETER_VALUES = O({"paramValues": A(_PARAM_VALUE, min=1)}, ("paramValues",))

@@ -14,7 +14,14 @@ State format (``formatVersion`` 1; what ``GET /_sandbox/state`` returns and ``--
       "categories": [{"guid", "name", "parentGuid": str|null, "visible": bool, "priority": int|null}],
       "brands": [{"guid", "code", "name"}],              # code = Shoptet's brand indexName
       "availabilities": [{"id": int, "name": str}],
-      "variantParameters": [{"nameIndex", "name", "values": [{"valueIndex", "name"}]}],
+      "variantParameters": [{"nameIndex", "name", "id": int, "displayName": str|null,
+                             "priority": int|null,
+                             "values": [{"valueIndex", "name", "id": int, "color": str|null,
+                                         "image": str|null, "priority": int|null}]}],
+                                                          # the registry of variant parameters:
+                                                          # nameIndex = Shoptet's paramIndex,
+                                                          # name = paramName, valueIndex =
+                                                          # rawValue, value name = paramValue
       "products": [{
           "guid", "type", "name", "visibility", "shortDescription", "description",
           "metaTitle", "metaDescription", "additionalName", "internalNote",
@@ -25,7 +32,7 @@ State format (``formatVersion`` 1; what ``GET /_sandbox/state`` returns and ``--
               "unit": "ks", "amountDecimalPlaces": 0, "availabilityId": int|null,
               "availabilityWhenSoldOutId": int|null, "minStockSupply": "2.000"|null,
               "negativeStockAllowed": "no-global"|"yes-global"|"yes",
-              "parameters": [{"nameIndex", "valueIndex"}],
+              "parameters": [{"nameIndex", "valueIndex"}],  # slugs from variantParameters
               "prices": {"<pricelistId>": {"price": "189.00"|null, "commonPrice", "buyPrice",
                                           "vatRate": "12.00", "includingVat": bool,
                                           "currencyCode": "CZK"}},
@@ -41,7 +48,11 @@ State format (``formatVersion`` 1; what ``GET /_sandbox/state`` returns and ``--
 Required: ``eshop``, ``defaultStockId``, ``stocks``, ``defaultPricelistId``, ``pricelists``,
 ``categories``; the other top-level lists default to empty, and a product or variant may leave
 out any field but ``guid``/``name``/``defaultCategoryGuid``/``variants`` and ``code`` (defaults
-in :func:`normalise`). Unknown top-level keys are refused.
+in :func:`normalise`). Unknown top-level keys are refused. In ``variantParameters`` only
+``nameIndex``/``name`` and each value's ``valueIndex``/``name`` are required; missing ``id``s
+are numbered after the largest given (parameters and values separately), the rest default to
+null. A state is loaded as it is: products whose variants break Shoptet's variant-parameter rule
+are kept (the rule is checked on API writes, see ``SandboxConfig.variant_parameters``).
 
 Stock reading (DESIGN §3): ``realStock`` is physical; Shoptet's ``amount`` (supplies,
 perStockAmounts) is *available* = realStock - claim, computed only by :func:`available`.
@@ -139,6 +150,7 @@ class ShopState:
         self.stock_ids = {s["id"] for s in self.doc["stocks"]}
         self.pricelist_ids = {p["id"] for p in self.doc["pricelists"]}
         self.availabilities = {a["id"]: a for a in self.doc["availabilities"]}
+        self.params = {p["nameIndex"]: p for p in self.doc["variantParameters"]}
 
     def variant(self, code: str) -> tuple[dict, dict] | None:
         guid = self.code_owner.get(code.upper())
@@ -195,7 +207,51 @@ def normalise(doc: Any) -> dict:
             _check_product(product)
     except (KeyError, TypeError, InvalidOperation) as exc:
         raise StateError(f"malformed product in state: {exc!r}") from None
+    try:
+        _check_variant_parameters(out["variantParameters"])
+    except (KeyError, TypeError, AttributeError) as exc:
+        raise StateError(f"malformed variantParameters in state: {exc!r}") from None
     return out
+
+
+def _check_variant_parameters(params: list) -> None:
+    seen = set()
+    for param in params:
+        if not isinstance(param["nameIndex"], str) or not isinstance(param["name"], str):
+            raise TypeError("nameIndex and name must be text")
+        if param["nameIndex"] in seen:
+            raise StateError(f"variantParameters: nameIndex {param['nameIndex']!r} twice")
+        seen.add(param["nameIndex"])
+        values = set()
+        for value in param.setdefault("values", []):
+            if not isinstance(value["valueIndex"], str) or not isinstance(value["name"], str):
+                raise TypeError("valueIndex and name must be text")
+            if value["valueIndex"] in values:
+                raise StateError(
+                    f"variantParameters: {param['nameIndex']!r} has valueIndex "
+                    f"{value['valueIndex']!r} twice"
+                )
+            values.add(value["valueIndex"])
+            for key in ("color", "image", "priority"):
+                value.setdefault(key, None)
+        for key in ("displayName", "priority"):
+            param.setdefault(key, None)
+    _number(params)
+    _number([v for p in params for v in p["values"]])
+
+
+def _number(rows: list[dict]) -> None:
+    """Give rows without an ``id`` the next ids after the largest one given."""
+    ids = [r["id"] for r in rows if r.get("id") is not None]
+    if any(isinstance(i, bool) or not isinstance(i, int) for i in ids):
+        raise TypeError("ids must be integers")
+    if len(set(ids)) != len(ids):
+        raise StateError("variantParameters: an id is used twice")
+    next_id = max(ids, default=0) + 1
+    for row in rows:
+        if row.get("id") is None:
+            row["id"] = next_id
+            next_id += 1
 
 
 def _check_product(product: dict) -> None:

@@ -25,12 +25,14 @@ class S:
     max: int | None = None
     null: bool = False
     enum: tuple | None = None
+    min: int | None = None  # minLength
 
 
 @dataclass(frozen=True)
 class I:  # noqa: E742 - short schema names read like the spec
     null: bool = False
     enum: tuple | None = None
+    min: int | None = None  # minimum
 
 
 @dataclass(frozen=True)
@@ -81,6 +83,8 @@ class Checker:
                 self.bad(path, f'Property "{path}" must be an integer.')
             elif schema.enum is not None and value not in schema.enum:
                 self.bad(path, f'Property "{path}" must be one of {list(schema.enum)}.')
+            elif schema.min is not None and value < schema.min:
+                self.bad(path, f'Property "{path}" must be at least {schema.min}.')
         elif isinstance(schema, N):
             if isinstance(value, bool) or not isinstance(value, int | float | Decimal):
                 self.bad(path, f'Property "{path}" must be a number.')
@@ -100,6 +104,8 @@ class Checker:
             self.bad(path, f'Property "{path}" must be a string.')
         elif schema.max is not None and len(value) > schema.max:
             self.bad(path, f'Property "{path}" is longer than {schema.max} characters.')
+        elif schema.min is not None and len(value) < schema.min:
+            self.bad(path, f'Property "{path}" is shorter than {schema.min} character(s).')
         elif schema.pattern and not re.search(schema.pattern, value):
             self.bad(path, f'Property "{path}" does not match "{schema.pattern}".')
         elif schema.enum is not None and value not in schema.enum:

@@ -347,7 +347,44 @@ class ShoptetClient:
         for item in self._pages(path, "pricelist", 100, params, ident="code"):
             yield self._model(M.PricelistRow, item, path)
 
+    def iter_variant_parameters(self, include_values: bool = True) -> Iterator[M.VariantParameter]:
+        """``GET /api/products/variant-parameters`` (100 per page), with each parameter's values
+        unless ``include_values`` is false. Identifiers are the shop's current language's."""
+        path = "/api/products/variant-parameters"
+        params = {"include": "values"} if include_values else None
+        for item in self._pages(path, "parameters", 100, params, ident="paramIndex"):
+            yield self._model(M.VariantParameter, item, path)
+
+    def get_variant_parameter(self, param_index: str) -> M.VariantParameter:
+        """``GET /api/products/variant-parameters/{paramIndex}``, values included."""
+        path = f"/api/products/variant-parameters/{_seg(param_index, 'parameter index', 'GET')}"
+        return self._model(M.VariantParameter, self._get(path).data, path)
+
     # -- writes -------------------------------------------------------------------------
+
+    def create_variant_parameter(self, body: dict[str, Any]) -> WriteResult:
+        """``POST /api/products/variant-parameters``: ``paramName`` (required), optional
+        ``paramIndex`` (``^[a-zA-Z0-9-]*$``; Shoptet derives one otherwise), ``displayName``,
+        ``priority`` and ``values`` (items as for :meth:`add_variant_parameter_values`). 201;
+        ``data`` is the parameter (``M.VariantParameter``)."""
+        index = body.get("paramIndex")
+        reread = (
+            f"GET /api/products/variant-parameters/{index}"
+            if index
+            else "GET /api/products/variant-parameters (no paramIndex was sent)"
+        )
+        return self._write("POST", "/api/products/variant-parameters", body, reread=reread)
+
+    def add_variant_parameter_values(
+        self, param_index: str, values: Sequence[dict[str, Any]]
+    ) -> WriteResult:
+        """``POST /api/products/variant-parameters/{paramIndex}``: add values, each
+        ``{"paramValue": "500 g", "rawValue": "500-g"}`` (``rawValue``, ``color``, ``image``,
+        ``valuePriority`` optional). 201; ``data`` is the parameter with all its values."""
+        if not values:
+            raise ValueError("no variant parameter values to send")
+        path = f"/api/products/variant-parameters/{_seg(param_index, 'parameter index', 'POST')}"
+        return self._write("POST", path, {"paramValues": list(values)}, reread=f"GET {path}")
 
     def create_product(self, body: dict[str, Any]) -> WriteResult:
         """``POST /api/products``. Put the catalog's GUID in ``body["guid"]``: if the response is
@@ -391,3 +428,45 @@ def _check_batch(items: Sequence[Any], what: str) -> None:
         raise ValueError(f"no {what} to send")
     if len(items) > MAX_BATCH:
         raise ValueError(f"at most {MAX_BATCH} {what} per request; got {len(items)} (split them)")
+
+
+# -- lookups (issue 14: `lookup`, `doctor`); appended as functions over the client so this
+# module's class stays as it was. Each is one GET; none writes. ------------------------------
+
+
+def get_availabilities(client: ShoptetClient) -> M.Availabilities:
+    """``GET /api/products/availabilities`` (not paginated)."""
+    path = "/api/products/availabilities"
+    return client._model(M.Availabilities, client._get(path).data, path)
+
+
+def get_pricelists(client: ShoptetClient) -> list[M.Pricelist]:
+    """``GET /api/pricelists``: every price list (not paginated)."""
+    path = "/api/pricelists"
+    items = client._section(client._get(path), "pricelists", path) or []
+    return [client._model(M.Pricelist, item, path) for item in items]
+
+
+def get_customer_groups(client: ShoptetClient) -> list[M.CustomerGroup]:
+    """``GET /api/customers/groups`` (not paginated); each group names its default price list."""
+    path = "/api/customers/groups"
+    items = client._section(client._get(path), "customerGroups", path) or []
+    return [client._model(M.CustomerGroup, item, path) for item in items]
+
+
+def iter_webhooks(client: ShoptetClient) -> Iterator[M.Webhook]:
+    """``GET /api/webhooks``: the webhooks registered for this installation (500 per page)."""
+    for item in client._pages("/api/webhooks", "webhooks", 500, ident="id"):
+        yield client._model(M.Webhook, item, "/api/webhooks")
+
+
+def get_system_endpoints(client: ShoptetClient) -> list[M.ApiEndpoint]:
+    """``GET /api/system/endpoints``: the endpoints the token is approved for, with access."""
+    path = "/api/system/endpoints"
+    items = client._section(client._get(path), "endpoints", path) or []
+    return [client._model(M.ApiEndpoint, item, path) for item in items]
+
+
+def get_json(client: ShoptetClient, path: str, params: dict[str, Any] | None = None) -> Any:
+    """``data`` of one GET, for reads that have no typed method (yet). GET only."""
+    return client._get(path, params).data

@@ -154,3 +154,82 @@ class PricelistRow(ShoptetModel):
     includingVat: bool | None = None
     vatRate: str | None = None
     price: dict[str, Any] | None = None
+
+
+class VariantParameterValue(ShoptetModel):
+    """A value of a variant parameter (SPEC components.schemas.productVariantParameterValue).
+    ``rawValue`` is what a product write sends as ``valueIndex``."""
+
+    id: int | None = None
+    paramValue: str | None = None
+    rawValue: str | None = None
+    color: str | None = None
+    image: str | None = None
+    valuePriority: int | None = None
+
+
+class VariantParameter(ShoptetModel):
+    """An item of ``GET /api/products/variant-parameters`` (and the detail / create answers).
+    ``paramIndex`` is what a product write sends as ``nameIndex``; ``values`` is present only
+    with ``include=values`` on the list."""
+
+    id: int | None = None
+    paramName: str | None = None
+    paramIndex: str
+    displayName: str | None = None
+    priority: int | None = None
+    values: list[VariantParameterValue] | None = None
+
+
+# -- lookups (issue 14: `lookup`, `doctor`) ---------------------------------------------------
+
+
+class Availability(ShoptetModel):
+    """An item of ``GET /api/products/availabilities``."""
+
+    id: int
+    name: str | None = None
+    system: bool | None = None
+
+
+class Availabilities(ShoptetModel):
+    """``GET /api/products/availabilities``: the list and the ids Shoptet uses by default
+    (``onStock``, ``soldOutNegativeStockAllowed``, ``soldOutNegativeStockForbidden``)."""
+
+    availabilities: list[Availability] = []
+    defaultAvailabilities: dict[str, Any] | None = None
+
+
+class Pricelist(ShoptetModel):
+    """An item of ``GET /api/pricelists`` (not paginated)."""
+
+    id: int
+    name: str | None = None
+
+
+class CustomerGroup(ShoptetModel):
+    """An item of ``GET /api/customers/groups``; ``defaultPricelistId`` links it to a price list."""
+
+    id: int
+    name: str | None = None
+    customerGroupCode: str | None = None
+    defaultPricelistId: int | None = None
+
+
+class Webhook(ShoptetModel):
+    """An item of ``GET /api/webhooks`` (the URL is the shop owner's, not a secret of ours)."""
+
+    id: int
+    event: str
+    url: str | None = None
+
+
+class ApiEndpoint(ShoptetModel):
+    """An item of ``GET /api/system/endpoints``: what the token may call, ``access`` is
+    ``read`` / ``write`` / ``both``. The ``endpoint`` identifiers are not documented beyond the
+    example ``orders``."""
+
+    endpoint: str
+    description: str | None = None
+    group: dict[str, Any] | None = None
+    access: str | None = None

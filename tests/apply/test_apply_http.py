@@ -10,8 +10,9 @@ from pathlib import Path
 import pytest
 
 from reconciler.apply.journal import Journal
-from reconciler.apply.preflight import ApplyOptions, Status, apply_plan
+from reconciler.apply.preflight import ApplyOptions, Status
 from reconciler.desired.load import load_catalog
+from reconciler.pipeline import apply_plan
 from reconciler.sandbox import Sandbox
 from tests.apply.support import EXAMPLE_CATALOG, plan_of, write_requests
 from tests.support.sandbox_client import sandbox_client, served
@@ -53,7 +54,7 @@ def test_example_catalog_converges_and_a_second_apply_writes_nothing(shop, tmp_p
 
     lines = [json.loads(x) for x in journal_path.read_text(encoding="utf-8").splitlines()]
     assert len(lines) == len(writes)
-    assert {line["outcome"] for line in lines} == {"ok"}
+    assert {line["outcome"] for line in lines} == {"written"}
     assert sorted(line["requestId"] for line in lines) == sorted(w["requestId"] for w in writes)
     assert all(line["planId"] == plan.plan_id for line in lines)
     ids = {i for line in lines for i in line["changes"]}

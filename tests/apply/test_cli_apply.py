@@ -70,7 +70,7 @@ def test_partial_success_names_each_failed_code_and_a_rerun_finishes(
     sb.load_state(current)
     code, out, err = run_cli(monkeypatch, capsys, tmp_path, args, url=url)
     assert code == 0, err
-    assert f"skipped  stock:{state['products'][2]['guid']}:{codes[2]}:1 (already live)" in out
+    assert f"already done  stock:{state['products'][2]['guid']}:{codes[2]}:1 (already live)" in out
     moved = [m["productCode"] for m in sb.state()["movements"]]
     assert sorted(moved) == sorted(codes)  # each exactly once
 
@@ -95,7 +95,7 @@ def test_on_a_terminal_anything_but_yes_cancels(shop, tmp_path, monkeypatch, cap
     )
     assert code == 1
     assert "Apply cancelled" in err
-    assert "Plan: 8 to create, 4 to update" in out  # the plan was shown first
+    assert "Plan: 16 to create, 4 to update" in out  # the plan was shown first
     assert write_requests(sb, start) == []
 
 
@@ -106,7 +106,9 @@ def test_on_a_terminal_yes_applies_and_a_second_plan_is_empty(shop, tmp_path, mo
         monkeypatch, capsys, tmp_path, ["apply"], url=url, stdin=TTYInput("yes\n")
     )
     assert code == 0, err
-    assert "Apply: 12 written (7 write request(s))." in out
+    # 20 changes (a new product is a product, variant, price and stock creates: one shape per
+    # fact) in the same 7 requests (each new product is still one POST)
+    assert "Apply: 20 written (7 write request(s))." in out
     code, out, err = run_cli(
         monkeypatch, capsys, tmp_path, ["plan", "--detailed-exitcode"], url=url
     )
@@ -120,6 +122,10 @@ def test_on_a_terminal_yes_applies_and_a_second_plan_is_empty(shop, tmp_path, mo
     [
         ("not json", "the plan file is not valid JSON"),
         ('{"formatVersion": 99}', "plan formatVersion 99 is not supported"),
+        (
+            '{"formatVersion": 1, "changes": []}',
+            "formatVersion 1, made by an older shoptet-catalog",
+        ),
         (None, "cannot read the plan file"),
         ("[" * 200_000 + "]" * 200_000, "nests JSON too deeply"),
         ('{"x": "' + "a" * 200 + '"}', "is larger than 0 MB"),

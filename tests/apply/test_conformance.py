@@ -9,7 +9,8 @@ import json
 
 import httpx
 
-from reconciler.apply.preflight import ApplyOptions, apply_plan
+from reconciler.apply.preflight import ApplyOptions
+from reconciler.pipeline import apply_plan
 from reconciler.sandbox import Sandbox
 from tests.apply.support import demo_state, loaded, plan_of
 from tests.apply.test_fault_sweep import reference

@@ -8,7 +8,7 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from reconciler.apply.preflight import apply_plan
+from reconciler.pipeline import apply_plan
 from reconciler.plan.model import Plan
 from reconciler.sandbox import Sandbox
 from tests.apply.support import WRITES, demo_state, loaded

@@ -12,9 +12,10 @@ import pytest
 
 from reconciler import errors as E
 from reconciler.apply.journal import Journal
-from reconciler.apply.preflight import ApplyOptions, Status, apply_plan, live_reader
+from reconciler.apply.preflight import ApplyOptions, Status, live_reader
 from reconciler.desired.load import load_catalog
 from reconciler.model import Catalog, Product
+from reconciler.pipeline import apply_plan
 from reconciler.sandbox import Sandbox
 from tests.apply.support import EXAMPLE_CATALOG, demo_state, loaded, plan_of, write_requests
 from tests.support.sandbox_client import sandbox_client
@@ -50,8 +51,9 @@ def test_a_refused_create_fails_with_shoptets_message_and_skips_its_prices(sb):
     assert out[f"product:{PERU}"].status is Status.FAILED
     assert 'Brand with code "no-such-brand" not found' in out[f"product:{PERU}"].message
     for code in ("KAV-PER-250", "KAV-PER-500"):
-        assert out[f"price:{PERU}:{code}"].status is Status.SKIPPED
-        assert f"product:{PERU} was not applied" in out[f"price:{PERU}:{code}"].message
+        for cid in (f"variant:{PERU}:{code}", f"price:{PERU}:{code}", f"stock:{PERU}:{code}:1"):
+            assert out[cid].status is Status.SKIPPED
+            assert out[cid].message == f"not written: product:{PERU} failed"
     assert out[f"price:{COLOMBIA}:KAV-COL-250"].status is Status.WRITTEN
     with pytest.raises(E.ApplyError) as info:
         result.raise_for_failures()
@@ -69,7 +71,7 @@ def test_a_lost_response_never_confirmed_fails_and_a_rerun_finishes(sb, tmp_path
         result = apply_plan(plan, client, loaded(example()), journal=journal)
     assert not result.ok
     failed = result.of(Status.FAILED)
-    assert failed and all("response was lost and it was not applied" in o.message for o in failed)
+    assert failed and all("response was lost and it was not written" in o.message for o in failed)
     prices = [w for w in write_requests(sb, start) if "pricelists" in w["path"]]
     assert len(prices) == 2  # sent, re-read (not applied), sent once more, never a third time
     lines = [json.loads(x) for x in (tmp_path / "j.jsonl").read_text().splitlines()]
@@ -82,6 +84,7 @@ def test_a_lost_response_never_confirmed_fails_and_a_rerun_finishes(sb, tmp_path
         ("write", "unknown"),
         ("reread", None),
     ]
+    assert {x["outcome"] for x in lines if x["kind"] == "write"} <= {s.value for s in Status}
     with sandbox_client(sb) as client:
         again = apply_plan(plan, client, loaded(example()))
     assert again.ok
@@ -104,8 +107,8 @@ def test_a_token_refused_mid_apply_stops_the_writes(sb):
     statuses = {o.status for o in result.outcomes.values()}
     assert statuses == {Status.FAILED, Status.SKIPPED}
     skipped = result.of(Status.SKIPPED)
-    stopped = [o for o in skipped if "not attempted: an earlier write was refused" in o.message]
-    assert stopped and all(o in stopped or "was not applied" in o.message for o in skipped)
+    stopped = [o for o in skipped if "not sent: an earlier write was refused" in o.message]
+    assert stopped and all(o in stopped or "not written: " in o.message for o in skipped)
 
 
 def test_a_failed_reread_after_a_lost_response_fails_those_changes(sb):
@@ -126,7 +129,9 @@ def test_a_failed_reread_after_a_lost_response_fails_those_changes(sb):
     assert lost.status is Status.FAILED
     assert "re-reading failed too" in lost.message and "Shoptet is down" in lost.message
     with sandbox_client(sb) as client:
-        assert apply_plan(plan, client, loaded(example())).ok  # the create was applied: the re-run finds it
+        assert apply_plan(
+            plan, client, loaded(example())
+        ).ok  # the create was applied: the re-run finds it
     assert [p["guid"] for p in sb.state()["products"]].count(PERU) == 1
 
 
@@ -166,3 +171,57 @@ def test_a_failed_product_update_does_not_block_its_price(sb):
     assert result.outcomes[f"price:{COLOMBIA}:KAV-COL-250"].status is Status.WRITTEN
     sb.faults.set([])
     assert not plan_of(sb, loaded(desired)).is_empty  # the name is still to do
+
+
+def test_one_vocabulary_in_the_result_the_report_and_the_journal(sb):
+    """A variant deleted by someone else between the re-read and the DELETE (404) is
+    `already done` in the journal's outcome, the change's status and the CLI report; a
+    request that went through is `written` in all three."""
+    two = "37b171f0-5796-5998-89c2-fcaf36b7c06b"  # 00124-BILA and 00124-CERNA
+    desired = example()
+    products = dict(desired.products)
+    products[two] = Product.model_validate({"variants": {"00124-CERNA": {"absent": True}}})
+    desired = Catalog(products=products, shop=desired.shop, policy=desired.policy)
+    plan = plan_of(sb, desired)
+    journal = Journal(None, plan.plan_id)
+    with sandbox_client(sb) as client:
+        read = live_reader(client, plan, 1)
+        calls = []
+
+        def deleted_by_someone_else(guids):
+            found = read(guids)
+            if not calls:
+                with sandbox_client(sb) as other:
+                    other.delete_variant("00124-CERNA")
+            calls.append(guids)
+            return found
+
+        result = apply_plan(
+            plan,
+            client,
+            loaded(desired),
+            read_live=deleted_by_someone_else,
+            options=ApplyOptions(allow_delete=True),
+            journal=journal,
+        )
+    assert result.ok
+    gone = f"variant:{two}:00124-CERNA"
+    assert result.outcomes[gone].status is Status.DONE
+    deletes = [x for x in journal.lines if x.get("method") == "DELETE"]
+    assert [(x["changes"], x["status"], x["outcome"]) for x in deletes] == [
+        ([gone], 404, "already done")
+    ]
+    words = {s.value for s in Status}
+    assert (
+        {x["outcome"] for x in journal.lines if x["kind"] == "write"}
+        == {
+            "written",
+            "already done",
+        }
+        <= words
+    )
+    report = result.report()
+    assert f"  already done  {gone} (already gone)" in report
+    assert any(line.startswith(f"  written       product:{PERU}") for line in report)
+    assert report[-1] == result.summary()
+    assert result.summary().startswith("Apply: ") and "written" in result.summary()

@@ -5,13 +5,12 @@ counted from the sandbox's request log. Through the CLI, over HTTP, like the sta
 
 from __future__ import annotations
 
-import hashlib
 import json
 
 import pytest
 
 from reconciler import __version__
-from reconciler.plan.model import Change, Plan, canonical_json
+from reconciler.plan.model import Change, Plan, plan_id_of
 from tests.apply.support import run_cli, write_requests
 from tests.apply.test_stale import COLOMBIA, PERU
 
@@ -36,7 +35,7 @@ def forge(root, edit) -> None:
     data["changes"] = [c.to_dict() for c in sorted(changes, key=lambda c: c.sort_key)]
     data["summary"] = Plan(catalog_digest="", changes=tuple(changes)).summary
     data.pop("planId", None)
-    data["planId"] = hashlib.sha256(canonical_json(data).encode()).hexdigest()
+    data["planId"] = plan_id_of(data)  # the planId anyone can recompute
     path.write_text(json.dumps(data, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
 
 

@@ -15,9 +15,10 @@ from decimal import Decimal
 from hypothesis import assume, given
 from hypothesis import strategies as st
 
-from reconciler.apply.preflight import ApplyOptions, apply_plan
+from reconciler.apply.preflight import ApplyOptions
 from reconciler.errors import UnsafePlan
 from reconciler.model import Catalog, Policy, Product, Variant
+from reconciler.pipeline import apply_plan
 from reconciler.sandbox import Sandbox
 from tests.apply.support import demo_state, loaded, plan_of, write_requests
 from tests.support.sandbox_client import sandbox_client

@@ -111,7 +111,7 @@ def test_a_change_someone_else_already_made_is_skipped_not_a_conflict(shop, monk
     start = len(sb.request_log)
     code, out, err = _apply(shop, monkeypatch, capsys)
     assert code == 0, err
-    assert f"skipped  price:{COLOMBIA}:KAV-COL-250 (already live)" in out
+    assert f"already done  price:{COLOMBIA}:KAV-COL-250 (already live)" in out
     rows = [w for w in write_requests(sb, start) if "pricelists" in w["path"]]
     assert len(rows) == 1  # the other price rows; KAV-COL-250 is not in it
 
@@ -141,4 +141,4 @@ def test_sandbox_plan_and_apply_in_process(tmp_path, monkeypatch, capsys):
         with pytest.raises(SystemExit) as info:
             main(args)
         assert info.value.code == 0, capsys.readouterr().err
-    assert "Apply: 12 written" in capsys.readouterr().out
+    assert "Apply: 20 written" in capsys.readouterr().out

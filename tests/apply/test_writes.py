@@ -9,8 +9,8 @@ import pytest
 
 from reconciler.apply import bodies as W
 from reconciler.apply.check import Verdict, check, created_keys
-from reconciler.apply.preflight import apply_plan
 from reconciler.model import Catalog, Product, ShopSettings, Variant
+from reconciler.pipeline import apply_plan
 from reconciler.plan.model import Action, Change, FieldChange, Resource
 from reconciler.sandbox import Sandbox
 from tests.apply.support import demo_state, loaded, plan_of, write_requests
@@ -21,19 +21,19 @@ CAT = "b9e6b7dc-3057-5ac1-9792-f17d839243b8"
 
 
 def test_create_body_carries_guid_variants_prices_and_initial_stock():
-    after = {
+    fields = {
         "name": "Čokoláda",
         "visibility": "visible",
         "brand": "milka",
         "defaultCategory": CAT,
         "categories": [CAT],
         "description": None,
-        "variants": {
-            "CHOC-100": {"ean": "0012345", "price": "123.4", "weight": "0.3", "stock": {"1": "50"}},
-            "CHOC-200": {"availability": 3, "negativeStockAllowed": False},
-        },
     }
-    assert W.create_body(G, after) == {
+    variants = {
+        "CHOC-200": {"availability": 3, "negativeStockAllowed": False},
+        "CHOC-100": {"ean": "0012345", "price": "123.4", "weight": "0.3", "stock": {1: "50"}},
+    }
+    assert W.create_body(G, fields, variants) == {
         "guid": G,
         "name": "Čokoláda",
         "visibility": "visible",
@@ -115,22 +115,22 @@ def test_an_update_of_a_missing_product_or_variant_is_a_conflict():
 
 
 def test_creates_and_deletes():
-    create = Change(
-        Action.CREATE,
-        Resource.PRODUCT,
-        G,
-        fields=(
-            FieldChange("name", None, "N"),
-            FieldChange("variants", None, {"A": {"stock": {"1": "5"}}}),
-        ),
+    create = Change(Action.CREATE, Resource.PRODUCT, G, fields=(FieldChange("name", None, "N"),))
+    variant = Change(Action.CREATE, Resource.VARIANT, G, "A", fields=())
+    stock = Change(
+        Action.CREATE, Resource.STOCK, G, "A", stock_id=1, fields=(FieldChange("stock", None, "5"),)
     )
-    made = created_keys([create])
+    made = created_keys([create, variant, stock])
     assert made == {(G, None), (G, "A")}
     assert check(create, None, made).verdict is Verdict.WRITE
-    same = _form({"name": "N"}, {"A": {"stock": {1: "5"}}})
-    assert check(create, same, made).verdict is Verdict.DONE
-    other = _form({"name": "M"}, {"A": {"stock": {1: "5"}}})
-    assert check(create, other, made).verdict is Verdict.CONFLICT
+    # a product create compares product fields only; its variants are their own changes
+    assert check(create, _form({"name": "N"}), made).verdict is Verdict.DONE
+    assert check(create, _form({"name": "M"}), made).verdict is Verdict.CONFLICT
+    assert check(variant, None, made).verdict is Verdict.WRITE
+    assert check(variant, _form({"name": "N"}), made).verdict is Verdict.WRITE
+    assert check(variant, _form(variants={"A": {}}), made).verdict is Verdict.DONE
+    assert check(stock, None, made).pending == {"stock": "5"}
+    assert check(stock, _form(variants={"A": {"stock": {1: "5"}}}), made).verdict is Verdict.DONE
     price = Change(
         Action.CREATE, Resource.PRICE, G, "A", fields=(FieldChange("vatRate", None, "12"),)
     )

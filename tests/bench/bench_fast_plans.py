@@ -58,7 +58,7 @@ from reconciler.live.cache_file import load_cache, save_cache
 from reconciler.live.cached import read_live_cached
 from reconciler.live.read import read_shop
 from reconciler.model import Catalog
-from reconciler.pipeline import make_plan
+from reconciler.pipeline import PlanRequest, make_plan
 from reconciler.plan.diff import PlanContext, diff
 from reconciler.render.formats import render_json, render_markdown, render_text
 from reconciler.sandbox import Sandbox
@@ -154,7 +154,7 @@ def main() -> None:
         pr_loaded = LoadedCatalog(catalog=changed, locations={}, digest="1" * 64)
         with ShoptetClient(config) as client:
             t0 = time.perf_counter()
-            pr_plan = make_plan(client, pr_loaded, scope=guids, ref="base")
+            pr_plan = make_plan(client, pr_loaded, PlanRequest(scope=guids, ref="base"))
             wall = time.perf_counter() - t0
             n = client.request_count
         runs.append(

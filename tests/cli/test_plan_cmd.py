@@ -12,7 +12,8 @@ from pathlib import Path
 import pytest
 
 from reconciler.cli import cli, main
-from reconciler.cli.plan_cmd import catalog_git_commit, use_color
+from reconciler.cli.options import use_color
+from reconciler.cli.plan_cmd import catalog_git_commit
 from reconciler.desired.load import load_catalog
 from reconciler.plan.model import Plan
 from reconciler.sandbox import Sandbox
@@ -75,7 +76,7 @@ def test_sandbox_plan_on_the_example_shows_creates_updates_and_unmanaged(capsys)
     assert code == 0, err
     assert "\n+ product " in out and "\n~ product " in out
     assert "Unmanaged: 4 live products not in the catalog" in out
-    assert out.rstrip().splitlines()[-1].startswith("Plan: 8 to create, 4 to update, 0 to delete")
+    assert out.rstrip().splitlines()[-1].startswith("Plan: 16 to create, 4 to update, 0 to delete")
     assert "\x1b[" not in out  # not a terminal: no colour
     assert err == ""  # no progress bar without a terminal
 

@@ -15,7 +15,7 @@ from reconciler.cli import main
 from reconciler.desired.load import load_catalog
 from reconciler.desired.scope import changed_since
 from reconciler.errors import ConfigError
-from reconciler.pipeline import make_plan
+from reconciler.pipeline import PlanRequest, make_plan
 from reconciler.plan.model import Plan
 from reconciler.render.formats import render_markdown, render_text
 from reconciler.sandbox import Sandbox
@@ -230,7 +230,9 @@ def test_a_scoped_plan_reads_one_detail_per_product_and_no_list(repo):
     scope = changed_since(repo / "catalog", "main", loaded.catalog)
     sb = Sandbox.from_seed("demo")
     with sandbox_client(sb, read_only=True) as client:
-        plan = make_plan(client, loaded, scope=scope.guids, ref="main", ref_commit=scope.commit)
+        plan = make_plan(
+            client, loaded, PlanRequest(scope=scope.guids, ref="main", ref_commit=scope.commit)
+        )
         assert client.request_count == 2 + 1  # eshop + stocks + one detail
     paths = [entry["path"] for entry in sb.request_log]
     assert not any(p.rstrip("/") == "/api/products" for p in paths)
@@ -249,7 +251,9 @@ def test_with_prune_a_scoped_plan_deletes_a_product_the_pull_request_removed(rep
     scope = changed_since(repo / "catalog", "main", loaded.catalog)
     assert scope.guids == frozenset({GUNPOWDER})
     with sandbox_client(Sandbox.from_seed("demo"), read_only=True) as client:
-        plan = make_plan(client, loaded, scope=scope.guids, ref="main", ref_commit=scope.commit)
+        plan = make_plan(
+            client, loaded, PlanRequest(scope=scope.guids, ref="main", ref_commit=scope.commit)
+        )
     assert [(c.action.value, c.guid) for c in plan.changes] == [("delete", GUNPOWDER)]
 
 

@@ -12,10 +12,11 @@ from pathlib import Path
 import pytest
 from hypothesis import assume, given, settings
 
-from reconciler.apply.preflight import ApplyOptions, apply_plan
+from reconciler.apply.preflight import ApplyOptions
 from reconciler.desired.load import load_catalog
 from reconciler.errors import UnsafePlan
 from reconciler.importer.build import import_products
+from reconciler.pipeline import apply_plan
 from reconciler.sandbox import Sandbox
 from tests.apply.support import loaded, plan_of
 from tests.apply.test_properties import scenario

@@ -9,7 +9,7 @@ from pathlib import Path
 from reconciler.desired.load import load_catalog
 from reconciler.live.cached import read_live_cached
 from reconciler.live.read import read_live, read_shop
-from reconciler.pipeline import make_plan
+from reconciler.pipeline import PlanRequest, make_plan
 from reconciler.plan.diff import PlanContext, diff
 from reconciler.sandbox import Sandbox
 from tests.support.sandbox_client import sandbox_client
@@ -70,4 +70,4 @@ def cached_plan(sb: Sandbox, loaded, cache_dir: Path, clock: Clock, notices: lis
 
 def scoped_plan(sb: Sandbox, loaded, guids):
     with sandbox_client(sb, read_only=True) as c:
-        return make_plan(c, loaded, scope=frozenset(guids), ref="base")
+        return make_plan(c, loaded, PlanRequest(scope=frozenset(guids), ref="base"))

@@ -9,16 +9,16 @@ import pytest
 
 from reconciler.desired.load import Location, load_catalog
 from reconciler.errors import ApiError, CatalogError, ConfigError
+from reconciler.live.base import ShopInfo
 from reconciler.live.convert import includes_for, product_from_detail
 from reconciler.live.read import (
-    ShopInfo,
     check_stock_ids,
     read_live,
     read_shop,
     resolve_targets,
 )
 from reconciler.model import Catalog, Product, ShopSettings, Variant
-from reconciler.pipeline import make_plan
+from reconciler.pipeline import PlanRequest, make_plan
 from reconciler.plan.model import Action, Resource
 from reconciler.sandbox import Sandbox
 from reconciler.shoptet import ShoptetClient
@@ -228,7 +228,7 @@ def test_targets_that_match_nothing_are_named(demo):
 
 
 def test_a_targeted_plan_plans_only_the_target(demo):
-    plan = make_plan(sandbox_client(demo, read_only=True), EXAMPLE, targets=["KAV-COL-250"])
+    plan = make_plan(sandbox_client(demo, read_only=True), EXAMPLE, PlanRequest(targets=["KAV-COL-250"]))
     assert {c.guid for c in plan.changes} == {"5c421358-5da0-5a2f-af0c-47b8e35ce00a"}
     assert plan.scope.targets == ("KAV-COL-250",) and plan.unmanaged.count is None
 

@@ -178,7 +178,8 @@ def test_scalar_stock_means_the_default_stock_and_shop_yaml_wins():
     desired = catalog(
         {G1: Product(variants={"A-1": Variant(stock="9")})}, shop=ShopSettings(defaultStock=2)
     )
-    plan = plan_for(desired, catalog({G1: live_product()}))
+    # shop.yaml wins where the shop is read (ShopInfo); the context carries the resolved id
+    plan = plan_for(desired, catalog({G1: live_product()}), default_stock_id=2)
     assert only(plan).stock_id == 2 and plan.default_stock_id == 2
 
 
@@ -211,31 +212,44 @@ def new_product(**kw) -> Product:
     return Product(**base)
 
 
-def test_create_carries_the_whole_product_and_a_price_follow_up():
+def test_create_is_the_product_then_each_variant_as_its_own_creates():
     plan = plan_for(catalog({G2: new_product()}), catalog({}))
-    create, follow = plan.changes
-    assert (create.action, create.resource) == (Action.CREATE, Resource.PRODUCT)
-    assert [f.field for f in create.fields] == [
-        "name",
-        "type",
-        "defaultCategory",
-        "categories",
-        "variants",
+    assert [(c.action.value, c.id) for c in plan.changes] == [
+        ("create", f"product:{G2}"),
+        ("create", f"variant:{G2}:N-1"),
+        ("create", f"price:{G2}:N-1"),
+        ("create", f"stock:{G2}:N-1:1"),
+        ("create", f"stock:{G2}:N-1:3"),
+        ("create", f"variant:{G2}:N-2"),
     ]
+    create, v1, p1, s1, s3, v2 = plan.changes
+    # the product create carries product fields only (no nested variants: formatVersion 2)
+    assert [f.field for f in create.fields] == ["name", "type", "defaultCategory", "categories"]
     assert create.after == {
         "name": "Nová",
         "type": "product",
         "defaultCategory": CAT,
         "categories": [CAT],
-        "variants": {
-            "N-1": {"price": "99.9", "stock": {"1": "5", "3": "2"}},
-            "N-2": {"ean": "00123"},
-        },
     }
-    assert (follow.action, follow.resource, follow.code) == (Action.CREATE, Resource.PRICE, "N-1")
-    assert follow.after == {"commonPrice": "120", "vatRate": "21"}
-    assert "cannot set" in follow.reason
+    # the same shape a new variant of an existing product gets
+    assert v1.after == {} and v2.after == {"ean": "00123"}
+    assert p1.after == {"price": "99.9", "commonPrice": "120", "vatRate": "21"}
+    assert "cannot set" in p1.reason
+    assert (s1.after, s3.after) == ({"stock": "5"}, {"stock": "2"})
+    assert s1.reason is None and v1.reason is None
     json.loads(plan.to_json())  # JSON-ready all the way down
+
+
+def test_a_new_products_variant_and_an_existing_products_new_variant_look_alike():
+    desired = {"N-1": Variant(ean="9", price="5", stock="3")}
+    new = plan_for(catalog({G2: new_product(variants=desired)}), catalog({}))
+    added = plan_for(catalog({G1: Product(variants=desired)}), catalog({G1: live_product()}))
+
+    def shape(changes):
+        return [(c.action, c.resource, c.code, c.stock_id, c.after) for c in changes]
+
+    assert new.changes[0].resource is Resource.PRODUCT
+    assert shape(new.changes[1:]) == shape(added.changes)
 
 
 def test_nulls_are_left_out_of_creates():
@@ -375,10 +389,16 @@ def test_ignore_rules_drop_fields_and_are_listed():
     )
     plan = plan_for(desired, catalog({G1: live_product()}))
     ids = [c.id for c in plan.changes]
-    assert ids == [f"variant:{G1}:A-1", f"product:{G2}", f"price:{G2}:N-1"]
+    assert ids == [
+        f"variant:{G1}:A-1",
+        f"product:{G2}",
+        f"variant:{G2}:N-1",
+        f"price:{G2}:N-1",
+        f"variant:{G2}:N-2",
+    ]
     create = plan.changes[1]
     assert "description" not in create.after
-    assert create.after["variants"]["N-1"] == {"price": "99.9"}
+    assert plan.changes[3].after == {"price": "99.9", "commonPrice": "120", "vatRate": "21"}
     assert [(i.rule, i.fields) for i in plan.ignored] == [
         ("description", 2),
         ("variants.*.stock", 2),
@@ -397,7 +417,14 @@ def test_targeted_plan_compares_only_targets_and_skips_unmanaged_and_prune():
     assert [c.id for c in by_code.changes] == [f"product:{G1}"]
     assert by_code.unmanaged.count is None
     by_guid = plan_for(desired, live, scope=Scope.targeted([G2.upper()], ref="main"))
-    assert [c.id for c in by_guid.changes] == [f"product:{G2}", f"price:{G2}:N-1"]
+    assert [c.id for c in by_guid.changes] == [
+        f"product:{G2}",
+        f"variant:{G2}:N-1",
+        f"price:{G2}:N-1",
+        f"stock:{G2}:N-1:1",
+        f"stock:{G2}:N-1:3",
+        f"variant:{G2}:N-2",
+    ]
     assert by_guid.scope.ref == "main"
 
 

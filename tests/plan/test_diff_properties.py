@@ -168,15 +168,8 @@ def write(live: Catalog, plan) -> Catalog:
         if c.resource.value == "product" and c.action.value == "delete":
             del products[c.guid]
         elif c.resource.value == "product" and c.action.value == "create":
-            after = dict(c.after)
-            variants = after.pop("variants")
-            products[c.guid] = {
-                "fields": after,
-                "variants": {
-                    code: {**v, "stock": {int(k): a for k, a in v.get("stock", {}).items()}}
-                    for code, v in variants.items()
-                },
-            }
+            # its variants follow as variant, price and stock creates (plan order)
+            products[c.guid] = {"fields": dict(c.after), "variants": {}}
         elif c.resource.value == "product":
             products[c.guid]["fields"].update(c.after)
         elif c.action.value == "delete":

@@ -18,8 +18,10 @@ from reconciler.plan.model import (
     FieldChange,
     Plan,
     PlanFileError,
+    PolicyChange,
     Resource,
     Scope,
+    Unmanaged,
     check_guards,
     raise_if_unsafe,
 )
@@ -86,8 +88,13 @@ def test_plan_sorts_changes_whatever_the_input_order():
     assert sample_plan(changes=shuffled).to_json() == sample_plan(changes=changes).to_json()
     ids = [c.id for c in sample_plan().changes]
     # per product; the product change first; then per variant code: variant, price, stock
-    assert ids[:2] == [f"product:{NEW}", f"price:{NEW}:CHOC-100"]
-    assert ids[2:6] == [
+    assert ids[:4] == [
+        f"product:{NEW}",
+        f"variant:{NEW}:CHOC-100",
+        f"price:{NEW}:CHOC-100",
+        f"stock:{NEW}:CHOC-100:1",
+    ]
+    assert ids[4:8] == [
         f"product:{UPD}",
         f"variant:{UPD}:DARK-1",
         f"price:{UPD}:DARK-1",
@@ -134,13 +141,13 @@ def test_json_layout():
             "planId",
         ]
     )
-    assert data["formatVersion"] == 1
+    assert data["formatVersion"] == 2
     assert data["summary"] == {
-        "actions": {"create": 5, "update": 4, "delete": 2},
-        "resources": {"product": 3, "variant": 3, "price": 3, "stock": 2},
-        "total": 11,
+        "actions": {"create": 7, "update": 4, "delete": 2},
+        "resources": {"product": 3, "variant": 4, "price": 3, "stock": 3},
+        "total": 13,
     }
-    stock = next(c for c in data["changes"] if c["resource"] == "stock")
+    stock = next(c for c in data["changes"] if c["resource"] == "stock" and c["action"] == "update")
     assert sorted(stock) == sorted(
         [
             "id",
@@ -169,43 +176,143 @@ def _edit(plan: Plan, index: int, **changes) -> Plan:
     return replace(plan, changes=tuple(items))
 
 
+VARIANT_UPDATE = 5  # the sample's `~ variant DARK-1` in plan order
+
+
+def _edit_field(plan: Plan, index: int, **changes) -> Plan:
+    change = plan.changes[index]
+    return _edit(plan, index, fields=(replace(change.fields[0], **changes), *change.fields[1:]))
+
+
+def _edit_guard(plan: Plan, **changes) -> Plan:
+    return replace(plan, guards=(replace(plan.guards[0], **changes), *plan.guards[1:]))
+
+
 @pytest.mark.parametrize(
     "mutate",
     [
-        lambda p: _edit(p, 3, fields=(FieldChange("ean", "111", "223", "x:25"),)),
-        lambda p: _edit(p, 3, fields=(FieldChange("ean", "112", "222", "x:25"),)),
-        lambda p: _edit(p, 3, source="elsewhere.yaml:1"),
-        lambda p: _edit(p, 3, reason="because"),
+        lambda p: _edit_field(p, VARIANT_UPDATE, after="223"),
+        lambda p: _edit_field(p, VARIANT_UPDATE, before="112"),
+        lambda p: _edit_field(p, VARIANT_UPDATE, field="manufacturerCode"),
+        lambda p: _edit(p, VARIANT_UPDATE, action=Action.CREATE),
+        lambda p: _edit(p, VARIANT_UPDATE, code="DARK-9"),
         lambda p: replace(p, changes=p.changes[:-1]),
         lambda p: replace(p, changes=(*p.changes, Change(U, P, guid(5)))),
         lambda p: replace(p, catalog_digest="ef" * 32),
         lambda p: replace(p, eshop_id=1),
+        lambda p: replace(p, pricelist_id=2),
+        lambda p: replace(p, default_stock_id=2),
+        lambda p: replace(p, tool_version="9.9.9"),
+        lambda p: replace(p, git_commit=None),
+        lambda p: replace(p, scope=Scope.targeted([NEW])),
+        lambda p: replace(p, scope=Scope.targeted([NEW], ref="main")),
+        lambda p: replace(p, policy_changes=(PolicyChange("maxDeletes", 10, 99),)),
+        lambda p: _edit_guard(p, ok=not p.guards[0].ok),
+        lambda p: _edit_guard(p, numbers={"deletions": 99}),
+        lambda p: replace(p, unmanaged=Unmanaged(3, p.unmanaged.listed)),
     ],
-    ids=["after", "before", "source", "reason", "removed", "added", "digest", "eshop"],
+    ids=[
+        "after",
+        "before",
+        "field",
+        "action",
+        "code",
+        "removed",
+        "added",
+        "digest",
+        "eshop",
+        "pricelist",
+        "default-stock",
+        "tool-version",
+        "commit",
+        "scope-targets",
+        "scope-ref",
+        "policy-changes",
+        "guard-verdict",
+        "guard-numbers",
+        "unmanaged-count",
+    ],
 )
-def test_plan_id_changes_when_any_content_changes(mutate):
+def test_plan_id_changes_when_a_value_apply_acts_on_changes(mutate):
     plan = sample_plan()
     assert mutate(plan).plan_id != plan.plan_id
 
 
-def test_plan_id_is_sha256_of_canonical_content():
+@pytest.mark.parametrize(
+    "mutate",
+    [
+        lambda p: _edit(p, VARIANT_UPDATE, reason="because"),
+        lambda p: _edit(p, VARIANT_UPDATE, name="Another name"),
+        lambda p: _edit(p, VARIANT_UPDATE, source="elsewhere.yaml:1"),
+        lambda p: _edit_field(p, VARIANT_UPDATE, source="elsewhere.yaml:9"),
+        lambda p: _edit_guard(p, message="Worded differently."),
+        lambda p: replace(
+            p,
+            unmanaged=Unmanaged(
+                p.unmanaged.count,
+                tuple(replace(u, name="Renamed") for u in p.unmanaged.listed),
+            ),
+        ),
+    ],
+    ids=["reason", "name", "source", "field-source", "guard-message", "unmanaged-names"],
+)
+def test_plan_id_ignores_wording(mutate):
+    plan = sample_plan()
+    reworded = mutate(plan)
+    assert reworded != plan  # the wording did change, and shows in the file
+    assert reworded.to_json() != plan.to_json()
+    assert reworded.plan_id == plan.plan_id
+
+
+def test_a_reworded_plan_file_still_reads_but_an_edited_value_does_not():
+    data = json.loads(sample_plan().to_json())
+    data["changes"][VARIANT_UPDATE]["reason"] = "a new explanation"
+    data["guards"][0]["message"] = "Said otherwise."
+    data["scope"]["note"] = "A different note."
+    data["summary"] = {"anything": 1}
+    assert Plan.from_json(json.dumps(data)).plan_id == data["planId"]
+    data["changes"][VARIANT_UPDATE]["fields"][0]["after"] = "999"
+    with pytest.raises(PlanFileError, match="planId does not match"):
+        Plan.from_json(json.dumps(data))
+
+
+def test_plan_id_is_sha256_of_the_hashed_content():
     import hashlib
 
-    from reconciler.plan.model import canonical_json
+    from reconciler.plan.model import canonical_json, hashed_content, plan_id_of
 
     plan = sample_plan()
     content = json.loads(plan.to_json())
     del content["planId"]
-    expected = hashlib.sha256(canonical_json(content).encode()).hexdigest()
-    assert plan.plan_id == expected
+    hashed = hashed_content(content)
+    assert "summary" not in hashed and "note" not in hashed["scope"]
+    assert all("message" not in g for g in hashed["guards"])
+    assert all({"reason", "name", "source"}.isdisjoint(c) for c in hashed["changes"])
+    assert hashed["changes"][VARIANT_UPDATE]["fields"] == [
+        {"field": "ean", "before": "111", "after": "222"}
+    ]
+    expected = hashlib.sha256(canonical_json(hashed).encode()).hexdigest()
+    assert plan.plan_id == expected == plan_id_of(content)
 
 
-@pytest.mark.parametrize("version", [2, 0, None, "1", True, 1.0])
+@pytest.mark.parametrize("version", [3, 0, None, "1", "2", True, 2.0])
 def test_from_json_rejects_unknown_format_version(version):
     data = json.loads(sample_plan().to_json())
     data["formatVersion"] = version
     with pytest.raises(PlanFileError, match=f"formatVersion {version!r} is not supported"):
         Plan.from_json(json.dumps(data))
+
+
+def test_a_format_version_1_file_is_refused_with_a_re_plan_hint():
+    data = json.loads(sample_plan().to_json())
+    data["formatVersion"] = 1
+    with pytest.raises(PlanFileError) as err:
+        Plan.from_json(json.dumps(data))
+    message = str(err.value)
+    assert "formatVersion 1, made by an older shoptet-catalog" in message
+    assert "reads formatVersion 2 only" in message
+    assert "Re-run `plan` with this version" in message
+    assert err.value.exit_code == 1
 
 
 def test_from_json_rejects_a_hand_edited_plan():

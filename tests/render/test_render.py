@@ -63,9 +63,9 @@ def test_colour_only_when_asked():
 
 def test_summary_line_counts_actions_and_resources():
     assert summary_line(sample_plan()) == (
-        "Plan: 5 to create, 4 to update, 2 to delete (products 3, variants 3, prices 3, stock 2)."
+        "Plan: 7 to create, 4 to update, 2 to delete (products 3, variants 4, prices 3, stock 3)."
     )
-    assert sample_plan().summary["total"] == 11
+    assert sample_plan().summary["total"] == 13
 
 
 def test_every_renderer_ends_text_with_the_summary_or_no_changes():

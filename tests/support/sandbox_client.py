@@ -5,7 +5,8 @@ gets its client here.
   transport), or over HTTP with ``url=`` (a server from ``served(sb)``). It never really waits:
   retries, ``Retry-After``, 423 and pacing waits return at once (``sleep`` is a no-op, jitter is
   fixed); the waits are still counted and bounded as in a real run. ``wrap=`` puts a transport
-  around the sandbox's (to record or to crash), ``cls=`` builds a subclass of the client, and
+  around the sandbox's (to record or to crash), ``transport=`` replaces it (one that holds the
+  sandbox itself, e.g. to rewrite answers), ``cls=`` builds a subclass of the client, and
   ``sleep``/``clock``/``wallclock``/``rng`` replace time (fake time, or real time for a pacing
   test).
 - ``raw_client(sb)``: a plain ``httpx.Client`` on the sandbox's API, with the sandbox token
@@ -40,6 +41,7 @@ def sandbox_client(
     *,
     read_only: bool = False,
     wrap: Callable[[httpx.BaseTransport], httpx.BaseTransport] | None = None,
+    transport: httpx.BaseTransport | None = None,
     cls: type[C] = ShoptetClient,
     sleep: Callable[[float], None] = no_wait,
     rng: Callable[[], float] = lambda: 0.5,
@@ -53,8 +55,7 @@ def sandbox_client(
         config.setdefault("private_token", TOKEN)
     timing = {k: config.pop(k) for k in ("clock", "wallclock") if k in config}
     cfg = ClientConfig(base_url=url or BASE, read_only=read_only, **config)
-    transport: httpx.BaseTransport | None = None
-    if url is None:
+    if transport is None and url is None:
         assert sb is not None
         transport = sb.transport()
     if wrap is not None:

@@ -50,11 +50,22 @@ BRANDS = [
     ("porcelanka", "Porcelánka Louny"),
     ("mlynarna", "Mlynárna"),
 ]
+# The shop's variant parameters (GET /api/products/variant-parameters): paramIndex ->
+# (paramName, displayName, rawValues). Every multi-variant product below varies along one of
+# them, each variant with its own value (Shoptet's rule: a unique combination per variant).
 PARAMS = {
-    "hmotnost": ("Hmotnost", ["50-g", "100-g", "250-g", "500-g", "1000-g"]),
-    "mleti": ("Mletí", ["zrno", "jemne", "hrube"]),
-    "barva": ("Barva", ["bila", "cerna", "modra", "zelena", "cervena"]),
-    "objem": ("Objem", ["250-ml", "350-ml", "600-ml", "1000-ml"]),
+    "hmotnost": ("Hmotnost", "Hmotnost balení", ["50-g", "100-g", "250-g", "500-g", "1000-g"]),
+    "mleti": ("Mletí", None, ["zrno", "jemne", "hrube"]),
+    "barva": ("Barva", None, ["bila", "cerna", "modra", "zelena", "cervena"]),
+    "objem": ("Objem", None, ["250-ml", "350-ml", "600-ml", "1000-ml"]),
+    "velikost": ("Velikost", None, ["s", "m", "l"]),
+}
+COLORS = {
+    "bila": "#ffffff",
+    "cerna": "#000000",
+    "modra": "#1f4e9c",
+    "zelena": "#2e7d32",
+    "cervena": "#c62828",
 }
 VALUE_NAMES = {
     "50-g": "50 g",
@@ -74,6 +85,9 @@ VALUE_NAMES = {
     "350-ml": "350 ml",
     "600-ml": "600 ml",
     "1000-ml": "1 l",
+    "s": "S",
+    "m": "M",
+    "l": "L",
 }
 
 # code prefix, name, category, brand, vat, base price, variant axis, values, extra
@@ -123,13 +137,27 @@ def build() -> dict:
         {"id": 3, "name": "Do 3 dnů"},
         {"id": 4, "name": "Na dotaz"},
     ]
+    value_ids = iter(range(1, 100))
     state["variantParameters"] = [
         {
             "nameIndex": k,
             "name": n,
-            "values": [{"valueIndex": v, "name": VALUE_NAMES[v]} for v in vs],
+            "id": i + 1,
+            "displayName": display,
+            "priority": i + 1,
+            "values": [
+                {
+                    "valueIndex": v,
+                    "name": VALUE_NAMES[v],
+                    "id": next(value_ids),
+                    "color": COLORS.get(v),
+                    "image": None,
+                    "priority": j + 1,
+                }
+                for j, v in enumerate(vs)
+            ],
         }
-        for k, (n, vs) in PARAMS.items()
+        for i, (k, (n, display, vs)) in enumerate(PARAMS.items())
     ]
     specs = []
     for i, (c, n) in enumerate(COFFEE):

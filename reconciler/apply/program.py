@@ -1,0 +1,214 @@
+"""The write program (DESIGN §6, *Order*): compare-before-write verdicts -> the ordered, batched
+requests apply sends, each naming the changes it carries and which of their fields. Pure: no
+client, no I/O, no clock; ``executor.py`` sends what this returns.
+
+Stages, in order (each a list of independent requests):
+
+1. ``create``: one ``POST /api/products`` per new product. The plan lists a new product as a
+   product create followed by a variant create per code, a price create and a stock create per
+   stock (one shape per fact); Shoptet's create takes them together, so this step groups them
+   into one body: the product fields, each variant with its fields, its initial stock
+   (``stocksLocations``) and its ``price`` (which Shoptet puts in the e-shop's *default*
+   pricelist, so only when that is the plan's pricelist);
+2. ``product``: one ``PATCH /api/products/{guid}`` per existing product: product fields and
+   variant items (updates, and new codes, which Shoptet creates for an unknown code);
+3. ``prices``: ``PATCH /api/pricelists/{id}``, at most 300 rows each: price creates and
+   updates, including what a create cannot carry (``commonPrice``, ``vatRate``,
+   ``includingVat``; every price field for a non-default pricelist);
+4. ``stock``: ``PATCH /api/stocks/{id}/movements`` per stock (by id), at most 300 items each,
+   absolute ``realStock`` only;
+5. ``delete-variant``: ``DELETE /api/products/code/{code}``, one per variant;
+6. ``delete-product``: ``DELETE /api/products/{guid}``, one per product.
+
+A change may travel in two requests (a new variant's price create: ``price`` in the POST,
+``vatRate`` in the pricelist); each ``Part`` says which fields of which change a request
+writes. ``narrowed`` rebuilds a request with fewer parts (a dependency failed, or only some
+were lost with a response), so the executor never builds a body itself.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Any
+
+from reconciler.apply import bodies as W
+from reconciler.apply.check import Check, Verdict
+from reconciler.plan.model import Action, Change, Resource
+
+__all__ = ["Part", "Request", "Stage", "Step", "narrowed", "program", "request"]
+
+
+class Step(StrEnum):
+    """The kinds of request, in the order apply sends them."""
+
+    CREATE = "create"
+    PRODUCT = "product"
+    PRICES = "prices"
+    STOCK = "stock"
+    DELETE_VARIANT = "delete-variant"
+    DELETE_PRODUCT = "delete-product"
+
+    @property
+    def per_product(self) -> bool:
+        """Requests of this step touch one product each, so they may go out concurrently."""
+        return self not in (Step.PRICES, Step.STOCK)
+
+
+@dataclass(frozen=True)
+class Part:
+    """What one request writes of one change: ``fields`` with their ``after`` values (empty for
+    a delete, or a variant create that states no field)."""
+
+    change: Change
+    fields: Mapping[str, Any]
+
+
+@dataclass(frozen=True)
+class Request:
+    """One HTTP write. ``target``: the GUID (create, product, delete-product), pricelist id,
+    stock id or variant code (delete-variant) the path names. ``items``: the GUIDs or codes
+    the body carries (the journal's summary; per-item errors name them)."""
+
+    step: Step
+    target: Any
+    parts: tuple[Part, ...]
+    method: str
+    path: str
+    body: Any
+    items: tuple[str, ...]
+
+    @property
+    def change_ids(self) -> list[str]:
+        return list(dict.fromkeys(p.change.id for p in self.parts))
+
+
+@dataclass(frozen=True)
+class Stage:
+    step: Step
+    requests: tuple[Request, ...]
+
+
+def program(
+    checks: Iterable[Check], *, pricelist_id: int | None, price_on_create: bool = True
+) -> tuple[Stage, ...]:
+    """The requests for the checks whose verdict is *write*, in stages (module docstring).
+    ``price_on_create``: the POST's ``price`` lands in the plan's pricelist (it is the
+    e-shop's default). ``pricelist_id`` is needed when a price is written."""
+    todo = [k for k in checks if k.verdict is Verdict.WRITE]
+    creates = {
+        k.change.guid: k
+        for k in todo
+        if k.change.resource is Resource.PRODUCT and k.change.action is Action.CREATE
+    }
+    posts: dict[str, list[Part]] = {g: [Part(k.change, k.pending)] for g, k in creates.items()}
+    patches: dict[str, list[Part]] = {}
+    prices: list[Part] = []
+    stock: dict[int, list[Part]] = {}
+    variant_deletes: list[Part] = []
+    product_deletes: list[Part] = []
+    for k in todo:
+        c, pending = k.change, dict(k.pending)
+        post = posts.get(c.guid) if c.resource is not Resource.PRODUCT else None
+        if c.action is Action.DELETE:
+            target = product_deletes if c.resource is Resource.PRODUCT else variant_deletes
+            target.append(Part(c, pending))
+        elif c.resource is Resource.PRODUCT:
+            if c.action is Action.UPDATE:
+                patches.setdefault(c.guid, []).append(Part(c, pending))
+        elif c.resource is Resource.VARIANT:
+            if post is not None and c.action is Action.CREATE:
+                post.append(Part(c, pending))
+            else:
+                patches.setdefault(c.guid, []).append(Part(c, pending))
+        elif c.resource is Resource.PRICE:
+            new = post is not None and c.action is Action.CREATE
+            if new and price_on_create and "price" in pending:
+                post.append(Part(c, {"price": pending.pop("price")}))
+            if pending:
+                prices.append(Part(c, pending))
+        elif post is not None and c.action is Action.CREATE:  # stock of a new product
+            post.append(Part(c, pending))
+        else:
+            stock.setdefault(int(c.stock_id or 0), []).append(Part(c, pending))
+
+    stages = [
+        (Step.CREATE, [(g, parts) for g, parts in sorted(posts.items())]),
+        (Step.PRODUCT, [(g, parts) for g, parts in sorted(patches.items())]),
+        (Step.PRICES, [(pricelist_id, batch) for batch in W.batches(prices)]),
+        (
+            Step.STOCK,
+            [(sid, batch) for sid in sorted(stock) for batch in W.batches(stock[sid])],
+        ),
+        (Step.DELETE_VARIANT, [(p.change.code, [p]) for p in variant_deletes]),
+        (Step.DELETE_PRODUCT, [(p.change.guid, [p]) for p in product_deletes]),
+    ]
+    out = []
+    for step, groups in stages:
+        built = [request(step, target, parts) for target, parts in groups]
+        requests = tuple(r for r in built if r is not None)
+        if requests:
+            out.append(Stage(step, requests))
+    return tuple(out)
+
+
+def narrowed(req: Request, parts: Sequence[Part]) -> Request | None:
+    """``req`` carrying only ``parts`` (a subset of its own, possibly with fewer fields), or
+    None when that leaves nothing a request can send: no part, or a create whose product part
+    is gone (the POST is the product's; its variants cannot travel without it)."""
+    return request(req.step, req.target, parts)
+
+
+def request(step: Step, target: Any, parts: Sequence[Part]) -> Request | None:
+    """The request of ``step`` to ``target`` carrying ``parts``; None if there is nothing to
+    send."""
+    parts = tuple(parts)
+    if not parts:
+        return None
+    if step is Step.CREATE:
+        return _create(target, parts)
+    if step is Step.PRODUCT:
+        fields: dict[str, Any] = {}
+        variants = []
+        for p in parts:
+            if p.change.resource is Resource.PRODUCT:
+                fields.update(p.fields)
+            else:
+                variants.append((p.change.code, dict(p.fields)))
+        body = W.patch_body(fields, variants)
+        items = (target, *(code for code, _ in variants))
+        return Request(step, target, parts, "PATCH", f"/api/products/{target}", body, items)
+    if step is Step.PRICES:
+        if target is None:
+            raise ValueError("prices need a pricelist id")
+        rows = [W.price_row(p.change.code, dict(p.fields)) for p in parts]
+        path = f"/api/pricelists/{target}"
+        return Request(step, target, parts, "PATCH", path, rows, tuple(r["code"] for r in rows))
+    if step is Step.STOCK:
+        moves = [W.movement_item(p.change.code, p.fields["stock"]) for p in parts]
+        path = f"/api/stocks/{target}/movements"
+        codes = tuple(m["productCode"] for m in moves)
+        return Request(step, target, parts, "PATCH", path, moves, codes)
+    if step is Step.DELETE_VARIANT:
+        path = f"/api/products/code/{target}"
+        return Request(step, target, parts, "DELETE", path, None, (target,))
+    return Request(step, target, parts, "DELETE", f"/api/products/{target}", None, (target,))
+
+
+def _create(guid: str, parts: tuple[Part, ...]) -> Request | None:
+    product = next((p for p in parts if p.change.resource is Resource.PRODUCT), None)
+    if product is None:
+        return None
+    variants: dict[str, dict[str, Any]] = {}
+    for p in parts:
+        c = p.change
+        if c.resource is Resource.PRODUCT:
+            continue
+        variant = variants.setdefault(c.code or "", {})
+        if c.resource is Resource.STOCK:
+            variant.setdefault("stock", {})[c.stock_id] = p.fields["stock"]
+        else:
+            variant.update(p.fields)
+    body = W.create_body(guid, dict(product.fields), variants)
+    return Request(Step.CREATE, guid, parts, "POST", "/api/products", body, (guid,))

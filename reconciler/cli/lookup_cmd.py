@@ -1,0 +1,43 @@
+"""`shoptet-catalog lookup KIND`: ids and names for catalog authors (read-only)."""
+
+from __future__ import annotations
+
+import json
+
+import click
+
+from reconciler.lookup import KINDS, run
+
+LOOKUP_EPILOG = """\b
+Examples:
+  shoptet-catalog lookup categories                 # the category tree with GUIDs
+  shoptet-catalog lookup stocks                     # stock ids, default marked
+  shoptet-catalog lookup brands --format json       # for scripts
+  shoptet-catalog --sandbox lookup availabilities   # the demo shop, no token
+
+\b
+Kinds:
+""" + "\n".join(f"  {name:<15} {kind.help}" for name, kind in KINDS.items())
+
+
+@click.command("lookup", epilog=LOOKUP_EPILOG)
+@click.argument("kind", type=click.Choice(list(KINDS)))
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
+    help="text for people, json for scripts.",
+)
+@click.pass_obj
+def lookup(app, kind: str, fmt: str) -> None:
+    """List what the catalog refers to by id or code: categories, brands, stocks, VAT rates,
+    availabilities, variant parameters, price lists. Read-only; a read-only token is enough."""
+    with app.make_client(read_only=True) as client:
+        rows = run(client, kind)
+    if fmt == "json":
+        click.echo(json.dumps({"kind": kind, "items": rows}, indent=2, ensure_ascii=False))
+        return
+    for line in KINDS[kind].text(rows):
+        click.echo(line)

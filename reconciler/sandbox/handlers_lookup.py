@@ -1,0 +1,99 @@
+"""Lookup reads (issue 14): availabilities, price lists, customer groups, webhooks and the
+token's endpoint list. Read-only; shapes as the OpenAPI file requires them."""
+
+from __future__ import annotations
+
+from reconciler.sandbox.context import Ctx
+from reconciler.sandbox.envelope import Result
+
+_CREATED = "2026-01-05T10:00:00+0100"
+
+# What GET /api/system/endpoints lists: (identifier, description, group, path prefix).
+# UNCERTAIN: Shoptet documents the identifier only by the example "orders"; these follow it.
+ENDPOINTS = (
+    ("eshop", "E-shop info", "E-shop", "/api/eshop"),
+    ("products", "Products", "Products", "/api/products"),
+    ("products-changes", "Product changes", "Products", "/api/products/changes"),
+    ("products-availabilities", "Product availabilities", "Products", "/api/products/avail"),
+    ("categories", "Categories", "Categories", "/api/categories"),
+    ("brands", "Brands", "Brands", "/api/brands"),
+    ("stocks", "Stocks", "Stocks", "/api/stocks"),
+    ("stocks-supplies", "Stock supplies", "Stocks", "/api/stocks/1/supplies"),
+    ("stocks-movements", "Stock movements", "Stocks", "/api/stocks/1/movements"),
+    ("pricelists", "Price lists", "Price lists", "/api/pricelists"),
+    ("customers-groups", "Customer groups", "Customers", "/api/customers/groups"),
+    ("webhooks", "Webhooks", "Webhooks", "/api/webhooks"),
+)
+
+
+def availabilities(ctx: Ctx) -> Result:
+    items = [
+        {
+            "id": a["id"],
+            "name": a["name"],
+            "indexName": None,
+            "description": None,
+            "color": None,
+            "system": a["id"] < 0,
+            "onStockInHours": None,
+            "deliveryInHours": None,
+            "googleAvailability": None,
+        }
+        for a in ctx.state.doc.get("availabilities", [])
+    ]
+    ids = {a["id"] for a in items}
+    defaults = {
+        "onStock": -1 if -1 in ids else None,
+        "soldOutNegativeStockAllowed": None,
+        "soldOutNegativeStockForbidden": -2 if -2 in ids else None,
+    }
+    return Result(data={"availabilities": items, "defaultAvailabilities": defaults})
+
+
+def pricelists(ctx: Ctx) -> Result:
+    rows = [{"id": p["id"], "name": p["name"]} for p in ctx.state.doc["pricelists"]]
+    return Result(data={"pricelists": rows})
+
+
+def customer_groups(ctx: Ctx) -> Result:
+    # UNFINISHED: the state format has no customer groups; the sandbox shop has none.
+    return Result(data={"customerGroups": []})
+
+
+def webhooks(ctx: Ctx) -> Result:
+    rows = [
+        {
+            "id": i,
+            "event": event,
+            "url": url,
+            "created": _CREATED,
+            "updated": None,
+            "sendPayload": None,
+        }
+        for i, (event, url) in enumerate(ctx.config.webhooks if ctx.config else (), start=1)
+    ]
+    chunk, pager = ctx.page(rows, 20, 500)
+    return Result(data={"webhooks": chunk, "paginator": pager})
+
+
+def system_endpoints(ctx: Ctx) -> Result:
+    config = ctx.config
+    forbidden = tuple(config.forbidden) if config else ()
+    read_only = tuple(config.read_only_rights) if config else ()
+    groups: dict[str, int] = {}
+    rows = []
+    for ident, description, group, path in ENDPOINTS:
+        if any(path.startswith(p) for p in forbidden):
+            continue
+        group_id = groups.setdefault(group, len(groups) + 1)
+        access = "read" if any(path.startswith(p) for p in read_only) else "both"
+        rows.append(
+            {
+                "endpoint": ident,
+                "description": description,
+                "group": {"id": group_id, "description": group},
+                "access": access,
+                "action": None,
+            }
+        )
+    return Result(data={"endpoints": rows})
