@@ -1,4 +1,4 @@
-"""Suite-wide settings: hypothesis budgets and the `slow` marker.
+"""Suite-wide settings: hypothesis budgets, the `slow` marker, and OpenAPI conformance.
 
 Default runs stay fast (CI budget); `HYPOTHESIS_PROFILE=thorough` or `-m slow` /
 `SHOPTET_SLOW=1` ask for the long runs.
@@ -28,9 +28,12 @@ settings.register_profile(
 )
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
-# With SHOPTET_OPENAPI set, every API response any sandbox returns during a test is checked
-# against Shoptet's OpenAPI file (opt out: @pytest.mark.openapi_unchecked).
+# With Shoptet's OpenAPI file (SHOPTET_OPENAPI, or ../shared/reference/shoptet-openapi/
+# openapi.yaml next to the repository), every API response any sandbox returns during a test is
+# checked against it (opt out: @pytest.mark.openapi_unchecked).
 from tests.support.openapi_responses import sandbox_spec_watch  # noqa: E402,F401
+from tests.support.openapi_spec import missing_reason, spec_path  # noqa: E402
+from tests.support.tools import under_ci  # noqa: E402
 
 
 def pytest_collection_modifyitems(config, items):
@@ -41,3 +44,29 @@ def pytest_collection_modifyitems(config, items):
     for item in items:
         if "slow" in item.keywords:
             item.add_marker(skip)
+
+
+def pytest_sessionstart(session):
+    # A pytest-xdist controller collects nothing: a parallel run is checked before it starts.
+    if getattr(session.config.option, "numprocesses", None) and not _xdist_worker(session):
+        require_openapi_under_ci(None)
+
+
+def pytest_collection_finish(session):
+    if not _xdist_worker(session):  # workers: sandbox_spec_watch and require_spec fail instead
+        require_openapi_under_ci(session.items)
+
+
+def _xdist_worker(session) -> bool:
+    return hasattr(session.config, "workerinput")
+
+
+def require_openapi_under_ci(items) -> None:
+    """Under CI a run whose tests would check conformance fails at once without the OpenAPI
+    file: skipping every conformance check there would pass CI without them. (A serial run of
+    only ``openapi_unchecked`` tests, like the README quick-start job, needs no spec.)"""
+    if not under_ci() or spec_path() is not None:
+        return
+    if items is not None and all(item.get_closest_marker("openapi_unchecked") for item in items):
+        return
+    pytest.exit(f"CI: {missing_reason()}; CI must check it.", returncode=pytest.ExitCode.USAGE_ERROR)

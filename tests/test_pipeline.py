@@ -17,7 +17,8 @@ from reconciler.pipeline import PlanRequest, live_source, make_plan, resolve_sco
 from reconciler.plan.diff import PlanContext, diff
 from reconciler.plan.model import Resource, Scope
 from reconciler.sandbox import Sandbox
-from tests.live.support import loaded, sandbox_client
+from tests.live.support import loaded
+from tests.support.sandbox_client import sandbox_client
 
 EXAMPLE = load_catalog(Path(__file__).resolve().parent.parent / "catalog")
 G = "11111111-1111-4111-8111-111111111111"
@@ -39,7 +40,7 @@ def test_a_plan_request_is_a_frozen_value_with_normalised_collections():
 
 
 def test_the_live_source_is_scoped_cached_or_full(demo, tmp_path):
-    client = sandbox_client(demo)
+    client = sandbox_client(demo, read_only=True)
     notes: list[str] = []
     full = live_source(client, PlanRequest(), None, prune=False)
     cached = live_source(client, PlanRequest(cache_dir=tmp_path), None, prune=False)
@@ -55,11 +56,11 @@ def test_the_live_source_is_scoped_cached_or_full(demo, tmp_path):
 def test_a_full_plan_with_a_cache_dir_reads_through_the_cache(demo, tmp_path):
     notes: list[str] = []
     request = PlanRequest(cache_dir=tmp_path / "c", notice=notes.append)
-    cold = make_plan(sandbox_client(demo), EXAMPLE, request)
-    warm_client = sandbox_client(demo)
+    cold = make_plan(sandbox_client(demo, read_only=True), EXAMPLE, request)
+    warm_client = sandbox_client(demo, read_only=True)
     warm = make_plan(warm_client, EXAMPLE, request)
     assert "no cache yet" in notes[0] and "0 product(s) changed" in notes[1]
-    assert warm.to_json() == cold.to_json() == make_plan(sandbox_client(demo), EXAMPLE).to_json()
+    assert warm.to_json() == cold.to_json() == make_plan(sandbox_client(demo, read_only=True), EXAMPLE).to_json()
     assert warm_client.request_count < 10  # eshop, stocks, the feed and supplies: no details
 
 
@@ -67,10 +68,10 @@ def test_targets_and_a_changed_since_scope_plan_their_union(demo):
     code_of_g = "KAV-COL-250"
     owner = next(g for g, p in EXAMPLE.catalog.products.items() if code_of_g in p.variants)
     request = PlanRequest(targets=[code_of_g], scope={G}, ref="main", ref_commit="c" * 40)
-    guids, scope = resolve_scope(sandbox_client(demo), EXAMPLE.catalog, request)
+    guids, scope = resolve_scope(sandbox_client(demo, read_only=True), EXAMPLE.catalog, request)
     assert guids == {owner.lower(), G}
     assert scope == Scope.targeted((code_of_g, G), "main", "c" * 40)
-    assert resolve_scope(sandbox_client(demo), EXAMPLE.catalog, PlanRequest()) == (None, Scope())
+    assert resolve_scope(sandbox_client(demo, read_only=True), EXAMPLE.catalog, PlanRequest()) == (None, Scope())
 
 
 # --- shop.yaml's overrides: resolved once, into ShopInfo -----------------------------------
@@ -85,8 +86,8 @@ def _stock_catalog(demo, shop: ShopSettings) -> tuple[str, Catalog]:
 
 def test_shop_yaml_overrides_reach_the_plan_through_shop_info(demo):
     code, catalog = _stock_catalog(demo, ShopSettings(defaultStock=2))
-    shop = read_shop(sandbox_client(demo), catalog.shop)
-    plan = make_plan(sandbox_client(demo), loaded(catalog))
+    shop = read_shop(sandbox_client(demo, read_only=True), catalog.shop)
+    plan = make_plan(sandbox_client(demo, read_only=True), loaded(catalog))
     stock = [c for c in plan.changes if c.resource is Resource.STOCK]
     assert shop.default_stock_id == plan.default_stock_id == 2
     assert [(c.code, c.stock_id) for c in stock] == [(code, 2)]

@@ -20,7 +20,7 @@ from reconciler.references import ShopReferences, check_references, stated_kinds
 from reconciler.render.formats import render_markdown, render_text
 from reconciler.sandbox import Sandbox
 from reconciler.sandbox.config import SandboxConfig
-from tests.live.support import sandbox_client
+from tests.support.sandbox_client import sandbox_client
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLE = ROOT / "catalog"

@@ -7,7 +7,8 @@ import pytest
 
 from reconciler.cli import main
 from reconciler.sandbox import Sandbox
-from tests.apply.support import copy_example, demo_state, served
+from tests.apply.support import copy_example, demo_state
+from tests.support.sandbox_client import TOKEN, served
 
 
 @pytest.fixture(scope="module")
@@ -34,7 +35,7 @@ def saved_plan_text(server, tmp_path_factory):
     with pytest.MonkeyPatch.context() as mp:
         mp.chdir(root)
         mp.setenv("SHOPTET_API_URL", url)
-        mp.setenv("SHOPTET_PRIVATE_API_TOKEN", "sandbox-token")
+        mp.setenv("SHOPTET_PRIVATE_API_TOKEN", TOKEN)
         with pytest.raises(SystemExit) as info:
             main(["plan", "--out", "plan.json"])
     assert info.value.code == 0

@@ -1,12 +1,12 @@
-"""Helpers for the apply tests: fast clients on a sandbox (in-process or over HTTP), catalogs
-built as models or written as files, the CLI run in-process, and what the sandbox logged."""
+"""Helpers for the apply tests: catalogs built as models or written as files, plans made on a
+sandbox, the CLI run in-process, and what the sandbox logged. Clients on a sandbox come from
+tests/support/sandbox_client.py."""
 
 from __future__ import annotations
 
 import copy
 import json
 import sys
-from contextlib import contextmanager
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -18,10 +18,8 @@ from reconciler.desired.load import LoadedCatalog
 from reconciler.model import Catalog
 from reconciler.pipeline import make_plan
 from reconciler.sandbox import Sandbox
-from reconciler.shoptet import ClientConfig, ShoptetClient
+from tests.support.sandbox_client import TOKEN, sandbox_client
 
-BASE = "http://127.0.0.1"
-TOKEN = "sandbox-token"
 WRITES = frozenset({"POST", "PATCH", "PUT", "DELETE"})
 REPO = Path(__file__).resolve().parents[2]
 EXAMPLE_CATALOG = REPO / "catalog"
@@ -37,21 +35,13 @@ def demo_state() -> dict:
     return json.loads(_demo())
 
 
-def fast_client(sb: Sandbox, url: str | None = None, *, read_only: bool = False, **config):
-    """A client that never really waits (retries, Retry-After, 423 waits are instant): on the
-    sandbox in-process, or over HTTP when ``url`` is given."""
-    cfg = ClientConfig(base_url=url or BASE, private_token=TOKEN, read_only=read_only, **config)
-    transport = None if url else sb.transport()
-    return ShoptetClient(cfg, transport=transport, sleep=lambda s: None, rng=lambda: 0.5)
-
-
 def loaded(catalog: Catalog, digest: str = "d" * 64) -> LoadedCatalog:
     return LoadedCatalog(catalog=catalog, locations={}, digest=digest)
 
 
 def plan_of(sb: Sandbox, catalog: Catalog | LoadedCatalog, url: str | None = None):
     lc = catalog if isinstance(catalog, LoadedCatalog) else loaded(catalog)
-    with fast_client(sb, url, read_only=True) as client:
+    with sandbox_client(sb, url, read_only=True) as client:
         return make_plan(client, lc)
 
 
@@ -83,15 +73,6 @@ def copy_example(root: Path) -> Path:
     target = root / "catalog"
     shutil.copytree(EXAMPLE_CATALOG, target)
     return target
-
-
-@contextmanager
-def served(sb: Sandbox):
-    server = sb.serve(port=0)
-    try:
-        yield server
-    finally:
-        server.close()
 
 
 class TTYInput:

@@ -14,13 +14,8 @@ from reconciler.apply.preflight import ApplyOptions, Status
 from reconciler.desired.load import load_catalog
 from reconciler.pipeline import apply_plan
 from reconciler.sandbox import Sandbox
-from tests.apply.support import (
-    EXAMPLE_CATALOG,
-    fast_client,
-    plan_of,
-    served,
-    write_requests,
-)
+from tests.apply.support import EXAMPLE_CATALOG, plan_of, write_requests
+from tests.support.sandbox_client import sandbox_client, served
 
 pytestmark = pytest.mark.http
 
@@ -39,7 +34,7 @@ def test_example_catalog_converges_and_a_second_apply_writes_nothing(shop, tmp_p
     assert not plan.is_empty
     start = len(sb.request_log)
     journal_path = tmp_path / "apply.jsonl"
-    with fast_client(sb, url) as client, Journal(journal_path, plan.plan_id) as journal:
+    with sandbox_client(sb, url) as client, Journal(journal_path, plan.plan_id) as journal:
         result = apply_plan(plan, client, example, options=ApplyOptions(), journal=journal)
     assert result.ok, result.outcomes
     assert {o.status for o in result.outcomes.values()} == {Status.WRITTEN}
@@ -66,7 +61,7 @@ def test_example_catalog_converges_and_a_second_apply_writes_nothing(shop, tmp_p
     assert ids == {c.id for c in plan.changes}
 
     again = len(sb.request_log)
-    with fast_client(sb, url) as client:
+    with sandbox_client(sb, url) as client:
         second = apply_plan(plan, client, example)
     assert write_requests(sb, again) == []
     assert {o.status for o in second.outcomes.values()} == {Status.DONE}
@@ -79,7 +74,7 @@ def test_a_lost_create_response_is_confirmed_by_reading_not_repeated(shop):
     plan = plan_of(sb, example, url)
     sb.faults.add(kind="reset_after", method="POST", path="/api/products")
     start = len(sb.request_log)
-    with fast_client(sb, url) as client:
+    with sandbox_client(sb, url) as client:
         result = apply_plan(plan, client, example)
     assert result.ok
     posts = [w for w in write_requests(sb, start) if w["method"] == "POST"]
@@ -97,7 +92,7 @@ def test_a_write_not_applied_before_the_connection_dropped_is_sent_again(shop):
     plan = plan_of(sb, example, url)
     sb.faults.add(kind="reset_before", method="PATCH", path="/api/stocks/*/movements")
     start = len(sb.request_log)
-    with fast_client(sb, url) as client:
+    with sandbox_client(sb, url) as client:
         result = apply_plan(plan, client, example)
     assert result.ok
     moves = [w for w in write_requests(sb, start) if "movements" in w["path"]]
@@ -108,12 +103,12 @@ def test_a_write_not_applied_before_the_connection_dropped_is_sent_again(shop):
 def test_apply_of_an_empty_plan_reads_and_writes_nothing(shop):
     sb, url = shop
     example = load_catalog(EXAMPLE_CATALOG)
-    with fast_client(sb, url) as client:
+    with sandbox_client(sb, url) as client:
         apply_plan(plan_of(sb, example, url), client, example)
     empty = plan_of(sb, example, url)
     assert empty.is_empty
     start = len(sb.request_log)
-    with fast_client(sb, url) as client:
+    with sandbox_client(sb, url) as client:
         result = apply_plan(empty, client, example)
     assert sb.request_log[start:] == []
     assert result.ok and result.write_requests == 0

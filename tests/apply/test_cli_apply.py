@@ -15,10 +15,10 @@ from tests.apply.support import (
     copy_example,
     demo_state,
     run_cli,
-    served,
     write_catalog,
     write_requests,
 )
+from tests.support.sandbox_client import served
 
 pytestmark = pytest.mark.http
 

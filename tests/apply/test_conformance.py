@@ -12,16 +12,16 @@ import httpx
 from reconciler.apply.preflight import ApplyOptions
 from reconciler.pipeline import apply_plan
 from reconciler.sandbox import Sandbox
-from reconciler.shoptet import ClientConfig, ShoptetClient
-from tests.apply.support import BASE, TOKEN, demo_state, loaded, plan_of
+from tests.apply.support import demo_state, loaded, plan_of
 from tests.apply.test_fault_sweep import reference
 from tests.support.openapi_requests import validate_request
 from tests.support.openapi_spec import require_spec
+from tests.support.sandbox_client import sandbox_client
 
 
 class Recording(httpx.BaseTransport):
-    def __init__(self, inner: httpx.BaseTransport):
-        self.inner, self.seen = inner, []
+    def __init__(self, inner: httpx.BaseTransport, seen: list):
+        self.inner, self.seen = inner, seen
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:
         body = request.read()
@@ -42,15 +42,14 @@ def test_every_request_of_the_reference_apply_conforms_to_the_spec():
     desired, _, _ = reference()
     sb = Sandbox(demo_state())
     plan = plan_of(sb, desired)
-    recorder = Recording(sb.transport())
-    cfg = ClientConfig(base_url=BASE, private_token=TOKEN)
-    with ShoptetClient(cfg, transport=recorder, sleep=lambda s: None) as client:
+    seen: list = []
+    with sandbox_client(sb, wrap=lambda inner: Recording(inner, seen)) as client:
         assert apply_plan(plan, client, loaded(desired), options=ApplyOptions(allow_delete=True)).ok
-    methods = {m for m, *_ in recorder.seen}
+    methods = {m for m, *_ in seen}
     assert {"GET", "POST", "PATCH", "DELETE"} <= methods
     problems = [
         p
-        for method, path, query, headers, body in recorder.seen
+        for method, path, query, headers, body in seen
         for p in validate_request(spec, method, path, query, headers, body)
     ]
     assert problems == []

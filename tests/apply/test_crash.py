@@ -11,9 +11,9 @@ import pytest
 from reconciler.pipeline import apply_plan
 from reconciler.plan.model import Plan
 from reconciler.sandbox import Sandbox
-from reconciler.shoptet import ClientConfig, ShoptetClient
-from tests.apply.support import BASE, TOKEN, WRITES, demo_state, fast_client, loaded
+from tests.apply.support import WRITES, demo_state, loaded
 from tests.apply.test_fault_sweep import OPTIONS, assert_converged, reference, write_indices
+from tests.support.sandbox_client import sandbox_client
 
 
 class CrashAfterWrite(httpx.BaseTransport):
@@ -29,20 +29,22 @@ class CrashAfterWrite(httpx.BaseTransport):
         return response
 
 
-@pytest.mark.parametrize("nth", range(1, 10))
+# The reference apply's writes: a crash after each one is tested.
+REFERENCE_WRITES = 9
+
+
+@pytest.mark.parametrize("nth", range(1, REFERENCE_WRITES + 1))
 def test_rerunning_the_plan_after_a_crash_finishes_it(nth):
     desired, text, _ = reference()
-    if nth > len(write_indices()):
-        pytest.skip("the reference apply has fewer writes")
+    assert len(write_indices()) == REFERENCE_WRITES, "the reference apply changed: update this"
     plan = Plan.from_json(text)
     sb = Sandbox(demo_state())
-    cfg = ClientConfig(base_url=BASE, private_token=TOKEN)
-    crashing = ShoptetClient(cfg, transport=CrashAfterWrite(sb.transport(), nth))
+    crashing = sandbox_client(sb, wrap=lambda inner: CrashAfterWrite(inner, nth))
     with pytest.raises(KeyboardInterrupt), crashing:
         apply_plan(plan, crashing, loaded(desired), options=OPTIONS)
     committed = sum(1 for e in sb.request_log if e["method"] in WRITES and e["wrote"])
     assert committed >= nth  # writes already in flight on other threads may commit too
-    with fast_client(sb) as client:
+    with sandbox_client(sb) as client:
         result = apply_plan(plan, client, loaded(desired), options=OPTIONS)
     assert result.ok
     assert result.write_requests == len(write_indices()) - committed

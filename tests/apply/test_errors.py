@@ -17,14 +17,8 @@ from reconciler.desired.load import load_catalog
 from reconciler.model import Catalog, Product
 from reconciler.pipeline import apply_plan
 from reconciler.sandbox import Sandbox
-from tests.apply.support import (
-    EXAMPLE_CATALOG,
-    demo_state,
-    fast_client,
-    loaded,
-    plan_of,
-    write_requests,
-)
+from tests.apply.support import EXAMPLE_CATALOG, demo_state, loaded, plan_of, write_requests
+from tests.support.sandbox_client import sandbox_client
 
 PERU = "196d780c-8a2a-4dd5-b4bb-76f699b5d9f9"  # created by the example catalog
 COLOMBIA = "5c421358-5da0-5a2f-af0c-47b8e35ce00a"  # price update
@@ -60,7 +54,7 @@ def test_a_refused_create_fails_with_shoptets_message_and_skips_its_prices(sb):
         }
     )
     plan = plan_of(Sandbox(state), desired)
-    with fast_client(sb) as client:
+    with sandbox_client(sb) as client:
         result = apply_plan(plan, client, loaded(desired))
     out = result.outcomes
     assert out[f"product:{PERU}"].status is Status.FAILED
@@ -82,7 +76,7 @@ def test_a_lost_response_never_confirmed_fails_and_a_rerun_finishes(sb, tmp_path
     plan = plan_of(sb, example())
     sb.faults.add(kind="500", method="PATCH", path="/api/pricelists/1", times=2)
     start = len(sb.request_log)
-    with fast_client(sb) as client, Journal(tmp_path / "j.jsonl", plan.plan_id) as journal:
+    with sandbox_client(sb) as client, Journal(tmp_path / "j.jsonl", plan.plan_id) as journal:
         result = apply_plan(plan, client, loaded(example()), journal=journal)
     assert not result.ok
     failed = result.of(Status.FAILED)
@@ -100,7 +94,7 @@ def test_a_lost_response_never_confirmed_fails_and_a_rerun_finishes(sb, tmp_path
         ("reread", None),
     ]
     assert {x["outcome"] for x in lines if x["kind"] == "write"} <= {s.value for s in Status}
-    with fast_client(sb) as client:
+    with sandbox_client(sb) as client:
         again = apply_plan(plan, client, loaded(example()))
     assert again.ok
     assert plan_of(sb, example()).is_empty
@@ -109,7 +103,7 @@ def test_a_lost_response_never_confirmed_fails_and_a_rerun_finishes(sb, tmp_path
 def test_a_token_refused_mid_apply_stops_the_writes(sb):
     plan = plan_of(sb, example())
     start = len(sb.request_log)
-    with fast_client(sb) as client:
+    with sandbox_client(sb) as client:
         read = live_reader(client, plan, 1)
 
         def revoke_after_reading(guids):
@@ -130,7 +124,7 @@ def test_a_failed_reread_after_a_lost_response_fails_those_changes(sb):
     plan = plan_of(sb, example())
     sb.faults.add(kind="reset_after", method="POST", path="/api/products")
     calls = []
-    with fast_client(sb) as client:
+    with sandbox_client(sb) as client:
         read = live_reader(client, plan, 1)
 
         def failing_second_read(guids):
@@ -143,7 +137,7 @@ def test_a_failed_reread_after_a_lost_response_fails_those_changes(sb):
     lost = result.outcomes[f"product:{PERU}"]
     assert lost.status is Status.FAILED
     assert "re-reading failed too" in lost.message and "Shoptet is down" in lost.message
-    with fast_client(sb) as client:
+    with sandbox_client(sb) as client:
         assert apply_plan(
             plan, client, loaded(example())
         ).ok  # the create was applied: the re-run finds it
@@ -152,7 +146,7 @@ def test_a_failed_reread_after_a_lost_response_fails_those_changes(sb):
 
 def test_the_convergence_check_reports_what_still_differs(sb):
     plan = plan_of(sb, example())
-    with fast_client(sb) as client:
+    with sandbox_client(sb) as client:
         read = live_reader(client, plan, 1)
         first = {}
 
@@ -179,7 +173,7 @@ def test_a_failed_product_update_does_not_block_its_price(sb):
     desired = Catalog(products=products, shop=desired.shop, policy=desired.policy)
     plan = plan_of(sb, desired)
     sb.faults.add(kind="423", method="PATCH", path=f"/api/products/{COLOMBIA}", times=50)
-    with fast_client(sb) as client:
+    with sandbox_client(sb) as client:
         result = apply_plan(plan, client, loaded(desired), options=ApplyOptions(allow_bulk=True))
     assert result.outcomes[f"product:{COLOMBIA}"].status is Status.FAILED
     assert "Gave up" in result.outcomes[f"product:{COLOMBIA}"].message
@@ -199,14 +193,14 @@ def test_one_vocabulary_in_the_result_the_report_and_the_journal(sb):
     desired = Catalog(products=products, shop=desired.shop, policy=desired.policy)
     plan = plan_of(sb, desired)
     journal = Journal(None, plan.plan_id)
-    with fast_client(sb) as client:
+    with sandbox_client(sb) as client:
         read = live_reader(client, plan, 1)
         calls = []
 
         def deleted_by_someone_else(guids):
             found = read(guids)
             if not calls:
-                with fast_client(sb) as other:
+                with sandbox_client(sb) as other:
                     other.delete_variant("00124-CERNA")
             calls.append(guids)
             return found

@@ -28,15 +28,8 @@ from reconciler.model import Catalog, Product, Variant
 from reconciler.pipeline import apply_plan
 from reconciler.plan.model import Plan
 from reconciler.sandbox import Sandbox, SandboxConfig
-from tests.apply.support import (
-    EXAMPLE_CATALOG,
-    WRITES,
-    demo_state,
-    fast_client,
-    loaded,
-    plan_of,
-    served,
-)
+from tests.apply.support import EXAMPLE_CATALOG, WRITES, demo_state, loaded, plan_of
+from tests.support.sandbox_client import sandbox_client, served
 
 KINDS = ("timeout", "reset_before", "reset_after", "429", "500", "503", "423")
 TOMBSTONED = "ff8775eb-90cc-58a2-ac74-c29e9f8306ec"  # "Papírové filtry 100 ks", unmanaged
@@ -65,7 +58,7 @@ def clean_result() -> dict:
     """The shop's products after a clean (fault-free) apply of the reference plan."""
     desired, text, _ = reference()
     sb = Sandbox(demo_state())
-    with fast_client(sb) as client:
+    with sandbox_client(sb) as client:
         assert apply_plan(Plan.from_json(text), client, loaded(desired), options=OPTIONS).ok
     return products_of(sb)
 
@@ -75,7 +68,7 @@ def write_indices() -> tuple[int, ...]:
     """The request numbers (1-based) of the writes in a clean apply of the reference plan."""
     desired, text, _ = reference()
     sb = Sandbox(demo_state())
-    with fast_client(sb) as client:
+    with sandbox_client(sb) as client:
         apply_plan(Plan.from_json(text), client, loaded(desired), options=OPTIONS)
     return tuple(i + 1 for i, e in enumerate(sb.request_log) if e["method"] in WRITES)
 
@@ -92,7 +85,7 @@ def reference() -> tuple[Catalog, str, int]:
     desired = Catalog(products=products, shop=example.shop, policy=example.policy)
     sb = Sandbox(demo_state())
     plan = plan_of(sb, desired)
-    with fast_client(sb) as client:
+    with sandbox_client(sb) as client:
         start = len(sb.request_log)
         result = apply_plan(plan, client, loaded(desired), options=OPTIONS)
         assert result.ok
@@ -112,7 +105,7 @@ def run_case(kind: str, at: int, url_for=None) -> tuple[int, Sandbox]:
     try:
         url = server.url if server else None
         for run in range(1, 4):
-            with fast_client(sb, url, read_timeout=5.0) as client:
+            with sandbox_client(sb, url, read_timeout=5.0) as client:
                 try:
                     result = apply_plan(plan, client, loaded(desired), options=OPTIONS)
                 except ApiError:
@@ -156,7 +149,7 @@ def assert_converged(
 def test_the_clean_apply_reaches_the_desired_catalog():
     desired, text, _ = reference()
     sb = Sandbox(demo_state())
-    with fast_client(sb) as client:
+    with sandbox_client(sb) as client:
         assert apply_plan(Plan.from_json(text), client, loaded(desired), options=OPTIONS).ok
     assert plan_of(sb, loaded(desired)).is_empty
     assert products_of(sb) == clean_result()

@@ -14,14 +14,8 @@ from pathlib import Path
 import pytest
 
 from reconciler.sandbox import Sandbox
-from tests.apply.support import (
-    copy_example,
-    demo_state,
-    run_cli,
-    served,
-    write_catalog,
-    write_requests,
-)
+from tests.apply.support import copy_example, demo_state, run_cli, write_catalog, write_requests
+from tests.support.sandbox_client import served
 
 pytestmark = pytest.mark.http
 

@@ -20,7 +20,8 @@ from reconciler.errors import UnsafePlan
 from reconciler.model import Catalog, Policy, Product, Variant
 from reconciler.pipeline import apply_plan
 from reconciler.sandbox import Sandbox
-from tests.apply.support import demo_state, fast_client, loaded, plan_of, write_requests
+from tests.apply.support import demo_state, loaded, plan_of, write_requests
+from tests.support.sandbox_client import sandbox_client
 
 DEMO = demo_state()
 CATEGORIES = [c["guid"] for c in DEMO["categories"]]
@@ -110,7 +111,7 @@ def test_plan_apply_plan_is_empty_and_a_second_apply_writes_nothing(case):
     sb = Sandbox(state)
     plan = plan_of(sb, desired)
     options = ApplyOptions(allow_delete=True, allow_bulk=True)
-    with fast_client(sb) as client:
+    with sandbox_client(sb) as client:
         try:
             result = apply_plan(plan, client, loaded(desired), options=options)
         except UnsafePlan:

@@ -8,12 +8,8 @@ from __future__ import annotations
 import pytest
 
 from reconciler.cli import main
-from tests.apply.support import (
-    copy_example,
-    fast_client,
-    run_cli,
-    write_requests,
-)
+from tests.apply.support import copy_example, run_cli, write_requests
+from tests.support.sandbox_client import sandbox_client
 
 pytestmark = pytest.mark.http
 
@@ -40,7 +36,7 @@ def _apply(shop, monkeypatch, capsys, *extra):
 def test_a_planned_field_changed_in_the_shop(shop, monkeypatch, capsys):
     sb, url, _ = shop
     _plan(shop, monkeypatch, capsys)
-    with fast_client(sb, url) as client:
+    with sandbox_client(sb, url) as client:
         client.patch_pricelist(1, [{"code": "KAV-COL-250", "price": {"price": "215.00"}}])
     start = len(sb.request_log)
     code, _out, err = _apply(shop, monkeypatch, capsys)
@@ -54,7 +50,7 @@ def test_a_planned_field_changed_in_the_shop(shop, monkeypatch, capsys):
 def test_a_planned_product_was_deleted(shop, monkeypatch, capsys):
     sb, url, _ = shop
     _plan(shop, monkeypatch, capsys)
-    with fast_client(sb, url) as client:
+    with sandbox_client(sb, url) as client:
         client.delete_product(GUNPOWDER)
     start = len(sb.request_log)
     code, _, err = _apply(shop, monkeypatch, capsys)
@@ -72,7 +68,7 @@ def test_a_product_with_a_planned_guid_was_created(shop, monkeypatch, capsys):
         "defaultCategoryGuid": "b9e6b7dc-3057-5ac1-9792-f17d839243b8",
         "variants": [{"code": "OTHER-1"}],
     }
-    with fast_client(sb, url) as client:
+    with sandbox_client(sb, url) as client:
         client.create_product(body)
     start = len(sb.request_log)
     code, _, err = _apply(shop, monkeypatch, capsys)
@@ -110,7 +106,7 @@ def test_a_plan_for_another_eshop_is_refused(shop, monkeypatch, capsys):
 def test_a_change_someone_else_already_made_is_skipped_not_a_conflict(shop, monkeypatch, capsys):
     sb, url, _ = shop
     _plan(shop, monkeypatch, capsys)
-    with fast_client(sb, url) as client:
+    with sandbox_client(sb, url) as client:
         client.patch_pricelist(1, [{"code": "KAV-COL-250", "price": {"price": "219.00"}}])
     start = len(sb.request_log)
     code, out, err = _apply(shop, monkeypatch, capsys)
@@ -125,7 +121,7 @@ def test_a_saved_plan_applies_its_own_changes_never_a_replan(shop, monkeypatch, 
     it; apply of a saved plan must not)."""
     sb, url, _ = shop
     earl_grey = "08ebf293-06c6-591d-9a09-f6d605f0a6b4"  # managed, unchanged in the plan
-    with fast_client(sb, url) as client:
+    with sandbox_client(sb, url) as client:
         client.patch_product(earl_grey, {"name": "Earl Grey (upraveno v adminu)"})
     code, out, err = _apply(shop, monkeypatch, capsys)
     assert code == 0, err

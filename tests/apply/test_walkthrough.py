@@ -10,8 +10,9 @@ import shlex
 import pytest
 
 from reconciler.sandbox import Sandbox
-from tests.apply.support import REPO, TTYInput, copy_example, demo_state, run_cli, served
+from tests.apply.support import REPO, TTYInput, copy_example, demo_state, run_cli
 from tests.apply.support import write_requests as writes
+from tests.support.sandbox_client import served
 
 pytestmark = pytest.mark.http
 

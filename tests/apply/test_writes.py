@@ -13,7 +13,8 @@ from reconciler.model import Catalog, Product, ShopSettings, Variant
 from reconciler.pipeline import apply_plan
 from reconciler.plan.model import Action, Change, FieldChange, Resource
 from reconciler.sandbox import Sandbox
-from tests.apply.support import demo_state, fast_client, loaded, plan_of, write_requests
+from tests.apply.support import demo_state, loaded, plan_of, write_requests
+from tests.support.sandbox_client import sandbox_client
 
 G = "1b02cb8e-d7b5-11e0-9a5c-feab5ed617ed"
 CAT = "b9e6b7dc-3057-5ac1-9792-f17d839243b8"
@@ -155,7 +156,7 @@ def test_more_than_300_prices_and_stock_rows_go_in_several_requests():
     )
     sb = Sandbox(demo_state())
     first = Catalog(products={G: new})
-    with fast_client(sb) as client:
+    with sandbox_client(sb) as client:
         start = len(sb.request_log)
         assert apply_plan(plan_of(sb, first), client, loaded(first)).ok
         prices = [w for w in write_requests(sb, start) if "pricelists" in w["path"]]
@@ -187,7 +188,7 @@ def test_a_create_with_prices_in_another_pricelist_writes_them_there():
     )
     desired = Catalog(products={G: new}, shop=ShopSettings(pricelist=2))
     plan = plan_of(sb, desired)
-    with fast_client(sb) as client:
+    with sandbox_client(sb) as client:
         start = len(sb.request_log)
         result = apply_plan(plan, client, loaded(desired))
     assert result.ok, result.unconverged

@@ -13,15 +13,8 @@ import pytest
 from reconciler.cli.context import AppContext
 from reconciler.desired.load import load_catalog
 from reconciler.sandbox import Sandbox
-from tests.apply.support import (
-    EXAMPLE_CATALOG,
-    WRITES,
-    demo_state,
-    fast_client,
-    run_cli,
-    served,
-    write_catalog,
-)
+from tests.apply.support import EXAMPLE_CATALOG, WRITES, demo_state, run_cli, write_catalog
+from tests.support.sandbox_client import sandbox_client, served
 
 pytestmark = pytest.mark.http
 
@@ -83,7 +76,7 @@ def test_import_guid_refreshes_only_that_entry_and_keeps_every_comment(
     shutil.copytree(EXAMPLE_CATALOG, tmp_path / "catalog")
     coffee = tmp_path / "catalog" / "products" / "coffee.yaml"
     original = coffee.read_text(encoding="utf-8")
-    with fast_client(sb, url) as client:
+    with sandbox_client(sb, url) as client:
         client.patch_product(COLOMBIA, {"name": "Káva Kolumbie Excelso"})
     code, out, err = cli(shop, monkeypatch, capsys, tmp_path, "import", "--guid", COLOMBIA)
     assert code == 0, err
@@ -114,7 +107,7 @@ def test_a_new_live_variant_goes_inside_its_entry(shop, tmp_path, monkeypatch, c
     shutil.copytree(EXAMPLE_CATALOG, tmp_path / "catalog")
     acc = tmp_path / "catalog" / "products" / "accessories.yaml"
     original = acc.read_text(encoding="utf-8")
-    with fast_client(sb, url) as client:
+    with sandbox_client(sb, url) as client:
         client.patch_product(GRINDER, {"variants": [{"code": "00123-XL", "ean": "0012345678905"}]})
     code, _, err = cli(shop, monkeypatch, capsys, tmp_path, "import", "--guid", GRINDER)
     assert code == 0, err

@@ -11,8 +11,9 @@ import pytest
 
 from reconciler.desired.load import load_catalog
 from reconciler.sandbox import Sandbox
-from tests.apply.support import EXAMPLE_CATALOG, demo_state, fast_client, served
+from tests.apply.support import EXAMPLE_CATALOG, demo_state
 from tests.importer.test_import import COLOMBIA, SYRUP, cli
+from tests.support.sandbox_client import sandbox_client, served
 
 pytestmark = pytest.mark.http
 
@@ -103,7 +104,7 @@ def test_a_refreshed_file_that_became_a_link_is_not_written(shop, tmp_path, monk
         return found
 
     monkeypatch.setattr(importer, "_declared", then_link)
-    with fast_client(sb, url) as client:
+    with sandbox_client(sb, url) as client:
         client.patch_product(COLOMBIA, {"name": "Káva Kolumbie Excelso"})
     code, out, err = cli(shop, monkeypatch, capsys, tmp_path, "import", "--guid", COLOMBIA)
     no_traceback(out, err)
@@ -141,7 +142,7 @@ def test_a_file_with_anchors_is_not_edited(shop, tmp_path, monkeypatch, capsys):
     text = text[:at] + "    <<: *shown\n" + text[at + len("    visibility: visible\n") :]
     coffee.write_text(text, encoding="utf-8")
     assert load_catalog(tmp_path / "catalog")  # the file itself is a valid catalog file
-    with fast_client(sb, url) as client:
+    with sandbox_client(sb, url) as client:
         client.patch_product(COLOMBIA, {"name": "Káva Kolumbie Excelso"})
     before = snapshot(tmp_path / "catalog")
     code, out, err = cli(shop, monkeypatch, capsys, tmp_path, "import", "--guid", COLOMBIA)
@@ -159,7 +160,7 @@ def test_what_does_not_validate_is_never_written(shop, tmp_path, monkeypatch, ca
     with the project's loader first, so no file is created or changed."""
     sb, url = shop
     shutil.copytree(EXAMPLE_CATALOG, tmp_path / "catalog")
-    with fast_client(sb, url) as client:
+    with sandbox_client(sb, url) as client:
         client.patch_product(SYRUP, {"name": "Sirup \x1b[2J"})
     before = snapshot(tmp_path / "catalog")
     code, out, err = cli(shop, monkeypatch, capsys, tmp_path, "import", "--guid", SYRUP)

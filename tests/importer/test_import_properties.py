@@ -18,19 +18,20 @@ from reconciler.errors import UnsafePlan
 from reconciler.importer.build import import_products
 from reconciler.pipeline import apply_plan
 from reconciler.sandbox import Sandbox
-from tests.apply.support import fast_client, loaded, plan_of
+from tests.apply.support import loaded, plan_of
 from tests.apply.test_properties import scenario
+from tests.support.sandbox_client import sandbox_client
 
 
 def _roundtrip(case):
     state, desired = case
     sb = Sandbox(state)
-    with fast_client(sb) as client:
+    with sandbox_client(sb) as client:
         try:
             apply_plan(plan_of(sb, desired), client, loaded(desired), options=ApplyOptions(True, True))
         except UnsafePlan:
             assume(False)
-    with tempfile.TemporaryDirectory() as tmp, fast_client(sb, read_only=True) as client:
+    with tempfile.TemporaryDirectory() as tmp, sandbox_client(sb, read_only=True) as client:
         out = Path(tmp) / "catalog"
         report = import_products(client, out)
         assert len(report.added) == len(sb.state()["products"])
@@ -69,7 +70,7 @@ def test_tricky_text_values_survive_import():
         p["variants"][0]["ean"] = "0012345678905"
         p["variants"][0]["manufacturerCode"] = text[:32]
     sb = Sandbox(state)
-    with tempfile.TemporaryDirectory() as tmp, fast_client(sb, read_only=True) as client:
+    with tempfile.TemporaryDirectory() as tmp, sandbox_client(sb, read_only=True) as client:
         out = Path(tmp) / "catalog"
         import_products(client, out)
         loaded = load_catalog(out)

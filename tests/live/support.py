@@ -1,6 +1,5 @@
 """Test helpers for live reading: a Catalog turned into sandbox state (loaded through the
-sandbox's admin surface, never through our apply), a hypothesis strategy for catalogs, and a
-client on an in-process sandbox."""
+sandbox's admin surface, never through our apply) and a hypothesis strategy for catalogs."""
 
 from __future__ import annotations
 
@@ -15,21 +14,13 @@ from reconciler.desired.load import LoadedCatalog
 from reconciler.desired.values import VISIBILITIES, path_changing
 from reconciler.model import Catalog, Product, ShopSettings, Variant
 from reconciler.sandbox import Sandbox
-from reconciler.shoptet import ClientConfig, ShoptetClient
 
-BASE = "http://127.0.0.1"
-TOKEN = "sandbox-token"
 CATEGORIES = [str(uuid.UUID(int=0xC0FFEE00 + i)) for i in range(4)]
 BRANDS = ["brand-a", "brand-b", "brand-c"]
 AVAILABILITIES = [-1, -2, 3, 4]
 STOCK_IDS = [1, 2, 3]
 VAT_RATES = ["21.00", "12.00", "0.00"]
 OTHER_PRICELIST = 2
-
-
-def sandbox_client(sb: Sandbox, **config: Any) -> ShoptetClient:
-    cfg = ClientConfig(base_url=BASE, private_token=TOKEN, read_only=True, **config)
-    return ShoptetClient(cfg, transport=sb.transport())
 
 
 def loaded(catalog: Catalog, digest: str = "0" * 64) -> LoadedCatalog:

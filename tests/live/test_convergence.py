@@ -28,8 +28,8 @@ from tests.live.support import (
     catalog_to_state,
     catalogs,
     loaded,
-    sandbox_client,
 )
+from tests.support.sandbox_client import sandbox_client
 
 THOROUGH = settings(max_examples=400, deadline=None, suppress_health_check=list(HealthCheck))
 
@@ -42,7 +42,7 @@ def _base() -> dict:
 def _plan(catalog, state):
     sb = Sandbox.from_seed("empty", limits=False)
     sb.load_state(state)
-    with sandbox_client(sb) as client:
+    with sandbox_client(sb, read_only=True) as client:
         plan = make_plan(client, loaded(catalog))
     assert sb.counters["writes"] == 0
     return plan

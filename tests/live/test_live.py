@@ -23,12 +23,8 @@ from reconciler.plan.model import Action, Resource
 from reconciler.sandbox import Sandbox
 from reconciler.shoptet import ShoptetClient
 from reconciler.shoptet import models as M
-from tests.live.support import (
-    base_state,
-    catalog_to_state,
-    loaded,
-    sandbox_client,
-)
+from tests.live.support import base_state, catalog_to_state, loaded
+from tests.support.sandbox_client import sandbox_client
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLE = load_catalog(ROOT / "catalog")
@@ -50,8 +46,7 @@ class Recording(ShoptetClient):
 
 
 def recording_client(sb: Sandbox) -> Recording:
-    plain = sandbox_client(sb)
-    return Recording(plain.config, transport=sb.transport())
+    return sandbox_client(sb, read_only=True, cls=Recording)
 
 
 @pytest.fixture
@@ -140,7 +135,7 @@ def test_a_scoped_read_skips_the_list_and_reads_only_the_scope(demo):
 
 def test_a_scoped_product_that_is_not_live_is_missing_from_the_live_side(demo):
     catalog = Catalog(products={G1: Product(name="New", variants={"NEW-1": Variant()})})
-    client = sandbox_client(demo)
+    client = sandbox_client(demo, read_only=True)
     live = read_live(client, catalog, shop=read_shop(client), scope={G1})
     assert live.catalog.products == {}
 
@@ -156,7 +151,7 @@ def test_a_product_deleted_between_list_and_detail_is_not_live(demo):
             demo.load_state(state)
             return iter(items)
 
-    client = Deleting(sandbox_client(demo).config, transport=demo.transport())
+    client = sandbox_client(demo, read_only=True, cls=Deleting)
     live = read_live(client, EXAMPLE.catalog, shop=read_shop(client))
     assert guid not in live.catalog.products
     assert guid in {g for g, _ in client.details}
@@ -164,7 +159,7 @@ def test_a_product_deleted_between_list_and_detail_is_not_live(demo):
 
 def test_an_error_while_reading_details_stops_the_read(demo):
     demo.faults.set([{"kind": "500", "method": "GET", "path": "/api/products/*", "times": 100}])
-    client = sandbox_client(demo, max_attempts=1)
+    client = sandbox_client(demo, read_only=True, max_attempts=1)
     with pytest.raises(ApiError) as info:
         make_plan(client, EXAMPLE)
     assert info.value.status == 500
@@ -177,7 +172,7 @@ def test_an_error_while_reading_details_stops_the_read(demo):
 
 
 def test_shop_info_comes_from_eshop_and_stocks_and_shop_yaml_overrides(demo):
-    client = sandbox_client(demo)
+    client = sandbox_client(demo, read_only=True)
     info = read_shop(client)
     assert (info.eshop_id, info.default_stock_id, info.pricelist_id) == (222651, 1, 1)
     assert set(info.stocks) == {1, 2}
@@ -187,7 +182,7 @@ def test_shop_info_comes_from_eshop_and_stocks_and_shop_yaml_overrides(demo):
 
 def test_an_unknown_default_stock_is_a_clear_error(demo):
     with pytest.raises(ConfigError, match=r"shop.defaultStock 9 is not a stock .*1 \(Hlavní"):
-        read_shop(sandbox_client(demo), ShopSettings(defaultStock=9))
+        read_shop(sandbox_client(demo, read_only=True), ShopSettings(defaultStock=9))
 
 
 def test_an_unknown_stock_id_in_a_variant_is_a_located_error():
@@ -213,7 +208,7 @@ def test_targets_resolve_guids_catalog_codes_and_live_codes(demo):
             G1: Product(variants={"MY-1": Variant()}),
         }
     )
-    client = sandbox_client(demo)
+    client = sandbox_client(demo, read_only=True)
     live_code = p["variants"][0]["code"].lower()
     got = resolve_targets(client, catalog, [G1.upper(), "my-1", live_code])
     assert got == {G1, p["guid"]}
@@ -224,7 +219,7 @@ def test_targets_that_match_nothing_are_named(demo):
     catalog = Catalog(products={G1: Product(variants={"MY-1": Variant()})})
     with pytest.raises(ConfigError) as info:
         resolve_targets(
-            sandbox_client(demo),
+            sandbox_client(demo, read_only=True),
             catalog,
             [G2, "NOPE", unmanaged["variants"][0]["code"]],
         )
@@ -235,7 +230,7 @@ def test_targets_that_match_nothing_are_named(demo):
 
 
 def test_a_targeted_plan_plans_only_the_target(demo):
-    plan = make_plan(sandbox_client(demo), EXAMPLE, PlanRequest(targets=["KAV-COL-250"]))
+    plan = make_plan(sandbox_client(demo, read_only=True), EXAMPLE, PlanRequest(targets=["KAV-COL-250"]))
     assert {c.guid for c in plan.changes} == {"5c421358-5da0-5a2f-af0c-47b8e35ce00a"}
     assert plan.scope.targets == ("KAV-COL-250",) and plan.unmanaged.count is None
 
@@ -313,7 +308,7 @@ def test_the_sandbox_and_live_reading_agree_on_physical_stock():
     catalog = Catalog(products={G3: Product(variants={"S-1": Variant(stock={1: "7", 2: "0"})})})
     sb = Sandbox.from_seed("empty", limits=False)
     sb.load_state(catalog_to_state(catalog, base_state(), claim=Decimal("4")))
-    client = sandbox_client(sb)
+    client = sandbox_client(sb, read_only=True)
     live = read_live(client, catalog, shop=read_shop(client))
     assert live.catalog.products[G3].variants["S-1"].stock[1] == Decimal("7")
     assert live.catalog.products[G3].variants["S-1"].stock[2] == Decimal("0")

@@ -1,16 +1,14 @@
-"""Sandbox test fixtures. With SHOPTET_OPENAPI set, every API response any sandbox returns is
+"""Sandbox test fixtures. With Shoptet's OpenAPI file found, every API response any sandbox returns is
 validated against the OpenAPI file by the suite-wide ``sandbox_spec_watch`` fixture
-(tests/support/openapi_responses.py, enabled in tests/conftest.py)."""
+(tests/support/openapi_responses.py, enabled in tests/conftest.py). Clients on a sandbox come
+from tests/support/sandbox_client.py (``raw_client`` here)."""
 
 from __future__ import annotations
 
-import httpx
 import pytest
 
 from reconciler.sandbox import Sandbox
-
-TOKEN = "sandbox-token"
-BASE = "http://127.0.0.1"
+from tests.support.sandbox_client import raw_client
 
 
 @pytest.fixture
@@ -28,15 +26,7 @@ def sb(make_sandbox) -> Sandbox:
     return make_sandbox("demo")
 
 
-def api_client(sandbox: Sandbox, **headers) -> httpx.Client:
-    return httpx.Client(
-        transport=sandbox.transport(),
-        base_url=BASE,
-        headers={"Shoptet-Private-API-Token": TOKEN, **headers},
-    )
-
-
 @pytest.fixture
-def client(sb) -> httpx.Client:
-    with api_client(sb) as c:
+def client(sb):
+    with raw_client(sb) as c:
         yield c

@@ -9,7 +9,7 @@ import pytest
 
 from reconciler.sandbox import Sandbox
 from reconciler.sandbox.faults import FaultError
-from tests.sandbox.conftest import BASE, api_client
+from tests.support.sandbox_client import raw_client
 
 
 def rename(c: httpx.Client, guid: str, name: str) -> httpx.Response:
@@ -115,13 +115,9 @@ def test_unknown_endpoint_and_method(client):
 
 
 # -- admin -----------------------------------------------------------------------------------
-def admin(sb) -> httpx.Client:
-    return httpx.Client(transport=sb.transport(), base_url=BASE)
-
-
 def test_admin_state_round_trip_and_reset(sb, client, guid):
     """Issue: dump and load state (the documented format), reset to the seed."""
-    with admin(sb) as a:
+    with raw_client(sb, token=None) as a:
         state = a.get("/_sandbox/state").json()
         assert state == sb.state() and state["formatVersion"] == 1
         state["products"][0]["name"] = "Loaded"
@@ -135,7 +131,7 @@ def test_admin_state_round_trip_and_reset(sb, client, guid):
 
 
 def test_admin_faults_log_and_config(sb, client):
-    with admin(sb) as a:
+    with raw_client(sb, token=None) as a:
         r = a.put("/_sandbox/faults", json={"faults": [{"kind": "500", "at": 1}]})
         assert r.json()["faults"][0]["kind"] == "500"
         assert a.put("/_sandbox/faults", json={"faults": [{"kind": "x"}]}).status_code == 400
@@ -173,5 +169,5 @@ def test_state_file_seed_and_errors(tmp_path):
 
 def test_accessing_with_the_private_token_through_api_client(make_sandbox):
     sb = make_sandbox("empty")
-    with api_client(sb) as c:
+    with raw_client(sb) as c:
         assert c.get("/api/products").json()["data"]["paginator"]["totalCount"] == 0

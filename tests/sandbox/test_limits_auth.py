@@ -5,10 +5,9 @@ from __future__ import annotations
 import threading
 from email.utils import parsedate_to_datetime
 
-import httpx
 import pytest
 
-from tests.sandbox.conftest import BASE, api_client
+from tests.support.sandbox_client import raw_client
 
 
 class Clock:
@@ -29,15 +28,11 @@ def clock():
     return Clock()
 
 
-def raw(sb) -> httpx.Client:
-    return httpx.Client(transport=sb.transport(), base_url=BASE)
-
-
 # -- auth ----------------------------------------------------------------------------------
 def test_private_token_header(make_sandbox):
     """notes §1a: Shoptet-Private-API-Token; a wrong one is 401 invalid-token."""
     sb = make_sandbox("empty", token="s3cret")
-    with raw(sb) as c:
+    with raw_client(sb, token=None) as c:
         ok = c.get("/api/eshop", headers={"Shoptet-Private-API-Token": "s3cret"})
         bad = c.get("/api/eshop", headers={"Shoptet-Private-API-Token": "sandbox-token"})
         missing = c.get("/api/eshop")
@@ -52,7 +47,7 @@ def test_oauth_access_token_flow_and_expiry(make_sandbox, clock):
     """notes §1b/§1c: getAccessToken with Bearer OAuth token -> access_token/expires_in;
     Shoptet-Access-Token works until expiry, then 401 expired-token."""
     sb = make_sandbox("empty", oauth_token="oa", access_token_lifetime=60, clock=clock)
-    with raw(sb) as c:
+    with raw_client(sb, token=None) as c:
         denied = c.get(
             "/action/ApiOAuthServer/getAccessToken", headers={"Authorization": "Bearer wrong"}
         )
@@ -74,7 +69,7 @@ def test_oauth_access_token_flow_and_expiry(make_sandbox, clock):
 def test_at_most_five_access_tokens_valid(make_sandbox):
     """notes §1b: at most 5 API access tokens valid at once per OAuth token."""
     sb = make_sandbox("empty")
-    with raw(sb) as c:
+    with raw_client(sb, token=None) as c:
         tokens = [
             c.get(
                 "/action/ApiOAuthServer/getAccessToken",
@@ -95,7 +90,7 @@ def test_bucket_fills_then_429_with_retry_after_then_drains(make_sandbox, clock)
     sb = make_sandbox(
         "empty", bucket_capacity=5, drain_rate=10, clock=clock, wall=lambda: clock.wall
     )
-    with api_client(sb) as c:
+    with raw_client(sb) as c:
         fills = [c.get("/api/stocks").headers["X-RateLimit-Bucket-Filling"] for _ in range(5)]
         assert fills == ["1/5", "2/5", "3/5", "4/5", "5/5"]
         full = c.get("/api/stocks")
@@ -109,7 +104,7 @@ def test_bucket_fills_then_429_with_retry_after_then_drains(make_sandbox, clock)
 
 def test_limits_off_never_429_but_headers_stay(make_sandbox, clock):
     sb = make_sandbox("empty", bucket_capacity=2, limits=False, clock=clock)
-    with api_client(sb) as c:
+    with raw_client(sb) as c:
         responses = [c.get("/api/stocks") for _ in range(5)]
     assert all(r.status_code == 200 for r in responses)
     assert responses[-1].headers["X-RateLimit-Bucket-Filling"] == "5/2"
@@ -125,7 +120,7 @@ def test_time_scale_drains_faster_and_shortens_retry_after(make_sandbox, clock):
         clock=clock,
         wall=lambda: clock.wall,
     )
-    with api_client(sb) as c:
+    with raw_client(sb) as c:
         c.get("/api/stocks")
         c.get("/api/stocks")
         full = c.get("/api/stocks")
@@ -137,7 +132,7 @@ def test_time_scale_drains_faster_and_shortens_retry_after(make_sandbox, clock):
 
 def test_cost_per_request_is_configurable(make_sandbox, clock):
     sb = make_sandbox("empty", bucket_capacity=10, request_cost=5, clock=clock)
-    with api_client(sb) as c:
+    with raw_client(sb) as c:
         assert [c.get("/api/stocks").status_code for _ in range(3)] == [200, 200, 429]
 
 
@@ -160,7 +155,7 @@ def test_three_concurrent_requests_pass_a_fourth_gets_429(make_sandbox):
     sb = make_sandbox("empty")
     gate, entered = _blocking(sb)
     results = []
-    with api_client(sb) as c:
+    with raw_client(sb) as c:
         threads = [
             threading.Thread(target=lambda: results.append(c.get("/api/stocks"))) for _ in range(3)
         ]
@@ -183,7 +178,7 @@ def test_duplicate_in_flight_write_gets_423(make_sandbox):
     gate, entered = _blocking(sb)
     guid = sb.state()["products"][0]["guid"]
     results = []
-    with api_client(sb) as c:
+    with raw_client(sb) as c:
         t = threading.Thread(
             target=lambda: results.append(
                 c.patch(f"/api/products/{guid}", json={"data": {"name": "A"}})
@@ -205,7 +200,7 @@ def test_duplicate_in_flight_write_gets_423(make_sandbox):
 def test_latency_is_applied_and_scaled(make_sandbox):
     slept = []
     sb = make_sandbox("empty", latency=0.2, time_scale=4, sleep=slept.append)
-    with api_client(sb) as c:
+    with raw_client(sb) as c:
         c.get("/api/eshop")
     assert slept == [0.05]
 
@@ -213,7 +208,7 @@ def test_latency_is_applied_and_scaled(make_sandbox):
 def test_in_process_transport_does_not_sleep_by_default(make_sandbox):
     slept = []
     sb = make_sandbox("empty", sleep=slept.append)
-    with api_client(sb) as c:
+    with raw_client(sb) as c:
         c.get("/api/eshop")
     assert slept == []
 
@@ -222,7 +217,7 @@ def test_forbidden_prefixes_answer_403_invalid_token_no_rights(make_sandbox):
     """notes §1a: a token without the endpoint group's rights gets 403 invalid-token-no-rights."""
     sb = make_sandbox("demo", forbidden=("/api/products",))
     guid = sb.state()["products"][0]["guid"]
-    with api_client(sb) as c:
+    with raw_client(sb) as c:
         denied = c.get(f"/api/products/{guid}")
         allowed = c.get("/api/eshop")
     assert denied.status_code == 403

@@ -1,4 +1,4 @@
-"""The response checker itself (needs SHOPTET_OPENAPI): it must catch what it is there for."""
+"""The response checker itself (needs Shoptet's OpenAPI file): it must catch what it is there for."""
 
 from __future__ import annotations
 

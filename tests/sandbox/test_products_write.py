@@ -334,11 +334,11 @@ def test_change_times_strictly_increase_within_one_second(make_sandbox, cat):
     from datetime import datetime
 
     from reconciler.sandbox.state import TZ
-    from tests.sandbox.conftest import api_client
+    from tests.support.sandbox_client import raw_client
 
     fixed = datetime(2026, 3, 1, 12, 0, 0, tzinfo=TZ)
     sb = make_sandbox("demo", now=lambda: fixed)
-    with api_client(sb) as c:
+    with raw_client(sb) as c:
         created = c.post("/api/products", json=create_body(cat)).json()["data"]["product"]
         patched = c.patch(f"/api/products/{NEW}", json={"data": {"name": "x"}}).json()["data"]
     assert created["creationTime"] == "2026-03-01T12:00:00+0100"

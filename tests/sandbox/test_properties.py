@@ -9,7 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from reconciler.sandbox import Sandbox
-from tests.sandbox.conftest import api_client
+from tests.support.sandbox_client import raw_client
 
 SB = Sandbox.from_seed("demo", limits=False)
 SEED = SB.state()
@@ -46,7 +46,7 @@ def test_movements_match_a_simple_model(batches):
                 row = v["stocks"].get(str(sid), {"realStock": "0", "claim": "0"})
                 model[(v["code"], sid)] = (Decimal(row["realStock"]), Decimal(row["claim"]))
     applied = 0
-    with api_client(SB) as c:
+    with raw_client(SB) as c:
         for stock_id, items in batches:
             r = c.patch(f"/api/stocks/{stock_id}/movements", json={"data": items})
             known = [i for i in items if i["productCode"] != "NO-SUCH-CODE"]
@@ -89,7 +89,7 @@ def test_patch_variant_rule(codes):
         elif code is not None:
             item["code"] = code
         items.append(item)
-    with api_client(SB) as c:
+    with raw_client(SB) as c:
         r = c.patch(f"/api/products/{guid}", json={"data": {"variants": items}})
     named = [i["code"].upper() for i in items if "code" in i and i["code"] != existing]
     if len(named) != len(set(named)):
@@ -207,7 +207,7 @@ def test_arbitrary_write_bodies_never_crash_and_refusals_change_nothing(target, 
     (4xx) leaves the state exactly as it was (notes §2: 400/413/422 apply nothing)."""
     SB.load_state(SEED)
     method, path = target
-    with api_client(SB) as c:
+    with raw_client(SB) as c:
         r = c.request(method, path, json=body)
     assert r.status_code < 500, r.text
     assert set(r.json()) == {"data", "errors", "metadata"}

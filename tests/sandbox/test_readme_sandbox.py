@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import re
 import shlex
-import shutil
 import subprocess
 from pathlib import Path
 
 import pytest
+
+from tests.support.tools import need
 
 README = Path(__file__).resolve().parents[2] / "README.md"
 
@@ -29,8 +30,8 @@ def test_readme_documents_serve_and_a_curl_with_the_sandbox_token():
 
 
 @pytest.mark.http
-@pytest.mark.skipif(shutil.which("curl") is None, reason="curl is not installed")
 def test_readme_curl_call_answers(make_sandbox):
+    need("curl", "apt-get install curl")
     line = next(x for x in section().splitlines() if x.startswith("curl ") and "/api/eshop" in x)
     sb = make_sandbox("demo")
     with sb.serve(port=0) as server:

@@ -13,7 +13,7 @@ from reconciler.sandbox import Sandbox, SandboxConfig, StateError
 from reconciler.sandbox.seeds import load_seed
 from reconciler.sandbox.state import ShopState
 from reconciler.sandbox.variant_params import variant_rule_errors
-from tests.sandbox.conftest import api_client
+from tests.support.sandbox_client import raw_client
 
 NEW = "1b02cb8e-d7b5-11e0-9a5c-feab5ed617ed"
 VP = "/api/products/variant-parameters"
@@ -26,7 +26,7 @@ def strict(make_sandbox) -> Sandbox:
 
 @pytest.fixture
 def api(strict):
-    with api_client(strict) as c:
+    with raw_client(strict) as c:
         yield c
 
 
@@ -63,7 +63,7 @@ def test_the_rule_is_off_by_default_until_the_tool_sends_parameters(make_sandbox
     parameters, so the default stays "off" until the tool manages them."""
     assert SandboxConfig().variant_parameters == "off"
     sb = make_sandbox("demo")
-    with api_client(sb) as c:
+    with raw_client(sb) as c:
         r = create(c, sb, variant("KAV-PER-250"), variant("KAV-PER-500"))
     assert r.status_code == 201
     with pytest.raises(ValueError, match="variant_parameters"):
@@ -71,7 +71,7 @@ def test_the_rule_is_off_by_default_until_the_tool_sends_parameters(make_sandbox
 
 
 def test_the_setting_is_tunable_through_the_admin_api(sb):
-    with sb.serve(port=0) as server, api_client(sb) as c:
+    with sb.serve(port=0) as server, raw_client(sb) as c:
         import httpx
 
         with httpx.Client(base_url=server.url) as a:
@@ -350,7 +350,7 @@ def test_property_create_is_accepted_exactly_when_the_rule_holds(make_sandbox, c
     ok &= all(len({n for n, _ in c}) == len(c) for c in combos)
     if len(combos) > 1:
         ok &= all(combos) and len({frozenset(c) for c in combos}) == len(combos)
-    with api_client(sb) as c:
+    with raw_client(sb) as c:
         r = create(c, sb, *items)
     assert r.status_code == (201 if ok else 422), (combos, r.json()["errors"])
 

@@ -7,19 +7,18 @@ from __future__ import annotations
 import pytest
 
 from reconciler import errors as E
-from reconciler.shoptet import ClientConfig, ShoptetClient
 from reconciler.shoptet import models as M
 from tests.shoptet.conftest import Recorder
 from tests.shoptet.test_zz_conformance import problems_of
 from tests.support.openapi_spec import require_spec
+from tests.support.sandbox_client import sandbox_client
 
 
 @pytest.fixture
 def recorded(make_sandbox):
     sb = make_sandbox("demo", variant_parameters="enforce")
     sink: list = []
-    config = ClientConfig(base_url="http://127.0.0.1", private_token="sandbox-token")
-    client = ShoptetClient(config, transport=Recorder(sb.transport(), "vp", sink))
+    client = sandbox_client(sb, wrap=lambda inner: Recorder(inner, "vp", sink))
     with client:
         yield sb, client, sink
 

@@ -8,18 +8,11 @@ from decimal import Decimal
 import pytest
 
 from reconciler import errors as E
-from reconciler.shoptet import ClientConfig, ShoptetClient
-
-
-def make_client(sb, *, http_url=None, **config) -> ShoptetClient:
-    cfg = ClientConfig(
-        base_url=http_url or "http://127.0.0.1", private_token="sandbox-token", **config
-    )
-    return ShoptetClient(cfg, transport=None if http_url else sb.transport(), sleep=lambda _s: None)
+from tests.support.sandbox_client import sandbox_client
 
 
 def test_reads_parse_into_the_clients_models(sb):
-    with make_client(sb) as c:
+    with sandbox_client(sb) as c:
         assert c.get_stocks().defaultStockId == 1
         assert c.get_eshop() is not None
         products = list(c.iter_products())
@@ -39,7 +32,7 @@ def test_reads_parse_into_the_clients_models(sb):
 def test_writes_and_item_errors(sb):
     cat = sb.state()["categories"][0]["guid"]
     guid = "1b02cb8e-d7b5-11e0-9a5c-feab5ed617ed"
-    with make_client(sb) as c:
+    with sandbox_client(sb) as c:
         created = c.create_product(
             {
                 "guid": guid,
@@ -65,7 +58,7 @@ def test_lost_response_of_a_write_is_write_outcome_unknown(sb):
     error (the client turns it into WriteOutcomeUnknown and does not resend)."""
     guid = sb.state()["products"][0]["guid"]
     sb.faults.add(kind="reset_after", method="PATCH")
-    with make_client(sb) as c, pytest.raises(E.WriteOutcomeUnknown):
+    with sandbox_client(sb) as c, pytest.raises(E.WriteOutcomeUnknown):
         c.patch_product(guid, {"name": "Applied once"})
     assert sb.state()["products"][0]["name"] == "Applied once"
     assert [e["method"] for e in sb.request_log] == ["PATCH"]
@@ -73,7 +66,7 @@ def test_lost_response_of_a_write_is_write_outcome_unknown(sb):
 
 def test_client_retries_transient_read_faults(sb):
     sb.faults.set([{"kind": "503", "at": 1}, {"kind": "reset_before", "at": 2}])
-    with make_client(sb) as c:
+    with sandbox_client(sb) as c:
         assert c.get_stocks().defaultStockId == 1
     assert [e["status"] for e in sb.request_log] == [503, None, 200]
 
@@ -81,7 +74,7 @@ def test_client_retries_transient_read_faults(sb):
 @pytest.mark.http
 def test_client_over_http_with_oauth(make_sandbox):
     sb = make_sandbox("demo")
-    with sb.serve(port=0) as server:
-        cfg = ClientConfig(base_url=server.url, oauth_token="sandbox-oauth", eshop_url=server.url)
-        with ShoptetClient(cfg, sleep=lambda _s: None) as c:
-            assert len(list(c.iter_products())) == len(sb.state()["products"])
+    with sb.serve(port=0) as server, sandbox_client(
+        url=server.url, oauth_token="sandbox-oauth", eshop_url=server.url
+    ) as c:
+        assert len(list(c.iter_products())) == len(sb.state()["products"])

@@ -2,28 +2,49 @@
 
 from __future__ import annotations
 
+import random
+import time
 from pathlib import Path
 
 import pytest
 
 from reconciler import errors as E
 from reconciler.cli.context import AppContext
-
-sandbox_mod = pytest.importorskip("reconciler.sandbox")
+from reconciler.sandbox import Sandbox
+from tests.shoptet.conftest import Recorder
+from tests.support.sandbox_client import BASE, sandbox_client
 
 NEW = "0f0e0d0c-0b0a-4000-8000-000000000001"
 
 
 @pytest.fixture
 def sb():
-    return sandbox_mod.Sandbox.from_seed("demo")
+    return Sandbox.from_seed("demo")
 
 
 @pytest.fixture
-def client(make_client, sb):
-    return lambda **kw: make_client(
-        transport=sb.transport(), base_url="http://127.0.0.1", private_token="sandbox-token", **kw
-    )
+def on_fake_time(fake_time, request):
+    """``sandbox_client`` settings: the fake time of the client tests, and every request
+    recorded for the conformance test (tests/shoptet/test_zz_conformance.py)."""
+    return {
+        "wrap": lambda inner: Recorder(inner, request.node.nodeid),
+        "sleep": fake_time.sleep,
+        "clock": fake_time.clock,
+        "wallclock": fake_time.wallclock,
+    }
+
+
+@pytest.fixture
+def client(sb, on_fake_time):
+    clients = []
+
+    def make(**kw):
+        clients.append(sandbox_client(sb, **on_fake_time, **kw))
+        return clients[-1]
+
+    yield make
+    for c in clients:
+        c.close()
 
 
 def test_make_client_sandbox_mode_reads_and_refuses_writes():
@@ -102,19 +123,11 @@ def test_a_reset_on_a_write_is_unknown_even_when_nothing_was_applied(client, sb)
     assert c.get_product(guid).name != "Never applied"
 
 
-def test_oauth_against_the_sandbox(make_client, sb):
-    c = make_client(
-        transport=sb.transport(),
-        base_url="http://127.0.0.1",
-        oauth_token="sandbox-oauth",
-        eshop_url="http://127.0.0.1",
-    )
+def test_oauth_against_the_sandbox(client, sb):
+    c = client(oauth_token="sandbox-oauth", eshop_url=BASE)
     assert c.get_stocks().defaultStockId
     assert c.session.auth.minted == 1
-    bad = make_client(
-        transport=sb.transport(), base_url="http://127.0.0.1", oauth_token="wrong-oauth-token",
-        eshop_url="http://127.0.0.1",
-    )
+    bad = client(oauth_token="wrong-oauth-token", eshop_url=BASE)
     with pytest.raises(E.AuthError) as caught:
         bad.get_stocks()
     assert "http://127.0.0.1/action/ApiOAuthServer/getAccessToken" in str(caught.value)
@@ -125,13 +138,8 @@ def test_oauth_against_the_sandbox(make_client, sb):
 def test_pacing_keeps_a_busy_read_clear_of_429():
     """Real time: the sandbox's bucket drains 20x faster than Shoptet's, the client paces to
     match; 300+ parallel detail reads must not see a single 429."""
-    sb = sandbox_mod.Sandbox.from_seed("demo", time_scale=20)
-    from reconciler.shoptet import ClientConfig, ShoptetClient
-
-    config = ClientConfig(
-        base_url="http://127.0.0.1", private_token="sandbox-token", bucket_leak_per_second=200
-    )
-    with ShoptetClient(config, transport=sb.transport()) as c:
+    sb = Sandbox.from_seed("demo", time_scale=20)
+    with sandbox_client(sb, sleep=time.sleep, rng=random.random, bucket_leak_per_second=200) as c:
         guids = [p.guid for p in c.iter_products()]
         for _ in range(10):
             c.get_products(guids)

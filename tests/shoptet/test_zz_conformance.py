@@ -3,7 +3,8 @@
 Runs last in this directory (the name), so ``RECORDED`` holds every request the other client
 tests sent through ``make_client``. Under xdist a worker sees only its own share, so the test
 also drives its own corpus: every typed call of the client, with realistic payloads.
-Needs ``SHOPTET_OPENAPI`` (``.ci/run`` sets it); without it the tests skip with the reason.
+Needs Shoptet's OpenAPI file (tests/support/openapi_spec.py finds it); without it the tests
+skip with the reason (fail under CI).
 """
 
 from __future__ import annotations

@@ -13,12 +13,17 @@ from pathlib import Path
 
 import pytest
 
+from tests.support.tools import need
 from tests.workflows import wfcheck
 
 HERE = Path(__file__).parent
 WORKFLOWS = HERE.parents[1] / ".github" / "workflows"
 NODE = shutil.which("node")
-pytestmark = pytest.mark.skipif(not NODE, reason="node is not installed")
+
+
+@pytest.fixture(autouse=True)
+def _node():
+    need("node", "https://nodejs.org; GitHub's runners have it")
 
 SHA = "m" * 40
 HEAD = "h" * 40

@@ -19,13 +19,18 @@ from pathlib import Path
 
 import pytest
 
+from tests.support.tools import need
 from tests.workflows import wfcheck
 
 WORKFLOWS = Path(__file__).resolve().parents[2] / ".github" / "workflows"
 PLAN_WORKFLOWS = ["catalog-plan.yml", "catalog-apply.yml", "catalog-drift.yml"]
 TOKEN = "tok-3f9a-not-a-real-token"
 
-pytestmark = pytest.mark.skipif(not shutil.which("jq"), reason="the steps use jq (on runners)")
+
+
+@pytest.fixture(autouse=True)
+def _jq():
+    need("jq", "the steps use jq, as on GitHub's runners: apt-get install jq")
 
 FAKE_TOOL = """#!/usr/bin/env bash
 printf '%s\\n' "$*" >> "$FAKE_LOG"

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import re
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -17,6 +16,7 @@ from pathlib import Path
 import click
 import pytest
 
+from tests.support.tools import need, need_file
 from tests.workflows import wfcheck
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -83,8 +83,7 @@ def test_problems_name_file_line_and_what_to_do():
 
 
 def zizmor(*paths: Path) -> tuple[int, list[dict]]:
-    if not ZIZMOR.exists():  # pragma: no cover - the dev extra installs it
-        pytest.skip("zizmor is not installed (pip install -e '.[dev]')")
+    need_file(ZIZMOR, "zizmor", "pip install -e '.[dev]'")
     out = subprocess.run(
         [
             str(ZIZMOR),
@@ -172,9 +171,7 @@ def test_every_script_is_syntactically_valid(kind, text, tmp_path):
     if kind == "run":
         out = subprocess.run(["bash", "-n"], input=text, capture_output=True, text=True)
     else:
-        node = shutil.which("node")
-        if not node:
-            pytest.skip("node is not installed")
+        node = need("node", "https://nodejs.org; GitHub's runners have it")
         # github-script runs the text as the body of an async function.
         js = tmp_path / "script.js"
         js.write_text(f"(async function (github, context, core, require) {{\n{text}\n}});\n")

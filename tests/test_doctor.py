@@ -13,18 +13,16 @@ from reconciler.cli import main
 from reconciler.cli.context import AppContext
 from reconciler.doctor import NOT_OK, OK, UNKNOWN, run_doctor
 from reconciler.sandbox import Sandbox
-from reconciler.shoptet import ClientConfig, ShoptetClient
+from tests.support.sandbox_client import TOKEN, sandbox_client
 
-BASE = "http://127.0.0.1"
 CANARY = "canary-7f3a9c1e5b2d4680aa11bb22cc33dd44"
 
 
-def doctor(
-    sandbox: Sandbox | None = None, transport=None, token: str = "sandbox-token", **settings
-):
+def doctor(sandbox: Sandbox | None = None, transport=None, token: str = TOKEN, **settings):
     sandbox = sandbox or Sandbox.from_seed("demo", **settings)
-    config = ClientConfig(base_url=BASE, private_token=token, read_only=True)
-    with ShoptetClient(config, transport=transport or sandbox.transport()) as client:
+    with sandbox_client(
+        sandbox, read_only=True, private_token=token, transport=transport
+    ) as client:
         return run_doctor(client), sandbox
 
 

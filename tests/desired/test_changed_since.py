@@ -19,7 +19,7 @@ from reconciler.pipeline import PlanRequest, make_plan
 from reconciler.plan.model import Plan
 from reconciler.render.formats import render_markdown, render_text
 from reconciler.sandbox import Sandbox
-from reconciler.shoptet import ClientConfig, ShoptetClient
+from tests.support.sandbox_client import sandbox_client
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLE = ROOT / "catalog"
@@ -223,18 +223,13 @@ def test_the_plan_file_records_the_scope_and_every_renderer_says_it(repo, tmp_pa
         assert "drift check" in text
 
 
-def sandbox_client(sb: Sandbox) -> ShoptetClient:
-    cfg = ClientConfig(base_url="http://127.0.0.1", private_token="sandbox-token", read_only=True)
-    return ShoptetClient(cfg, transport=sb.transport())
-
-
 def test_a_scoped_plan_reads_one_detail_per_product_and_no_list(repo):
     tea = repo / "catalog" / "products" / "tea.yaml"
     edit(tea, "        price: 89.00\n", "        price: 91.00\n")
     loaded = load_catalog(repo / "catalog")
     scope = changed_since(repo / "catalog", "main", loaded.catalog)
     sb = Sandbox.from_seed("demo")
-    with sandbox_client(sb) as client:
+    with sandbox_client(sb, read_only=True) as client:
         plan = make_plan(
             client, loaded, PlanRequest(scope=scope.guids, ref="main", ref_commit=scope.commit)
         )
@@ -257,7 +252,7 @@ def test_with_prune_a_scoped_plan_deletes_a_product_the_pull_request_removed(rep
     loaded = load_catalog(repo / "catalog")
     scope = changed_since(repo / "catalog", "main", loaded.catalog)
     assert scope.guids == frozenset({GUNPOWDER})
-    with sandbox_client(Sandbox.from_seed("demo")) as client:
+    with sandbox_client(Sandbox.from_seed("demo"), read_only=True) as client:
         plan = make_plan(
             client, loaded, PlanRequest(scope=scope.guids, ref="main", ref_commit=scope.commit)
         )

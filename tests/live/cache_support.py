@@ -1,5 +1,5 @@
-"""Helpers for the live-cache tests: a shared fake clock for the sandbox and the cache, clients
-on an in-process demo sandbox, and plans made cold, cached and scoped."""
+"""Helpers for the live-cache tests: a shared fake clock for the sandbox and the cache, an
+in-process demo sandbox, and plans made cold, cached and scoped."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from reconciler.live.read import read_live, read_shop
 from reconciler.pipeline import PlanRequest, make_plan
 from reconciler.plan.diff import PlanContext, diff
 from reconciler.sandbox import Sandbox
-from reconciler.shoptet import ClientConfig, ShoptetClient
+from tests.support.sandbox_client import sandbox_client
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLE = ROOT / "catalog"
@@ -35,13 +35,6 @@ def sandbox(clock: Clock, seed: str = "demo") -> Sandbox:
     return Sandbox.from_seed(seed, now=clock, limits=False, request_cost=0.0)  # no pacing waits
 
 
-def client(sb: Sandbox, read_only: bool = True) -> ShoptetClient:
-    cfg = ClientConfig(
-        base_url="http://127.0.0.1", private_token="sandbox-token", read_only=read_only
-    )
-    return ShoptetClient(cfg, transport=sb.transport())
-
-
 def example():
     return load_catalog(EXAMPLE)
 
@@ -58,7 +51,7 @@ def _plan(loaded, live, shop):
 
 def cold_plan(sb: Sandbox, loaded):
     """A full plan read with no cache; returns (plan, requests)."""
-    with client(sb) as c:
+    with sandbox_client(sb, read_only=True) as c:
         shop = read_shop(c, loaded.catalog.shop)
         live = read_live(c, loaded.catalog, shop=shop)
         return _plan(loaded, live, shop), c.request_count
@@ -67,7 +60,7 @@ def cold_plan(sb: Sandbox, loaded):
 def cached_plan(sb: Sandbox, loaded, cache_dir: Path, clock: Clock, notices: list | None = None):
     """A full plan read through the cache in ``cache_dir``; returns (plan, requests)."""
     notices = [] if notices is None else notices
-    with client(sb) as c:
+    with sandbox_client(sb, read_only=True) as c:
         shop = read_shop(c, loaded.catalog.shop)
         live = read_live_cached(
             c, loaded.catalog, shop=shop, cache_dir=cache_dir, notice=notices.append, now=clock
@@ -76,5 +69,5 @@ def cached_plan(sb: Sandbox, loaded, cache_dir: Path, clock: Clock, notices: lis
 
 
 def scoped_plan(sb: Sandbox, loaded, guids):
-    with client(sb) as c:
+    with sandbox_client(sb, read_only=True) as c:
         return make_plan(c, loaded, PlanRequest(scope=frozenset(guids), ref="base"))

@@ -10,7 +10,7 @@ import pytest
 from reconciler.cli import EXIT_INTERRUPTED, EXIT_TERMINATED, main
 from reconciler.errors import ApplyError, CatalogError, ConfigError, StalePlan, UnsafePlan
 
-README = Path(__file__).resolve().parents[1] / "README.md"
+README = Path(__file__).resolve().parents[2] / "README.md"
 
 
 def table() -> dict[int, str]:

@@ -14,8 +14,15 @@ import pytest
 from reconciler.cli import main
 from reconciler.live import cache_file as C
 from reconciler.model import Product, Variant
-
-from .support import EXAMPLE, Clock, cached_plan, client, cold_plan, example, sandbox
+from tests.live.cache_support import (
+    EXAMPLE,
+    Clock,
+    cached_plan,
+    cold_plan,
+    example,
+    sandbox,
+)
+from tests.support.sandbox_client import sandbox_client
 
 SENCHA = "bb65820f-d7bd-53e0-bc82-f35caab096ba"  # managed, stock in stocks 1 and 2
 STOCKS = 2  # the demo shop's stocks: one supplies page each
@@ -52,7 +59,7 @@ def test_edits_prices_stock_creates_and_deletes_are_seen(world):
     live = {p["guid"]: p for p in sb.state()["products"]}
     unmanaged = sorted(set(live) - set(loaded.catalog.products))
     created = next(g for g, p in loaded.catalog.products.items() if g not in live and not p.absent)
-    with client(sb, read_only=False) as w:
+    with sandbox_client(sb) as w:
         w.patch_product(SENCHA, {"name": "Renamed in the admin"})
         w.patch_pricelist(1, [{"code": "CAJ-SEN-100", "price": {"price": "1.00"}}])
         w.patch_stock_movements(2, [{"productCode": "CAJ-SEN-50", "realStock": 77}])
@@ -72,7 +79,7 @@ def test_edits_prices_stock_creates_and_deletes_are_seen(world):
     # feed 1 + supplies 2 + names of 1 deleted unmanaged product 1 + details of 2 managed
     assert requests == 2 + 1 + STOCKS + 1 + 2
     # and the stock move alone costs no detail read
-    with client(sb, read_only=False) as w:
+    with sandbox_client(sb) as w:
         w.patch_stock_movements(1, [{"productCode": "CAJ-SEN-100", "realStock": 5}])
     clock.advance(hours=1)
     plan, requests = cached_plan(sb, loaded, cache_dir, clock)

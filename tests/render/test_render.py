@@ -24,8 +24,8 @@ from reconciler.render.formats import (
     render_text,
     summary_line,
 )
-from tests.plan.golden import assert_golden
 from tests.plan.sample import NEW, UPD, empty_plan, sample_plan
+from tests.render.golden import assert_golden
 
 SCOPED = Scope.targeted([UPD, "DARK-1"], ref="origin/main")
 PLANS = {

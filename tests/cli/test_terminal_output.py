@@ -13,7 +13,7 @@ from reconciler.cli import main
 from reconciler.cli.context import AppContext
 from reconciler.sandbox import Sandbox
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 EVIL = "\x1b[2J\x9b31m"
 
 

@@ -12,7 +12,7 @@ from click.testing import CliRunner
 from reconciler.cli import cli
 from reconciler.errors import ConfigError
 
-EXAMPLE = str(Path(__file__).resolve().parent.parent / "catalog")
+EXAMPLE = str(Path(__file__).resolve().parents[2] / "catalog")
 NO_TOKEN = {k: None for k in os.environ if k.startswith("SHOPTET_")} | {"NO_COLOR": "1"}
 
 

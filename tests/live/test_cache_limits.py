@@ -13,8 +13,7 @@ import zlib
 import pytest
 
 from reconciler.live import cache_file as C
-
-from .support import Clock, cached_plan, cold_plan, example, sandbox
+from tests.live.cache_support import Clock, cached_plan, cold_plan, example, sandbox
 
 MIB = 1024 * 1024
 

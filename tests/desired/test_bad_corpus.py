@@ -1,6 +1,6 @@
 """The bad-catalog corpus: one directory per pitfall or model rule.
 
-Each ``tests/catalog/bad/<case>/`` holds a ``catalog/`` directory and ``expected.txt`` with the
+Each ``tests/desired/bad/<case>/`` holds a ``catalog/`` directory and ``expected.txt`` with the
 exact problems (``file:line:column: message``, sorted) that loading it must report. Every case
 must also make ``shoptet-catalog validate`` exit 1 without a traceback.
 """

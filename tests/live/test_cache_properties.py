@@ -15,8 +15,15 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from reconciler import errors as E
-
-from .support import Clock, cached_plan, client, cold_plan, example, sandbox, scoped_plan
+from tests.live.cache_support import (
+    Clock,
+    cached_plan,
+    cold_plan,
+    example,
+    sandbox,
+    scoped_plan,
+)
+from tests.support.sandbox_client import sandbox_client
 
 EXAMPLE = example()
 
@@ -59,7 +66,7 @@ class Shop:
         live = self.products()
         # suppress: e.g. a product used in a set; Shoptet refuses and nothing changes
         with (
-            client(self.sb, read_only=False) as w,
+            sandbox_client(self.sb) as w,
             contextlib.suppress(E.Conflict, E.ValidationFailed),
         ):
             self._one(w, kind, args, live)
