@@ -19,10 +19,10 @@ here is a function of its arguments; the reads are ``reconciler.live.read.read_r
 from __future__ import annotations
 
 import difflib
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
-from typing import Any
+from typing import Any, Protocol
 
 from reconciler.errors import Problem
 from reconciler.model import Catalog, Product, Variant
@@ -48,6 +48,23 @@ PRICELISTS = "pricelists"
 
 _LISTED = 8  # at most this many existing ids are named in one message; more: see `lookup`
 
+# A loader's location key: ``(guid, field)``, ``(guid, "variants", code, field)``, ...
+Key = tuple[str, ...]
+
+
+class Located(Protocol):
+    """Where a key was written (``reconciler.desired.load.Location``)."""
+
+    @property
+    def file(self) -> str: ...
+    @property
+    def line(self) -> int: ...
+    @property
+    def column(self) -> int: ...
+
+
+_Add = Callable[[Key, str], None]  # records one problem at a key
+
 
 @dataclass(frozen=True)
 class ShopReferences:
@@ -69,9 +86,9 @@ class ShopReferences:
 class _Ignore:
     """shop.yaml ``ignore`` rules: ``FIELD``, ``variants.*.FIELD``, ``variants.CODE.FIELD``."""
 
-    def __init__(self, rules: Iterable[str]):
+    def __init__(self, rules: Iterable[str]) -> None:
         self.product = {r for r in rules if not r.startswith("variants.")}
-        self.variant = set()
+        self.variant: set[tuple[str, str]] = set()
         for r in rules:
             if r.startswith("variants."):
                 code, _, name = r[len("variants.") :].rpartition(".")
@@ -83,20 +100,20 @@ class _Ignore:
         return ("*", name) in self.variant or (code.upper(), name) in self.variant
 
 
-def _stated(model: Product | Variant, name: str, ignore: _Ignore, code: str | None = None):
+def _stated(model: Product | Variant, name: str, ignore: _Ignore, code: str | None = None) -> Any:
     """The value of a field the YAML states (not null, not ignored), else None."""
     if name not in model.model_fields_set or ignore.drops(name, code):
         return None
     return getattr(model, name)
 
 
-def _products(catalog: Catalog):
+def _products(catalog: Catalog) -> Iterator[tuple[str, Product]]:
     for guid, product in sorted(catalog.products.items()):
         if not product.absent:
             yield guid, product
 
 
-def _variants(product: Product):
+def _variants(product: Product) -> Iterator[tuple[str, Variant]]:
     for code, variant in sorted((product.variants or {}).items()):
         if not variant.absent:
             yield code, variant
@@ -125,7 +142,7 @@ def stated_kinds(catalog: Catalog) -> frozenset[str]:
 
 
 def check_references(
-    catalog: Catalog, refs: ShopReferences, locations: Mapping[tuple, Any] | None = None
+    catalog: Catalog, refs: ShopReferences, locations: Mapping[Key, Located] | None = None
 ) -> list[Problem]:
     """Every reference ``catalog`` states that the shop does not have, as located problems
     (empty: all good). A kind the shop's ``refs`` did not read is not checked."""
@@ -133,7 +150,7 @@ def check_references(
     ignore = _Ignore(catalog.ignore)
     problems: list[Problem] = []
 
-    def add(key: tuple, message: str) -> None:
+    def add(key: Key, message: str) -> None:
         loc = locations.get(key)
         if loc is None and len(key) > 1:
             loc = locations.get(key[:-1])
@@ -161,7 +178,9 @@ def check_references(
     return problems
 
 
-def _check_product(guid: str, product: Product, refs: ShopReferences, ignore: _Ignore, add):
+def _check_product(
+    guid: str, product: Product, refs: ShopReferences, ignore: _Ignore, add: _Add
+) -> None:
     if refs.categories is not None:
         for name in ("defaultCategory", "categories"):
             value = _stated(product, name, ignore)
@@ -200,8 +219,8 @@ def _brand_message(code: str, brands: Mapping[str, str | None]) -> str:
 
 
 def _check_variant(
-    guid: str, code: str, variant: Variant, refs: ShopReferences, ignore: _Ignore, add
-):
+    guid: str, code: str, variant: Variant, refs: ShopReferences, ignore: _Ignore, add: _Add
+) -> None:
     where = (guid, "variants", code)
     if refs.vat_payer is False:
         for name in ("vatRate", "includingVat"):
@@ -272,7 +291,7 @@ def _count(items: Mapping[str, str | None], one: str, many: str, codes: bool = F
     return f"it has {len(items)} {one if len(items) == 1 else many}"
 
 
-def _order(item: tuple) -> tuple:
+def _order(item: tuple[object, str | None]) -> tuple[int, int, str]:
     key = item[0]
     return (0, key, "") if isinstance(key, int) else (1, 0, str(key))
 

@@ -43,7 +43,7 @@ class JournalError(ApplyError):
     next write (exit 1). The journal ends with its last complete entry."""
 
 
-def _os_write(fd: int, data: bytes) -> int:
+def _os_write(fd: int, data: bytes | memoryview) -> int:
     return os.write(fd, data)  # a seam for tests (a full disk after N lines)
 
 
@@ -82,20 +82,21 @@ class Journal:
             if self.error is not None:
                 raise self.error
             self.lines.append(line)
-            if self._fd is None:
+            fd = self._fd
+            if fd is None:
                 return
             try:
                 view = memoryview(data)
                 while view:
-                    view = view[_os_write(self._fd, view) :]
+                    view = view[_os_write(fd, view) :]
             except OSError as exc:
-                self._fail(exc, record)
-                raise self.error from None
+                raise self._fail(fd, exc, record) from None
             self._end += len(data)
 
-    def _fail(self, exc: OSError, record: dict) -> None:
+    def _fail(self, fd: int, exc: OSError, record: dict[str, Any]) -> JournalError:
+        """Cut the file back to its last complete line; the error every later write raises."""
         with contextlib.suppress(OSError):
-            os.ftruncate(self._fd, self._end)  # drop the half-written line
+            os.ftruncate(fd, self._end)  # drop the half-written line
         what = record.get("method") and f"{record.get('method')} {record.get('path')}"
         unrecorded = (
             f"the write it could not record ({what}) was sent and may have been applied; "
@@ -108,6 +109,7 @@ class Journal:
             f"{unrecorded}free space or fix the journal's folder, then run the same plan again "
             "(what is already applied is recognised and skipped)."
         )
+        return self.error
 
     def check(self) -> None:
         """Raise the journal's error, if writing it already failed."""
@@ -123,5 +125,5 @@ class Journal:
     def __enter__(self) -> Journal:
         return self
 
-    def __exit__(self, *exc) -> None:
+    def __exit__(self, *exc: object) -> None:
         self.close()

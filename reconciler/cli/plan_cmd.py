@@ -226,7 +226,7 @@ def _progress_bar():
         yield None
         return
     from rich.console import Console
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn
 
     console = Console(stderr=True, no_color=bool(os.environ.get("NO_COLOR")))
     bar = Progress(
@@ -236,7 +236,7 @@ def _progress_bar():
         console=console,
         transient=True,
     )
-    tasks: dict[str, int] = {}
+    tasks: dict[str, TaskID] = {}
 
     def progress(phase: str, done: int, total: int | None) -> None:
         if phase not in tasks:

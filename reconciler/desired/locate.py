@@ -8,9 +8,10 @@ person editing YAML ("unknown key 'nmae' (did you mean 'name'?)", "must not be e
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
+from pydantic_core import ErrorDetails
 
 from reconciler.desired.yamlload import LMap, LSeq, Pos
 from reconciler.errors import Problem
@@ -42,7 +43,7 @@ def describe(value: Any) -> str:
     return f"'{value}'"
 
 
-def _message(err: dict, model: type[BaseModel]) -> str:
+def _message(err: ErrorDetails, model: type[BaseModel]) -> str:
     kind, loc, ctx = err["type"], err["loc"], err.get("ctx") or {}
     name = str(loc[-1]) if loc else ""
     if kind == "extra_forbidden":
@@ -99,9 +100,12 @@ def _locate(data: Any, loc: tuple, start: Pos, at: Any = None, key: bool = False
     return pos
 
 
+M = TypeVar("M", bound=BaseModel)
+
+
 def validate_located(
-    model: type[BaseModel], data: Any, file: str, start: Pos, problems: list[Problem]
-):
+    model: type[M], data: Any, file: str, start: Pos, problems: list[Problem]
+) -> M | None:
     try:
         return model.model_validate(data)
     except ValidationError as exc:

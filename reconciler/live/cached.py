@@ -138,12 +138,13 @@ def read_live_cached(
     ]
     details = read_details(client, {g: wanted[g] for g in to_read}, desired, shop, progress)
     for g in to_read:
-        if details.get(g) is None:
+        detail = details.get(g)
+        if detail is None:
             names.pop(g, None)
             kept.pop(g, None)
         else:
-            names[g] = details[g].name
-            kept[g] = (includes[g], details[g])
+            names[g] = detail.name
+            kept[g] = (includes[g], detail)
 
     live = {g: product_from_summary(n) for g, n in names.items()}
     for g in managed:

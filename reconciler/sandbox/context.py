@@ -5,7 +5,9 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass, field
+from datetime import datetime
 from decimal import Decimal
+from typing import Any, overload
 
 from reconciler.sandbox.config import SandboxConfig
 from reconciler.sandbox.envelope import Fail, err, invalid_parameter
@@ -31,7 +33,8 @@ class Ctx:
         return self.config.variant_parameters == "enforce"
 
     @property
-    def body(self):
+    def body(self) -> Any:
+        """The request's JSON, as parsed: its shape is the handler's to check (422 if wrong)."""
         if self._body is _MISSING:
             try:
                 self._body = json.loads(self.raw_body or b"null", parse_float=Decimal)
@@ -46,6 +49,10 @@ class Ctx:
         raw = self.query.get("include", "")
         return {part.strip().lower() for part in raw.split(",") if part.strip()}
 
+    @overload
+    def int_param(self, name: str, default: int) -> int: ...
+    @overload
+    def int_param(self, name: str, default: None = None) -> int | None: ...
     def int_param(self, name: str, default: int | None = None) -> int | None:
         raw = self.query.get(name)
         if raw is None or raw == "":
@@ -57,7 +64,7 @@ class Ctx:
                 name, f'Invalid "{name}" parameter. Expected an integer.'
             ) from None
 
-    def time_param(self, name: str):
+    def time_param(self, name: str) -> datetime | None:
         raw = self.query.get(name)
         if raw is None or raw == "":
             return None
@@ -78,7 +85,9 @@ class Ctx:
                 "2017-02-28T17:04:47+0100.",
             ) from None
 
-    def page(self, items: list, default: int, maximum: int) -> tuple[list, dict]:
+    def page(
+        self, items: list[Any], default: int, maximum: int
+    ) -> tuple[list[Any], dict[str, Any]]:
         """One page of ``items`` and its paginator; ``itemsPerPage`` above the maximum is
         clamped like Shoptet does; a page past the end is 404 ``page-not-found``."""
         from reconciler.sandbox.render import paginator

@@ -6,10 +6,11 @@ variants."""
 from __future__ import annotations
 
 import uuid
+from typing import Any
 
 from reconciler.sandbox.envelope import Fail, err
 from reconciler.sandbox.state import ShopState, fmt
-from reconciler.sandbox.variant_params import variant_rule_errors
+from reconciler.sandbox.variant_params import VariantRow, variant_rule_errors
 
 MAX_VARIANTS = 512
 _PRODUCT_TEXT = (
@@ -186,7 +187,7 @@ def apply_create(state: ShopState, data: dict, *, enforce: bool = False) -> dict
         if errors:
             raise Fail(422, errors)
     now = state.touch()
-    product = {key: data.get(key) for key in _PRODUCT_TEXT}
+    product: dict[str, Any] = {key: data.get(key) for key in _PRODUCT_TEXT}
     product.update(
         guid=guid,
         type=data.get("type", "product"),
@@ -291,8 +292,8 @@ def apply_patch(state: ShopState, product: dict, data: dict, *, enforce: bool = 
 
 def _check_patched_variants(state: ShopState, product: dict, plan: list) -> None:
     """The variant-parameter rule on the variants ``product`` would have after ``plan``."""
-    touched: dict[str, tuple[str, list]] = {}
-    added = []
+    touched: dict[str, tuple[str | None, list[dict[str, Any]]]] = {}
+    added: list[VariantRow] = []
     for i, (item, code, target, new_code) in enumerate(plan):
         path = f"data.variants[{i}]"
         if target is None:
@@ -305,7 +306,7 @@ def _check_patched_variants(state: ShopState, product: dict, plan: list) -> None
         touched[target["code"]] = (
             (path, params) if params is not None else (None, target["parameters"])
         )
-    rows = []
+    rows: list[VariantRow] = []
     for variant in product["variants"]:
         path, params = touched.get(variant["code"], (None, variant["parameters"]))
         rows.append((path, variant["code"], params))

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from decimal import Decimal
+from typing import Any
 
 from reconciler.sandbox.state import ShopState, available, dec, fmt
 
@@ -190,7 +191,9 @@ def _parameters(state: ShopState, variant: dict) -> list[dict]:
             "displayName": None,
             "values": [],
         }
-        value = next((v for v in param["values"] if v["valueIndex"] == item["valueIndex"]), {})
+        value: dict[str, Any] = next(
+            (v for v in param["values"] if v["valueIndex"] == item["valueIndex"]), {}
+        )
         out.append(
             {
                 "paramName": param["name"],

@@ -97,7 +97,9 @@ class SandboxServer:
         self.sandbox = sandbox
         self._httpd = _Server((host, port), _Handler)
         self._httpd.sandbox = sandbox  # type: ignore[attr-defined]
-        self.host, self.port = self._httpd.server_address[:2]
+        host, port = self._httpd.socket.getsockname()[:2]  # AF_INET: (str, int)
+        self.host: str = host
+        self.port: int = port
         self.url = f"http://{self.host}:{self.port}"
         self._thread = threading.Thread(
             target=self._httpd.serve_forever,

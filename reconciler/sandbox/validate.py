@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import Any
 
 from reconciler.sandbox.envelope import Fail, err
 
@@ -126,8 +127,9 @@ class Checker:
                 self.check(value[key], sub, f"{path}.{key}")
 
 
-def check_body(body, data_schema, *, status: int = 422) -> object:
-    """The ``data`` of ``{"data": ...}`` after checking it; raises Fail(422) with every problem."""
+def check_body(body: Any, data_schema: object, *, status: int = 422) -> Any:
+    """The ``data`` of ``{"data": ...}`` after checking it; raises Fail(422) with every problem.
+    The result has the shape ``data_schema`` describes, so it is typed ``Any`` like JSON."""
     checker = Checker()
     if not isinstance(body, dict):
         raise Fail(

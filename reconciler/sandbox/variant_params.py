@@ -24,6 +24,9 @@ checked.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from typing import Any
+
 from reconciler.sandbox.envelope import Fail, err
 from reconciler.sandbox.render import slug
 from reconciler.sandbox.state import ShopState
@@ -173,12 +176,16 @@ def add_values(state: ShopState, param: dict, data: dict) -> dict:
 # -- the product rule ------------------------------------------------------------------------
 
 
-def variant_rule_errors(state: ShopState, rows: list[tuple[str | None, str | None, list]]):
+# One variant as the rule sees it: (request item path or None, code or None, its parameters).
+VariantRow = tuple[str | None, str | None, list[dict[str, Any]]]
+
+
+def variant_rule_errors(state: ShopState, rows: Sequence[VariantRow]) -> list[dict[str, Any]]:
     """Problems with a product's resulting variants. ``rows`` has one ``(instance, code,
     parameters)`` per variant: ``instance`` is the request item that sets them
     (``data.variants[1]``), None for a variant the request leaves as it is; ``code`` is None
     for a variant whose code Shoptet will generate."""
-    errors = []
+    errors: list[dict[str, Any]] = []
     for instance, _code, params in rows:
         if instance is None:
             continue

@@ -205,7 +205,9 @@ class ShoptetClient:
         arrived, and no item (by ``ident``) arrived twice (a shift between pages).
         """
         for _ in range(self.config.paging_rereads + 1):
-            items, totals, page, page_count = [], set(), 1, 1
+            items: list[Any] = []
+            totals: set[object] = set()  # every totalCount seen, "shrank" if a page vanished
+            page, page_count = 1, 1
             while page <= page_count:
                 query = {**(params or {}), "page": page, "itemsPerPage": per_page}
                 try:

@@ -24,7 +24,7 @@ from reconciler.shoptet.redact import redact
 class Envelope:
     status: int
     data: Any
-    errors: list[dict] = field(default_factory=list)
+    errors: list[dict[str, Any]] = field(default_factory=list)
     request_id: str | None = None
 
 
@@ -96,7 +96,7 @@ def _body(content: bytes) -> Any:
         return None
 
 
-def _errors(body: Any) -> list[dict]:
+def _errors(body: Any) -> list[dict[str, Any]]:
     """The error items, with any known secret masked (a server may echo what it was sent)."""
     raw = body.get("errors") if isinstance(body, dict) else None
     if not isinstance(raw, list):
@@ -175,7 +175,7 @@ def status_error(
         advice = "The API access token expired; run again to get a fresh one."
     if advice:
         message += " " + advice
-    kwargs: dict = dict(
+    kwargs: dict[str, Any] = dict(
         status=status,
         error_code=redact(code) if code is not None else None,
         instance=redact(first["instance"]) if first.get("instance") is not None else None,

@@ -46,7 +46,7 @@ class Eshop(ShoptetModel):
 
     @property
     def module_names(self) -> set[str]:
-        return {m.get("name") for m in self.activeModules or [] if m.get("name")}
+        return {name for m in self.activeModules or [] if (name := m.get("name"))}
 
 
 class Stock(ShoptetModel):

@@ -72,7 +72,7 @@ def is_write(method: str) -> bool:
 
 def backoff(attempt: int, s: RetrySettings, rng: Callable[[], float]) -> float:
     """Full jitter: a uniform wait between 0 and the exponential ceiling."""
-    ceiling = min(s.backoff_cap, s.backoff_base * 2 ** max(attempt - 1, 0))
+    ceiling = min(s.backoff_cap, s.backoff_base * 2.0 ** max(attempt - 1, 0))
     return rng() * ceiling
 
 

@@ -104,12 +104,15 @@ class Session:
             backoff_cap=config.backoff_cap,
             locked_wait=config.locked_wait,
         )
-        if config.private_token:
-            self.auth: PrivateTokenAuth | OAuthAuth = PrivateTokenAuth(config.private_token)
+        private, oauth = config.private_token, config.oauth_token
+        # ClientConfig wraps a token given as a plain string in Secret as it is built
+        assert not isinstance(private, str) and not isinstance(oauth, str)
+        if private:
+            self.auth: PrivateTokenAuth | OAuthAuth = PrivateTokenAuth(private)
         else:
-            assert config.oauth_token is not None and config.eshop_url is not None
+            assert oauth is not None and config.eshop_url is not None
             self.auth = OAuthAuth(
-                config.oauth_token,
+                oauth,
                 config.eshop_url,
                 self._fetch_token,
                 clock,

@@ -11,6 +11,7 @@ import sys
 import uuid
 from datetime import datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 from reconciler.sandbox.seeds import empty_state
 from reconciler.sandbox.state import TZ, fmt_time
@@ -159,7 +160,7 @@ def build() -> dict:
         }
         for i, (k, (n, display, vs)) in enumerate(PARAMS.items())
     ]
-    specs = []
+    specs: list[dict[str, Any]] = []
     for i, (c, n) in enumerate(COFFEE):
         specs.append(
             dict(
@@ -349,7 +350,7 @@ def _product(n: int, spec: dict) -> dict:
         price = spec["base"] * (1 + k * 0.9 if spec["axis"] == "hmotnost" else 1 + k * 0.1)
         real = (n * 7 + k * 5) % 40
         claim = (n + k) % 4 if real > 3 and n % 3 == 0 else 0
-        stocks = {
+        stocks: dict[str, dict[str, str | None]] = {
             "1": {
                 "realStock": f"{real}.000",
                 "claim": f"{claim}.000",
