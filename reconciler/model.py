@@ -21,7 +21,7 @@ Value parsing (text -> Decimal/int/bool, codes, GUIDs) lives in ``reconciler.des
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any, TypeAlias
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, WithJsonSchema, model_validator
 
@@ -93,11 +93,18 @@ VariantCode = Annotated[
     BeforeValidator(parse_code),
     WithJsonSchema({"type": "string", "pattern": CODE_PATTERN, "maxLength": CODE_MAX_LENGTH}),
 ]
-Price = _dec(2)
-VatRate = _dec(2, minimum="0")
-PositiveAmount = _dec(3, minimum="0")
-Weight = _dec(3, minimum="0", maximum="99999.999")
-Share = _dec(4, minimum="0", maximum="1")
+if TYPE_CHECKING:  # to a type checker each is a Decimal; pydantic sees the validators
+    Price: TypeAlias = Decimal
+    VatRate: TypeAlias = Decimal
+    PositiveAmount: TypeAlias = Decimal
+    Weight: TypeAlias = Decimal
+    Share: TypeAlias = Decimal
+else:
+    Price = _dec(2)
+    VatRate = _dec(2, minimum="0")
+    PositiveAmount = _dec(3, minimum="0")
+    Weight = _dec(3, minimum="0", maximum="99999.999")
+    Share = _dec(4, minimum="0", maximum="1")
 Bool = Annotated[bool, BeforeValidator(parse_bool), WithJsonSchema({"type": "boolean"})]
 PositiveInt = Annotated[
     int,

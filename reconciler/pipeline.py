@@ -123,6 +123,7 @@ def resolve_scope(
             guids = guids | frozenset(g.lower() for g in scope)
         return guids, Scope.targeted(targets, request.ref, request.ref_commit)
     if scope is not None:
+        scope = frozenset(scope)
         return scope, Scope.targeted(sorted(scope), request.ref, request.ref_commit)
     return None, Scope()
 

@@ -309,8 +309,9 @@ def load_catalog(catalog_dir: Path, *, overrides: dict[Path, bytes] | None = Non
         file = _display(shop_path)
         top = _top_mapping(read(shop_path), file, ("shop", "policy", "ignore"), problems)
         shop_map = top.get("shop") if top is not None else None
-        for key in shop_map if isinstance(shop_map, LMap) else ():  # for the reference checks
-            shop_locations[("shop", key)] = Location(file, *shop_map.key_pos[key])
+        if isinstance(shop_map, LMap):  # for the reference checks
+            for key in shop_map:
+                shop_locations[("shop", key)] = Location(file, *shop_map.key_pos[key])
         if top is not None:
             shop_data = {k: v for k, v in top.items() if k in ("shop", "policy", "ignore")}
             shop_data = {k: v for k, v in shop_data.items() if v is not None}

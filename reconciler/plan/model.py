@@ -199,7 +199,7 @@ class Change:
         return ":".join(parts)
 
     @property
-    def sort_key(self) -> tuple:
+    def sort_key(self) -> tuple[Any, ...]:
         """Product GUID; the product-level change first, then per variant code: variant,
         price, stock (by stock id). Reads top-down per product and variant (STYLE 5)."""
         return (

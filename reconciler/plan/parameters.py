@@ -178,7 +178,7 @@ def rule_problems(variants: Mapping[str, Mapping[str, str] | None]) -> dict[str,
     if len(variants) < 2:
         return {}
     problems: dict[str, str] = {}
-    seen: dict[tuple, str] = {}
+    seen: dict[tuple[tuple[str, str], ...], str] = {}
     for code in sorted(variants):
         pairs = variants[code] or {}
         if not pairs:

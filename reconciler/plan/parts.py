@@ -4,7 +4,7 @@ re-exports every name, so import them from there."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -235,9 +235,9 @@ class Names:
         if not isinstance(data, dict):
             return cls()
 
-        def texts(key: str, ident) -> dict:
+        def texts(key: str, ident: Callable[[Any], Any]) -> dict[Any, str]:
             raw = data.get(key)
-            out = {}
+            out: dict[Any, str] = {}
             for k, v in raw.items() if isinstance(raw, dict) else ():
                 try:
                     if isinstance(v, str):

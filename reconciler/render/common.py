@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from reconciler.plan.model import Action, Change, Names, Plan, Resource
+from reconciler.plan.model import Action, Change, GuardVerdict, Names, Plan, Resource
 
 NO_CHANGES = "No changes. The live shop matches the catalog."
 
@@ -148,7 +148,7 @@ def deletions(plan: Plan) -> list[Change]:
     return [c for c in plan.changes if c.action is Action.DELETE]
 
 
-def guard_status(verdict) -> str:
+def guard_status(verdict: GuardVerdict) -> str:
     if verdict.ok:
         return "ok"
     if verdict.flag:

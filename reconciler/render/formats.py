@@ -12,6 +12,7 @@ where the text goes.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from reconciler.plan.model import Plan
@@ -37,7 +38,11 @@ def render_json(plan: Plan) -> str:
 
 def render(plan: Plan, fmt: str, **options: Any) -> str:
     """Render by format name; ``options`` go to the chosen renderer."""
-    renderers = {"text": render_text, "markdown": render_markdown, "json": render_json}
+    renderers: dict[str, Callable[..., str]] = {
+        "text": render_text,
+        "markdown": render_markdown,
+        "json": render_json,
+    }
     if fmt not in renderers:
         raise ValueError(f"unknown plan format {fmt!r}; choose text, markdown or json")
     return renderers[fmt](plan, **options)

@@ -18,6 +18,7 @@ the list falls back to bare identifiers and, as a last resort, names how many ar
 from __future__ import annotations
 
 import html
+from typing import Any
 
 from reconciler.plan.model import Action, Change, Names, Plan, Resource
 from reconciler.render.common import (
@@ -226,7 +227,7 @@ def _diff_lines(group: ProductGroup, names: Names) -> str:
     return "\n".join(lines)
 
 
-def _val(field: str, value, names: Names) -> str:
+def _val(field: str, value: Any, names: Names) -> str:
     text = named_value(field, value, names)
     if len(text) > _VALUE_LIMIT:
         return shorten(text, _VALUE_LIMIT) + f" ({len(text)} chars; full value in the plan file)"

@@ -13,6 +13,8 @@ the colour codes are added after that.
 
 from __future__ import annotations
 
+from typing import Any
+
 from reconciler.errors import terminal_safe
 from reconciler.plan.model import Action, Change, FieldChange, Names, Plan
 from reconciler.render.common import (
@@ -113,7 +115,7 @@ def _field_lines(change: Change, paint: _Painter, depth: int, names: Names) -> l
 
 
 def _field_text(action: Action, f: FieldChange, names: Names) -> str:
-    def val(value) -> str:
+    def val(value: Any) -> str:
         return named_value(f.field, value, names)
 
     if action is Action.CREATE:
