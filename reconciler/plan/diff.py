@@ -45,6 +45,7 @@ from reconciler.plan.model import (
     field_order,
 )
 from reconciler.plan.normalize import NormContext, normalize_product
+from reconciler.plan.param_changes import ParamPlanner
 
 VARIANT_FIELDS = (
     "ean",
@@ -54,6 +55,7 @@ VARIANT_FIELDS = (
     "weight",
     "minStockSupply",
     "negativeStockAllowed",
+    "parameters",
 )
 PRICE_FIELDS = ("price", "commonPrice", "vatRate", "includingVat")
 # Price fields Shoptet's product create (POST /api/products) cannot carry: apply writes them in
@@ -86,6 +88,9 @@ class PlanContext:
     # shop.yaml's policy at the base (``--changed-since REF``): the guards use it, and the
     # plan lists how the catalog changes it. None: the catalog's own policy.
     base_policy: Any = None
+    # The shop's variant-parameter registry (``plan.parameters.ParameterRegistry``), read when
+    # a product in scope states ``parameters``; None when nothing needs it.
+    parameters: Any = None
 
 
 def diff(desired: Any, live: Any, *, locations: dict | None = None, context: PlanContext) -> Plan:
@@ -98,6 +103,7 @@ def diff(desired: Any, live: Any, *, locations: dict | None = None, context: Pla
     stock_id = context.default_stock_id
     pricelist = context.pricelist_id
     run = _Run(locations or {}, NormContext(stock_id), _Ignore(desired.ignore))
+    run.params = ParamPlanner(context.parameters, run.locations)
     wanted = {g.lower(): p for g, p in desired.products.items()}
     have = {g.lower(): p for g, p in live.products.items()}
     scope = context.scope
@@ -105,8 +111,10 @@ def diff(desired: Any, live: Any, *, locations: dict | None = None, context: Pla
 
     for guid in sorted(in_scope):
         run.product(guid, wanted[guid], have.get(guid))
+    run.problems += run.params.problems
     if run.problems:
         raise CatalogError(run.problems)
+    run.changes = [*run.params.annotate(run.changes), *run.params.changes()]
 
     existing = sum(1 for g in in_scope if g in have)
     unmanaged = Unmanaged(count=None)
@@ -244,6 +252,7 @@ class _Run:
         self.ignore = ignore
         self.changes: list[Change] = []
         self.problems: list[Problem] = []
+        self.params = ParamPlanner(None, locations)
 
     def src(self, *key: Any) -> str | None:
         loc = self.locations.get(tuple(key))
@@ -258,11 +267,14 @@ class _Run:
                 self.delete_product(guid, live, source=self.src(guid))
             return
         want = self.form(desired, desired=True)
+        self.params.resolve(guid, want)
         name = want["fields"].get("name") or (live.name if live is not None else None)
         if live is None:
+            self.params.check(guid, desired, want, None)
             self.create_product(guid, desired, want, name)
             return
         have = self.form(live, desired=False)
+        self.params.check(guid, desired, want, have)
         after = {f: v for f, v in want["fields"].items() if f not in CREATE_ONLY}
         pending = [(Resource.PRODUCT, None, None, {f: have["fields"].get(f) for f in after}, after)]
         live_codes = {c.upper() for c in (live.variants or {})}

@@ -40,6 +40,7 @@ VARIANT_FIELD_ORDER = (
     "weight",
     "minStockSupply",
     "negativeStockAllowed",
+    "parameters",
 )
 _FIELD_RANK = {name: i for i, name in enumerate(PRODUCT_FIELD_ORDER + VARIANT_FIELD_ORDER)}
 
