@@ -26,6 +26,8 @@ vatRate, includingVat             (include ``perPricelistPrices``); for the e-sh
                                   pricelist the variant's own fields, which Shoptet fills from it
 variant stock                     ``{stockId: amount + claim}`` from ``perStockAmounts``
                                   (include ``perStockAmounts``; see ``live_physical_stock``)
+variant parameters                ``{paramIndex: rawValue}`` from ``parameters`` (include
+                                  ``variantParameters``), the slugs product writes send
 ================================  ===========================================================
 """
 
@@ -41,10 +43,12 @@ from reconciler.plan.normalize import (
     read_negative_stock_allowed,
     read_visibility,
 )
+from reconciler.plan.parameters import slug
 
 ALL_CATEGORIES = "allCategories"
 PER_STOCK = "perStockAmounts"
 PER_PRICELIST = "perPricelistPrices"
+VARIANT_PARAMETERS = "variantParameters"
 
 PRICE_FIELDS = ("price", "commonPrice", "vatRate", "includingVat")
 _TEXT_FIELDS = (
@@ -69,7 +73,7 @@ def includes_for(
     """The detail includes the managed fields of ``product`` need (sorted, maybe empty).
 
     ``allCategories`` when ``categories`` is managed; ``perStockAmounts`` when any variant
-    manages ``stock``; ``perPricelistPrices`` when any variant manages a price field and the
+    manages ``stock``; ``variantParameters`` when any variant states ``parameters``; ``perPricelistPrices`` when any variant manages a price field and the
     plan's pricelist is not the e-shop's default (the variant's own price fields are the
     default pricelist's). Fields dropped by a matching ``ignore`` rule need nothing."""
     ignored = set(ignore)
@@ -81,6 +85,8 @@ def includes_for(
         stated = variant.model_fields_set
         if "stock" in stated and not _ignored(ignored, code, "stock"):
             wanted.add(PER_STOCK)
+        if "parameters" in stated and not _ignored(ignored, code, "parameters"):
+            wanted.add(VARIANT_PARAMETERS)
         if other_pricelist and any(
             f in stated and not _ignored(ignored, code, f) for f in PRICE_FIELDS
         ):
@@ -135,7 +141,22 @@ def variant_from_detail(
             int(row.stockId): live_physical_stock(row.amount, row.claim)
             for row in v.perStockAmounts
         }
+    params = getattr(v, "parameters", None)
+    if params is not None:  # only with include=variantParameters
+        fields["parameters"] = read_parameters(params)
     return Variant.model_construct(**fields)
+
+
+def read_parameters(items: Iterable[Any]) -> dict[str, str]:
+    """A detail variant's ``parameters`` (include ``variantParameters``) as the canonical
+    mapping ``paramIndex -> rawValue`` (the ``nameIndex``/``valueIndex`` writes send)."""
+    out = {}
+    for p in items:
+        get = p.get if isinstance(p, dict) else (lambda k, _p=p: getattr(_p, k, None))
+        index = get("paramIndex")
+        if index:
+            out[str(index)] = str(get("rawValue") or slug(str(get("paramValue") or "")))
+    return dict(sorted(out.items()))
 
 
 def _prices(v: Any, pricelist_id: int | None, default_pricelist_id: int | None) -> dict | None:
