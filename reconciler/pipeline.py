@@ -100,6 +100,7 @@ def make_plan(
         scope=scope,
         base_policy=request.base_policy,
         parameters=registry,
+        variant_rule=True,
     )
     return diff(desired, live_catalog, locations=loaded.locations, context=context)
 

@@ -140,6 +140,7 @@ def fresh_changes(
         eshop_id=shop.eshop_id,
         scope=Scope.targeted(sorted(g.lower() for g in live)),
         parameters=registry,
+        variant_rule=True,
     )
     live_catalog = Catalog.model_construct(products=present)
     return diff(catalog.catalog, live_catalog, locations=catalog.locations, context=context).changes

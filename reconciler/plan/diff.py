@@ -91,6 +91,10 @@ class PlanContext:
     # The shop's variant-parameter registry (``plan.parameters.ParameterRegistry``), read when
     # a product in scope states ``parameters``; None when nothing needs it.
     parameters: Any = None
+    # Check Shoptet's multi-variant rule (``plan.param_changes``). Only a caller that read the
+    # live variants' parameters of every product gaining a variant can (``make_plan`` through
+    # ``live.params.complete_live``; apply's re-read includes them), so it is asked for.
+    variant_rule: bool = False
 
 
 def diff(desired: Any, live: Any, *, locations: dict | None = None, context: PlanContext) -> Plan:
@@ -103,7 +107,7 @@ def diff(desired: Any, live: Any, *, locations: dict | None = None, context: Pla
     stock_id = context.default_stock_id
     pricelist = context.pricelist_id
     run = _Run(locations or {}, NormContext(stock_id), _Ignore(desired.ignore))
-    run.params = ParamPlanner(context.parameters, run.locations)
+    run.params = ParamPlanner(context.parameters, run.locations, rule=context.variant_rule)
     wanted = {g.lower(): p for g, p in desired.products.items()}
     have = {g.lower(): p for g, p in live.products.items()}
     scope = context.scope

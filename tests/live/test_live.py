@@ -107,8 +107,9 @@ def test_example_catalog_reads_only_managed_products_with_their_includes(demo):
         assert include == includes_for(
             EXAMPLE.catalog.products[guid], pricelist_id=1, default_pricelist_id=1
         )
-    # eshop + stocks + one list page + the details; no write
-    assert client.request_count == 3 + len(read)
+    # eshop + stocks + one list page + the details + the variant-parameter registry (the
+    # example states parameters, issue 14); no write
+    assert client.request_count == 3 + len(read) + 1
     assert demo.counters["writes"] == 0
     assert plan.unmanaged.count == len(live_guids - set(EXAMPLE.catalog.products))
 
