@@ -185,11 +185,11 @@ def preflight(
     catalog (``authority.unproduced``). Raises ``StalePlan`` (exit 4) naming every problem;
     returns one ``Check`` per change of the plan. ``client`` reads the variant-parameter
     registry when the plan needs it (``live.params``)."""
-    live = read_live(sorted({c.guid for c in plan.changes if not c.resource.registry}))
-    forms = live_forms(live, shop.default_stock_id)
     registry = (
         read_registry(client) if client is not None and _needs_registry(plan, catalog) else None
     )
+    live = read_live(sorted({c.guid for c in plan.changes if not c.resource.registry}))
+    forms = live_forms(live, shop.default_stock_id)
     checks = check_all(plan.changes, forms, created_keys(plan.changes), registry)
     problems = [describe(k) for k in checks if k.verdict is Verdict.CONFLICT]
     if problems:  # the shop moved on: say so; the catalog check would only echo it

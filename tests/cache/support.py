@@ -8,9 +8,9 @@ from pathlib import Path
 
 from reconciler.desired.load import load_catalog
 from reconciler.live.cached import read_live_cached
+from reconciler.live.params import complete_live, needs_registry, read_registry
 from reconciler.live.read import read_live, read_shop
 from reconciler.pipeline import PlanRequest, make_plan
-from reconciler.live.params import complete_live, needs_registry, read_registry
 from reconciler.plan.diff import PlanContext, diff
 from reconciler.sandbox import Sandbox
 from reconciler.shoptet import ClientConfig, ShoptetClient

@@ -238,7 +238,9 @@ def test_a_scoped_plan_reads_one_detail_per_product_and_no_list(repo):
         plan = make_plan(
             client, loaded, PlanRequest(scope=scope.guids, ref="main", ref_commit=scope.commit)
         )
-        assert client.request_count == 2 + 1  # eshop + stocks + one detail
+        # eshop + stocks + one detail + the variant-parameter registry (the product states
+        # parameters by name, resolved against it; issue 14)
+        assert client.request_count == 2 + 1 + 1
     paths = [entry["path"] for entry in sb.request_log]
     assert not any(p.rstrip("/") == "/api/products" for p in paths)
     assert plan.unmanaged.count is None
