@@ -267,8 +267,10 @@ def parse_parameters(value: Any) -> dict[str, str]:
         )
     out: dict[str, str] = {}
     for key, item in value.items():
-        if not isinstance(key, str) or not key.strip():
+        if not isinstance(key, str):
             raise fail(f"a parameter name must be text, not {_kind(key)}", at=key)
+        if not key.strip():
+            raise fail("a parameter name must not be empty", at=key)
         if isinstance(item, bool) or not isinstance(item, str | int | Decimal):
             raise fail(f"parameter {key!r}: the value must be text, not {_kind(item)}", at=key)
         text = unicodedata.normalize("NFC", str(item)).strip()

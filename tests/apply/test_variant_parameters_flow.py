@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
 from reconciler import errors as E
@@ -219,42 +219,75 @@ def test_import_all_of_the_demo_shop_then_plan_is_empty(sb, tmp_path, monkeypatc
 
 # -- property: refused at plan time, or it converges ------------------------------------------
 
-VALUES = ["250 g", "500-g", "1 kg", "2 kg", "3-kg"]
+VALUES = ["250 g", "500-g", "1 kg", "2 kg", "3-kg", "50 g", "100-g", "750 g"]
+PARAMS = st.fixed_dictionaries(
+    {"Hmotnost": st.sampled_from(VALUES)},
+    optional={"Mletí": st.sampled_from(["Zrnková", "hrube", "Espresso"])},
+)
 
 
 @settings(
-    max_examples=25,
+    max_examples=40,
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
 @given(
-    st.lists(
-        st.one_of(
-            st.none(),
-            st.fixed_dictionaries(
-                {"Hmotnost": st.sampled_from(VALUES)},
-                optional={"Mletí": st.sampled_from(["Zrnková", "hrube", "Espresso"])},
-            ),
-        ),
-        min_size=2,
-        max_size=4,
-    )
+    st.lists(st.one_of(PARAMS, PARAMS, PARAMS, st.none()), min_size=1, max_size=4),
+    st.booleans(),
 )
-def test_random_assignments_are_refused_at_plan_time_or_converge(tmp_path_factory, assignment):
+def test_random_assignments_are_refused_at_plan_time_or_converge(
+    tmp_path_factory, assignment, existing
+):
+    """A new product, or new variants on Káva Kolumbie (live: 250 g and 500 g, which the
+    catalog does not mention, so the rule must see them)."""
     sb = Sandbox.from_seed("demo")
     tmp = tmp_path_factory.mktemp("params")
     variants = {}
     for i, params in enumerate(assignment):
         variants[f"P-{i}"] = {"price": "100"} if params is None else {"parameters": params}
-    cat = catalog(tmp, new_product(variants))
+    products = {COLOMBIA: {"variants": variants}} if existing else new_product(variants)
+    cat = catalog(tmp, products)
     start = len(sb.request_log)
     try:
         plan = plan_of(sb, cat)
     except E.CatalogError as err:
         assert all(p.line > 0 and p.file.endswith("products.yaml") for p in err.problems)
         assert write_requests(sb, start) == []
+        event(f"refused at plan time ({'existing' if existing else 'new'} product)")
         return
+    event(f"converged ({'existing' if existing else 'new'} product)")
     result = apply(sb, cat, plan)
     assert result.ok, json.dumps({k: str(v) for k, v in result.outcomes.items()})
     assert not result.unconverged
     assert plan_of(sb, cat).is_empty
+
+
+def test_a_registry_addition_the_catalog_does_not_make_is_refused(sb, tmp_path):
+    """The authority check: apply's fresh diff must produce every registry addition too."""
+    import dataclasses
+
+    from reconciler.plan.model import Action, Change, FieldChange
+
+    cat = catalog(
+        tmp_path,
+        new_product(
+            {
+                "KAV-PER-250": {"parameters": {"Hmotnost": "250 g"}},
+                "KAV-PER-2000": {"parameters": {"Hmotnost": "2 kg"}},
+            }
+        ),
+    )
+    plan = plan_of(sb, cat)
+    forged_change = Change(
+        Action.CREATE,
+        Resource.PARAMETER_VALUE,
+        "",
+        "hmotnost:3-kg",
+        fields=(FieldChange("paramValue", None, "3 kg"),),
+    )
+    forged = dataclasses.replace(plan, changes=(*plan.changes, forged_change))
+    start = len(sb.request_log)
+    with pytest.raises(E.StalePlan) as info:
+        apply(sb, cat, forged)
+    assert "parameter-value:hmotnost:3-kg: paramValue -> '3 kg' is not a change" in str(info.value)
+    assert write_requests(sb, start) == []
