@@ -67,6 +67,7 @@ class Kind(StrEnum):
     GUID = "guid"
     GUID_LIST = "guid-list"
     STOCK_MAP = "stock-map"  # {stock id: amount}; a scalar means the default stock
+    PARAMETERS = "parameters"  # {nameIndex: valueIndex}, resolved against the shop's registry
 
 
 class Body(StrEnum):
@@ -265,6 +266,18 @@ FIELDS: tuple[Field, ...] = (
         reader=read_negative_stock_allowed,
         imported=Imported.NO,
         why="usually the shop-wide default; import stating it would pin it",
+    ),
+    _variant(
+        "parameters",
+        Kind.PARAMETERS,
+        read=None,
+        include="variantParameters",
+        import_group=-1,
+        why=(
+            "names or slugs in the YAML, nameIndex -> valueIndex slugs in the plan (resolved "
+            "against GET /api/products/variant-parameters by plan/param_changes.py); read by "
+            "live/params.py; written whole, a list of {nameIndex, valueIndex} (replace-all)"
+        ),
     ),
 )
 

@@ -42,6 +42,7 @@ from reconciler.desired.values import (
     parse_guid,
     parse_guid_list,
     parse_int,
+    parse_parameters,
     parse_stock,
     parse_text,
 )
@@ -143,6 +144,17 @@ Stock = Annotated[
         }
     ),
 ]
+Parameters = Annotated[
+    dict[str, str],
+    BeforeValidator(parse_parameters),
+    WithJsonSchema(
+        {
+            "type": ["object", "null"],
+            "propertyNames": {"minLength": 1},
+            "additionalProperties": {"type": ["string", "number"]},
+        }
+    ),
+]
 GuidList = Annotated[
     list[str],
     BeforeValidator(parse_guid_list),
@@ -207,6 +219,15 @@ class Variant(BaseModel):
         None, description="Minimum stock supply.", examples=["10"]
     )
     negativeStockAllowed: Bool | None = Field(None, description="May the stock go below zero?")
+    parameters: Parameters | None = Field(
+        None,
+        description=(
+            "Variant parameters: parameter -> value, by the names the admin shows or by index "
+            "slugs, e.g. {Hmotnost: 250 g} or {hmotnost: 250-g}. Each variant of a product "
+            "with two or more variants needs a unique combination. Sent as a whole."
+        ),
+        examples=[{"Hmotnost": "250 g"}],
+    )
     absent: Bool = Field(False, description="Tombstone: true deletes this variant (guarded).")
 
     @model_validator(mode="after")

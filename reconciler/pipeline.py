@@ -8,6 +8,8 @@ plan  (``make_plan(client, loaded, PlanRequest(...))``):
     3. resolve the scope: --target values and/or --changed-since        resolve_scope
     4. choose the live source: scoped, cached or a full read            live_source
     5. read the live side                                               LiveSource.read
+       and the variant parameters the diff needs: the live ones of a product that gains a
+       variant, the shop's registry when a variant states some          live.params
     6. diff desired against live into a Plan, with the names of the     plan.diff.diff
        ids it mentions (display only)                                  references.plan_names
 
@@ -44,6 +46,7 @@ from reconciler.apply.result import ApplyOptions, ApplyResult, LiveReader
 from reconciler.desired.load import LoadedCatalog
 from reconciler.live.base import ShopInfo
 from reconciler.live.cached import CachedRead
+from reconciler.live.params import complete_live, needs_registry, read_registry
 from reconciler.live.read import (
     FullRead,
     ScopedRead,
@@ -94,6 +97,8 @@ def make_plan(
     guids, scope = resolve_scope(client, desired, request)  # 3
     source = live_source(client, request, guids, prune=desired.policy.prune)  # 4
     live = source.read(desired, shop, request.progress)  # 5
+    live_catalog = complete_live(client, desired, live.catalog, shop, guids)
+    registry = read_registry(client) if needs_registry(desired, guids) else None
     context = PlanContext(  # 6
         catalog_digest=loaded.digest,
         default_stock_id=shop.default_stock_id,
@@ -102,8 +107,10 @@ def make_plan(
         git_commit=request.git_commit,
         scope=scope,
         base_policy=request.base_policy,
+        parameters=registry,
+        variant_rule=True,
     )
-    plan = diff(desired, live.catalog, locations=loaded.locations, context=context)
+    plan = diff(desired, live_catalog, locations=loaded.locations, context=context)
     default_name = (
         shop.default_pricelist_name if shop.pricelist_id == shop.default_pricelist_id else None
     )
@@ -172,7 +179,7 @@ def apply_plan(
     )
     if read_live is None:  # 3
         read_live = live_reader(client, plan, shop.default_pricelist_id)
-    checks = preflight(plan, catalog, read_live, shop)
+    checks = preflight(plan, catalog, read_live, shop, client)
     if approve is not None:  # 4
         approve(plan)
     journal = journal or Journal(None, plan.plan_id)

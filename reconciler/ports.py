@@ -143,17 +143,40 @@ class ReferenceReader(Protocol):
 
 
 @runtime_checkable
+class ParameterReader(Protocol):
+    """The shop's variant-parameter registry (issue 14)."""
+
+    def iter_variant_parameters(self, include_values: bool = True) -> Iterator[Any]:
+        """``GET /api/products/variant-parameters``: items with ``paramIndex``,
+        ``paramName``, ``displayName`` and ``values`` (``rawValue``, ``paramValue``)."""
+        ...
+
+
+@runtime_checkable
+class ParameterWriter(Protocol):
+    """Additions to the registry, applied before the product writes that use them."""
+
+    def create_variant_parameter(self, body: dict[str, Any]) -> Any: ...
+
+    def add_variant_parameter_values(
+        self, param_index: str, values: Sequence[dict[str, Any]]
+    ) -> Any: ...
+
+
+@runtime_checkable
 class ProductReader(ProductLister, DetailReader, Protocol):
     """The list and the details: what a direct (full or scoped) live read uses."""
 
 
 @runtime_checkable
-class PlanClient(ShopReader, ReferenceReader, ProductReader, ChangeFeed, Protocol):
+class PlanClient(ShopReader, ReferenceReader, ProductReader, ChangeFeed, ParameterReader, Protocol):
     """Every read a plan can make (which ones depends on the live source chosen)."""
 
 
 @runtime_checkable
-class ApplyClient(ShopReader, ProductLister, DetailReader, Writer, Protocol):
+class ApplyClient(
+    ShopReader, ProductLister, DetailReader, Writer, ParameterReader, ParameterWriter, Protocol
+):
     """What an apply needs: the shop, the product list (guards), re-reads and the writes."""
 
 

@@ -104,6 +104,7 @@ def test_kinds_match_the_model_types(field):
         F.Kind.GUID: (GUID, GUID),
         F.Kind.GUID_LIST: ([GUID], [GUID]),
         F.Kind.STOCK_MAP: ({"1": "2"}, {1: Decimal("2")}),
+        F.Kind.PARAMETERS: ({"Hmotnost": "250 g"}, {"Hmotnost": "250 g"}),
     }
     if field.kind is F.Kind.ENUM:
         choices = model.model_json_schema()["properties"][field.name]["anyOf"][0]["enum"]
@@ -114,7 +115,11 @@ def test_kinds_match_the_model_types(field):
 
 
 def test_resources_are_the_plans():
-    assert {r.value for r in F.Resource} == {r.value for r in plan_model.Resource}
+    # the plan's other kinds are additions to the shop's variant-parameter registry, not fields
+    registry_additions = {"parameter", "parameter-value"}
+    assert {r.value for r in F.Resource} == {
+        r.value for r in plan_model.Resource
+    } - registry_additions
 
 
 @pytest.mark.parametrize("field", [f for f in F.FIELDS if f.read], ids=lambda f: f.name)
@@ -152,6 +157,7 @@ def test_derived_tables_are_what_the_hand_written_ones_were():
         "weight",
         "minStockSupply",
         "negativeStockAllowed",
+        "parameters",
     )
     assert diff.PRICE_FIELDS == ("price", "commonPrice", "vatRate", "includingVat")
     assert convert.PRICE_FIELDS == diff.PRICE_FIELDS
@@ -190,6 +196,7 @@ def test_derived_tables_are_what_the_hand_written_ones_were():
         "weight": "weight",
         "minStockSupply": "minStockSupply",
         "negativeStockAllowed": "negativeStockAllowed",
+        "parameters": "parameters",
     }
     assert bodies._PLACES == {
         "weight": 3,
@@ -217,6 +224,7 @@ def test_derived_tables_are_what_the_hand_written_ones_were():
         "internalNote",
     )
     assert build.VARIANT_ORDER == (
+        "parameters",
         "ean",
         "manufacturerCode",
         "price",

@@ -238,7 +238,9 @@ def test_the_example_catalog_costs_three_extra_requests_one_per_list_it_states()
     refs = [p for p in paths if p.startswith(REFERENCE_PATHS)]
     # categories, brands, availabilities; shop.pricelist 1 is the default, named by /api/eshop
     assert sorted(refs) == ["/api/brands", "/api/categories", "/api/products/availabilities"]
-    assert len(paths) == 34  # 31 before (eshop, stocks, 1 list page, 28 details) + 3
+    # 31 before (eshop, stocks, 1 list page, 28 details) + these 3 + the variant-parameter
+    # registry, which the example's parameters need (issue 14)
+    assert len(paths) == 35
 
 
 def test_a_pricelist_other_than_the_default_is_read_once_and_named():
@@ -325,7 +327,7 @@ def test_text_and_markdown_show_names_beside_ids():
         assert '"b9e6b7dc-3057-5ac1-9792-f17d839243b8" (Zrnková káva)' in text
         assert '"49d54a49-999e-5596-b1af-944215933c28" (Káva), ' in text
         assert '"zrnkovna" (Zrnkovna)' in text
-        assert "stock KAV-PER-250 in stock 2 (Prodejna Praha)" in text
+        assert "stock KAV-PER-200 in stock 2 (Prodejna Praha)" in text
         assert "pricelist 1 (Základní ceník)" in text
         assert '"Káva Peru Chanchamayo"' in text  # product names, as before
 
@@ -369,7 +371,7 @@ def test_the_apply_report_names_products_stocks_and_the_pricelist(capsys):
     assert code == 0, err
     report = [x for x in out.splitlines() if x.startswith("  written")]
     assert any(
-        x.endswith('KAV-PER-250:2  # "Káva Peru Chanchamayo", stock 2 (Prodejna Praha)')
+        x.endswith('KAV-PER-200:2  # "Káva Peru Chanchamayo", stock 2 (Prodejna Praha)')
         for x in report
     )
     assert any(x.endswith("pricelist 1 (Základní ceník)") for x in report)

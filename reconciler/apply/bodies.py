@@ -12,8 +12,9 @@ Rules it enforces:
 - a PATCH carries only the fields that are still to be written;
 - a variant item always carries the variant's exact code (the one read live for existing
   variants), so a PATCH never creates a variant by accident (Shoptet creates one for an
-  unknown code); variant ``parameters`` (replace-all in Shoptet) are not managed by the catalog
-  and therefore never sent, so existing parameters are never cleared;
+  unknown code); variant ``parameters`` are replace-all in Shoptet, so a variant's whole list
+  ``[{nameIndex, valueIndex}]`` is sent when it changes, and never when the catalog does not
+  state them (existing parameters are then never cleared);
 - stock is only ever written as absolute ``realStock``, never as a relative ``amountChange``;
 - pricelist rows and stock movements are split into requests of at most 300 items.
 """
@@ -59,7 +60,24 @@ def _value(field: str, value: Any) -> Any:
         return fixed(value, _PLACES[field])
     if field in _INTEGERS and value is not None:
         return int(value)
+    if field == "parameters":
+        return parameter_items(value)
     return value
+
+
+def parameter_items(pairs: dict[str, str] | None) -> list[dict[str, str]]:
+    """``{nameIndex: valueIndex}`` -> Shoptet's ``parameters`` items, sorted (replace-all)."""
+    return [{"nameIndex": n, "valueIndex": v} for n, v in sorted((pairs or {}).items())]
+
+
+def parameter_body(index: str, name: str) -> dict[str, Any]:
+    """``POST /api/products/variant-parameters``: a new parameter with the plan's slug."""
+    return {"paramName": name, "paramIndex": index}
+
+
+def parameter_value_item(value_index: str, name: str) -> dict[str, Any]:
+    """One ``paramValues`` item of ``POST /api/products/variant-parameters/{paramIndex}``."""
+    return {"paramValue": name, "rawValue": value_index}
 
 
 def product_fields_body(fields: dict[str, Any], *, create: bool = False) -> dict[str, Any]:
@@ -80,6 +98,8 @@ def variant_item(code: str, fields: dict[str, Any], *, create: bool = False) -> 
     for name, value in fields.items():
         if name not in VARIANT_WRITE_NAMES or (create and value is None):
             continue
+        if create and name == "parameters" and not value:
+            continue  # nothing to send for a new variant without parameters
         item[VARIANT_WRITE_NAMES[name]] = _value(name, value)
     return item
 

@@ -13,6 +13,10 @@ anything else -> a conflict (the shop changed since the plan). Creates have no `
 
 Deletes: gone -> done; a product still named as planned -> write; renamed -> conflict.
 
+Variant-parameter registry additions (``parameter``, ``parameter-value``) are checked against
+the registry apply re-reads: the parameter (or the parameter's value index) exists -> done,
+else write. Existing means done whatever its display name: the slug is what products use.
+
 The live side is the canonical form of ``normalize.normalize_product`` over the live models
 (``live.py``), the same form the plan's values came from, so equal means equal.
 """
@@ -72,13 +76,22 @@ def check_all(
     changes: Iterable[Change],
     forms: dict[str, Form | None],
     created: set[tuple[str, str | None]],
+    registry: Any = None,
 ) -> list[Check]:
-    return [check(c, forms.get(c.guid), created) for c in changes]
+    return [check(c, forms.get(c.guid), created, registry) for c in changes]
 
 
-def check(change: Change, form: Form | None, created: set[tuple[str, str | None]]) -> Check:
-    """The verdict for one change given the live form of its product (None: not in the shop)."""
+def check(
+    change: Change,
+    form: Form | None,
+    created: set[tuple[str, str | None]],
+    registry: Any = None,
+) -> Check:
+    """The verdict for one change given the live form of its product (None: not in the shop);
+    a registry addition is checked against ``registry`` (``plan.parameters.ParameterRegistry``)."""
     c = change
+    if c.resource.registry:
+        return registry_check(c, registry)
     code = (c.code or "").upper() or None
     if c.resource is Resource.PRODUCT:
         if c.action is Action.CREATE:
@@ -113,6 +126,19 @@ def check(change: Change, form: Form | None, created: set[tuple[str, str | None]
     if live_variant is None:
         return _conflict(c, f"variant {code} no longer exists in the shop")
     return _compare(c, _variant_values(c, live_variant))
+
+
+def registry_check(c: Change, registry: Any) -> Check:
+    """A variant parameter or value the plan adds: done when the registry has it already."""
+    if registry is None:
+        return _conflict(c, "the shop's variant parameters could not be read")
+    name, _, value = (c.code or "").partition(":")
+    param = registry.parameters.get(name)
+    if c.resource is Resource.PARAMETER:
+        exists = param is not None
+    else:
+        exists = param is not None and value in param.values
+    return Check(c, Verdict.DONE) if exists else Check(c, Verdict.WRITE, dict(c.after or {}))
 
 
 def _variant_values(c: Change, variant: dict) -> dict[str, Any]:

@@ -16,6 +16,7 @@ from reconciler.apply.check import Check, Verdict, check, created_keys, live_for
 from reconciler.apply.journal import Journal
 from reconciler.apply.program import Part, Request, Step, narrowed, program
 from reconciler.apply.result import ApplyOptions, ApplyResult, Outcome, Status
+from reconciler.live.params import read_registry
 from reconciler.plan.model import Plan, Resource
 
 
@@ -109,6 +110,8 @@ class Executor:
             new_variant = (c.guid, (c.code or "").upper()) in self.created
             if c.resource in (Resource.PRICE, Resource.STOCK) and new_variant:
                 creators.append(f"variant:{c.guid}:{c.code}")
+            if c.resource is Resource.PARAMETER_VALUE:  # its parameter, when the plan adds it
+                creators.append(f"parameter:{(c.code or '').partition(':')[0]}")
             for creator in creators:
                 o = self.result.outcomes.get(creator)
                 if o is not None and o.status in (Status.FAILED, Status.SKIPPED):
@@ -206,6 +209,10 @@ class Executor:
     def _call(self, req: Request) -> Any:
         """The client call for a request of the program."""
         c, t, body = self.client, req.target, req.body
+        if req.step is Step.PARAMETER:
+            return c.create_variant_parameter(body)
+        if req.step is Step.PARAMETER_VALUES:
+            return c.add_variant_parameter_values(t, body)
         if req.step is Step.CREATE:
             return c.create_product(body)
         if req.step is Step.PRODUCT:
@@ -273,7 +280,7 @@ class Executor:
         """Re-read what the lost write touched and decide from what is live, part by part:
         what the request carried that is live now is written; what is not is sent again."""
         try:
-            forms = self.read({p.change.guid for p in req.parts})
+            forms, registry = self.reread([p.change for p in req.parts])
         except E.ApiError as exc:
             for cid in req.change_ids:
                 self.mark(
@@ -287,7 +294,7 @@ class Executor:
         applied: list[str] = []
         for part in req.parts:
             c = part.change
-            now = check(c, forms.get(c.guid), self.created)
+            now = check(c, forms.get(c.guid), self.created, registry)
             if now.verdict is Verdict.CONFLICT:
                 self.mark(c.id, Status.FAILED, f"after a lost response: {now.reason}")
                 continue
@@ -319,6 +326,16 @@ class Executor:
         for part in again:
             self.mark(part.change.id, Status.FAILED, why)
 
+    def reread(self, changes) -> tuple[dict, Any]:
+        """The live forms of the products of ``changes`` and, when some add to the
+        variant-parameter registry, the registry (``plan.parameters.ParameterRegistry``)."""
+        guids = {c.guid for c in changes if not c.resource.registry}
+        forms = self.read(guids) if guids else {}
+        registry = None
+        if any(c.resource.registry for c in changes):
+            registry = read_registry(self.client)
+        return forms, registry
+
     def read(self, guids) -> dict:
         return live_forms(self.read_live(sorted(guids)), self.plan.default_stock_id or 1)
 
@@ -338,12 +355,12 @@ class Executor:
             return
         changes = [c for c in self.changes if c.id in written]
         try:
-            forms = self.read({c.guid for c in changes})
+            forms, registry = self.reread(changes)
         except E.ApiError as exc:
             self.result.unconverged.append(f"the convergence check could not re-read: {exc}")
             return
         for c in changes:
-            now = check(c, forms.get(c.guid), self.created)
+            now = check(c, forms.get(c.guid), self.created, registry)
             if now.verdict is Verdict.WRITE:
                 fields = ", ".join(f"{f} (planned {v!r})" for f, v in sorted(now.pending.items()))
                 what = fields or "still in the shop"

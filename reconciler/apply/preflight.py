@@ -51,6 +51,7 @@ from reconciler.apply.result import (
 from reconciler.desired.load import LoadedCatalog
 from reconciler.live.base import ShopInfo
 from reconciler.live.convert import product_from_detail
+from reconciler.live.params import needs_registry, read_registry
 from reconciler.model import Catalog, Policy
 from reconciler.plan.diff import PlanContext, diff
 from reconciler.plan.guards import GuardPolicy, compute_guards
@@ -126,10 +127,11 @@ def apply_guards(
 
 
 def fresh_changes(
-    catalog: LoadedCatalog, live: dict[str, Any], shop: ShopInfo
+    catalog: LoadedCatalog, live: dict[str, Any], shop: ShopInfo, registry: Any = None
 ) -> tuple[Change, ...]:
     """What the checked-out catalog changes now on the products in ``live`` (GUID -> live
-    product read for compare-before-write, None when it is not in the shop)."""
+    product read for compare-before-write, None when it is not in the shop), with the
+    variant-parameter ``registry`` apply re-read (when a product states parameters)."""
     present = {g.lower(): p for g, p in live.items() if p is not None}
     context = PlanContext(
         catalog_digest=catalog.digest,
@@ -137,6 +139,8 @@ def fresh_changes(
         pricelist_id=shop.pricelist_id,
         eshop_id=shop.eshop_id,
         scope=Scope.targeted(sorted(g.lower() for g in live)),
+        parameters=registry,
+        variant_rule=True,
     )
     live_catalog = Catalog.model_construct(products=present)
     return diff(catalog.catalog, live_catalog, locations=catalog.locations, context=context).changes
@@ -161,23 +165,36 @@ def verify_header(plan: Plan, shop: ShopInfo, options: ApplyOptions) -> None:
         raise _stale(problems)
 
 
+def _needs_registry(plan: Plan, catalog: LoadedCatalog) -> bool:
+    """The registry is re-read when the plan adds to it or a product it touches states
+    variant parameters (the fresh diff resolves them)."""
+    return any(c.resource.registry for c in plan.changes) or needs_registry(
+        catalog.catalog, {c.guid for c in plan.changes if not c.resource.registry}
+    )
+
+
 def preflight(
     plan: Plan,
     catalog: LoadedCatalog,
     read_live: LiveReader,
     shop: ShopInfo,
+    client: Any = None,
 ) -> list[Check]:
     """Compare-before-write and the catalog's authority: re-read every product the plan
     touches, check each change against it, and re-derive the changes from the checked-out
     catalog (``authority.unproduced``). Raises ``StalePlan`` (exit 4) naming every problem;
-    returns one ``Check`` per change of the plan."""
-    live = read_live(sorted({c.guid for c in plan.changes}))
+    returns one ``Check`` per change of the plan. ``client`` reads the variant-parameter
+    registry when the plan needs it (``live.params``)."""
+    registry = (
+        read_registry(client) if client is not None and _needs_registry(plan, catalog) else None
+    )
+    live = read_live(sorted({c.guid for c in plan.changes if not c.resource.registry}))
     forms = live_forms(live, shop.default_stock_id)
-    checks = check_all(plan.changes, forms, created_keys(plan.changes))
+    checks = check_all(plan.changes, forms, created_keys(plan.changes), registry)
     problems = [describe(k) for k in checks if k.verdict is Verdict.CONFLICT]
     if problems:  # the shop moved on: say so; the catalog check would only echo it
         raise _stale(problems)
-    forged = unproduced(plan.changes, checks, fresh_changes(catalog, live, shop))
+    forged = unproduced(plan.changes, checks, fresh_changes(catalog, live, shop, registry))
     if forged:
         raise E.StalePlan(
             f"The plan does not match the checked-out catalog: {len(forged)} change(s) are not "

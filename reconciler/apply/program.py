@@ -4,6 +4,10 @@ client, no I/O, no clock; ``executor.py`` sends what this returns.
 
 Stages, in order (each a list of independent requests):
 
+0. ``parameter`` then ``parameter-values``: the variant-parameter registry additions the plan
+   lists (``POST /api/products/variant-parameters`` per new parameter, then
+   ``POST /api/products/variant-parameters/{nameIndex}`` per parameter with its new values),
+   before any product write that uses them;
 1. ``create``: one ``POST /api/products`` per new product. The plan lists a new product as a
    product create followed by a variant create per code, a price create and a stock create per
    stock (one shape per fact); Shoptet's create takes them together, so this step groups them
@@ -49,6 +53,8 @@ __all__ = ["Part", "Request", "Stage", "Step", "narrowed", "program", "request"]
 class Step(StrEnum):
     """The kinds of request, in the order apply sends them."""
 
+    PARAMETER = "parameter"
+    PARAMETER_VALUES = "parameter-values"
     CREATE = "create"
     PRODUCT = "product"
     PRICES = "prices"
@@ -114,8 +120,16 @@ def program(
     stock: dict[int, list[Part]] = {}
     variant_deletes: list[Part] = []
     product_deletes: list[Part] = []
+    params: list[Part] = []
+    values: dict[str, list[Part]] = {}
     for k in todo:
         c, pending = k.change, dict(k.pending)
+        if c.resource is Resource.PARAMETER:
+            params.append(Part(c, pending))
+            continue
+        if c.resource is Resource.PARAMETER_VALUE:
+            values.setdefault((c.code or "").partition(":")[0], []).append(Part(c, pending))
+            continue
         post = posts.get(c.guid) if c.resource is not Resource.PRODUCT else None
         if c.action is Action.DELETE:
             target = product_deletes if c.resource is Resource.PRODUCT else variant_deletes
@@ -141,6 +155,8 @@ def program(
             stock.setdefault(int(c.stock_id or 0), []).append(Part(c, pending))
 
     stages = [
+        (Step.PARAMETER, [(p.change.code, [p]) for p in params]),
+        (Step.PARAMETER_VALUES, [(n, parts) for n, parts in sorted(values.items())]),
         (Step.CREATE, [(g, parts) for g, parts in sorted(posts.items())]),
         (Step.PRODUCT, [(g, parts) for g, parts in sorted(patches.items())]),
         (Step.PRICES, [(pricelist_id, batch) for batch in W.batches(prices)]),
@@ -173,6 +189,21 @@ def request(step: Step, target: Any, parts: Sequence[Part]) -> Request | None:
     parts = tuple(parts)
     if not parts:
         return None
+    if step is Step.PARAMETER:
+        name = parts[0].fields.get("paramName") or parts[0].change.name or target
+        body = W.parameter_body(target, name)
+        path = "/api/products/variant-parameters"
+        return Request(step, target, parts, "POST", path, body, (target,))
+    if step is Step.PARAMETER_VALUES:
+        items = [
+            W.parameter_value_item(
+                (p.change.code or "").partition(":")[2], p.fields.get("paramValue") or ""
+            )
+            for p in parts
+        ]
+        path = f"/api/products/variant-parameters/{target}"
+        raws = tuple(i["rawValue"] for i in items)
+        return Request(step, target, parts, "POST", path, items, raws)
     if step is Step.CREATE:
         return _create(target, parts)
     if step is Step.PRODUCT:

@@ -255,6 +255,34 @@ def parse_stock(value: Any) -> Decimal | dict[int, Decimal]:
     return parse_decimal(value, places=3)
 
 
+def parse_parameters(value: Any) -> dict[str, str]:
+    """Variant parameters: a mapping parameter -> value, each by the name the admin shows
+    (``{Hmotnost: 250 g}``) or by Shoptet's index slug (``{hmotnost: 250-g}``). ``null`` or
+    ``{}``: the variant has none. Resolved against the shop's registry at plan time."""
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        raise fail(
+            f"must be a mapping parameter -> value (e.g. {{Hmotnost: 250 g}}), not {_kind(value)}"
+        )
+    out: dict[str, str] = {}
+    for key, item in value.items():
+        if not isinstance(key, str):
+            raise fail(f"a parameter name must be text, not {_kind(key)}", at=key)
+        if not key.strip():
+            raise fail("a parameter name must not be empty", at=key)
+        if isinstance(item, bool) or not isinstance(item, str | int | Decimal):
+            raise fail(f"parameter {key!r}: the value must be text, not {_kind(item)}", at=key)
+        text = unicodedata.normalize("NFC", str(item)).strip()
+        if not text:
+            raise fail(f"parameter {key!r}: the value must not be empty", at=key)
+        name = unicodedata.normalize("NFC", key).strip()
+        if name in out:
+            raise fail(f"parameter {name!r} is given twice", at=key)
+        out[name] = text
+    return out
+
+
 def parse_guid_list(value: Any) -> list[str]:
     if not isinstance(value, list):
         raise fail(f"must be a list of category GUIDs, not {_kind(value)}")

@@ -9,7 +9,11 @@ exactly as ``plan`` converts it, so ``plan`` right after an import is empty):
   needed) with every field the shop has a value for: name, visibility, brand, categories,
   texts, and per variant its codes, EAN, price, VAT, visibility, availability, weight and
   physical stock (a plain number for the default stock, a ``{stock id: amount}`` mapping when
-  another stock holds something). Left out on purpose: ``type`` (create-only) and
+  another stock holds something), and its variant parameters as the admin shows them
+  (``parameters: {Hmotnost: 250 g}``: the shop's registry is read once when a variant has
+  some), so a variant copied and edited (``{Hmotnost: 2 kg}``) still says what it means; a
+  name that would not resolve back to the same slugs (two parameters with one name) is
+  written as its slug. Left out on purpose: ``type`` (create-only) and
   ``negativeStockAllowed`` (usually the shop-wide default; stating it would pin it);
 - a product a file already declares is refreshed *in that file*: only the keys the entry
   already states get the live value (the entry's choice of what is managed is kept), and live
@@ -47,8 +51,10 @@ from reconciler.desired.load import PRODUCTS_DIR, YAML_SUFFIXES, load_catalog
 from reconciler.desired.values import GUID_PATTERN
 from reconciler.importer import yaml_edit as Y
 from reconciler.live.convert import product_from_detail
+from reconciler.live.params import read_registry
 from reconciler.live.read import read_shop
 from reconciler.model import ShopSettings
+from reconciler.plan.parameters import ParameterRegistry, resolve
 from reconciler.shoptet.client import DETAIL_INCLUDE
 
 IMPORTED_FILE = "imported.yaml"
@@ -103,17 +109,15 @@ def import_products(client: Any, out_dir: Path, guids: Iterable[str] | None = No
         raise E.ConfigError(
             f"no product with GUID {', '.join(missing)} in the shop; nothing was written"
         )
-    rendered = {
-        g: render_product(
-            product_from_detail(
-                d,
-                pricelist_id=shop.pricelist_id,
-                default_pricelist_id=shop.default_pricelist_id,
-            ),
-            shop.default_stock_id,
+    live = {
+        g: product_from_detail(
+            d, pricelist_id=shop.pricelist_id, default_pricelist_id=shop.default_pricelist_id
         )
         for g, d in details.items()
     }
+    with_params = any(v.parameters for p in live.values() for v in (p.variants or {}).values())
+    registry = read_registry(client) if with_params else None
+    rendered = {g: render_product(p, shop.default_stock_id, registry) for g, p in live.items()}
     report = ImportReport()
     files = _declared(out_dir / PRODUCTS_DIR)
     changed: dict[Path, Any] = {}
@@ -216,8 +220,11 @@ _EXAMPLE = "1b02cb8e-d7b5-11e0-9a5c-feab5ed617ed"
 # live Product -> YAML values
 
 
-def render_product(product: Any, default_stock_id: int) -> dict[str, Any]:
-    """The values ``import`` writes for a live product, in file order (text, lists, maps)."""
+def render_product(
+    product: Any, default_stock_id: int, registry: ParameterRegistry | None = None
+) -> dict[str, Any]:
+    """The values ``import`` writes for a live product, in file order (text, lists, maps).
+    ``registry``: the shop's variant parameters, for their names (else slugs are written)."""
     out: dict[str, Any] = {}
     for name in PRODUCT_ORDER:
         value = getattr(product, name, None)
@@ -229,7 +236,10 @@ def render_product(product: Any, default_stock_id: int) -> dict[str, Any]:
         values = {}
         for name in VARIANT_ORDER:
             value = getattr(variant, name, None)
-            if value in (None, "") or (name == "stock" and not value):
+            if value in (None, "") or (name in ("stock", "parameters") and not value):
+                continue
+            if name == "parameters":
+                values[name] = _parameters(value, registry)
                 continue
             values[name] = _value(name, value, default_stock_id)
             if name == "stock":
@@ -257,6 +267,20 @@ def _value(name: str, value: Any, default_stock_id: int) -> Any:
     if name in HTML:
         return Y.text_block(text)
     return text
+
+
+def _parameters(pairs: dict[str, str], registry: ParameterRegistry | None) -> Any:
+    """``{nameIndex: valueIndex}`` as the admin shows it (``{Hmotnost: 250 g}``), pair by
+    pair where the name resolves back to the same slugs, else as the slugs."""
+    out = {}
+    for index, value in sorted(pairs.items()):
+        key, text = index, value
+        if registry is not None:
+            name, shown = registry.name_of(index), registry.value_name(index, value)
+            if resolve({name: shown}, registry).pairs == {index: value}:
+                key, text = name, shown
+        out[key] = Y.quoted(text) if text.strip() in NULL_SPELLINGS else text
+    return Y.flow_map(out)
 
 
 def _amount(value: Any) -> str:
@@ -360,6 +384,8 @@ def _norm(key: str, value: Any, default_stock_id: int) -> Any:
         return str(value)
     if key in BOOLS:
         return str(value).strip().lower()
+    if key == "parameters" and isinstance(value, dict):
+        return sorted((str(k), str(v)) for k, v in value.items())
     if key == "categories" and isinstance(value, list):
         return sorted({str(g).lower() for g in value})
     if key in HTML:

@@ -27,6 +27,8 @@ vatRate, includingVat             (include ``perPricelistPrices``); for the e-sh
                                   pricelist the variant's own fields, which Shoptet fills from it
 variant stock                     ``{stockId: amount + claim}`` from ``perStockAmounts``
                                   (include ``perStockAmounts``; see ``live_physical_stock``)
+variant parameters                ``{paramIndex: rawValue}`` from ``parameters`` (include
+                                  ``variantParameters``), the slugs product writes send
 ================================  ===========================================================
 """
 
@@ -39,15 +41,20 @@ from typing import Any
 from reconciler import fields as F
 from reconciler.model import Product, Variant
 from reconciler.plan.normalize import live_physical_stock
+from reconciler.plan.parameters import slug
 
 # The detail includes, from the field registry (``reconciler.fields``).
 ALL_CATEGORIES = F.BY_NAME["categories"].include
 PER_STOCK = F.BY_NAME["stock"].include
 PER_PRICELIST = F.PRICE_INCLUDE
+VARIANT_PARAMETERS: str = F.BY_NAME["parameters"].include or ""  # declared in the registry
 
 PRICE_FIELDS = F.names(F.select(F.Level.VARIANT, resource=F.Resource.PRICE))
 _PRODUCT = F.select(F.Level.PRODUCT)
-_VARIANT = F.select(F.Level.VARIANT, resource=F.Resource.VARIANT)
+# Variant fields read from a plain path; ``parameters`` (no path) is read by read_parameters.
+_VARIANT = tuple(
+    f for f in F.select(F.Level.VARIANT, resource=F.Resource.VARIANT) if f.read is not None
+)
 _PRICES = F.select(F.Level.VARIANT, resource=F.Resource.PRICE)
 _INCLUDED = tuple(f for f in F.FIELDS if f.include is not None)
 
@@ -62,7 +69,7 @@ def includes_for(
     """The detail includes the managed fields of ``product`` need (sorted, maybe empty).
 
     ``allCategories`` when ``categories`` is managed; ``perStockAmounts`` when any variant
-    manages ``stock``; ``perPricelistPrices`` when any variant manages a price field and the
+    manages ``stock``; ``variantParameters`` when any variant states ``parameters``; ``perPricelistPrices`` when any variant manages a price field and the
     plan's pricelist is not the e-shop's default (the variant's own price fields are the
     default pricelist's). Fields dropped by a matching ``ignore`` rule need nothing."""
     ignored = set(ignore)
@@ -126,7 +133,22 @@ def variant_from_detail(
             int(row.stockId): live_physical_stock(row.amount, row.claim)
             for row in v.perStockAmounts
         }
+    params = getattr(v, "parameters", None)
+    if params is not None:  # only with include=variantParameters
+        fields["parameters"] = read_parameters(params)
     return Variant.model_construct(**fields)
+
+
+def read_parameters(items: Iterable[Any]) -> dict[str, str]:
+    """A detail variant's ``parameters`` (include ``variantParameters``) as the canonical
+    mapping ``paramIndex -> rawValue`` (the ``nameIndex``/``valueIndex`` writes send)."""
+    out = {}
+    for p in items:
+        get = p.get if isinstance(p, dict) else (lambda k, _p=p: getattr(_p, k, None))
+        index = get("paramIndex")
+        if index:
+            out[str(index)] = str(get("rawValue") or slug(str(get("paramValue") or "")))
+    return dict(sorted(out.items()))
 
 
 def _prices(v: Any, pricelist_id: int | None, default_pricelist_id: int | None) -> dict | None:

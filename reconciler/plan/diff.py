@@ -46,6 +46,7 @@ from reconciler.plan.model import (
     field_order,
 )
 from reconciler.plan.normalize import NormContext, normalize_product
+from reconciler.plan.param_changes import ParamPlanner
 
 # Which change carries which field, and what a create does with it: the field registry's.
 VARIANT_FIELDS = F.names(F.select(F.Level.VARIANT, resource=F.Resource.VARIANT))
@@ -80,6 +81,13 @@ class PlanContext:
     # shop.yaml's policy at the base (``--changed-since REF``): the guards use it, and the
     # plan lists how the catalog changes it. None: the catalog's own policy.
     base_policy: Any = None
+    # The shop's variant-parameter registry (``plan.parameters.ParameterRegistry``), read when
+    # a product in scope states ``parameters``; None when nothing needs it.
+    parameters: Any = None
+    # Check Shoptet's multi-variant rule (``plan.param_changes``). Only a caller that read the
+    # live variants' parameters of every product gaining a variant can (``make_plan`` through
+    # ``live.params.complete_live``; apply's re-read includes them), so it is asked for.
+    variant_rule: bool = False
 
 
 def diff(desired: Any, live: Any, *, locations: dict | None = None, context: PlanContext) -> Plan:
@@ -92,6 +100,7 @@ def diff(desired: Any, live: Any, *, locations: dict | None = None, context: Pla
     stock_id = context.default_stock_id
     pricelist = context.pricelist_id
     run = _Run(locations or {}, NormContext(stock_id), _Ignore(desired.ignore))
+    run.params = ParamPlanner(context.parameters, run.locations, rule=context.variant_rule)
     wanted = {g.lower(): p for g, p in desired.products.items()}
     have = {g.lower(): p for g, p in live.products.items()}
     scope = context.scope
@@ -99,8 +108,10 @@ def diff(desired: Any, live: Any, *, locations: dict | None = None, context: Pla
 
     for guid in sorted(in_scope):
         run.product(guid, wanted[guid], have.get(guid))
+    run.problems += run.params.problems
     if run.problems:
         raise CatalogError(run.problems)
+    run.changes = [*run.params.annotate(run.changes), *run.params.changes()]
 
     existing = sum(1 for g in in_scope if g in have)
     unmanaged = Unmanaged(count=None)
@@ -238,6 +249,7 @@ class _Run:
         self.ignore = ignore
         self.changes: list[Change] = []
         self.problems: list[Problem] = []
+        self.params = ParamPlanner(None, locations)
 
     def src(self, *key: Any) -> str | None:
         loc = self.locations.get(tuple(key))
@@ -252,11 +264,14 @@ class _Run:
                 self.delete_product(guid, live, source=self.src(guid))
             return
         want = self.form(desired, desired=True)
+        self.params.resolve(guid, want)
         name = want["fields"].get("name") or (live.name if live is not None else None)
         if live is None:
+            self.params.check(guid, desired, want, None)
             self.create_product(guid, desired, want, name)
             return
         have = self.form(live, desired=False)
+        self.params.check(guid, desired, want, have)
         after = {f: v for f, v in want["fields"].items() if f not in CREATE_ONLY}
         pending = [(Resource.PRODUCT, None, None, {f: have["fields"].get(f) for f in after}, after)]
         live_codes = {c.upper() for c in (live.variants or {})}

@@ -90,7 +90,7 @@ def compute_guards(
         {c.guid for c in changes if c.resource is Resource.PRODUCT and c.action is Action.DELETE}
     )
     deletions = [c for c in changes if c.action is Action.DELETE]
-    touched = {c.guid for c in changes if c.guid not in created}
+    touched = {c.guid for c in changes if c.guid not in created and not c.resource.registry}
     return (
         _delete_limit(len(deletions), policy.max_deletes),
         _protected(changes, policy.protect),

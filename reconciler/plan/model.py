@@ -24,7 +24,21 @@ price       ``price:<guid>:<code>``     price, commonPrice, vatRate, includingVa
                                         row did not exist when planned.
 stock       ``stock:<guid>:<code>:<n>`` ``stock``: the physical amount (realStock) in stock n.
                                         A *create* belongs to a variant this plan creates.
+parameter   ``parameter:<nameIndex>``   ``paramName``. A variant parameter the shop's registry
+                                        lacks, *create* only; ``guid`` is empty and ``code`` is
+                                        the nameIndex. Sorted (and applied) before every
+                                        product: ``POST /api/products/variant-parameters``.
+parameter-  ``parameter-value:``        ``paramValue``. A value a parameter lacks, *create*
+value       ``<nameIndex>:<valueIndex>`` only; ``code`` is ``nameIndex:valueIndex``. Applied
+                                        after the parameters, before every product:
+                                        ``POST /api/products/variant-parameters/<nameIndex>``.
 ==========  ==========================  =====================================================
+
+Variant ``parameters`` (a variant field) holds the canonical slugs ``{nameIndex: valueIndex}``
+(what product writes send, replace-all); the change's ``reason`` shows the display names.
+Registry changes are compared before writing against the registry re-read by apply (it
+exists already: done) and must be produced by apply's fresh diff like every other change
+(``reconciler.plan.param_changes``).
 
 One shape per fact (formatVersion 2): a new product's variant reads exactly like a new variant
 of an existing product. How the creates travel (one ``POST /api/products`` per new product with
@@ -125,13 +139,27 @@ class Resource(StrEnum):
     VARIANT = "variant"
     PRICE = "price"
     STOCK = "stock"
+    PARAMETER = "parameter"  # the shop's variant-parameter registry: no product (guid "")
+    PARAMETER_VALUE = "parameter-value"
 
     @property
     def rank(self) -> int:
         return _RESOURCE_RANK[self]
 
+    @property
+    def registry(self) -> bool:
+        """A change of the shop's variant-parameter registry, not of a product."""
+        return self in (Resource.PARAMETER, Resource.PARAMETER_VALUE)
 
-_RESOURCE_RANK = {Resource.PRODUCT: 0, Resource.VARIANT: 1, Resource.PRICE: 2, Resource.STOCK: 3}
+
+_RESOURCE_RANK = {
+    Resource.PRODUCT: 0,
+    Resource.VARIANT: 1,
+    Resource.PRICE: 2,
+    Resource.STOCK: 3,
+    Resource.PARAMETER: 4,
+    Resource.PARAMETER_VALUE: 5,
+}
 
 
 @dataclass(frozen=True)
@@ -182,6 +210,8 @@ class Change:
             raise ValueError("stock is never deleted; delete the variant instead")
         if self.resource is Resource.PRICE and self.action is Action.DELETE:
             raise ValueError("a price is never deleted; set it to null or delete the variant")
+        if self.resource.registry and (self.action is not Action.CREATE or self.guid):
+            raise ValueError("a variant-parameter change is a create with no product GUID")
 
     def __hash__(self) -> int:
         # Values may be lists (categories); equal
@@ -191,6 +221,8 @@ class Change:
     @property
     def id(self) -> str:
         """Deterministic identity: the same resource always gets the same id."""
+        if self.resource.registry:
+            return f"{self.resource.value}:{self.code}"
         parts = [self.resource.value, self.guid]
         if self.code is not None and self.resource is not Resource.PRODUCT:
             parts.append(self.code)
@@ -293,8 +325,9 @@ class Plan:
     @property
     def summary(self) -> dict[str, Any]:
         actions = {a.value: 0 for a in Action}
-        resources = {r.value: 0 for r in Resource}
+        resources = {r.value: 0 for r in Resource if not r.registry}
         for c in self.changes:
+            resources.setdefault(c.resource.value, 0)
             actions[c.action.value] += 1
             resources[c.resource.value] += 1
         return {"actions": actions, "resources": resources, "total": len(self.changes)}

@@ -240,6 +240,17 @@ def categories_as_set(form: Form, ctx: NormContext) -> Form:
     return form
 
 
+def parameters_mapping(form: Form, ctx: NormContext) -> Form:
+    """Variant ``parameters`` as a mapping sorted by parameter: ``null`` and ``{}`` both mean
+    "no parameters", and the order they were written (or read) in carries no meaning. The
+    diff then replaces the desired side's names by the registry's slugs
+    (``plan.param_changes``); the live side is read as slugs already."""
+    for v in _each_variant(form):
+        if "parameters" in v:
+            v["parameters"] = dict(sorted((v["parameters"] or {}).items()))
+    return form
+
+
 Rule = Callable[[Form, NormContext], Form]
 
 RULES: tuple[tuple[str, Rule], ...] = tuple(
@@ -255,6 +266,7 @@ RULES: tuple[tuple[str, Rule], ...] = tuple(
         decimal_canonical,
         guid_lowercase,
         categories_as_set,
+        parameters_mapping,
     )
 )
 RULES_BY_NAME: dict[str, Rule] = dict(RULES)

@@ -17,6 +17,8 @@ _RESOURCE_PLURAL = {
     Resource.VARIANT: "variants",
     Resource.PRICE: "prices",
     Resource.STOCK: "stock",
+    Resource.PARAMETER: "variant parameters",
+    Resource.PARAMETER_VALUE: "parameter values",
 }
 
 
@@ -24,7 +26,11 @@ def summary_line(plan: Plan) -> str:
     """'Plan: 2 to create, 5 to update, 0 to delete (products 3, variants 1, prices 2, stock 4).'"""
     s = plan.summary
     a, r = s["actions"], s["resources"]
-    per = ", ".join(f"{_RESOURCE_PLURAL[res]} {r[res.value]}" for res in Resource)
+    per = ", ".join(
+        f"{_RESOURCE_PLURAL[res]} {r[res.value]}"
+        for res in Resource
+        if not res.registry or r.get(res.value)
+    )
     return (
         f"Plan: {a['create']} to create, {a['update']} to update, {a['delete']} to delete ({per})."
     )
@@ -101,10 +107,41 @@ class ProductGroup:
         return ((self.product,) if self.product else ()) + self.others
 
 
+def registry_changes(plan: Plan) -> list[Change]:
+    """The variant-parameter registry additions (no product; applied before every product)."""
+    return [c for c in plan.changes if c.resource.registry]
+
+
+def registry_line(change: Change) -> str:
+    """``+ variant parameter hmotnost "Hmotnost"`` or
+    ``+ variant parameter value hmotnost = "1 kg" (1-kg)``, with the catalog line."""
+    code = change.code or ""
+    after = change.after or {}
+    if change.resource is Resource.PARAMETER:
+        text = (
+            f"{change.action.glyph} variant parameter {code} {format_value(after.get('paramName'))}"
+        )
+    else:
+        name, _, value = code.partition(":")
+        text = (
+            f"{change.action.glyph} variant parameter value {name} = "
+            f"{format_value(after.get('paramValue'))} ({value})"
+        )
+    return text + (f"  # {change.source}" if change.source else "")
+
+
+REGISTRY_HEAD = (
+    "Variant parameters the shop lacks (created first, through the variant-parameter endpoints):"
+)
+
+
 def groups(plan: Plan) -> Iterator[ProductGroup]:
-    """Changes grouped by product GUID, in the plan's (sorted) order."""
+    """Changes grouped by product GUID, in the plan's (sorted) order; registry additions
+    (``registry_changes``) are not a product's."""
     current: list[Change] = []
     for change in plan.changes:
+        if change.resource.registry:
+            continue
         if current and change.guid != current[0].guid:
             yield _group(current)
             current = []

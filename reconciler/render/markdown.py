@@ -24,12 +24,15 @@ from reconciler.plan.model import Action, Change, Names, Plan, Resource
 from reconciler.render.common import (
     NO_CHANGES,
     POLICY_CHANGES_HEAD,
+    REGISTRY_HEAD,
     ProductGroup,
     deletions,
     groups,
     guard_status,
     header_line,
     named_value,
+    registry_changes,
+    registry_line,
     shorten,
     subject,
     summary_line,
@@ -81,6 +84,10 @@ def render_markdown(
     out = "\n".join(head + tail)
     if plan.is_empty:
         return _fit(out.rstrip("\n") + "\n", max_chars, artifact)
+    registry = registry_changes(plan)
+    if registry:
+        out += f"\n**{_esc(REGISTRY_HEAD)}**\n\n```diff\n"
+        out += "\n".join(registry_line(c) for c in registry) + "\n```\n"
     out += "\n#### Changes by product\n\n"
     shown = 0
     all_groups = list(groups(plan))
@@ -119,6 +126,8 @@ def _summary_table(plan: Plan) -> str:
         counts[(c.resource, c.action)] += 1
     rows = ["| | + create | ~ update | - delete |", "|---|---:|---:|---:|"]
     for r in Resource:
+        if r.registry and not any(counts[(r, a)] for a in Action):
+            continue
         rows.append(f"| {r.value} | " + " | ".join(str(counts[(r, a)]) for a in Action) + " |")
     totals = plan.summary["actions"]
     rows.append("| **total** | " + " | ".join(f"**{totals[a.value]}**" for a in Action) + " |")

@@ -20,12 +20,15 @@ from reconciler.plan.model import Action, Change, FieldChange, Names, Plan
 from reconciler.render.common import (
     NO_CHANGES,
     POLICY_CHANGES_HEAD,
+    REGISTRY_HEAD,
     ProductGroup,
     format_value,
     groups,
     guard_status,
     header_line,
     named_value,
+    registry_changes,
+    registry_line,
     subject,
     summary_line,
 )
@@ -70,6 +73,11 @@ def render_text(plan: Plan, *, color: bool = False) -> str:
     else:
         lines.append("Symbols: + create, ~ update, - delete")
         lines.append("")
+        registry = registry_changes(plan)
+        if registry:
+            lines.append(paint.bold(REGISTRY_HEAD))
+            lines.extend(paint.action(c.action, INDENT + registry_line(c)) for c in registry)
+            lines.append("")
         for group in groups(plan):
             lines.extend(_group_lines(group, paint, plan.names))
             lines.append("")

@@ -34,9 +34,8 @@ class SandboxConfig:
     # "enforce" refuses, with 422, a product with 2+ variants where a variant has no
     # parameters, two variants with the same combination, a parameter name twice in one variant
     # and a nameIndex/valueIndex the shop does not have; "off" keeps only the parameter-name-
-    # twice check (what the sandbox did before issue 14).
-    variant_parameters: str = "off"
-    """UNFINISHED: becomes 'enforce' when the tool manages variant parameters (issue 14)."""
+    # twice check (what the sandbox did before issue 14; for tests of other behaviour only).
+    variant_parameters: str = "enforce"
     # Shop behaviour `doctor` probes (issue 14); the defaults are what the tool assumes.
     # API path prefixes the tokens may read but not write: a write gets 403
     # invalid-token-no-rights and GET /api/system/endpoints lists them with access "read".

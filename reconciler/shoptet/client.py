@@ -48,7 +48,7 @@ from reconciler.shoptet.session import Session
 T = TypeVar("T", bound=BaseModel)
 
 # What the reconciler needs of a product detail (shoptet-api-notes §5a).
-DETAIL_INCLUDE = ("allCategories", "perStockAmounts", "perPricelistPrices")
+DETAIL_INCLUDE = ("allCategories", "perStockAmounts", "perPricelistPrices", "variantParameters")
 MAX_BATCH = 300  # stock movements and pricelist PATCH accept at most 300 items
 MAX_LOOKUP = 50  # productGuids / productCodes filter values per list request
 

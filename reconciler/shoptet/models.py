@@ -111,6 +111,7 @@ class Variant(ShoptetModel):
     availability: Ref | None = None
     perStockAmounts: list[StockAmount] | None = None
     perPricelistPrices: list[dict[str, Any]] | None = None
+    parameters: list[dict[str, Any]] | None = None  # only with include=variantParameters
 
 
 class ProductDetail(ShoptetModel):

@@ -39,9 +39,12 @@ def test_example_catalog_converges_and_a_second_apply_writes_nothing(shop, tmp_p
     assert result.ok, result.outcomes
     assert {o.status for o in result.outcomes.values()} == {Status.WRITTEN}
     writes = write_requests(sb, start)
-    # creates first, then product PATCHes, then prices, then stock; one request each batch
+    # the missing variant-parameter value first (Peru's "200 g"), then creates, product
+    # PATCHes, prices, stock; one request each batch
     kinds = [(w["method"], w["path"].split("/")[2]) for w in writes]
+    assert writes[0]["path"] == "/api/products/variant-parameters/hmotnost"
     assert kinds == [
+        ("POST", "products"),
         ("POST", "products"),
         ("POST", "products"),
         ("PATCH", "products"),
@@ -77,7 +80,7 @@ def test_a_lost_create_response_is_confirmed_by_reading_not_repeated(shop):
     with sandbox_client(sb, url) as client:
         result = apply_plan(plan, client, example)
     assert result.ok
-    posts = [w for w in write_requests(sb, start) if w["method"] == "POST"]
+    posts = [w for w in write_requests(sb, start) if w["path"] == "/api/products"]
     assert len(posts) == 2  # two creates, neither sent twice
     creates = [c.id for c in plan.changes if c.resource == "product" and c.action == "create"]
     lost = [i for i in creates if "response lost" in result.outcomes[i].message]

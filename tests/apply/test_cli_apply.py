@@ -95,7 +95,7 @@ def test_on_a_terminal_anything_but_yes_cancels(shop, tmp_path, monkeypatch, cap
     )
     assert code == 1
     assert "Apply cancelled" in err
-    assert "Plan: 16 to create, 4 to update" in out  # the plan was shown first
+    assert "Plan: 17 to create, 4 to update" in out  # the plan was shown first
     assert write_requests(sb, start) == []
 
 
@@ -108,7 +108,8 @@ def test_on_a_terminal_yes_applies_and_a_second_plan_is_empty(shop, tmp_path, mo
     assert code == 0, err
     # 20 changes (a new product is a product, variant, price and stock creates: one shape per
     # fact) in the same 7 requests (each new product is still one POST)
-    assert "Apply: 20 written (7 write request(s))." in out
+    # 21: with the variant parameter value Peru needs, created in its own (8th) request
+    assert "Apply: 21 written (8 write request(s))." in out
     code, out, err = run_cli(
         monkeypatch, capsys, tmp_path, ["plan", "--detailed-exitcode"], url=url
     )

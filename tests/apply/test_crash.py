@@ -30,7 +30,7 @@ class CrashAfterWrite(httpx.BaseTransport):
 
 
 # The reference apply's writes: a crash after each one is tested.
-REFERENCE_WRITES = 9
+REFERENCE_WRITES = 10  # 9, plus the variant-parameter value the example adds (issue 14)
 
 
 @pytest.mark.parametrize("nth", range(1, REFERENCE_WRITES + 1))

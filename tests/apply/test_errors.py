@@ -59,7 +59,7 @@ def test_a_refused_create_fails_with_shoptets_message_and_skips_its_prices(sb):
     out = result.outcomes
     assert out[f"product:{PERU}"].status is Status.FAILED
     assert 'Brand with code "no-such-brand" not found' in out[f"product:{PERU}"].message
-    for code in ("KAV-PER-250", "KAV-PER-500"):
+    for code in ("KAV-PER-200", "KAV-PER-500"):
         for cid in (f"variant:{PERU}:{code}", f"price:{PERU}:{code}", f"stock:{PERU}:{code}:1"):
             assert out[cid].status is Status.SKIPPED
             assert out[cid].message == f"not written: product:{PERU} failed"
@@ -68,7 +68,7 @@ def test_a_refused_create_fails_with_shoptets_message_and_skips_its_prices(sb):
         result.raise_for_failures()
     text = str(info.value)
     assert f"product:{PERU}: failed: " in text and "no-such-brand" in text
-    assert f"price:{PERU}:KAV-PER-250: skipped" in text
+    assert f"price:{PERU}:KAV-PER-200: skipped" in text
     assert "run the same plan again" in text
 
 

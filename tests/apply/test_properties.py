@@ -90,6 +90,12 @@ def scenario(draw):
                 variants[v["code"]] = draw(variant_changes(v))
         for _ in range(draw(st.integers(0, 2))):
             variants[f"NEW-{next(new_code)}"] = draw(variant_changes({}))
+        if any(c.startswith("NEW-") for c in variants):
+            # Shoptet's rule (issue 14): a product gaining a variant needs a unique
+            # combination of parameters on every variant, live ones included
+            for code in live_codes:
+                variants.setdefault(code, Variant())
+            variants = {c: _distinct(c, v) for c, v in variants.items()}
         desired[p["guid"]] = Product(**fields, variants=variants)
     for _ in range(draw(st.integers(0, 2))):
         guid = str(draw(st.uuids(version=4))).lower()
@@ -99,10 +105,18 @@ def scenario(draw):
             name=draw(NAME),
             defaultCategory=cat,
             categories=[cat],
-            variants={c: draw(variant_changes({})) for c in codes},
+            variants={c: _distinct(c, draw(variant_changes({}))) for c in codes},
         )
     policy = Policy(maxDeletes=100, maxChangedShare=Decimal(1))
     return state, Catalog(products=desired, policy=policy)
+
+
+def _distinct(code: str, variant: Variant) -> Variant:
+    """``variant`` with its own value of a parameter the demo shop lacks (planned and created
+    by apply), so every variant of a product differs; tombstones stay as they are."""
+    if variant.absent:
+        return variant
+    return Variant(**{**variant.model_dump(exclude_unset=True), "parameters": {"Varianta": code}})
 
 
 @given(scenario())

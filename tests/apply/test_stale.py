@@ -141,4 +141,4 @@ def test_sandbox_plan_and_apply_in_process(tmp_path, monkeypatch, capsys):
         with pytest.raises(SystemExit) as info:
             main(args)
         assert info.value.code == 0, capsys.readouterr().err
-    assert "Apply: 20 written" in capsys.readouterr().out
+    assert "Apply: 21 written" in capsys.readouterr().out  # incl. a parameter value

@@ -152,7 +152,14 @@ def test_more_than_300_prices_and_stock_rows_go_in_several_requests():
     new = Product(
         name="Velký produkt",
         defaultCategory=CAT,
-        variants={c: Variant(price=Decimal("10"), vatRate=Decimal("12"), stock=1) for c in codes},
+        # each variant its own size (Shoptet's multi-variant rule, issue 14): 301 new values of
+        # Velikost, planned and created first in one request
+        variants={
+            c: Variant(
+                price=Decimal("10"), vatRate=Decimal("12"), stock=1, parameters={"Velikost": c}
+            )
+            for c in codes
+        },
     )
     sb = Sandbox(demo_state())
     first = Catalog(products={G: new})
@@ -182,8 +189,10 @@ def test_a_create_with_prices_in_another_pricelist_writes_them_there():
         name="Jen pro VIP",
         defaultCategory=CAT,
         variants={
-            "VIP-1": Variant(price=Decimal("55"), vatRate=Decimal("12")),
-            "VIP-2": Variant(price=Decimal("66")),
+            "VIP-1": Variant(
+                price=Decimal("55"), vatRate=Decimal("12"), parameters={"Velikost": "S"}
+            ),
+            "VIP-2": Variant(price=Decimal("66"), parameters={"Velikost": "M"}),
         },
     )
     desired = Catalog(products={G: new}, shop=ShopSettings(pricelist=2))

@@ -76,7 +76,7 @@ def test_sandbox_plan_on_the_example_shows_creates_updates_and_unmanaged(capsys)
     assert code == 0, err
     assert "\n+ product " in out and "\n~ product " in out
     assert "Unmanaged: 4 live products not in the catalog" in out
-    assert out.rstrip().splitlines()[-1].startswith("Plan: 16 to create, 4 to update, 0 to delete")
+    assert out.rstrip().splitlines()[-1].startswith("Plan: 17 to create, 4 to update, 0 to delete")
     assert "\x1b[" not in out  # not a terminal: no colour
     assert err == ""  # no progress bar without a terminal
 

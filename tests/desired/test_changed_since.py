@@ -234,8 +234,9 @@ def test_a_scoped_plan_reads_one_detail_per_product_and_no_list(repo):
             client, loaded, PlanRequest(scope=scope.guids, ref="main", ref_commit=scope.commit)
         )
         # eshop + stocks + one detail, plus categories, brands and availabilities (one page
-        # each): the catalog states them, and plan checks its references whatever the scope
-        assert client.request_count == 2 + 3 + 1
+        # each: the catalog states them, and plan checks its references whatever the scope),
+        # plus the variant-parameter registry (the product states parameters by name; issue 14)
+        assert client.request_count == 2 + 3 + 1 + 1
     paths = [entry["path"] for entry in sb.request_log]
     assert not any(p.rstrip("/") == "/api/products" for p in paths)
     assert plan.unmanaged.count is None

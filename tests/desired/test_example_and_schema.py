@@ -9,6 +9,7 @@ from ruamel.yaml import YAML
 
 from reconciler.desired.load import load_catalog
 from reconciler.desired.schema import PRODUCTS_SCHEMA, SHOP_SCHEMA, render_schemas
+from reconciler.plan.parameters import ParameterRegistry, resolve
 
 REPO = Path(__file__).parents[2]
 CATALOG = REPO / "catalog"
@@ -108,6 +109,10 @@ def _seed_differences() -> list[str]:
                 "negativeStockAllowed": lv["negativeStockAllowed"] in ("yes", "yes-global"),
             }
             stocks = {int(k): Decimal(s["realStock"]) for k, s in lv["stocks"].items()}
+            if "parameters" in variant.model_fields_set:  # names as written, slugs in the seed
+                pairs = resolve(variant.parameters, _registry()).pairs
+                live_pairs = {p["nameIndex"]: p["valueIndex"] for p in lv["parameters"]}
+                values["parameters"] = variant.parameters if pairs == live_pairs else None
             for f in sorted(variant.model_fields_set):
                 mine = getattr(variant, f)
                 if f == "stock":
@@ -118,6 +123,22 @@ def _seed_differences() -> list[str]:
                     out.append(f"{code}: {f}")
     unmanaged = sorted(seed[g]["name"] for g in seed if g not in catalog.products)
     return sorted(out) + [f"unmanaged {n}" for n in unmanaged]
+
+
+def _registry():
+    from types import SimpleNamespace as NS
+
+    from reconciler.sandbox.seeds import load_seed
+
+    return ParameterRegistry.from_shop(
+        NS(
+            paramIndex=p["nameIndex"],
+            paramName=p["name"],
+            displayName=p["displayName"],
+            values=[NS(rawValue=v["valueIndex"], paramValue=v["name"]) for v in p["values"]],
+        )
+        for p in load_seed("demo")["variantParameters"]
+    )
 
 
 def test_example_differs_from_the_demo_seed_only_on_purpose():
@@ -167,7 +188,8 @@ def test_sandbox_plan_of_the_example_shows_only_the_deliberate_differences(monke
     }
     codes = {c["code"] for c in plan["changes"] if c["code"]}
     assert codes == {
-        "KAV-PER-250",
+        "hmotnost:200-g",  # the variant parameter value Peru's 200 g bag needs (issue 14)
+        "KAV-PER-200",
         "KAV-PER-500",
         "CAJ-JAS-50",  # the new products' variants
         "KAV-KEN-500",  # new variant

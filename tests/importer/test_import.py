@@ -108,7 +108,18 @@ def test_a_new_live_variant_goes_inside_its_entry(shop, tmp_path, monkeypatch, c
     acc = tmp_path / "catalog" / "products" / "accessories.yaml"
     original = acc.read_text(encoding="utf-8")
     with sandbox_client(sb, url) as client:
-        client.patch_product(GRINDER, {"variants": [{"code": "00123-XL", "ean": "0012345678905"}]})
+        # a second variant: Shoptet's rule wants both to have parameters (issue 14)
+        size = [{"nameIndex": "velikost", "valueIndex": "s"}]
+        xl = [{"nameIndex": "velikost", "valueIndex": "l"}]
+        client.patch_product(
+            GRINDER,
+            {
+                "variants": [
+                    {"code": "00123", "parameters": size},
+                    {"code": "00123-XL", "ean": "0012345678905", "parameters": xl},
+                ]
+            },
+        )
     code, _, err = cli(shop, monkeypatch, capsys, tmp_path, "import", "--guid", GRINDER)
     assert code == 0, err
     after = acc.read_text(encoding="utf-8")

@@ -8,6 +8,7 @@ from pathlib import Path
 
 from reconciler.desired.load import load_catalog
 from reconciler.live.cached import read_live_cached
+from reconciler.live.params import complete_live, needs_registry, read_registry
 from reconciler.live.read import read_live, read_shop
 from reconciler.pipeline import PlanRequest, make_plan
 from reconciler.plan.diff import PlanContext, diff
@@ -39,14 +40,20 @@ def example():
     return load_catalog(EXAMPLE)
 
 
-def _plan(loaded, live, shop):
+def _plan(loaded, live, shop, c):
+    # As make_plan: the live variant parameters a new variant needs, the registry when a
+    # variant states parameters (issue 14).
+    live_catalog = complete_live(c, loaded.catalog, live.catalog, shop)
+    registry = read_registry(c) if needs_registry(loaded.catalog, None) else None
     context = PlanContext(
         catalog_digest=loaded.digest,
         default_stock_id=shop.default_stock_id,
         pricelist_id=shop.pricelist_id,
         eshop_id=shop.eshop_id,
+        parameters=registry,
+        variant_rule=True,
     )
-    return diff(loaded.catalog, live.catalog, locations=loaded.locations, context=context)
+    return diff(loaded.catalog, live_catalog, locations=loaded.locations, context=context)
 
 
 def cold_plan(sb: Sandbox, loaded):
@@ -54,7 +61,7 @@ def cold_plan(sb: Sandbox, loaded):
     with sandbox_client(sb, read_only=True) as c:
         shop = read_shop(c, loaded.catalog.shop)
         live = read_live(c, loaded.catalog, shop=shop)
-        return _plan(loaded, live, shop), c.request_count
+        return _plan(loaded, live, shop, c), c.request_count
 
 
 def cached_plan(sb: Sandbox, loaded, cache_dir: Path, clock: Clock, notices: list | None = None):
@@ -65,7 +72,7 @@ def cached_plan(sb: Sandbox, loaded, cache_dir: Path, clock: Clock, notices: lis
         live = read_live_cached(
             c, loaded.catalog, shop=shop, cache_dir=cache_dir, notice=notices.append, now=clock
         )
-        return _plan(loaded, live, shop), c.request_count
+        return _plan(loaded, live, shop, c), c.request_count
 
 
 def scoped_plan(sb: Sandbox, loaded, guids):

@@ -26,6 +26,8 @@ from tests.support.sandbox_client import sandbox_client
 
 SENCHA = "bb65820f-d7bd-53e0-bc82-f35caab096ba"  # managed, stock in stocks 1 and 2
 STOCKS = 2  # the demo shop's stocks: one supplies page each
+# The example catalog states variant parameters: the shop's registry is read once per plan.
+REGISTRY = 1
 
 
 @pytest.fixture
@@ -49,7 +51,8 @@ def test_a_warm_read_with_nothing_changed_reads_no_product(world):
     clock, sb, loaded, cache_dir, _ = world
     notices: list[str] = []
     plan, requests = cached_plan(sb, loaded, cache_dir, clock, notices)
-    assert requests == 2 + 1 + STOCKS  # eshop + stocks, the changes feed, supplies per stock
+    # eshop + stocks, the changes feed, supplies per stock, the parameter registry
+    assert requests == 2 + 1 + STOCKS + REGISTRY
     assert plan.to_json() == cold_plan(sb, loaded)[0].to_json()
     assert "0 product(s) changed and 0 stock row(s)" in notices[0]
 
@@ -69,7 +72,14 @@ def test_edits_prices_stock_creates_and_deletes_are_seen(world):
                 "guid": created,
                 "name": "Made in the admin",
                 "defaultCategoryGuid": sb.state()["categories"][0]["guid"],
-                "variants": [{"code": "ADMIN-1"}],
+                # with a parameter: the catalog adds two variants to it, and Shoptet's rule
+                # needs every variant of a multi-variant product to have a unique combination
+                "variants": [
+                    {
+                        "code": "ADMIN-1",
+                        "parameters": [{"nameIndex": "hmotnost", "valueIndex": "1000-g"}],
+                    }
+                ],
             }
         )
     clock.advance(hours=1)
@@ -77,13 +87,13 @@ def test_edits_prices_stock_creates_and_deletes_are_seen(world):
     cold, _ = cold_plan(sb, loaded)
     assert plan.to_json() == cold.to_json()
     # feed 1 + supplies 2 + names of 1 deleted unmanaged product 1 + details of 2 managed
-    assert requests == 2 + 1 + STOCKS + 1 + 2
+    assert requests == 2 + 1 + STOCKS + REGISTRY + 1 + 2
     # and the stock move alone costs no detail read
     with sandbox_client(sb) as w:
         w.patch_stock_movements(1, [{"productCode": "CAJ-SEN-100", "realStock": 5}])
     clock.advance(hours=1)
     plan, requests = cached_plan(sb, loaded, cache_dir, clock)
-    assert requests == 2 + 1 + STOCKS
+    assert requests == 2 + 1 + STOCKS + REGISTRY
     assert plan.to_json() == cold_plan(sb, loaded)[0].to_json()
 
 
@@ -105,7 +115,7 @@ def test_a_product_the_yaml_starts_managing_more_of_is_read_again(world, tmp_pat
     cached_plan(sb, smaller, other, clock)
     clock.advance(hours=1)
     plan, requests = cached_plan(sb, loaded, other, clock)  # now it manages stock again
-    assert requests == 2 + 1 + STOCKS + 1
+    assert requests == 2 + 1 + STOCKS + REGISTRY + 1
     assert plan.to_json() == cold_plan(sb, loaded)[0].to_json()
 
 

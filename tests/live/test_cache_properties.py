@@ -83,7 +83,9 @@ class Shop:
                     "guid": guid,
                     "name": f"Created {self.serial}",
                     "defaultCategoryGuid": self.sb.state()["categories"][0]["guid"],
-                    "variants": [{"code": f"NEW-{self.serial}"}],
+                    # with a parameter (issue 14): the GUID may be one the catalog creates with
+                    # its own variants, and each needs a unique combination
+                    "variants": [{"code": f"NEW-{self.serial}", "parameters": GROUND}],
                 }
             )
             return
@@ -103,14 +105,24 @@ class Shop:
             w.patch_pricelist(1, [{"code": code, "price": {"price": f"{args[2]}.00"}}])
         elif kind == "add-variant":
             self.serial += 1
-            w.patch_product(product["guid"], {"variants": [{"code": f"ADD-{self.serial}"}]})
+            item = {"code": f"ADD-{self.serial}", "parameters": COARSE}
+            w.patch_product(product["guid"], {"variants": [item]})
         elif kind == "drop-variant" and len(variants) > 1:
             w.delete_variant(variants[args[1] % len(variants)]["code"])
+
+
+GROUND = [{"nameIndex": "mleti", "valueIndex": "zrno"}]
+COARSE = [{"nameIndex": "mleti", "valueIndex": "hrube"}]
 
 
 def _changes(plan, scope=None):
     changes = json.loads(plan.to_json())["changes"]
     return [c for c in changes if scope is None or c["guid"] in scope]
+
+
+def _registry(plan):
+    """Variant-parameter registry additions (no product GUID; issue 14)."""
+    return [c for c in json.loads(plan.to_json())["changes"] if c["guid"] == ""]
 
 
 @settings(deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -137,4 +149,6 @@ def test_cached_and_scoped_plans_equal_the_cold_plan(rounds, prune):
             candidates = sorted(set(loaded.catalog.products) | {p["guid"] for p in shop.products()})
             scope = {g for i, g in enumerate(candidates) if (pick >> (i % 32)) & 1}
             scoped = scoped_plan(sb, loaded, scope)
-            assert _changes(scoped) == _changes(cold, scope)
+            # registry additions come from the products in scope: a subset of the cold plan's
+            assert _changes(scoped, scope) == _changes(cold, scope)
+            assert all(c in _registry(cold) for c in _registry(scoped))

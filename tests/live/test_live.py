@@ -104,8 +104,9 @@ def test_example_catalog_reads_only_managed_products_with_their_includes(demo):
         )
     # eshop + stocks + one list page + the details, plus one page each of categories, brands
     # and availabilities, which the example states (plan-time reference checks; its
-    # shop.pricelist is the default, named by GET /api/eshop); no write
-    assert client.request_count == 3 + len(read) + 3
+    # shop.pricelist is the default, named by GET /api/eshop), plus the variant-parameter
+    # registry (the example states parameters, issue 14); no write
+    assert client.request_count == 3 + len(read) + 3 + 1
     assert demo.counters["writes"] == 0
     assert plan.unmanaged.count == len(live_guids - set(EXAMPLE.catalog.products))
 

@@ -46,6 +46,7 @@ def test_rules_are_named_documented_and_ordered():
         "decimal_canonical",
         "guid_lowercase",
         "categories_as_set",
+        "parameters_mapping",
     ]
     for name, fn in RULES:
         assert fn.__name__ == name and len((fn.__doc__ or "").strip()) > 40, name

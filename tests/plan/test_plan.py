@@ -41,7 +41,14 @@ def test_actions_have_terraform_glyphs():
         ("update", "~"),
         ("delete", "-"),
     ]
-    assert [r.value for r in Resource] == ["product", "variant", "price", "stock"]
+    assert [r.value for r in Resource] == [
+        "product",
+        "variant",
+        "price",
+        "stock",
+        "parameter",  # issue 14: the shop's variant-parameter registry, no product
+        "parameter-value",
+    ]
 
 
 def test_change_ids_are_deterministic_per_resource():

@@ -125,6 +125,7 @@ def test_malformed_json_is_422(client):
 
 def test_patch_known_code_updates_unknown_or_missing_code_creates(client, sb):
     """notes §5d: a known code updates; an unknown or missing code creates a new variant."""
+    sb.config.variant_parameters = "off"  # about codes; the parameter rule has its own tests
     product = next(p for p in sb.state()["products"] if len(p["variants"]) == 1)
     code = product["variants"][0]["code"]
     body = {

@@ -58,13 +58,17 @@ def product_by_code(sb: Sandbox, code: str) -> dict:
 # -- the setting ------------------------------------------------------------------------------
 
 
-def test_the_rule_is_off_by_default_until_the_tool_sends_parameters(make_sandbox):
-    """UNFINISHED default (issue 14): the tool's demo flows create two-variant products without
-    parameters, so the default stays "off" until the tool manages them."""
-    assert SandboxConfig().variant_parameters == "off"
+def test_the_rule_is_enforced_by_default_and_can_be_turned_off(make_sandbox):
+    """Issue 14: the tool manages variant parameters, so the sandbox enforces Shoptet's rule by
+    default; "off" remains for tests of other behaviour."""
+    assert SandboxConfig().variant_parameters == "enforce"
     sb = make_sandbox("demo")
     with raw_client(sb) as c:
         r = create(c, sb, variant("KAV-PER-250"), variant("KAV-PER-500"))
+    assert r.status_code == 422
+    off = make_sandbox("demo", variant_parameters="off")
+    with raw_client(off) as c:
+        r = create(c, off, variant("KAV-PER-250"), variant("KAV-PER-500"))
     assert r.status_code == 201
     with pytest.raises(ValueError, match="variant_parameters"):
         SandboxConfig(variant_parameters="strict")
@@ -75,14 +79,14 @@ def test_the_setting_is_tunable_through_the_admin_api(sb):
         import httpx
 
         with httpx.Client(base_url=server.url) as a:
-            assert a.get("/_sandbox/config").json()["variant_parameters"] == "off"
-            r = a.patch("/_sandbox/config", json={"variant_parameters": "enforce"})
-            assert r.status_code == 200 and r.json()["variant_parameters"] == "enforce"
+            assert a.get("/_sandbox/config").json()["variant_parameters"] == "enforce"
+            r = a.patch("/_sandbox/config", json={"variant_parameters": "off"})
+            assert r.status_code == 200 and r.json()["variant_parameters"] == "off"
             assert a.patch("/_sandbox/config", json={"variant_parameters": 1}).status_code == 400
             assert a.patch("/_sandbox/config", json={"variant_parameters": "x"}).status_code == 400
-            assert sb.config.variant_parameters == "enforce"
+            assert sb.config.variant_parameters == "off"
         r = create(c, sb, variant("KAV-PER-250"), variant("KAV-PER-500"))
-        assert r.status_code == 422
+        assert r.status_code == 201
 
 
 # -- create -----------------------------------------------------------------------------------

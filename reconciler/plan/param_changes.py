@@ -1,0 +1,216 @@
+"""Variant parameters in the diff (issue 14). Pure: the registry read once per plan in, the
+canonical pairs, the registry additions and the located problems out.
+
+``plan.diff`` calls one ``ParamPlanner`` per diff:
+
+- ``resolve`` replaces each stated ``parameters`` mapping of a desired product's form (names
+  or slugs, as written) by the canonical mapping ``nameIndex -> valueIndex``
+  (``plan.parameters.resolve``), so desired and live compare in one form (live convert reads
+  ``paramIndex -> rawValue``). What the registry lacks is collected as its own change:
+
+  * ``parameter``        id ``parameter:<nameIndex>``, field ``paramName``;
+  * ``parameter-value``  id ``parameter-value:<nameIndex>:<valueIndex>``, field ``paramValue``.
+
+  Both have no product (``guid`` is empty), so they sort before every product and apply writes
+  them first, through the variant-parameter endpoints. Nothing is created implicitly.
+- ``check`` applies Shoptet's multi-variant rule (``plan.parameters.rule_problems``) to the
+  variants a product has after the plan (live variants the YAML does not mention included),
+  but only for a product whose variants this plan creates or whose parameters it changes: a
+  shop's existing state is not the plan's business until the plan touches it.
+- ``annotate`` adds the display names (``Hmotnost: 250 g``) to the variant changes that write
+  parameters, as the change's ``reason`` (display only, not in the planId).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import replace
+from typing import Any
+
+from reconciler.errors import Problem
+from reconciler.plan.model import Action, Change, FieldChange, Resource
+from reconciler.plan.parameters import ParameterRegistry, resolve, rule_problems
+
+__all__ = ["REGISTRY_RESOURCES", "ParamPlanner", "states_parameters"]
+
+REGISTRY_RESOURCES = (Resource.PARAMETER, Resource.PARAMETER_VALUE)
+
+
+def states_parameters(product: Any) -> bool:
+    """Does a desired product state ``parameters`` on a variant that is not a tombstone?"""
+    if product is None or getattr(product, "absent", False):
+        return False
+    return any(
+        "parameters" in v.model_fields_set and not v.absent
+        for v in (product.variants or {}).values()
+    )
+
+
+class ParamPlanner:
+    def __init__(
+        self,
+        registry: ParameterRegistry | None,
+        locations: dict[Any, Any] | None = None,
+        *,
+        rule: bool = True,
+    ) -> None:
+        self.registry = registry
+        self.rule = rule
+        self.locations = locations or {}
+        self.problems: list[Problem] = []
+        self._params: dict[str, tuple[str, str | None]] = {}  # index -> (name, source)
+        self._values: dict[tuple[str, str], tuple[str, str | None]] = {}
+
+    # -- resolution ------------------------------------------------------------------------
+
+    def resolve(self, guid: str, want: dict[str, Any]) -> None:
+        """Stated parameters of ``want`` (a desired form) -> canonical pairs, in place."""
+        for code, vform in want["variants"].items():
+            if "parameters" not in vform:
+                continue
+            stated = vform["parameters"] or {}
+            if not stated:
+                vform["parameters"] = {}
+                continue
+            if self.registry is None:
+                raise RuntimeError(
+                    "variant parameters are stated but the shop's registry was not read "
+                    "(the pipeline reads it when a variant states parameters)"
+                )
+            key = (guid, "variants", code, "parameters")
+            res = resolve(stated, self.registry)
+            for problem in res.problems:
+                self.problem(key, f"variant {code}: {problem}")
+            src = self.src(*key)
+            for p in res.new_parameters:
+                self._params.setdefault(p.index, (p.name, src))
+            for v in res.new_values:
+                self._values.setdefault((v.parameter, v.index), (v.name, src))
+            vform["parameters"] = res.pairs
+
+    # -- Shoptet's rule --------------------------------------------------------------------
+
+    def check(
+        self, guid: str, desired: Any, want: dict[str, Any], have: dict[str, Any] | None
+    ) -> None:
+        """The rule over the variants ``guid`` has after the plan, when the plan creates a
+        variant of it or changes a variant's parameters."""
+        if not self.rule:
+            return
+        live = {} if have is None else have["variants"]
+        gone = {
+            c.upper() for c, v in (desired.variants or {}).items() if getattr(v, "absent", False)
+        }
+        after: dict[str, dict[str, str] | None] = {}
+        touched = False
+        for code, lform in live.items():
+            if code in gone:
+                continue
+            after[code] = lform.get("parameters")  # None: not read (unknown)
+        for code, vform in want["variants"].items():
+            if code not in live:
+                touched = True
+                after[code] = vform.get("parameters") or {}
+            elif "parameters" in vform:
+                if vform["parameters"] != live[code].get("parameters"):
+                    touched = True
+                after[code] = vform["parameters"]
+        if not touched or len(after) < 2:
+            return
+        # A live variant whose parameters were not read counts as a variant with some unique
+        # combination (the pipeline reads them whenever the rule needs them).
+        probe = {c: ({"\0unread": c} if p is None else p) for c, p in after.items()}
+        for code, message in sorted(rule_problems(probe).items()):
+            if code in want["variants"]:
+                self.problem((guid, "variants", code, "parameters"), f"product {guid}: {message}")
+            else:
+                self.problem(
+                    (guid,),
+                    f"product {guid}: live variant {code} (not in the catalog): {message}; "
+                    "state the variant in the catalog with its parameters",
+                )
+
+    # -- output ----------------------------------------------------------------------------
+
+    def changes(self) -> list[Change]:
+        """The registry additions, one change each."""
+        out = []
+        for index, (name, src) in sorted(self._params.items()):
+            out.append(
+                Change(
+                    Action.CREATE,
+                    Resource.PARAMETER,
+                    "",
+                    index,
+                    fields=(FieldChange("paramName", None, name, src),),
+                    source=src,
+                    name=name,
+                    reason="the shop has no such variant parameter yet; created before the "
+                    "products that use it",
+                )
+            )
+        for (index, value), (name, src) in sorted(self._values.items()):
+            out.append(
+                Change(
+                    Action.CREATE,
+                    Resource.PARAMETER_VALUE,
+                    "",
+                    f"{index}:{value}",
+                    fields=(FieldChange("paramValue", None, name, src),),
+                    source=src,
+                    name=self._param_name(index),
+                    reason="the parameter has no such value yet; created before the products "
+                    "that use it",
+                )
+            )
+        return out
+
+    def annotate(self, changes: Iterable[Change]) -> list[Change]:
+        """Display names beside the slugs of every variant change that writes parameters."""
+        out = []
+        for c in changes:
+            field = next((f for f in c.fields if f.field == "parameters"), None)
+            if c.resource is Resource.VARIANT and field is not None and field.after is not None:
+                shown = self.show(field.after)
+                note = f"parameters: {shown}" if shown else "parameters: none"
+                c = replace(c, reason=f"{c.reason}; {note}" if c.reason else note)
+            out.append(c)
+        return out
+
+    def show(self, pairs: dict[str, str]) -> str:
+        return ", ".join(
+            f"{self._param_name(n)}: {self._value_name(n, v)}" for n, v in sorted(pairs.items())
+        )
+
+    def _param_name(self, index: str) -> str:
+        if index in self._params:
+            return self._params[index][0]
+        return self.registry.name_of(index) if self.registry is not None else index
+
+    def _value_name(self, index: str, value: str) -> str:
+        if (index, value) in self._values:
+            return self._values[(index, value)][0]
+        return self.registry.value_name(index, value) if self.registry is not None else value
+
+    # -- helpers ---------------------------------------------------------------------------
+
+    def locate(self, *key: Any) -> Any:
+        return self.locations.get(tuple(key))
+
+    def src(self, *key: Any) -> str | None:
+        loc = self.locate(*key)
+        return f"{loc.file}:{loc.line}" if loc is not None else None
+
+    def problem(self, key: tuple[Any, ...], message: str) -> None:
+        loc = self.locate(*key)
+        while loc is None and len(key) > 1:
+            key = key[:-1]
+            loc = self.locate(*key)
+        self.problems.append(
+            Problem(
+                loc.file if loc else "(catalog)",
+                loc.line if loc else 0,
+                loc.column if loc else 0,
+                message,
+            )
+        )
