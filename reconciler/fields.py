@@ -146,6 +146,20 @@ class Field:
     import_group: int = 0  # import writes groups in order, registry order inside a group
     why: str = ""  # anything unusual about the field, for a reader of this table
 
+    @property
+    def write_name(self) -> str:
+        """``write``, for a field that has one (a typed read of it)."""
+        if self.write is None:
+            raise ValueError(f"{self.name} has no write name")
+        return self.write
+
+    @property
+    def decimals(self) -> int:
+        """``places``, for a decimal (a typed read of it)."""
+        if self.places is None:
+            raise ValueError(f"{self.name} has no decimal places")
+        return self.places
+
     def __post_init__(self) -> None:
         if self.places is None and self.kind in (Kind.DECIMAL, Kind.STOCK_MAP):
             raise ValueError(f"{self.name}: a decimal needs its places")

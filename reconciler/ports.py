@@ -130,8 +130,7 @@ class Writer(Protocol):
 @runtime_checkable
 class ReferenceReader(Protocol):
     """The lists a catalog's references are checked against (plan step 2,
-    ``live.read.read_references``); availabilities and price lists are read with
-    ``shoptet.client.get_availabilities`` / ``get_pricelists`` over the same client."""
+    ``live.read.read_references``)."""
 
     def iter_categories(self) -> Iterator[Any]:
         """``GET /api/categories``: items with ``guid`` and ``name``."""
@@ -139,6 +138,14 @@ class ReferenceReader(Protocol):
 
     def iter_brands(self) -> Iterator[Any]:
         """``GET /api/brands``: items with ``code`` (or ``indexName``) and ``name``."""
+        ...
+
+    def get_availabilities(self) -> Any:
+        """``GET /api/products/availabilities``: ``availabilities`` with ``id`` and ``name``."""
+        ...
+
+    def get_pricelists(self) -> list[Any]:
+        """``GET /api/pricelists``: items with ``id`` and ``name``."""
         ...
 
 

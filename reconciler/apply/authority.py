@@ -101,21 +101,21 @@ def unproduced(
     by_id = {c.id: c for c in planned}
     created = _created(planned)
     for f in fresh_by_id.values():
-        c = by_id.get(f.id)
-        if c is None:
+        mine = by_id.get(f.id)
+        if mine is None:
             if f.guid in created or (f.guid, f.code) in created:
                 problems.append(
                     f"{f.action.glyph} {f.id}: the catalog creates this with "
                     f"{_fields(f)}, but the plan does not contain it"
                 )
             continue
-        if f.action is Action.DELETE or c.action is Action.DELETE:
+        if f.action is Action.DELETE or mine.action is Action.DELETE:
             continue  # a delete's fields are display only; a mismatch is reported above
-        have = c.after or {}
+        have = mine.after or {}
         for fc in f.fields:
             if fc.field not in have:
                 problems.append(
-                    f"{c.action.glyph} {c.id}: the catalog states {fc.field} = "
+                    f"{mine.action.glyph} {mine.id}: the catalog states {fc.field} = "
                     f"{_show(fc.after)}, which the plan leaves out"
                 )
     return sorted(dict.fromkeys(problems))

@@ -30,9 +30,9 @@ from reconciler import fields as F
 MAX_BATCH = 300
 
 # catalog (model) name -> Shoptet write name, from the field registry (``reconciler.fields``)
-PRODUCT_WRITE_NAMES = {f.name: f.write for f in F.FIELDS if f.body is F.Body.PRODUCT}
-VARIANT_WRITE_NAMES = {f.name: f.write for f in F.FIELDS if f.body is F.Body.VARIANT}
-_PLACES = {f.name: f.places for f in F.FIELDS if f.kind is F.Kind.DECIMAL}
+PRODUCT_WRITE_NAMES = {f.name: f.write_name for f in F.FIELDS if f.body is F.Body.PRODUCT}
+VARIANT_WRITE_NAMES = {f.name: f.write_name for f in F.FIELDS if f.body is F.Body.VARIANT}
+_PLACES = {f.name: f.decimals for f in F.FIELDS if f.kind is F.Kind.DECIMAL}
 _INTEGERS = frozenset(f.name for f in F.FIELDS if f.kind is F.Kind.INTEGER)
 # pricelist row: fields under ``price`` (``{"price": {"price": .., "commonPrice": ..}}``) and
 # fields beside it
@@ -116,11 +116,11 @@ def create_body(
         item = variant_item(code, post, create=True)
         for f in _PRICES_ON_CREATE:
             if post.get(f.name) is not None:
-                item[f.write] = fixed(post[f.name], f.places)
+                item[f.write_name] = fixed(post[f.name], f.decimals)
         stock = post.get(_STOCK.name) or {}
         if stock:
             item["stocksLocations"] = [
-                {"stockId": int(sid), "amount": fixed(amount, _STOCK.places)}
+                {"stockId": int(sid), "amount": fixed(amount, _STOCK.decimals)}
                 for sid, amount in sorted(stock.items(), key=lambda kv: int(kv[0]))
             ]
         items.append(item)
@@ -143,13 +143,15 @@ def price_row(code: str, fields: dict[str, Any]) -> dict[str, Any]:
     """One pricelist row: ``price``/``commonPrice`` under ``price``, VAT beside it. A field
     not given is left untouched by Shoptet; ``None`` clears it."""
     row: dict[str, Any] = {"code": code}
-    prices = {f.write: fixed(fields[f.name], f.places) for f in _ROW_PRICES if f.name in fields}
+    prices = {
+        f.write_name: fixed(fields[f.name], f.decimals) for f in _ROW_PRICES if f.name in fields
+    }
     if prices:
         row["price"] = prices
     for f in _ROW_OTHERS:
         if f.name in fields:
             value = fields[f.name]
-            row[f.write] = fixed(value, f.places) if f.kind is F.Kind.DECIMAL else value
+            row[f.write_name] = fixed(value, f.decimals) if f.kind is F.Kind.DECIMAL else value
     return row
 
 
@@ -158,7 +160,7 @@ def movement_item(code: str, amount: Any) -> dict[str, Any]:
     a relative change re-sent after a lost response would count twice."""
     number = Decimal(str(amount))
     value: int | float = int(number) if number == number.to_integral_value() else float(number)
-    return {"productCode": code, _STOCK.write: value}
+    return {"productCode": code, _STOCK.write_name: value}
 
 
 def batches(items: Iterable[T], size: int = MAX_BATCH) -> Iterator[list[T]]:

@@ -141,7 +141,7 @@ def registry_check(c: Change, registry: Any) -> Check:
     return Check(c, Verdict.DONE) if exists else Check(c, Verdict.WRITE, dict(c.after or {}))
 
 
-def _variant_values(c: Change, variant: dict) -> dict[str, Any]:
+def _variant_values(c: Change, variant: dict[str, Any]) -> dict[str, Any]:
     if c.resource is Resource.STOCK:
         return {"stock": (variant.get("stock") or {}).get(c.stock_id)}
     return variant
@@ -181,7 +181,7 @@ def _product_create(c: Change, form: Form | None) -> Check:
     )
 
 
-def _diff(differ: dict, values: dict) -> str:
+def _diff(differ: dict[str, Any], values: dict[str, Any]) -> str:
     shown = "; ".join(
         f"{k}: planned {_show(v)}, now {_show(values.get(k))}" for k, v in differ.items()
     )

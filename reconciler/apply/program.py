@@ -143,9 +143,8 @@ def program(
             else:
                 patches.setdefault(c.guid, []).append(Part(c, pending))
         elif c.resource is Resource.PRICE:
-            new = post is not None and c.action is Action.CREATE
             carried = [k for k in _PRICES_ON_CREATE if k in pending]
-            if new and price_on_create and carried:
+            if post is not None and c.action is Action.CREATE and price_on_create and carried:
                 post.append(Part(c, {k: pending.pop(k) for k in carried}))
             if pending:
                 prices.append(Part(c, pending))
@@ -154,7 +153,7 @@ def program(
         else:
             stock.setdefault(int(c.stock_id or 0), []).append(Part(c, pending))
 
-    stages = [
+    stages: list[tuple[Step, list[tuple[Any, list[Part]]]]] = [
         (Step.PARAMETER, [(p.change.code, [p]) for p in params]),
         (Step.PARAMETER_VALUES, [(n, parts) for n, parts in sorted(values.items())]),
         (Step.CREATE, [(g, parts) for g, parts in sorted(posts.items())]),
@@ -213,18 +212,18 @@ def request(step: Step, target: Any, parts: Sequence[Part]) -> Request | None:
             if p.change.resource is Resource.PRODUCT:
                 fields.update(p.fields)
             else:
-                variants.append((p.change.code, dict(p.fields)))
+                variants.append((_code(p.change), dict(p.fields)))
         body = W.patch_body(fields, variants)
-        items = (target, *(code for code, _ in variants))
-        return Request(step, target, parts, "PATCH", f"/api/products/{target}", body, items)
+        named = (target, *(code for code, _ in variants))
+        return Request(step, target, parts, "PATCH", f"/api/products/{target}", body, named)
     if step is Step.PRICES:
         if target is None:
             raise ValueError("prices need a pricelist id")
-        rows = [W.price_row(p.change.code, dict(p.fields)) for p in parts]
+        rows = [W.price_row(_code(p.change), dict(p.fields)) for p in parts]
         path = f"/api/pricelists/{target}"
         return Request(step, target, parts, "PATCH", path, rows, tuple(r["code"] for r in rows))
     if step is Step.STOCK:
-        moves = [W.movement_item(p.change.code, p.fields["stock"]) for p in parts]
+        moves = [W.movement_item(_code(p.change), p.fields["stock"]) for p in parts]
         path = f"/api/stocks/{target}/movements"
         codes = tuple(m["productCode"] for m in moves)
         return Request(step, target, parts, "PATCH", path, moves, codes)
@@ -250,3 +249,10 @@ def _create(guid: str, parts: tuple[Part, ...]) -> Request | None:
             variant.update(p.fields)
     body = W.create_body(guid, dict(product.fields), variants)
     return Request(Step.CREATE, guid, parts, "POST", "/api/products", body, (guid,))
+
+
+def _code(change: Change) -> str:
+    """The variant code of a variant-level change (``Change`` requires one)."""
+    if change.code is None:
+        raise ValueError(f"{change.id} has no variant code")
+    return change.code

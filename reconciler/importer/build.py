@@ -204,7 +204,8 @@ def _guids(client: Any, guids: Iterable[str] | None) -> list[str]:
 
     if guids is None:
         return sorted(p.guid.lower() for p in client.iter_products())
-    out, bad = [], []
+    out: list[str] = []
+    bad: list[str] = []
     for g in guids:
         g = g.strip().lower()
         (out if re.fullmatch(GUID_PATTERN, g) else bad).append(g)

@@ -56,7 +56,8 @@ _VARIANT = tuple(
     f for f in F.select(F.Level.VARIANT, resource=F.Resource.VARIANT) if f.read is not None
 )
 _PRICES = F.select(F.Level.VARIANT, resource=F.Resource.PRICE)
-_INCLUDED = tuple(f for f in F.FIELDS if f.include is not None)
+# (field, the detail include it needs)
+_INCLUDED = tuple((f, f.include) for f in F.FIELDS if f.include is not None)
 
 
 def includes_for(
@@ -75,19 +76,19 @@ def includes_for(
     ignored = set(ignore)
     wanted: set[str] = set()
     stated = product.model_fields_set
-    for f in _INCLUDED:
+    for f, include in _INCLUDED:
         if f.level is F.Level.PRODUCT and f.name in stated and f.name not in ignored:
-            wanted.add(f.include)
+            wanted.add(include)
     other_pricelist = pricelist_id is not None and pricelist_id != default_pricelist_id
     for code, variant in (product.variants or {}).items():
         stated = variant.model_fields_set
-        for f in _INCLUDED:
+        for f, include in _INCLUDED:
             if (
                 f.level is F.Level.VARIANT
                 and f.name in stated
                 and not _ignored(ignored, code, f.name)
             ):
-                wanted.add(f.include)
+                wanted.add(include)
         if other_pricelist and any(
             f in stated and not _ignored(ignored, code, f) for f in PRICE_FIELDS
         ):
@@ -151,7 +152,9 @@ def read_parameters(items: Iterable[Any]) -> dict[str, str]:
     return dict(sorted(out.items()))
 
 
-def _prices(v: Any, pricelist_id: int | None, default_pricelist_id: int | None) -> dict | None:
+def _prices(
+    v: Any, pricelist_id: int | None, default_pricelist_id: int | None
+) -> dict[str, Any] | None:
     """The four price fields in the plan's pricelist, or None when this answer cannot say."""
     rows = v.perPricelistPrices
     if rows is not None and pricelist_id is not None:
@@ -161,15 +164,15 @@ def _prices(v: Any, pricelist_id: int | None, default_pricelist_id: int | None) 
                 return {
                     f.name: _value(
                         f,
-                        prices.get(f.write)
+                        prices.get(f.write_name)
                         if f.body is F.Body.PRICE_ROW_PRICE
-                        else row.get(f.write),
+                        else row.get(f.write_name),
                     )
                     for f in _PRICES
                 }
         return dict.fromkeys(PRICE_FIELDS)  # the variant has no row in that pricelist
     if pricelist_id is None or pricelist_id == default_pricelist_id:
-        return {f.name: _value(f, getattr(v, f.read)) for f in _PRICES}
+        return {f.name: _value(f, getattr(v, f.read or f.name)) for f in _PRICES}
     return None
 
 
@@ -177,7 +180,7 @@ def _read(item: Any, f: F.Field) -> tuple[bool, Any]:
     """(known, value) of field ``f`` in a detail (or one of its ``variants[]``) at ``f.read``.
     A field whose read needs an include is unknown when the answer lacks it (its list or
     object is missing); ``a[].b`` keeps the items that have ``b``."""
-    head, _, rest = f.read.partition(".")
+    head, _, rest = (f.read or f.name).partition(".")
     many = head.endswith("[]")
     value = getattr(item, head.removesuffix("[]"), None)
     if value is None:
@@ -195,10 +198,11 @@ def _value(f: F.Field, value: Any) -> Any:
     return to_decimal(value) if f.kind is F.Kind.DECIMAL else value
 
 
-def to_decimal(value: Any) -> Decimal | None:
+def to_decimal(value: Any) -> Any:
     """A read-side number (a string like ``"1.000"``, an int, or a JSON float such as the
     ``21.0`` of a VAT rate) as a ``Decimal``; a float goes through its shortest repr, which is
-    the text the JSON carried. Unreadable values stay as they are for the plan to show."""
+    the text the JSON carried. Unreadable values (and bools) stay as they are for the plan
+    to show, so the result is a Decimal, None or the value as read."""
     if value is None or isinstance(value, bool):
         return value
     try:

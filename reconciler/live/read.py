@@ -71,7 +71,6 @@ from reconciler.references import (
     check_references,
     stated_kinds,
 )
-from reconciler.shoptet.client import get_availabilities, get_pricelists
 
 __all__ = [
     "FullRead",
@@ -140,13 +139,13 @@ def read_references(client: ReferenceReader, desired: Catalog, shop: ShopInfo) -
     if BRANDS in kinds:  # GET /api/brands, 1000 a page; the list calls the code indexName
         brands = {code: b.name for b in client.iter_brands() if (code := b.code or b.indexName)}
     if AVAILABILITIES in kinds:  # GET /api/products/availabilities (not paged)
-        availabilities = {a.id: a.name for a in get_availabilities(client).availabilities}
+        availabilities = {a.id: a.name for a in client.get_availabilities().availabilities}
     if PRICELISTS in kinds:
         wanted = desired.shop.pricelist
         if wanted is not None and wanted == shop.default_pricelist_id:
             pricelists = {wanted: shop.default_pricelist_name}  # known from GET /api/eshop
         else:  # GET /api/pricelists (not paged)
-            pricelists = {p.id: p.name for p in get_pricelists(client)}
+            pricelists = {p.id: p.name for p in client.get_pricelists()}
     return ShopReferences(
         categories=categories,
         brands=brands,
@@ -252,10 +251,11 @@ def read_live(
             to_read += strays
     details = read_details(client, {g: wanted[g] for g in to_read}, desired, shop, progress)
     for guid in to_read:
-        if details.get(guid) is None:
+        found = details.get(guid)
+        if found is None:
             live.pop(guid, None)  # gone since the list was read (or not live at all)
         else:
-            live[guid] = details[guid]
+            live[guid] = found
     return LiveRead(
         catalog=Catalog.model_construct(products=live),
         shop=shop,

@@ -23,6 +23,7 @@ product the pull request removed from the catalog).
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -90,7 +91,9 @@ class PlanContext:
     variant_rule: bool = False
 
 
-def diff(desired: Any, live: Any, *, locations: dict | None = None, context: PlanContext) -> Plan:
+def diff(
+    desired: Any, live: Any, *, locations: dict[Any, Any] | None = None, context: PlanContext
+) -> Plan:
     """The plan that makes ``live`` match ``desired`` (both ``Catalog`` models).
 
     ``locations`` maps the loader's keys (``(guid,)``, ``(guid, field)``, ``(guid,
@@ -162,7 +165,7 @@ def diff(desired: Any, live: Any, *, locations: dict | None = None, context: Pla
     )
 
 
-def _targeted(scope: Scope, wanted: dict, have: dict) -> set[str]:
+def _targeted(scope: Scope, wanted: dict[str, Any], have: dict[str, Any]) -> set[str]:
     """The desired products named by a target: their GUID, or one of their variant codes
     (desired or live)."""
     guids = {t.lower() for t in scope.targets}
@@ -189,14 +192,14 @@ class _Ignore:
                 code, _, fname = r[len("variants.") :].rpartition(".")
                 self.variant_rules.append((r, code.upper(), fname))
 
-    def product(self, form: dict, count: bool) -> dict:
+    def product(self, form: dict[str, Any], count: bool) -> dict[str, Any]:
         for rule in self.product_rules & form.keys():
             del form[rule]
             if count:
                 self.counts[rule] += 1
         return form
 
-    def variant(self, code: str, form: dict, count: bool) -> dict:
+    def variant(self, code: str, form: dict[str, Any], count: bool) -> dict[str, Any]:
         for rule, rcode, fname in self.variant_rules:
             if fname in form and rcode in ("*", code):
                 del form[fname]
@@ -204,7 +207,7 @@ class _Ignore:
                     self.counts[rule] += 1
         return form
 
-    def strip(self, form: dict, count: bool) -> dict:
+    def strip(self, form: dict[str, Any], count: bool) -> dict[str, Any]:
         self.product(form["fields"], count)
         for code, vform in form["variants"].items():
             self.variant(code, vform, count)
@@ -214,12 +217,12 @@ class _Ignore:
         return tuple(IgnoredRule(r, self.counts[r]) for r in self.rules)
 
 
-def changed_fields(before: dict, after: dict) -> list[str]:
+def changed_fields(before: dict[str, Any], after: dict[str, Any]) -> list[str]:
     """Top-level keys whose (normalised) values differ, via deepdiff; sorted."""
     return changed_fields_batch([(before, after)])[0]
 
 
-def changed_fields_batch(pairs: list[tuple[dict, dict]]) -> list[list[str]]:
+def changed_fields_batch(pairs: list[tuple[dict[str, Any], dict[str, Any]]]) -> list[list[str]]:
     """For each ``(before, after)`` pair of dicts with the same keys: the keys whose values
     differ, sorted. Equal pairs are skipped cheaply; the fields of the others go through one
     deepdiff call as one flat mapping (deepdiff's fixed cost per call and per nesting level
@@ -243,7 +246,7 @@ def changed_fields_batch(pairs: list[tuple[dict, dict]]) -> list[list[str]]:
 class _Run:
     """Collects the changes and problems of one diff."""
 
-    def __init__(self, locations: dict, ctx: NormContext, ignore: _Ignore):
+    def __init__(self, locations: dict[Any, Any], ctx: NormContext, ignore: _Ignore) -> None:
         self.locations = locations
         self.ctx = ctx
         self.ignore = ignore
@@ -255,7 +258,7 @@ class _Run:
         loc = self.locations.get(tuple(key))
         return f"{loc.file}:{loc.line}" if loc is not None else None
 
-    def form(self, product: Any, *, desired: bool) -> dict:
+    def form(self, product: Any, *, desired: bool) -> dict[str, Any]:
         return self.ignore.strip(normalize_product(product, self.ctx), count=desired)
 
     def product(self, guid: str, desired: Any, live: Any) -> None:
@@ -288,7 +291,7 @@ class _Run:
 
     # --- products ---------------------------------------------------------------------------
 
-    def create_product(self, guid: str, desired: Any, want: dict, name: str | None) -> None:
+    def create_product(self, guid: str, desired: Any, want: dict[str, Any], name: str | None) -> None:
         missing = [f for f in REQUIRED_ON_CREATE if want["fields"].get(f) is None]
         if not want["variants"]:
             missing.append("at least one variant")
@@ -324,7 +327,7 @@ class _Run:
         for code, vform in sorted(want["variants"].items()):
             self.create_variant(guid, code, vform, name, with_product=True)
 
-    def flush(self, guid: str, name: str | None, pending: list) -> None:
+    def flush(self, guid: str, name: str | None, pending: list[Any]) -> None:
         """Turn the compared pairs of one existing product into update changes."""
         diffs = changed_fields_batch([(before, after) for *_, before, after in pending])
         for (resource, code, stock_id, before, after), names in zip(pending, diffs, strict=True):
@@ -367,10 +370,20 @@ class _Run:
 
     # --- variants, prices, stock ------------------------------------------------------------
 
-    def create(self, resource, guid, code, after, names, name, stock_id=None, reason=None):
+    def create(
+        self,
+        resource: Resource,
+        guid: str,
+        code: str,
+        after: dict[str, Any],
+        names: Iterable[str],
+        name: str | None,
+        stock_id: int | None = None,
+        reason: str | None = None,
+    ) -> None:
         """A create of a variant-level resource (a new code on an existing product)."""
-        names = [f for f in names if after.get(f) is not None]  # nothing to clear on a create
-        if not names and resource is not Resource.VARIANT:
+        chosen = [f for f in names if after.get(f) is not None]  # nothing to clear on a create
+        if not chosen and resource is not Resource.VARIANT:
             return
         self.changes.append(
             Change(
@@ -380,7 +393,7 @@ class _Run:
                 code,
                 stock_id=stock_id,
                 fields=tuple(
-                    FieldChange(f, None, after[f], self.field_src(guid, code, f)) for f in names
+                    FieldChange(f, None, after[f], self.field_src(guid, code, f)) for f in chosen
                 ),
                 source=self.src(guid, "variants", code),
                 name=name,
@@ -389,7 +402,13 @@ class _Run:
         )
 
     def create_variant(
-        self, guid: str, code: str, want: dict, name: str | None, *, with_product: bool = False
+        self,
+        guid: str,
+        code: str,
+        want: dict[str, Any],
+        name: str | None,
+        *,
+        with_product: bool = False,
     ) -> None:
         """A new code: a variant create, its price create and one stock create per stock.
         ``with_product``: the product is created too (the reasons differ: only what the
@@ -412,7 +431,9 @@ class _Run:
                 reason=None if with_product else reason,
             )
 
-    def delete_variant(self, guid: str, code: str, desired: Any, live_codes: set, name) -> None:
+    def delete_variant(
+        self, guid: str, code: str, desired: Any, live_codes: set[str], name: str | None
+    ) -> None:
         gone = {c.upper() for c, v in desired.variants.items() if getattr(v, "absent", False)}
         reason = None
         if not live_codes - gone:
@@ -430,7 +451,7 @@ class _Run:
         )
 
 
-def _variant_pairs(code: str, want: dict, have: dict) -> list[tuple]:
+def _variant_pairs(code: str, want: dict[str, Any], have: dict[str, Any]) -> list[tuple[Any, ...]]:
     """(resource, code, stock id, before, after) for each resource of an existing variant."""
     out = []
     for resource, names in ((Resource.VARIANT, VARIANT_FIELDS), (Resource.PRICE, PRICE_FIELDS)):

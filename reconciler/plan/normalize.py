@@ -17,7 +17,7 @@ After normalising, values are JSON-ready except stock, which is ``{stock id (int
 from __future__ import annotations
 
 import unicodedata
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from functools import lru_cache
@@ -116,8 +116,9 @@ def live_physical_stock(amount: Any, claim: Any) -> Decimal:
 # The rules. Each takes and returns a form; order matters only where a docstring says so.
 
 
-def _each_variant(form: Form):
-    return form["variants"].values()
+def _each_variant(form: Form) -> Iterable[dict[str, Any]]:
+    variants: dict[str, dict[str, Any]] = form["variants"]
+    return variants.values()
 
 
 def code_uppercase(form: Form, ctx: NormContext) -> Form:

@@ -349,6 +349,17 @@ class ShoptetClient:
         for item in self._pages(path, "pricelist", 100, params, ident="code"):
             yield self._model(M.PricelistRow, item, path)
 
+    def get_availabilities(self) -> M.Availabilities:
+        """``GET /api/products/availabilities`` (not paginated)."""
+        path = "/api/products/availabilities"
+        return self._model(M.Availabilities, self._get(path).data, path)
+
+    def get_pricelists(self) -> list[M.Pricelist]:
+        """``GET /api/pricelists``: every price list (not paginated)."""
+        path = "/api/pricelists"
+        items = self._section(self._get(path), "pricelists", path) or []
+        return [self._model(M.Pricelist, item, path) for item in items]
+
     def iter_variant_parameters(self, include_values: bool = True) -> Iterator[M.VariantParameter]:
         """``GET /api/products/variant-parameters`` (100 per page), with each parameter's values
         unless ``include_values`` is false. Identifiers are the shop's current language's."""
@@ -438,15 +449,12 @@ def _check_batch(items: Sequence[Any], what: str) -> None:
 
 def get_availabilities(client: ShoptetClient) -> M.Availabilities:
     """``GET /api/products/availabilities`` (not paginated)."""
-    path = "/api/products/availabilities"
-    return client._model(M.Availabilities, client._get(path).data, path)
+    return client.get_availabilities()
 
 
 def get_pricelists(client: ShoptetClient) -> list[M.Pricelist]:
     """``GET /api/pricelists``: every price list (not paginated)."""
-    path = "/api/pricelists"
-    items = client._section(client._get(path), "pricelists", path) or []
-    return [client._model(M.Pricelist, item, path) for item in items]
+    return client.get_pricelists()
 
 
 def get_customer_groups(client: ShoptetClient) -> list[M.CustomerGroup]:
