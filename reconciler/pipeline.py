@@ -57,7 +57,7 @@ from reconciler.live.read import (
 )
 from reconciler.model import Catalog, Policy
 from reconciler.plan.diff import PlanContext, diff
-from reconciler.plan.model import Plan, Scope, raise_if_unsafe
+from reconciler.plan.model import CatalogEntry, Plan, Scope, raise_if_unsafe
 from reconciler.ports import ApplyClient, DetailReader, LiveSource, PlanClient, Progress
 from reconciler.references import plan_names
 
@@ -73,6 +73,7 @@ class PlanRequest:
     ref: str | None = None  # the git ref ``scope`` came from, and the commit it resolved to
     ref_commit: str | None = None
     base_policy: Policy | None = None  # shop.yaml's policy at the base, for the guards
+    removed: Iterable[CatalogEntry] = ()  # removed from the YAML since ``ref`` (display only)
     cache_dir: Path | None = None  # --cache: a full plan reads through this incremental cache
     git_commit: str | None = None  # HEAD of the catalog's work tree, recorded in the plan
     progress: Progress | None = field(default=None, compare=False)
@@ -81,6 +82,7 @@ class PlanRequest:
     def __post_init__(self) -> None:
         # Frozen, so normalise once here: a generator or a set in, a tuple / frozenset kept.
         object.__setattr__(self, "targets", tuple(self.targets))
+        object.__setattr__(self, "removed", tuple(self.removed))
         if self.scope is not None:
             object.__setattr__(self, "scope", frozenset(self.scope))
 
@@ -109,6 +111,7 @@ def make_plan(
         base_policy=request.base_policy,
         parameters=registry,
         variant_rule=True,
+        removed=tuple(request.removed),
     )
     plan = diff(desired, live_catalog, locations=loaded.locations, context=context)
     default_name = (

@@ -21,6 +21,7 @@ from reconciler.desired.load import load_catalog
 from reconciler.desired.scope import changed_since
 from reconciler.errors import AuthError, ConfigError, PermissionDenied, ReconcilerError
 from reconciler.pipeline import PlanRequest, make_plan
+from reconciler.plan.model import CatalogEntry
 from reconciler.render.formats import render_json, render_markdown, render_text
 
 PLAN_EPILOG = """\b
@@ -118,11 +119,13 @@ def plan(
     loaded = load_catalog(app.catalog_dir)
     commit = catalog_git_commit(app.catalog_dir)
     scope = ref_commit = base_policy = None
+    removed: tuple[CatalogEntry, ...] = ()
     if since_ref is not None:
         changed = changed_since(app.catalog_dir, since_ref, loaded.catalog)
         ref_commit = changed.commit
         scope = changed.guids
         base_policy = changed.base_policy
+        removed = changed.removed
         full = " (a full plan)" if changed.is_full else ""
         click.echo(
             f"--changed-since {since_ref} ({changed.commit[:12]}): {changed.reason}{full}.",
@@ -140,6 +143,7 @@ def plan(
                 ref=since_ref if scope is not None else None,
                 ref_commit=ref_commit if scope is not None else None,
                 base_policy=base_policy,
+                removed=removed,
                 cache_dir=cache_dir,
                 git_commit=commit,
                 progress=progress,

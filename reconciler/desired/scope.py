@@ -16,8 +16,9 @@ How the two sides are compared:
   (``model_dump(exclude_unset=True)``), so a comment, a reformat, a key moved to another line or
   a product moved to another file is no change, and an added tombstone (``absent: true``) is.
 - A product in REF that the working tree no longer declares is in scope too (with
-  ``policy.prune`` a scoped plan deletes it; without, it becomes unmanaged and the plan shows
-  nothing for it).
+  ``policy.prune`` a scoped plan deletes it; without, it becomes unmanaged). ``removed``
+  lists such products, and the variants a still-declared product no longer mentions, so the
+  plan can say so at the top (``removed_entries``; a tombstone is not a removal).
 
 ``shop.yaml`` changes (decided here, the issue left it open):
 
@@ -48,8 +49,16 @@ from pathlib import Path
 from typing import Any
 
 from reconciler.errors import CatalogError, ConfigError
+from reconciler.plan.parts import CatalogEntry
 
-__all__ = ["ChangedScope", "catalog_at", "changed_since", "compare_catalogs", "policy_at"]
+__all__ = [
+    "ChangedScope",
+    "catalog_at",
+    "changed_since",
+    "compare_catalogs",
+    "policy_at",
+    "removed_entries",
+]
 
 _GIT_TIMEOUT = 60
 
@@ -64,6 +73,7 @@ class ChangedScope:
     guids: frozenset[str] | None
     reason: str
     base_policy: Any = None  # shop.yaml's policy at REF (None: no catalog there)
+    removed: tuple[CatalogEntry, ...] = ()  # products and variants removed since REF
 
     @property
     def is_full(self) -> bool:
@@ -93,6 +103,31 @@ def compare_catalogs(old: Any | None, new: Any) -> tuple[frozenset[str] | None, 
     return changed, f"{n} product{'' if n == 1 else 's'} changed"
 
 
+def removed_entries(old: Any | None, new: Any) -> tuple[CatalogEntry, ...]:
+    """The products and variants catalog ``old`` declares and ``new`` no longer mentions at
+    all (a tombstone, ``absent: true``, is a mention; an old tombstone removed is no removal),
+    in GUID, then code order. Each carries the product's name as the YAML states it. Pure."""
+    if old is None:
+        return ()
+    after = {g.lower(): p for g, p in new.products.items()}
+    out: list[CatalogEntry] = []
+    for guid, product in sorted((g.lower(), p) for g, p in old.products.items()):
+        if getattr(product, "absent", False):
+            continue
+        current = after.get(guid)
+        if current is None:
+            out.append(CatalogEntry(guid, None, getattr(product, "name", None)))
+            continue
+        if getattr(current, "absent", False):
+            continue
+        name = getattr(current, "name", None) or getattr(product, "name", None)
+        kept = {c.upper() for c in (current.variants or {})}
+        for code, variant in sorted((c.upper(), v) for c, v in (product.variants or {}).items()):
+            if code not in kept and not getattr(variant, "absent", False):
+                out.append(CatalogEntry(guid, code, name))
+    return tuple(out)
+
+
 def changed_since(catalog_dir: Path, ref: str, current: Any) -> ChangedScope:
     """Compare the catalog at git ``ref`` with ``current`` (the working tree's ``Catalog``)."""
     commit, old, note = catalog_at(catalog_dir, ref)
@@ -106,6 +141,7 @@ def changed_since(catalog_dir: Path, ref: str, current: Any) -> ChangedScope:
         guids=guids,
         reason=f"{reason} since {ref}",
         base_policy=base_policy,
+        removed=removed_entries(old, current),
     )
 
 

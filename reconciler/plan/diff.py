@@ -13,6 +13,9 @@ leaves this module). Rules, in the words of DESIGN §3:
 - live products no file mentions are *unmanaged* (counted, listed, never changed), unless
   ``policy.prune``, which plans their deletion (full plans only);
 - ``ignore`` rules drop fields from the comparison (and from creates) and are listed;
+- live variants of a compared product that its entry does not mention are left alone and
+  listed in the plan's ``notes`` (display only), as are the products and variants a pull
+  request removed from the YAML (``PlanContext.removed``) that the plan does not delete;
 - product ``type`` is used only on create (Shoptet cannot change it afterwards).
 
 A targeted plan (``Scope.targeted``) compares only the products whose GUID or one of whose
@@ -34,8 +37,11 @@ from reconciler import fields as F
 from reconciler.errors import CatalogError, Problem
 from reconciler.plan.guards import GuardPolicy, compute_guards, policy_changes
 from reconciler.plan.model import (
+    NOTES_LISTED,
     UNMANAGED_LISTED,
     Action,
+    CatalogEntry,
+    CatalogNotes,
     Change,
     FieldChange,
     IgnoredRule,
@@ -89,6 +95,9 @@ class PlanContext:
     # live variants' parameters of every product gaining a variant can (``make_plan`` through
     # ``live.params.complete_live``; apply's re-read includes them), so it is asked for.
     variant_rule: bool = False
+    # Products and variants removed from the YAML since ``--changed-since REF`` (display only,
+    # ``desired.scope.removed_entries``); the plan lists those it does not delete.
+    removed: tuple[CatalogEntry, ...] = ()
 
 
 def diff(
@@ -150,6 +159,7 @@ def diff(
         existing_managed=existing,
     )
     return Plan(
+        notes=_notes(run.changes, context.removed, wanted, have, in_scope),
         catalog_digest=context.catalog_digest,
         changes=tuple(run.changes),
         guards=guards,
@@ -163,6 +173,43 @@ def diff(
         git_commit=context.git_commit,
         tool_version=context.tool_version,
     )
+
+
+def _notes(
+    changes: list[Change],
+    removed: tuple[CatalogEntry, ...],
+    wanted: dict[str, Any],
+    have: dict[str, Any],
+    in_scope: set[str],
+) -> CatalogNotes:
+    """Display only: the removed entries this plan does not delete (with the live name when
+    the YAML gave none), and the live variants of compared products their entry leaves out."""
+    deleted = {
+        (c.guid, c.code if c.resource is Resource.VARIANT else None)
+        for c in changes
+        if c.action is Action.DELETE
+    }
+    shown: list[CatalogEntry] = []
+    for e in removed:
+        guid, code = e.guid.lower(), None if e.code is None else e.code.upper()
+        if (guid, code) in deleted or (guid, None) in deleted:
+            continue
+        live = have.get(guid)
+        shown.append(CatalogEntry(guid, code, e.name or getattr(live, "name", None)))
+    said = {(e.guid, e.code) for e in shown}
+    unmentioned: list[CatalogEntry] = []
+    for guid in sorted(in_scope):
+        product, live = wanted[guid], have.get(guid)
+        if live is None or getattr(product, "absent", False):
+            continue
+        mentioned = {c.upper() for c in (product.variants or {})}
+        name = getattr(product, "name", None) or live.name
+        unmentioned += [
+            CatalogEntry(guid, code, name)
+            for code in sorted(c.upper() for c in (live.variants or {}))
+            if code not in mentioned and (guid, code) not in said
+        ]
+    return CatalogNotes(tuple(shown), tuple(unmentioned[:NOTES_LISTED]), len(unmentioned))
 
 
 def _targeted(scope: Scope, wanted: dict[str, Any], have: dict[str, Any]) -> set[str]:
@@ -291,7 +338,9 @@ class _Run:
 
     # --- products ---------------------------------------------------------------------------
 
-    def create_product(self, guid: str, desired: Any, want: dict[str, Any], name: str | None) -> None:
+    def create_product(
+        self, guid: str, desired: Any, want: dict[str, Any], name: str | None
+    ) -> None:
         missing = [f for f in REQUIRED_ON_CREATE if want["fields"].get(f) is None]
         if not want["variants"]:
             missing.append("at least one variant")

@@ -64,9 +64,12 @@ from typing import Any
 from reconciler import __version__
 from reconciler.errors import ConfigError, UnsafePlan
 from reconciler.plan.parts import (
+    NOTES_LISTED,
     PRODUCT_FIELD_ORDER,
     UNMANAGED_LISTED,
     VARIANT_FIELD_ORDER,
+    CatalogEntry,
+    CatalogNotes,
     GuardVerdict,
     IgnoredRule,
     Names,
@@ -79,10 +82,13 @@ from reconciler.plan.parts import (
 
 __all__ = [
     "FORMAT_VERSION",
+    "NOTES_LISTED",
     "PRODUCT_FIELD_ORDER",
     "UNMANAGED_LISTED",
     "VARIANT_FIELD_ORDER",
     "Action",
+    "CatalogEntry",
+    "CatalogNotes",
     "Change",
     "FieldChange",
     "GuardVerdict",
@@ -304,6 +310,7 @@ class Plan:
     tool_version: str = __version__
     format_version: int = FORMAT_VERSION
     names: Names = field(default_factory=Names, compare=False)  # display only, not hashed
+    notes: CatalogNotes = field(default_factory=CatalogNotes, compare=False)  # display only
 
     def __post_init__(self) -> None:
         # Sorted here, once, so renders, checksums and golden files never depend on the
@@ -342,6 +349,8 @@ class Plan:
         )
         if self.names:  # display only (left out of the planId); absent when there are none
             extra["names"] = self.names.to_dict()
+        if self.notes:  # display only, like names: removed and unmentioned entries
+            extra["notes"] = self.notes.to_dict()
         return {
             **extra,
             "formatVersion": self.format_version,
@@ -424,6 +433,7 @@ class Plan:
                 tool_version=data["toolVersion"],
                 format_version=version,
                 names=Names.from_dict(data.get("names")),
+                notes=CatalogNotes.from_dict(data.get("notes")),
             )
         except (KeyError, TypeError, ValueError, AttributeError) as exc:
             raise PlanFileError(f"the plan file is malformed: {exc!s}") from exc
@@ -439,14 +449,16 @@ class Plan:
 # it: per change ``name``, ``source``, ``reason`` and each field's ``source``; each guard's
 # ``message``; the ``summary`` (counted from the changes); unmanaged products' names; the
 # scope's ``note``; the ``names`` table (what the shop calls the categories, brands, stocks
-# and pricelist the plan mentions). Everything else is hashed.
+# and pricelist the plan mentions); the ``notes`` (products and variants removed from the
+# catalog, live variants it does not mention: apply acts on neither). Everything else is hashed.
 _CHANGE_DISPLAY = ("name", "source", "reason")
+_DISPLAY_KEYS = ("summary", "planId", "names", "notes")
 
 
 def hashed_content(content: dict[str, Any]) -> dict[str, Any]:
     """The part of a plan's JSON content (``Plan.content()``, or a plan file without
     ``planId``) that the planId covers: every value apply acts on, no display text."""
-    out = {k: v for k, v in content.items() if k not in ("summary", "planId", "names")}
+    out = {k: v for k, v in content.items() if k not in _DISPLAY_KEYS}
     if isinstance(out.get("changes"), list):
         out["changes"] = [_hashed_change(c) for c in out["changes"]]
     if isinstance(out.get("guards"), list):

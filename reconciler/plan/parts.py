@@ -252,3 +252,72 @@ class Names:
             texts("stocks", int),
             texts("pricelists", int),
         )
+
+
+NOTES_LISTED = 20  # live variants the catalog does not mention, listed before a count
+
+
+@dataclass(frozen=True)
+class CatalogEntry:
+    """A product (``code`` None) or one of its variants, with the product's name to show."""
+
+    guid: str
+    code: str | None = None
+    name: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"guid": self.guid, "code": self.code, "name": self.name}
+
+    @classmethod
+    def from_dict(cls, data: Any) -> CatalogEntry | None:
+        if not isinstance(data, dict) or not isinstance(data.get("guid"), str):
+            return None
+        code, name = data.get("code"), data.get("name")
+        return cls(
+            data["guid"],
+            code if isinstance(code, str) else None,
+            name if isinstance(name, str) else None,
+        )
+
+
+@dataclass(frozen=True)
+class CatalogNotes:
+    """What the plan leaves alone that a reader should know about, for display only (never
+    hashed into the planId; see ``plan.model.hashed_content``):
+
+    - ``removed``: products and variants a pull request removed from the YAML (present at the
+      ``--changed-since`` ref, gone now, no tombstone). They stay in the shop, unmanaged.
+    - ``unmentioned``: live variants of a managed product that its YAML entry does not
+      mention (the first ``NOTES_LISTED``), and ``unmentioned_count`` of them in all.
+    """
+
+    removed: tuple[CatalogEntry, ...] = ()
+    unmentioned: tuple[CatalogEntry, ...] = ()
+    unmentioned_count: int = 0
+
+    def __bool__(self) -> bool:
+        return bool(self.removed or self.unmentioned_count)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "removed": [e.to_dict() for e in self.removed],
+            "unmentioned": [e.to_dict() for e in self.unmentioned],
+            "unmentionedCount": self.unmentioned_count,
+        }
+
+    @classmethod
+    def from_dict(cls, data: Any) -> CatalogNotes:
+        """Tolerant: display data only, so anything malformed is dropped, never an error."""
+        if not isinstance(data, dict):
+            return cls()
+
+        def entries(key: str) -> tuple[CatalogEntry, ...]:
+            raw = data.get(key)
+            found = (CatalogEntry.from_dict(e) for e in (raw if isinstance(raw, list) else ()))
+            return tuple(e for e in found if e is not None)
+
+        unmentioned = entries("unmentioned")
+        count = data.get("unmentionedCount")
+        if type(count) is not int or count < len(unmentioned):
+            count = len(unmentioned)
+        return cls(entries("removed"), unmentioned, count)
