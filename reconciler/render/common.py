@@ -8,9 +8,46 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from reconciler.plan.model import Action, Change, GuardVerdict, Names, Plan, Resource
+from reconciler.plan.model import (
+    Action,
+    CatalogEntry,
+    Change,
+    GuardVerdict,
+    Names,
+    Plan,
+    Resource,
+)
 
 NO_CHANGES = "No changes. The live shop matches the catalog."
+# An empty plan with notes (removed or unmentioned entries): the shop does not match the
+# catalog's intent in every respect, so it must not say it does.
+NO_CHANGES_TO_WRITE = "No changes to write."
+REMOVED_HEAD = (
+    "Removed from the catalog; stays in the shop, now unmanaged; to delete it write `absent: true`"
+)
+
+
+def no_changes(plan: Plan) -> str:
+    """What an empty plan says: that the shop matches only when nothing is left to note."""
+    return NO_CHANGES_TO_WRITE if plan.notes else NO_CHANGES
+
+
+def entry_text(entry: CatalogEntry) -> str:
+    """'product GUID "name"' or 'variant CODE of product GUID "name"'."""
+    name = f" {json.dumps(one_line(entry.name), ensure_ascii=False)}" if entry.name else ""
+    if entry.code is None:
+        return f"product {entry.guid}{name}"
+    return f"variant {entry.code} of product {entry.guid}{name}"
+
+
+def unmentioned_head(plan: Plan) -> str:
+    n, shown = plan.notes.unmentioned_count, len(plan.notes.unmentioned)
+    return (
+        f"Not in the catalog: left alone: {n} live variant{'s' if n != 1 else ''} of managed "
+        "products that the catalog does not mention"
+        + (f" (first {shown} listed)" if shown < n else "")
+    )
+
 
 _RESOURCE_PLURAL = {
     Resource.PRODUCT: "products",

@@ -20,22 +20,24 @@ from __future__ import annotations
 import html
 from typing import Any
 
-from reconciler.plan.model import Action, Change, Names, Plan, Resource
+from reconciler.plan.model import Action, CatalogEntry, Change, Names, Plan, Resource
 from reconciler.render.common import (
-    NO_CHANGES,
     POLICY_CHANGES_HEAD,
     REGISTRY_HEAD,
+    REMOVED_HEAD,
     ProductGroup,
     deletions,
     groups,
     guard_status,
     header_line,
     named_value,
+    no_changes,
     registry_changes,
     registry_line,
     shorten,
     subject,
     summary_line,
+    unmentioned_head,
 )
 
 MARKER = "<!-- shoptet-catalog-plan -->"
@@ -75,9 +77,10 @@ def render_markdown(
     if plan.policy_changes:
         head += [f"**{_esc(POLICY_CHANGES_HEAD)}**", ""]
         head += [f"- ⚠️ `{p.text}`" for p in plan.policy_changes] + [""]
+    head += _removed(plan)
     if not plan.is_empty:
         head += _guards(plan)
-    tail = _unmanaged(plan) + _ignored(plan)
+    tail = _unmanaged(plan) + _unmentioned(plan) + _ignored(plan)
     fixed = "\n".join(head + tail)
     head_budget = max_chars - len(fixed) - _FOOTER_RESERVE
     head += _deletions(plan, head_budget, artifact)
@@ -117,7 +120,7 @@ def _fit(text: str, max_chars: int, artifact: str) -> str:
 
 
 def _title(plan: Plan) -> str:
-    return NO_CHANGES if plan.is_empty else summary_line(plan)
+    return no_changes(plan) if plan.is_empty else summary_line(plan)
 
 
 def _summary_table(plan: Plan) -> str:
@@ -192,6 +195,35 @@ def _unmanaged(plan: Plan) -> list[str]:
     out += [f"- `{p.guid}` {_esc(shorten(p.name or '(no name)', _NAME_LIMIT))}" for p in u.listed]
     if len(u.listed) < u.count:
         out.append(f"- … and {u.count - len(u.listed)} more")
+    return [*out, "", "</details>", ""]
+
+
+def _removed(plan: Plan) -> list[str]:
+    removed = plan.notes.removed
+    if not removed:
+        return []
+    head = REMOVED_HEAD.split("`")  # the code span stays code, the rest is escaped
+    title = "".join(f"`{t}`" if i % 2 else _esc(t) for i, t in enumerate(head))
+    out = [f"**⚠️ {title} ({len(removed)})**", ""]
+    out += [f"- {_entry(e)}" for e in removed]
+    return [*out, ""]
+
+
+def _entry(e: CatalogEntry) -> str:
+    name = f" {_esc(shorten(e.name, _NAME_LIMIT))}" if e.name else ""
+    if e.code is None:
+        return f"product `{e.guid}`{name}"
+    return f"variant `{e.code}` of product `{e.guid}`{name}"
+
+
+def _unmentioned(plan: Plan) -> list[str]:
+    notes = plan.notes
+    if not notes.unmentioned_count:
+        return []
+    out = [f"<details><summary>{_esc(unmentioned_head(plan))}</summary>", ""]
+    out += [f"- {_entry(e)}" for e in notes.unmentioned]
+    if len(notes.unmentioned) < notes.unmentioned_count:
+        out.append(f"- … and {notes.unmentioned_count - len(notes.unmentioned)} more")
     return [*out, "", "</details>", ""]
 
 

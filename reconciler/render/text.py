@@ -18,19 +18,22 @@ from typing import Any
 from reconciler.errors import terminal_safe
 from reconciler.plan.model import Action, Change, FieldChange, Names, Plan
 from reconciler.render.common import (
-    NO_CHANGES,
     POLICY_CHANGES_HEAD,
     REGISTRY_HEAD,
+    REMOVED_HEAD,
     ProductGroup,
+    entry_text,
     format_value,
     groups,
     guard_status,
     header_line,
     named_value,
+    no_changes,
     registry_changes,
     registry_line,
     subject,
     summary_line,
+    unmentioned_head,
 )
 
 _COLORS = {Action.CREATE: "\x1b[32m", Action.UPDATE: "\x1b[33m", Action.DELETE: "\x1b[31m"}
@@ -68,8 +71,12 @@ def render_text(plan: Plan, *, color: bool = False) -> str:
         lines.append(paint.bold(POLICY_CHANGES_HEAD))
         lines.extend(f"{INDENT}~ {p.text}" for p in plan.policy_changes)
         lines.append("")
+    if plan.notes.removed:
+        lines.append(paint.bold(REMOVED_HEAD + ":"))
+        lines.extend(plain(f"{INDENT}{entry_text(e)}") for e in plan.notes.removed)
+        lines.append("")
     if plan.is_empty:
-        lines.append(NO_CHANGES)
+        lines.append(no_changes(plan))
     else:
         lines.append("Symbols: + create, ~ update, - delete")
         lines.append("")
@@ -82,6 +89,7 @@ def render_text(plan: Plan, *, color: bool = False) -> str:
             lines.extend(_group_lines(group, paint, plan.names))
             lines.append("")
     lines.extend(_unmanaged_lines(plan))
+    lines.extend(_unmentioned_lines(plan))
     lines.extend(_ignored_lines(plan))
     if not plan.is_empty:
         lines.extend(_guard_lines(plan, paint))
@@ -150,6 +158,17 @@ def _unmanaged_lines(plan: Plan) -> list[str]:
         plain(f"{INDENT}{p.guid} {format_value(p.name) if p.name else '(no name)'}")
         for p in u.listed
     )
+    return [*out, ""]
+
+
+def _unmentioned_lines(plan: Plan) -> list[str]:
+    notes = plan.notes
+    if not notes.unmentioned_count:
+        return []
+    out = [plain(unmentioned_head(plan) + ":")]
+    out.extend(plain(f"{INDENT}{entry_text(e)}") for e in notes.unmentioned)
+    if len(notes.unmentioned) < notes.unmentioned_count:
+        out.append(f"{INDENT}... and {notes.unmentioned_count - len(notes.unmentioned)} more")
     return [*out, ""]
 
 
