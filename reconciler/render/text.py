@@ -76,7 +76,7 @@ def render_text(plan: Plan, *, color: bool = False) -> str:
         lines.extend(plain(f"{INDENT}{entry_text(e)}") for e in plan.notes.removed)
         lines.append("")
     if plan.is_empty:
-        lines.append(no_changes(plan))
+        lines.extend([no_changes(plan), ""])
     else:
         lines.append("Symbols: + create, ~ update, - delete")
         lines.append("")

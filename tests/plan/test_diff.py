@@ -12,7 +12,7 @@ from reconciler.desired.load import load_catalog
 from reconciler.errors import CatalogError
 from reconciler.model import Catalog, Policy, Product, ShopSettings, Variant
 from reconciler.plan.diff import PlanContext, changed_fields, diff
-from reconciler.plan.model import Action, Resource, Scope
+from reconciler.plan.model import NOTES_LISTED, Action, CatalogEntry, Resource, Scope
 
 G1 = "1b02cb8e-d7b5-11e0-9a5c-feab5ed617ed"
 G2 = "5c499a23-70ac-11e9-9208-08002774f818"
@@ -486,3 +486,48 @@ def test_targeted_plan_counts_out_of_scope_products_for_the_bulk_share():
         scope=Scope.targeted([G1]),
     )
     assert {g.name: g for g in delete_all.guards}["delete-all"].ok
+
+
+# --- notes: live variants the catalog does not mention, entries removed from it ----------------
+
+
+def test_live_variants_the_catalog_does_not_mention_are_listed_and_left_alone():
+    live = live_product(variants={c: Variant() for c in ("A-1", "B-1", "C-1")})
+    desired = catalog({G1: Product(name="Čokoláda", variants={"A-1": Variant()})})
+    plan = plan_for(desired, catalog({G1: live}))
+    assert plan.is_empty
+    assert [(e.guid, e.code, e.name) for e in plan.notes.unmentioned] == [
+        (G1, "B-1", "Čokoláda"),
+        (G1, "C-1", "Čokoláda"),
+    ]
+    assert plan.notes.unmentioned_count == 2 and plan.notes.removed == ()
+
+
+def test_unmentioned_variants_are_listed_compactly_and_tombstones_are_mentions():
+    codes = [f"V-{i:03d}" for i in range(NOTES_LISTED + 5)]
+    live = live_product(variants={c: Variant() for c in codes})
+    desired = catalog({G1: Product(variants={codes[0]: Variant(absent=True)})})
+    plan = plan_for(desired, catalog({G1: live}))
+    assert [c.id for c in plan.changes] == [f"variant:{G1}:{codes[0]}"]
+    assert len(plan.notes.unmentioned) == NOTES_LISTED
+    assert plan.notes.unmentioned_count == len(codes) - 1
+    assert plan.notes.unmentioned[0].code == codes[1]
+
+
+def test_removed_entries_are_listed_unless_the_plan_deletes_them():
+    removed = (
+        CatalogEntry(G2, None, None),  # not in the YAML any more; name from the shop
+        CatalogEntry(G1, "B-1", "Čokoláda"),
+        CatalogEntry(G3, None, "Pruned"),
+    )
+    live = live_product(variants={"A-1": Variant(), "B-1": Variant()})
+    desired = catalog({G1: Product(variants={"A-1": Variant()})}, policy=Policy(prune=True))
+    have = catalog({G1: live, G2: live_product("Živá"), G3: live_product("Pruned")})
+    scope = Scope.targeted([G1, G3], ref="main")
+    plan = plan_for(desired, have, scope=scope, removed=removed)
+    assert [c.id for c in plan.changes] == [f"product:{G3}"]  # pruned: a deletion, not a note
+    assert [(e.guid, e.code, e.name) for e in plan.notes.removed] == [
+        (G2, None, "Živá"),
+        (G1, "B-1", "Čokoláda"),
+    ]
+    assert plan.notes.unmentioned == ()  # B-1 is said once, as removed

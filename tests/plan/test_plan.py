@@ -14,6 +14,8 @@ from reconciler.plan.guards import GuardPolicy, compute_guards
 from reconciler.plan.model import (
     FORMAT_VERSION,
     Action,
+    CatalogEntry,
+    CatalogNotes,
     Change,
     FieldChange,
     Plan,
@@ -520,3 +522,27 @@ def test_protected_message_names_at_most_ten_items_and_numbers_all():
     g = verdicts(changes, protect=frozenset(guid(n) for n in range(15)))["protected"]
     assert "and 5 more" in g.message
     assert len(g.numbers["touched"]) == 15
+
+
+NOTES = CatalogNotes(
+    removed=(CatalogEntry(GONE, None, "Odebraný"), CatalogEntry(UPD, "DARK-9", "Čokoláda")),
+    unmentioned=(CatalogEntry(UPD, "DARK-7", "Čokoláda"),),
+    unmentioned_count=4,
+)
+
+
+def test_notes_are_display_only_the_plan_id_is_unchanged_and_the_file_keeps_them():
+    plan = sample_plan()
+    noted = replace(plan, notes=NOTES)
+    assert noted.to_json() != plan.to_json()  # the notes are in the plan file
+    assert noted.plan_id == plan.plan_id == replace(noted, notes=CatalogNotes()).plan_id
+    assert "notes" not in json.loads(plan.to_json())  # older plans keep their bytes
+    again = Plan.from_json(noted.to_json())
+    assert again.notes == NOTES and again.plan_id == plan.plan_id
+
+
+def test_malformed_notes_in_a_plan_file_are_dropped_not_refused():
+    data = json.loads(replace(sample_plan(), notes=NOTES).to_json())
+    data["notes"] = {"removed": [{"guid": 7}, "x", {"guid": GONE}], "unmentionedCount": "many"}
+    plan = Plan.from_json(json.dumps(data))
+    assert plan.notes == CatalogNotes(removed=(CatalogEntry(GONE),))

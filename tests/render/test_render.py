@@ -7,6 +7,8 @@ import pytest
 from reconciler.plan.guards import GuardPolicy, compute_guards
 from reconciler.plan.model import (
     Action,
+    CatalogEntry,
+    CatalogNotes,
     Change,
     FieldChange,
     Plan,
@@ -229,3 +231,37 @@ def test_markdown_never_exceeds_max_chars_even_with_a_long_head():
     assert md.rstrip().endswith(
         "the full plan is in the plan JSON artifact of this workflow run.**"
     )
+
+
+NOTED = CatalogNotes(
+    removed=(
+        CatalogEntry("5c499a23-70ac-11e9-9208-08002774f818", None, "Hořká čokoláda"),
+        CatalogEntry(UPD, "DARK-2", "Mléčná čokoláda"),
+    ),
+    unmentioned=(CatalogEntry(UPD, "DARK-3", "Mléčná čokoláda"),),
+    unmentioned_count=3,
+)
+
+
+def test_a_plan_with_only_notes_says_no_changes_to_write_not_that_the_shop_matches():
+    plan = empty_plan(notes=NOTED)
+    for text in (render_text(plan), render_markdown(plan)):
+        assert NO_CHANGES not in text
+        assert "No changes to write." in text
+        assert "stays in the shop, now unmanaged; to delete it write `absent: true`" in text
+        assert "DARK-3" in text and "2 more" in text
+        assert "Plan:" not in text
+    assert render_markdown(plan).splitlines()[1] == "### No changes to write."
+
+
+def test_removed_entries_come_first_and_unmentioned_variants_after_the_changes():
+    text = render_text(sample_plan(notes=NOTED))
+    removed = text.index("Removed from the catalog")
+    assert removed < text.index("Symbols:") < text.index("Not in the catalog: left alone")
+    assert 'product 5c499a23-70ac-11e9-9208-08002774f818 "Hořká čokoláda"' in text
+    assert f'variant DARK-2 of product {UPD} "Mléčná čokoláda"' in text
+    assert "(first 1 listed)" in text
+    md = render_markdown(sample_plan(notes=NOTED), catalog_dir="catalog")
+    assert md.index("Removed from the catalog") < md.index("#### Changes by product")
+    assert f"variant `DARK-2` of product `{UPD}` Mléčná čokoláda" in md
+    assert "… and 2 more" in md
