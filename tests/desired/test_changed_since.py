@@ -343,3 +343,74 @@ def test_symlinks_in_the_base_commit_put_everything_in_scope_without_following_t
     assert scope.guids == frozenset(
         g.lower() for g in load_catalog(repo / "catalog").catalog.products
     )
+
+
+# --- what the pull request removed from the YAML (issue 15) -----------------------------------
+
+
+def remove_block(path: Path, start_marker: str, end_marker: str) -> None:
+    text = path.read_text(encoding="utf-8")
+    start = text.index(start_marker)
+    end = text.index(end_marker, start + len(start_marker))
+    path.write_text(text[:start] + text[end:], encoding="utf-8")
+
+
+def test_a_scoped_plan_lists_the_products_and_variants_the_pull_request_removed(
+    repo, tmp_path, capsys
+):
+    tea = repo / "catalog" / "products" / "tea.yaml"
+    remove_block(tea, "      CAJ-SEN-100:\n", "\n\n  # ")  # a variant of Sencha, no tombstone
+    remove_block(tea, f"  {GUNPOWDER}:\n", "\n  # ")  # the whole product
+    scope = scope_of(repo)
+    assert scope.guids == frozenset({SENCHA, GUNPOWDER})
+    assert [(e.guid, e.code) for e in scope.removed] == [
+        (GUNPOWDER, None),
+        (SENCHA, "CAJ-SEN-100"),
+    ]
+    out = tmp_path / "p.json"
+    args = ["--catalog", str(repo / "catalog"), "--sandbox", "plan", "--changed-since", "main"]
+    with pytest.raises(SystemExit) as info:
+        main([*args, "--out", str(out)])
+    assert info.value.code == 0
+    text = capsys.readouterr().out
+    plan = Plan.from_json(out.read_text(encoding="utf-8"))
+    assert all(c.guid != GUNPOWDER for c in plan.changes)  # no prune: nothing deleted
+    assert all(c.code != "CAJ-SEN-100" for c in plan.changes)
+    head = "Removed from the catalog; stays in the shop, now unmanaged; to delete it write"
+    for shown in (text, render_markdown(plan)):
+        assert shown.index("Scope:") < shown.index(head) < shown.index("Unmanaged products:")
+        assert GUNPOWDER in shown and "Čaj Gunpowder Temple of Heaven" in shown
+        assert "CAJ-SEN-100" in shown and "Čaj Sencha Premium" in shown
+    assert text.count("CAJ-SEN-100") == 1  # said once: removed, not also "not in the catalog"
+
+
+def test_an_added_tombstone_is_no_removal_and_prune_makes_a_removed_product_a_deletion(repo):
+    tea = repo / "catalog" / "products" / "tea.yaml"
+    edit(tea, "      CAJ-SEN-100:\n", "      CAJ-SEN-100: {absent: true}\n      CAJ-SEN-X:\n")
+    assert scope_of(repo).removed == ()
+    git(repo, "checkout", "-q", "--", ".")
+    edit(repo / "catalog" / "shop.yaml", "  prune: false", "  prune: true")
+    git(repo, "commit", "-q", "-am", "prune on")
+    remove_block(tea, f"  {GUNPOWDER}:\n", "\n  # ")
+    loaded = load_catalog(repo / "catalog")
+    scope = changed_since(repo / "catalog", "main", loaded.catalog)
+    assert [e.guid for e in scope.removed] == [GUNPOWDER]
+    with sandbox_client(Sandbox.from_seed("demo"), read_only=True) as client:
+        request = PlanRequest(
+            scope=scope.guids, ref="main", ref_commit=scope.commit, removed=scope.removed
+        )
+        plan = make_plan(client, loaded, request)
+    assert [(c.action.value, c.guid) for c in plan.changes] == [("delete", GUNPOWDER)]
+    assert plan.notes.removed == ()  # a planned deletion, not "stays in the shop"
+    assert "Removed from the catalog" not in render_text(plan)
+
+
+def test_a_plan_with_only_removals_says_no_changes_to_write(repo, capsys):
+    remove_block(repo / "catalog" / "products" / "tea.yaml", f"  {GUNPOWDER}:\n", "\n  # ")
+    args = ["--catalog", str(repo / "catalog"), "--sandbox", "plan", "--changed-since", "main"]
+    with pytest.raises(SystemExit) as info:
+        main([*args, "--format", "markdown"])
+    assert info.value.code == 0
+    text = capsys.readouterr().out
+    assert "No changes to write." in text and "The live shop matches" not in text
+    assert f"product `{GUNPOWDER}`" in text
