@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import uuid
 from pathlib import Path
 
@@ -43,6 +44,45 @@ def github_annotation(problem: Problem) -> str:
     )
 
 
+GITHUB_ANNOTATION_LIMIT = 10  # GitHub shows at most 10 error annotations per step
+
+
+def github_summary_markdown(problems: list[Problem]) -> str:
+    """The problems as a Markdown list for the job summary (every one, not just 10)."""
+
+    def cell(text: str) -> str:
+        return text.replace("\r", " ").replace("\n", " ").replace("`", "'")
+
+    n = len(problems)
+    lines = [f"### shoptet-catalog validate: {n} problem{'s' if n != 1 else ''}", ""]
+    lines += [
+        f"- `{cell(p.file)}:{p.line}:{p.column}`: {cell(p.message)}" for p in problems
+    ]
+    return "\n".join(lines) + "\n"
+
+
+def write_github_summary(problems: list[Problem]) -> None:
+    """GitHub shows only the first 10 annotations of a step: with more problems, also list
+    all of them in the job summary ($GITHUB_STEP_SUMMARY, when set)."""
+    target = os.environ.get("GITHUB_STEP_SUMMARY")
+    if len(problems) <= GITHUB_ANNOTATION_LIMIT or not target:
+        return
+    try:
+        with open(target, "a", encoding="utf-8") as fh:
+            fh.write(github_summary_markdown(problems))
+    except OSError as exc:
+        click.echo(
+            f"Note: cannot append to GITHUB_STEP_SUMMARY ({target}): {exc.strerror or exc}",
+            err=True,
+        )
+        return
+    click.echo(
+        f"Note: GitHub shows only {GITHUB_ANNOTATION_LIMIT} annotations; all "
+        f"{len(problems)} problems are listed in the job summary.",
+        err=True,
+    )
+
+
 def problems_json(problems: list[Problem], summary: dict | None = None) -> str:
     return json.dumps(
         {
@@ -76,6 +116,7 @@ def validate(ctx: click.Context, fmt: str) -> None:
         if fmt == "github":
             for problem in err.problems:
                 click.echo(github_annotation(problem))
+            write_github_summary(err.problems)
         else:
             click.echo(problems_json(err.problems))
         n = len(err.problems)
