@@ -12,7 +12,8 @@ import click
 from reconciler.cli.options import catalog_option, format_option, shop_options
 from reconciler.desired.load import load_catalog
 from reconciler.desired.schema import render_schemas
-from reconciler.errors import CatalogError, Problem
+from reconciler.desired.yamlload import source_excerpt
+from reconciler.errors import CatalogError, Problem, terminal_safe
 
 VALIDATE_EPILOG = """\b
 Examples:
@@ -83,6 +84,18 @@ def write_github_summary(problems: list[Problem]) -> None:
     )
 
 
+def excerpt(problem: Problem) -> list[str]:
+    """For a YAML syntax error, the offending source line with a caret under the column
+    (read again from the file; nothing when it cannot be read)."""
+    if not problem.message.startswith("YAML syntax error"):
+        return []
+    try:
+        text = Path(problem.file).read_bytes().decode("utf-8-sig", "replace")
+    except OSError:
+        return []
+    return source_excerpt(text, problem.line, problem.column)
+
+
 def problems_json(problems: list[Problem], summary: dict | None = None) -> str:
     return json.dumps(
         {
@@ -112,8 +125,11 @@ def validate(ctx: click.Context, fmt: str) -> None:
         loaded = load_catalog(catalog_dir)
     except CatalogError as err:
         if fmt == "text":
-            raise  # the group prints every problem and the count on stderr, exit 1
-        if fmt == "github":
+            for problem in err.problems:
+                click.echo(terminal_safe(str(problem), keep_newlines=False), err=True)
+                for line in excerpt(problem):
+                    click.echo(line, err=True)
+        elif fmt == "github":
             for problem in err.problems:
                 click.echo(github_annotation(problem))
             write_github_summary(err.problems)

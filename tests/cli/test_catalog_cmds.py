@@ -157,3 +157,35 @@ def test_validate_github_without_summary_variable_still_annotates(tmp_path, monk
     code, out, _ = run(["validate", "--format", "github"], capsys)
     assert code == 1
     assert out.count("::error") == 12
+
+
+def test_validate_text_shows_the_wrong_line_with_a_caret_for_a_yaml_mistake(
+    tmp_path, monkeypatch, capsys
+):
+    (tmp_path / "catalog" / "products").mkdir(parents=True)
+    (tmp_path / "catalog" / "products" / "p.yaml").write_text(
+        f"products:\n  {GUID}:\n    name: x\n   visibility: visible\n", encoding="utf-8"
+    )
+    monkeypatch.chdir(tmp_path)
+    code, _, err = run(["validate"], capsys)
+    assert code == 1
+    lines = err.splitlines()
+    assert lines[0].startswith(
+        "catalog/products/p.yaml:4:4: YAML syntax error: 'visibility' is indented less than "
+        "'name' on line 3"
+    )
+    assert lines[1:] == ["     visibility: visible", "     ^", "1 problem found."]
+    assert "while parsing" not in err and "<block end>" not in err
+
+
+def test_validate_text_caret_follows_an_escaped_tab(tmp_path, monkeypatch, capsys):
+    (tmp_path / "catalog" / "products").mkdir(parents=True)
+    (tmp_path / "catalog" / "products" / "p.yaml").write_text(
+        f"products:\n  {GUID}:\n    name: x\n  \tbrand: b\n", encoding="utf-8"
+    )
+    monkeypatch.chdir(tmp_path)
+    code, _, err = run(["validate"], capsys)
+    assert code == 1
+    lines = err.splitlines()
+    assert lines[0].startswith("catalog/products/p.yaml:4:3: YAML syntax error: a tab")
+    assert lines[1:3] == ["    \\x09brand: b", "    ^"]
