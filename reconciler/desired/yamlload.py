@@ -285,6 +285,20 @@ def _missing_colon(lines: list[str], index: int) -> tuple[Pos, str] | None:
     )
 
 
+def _text_start(lines: list[str], index: int) -> int | None:
+    """When line ``index`` continues a plain text value written on a ``key: value`` line
+    above it (indented more, no ':' of its own), the index of that line, else None."""
+    i = index
+    while i is not None and not _KEY_VALUE.match(_content(lines[i])):
+        prev = _line_above(lines, i)
+        if prev is None or _indent(lines[i]) <= _indent(lines[prev]):
+            return None
+        i = prev
+    if i is None or i == index or not _content(lines[i]).split(":", 1)[1].strip():
+        return None
+    return i
+
+
 def _explain(text: str, err: MarkedYAMLError) -> tuple[Pos, str] | None:
     """Plain words for the usual indentation and colon mistakes, located at the line that is
     actually wrong (the parser often notices one line later). None when not recognised."""
@@ -306,6 +320,13 @@ def _explain(text: str, err: MarkedYAMLError) -> tuple[Pos, str] | None:
                 return found
     if what == "mapping values are not allowed here":
         above = _line_above(lines, mark.line)
+        start = _text_start(lines, above) if above is not None else None
+        if start is not None:
+            return (line, col), (
+                f"this ': ' is read as part of the text that starts on line {start + 1} "
+                f"('{_key_of(lines[start])}'); if this line is a new key, indent it like the "
+                "keys around it; if it is text, put the whole value in quotes"
+            )
         if above is not None:
             found = _missing_colon(lines, above)
             if found is not None:
