@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import uuid
 from pathlib import Path
 
@@ -11,7 +12,8 @@ import click
 from reconciler.cli.options import catalog_option, format_option, shop_options
 from reconciler.desired.load import load_catalog
 from reconciler.desired.schema import render_schemas
-from reconciler.errors import CatalogError, Problem
+from reconciler.desired.yamlload import source_excerpt
+from reconciler.errors import CatalogError, Problem, terminal_safe
 
 VALIDATE_EPILOG = """\b
 Examples:
@@ -43,6 +45,57 @@ def github_annotation(problem: Problem) -> str:
     )
 
 
+GITHUB_ANNOTATION_LIMIT = 10  # GitHub shows at most 10 error annotations per step
+
+
+def github_summary_markdown(problems: list[Problem]) -> str:
+    """The problems as a Markdown list for the job summary (every one, not just 10)."""
+
+    def cell(text: str) -> str:
+        return text.replace("\r", " ").replace("\n", " ").replace("`", "'")
+
+    n = len(problems)
+    lines = [f"### shoptet-catalog validate: {n} problem{'s' if n != 1 else ''}", ""]
+    lines += [
+        f"- `{cell(p.file)}:{p.line}:{p.column}`: {cell(p.message)}" for p in problems
+    ]
+    return "\n".join(lines) + "\n"
+
+
+def write_github_summary(problems: list[Problem]) -> None:
+    """GitHub shows only the first 10 annotations of a step: with more problems, also list
+    all of them in the job summary ($GITHUB_STEP_SUMMARY, when set)."""
+    target = os.environ.get("GITHUB_STEP_SUMMARY")
+    if len(problems) <= GITHUB_ANNOTATION_LIMIT or not target:
+        return
+    try:
+        with open(target, "a", encoding="utf-8") as fh:
+            fh.write(github_summary_markdown(problems))
+    except OSError as exc:
+        click.echo(
+            f"Note: cannot append to GITHUB_STEP_SUMMARY ({target}): {exc.strerror or exc}",
+            err=True,
+        )
+        return
+    click.echo(
+        f"Note: GitHub shows only {GITHUB_ANNOTATION_LIMIT} annotations; all "
+        f"{len(problems)} problems are listed in the job summary.",
+        err=True,
+    )
+
+
+def excerpt(problem: Problem) -> list[str]:
+    """For a YAML syntax error, the offending source line with a caret under the column
+    (read again from the file; nothing when it cannot be read)."""
+    if not problem.message.startswith("YAML syntax error"):
+        return []
+    try:
+        text = Path(problem.file).read_bytes().decode("utf-8-sig", "replace")
+    except OSError:
+        return []
+    return source_excerpt(text, problem.line, problem.column)
+
+
 def problems_json(problems: list[Problem], summary: dict | None = None) -> str:
     return json.dumps(
         {
@@ -72,10 +125,14 @@ def validate(ctx: click.Context, fmt: str) -> None:
         loaded = load_catalog(catalog_dir)
     except CatalogError as err:
         if fmt == "text":
-            raise  # the group prints every problem and the count on stderr, exit 1
-        if fmt == "github":
+            for problem in err.problems:
+                click.echo(terminal_safe(str(problem), keep_newlines=False), err=True)
+                for line in excerpt(problem):
+                    click.echo(line, err=True)
+        elif fmt == "github":
             for problem in err.problems:
                 click.echo(github_annotation(problem))
+            write_github_summary(err.problems)
         else:
             click.echo(problems_json(err.problems))
         n = len(err.problems)

@@ -9,6 +9,7 @@ plan.md``).
 from __future__ import annotations
 
 import os
+import shlex
 import subprocess
 import sys
 from contextlib import contextmanager
@@ -16,6 +17,7 @@ from pathlib import Path
 
 import click
 
+from reconciler.cli.context import DEFAULT_CATALOG
 from reconciler.cli.options import format_option, shop_options, use_color
 from reconciler.desired.load import load_catalog
 from reconciler.desired.scope import changed_since
@@ -160,6 +162,7 @@ def plan(
     if out is not None:
         write_plan_file(out, render_json(the_plan))
         click.echo(f"Plan written to {out} (planId {the_plan.plan_id[:12]}).", err=True)
+        click.echo(f"Next: {next_step(out, app.catalog_dir)}", err=True)
     markdown = None
     if fmt == "text":
         text = render_text(the_plan, color=use_color(sys.stdout))
@@ -174,6 +177,14 @@ def plan(
         )
     if detailed_exitcode and not the_plan.is_empty:
         ctx.exit(2)
+
+
+def next_step(out: Path, catalog_dir: Path) -> str:
+    """The command that applies the plan just written (``--catalog`` when not the default)."""
+    words = ["shoptet-catalog"]
+    if Path(catalog_dir) != DEFAULT_CATALOG:
+        words += ["--catalog", shlex.quote(Path(catalog_dir).as_posix())]
+    return " ".join([*words, "apply", shlex.quote(Path(out).as_posix())])
 
 
 def catalog_git_commit(catalog_dir: Path) -> str | None:

@@ -29,6 +29,7 @@ from reconciler.errors import CatalogError, ConfigError, Problem
 from reconciler.model import (
     Catalog,
     Product,
+    Variant,
     did_you_mean,
     parse_guid,
 )
@@ -188,7 +189,7 @@ def _load_products(
         try:
             parse_guid(guid)
         except PydanticCustomError as err:
-            problems.append(Problem(file, *pos, err.message()))
+            problems.append(Problem(file, *pos, _stray_field(guid) or err.message()))
             continue
         if guid in declared:
             first = declared[guid]
@@ -212,6 +213,21 @@ def _load_products(
             )
             continue
         declared[guid] = _Declared(file, pos, data)
+
+
+def _stray_field(key: str) -> str | None:
+    """A known field name written where product GUIDs go: what to do instead."""
+    if key in Product.model_fields:
+        return (
+            f"'{key}' is a product field, but it is written where product GUIDs go: indent it "
+            "under a product GUID"
+        )
+    if key in Variant.model_fields:
+        return (
+            f"'{key}' is a variant field, but it is written where product GUIDs go: indent it "
+            "under a variant code in a product's 'variants:'"
+        )
+    return None
 
 
 def _null_problems(decl: _Declared, problems: list[Problem]) -> None:

@@ -100,6 +100,61 @@ def _locate(data: Any, loc: tuple, start: Pos, at: Any = None, key: bool = False
     return pos
 
 
+PRODUCT_ONLY = frozenset(Product.model_fields) - frozenset(Variant.model_fields)
+VARIANT_ONLY = frozenset(Variant.model_fields) - frozenset(Product.model_fields)
+
+
+def _first_code(variants: Any, before: str | None = None) -> str | None:
+    """A variant code of ``variants`` to name in a hint: the last one written before the
+    key ``before`` (the variant a stray field most likely belongs to), else the first."""
+    if not isinstance(variants, LMap):
+        return None
+    codes = [k for k in variants if k not in VARIANT_ONLY and k not in PRODUCT_ONLY]
+    if before is not None and before in variants:
+        earlier = [c for c in codes if variants.key_pos[c] < variants.key_pos[before]]
+        if earlier:
+            return earlier[-1]
+    return codes[0] if codes else None
+
+
+def misplaced_field(data: Any, loc: tuple, kind: str) -> str | None:
+    """When a product's error is a known field name written at the wrong level (``stock:``
+    at product level or among the variant codes, ``name:`` under a variant), what to do."""
+    variants = data.get("variants") if isinstance(data, LMap) else None
+    if kind == "extra_forbidden" and len(loc) == 1 and loc[0] in VARIANT_ONLY:
+        code = _first_code(variants)
+        example = f" (e.g. under '{code}')" if code else " (variants: CODE: ...)"
+        return (
+            f"'{loc[0]}' is a variant field, not a product field: indent it under a variant "
+            f"code in 'variants:'{example}"
+        )
+    if (
+        kind == "extra_forbidden"
+        and len(loc) == 3
+        and loc[0] == "variants"
+        and loc[2] in PRODUCT_ONLY
+    ):
+        return (
+            f"'{loc[2]}' is a product field, not a variant field: move it out of variant "
+            f"{loc[1]} to the product's level, beside 'variants:'"
+        )
+    if len(loc) == 3 and loc[0] == "variants" and loc[2] == "[key]":
+        name = str(loc[1])
+        if name in VARIANT_ONLY:
+            code = _first_code(variants, before=name)
+            under = f"under '{code}' above" if code else "under a variant code"
+            return (
+                f"'{name}' is a variant field, but it is written where variant codes go (one "
+                f"level too far out): indent it {under}"
+            )
+        if name in PRODUCT_ONLY:
+            return (
+                f"'{name}' is a product field, but it is written where variant codes go: move "
+                "it out to the product's level, beside 'variants:'"
+            )
+    return None
+
+
 M = TypeVar("M", bound=BaseModel)
 
 
@@ -109,10 +164,25 @@ def validate_located(
     try:
         return model.model_validate(data)
     except ValidationError as exc:
-        for err in exc.errors():
+        errors = exc.errors()
+        hints = {
+            i: misplaced_field(data, tuple(err["loc"]), err["type"]) if model is Product else None
+            for i, err in enumerate(errors)
+        }
+        # a stray field among the variant codes: one problem, not also "not a variant mapping"
+        stray = {tuple(errors[i]["loc"][:-1]) for i, hint in hints.items() if hint is not None}
+        stray = {loc for loc in stray if len(loc) == 2}
+        for i, err in enumerate(errors):
+            loc = tuple(err["loc"])
+            if hints[i] is None and any(loc[: len(s)] == s for s in stray):
+                continue
             ctx = err.get("ctx") or {}
             line, col = _locate(
-                data, err["loc"], start, ctx.get("at"), key=err["type"] == "extra_forbidden"
+                data,
+                loc,
+                start,
+                ctx.get("at"),
+                key=err["type"] == "extra_forbidden" or hints[i] is not None,
             )
-            problems.append(Problem(file, line, col, _message(err, model)))
+            problems.append(Problem(file, line, col, hints[i] or _message(err, model)))
         return None

@@ -237,8 +237,144 @@ class _Converter:
                     out.val_pos[key] = merged.val_pos[key]
 
 
+def _content(line: str) -> str:
+    """A source line without its comment and trailing space (a rough cut: '#' after a space)."""
+    return re.split(r"(?:^|\s)#", line, maxsplit=1)[0].rstrip()
+
+
+def _indent(line: str) -> int:
+    return len(line) - len(line.lstrip(" "))
+
+
+def _line_above(lines: list[str], index: int) -> int | None:
+    """The 0-based index of the nearest line above ``index`` with content, or None."""
+    for i in range(min(index, len(lines)) - 1, -1, -1):
+        if _content(lines[i]).strip():
+            return i
+    return None
+
+
+def _key_of(line: str) -> str:
+    body = _content(line).strip()
+    body = body[2:].lstrip() if body.startswith("- ") else body
+    return body.split(":", 1)[0].strip() if ":" in body else body
+
+
+_KEY_VALUE = re.compile(r"^\s*(?:-\s+)?[^\s:#][^:#]*?:(?:\s|$)")
+
+
+def _missing_colon(lines: list[str], index: int) -> tuple[Pos, str] | None:
+    """When line ``index`` is text where a ``key: value`` belongs (``name x``, ``name:x``),
+    the plain-words problem for it."""
+    body = _content(lines[index])
+    if not body.strip() or _KEY_VALUE.match(body) or body.strip().startswith(("-", "[", "{")):
+        return None
+    col = _indent(body) + 1
+    text = body.strip()
+    glued = re.match(r"^([^\s:]+):(\S.*)$", text)
+    if glued:
+        return (index + 1, col + len(glued.group(1))), (
+            f"'{text}' has no space after ':'; a key needs ': ' (colon and space) before its "
+            f"value: write '{glued.group(1)}: {glued.group(2)}'"
+        )
+    first, _, rest = text.partition(" ")
+    fix = f"'{first}: {rest.strip()}'" if rest.strip() else f"'{first}:'"
+    return (index + 1, col), (
+        f"'{text}' is missing the ':' after the key; write {fix} (a key, a colon, a space, "
+        "then the value)"
+    )
+
+
+def _text_start(lines: list[str], index: int) -> int | None:
+    """When line ``index`` continues a plain text value written on a ``key: value`` line
+    above it (indented more, no ':' of its own), the index of that line, else None."""
+    i = index
+    while i is not None and not _KEY_VALUE.match(_content(lines[i])):
+        prev = _line_above(lines, i)
+        if prev is None or _indent(lines[i]) <= _indent(lines[prev]):
+            return None
+        i = prev
+    if i is None or i == index or not _content(lines[i]).split(":", 1)[1].strip():
+        return None
+    return i
+
+
+def _explain(text: str, err: MarkedYAMLError) -> tuple[Pos, str] | None:
+    """Plain words for the usual indentation and colon mistakes, located at the line that is
+    actually wrong (the parser often notices one line later). None when not recognised."""
+    lines = text.splitlines()
+    mark = err.problem_mark
+    line, col = _pos(mark)
+    what = err.problem or ""
+    here = lines[mark.line] if mark.line < len(lines) else ""
+    if "'\\t'" in what or "\t" in what:
+        return (line, col), (
+            "a tab is used for indentation here; YAML indents with spaces only: replace the tab "
+            "with spaces so the key lines up with the keys around it"
+        )
+    if "could not find expected ':'" in what and err.context_mark is not None:
+        start = err.context_mark.line
+        if start < len(lines):
+            found = _missing_colon(lines, start)
+            if found is not None:
+                return found
+    if what == "mapping values are not allowed here":
+        above = _line_above(lines, mark.line)
+        start = _text_start(lines, above) if above is not None else None
+        if start is not None:
+            return (line, col), (
+                f"this ': ' is read as part of the text that starts on line {start + 1} "
+                f"('{_key_of(lines[start])}'); if this line is a new key, indent it like the "
+                "keys around it; if it is text, put the whole value in quotes"
+            )
+        if above is not None:
+            found = _missing_colon(lines, above)
+            if found is not None:
+                return found
+            if _indent(here) > _indent(lines[above]) and _KEY_VALUE.match(lines[above]):
+                key, sibling = _key_of(here), _key_of(lines[above])
+                return (line, _indent(here) + 1), (
+                    f"'{key}' is indented more than '{sibling}' on line {above + 1} above it, "
+                    "which already has a value; keys of one mapping must start in the same "
+                    f"column: move '{key}' to column {_indent(lines[above]) + 1}"
+                )
+        found = _missing_colon(lines, mark.line)
+        if found is not None:
+            return found
+    if "while parsing a flow" in (err.context or "") and err.context_mark is not None:
+        opened = err.context_mark
+        bracket, close = ("[", "]") if "sequence" in (err.context or "") else ("{", "}")
+        return _pos(opened), (
+            f"the '{bracket}' on line {opened.line + 1} is never closed with '{close}' (the "
+            f"parser gave up on line {line}); close it, or quote the text if the '{bracket}' "
+            "is meant literally"
+        )
+    if (err.context or "").startswith("while parsing a block") and "expected <block end>" in what:
+        above = _line_above(lines, mark.line)
+        key = _key_of(here)
+        if above is not None and _indent(here) < _indent(lines[above]):
+            outer = (err.context_mark.column + 1) if err.context_mark is not None else None
+            also = f" (or column {outer} if it belongs to the level above)" if outer else ""
+            return (line, _indent(here) + 1), (
+                f"'{key}' is indented less than '{_key_of(lines[above])}' on line {above + 1} "
+                "above it; keys of one mapping must start in the same column: move "
+                f"'{key}' to column {_indent(lines[above]) + 1}{also}"
+            )
+        if above is not None and _indent(here) > _indent(lines[above]):
+            return (line, _indent(here) + 1), (
+                f"'{key}' is indented more than '{_key_of(lines[above])}' on line {above + 1} "
+                "above it; keys of one mapping must start in the same column: move "
+                f"'{key}' to column {_indent(lines[above]) + 1}"
+            )
+    return None
+
+
 def _syntax_problem(file: str, text: str, err: Exception) -> Problem:
     if isinstance(err, MarkedYAMLError) and err.problem_mark is not None:
+        explained = _explain(text, err)
+        if explained is not None:
+            (line, col), what = explained
+            return Problem(file, line, col, f"YAML syntax error: {what}")
         line, col = _pos(err.problem_mark)
         what = err.problem or "invalid YAML"
         if "maximum depth" in what:
@@ -247,8 +383,13 @@ def _syntax_problem(file: str, text: str, err: Exception) -> Problem:
             what = "only one YAML document per file (found a second '---')"
         elif err.context:
             what = f"{err.context}: {what}"
-        if "'\\t'" in what:
-            what += " (indent with spaces, not tabs)"
+        if "alias" in what:
+            what += " (an alias *name needs an anchor &name earlier in the same file)"
+        elif not what.startswith(("nesting", "only one")):
+            what += (
+                " (check this line and the one above it: keys of one mapping start in the "
+                "same column, indented with spaces, each followed by ': ')"
+            )
     else:
         index = getattr(err, "position", None)
         line, col = _line_col(text, index) if isinstance(index, int) else (1, 1)
@@ -257,6 +398,25 @@ def _syntax_problem(file: str, text: str, err: Exception) -> Problem:
         if isinstance(character, int):
             what = f"character {chr(character)!r} is not allowed in YAML text"
     return Problem(file, line, col, f"YAML syntax error: {' '.join(what.split())}")
+
+
+def source_excerpt(text: str, line: int, column: int) -> list[str]:
+    """The source line ``line`` (1-based) and a caret under ``column``, for a terminal; tabs
+    and control characters are shown escaped (``\\t``) and the caret follows them."""
+    lines = text.splitlines()
+    if not 1 <= line <= len(lines):
+        return []
+    source = lines[line - 1]
+
+    def show(part: str) -> str:
+        return "".join(
+            c if c.isprintable() or c == " " else f"\\x{ord(c):02x}" if ord(c) <= 0xFF
+            else f"\\u{ord(c):04x}"
+            for c in part
+        )
+
+    prefix = show(source[: max(column - 1, 0)])
+    return [f"  {show(source)}", f"  {' ' * len(prefix)}^"]
 
 
 def load_yaml(file: str, data: bytes) -> tuple[Any, list[Problem]]:

@@ -110,3 +110,82 @@ def test_schema_out_option(tmp_path):
     result = CliRunner().invoke(cli, ["schema", "--out", str(tmp_path / "x")])
     assert result.exit_code == 0
     assert sorted(p.name for p in Path(tmp_path / "x").iterdir()) == sorted(render_schemas())
+
+
+def _many_problems_repo(tmp_path, monkeypatch, n):
+    fields = "".join(f"    zzq{i}: x\n" for i in range(n))
+    (tmp_path / "catalog" / "products").mkdir(parents=True)
+    (tmp_path / "catalog" / "products" / "p.yaml").write_text(
+        f"products:\n  {GUID}:\n    name: x\n{fields}", encoding="utf-8"
+    )
+    monkeypatch.chdir(tmp_path)
+
+
+def test_validate_github_lists_more_than_ten_problems_in_the_job_summary(
+    tmp_path, monkeypatch, capsys
+):
+    _many_problems_repo(tmp_path, monkeypatch, 12)
+    summary = tmp_path / "summary.md"
+    summary.write_text("earlier step\n", encoding="utf-8")
+    monkeypatch.setenv("GITHUB_STEP_SUMMARY", str(summary))
+    code, out, err = run(["validate", "--format", "github"], capsys)
+    assert code == 1
+    assert len([line for line in out.splitlines() if line.startswith("::error")]) == 12
+    text = summary.read_text(encoding="utf-8")
+    assert text.startswith("earlier step\n### shoptet-catalog validate: 12 problems\n")
+    items = [line for line in text.splitlines() if line.startswith("- ")]
+    assert len(items) == 12
+    assert items[0] == "- `catalog/products/p.yaml:4:5`: unknown key 'zzq0'"
+    assert "job summary" in err
+
+
+def test_validate_github_leaves_the_summary_alone_for_ten_problems_or_fewer(
+    tmp_path, monkeypatch, capsys
+):
+    _many_problems_repo(tmp_path, monkeypatch, 10)
+    summary = tmp_path / "summary.md"
+    monkeypatch.setenv("GITHUB_STEP_SUMMARY", str(summary))
+    code, _, err = run(["validate", "--format", "github"], capsys)
+    assert code == 1
+    assert not summary.exists()
+    assert "job summary" not in err
+
+
+def test_validate_github_without_summary_variable_still_annotates(tmp_path, monkeypatch, capsys):
+    _many_problems_repo(tmp_path, monkeypatch, 12)
+    monkeypatch.delenv("GITHUB_STEP_SUMMARY", raising=False)
+    code, out, _ = run(["validate", "--format", "github"], capsys)
+    assert code == 1
+    assert out.count("::error") == 12
+
+
+def test_validate_text_shows_the_wrong_line_with_a_caret_for_a_yaml_mistake(
+    tmp_path, monkeypatch, capsys
+):
+    (tmp_path / "catalog" / "products").mkdir(parents=True)
+    (tmp_path / "catalog" / "products" / "p.yaml").write_text(
+        f"products:\n  {GUID}:\n    name: x\n   visibility: visible\n", encoding="utf-8"
+    )
+    monkeypatch.chdir(tmp_path)
+    code, _, err = run(["validate"], capsys)
+    assert code == 1
+    lines = err.splitlines()
+    assert lines[0].startswith(
+        "catalog/products/p.yaml:4:4: YAML syntax error: 'visibility' is indented less than "
+        "'name' on line 3"
+    )
+    assert lines[1:] == ["     visibility: visible", "     ^", "1 problem found."]
+    assert "while parsing" not in err and "<block end>" not in err
+
+
+def test_validate_text_caret_follows_an_escaped_tab(tmp_path, monkeypatch, capsys):
+    (tmp_path / "catalog" / "products").mkdir(parents=True)
+    (tmp_path / "catalog" / "products" / "p.yaml").write_text(
+        f"products:\n  {GUID}:\n    name: x\n  \tbrand: b\n", encoding="utf-8"
+    )
+    monkeypatch.chdir(tmp_path)
+    code, _, err = run(["validate"], capsys)
+    assert code == 1
+    lines = err.splitlines()
+    assert lines[0].startswith("catalog/products/p.yaml:4:3: YAML syntax error: a tab")
+    assert lines[1:3] == ["    \\x09brand: b", "    ^"]

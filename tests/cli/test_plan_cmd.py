@@ -401,3 +401,29 @@ def test_progress_bar_only_when_stderr_is_a_terminal(monkeypatch):
         progress("products", 32, 32)
         progress("details", 3, 28)
     assert "Reading managed products" in fake.getvalue()
+
+
+def test_out_prints_the_next_step_with_the_catalog_given(tmp_path, capsys):
+    out_file = tmp_path / "plan.json"
+    code, out, err = run(
+        ["--catalog", str(EXAMPLE), "--sandbox", "plan", "--out", str(out_file)], capsys
+    )
+    assert code == 0
+    assert f"Next: shoptet-catalog --catalog {EXAMPLE.as_posix()} apply {out_file.as_posix()}" in (
+        err.splitlines()
+    )
+    assert "Next:" not in out  # stdout stays the plan only
+
+
+def test_out_prints_the_next_step_without_catalog_for_the_default(tmp_path, monkeypatch, capsys):
+    shutil.copytree(EXAMPLE, tmp_path / "catalog")
+    monkeypatch.chdir(tmp_path)
+    code, _, err = run(["--sandbox", "plan", "--out", "my plan.json"], capsys)
+    assert code == 0
+    assert "Next: shoptet-catalog apply 'my plan.json'" in err.splitlines()
+
+
+def test_no_next_step_without_out(capsys):
+    code, _, err = run(["--catalog", str(EXAMPLE), "--sandbox", "plan"], capsys)
+    assert code == 0
+    assert "Next:" not in err
