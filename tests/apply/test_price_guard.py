@@ -69,3 +69,21 @@ def test_a_price_change_within_max_price_change_needs_no_flag(tmp_path, shop, mo
     assert code == 0, text
     guard = {g["name"]: g for g in json.loads((tmp_path / "plan.json").read_text())["guards"]}
     assert guard["price"]["ok"] is True
+
+
+def test_plan_detailed_exitcode_is_3_when_a_guard_would_refuse_and_2_with_the_flag(
+    tmp_path, shop, monkeypatch, capsys
+):
+    copy_example(tmp_path)
+    set_price(tmp_path, "0")
+    code, text, writes = cli(
+        shop, monkeypatch, capsys, tmp_path, "plan", "--out", "plan.json", "--detailed-exitcode"
+    )
+    assert code == 3, text
+    assert writes == [] and (tmp_path / "plan.json").exists()  # the plan is still written
+    assert "Apply would be refused by a guard:" in text and "need --allow-price" in text
+    for flags, want in ([("--allow-delete", "--allow-bulk"), 3], [("--allow-price",), 2]):
+        code, text, _ = cli(
+            shop, monkeypatch, capsys, tmp_path, "plan", "--detailed-exitcode", *flags
+        )
+        assert code == want, text
