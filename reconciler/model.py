@@ -72,6 +72,13 @@ _NUMBER_OR_TEXT = {
     "anyOf": [{"type": "number"}, {"type": "string", "pattern": r"^-?[0-9]+(\.[0-9]+)?$"}]
 }
 
+_PRICE_SCHEMA = {
+    "anyOf": [
+        {"type": "number", "minimum": 0},
+        {"type": "string", "pattern": r"^[0-9]+(\.[0-9]+)?$"},
+    ]
+}
+
 
 def _dec(places: int, minimum: str | None = None, maximum: str | None = None):
     lo = Decimal(minimum) if minimum is not None else None
@@ -81,6 +88,18 @@ def _dec(places: int, minimum: str | None = None, maximum: str | None = None):
         return parse_decimal(value, places=places, minimum=lo, maximum=hi)
 
     return Annotated[Decimal, BeforeValidator(check), WithJsonSchema(dict(_NUMBER_OR_TEXT))]
+
+
+def _check_price(value: Any) -> Decimal:
+    """A price (``price``, ``commonPrice``): 2 decimals, never negative. 0 is allowed here;
+    a price that becomes 0 is the price guard's business (``plan.guards``)."""
+    number = parse_decimal(value, places=2)
+    if number < 0:
+        raise fail(
+            f"a price cannot be negative, got '{value}'. Fix: write the price as 0 or more "
+            "(e.g. the positive amount without the minus sign)"
+        )
+    return number
 
 
 Text = Annotated[str, BeforeValidator(parse_text)]
@@ -101,7 +120,7 @@ if TYPE_CHECKING:  # to a type checker each is a Decimal; pydantic sees the vali
     Weight: TypeAlias = Decimal
     Share: TypeAlias = Decimal
 else:
-    Price = _dec(2)
+    Price = Annotated[Decimal, BeforeValidator(_check_price), WithJsonSchema(dict(_PRICE_SCHEMA))]
     VatRate = _dec(2, minimum="0")
     PositiveAmount = _dec(3, minimum="0")
     Weight = _dec(3, minimum="0", maximum="99999.999")
@@ -329,6 +348,10 @@ class Policy(BaseModel):
     maxChangedShare: Share = Field(
         Decimal("0.25"),
         description="Share (0-1) of existing managed products an apply may update or delete before --allow-bulk is needed.",
+    )
+    maxPriceChange: Share = Field(
+        Decimal("0.5"),
+        description="Share (0-1) by which an existing variant's price or commonPrice may drop or rise before --allow-price is needed (a price that becomes 0 always needs it).",
     )
     protect: list[Guid] = Field(
         default_factory=list, description="Product GUIDs that may never be deleted or hidden."

@@ -179,6 +179,7 @@ def apply_plan(
         apply_guards(plan, catalog.catalog, live_guids, options.policy),
         allow_delete=options.allow_delete,
         allow_bulk=options.allow_bulk,
+        allow_price=options.allow_price,
     )
     if read_live is None:  # 3
         read_live = live_reader(client, plan, shop.default_pricelist_id)

@@ -111,3 +111,11 @@ def test_a_code_that_would_change_a_url_path_is_refused(code):
 @pytest.mark.parametrize("code", ["15/ZLU", "A.B", "A..B", "...", ".A", "A/.B", "A./B", "1.5 KG"])
 def test_dots_and_slashes_that_keep_the_path_are_accepted(code):
     assert list(Product(name="x", variants={code: {}}).variants) == [code]
+
+
+@pytest.mark.parametrize("field", ["price", "commonPrice"])
+def test_a_negative_price_is_refused_with_the_fix_and_zero_is_allowed(field):
+    with pytest.raises(ValidationError, match=r"a price cannot be negative, got .-0\.01.\. Fix:"):
+        Variant(**{field: "-0.01"})
+    assert getattr(Variant(**{field: 0}), field) == Decimal(0)
+    assert getattr(Variant(**{field: "0.00"}), field) == Decimal(0)

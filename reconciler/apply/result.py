@@ -17,6 +17,7 @@ LiveReader = Callable[[Sequence[str]], dict[str, Any]]
 class ApplyOptions:
     allow_delete: bool = False
     allow_bulk: bool = False
+    allow_price: bool = False
     catalog_digest: str | None = None  # digest of the catalog now; None: not compared
     resends: int = 1  # sends of a write found not applied after its response was lost
     parallel: int = 3  # per-product writes in flight at once (Shoptet allows 3 per token)

@@ -31,6 +31,7 @@ Examples:
   shoptet-catalog apply                         # plan, show it, ask for `yes`, apply
   shoptet-catalog apply plan.json --auto-approve --journal apply.jsonl   # in CI
   shoptet-catalog apply plan.json --allow-delete   # the plan deletes (within maxDeletes)
+  shoptet-catalog apply plan.json --allow-price    # a price changes over maxPriceChange
   shoptet-catalog --sandbox apply               # try it on the built-in demo shop
 """
 
@@ -60,6 +61,11 @@ _NO_TTY = (
     help="Allow changing more than policy.maxChangedShare of the managed products.",
 )
 @click.option(
+    "--allow-price",
+    is_flag=True,
+    help="Allow prices that change by more than policy.maxPriceChange or become 0.",
+)
+@click.option(
     "--policy-from",
     "policy_ref",
     metavar="REF",
@@ -79,6 +85,7 @@ def apply(
     auto_approve: bool,
     allow_delete: bool,
     allow_bulk: bool,
+    allow_price: bool,
     policy_ref: str | None,
     journal_path: Path | None,
 ) -> None:
@@ -89,7 +96,7 @@ def apply(
     plan touches is re-read: if anything changed since the plan, the catalog files differ from
     the ones planned, or the plan file says anything the catalog does not, nothing is written
     (exit 4). Guards (exit 3), computed afresh: deletions need --allow-delete, large changes
-    --allow-bulk.
+    --allow-bulk, large price changes (policy.maxPriceChange) or prices of 0 --allow-price.
     """
     app = ctx.obj
     saved = _read_plan(plan_file) if plan_file is not None else None
@@ -115,6 +122,7 @@ def apply(
         options = ApplyOptions(
             allow_delete=allow_delete,
             allow_bulk=allow_bulk,
+            allow_price=allow_price,
             catalog_digest=loaded.digest,
             policy=policy,
         )

@@ -23,7 +23,7 @@ from reconciler.desired.load import load_catalog
 from reconciler.desired.scope import changed_since
 from reconciler.errors import AuthError, ConfigError, PermissionDenied, ReconcilerError
 from reconciler.pipeline import PlanRequest, make_plan
-from reconciler.plan.model import CatalogEntry
+from reconciler.plan.model import CatalogEntry, check_guards
 from reconciler.render.formats import render_json, render_markdown, render_text
 
 PLAN_EPILOG = """\b
@@ -35,7 +35,8 @@ Examples:
   shoptet-catalog plan --changed-since origin/main   # only products whose YAML changed (PRs)
   shoptet-catalog plan --cache .shoptet-cache     # re-read only what changed since the last plan
   shoptet-catalog plan --format markdown --github-summary   # in a GitHub workflow
-  shoptet-catalog plan --detailed-exitcode        # exit 0 no changes, 2 changes, 1 error
+  shoptet-catalog plan --detailed-exitcode        # exit 0 none, 2 changes, 3 refused, 1 error
+  shoptet-catalog plan --detailed-exitcode --allow-delete   # as apply --allow-delete would
 """
 
 _NO_TOKEN_HINT = (
@@ -94,7 +95,17 @@ _RIGHTS_HINT = (
 @click.option(
     "--detailed-exitcode",
     is_flag=True,
-    help="Exit 0 when there is nothing to change, 2 when there are changes, 1 on error.",
+    help="Exit 0 when there is nothing to change, 2 when there are changes, 3 when a guard "
+    "would refuse the apply with the --allow-* flags given here, 1 on error.",
+)
+@click.option(
+    "--allow-delete", is_flag=True, help="For --detailed-exitcode: as `apply --allow-delete`."
+)
+@click.option(
+    "--allow-bulk", is_flag=True, help="For --detailed-exitcode: as `apply --allow-bulk`."
+)
+@click.option(
+    "--allow-price", is_flag=True, help="For --detailed-exitcode: as `apply --allow-price`."
 )
 @click.option(
     "--github-summary",
@@ -110,6 +121,9 @@ def plan(
     since_ref: str | None,
     cache_dir: Path | None,
     detailed_exitcode: bool,
+    allow_delete: bool,
+    allow_bulk: bool,
+    allow_price: bool,
     github_summary: bool,
 ) -> None:
     """Read the live shop and show what `apply` would change to make it match the catalog.
@@ -176,6 +190,15 @@ def plan(
             markdown or render_markdown(the_plan, catalog_dir=str(app.catalog_dir))
         )
     if detailed_exitcode and not the_plan.is_empty:
+        refusals = check_guards(
+            the_plan, allow_delete=allow_delete, allow_bulk=allow_bulk, allow_price=allow_price
+        )
+        if refusals:  # the plan's own verdicts; apply recomputes them before any write
+            click.echo(
+                "Apply would be refused by a guard:\n" + "\n".join(f"  {r}" for r in refusals),
+                err=True,
+            )
+            ctx.exit(3)
         ctx.exit(2)
 
 

@@ -1,6 +1,6 @@
 """The safety rails of DESIGN §6, computed when a plan is built and stored in it as data.
 
-``compute_guards`` returns four ``GuardVerdict`` values in a fixed order:
+``compute_guards`` returns five ``GuardVerdict`` values in a fixed order:
 
 - ``delete-limit``: deletions (products and variants) need ``--allow-delete`` and must be
   within ``policy.maxDeletes`` (more than that: refused, no flag helps).
@@ -11,6 +11,10 @@
 - ``bulk``: when more than ``policy.maxChangedShare`` of the existing managed products are
   updated or deleted, and at least 10 exist, apply needs ``--allow-bulk``. A product counts
   once however many of its resources change; products the plan creates never count.
+- ``price``: a ``price`` or ``commonPrice`` of an existing variant (a price update) that drops
+  or rises by more than ``policy.maxPriceChange`` of its live value, or becomes 0, needs
+  ``--allow-price``. A price that was 0 (or unset) has no share to measure: raising it is not
+  counted. New variants' prices never count.
 
 Apply enforces the verdicts with ``reconciler.plan.model.check_guards`` / ``raise_if_unsafe``.
 """
@@ -35,6 +39,7 @@ class GuardPolicy:
     max_deletes: int = 10
     max_changed_share: Decimal = Decimal("0.25")
     protect: frozenset[str] = frozenset()
+    max_price_change: Decimal = Decimal("0.5")
 
     @classmethod
     def from_policy(cls, policy: Any) -> GuardPolicy:
@@ -42,6 +47,7 @@ class GuardPolicy:
             max_deletes=int(policy.maxDeletes),
             max_changed_share=Decimal(str(policy.maxChangedShare)),
             protect=frozenset(g.lower() for g in (policy.protect or ())),
+            max_price_change=Decimal(str(getattr(policy, "maxPriceChange", "0.5"))),
         )
 
 
@@ -49,7 +55,7 @@ def policy_changes(base: Any, new: Any) -> tuple[PolicyChange, ...]:
     """The ``policy`` settings that differ between the base's shop.yaml and the catalog's
     (both ``model.Policy``), JSON-ready, in a fixed order."""
     out = []
-    for key in ("maxDeletes", "maxChangedShare", "protect", "prune"):
+    for key in ("maxDeletes", "maxChangedShare", "maxPriceChange", "protect", "prune"):
         before, after = _policy_json(getattr(base, key)), _policy_json(getattr(new, key))
         if before != after:
             out.append(PolicyChange(key, before, after))
@@ -64,7 +70,8 @@ def _policy_json(value: Any) -> Any:
     return value
 
 
-GUARD_NAMES = ("delete-limit", "protected", "delete-all", "bulk")
+GUARD_NAMES = ("delete-limit", "protected", "delete-all", "bulk", "price")
+PRICE_FIELDS = ("price", "commonPrice")
 
 # Visibility values that take a product away from (some) customers: anything but "visible".
 _SHOWN = "visible"
@@ -76,7 +83,7 @@ def compute_guards(
     policy: GuardPolicy,
     existing_managed: int,
 ) -> tuple[GuardVerdict, ...]:
-    """The four verdicts, in a fixed order.
+    """The five verdicts, in a fixed order.
 
     ``existing_managed``: how many managed products exist live (the bulk-share denominator).
     A product counts as *changed* when any change touches it and the plan does not create it;
@@ -96,6 +103,7 @@ def compute_guards(
         _protected(changes, policy.protect),
         _delete_all(len(deleted_products), existing_managed),
         _bulk(len(touched), existing_managed, policy.max_changed_share),
+        _price(changes, policy.max_price_change),
     )
 
 
@@ -183,6 +191,62 @@ def _bulk(changed: int, existing: int, max_share: Decimal) -> GuardVerdict:
     if existing < BULK_MINIMUM:
         text += f"; fewer than {BULK_MINIMUM} exist, so the bulk guard does not apply"
     return GuardVerdict("bulk", True, text + ".", numbers)
+
+
+def _price(changes: list[Change], max_change: Decimal) -> GuardVerdict:
+    hits: list[tuple[str, str]] = []  # (change id + field, the line that names it)
+    for c in changes:
+        if c.resource is not Resource.PRICE or c.action is not Action.UPDATE:
+            continue
+        for f in c.fields:
+            if f.field not in PRICE_FIELDS:
+                continue
+            before, after = _decimal(f.before), _decimal(f.after)
+            if before is None or after is None or before == after:
+                continue
+            if after == 0 or (before > 0 and abs(after - before) > max_change * before):
+                what = f"{c.name!r} ({c.guid})" if c.name else c.guid
+                line = f"{what} variant {c.code} {f.field} {before} -> {after}"
+                if before > 0:
+                    sign = "+" if after > before else "-"
+                    line += f" ({sign}{_pct(abs(after - before) / before)})"
+                hits.append((f"{c.id}/{f.field}", line))
+    hits.sort()
+    numbers = {
+        "changed": len(hits),
+        "maxPriceChange": _fraction(max_change),
+        "prices": [key for key, _ in hits],
+    }
+    if not hits:
+        return GuardVerdict(
+            "price",
+            True,
+            f"No price drops or rises by more than {_pct(max_change)} "
+            "(policy.maxPriceChange) or becomes 0.",
+            numbers,
+        )
+    items = "; ".join(line for _, line in hits[:_LISTED])
+    if len(hits) > _LISTED:
+        items += f"; and {len(hits) - _LISTED} more"
+    n = len(hits)
+    return GuardVerdict(
+        "price",
+        False,
+        f"{n} price{'s' if n != 1 else ''} change by more than {_pct(max_change)} "
+        f"(policy.maxPriceChange) or become 0 and need --allow-price: {items}.",
+        numbers,
+        "--allow-price",
+    )
+
+
+def _decimal(value: Any) -> Decimal | None:
+    if value is None or isinstance(value, bool):
+        return None
+    try:
+        number = Decimal(str(value))
+    except ArithmeticError:
+        return None
+    return number if number.is_finite() else None
 
 
 def _pct(share: Decimal) -> str:

@@ -515,12 +515,17 @@ def check_guards(
     *,
     allow_delete: bool = False,
     allow_bulk: bool = False,
+    allow_price: bool = False,
 ) -> list[str]:
     """The refusals for these verdicts (a plan: its stored ones) with these flags (empty: go
     ahead)."""
     if isinstance(verdicts, Plan):
         verdicts = verdicts.guards
-    flags = {"--allow-delete": allow_delete, "--allow-bulk": allow_bulk}
+    flags = {
+        "--allow-delete": allow_delete,
+        "--allow-bulk": allow_bulk,
+        "--allow-price": allow_price,
+    }
     return [
         g.message for g in verdicts if not g.ok and (g.flag is None or not flags.get(g.flag, False))
     ]
@@ -531,8 +536,11 @@ def raise_if_unsafe(
     *,
     allow_delete: bool = False,
     allow_bulk: bool = False,
+    allow_price: bool = False,
 ) -> None:
     """Raise ``UnsafePlan`` (exit 3) naming every refusal with its numbers."""
-    refusals = check_guards(verdicts, allow_delete=allow_delete, allow_bulk=allow_bulk)
+    refusals = check_guards(
+        verdicts, allow_delete=allow_delete, allow_bulk=allow_bulk, allow_price=allow_price
+    )
     if refusals:
         raise UnsafePlan("Apply refused by a guard:\n" + "\n".join(f"  {r}" for r in refusals))

@@ -376,9 +376,9 @@ def verdicts(changes, existing=20, **policy):
     }
 
 
-def test_guards_are_always_four_in_fixed_order():
+def test_guards_are_always_five_in_fixed_order():
     names = [g.name for g in compute_guards([], policy=GuardPolicy(), existing_managed=0)]
-    assert names == ["delete-limit", "protected", "delete-all", "bulk"]
+    assert names == ["delete-limit", "protected", "delete-all", "bulk", "price"]
     assert all(g.ok for g in compute_guards([], policy=GuardPolicy(), existing_managed=0))
 
 
@@ -546,3 +546,48 @@ def test_malformed_notes_in_a_plan_file_are_dropped_not_refused():
     data["notes"] = {"removed": [{"guid": 7}, "x", {"guid": GONE}], "unmentionedCount": "many"}
     plan = Plan.from_json(json.dumps(data))
     assert plan.notes == CatalogNotes(removed=(CatalogEntry(GONE),))
+
+
+# --- the price guard -------------------------------------------------------------------------
+
+
+def price_update(n: int, before, after, field="price", name="Káva"):
+    return Change(U, PR, guid(n), f"V{n}", fields=(FieldChange(field, before, after),), name=name)
+
+
+def test_a_price_within_max_price_change_passes_and_past_it_needs_allow_price():
+    ok = verdicts([price_update(1, "100", "150"), price_update(2, "100", "50.00")])["price"]
+    assert ok.ok and ok.flag is None and ok.numbers["changed"] == 0
+    g = verdicts([price_update(1, "100", "150.01"), price_update(2, "100", "49.99")])["price"]
+    assert (g.ok, g.flag, g.numbers["maxPriceChange"]) == (False, "--allow-price", "0.5")
+    assert g.numbers["prices"] == [f"price:{guid(1)}:V1/price", f"price:{guid(2)}:V2/price"]
+    assert f"'Káva' ({guid(1)}) variant V1 price 100 -> 150.01 (+50.0%)" in g.message
+    assert "variant V2 price 100 -> 49.99 (-50.0%)" in g.message
+    assert "2 prices change by more than 50.0% (policy.maxPriceChange)" in g.message
+    assert check_guards([g]) == [g.message] and check_guards([g], allow_price=True) == []
+    assert check_guards([g], allow_delete=True, allow_bulk=True) == [g.message]
+    tight = verdicts([price_update(1, "100", "111")], max_price_change=Decimal("0.1"))["price"]
+    assert not tight.ok and "10.0%" in tight.message
+
+
+def test_a_price_or_common_price_that_becomes_0_needs_allow_price():
+    zero = verdicts([price_update(1, "10", "0")])["price"]
+    assert not zero.ok and "price 10 -> 0 (-100.0%)" in zero.message
+    common = verdicts([price_update(1, "100", "0.00", field="commonPrice")])["price"]
+    assert not common.ok and "commonPrice 100 -> 0.00" in common.message
+    # never measured: from 0 (no share), cleared (null), new variants' prices, other fields
+    ignored = [
+        price_update(1, "0", "500"),
+        price_update(2, "100", None, field="commonPrice"),
+        Change(C, PR, guid(3), "V3", fields=(FieldChange("price", None, "0"),)),
+        Change(U, V, guid(4), "V4", fields=(FieldChange("ean", "1", "0"),)),
+    ]
+    assert verdicts(ignored)["price"].ok
+
+
+def test_the_price_verdict_names_the_first_10_and_counts_the_rest():
+    g = verdicts([price_update(n, "100", "1") for n in range(13)])["price"]
+    assert g.numbers["changed"] == 13 and len(g.numbers["prices"]) == 13
+    assert g.message.count(" -> 1 ") == 10 and g.message.endswith("; and 3 more.")
+    with pytest.raises(UnsafePlan, match="need --allow-price"):
+        raise_if_unsafe([g], allow_delete=True, allow_bulk=True)

@@ -206,6 +206,7 @@ def test_push_takes_the_last_plan_run_of_the_merged_pull_requests_head(tmp_path)
         "pr": "5",
         "allow_delete": "true",
         "allow_bulk": "false",
+        "allow_price": "false",
     }
     (runs,) = calls(r, "actions.listWorkflowRuns")
     assert runs["workflow_id"] == "catalog-plan.yml"
@@ -331,6 +332,18 @@ def test_a_label_set_before_the_last_push_is_ignored_with_a_notice(tmp_path):
     (notice,) = r["notices"]
     assert '"shoptet:allow-delete" on #5 was set' in notice and "before the last push" in notice
     assert calls(r, "repos.getCollaboratorPermissionLevel") == []
+
+
+def test_a_label_that_re_planned_counts_from_the_first_run_of_the_head_not_the_newest(tmp_path):
+    # catalog-plan re-plans on `labeled`: the newest run is made after the label, the first
+    # one at the push. The label was set between them: after the last push, so it counts.
+    relabelled = {**plan_run(124), "created_at": "2026-11-27T09:31:00Z"}
+    r = source(tmp_path, runs=[relabelled, plan_run(123)])
+    assert r["failed"] == [] and r["outputs"]["run_id"] == "124"
+    assert r["outputs"]["allow_delete"] == "true" and r["notices"] == []
+    # a label set before the first run of the head (the push) is still ignored
+    r = source(tmp_path, runs=[relabelled, plan_run(123)], labelled_at=BEFORE_PUSH)
+    assert r["outputs"]["allow_delete"] == "false"
 
 
 def test_a_label_set_after_the_last_push_is_honoured(tmp_path):

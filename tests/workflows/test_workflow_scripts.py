@@ -41,7 +41,9 @@ while [ $# -gt 0 ]; do
   if [ "$1" = "--github-summary" ]; then summary=1; fi
   shift
 done
-if [ -n "$out" ] && [ "${FAKE_WRITE_OUT:-1}" = "1" ]; then echo '{"formatVersion": 1}' > "$out"; fi
+if [ -n "$out" ] && [ "${FAKE_WRITE_OUT:-1}" = "1" ]; then
+  printf '%s\n' "${FAKE_PLAN_JSON:-{\"formatVersion\": 1}}" > "$out"
+fi
 md='<!-- shoptet-catalog-plan catalog=shops/cz -->
 ### Plan: 1 to create, 2 to update, 0 to delete.'
 echo "$md"
@@ -149,6 +151,10 @@ def plan_values(sandbox: str = "") -> dict[str, str]:
         "HEAD_SHA": "a" * 40,
         "PR_NUMBER": "17",
         "ENVIRONMENT": "shoptet-plan-cz",
+        "LABELS": "[]",
+        "ALLOW_DELETE": "false",
+        "ALLOW_BULK": "false",
+        "ALLOW_PRICE": "false",
     }
 
 
@@ -203,6 +209,47 @@ def test_exit_2_without_a_plan_file_is_a_usage_error_not_changes(tmp_path, wf, j
 def test_sandbox_variable_adds_the_sandbox_flag(tmp_path, wf, job_id, name):
     ran = run_step(tmp_path, wf, job_id, name, plan_values(sandbox="true"), fake_exit=0)
     assert ran.calls[0].startswith("--sandbox --catalog shops/cz plan")
+
+
+REFUSING_PLAN = json.dumps(
+    {
+        "guards": [
+            {"name": "delete-limit", "ok": False, "flag": "--allow-delete"},
+            {"name": "protected", "ok": True, "flag": None},
+            {"name": "price", "ok": False, "flag": "--allow-price", "message": "::x:: 'A' 9 -> 0"},
+        ]
+    }
+)
+
+
+def test_a_plan_a_guard_would_refuse_fails_the_check_naming_the_guard_and_label(tmp_path):
+    ran = run_step(
+        tmp_path,
+        "catalog-plan.yml",
+        "plan",
+        "Plan (only",
+        {**plan_values(), "LABELS": '["shoptet:allow-delete", "other"]'},
+        fake_exit=3,
+        extra_env={"FAKE_PLAN_JSON": REFUSING_PLAN},
+    )
+    assert ran.code == 1
+    assert ran.calls[0].endswith("--detailed-exitcode --allow-delete")
+    (annotation,) = [line for line in ran.stdout.splitlines() if line.startswith("::error")]
+    assert annotation.startswith("::error title=Refused by a guard (cz)::")
+    assert "price (a maintainer sets the label shoptet:allow-price after the last push)" in (
+        annotation
+    )
+    assert "delete-limit" not in annotation  # its label is on the pull request
+    assert "::x::" not in annotation  # the guards' messages never reach it
+    assert ran.meta()["exitCode"] == 3 and ran.meta()["changes"] is True
+
+
+def test_every_allow_label_becomes_its_plan_flag(tmp_path):
+    labels = '["shoptet:allow-price", "shoptet:allow-bulk", "shoptet:allow-delete"]'
+    ran = run_step(
+        tmp_path, "catalog-plan.yml", "plan", "Plan (only", {**plan_values(), "LABELS": labels}
+    )
+    assert ran.calls[0].endswith("--allow-delete --allow-bulk --allow-price")
 
 
 def test_pull_request_plan_covers_only_changes_since_the_base(tmp_path):
@@ -261,6 +308,7 @@ def apply_values(**over: str) -> dict[str, str]:
         "SHOP": "cz",
         "ALLOW_DELETE": "false",
         "ALLOW_BULK": "false",
+        "ALLOW_PRICE": "false",
         "MODE": "replan",
         "BEFORE_MERGE": "",
         **over,
@@ -313,6 +361,9 @@ def test_labels_turn_into_the_allow_flags_and_nothing_else_does(tmp_path):
     assert "--allow" not in run_apply(tmp_path).calls[0]
     both = run_apply(tmp_path, ALLOW_DELETE="true", ALLOW_BULK="true").calls[-1]
     assert both.endswith("--auto-approve --journal out/journal.jsonl --allow-delete --allow-bulk")
+    price = run_apply(tmp_path, ALLOW_PRICE="true").calls[-1]
+    assert price.endswith("--journal out/journal.jsonl --allow-price")
+    assert "--allow-price" not in run_apply(tmp_path, ALLOW_PRICE="yes").calls[-1]
     assert "--allow-delete" not in run_apply(tmp_path, ALLOW_DELETE="yes").calls[-1]
 
 

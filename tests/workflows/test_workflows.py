@@ -185,7 +185,11 @@ def test_every_script_is_syntactically_valid(kind, text, tmp_path):
 def test_plan_runs_on_pull_requests_into_main_only():
     d = doc("catalog-plan.yml")
     assert wfcheck.triggers(d) == {"pull_request"}
-    assert dict(d["on"]["pull_request"]) == {"branches": ["main"]}
+    assert dict(d["on"]["pull_request"]) == {
+        "branches": ["main"],
+        # a shoptet:allow-* label set or removed re-plans: the guard check follows the labels
+        "types": ["opened", "synchronize", "reopened", "labeled", "unlabeled"],
+    }
 
 
 def test_plan_validates_with_github_annotations_without_any_secret():
@@ -215,8 +219,8 @@ def test_plan_covers_only_the_pull_requests_changes_and_keeps_plan_json_and_mark
     text = run_text(plan)
     assert '--changed-since "$BASE_SHA"' in text
     assert (
-        "--out out/plan.json --format markdown --github-summary --detailed-exitcode > out/plan.md"
-        in text
+        "--out out/plan.json --format markdown --github-summary --detailed-exitcode "
+        '"${allow[@]}" > out/plan.md' in text
     )
     checkout = wfcheck.steps(plan)[0]
     assert checkout["with"]["fetch-depth"] == 0  # the base commit must be there
@@ -276,16 +280,21 @@ def test_apply_applies_the_downloaded_reviewed_plan_and_keeps_the_journal():
     assert "journal" in upload["with"]["name"]
 
 
-def test_deletions_and_bulk_only_from_the_label_check():
+def test_deletions_bulk_and_prices_only_from_the_label_check():
     apply = job("catalog-apply.yml", "apply")
     env = wfcheck.steps(apply)[-2]["env"]
     assert env["ALLOW_DELETE"] == "${{ needs.source.outputs.allow_delete }}"
     assert env["ALLOW_BULK"] == "${{ needs.source.outputs.allow_bulk }}"
+    assert env["ALLOW_PRICE"] == "${{ needs.source.outputs.allow_price }}"
     text = run_text(apply)
     assert 'if [ "$ALLOW_DELETE" = "true" ]; then args+=(--allow-delete); fi' in text
+    assert 'if [ "$ALLOW_PRICE" = "true" ]; then args+=(--allow-price); fi' in text
     assert text.count("--allow-delete") == 1 and text.count("--allow-bulk") == 1
+    assert text.count("--allow-price") == 1
     script = wfcheck.steps(job("catalog-apply.yml", "source"))[0]["with"]["script"]
-    assert "grantedByMaintainer(pr, env.LABEL_ALLOW_DELETE, run, events)" in script
+    for label in ("DELETE", "BULK", "PRICE"):
+        assert f"grantedByMaintainer(pr, env.LABEL_ALLOW_{label}, pushed, events)" in script
+    assert doc("catalog-apply.yml")["env"]["LABEL_ALLOW_PRICE"] == "shoptet:allow-price"
     assert "['admin', 'maintain'].includes(data.role_name)" in script
     assert doc("catalog-apply.yml")["env"]["LABEL_ALLOW_DELETE"] == "shoptet:allow-delete"
 
@@ -360,7 +369,14 @@ WORKFLOW_OPTIONS = {
         "--detailed-exitcode",
         "--cache",
     },
-    "apply": {"--auto-approve", "--journal", "--allow-delete", "--allow-bulk", "--policy-from"},
+    "apply": {
+        "--auto-approve",
+        "--journal",
+        "--allow-delete",
+        "--allow-bulk",
+        "--allow-price",
+        "--policy-from",
+    },
 }
 
 
