@@ -12,6 +12,7 @@ import uuid
 from pathlib import Path
 
 from hypothesis import HealthCheck, given, settings
+from hypothesis import example as also_try
 from hypothesis import strategies as st
 
 from reconciler import errors as E
@@ -125,8 +126,14 @@ def _registry(plan):
     return [c for c in json.loads(plan.to_json())["changes"] if c["guid"] == ""]
 
 
+MINT = 7  # Čaj Máta peprná's place among the demo shop's products (sorted by GUID)
+
+
 @settings(deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(rounds=ROUNDS, prune=st.booleans())
+# Found by this property once: the mint tea gains a variant with parameters, then loses the
+# variant the catalog states (without parameters), so re-creating it breaks Shoptet's rule.
+@also_try(rounds=[([("add-variant", MINT), ("drop-variant", MINT, 0)], 1, 0)], prune=False)
 def test_cached_and_scoped_plans_equal_the_cold_plan(rounds, prune):
     catalog = EXAMPLE.catalog.model_copy(
         update={"policy": EXAMPLE.catalog.policy.model_copy(update={"prune": prune})}
@@ -142,7 +149,19 @@ def test_cached_and_scoped_plans_equal_the_cold_plan(rounds, prune):
             for op in ops:
                 shop.apply(op)
             clock.advance(minutes=minutes)
-            cold, _ = cold_plan(sb, loaded)
+            try:
+                cold, _ = cold_plan(sb, loaded)
+            except E.CatalogError as refused:
+                # The shop moved so that the catalog would break Shoptet's variant-parameter
+                # rule (e.g. a variant it states was deleted from a product that gained another
+                # with parameters): plan refuses with located errors, and so must the cached plan.
+                try:
+                    cached_plan(sb, loaded, cache_dir, clock)
+                except E.CatalogError as also:
+                    assert also.problems == refused.problems
+                else:
+                    raise AssertionError("the cold plan was refused, the cached one was not")
+                continue
             warm, _ = cached_plan(sb, loaded, cache_dir, clock)
             assert warm.to_json() == cold.to_json()
 
