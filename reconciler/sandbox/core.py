@@ -130,40 +130,17 @@ class Sandbox:
             key = self.auth.check(req.headers)
         except Fail as fail:
             return self._envelope(Result(fail.status, None, fail.errors), request_id, None)
-        if any(req.path.startswith(prefix) for prefix in self.config.forbidden):
-            return self._envelope(
-                Result(
-                    403,
-                    None,
-                    [
-                        err(
-                            "invalid-token-no-rights",
-                            "Your access token has no defined rights for this resource.",
-                            "access-token",
-                        )
-                    ],
-                ),
-                request_id,
-                key,
+        no_rights = any(req.path.startswith(prefix) for prefix in self.config.forbidden) or (
+            method in WRITE_METHODS
+            and any(req.path.startswith(prefix) for prefix in self.config.read_only_rights)
+        )
+        if no_rights:  # a token whose endpoint group (or its write half) was removed
+            denied = err(
+                "invalid-token-no-rights",
+                "Your access token has no defined rights for this resource.",
+                "access-token",
             )
-        if method in WRITE_METHODS and any(
-            req.path.startswith(prefix) for prefix in self.config.read_only_rights
-        ):
-            return self._envelope(
-                Result(
-                    403,
-                    None,
-                    [
-                        err(
-                            "invalid-token-no-rights",
-                            "Your access token has no defined rights for this resource.",
-                            "access-token",
-                        )
-                    ],
-                ),
-                request_id,
-                key,
-            )
+            return self._envelope(Result(403, None, [denied]), request_id, key)
         if not self.limits.enter(key):
             return self._envelope(
                 Result(

@@ -8,27 +8,18 @@ policy and refuses with exit 3 and zero writes."""
 from __future__ import annotations
 
 import json
-import subprocess
 from pathlib import Path
 
 import pytest
 
 from reconciler.sandbox import Sandbox
 from tests.apply.support import copy_example, demo_state, run_cli, write_catalog, write_requests
+from tests.support.git import git
 from tests.support.sandbox_client import served
 
 pytestmark = pytest.mark.http
 
 
-def git(repo: Path, *args: str) -> str:
-    proc = subprocess.run(
-        ["git", "-c", "user.email=t@example.com", "-c", "user.name=t", *args],
-        cwd=repo,
-        capture_output=True,
-        text=True,
-        check=True,
-    )
-    return proc.stdout.strip()
 
 
 @pytest.fixture

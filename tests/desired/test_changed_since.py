@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import json
 import shutil
-import subprocess
 from pathlib import Path
 
 import pytest
@@ -19,6 +18,7 @@ from reconciler.pipeline import PlanRequest, make_plan
 from reconciler.plan.model import Plan
 from reconciler.render.formats import render_markdown, render_text
 from reconciler.sandbox import Sandbox
+from tests.support.git import git
 from tests.support.sandbox_client import sandbox_client
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -27,15 +27,6 @@ SENCHA = "bb65820f-d7bd-53e0-bc82-f35caab096ba"  # tea.yaml, live in the demo sh
 GUNPOWDER = "7583ce6b-f097-568c-8819-b112c1b65e5c"  # tea.yaml, renamed vs the demo shop
 
 
-def git(repo: Path, *args: str) -> str:
-    out = subprocess.run(
-        ["git", "-c", "user.email=t@example.com", "-c", "user.name=t", *args],
-        cwd=repo,
-        capture_output=True,
-        text=True,
-        check=True,
-    )
-    return out.stdout.strip()
 
 
 @pytest.fixture
