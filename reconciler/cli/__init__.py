@@ -20,6 +20,7 @@ import click
 from reconciler import __version__
 from reconciler.cli.context import AppContext
 from reconciler.cli.options import shop_options
+from reconciler.desired.yamlload import problem_excerpt
 from reconciler.errors import CatalogError, ReconcilerError, terminal_safe
 
 EPILOG = """\b
@@ -77,6 +78,8 @@ def report_error(err: ReconcilerError) -> None:
     if isinstance(err, CatalogError):
         for problem in err.problems:
             click.echo(terminal_safe(str(problem), keep_newlines=False), err=True)
+            for line in problem_excerpt(problem):  # the wrong line with a caret
+                click.echo(terminal_safe(line, keep_newlines=False), err=True)
         n = len(err.problems)
         click.echo(f"{n} problem{'s' if n != 1 else ''} found.", err=True)
     else:

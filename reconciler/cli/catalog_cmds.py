@@ -12,7 +12,7 @@ import click
 from reconciler.cli.options import catalog_option, format_option, shop_options
 from reconciler.desired.load import load_catalog
 from reconciler.desired.schema import render_schemas
-from reconciler.desired.yamlload import source_excerpt
+from reconciler.desired.yamlload import problem_excerpt
 from reconciler.errors import CatalogError, Problem, terminal_safe
 
 VALIDATE_EPILOG = """\b
@@ -84,18 +84,6 @@ def write_github_summary(problems: list[Problem]) -> None:
     )
 
 
-def excerpt(problem: Problem) -> list[str]:
-    """For a YAML syntax error, the offending source line with a caret under the column
-    (read again from the file; nothing when it cannot be read)."""
-    if not problem.message.startswith("YAML syntax error"):
-        return []
-    try:
-        text = Path(problem.file).read_bytes().decode("utf-8-sig", "replace")
-    except OSError:
-        return []
-    return source_excerpt(text, problem.line, problem.column)
-
-
 def problems_json(problems: list[Problem], summary: dict | None = None) -> str:
     return json.dumps(
         {
@@ -127,7 +115,7 @@ def validate(ctx: click.Context, fmt: str) -> None:
         if fmt == "text":
             for problem in err.problems:
                 click.echo(terminal_safe(str(problem), keep_newlines=False), err=True)
-                for line in excerpt(problem):
+                for line in problem_excerpt(problem):
                     click.echo(line, err=True)
         elif fmt == "github":
             for problem in err.problems:

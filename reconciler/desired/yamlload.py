@@ -419,6 +419,22 @@ def source_excerpt(text: str, line: int, column: int) -> list[str]:
     return [f"  {show(source)}", f"  {' ' * len(prefix)}^"]
 
 
+def problem_excerpt(problem: Problem) -> list[str]:
+    """For a YAML syntax error, the offending source line with a caret under the column
+    (read again from the file; nothing when it cannot be read or it is another problem)."""
+    if not problem.message.startswith("YAML syntax error"):
+        return []
+    try:
+        with open(problem.file, "rb") as f:
+            text = f.read(MAX_EXCERPT_READ).decode("utf-8-sig", "replace")
+    except OSError:
+        return []
+    return source_excerpt(text, problem.line, problem.column)
+
+
+MAX_EXCERPT_READ = 4 * 1024 * 1024  # a catalog file is at most 2 MiB; never read more
+
+
 def load_yaml(file: str, data: bytes) -> tuple[Any, list[Problem]]:
     """Parse one YAML document from ``data``; ``file`` is the name used in problems.
 

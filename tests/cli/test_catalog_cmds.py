@@ -178,6 +178,23 @@ def test_validate_text_shows_the_wrong_line_with_a_caret_for_a_yaml_mistake(
     assert "while parsing" not in err and "<block end>" not in err
 
 
+@pytest.mark.parametrize("command", [["--sandbox", "plan"], ["--sandbox", "apply", "--auto-approve"]])
+def test_plan_and_apply_show_the_wrong_line_with_a_caret_too(
+    tmp_path, monkeypatch, capsys, command
+):
+    (tmp_path / "catalog" / "products").mkdir(parents=True)
+    (tmp_path / "catalog" / "products" / "p.yaml").write_text(
+        f"products:\n  {GUID}:\n    name: x\n   visibility: visible\n", encoding="utf-8"
+    )
+    monkeypatch.chdir(tmp_path)
+    code, _, err = run(command, capsys)
+    assert code == 1
+    lines = err.splitlines()
+    assert lines[0].startswith("catalog/products/p.yaml:4:4: YAML syntax error: ")
+    assert lines[1:3] == ["     visibility: visible", "     ^"]
+    assert "Traceback" not in err
+
+
 def test_validate_text_caret_follows_an_escaped_tab(tmp_path, monkeypatch, capsys):
     (tmp_path / "catalog" / "products").mkdir(parents=True)
     (tmp_path / "catalog" / "products" / "p.yaml").write_text(
