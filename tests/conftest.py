@@ -72,3 +72,23 @@ def require_openapi_under_ci(items) -> None:
     if items is not None and all(item.get_closest_marker("openapi_unchecked") for item in items):
         return
     pytest.exit(f"CI: {missing_reason()}; CI must check it.", returncode=pytest.ExitCode.USAGE_ERROR)
+
+
+@pytest.fixture(scope="module")
+def server():
+    """The demo shop served over HTTP on 127.0.0.1, once per module: ``(sandbox, url)``."""
+    from reconciler.sandbox import Sandbox
+    from tests.support.sandbox_client import served
+
+    sb = Sandbox.from_seed("demo")
+    with served(sb) as srv:
+        yield sb, srv.url
+
+
+@pytest.fixture
+def shop(server):
+    """``server``, reset to the demo shop with an empty leaky bucket (no pacing between tests).
+    Modules with other needs define their own ``shop``."""
+    sb, url = server
+    sb.reset()
+    return sb, url

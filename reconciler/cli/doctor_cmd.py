@@ -6,6 +6,7 @@ import json
 
 import click
 
+from reconciler.cli.options import format_option
 from reconciler.doctor import run_doctor
 
 DOCTOR_EPILOG = """\b
@@ -22,14 +23,7 @@ token does not work). 'could not check' and advisory checks do not fail the run.
 
 
 @click.command("doctor", epilog=DOCTOR_EPILOG)
-@click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(["text", "json"]),
-    default="text",
-    show_default=True,
-    help="text for people (and issues), json for scripts.",
-)
+@format_option(("text", "json"), "text for people (and issues), json for scripts.")
 @click.pass_context
 def doctor(ctx: click.Context, fmt: str) -> None:
     """Check the token's rights and what the tool assumes about the shop. Read-only: it never

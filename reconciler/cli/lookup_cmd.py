@@ -6,6 +6,7 @@ import json
 
 import click
 
+from reconciler.cli.options import format_option
 from reconciler.lookup import KINDS, run
 
 LOOKUP_EPILOG = """\b
@@ -22,14 +23,7 @@ Kinds:
 
 @click.command("lookup", epilog=LOOKUP_EPILOG)
 @click.argument("kind", type=click.Choice(list(KINDS)))
-@click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(["text", "json"]),
-    default="text",
-    show_default=True,
-    help="text for people, json for scripts.",
-)
+@format_option(("text", "json"), "text for people, json for scripts.")
 @click.pass_obj
 def lookup(app, kind: str, fmt: str) -> None:
     """List what the catalog refers to by id or code: categories, brands, stocks, VAT rates,

@@ -1,28 +1,11 @@
-"""The demo shop served over HTTP once per module, reset before each test that asks for it;
-and a saved plan of the example catalog against it (``saved_plan``: the stale and forged-plan
-tests). Modules with other needs (test_apply_http) define their own `server`/`shop`.
-"""
+"""A saved plan of the example catalog against the served demo shop (``saved_plan``: the
+stale and forged-plan tests); ``server``/``shop`` are the suite's (tests/conftest.py)."""
 
 import pytest
 
 from reconciler.cli import main
-from reconciler.sandbox import Sandbox
-from tests.apply.support import copy_example, demo_state
-from tests.support.sandbox_client import TOKEN, served
-
-
-@pytest.fixture(scope="module")
-def server():
-    sb = Sandbox(demo_state())
-    with served(sb) as srv:
-        yield sb, srv.url
-
-
-@pytest.fixture
-def shop(server):
-    sb, url = server
-    sb.reset()  # the demo shop again, and an empty leaky bucket (no pacing between tests)
-    return sb, url
+from tests.apply.support import copy_example
+from tests.support.sandbox_client import TOKEN
 
 
 @pytest.fixture(scope="module")

@@ -12,9 +12,8 @@ import pytest
 
 from reconciler.cli.context import AppContext
 from reconciler.desired.load import load_catalog
-from reconciler.sandbox import Sandbox
-from tests.apply.support import EXAMPLE_CATALOG, WRITES, demo_state, run_cli, write_catalog
-from tests.support.sandbox_client import sandbox_client, served
+from tests.apply.support import EXAMPLE_CATALOG, WRITES, run_cli, write_catalog
+from tests.support.sandbox_client import sandbox_client
 
 pytestmark = pytest.mark.http
 
@@ -23,18 +22,6 @@ GRINDER = "e519811b-2112-533a-afec-c5f5cd16d9ad"  # declared in accessories.yaml
 SYRUP = "2c7caef5-532d-50c3-816e-5a21edf2890e"  # unmanaged in the example catalog
 
 
-@pytest.fixture(scope="module")
-def server():
-    sb = Sandbox(demo_state())
-    with served(sb) as srv:
-        yield sb, srv.url
-
-
-@pytest.fixture
-def shop(server):
-    sb, url = server
-    sb.reset()
-    return sb, url
 
 
 def cli(shop, monkeypatch, capsys, root, *args):

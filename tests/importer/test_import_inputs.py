@@ -10,26 +10,13 @@ from pathlib import Path
 import pytest
 
 from reconciler.desired.load import load_catalog
-from reconciler.sandbox import Sandbox
-from tests.apply.support import EXAMPLE_CATALOG, demo_state
+from tests.apply.support import EXAMPLE_CATALOG
 from tests.importer.test_import import COLOMBIA, SYRUP, cli
-from tests.support.sandbox_client import sandbox_client, served
+from tests.support.sandbox_client import sandbox_client
 
 pytestmark = pytest.mark.http
 
 
-@pytest.fixture(scope="module")
-def server():
-    sb = Sandbox(demo_state())
-    with served(sb) as srv:
-        yield sb, srv.url
-
-
-@pytest.fixture
-def shop(server):
-    sb, url = server
-    sb.reset()
-    return sb, url
 
 
 def snapshot(root: Path) -> dict[str, bytes]:
