@@ -54,6 +54,7 @@ __all__ = [
     "MAX_VARIANTS",
     "PRODUCT_FIELDS",
     "PRODUCT_TYPES",
+    "VARIANT_DIRECTIVES",
     "VARIANT_FIELDS",
     "VISIBILITIES",
     "Catalog",
@@ -110,6 +111,13 @@ Guid = Annotated[
 ]
 VariantCode = Annotated[
     str,
+    BeforeValidator(parse_code),
+    WithJsonSchema({"type": "string", "pattern": CODE_PATTERN, "maxLength": CODE_MAX_LENGTH}),
+]
+# ``renamedFrom``: a code too, and ``null`` is refused (parse_code names it) rather than read
+# as "no rename": a key that is written should mean something.
+RenamedFrom = Annotated[
+    str | None,
     BeforeValidator(parse_code),
     WithJsonSchema({"type": "string", "pattern": CODE_PATTERN, "maxLength": CODE_MAX_LENGTH}),
 ]
@@ -247,6 +255,15 @@ class Variant(BaseModel):
         ),
         examples=[{"Hmotnost": "250 g"}],
     )
+    renamedFrom: RenamedFrom = Field(
+        None,
+        description=(
+            "The code this variant had in the shop before: the plan renames that live variant "
+            "(stock, prices and history stay with it) instead of creating a new one. Harmless "
+            "to keep once the rename is done."
+        ),
+        examples=["KAV-250-OLD"],
+    )
     absent: Bool = Field(False, description="Tombstone: true deletes this variant (guarded).")
 
     @model_validator(mode="after")
@@ -365,7 +382,11 @@ class Policy(BaseModel):
 PRODUCT_FIELDS: tuple[str, ...] = tuple(
     f for f in Product.model_fields if f not in ("variants", "absent")
 )
-VARIANT_FIELDS: tuple[str, ...] = tuple(f for f in Variant.model_fields if f != "absent")
+# Variant keys that are instructions to the reconciler, not values of the shop: never diffed.
+VARIANT_DIRECTIVES: tuple[str, ...] = ("renamedFrom", "absent")
+VARIANT_FIELDS: tuple[str, ...] = tuple(
+    f for f in Variant.model_fields if f not in VARIANT_DIRECTIVES
+)
 
 
 def parse_ignore_path(value: Any) -> str:

@@ -45,6 +45,7 @@ EXTENSION_PREFIX = "x-"
 # Which fields those are is the field registry's (``reconciler.fields``, ``nullable``).
 NOT_NULL_PRODUCT = frozenset(f.name for f in F.PRODUCT if not f.nullable) | {"variants", "absent"}
 NOT_NULL_VARIANT = frozenset(f.name for f in F.VARIANT if not f.nullable) | {"absent"}
+# ``renamedFrom: null`` is refused by the model (a code is expected), with its own message.
 
 
 @dataclass(frozen=True, order=True)
@@ -371,9 +372,55 @@ def load_catalog(catalog_dir: Path, *, overrides: dict[Path, bytes] | None = Non
             else:
                 code_owner.setdefault(code, (guid, here))
 
+    problems += _rename_problems(products, locations, code_owner)
     if problems:
         raise CatalogError(problems)
     catalog = Catalog(products=products, **shop_fields)
     return LoadedCatalog(
         catalog=catalog, locations=locations, digest=digest.hexdigest(), files=files
     )
+
+
+def _rename_problems(
+    products: dict[str, Product],
+    locations: dict[tuple, Location],
+    code_owner: dict[str, tuple[str, Location]],
+) -> list[Problem]:
+    """``renamedFrom`` across variants: the old code names one live variant to rename, so it
+    must differ from the new code, be claimed once, and not be a code the catalog declares
+    (a declared code is a variant of its own; codes are unique in the whole shop)."""
+    problems: list[Problem] = []
+    claimed: dict[str, tuple[str, Location]] = {}
+    for guid, product in products.items():
+        for code, variant in sorted(product.variants.items()):
+            old = variant.renamedFrom
+            if old is None:
+                continue
+            here = locations[(guid, "variants", code, "renamedFrom")]
+
+            def problem(message: str, at: Location = here) -> None:
+                problems.append(Problem(at.file, at.line, at.column, message))
+
+            if old == code:
+                problem(
+                    f"variant {code}: renamedFrom names the variant's own code; write the code "
+                    "it had before, or remove renamedFrom"
+                )
+            elif old in code_owner:
+                owner, there = code_owner[old]
+                whose = "this product" if owner == guid else f"product {owner}"
+                problem(
+                    f"variant {code}: renamedFrom {old}, but {old} is a variant of {whose} in "
+                    f"the catalog too (at {there}); a renamed code is gone from the catalog: "
+                    f"remove the {old} entry, or remove renamedFrom"
+                )
+            elif old in claimed:
+                other, there = claimed[old]
+                problem(
+                    f"variant {code}: renamedFrom {old}, but variant {other} is renamed from "
+                    f"{old} too (at {there}); one live variant can become only one: keep "
+                    "renamedFrom on one of them"
+                )
+            else:
+                claimed[old] = (code, here)
+    return problems

@@ -25,6 +25,7 @@ from typing import Any
 
 from reconciler import fields as F
 from reconciler.fields import read_negative_stock_allowed, read_visibility  # also for live.py
+from reconciler.model import VARIANT_DIRECTIVES
 
 Form = dict[str, Any]
 
@@ -63,7 +64,9 @@ def product_form(product: Any) -> Form:
         if getattr(variant, "absent", False):
             continue
         variants[code] = {
-            name: getattr(variant, name) for name in variant.model_fields_set if name != "absent"
+            name: getattr(variant, name)
+            for name in variant.model_fields_set
+            if name not in VARIANT_DIRECTIVES
         }
     return {"fields": fields, "variants": variants}
 
