@@ -16,7 +16,12 @@ leaves this module). Rules, in the words of DESIGN §3:
 - live variants of a compared product that its entry does not mention are left alone and
   listed in the plan's ``notes`` (display only), as are the products and variants a pull
   request removed from the YAML (``PlanContext.removed``) that the plan does not delete;
-- product ``type`` is used only on create (Shoptet cannot change it afterwards).
+- product ``type`` is used only on create (Shoptet cannot change it afterwards);
+- ``renamedFrom: OLD`` on variant NEW: OLD live and NEW not -> one variant update whose
+  ``code`` field goes OLD -> NEW, the other fields (and price, stock) compared with OLD's
+  live values; NEW live and OLD not -> done, compared as usual; both live -> a plan error;
+  neither -> NEW is created (its reason says so). A variant created on an existing product
+  whose EAN an unmentioned live variant has is noted as a likely rename (display only).
 
 A targeted plan (``Scope.targeted``) compares only the products whose GUID or one of whose
 variant codes is a target; it does not count unmanaged products, and with ``policy.prune`` it
@@ -38,6 +43,7 @@ from reconciler.errors import CatalogError, Problem
 from reconciler.plan.guards import GuardPolicy, compute_guards, policy_changes
 from reconciler.plan.model import (
     NOTES_LISTED,
+    RENAME_FIELD,
     UNMANAGED_LISTED,
     Action,
     CatalogEntry,
@@ -46,6 +52,7 @@ from reconciler.plan.model import (
     FieldChange,
     IgnoredRule,
     Plan,
+    RenameHint,
     Resource,
     Scope,
     Unmanaged,
@@ -69,6 +76,10 @@ _FOLLOW_UP = (
     f"{NOT_ON_CREATE[-1]}; apply sets them in the pricelist right after the create"
 )
 _NEW_VARIANT = "new variant: the price and stock of a new code are written after it exists"
+_NOT_RENAMED = (
+    "renamedFrom {old}: the product has neither {old} nor {new} in the shop, so there is "
+    "nothing to rename: {new} is created as a new variant"
+)
 
 
 @dataclass(frozen=True)
@@ -159,7 +170,7 @@ def diff(
         existing_managed=existing,
     )
     return Plan(
-        notes=_notes(run.changes, context.removed, wanted, have, in_scope),
+        notes=_notes(run.changes, context.removed, wanted, have, in_scope, run.hints),
         catalog_digest=context.catalog_digest,
         changes=tuple(run.changes),
         guards=guards,
@@ -181,6 +192,7 @@ def _notes(
     wanted: dict[str, Any],
     have: dict[str, Any],
     in_scope: set[str],
+    hints: list[RenameHint],
 ) -> CatalogNotes:
     """Display only: the removed entries this plan does not delete (with the live name when
     the YAML gave none), and the live variants of compared products their entry leaves out."""
@@ -189,10 +201,12 @@ def _notes(
         for c in changes
         if c.action is Action.DELETE
     }
+    # a code renamed from is not removed: the variant lives on under its new code
+    renamed = {(c.guid, c.renamed_from) for c in changes if c.renamed_from}
     shown: list[CatalogEntry] = []
     for e in removed:
         guid, code = e.guid.lower(), None if e.code is None else e.code.upper()
-        if (guid, code) in deleted or (guid, None) in deleted:
+        if (guid, code) in deleted or (guid, None) in deleted or (guid, code) in renamed:
             continue
         live = have.get(guid)
         shown.append(CatalogEntry(guid, code, e.name or getattr(live, "name", None)))
@@ -202,14 +216,25 @@ def _notes(
         product, live = wanted[guid], have.get(guid)
         if live is None or getattr(product, "absent", False):
             continue
-        mentioned = {c.upper() for c in (product.variants or {})}
+        mentioned = {c.upper() for c in (product.variants or {})} | _renamed_from(product)
         name = getattr(product, "name", None) or live.name
         unmentioned += [
             CatalogEntry(guid, code, name)
             for code in sorted(c.upper() for c in (live.variants or {}))
             if code not in mentioned and (guid, code) not in said
         ]
-    return CatalogNotes(tuple(shown), tuple(unmentioned[:NOTES_LISTED]), len(unmentioned))
+    return CatalogNotes(
+        tuple(shown), tuple(unmentioned[:NOTES_LISTED]), len(unmentioned), tuple(hints)
+    )
+
+
+def _renamed_from(product: Any) -> set[str]:
+    """The old codes a desired product's variants name in ``renamedFrom``."""
+    return {
+        v.renamedFrom
+        for v in (product.variants or {}).values()
+        if getattr(v, "renamedFrom", None) and not getattr(v, "absent", False)
+    }
 
 
 def _targeted(scope: Scope, wanted: dict[str, Any], have: dict[str, Any]) -> set[str]:
@@ -221,6 +246,7 @@ def _targeted(scope: Scope, wanted: dict[str, Any], have: dict[str, Any]) -> set
     for guid, product in wanted.items():
         live = have.get(guid)
         mine = set(product.variants or {}) | set((live.variants or {}) if live is not None else {})
+        mine |= _renamed_from(product)
         if guid in guids or any(c.upper() in codes for c in mine):
             chosen.add(guid)
     return chosen
@@ -299,6 +325,7 @@ class _Run:
         self.ignore = ignore
         self.changes: list[Change] = []
         self.problems: list[Problem] = []
+        self.hints: list[RenameHint] = []
         self.params = ParamPlanner(None, locations)
 
     def src(self, *key: Any) -> str | None:
@@ -321,20 +348,93 @@ class _Run:
             self.create_product(guid, desired, want, name)
             return
         have = self.form(live, desired=False)
+        renames = self.renames(guid, desired, have)
         self.params.check(guid, desired, want, have)
         after = {f: v for f, v in want["fields"].items() if f not in CREATE_ONLY}
         pending = [(Resource.PRODUCT, None, None, {f: have["fields"].get(f) for f in after}, after)]
-        live_codes = {c.upper() for c in (live.variants or {})}
+        live_codes = {c.upper() for c in have["variants"]}
+        created = []
         for code, variant in sorted((desired.variants or {}).items()):
             code = code.upper()
             if getattr(variant, "absent", False):
                 if code in live_codes:
                     self.delete_variant(guid, code, desired, live_codes, name)
             elif code not in live_codes:
-                self.create_variant(guid, code, want["variants"][code], name)
+                old = getattr(variant, "renamedFrom", None)
+                note = None if old is None else _NOT_RENAMED.format(old=old, new=code)
+                self.create_variant(guid, code, want["variants"][code], name, note=note)
+                created.append(code)
             else:
-                pending += _variant_pairs(code, want["variants"][code], have["variants"][code])
+                pairs = _variant_pairs(code, want["variants"][code], have["variants"][code])
+                if code in renames:  # the variant pair: the code too, before any field
+                    _, _, _, before, after_v = pairs[0]
+                    pairs[0] = (
+                        Resource.VARIANT,
+                        code,
+                        None,
+                        {RENAME_FIELD: renames[code], **before},
+                        {RENAME_FIELD: code, **after_v},
+                    )
+                pending += pairs
         self.flush(guid, name, pending)
+        self.rename_hints(guid, desired, want, have, created)
+
+    def problem(self, key: tuple[Any, ...], message: str) -> None:
+        loc = self.locations.get(key) or self.locations.get(key[:1])
+        self.problems.append(
+            Problem(
+                loc.file if loc else "(catalog)",
+                loc.line if loc else 0,
+                loc.column if loc else 0,
+                message,
+            )
+        )
+
+    def renames(self, guid: str, desired: Any, have: dict[str, Any]) -> dict[str, str]:
+        """``{new: old}`` for the variants whose ``renamedFrom`` names a live variant of this
+        product while their own code is not live. Each such live variant is moved to its new
+        code in ``have`` (in place), so the rest of the diff compares the desired variant with
+        it. Both codes live is a problem: which variant is meant cannot be told."""
+        live = have["variants"]
+        out: dict[str, str] = {}
+        for code, variant in sorted((desired.variants or {}).items()):
+            old, code = getattr(variant, "renamedFrom", None), code.upper()
+            if old is None or getattr(variant, "absent", False) or old == code or old not in live:
+                continue
+            if code in live:
+                self.problem(
+                    (guid, "variants", code, "renamedFrom"),
+                    f"variant {code}: renamedFrom {old}, but product {guid} has both {old} and "
+                    f"{code} in the shop, so {old} cannot be renamed to {code}. Remove "
+                    f"renamedFrom to manage {code} as it is ({old} is then left alone), or "
+                    f"replace it with a tombstone `{old}: {{absent: true}}` to delete {old}",
+                )
+                continue
+            out[code] = old
+        for new, old in out.items():
+            live[new] = live.pop(old)
+        return out
+
+    def rename_hints(
+        self,
+        guid: str,
+        desired: Any,
+        want: dict[str, Any],
+        have: dict[str, Any],
+        created: list[str],
+    ) -> None:
+        """Note each created variant whose EAN an unmentioned live variant has."""
+        mentioned = {c.upper() for c in (desired.variants or {})}
+        by_ean: dict[Any, list[str]] = {}
+        for code, vform in sorted(have["variants"].items()):
+            if code not in mentioned and vform.get("ean"):
+                by_ean.setdefault(vform["ean"], []).append(code)
+        for code in created:
+            ean = want["variants"][code].get("ean")
+            for old in by_ean.get(ean, []) if ean else []:
+                self.hints.append(
+                    RenameHint(guid, code, old, str(ean), self.src(guid, "variants", code))
+                )
 
     # --- products ---------------------------------------------------------------------------
 
@@ -399,6 +499,8 @@ class _Run:
             )
 
     def field_src(self, guid: str, code: str | None, name: str) -> str | None:
+        if code is not None and name == RENAME_FIELD:
+            return self.src(guid, "variants", code, "renamedFrom")
         return self.src(guid, name) if code is None else self.src(guid, "variants", code, name)
 
     def delete_product(
@@ -458,15 +560,17 @@ class _Run:
         name: str | None,
         *,
         with_product: bool = False,
+        note: str | None = None,
     ) -> None:
         """A new code: a variant create, its price create and one stock create per stock.
         ``with_product``: the product is created too (the reasons differ: only what the
-        product's create cannot carry is written after it)."""
+        product's create cannot carry is written after it). ``note``: the variant create's
+        reason."""
         reason: str | None = _NEW_VARIANT
         if with_product:
             later = any(want.get(k) is not None for k in NOT_ON_CREATE)
             reason = _FOLLOW_UP if later else None
-        self.create(Resource.VARIANT, guid, code, want, VARIANT_FIELDS, name)
+        self.create(Resource.VARIANT, guid, code, want, VARIANT_FIELDS, name, reason=note)
         self.create(Resource.PRICE, guid, code, want, PRICE_FIELDS, name, reason=reason)
         for sid, amount in sorted((want.get("stock") or {}).items()):
             self.create(

@@ -18,6 +18,10 @@ variant     ``variant:<guid>:<code>``   ean, manufacturerCode, visible, availabi
                                         minStockSupply, negativeStockAllowed. A *create* is a
                                         new code, on a product this plan creates or on an
                                         existing one; a *delete* is ``DELETE .../code/<code>``.
+                                        An *update* with a ``code`` field renames the live
+                                        variant ``before`` to ``after`` (its ``code``,
+                                        ``renamedFrom``); the other fields, and its price
+                                        and stock changes, compare with the old variant.
 price       ``price:<guid>:<code>``     price, commonPrice, vatRate, includingVat in the
                                         plan's pricelist. A *create* belongs to a variant that
                                         this plan creates: its ``before`` is null because the
@@ -66,6 +70,7 @@ from reconciler.errors import ConfigError, UnsafePlan
 from reconciler.plan.parts import (
     NOTES_LISTED,
     PRODUCT_FIELD_ORDER,
+    RENAME_FIELD,
     UNMANAGED_LISTED,
     VARIANT_FIELD_ORDER,
     CatalogEntry,
@@ -74,6 +79,7 @@ from reconciler.plan.parts import (
     IgnoredRule,
     Names,
     PolicyChange,
+    RenameHint,
     Scope,
     Unmanaged,
     UnmanagedProduct,
@@ -84,6 +90,7 @@ __all__ = [
     "FORMAT_VERSION",
     "NOTES_LISTED",
     "PRODUCT_FIELD_ORDER",
+    "RENAME_FIELD",
     "UNMANAGED_LISTED",
     "VARIANT_FIELD_ORDER",
     "Action",
@@ -97,6 +104,7 @@ __all__ = [
     "Plan",
     "PlanFileError",
     "PolicyChange",
+    "RenameHint",
     "Resource",
     "Scope",
     "Unmanaged",
@@ -248,6 +256,17 @@ class Change:
             -1 if self.stock_id is None else self.stock_id,
             self.action.rank,
         )
+
+    @property
+    def renamed_from(self) -> str | None:
+        """The live code a variant update renames (``renamedFrom``); the new code is
+        ``code``. None for every other change."""
+        if self.resource is not Resource.VARIANT or self.action is not Action.UPDATE:
+            return None
+        for f in self.fields:
+            if f.field == RENAME_FIELD and isinstance(f.before, str):
+                return f.before
+        return None
 
     @property
     def before(self) -> dict[str, Any] | None:

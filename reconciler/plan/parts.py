@@ -18,7 +18,13 @@ _TARGETS_NAMED = 20  # in the scope note; the plan file's scope.targets has them
 # usually written. Unknown names go last.
 PRODUCT_FIELD_ORDER = F.names(F.PRODUCT)
 VARIANT_FIELD_ORDER = F.names(F.VARIANT)
-_FIELD_RANK = {name: i for i, name in enumerate(PRODUCT_FIELD_ORDER + VARIANT_FIELD_ORDER)}
+# A variant update that renames the variant (``renamedFrom``) carries this field, the live
+# code before and the catalog's after; it is listed first.
+RENAME_FIELD = "code"
+_FIELD_RANK = {
+    RENAME_FIELD: -1,
+    **{name: i for i, name in enumerate(PRODUCT_FIELD_ORDER + VARIANT_FIELD_ORDER)},
+}
 
 
 def field_order(name: str) -> tuple[int, str]:
@@ -281,6 +287,37 @@ class CatalogEntry:
 
 
 @dataclass(frozen=True)
+class RenameHint:
+    """A variant the plan creates whose EAN an unmentioned live variant of the same product
+    has: probably a rename the catalog forgot to declare (``renamedFrom``)."""
+
+    guid: str
+    code: str  # the new code the plan creates
+    old: str  # the live variant with the same EAN
+    ean: str
+    source: str | None = None  # "file:line" of the new variant
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "guid": self.guid,
+            "code": self.code,
+            "old": self.old,
+            "ean": self.ean,
+            "source": self.source,
+        }
+
+    @classmethod
+    def from_dict(cls, data: Any) -> RenameHint | None:
+        if not isinstance(data, dict):
+            return None
+        texts = [data.get(k) for k in ("guid", "code", "old", "ean")]
+        if not all(isinstance(t, str) for t in texts):
+            return None
+        source = data.get("source")
+        return cls(*texts, source if isinstance(source, str) else None)
+
+
+@dataclass(frozen=True)
 class CatalogNotes:
     """What the plan leaves alone that a reader should know about, for display only (never
     hashed into the planId; see ``plan.model.hashed_content``):
@@ -289,21 +326,27 @@ class CatalogNotes:
       ``--changed-since`` ref, gone now, no tombstone). They stay in the shop, unmanaged.
     - ``unmentioned``: live variants of a managed product that its YAML entry does not
       mention (the first ``NOTES_LISTED``), and ``unmentioned_count`` of them in all.
+    - ``renames``: new variants that look like a rename of an unmentioned live variant (same
+      EAN): the plan creates them, and the note says how to keep the old one's stock instead.
     """
 
     removed: tuple[CatalogEntry, ...] = ()
     unmentioned: tuple[CatalogEntry, ...] = ()
     unmentioned_count: int = 0
+    renames: tuple[RenameHint, ...] = ()
 
     def __bool__(self) -> bool:
-        return bool(self.removed or self.unmentioned_count)
+        return bool(self.removed or self.unmentioned_count or self.renames)
 
     def to_dict(self) -> dict[str, Any]:
-        return {
+        out: dict[str, Any] = {
             "removed": [e.to_dict() for e in self.removed],
             "unmentioned": [e.to_dict() for e in self.unmentioned],
             "unmentionedCount": self.unmentioned_count,
         }
+        if self.renames:  # only when there are some: plan files without them stay as they were
+            out["renames"] = [h.to_dict() for h in self.renames]
+        return out
 
     @classmethod
     def from_dict(cls, data: Any) -> CatalogNotes:
@@ -320,4 +363,7 @@ class CatalogNotes:
         count = data.get("unmentionedCount")
         if type(count) is not int or count < len(unmentioned):
             count = len(unmentioned)
-        return cls(entries("removed"), unmentioned, count)
+        raw = data.get("renames")
+        hints = (RenameHint.from_dict(h) for h in (raw if isinstance(raw, list) else ()))
+        renames = tuple(h for h in hints if h is not None)
+        return cls(entries("removed"), unmentioned, count, renames)
