@@ -10,8 +10,8 @@ import pytest
 from reconciler.desired.load import load_catalog
 from reconciler.errors import CatalogError
 from reconciler.model import Product, Variant
-from reconciler.plan.model import RENAME_FIELD, Action, CatalogEntry, Plan, RenameHint, Resource
 from reconciler.plan.diff import diff
+from reconciler.plan.model import RENAME_FIELD, Action, CatalogEntry, Plan, RenameHint, Resource
 from tests.plan.test_diff import CTX, G1, catalog, live_product, plan_for
 
 
@@ -44,9 +44,7 @@ def test_a_rename_is_in_the_plan_id():
     live = catalog({G1: live_with(**{"OLD-1": OLD, "OLD-2": OLD})})
 
     def plan(old: str) -> Plan:
-        return plan_for(
-            catalog({G1: Product(variants={"NEW-1": Variant(renamedFrom=old)})}), live
-        )
+        return plan_for(catalog({G1: Product(variants={"NEW-1": Variant(renamedFrom=old)})}), live)
 
     assert plan("OLD-1").plan_id != plan("OLD-2").plan_id
     assert Plan.from_json(plan("OLD-1").to_json()).changes[0].renamed_from == "OLD-1"
