@@ -13,6 +13,8 @@ takes nothing from the file that it cannot derive itself:
   * every field apply would write must be a field the fresh diff writes, with the same value
     (a price the catalog does not state, or a field it does not manage, is refused);
   * every delete apply would send must be a fresh delete (a tombstone, or ``policy.prune``);
+  * a rename apply would send must be the fresh rename of the same live code (``renamedFrom``
+    in the catalog): the new code alone is not enough, the variant renamed must match too;
   * every field the fresh diff writes for a change the plan contains must be in the plan with
     the same value (a field removed from a change is refused), and a product or variant the
     plan creates must be created whole (a removed follow-up price or stock is refused).
@@ -32,7 +34,7 @@ from typing import Any
 
 from reconciler import __version__
 from reconciler.apply.check import Check, Verdict
-from reconciler.plan.model import Action, Change, Plan, Resource
+from reconciler.plan.model import RENAME_FIELD, Action, Change, Plan, Resource
 
 __all__ = ["header_problems", "unproduced"]
 
@@ -85,6 +87,18 @@ def unproduced(
             if f is None or f.action is not Action.DELETE:
                 problems.append(f"- {c.id}: {_no_delete(c)}")
             continue
+        if c.renamed_from and RENAME_FIELD in k.pending:
+            if f is None or f.renamed_from != c.renamed_from:
+                problems.append(
+                    f"{c.action.glyph} {c.id}: renames {c.renamed_from} to {c.code}, but "
+                    + (
+                        f"the catalog renames {f.renamed_from} to {c.code}"
+                        if f is not None and f.renamed_from
+                        else f"the catalog does not rename {c.renamed_from} "
+                        "(renamedFrom on the variant)"
+                    )
+                )
+                continue
         want = {} if f is None or f.action is Action.DELETE else (f.after or {})
         for name, value in sorted(k.pending.items()):
             if name not in want:

@@ -28,6 +28,9 @@ from typing import Any, TypeVar
 from reconciler import fields as F
 
 MAX_BATCH = 300
+# Shoptet's rename of a variant: ``code`` names the live variant, ``newCode`` its new code
+# (OpenAPI ``updateProduct``: "To rename a variant code, use `code` ... and `newCode`").
+NEW_CODE = "newCode"
 
 # catalog (model) name -> Shoptet write name, from the field registry (``reconciler.fields``)
 PRODUCT_WRITE_NAMES = {f.name: f.write_name for f in F.FIELDS if f.body is F.Body.PRODUCT}
@@ -95,6 +98,8 @@ def variant_item(code: str, fields: dict[str, Any], *, create: bool = False) -> 
     """One ``variants[]`` item. ``code`` must be exact: for an existing variant the code read
     live, for a new one the catalog's (uppercase) code."""
     item: dict[str, Any] = {"code": code}
+    if not create and NEW_CODE in fields:
+        item[NEW_CODE] = fields[NEW_CODE]
     for name, value in fields.items():
         if name not in VARIANT_WRITE_NAMES or (create and value is None):
             continue

@@ -13,6 +13,11 @@ anything else -> a conflict (the shop changed since the plan). Creates have no `
 
 Deletes: gone -> done; a product still named as planned -> write; renamed -> conflict.
 
+Variant renames (``Change.renamed_from``: OLD -> NEW). The variant update and the price and
+stock changes of NEW are checked against the live variant OLD while only OLD exists (the
+rename is *write*), against NEW once only NEW exists (the rename is *done*); both live, or
+neither, is a conflict (someone else created NEW, or OLD is gone: the shop moved).
+
 Variant-parameter registry additions (``parameter``, ``parameter-value``) are checked against
 the registry apply re-reads: the parameter (or the parameter's value index) exists -> done,
 else write. Existing means done whatever its display name: the slug is what products use.
@@ -28,7 +33,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
-from reconciler.plan.model import Action, Change, Resource
+from reconciler.plan.model import RENAME_FIELD, Action, Change, Resource
 from reconciler.plan.normalize import Form, NormContext, normalize_product
 
 
@@ -58,6 +63,13 @@ def live_forms(products: dict[str, Any], default_stock_id: int) -> dict[str, For
     }
 
 
+def renamed_keys(changes: Iterable[Change]) -> dict[tuple[str, str], str]:
+    """``{(guid, NEW): OLD}`` for the variant renames among ``changes``."""
+    return {
+        (c.guid, (c.code or "").upper()): c.renamed_from for c in changes if c.renamed_from
+    }
+
+
 def created_keys(changes: Iterable[Change]) -> set[tuple[str, str | None]]:
     """What the plan creates: ``(guid, None)`` for products and ``(guid, CODE)`` for
     variants (a new product's and new codes on existing products alike)."""
@@ -77,8 +89,9 @@ def check_all(
     forms: dict[str, Form | None],
     created: set[tuple[str, str | None]],
     registry: Any = None,
+    renamed: dict[tuple[str, str], str] | None = None,
 ) -> list[Check]:
-    return [check(c, forms.get(c.guid), created, registry) for c in changes]
+    return [check(c, forms.get(c.guid), created, registry, renamed) for c in changes]
 
 
 def check(
@@ -86,9 +99,11 @@ def check(
     form: Form | None,
     created: set[tuple[str, str | None]],
     registry: Any = None,
+    renamed: dict[tuple[str, str], str] | None = None,
 ) -> Check:
     """The verdict for one change given the live form of its product (None: not in the shop);
-    a registry addition is checked against ``registry`` (``plan.parameters.ParameterRegistry``)."""
+    a registry addition is checked against ``registry`` (``plan.parameters.ParameterRegistry``);
+    ``renamed``: the plan's renames (``renamed_keys``)."""
     c = change
     if c.resource.registry:
         return registry_check(c, registry)
@@ -103,6 +118,9 @@ def check(
         if form is None:
             return _conflict(c, "the product no longer exists in the shop")
         return _compare(c, form["fields"])
+    old = (renamed or {}).get((c.guid, code or ""))
+    if old is not None and form is not None:
+        return _renamed(c, form["variants"], code or "", old)
     live_variant = None if form is None else form["variants"].get(code)
     if c.action is Action.DELETE:  # a variant
         return Check(c, Verdict.DONE) if live_variant is None else Check(c, Verdict.WRITE)
@@ -126,6 +144,21 @@ def check(
     if live_variant is None:
         return _conflict(c, f"variant {code} no longer exists in the shop")
     return _compare(c, _variant_values(c, live_variant))
+
+
+def _renamed(c: Change, variants: dict[str, Any], new: str, old: str) -> Check:
+    """A change of variant NEW, which the plan renames from OLD: compared with whichever of
+    the two is live, with its code as the ``code`` field."""
+    if new in variants and old in variants:
+        return _conflict(
+            c,
+            f"variant {new} was created in the shop since the plan, and {old} is still there: "
+            f"{old} cannot be renamed to {new}",
+        )
+    if new not in variants and old not in variants:
+        return _conflict(c, f"variant {old} (to be renamed to {new}) no longer exists in the shop")
+    now = new if new in variants else old
+    return _compare(c, _variant_values(c, {**variants[now], RENAME_FIELD: now}))
 
 
 def registry_check(c: Change, registry: Any) -> Check:

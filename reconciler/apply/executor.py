@@ -12,7 +12,7 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from reconciler import errors as E
-from reconciler.apply.check import Check, Verdict, check, created_keys, live_forms
+from reconciler.apply.check import Check, Verdict, check, created_keys, live_forms, renamed_keys
 from reconciler.apply.journal import Journal
 from reconciler.apply.program import Part, Request, Step, narrowed, program
 from reconciler.apply.result import ApplyOptions, ApplyResult, Outcome, Status
@@ -37,6 +37,7 @@ class Executor:
         self.plan, self.changes, self.client, self.read_live = plan, changes, client, read_live
         self.journal, self.options = journal, options
         self.created = created_keys(changes)
+        self.renamed = renamed_keys(changes)
         self.result = ApplyResult(plan.plan_id)
         self.abort: str | None = None
         self._pricelist: int | None = plan.pricelist_id
@@ -108,8 +109,9 @@ class Executor:
             if c.resource is not Resource.PRODUCT and (c.guid, None) in self.created:
                 creators.append(f"product:{c.guid}")
             new_variant = (c.guid, (c.code or "").upper()) in self.created
-            if c.resource in (Resource.PRICE, Resource.STOCK) and new_variant:
-                creators.append(f"variant:{c.guid}:{c.code}")
+            renamed = (c.guid, (c.code or "").upper()) in self.renamed
+            if c.resource in (Resource.PRICE, Resource.STOCK) and (new_variant or renamed):
+                creators.append(f"variant:{c.guid}:{c.code}")  # the code exists after it
             if c.resource is Resource.PARAMETER_VALUE:  # its parameter, when the plan adds it
                 creators.append(f"parameter:{(c.code or '').partition(':')[0]}")
             for creator in creators:
@@ -294,7 +296,7 @@ class Executor:
         applied: list[str] = []
         for part in req.parts:
             c = part.change
-            now = check(c, forms.get(c.guid), self.created, registry)
+            now = check(c, forms.get(c.guid), self.created, registry, self.renamed)
             if now.verdict is Verdict.CONFLICT:
                 self.mark(c.id, Status.FAILED, f"after a lost response: {now.reason}")
                 continue
@@ -360,7 +362,7 @@ class Executor:
             self.result.unconverged.append(f"the convergence check could not re-read: {exc}")
             return
         for c in changes:
-            now = check(c, forms.get(c.guid), self.created, registry)
+            now = check(c, forms.get(c.guid), self.created, registry, self.renamed)
             if now.verdict is Verdict.WRITE:
                 fields = ", ".join(f"{f} (planned {v!r})" for f, v in sorted(now.pending.items()))
                 what = fields or "still in the shop"

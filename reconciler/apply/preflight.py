@@ -40,7 +40,15 @@ from typing import Any
 
 from reconciler import errors as E
 from reconciler.apply.authority import header_problems, unproduced
-from reconciler.apply.check import Check, Verdict, check_all, created_keys, describe, live_forms
+from reconciler.apply.check import (
+    Check,
+    Verdict,
+    check_all,
+    created_keys,
+    describe,
+    live_forms,
+    renamed_keys,
+)
 from reconciler.apply.result import (
     ApplyOptions,
     ApplyResult,
@@ -190,7 +198,9 @@ def preflight(
     )
     live = read_live(sorted({c.guid for c in plan.changes if not c.resource.registry}))
     forms = live_forms(live, shop.default_stock_id)
-    checks = check_all(plan.changes, forms, created_keys(plan.changes), registry)
+    checks = check_all(
+        plan.changes, forms, created_keys(plan.changes), registry, renamed_keys(plan.changes)
+    )
     problems = [describe(k) for k in checks if k.verdict is Verdict.CONFLICT]
     if problems:  # the shop moved on: say so; the catalog check would only echo it
         raise _stale(problems)

@@ -15,7 +15,8 @@ Stages, in order (each a list of independent requests):
    (``stocksLocations``) and its ``price`` (which Shoptet puts in the e-shop's *default*
    pricelist, so only when that is the plan's pricelist);
 2. ``product``: one ``PATCH /api/products/{guid}`` per existing product: product fields and
-   variant items (updates, and new codes, which Shoptet creates for an unknown code);
+   variant items (updates, and new codes, which Shoptet creates for an unknown code; a rename
+   is the live ``code`` with ``newCode``, so the variant keeps its stock, prices and history);
 3. ``prices``: ``PATCH /api/pricelists/{id}``, at most 300 rows each: price creates and
    updates, including what a create cannot carry (``commonPrice``, ``vatRate``,
    ``includingVat``; every price field for a non-default pricelist);
@@ -40,7 +41,7 @@ from typing import Any
 from reconciler import fields as F
 from reconciler.apply import bodies as W
 from reconciler.apply.check import Check, Verdict
-from reconciler.plan.model import Action, Change, Resource
+from reconciler.plan.model import RENAME_FIELD, Action, Change, Resource
 
 # price fields the product create carries (``price``); the rest go to the pricelist after it
 _PRICES_ON_CREATE = tuple(
@@ -212,7 +213,7 @@ def request(step: Step, target: Any, parts: Sequence[Part]) -> Request | None:
             if p.change.resource is Resource.PRODUCT:
                 fields.update(p.fields)
             else:
-                variants.append((_code(p.change), dict(p.fields)))
+                variants.append(_variant_fields(p))
         body = W.patch_body(fields, variants)
         named = (target, *(code for code, _ in variants))
         return Request(step, target, parts, "PATCH", f"/api/products/{target}", body, named)
@@ -249,6 +250,17 @@ def _create(guid: str, parts: tuple[Part, ...]) -> Request | None:
             variant.update(p.fields)
     body = W.create_body(guid, dict(product.fields), variants)
     return Request(Step.CREATE, guid, parts, "POST", "/api/products", body, (guid,))
+
+
+def _variant_fields(part: Part) -> tuple[str, dict[str, Any]]:
+    """(the code the shop has now, fields) of a variant item. A rename still to write names
+    the live code and carries the new one as ``newCode`` (Shoptet's ``updateProduct``)."""
+    fields = dict(part.fields)
+    new = fields.pop(RENAME_FIELD, None)
+    old = part.change.renamed_from
+    if new is None or old is None:
+        return _code(part.change), fields
+    return old, {**fields, W.NEW_CODE: new}
 
 
 def _code(change: Change) -> str:
