@@ -87,18 +87,18 @@ def unproduced(
             if f is None or f.action is not Action.DELETE:
                 problems.append(f"- {c.id}: {_no_delete(c)}")
             continue
-        if c.renamed_from and RENAME_FIELD in k.pending:
-            if f is None or f.renamed_from != c.renamed_from:
-                problems.append(
-                    f"{c.action.glyph} {c.id}: renames {c.renamed_from} to {c.code}, but "
-                    + (
-                        f"the catalog renames {f.renamed_from} to {c.code}"
-                        if f is not None and f.renamed_from
-                        else f"the catalog does not rename {c.renamed_from} "
-                        "(renamedFrom on the variant)"
-                    )
+        renames = c.renamed_from and RENAME_FIELD in k.pending
+        if renames and (f is None or f.renamed_from != c.renamed_from):
+            problems.append(
+                f"{c.action.glyph} {c.id}: renames {c.renamed_from} to {c.code}, but "
+                + (
+                    f"the catalog renames {f.renamed_from} to {c.code}"
+                    if f is not None and f.renamed_from
+                    else f"the catalog does not rename {c.renamed_from} "
+                    "(renamedFrom on the variant)"
                 )
-                continue
+            )
+            continue
         want = {} if f is None or f.action is Action.DELETE else (f.after or {})
         for name, value in sorted(k.pending.items()):
             if name not in want:

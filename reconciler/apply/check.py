@@ -65,9 +65,7 @@ def live_forms(products: dict[str, Any], default_stock_id: int) -> dict[str, For
 
 def renamed_keys(changes: Iterable[Change]) -> dict[tuple[str, str], str]:
     """``{(guid, NEW): OLD}`` for the variant renames among ``changes``."""
-    return {
-        (c.guid, (c.code or "").upper()): c.renamed_from for c in changes if c.renamed_from
-    }
+    return {(c.guid, (c.code or "").upper()): c.renamed_from for c in changes if c.renamed_from}
 
 
 def created_keys(changes: Iterable[Change]) -> set[tuple[str, str | None]]:
