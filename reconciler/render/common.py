@@ -15,6 +15,7 @@ from reconciler.plan.model import (
     GuardVerdict,
     Names,
     Plan,
+    RenameHint,
     Resource,
 )
 
@@ -38,6 +39,18 @@ def entry_text(entry: CatalogEntry) -> str:
     if entry.code is None:
         return f"product {entry.guid}{name}"
     return f"variant {entry.code} of product {entry.guid}{name}"
+
+
+RENAME_HINTS_HEAD = "Looks like a rename (a note: the plan creates the new code as it stands)"
+
+
+def rename_hint_text(hint: RenameHint) -> str:
+    """One look-alike: the new code, the live code with its EAN, and what to write."""
+    return (
+        f"variant {hint.code} of product {hint.guid} has EAN {format_value(hint.ean)} like live "
+        f"variant {hint.old}, which the catalog does not mention: looks like a rename: write "
+        f"`renamedFrom: {hint.old}` under {hint.code} to keep its stock and history"
+    )
 
 
 def unmentioned_head(plan: Plan) -> str:
@@ -202,6 +215,8 @@ def subject(change: Change, names: Names | None = None) -> str:
     if change.resource is Resource.STOCK:
         title = names.stock(change.stock_id) if names else None
         return f"stock {change.code} in stock {change.stock_id}" + (f" ({title})" if title else "")
+    if change.renamed_from:  # its ``code`` field is this line; renderers skip it below
+        return f"variant {change.renamed_from} -> {change.code} (renamed)"
     return f"{change.resource.value} {change.code}"
 
 

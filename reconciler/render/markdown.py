@@ -20,11 +20,20 @@ from __future__ import annotations
 import html
 from typing import Any
 
-from reconciler.plan.model import Action, CatalogEntry, Change, Names, Plan, Resource
+from reconciler.plan.model import (
+    RENAME_FIELD,
+    Action,
+    CatalogEntry,
+    Change,
+    Names,
+    Plan,
+    Resource,
+)
 from reconciler.render.common import (
     POLICY_CHANGES_HEAD,
     REGISTRY_HEAD,
     REMOVED_HEAD,
+    RENAME_HINTS_HEAD,
     ProductGroup,
     deletions,
     groups,
@@ -34,6 +43,7 @@ from reconciler.render.common import (
     no_changes,
     registry_changes,
     registry_line,
+    rename_hint_text,
     shorten,
     subject,
     summary_line,
@@ -77,7 +87,7 @@ def render_markdown(
     if plan.policy_changes:
         head += [f"**{_esc(POLICY_CHANGES_HEAD)}**", ""]
         head += [f"- ⚠️ `{p.text}`" for p in plan.policy_changes] + [""]
-    head += _removed(plan)
+    head += _removed(plan) + _rename_hints(plan)
     if not plan.is_empty:
         head += _guards(plan)
     tail = _unmanaged(plan) + _unmentioned(plan) + _ignored(plan)
@@ -209,6 +219,19 @@ def _removed(plan: Plan) -> list[str]:
     return [*out, ""]
 
 
+def _rename_hints(plan: Plan) -> list[str]:
+    hints = plan.notes.renames
+    if not hints:
+        return []
+    out = [f"**⚠️ {_esc(RENAME_HINTS_HEAD)} ({len(hints)})**", ""]
+    for h in hints:
+        # the text's code spans stay code (renamedFrom: ...), the rest is escaped
+        parts = rename_hint_text(h).split("`")
+        text = "".join(f"`{t}`" if i % 2 else _esc(t) for i, t in enumerate(parts))
+        out.append(f"- {text}" + (f" ({_esc(h.source)})" if h.source else ""))
+    return [*out, ""]
+
+
 def _entry(e: CatalogEntry) -> str:
     name = f" {_esc(shorten(e.name, _NAME_LIMIT))}" if e.name else ""
     if e.code is None:
@@ -257,6 +280,8 @@ def _diff_lines(group: ProductGroup, names: Names) -> str:
         if change.reason:
             lines.append(f"    # {change.reason}")
         for f in change.fields:
+            if f.field == RENAME_FIELD:
+                continue  # shown on the change's own line (``subject``)
             src = f"  # {f.source}" if f.source else ""
             before, after = _val(f.field, f.before, names), _val(f.field, f.after, names)
             if change.action is Action.CREATE:

@@ -16,11 +16,12 @@ from __future__ import annotations
 from typing import Any
 
 from reconciler.errors import terminal_safe
-from reconciler.plan.model import Action, Change, FieldChange, Names, Plan
+from reconciler.plan.model import RENAME_FIELD, Action, Change, FieldChange, Names, Plan
 from reconciler.render.common import (
     POLICY_CHANGES_HEAD,
     REGISTRY_HEAD,
     REMOVED_HEAD,
+    RENAME_HINTS_HEAD,
     ProductGroup,
     entry_text,
     format_value,
@@ -31,6 +32,7 @@ from reconciler.render.common import (
     no_changes,
     registry_changes,
     registry_line,
+    rename_hint_text,
     subject,
     summary_line,
     unmentioned_head,
@@ -90,6 +92,7 @@ def render_text(plan: Plan, *, color: bool = False) -> str:
             lines.append("")
     lines.extend(_unmanaged_lines(plan))
     lines.extend(_unmentioned_lines(plan))
+    lines.extend(_rename_hint_lines(plan))
     lines.extend(_ignored_lines(plan))
     if not plan.is_empty:
         lines.extend(_guard_lines(plan, paint))
@@ -125,6 +128,8 @@ def _group_lines(group: ProductGroup, paint: _Painter, names: Names) -> list[str
 def _field_lines(change: Change, paint: _Painter, depth: int, names: Names) -> list[str]:
     out: list[str] = []
     for f in change.fields:
+        if f.field == RENAME_FIELD:
+            continue  # shown on the change's own line (``subject``)
         text = _field_text(change.action, f, names)
         out.append(paint.action(change.action, INDENT * depth + text))
     return out
@@ -169,6 +174,15 @@ def _unmentioned_lines(plan: Plan) -> list[str]:
     out.extend(plain(f"{INDENT}{entry_text(e)}") for e in notes.unmentioned)
     if len(notes.unmentioned) < notes.unmentioned_count:
         out.append(f"{INDENT}... and {notes.unmentioned_count - len(notes.unmentioned)} more")
+    return [*out, ""]
+
+
+def _rename_hint_lines(plan: Plan) -> list[str]:
+    if not plan.notes.renames:
+        return []
+    out = [plain(RENAME_HINTS_HEAD + ":")]
+    for h in plan.notes.renames:
+        out.append(plain(f"{INDENT}{rename_hint_text(h)}" + (f"  # {h.source}" if h.source else "")))
     return [*out, ""]
 
 
