@@ -87,7 +87,8 @@ CREATE_VARIANT = O(
 PATCH_VARIANT = O(
     {
         **_VARIANT_COMMON,
-        "newCode": S(max=64),
+        # OpenAPI documents length only; strict when in doubt: a code Shoptet can address
+        "newCode": S(CODE, max=64, min=1),
         "image": S(null=True),
         "stocksLocations": A(
             O({"stockId": I(), "location": S(max=255, null=True)}, ("stockId", "location"))
