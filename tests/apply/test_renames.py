@@ -14,7 +14,7 @@ from reconciler.model import Catalog, Product, Variant
 from reconciler.pipeline import apply_plan
 from reconciler.plan.model import RENAME_FIELD, Action, Change, FieldChange, Resource
 from reconciler.sandbox import Sandbox
-from tests.apply.support import demo_state, loaded, plan_of, write_requests
+from tests.apply.support import demo_state, loaded, plan_of, run_cli, write_catalog, write_requests
 from tests.support.sandbox_client import sandbox_client
 
 BRA = "693b24f4-fa81-5f3e-9d7f-6419a06506d5"  # Káva Brazílie Santos in the demo shop
@@ -159,3 +159,28 @@ def test_compare_before_write_of_a_rename_and_its_price():
     assert verdicts(_form()) == [Verdict.CONFLICT, Verdict.CONFLICT]
     # without the plan's renames the price of NEW would have nothing to compare with
     assert check(price, _form(**{OLD: {"price": "435"}}), set()).verdict is Verdict.CONFLICT
+
+
+@pytest.mark.http
+def test_yaml_rename_through_plan_and_apply_on_the_command_line(
+    shop, tmp_path, monkeypatch, capsys
+):
+    """The catalog manager's path: `renamedFrom` in YAML, `plan` shows the rename, `apply`
+    renames in the shop (stock kept), the next plan is empty with renamedFrom still there."""
+    sb, url = shop
+    stock = variants(sb)[OLD]["stocks"]
+    write_catalog(tmp_path, {BRA: {"variants": {NEW: {"renamedFrom": OLD, "price": "440.00"}}}})
+    code, out, err = run_cli(monkeypatch, capsys, tmp_path, ["plan", "--out", "p.json"], url=url)
+    assert code == 0, err
+    assert f"~ variant {OLD} -> {NEW} (renamed)" in out
+    start = len(sb.request_log)
+    code, out, err = run_cli(
+        monkeypatch, capsys, tmp_path, ["apply", "p.json", "--auto-approve"], url=url
+    )
+    assert code == 0, err
+    assert not any(w["method"] == "POST" for w in write_requests(sb, start))
+    after = variants(sb)
+    assert OLD not in after and after[NEW]["stocks"] == stock
+    code, out, err = run_cli(monkeypatch, capsys, tmp_path, ["plan"], url=url)
+    assert code == 0 and "No changes to write." in out  # the other two variants are noted
+    assert "(renamed)" not in out and f"variant {OLD} " not in out
