@@ -329,14 +329,23 @@ def merge(entry: Y.CommentedMap, values: dict[str, Any], default_stock_id: int) 
         return True
     stated = entry["variants"]
     index = {str(code).upper(): code for code in stated}
+    # a live code a stated variant is renamed from is that variant, not a new one: the rename
+    # is the plan's to make, so import leaves both alone
+    pending = {
+        str(v.get("renamedFrom")).upper()
+        for v in stated.values()
+        if isinstance(v, Y.CommentedMap) and v.get("renamedFrom") is not None
+    }
     for code, vvalues in live_variants.items():
+        if code in pending and code not in index:
+            continue
         if code not in index:
             Y.append(stated, code, _mapping(vvalues))
             changed = True
             continue
         ventry = stated[index[code]]
         if isinstance(ventry, Y.CommentedMap) and not _is_true(ventry.get("absent")):
-            changed |= _refresh(ventry, vvalues, default_stock_id, skip=("absent",))
+            changed |= _refresh(ventry, vvalues, default_stock_id, skip=("absent", "renamedFrom"))
     return changed
 
 

@@ -188,3 +188,21 @@ def test_an_invalid_catalog_is_reported_before_anything_is_written(
     assert code == 1
     assert "colour" in err and "products.yaml" in err
     assert (cat / "products" / "products.yaml").read_text(encoding="utf-8") == before
+
+
+def test_a_pending_or_done_rename_is_left_to_the_plan(shop, tmp_path, monkeypatch, capsys):
+    """`renamedFrom` is kept as written; the old live code is not added back as a variant."""
+    bra = "693b24f4-fa81-5f3e-9d7f-6419a06506d5"  # Káva Brazílie Santos, 3 variants
+    variants = {
+        "KAV-BRA-0500": {"renamedFrom": "KAV-BRA-500"},  # pending: the shop has the old code
+        "KAV-BRA-1000": {"renamedFrom": "KAV-BRA-1KG", "ean": "1"},  # done: refreshed
+    }
+    write_catalog(tmp_path, {bra: {"variants": variants}})
+    code, _, err = cli(shop, monkeypatch, capsys, tmp_path, "import", "--guid", bra)
+    assert code == 0, err
+    stated = load_catalog(tmp_path / "catalog").catalog.products[bra].variants
+    assert "KAV-BRA-500" not in stated
+    assert stated["KAV-BRA-0500"].renamedFrom == "KAV-BRA-500"
+    assert stated["KAV-BRA-1000"].renamedFrom == "KAV-BRA-1KG"
+    assert stated["KAV-BRA-1000"].ean == "8590002020646"
+    assert "KAV-BRA-250" in stated  # a live variant nobody renames is still added
