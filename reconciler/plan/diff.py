@@ -202,7 +202,7 @@ def _notes(
         if c.action is Action.DELETE
     }
     # a code renamed from is not removed: the variant lives on under its new code
-    renamed = {(c.guid, c.renamed_from) for c in changes if c.renamed_from}
+    renamed = {(g, old) for g, p in wanted.items() for old in _renamed_from(p)}
     shown: list[CatalogEntry] = []
     for e in removed:
         guid, code = e.guid.lower(), None if e.code is None else e.code.upper()

@@ -310,11 +310,13 @@ class RenameHint:
     def from_dict(cls, data: Any) -> RenameHint | None:
         if not isinstance(data, dict):
             return None
-        texts = [data.get(k) for k in ("guid", "code", "old", "ean")]
-        if not all(isinstance(t, str) for t in texts):
+        guid, code, old, ean = (data.get(k) for k in ("guid", "code", "old", "ean"))
+        if not (isinstance(guid, str) and isinstance(code, str)):
+            return None
+        if not (isinstance(old, str) and isinstance(ean, str)):
             return None
         source = data.get("source")
-        return cls(*texts, source if isinstance(source, str) else None)
+        return cls(guid, code, old, ean, source if isinstance(source, str) else None)
 
 
 @dataclass(frozen=True)

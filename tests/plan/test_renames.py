@@ -119,3 +119,12 @@ def test_no_look_alike_note_when_the_old_variant_is_mentioned_or_the_ean_differs
     live = catalog({G1: live_with(**{"OLD-1": OLD})})
     assert plan_for(mentioned, live).notes.renames == ()
     assert plan_for(other_ean, live).notes.renames == ()
+
+
+def test_malformed_rename_notes_in_a_plan_file_are_dropped_not_fatal():
+    from reconciler.plan.model import CatalogNotes
+
+    good = {"guid": G1, "code": "N", "old": "O", "ean": "1", "source": 7}
+    notes = CatalogNotes.from_dict({"renames": [good, {"guid": G1, "code": "N"}, "x", None]})
+    assert notes.renames == (RenameHint(G1, "N", "O", "1", None),)
+    assert CatalogNotes.from_dict({"renames": "many"}).renames == ()
