@@ -116,7 +116,7 @@ def _group_lines(group: ProductGroup, paint: _Painter, names: Names) -> list[str
         out.extend(_field_lines(product, paint, 1, names))
     for change in group.others:
         line = f"{INDENT}{change.action.glyph} {subject(change, names)}"
-        if change.source and not change.fields:
+        if change.source and all(f.field == RENAME_FIELD for f in change.fields):
             line += f"  # {change.source}"
         out.append(paint.action(change.action, line))
         if change.reason:

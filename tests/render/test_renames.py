@@ -28,7 +28,7 @@ def renamed_plan() -> Plan:
 def test_text_shows_the_rename_on_one_line_and_the_look_alike_note():
     text = render_text(renamed_plan())
     lines = [line.strip() for line in text.splitlines()]
-    assert "~ variant OLD-1 -> NEW-1 (renamed)" in lines
+    assert "~ variant OLD-1 -> NEW-1 (renamed)" in lines  # no source: built without files
     assert not any(line.startswith("~ code:") for line in lines)  # said once, on its line
     assert '~ price: "10" -> "12"' in lines  # compared with the old variant
     assert "Looks like a rename (a note: the plan creates the new code as it stands):" in lines
@@ -45,3 +45,18 @@ def test_markdown_shows_the_same_rename_line_and_note():
     assert "~   code:" not in md
     assert "**⚠️ Looks like a rename (a note: the plan creates the new code as it stands) (1)**" in md
     assert "write `renamedFrom: GONE-2` under NEW-2 to keep its stock and history" in md
+
+
+def test_a_rename_alone_names_where_it_is_written():
+    from reconciler.plan.model import RENAME_FIELD, Action, Change, FieldChange, Resource
+
+    rename = Change(
+        Action.UPDATE,
+        Resource.VARIANT,
+        G1,
+        "NEW-1",
+        fields=(FieldChange(RENAME_FIELD, "OLD-1", "NEW-1", "p.yaml:6"),),
+        source="p.yaml:5",
+    )
+    text = render_text(Plan(catalog_digest="ab" * 32, changes=(rename,)))
+    assert "    ~ variant OLD-1 -> NEW-1 (renamed)  # p.yaml:5\n" in text
