@@ -6,6 +6,7 @@ structure an eye would see)."""
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from functools import cache
 from html.parser import HTMLParser
 
@@ -17,12 +18,16 @@ from markdown_it import MarkdownIt
 from reconciler.plan.guards import GuardPolicy, compute_guards
 from reconciler.plan.model import (
     Action,
+    CatalogEntry,
+    CatalogNotes,
     Change,
     FieldChange,
     GuardVerdict,
     IgnoredRule,
     Plan,
     Resource,
+    Unmanaged,
+    UnmanagedProduct,
 )
 from reconciler.render.combined import (
     COMMENT_LIMIT,
@@ -312,6 +317,32 @@ def test_a_hand_made_plan_whose_markdown_leaves_a_block_open_is_shown_by_its_sum
     assert_well_formed(md, shops)
     assert "### Shop `cz`\n\n**Plan: 0 to create, 4 to update, 0 to delete" in md
     assert "The changes are not shown here, to stay within GitHub's comment size" in md
+
+
+def test_a_plan_whose_head_alone_is_too_big_is_cut_between_blocks_and_keeps_its_guard_row():
+    # 3,000 products removed from the YAML are listed before the guards: render_markdown's
+    # last-resort cut drops the guards from the shop's section, the table row keeps them
+    plan = large_plan(3, price_drop=True, seed=1)
+    removed = tuple(CatalogEntry(guid(n), None, "<details> ```" * 3) for n in range(3000))
+    noisy = Plan(
+        plan.catalog_digest,
+        changes=plan.changes,
+        guards=plan.guards,
+        unmanaged=Unmanaged(900, tuple(UnmanagedProduct(guid(n), "U" * 80) for n in range(20))),
+        notes=CatalogNotes(removed=removed),
+        tool_version="0.1.0",
+    )
+    for notes, max_chars in ((CatalogNotes(removed=removed[:3]), 2_000), (noisy.notes, 5_000)):
+        alone = render_markdown(replace(noisy, notes=notes), max_chars=max_chars)
+        assert len(alone) <= max_chars and "cut to fit" in alone
+        assert balanced_prefix(alone, len(alone)) == alone  # not cut inside the <details>
+    shops = [*five_shops()[1:], ShopResult("zz", "shoptet-plan-zz", 3, noisy)]
+    md = render_combined(shops, run_url=RUN)
+    assert_well_formed(md, shops)
+    assert "| `zz` | ⛔ 6 changes, refused by guard `price` (label `shoptet:allow-price`) |" in md
+    assert md[md.index("### Shop `zz`") :].startswith(
+        "### Shop `zz`\n\n**⛔ The apply would be refused: guard `price`"
+    )
 
 
 # --- the property: any sizes, any limit --------------------------------------------------------
