@@ -47,6 +47,7 @@ def _register() -> None:
     from reconciler.cli import (
         apply_cmd,
         catalog_cmds,
+        comment_cmd,
         doctor_cmd,
         import_cmd,
         lookup_cmd,
@@ -64,6 +65,7 @@ def _register() -> None:
         catalog_cmds.new_guid,
         lookup_cmd.lookup,
         doctor_cmd.doctor,
+        comment_cmd.comment,
     ):
         cli.add_command(command)
 

@@ -99,7 +99,7 @@ def apply(
     --allow-bulk, large price changes (policy.maxPriceChange) or prices of 0 --allow-price.
     """
     app = ctx.obj
-    saved = _read_plan(plan_file) if plan_file is not None else None
+    saved = read_plan_file(plan_file) if plan_file is not None else None
     loaded = load_catalog(app.catalog_dir)
     policy = None
     if policy_ref is not None:
@@ -144,7 +144,9 @@ def apply(
 MAX_PLAN_BYTES = 50 * 1024 * 1024
 
 
-def _read_plan(path: Path) -> Plan:
+def read_plan_file(path: Path) -> Plan:
+    """A plan file as `apply` reads it (size cap, UTF-8, format version, planId check); any
+    problem is a ``ConfigError`` or ``PlanFileError`` that names the file or says what to do."""
     try:
         with path.open("rb") as f:
             raw = f.read(MAX_PLAN_BYTES + 1)

@@ -18,6 +18,8 @@ the list falls back to bare identifiers and, as a last resort, names how many ar
 from __future__ import annotations
 
 import html
+import re
+from collections.abc import Callable
 from typing import Any
 
 from reconciler.plan.model import (
@@ -71,8 +73,13 @@ def render_markdown(
     catalog_dir: str | None = None,
     max_chars: int = 60_000,
     artifact: str = DEFAULT_ARTIFACT,
+    omitted_note: Callable[[int, int], str] | None = None,
 ) -> str:
-    """The comment text; never longer than ``max_chars`` (at least 2,000)."""
+    """The comment text; never longer than ``max_chars`` (at least 2,000).
+
+    ``omitted_note(products, changes)``: the Markdown line said when product sections are
+    left out (default: how many, and that the full plan is in ``artifact``); under 300
+    characters."""
     max_chars = max(max_chars, 2_000)
     head = [
         marker(catalog_dir),
@@ -113,20 +120,58 @@ def render_markdown(
     if shown < len(all_groups):
         left = all_groups[shown:]
         n_changes = sum(len(g.changes) for g in left)
-        out += (
-            f"\n**{len(left)} more product{'s' if len(left) != 1 else ''} "
-            f"({n_changes} change{'s' if n_changes != 1 else ''}) not shown here to stay "
-            f"within GitHub's comment size. The full plan is in {_esc(artifact)}.**\n"
-        )
+        note = (omitted_note or _omitted_note(artifact))(len(left), n_changes)
+        out += f"\n{note}\n"
     return _fit(out, max_chars, artifact)
 
 
+def _omitted_note(artifact: str) -> Callable[[int, int], str]:
+    def note(products: int, changes: int) -> str:
+        return (
+            f"**{products} more product{'s' if products != 1 else ''} "
+            f"({changes} change{'s' if changes != 1 else ''}) not shown here to stay "
+            f"within GitHub's comment size. The full plan is in {_esc(artifact)}.**"
+        )
+
+    return note
+
+
 def _fit(text: str, max_chars: int, artifact: str) -> str:
-    """Last resort for a tiny ``max_chars``: cut the end (the summary is at the top)."""
+    """Last resort for a tiny ``max_chars``: cut the end (the summary is at the top), at a
+    line where no code block or ``<details>`` is open, so the cut never swallows what follows
+    (another shop's section in a combined comment)."""
     if len(text) <= max_chars:
         return text
     note = f"\n\n**… cut to fit; the full plan is in {_esc(artifact)}.**\n"
-    return text[: max_chars - len(note)] + note
+    return balanced_prefix(text, max_chars - len(note)).rstrip("\n") + note
+
+
+# A fenced code block's opening or closing line (GFM: up to 3 spaces, then ``` or ~~~).
+_FENCE = re.compile(r" {0,3}(`{3,}|~{3,})")
+
+
+def balanced_prefix(text: str, limit: int) -> str:
+    """The longest prefix of ``text``, at most ``limit`` characters and ending at a line end,
+    where every fenced code block and ``<details>`` element opened in it is closed again."""
+    fence: str | None = None
+    depth = 0
+    best = pos = 0
+    for line in text.splitlines(keepends=True):
+        pos += len(line)
+        if pos > limit:
+            break
+        if fence is not None:
+            m = _FENCE.match(line)
+            closes = m and m.group(1)[0] == fence[0] and len(m.group(1)) >= len(fence)
+            if m and closes and not line[m.end() :].strip():
+                fence = None
+        elif m := _FENCE.match(line):
+            fence = m.group(1)
+        else:
+            depth += line.count("<details") - line.count("</details>")
+        if fence is None and depth == 0:
+            best = pos
+    return text[:best]
 
 
 def _title(plan: Plan) -> str:
@@ -151,7 +196,8 @@ def _guards(plan: Plan) -> list[str]:
     out = ["**Guards**", ""]
     for g in plan.guards:
         icon = "✅" if g.ok else ("⚠️" if g.flag else "⛔")
-        out.append(f"- {icon} **{g.name} ({_esc(guard_status(g))}): {_esc(g.message)}**")
+        status = f"{_esc(g.name)} ({_esc(guard_status(g))}): {_esc(g.message)}"
+        out.append(f"- {icon} **{status}**")
     return [*out, ""]
 
 

@@ -454,24 +454,20 @@ def test_a_manual_run_off_main_is_refused(tmp_path):
 
 
 # --- catalog-plan: the one sticky comment ------------------------------------------------------
+# The script only posts comment.md, which `shoptet-catalog comment` wrote (what it says, and
+# that it fits, is tested in tests/render/test_combined.py and tests/cli/test_comment_cmd.py).
 
 MARKER = "<!-- shoptet-catalog-plan -->"
 
 
-def write_plan(root: Path, shop: str, code: int, md: str = "Plan: 1 to create.") -> None:
-    d = root / "plans" / f"shoptet-plan-{shop}"
-    d.mkdir(parents=True)
-    (d / "meta.json").write_text(json.dumps({"shop": shop, "exitCode": code}))
-    if code in (0, 2):  # the tool's marker line carries attributes
-        (d / "plan.md").write_text(f"<!-- shoptet-catalog-plan catalog={shop} -->\n{md}\n")
-
-
-def comment(tmp_path, existing=()) -> dict:
+def comment(tmp_path, text: str | None = MARKER + "\n\nPlan: 1 to create.\n", existing=()):
+    if text is not None:
+        (tmp_path / "comment.md").write_text(text, encoding="utf-8")
     return run_script(
         "catalog-plan.yml",
         "comment",
         context={"eventName": "pull_request"},
-        env={"PR_NUMBER": "17", "RUN_URL": "https://gh/run/1"},
+        env={"PR_NUMBER": "17"},
         responses={
             "issues.listComments": {"data": list(existing)},
             "issues.createComment": {"data": {}},
@@ -481,47 +477,52 @@ def comment(tmp_path, existing=()) -> dict:
     )
 
 
-def test_first_plan_creates_one_comment_with_the_marker_once(tmp_path):
-    write_plan(tmp_path, "main", 2)
+def test_first_plan_creates_one_comment_with_the_files_text(tmp_path):
     r = comment(tmp_path)
     (created,) = calls(r, "issues.createComment")
     assert created["issue_number"] == 17
-    body = created["body"]
-    assert body.startswith(MARKER + "\n\nPlan: 1 to create.")
-    assert body.count("<!-- shoptet-catalog-plan") == 1
-    assert "https://gh/run/1" in body and "### Shop" not in body
+    assert created["body"] == MARKER + "\n\nPlan: 1 to create.\n"
+    assert r["failed"] == []
 
 
 def test_later_plans_update_the_bots_comment_in_place(tmp_path):
-    write_plan(tmp_path, "main", 0, "No changes.")
     existing = [
         {"id": 1, "user": {"type": "User"}, "body": MARKER + " quoted by a person"},
         {"id": 2, "user": {"type": "Bot"}, "body": MARKER + "\nold plan"},
     ]
-    r = comment(tmp_path, existing)
+    r = comment(tmp_path, MARKER + "\n\nNo changes.\n", existing)
     assert calls(r, "issues.createComment") == []
     (updated,) = calls(r, "issues.updateComment")
-    assert updated["comment_id"] == 2 and "No changes." in updated["body"]
+    assert updated["comment_id"] == 2 and updated["body"] == MARKER + "\n\nNo changes.\n"
 
 
-def test_several_shops_share_the_comment_and_a_failed_plan_points_to_the_log(tmp_path):
-    write_plan(tmp_path, "cz", 2)
-    write_plan(tmp_path, "sk", 1)
-    body = calls(comment(tmp_path), "issues.createComment")[0]["body"]
-    assert "### Shop `cz`\n\nPlan: 1 to create." in body
-    assert "### Shop `sk`\n\n**The plan failed** (exit 1). See the log: https://gh/run/1" in body
+@pytest.mark.parametrize(
+    "text", ["Plan: 1 to create.\n", MARKER + "x" * 70_000], ids=["no-marker", "too-long"]
+)
+def test_a_file_that_is_no_plan_comment_is_not_posted(tmp_path, text):
+    r = comment(tmp_path, text)
+    assert r["failed"] == [
+        "comment.md is not a plan comment of shoptet-catalog (no marker, or too long)"
+    ]
+    assert r["calls"] == []
 
 
-def test_a_huge_plan_is_cut_below_githubs_limit_with_a_pointer(tmp_path):
-    write_plan(tmp_path, "main", 2, "x" * 200_000)
-    body = calls(comment(tmp_path), "issues.createComment")[0]["body"]
-    assert len(body) < 65_536
-    assert "truncated: the full plan is in the artifacts of https://gh/run/1" in body
+def test_no_comment_file_fails_the_step_without_posting(tmp_path):
+    # the tool step failed before writing it; the script must not post anything
+    script, _ = script_of("catalog-plan.yml", "comment")
+    result = subprocess.run(
+        [NODE, str(HERE / "github_script_harness.js"), str(_scenario(tmp_path, script))],
+        cwd=tmp_path, capture_output=True, text=True, timeout=30,
+    )  # fmt: skip
+    out = json.loads(result.stdout)
+    assert "ENOENT" in out["thrown"] and out["calls"] == []
 
 
-def test_no_plan_at_all_still_comments_why(tmp_path):
-    body = calls(comment(tmp_path), "issues.createComment")[0]["body"]
-    assert body.startswith(MARKER) and "**No plan was made.**" in body
+def _scenario(tmp_path: Path, script: str) -> Path:
+    path = tmp_path / "scenario.json"
+    path.write_text(json.dumps({"script": script, "context": {"repo": REPO}, "env": {},
+                                "responses": {}}))  # fmt: skip
+    return path
 
 
 # --- catalog-drift: one issue per shop ----------------------------------------------------------

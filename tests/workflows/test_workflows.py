@@ -127,7 +127,7 @@ EXPECTED_PERMISSIONS = {
     ("catalog-plan.yml", "validate"): {"contents": "read"},
     ("catalog-plan.yml", "fork-notice"): {},
     ("catalog-plan.yml", "plan"): {"contents": "read"},
-    ("catalog-plan.yml", "comment"): {"pull-requests": "write"},
+    ("catalog-plan.yml", "comment"): {"contents": "read", "pull-requests": "write"},
     ("catalog-apply.yml", "source"): {
         "contents": "read",
         "actions": "read",
@@ -235,6 +235,29 @@ def test_the_plan_comment_is_one_sticky_comment_found_by_the_plan_marker():
     assert "updateComment" in script and "createComment" in script
     assert "startsWith(MARKER)" in script
     assert "secrets." not in wfcheck._text(comment)
+
+
+def test_the_comment_is_written_by_the_tool_installed_as_the_plan_job_installs_it():
+    comment, plan = job("catalog-plan.yml", "comment"), job("catalog-plan.yml", "plan")
+    steps = wfcheck.steps(comment)
+    install = [s["run"] for s in steps if "pip install" in str(s.get("run", ""))]
+    assert install == [s["run"] for s in wfcheck.steps(plan) if "pip install" in str(s.get("run"))]
+    uses = [str(s.get("uses", "")).split("@")[0] for s in steps]
+    assert uses == [
+        "actions/checkout",
+        "actions/setup-python",
+        "",
+        "actions/download-artifact",
+        "",
+        "actions/github-script",
+    ]
+    assert steps[3]["with"]["path"] == "plans"
+    assert steps[4]["run"] == (
+        'shoptet-catalog comment --plans plans --run-url "$RUN_URL" --out comment.md'
+    )
+    # the script only posts the file: no plan logic left in JavaScript
+    script = steps[5]["with"]["script"]
+    assert "readFileSync('comment.md'" in script and "plans" not in script
 
 
 # --- catalog-apply.yml -------------------------------------------------------------------------
@@ -369,6 +392,7 @@ WORKFLOW_OPTIONS = {
         "--detailed-exitcode",
         "--cache",
     },
+    "comment": {"--plans", "--run-url", "--out"},
     "apply": {
         "--auto-approve",
         "--journal",
@@ -389,7 +413,7 @@ def _used_options() -> dict[str, set[str]]:
                 if "pip install" in line:
                     continue
                 cmd = None
-                if m := re.search(r"shoptet-catalog\b.*?\b(validate|plan|apply)\b", line):
+                if m := re.search(r"shoptet-catalog\b.*?\b(validate|plan|apply|comment)\b", line):
                     cmd = m.group(1)
                 elif re.search(r"\bargs\+?=\(", line):
                     cmd = "apply"
