@@ -272,7 +272,7 @@ def test_apply_runs_after_merge_to_main_and_by_hand_never_on_pull_requests():
     (call,) = wfcheck.jobs(doc("shoptet-apply.yml")).values()
     for box in ("allow_delete", "allow_bulk", "allow_price"):
         assert box in doc("shoptet-apply.yml")["on"]["workflow_dispatch"]["inputs"]
-        assert call["with"][box] == "${{ inputs.%s == true }}" % box
+        assert call["with"][box] == "${{ inputs." + box + " == true }}"
     assert call["with"]["plan_workflow"] == "shoptet-plan.yml"  # whose runs hold the plans
 
 
