@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import json
+import os
 import re
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -194,3 +197,23 @@ def test_version_is_printed_and_the_changelog_starts_with_it(capsys):
     changelog = (Path(__file__).resolve().parents[2] / "CHANGELOG.md").read_text()
     first = re.search(r"^## \[?v?(\d+\.\d+\.\d+)", changelog, re.M)
     assert first and first.group(1) == __version__
+
+
+def test_the_readmes_shell_completion_line_prints_a_completion_script():
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text()
+    assert 'eval "$(_SHOPTET_CATALOG_COMPLETE=bash_source shoptet-catalog)"' in readme
+    out = subprocess.run(
+        [str(Path(sys.executable).with_name("shoptet-catalog"))],
+        env={**os.environ, "_SHOPTET_CATALOG_COMPLETE": "bash_source"},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert out.returncode == 0
+    assert "complete -o nosort -F _shoptet_catalog_completion shoptet-catalog" in out.stdout
+
+
+def test_the_readme_installs_from_a_git_tag_not_a_version_that_exists_nowhere():
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text()
+    assert 'pip install "shoptet-catalog @ git+https://github.com/OWNER/REPO@vX.Y.Z"' in readme
+    assert "shoptet-catalog==" not in readme
