@@ -167,3 +167,18 @@ def test_pre_commit_with_the_hooks_passes_and_fails_on_a_broken_catalog(repo):
         git(root, "add", "-A")
     assert ran.returncode == 1
     assert f"{catalogs(shops)[-1]}/products/broken.yaml:3:5: unknown key 'nmae'" in ran.stdout
+
+
+def test_pre_commit_fails_when_the_editors_schemas_are_stale(repo):
+    root, _ = repo
+    schema = root / "schemas" / "shop.schema.json"
+    fresh = schema.read_text()
+    schema.write_text(fresh.replace('"policy"', '"polisy"', 1))
+    git(root, "add", "-A")
+    try:
+        ran = pre_commit(root)
+    finally:
+        schema.write_text(fresh)
+        git(root, "add", "-A")
+    assert ran.returncode == 1
+    assert "schemas/shop.schema.json is stale; run `shoptet-catalog schema`" in ran.stdout
