@@ -138,6 +138,23 @@ def test_import_fills_the_catalog_from_the_shop_read_only(tmp_path, capsys):
     assert "shoptet-catalog import --all" not in out  # no import step left to print
 
 
+@pytest.mark.http
+def test_import_over_http_reads_only_and_the_token_appears_nowhere(
+    tmp_path, capsys, shop, monkeypatch
+):
+    sb, url = shop
+    token = "sandbox-token"  # the served sandbox's token
+    monkeypatch.setenv("SHOPTET_API_URL", url)
+    monkeypatch.setenv("SHOPTET_PRIVATE_API_TOKEN", token)
+    code, out, err = run(["init", str(tmp_path), "--import", "--tool-sha", SHA], capsys)
+    assert code == 0, err
+    assert sb.counters["requests"] > 0 and sb.counters["writes"] == 0
+    assert token not in out + err
+    for path in tmp_path.rglob("*"):
+        if path.is_file():
+            assert token not in path.read_text(encoding="utf-8"), path
+
+
 def test_import_of_several_real_shops_asks_for_one_token_each(tmp_path, capsys):
     code, _, err = run(["init", str(tmp_path), "--shop", "cz", "--shop", "sk", "--import"],
                        capsys)  # fmt: skip
