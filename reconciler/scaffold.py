@@ -83,9 +83,18 @@ def tool_for(repo: str, ref: str, sha: str | None) -> Tool:
     if sha is not None and not _SHA.match(sha):
         raise ScaffoldError(
             f"--tool-sha {sha!r}: give the tag's full 40-character commit id "
-            f"(git ls-remote https://github.com/{repo} 'refs/tags/{ref}^{{}}' 'refs/tags/{ref}')"
+            f"({tag_commit_command(repo, ref)})"
         )
     return Tool(repo, ref, sha)
+
+
+def tag_commit_command(repo: str, ref: str) -> str:
+    """A shell command printing the commit of tag ``ref`` (the peeled line of an annotated tag
+    sorts last, a lightweight tag has only one)."""
+    return (
+        f"git ls-remote https://github.com/{repo} 'refs/tags/{ref}^{{}}' 'refs/tags/{ref}' "
+        "| tail -1 | cut -f1"
+    )
 
 
 def _yaml_str(text: str) -> str:

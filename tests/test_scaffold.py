@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import os
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -15,7 +17,9 @@ from reconciler.scaffold import (
     precommit_config,
     render_workflow,
     shops_for,
+    tag_commit_command,
 )
+from tests.support.git import git
 
 ROOT = Path(__file__).resolve().parent.parent
 # What this repository's callers give where a catalog repository has literals (see README).
@@ -64,3 +68,22 @@ def test_codeowners_keeps_workflows_and_policy_with_the_maintainers():
     assert ["/shops/cz/catalog/shop.yaml", "@ORG/catalog-maintainers"] in [
         line.split() for line in lines
     ]
+
+
+@pytest.mark.parametrize("annotated", [True, False], ids=["annotated-tag", "lightweight-tag"])
+def test_the_printed_command_gives_the_tags_commit(tmp_path, annotated):
+    repo = tmp_path / "tool"
+    repo.mkdir()
+    git(repo, "init", "-q")
+    git(repo, "commit", "-q", "--allow-empty", "-m", "release")
+    git(repo, "tag", *(["-a", "-m", "v1.2.0"] if annotated else []), "v1.2.0")
+    env = {
+        **os.environ,
+        # https://github.com/acme/sc is this local repository for the command's git
+        "GIT_CONFIG_COUNT": "1",
+        "GIT_CONFIG_KEY_0": f"url.{repo.as_uri()}.insteadOf",
+        "GIT_CONFIG_VALUE_0": "https://github.com/acme/sc",
+    }
+    out = subprocess.run(["bash", "-c", tag_commit_command("acme/sc", "v1.2.0")], env=env,
+                         capture_output=True, text=True, timeout=60, check=True)  # fmt: skip
+    assert out.stdout.strip() == git(repo, "rev-parse", "HEAD")

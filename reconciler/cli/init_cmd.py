@@ -23,6 +23,7 @@ from reconciler.scaffold import (
     github_steps,
     render_files,
     shops_for,
+    tag_commit_command,
     tool_for,
 )
 
@@ -143,9 +144,10 @@ def _print_next_steps(directory: Path, shops, tool, *, imported: bool) -> None:
         )
     if tool.sha is None:
         echo(
-            f"  ! The workflows call the tag {tool.ref}, which its owner can move: pin its commit "
-            f"(run init with --tool-sha; the commit: git ls-remote https://github.com/{tool.repo} "
-            f"'refs/tags/{tool.ref}^{{}}' 'refs/tags/{tool.ref}')."
+            f"  ! The workflows call the tag {tool.ref}, which its owner can move: pin its commit, "
+            f"which `{tag_commit_command(str(tool.repo), tool.ref)}` prints. Run init in a new "
+            "directory with --tool-sha COMMIT, or replace the tag by the commit after each `@` "
+            "in .github/workflows/shoptet-*.yml and in `rev:` of .pre-commit-config.yaml."
         )
     step = 1
     if not imported:
