@@ -94,7 +94,7 @@ def test_problems_name_file_line_and_what_to_do():
 # --- zizmor --------------------------------------------------------------------------------------
 
 
-def zizmor(*paths: Path) -> tuple[int, list[dict]]:
+def zizmor(*paths: Path, collect: str = "default") -> tuple[int, list[dict]]:
     need_file(ZIZMOR, "zizmor", "pip install -e '.[dev]'")
     out = subprocess.run(
         [
@@ -105,6 +105,7 @@ def zizmor(*paths: Path) -> tuple[int, list[dict]]:
             "--no-config",
             "--format",
             "json",
+            f"--collect={collect}",
             *map(str, paths),
         ],
         capture_output=True,
