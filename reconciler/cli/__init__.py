@@ -26,6 +26,7 @@ from reconciler.errors import CatalogError, ReconcilerError, terminal_safe
 EPILOG = """\b
 Examples:
   shoptet-catalog --sandbox plan          # try it on the built-in demo shop, no token needed
+  shoptet-catalog init my-catalog         # scaffold a catalog repository (README: Adopting it)
   shoptet-catalog plan --sandbox          # the same: shared options go before or after
   shoptet-catalog validate                # check catalog/ offline
   shoptet-catalog plan --out plan.json    # read the live shop and show what would change
@@ -50,12 +51,14 @@ def _register() -> None:
         comment_cmd,
         doctor_cmd,
         import_cmd,
+        init_cmd,
         lookup_cmd,
         plan_cmd,
         sandbox_cmd,
     )
 
     for command in (
+        init_cmd.init,
         catalog_cmds.validate,
         plan_cmd.plan,
         apply_cmd.apply,

@@ -192,7 +192,8 @@ def source(tmp_path, context=PUSH, env=None, **kw) -> dict:
         "source",
         context=context,
         responses=source_responses(**kw),
-        env={"RUN_ATTEMPT": "1", **(env or {})},
+        # PLAN_WORKFLOW: the calling plan workflow (input plan_workflow), as shoptet-plan.yml passes it
+        env={"RUN_ATTEMPT": "1", "PLAN_WORKFLOW": "shoptet-plan.yml", **(env or {})},
         cwd=tmp_path,
     )
 
@@ -209,7 +210,7 @@ def test_push_takes_the_last_plan_run_of_the_merged_pull_requests_head(tmp_path)
         "allow_price": "false",
     }
     (runs,) = calls(r, "actions.listWorkflowRuns")
-    assert runs["workflow_id"] == "catalog-plan.yml"
+    assert runs["workflow_id"] == "shoptet-plan.yml"
     assert runs["head_sha"] == HEAD and runs["event"] == "pull_request"
 
 
@@ -412,7 +413,7 @@ def test_a_direct_push_applies_nothing_and_says_how_to_catch_up(tmp_path):
 @pytest.mark.parametrize(
     ("runs", "message"),
     [
-        ([], "No catalog-plan.yml run exists for the last commit hhhhhhh of #5"),
+        ([], "No shoptet-plan.yml run exists for the last commit hhhhhhh of #5"),
         ([plan_run(7, status="in_progress", conclusion=None)], "had not finished"),
     ],
     ids=["no-plan-run", "plan-still-running"],

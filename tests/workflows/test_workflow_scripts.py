@@ -25,6 +25,8 @@ from tests.workflows import wfcheck
 WORKFLOWS = Path(__file__).resolve().parents[2] / ".github" / "workflows"
 PLAN_WORKFLOWS = ["catalog-plan.yml", "catalog-apply.yml", "catalog-drift.yml"]
 TOKEN = "tok-3f9a-not-a-real-token"
+# The reusable workflows' env from inputs, as this repository's callers give them.
+CALLER_INPUTS = {"SHOPTET_CATALOG_INSTALL": ".", "PLAN_WORKFLOW": "shoptet-plan.yml"}
 
 
 
@@ -108,6 +110,7 @@ def run_step(
         "HOME": str(tmp_path),
         "NO_COLOR": "1",
     }
+    values = {**CALLER_INPUTS, **values}
     for key, value in {**dict(doc.get("env") or {}), **dict(step.get("env") or {})}.items():
         if "${{" in str(value):
             assert key in values, f"give the test a value for {key} ({value})"

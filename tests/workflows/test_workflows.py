@@ -25,7 +25,14 @@ FIXTURES = Path(__file__).parent / "fixtures"
 WORKFLOW_FILES = sorted(WORKFLOWS.glob("*.yml"))
 FIXTURE_FILES = sorted(FIXTURES.glob("*.yml"))
 ZIZMOR = Path(sys.executable).with_name("zizmor")
-SHOPS = """fromJSON(vars.SHOPTET_SHOPS || '[{"name":"main","catalog":"catalog"}]')"""
+SHOPS = "fromJSON(inputs.shops)"
+# This repository's own callers of the reusable workflows: what a catalog repository has (from
+# `shoptet-catalog init`), with the tool installed from this checkout.
+CALLERS = {
+    "shoptet-plan.yml": "catalog-plan.yml",
+    "shoptet-apply.yml": "catalog-apply.yml",
+    "shoptet-drift.yml": "catalog-drift.yml",
+}
 
 
 def doc(name: str):
@@ -40,13 +47,18 @@ def run_text(j) -> str:
     return "\n".join(str(s.get("run", "")) for s in wfcheck.steps(j))
 
 
-def test_the_four_workflows_exist():
-    assert {p.name for p in WORKFLOW_FILES} == {
-        "ci.yml",
-        "catalog-plan.yml",
-        "catalog-apply.yml",
-        "catalog-drift.yml",
-    }
+def test_the_workflows_are_ci_three_reusable_ones_and_their_callers():
+    assert {p.name for p in WORKFLOW_FILES} == {"ci.yml", *CALLERS, *CALLERS.values()}
+    for reusable in CALLERS.values():
+        assert wfcheck.triggers(doc(reusable)) == {"workflow_call"}, reusable
+
+
+@pytest.mark.parametrize(("caller", "reusable"), CALLERS.items())
+def test_each_caller_is_one_job_calling_its_reusable_workflow_here(caller, reusable):
+    (call,) = wfcheck.jobs(doc(caller)).values()
+    assert call["uses"] == f"./.github/workflows/{reusable}"
+    assert call["with"]["install"] == "."  # this checkout: the tool under test
+    assert wfcheck.resolve_call(call["uses"], WORKFLOWS / caller) == WORKFLOWS / reusable
 
 
 # --- the rules, on the real workflows and on fixtures that break them ---------------------------
@@ -82,7 +94,7 @@ def test_problems_name_file_line_and_what_to_do():
 # --- zizmor --------------------------------------------------------------------------------------
 
 
-def zizmor(*paths: Path) -> tuple[int, list[dict]]:
+def zizmor(*paths: Path, collect: str = "default") -> tuple[int, list[dict]]:
     need_file(ZIZMOR, "zizmor", "pip install -e '.[dev]'")
     out = subprocess.run(
         [
@@ -93,6 +105,7 @@ def zizmor(*paths: Path) -> tuple[int, list[dict]]:
             "--no-config",
             "--format",
             "json",
+            f"--collect={collect}",
             *map(str, paths),
         ],
         capture_output=True,
@@ -128,6 +141,14 @@ EXPECTED_PERMISSIONS = {
     ("catalog-plan.yml", "fork-notice"): {},
     ("catalog-plan.yml", "plan"): {"contents": "read"},
     ("catalog-plan.yml", "comment"): {"contents": "read", "pull-requests": "write"},
+    ("shoptet-plan.yml", "plan"): {"contents": "read", "pull-requests": "write"},
+    ("shoptet-apply.yml", "apply"): {
+        "contents": "read",
+        "actions": "read",
+        "pull-requests": "read",
+        "issues": "read",
+    },
+    ("shoptet-drift.yml", "drift"): {"contents": "read", "issues": "write"},
     ("catalog-apply.yml", "source"): {
         "contents": "read",
         "actions": "read",
@@ -183,7 +204,7 @@ def test_every_script_is_syntactically_valid(kind, text, tmp_path):
 
 
 def test_plan_runs_on_pull_requests_into_main_only():
-    d = doc("catalog-plan.yml")
+    d = doc("shoptet-plan.yml")
     assert wfcheck.triggers(d) == {"pull_request"}
     assert dict(d["on"]["pull_request"]) == {
         "branches": ["main"],
@@ -230,7 +251,12 @@ def test_plan_covers_only_the_pull_requests_changes_and_keeps_plan_json_and_mark
 
 def test_the_plan_comment_is_one_sticky_comment_found_by_the_plan_marker():
     comment = job("catalog-plan.yml", "comment")
+    assert (
+        'shoptet-catalog comment --plans plans --run-url "$RUN_URL" --out comment.md'
+        in run_text(comment)
+    )
     script = wfcheck.steps(comment)[-1]["with"]["script"]
+    assert "fs.readFileSync('comment.md', 'utf8')" in script
     assert "const MARKER = '<!-- shoptet-catalog-plan -->';" in script
     assert "updateComment" in script and "createComment" in script
     assert "startsWith(MARKER)" in script
@@ -264,8 +290,14 @@ def test_the_comment_is_written_by_the_tool_installed_as_the_plan_job_installs_i
 
 
 def test_apply_runs_after_merge_to_main_and_by_hand_never_on_pull_requests():
-    assert wfcheck.triggers(doc("catalog-apply.yml")) == {"push", "workflow_dispatch"}
-    assert list(doc("catalog-apply.yml")["on"]["push"]["branches"]) == ["main"]
+    assert wfcheck.triggers(doc("shoptet-apply.yml")) == {"push", "workflow_dispatch"}
+    assert list(doc("shoptet-apply.yml")["on"]["push"]["branches"]) == ["main"]
+    # the manual run's boxes reach the reusable workflow's inputs of the same name
+    (call,) = wfcheck.jobs(doc("shoptet-apply.yml")).values()
+    for box in ("allow_delete", "allow_bulk", "allow_price"):
+        assert box in doc("shoptet-apply.yml")["on"]["workflow_dispatch"]["inputs"]
+        assert call["with"][box] == "${{ inputs." + box + " == true }}"
+    assert call["with"]["plan_workflow"] == "shoptet-plan.yml"  # whose runs hold the plans
 
 
 def test_only_the_apply_job_holds_the_write_token_in_an_environment_with_a_per_shop_lock():
@@ -275,7 +307,14 @@ def test_only_the_apply_job_holds_the_write_token_in_an_environment_with_a_per_s
         for job_id, j in wfcheck.jobs(wfcheck.load(p)).items()
         if wfcheck.WRITE_TOKEN in wfcheck._shoptet_secrets(j)
     ]
-    assert holders == [("catalog-apply.yml", "apply")]
+    # the calling job only passes it on (by name) to the reusable workflow's apply job
+    assert holders == [("catalog-apply.yml", "apply"), ("shoptet-apply.yml", "apply")]
+    assert list(wfcheck.call_secrets(doc("catalog-apply.yml"))) == [
+        "SHOPTET_READ_TOKEN",
+        wfcheck.WRITE_TOKEN,
+    ]
+    for reusable in ("catalog-plan.yml", "catalog-drift.yml"):
+        assert wfcheck.WRITE_TOKEN not in wfcheck.call_secrets(doc(reusable))
     apply = job("catalog-apply.yml", "apply")
     assert apply["environment"] == "shoptet-apply-${{ matrix.shop.name }}"
     assert dict(apply["concurrency"]) == {
@@ -344,8 +383,8 @@ def test_apply_takes_the_reviewed_plan_run_of_the_merged_pull_requests_head():
 
 
 def test_drift_is_scheduled_and_manages_one_issue_per_shop():
+    assert wfcheck.triggers(doc("shoptet-drift.yml")) == {"schedule", "workflow_dispatch"}
     d = doc("catalog-drift.yml")
-    assert wfcheck.triggers(d) == {"schedule", "workflow_dispatch"}
     plan = d["jobs"]["plan"]
     assert "--detailed-exitcode" in run_text(plan) and "--changed-since" not in run_text(plan)
     script = wfcheck.steps(d["jobs"]["report"])[-1]["with"]["script"]

@@ -19,6 +19,15 @@ runs them all. The rules (README "Security model"):
 - ``secrets``: secrets only in step ``env:``; never ``secrets[...]`` or ``toJSON(secrets)``; a
   Shoptet secret only in a job bound to an environment; the write token only in an apply
   environment (``shoptet-apply-*``), never in a workflow that pull requests trigger.
+- ``calls`` (a job that calls a reusable workflow, ``jobs.<id>.uses``): the called file exists
+  (``./.github/workflows/X`` in this repository, or ``OWNER/REPO/.github/workflows/X@ref`` looked
+  up in ``reusable_dir``); ``with:`` names only declared inputs and gives every required one;
+  secrets are passed one by one under their own name (never ``secrets: inherit``) and only the
+  declared ones; the calling job's ``permissions`` cover every called job's (GitHub refuses the
+  run otherwise, so this is where least privilege is decided); a workflow that pull requests
+  trigger passes no write token and calls no workflow that binds an apply environment. The
+  called jobs are checked as part of the called file: a secret next to a write permission there
+  is the ``secret-with-write`` rule.
 """
 
 from __future__ import annotations
@@ -103,6 +112,10 @@ def check_triggers(name: str, doc) -> list[Problem]:
     ]
 
 
+def _is_call(job) -> bool:
+    return "uses" in job
+
+
 def check_permissions(name: str, doc) -> list[Problem]:
     out = []
     if "permissions" not in doc:
@@ -140,7 +153,9 @@ def check_permissions(name: str, doc) -> list[Problem]:
                     f"job `{job_id}` uses `{perms}`; list each scope it needs",
                 )
             )
-        if _grants_write(perms) and _shoptet_secrets(job):
+        # A calling job's permissions are a ceiling for the called jobs: the rule applies to
+        # those jobs, in the called file.
+        if _grants_write(perms) and _shoptet_secrets(job) and not _is_call(job):
             out.append(
                 Problem(
                     name,
@@ -266,7 +281,7 @@ def check_secrets(name: str, doc) -> list[Problem]:
                     )
                 )
         used = _shoptet_secrets(job)
-        if not used:
+        if not used or _is_call(job):  # calls: check_calls
             continue
         env = job.get("environment")
         env_name = str(env.get("name") if isinstance(env, dict) else env or "")
@@ -373,8 +388,167 @@ def check_references(name: str, doc) -> list[Problem]:
     return out
 
 
-def check_file(path: Path) -> list[Problem]:
-    """Every rule above, for one workflow file."""
+REMOTE_CALL = re.compile(r"^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+/(\.github/workflows/[^@/]+)@\S+$")
+EXPLICIT_SECRET = re.compile(r"^\$\{\{\s*secrets\.([A-Za-z_][A-Za-z0-9_]*)\s*\}\}$")
+PERMISSION_RANK = {"none": 0, "read": 1, "write": 2}
+
+
+def resolve_call(ref: str, caller: Path, reusable_dir: Path | None = None) -> Path | None:
+    """The file a job-level ``uses:`` names: ``./.github/workflows/X`` in the caller's repository
+    (the nearest parent holding it), ``OWNER/REPO/.github/workflows/X@ref`` in ``reusable_dir``."""
+    ref = ref.strip()
+    if ref.startswith("./"):
+        for parent in caller.resolve().parents:
+            if (parent / ref[2:]).is_file():
+                return parent / ref[2:]
+        return None
+    m = REMOTE_CALL.match(ref)
+    if m and reusable_dir is not None:
+        target = reusable_dir / Path(m.group(1)).name
+        return target if target.is_file() else None
+    return None
+
+
+def call_inputs(doc) -> dict:
+    on = doc.get("on")
+    call = on.get("workflow_call") if isinstance(on, dict) else None
+    return dict((call or {}).get("inputs") or {})
+
+
+def call_secrets(doc) -> dict:
+    on = doc.get("on")
+    call = on.get("workflow_call") if isinstance(on, dict) else None
+    return dict((call or {}).get("secrets") or {})
+
+
+def _covers(ceiling, wanted) -> bool:
+    ceiling = dict(ceiling or {})
+    return all(
+        PERMISSION_RANK.get(str(ceiling.get(scope, "none")), 0)
+        >= PERMISSION_RANK.get(str(level), 0)
+        for scope, level in dict(wanted or {}).items()
+    )
+
+
+def check_calls(name: str, doc, path: Path, reusable_dir: Path | None = None) -> list[Problem]:
+    out = []
+    pr_triggered = bool({"pull_request", "pull_request_target"} & triggers(doc))
+    for job_id, job in jobs(doc).items():
+        if not _is_call(job):
+            continue
+        line = _line(job, "uses")
+        secrets = job.get("secrets")
+        if secrets == "inherit":
+            out.append(
+                Problem(
+                    name,
+                    _line(job, "secrets"),
+                    "calls",
+                    f"job `{job_id}` passes `secrets: inherit`; pass each secret by name",
+                )
+            )
+            secrets = {}
+        secrets = dict(secrets or {})
+        for key, value in secrets.items():
+            m = EXPLICIT_SECRET.match(str(value).strip())
+            if not m or m.group(1) != str(key):
+                out.append(
+                    Problem(
+                        name,
+                        _line(job, "secrets"),
+                        "calls",
+                        f"job `{job_id}` passes `{key}` as `{value}`; pass "
+                        f"`${{{{ secrets.{key} }}}}` under its own name",
+                    )
+                )
+        if pr_triggered and WRITE_TOKEN in secrets:
+            out.append(
+                Problem(
+                    name,
+                    line,
+                    "calls",
+                    f"job `{job_id}` passes the write token in a workflow that pull "
+                    "requests trigger",
+                )
+            )
+        target = resolve_call(str(job["uses"]), path, reusable_dir)
+        if target is None:
+            out.append(
+                Problem(
+                    name,
+                    line,
+                    "calls",
+                    f"job `{job_id}` calls `{job['uses']}`, which is no reusable workflow "
+                    "of this repository",
+                )
+            )
+            continue
+        called = load(target)
+        inputs = call_inputs(called)
+        given = dict(job.get("with") or {})
+        for key in given:
+            if key not in inputs:
+                out.append(
+                    Problem(
+                        name,
+                        _line(job, "with"),
+                        "calls",
+                        f"job `{job_id}` gives input `{key}`, which {target.name} does not declare",
+                    )
+                )
+        for key, spec in inputs.items():
+            if (spec or {}).get("required") and key not in given:
+                out.append(
+                    Problem(
+                        name,
+                        line,
+                        "calls",
+                        f"job `{job_id}` does not give the required input `{key}` of {target.name}",
+                    )
+                )
+        declared = call_secrets(called)
+        for key in secrets:
+            if key not in declared:
+                out.append(
+                    Problem(
+                        name,
+                        _line(job, "secrets"),
+                        "calls",
+                        f"job `{job_id}` passes secret `{key}`, which {target.name} does "
+                        "not declare",
+                    )
+                )
+        for called_id, called_job in jobs(called).items():
+            if not _covers(job.get("permissions"), called_job.get("permissions")):
+                out.append(
+                    Problem(
+                        name,
+                        _line(job, "permissions"),
+                        "calls",
+                        f"job `{job_id}` grants less than {target.name}'s job "
+                        f"`{called_id}` needs ({dict(called_job.get('permissions') or {})})",
+                    )
+                )
+            env = called_job.get("environment")
+            env_name = str(env.get("name") if isinstance(env, dict) else env or "")
+            if pr_triggered and env_name.startswith(APPLY_ENVIRONMENT):
+                out.append(
+                    Problem(
+                        name,
+                        line,
+                        "calls",
+                        f"job `{job_id}` calls {target.name}, whose job `{called_id}` "
+                        "binds an apply environment, from a workflow that pull requests "
+                        "trigger",
+                    )
+                )
+    return out
+
+
+def check_file(path: Path, reusable_dir: Path | None = None) -> list[Problem]:
+    """Every rule above, for one workflow file. ``reusable_dir`` holds the reusable workflows
+    that ``OWNER/REPO/.github/workflows/X@ref`` calls stand for (a generated catalog repository's
+    calls checked against this repository's files)."""
     name = path.name
     raw = path.read_text(encoding="utf-8")
     doc = load(path)
@@ -388,4 +562,5 @@ def check_file(path: Path) -> list[Problem]:
         + check_checkout_credentials(name, doc)
         + check_secrets(name, doc)
         + check_references(name, doc)
+        + check_calls(name, doc, path, reusable_dir)
     )
