@@ -194,19 +194,53 @@ def _policy_value(value: Any) -> str:
 
 
 @dataclass(frozen=True)
+class Currency:
+    """How the shop writes money, for display only (``Names.currency``): ISO code, the
+    symbol Shoptet shows (``Kč``), on which side, and the decimals prices are shown with."""
+
+    code: str
+    symbol: str
+    decimals: int = 2
+    symbol_left: bool = False
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "code": self.code,
+            "symbol": self.symbol,
+            "decimals": self.decimals,
+            "symbolLeft": self.symbol_left,
+        }
+
+    @classmethod
+    def from_dict(cls, data: Any) -> Currency | None:
+        """Tolerant like ``Names``: anything malformed is no currency (values shown bare)."""
+        if not isinstance(data, dict):
+            return None
+        code, symbol, decimals = data.get("code"), data.get("symbol"), data.get("decimals", 2)
+        if not isinstance(code, str) or not isinstance(symbol, str):
+            return None
+        if type(decimals) is not int or not 0 <= decimals <= 6:
+            return None
+        return cls(code, symbol, decimals, data.get("symbolLeft") is True)
+
+
+@dataclass(frozen=True)
 class Names:
     """What the ids in a plan are called in the shop, for display only (never hashed into the
     planId; see ``plan.model.hashed_content``): category GUID -> name, brand code -> name,
-    stock id -> title, pricelist id -> name. Only the ids the plan mentions are kept, so a
+    stock id -> title, pricelist id -> name; and the currency prices are shown in. Only the ids the plan mentions are kept, so a
     large shop's lists never bloat the plan file. Missing ids are simply shown without a name."""
 
     categories: dict[str, str] = field(default_factory=dict)
     brands: dict[str, str] = field(default_factory=dict)
     stocks: dict[int, str] = field(default_factory=dict)
     pricelists: dict[int, str] = field(default_factory=dict)
+    currency: Currency | None = None
 
     def __bool__(self) -> bool:
-        return bool(self.categories or self.brands or self.stocks or self.pricelists)
+        return bool(
+            self.categories or self.brands or self.stocks or self.pricelists or self.currency
+        )
 
     def category(self, guid: Any) -> str | None:
         return self.categories.get(guid.lower()) if isinstance(guid, str) else None
@@ -221,13 +255,17 @@ class Names:
         return self.pricelists.get(pricelist_id) if isinstance(pricelist_id, int) else None
 
     def to_dict(self) -> dict[str, Any]:
-        """JSON-ready; integer ids become string keys, as JSON needs."""
-        return {
+        """JSON-ready; integer ids become string keys, as JSON needs. ``currency`` only when
+        known, so plans without one keep their old shape."""
+        out: dict[str, Any] = {
             "categories": dict(sorted(self.categories.items())),
             "brands": dict(sorted(self.brands.items())),
             "stocks": {str(k): v for k, v in sorted(self.stocks.items())},
             "pricelists": {str(k): v for k, v in sorted(self.pricelists.items())},
         }
+        if self.currency:
+            out["currency"] = self.currency.to_dict()
+        return out
 
     @classmethod
     def from_dict(cls, data: Any) -> Names:
@@ -251,6 +289,7 @@ class Names:
             texts("brands", str),
             texts("stocks", int),
             texts("pricelists", int),
+            Currency.from_dict(data.get("currency")),
         )
 
 

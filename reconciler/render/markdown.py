@@ -3,24 +3,28 @@
 Layout, top to bottom, so the important parts survive truncation:
 
 1. a hidden marker line (``<!-- shoptet-catalog-plan ... -->``) so CI finds its sticky comment;
-2. the summary line and a summary table (resources x actions);
+2. the headline (``⛔ Apply would be refused: ...`` when a guard refuses, else the summary
+   line), the summary line and a summary table (resources x actions);
 3. the scope statement when the plan is targeted;
 4. guard verdicts and every deletion, in bold;
 5. unmanaged products and ignore rules;
-6. one collapsed ``<details>`` section per product with its changes.
+6. one collapsed ``<details>`` section per product, in catalog order, with its changes in a
+   ``diff`` block: ``+`` created (GitHub shows it green), ``-`` deleted (red), ``!`` updated
+   (orange; ``~`` would stay uncoloured), as Terraform comment tools do; a long text's line
+   diff in a nested collapsed block.
 
 Step 6 stops before the text would pass ``max_chars`` (default 60,000, well under GitHub's
 65,536 limit) and says how many products were left out and where the full plan is. Steps 1-5
 are always kept; if there are so many deletions that even their one-line list would not fit,
 the list falls back to bare identifiers and, as a last resort, names how many are not shown.
+Every cut is at a line outside any code block and any ``<details>`` (``_fit``).
 """
 
 from __future__ import annotations
 
 import html
-from typing import Any
 
-from reconciler.plan.model import Action, CatalogEntry, Change, Names, Plan, Resource
+from reconciler.plan.model import Action, CatalogEntry, Change, FieldChange, Names, Plan, Resource
 from reconciler.render.common import (
     POLICY_CHANGES_HEAD,
     REGISTRY_HEAD,
@@ -30,8 +34,8 @@ from reconciler.render.common import (
     groups,
     guard_status,
     header_line,
-    named_value,
     no_changes,
+    refusal_headline,
     registry_changes,
     registry_line,
     shorten,
@@ -39,11 +43,14 @@ from reconciler.render.common import (
     summary_line,
     unmentioned_head,
 )
+from reconciler.render.values import is_long, line_diff, long_summary, show, show_change
 
 MARKER = "<!-- shoptet-catalog-plan -->"
 DEFAULT_ARTIFACT = "the plan JSON artifact of this workflow run"
 _VALUE_LIMIT = 300  # characters of one value shown in a comment; the plan file has them all
 _NAME_LIMIT = 80
+_LEGEND = "In the diffs: `+` create (green), `!` update (orange), `-` delete (red).\n\n"
+_LONG_ROWS = 200  # lines of one long text's diff shown in a comment
 _FOOTER_RESERVE = 400
 
 
@@ -64,11 +71,7 @@ def render_markdown(
 ) -> str:
     """The comment text; never longer than ``max_chars`` (at least 2,000)."""
     max_chars = max(max_chars, 2_000)
-    head = [
-        marker(catalog_dir),
-        f"### {_title(plan)}",
-        "",
-    ]
+    head = [marker(catalog_dir), *_title(plan)]
     if not plan.is_empty:
         head += [_summary_table(plan), ""]
     head += [f"<sub>{_esc(header_line(plan))} · planId `{plan.plan_id[:12]}`</sub>", ""]
@@ -87,11 +90,8 @@ def render_markdown(
     out = "\n".join(head + tail)
     if plan.is_empty:
         return _fit(out.rstrip("\n") + "\n", max_chars, artifact)
-    registry = registry_changes(plan)
-    if registry:
-        out += f"\n**{_esc(REGISTRY_HEAD)}**\n\n```diff\n"
-        out += "\n".join(registry_line(c) for c in registry) + "\n```\n"
-    out += "\n#### Changes by product\n\n"
+    out += _registry(plan, max_chars - len(out) - _FOOTER_RESERVE, artifact)
+    out += "\n#### Changes by product\n\n" + _LEGEND
     shown = 0
     all_groups = list(groups(plan))
     for group in all_groups:
@@ -111,16 +111,57 @@ def render_markdown(
     return _fit(out, max_chars, artifact)
 
 
+def _registry(plan: Plan, budget: int, artifact: str) -> str:
+    registry = registry_changes(plan)
+    if not registry:
+        return ""
+    block = _fenced("\n".join(registry_line(c) for c in registry))
+    text = f"\n**{_esc(REGISTRY_HEAD)}**\n\n{block}"
+    if len(text) <= budget:
+        return text
+    return (
+        f"\n**{_esc(REGISTRY_HEAD)}** {len(registry)}, not listed here to stay within GitHub's "
+        f"comment size; every one is in {_esc(artifact)}.\n"
+    )
+
+
 def _fit(text: str, max_chars: int, artifact: str) -> str:
-    """Last resort for a tiny ``max_chars``: cut the end (the summary is at the top)."""
+    """Last resort for a tiny ``max_chars``: cut the end (the summary is at the top), at the
+    last line that is outside every code block and ``<details>``, so nothing is left open."""
     if len(text) <= max_chars:
         return text
     note = f"\n\n**… cut to fit; the full plan is in {_esc(artifact)}.**\n"
-    return text[: max_chars - len(note)] + note
+    return text[: _safe_cut(text, max_chars - len(note))] + note
 
 
-def _title(plan: Plan) -> str:
-    return no_changes(plan) if plan.is_empty else summary_line(plan)
+def _safe_cut(text: str, limit: int) -> int:
+    """The largest line boundary <= ``limit`` with no fence and no ``<details>`` open."""
+    best, pos, fence, depth = 0, 0, "", 0
+    for line in text.splitlines(keepends=True):
+        stripped = line.strip()
+        if fence:
+            if stripped == fence:
+                fence = ""
+        elif stripped.startswith("```"):
+            fence = stripped[: len(stripped) - len(stripped.lstrip("`"))]
+        else:
+            depth += line.count("<details>") - line.count("</details>")
+        pos += len(line)
+        if pos > limit:
+            break
+        if not fence and depth <= 0:
+            best = pos
+    return best
+
+
+def _title(plan: Plan) -> list[str]:
+    """The headline: a refusal first (what a reviewer must act on), else the summary."""
+    if plan.is_empty:
+        return [f"### {no_changes(plan)}", ""]
+    refusal = refusal_headline(plan)
+    if refusal:
+        return [f"### ⛔ {_esc(refusal)}", "", f"**{_esc(summary_line(plan))}**", ""]
+    return [f"### {_esc(summary_line(plan))}", ""]
 
 
 def _summary_table(plan: Plan) -> str:
@@ -167,14 +208,14 @@ def _deletions(plan: Plan, budget: int, artifact: str) -> list[str]:
 
 
 def _deletion_full(c: Change) -> str:
-    name = f" {_esc(shorten(c.name, _NAME_LIMIT))}" if c.name else ""
+    name = f"{_esc(shorten(c.name, _NAME_LIMIT))} " if c.name else ""
     what = (
-        f"product `{c.guid}`"
+        f"product {name}`{c.guid}`"
         if c.resource is Resource.PRODUCT
-        else f"{c.resource.value} `{c.code}` of product `{c.guid}`"
+        else f"{c.resource.value} `{c.code}` of product {name}`{c.guid}`"
     )
     src = f" ({_esc(c.source)})" if c.source else ""
-    return f"- **- {what}{name}**{src}"
+    return f"- **- {what}**{src}"
 
 
 def _deletion_short(c: Change) -> str:
@@ -192,7 +233,10 @@ def _unmanaged(plan: Plan) -> list[str]:
         "not in the catalog, left alone</summary>",
         "",
     ]
-    out += [f"- `{p.guid}` {_esc(shorten(p.name or '(no name)', _NAME_LIMIT))}" for p in u.listed]
+    out += [
+        f"- {_esc(shorten(p.name, _NAME_LIMIT))} `{p.guid}`" if p.name else f"- `{p.guid}`"
+        for p in u.listed
+    ]
     if len(u.listed) < u.count:
         out.append(f"- … and {u.count - len(u.listed)} more")
     return [*out, "", "</details>", ""]
@@ -210,10 +254,10 @@ def _removed(plan: Plan) -> list[str]:
 
 
 def _entry(e: CatalogEntry) -> str:
-    name = f" {_esc(shorten(e.name, _NAME_LIMIT))}" if e.name else ""
+    name = f"{_esc(shorten(e.name, _NAME_LIMIT))} " if e.name else ""
     if e.code is None:
-        return f"product `{e.guid}`{name}"
-    return f"variant `{e.code}` of product `{e.guid}`{name}"
+        return f"product {name}`{e.guid}`"
+    return f"variant `{e.code}` of product {name}`{e.guid}`"
 
 
 def _unmentioned(plan: Plan) -> list[str]:
@@ -235,41 +279,73 @@ def _ignored(plan: Plan) -> list[str]:
 
 
 def _section(group: ProductGroup, names: Names) -> str:
-    name = f" {_esc(shorten(group.name, _NAME_LIMIT))}" if group.name else ""
+    name = f"{_esc(shorten(group.name, _NAME_LIMIT))} " if group.name else ""
     n = len(group.changes)
     summary = (
-        f"{group.glyph} product <code>{group.guid}</code>{name} ({n} change{'s' if n != 1 else ''})"
+        f"{group.glyph} product {name}<code>{group.guid}</code> "
+        f"({n} change{'s' if n != 1 else ''})"
     )
-    body = _diff_lines(group, names)
+    long_texts = [_long_block(f) for c in group.changes for f in c.fields if is_long(f)]
+    return (
+        f"<details><summary>{summary}</summary>\n\n{_fenced(_diff_lines(group, names))}"
+        + "".join(long_texts)
+        + "\n</details>\n"
+    )
+
+
+def _fenced(body: str) -> str:
+    """A ``diff`` code block whose fence no line of ``body`` can close."""
     fence = "```"
     while fence in body:
         fence += "`"
-    return f"<details><summary>{summary}</summary>\n\n{fence}diff\n{body}\n{fence}\n\n</details>\n"
+    return f"{fence}diff\n{body}\n{fence}\n"
+
+
+def _glyph(action: Action) -> str:
+    """GitHub colours ``!`` lines of a diff block orange; ``~`` would stay plain."""
+    return "!" if action is Action.UPDATE else action.glyph
 
 
 def _diff_lines(group: ProductGroup, names: Names) -> str:
     lines = []
     for change in group.changes:
-        head = f"{change.action.glyph} {subject(change, names)}"
+        what = f"product {group.guid}" if change.resource is Resource.PRODUCT else None
+        head = f"{_glyph(change.action)} {what or subject(change, names)}"
         if change.source:
             head += f"  # {change.source}"
         lines.append(head)
         if change.reason:
             lines.append(f"    # {change.reason}")
-        for f in change.fields:
-            src = f"  # {f.source}" if f.source else ""
-            before, after = _val(f.field, f.before, names), _val(f.field, f.after, names)
-            if change.action is Action.CREATE:
-                lines.append(f"+   {f.field}: {after}{src}")
-            elif change.action is Action.DELETE:
-                lines.append(f"-   {f.field}: {before}{src}")
-            else:
-                lines.append(f"~   {f.field}: {before} -> {after}{src}")
+        lines.extend(_field_line(change.action, f, names) for f in change.fields)
     return "\n".join(lines)
 
 
-def _val(field: str, value: Any, names: Names) -> str:
-    text = named_value(field, value, names)
+def _field_line(action: Action, f: FieldChange, names: Names) -> str:
+    src = f"  # {f.source}" if f.source else ""
+    if is_long(f):
+        text = f"{long_summary(f)}, line diff below"
+    elif action is Action.CREATE:
+        text = _cut(show(f.field, f.after, names))
+    elif action is Action.DELETE:
+        text = _cut(show(f.field, f.before, names))
+    else:
+        text = _cut(show_change(f.field, f.before, f.after, names))
+    return f"{_glyph(action)}   {f.field}: {text}{src}"
+
+
+def _long_block(f: FieldChange) -> str:
+    """A long text's line diff in its own collapsed block, below the product's diff."""
+    rows = line_diff(f.before, f.after)
+    if len(rows) > _LONG_ROWS:
+        rows = [*rows[:_LONG_ROWS], f"  … {len(rows) - _LONG_ROWS} more lines in the plan file"]
+    rows = [shorten(row, _VALUE_LIMIT) for row in rows]
+    return (
+        f"\n<details><summary>{_esc(f.field)}: {_esc(long_summary(f))}</summary>\n\n"
+        f"{_fenced(chr(10).join(rows))}\n</details>\n"
+    )
+
+
+def _cut(text: str) -> str:
     if len(text) > _VALUE_LIMIT:
         return shorten(text, _VALUE_LIMIT) + f" ({len(text)} chars; full value in the plan file)"
     return text
