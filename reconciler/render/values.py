@@ -146,10 +146,19 @@ def line_diff(before: Any, after: Any, context: int = 1) -> list[str]:
 
 
 def long_summary(f: FieldChange) -> str:
-    """What the one-line form of a long field says instead of the values."""
-    changed = sum(1 for line in line_diff(f.before, f.after) if line[:1] in "+-")
-    sizes = " -> ".join(
-        NONE if v is None else f"{len(v) if isinstance(v, str) else 0} chars"
-        for v in (f.before, f.after)
+    """What the one-line form of a long field says instead of the values:
+    ``2 lines changed (230 -> 236 chars)``."""
+    matcher = difflib.SequenceMatcher(None, text_lines(f.before), text_lines(f.after), False)
+    changed = sum(
+        max(i2 - i1, j2 - j1) for tag, i1, i2, j1, j2 in matcher.get_opcodes() if tag != "equal"
     )
-    return f"{changed} line{'s' if changed != 1 else ''} differ ({sizes})"
+    lines = f"{changed} line{'s' if changed != 1 else ''}"
+    if not isinstance(f.before, str):
+        return f"{lines} added ({_size(f.after)} chars)"
+    if not isinstance(f.after, str):
+        return f"{lines} removed ({_size(f.before)} chars)"
+    return f"{lines} changed ({_size(f.before)} -> {_size(f.after)} chars)"
+
+
+def _size(value: Any) -> int:
+    return len(value) if isinstance(value, str) else 0

@@ -102,7 +102,10 @@ def test_what_counts_as_long():
     assert not is_long(FieldChange("description", None, "<p>krátký</p>\n"))
     assert not is_long(FieldChange("price", "1", "2"))
     summary = long_summary(FieldChange("description", "a\nb", "a\nc"))
-    assert summary == "2 lines differ (3 chars -> 3 chars)"
+    assert summary == "1 line changed (3 -> 3 chars)"
+    created = long_summary(FieldChange("description", None, "a\nb\nc"))
+    assert created == "3 lines added (5 chars)"
+    assert long_summary(FieldChange("description", "x\n" * 2, None)) == "2 lines removed (4 chars)"
 
 
 def test_the_default_currency_comes_from_the_eshop_read():
