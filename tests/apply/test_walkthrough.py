@@ -55,7 +55,7 @@ def test_the_walkthrough_commands_work_as_written(tmp_path, monkeypatch, capsys)
             outputs.append((line, out, writes(sb, start)))
     plan_out, apply_out, replan_out, again_out = (outputs[i][1] for i in (1, 2, 3, 4))
     apply_writes, again_writes = outputs[2][2], outputs[4][2]
-    assert '~ price: "189" -> "199"' in plan_out and "KAV-ETH-250" in plan_out
+    assert "~ price: 189.00 -> 199.00 Kč" in plan_out and "KAV-ETH-250" in plan_out
     # the README's note on the first plan: a parameter value the demo shop lacks (issue 14)
     assert '+ variant parameter value hmotnost = "200 g" (200-g)' in outputs[0][1]
     assert "/api/products/variant-parameters/hmotnost" in [w["path"] for w in apply_writes]
