@@ -136,14 +136,10 @@ def default_currency(currencies: list[dict] | None) -> Currency | None:
     if row is None:
         return None
     display: dict[str, Any] = row["display"] if isinstance(row.get("display"), dict) else {}
-    code, places = row.get("code"), row.get("priceDecimalPlaces", 2)
-    if not isinstance(code, str) or not code:
-        return None
-    symbol = display.get("text") if isinstance(display.get("text"), str) else code
-    return Currency(
-        code,
-        symbol or code,
-        places if type(places) is int and 0 <= places <= 6 else 2,
+    return Currency.of(
+        row.get("code"),
+        display.get("text"),
+        row.get("priceDecimalPlaces", 2),
         display.get("location") == "left",
     )
 

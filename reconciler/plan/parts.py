@@ -4,6 +4,7 @@ re-exports every name, so import them from there."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
@@ -212,16 +213,30 @@ class Currency:
         }
 
     @classmethod
+    def of(cls, code: Any, symbol: Any, decimals: Any = 2, symbol_left: bool = False) -> Currency | None:
+        """A currency from untrusted data (the shop, a plan file): None unless the code is
+        3 letters; a symbol that could break a line or Markdown is replaced by the code."""
+        if not isinstance(code, str) or not re.fullmatch(r"[A-Za-z]{3}", code):
+            return None
+        if not isinstance(symbol, str) or not _SYMBOL.fullmatch(symbol):
+            symbol = code
+        if type(decimals) is not int or not 0 <= decimals <= 6:
+            decimals = 2
+        return cls(code, symbol, decimals, symbol_left is True)
+
+    @classmethod
     def from_dict(cls, data: Any) -> Currency | None:
         """Tolerant like ``Names``: anything malformed is no currency (values shown bare)."""
         if not isinstance(data, dict):
             return None
-        code, symbol, decimals = data.get("code"), data.get("symbol"), data.get("decimals", 2)
-        if not isinstance(code, str) or not isinstance(symbol, str):
-            return None
-        if type(decimals) is not int or not 0 <= decimals <= 6:
-            return None
-        return cls(code, symbol, decimals, data.get("symbolLeft") is True)
+        return cls.of(
+            data.get("code"), data.get("symbol"), data.get("decimals", 2), data.get("symbolLeft")
+        )
+
+
+# A currency symbol as shops write it (Kč, €, zł, Ft, CHF, US$): letters, currency signs,
+# dots and spaces, nothing a terminal or Markdown would act on.
+_SYMBOL = re.compile(r"[^\W\d_]{1,6}|[^\W\d_]{0,3}[\$€£¥₽₴₺₹₩¢][^\W\d_]{0,3}|[^\W\d_]{1,4}\.")
 
 
 @dataclass(frozen=True)

@@ -282,7 +282,7 @@ def _section(group: ProductGroup, names: Names) -> str:
     name = f"{_esc(shorten(group.name, _NAME_LIMIT))} " if group.name else ""
     n = len(group.changes)
     summary = (
-        f"{group.glyph} product {name}<code>{group.guid}</code> "
+        f"{group.glyph} product {name}<code>{html.escape(group.guid)}</code> "
         f"({n} change{'s' if n != 1 else ''})"
     )
     long_texts = [_long_block(f) for c in group.changes for f in c.fields if is_long(f)]

@@ -136,9 +136,21 @@ def test_the_currency_is_display_only_and_survives_the_plan_file():
 
 
 @pytest.mark.parametrize(
-    "bad",
-    [None, "CZK", {"code": 1, "symbol": "Kč"}, {"code": "CZK", "symbol": "Kč", "decimals": -1}],
+    "bad", [None, "CZK", {"code": 1, "symbol": "Kč"}, {"code": "CZK\n", "symbol": "Kč"}]
 )
 def test_a_malformed_currency_in_a_plan_file_is_no_currency(bad):
     names = Names.from_dict({"currency": bad})
     assert names.currency is None
+
+
+@pytest.mark.parametrize("symbol", ["Kč\n+ price: 1", "<img src=x>", "```", "\x1b[31m", "", 5])
+def test_a_symbol_that_could_act_on_a_terminal_or_markdown_is_replaced_by_the_code(symbol):
+    data = {"code": "CZK", "symbol": symbol, "decimals": 99}
+    assert Names.from_dict({"currency": data}).currency == Currency("CZK", "CZK", 2)
+    row = {"code": "CZK", "isDefault": True, "display": {"text": symbol}}
+    assert default_currency([row]) == Currency("CZK", "CZK", 2)
+
+
+@pytest.mark.parametrize("symbol", ["Kč", "€", "zł", "Ft", "CHF", "US$", "lei"])
+def test_real_symbols_are_kept(symbol):
+    assert Currency.of("XXX", symbol).symbol == symbol
