@@ -213,7 +213,9 @@ class Currency:
         }
 
     @classmethod
-    def of(cls, code: Any, symbol: Any, decimals: Any = 2, symbol_left: bool = False) -> Currency | None:
+    def of(
+        cls, code: Any, symbol: Any, decimals: Any = 2, symbol_left: Any = False
+    ) -> Currency | None:
         """A currency from untrusted data (the shop, a plan file): None unless the code is
         3 letters; a symbol that could break a line or Markdown is replaced by the code."""
         if not isinstance(code, str) or not re.fullmatch(r"[A-Za-z]{3}", code):
