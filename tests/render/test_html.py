@@ -71,3 +71,17 @@ def test_the_highlighter_colours_by_the_first_character_and_escapes():
     assert '<span class="chg">! &lt;c&gt;</span>' in out
     assert "  d\n" in out and '<span class="rng">@@ e</span>' in out
     assert highlight("x", "python", "") == ""  # other languages: markdown-it's plain code
+
+
+@pytest.mark.slow
+def test_the_screenshot_script_writes_the_pages_and_pngs(tmp_path):
+    """The manual step, end to end: needs Chromium (`apt-get install -y chromium`)."""
+    from tests.render.screenshot import chromium, main
+
+    if chromium() is None:
+        pytest.skip("no chromium installed; the screenshot is a manual step")
+    assert main([str(tmp_path)]) == 0
+    for name in ("full.png", "full.open.png"):
+        data = (tmp_path / name).read_bytes()
+        assert data[:8] == b"\x89PNG\r\n\x1a\n" and len(data) > 50_000
+    assert "<details open>" in (tmp_path / "full.open.html").read_text(encoding="utf-8")
