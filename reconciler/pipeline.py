@@ -117,7 +117,8 @@ def make_plan(
     default_name = (
         shop.default_pricelist_name if shop.pricelist_id == shop.default_pricelist_id else None
     )
-    return replace(plan, names=plan_names(plan, refs, default_name))
+    names = replace(plan_names(plan, refs, default_name), currency=shop.currency)
+    return replace(plan, names=names)
 
 
 def resolve_scope(

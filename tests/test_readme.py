@@ -22,7 +22,9 @@ from tests.support.openapi_spec import spec_path
 ROOT = Path(__file__).resolve().parents[1]
 INNER = "SHOPTET_README_INNER"
 PLAN_SUMMARY = re.compile(
-    r"\b\d+\s+to\s+(create|add|update|change|delete|destroy)\b|\bno changes\b", re.I
+    r"\b\d+\s+to\s+(create|add|update|change|delete|destroy)\b|\bno changes\b"
+    r"|^Plan: \d+ .*\b(created|updated|deleted|changed|added)\.$",
+    re.I | re.M,
 )
 
 pytestmark = pytest.mark.skipif(

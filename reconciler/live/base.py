@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from reconciler import errors as E
 from reconciler.live.convert import includes_for, product_from_detail, product_from_summary
 from reconciler.model import Catalog, Product
+from reconciler.plan.model import Currency
 from reconciler.ports import DetailReader, Progress
 
 __all__ = ["LiveRead", "ShopInfo", "quiet", "read_details"]
@@ -33,6 +34,7 @@ class ShopInfo:
     vat_payer: bool | None = None  # settings.vatPayer; None: the shop did not say
     vat_rates: tuple[str, ...] = ()  # taxClasses[].rates[].vatRate, as Shoptet spells them
     default_pricelist_name: str | None = None  # settings.defaultPricelist.name
+    currency: Currency | None = None  # the default of currencies[], for showing prices
 
 
 @dataclass(frozen=True)

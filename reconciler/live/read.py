@@ -61,6 +61,7 @@ from reconciler.errors import CatalogError, ConfigError
 from reconciler.live.base import LiveRead, ShopInfo, quiet, read_details
 from reconciler.live.convert import product_from_summary
 from reconciler.model import Catalog, Product, ShopSettings
+from reconciler.plan.model import Currency
 from reconciler.ports import DetailReader, ProductReader, Progress, ReferenceReader, ShopReader
 from reconciler.references import (
     AVAILABILITIES,
@@ -123,6 +124,23 @@ def read_shop(client: ShopReader, settings: ShopSettings | None = None) -> ShopI
             if isinstance(rate, dict) and rate.get("vatRate") is not None
         ),
         default_pricelist_name=default_name if isinstance(default_name, str) else None,
+        currency=default_currency(eshop.currencies),
+    )
+
+
+def default_currency(currencies: list[dict] | None) -> Currency | None:
+    """The shop's default currency (``isDefault``) as prices are shown: prices in a pricelist
+    are in it. None when the shop lists none or it is malformed (prices are shown bare)."""
+    rows = [c for c in currencies or [] if isinstance(c, dict)]
+    row = next((c for c in rows if c.get("isDefault") is True), rows[0] if rows else None)
+    if row is None:
+        return None
+    display: dict[str, Any] = row["display"] if isinstance(row.get("display"), dict) else {}
+    return Currency.of(
+        row.get("code"),
+        display.get("text"),
+        row.get("priceDecimalPlaces", 2),
+        display.get("location") == "left",
     )
 
 

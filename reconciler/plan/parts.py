@@ -4,6 +4,7 @@ re-exports every name, so import them from there."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
@@ -200,19 +201,69 @@ def _policy_value(value: Any) -> str:
 
 
 @dataclass(frozen=True)
+class Currency:
+    """How the shop writes money, for display only (``Names.currency``): ISO code, the
+    symbol Shoptet shows (``Kč``), on which side, and the decimals prices are shown with."""
+
+    code: str
+    symbol: str
+    decimals: int = 2
+    symbol_left: bool = False
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "code": self.code,
+            "symbol": self.symbol,
+            "decimals": self.decimals,
+            "symbolLeft": self.symbol_left,
+        }
+
+    @classmethod
+    def of(
+        cls, code: Any, symbol: Any, decimals: Any = 2, symbol_left: Any = False
+    ) -> Currency | None:
+        """A currency from untrusted data (the shop, a plan file): None unless the code is
+        3 letters; a symbol that could break a line or Markdown is replaced by the code."""
+        if not isinstance(code, str) or not re.fullmatch(r"[A-Za-z]{3}", code):
+            return None
+        if not isinstance(symbol, str) or not _SYMBOL.fullmatch(symbol):
+            symbol = code
+        if type(decimals) is not int or not 0 <= decimals <= 6:
+            decimals = 2
+        return cls(code, symbol, decimals, symbol_left is True)
+
+    @classmethod
+    def from_dict(cls, data: Any) -> Currency | None:
+        """Tolerant like ``Names``: anything malformed is no currency (values shown bare)."""
+        if not isinstance(data, dict):
+            return None
+        return cls.of(
+            data.get("code"), data.get("symbol"), data.get("decimals", 2), data.get("symbolLeft")
+        )
+
+
+# A currency symbol as shops write it (Kč, €, zł, Ft, CHF, US$): letters, currency signs,
+# dots and spaces, nothing a terminal or Markdown would act on.
+_SYMBOL = re.compile(r"[^\W\d_]{1,6}|[^\W\d_]{0,3}[\$€£¥₽₴₺₹₩¢][^\W\d_]{0,3}|[^\W\d_]{1,4}\.")
+
+
+@dataclass(frozen=True)
 class Names:
     """What the ids in a plan are called in the shop, for display only (never hashed into the
     planId; see ``plan.model.hashed_content``): category GUID -> name, brand code -> name,
-    stock id -> title, pricelist id -> name. Only the ids the plan mentions are kept, so a
+    stock id -> title, pricelist id -> name; and the currency prices are shown in. Only the ids the plan mentions are kept, so a
     large shop's lists never bloat the plan file. Missing ids are simply shown without a name."""
 
     categories: dict[str, str] = field(default_factory=dict)
     brands: dict[str, str] = field(default_factory=dict)
     stocks: dict[int, str] = field(default_factory=dict)
     pricelists: dict[int, str] = field(default_factory=dict)
+    currency: Currency | None = None
 
     def __bool__(self) -> bool:
-        return bool(self.categories or self.brands or self.stocks or self.pricelists)
+        return bool(
+            self.categories or self.brands or self.stocks or self.pricelists or self.currency
+        )
 
     def category(self, guid: Any) -> str | None:
         return self.categories.get(guid.lower()) if isinstance(guid, str) else None
@@ -227,13 +278,17 @@ class Names:
         return self.pricelists.get(pricelist_id) if isinstance(pricelist_id, int) else None
 
     def to_dict(self) -> dict[str, Any]:
-        """JSON-ready; integer ids become string keys, as JSON needs."""
-        return {
+        """JSON-ready; integer ids become string keys, as JSON needs. ``currency`` only when
+        known, so plans without one keep their old shape."""
+        out: dict[str, Any] = {
             "categories": dict(sorted(self.categories.items())),
             "brands": dict(sorted(self.brands.items())),
             "stocks": {str(k): v for k, v in sorted(self.stocks.items())},
             "pricelists": {str(k): v for k, v in sorted(self.pricelists.items())},
         }
+        if self.currency:
+            out["currency"] = self.currency.to_dict()
+        return out
 
     @classmethod
     def from_dict(cls, data: Any) -> Names:
@@ -257,6 +312,7 @@ class Names:
             texts("brands", str),
             texts("stocks", int),
             texts("pricelists", int),
+            Currency.from_dict(data.get("currency")),
         )
 
 

@@ -4,7 +4,6 @@ same words: one summary line, one "No changes" line, one way to show a value."""
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -34,20 +33,24 @@ def no_changes(plan: Plan) -> str:
 
 
 def entry_text(entry: CatalogEntry) -> str:
-    """'product GUID "name"' or 'variant CODE of product GUID "name"'."""
-    name = f" {json.dumps(one_line(entry.name), ensure_ascii=False)}" if entry.name else ""
-    if entry.code is None:
-        return f"product {entry.guid}{name}"
-    return f"variant {entry.code} of product {entry.guid}{name}"
+    """'product "name" (GUID)' or 'variant CODE of product "name" (GUID)'; the GUID in full,
+    as no catalog line points at it."""
+    product = product_title(entry.guid, entry.name, full_guid=True)
+    return product if entry.code is None else f"variant {entry.code} of {product}"
 
 
 RENAME_HINTS_HEAD = "Looks like a rename (a note: the plan creates the new code as it stands)"
 
 
-def rename_hint_text(hint: RenameHint) -> str:
-    """One look-alike: the new code, the live code with its EAN, and what to write."""
+def rename_hint_text(hint: RenameHint, plan: Plan | None = None) -> str:
+    """One look-alike: the new code, the live code with its EAN, and what to write; the
+    product by name when the plan names it."""
+    changes = plan.changes if plan else ()
+    name = next((c.name for c in changes if c.guid == hint.guid and c.name), None)
+    # The Markdown renderer keeps this text's backticks as code spans: none from a name.
+    product = product_title(hint.guid, name and name.replace("`", "'"), full_guid=True)
     return (
-        f"variant {hint.code} of product {hint.guid} has EAN {format_value(hint.ean)} like live "
+        f"variant {hint.code} of {product} has EAN {format_value(hint.ean)} like live "
         f"variant {hint.old}, which the catalog does not mention: looks like a rename: write "
         f"`renamedFrom: {hint.old}` under {hint.code} to keep its stock and history"
     )
@@ -62,28 +65,42 @@ def unmentioned_head(plan: Plan) -> str:
     )
 
 
-_RESOURCE_PLURAL = {
-    Resource.PRODUCT: "products",
-    Resource.VARIANT: "variants",
-    Resource.PRICE: "prices",
-    Resource.STOCK: "stock",
-    Resource.PARAMETER: "variant parameters",
-    Resource.PARAMETER_VALUE: "parameter values",
+# Singular and plural words for the summary; products are counted as products, the rest
+# as the things a reviewer checks (a stock amount, not a "stock resource").
+_WORDS = {
+    Resource.VARIANT: ("variant", "variants"),
+    Resource.PRICE: ("price", "prices"),
+    Resource.STOCK: ("stock amount", "stock amounts"),
+    Resource.PARAMETER: ("variant parameter", "variant parameters"),
+    Resource.PARAMETER_VALUE: ("parameter value", "parameter values"),
 }
 
 
+def counted(n: int, word: tuple[str, str]) -> str:
+    return f"{n} {word[0] if n == 1 else word[1]}"
+
+
 def summary_line(plan: Plan) -> str:
-    """'Plan: 2 to create, 5 to update, 0 to delete (products 3, variants 1, prices 2, stock 4).'"""
-    s = plan.summary
-    a, r = s["actions"], s["resources"]
-    per = ", ".join(
-        f"{_RESOURCE_PLURAL[res]} {r[res.value]}"
-        for res in Resource
-        if not res.registry or r.get(res.value)
-    )
-    return (
-        f"Plan: {a['create']} to create, {a['update']} to update, {a['delete']} to delete ({per})."
-    )
+    """In plain words, products counted as products: 'Plan: 1 product created, 1 updated,
+    1 deleted; 4 variants, 3 prices, 3 stock amounts changed.' (zero counts left out).
+    The plan file's ``summary`` keeps the per-resource counts for machines."""
+    by_action = {a: 0 for a in Action}
+    for group in groups(plan):
+        by_action[group.action] += 1
+    done = {Action.CREATE: "created", Action.UPDATE: "updated", Action.DELETE: "deleted"}
+    products = [(n, done[a]) for a, n in by_action.items() if n]
+    clauses = []
+    if products:
+        first = f"{counted(products[0][0], ('product', 'products'))} {products[0][1]}"
+        clauses.append(", ".join([first, *(f"{n} {verb}" for n, verb in products[1:])]))
+    per = {r: sum(1 for c in plan.changes if c.resource is r) for r in _WORDS}
+    changed = [counted(per[r], _WORDS[r]) for r in _WORDS if per[r] and not r.registry]
+    if changed:
+        clauses.append(", ".join(changed) + " changed")
+    added = [counted(per[r], _WORDS[r]) for r in _WORDS if per[r] and r.registry]
+    if added:
+        clauses.append(" and ".join(added) + " added")
+    return "Plan: " + ("; ".join(clauses) if clauses else "no changes") + "."
 
 
 def header_line(plan: Plan) -> str:
@@ -99,29 +116,8 @@ def header_line(plan: Plan) -> str:
 
 
 def format_value(value: Any) -> str:
-    """One value as the reader sees it: JSON spelling (strings quoted, null, true/false)."""
+    """A value in JSON spelling, for messages that quote it exactly (the apply report)."""
     return json.dumps(value, ensure_ascii=False, sort_keys=True)
-
-
-def named_value(field: str, value: Any, names: Names) -> str:
-    """A value as ``format_value`` spells it, with the shop's name beside each id the plan's
-    ``names`` knows: ``"b9e6…" (Zrnková káva)`` for a category, ``"zrnkovna" (Zrnkovna)``
-    for a brand code. Names are display only; the value stays exactly as written."""
-    lookup = {
-        "defaultCategory": names.category,
-        "categories": names.category,
-        "brand": names.brand,
-    }.get(field)
-    if lookup is None:
-        return format_value(value)
-
-    def one(item: Any) -> str:
-        name = lookup(item)
-        return format_value(item) + (f" ({one_line(name)})" if name else "")
-
-    if isinstance(value, list):
-        return "[" + ", ".join(one(item) for item in value) + "]"
-    return one(value)
 
 
 def one_line(name: str) -> str:
@@ -185,26 +181,62 @@ REGISTRY_HEAD = (
 )
 
 
-def groups(plan: Plan) -> Iterator[ProductGroup]:
-    """Changes grouped by product GUID, in the plan's (sorted) order; registry additions
-    (``registry_changes``) are not a product's."""
-    current: list[Change] = []
+def groups(plan: Plan) -> list[ProductGroup]:
+    """Changes grouped by product, in catalog order (file, then line of the product's
+    ``source``); products the catalog does not place (a prune deletion) last, by GUID.
+    Registry additions (``registry_changes``) are not a product's."""
+    by_guid: dict[str, list[Change]] = {}
     for change in plan.changes:
-        if change.resource.registry:
-            continue
-        if current and change.guid != current[0].guid:
-            yield _group(current)
-            current = []
-        current.append(change)
-    if current:
-        yield _group(current)
+        if not change.resource.registry:
+            by_guid.setdefault(change.guid, []).append(change)
+    found = [_group(changes) for changes in by_guid.values()]
+    return sorted(found, key=lambda g: catalog_position(g.changes, g.guid))
+
+
+def catalog_position(changes: tuple[Change, ...], guid: str) -> tuple[Any, ...]:
+    """Sort key: (0, file, line) of the first change with a source, else (1, guid)."""
+    for change in changes:
+        where = source_position(change.source)
+        if where:
+            return (0, *where)
+    return (1, guid, 0)
+
+
+def source_position(source: str | None) -> tuple[str, int] | None:
+    """``"products/a.yaml:12"`` -> ``("products/a.yaml", 12)``; None without a line."""
+    path, _, line = (source or "").rpartition(":")
+    return (path, int(line)) if path and line.isdigit() else None
 
 
 def _group(changes: list[Change]) -> ProductGroup:
     product = next((c for c in changes if c.resource is Resource.PRODUCT), None)
     name = next((c.name for c in changes if c.name), None)
-    others = tuple(c for c in changes if c.resource is not Resource.PRODUCT)
-    return ProductGroup(changes[0].guid, name, product, others)
+    others = [c for c in changes if c.resource is not Resource.PRODUCT]
+    # Variants in the order the YAML lists them; a code's variant, price and stock together.
+    first_line: dict[str | None, int | None] = {}
+    for c in others:
+        where = source_position(c.source)
+        first_line.setdefault(c.code, where[1] if where else None)
+    others.sort(key=lambda c: (first_line[c.code] is None, first_line[c.code] or 0))
+    return ProductGroup(changes[0].guid, name, product, tuple(others))
+
+
+def short_guid(guid: str) -> str:
+    return guid[:8] + "…" if len(guid) > 9 else guid
+
+
+def product_title(guid: str, name: str | None, *, full_guid: bool = False) -> str:
+    """``product "Hořká čokoláda 70 %" (5c499a23…)``: the name first, the GUID short; the
+    GUID in full when there is no name, or ``full_guid`` (no catalog line to find it by)."""
+    if not name:
+        return f"product {guid}"
+    shown = guid if full_guid else short_guid(guid)
+    return f"product {json.dumps(one_line(name), ensure_ascii=False)} ({shown})"
+
+
+def group_title(group: ProductGroup) -> str:
+    placed = any(source_position(c.source) for c in group.changes)
+    return product_title(group.guid, group.name, full_guid=not placed)
 
 
 def subject(change: Change, names: Names | None = None) -> str:
@@ -234,7 +266,23 @@ def change_label(change: Change, plan: Plan) -> str:
 
 
 def deletions(plan: Plan) -> list[Change]:
-    return [c for c in plan.changes if c.action is Action.DELETE]
+    """Every delete, in the order the product sections show them (catalog order)."""
+    return [c for g in groups(plan) for c in g.changes if c.action is Action.DELETE]
+
+
+def refusal_headline(plan: Plan) -> str | None:
+    """'Apply would be refused: price guard (label shoptet:allow-price)'; None when every
+    guard lets apply go ahead without a flag."""
+    refused = [g for g in plan.guards if not g.ok]
+    if not refused:
+        return None
+    why = [
+        f"{g.name} guard ("
+        + (f"label shoptet:{g.flag.lstrip('-')}" if g.flag else "no label allows it")
+        + ")"
+        for g in refused
+    ]
+    return "Apply would be refused: " + "; ".join(why)
 
 
 def guard_status(verdict: GuardVerdict) -> str:

@@ -3,16 +3,21 @@
 Layout, top to bottom, so the important parts survive truncation:
 
 1. a hidden marker line (``<!-- shoptet-catalog-plan ... -->``) so CI finds its sticky comment;
-2. the summary line and a summary table (resources x actions);
+2. the headline (``⛔ Apply would be refused: ...`` when a guard refuses, else the summary
+   line), the summary line and a summary table (resources x actions);
 3. the scope statement when the plan is targeted;
 4. guard verdicts and every deletion, in bold;
 5. unmanaged products and ignore rules;
-6. one collapsed ``<details>`` section per product with its changes.
+6. one collapsed ``<details>`` section per product, in catalog order, with its changes in a
+   ``diff`` block: ``+`` created (GitHub shows it green), ``-`` deleted (red), ``!`` updated
+   (orange; ``~`` would stay uncoloured), as Terraform comment tools do; a long text's line
+   diff in a nested collapsed block.
 
 Step 6 stops before the text would pass ``max_chars`` (default 60,000, well under GitHub's
 65,536 limit) and says how many products were left out and where the full plan is. Steps 1-5
 are always kept; if there are so many deletions that even their one-line list would not fit,
 the list falls back to bare identifiers and, as a last resort, names how many are not shown.
+Every cut is at a line outside any code block and any ``<details>`` (``_fit``).
 """
 
 from __future__ import annotations
@@ -20,13 +25,13 @@ from __future__ import annotations
 import html
 import re
 from collections.abc import Callable
-from typing import Any
 
 from reconciler.plan.model import (
     RENAME_FIELD,
     Action,
     CatalogEntry,
     Change,
+    FieldChange,
     Names,
     Plan,
     Resource,
@@ -41,8 +46,8 @@ from reconciler.render.common import (
     groups,
     guard_status,
     header_line,
-    named_value,
     no_changes,
+    refusal_headline,
     registry_changes,
     registry_line,
     rename_hint_text,
@@ -51,11 +56,14 @@ from reconciler.render.common import (
     summary_line,
     unmentioned_head,
 )
+from reconciler.render.values import is_long, line_diff, long_summary, show, show_change
 
 MARKER = "<!-- shoptet-catalog-plan -->"
 DEFAULT_ARTIFACT = "the plan JSON artifact of this workflow run"
 _VALUE_LIMIT = 300  # characters of one value shown in a comment; the plan file has them all
 _NAME_LIMIT = 80
+_LEGEND = "In the diffs: `+` create (green), `!` update (orange), `-` delete (red).\n\n"
+_LONG_ROWS = 200  # lines of one long text's diff shown in a comment
 _FOOTER_RESERVE = 400
 
 
@@ -81,11 +89,7 @@ def render_markdown(
     left out (default: how many, and that the full plan is in ``artifact``); under 300
     characters."""
     max_chars = max(max_chars, 2_000)
-    head = [
-        marker(catalog_dir),
-        f"### {_title(plan)}",
-        "",
-    ]
+    head = [marker(catalog_dir), *_title(plan)]
     if not plan.is_empty:
         head += [_summary_table(plan), ""]
     head += [f"<sub>{_esc(header_line(plan))} · planId `{plan.plan_id[:12]}`</sub>", ""]
@@ -104,11 +108,8 @@ def render_markdown(
     out = "\n".join(head + tail)
     if plan.is_empty:
         return _fit(out.rstrip("\n") + "\n", max_chars, artifact)
-    registry = registry_changes(plan)
-    if registry:
-        out += f"\n**{_esc(REGISTRY_HEAD)}**\n\n```diff\n"
-        out += "\n".join(registry_line(c) for c in registry) + "\n```\n"
-    out += "\n#### Changes by product\n\n"
+    out += _registry(plan, max_chars - len(out) - _FOOTER_RESERVE, artifact)
+    out += "\n#### Changes by product\n\n" + _LEGEND
     shown = 0
     all_groups = list(groups(plan))
     for group in all_groups:
@@ -123,6 +124,20 @@ def render_markdown(
         note = (omitted_note or _omitted_note(artifact))(len(left), n_changes)
         out += f"\n{note}\n"
     return _fit(out, max_chars, artifact)
+
+
+def _registry(plan: Plan, budget: int, artifact: str) -> str:
+    registry = registry_changes(plan)
+    if not registry:
+        return ""
+    block = _fenced("\n".join(registry_line(c) for c in registry))
+    text = f"\n**{_esc(REGISTRY_HEAD)}**\n\n{block}"
+    if len(text) <= budget:
+        return text
+    return (
+        f"\n**{_esc(REGISTRY_HEAD)}** {len(registry)}, not listed here to stay within GitHub's "
+        f"comment size; every one is in {_esc(artifact)}.\n"
+    )
 
 
 def _omitted_note(artifact: str) -> Callable[[int, int], str]:
@@ -174,8 +189,14 @@ def balanced_prefix(text: str, limit: int) -> str:
     return text[:best]
 
 
-def _title(plan: Plan) -> str:
-    return no_changes(plan) if plan.is_empty else summary_line(plan)
+def _title(plan: Plan) -> list[str]:
+    """The headline: a refusal first (what a reviewer must act on), else the summary."""
+    if plan.is_empty:
+        return [f"### {no_changes(plan)}", ""]
+    refusal = refusal_headline(plan)
+    if refusal:
+        return [f"### ⛔ {_esc(refusal)}", "", f"**{_esc(summary_line(plan))}**", ""]
+    return [f"### {_esc(summary_line(plan))}", ""]
 
 
 def _summary_table(plan: Plan) -> str:
@@ -223,14 +244,14 @@ def _deletions(plan: Plan, budget: int, artifact: str) -> list[str]:
 
 
 def _deletion_full(c: Change) -> str:
-    name = f" {_esc(shorten(c.name, _NAME_LIMIT))}" if c.name else ""
+    name = f"{_esc(shorten(c.name, _NAME_LIMIT))} " if c.name else ""
     what = (
-        f"product `{c.guid}`"
+        f"product {name}`{c.guid}`"
         if c.resource is Resource.PRODUCT
-        else f"{c.resource.value} `{c.code}` of product `{c.guid}`"
+        else f"{c.resource.value} `{c.code}` of product {name}`{c.guid}`"
     )
     src = f" ({_esc(c.source)})" if c.source else ""
-    return f"- **- {what}{name}**{src}"
+    return f"- **- {what}**{src}"
 
 
 def _deletion_short(c: Change) -> str:
@@ -248,7 +269,10 @@ def _unmanaged(plan: Plan) -> list[str]:
         "not in the catalog, left alone</summary>",
         "",
     ]
-    out += [f"- `{p.guid}` {_esc(shorten(p.name or '(no name)', _NAME_LIMIT))}" for p in u.listed]
+    out += [
+        f"- {_esc(shorten(p.name, _NAME_LIMIT))} `{p.guid}`" if p.name else f"- `{p.guid}`"
+        for p in u.listed
+    ]
     if len(u.listed) < u.count:
         out.append(f"- … and {u.count - len(u.listed)} more")
     return [*out, "", "</details>", ""]
@@ -272,17 +296,17 @@ def _rename_hints(plan: Plan) -> list[str]:
     out = [f"**⚠️ {_esc(RENAME_HINTS_HEAD)} ({len(hints)})**", ""]
     for h in hints:
         # the text's code spans stay code (renamedFrom: ...), the rest is escaped
-        parts = rename_hint_text(h).split("`")
+        parts = rename_hint_text(h, plan).split("`")
         text = "".join(f"`{t}`" if i % 2 else _esc(t) for i, t in enumerate(parts))
         out.append(f"- {text}" + (f" ({_esc(h.source)})" if h.source else ""))
     return [*out, ""]
 
 
 def _entry(e: CatalogEntry) -> str:
-    name = f" {_esc(shorten(e.name, _NAME_LIMIT))}" if e.name else ""
+    name = f"{_esc(shorten(e.name, _NAME_LIMIT))} " if e.name else ""
     if e.code is None:
-        return f"product `{e.guid}`{name}"
-    return f"variant `{e.code}` of product `{e.guid}`{name}"
+        return f"product {name}`{e.guid}`"
+    return f"variant `{e.code}` of product {name}`{e.guid}`"
 
 
 def _unmentioned(plan: Plan) -> list[str]:
@@ -304,43 +328,77 @@ def _ignored(plan: Plan) -> list[str]:
 
 
 def _section(group: ProductGroup, names: Names) -> str:
-    name = f" {_esc(shorten(group.name, _NAME_LIMIT))}" if group.name else ""
+    name = f"{_esc(shorten(group.name, _NAME_LIMIT))} " if group.name else ""
     n = len(group.changes)
     summary = (
-        f"{group.glyph} product <code>{group.guid}</code>{name} ({n} change{'s' if n != 1 else ''})"
+        f"{group.glyph} product {name}<code>{html.escape(group.guid)}</code> "
+        f"({n} change{'s' if n != 1 else ''})"
     )
-    body = _diff_lines(group, names)
+    long_texts = [_long_block(f) for c in group.changes for f in c.fields if is_long(f)]
+    return (
+        f"<details><summary>{summary}</summary>\n\n{_fenced(_diff_lines(group, names))}"
+        + "".join(long_texts)
+        + "\n</details>\n"
+    )
+
+
+def _fenced(body: str) -> str:
+    """A ``diff`` code block whose fence no line of ``body`` can close."""
     fence = "```"
     while fence in body:
         fence += "`"
-    return f"<details><summary>{summary}</summary>\n\n{fence}diff\n{body}\n{fence}\n\n</details>\n"
+    return f"{fence}diff\n{body}\n{fence}\n"
+
+
+def _glyph(action: Action) -> str:
+    """GitHub colours ``!`` lines of a diff block orange; ``~`` would stay plain."""
+    return "!" if action is Action.UPDATE else action.glyph
 
 
 def _diff_lines(group: ProductGroup, names: Names) -> str:
     lines = []
     for change in group.changes:
-        head = f"{change.action.glyph} {subject(change, names)}"
+        what = f"product {group.guid}" if change.resource is Resource.PRODUCT else None
+        head = f"{_glyph(change.action)} {what or subject(change, names)}"
         if change.source:
             head += f"  # {change.source}"
         lines.append(head)
         if change.reason:
             lines.append(f"    # {change.reason}")
-        for f in change.fields:
-            if f.field == RENAME_FIELD:
-                continue  # shown on the change's own line (``subject``)
-            src = f"  # {f.source}" if f.source else ""
-            before, after = _val(f.field, f.before, names), _val(f.field, f.after, names)
-            if change.action is Action.CREATE:
-                lines.append(f"+   {f.field}: {after}{src}")
-            elif change.action is Action.DELETE:
-                lines.append(f"-   {f.field}: {before}{src}")
-            else:
-                lines.append(f"~   {f.field}: {before} -> {after}{src}")
+        lines.extend(
+            _field_line(change.action, f, names)
+            for f in change.fields
+            if f.field != RENAME_FIELD  # shown on the change's own line (``subject``)
+        )
     return "\n".join(lines)
 
 
-def _val(field: str, value: Any, names: Names) -> str:
-    text = named_value(field, value, names)
+def _field_line(action: Action, f: FieldChange, names: Names) -> str:
+    src = f"  # {f.source}" if f.source else ""
+    if is_long(f):
+        text = f"{long_summary(f)}, line diff below"
+    elif action is Action.CREATE:
+        text = _cut(show(f.field, f.after, names))
+    elif action is Action.DELETE:
+        text = _cut(show(f.field, f.before, names))
+    else:
+        text = _cut(show_change(f.field, f.before, f.after, names))
+    return f"{_glyph(action)}   {f.field}: {text}{src}"
+
+
+def _long_block(f: FieldChange) -> str:
+    """A long text's line diff in its own collapsed block, below the product's diff."""
+    rows = line_diff(f.before, f.after)
+    if len(rows) > _LONG_ROWS:
+        rows = [*rows[:_LONG_ROWS], f"  … {len(rows) - _LONG_ROWS} more lines in the plan file"]
+    rows = [shorten(row, _VALUE_LIMIT) for row in rows]
+    return (
+        f"\n<details><summary>{_esc(f.field)}: {_esc(long_summary(f))}</summary>\n\n"
+        f"{_fenced(chr(10).join(rows))}\n</details>\n"
+    )
+
+
+def _cut(text: str) -> str:
     if len(text) > _VALUE_LIMIT:
         return shorten(text, _VALUE_LIMIT) + f" ({len(text)} chars; full value in the plan file)"
     return text

@@ -1,9 +1,16 @@
 """The plan for a terminal, Terraform-style: ``+`` create, ``~`` update, ``-`` delete.
 
-    ~ product 7c9e6679-7425-40de-944b-e07fc1f90ae7 "Hořká čokoláda"  # products/a.yaml:12
-        ~ name: "Old" -> "New"  # products/a.yaml:13
+    ~ product "Hořká čokoláda" (7c9e6679…)  # products/a.yaml:12
+        ~ name: "Old" -> "Hořká čokoláda"  # products/a.yaml:13
+        ~ description: 1 line differs (120 -> 126 chars)  # products/a.yaml:14
+              <p>Intro</p>
+            - <p>Old text</p>
+            + <p>New text</p>
         ~ price CHOC-100
-            ~ price: "123.45" -> "129"  # products/a.yaml:20
+            ~ price: 123.45 -> 129.00 Kč  # products/a.yaml:20
+
+Products come in catalog order (``common.groups``); values are shown as an author reads
+them (``render.values``).
 
 Colour only when asked (``color=True``); the CLI decides from the TTY and ``NO_COLOR``.
 Every line goes through ``terminal_safe``, so control characters in a product name, a code, a
@@ -12,8 +19,6 @@ the colour codes are added after that.
 """
 
 from __future__ import annotations
-
-from typing import Any
 
 from reconciler.errors import terminal_safe
 from reconciler.plan.model import RENAME_FIELD, Action, Change, FieldChange, Names, Plan
@@ -25,11 +30,12 @@ from reconciler.render.common import (
     ProductGroup,
     entry_text,
     format_value,
+    group_title,
     groups,
     guard_status,
     header_line,
-    named_value,
     no_changes,
+    refusal_headline,
     registry_changes,
     registry_line,
     rename_hint_text,
@@ -37,6 +43,7 @@ from reconciler.render.common import (
     summary_line,
     unmentioned_head,
 )
+from reconciler.render.values import is_long, line_diff, long_summary, show, show_change
 
 _COLORS = {Action.CREATE: "\x1b[32m", Action.UPDATE: "\x1b[33m", Action.DELETE: "\x1b[31m"}
 _BOLD = "\x1b[1m"
@@ -97,6 +104,9 @@ def render_text(plan: Plan, *, color: bool = False) -> str:
     if not plan.is_empty:
         lines.extend(_guard_lines(plan, paint))
         lines.append("")
+        refusal = refusal_headline(plan)
+        if refusal:
+            lines.append(paint.bold(refusal + "."))
         lines.append(paint.bold(summary_line(plan)))
     while lines and lines[-1] == "":
         lines.pop()
@@ -104,8 +114,7 @@ def render_text(plan: Plan, *, color: bool = False) -> str:
 
 
 def _group_lines(group: ProductGroup, paint: _Painter, names: Names) -> list[str]:
-    name = f" {format_value(group.name)}" if group.name else ""
-    head = f"{group.glyph} product {group.guid}{name}"
+    head = f"{group.glyph} {group_title(group)}"
     product = group.product
     if product and product.source:
         head += f"  # {product.source}"
@@ -132,19 +141,32 @@ def _field_lines(change: Change, paint: _Painter, depth: int, names: Names) -> l
             continue  # shown on the change's own line (``subject``)
         text = _field_text(change.action, f, names)
         out.append(paint.action(change.action, INDENT * depth + text))
+        if is_long(f):
+            out.extend(_diff_line(row, paint, depth) for row in line_diff(f.before, f.after))
     return out
 
 
-def _field_text(action: Action, f: FieldChange, names: Names) -> str:
-    def val(value: Any) -> str:
-        return named_value(f.field, value, names)
+def _diff_line(row: str, paint: _Painter, depth: int) -> str:
+    """One line of a long text's diff, under its field, coloured like a create or delete."""
+    text = INDENT * depth + "  " + row
+    action = {"+": Action.CREATE, "-": Action.DELETE}.get(row[:1])
+    return paint.action(action, text) if action else plain(text)
 
+
+def field_value_text(action: Action, f: FieldChange, names: Names) -> str:
+    """``name: "Old" -> "New"`` (or one side for a create or delete); for long text, how
+    many lines differ (the diff follows it)."""
+    if is_long(f):
+        return f"{f.field}: {long_summary(f)}"
     if action is Action.CREATE:
-        text = f"+ {f.field}: {val(f.after)}"
-    elif action is Action.DELETE:
-        text = f"- {f.field}: {val(f.before)}"
-    else:
-        text = f"~ {f.field}: {val(f.before)} -> {val(f.after)}"
+        return f"{f.field}: {show(f.field, f.after, names)}"
+    if action is Action.DELETE:
+        return f"{f.field}: {show(f.field, f.before, names)}"
+    return f"{f.field}: {show_change(f.field, f.before, f.after, names)}"
+
+
+def _field_text(action: Action, f: FieldChange, names: Names) -> str:
+    text = f"{action.glyph} {field_value_text(action, f, names)}"
     return text + (f"  # {f.source}" if f.source else "")
 
 
@@ -160,7 +182,7 @@ def _unmanaged_lines(plan: Plan) -> list[str]:
         + (f" (first {len(u.listed)} listed):" if len(u.listed) < u.count else ":")
     ]
     out.extend(
-        plain(f"{INDENT}{p.guid} {format_value(p.name) if p.name else '(no name)'}")
+        plain(f"{INDENT}{format_value(p.name)} ({p.guid})" if p.name else f"{INDENT}{p.guid}")
         for p in u.listed
     )
     return [*out, ""]
@@ -182,7 +204,8 @@ def _rename_hint_lines(plan: Plan) -> list[str]:
         return []
     out = [plain(RENAME_HINTS_HEAD + ":")]
     for h in plan.notes.renames:
-        out.append(plain(f"{INDENT}{rename_hint_text(h)}" + (f"  # {h.source}" if h.source else "")))
+        where = f"  # {h.source}" if h.source else ""
+        out.append(plain(f"{INDENT}{rename_hint_text(h, plan)}{where}"))
     return [*out, ""]
 
 

@@ -95,7 +95,7 @@ def test_on_a_terminal_anything_but_yes_cancels(shop, tmp_path, monkeypatch, cap
     )
     assert code == 1
     assert "Apply cancelled" in err
-    assert "Plan: 17 to create, 4 to update" in out  # the plan was shown first
+    assert "Plan: 2 products created, 5 updated" in out  # the plan was shown first
     assert write_requests(sb, start) == []
 
 

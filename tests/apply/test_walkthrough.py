@@ -26,6 +26,15 @@ def walkthrough_blocks() -> list[str]:
     return re.findall(r"^```sh\n(.*?)^```", m.group(1), re.S | re.M)
 
 
+def walkthrough_output() -> list[str]:
+    """The lines of the walk-through's excerpt of the second plan (its ``text`` block)."""
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    section = readme[readme.index("## Walk-through: edit, plan, apply, plan again") :]
+    block = re.search(r"^```text\n(.*?)^```", section, re.S | re.M)
+    assert block, "the walk-through shows no plan output"
+    return [line for line in block.group(1).splitlines() if line != "..."]
+
+
 def test_the_walkthrough_commands_work_as_written(tmp_path, monkeypatch, capsys):
     serve, loop = walkthrough_blocks()
     assert serve.strip() == "shoptet-catalog sandbox serve --port 8765"
@@ -55,7 +64,9 @@ def test_the_walkthrough_commands_work_as_written(tmp_path, monkeypatch, capsys)
             outputs.append((line, out, writes(sb, start)))
     plan_out, apply_out, replan_out, again_out = (outputs[i][1] for i in (1, 2, 3, 4))
     apply_writes, again_writes = outputs[2][2], outputs[4][2]
-    assert '~ price: "189" -> "199"' in plan_out and "KAV-ETH-250" in plan_out
+    assert "~ price: 189.00 -> 199.00 Kč" in plan_out and "KAV-ETH-250" in plan_out
+    for line in walkthrough_output():  # the README's excerpt is what the tool prints
+        assert line in plan_out.splitlines(), line
     # the README's note on the first plan: a parameter value the demo shop lacks (issue 14)
     assert '+ variant parameter value hmotnost = "200 g" (200-g)' in outputs[0][1]
     assert "/api/products/variant-parameters/hmotnost" in [w["path"] for w in apply_writes]

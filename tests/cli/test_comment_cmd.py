@@ -64,7 +64,8 @@ def test_without_out_the_comment_is_printed(tmp_path, capsys):
     artifact(tmp_path, "main", 2, sample_plan().to_json())
     code, stdout, err = run(["comment", "--plans", str(tmp_path)], capsys)
     assert code == 0, err
-    assert stdout.startswith(MARKER + "\n\n### Plan: 7 to create")
+    # the sample plan deletes beyond the limits: the headline says the apply would be refused
+    assert stdout.startswith(MARKER + "\n\n### ⛔ Apply would be refused: delete-limit guard")
     assert "### Shop" not in stdout  # one shop: its plan, as the comment was before
 
 
@@ -79,7 +80,7 @@ def test_a_plan_made_by_the_tool_on_the_sandbox_is_shown(tmp_path, capsys):
     artifact(tmp_path / "plans", "sk", 0, empty_plan().to_json())
     code, md, err = run(["comment", "--plans", str(tmp_path / "plans")], capsys)
     assert code == 0, err
-    assert "| `main` | 21 changes |" in md and "#### Plan: 17 to create, 4 to update" in md
+    assert "| `main` | 21 changes |" in md and "#### Plan: 2 products created, 5 updated;" in md
 
 
 BAD_FILES = {

@@ -76,7 +76,7 @@ def test_sandbox_plan_on_the_example_shows_creates_updates_and_unmanaged(capsys)
     assert code == 0, err
     assert "\n+ product " in out and "\n~ product " in out
     assert "Unmanaged: 4 live products not in the catalog" in out
-    assert out.rstrip().splitlines()[-1].startswith("Plan: 17 to create, 4 to update, 0 to delete")
+    assert out.rstrip().splitlines()[-1].startswith("Plan: 2 products created, 5 updated;")
     assert "\x1b[" not in out  # not a terminal: no colour
     assert err == ""  # no progress bar without a terminal
 
@@ -97,7 +97,7 @@ def test_detailed_exitcode(tmp_path, capsys):
     )
     assert code == 0  # a live variant the catalog does not mention is a note, not a change
     assert "\nNo changes to write." in out
-    assert "variant KAV-ETH-250 of product 70b1bb6c" in out
+    assert 'variant KAV-ETH-250 of product "Káva Etiopie Yirgacheffe" (70b1bb6c' in out
 
 
 def test_out_writes_the_plan_file_whatever_the_format(tmp_path, capsys):
@@ -155,8 +155,8 @@ def test_target_narrows_the_plan(capsys):
     )
     assert code == 0
     assert "This plan covers only the listed products" in out
-    assert 'price: "209" -> "219"' in out
-    assert "Plan: 0 to create, 1 to update, 0 to delete" in out
+    assert "price: 209.00 -> 219.00 Kč" in out
+    assert "Plan: 1 product updated; 1 price changed." in out
 
 
 def test_an_unknown_target_is_an_error(capsys):
@@ -342,7 +342,7 @@ def test_a_bigger_shop_over_http_stays_within_the_budget(served, tmp_path, capsy
         ["--catalog", str(catalog), "plan", "--detailed-exitcode", "--allow-bulk"], capsys
     )
     assert code == 2, err  # half the products change: without --allow-bulk, 3
-    assert "Plan: 0 to create, 60 to update, 0 to delete" in out
+    assert "Plan: 60 products updated; 60 stock amounts changed." in out
     assert "Unmanaged: 2380 live products" in out
     assert sb.counters["requests"] <= _budget(2500, 120)
     assert sb.counters["writes"] == 0

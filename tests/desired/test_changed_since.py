@@ -404,4 +404,4 @@ def test_a_plan_with_only_removals_says_no_changes_to_write(repo, capsys):
     assert info.value.code == 0
     text = capsys.readouterr().out
     assert "No changes to write." in text and "The live shop matches" not in text
-    assert f"product `{GUNPOWDER}`" in text
+    assert f"`{GUNPOWDER}`" in text and "product Čaj Gunpowder" in text

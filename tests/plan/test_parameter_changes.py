@@ -99,8 +99,8 @@ def test_registry_changes_come_first_with_their_own_identity_and_render():
     assert text.index("variant parameter value") < text.index("+ product")
     assert "# parameters: Barva: Černá, Hmotnost: 1 kg" in text
     assert (
-        "(products 1, variants 2, prices 0, stock 0, variant parameters 1, parameter values 2)"
-        in text
+        "Plan: 1 product created; 2 variants changed; "
+        "1 variant parameter and 2 parameter values added." in text
     )
     assert '+ variant parameter value hmotnost = "1 kg" (1-kg)' in render_markdown(plan)
     again = Plan.from_json(plan.to_json())

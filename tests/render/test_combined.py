@@ -233,7 +233,7 @@ def test_small_shops_leave_their_room_to_the_big_one():
 
 def test_one_shop_gets_no_table_and_no_shop_heading():
     md = render_combined([ShopResult("main", "shoptet-plan-main", 2, large_plan(2))], run_url=RUN)
-    assert md.startswith(MARKER + "\n\n### Plan: 0 to create, 4 to update, 0 to delete")
+    assert md.startswith(MARKER + "\n\n### Plan: 2 products updated; 2 prices changed.")
     assert "### Shop" not in md and "| Shop |" not in md
     assert_well_formed(md, [])
 
@@ -315,7 +315,7 @@ def test_a_hand_made_plan_whose_markdown_leaves_a_block_open_is_shown_by_its_sum
     shops = [ShopResult("cz", "a", 2, evil), ShopResult("sk", "b", 0, empty_plan())]
     md = render_combined(shops, run_url=RUN)
     assert_well_formed(md, shops)
-    assert "### Shop `cz`\n\n**Plan: 0 to create, 4 to update, 0 to delete" in md
+    assert "### Shop `cz`\n\n**Plan: 2 products updated; 2 prices changed.**" in md
     assert "The changes are not shown here, to stay within GitHub's comment size" in md
 
 

@@ -30,10 +30,11 @@ def test_text_shows_the_rename_on_one_line_and_the_look_alike_note():
     lines = [line.strip() for line in text.splitlines()]
     assert "~ variant OLD-1 -> NEW-1 (renamed)" in lines  # no source: built without files
     assert not any(line.startswith("~ code:") for line in lines)  # said once, on its line
-    assert '~ price: "10" -> "12"' in lines  # compared with the old variant
+    assert "~ price: 10.00 -> 12.00" in lines  # compared with the old variant
     assert "Looks like a rename (a note: the plan creates the new code as it stands):" in lines
     assert (
-        f'variant NEW-2 of product {G1} has EAN "222" like live variant GONE-2, which the '
+        f'variant NEW-2 of product "Čokoláda" ({G1}) has EAN "222" like live variant GONE-2, '
+        "which the "
         "catalog does not mention: looks like a rename: write `renamedFrom: GONE-2` under "
         "NEW-2 to keep its stock and history" in lines
     )
@@ -41,7 +42,7 @@ def test_text_shows_the_rename_on_one_line_and_the_look_alike_note():
 
 def test_markdown_shows_the_same_rename_line_and_note():
     md = render_markdown(renamed_plan(), catalog_dir="catalog")
-    assert "~ variant OLD-1 -> NEW-1 (renamed)" in md
+    assert "! variant OLD-1 -> NEW-1 (renamed)" in md  # an update: orange in GitHub's diff
     assert "~   code:" not in md
     assert "**⚠️ Looks like a rename (a note: the plan creates the new code as it stands) (1)**" in md
     assert "write `renamedFrom: GONE-2` under NEW-2 to keep its stock and history" in md

@@ -63,11 +63,14 @@ def test_colour_only_when_asked():
     assert "\x1b[32m+ product" in colored and "\x1b[31m- product" in colored
 
 
-def test_summary_line_counts_actions_and_resources():
+def test_summary_line_counts_products_as_products_in_plain_words():
     assert summary_line(sample_plan()) == (
-        "Plan: 7 to create, 4 to update, 2 to delete (products 3, variants 4, prices 3, stock 3)."
+        "Plan: 1 product created, 1 updated, 1 deleted; "
+        "4 variants, 3 prices, 3 stock amounts changed."
     )
+    # the plan file keeps its per-resource counts for machines
     assert sample_plan().summary["total"] == 13
+    assert sample_plan().summary["resources"]["stock"] == 3
 
 
 def test_every_renderer_ends_text_with_the_summary_or_no_changes():
@@ -80,9 +83,9 @@ def test_every_renderer_ends_text_with_the_summary_or_no_changes():
 
 def test_text_shows_before_after_and_source():
     text = render_text(sample_plan())
-    assert '~ price: "99" -> "109.9"  # catalog/products/choc.yaml:26' in text
+    assert "~ price: 99.00 -> 109.90  # catalog/products/choc.yaml:26" in text
     assert "~ stock DARK-1 in stock 1" in text
-    assert '- product 7c9e6679-7425-40de-944b-e07fc1f90ae7 "Stará tyčinka"' in text
+    assert '- product "Stará tyčinka" (7c9e6679…)  # catalog/products/choc.yaml:40' in text
     assert "[REFUSED] protected" in text
     assert "Unmanaged: 2 live products" in text
 
@@ -109,7 +112,7 @@ def test_markdown_puts_summary_guards_and_deletions_before_details():
     assert md.index("| product | 1 | 1 | 1 |") < first_details
     assert md.index("**Guards**") < first_details
     assert md.index("**Deletions (2)**") < first_details
-    assert "**- product `7c9e6679-7425-40de-944b-e07fc1f90ae7` Stará tyčinka**" in md
+    assert "**- product Stará tyčinka `7c9e6679-7425-40de-944b-e07fc1f90ae7`**" in md
 
 
 def test_markdown_escapes_names():
@@ -181,7 +184,7 @@ def test_markdown_for_2000_changes_stays_small_and_keeps_the_essentials():
     assert summary_line(plan) in md
     for change in plan.changes:
         if change.action is Action.DELETE:
-            assert f"`{change.guid}` Doomed product" in md
+            assert f"{change.name} `{change.guid}`" in md
     for guard in plan.guards:
         assert guard.message.replace("_", "\\_") in md
     assert "more products" in md and "not shown here" in md
@@ -258,10 +261,10 @@ def test_removed_entries_come_first_and_unmentioned_variants_after_the_changes()
     text = render_text(sample_plan(notes=NOTED))
     removed = text.index("Removed from the catalog")
     assert removed < text.index("Symbols:") < text.index("Not in the catalog: left alone")
-    assert 'product 5c499a23-70ac-11e9-9208-08002774f818 "Hořká čokoláda"' in text
-    assert f'variant DARK-2 of product {UPD} "Mléčná čokoláda"' in text
+    assert 'product "Hořká čokoláda" (5c499a23-70ac-11e9-9208-08002774f818)' in text
+    assert f'variant DARK-2 of product "Mléčná čokoláda" ({UPD})' in text
     assert "(first 1 listed)" in text
     md = render_markdown(sample_plan(notes=NOTED), catalog_dir="catalog")
     assert md.index("Removed from the catalog") < md.index("#### Changes by product")
-    assert f"variant `DARK-2` of product `{UPD}` Mléčná čokoláda" in md
+    assert f"variant `DARK-2` of product Mléčná čokoláda `{UPD}`" in md
     assert "… and 2 more" in md

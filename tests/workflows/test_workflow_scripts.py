@@ -536,7 +536,7 @@ def plan_then_gather(tmp_path: Path) -> Ran:
     )
     assert planned.code == 0, planned.stdout + planned.stderr
     assert planned.meta()["changes"] is True
-    assert "to create" in planned.summary  # written by the tool's --github-summary
+    assert "products created" in planned.summary  # written by the tool's --github-summary
     artifact = planned.cwd / "plans" / "shoptet-plan-main"
     artifact.parent.mkdir()
     (planned.cwd / "out").rename(artifact)
