@@ -13,6 +13,7 @@ import shlex
 import subprocess
 import sys
 from contextlib import contextmanager
+from dataclasses import replace
 from pathlib import Path
 
 import click
@@ -173,6 +174,12 @@ def plan(
                 raise
             what = f"{err.method} {err.path}" if err.path else "an endpoint plan reads"
             raise ConfigError(f"{err}\n{_RIGHTS_HINT.format(what=what)}") from None
+    given = (
+        ("--allow-delete", allow_delete),
+        ("--allow-bulk", allow_bulk),
+        ("--allow-price", allow_price),
+    )
+    the_plan = replace(the_plan, allowed=tuple(flag for flag, on in given if on))
     if out is not None:
         write_plan_file(out, render_json(the_plan))
         click.echo(f"Plan written to {out} (planId {the_plan.plan_id[:12]}).", err=True)

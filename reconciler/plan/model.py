@@ -332,6 +332,9 @@ class Plan:
     format_version: int = FORMAT_VERSION
     names: Names = field(default_factory=Names, compare=False)  # display only, not hashed
     notes: CatalogNotes = field(default_factory=CatalogNotes, compare=False)  # display only
+    # display only: the --allow-* flags given to `plan` (the labels set on the pull request),
+    # so a comment does not call a guard refusing that the run allowed; apply takes its own.
+    allowed: tuple[str, ...] = field(default=(), compare=False)
 
     def __post_init__(self) -> None:
         # Sorted here, once, so renders, checksums and golden files never depend on the
@@ -372,6 +375,8 @@ class Plan:
             extra["names"] = self.names.to_dict()
         if self.notes:  # display only, like names: removed and unmentioned entries
             extra["notes"] = self.notes.to_dict()
+        if self.allowed:  # display only
+            extra["allowed"] = list(self.allowed)
         return {
             **extra,
             "formatVersion": self.format_version,
@@ -455,6 +460,7 @@ class Plan:
                 format_version=version,
                 names=Names.from_dict(data.get("names")),
                 notes=CatalogNotes.from_dict(data.get("notes")),
+                allowed=_allowed_flags(data.get("allowed")),
             )
         except (KeyError, TypeError, ValueError, AttributeError) as exc:
             raise PlanFileError(f"the plan file is malformed: {exc!s}") from exc
@@ -471,9 +477,18 @@ class Plan:
 # ``message``; the ``summary`` (counted from the changes); unmanaged products' names; the
 # scope's ``note``; the ``names`` table (what the shop calls the categories, brands, stocks
 # and pricelist the plan mentions); the ``notes`` (products and variants removed from the
-# catalog, live variants it does not mention: apply acts on neither). Everything else is hashed.
+# catalog, live variants it does not mention: apply acts on neither); the ``allowed`` flags
+# given to `plan` (apply takes its own). Everything else is hashed.
 _CHANGE_DISPLAY = ("name", "source", "reason")
-_DISPLAY_KEYS = ("summary", "planId", "names", "notes")
+_DISPLAY_KEYS = ("summary", "planId", "names", "notes", "allowed")
+ALLOW_FLAGS = ("--allow-delete", "--allow-bulk", "--allow-price")
+
+
+def _allowed_flags(value: Any) -> tuple[str, ...]:
+    """The recorded --allow-* flags; anything else in a (hand-edited) file is dropped."""
+    if not isinstance(value, list):
+        return ()
+    return tuple(f for f in ALLOW_FLAGS if f in value)
 
 
 def hashed_content(content: dict[str, Any]) -> dict[str, Any]:

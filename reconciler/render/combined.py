@@ -151,6 +151,7 @@ def _body(shop: ShopResult, max_chars: int) -> str:
         max_chars=min(max_chars + len(MARKER) + 1, _UNLIMITED),
         artifact=f"the artifact {artifact}",
         omitted_note=omitted,
+        refusal_headline=False,  # said above the plan, where no cut can reach it (_front)
     )
     body = "\n".join(
         line for line in text.split("\n") if not line.startswith("<!-- shoptet-catalog-plan")

@@ -273,7 +273,7 @@ def deletions(plan: Plan) -> list[Change]:
 def refusal_headline(plan: Plan) -> str | None:
     """'Apply would be refused: price guard (label shoptet:allow-price)'; None when every
     guard lets apply go ahead without a flag."""
-    refused = [g for g in plan.guards if not g.ok]
+    refused = [g for g in plan.guards if not g.ok and not (g.flag and g.flag in plan.allowed)]
     if not refused:
         return None
     why = [
@@ -285,9 +285,11 @@ def refusal_headline(plan: Plan) -> str | None:
     return "Apply would be refused: " + "; ".join(why)
 
 
-def guard_status(verdict: GuardVerdict) -> str:
+def guard_status(verdict: GuardVerdict, allowed: tuple[str, ...] = ()) -> str:
     if verdict.ok:
         return "ok"
+    if verdict.flag and verdict.flag in allowed:
+        return f"allowed by {verdict.flag}"
     if verdict.flag:
         return f"needs {verdict.flag}"
     return "REFUSED"

@@ -82,14 +82,16 @@ def render_markdown(
     max_chars: int = 60_000,
     artifact: str = DEFAULT_ARTIFACT,
     omitted_note: Callable[[int, int], str] | None = None,
+    refusal_headline: bool = True,
 ) -> str:
     """The comment text; never longer than ``max_chars`` (at least 2,000).
 
     ``omitted_note(products, changes)``: the Markdown line said when product sections are
     left out (default: how many, and that the full plan is in ``artifact``); under 300
-    characters."""
+    characters. ``refusal_headline=False``: the summary is the headline even when a guard
+    refuses (the combined comment says so above the plan already)."""
     max_chars = max(max_chars, 2_000)
-    head = [marker(catalog_dir), *_title(plan)]
+    head = [marker(catalog_dir), *_title(plan, refusal_headline)]
     if not plan.is_empty:
         head += [_summary_table(plan), ""]
     head += [f"<sub>{_esc(header_line(plan))} · planId `{plan.plan_id[:12]}`</sub>", ""]
@@ -189,11 +191,11 @@ def balanced_prefix(text: str, limit: int) -> str:
     return text[:best]
 
 
-def _title(plan: Plan) -> list[str]:
+def _title(plan: Plan, with_refusal: bool = True) -> list[str]:
     """The headline: a refusal first (what a reviewer must act on), else the summary."""
     if plan.is_empty:
         return [f"### {no_changes(plan)}", ""]
-    refusal = refusal_headline(plan)
+    refusal = refusal_headline(plan) if with_refusal else None
     if refusal:
         return [f"### ⛔ {_esc(refusal)}", "", f"**{_esc(summary_line(plan))}**", ""]
     return [f"### {_esc(summary_line(plan))}", ""]
@@ -217,7 +219,7 @@ def _guards(plan: Plan) -> list[str]:
     out = ["**Guards**", ""]
     for g in plan.guards:
         icon = "✅" if g.ok else ("⚠️" if g.flag else "⛔")
-        status = f"{_esc(g.name)} ({_esc(guard_status(g))}): {_esc(g.message)}"
+        status = f"{_esc(g.name)} ({_esc(guard_status(g, plan.allowed))}): {_esc(g.message)}"
         out.append(f"- {icon} **{status}**")
     return [*out, ""]
 

@@ -221,6 +221,6 @@ def _ignored_lines(plan: Plan) -> list[str]:
 def _guard_lines(plan: Plan, paint: _Painter) -> list[str]:
     out = ["Guards:"]
     for g in plan.guards:
-        line = f"{INDENT}[{guard_status(g)}] {g.name}: {g.message}"
+        line = f"{INDENT}[{guard_status(g, plan.allowed)}] {g.name}: {g.message}"
         out.append(plain(line) if g.ok else paint.bold(line))
     return out

@@ -87,3 +87,29 @@ def test_plan_detailed_exitcode_is_3_when_a_guard_would_refuse_and_2_with_the_fl
             shop, monkeypatch, capsys, tmp_path, "plan", "--detailed-exitcode", *flags
         )
         assert code == want, text
+
+
+def test_a_plan_made_with_allow_price_shows_the_guard_allowed_not_refused(
+    tmp_path, shop, monkeypatch, capsys
+):
+    copy_example(tmp_path)
+    set_price(tmp_path, "0")
+    args = ("plan", "--format", "markdown", "--out")
+    code, refused, _ = cli(shop, monkeypatch, capsys, tmp_path, *args, "refused.json")
+    assert code == 0, refused
+    assert "### ⛔ Apply would be refused: price guard (label shoptet:allow-price)" in refused
+    code, allowed, _ = cli(
+        shop, monkeypatch, capsys, tmp_path, *args, "allowed.json", "--allow-price"
+    )
+    assert code == 0, allowed
+    assert "Apply would be refused" not in allowed
+    assert "price (allowed by --allow-price)" in allowed
+    plan_refused = json.loads((tmp_path / "refused.json").read_text())
+    plan_allowed = json.loads((tmp_path / "allowed.json").read_text())
+    # the flags are display only: the same planId, so apply still decides with its own flags
+    assert plan_allowed["allowed"] == ["--allow-price"] and "allowed" not in plan_refused
+    assert plan_allowed["planId"] == plan_refused["planId"]
+    code, text, writes = cli(
+        shop, monkeypatch, capsys, tmp_path, "apply", "allowed.json", "--auto-approve"
+    )
+    assert code == 3 and writes == [], text  # the recorded flag allows nothing at apply

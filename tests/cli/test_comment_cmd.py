@@ -64,8 +64,8 @@ def test_without_out_the_comment_is_printed(tmp_path, capsys):
     artifact(tmp_path, "main", 2, sample_plan().to_json())
     code, stdout, err = run(["comment", "--plans", str(tmp_path)], capsys)
     assert code == 0, err
-    # the sample plan deletes beyond the limits: the headline says the apply would be refused
-    assert stdout.startswith(MARKER + "\n\n### ⛔ Apply would be refused: delete-limit guard")
+    # exit 2: the run's labels allowed what the guards ask, so the summary is the headline
+    assert stdout.startswith(MARKER + "\n\n### Plan: 1 product created, 1 updated, 1 deleted")
     assert "### Shop" not in stdout  # one shop: its plan, as the comment was before
 
 

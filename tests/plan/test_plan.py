@@ -591,3 +591,13 @@ def test_the_price_verdict_names_the_first_10_and_counts_the_rest():
     assert g.message.count(" -> 1 ") == 10 and g.message.endswith("; and 3 more.")
     with pytest.raises(UnsafePlan, match="need --allow-price"):
         raise_if_unsafe([g], allow_delete=True, allow_bulk=True)
+
+
+def test_recorded_allow_flags_are_display_only_and_unknown_ones_are_dropped():
+    plan = sample_plan()
+    allowed = replace(plan, allowed=("--allow-delete",))
+    assert allowed.plan_id == plan.plan_id
+    data = json.loads(allowed.to_json())
+    assert data["allowed"] == ["--allow-delete"]
+    data["allowed"] = ["--allow-delete", "--allow-everything", 7]
+    assert Plan.from_json(json.dumps(data)).allowed == ("--allow-delete",)
