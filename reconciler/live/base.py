@@ -33,6 +33,8 @@ class ShopInfo:
     vat_payer: bool | None = None  # settings.vatPayer; None: the shop did not say
     vat_rates: tuple[str, ...] = ()  # taxClasses[].rates[].vatRate, as Shoptet spells them
     default_pricelist_name: str | None = None  # settings.defaultPricelist.name
+    # contactInformation.url: the only host a snapshot result is downloaded from
+    eshop_url: str | None = None
 
 
 @dataclass(frozen=True)

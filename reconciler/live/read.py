@@ -123,6 +123,7 @@ def read_shop(client: ShopReader, settings: ShopSettings | None = None) -> ShopI
             if isinstance(rate, dict) and rate.get("vatRate") is not None
         ),
         default_pricelist_name=default_name if isinstance(default_name, str) else None,
+        eshop_url=url if isinstance(url := (eshop.contactInformation or {}).get("url"), str) else None,
     )
 
 
