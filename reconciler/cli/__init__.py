@@ -52,6 +52,7 @@ def _register() -> None:
         lookup_cmd,
         plan_cmd,
         sandbox_cmd,
+        webhooks_cmd,
     )
 
     for command in (
@@ -64,6 +65,7 @@ def _register() -> None:
         catalog_cmds.new_guid,
         lookup_cmd.lookup,
         doctor_cmd.doctor,
+        webhooks_cmd.webhooks,
     ):
         cli.add_command(command)
 
