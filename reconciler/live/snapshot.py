@@ -160,8 +160,8 @@ def read_live_snapshot(
     stock = _read_stock(client, shop) if stock_owners else {}
     job = _wait(client, job_id, since, settings, sleep, clock, started)
     if job.status != "completed" or not job.resultUrl:
-        detail = f": {job.log.strip()[:200]}" if job.log and job.log.strip() else ""
-        raise SnapshotUnavailable(f"the snapshot job {job_id} ended {job.status}{detail}")
+        log = f": {job.log.strip()[:200]}" if job.log and job.log.strip() else ""
+        raise SnapshotUnavailable(f"the snapshot job {job_id} ended {job.status}{log}")
     remaining = settings.budget - (clock() - started)
     limits = replace(settings.limits, deadline=max(1.0, min(settings.limits.deadline, remaining)))
     live: dict[str, Product] = {}

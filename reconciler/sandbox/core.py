@@ -105,7 +105,8 @@ class Sandbox:
         if req.path.startswith(RESULT_PREFIX):  # a job result, on the e-shop's own origin only
             return self.jobs.download(req)
         if self._on_eshop_origin(req):  # the e-shop's host serves no API
-            return Response(404, {"Content-Type": "text/plain"}, b"Not Found")
+            missing = err("endpoint-not-found", f"{method} {req.path} is not available.", req.path)
+            return Response(404, {"Content-Type": JSON_TYPE}, encode(None, [missing], "eshop-host"))
         with self._lock:
             self._index += 1
             index = self._index

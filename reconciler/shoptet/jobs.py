@@ -156,8 +156,8 @@ def check_result_url(result_url: str, eshop_url: str | None) -> str:
     if not same:
         raise ResultHostRefused(
             redact(
-                f"The snapshot job's result URL is on {got.hostname or 'no host'!s}"
-                f"{'' if got.port is None else f':{got.port}'} ({got.scheme or 'no scheme'}), not "
+                f"The snapshot job's result URL is on {got.netloc.rpartition('@')[2] or 'no host'} "
+                f"({got.scheme or 'no scheme'}), not "
                 f"on the e-shop's own address {shop.scheme}://{shop.netloc or '(unknown)'} that "
                 "GET /api/eshop reports. Nothing was downloaded from it. Shoptet puts results on "
                 "the e-shop's domain; check SHOPTET_API_URL, or plan with --read details."
