@@ -389,3 +389,52 @@ def test_the_served_sandbox_puts_results_on_a_second_origin():
             )
             assert httpx.get(server.results_url + "/api/eshop").status_code == 404
     assert sb.config.result_origin is None
+
+
+def test_a_plan_on_another_pricelist_reads_the_same_through_the_snapshot():
+    # perPricelistPrices is asked for and kept only for products managing a price field
+    time = FakeTime()
+    sb = make_sandbox(time)
+    state = sb.state()
+    state["pricelists"].append({"id": 2, "name": "VIP"})
+    for product in state["products"][::2]:  # half the variants have a row in pricelist 2
+        for variant in product["variants"]:
+            row = dict(variant["prices"]["1"])
+            row["price"] = f"{float(row['price'] or 0) * 0.9:.2f}"
+            variant["prices"]["2"] = row
+    sb.load_state(state)
+    shop = EXAMPLE.catalog.shop.model_copy(update={"pricelist": 2})
+    loaded = type(EXAMPLE)(
+        catalog=EXAMPLE.catalog.model_copy(update={"shop": shop}),
+        locations=EXAMPLE.locations,
+        digest=EXAMPLE.digest,
+    )
+    cold, _ = cold_plan(sb, loaded)
+    snap, notices, sent = snapshot_plan(sb, time, loaded=loaded)
+    assert notices == [] and snap.to_json() == cold.to_json()
+    assert '"price"' in snap.to_json()  # the plan does compare prices
+    submit = next(r for r in sent if r.url.path == "/api/products/snapshot")
+    assert "perPricelistPrices" in submit.url.params["include"].split(",")
+
+
+def test_the_live_products_are_the_detail_reads_field_for_field():
+    # Not only the same plan: the same live models, with the same fields known, so nothing
+    # downstream can tell which read made them (sections a product did not ask for are dropped).
+    from reconciler.live.read import read_live
+    from reconciler.live.snapshot import read_live_snapshot
+
+    time = FakeTime()
+    sb = make_sandbox(time)
+
+    def dump(live):
+        return {
+            g: p.model_dump(exclude_unset=True, mode="json")
+            for g, p in sorted(live.catalog.products.items())
+        }
+
+    with sandbox_client(sb, read_only=True) as c:
+        shop = read_shop(c, EXAMPLE.catalog.shop)
+        details = read_live(c, EXAMPLE.catalog, shop=shop)
+        snap = read_live_snapshot(c, EXAMPLE.catalog, shop=shop, sleep=time.sleep, clock=time.clock)
+    assert dump(snap) == dump(details)
+    assert snap.details == details.details
