@@ -34,7 +34,7 @@ keeps its own changes-feed reads.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -56,7 +56,13 @@ from reconciler.shoptet import jobs as J
 from reconciler.shoptet.envelope import JsonTooDeep, load_json
 from reconciler.shoptet.models import ProductDetail
 
-__all__ = ["SnapshotRead", "SnapshotSettings", "SnapshotUnavailable", "read_live_snapshot"]
+__all__ = [
+    "SnapshotRead",
+    "SnapshotSettings",
+    "SnapshotUnavailable",
+    "read_live_snapshot",
+    "snapshot_items",
+]
 
 # Where each include puts its section: (level, key). Removed from a product that did not ask.
 _SECTIONS = {
@@ -149,35 +155,16 @@ def read_live_snapshot(
         for g, p in wanted.items()
         if not p.absent
     }
-    asked = sorted({i for inc in includes.values() for i in inc} - {PER_STOCK})
-    started = clock()
-    since = datetime.now(UTC) - timedelta(minutes=10)  # list filter; generous for clock skew
+    asked = sorted({i for inc in includes.values() for i in inc})
+    live: dict[str, Product] = {}
     progress("snapshot", 0, None)
     try:
-        job_id = J.submit_products_snapshot(client, asked)
-    except E.PermissionDenied as err:
-        raise SnapshotUnavailable(
-            f"Shoptet refused the products snapshot (HTTP 403 {err.error_code or ''}); it "
-            "needs a registered job:finished webhook (`shoptet-catalog webhooks ensure --url "
-            "URL`, with a token that may write webhooks) and product read rights"
-        ) from None
-    stock_owners = {g for g, inc in includes.items() if PER_STOCK in inc}
-    stock = _read_stock(client, shop) if stock_owners else {}
-    job = _wait(client, job_id, since, settings, sleep, clock, started)
-    if job.status != "completed" or not job.resultUrl:
-        log = f": {job.log.strip()[:200]}" if job.log and job.log.strip() else ""
-        raise SnapshotUnavailable(f"the snapshot job {job_id} ended {job.status}{log}")
-    remaining = settings.budget - (clock() - started)
-    limits = replace(settings.limits, deadline=max(1.0, min(settings.limits.deadline, remaining)))
-    live: dict[str, Product] = {}
-    try:
-        for number, line in enumerate(
-            J.iter_result_lines(client, job.resultUrl, shop.eshop_url, limits, clock), start=1
+        for number, item in enumerate(
+            snapshot_items(client, asked, shop, settings, sleep=sleep, clock=clock), start=1
         ):
-            item = _parse(line, number)
             guid = item["guid"].lower()
             if guid in includes:
-                _keep_only(item, includes[guid], stock if guid in stock_owners else None)
+                _keep_only(item, includes[guid])
                 detail = ProductDetail.model_validate(item)
                 live[guid] = product_from_detail(
                     detail,
@@ -189,8 +176,6 @@ def read_live_snapshot(
                 live[guid] = product_from_summary(name if isinstance(name, str) else None)
             if number % 1000 == 0:
                 progress("snapshot", number, None)
-    except J.ResultUnavailable as err:
-        raise SnapshotUnavailable(f"its result could not be read ({err.message})") from None
     except ValueError as err:  # pydantic's ValidationError is a ValueError
         raise SnapshotUnavailable(f"its result is not product details ({err!s:.200})") from None
     progress("snapshot", len(live), len(live))
@@ -202,6 +187,55 @@ def read_live_snapshot(
         details=len(managed),
         requests=client.request_count - begin,
     )
+
+
+def snapshot_items(
+    client: Any,
+    include: Iterable[str],
+    shop: ShopInfo,
+    settings: SnapshotSettings = SnapshotSettings(),
+    *,
+    sleep: Callable[[float], None] = time.sleep,
+    clock: Callable[[], float] = time.monotonic,
+    product_guids: Iterable[str] | None = None,
+) -> Iterator[dict]:
+    """Every product of one snapshot with ``include``, as the raw detail dict, one at a time.
+    ``perStockAmounts`` is not asked of the export: when included, each variant's rows come
+    from the supplies, read while the job runs. ``product_guids`` (at most 50) limits the export. Raises ``SnapshotUnavailable`` (fall back) or
+    ``ResultHostRefused`` (stop)."""
+    wanted = set(include)
+    stock_wanted = PER_STOCK in wanted
+    started = clock()
+    since = datetime.now(UTC) - timedelta(minutes=10)  # list filter; generous for clock skew
+    try:
+        filters = {"productGuids": ",".join(product_guids)} if product_guids else {}
+        job_id = J.submit_products_snapshot(client, sorted(wanted - {PER_STOCK}), **filters)
+    except E.PermissionDenied as err:
+        raise SnapshotUnavailable(
+            f"Shoptet refused the products snapshot (HTTP 403 {err.error_code or ''}); it "
+            "needs a registered job:finished webhook (`shoptet-catalog webhooks ensure --url "
+            "URL`, with a token that may write webhooks) and product read rights"
+        ) from None
+    stock = _read_stock(client, shop) if stock_wanted else {}
+    job = _wait(client, job_id, since, settings, sleep, clock, started)
+    if job.status != "completed" or not job.resultUrl:
+        log = f": {job.log.strip()[:200]}" if job.log and job.log.strip() else ""
+        raise SnapshotUnavailable(f"the snapshot job {job_id} ended {job.status}{log}")
+    remaining = settings.budget - (clock() - started)
+    limits = replace(settings.limits, deadline=max(1.0, min(settings.limits.deadline, remaining)))
+    try:
+        for number, line in enumerate(
+            J.iter_result_lines(client, job.resultUrl, shop.eshop_url, limits, clock), start=1
+        ):
+            item = _parse(line, number)
+            if stock_wanted:
+                for variant in item.get("variants") or []:
+                    if isinstance(variant, dict):
+                        code = str(variant.get("code")).strip().upper()
+                        variant["perStockAmounts"] = stock.get(code, [])
+            yield item
+    except J.ResultUnavailable as err:
+        raise SnapshotUnavailable(f"its result could not be read ({err.message})") from None
 
 
 def _wait(
@@ -278,9 +312,9 @@ def _parse(line: bytes, number: int) -> dict:
     return item
 
 
-def _keep_only(item: dict, wanted: Iterable[str], stock: dict[str, list[dict]] | None) -> None:
+def _keep_only(item: dict, wanted: Iterable[str]) -> None:
     """Make ``item`` what a detail read with ``wanted`` includes returns: drop the sections of
-    the other includes, put the supplies' stock rows in (when the product manages stock)."""
+    the other includes."""
     keep = set(wanted)
     for include, (level, key) in _SECTIONS.items():
         if include in keep:
@@ -291,7 +325,53 @@ def _keep_only(item: dict, wanted: Iterable[str], stock: dict[str, list[dict]] |
             for variant in item.get("variants") or []:
                 if isinstance(variant, dict):
                     variant.pop(key, None)
-    if stock is not None:
-        for variant in item.get("variants") or []:
-            if isinstance(variant, dict):
-                variant["perStockAmounts"] = stock.get(str(variant.get("code")).strip().upper(), [])
+
+
+class SnapshotDetails:
+    """The client, except that ``get_products`` serves the details from one snapshot
+    (``import --read snapshot``): the importer's own reads stay as they are. When the snapshot
+    cannot serve, one ``notice`` line and the client's detail reads."""
+
+    def __init__(
+        self,
+        client: Any,
+        notice: Callable[[str], None] | None = None,
+        settings: SnapshotSettings = SnapshotSettings(),
+        sleep: Callable[[float], None] = time.sleep,
+        clock: Callable[[], float] = time.monotonic,
+    ):
+        self._client, self._notice, self._settings = client, notice, settings
+        self._sleep, self._clock = sleep, clock
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._client, name)
+
+    def get_products(self, guids: Iterable[str], include: Iterable[str] = ()) -> dict:
+        from reconciler.live.read import read_shop  # e-shop URL and stocks; no shop.yaml needed
+
+        wanted = list(dict.fromkeys(g.lower() for g in guids))
+        include = tuple(include)
+        found: dict[str, ProductDetail] = {}
+        try:
+            shop = read_shop(self._client)
+            items = snapshot_items(
+                self._client,
+                include,
+                shop,
+                self._settings,
+                sleep=self._sleep,
+                clock=self._clock,
+                product_guids=wanted if len(wanted) <= J.MAX_GUIDS else None,
+            )
+            keep = set(wanted)
+            for item in items:
+                guid = item["guid"].lower()
+                if guid in keep:
+                    _keep_only(item, include)
+                    found[guid] = ProductDetail.model_validate(item)
+        except (SnapshotUnavailable, ValueError) as why:
+            (self._notice or (lambda line: None))(
+                f"Snapshot read: {why}; reading product details instead."
+            )
+            return self._client.get_products(wanted, include=include)
+        return {g: found.get(g) for g in wanted}

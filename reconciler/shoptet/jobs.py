@@ -52,6 +52,7 @@ JOB_FINISHED = "job:finished"
 SNAPSHOT_PATH = "/api/products/snapshot"
 GZIP_MAGIC = b"\x1f\x8b"
 UNPROCESSED = frozenset({"pending", "running"})
+MAX_GUIDS = 50  # productGuids= values per snapshot request
 
 
 class Job(ShoptetModel):

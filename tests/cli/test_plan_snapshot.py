@@ -3,6 +3,8 @@ its second (e-shop) origin, so the download really goes to another host than the
 
 from __future__ import annotations
 
+import gzip
+
 import pytest
 
 from reconciler.cli import main
@@ -91,3 +93,44 @@ def test_a_scoped_snapshot_plan_reads_its_products_directly(capsys):
     )
     assert code == 0, err
     assert "--read snapshot serves full plans only" in err
+
+
+def _import(sb, monkeypatch, capsys, out, *extra):
+    with served(sb) as server:
+        monkeypatch.setenv("SHOPTET_API_URL", server.url)
+        code, stdout, err = run(["import", "--out", str(out), *extra], capsys)
+    files = {p.relative_to(out): p.read_text() for p in sorted(out.rglob("*.yaml"))}
+    return code, stdout, err, files
+
+
+def test_import_through_the_snapshot_writes_what_details_write(shop, monkeypatch, capsys, tmp_path):
+    sb = shop()
+    code, _, err, details = _import(sb, monkeypatch, capsys, tmp_path / "a", "--all")
+    assert code == 0, err
+    code, _, err, snapshot = _import(
+        sb, monkeypatch, capsys, tmp_path / "b", "--all", "--read", "snapshot"
+    )
+    assert code == 0 and "Snapshot read" not in err
+    assert snapshot == details and details
+    assert len(sb.jobs.jobs) == 1 and [d["token"] for d in sb.jobs.downloads] == [False]
+
+
+def test_import_of_a_few_guids_exports_only_them(shop, monkeypatch, capsys, tmp_path):
+    sb = shop()
+    guids = [p["guid"] for p in sb.state()["products"][:3]]
+    args = [a for g in guids for a in ("--guid", g)]
+    code, _, err, files = _import(sb, monkeypatch, capsys, tmp_path, *args, "--read", "snapshot")
+    assert code == 0, err
+    assert all(g in next(iter(files.values())) for g in guids)
+    job = next(iter(sb.jobs.jobs.values()))
+    assert len(gzip.decompress(job.body).splitlines()) == 3  # productGuids= limited the export
+
+
+def test_import_falls_back_with_a_notice(shop, monkeypatch, capsys, tmp_path):
+    sb = shop(webhooks=())
+    code, _, err, details = _import(sb, monkeypatch, capsys, tmp_path / "a", "--all")
+    code, _, err, snapshot = _import(
+        sb, monkeypatch, capsys, tmp_path / "b", "--all", "--read", "snapshot"
+    )
+    assert code == 0 and snapshot == details
+    assert sum(line.startswith("Snapshot read:") for line in err.splitlines()) == 1
