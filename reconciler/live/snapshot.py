@@ -216,7 +216,12 @@ def snapshot_items(
             "needs a registered job:finished webhook (`shoptet-catalog webhooks ensure --url "
             "URL`, with a token that may write webhooks) and product read rights"
         ) from None
-    stock = _read_stock(client, shop) if stock_wanted else {}
+    try:
+        stock = _read_stock(client, shop) if stock_wanted else {}
+    except E.PermissionDenied as err:  # detail reads take stock from perStockAmounts instead
+        raise SnapshotUnavailable(
+            f"the token may not read stock supplies ({err.method} {err.path}: HTTP 403)"
+        ) from None
     job = _wait(client, job_id, since, settings, sleep, clock, started)
     if job.status != "completed" or not job.resultUrl:
         log = f": {job.log.strip()[:200]}" if job.log and job.log.strip() else ""

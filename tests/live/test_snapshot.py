@@ -438,3 +438,15 @@ def test_the_live_products_are_the_detail_reads_field_for_field():
         snap = read_live_snapshot(c, EXAMPLE.catalog, shop=shop, sleep=time.sleep, clock=time.clock)
     assert dump(snap) == dump(details)
     assert snap.details == details.details
+
+
+def test_a_token_without_supplies_rights_falls_back():
+    time = FakeTime()
+    sb = make_sandbox(time, forbidden=("/api/stocks/1/supplies",))
+    cold, _ = cold_plan(sb, EXAMPLE)
+    plan, notices, _ = snapshot_plan(sb, time)
+    assert plan.to_json() == cold.to_json()
+    assert notices == [
+        "Snapshot read: the token may not read stock supplies (GET /api/stocks/1/supplies: "
+        "HTTP 403); reading product details instead."
+    ]
