@@ -1,6 +1,7 @@
 """A full live read through Shoptet's products snapshot (``plan --read snapshot``; issue 16).
 
-    live = SnapshotRead(client, notice=print).read(desired, shop)   # a ``ports.LiveSource``
+    live = SnapshotRead(client, FullRead(client), notice=print).read(desired, shop)  # plan
+    details = SnapshotDetails(client, notice=print).get_products(guids, include)      # import
 
 Instead of the product list plus one detail request per managed product (about 10 a second:
 16 minutes for 10,000 products), one asynchronous export:
@@ -22,7 +23,8 @@ Instead of the product list plus one detail request per managed product (about 1
 
 Falls back to the detail read with a one-line ``notice`` when Shoptet refuses the snapshot
 (403: no ``job:finished`` webhook registered, or no rights), the job fails, is killed or has
-expired, the budget runs out, the detail-read limit is reached or the result cannot be read.
+expired, the budget runs out, the detail-read limit is reached, the token may not read stock
+supplies or the result cannot be read.
 A result URL on any other host is an error (``ResultHostRefused``), not a fallback: Shoptet
 documents results on the e-shop's domain, so another host means a wrong ``SHOPTET_API_URL``
 or a tampered answer, which a silent fallback would hide.
