@@ -6,7 +6,7 @@ plan  (``make_plan(client, loaded, PlanRequest(...))``):
        rates, availabilities, stocks, pricelist (one read per kind     live.read.raise_for_references
        stated, none for a kind it does not)
     3. resolve the scope: --target values and/or --changed-since        resolve_scope
-    4. choose the live source: scoped, cached or a full read            live_source
+    4. choose the live source: scoped, cached, snapshot or a full read  live_source
     5. read the live side                                               LiveSource.read
        and the variant parameters the diff needs: the live ones of a product that gains a
        variant, the shop's registry when a variant states some          live.params
@@ -55,6 +55,7 @@ from reconciler.live.read import (
     read_shop,
     resolve_targets,
 )
+from reconciler.live.snapshot import SnapshotRead, SnapshotSettings
 from reconciler.model import Catalog, Policy
 from reconciler.plan.diff import PlanContext, diff
 from reconciler.plan.model import CatalogEntry, Plan, Scope, raise_if_unsafe
@@ -62,6 +63,11 @@ from reconciler.ports import ApplyClient, DetailReader, LiveSource, PlanClient, 
 from reconciler.references import plan_names
 
 __all__ = ["PlanRequest", "apply_plan", "live_source", "make_plan", "resolve_scope"]
+
+READ_MODES = ("details", "snapshot", "auto")
+# --read auto: a snapshot pays off when the detail reads (about 10 a second) would take longer
+# than a snapshot job plus its download; below this many managed products, details win.
+AUTO_MIN_PRODUCTS = 500
 
 
 @dataclass(frozen=True)
@@ -75,6 +81,8 @@ class PlanRequest:
     base_policy: Policy | None = None  # shop.yaml's policy at the base, for the guards
     removed: Iterable[CatalogEntry] = ()  # removed from the YAML since ``ref`` (display only)
     cache_dir: Path | None = None  # --cache: a full plan reads through this incremental cache
+    read: str = "details"  # --read: details, snapshot or auto (full plans only)
+    snapshot: SnapshotSettings = field(default_factory=SnapshotSettings, compare=False)
     git_commit: str | None = None  # HEAD of the catalog's work tree, recorded in the plan
     progress: Progress | None = field(default=None, compare=False)
     notice: Callable[[str], None] | None = field(default=None, compare=False)  # one-line notes
@@ -97,7 +105,8 @@ def make_plan(
     refs = read_references(client, desired, shop)  # 2
     raise_for_references(desired, refs, loaded.locations)
     guids, scope = resolve_scope(client, desired, request)  # 3
-    source = live_source(client, request, guids, prune=desired.policy.prune)  # 4
+    managed = sum(1 for p in desired.products.values() if not p.absent)
+    source = live_source(client, request, guids, prune=desired.policy.prune, managed=managed)  # 4
     live = source.read(desired, shop, request.progress)  # 5
     live_catalog = complete_live(client, desired, live.catalog, shop, guids)
     registry = read_registry(client) if needs_registry(desired, guids) else None
@@ -140,19 +149,35 @@ def resolve_scope(
 
 
 def live_source(
-    client: PlanClient, request: PlanRequest, scope: frozenset[str] | None, *, prune: bool
+    client: PlanClient,
+    request: PlanRequest,
+    scope: frozenset[str] | None,
+    *,
+    prune: bool,
+    managed: int = 0,
 ) -> LiveSource:
     """The one place that chooses how the live side is read: a scoped plan reads its
-    products directly; a full plan reads through the cache with ``--cache``, else in full."""
+    products directly; a full plan reads through the cache with ``--cache``, through the
+    products snapshot with ``--read snapshot`` (or ``auto`` and at least ``AUTO_MIN_PRODUCTS``
+    ``managed`` products), else in full."""
     if scope is not None:
         if request.cache_dir is not None and request.notice is not None:
             request.notice(
                 "Note: --cache serves full plans only; this scoped plan reads its products "
                 "directly."
             )
+        if request.read == "snapshot" and request.notice is not None:
+            request.notice(
+                "Note: --read snapshot serves full plans only; this scoped plan reads its "
+                "products directly."
+            )
         return ScopedRead(client, scope, prune=prune)
     if request.cache_dir is not None:
         return CachedRead(client, request.cache_dir, notice=request.notice)
+    if request.read == "snapshot" or (request.read == "auto" and managed >= AUTO_MIN_PRODUCTS):
+        return SnapshotRead(
+            client, FullRead(client), notice=request.notice, settings=request.snapshot
+        )
     return FullRead(client)
 
 

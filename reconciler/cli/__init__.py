@@ -55,6 +55,7 @@ def _register() -> None:
         lookup_cmd,
         plan_cmd,
         sandbox_cmd,
+        webhooks_cmd,
     )
 
     for command in (
@@ -69,6 +70,7 @@ def _register() -> None:
         lookup_cmd.lookup,
         doctor_cmd.doctor,
         comment_cmd.comment,
+        webhooks_cmd.webhooks,
     ):
         cli.add_command(command)
 

@@ -12,6 +12,8 @@ import click
 
 from reconciler.cli.options import shop_options
 from reconciler.importer.build import IMPORTED_FILE, import_products
+from reconciler.live.snapshot import SnapshotDetails
+from reconciler.pipeline import AUTO_MIN_PRODUCTS, READ_MODES
 
 IMPORT_EPILOG = f"""\b
 Examples:
@@ -19,6 +21,7 @@ Examples:
   shoptet-catalog import --guid GUID --guid GUID # just these (refreshed where declared)
   shoptet-catalog import --all --out new-catalog # bootstrap a new catalog directory
   shoptet-catalog --sandbox import --all --out /tmp/demo-catalog
+  shoptet-catalog import --all --read snapshot   # a large shop in one export job
 
 New products go to products/{IMPORTED_FILE}; products a file already declares are
 refreshed in that file.
@@ -41,15 +44,39 @@ refreshed in that file.
     type=click.Path(file_okay=False, path_type=Path),
     help="Catalog directory to write into (default: --catalog).",
 )
+@click.option(
+    "--read",
+    "read_mode",
+    type=click.Choice(READ_MODES),
+    default="details",
+    show_default=True,
+    help="How product details are read: details (one request each), snapshot (one export "
+    "job; needs a job:finished webhook, falls back to details with a notice), auto "
+    f"(snapshot for --all or {AUTO_MIN_PRODUCTS}+ GUIDs).",
+)
 @click.pass_context
-def import_(ctx: click.Context, guids: tuple[str, ...], all_: bool, out_dir: Path | None) -> None:
+def import_(
+    ctx: click.Context,
+    guids: tuple[str, ...],
+    all_: bool,
+    out_dir: Path | None,
+    read_mode: str,
+) -> None:
     """Write YAML for live products into the catalog, keeping existing files' comments."""
     if all_ == bool(guids):
         raise click.UsageError("give --all, or one or more --guid GUID (not both)")
     app = ctx.obj
     target = out_dir or app.catalog_dir
+    snapshot = read_mode == "snapshot" or (
+        read_mode == "auto" and (all_ or len(guids) >= AUTO_MIN_PRODUCTS)
+    )
     with app.make_client(read_only=True) as client:
-        report = import_products(client, target, None if all_ else list(guids))
+        reader = (
+            SnapshotDetails(client, notice=lambda line: click.echo(line, err=True))
+            if snapshot
+            else client
+        )
+        report = import_products(reader, target, None if all_ else list(guids))
     for guid in report.added:
         click.echo(f"  + {guid}")
     for guid in report.updated:

@@ -149,6 +149,7 @@ def serve(
         f"Shoptet sandbox on {server.url} (seed {seed}, {products} products). Ctrl+C stops it.",
         err=True,
     )
+    click.echo(f"E-shop host (job results): {server.results_url}", err=True)
     sys.stderr.flush()
     try:
         server.serve_forever()

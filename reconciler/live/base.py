@@ -35,6 +35,8 @@ class ShopInfo:
     vat_rates: tuple[str, ...] = ()  # taxClasses[].rates[].vatRate, as Shoptet spells them
     default_pricelist_name: str | None = None  # settings.defaultPricelist.name
     currency: Currency | None = None  # the default of currencies[], for showing prices
+    # contactInformation.url: the only host a snapshot result is downloaded from
+    eshop_url: str | None = None
 
 
 @dataclass(frozen=True)

@@ -125,6 +125,7 @@ def read_shop(client: ShopReader, settings: ShopSettings | None = None) -> ShopI
         ),
         default_pricelist_name=default_name if isinstance(default_name, str) else None,
         currency=default_currency(eshop.currencies),
+        eshop_url=url if isinstance(url := (eshop.contactInformation or {}).get("url"), str) else None,
     )
 
 

@@ -12,7 +12,12 @@ from __future__ import annotations
 import json
 from typing import TYPE_CHECKING
 
-from reconciler.sandbox.config import TUNABLE, VARIANT_PARAMETER_MODES, public_settings
+from reconciler.sandbox.config import (
+    JOB_OUTCOMES,
+    TUNABLE,
+    VARIANT_PARAMETER_MODES,
+    public_settings,
+)
 from reconciler.sandbox.faults import FaultError
 from reconciler.sandbox.messages import JSON_TYPE, Request, Response
 from reconciler.sandbox.state import StateError
@@ -74,11 +79,16 @@ def _route(sb: Sandbox, method: str, name: str, req: Request) -> Response:
                 if value not in VARIANT_PARAMETER_MODES:
                     raise ValueError(f"{key} must be one of {', '.join(VARIANT_PARAMETER_MODES)}")
                 continue
+            if key == "job_outcome":
+                if value not in JOB_OUTCOMES:
+                    raise ValueError(f"{key} must be one of {', '.join(JOB_OUTCOMES)}")
+                continue
             kind = _kind(key)
             if isinstance(value, bool) != (kind is bool) or not isinstance(value, int | float):
                 raise ValueError(f"{key} must be a {kind.__name__}")
         for key, value in changes.items():
-            setattr(sb.config, key, value if key == "variant_parameters" else _kind(key)(value))
+            textual = key in ("variant_parameters", "job_outcome")
+            setattr(sb.config, key, value if textual else _kind(key)(value))
         try:
             sb.config.__post_init__()
         except ValueError:

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field, fields
 from datetime import datetime
 
 VARIANT_PARAMETER_MODES = ("enforce", "off")
+JOB_OUTCOMES = ("completed", "failed")
 
 
 @dataclass
@@ -44,6 +45,18 @@ class SandboxConfig:
     webhooks: tuple[tuple[str, str], ...] = (
         ("job:finished", "https://sandbox.invalid/shoptet/job-finished"),
     )
+    # Asynchronous jobs (``reconciler.sandbox.jobs``), in Shoptet seconds: a job is pending for
+    # job_queue, running for job_duration, then job_outcome ("completed" or "failed"); a
+    # completed result expires job_validity after completion (Shoptet: about 24 h). Detail
+    # reads of an unprocessed job beyond job_detail_limit get Shoptet's 403.
+    job_queue: float = 0.0
+    job_duration: float = 0.0
+    job_outcome: str = "completed"
+    job_validity: float = 86400.0
+    job_detail_limit: int = 10
+    # The e-shop's own origin, where job results are served (Shoptet: the e-shop's domain);
+    # None: the state's eshop.url. The HTTP face sets it to its second, results-only server.
+    result_origin: str | None = None
     vat_payer: bool = True  # /api/eshop settings.vatPayer
     # /api/eshop settings.negativeStockAmount; the demo seed's variants say "no-global"
     negative_stock_amount: str = "no-show-product"
@@ -71,11 +84,16 @@ class SandboxConfig:
             "lock_seconds",
             "access_token_lifetime",
             "timeout_hold",
+            "job_queue",
+            "job_duration",
+            "job_validity",
         ):
             if getattr(self, name) < 0:
                 raise ValueError(f"{name} must not be negative")
         if self.max_concurrent < 1:
             raise ValueError("max_concurrent must be at least 1")
+        if self.job_outcome not in JOB_OUTCOMES:
+            raise ValueError(f"job_outcome must be one of {', '.join(JOB_OUTCOMES)}")
         if self.variant_parameters not in VARIANT_PARAMETER_MODES:
             raise ValueError(
                 f"variant_parameters must be one of {', '.join(VARIANT_PARAMETER_MODES)}"
@@ -98,6 +116,10 @@ TUNABLE = (
     "time_scale",
     "timeout_hold",
     "variant_parameters",
+    "job_queue",
+    "job_duration",
+    "job_outcome",
+    "job_validity",
 )
 
 

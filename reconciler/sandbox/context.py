@@ -11,6 +11,7 @@ from typing import Any, overload
 
 from reconciler.sandbox.config import SandboxConfig
 from reconciler.sandbox.envelope import Fail, err, invalid_parameter
+from reconciler.sandbox.jobs import AsyncJobs
 from reconciler.sandbox.state import ShopState, parse_time
 
 _MISSING = object()
@@ -26,6 +27,7 @@ class Ctx:
     raw_body: bytes
     request_id: str
     config: SandboxConfig = field(default_factory=SandboxConfig, repr=False)
+    jobs: AsyncJobs | None = field(default=None, repr=False)  # the job queue and webhooks
     _body: object = field(default=_MISSING, repr=False)
 
     @property

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import threading
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from reconciler.sandbox import admin, routes
 from reconciler.sandbox.auth import OAUTH_PATH, Auth
@@ -13,6 +14,7 @@ from reconciler.sandbox.config import SandboxConfig
 from reconciler.sandbox.context import Ctx
 from reconciler.sandbox.envelope import Fail, Result, encode, err
 from reconciler.sandbox.faults import APPLYING, FaultSchedule
+from reconciler.sandbox.jobs import RESULT_PREFIX, AsyncJobs
 from reconciler.sandbox.limits import Limits
 from reconciler.sandbox.messages import JSON_TYPE, Request, Response
 from reconciler.sandbox.seeds import load_seed
@@ -33,6 +35,7 @@ class Sandbox:
         self.request_log: list[dict] = []
         self._index = 0
         self._state = ShopState(state, now=self.config.now)
+        self.jobs = AsyncJobs(self.config, state_url=lambda: self._state.doc["eshop"]["url"])
 
     @classmethod
     def from_seed(
@@ -64,6 +67,7 @@ class Sandbox:
             self.request_log = []
             self._index = 0
         self.faults.set([])
+        self.jobs.reset()
         self.limits.reset()
         self.auth.reset()
 
@@ -98,6 +102,11 @@ class Sandbox:
         method = req.method.upper()
         if req.path.startswith("/_sandbox/") or req.path == "/_sandbox":
             return admin.handle(self, method, req)
+        if req.path.startswith(RESULT_PREFIX):  # a job result, on the e-shop's own origin only
+            return self.jobs.download(req)
+        if self._on_eshop_origin(req):  # the e-shop's host serves no API
+            missing = err("endpoint-not-found", f"{method} {req.path} is not available.", req.path)
+            return Response(404, {"Content-Type": JSON_TYPE}, encode(None, [missing], "eshop-host"))
         with self._lock:
             self._index += 1
             index = self._index
@@ -119,6 +128,10 @@ class Sandbox:
         response.headers.setdefault("X-Request-ID", request_id)
         entry["status"] = None if response.fault else response.status
         return response
+
+    def _on_eshop_origin(self, req: Request) -> bool:
+        host = req.headers.get("host", "").lower()
+        return bool(host) and host == urlsplit(self.jobs.origin()).netloc.lower()
 
     def _handle(
         self, req: Request, method: str, index: int, request_id: str, entry: dict
@@ -224,7 +237,17 @@ class Sandbox:
         with self._lock:
             state = self._state
             before = state.doc["clock"].get("last")
-            ctx = Ctx(state, method, req.path, req.query, params, req.body, request_id, self.config)
+            ctx = Ctx(
+                state,
+                method,
+                req.path,
+                req.query,
+                params,
+                req.body,
+                request_id,
+                self.config,
+                jobs=self.jobs,
+            )
             try:
                 result = handler(ctx)
             except Fail as fail:

@@ -21,7 +21,10 @@ def get_eshop(ctx: Ctx) -> Result:
             "eshopId": e["eshopId"],
             "eshopName": e["name"],
             "eshopCategory": None,
-            "url": e["url"],
+            # the e-shop's own origin (job results live there): the HTTP face's results server
+            "url": (ctx.config.result_origin + "/")
+            if ctx.config and ctx.config.result_origin
+            else e["url"],
             "eshopTitle": e["name"],
             "eshopSubtitle": None,
             "contactPerson": None,

@@ -6,8 +6,6 @@ from __future__ import annotations
 from reconciler.sandbox.context import Ctx
 from reconciler.sandbox.envelope import Result
 
-_CREATED = "2026-01-05T10:00:00+0100"
-
 # What GET /api/system/endpoints lists: (identifier, description, group, path prefix).
 # UNCERTAIN: Shoptet documents the identifier only by the example "orders"; these follow it.
 ENDPOINTS = (
@@ -58,22 +56,6 @@ def pricelists(ctx: Ctx) -> Result:
 def customer_groups(ctx: Ctx) -> Result:
     # UNFINISHED: the state format has no customer groups; the sandbox shop has none.
     return Result(data={"customerGroups": []})
-
-
-def webhooks(ctx: Ctx) -> Result:
-    rows = [
-        {
-            "id": i,
-            "event": event,
-            "url": url,
-            "created": _CREATED,
-            "updated": None,
-            "sendPayload": None,
-        }
-        for i, (event, url) in enumerate(ctx.config.webhooks if ctx.config else (), start=1)
-    ]
-    chunk, pager = ctx.page(rows, 20, 500)
-    return Result(data={"webhooks": chunk, "paginator": pager})
 
 
 def system_endpoints(ctx: Ctx) -> Result:

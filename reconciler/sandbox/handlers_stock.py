@@ -48,6 +48,10 @@ def supplies(ctx: Ctx) -> Result:
     only_claim = ctx.query.get("onlyWithClaim", "").lower() in ("true", "1")
     with_time = "changetime" in ctx.includes
     key = str(stock_id)
+    if not (since or code or guid or only_claim):  # the whole shop: page without a full scan
+        pairs, pager = ctx.page(_variant_pairs(ctx.state), 1000, 1000)
+        rows = [_supply(p, v, v["stocks"].get(key), with_time) for p, v in pairs]
+        return Result(data={"supplies": rows, "paginator": pager})
     matches = []  # filter cheaply first, render only the requested page
     for product in ctx.state.doc["products"]:
         if guid and product["guid"] != guid:
@@ -67,6 +71,23 @@ def supplies(ctx: Ctx) -> Result:
     return Result(
         data={"supplies": [_supply(p, v, r, with_time) for p, v, r in chunk], "paginator": pager}
     )
+
+
+def _variant_pairs(state: ShopState) -> list[tuple[dict, dict]]:
+    """Every (product, variant) in state order, kept between requests until the shop changes
+    (every write moves the clock), so paging 50,000 variants is not quadratic."""
+    products = state.doc["products"]
+    key = (
+        state.doc["clock"].get("last"),
+        id(products),
+        len(products),
+        sum(len(p["variants"]) for p in products),
+    )
+    cached = getattr(state, "_variant_pairs", None)
+    if cached is None or cached[0] != key:
+        cached = (key, [(p, v) for p in products for v in p["variants"]])
+        state._variant_pairs = cached  # type: ignore[attr-defined]
+    return cached[1]
 
 
 def _supply(product: dict, variant: dict, row: dict | None, with_time: bool) -> dict:

@@ -2,7 +2,8 @@
 
 UNFINISHED: only the endpoints the tool uses are served; e.g. GET /api/stocks/{id}/movements
 (the audit log; the state's ``movements`` list stands in for it in tests),
-snapshots and batch jobs answer 404 endpoint-not-found.
+batch jobs and the other snapshots answer 404 endpoint-not-found (the products snapshot and
+the jobs endpoints are served: ``reconciler.sandbox.jobs``).
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ import re
 from urllib.parse import unquote
 
 from reconciler.sandbox import handlers_catalog as cat
+from reconciler.sandbox import handlers_jobs as jobs
 from reconciler.sandbox import handlers_lookup as look
 from reconciler.sandbox import handlers_params as params
 from reconciler.sandbox import handlers_products as prod
@@ -34,7 +36,11 @@ ROUTES = [
     ("GET", "/api/products/availabilities", look.availabilities),
     ("GET", "/api/pricelists", look.pricelists),
     ("GET", "/api/customers/groups", look.customer_groups),
-    ("GET", "/api/webhooks", look.webhooks),
+    ("GET", "/api/webhooks", jobs.list_webhooks),
+    ("POST", "/api/webhooks", jobs.create_webhooks),
+    ("GET", "/api/products/snapshot", jobs.products_snapshot),
+    ("GET", "/api/system/jobs", jobs.job_list),
+    ("GET", "/api/system/jobs/{jobId}", jobs.job_detail),
     ("GET", "/api/system/endpoints", look.system_endpoints),
     ("GET", "/api/products/code/{code}", prod.get_product_by_code),
     ("PATCH", "/api/products/code/{code}", prod.patch_product_by_code),

@@ -91,7 +91,12 @@ class _Server(ThreadingHTTPServer):
 
 
 class SandboxServer:
-    """A running server: ``url``, ``close()``, usable as a context manager."""
+    """A running server: ``url``, ``close()``, usable as a context manager.
+
+    A second server on another port of the same host is the e-shop's own origin
+    (``results_url``): it serves job results and nothing else, so a client's host check of a
+    result URL is a real one. Unless the config names a ``result_origin``, ``GET /api/eshop``
+    then reports it as the e-shop's URL."""
 
     def __init__(self, sandbox: Sandbox, host: str = "127.0.0.1", port: int = 0):
         self.sandbox = sandbox
@@ -101,22 +106,36 @@ class SandboxServer:
         self.host: str = host
         self.port: int = port
         self.url = f"http://{self.host}:{self.port}"
-        self._thread = threading.Thread(
-            target=self._httpd.serve_forever,
-            kwargs={"poll_interval": 0.1},
-            daemon=True,
-            name="shoptet-sandbox",
-        )
-        self._thread.start()
+        self._results = _Server((host, 0), _Handler)
+        self._results.sandbox = sandbox  # type: ignore[attr-defined]
+        self.results_url = f"http://{host}:{self._results.socket.getsockname()[1]}"
+        self._set_origin = sandbox.config.result_origin is None
+        if self._set_origin:
+            sandbox.config.result_origin = self.results_url
+        self._threads = [
+            threading.Thread(
+                target=server.serve_forever,
+                kwargs={"poll_interval": 0.1},
+                daemon=True,
+                name=name,
+            )
+            for server, name in ((self._httpd, "shoptet-sandbox"), (self._results, "eshop-host"))
+        ]
+        self._thread = self._threads[0]
+        for thread in self._threads:
+            thread.start()
 
     def serve_forever(self) -> None:
         """Block until interrupted (the CLI uses this)."""
         self._thread.join()
 
     def close(self) -> None:
-        self._httpd.shutdown()
-        self._httpd.server_close()
-        self._thread.join(timeout=5)
+        for server, thread in zip((self._httpd, self._results), self._threads, strict=True):
+            server.shutdown()
+            server.server_close()
+            thread.join(timeout=5)
+        if self._set_origin:
+            self.sandbox.config.result_origin = None
 
     def __enter__(self) -> SandboxServer:
         return self

@@ -131,6 +131,7 @@ class ShoptetClient:
         rng: Callable[[], float] = random.random,
     ):
         self.config = config
+        self.transport = transport  # also carries a job result download (``shoptet.jobs``)
         self.session = Session(
             config, transport, sleep=sleep, clock=clock, wallclock=wallclock, rng=rng
         )

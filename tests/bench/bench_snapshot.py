@@ -1,0 +1,143 @@
+"""Snapshot-read benchmark (issue 16). Not part of the test run: pytest does not collect it.
+
+Run it from the repository root:
+
+    .venv/bin/python tests/bench/bench_snapshot.py                  # 10,000 products / 50,000 variants
+    .venv/bin/python tests/bench/bench_snapshot.py --products 1000  # quicker
+
+The shop and catalog are ``bench_plan.build`` (every product managed, stock in 2 stocks). The
+sandbox serves it over HTTP on 127.0.0.1 with Shoptet's limits (3 in flight, a 200-drop bucket
+draining 10 drops/s, 1 drop a request), ``--latency`` Shoptet seconds a request, all
+``--time-scale`` times faster than real time (the client's pacing and the snapshot's waits are
+told the same scale). Two cold full plans' live reads are measured:
+
+(a) details: the product list and one detail per managed product. Floor as in
+    ``bench_fast_plans``: ``max((N - 200) / 10, ceil(N / 3) * latency) / time_scale``.
+(b) snapshot: one products-snapshot job that is pending ``--job-queue`` and running
+    ``--job-duration`` Shoptet seconds (no measurement of Shoptet's job times is published:
+    these are assumptions), supplies for stock, and the download from the sandbox's second
+    (e-shop) origin. Floor: the job's time + the API requests' floor + the gzip file at
+    ``--bandwidth`` Mbit/s (all scaled), i.e. the wait nobody can skip plus the transfer.
+
+The wall time of (b) beyond its floor is the wait schedule's overshoot (it polls the job list
+0.5, 1, 2, 3, 4, 5, 5, 10, 10, then every 15 Shoptet seconds) plus parsing and converting the
+JSON Lines, which is CPU time and does not scale; both plans must agree.
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from bench_plan import build
+
+from reconciler.live.read import read_live, read_shop
+from reconciler.live.snapshot import SnapshotSettings, read_live_snapshot
+from reconciler.sandbox import Sandbox
+from reconciler.shoptet import ClientConfig, ShoptetClient
+
+BUCKET, DRAIN, IN_FLIGHT = 200, 10.0, 3
+
+
+def api_floor(requests: int, latency: float, scale: float) -> float:
+    bucket = max(0, requests - BUCKET) / DRAIN
+    concurrency = math.ceil(requests / IN_FLIGHT) * latency
+    return max(bucket, concurrency) / scale
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--products", type=int, default=10_000)
+    ap.add_argument("--variants", type=int, default=5)
+    ap.add_argument("--time-scale", type=float, default=20.0)
+    ap.add_argument("--latency", type=float, default=0.15, help="Shoptet seconds per request")
+    ap.add_argument("--job-queue", type=float, default=10.0, help="Shoptet seconds pending")
+    ap.add_argument("--job-duration", type=float, default=30.0, help="Shoptet seconds running")
+    ap.add_argument("--bandwidth", type=float, default=100.0, help="Mbit/s to the e-shop host")
+    ap.add_argument("--skip-details", action="store_true", help="measure (b) only")
+    args = ap.parse_args()
+    scale, latency = args.time_scale, args.latency
+
+    state, desired = build(args.products, args.variants)
+    print(
+        f"shop: {args.products:,} products, {args.products * args.variants:,} variants, 2 stocks;"
+        f" limits: {IN_FLIGHT} in flight, {BUCKET}-drop bucket draining {DRAIN:g}/s, latency "
+        f"{latency:g} s; job {args.job_queue:g} s pending + {args.job_duration:g} s running; "
+        f"time scale {scale:g}"
+    )
+    sb = Sandbox.from_seed(
+        "empty",
+        time_scale=scale,
+        latency=latency,
+        job_queue=args.job_queue,
+        job_duration=args.job_duration,
+    )
+    sb.load_state(state)
+    del state
+    server = sb.serve(port=0)
+    config = ClientConfig(
+        base_url=server.url,
+        private_token="sandbox-token",
+        read_only=True,
+        bucket_leak_per_second=DRAIN * scale,
+    )
+
+    def settle() -> None:
+        time.sleep(BUCKET / DRAIN / scale + 0.2)
+
+    try:
+        details = None
+        if not args.skip_details:
+            with ShoptetClient(config) as client:
+                t0 = time.perf_counter()
+                shop = read_shop(client, desired.shop)
+                details = read_live(client, desired, shop=shop)
+                wall = time.perf_counter() - t0
+                n = client.request_count
+            floor = api_floor(n, latency, scale)
+            print(
+                f"(a) details:  {n:>7,} requests  wall {wall:7.2f} s  floor {floor:7.2f} s  "
+                f"{wall / floor:5.2f}x the floor  (unscaled floor {floor * scale / 60:.1f} min)",
+                flush=True,
+            )
+            settle()
+
+        base = SnapshotSettings()
+        settings = SnapshotSettings(
+            budget=base.budget,  # real seconds: the sandbox's rendering of the export is CPU
+            waits=tuple(w / scale for w in base.waits),
+            detail_waits=tuple(w / scale for w in base.detail_waits),
+        )
+        with ShoptetClient(config) as client:
+            t0 = time.perf_counter()
+            shop = read_shop(client, desired.shop)
+            snap = read_live_snapshot(client, desired, shop=shop, settings=settings)
+            wall = time.perf_counter() - t0
+            n = client.request_count
+        job = next(iter(sb.jobs.jobs.values()))
+        size = len(job.body)
+        job_time = (args.job_queue + args.job_duration) / scale
+        transfer = size * 8 / (args.bandwidth * 1e6) / scale
+        floor = job_time + api_floor(n, latency, scale) + transfer
+        print(
+            f"(b) snapshot: {n:>7,} requests  wall {wall:7.2f} s  floor {floor:7.2f} s  "
+            f"{wall / floor:5.2f}x the floor  (job {job_time:.2f} s + {size / 1e6:.1f} MB gzip at "
+            f"{args.bandwidth:g} Mbit/s {transfer:.2f} s + API {api_floor(n, latency, scale):.2f}"
+            " s, scaled)",
+            flush=True,
+        )
+        if details is not None:
+            same = details.catalog.products == snap.catalog.products
+            print(f"the two reads agree: {same}")
+    finally:
+        server.close()
+
+
+if __name__ == "__main__":
+    main()
