@@ -202,6 +202,21 @@ def catalog_position(changes: tuple[Change, ...], guid: str) -> tuple[Any, ...]:
     return (1, guid, 0)
 
 
+FILES_SHOWN = 20
+
+
+def files_touched(plan: Plan) -> list[str]:
+    """The catalog files whose lines the plan's changes come from, sorted: what a reviewer
+    (and CODEOWNERS, one file per category) needs to know to see whose approval counts."""
+    files = set()
+    for c in plan.changes:
+        for src in (c.source, *(f.source for f in c.fields)):
+            pos = source_position(src)
+            if pos:
+                files.add(pos[0])
+    return sorted(files)
+
+
 def source_position(source: str | None) -> tuple[str, int] | None:
     """``"products/a.yaml:12"`` -> ``("products/a.yaml", 12)``; None without a line."""
     path, _, line = (source or "").rpartition(":")

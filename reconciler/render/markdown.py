@@ -37,12 +37,14 @@ from reconciler.plan.model import (
     Resource,
 )
 from reconciler.render.common import (
+    FILES_SHOWN,
     POLICY_CHANGES_HEAD,
     REGISTRY_HEAD,
     REMOVED_HEAD,
     RENAME_HINTS_HEAD,
     ProductGroup,
     deletions,
+    files_touched,
     groups,
     guard_status,
     header_line,
@@ -95,6 +97,7 @@ def render_markdown(
     if not plan.is_empty:
         head += [_summary_table(plan), ""]
     head += [f"<sub>{_esc(header_line(plan))} · planId `{plan.plan_id[:12]}`</sub>", ""]
+    head += _files(plan)
     if not plan.scope.is_full:
         head += [f"> **Scope:** {_esc(plan.scope.note)}", ""]
     if plan.policy_changes:
@@ -278,6 +281,16 @@ def _unmanaged(plan: Plan) -> list[str]:
     if len(u.listed) < u.count:
         out.append(f"- … and {u.count - len(u.listed)} more")
     return [*out, "", "</details>", ""]
+
+
+def _files(plan: Plan) -> list[str]:
+    files = files_touched(plan)
+    if not files:
+        return []
+    # a path from a plan file is untrusted: no backtick may end its code span early
+    shown = ", ".join("`" + f.replace("`", "'") + "`" for f in files[:FILES_SHOWN])
+    more = f" and {len(files) - FILES_SHOWN} more" if len(files) > FILES_SHOWN else ""
+    return [f"**Catalog files:** {shown}{more}", ""]
 
 
 def _removed(plan: Plan) -> list[str]:

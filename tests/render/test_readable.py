@@ -217,3 +217,31 @@ def test_no_cut_leaves_a_code_block_or_details_open(max_chars):
 def test_the_checker_itself_sees_an_open_fence_and_open_details():
     assert _open_blocks("```diff\n+ x\n") == ("```", 0)
     assert _open_blocks("<details><summary>x</summary>\n\ntext\n") == ("", 1)
+
+
+def test_the_comment_names_the_catalog_files_the_changes_come_from():
+    # CODEOWNERS works per file (one file per category): the reviewer sees whose files these are
+    from dataclasses import replace
+
+    from reconciler.render.common import FILES_SHOWN, files_touched
+
+    plan = full_plan()
+    files = files_touched(plan)
+    assert files and files == sorted(set(files))
+    md = render_markdown(plan)
+    assert "**Catalog files:** " + ", ".join(f"`{f}`" for f in files) in md
+    base = next(c for c in plan.changes if c.action is Action.UPDATE)
+    many = [
+        replace(
+            base,
+            guid=f"00000000-0000-4000-8000-{i:012}",
+            source=f"catalog/products/f{i:02}.yaml:1",
+            fields=tuple(replace(f, source=None) for f in base.fields),
+        )
+        for i in range(FILES_SHOWN + 5)
+    ]
+    crowded = replace(plan, changes=tuple(many))
+    assert len(files_touched(crowded)) == FILES_SHOWN + 5
+    assert "`catalog/products/f19.yaml` and 5 more" in render_markdown(crowded)
+    evil = replace(plan, changes=(replace(base, source="a`b.yaml:3"),))
+    assert "`a'b.yaml`" in render_markdown(evil)  # a backtick cannot end the code span early
