@@ -521,8 +521,9 @@ class _Doctor:
         return c.set(
             NOT_OK,
             f"GET /api/webhooks: events {events or 'none'}",
-            advice="not needed by this version (it reads without snapshots); async "
-            "snapshot reads would need one (POST /api/webhooks, from a read-write token).",
+            advice="needed only for `plan --read snapshot` (large shops; detail reads work "
+            "without it): `shoptet-catalog webhooks ensure --url https://...` registers one "
+            "(a token with webhook rights).",
         )
 
 
