@@ -51,6 +51,7 @@ def _register() -> None:
         import_cmd,
         lookup_cmd,
         plan_cmd,
+        revert_cmd,
         sandbox_cmd,
     )
 
@@ -64,6 +65,7 @@ def _register() -> None:
         catalog_cmds.new_guid,
         lookup_cmd.lookup,
         doctor_cmd.doctor,
+        revert_cmd.revert,
     ):
         cli.add_command(command)
 
