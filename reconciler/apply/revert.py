@@ -56,9 +56,11 @@ __all__ = [
 MAX_JOURNAL_BYTES = 50 * 1024 * 1024
 
 NOT_RESTORED = (
-    "images, variant parameters' registry entries, related products, order history, reviews "
-    "and every field the catalog does not manage"
+    "images, related products, order history, reviews, negativeStockAllowed (the shop's "
+    "default again) and every field the catalog does not manage"
 )
+# Usually the shop-wide default on the live side; restoring it would pin it (as import would).
+_NOT_RESTORED_FIELDS = {"negativeStockAllowed"}
 
 # The outcomes of a request that may have changed the shop.
 _MAY_HAVE_WRITTEN = {"written", "partial", "unknown", "interrupted"}
@@ -548,7 +550,7 @@ def _creates(values: dict[str, Any], names: set[str] | None = None) -> tuple[Fie
     return tuple(
         FieldChange(k, None, v)
         for k, v in sorted(values.items(), key=lambda kv: _order(kv[0]))
-        if k in names and v is not None and k != "stock"
+        if k in names and v is not None and k != "stock" and k not in _NOT_RESTORED_FIELDS
     )
 
 

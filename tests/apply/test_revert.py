@@ -1,0 +1,201 @@
+"""`revert JOURNAL` and `apply --revert JOURNAL PLAN` against the sandbox over HTTP (issue 21):
+an apply with updates, creates, stock, prices and deletes is undone field by field (checked
+from the sandbox's state), a second revert writes nothing, a value changed after the apply is a
+conflict, and the revert plan and the journal are claims apply checks."""
+
+from __future__ import annotations
+
+import json
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from reconciler.fields import read_negative_stock_allowed
+from tests.apply.support import demo_state, run_cli, write_catalog, write_requests
+
+pytestmark = pytest.mark.http
+
+STATE = demo_state()
+ONE, TWO, THREE, FOUR = (p["guid"] for p in STATE["products"][:4])
+CAT = STATE["products"][0]["defaultCategoryGuid"]
+NEW = "1b02cb8e-d7b5-11e0-9a5c-feab5ed617ed"
+
+# Everything the catalog manages, per product and variant, as the sandbox stores it.
+PRODUCT_KEYS = (
+    "type name visibility shortDescription description metaTitle metaDescription "
+    "additionalName internalNote brandCode defaultCategoryGuid"
+).split()
+VARIANT_KEYS = "ean manufacturerCode weight visible availabilityId minStockSupply".split()
+PRICE_KEYS = ("price", "commonPrice", "vatRate", "includingVat")
+
+
+def managed(state: dict) -> dict[str, Any]:
+    out = {}
+    for p in state["products"]:
+        variants = {}
+        for v in p["variants"]:
+            variants[v["code"]] = {
+                **{k: v.get(k) for k in VARIANT_KEYS},
+                "negativeStockAllowed": read_negative_stock_allowed(v.get("negativeStockAllowed")),
+                "parameters": sorted((x["nameIndex"], x["valueIndex"]) for x in v["parameters"]),
+                "prices": {k: (v["prices"].get("1") or {}).get(k) for k in PRICE_KEYS},
+                # no row reads as 0 (the live read lists every stock), so 0 is left out
+                "stock": {
+                    s: row["realStock"]
+                    for s, row in sorted(v["stocks"].items())
+                    if Decimal(row["realStock"])
+                },
+            }
+        out[p["guid"]] = {
+            **{k: p.get(k) for k in PRODUCT_KEYS},
+            "categories": sorted(p["categoryGuids"]),
+            "variants": variants,
+        }
+    return out
+
+
+def forward_catalog() -> dict[str, Any]:
+    """Updates (name, EAN, price, stock), a new product, a new variant on an existing one, a
+    deleted product and a deleted variant."""
+    return {
+        TWO: {
+            "name": "Káva Kolumbie (nová)",
+            "variants": {
+                "KAV-COL-250": {"ean": "0012345678905", "price": "199", "stock": {"1": 12}},
+                "KAV-COL-500": {"absent": True},
+            },
+        },
+        THREE: {
+            "variants": {
+                "KAV-BRA-2000": {
+                    "price": "999",
+                    "vatRate": "12",
+                    "stock": 4,
+                    "parameters": {"hmotnost": "100-g"},
+                }
+            }
+        },
+        ONE: {"absent": True},
+        NEW: {
+            "name": "Nový čaj",
+            "defaultCategory": CAT,
+            "variants": {"CAJ-NEW-1": {"price": "120", "vatRate": "21", "stock": {"1": 5}}},
+        },
+    }
+
+
+def apply_forward(sb, url, tmp_path, monkeypatch, capsys) -> Path:
+    write_catalog(tmp_path, forward_catalog())
+    code, _, err = run_cli(monkeypatch, capsys, tmp_path, ["plan", "--out", "p.json"], url=url)
+    assert code == 0, err
+    args = ["apply", "p.json", "--auto-approve", "--allow-delete", "--journal", "j.jsonl"]
+    code, _, err = run_cli(monkeypatch, capsys, tmp_path, args, url=url)
+    assert code == 0, err
+    return tmp_path / "j.jsonl"
+
+
+def revert(monkeypatch, capsys, tmp_path, url, *extra: str) -> tuple[int, str, str]:
+    args = ["revert", "j.jsonl", "--out", "r.json"]
+    code, out, err = run_cli(monkeypatch, capsys, tmp_path, args, url=url)
+    assert code == 0, err
+    args = ["apply", "--revert", "j.jsonl", "r.json", "--auto-approve", *extra]
+    return run_cli(monkeypatch, capsys, tmp_path, args, url=url)
+
+
+def test_revert_puts_back_every_managed_field_and_a_second_revert_writes_nothing(
+    shop, tmp_path, monkeypatch, capsys
+):
+    sb, url = shop
+    before = managed(sb.state())
+    journal = apply_forward(sb, url, tmp_path, monkeypatch, capsys)
+    middle = managed(sb.state())
+    assert ONE not in middle and NEW in middle and "KAV-COL-500" not in middle[TWO]["variants"]
+    assert middle[TWO]["variants"]["KAV-COL-250"]["stock"]["1"] == "12.000"
+
+    code, out, err = run_cli(monkeypatch, capsys, tmp_path, ["revert", "j.jsonl"], url=url)
+    assert code == 0, err
+    assert f"- product {NEW}" in out and f"+ product {ONE}" in out
+    assert '~ stock: "12" -> "7"' in out
+    assert "not restored: images" in out  # said plainly on each restored create
+    assert "git revert" in err
+
+    code, out, err = revert(monkeypatch, capsys, tmp_path, url)
+    assert code == 3, (out, err)  # the undo deletes: the delete guard applies
+    assert "--allow-delete" in err
+
+    start = len(sb.request_log)
+    code, out, err = revert(monkeypatch, capsys, tmp_path, url, "--allow-delete")
+    assert code == 0, err
+    assert write_requests(sb, start)
+    assert managed(sb.state()) == before
+
+    start = len(sb.request_log)
+    code, out, err = revert(monkeypatch, capsys, tmp_path, url, "--allow-delete")
+    assert code == 0, err
+    assert write_requests(sb, start) == []  # everything is already as it was
+    assert "already done" in out
+    assert journal.exists()
+
+
+def test_a_value_changed_after_the_apply_is_a_conflict_not_overwritten(
+    shop, tmp_path, monkeypatch, capsys
+):
+    sb, url = shop
+    apply_forward(sb, url, tmp_path, monkeypatch, capsys)
+    state = sb.state()
+    two = next(p for p in state["products"] if p["guid"] == TWO)
+    two["name"] = "Someone renamed it in the admin"
+    sb.load_state(state)
+    start = len(sb.request_log)
+    code, out, err = revert(monkeypatch, capsys, tmp_path, url, "--allow-delete")
+    assert code == 4, (out, err)
+    assert f"product:{TWO}" in err and "Someone renamed it in the admin" in err
+    assert "never overwritten" in err
+    assert write_requests(sb, start) == []
+    now = next(p for p in sb.state()["products"] if p["guid"] == TWO)
+    assert now["name"] == "Someone renamed it in the admin"
+
+
+def test_an_edited_journal_or_plan_is_refused(shop, tmp_path, monkeypatch, capsys):
+    sb, url = shop
+    journal = apply_forward(sb, url, tmp_path, monkeypatch, capsys)
+    code, _, err = run_cli(
+        monkeypatch, capsys, tmp_path, ["revert", "j.jsonl", "--out", "r.json"], url=url
+    )
+    assert code == 0, err
+    start = len(sb.request_log)
+    args = ["apply", "--revert", "j.jsonl", "r.json", "--auto-approve", "--allow-delete"]
+
+    lines = journal.read_text(encoding="utf-8").splitlines()
+    journal.write_text("\n".join(lines[:-1]) + "\n", encoding="utf-8")  # one line dropped
+    code, _, err = run_cli(monkeypatch, capsys, tmp_path, args, url=url)
+    assert code == 4 and "digest" in err
+    journal.write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+    plan = json.loads((tmp_path / "r.json").read_text(encoding="utf-8"))
+    plan["changes"] = plan["changes"][1:]  # a change removed, the planId recomputed
+    from reconciler.plan.model import plan_id_of
+
+    plan["planId"] = plan_id_of(plan)
+    (tmp_path / "r.json").write_text(json.dumps(plan), encoding="utf-8")
+    code, _, err = run_cli(monkeypatch, capsys, tmp_path, args, url=url)
+    assert code == 4 and "not the ones its journal gives" in err
+
+    code, _, err = run_cli(
+        monkeypatch, capsys, tmp_path, ["apply", "r.json", "--auto-approve"], url=url
+    )
+    assert code == 1 and "apply --revert JOURNAL PLAN" in err
+    assert write_requests(sb, start) == []
+
+
+def test_a_revert_of_another_shop_is_refused(shop, tmp_path, monkeypatch, capsys):
+    sb, url = shop
+    journal = apply_forward(sb, url, tmp_path, monkeypatch, capsys)
+    lines = [json.loads(x) for x in journal.read_text(encoding="utf-8").splitlines()]
+    for line in lines:
+        line["shop"]["eshopId"] += 1
+    journal.write_text("".join(json.dumps(x) + "\n" for x in lines), encoding="utf-8")
+    code, _, err = run_cli(monkeypatch, capsys, tmp_path, ["revert", "j.jsonl"], url=url)
+    assert code == 4 and "wrote to e-shop" in err
