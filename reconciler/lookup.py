@@ -132,7 +132,9 @@ def read_parameters(client) -> list[dict]:
         {
             "nameIndex": p.paramIndex,
             "name": p.displayName or p.paramName,
-            "values": [{"valueIndex": v.rawValue, "name": v.paramValue} for v in p.values or []],
+            "values": [
+                {"valueIndex": v.rawValue, "name": v.paramValue} for v in p.values or []
+            ],
         }
         for p in client.iter_variant_parameters(include_values=True)
     ]

@@ -56,7 +56,9 @@ def github_summary_markdown(problems: list[Problem]) -> str:
 
     n = len(problems)
     lines = [f"### shoptet-catalog validate: {n} problem{'s' if n != 1 else ''}", ""]
-    lines += [f"- `{cell(p.file)}:{p.line}:{p.column}`: {cell(p.message)}" for p in problems]
+    lines += [
+        f"- `{cell(p.file)}:{p.line}:{p.column}`: {cell(p.message)}" for p in problems
+    ]
     return "\n".join(lines) + "\n"
 
 

@@ -410,10 +410,7 @@ def source_excerpt(text: str, line: int, column: int) -> list[str]:
 
     def show(part: str) -> str:
         return "".join(
-            c
-            if c.isprintable() or c == " "
-            else f"\\x{ord(c):02x}"
-            if ord(c) <= 0xFF
+            c if c.isprintable() or c == " " else f"\\x{ord(c):02x}" if ord(c) <= 0xFF
             else f"\\u{ord(c):04x}"
             for c in part
         )

@@ -70,9 +70,7 @@ class ParameterRegistry:
         attributes): ``paramIndex``, ``paramName``, ``displayName``, ``values``."""
         out = {}
         for p in items:
-            values = {
-                v.rawValue: v.paramValue or v.rawValue for v in (p.values or ()) if v.rawValue
-            }
+            values = {v.rawValue: v.paramValue or v.rawValue for v in (p.values or ()) if v.rawValue}
             name = p.paramName or p.displayName or p.paramIndex
             out[p.paramIndex] = Parameter(p.paramIndex, name, values, p.displayName)
         return cls(out)

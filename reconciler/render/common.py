@@ -57,7 +57,8 @@ def unmentioned_head(plan: Plan) -> str:
     n, shown = plan.notes.unmentioned_count, len(plan.notes.unmentioned)
     return (
         f"Not in the catalog: left alone: {n} live variant{'s' if n != 1 else ''} of managed "
-        "products" + (f" (first {shown} listed)" if shown < n else "")
+        "products"
+        + (f" (first {shown} listed)" if shown < n else "")
     )
 
 

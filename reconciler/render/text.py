@@ -182,9 +182,7 @@ def _rename_hint_lines(plan: Plan) -> list[str]:
         return []
     out = [plain(RENAME_HINTS_HEAD + ":")]
     for h in plan.notes.renames:
-        out.append(
-            plain(f"{INDENT}{rename_hint_text(h)}" + (f"  # {h.source}" if h.source else ""))
-        )
+        out.append(plain(f"{INDENT}{rename_hint_text(h)}" + (f"  # {h.source}" if h.source else "")))
     return [*out, ""]
 
 

@@ -20,7 +20,6 @@ from reconciler.sandbox.state import ShopState
 
 WRITE_METHODS = frozenset({"POST", "PATCH", "PUT", "DELETE"})
 
-
 class Sandbox:
     """A stateful fake Shoptet API. ``Sandbox.from_seed("demo")``; see the package docstring."""
 

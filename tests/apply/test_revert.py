@@ -23,11 +23,20 @@ CAT = STATE["products"][0]["defaultCategoryGuid"]
 NEW = "1b02cb8e-d7b5-11e0-9a5c-feab5ed617ed"
 
 # Everything the catalog manages, per product and variant, as the sandbox stores it.
-PRODUCT_KEYS = (
-    "type name visibility shortDescription description metaTitle metaDescription "
-    "additionalName internalNote brandCode defaultCategoryGuid"
-).split()
-VARIANT_KEYS = "ean manufacturerCode weight visible availabilityId minStockSupply".split()
+PRODUCT_KEYS = [
+    "type",
+    "name",
+    "visibility",
+    "shortDescription",
+    "description",
+    "metaTitle",
+    "metaDescription",
+    "additionalName",
+    "internalNote",
+    "brandCode",
+    "defaultCategoryGuid",
+]
+VARIANT_KEYS = ["ean", "manufacturerCode", "weight", "visible", "availabilityId", "minStockSupply"]
 PRICE_KEYS = ("price", "commonPrice", "vatRate", "includingVat")
 
 
@@ -98,7 +107,7 @@ def apply_forward(sb, url, tmp_path, monkeypatch, capsys) -> Path:
 
 def revert(monkeypatch, capsys, tmp_path, url, *extra: str) -> tuple[int, str, str]:
     args = ["revert", "j.jsonl", "--out", "r.json"]
-    code, out, err = run_cli(monkeypatch, capsys, tmp_path, args, url=url)
+    code, _, err = run_cli(monkeypatch, capsys, tmp_path, args, url=url)
     assert code == 0, err
     args = ["apply", "--revert", "j.jsonl", "r.json", "--auto-approve", *extra]
     return run_cli(monkeypatch, capsys, tmp_path, args, url=url)
