@@ -208,3 +208,49 @@ def test_a_revert_of_another_shop_is_refused(shop, tmp_path, monkeypatch, capsys
     journal.write_text("".join(json.dumps(x) + "\n" for x in lines), encoding="utf-8")
     code, _, err = run_cli(monkeypatch, capsys, tmp_path, ["revert", "j.jsonl"], url=url)
     assert code == 4 and "wrote to e-shop" in err
+
+
+def test_a_delete_whose_state_cannot_be_read_for_the_journal_is_not_sent():
+    """The journal must say what a delete removed, or the delete could not be reverted: when
+    that read fails, the delete is failed, not sent; the other writes go ahead."""
+    from reconciler import errors as E
+    from reconciler.apply.journal import Journal
+    from reconciler.apply.preflight import ApplyOptions, Status, live_reader
+    from reconciler.desired.load import LoadedCatalog
+    from reconciler.model import Catalog
+    from reconciler.pipeline import apply_plan
+    from reconciler.sandbox import Sandbox
+    from tests.apply.support import loaded, plan_of
+    from tests.support.sandbox_client import sandbox_client
+
+    sb = Sandbox.from_seed("demo")
+    desired = Catalog.model_validate(
+        {"products": {TWO: {"name": "Nové jméno", "variants": {"KAV-COL-500": {"absent": True}}}}}
+    )
+    catalog: LoadedCatalog = loaded(desired)
+    plan = plan_of(sb, catalog)
+    journal = Journal(None, plan.plan_id)
+    with sandbox_client(sb) as client:
+        read = live_reader(client, plan, 1)
+        calls: list[object] = []
+
+        def fails_the_second_time(guids):
+            calls.append(guids)
+            if len(calls) == 2:
+                raise E.ServerError("Shoptet is down", status=503)
+            return read(guids)
+
+        result = apply_plan(
+            plan,
+            client,
+            catalog,
+            read_live=fails_the_second_time,
+            options=ApplyOptions(allow_delete=True),
+            journal=journal,
+        )
+    gone = result.outcomes[f"variant:{TWO}:KAV-COL-500"]
+    assert gone.status is Status.FAILED and "could not be read for the journal" in gone.message
+    assert result.outcomes[f"product:{TWO}"].status is Status.WRITTEN
+    assert [x["method"] for x in journal.lines] == ["PATCH"]
+    codes = [v["code"] for p in sb.state()["products"] if p["guid"] == TWO for v in p["variants"]]
+    assert "KAV-COL-500" in codes
