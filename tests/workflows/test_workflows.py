@@ -40,12 +40,13 @@ def run_text(j) -> str:
     return "\n".join(str(s.get("run", "")) for s in wfcheck.steps(j))
 
 
-def test_the_four_workflows_exist():
+def test_the_workflows_exist():
     assert {p.name for p in WORKFLOW_FILES} == {
         "ci.yml",
         "catalog-plan.yml",
         "catalog-apply.yml",
         "catalog-drift.yml",
+        "catalog-revert.yml",
     }
 
 
@@ -139,6 +140,9 @@ EXPECTED_PERMISSIONS = {
     ("catalog-apply.yml", "apply"): {"contents": "read", "actions": "read"},
     ("catalog-drift.yml", "plan"): {"contents": "read"},
     ("catalog-drift.yml", "report"): {"issues": "write"},
+    ("catalog-revert.yml", "source"): {"actions": "read"},
+    ("catalog-revert.yml", "plan"): {"contents": "read", "actions": "read"},
+    ("catalog-revert.yml", "apply"): {"contents": "read", "actions": "read"},
 }
 
 
@@ -252,7 +256,8 @@ def test_only_the_apply_job_holds_the_write_token_in_an_environment_with_a_per_s
         for job_id, j in wfcheck.jobs(wfcheck.load(p)).items()
         if wfcheck.WRITE_TOKEN in wfcheck._shoptet_secrets(j)
     ]
-    assert holders == [("catalog-apply.yml", "apply")]
+    # catalog-revert's apply job is checked in test_revert_workflow.py
+    assert holders == [("catalog-apply.yml", "apply"), ("catalog-revert.yml", "apply")]
     apply = job("catalog-apply.yml", "apply")
     assert apply["environment"] == "shoptet-apply-${{ matrix.shop.name }}"
     assert dict(apply["concurrency"]) == {
@@ -265,7 +270,10 @@ def test_only_the_apply_job_runs_the_apply_command():
     for p in WORKFLOW_FILES:
         for job_id, j in wfcheck.jobs(wfcheck.load(p)).items():
             if re.search(r"\bapply\b.*--auto-approve", run_text(j)):
-                assert (p.name, job_id) == ("catalog-apply.yml", "apply")
+                assert (p.name, job_id) in {
+                    ("catalog-apply.yml", "apply"),
+                    ("catalog-revert.yml", "apply"),
+                }
 
 
 def test_apply_applies_the_downloaded_reviewed_plan_and_keeps_the_journal():
@@ -376,7 +384,9 @@ WORKFLOW_OPTIONS = {
         "--allow-bulk",
         "--allow-price",
         "--policy-from",
+        "--revert",
     },
+    "revert": {"--out"},
 }
 
 
@@ -389,7 +399,7 @@ def _used_options() -> dict[str, set[str]]:
                 if "pip install" in line:
                     continue
                 cmd = None
-                if m := re.search(r"shoptet-catalog\b.*?\b(validate|plan|apply)\b", line):
+                if m := re.search(r"shoptet-catalog\b.*?\b(validate|plan|apply|revert)\b", line):
                     cmd = m.group(1)
                 elif re.search(r"\bargs\+?=\(", line):
                     cmd = "apply"
