@@ -115,9 +115,14 @@ def _snapshot(c: Change, form: Any) -> dict[str, Any] | None:
     if form is None:
         return None
     variants = {code: _json_variant(v) for code, v in form["variants"].items()}
+    code = (c.code or "").upper()
     if c.resource is Resource.VARIANT:
-        variant = variants.get((c.code or "").upper())
-        return None if variant is None else {"variants": {(c.code or "").upper(): variant}}
+        if code not in variants:
+            return None
+        if len(variants) > 1:
+            return {"variants": {code: variants[code]}}
+        # the product's last variant: Shoptet deletes the product with it
+        return {"fields": dict(form["fields"]), "variants": variants, "withProduct": True}
     return {"fields": dict(form["fields"]), "variants": variants}
 
 
@@ -337,6 +342,7 @@ def _checked_form(form: Any, where: str) -> dict[str, Any]:
             k: x for k, x in fields.items() if k in _FIELDS_OF[Resource.PRODUCT] and _of_kind(k, x)
         },
         "variants": variants,
+        "withProduct": form.get("withProduct") is True,
     }
 
 
@@ -421,11 +427,14 @@ def revert_changes(source: RevertSource) -> tuple[Change, ...]:
         changes.setdefault(c.id, c)
 
     for r in created.values():
+        if r["resource"] is Resource.VARIANT and (r["guid"], None) in gone:
+            continue  # a variant of a product the apply created goes with the product
         add(_undo_create(r))
     for r in deleted.values():
         for c in _undo_delete(r, first):
             add(c)
-        gone.add((r["guid"], None if r["code"] is None else r["code"].upper()))
+        whole = r["code"] is None or (r.get("deleted") or {}).get("withProduct")
+        gone.add((r["guid"], None if whole else r["code"].upper()))
     for r in first.values():
         # deleted with what the apply created, or restored whole from its recorded form
         if (r["guid"], None) in gone or (r["guid"], (r["code"] or "").upper()) in gone:
@@ -492,7 +501,7 @@ def _undo_delete(r: dict[str, Any], updates: dict[str, dict[str, Any]]) -> list[
     guid = r["guid"]
     note = f"restored as recorded before the apply deleted it; not restored: {NOT_RESTORED}"
     out: list[Change] = []
-    if r["resource"] is Resource.PRODUCT:
+    if r["resource"] is Resource.PRODUCT or form.get("withProduct"):
         values = _earlier(form["fields"], updates.get(f"product:{guid}"))
         out.append(
             Change(

@@ -254,3 +254,23 @@ def test_a_delete_whose_state_cannot_be_read_for_the_journal_is_not_sent():
     assert [x["method"] for x in journal.lines] == ["PATCH"]
     codes = [v["code"] for p in sb.state()["products"] if p["guid"] == TWO for v in p["variants"]]
     assert "KAV-COL-500" in codes
+
+
+def test_a_revert_has_a_journal_of_its_own_and_can_be_reverted_in_turn(
+    shop, tmp_path, monkeypatch, capsys
+):
+    sb, url = shop
+    apply_forward(sb, url, tmp_path, monkeypatch, capsys)
+    middle = managed(sb.state())
+    code, _, err = revert(
+        monkeypatch, capsys, tmp_path, url, "--allow-delete", "--journal", "r.jsonl"
+    )
+    assert code == 0, err
+    assert managed(sb.state()) != middle
+    args = ["revert", "r.jsonl", "--out", "rr.json"]
+    code, _, err = run_cli(monkeypatch, capsys, tmp_path, args, url=url)
+    assert code == 0, err
+    args = ["apply", "--revert", "r.jsonl", "rr.json", "--auto-approve", "--allow-delete"]
+    code, _, err = run_cli(monkeypatch, capsys, tmp_path, args, url=url)
+    assert code == 0, err
+    assert managed(sb.state()) == middle

@@ -70,7 +70,7 @@ def test_creates_become_deletes_and_their_prices_and_stock_go_with_them():
     price = rec(f"price:{G}:A1", "create", {"price": (None, "10")})
     later = rec(f"product:{G}", "update", {"name": ("Čaj", "Čaj 2")})
     out = changes(line(product, variant, price), line(later))
-    assert list(out) == [f"product:{G}", f"variant:{G}:A1"]
+    assert list(out) == [f"product:{G}"]  # its variants go with it (one DELETE)
     assert out[f"product:{G}"].action is Action.DELETE
     assert out[f"product:{G}"].before == {"name": "Čaj"}
 
@@ -97,6 +97,16 @@ def test_a_delete_is_restored_from_its_recorded_form_with_values_from_before_the
     assert out[f"price:{G}:A1"].after == {"price": "10"}
     assert out[f"stock:{G}:A1:1"].after == {"stock": "5"}
     assert out[f"stock:{G}:A1:2"].after == {"stock": "0"}
+
+
+def test_a_deleted_last_variant_brings_its_product_back_too():
+    """Shoptet deletes a product with its last variant, so restoring the variant alone would
+    find no product: the journal records the product, and the revert creates both."""
+    form = {"fields": {"name": "Káva"}, "variants": {"A1": {"ean": "1"}}, "withProduct": True}
+    out = changes(line(rec(f"variant:{G}:A1", "delete", {}, deleted=form)))
+    assert list(out) == [f"product:{G}", f"variant:{G}:A1"]
+    assert out[f"product:{G}"].after == {"name": "Káva"}
+    assert out[f"variant:{G}:A1"].action is Action.CREATE
 
 
 def test_a_rename_is_renamed_back_and_its_price_follows_the_old_code():
