@@ -274,3 +274,18 @@ def test_a_revert_has_a_journal_of_its_own_and_can_be_reverted_in_turn(
     code, _, err = run_cli(monkeypatch, capsys, tmp_path, args, url=url)
     assert code == 0, err
     assert managed(sb.state()) == middle
+
+
+def test_a_deleted_last_variant_comes_back_with_its_product(shop, tmp_path, monkeypatch, capsys):
+    sb, url = shop
+    before = managed(sb.state())
+    write_catalog(tmp_path, {ONE: {"variants": {"KAV-ETH-250": {"absent": True}}}})
+    code, _, err = run_cli(monkeypatch, capsys, tmp_path, ["plan", "--out", "p.json"], url=url)
+    assert code == 0, err
+    args = ["apply", "p.json", "--auto-approve", "--allow-delete", "--journal", "j.jsonl"]
+    code, _, err = run_cli(monkeypatch, capsys, tmp_path, args, url=url)
+    assert code == 0, err
+    assert ONE not in managed(sb.state())  # Shoptet deleted the product with it
+    code, _, err = revert(monkeypatch, capsys, tmp_path, url)
+    assert code == 0, err
+    assert managed(sb.state()) == before
