@@ -53,6 +53,7 @@ def _register() -> None:
         plan_cmd,
         revert_cmd,
         sandbox_cmd,
+        sheet_cmd,
     )
 
     for command in (
@@ -66,6 +67,7 @@ def _register() -> None:
         lookup_cmd.lookup,
         doctor_cmd.doctor,
         revert_cmd.revert,
+        sheet_cmd.sheet,
     ):
         cli.add_command(command)
 
