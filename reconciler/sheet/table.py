@@ -21,6 +21,7 @@ Categories and variant parameters (lists and mappings), ``type`` and the directi
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
@@ -327,12 +328,14 @@ def _same(f: F.Field, now: str, value: Any) -> bool:
 
 
 def _text(cell: Cell) -> str:
+    """A cell's text, in NFC as the catalog loader reads all text (so a composed and a
+    decomposed spelling of one letter are one value)."""
     v = cell.value
     if v is None:
         return ""
     if isinstance(v, bool):
         return "true" if v else "false"
-    return str(v)
+    return unicodedata.normalize("NFC", str(v))
 
 
 def _at(cell: Cell, name: str, message: str) -> SheetProblem:
