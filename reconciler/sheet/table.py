@@ -287,6 +287,17 @@ def _compare(found, problems, cell, name, f, now, guid, code, stock_id) -> None:
             )
         )
         return
+    if f.digits and now.isdigit() and _mangled(now, text):
+        problems.append(
+            _at(
+                cell,
+                name,
+                f"{text!r} looks like {now!r} after a spreadsheet read it as a number (leading "
+                "zeros dropped, or written as 1.2E+12). Open the sheet as .xlsx or with the "
+                "column as Text; if you mean it, change it in the YAML",
+            )
+        )
+        return
     value, why = _read(f, text)
     if why:
         problems.append(_at(cell, name, why))
@@ -294,6 +305,14 @@ def _compare(found, problems, cell, name, f, now, guid, code, stock_id) -> None:
     if now and now != "null" and value is not None and _same(f, now, value):
         return  # the same number spelled otherwise (199.0 for 199.00): nothing to change
     found.append(Edit(guid, code, f.name, value, text, cell.row, cell.column, stock_id))
+
+
+def _mangled(now: str, text: str) -> bool:
+    """``text`` is what a spreadsheet makes of the digits ``now`` when it takes them for a
+    number: the leading zeros gone, or scientific notation."""
+    if text.lstrip("0") == now.lstrip("0"):
+        return True
+    return bool(re.fullmatch(r"[0-9](\.[0-9]+)?[eE]\+?[0-9]+", text.replace(",", ".")))
 
 
 def _read(f: F.Field, text: str) -> tuple[Any, str]:

@@ -245,3 +245,21 @@ def test_without_openpyxl_xlsx_says_what_to_install_and_csv_still_works(
     assert code == 1 and "pip install 'shoptet-catalog[sheet]'" in err
     code, _, err = run(monkeypatch, capsys, example, "sheet", "export", "--out", "c.csv")
     assert code == 0, err
+
+
+@pytest.mark.parametrize("mangled", ["12345678905", "1.23457E+12"])
+def test_an_ean_a_spreadsheet_read_as_a_number_is_refused(tmp_path, monkeypatch, capsys, mangled):
+    """Excel opening a CSV drops leading zeros and writes long numbers as 1.2E+12: as text
+    cells those are no exact values, so they are refused, not written."""
+    guid = "1b02cb8e-d7b5-11e0-9a5c-feab5ed617ed"
+    write_catalog(tmp_path, {guid: {"name": "Test", "variants": {"A1": {"ean": "0012345678905"}}}})
+    run(monkeypatch, capsys, tmp_path, "sheet", "export", "--out", "c.csv")
+    path = tmp_path / "c.csv"
+    with path.open(encoding="utf-8-sig", newline="") as f:
+        records = list(csv.reader(f))
+    records[1][records[0].index("ean")] = mangled
+    with path.open("w", encoding="utf-8-sig", newline="") as f:
+        csv.writer(f).writerows(records)
+    code, _, err = run(monkeypatch, capsys, tmp_path, "sheet", "apply", "c.csv")
+    assert code == 1 and "after a spreadsheet read it as a number" in err
+    assert "c.csv, row 2, column N (ean)" in err
