@@ -44,9 +44,9 @@ from reconciler.apply.preflight import (
     verify_header,
 )
 from reconciler.apply.result import ApplyOptions, ApplyResult, LiveReader
-from reconciler.apply.revert import RevertSource, revert_plan
+from reconciler.apply.revert import RevertSource, outside_catalog, revert_plan
 from reconciler.desired.load import LoadedCatalog
-from reconciler.errors import ConfigError, StalePlan
+from reconciler.errors import ConfigError, StalePlan, UnsafePlan
 from reconciler.live.base import ShopInfo
 from reconciler.live.cached import CachedRead
 from reconciler.live.params import complete_live, needs_registry, read_registry
@@ -180,6 +180,7 @@ def apply_plan(
     options = options or ApplyOptions()
     if revert is not None:
         plan = _revert_of(plan, revert)
+        raise_if_outside(plan, catalog.catalog)
         options = replace(options, catalog_digest=None)
     elif plan.revert_of is not None:
         raise ConfigError(
@@ -217,6 +218,20 @@ def apply_plan(
     )
     run.execute(checks)
     return run.result
+
+
+def raise_if_outside(plan: Plan, desired: Catalog) -> None:
+    """``UnsafePlan`` (exit 3, no flag allows it) when a revert writes to products the catalog
+    does not mention (``apply.revert.outside_catalog``)."""
+    outside = outside_catalog(plan.changes, desired.products)
+    if outside:
+        raise UnsafePlan(
+            f"The revert writes to {len(outside)} thing(s) of products the catalog does not "
+            "mention; an apply of this catalog never wrote there, so the journal is another "
+            "catalog's or was edited. Nothing was written. (Revert before merging the catalog's "
+            "`git revert`, while the catalog still mentions those products.)\n"
+            + "\n".join(f"  {o}" for o in outside[:50])
+        )
 
 
 def _revert_of(plan: Plan, source: RevertSource) -> Plan:

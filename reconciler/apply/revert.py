@@ -46,6 +46,7 @@ __all__ = [
     "JournalFileError",
     "RevertSource",
     "journal_digest",
+    "outside_catalog",
     "read_journal",
     "revert_changes",
     "revert_plan",
@@ -566,6 +567,22 @@ def _creates(values: dict[str, Any], names: set[str] | None = None) -> tuple[Fie
 def _order(name: str) -> int:
     names = list(F.BY_NAME)
     return names.index(name) if name in names else -1
+
+
+def outside_catalog(changes: Iterable[Change], mentioned: Iterable[str]) -> list[str]:
+    """The changes of a revert on products the catalog does not mention (``mentioned``: its
+    GUIDs, tombstones included), other than creating again a product the apply deleted (a
+    pruned one). An apply writes only what the catalog manages, so a revert that writes
+    elsewhere comes from a forged journal (or one of another catalog): refused."""
+    known = {g.lower() for g in mentioned}
+    restored = {
+        c.guid for c in changes if c.action is Action.CREATE and c.resource is Resource.PRODUCT
+    }
+    return [
+        f"{c.action.glyph} {c.id}"
+        for c in changes
+        if c.guid.lower() not in known and c.guid not in restored
+    ]
 
 
 def revert_plan(source: RevertSource, *, catalog_digest: str) -> Plan:

@@ -18,6 +18,7 @@ from reconciler.cli.plan_cmd import write_plan_file
 from reconciler.desired.load import load_catalog
 from reconciler.errors import ConfigError, StalePlan, terminal_safe
 from reconciler.live.read import read_shop
+from reconciler.pipeline import raise_if_outside
 from reconciler.render.formats import render_json, render_text
 
 REVERT_EPILOG = """\b
@@ -58,6 +59,7 @@ def revert(ctx: click.Context, journal: Path, out: Path | None) -> None:
                 ["another shop"],
             )
         the_plan = revert_plan(source, catalog_digest=loaded.digest)
+        raise_if_outside(the_plan, loaded.catalog)
         live_guids = [p.guid for p in client.iter_products()]
     the_plan = replace(the_plan, guards=apply_guards(the_plan, loaded.catalog, live_guids))
     click.echo(

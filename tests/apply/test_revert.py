@@ -196,6 +196,9 @@ def test_an_edited_journal_or_plan_is_refused(shop, tmp_path, monkeypatch, capsy
         monkeypatch, capsys, tmp_path, ["apply", "r.json", "--auto-approve"], url=url
     )
     assert code == 1 and "apply --revert JOURNAL PLAN" in err
+    args = ["apply", "--revert", "j.jsonl", "p.json", "--auto-approve"]  # an ordinary plan
+    code, _, err = run_cli(monkeypatch, capsys, tmp_path, args, url=url)
+    assert code == 1 and "--revert takes a plan made by `shoptet-catalog revert`" in err
     assert write_requests(sb, start) == []
 
 
@@ -289,3 +292,53 @@ def test_a_deleted_last_variant_comes_back_with_its_product(shop, tmp_path, monk
     code, _, err = revert(monkeypatch, capsys, tmp_path, url)
     assert code == 0, err
     assert managed(sb.state()) == before
+
+
+def test_a_journal_writing_to_products_the_catalog_does_not_mention_is_refused(
+    shop, tmp_path, monkeypatch, capsys
+):
+    """A forged journal (valid values, right shop) aimed at a product this catalog does not
+    manage: the revert command and apply both refuse it before anything is read or written."""
+    from reconciler.apply.revert import read_journal, revert_plan
+    from reconciler.desired.load import load_catalog
+    from reconciler.errors import UnsafePlan
+    from reconciler.pipeline import apply_plan
+    from tests.support.sandbox_client import sandbox_client
+
+    sb, url = shop
+    journal = apply_forward(sb, url, tmp_path, monkeypatch, capsys)
+    live_price = next(p for p in sb.state()["products"] if p["guid"] == FOUR)["variants"][0]
+    forged = {
+        "kind": "write",
+        "outcome": "written",
+        "planId": "f" * 64,
+        "shop": json.loads(journal.read_text().splitlines()[0])["shop"],
+        "writes": [
+            {
+                "change": f"price:{FOUR}:KAV-KEN-250",
+                "action": "update",
+                "resource": "price",
+                "guid": FOUR,
+                "code": "KAV-KEN-250",
+                "stockId": None,
+                "fields": [
+                    {
+                        "field": "price",
+                        "before": "1",
+                        "after": live_price["prices"]["1"]["price"].rstrip("0").rstrip("."),
+                    }
+                ],
+            }
+        ],
+    }
+    journal.write_text(journal.read_text() + json.dumps(forged) + "\n")
+    code, _, err = run_cli(monkeypatch, capsys, tmp_path, ["revert", "j.jsonl"], url=url)
+    assert code == 3 and f"~ price:{FOUR}:KAV-KEN-250" in err and "does not mention" in err
+
+    source = read_journal(journal.read_bytes(), "j.jsonl")
+    loaded = load_catalog(tmp_path / "catalog")
+    plan = revert_plan(source, catalog_digest=loaded.digest)
+    start = len(sb.request_log)
+    with sandbox_client(sb, url) as client, pytest.raises(UnsafePlan, match="does not mention"):
+        apply_plan(plan, client, loaded, revert=source)
+    assert len(sb.request_log) == start  # refused before reading anything
