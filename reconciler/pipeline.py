@@ -40,10 +40,13 @@ from reconciler.apply.preflight import (
     apply_guards,
     live_reader,
     preflight,
+    preflight_revert,
     verify_header,
 )
 from reconciler.apply.result import ApplyOptions, ApplyResult, LiveReader
+from reconciler.apply.revert import RevertSource, outside_catalog, revert_plan
 from reconciler.desired.load import LoadedCatalog
+from reconciler.errors import ConfigError, StalePlan, UnsafePlan
 from reconciler.live.base import ShopInfo
 from reconciler.live.cached import CachedRead
 from reconciler.live.params import complete_live, needs_registry, read_registry
@@ -58,7 +61,7 @@ from reconciler.live.read import (
 from reconciler.live.snapshot import SnapshotRead, SnapshotSettings
 from reconciler.model import Catalog, Policy
 from reconciler.plan.diff import PlanContext, diff
-from reconciler.plan.model import CatalogEntry, Plan, Scope, raise_if_unsafe
+from reconciler.plan.model import CatalogEntry, Plan, Scope, hashed_content, raise_if_unsafe
 from reconciler.ports import ApplyClient, DetailReader, LiveSource, PlanClient, Progress
 from reconciler.references import plan_names
 
@@ -189,13 +192,27 @@ def apply_plan(
     options: ApplyOptions | None = None,
     journal: Journal | None = None,
     approve: Callable[[Plan], None] | None = None,
+    revert: RevertSource | None = None,
 ) -> ApplyResult:
     """Apply ``plan`` with a read-write ``client``, with ``catalog`` (the checked-out one) as
     the authority for every change (``reconciler.apply.preflight`` tells how). Raises
     ``UnsafePlan`` / ``StalePlan`` before writing anything; ``approve`` (if given) is called
     after every check passed and before the first write, and may raise to cancel. Returns the
-    result (``raise_for_failures`` for exit 1). ``read_live`` replaces the re-reads (tests)."""
+    result (``raise_for_failures`` for exit 1). ``read_live`` replaces the re-reads (tests).
+
+    ``revert``: ``plan`` is a revert plan (``shoptet-catalog revert``) and this the journal it
+    was made from. Its changes are derived again from the journal and must be the plan's; the
+    catalog is not their authority (it still gives the guards' policy and the managed count)."""
     options = options or ApplyOptions()
+    if revert is not None:
+        plan = _revert_of(plan, revert)
+        raise_if_outside(plan, catalog.catalog)
+        options = replace(options, catalog_digest=None)
+    elif plan.revert_of is not None:
+        raise ConfigError(
+            "this is a revert plan (from `shoptet-catalog revert`); apply it with the journal "
+            "it undoes: `apply --revert JOURNAL PLAN`. Nothing was written."
+        )
     if plan.is_empty:
         return ApplyResult(plan.plan_id)
     shop: ShopInfo = read_shop(client, catalog.catalog.shop)  # 1
@@ -209,7 +226,10 @@ def apply_plan(
     )
     if read_live is None:  # 3
         read_live = live_reader(client, plan, shop.default_pricelist_id)
-    checks = preflight(plan, catalog, read_live, shop, client)
+    if revert is not None:
+        checks = preflight_revert(plan, read_live, shop, client)
+    else:
+        checks = preflight(plan, catalog, read_live, shop, client)
     if approve is not None:  # 4
         approve(plan)
     journal = journal or Journal(None, plan.plan_id)
@@ -224,3 +244,49 @@ def apply_plan(
     )
     run.execute(checks)
     return run.result
+
+
+def raise_if_outside(plan: Plan, desired: Catalog) -> None:
+    """``UnsafePlan`` (exit 3, no flag allows it) when a revert writes to products the catalog
+    does not mention (``apply.revert.outside_catalog``)."""
+    outside = outside_catalog(plan.changes, desired.products)
+    if outside:
+        raise UnsafePlan(
+            f"The revert writes to {len(outside)} thing(s) of products the catalog does not "
+            "mention; an apply of this catalog never wrote there, so the journal is another "
+            "catalog's or was edited. Nothing was written. (Revert before merging the catalog's "
+            "`git revert`, while the catalog still mentions those products.)\n"
+            + "\n".join(f"  {o}" for o in outside[:50])
+        )
+
+
+def _revert_of(plan: Plan, source: RevertSource) -> Plan:
+    """The revert plan derived again from the journal ``source``, when ``plan`` is exactly it
+    (the reviewed file is only a claim: its values are never used)."""
+    if plan.revert_of is None:
+        raise ConfigError(
+            "--revert takes a plan made by `shoptet-catalog revert`; this plan is not one. "
+            "Nothing was written."
+        )
+    if plan.revert_of != source.digest:
+        raise StalePlan(
+            f"the plan reverts a journal with digest {plan.revert_of[:12]}, but {source.name} "
+            f"has digest {source.digest[:12]} (another journal, or an edited one). Nothing was "
+            "written. Run `revert` on the journal again and review the new plan.",
+            ["journal digest"],
+        )
+    derived = replace(revert_plan(source, catalog_digest=plan.catalog_digest), guards=plan.guards)
+    mine = [hashed_content({"changes": [c.to_dict()]}) for c in plan.changes]
+    again = [hashed_content({"changes": [c.to_dict()]}) for c in derived.changes]
+    if mine != again or (plan.eshop_id, plan.pricelist_id, plan.default_stock_id) != (
+        derived.eshop_id,
+        derived.pricelist_id,
+        derived.default_stock_id,
+    ):
+        raise StalePlan(
+            "the revert plan's changes are not the ones its journal gives (an edited plan "
+            "file, or one from another version). Nothing was written. Run `revert` on the "
+            "journal again and review the new plan.",
+            ["revert plan differs from its journal"],
+        )
+    return derived

@@ -16,6 +16,7 @@ from reconciler.apply.check import Check, Verdict, check, created_keys, live_for
 from reconciler.apply.journal import Journal
 from reconciler.apply.program import Part, Request, Step, narrowed, program
 from reconciler.apply.result import ApplyOptions, ApplyResult, Outcome, Status
+from reconciler.apply.revert import written_records
 from reconciler.live.params import read_registry
 from reconciler.plan.model import Plan, Resource
 
@@ -46,6 +47,9 @@ class Executor:
         self._idle = threading.Condition(self._lock)
         self._in_flight = 0
         self._cancelled = False
+        # Live forms of what the delete stages remove, read just before them: the journal
+        # records them so `revert` can create them again.
+        self._deleted: dict[str, Any] = {}
 
     # -- the run ---------------------------------------------------------------------------
 
@@ -59,12 +63,33 @@ class Executor:
             pricelist = self.pricelist()
         on_create = self._default_pricelist is None or pricelist in (None, self._default_pricelist)
         for stage in program(writes, pricelist_id=pricelist, price_on_create=on_create):
+            deletes = stage.step in (Step.DELETE_VARIANT, Step.DELETE_PRODUCT)
+            if deletes and not self.snapshot(stage.requests):
+                continue
             if stage.step.per_product:
                 self.each(list(stage.requests))
             else:
                 for req in stage.requests:
                     self.send(req)
         self.converge()
+
+    def snapshot(self, requests: tuple[Request, ...]) -> bool:
+        """Read what the deletes of a stage remove, for the journal. False (the deletes are
+        failed, not sent) when it cannot be read: a delete `revert` could not undo is not
+        sent."""
+        guids = {p.change.guid for r in requests for p in r.parts}
+        try:
+            self._deleted.update(self.read(guids))
+        except E.ApiError as exc:
+            for req in requests:
+                for cid in req.change_ids:
+                    self.mark(
+                        cid,
+                        Status.FAILED,
+                        f"not deleted: what it deletes could not be read for the journal ({exc})",
+                    )
+            return False
+        return True
 
     def each(self, requests: list[Request]) -> None:
         """Independent requests (one product each), ``options.parallel`` at a time (the
@@ -165,6 +190,8 @@ class Executor:
             method=req.method,
             path=req.path,
             items=list(req.items),
+            shop=self.shop_header(),
+            writes=written_records(req.parts, self._deleted),
         )
         with self._lock:
             self.result.write_requests += 1
@@ -340,6 +367,14 @@ class Executor:
 
     def read(self, guids) -> dict:
         return live_forms(self.read_live(sorted(guids)), self.plan.default_stock_id or 1)
+
+    def shop_header(self) -> dict[str, Any]:
+        """The shop a write went to, as the plan names it (``revert`` checks it)."""
+        return {
+            "eshopId": self.plan.eshop_id,
+            "pricelistId": self.plan.pricelist_id,
+            "defaultStockId": self.plan.default_stock_id,
+        }
 
     def pricelist(self) -> int:
         if self._pricelist is None:

@@ -18,6 +18,12 @@ the CLI report and error messages use for each change:
   ``reread`` line that follows says what the shop shows;
 - ``interrupted``: Ctrl-C or SIGTERM while the request was on the wire.
 
+For ``revert`` (``reconciler.apply.revert``) a ``write`` line also has ``shop`` (the
+``eshopId``, ``pricelistId`` and ``defaultStockId`` it wrote to) and ``writes``: per change the
+request carried, its id, action, resource, GUID, code, stock id and each field written with its
+``before`` and ``after``; a delete's record has ``deleted``, the product (or variant) as read
+just before it was deleted. Journals without them (older versions) cannot be reverted.
+
 A journal never holds a token or a request header: only the summary above. Lines are written
 one by one, so a crash leaves every attempt made so far on disk (the CI artifact). A write
 that fails (a full disk) stops the apply before its next request (``JournalError``, exit 1)

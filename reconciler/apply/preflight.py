@@ -83,6 +83,7 @@ __all__ = [
     "fresh_changes",
     "live_reader",
     "preflight",
+    "preflight_revert",
 ]
 
 
@@ -212,6 +213,30 @@ def preflight(
             "Nothing was written. Run `plan` again on this catalog and review the new plan:\n"
             + "\n".join(f"  {p}" for p in forged),
             forged,
+        )
+    return checks
+
+
+def preflight_revert(
+    plan: Plan, read_live: LiveReader, shop: ShopInfo, client: Any = None
+) -> list[Check]:
+    """Compare-before-write for a revert plan (``apply.revert``): its changes come from the
+    journal, not the catalog, so there is no authority check; a field changed since the apply
+    is a conflict (``StalePlan``, exit 4) and is never overwritten."""
+    live = read_live(sorted({c.guid for c in plan.changes if not c.resource.registry}))
+    forms = live_forms(live, shop.default_stock_id)
+    checks = check_all(
+        plan.changes, forms, created_keys(plan.changes), None, renamed_keys(plan.changes)
+    )
+    problems = [describe(k) for k in checks if k.verdict is Verdict.CONFLICT]
+    if problems:
+        raise E.StalePlan(
+            f"The revert conflicts with the shop: {len(problems)} thing(s) changed since the "
+            'apply it undoes ("planned from" is the value the apply wrote). Nothing was '
+            "written; a value changed after the apply is never overwritten by a revert. Decide "
+            "by hand, or change the catalog and run plan and apply:\n"
+            + "\n".join(f"  {p}" for p in problems),
+            problems,
         )
     return checks
 

@@ -54,7 +54,9 @@ def _register() -> None:
         init_cmd,
         lookup_cmd,
         plan_cmd,
+        revert_cmd,
         sandbox_cmd,
+        sheet_cmd,
         webhooks_cmd,
     )
 
@@ -71,6 +73,8 @@ def _register() -> None:
         doctor_cmd.doctor,
         comment_cmd.comment,
         webhooks_cmd.webhooks,
+        revert_cmd.revert,
+        sheet_cmd.sheet,
     ):
         cli.add_command(command)
 

@@ -17,6 +17,7 @@ from reconciler.apply.journal import Journal
 from reconciler.apply.result import ApplyOptions, ApplyResult, Status
 from reconciler.cli.options import shop_options, use_color
 from reconciler.cli.plan_cmd import catalog_git_commit
+from reconciler.cli.revert_cmd import read_journal_file
 from reconciler.desired.load import load_catalog
 from reconciler.desired.scope import policy_at
 from reconciler.errors import ConfigError, terminal_safe
@@ -32,6 +33,7 @@ Examples:
   shoptet-catalog apply plan.json --auto-approve --journal apply.jsonl   # in CI
   shoptet-catalog apply plan.json --allow-delete   # the plan deletes (within maxDeletes)
   shoptet-catalog apply plan.json --allow-price    # a price changes over maxPriceChange
+  shoptet-catalog apply --revert apply.jsonl revert.json   # undo an apply (`revert`)
   shoptet-catalog --sandbox apply               # try it on the built-in demo shop
 """
 
@@ -78,6 +80,14 @@ _NO_TTY = (
     type=click.Path(dir_okay=False, path_type=Path),
     help="Append one JSON line per write attempt to this file (audit, CI artifact).",
 )
+@click.option(
+    "--revert",
+    "revert_journal",
+    type=click.Path(dir_okay=False, path_type=Path),
+    metavar="JOURNAL",
+    help="PLAN is a revert plan (`revert JOURNAL --out PLAN`): its changes are derived again "
+    "from JOURNAL and must be the plan's; the catalog is not their authority.",
+)
 @click.pass_context
 def apply(
     ctx: click.Context,
@@ -88,6 +98,7 @@ def apply(
     allow_price: bool,
     policy_ref: str | None,
     journal_path: Path | None,
+    revert_journal: Path | None,
 ) -> None:
     """Apply PLAN (a file from `plan --out`), or plan and apply the catalog now.
 
@@ -99,6 +110,12 @@ def apply(
     --allow-bulk, large price changes (policy.maxPriceChange) or prices of 0 --allow-price.
     """
     app = ctx.obj
+    if revert_journal is not None and plan_file is None:
+        raise ConfigError(
+            "--revert JOURNAL needs the revert plan you reviewed: `apply --revert JOURNAL PLAN` "
+            "(make it with `revert JOURNAL --out PLAN`)"
+        )
+    revert = read_journal_file(revert_journal) if revert_journal is not None else None
     saved = read_plan_file(plan_file) if plan_file is not None else None
     loaded = load_catalog(app.catalog_dir)
     policy = None
@@ -123,7 +140,7 @@ def apply(
             allow_delete=allow_delete,
             allow_bulk=allow_bulk,
             allow_price=allow_price,
-            catalog_digest=loaded.digest,
+            catalog_digest=loaded.digest if revert is None else None,
             policy=policy,
         )
         with Journal(journal_path, the_plan.plan_id) as journal:
@@ -134,6 +151,7 @@ def apply(
                 options=options,
                 journal=journal,
                 approve=None if auto_approve else _approve,
+                revert=revert,
             )
     _report(result, the_plan)
     result.raise_for_failures()

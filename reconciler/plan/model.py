@@ -328,6 +328,9 @@ class Plan:
     pricelist_id: int | None = None
     default_stock_id: int | None = None
     git_commit: str | None = None
+    # A revert plan (``shoptet-catalog revert``): the sha256 of the journal it undoes. Apply
+    # then re-derives the changes from that journal, never from this file.
+    revert_of: str | None = None
     tool_version: str = __version__
     format_version: int = FORMAT_VERSION
     names: Names = field(default_factory=Names, compare=False)  # display only, not hashed
@@ -377,6 +380,8 @@ class Plan:
             extra["notes"] = self.notes.to_dict()
         if self.allowed:  # display only
             extra["allowed"] = list(self.allowed)
+        if self.revert_of is not None:  # hashed; absent from every other plan
+            extra["revertOf"] = self.revert_of
         return {
             **extra,
             "formatVersion": self.format_version,
@@ -456,6 +461,7 @@ class Plan:
                 pricelist_id=data.get("pricelistId"),
                 default_stock_id=data.get("defaultStockId"),
                 git_commit=data.get("gitCommit"),
+                revert_of=data.get("revertOf"),
                 tool_version=data["toolVersion"],
                 format_version=version,
                 names=Names.from_dict(data.get("names")),

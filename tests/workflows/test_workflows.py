@@ -48,7 +48,7 @@ def run_text(j) -> str:
 
 
 def test_the_workflows_are_ci_three_reusable_ones_and_their_callers():
-    assert {p.name for p in WORKFLOW_FILES} == {"ci.yml", *CALLERS, *CALLERS.values()}
+    assert {p.name for p in WORKFLOW_FILES} == {"ci.yml", "catalog-revert.yml", *CALLERS, *CALLERS.values()}
     for reusable in CALLERS.values():
         assert wfcheck.triggers(doc(reusable)) == {"workflow_call"}, reusable
 
@@ -160,6 +160,9 @@ EXPECTED_PERMISSIONS = {
     ("catalog-apply.yml", "apply"): {"contents": "read", "actions": "read"},
     ("catalog-drift.yml", "plan"): {"contents": "read"},
     ("catalog-drift.yml", "report"): {"issues": "write"},
+    ("catalog-revert.yml", "source"): {"actions": "read"},
+    ("catalog-revert.yml", "plan"): {"contents": "read", "actions": "read"},
+    ("catalog-revert.yml", "apply"): {"contents": "read", "actions": "read"},
 }
 
 
@@ -308,7 +311,12 @@ def test_only_the_apply_job_holds_the_write_token_in_an_environment_with_a_per_s
         if wfcheck.WRITE_TOKEN in wfcheck._shoptet_secrets(j)
     ]
     # the calling job only passes it on (by name) to the reusable workflow's apply job
-    assert holders == [("catalog-apply.yml", "apply"), ("shoptet-apply.yml", "apply")]
+    # catalog-revert's apply job is checked in test_revert_workflow.py
+    assert holders == [
+        ("catalog-apply.yml", "apply"),
+        ("catalog-revert.yml", "apply"),
+        ("shoptet-apply.yml", "apply"),
+    ]
     assert list(wfcheck.call_secrets(doc("catalog-apply.yml"))) == [
         "SHOPTET_READ_TOKEN",
         wfcheck.WRITE_TOKEN,
@@ -327,7 +335,10 @@ def test_only_the_apply_job_runs_the_apply_command():
     for p in WORKFLOW_FILES:
         for job_id, j in wfcheck.jobs(wfcheck.load(p)).items():
             if re.search(r"\bapply\b.*--auto-approve", run_text(j)):
-                assert (p.name, job_id) == ("catalog-apply.yml", "apply")
+                assert (p.name, job_id) in {
+                    ("catalog-apply.yml", "apply"),
+                    ("catalog-revert.yml", "apply"),
+                }
 
 
 def test_apply_applies_the_downloaded_reviewed_plan_and_keeps_the_journal():
@@ -439,7 +450,9 @@ WORKFLOW_OPTIONS = {
         "--allow-bulk",
         "--allow-price",
         "--policy-from",
+        "--revert",
     },
+    "revert": {"--out"},
 }
 
 
@@ -452,7 +465,7 @@ def _used_options() -> dict[str, set[str]]:
                 if "pip install" in line:
                     continue
                 cmd = None
-                if m := re.search(r"shoptet-catalog\b.*?\b(validate|plan|apply|comment)\b", line):
+                if m := re.search(r"shoptet-catalog\b.*?\b(validate|plan|apply|comment|revert)\b", line):
                     cmd = m.group(1)
                 elif re.search(r"\bargs\+?=\(", line):
                     cmd = "apply"

@@ -1,0 +1,1 @@
+"""A spreadsheet view of the catalog (`sheet export`, `sheet apply`)."""
