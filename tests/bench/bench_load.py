@@ -1,0 +1,147 @@
+"""Loading benchmark (issue 16). Not part of the test run: pytest does not collect it.
+
+Run it from the repository root:
+
+    .venv/bin/python tests/bench/bench_load.py --products 10000     # validate 10,000 / 50,000
+    .venv/bin/python tests/bench/bench_load.py --products 100000    # validate 100,000 / 500,000
+    .venv/bin/python tests/bench/bench_load.py --products 10000 --keep /tmp/cat10k  # keep the files
+
+It writes a generated catalog (``--per-file`` products a file, ``--variants`` variants a
+product, every product managing name, categories, and per variant EAN, price, VAT and stock in
+two stocks, as ``bench_plan.build``) into a temporary directory, never the repository, then
+measures, each in a fresh process (``shoptet-catalog`` as a user runs it):
+
+1. ``validate``: wall time and the process's peak RSS (VmHWM via ``/usr/bin/time``-like
+   ``wait4`` resource usage of the child);
+2. the load half of a pull-request plan: the catalog and the same catalog at the base commit
+   with ``--pr-products`` products renamed, as ``plan --changed-since`` loads them
+   (``load_catalog`` twice + ``compare_catalogs``), in a fresh process, time and peak RSS.
+
+Figures, not pass/fail: the issue's targets are 100,000 products validate < 20 s and < 1.5 GB,
+a 20-product PR plan's loading < 10 s.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+CATEGORIES = [str(uuid.UUID(int=0xCA7000 + i)) for i in range(20)]
+
+
+def guid(i: int) -> str:
+    return str(uuid.UUID(int=(0x5EED << 96) + i))
+
+
+def product_yaml(i: int, variants: int, renamed: bool = False) -> str:
+    cats = [CATEGORIES[i % 20], CATEGORIES[(i * 7 + 3) % 20]]
+    lines = [
+        f"  {guid(i)}:",
+        f"    name: {'PR ' if renamed else ''}Product {i}",
+        f"    defaultCategory: {cats[0]}",
+        "    categories:",
+        f"      - {cats[0]}",
+        f"      - {cats[1]}",
+        "    variants:",
+    ]
+    for j in range(variants):
+        lines += [
+            f"      B{i:06d}-{j}:",
+            f'        ean: "859{i:06d}{j:04d}"',
+            f"        price: {100 + (i * 13 + j) % 900}.00",
+            "        vatRate: 21.00",
+            f"        stock: {{1: {(i + j) % 50}, 2: 3}}",
+        ]
+    return "\n".join(lines) + "\n"
+
+
+def write_catalog(
+    out: Path, products: int, variants: int, per_file: int, renamed: frozenset[int] = frozenset()
+) -> None:
+    (out / "products").mkdir(parents=True, exist_ok=True)
+    (out / "shop.yaml").write_text("shop:\n  defaultStock: 1\n  pricelist: 1\n")
+    for start in range(0, products, per_file):
+        body = "".join(
+            product_yaml(i, variants, i in renamed)
+            for i in range(start, min(products, start + per_file))
+        )
+        (out / "products" / f"part-{start // per_file:04d}.yaml").write_text(
+            "products:\n" + body
+        )
+
+
+def run_measured(argv: list[str], env: dict[str, str] | None = None) -> tuple[float, int, str]:
+    """(wall seconds, peak RSS bytes of the child, its stdout+stderr tail)."""
+    t0 = time.perf_counter()
+    proc = subprocess.Popen(
+        argv, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env=env, cwd=ROOT
+    )
+    _, status, usage = os.wait4(proc.pid, 0)
+    wall = time.perf_counter() - t0
+    out = proc.stdout.read().decode() if proc.stdout else ""
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    return wall, usage.ru_maxrss * 1024, out.strip()[-300:]
+
+
+PR_LOAD = """
+import sys, time
+from pathlib import Path
+from reconciler.desired.load import load_catalog
+from reconciler.desired.scope import compare_catalogs
+t0 = time.perf_counter()
+new = load_catalog(Path(sys.argv[1]))
+old = load_catalog(Path(sys.argv[2]))
+guids, reason = compare_catalogs(old.catalog, new.catalog)
+print(f"{len(guids or ())} products in scope ({reason}); load {time.perf_counter() - t0:.2f} s")
+"""
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--products", type=int, default=10_000)
+    ap.add_argument("--variants", type=int, default=5)
+    ap.add_argument("--per-file", type=int, default=1_000)
+    ap.add_argument("--pr-products", type=int, default=20)
+    ap.add_argument("--keep", type=Path, help="write the catalogs here and keep them")
+    ap.add_argument("--repeat", type=int, default=1, help="validate runs (the best is shown)")
+    args = ap.parse_args()
+    base = args.keep or Path(tempfile.mkdtemp(prefix="bench-load-"))
+    try:
+        new, old = base / "new", base / "old"
+        if not (new / "products").is_dir():
+            t0 = time.perf_counter()
+            step = max(1, args.products // args.pr_products)
+            renamed = frozenset(range(0, args.products, step)[: args.pr_products])
+            write_catalog(new, args.products, args.variants, args.per_file, renamed)
+            write_catalog(old, args.products, args.variants, args.per_file)
+            print(f"wrote 2 catalogs in {time.perf_counter() - t0:.1f} s to {base}")
+        size = sum(p.stat().st_size for p in (new / "products").iterdir())
+        print(
+            f"catalog: {args.products:,} products, {args.products * args.variants:,} variants, "
+            f"{args.per_file:,} products a file, {size / 1e6:.1f} MB of YAML"
+        )
+        exe = str(Path(sys.executable).parent / "shoptet-catalog")
+        best: tuple[float, int, str] | None = None
+        for _ in range(args.repeat):
+            got = run_measured([exe, "validate", "--catalog", str(new)])
+            best = got if best is None or got[0] < best[0] else best
+        assert best is not None
+        print(f"validate: {best[0]:.2f} s, peak RSS {best[1] / 1e6:.0f} MB  [{best[2][-120:]}]")
+        wall, rss, out = run_measured([sys.executable, "-c", PR_LOAD, str(new), str(old)])
+        print(f"PR-plan load (2 catalogs + compare): {wall:.2f} s process wall, peak RSS "
+              f"{rss / 1e6:.0f} MB  [{out}]")
+    finally:
+        if args.keep is None:
+            shutil.rmtree(base, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
