@@ -11,8 +11,9 @@ product, every product managing name, categories, and per variant EAN, price, VA
 two stocks, as ``bench_plan.build``) into a temporary directory, never the repository, then
 measures, each in a fresh process (``shoptet-catalog`` as a user runs it):
 
-1. ``validate``: wall time and the process's peak RSS (VmHWM via ``/usr/bin/time``-like
-   ``wait4`` resource usage of the child);
+1. ``validate``: wall time, CPU time (user + system: the steadier figure when other work
+   shares the machine) and peak RSS of the child process (``wait4`` resource usage);
+   ``SHOPTET_YAML_EXACT=1`` in the environment measures the exact (ruamel) path, as before;
 2. the load half of a pull-request plan: the catalog and the same catalog at the base commit
    with ``--pr-products`` products renamed, as ``plan --changed-since`` loads them
    (``load_catalog`` twice + ``compare_catalogs``), in a fresh process, time and peak RSS.
@@ -78,8 +79,11 @@ def write_catalog(
         )
 
 
-def run_measured(argv: list[str], env: dict[str, str] | None = None) -> tuple[float, int, str]:
-    """(wall seconds, peak RSS bytes of the child, its stdout+stderr tail)."""
+def run_measured(
+    argv: list[str], env: dict[str, str] | None = None
+) -> tuple[float, float, int, str]:
+    """(wall seconds, CPU seconds (user + system), peak RSS bytes of the child, its output's
+    tail). On a shared machine the CPU time is the steadier figure."""
     t0 = time.perf_counter()
     proc = subprocess.Popen(
         argv, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env=env, cwd=ROOT
@@ -88,7 +92,7 @@ def run_measured(argv: list[str], env: dict[str, str] | None = None) -> tuple[fl
     wall = time.perf_counter() - t0
     out = proc.stdout.read().decode() if proc.stdout else ""
     proc.returncode = os.waitstatus_to_exitcode(status)
-    return wall, usage.ru_maxrss * 1024, out.strip()[-300:]
+    return wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss * 1024, out.strip()[-300:]
 
 
 PR_LOAD = """
@@ -129,15 +133,21 @@ def main() -> None:
             f"{args.per_file:,} products a file, {size / 1e6:.1f} MB of YAML"
         )
         exe = str(Path(sys.executable).parent / "shoptet-catalog")
-        best: tuple[float, int, str] | None = None
+        best: tuple[float, float, int, str] | None = None
         for _ in range(args.repeat):
             got = run_measured([exe, "validate", "--catalog", str(new)])
             best = got if best is None or got[0] < best[0] else best
         assert best is not None
-        print(f"validate: {best[0]:.2f} s, peak RSS {best[1] / 1e6:.0f} MB  [{best[2][-120:]}]")
-        wall, rss, out = run_measured([sys.executable, "-c", PR_LOAD, str(new), str(old)])
-        print(f"PR-plan load (2 catalogs + compare): {wall:.2f} s process wall, peak RSS "
-              f"{rss / 1e6:.0f} MB  [{out}]")
+        wall, cpu, rss, out = best
+        print(
+            f"validate: wall {wall:.2f} s, CPU {cpu:.2f} s, peak RSS {rss / 1e6:.0f} MB  "
+            f"[{out[-120:]}]  (load average {os.getloadavg()[0]:.1f})"
+        )
+        wall, cpu, rss, out = run_measured([sys.executable, "-c", PR_LOAD, str(new), str(old)])
+        print(
+            f"PR-plan load (2 catalogs + compare): wall {wall:.2f} s, CPU {cpu:.2f} s, peak "
+            f"RSS {rss / 1e6:.0f} MB  [{out}]"
+        )
     finally:
         if args.keep is None:
             shutil.rmtree(base, ignore_errors=True)
