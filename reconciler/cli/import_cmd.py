@@ -11,7 +11,7 @@ from pathlib import Path
 import click
 
 from reconciler.cli.options import shop_options
-from reconciler.importer.build import IMPORTED_FILE, import_products
+from reconciler.importer.build import IMPORTED_FILE, PER_FILE, import_products
 
 IMPORT_EPILOG = f"""\b
 Examples:
@@ -20,8 +20,11 @@ Examples:
   shoptet-catalog import --all --out new-catalog # bootstrap a new catalog directory
   shoptet-catalog --sandbox import --all --out /tmp/demo-catalog
 
-New products go to products/{IMPORTED_FILE}; products a file already declares are
-refreshed in that file.
+New products go to products/{IMPORTED_FILE}, then imported-2.yaml, imported-3.yaml, ...
+(at most --per-file products a file, and well under the 2 MiB a catalog file may hold); each
+file is written as soon as it is full, so an interrupted import keeps what it finished:
+run the same command with --skip-declared to continue. Products a file already declares are
+refreshed in that file (unless --skip-declared). Progress goes to stderr.
 """
 
 
@@ -41,15 +44,46 @@ refreshed in that file.
     type=click.Path(file_okay=False, path_type=Path),
     help="Catalog directory to write into (default: --catalog).",
 )
+@click.option(
+    "--per-file",
+    type=click.IntRange(min=1),
+    default=PER_FILE,
+    show_default=True,
+    help="New products a file at most.",
+)
+@click.option(
+    "--skip-declared",
+    is_flag=True,
+    help="Do not read or refresh products a file already declares (continues an "
+    "interrupted import).",
+)
 @click.pass_context
-def import_(ctx: click.Context, guids: tuple[str, ...], all_: bool, out_dir: Path | None) -> None:
+def import_(
+    ctx: click.Context,
+    guids: tuple[str, ...],
+    all_: bool,
+    out_dir: Path | None,
+    per_file: int,
+    skip_declared: bool,
+) -> None:
     """Write YAML for live products into the catalog, keeping existing files' comments."""
     if all_ == bool(guids):
         raise click.UsageError("give --all, or one or more --guid GUID (not both)")
     app = ctx.obj
     target = out_dir or app.catalog_dir
+
+    def progress(done: int, total: int) -> None:
+        click.echo(f"Import: {done}/{total} products read", err=True)
+
     with app.make_client(read_only=True) as client:
-        report = import_products(client, target, None if all_ else list(guids))
+        report = import_products(
+            client,
+            target,
+            None if all_ else list(guids),
+            per_file=per_file,
+            skip_declared=skip_declared,
+            progress=progress,
+        )
     for guid in report.added:
         click.echo(f"  + {guid}")
     for guid in report.updated:
