@@ -77,6 +77,9 @@ class LoadedCatalog:
     locations: dict[tuple, Location] = field(default_factory=dict)
     digest: str = ""
     files: list[Path] = field(default_factory=list)
+    # sha256 of each file's bytes as read, by the file as shown in locations: lets
+    # ``--changed-since`` reuse the products of files that are the same at the base
+    file_hashes: dict[str, str] = field(default_factory=dict)
 
 
 def _display(path: Path) -> str:
@@ -316,6 +319,7 @@ def _load_catalog(catalog_dir: Path, overrides: dict[Path, bytes] | None) -> Loa
     problems += [Problem(_display(p), 1, 1, f"this {SYMLINK_HINT}") for p in links]
     digest = hashlib.sha256()
     files: list[Path] = []
+    file_hashes: dict[str, str] = {}
 
     def read(path: Path) -> Any:
         try:
@@ -330,6 +334,7 @@ def _load_catalog(catalog_dir: Path, overrides: dict[Path, bytes] | None) -> Loa
             return None
         rel = path.relative_to(catalog_dir).as_posix().encode()
         digest.update(len(rel).to_bytes(4, "big") + rel + len(data).to_bytes(8, "big") + data)
+        file_hashes[_display(path)] = hashlib.sha256(data).hexdigest()
         files.append(path)
         doc, found = load_yaml(_display(path), data)
         problems.extend(found)
@@ -391,5 +396,9 @@ def _load_catalog(catalog_dir: Path, overrides: dict[Path, bytes] | None) -> Loa
         raise CatalogError(problems)
     catalog = Catalog(products=products, **shop_fields)
     return LoadedCatalog(
-        catalog=catalog, locations=locations, digest=digest.hexdigest(), files=files
+        catalog=catalog,
+        locations=locations,
+        digest=digest.hexdigest(),
+        files=files,
+        file_hashes=file_hashes,
     )
