@@ -180,16 +180,18 @@ class _Declared:
 
 def _load_products(
     doc: Any, file: str, declared: dict[str, _Declared], problems: list[Problem]
-) -> None:
+) -> list[str]:
+    """Declare the products of one file; returns the GUIDs it newly declared."""
+    fresh: list[str] = []
     top = _top_mapping(doc, file, ("products",), problems)
     if top is None or top.get("products") is None:
-        return
+        return fresh
     products = top["products"]
     if not isinstance(products, LMap):
         problems.append(
             Problem(file, *top.val_pos["products"], "products must be a mapping GUID -> product")
         )
-        return
+        return fresh
     for guid, data in products.items():
         pos = products.key_pos[guid]
         try:
@@ -219,6 +221,8 @@ def _load_products(
             )
             continue
         declared[guid] = _Declared(file, pos, data)
+        fresh.append(guid)
+    return fresh
 
 
 def _stray_field(key: str) -> str | None:
@@ -363,34 +367,15 @@ def _load_catalog(catalog_dir: Path, overrides: dict[Path, bytes] | None) -> Loa
                 }
 
     declared: dict[str, _Declared] = {}
-    for path in product_paths:
-        _load_products(read(path), _display(path), declared, problems)
-
     products: dict[str, Product] = {}
     locations: dict[tuple, Location] = dict(shop_locations)
     code_owner: dict[str, tuple[str, Location]] = {}
-    for guid, decl in declared.items():
-        _null_problems(decl, problems)
-        product = validate_located(Product, decl.data, decl.file, decl.pos, problems)
-        _record_locations(guid, decl, locations)
-        if product is not None:
-            products[guid] = product
-        variants = decl.data.get("variants")
-        for code in variants if isinstance(variants, LMap) else ():
-            here = locations[(guid, "variants", code)]
-            if code in code_owner and code_owner[code][0] != guid:
-                other_guid, there = code_owner[code]
-                problems.append(
-                    Problem(
-                        here.file,
-                        here.line,
-                        here.column,
-                        f"variant code {code} is also used by product {other_guid} "
-                        f"(at {there}); codes are unique in the whole shop",
-                    )
-                )
-            else:
-                code_owner.setdefault(code, (guid, here))
+    # File by file, so each file's YAML tree is dropped once its products are validated:
+    # at 100,000 products the trees of all files together would be gigabytes.
+    for path in product_paths:
+        fresh = _load_products(read(path), _display(path), declared, problems)
+        for guid in fresh:
+            _validate_declared(guid, declared[guid], products, locations, code_owner, problems)
 
     if problems:
         raise CatalogError(problems)
@@ -402,3 +387,38 @@ def _load_catalog(catalog_dir: Path, overrides: dict[Path, bytes] | None) -> Loa
         files=files,
         file_hashes=file_hashes,
     )
+
+
+def _validate_declared(
+    guid: str,
+    decl: _Declared,
+    products: dict[str, Product],
+    locations: dict[tuple, Location],
+    code_owner: dict[str, tuple[str, Location]],
+    problems: list[Problem],
+) -> None:
+    """Check one declared product: nulls, the model, its locations and the shop-wide
+    uniqueness of its variant codes; then forget its YAML tree (only file and position stay,
+    for the duplicate check)."""
+    _null_problems(decl, problems)
+    product = validate_located(Product, decl.data, decl.file, decl.pos, problems)
+    _record_locations(guid, decl, locations)
+    if product is not None:
+        products[guid] = product
+    variants = decl.data.get("variants")
+    for code in variants if isinstance(variants, LMap) else ():
+        here = locations[(guid, "variants", code)]
+        if code in code_owner and code_owner[code][0] != guid:
+            other_guid, there = code_owner[code]
+            problems.append(
+                Problem(
+                    here.file,
+                    here.line,
+                    here.column,
+                    f"variant code {code} is also used by product {other_guid} "
+                    f"(at {there}); codes are unique in the whole shop",
+                )
+            )
+        else:
+            code_owner.setdefault(code, (guid, here))
+    decl.data = None

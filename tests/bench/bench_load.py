@@ -14,9 +14,14 @@ measures, each in a fresh process (``shoptet-catalog`` as a user runs it):
 1. ``validate``: wall time, CPU time (user + system: the steadier figure when other work
    shares the machine) and peak RSS of the child process (``wait4`` resource usage);
    ``SHOPTET_YAML_EXACT=1`` in the environment measures the exact (ruamel) path, as before;
-2. the load half of a pull-request plan: the catalog and the same catalog at the base commit
-   with ``--pr-products`` products renamed, as ``plan --changed-since`` loads them
-   (``load_catalog`` twice + ``compare_catalogs``), in a fresh process, time and peak RSS.
+2. the load half of a pull-request plan: a git repository whose commit holds the catalog and
+   whose working tree has ``--pr-products`` products renamed (spread over the files), loaded as
+   ``plan --changed-since HEAD`` does (``load_catalog`` + ``changed_since`` with the load
+   reused for unchanged files), in a fresh process: time, CPU and peak RSS;
+3. the memory of a plan without its HTTP part: the desired catalog loaded from the files, a
+   live catalog of the same products (~1 % of prices differ, built as a read converts it),
+   ``diff`` with the locations and the text, Markdown and JSON renders, in a fresh process:
+   peak RSS (the issue's target: under 2 GB at 100,000 products).
 
 Figures, not pass/fail: the issue's targets are 100,000 products validate < 20 s and < 1.5 GB,
 a 20-product PR plan's loading < 10 s.
@@ -99,13 +104,51 @@ PR_LOAD = """
 import sys, time
 from pathlib import Path
 from reconciler.desired.load import load_catalog
-from reconciler.desired.scope import compare_catalogs
+from reconciler.desired.scope import changed_since
 t0 = time.perf_counter()
-new = load_catalog(Path(sys.argv[1]))
-old = load_catalog(Path(sys.argv[2]))
-guids, reason = compare_catalogs(old.catalog, new.catalog)
-print(f"{len(guids or ())} products in scope ({reason}); load {time.perf_counter() - t0:.2f} s")
+catalog = Path(sys.argv[1])
+loaded = load_catalog(catalog)
+t1 = time.perf_counter()
+scope = changed_since(catalog, "HEAD", loaded.catalog, loaded)
+t2 = time.perf_counter()
+print(f"{len(scope.guids or ())} in scope ({scope.reason}); working tree {t1 - t0:.2f} s, "
+      f"base {t2 - t1:.2f} s")
 """
+
+
+PLAN_MEMORY = """
+import sys, time
+from decimal import Decimal
+from pathlib import Path
+from reconciler.desired.load import load_catalog
+from reconciler.model import Catalog, Product, Variant
+from reconciler.plan.diff import PlanContext, diff
+from reconciler.render.formats import render_json, render_markdown, render_text
+t0 = time.perf_counter()
+loaded = load_catalog(Path(sys.argv[1]))
+desired = loaded.catalog
+# the live side as a read converts it: every product, ~1 % of prices 1 higher
+live = {}
+for k, (g, p) in enumerate(desired.products.items()):
+    variants = {
+        c: Variant.model_construct(**{**{n: getattr(v, n) for n in v.model_fields_set},
+                                      "price": v.price + (1 if (k + j) % 97 == 0 else 0)})
+        for j, (c, v) in enumerate(p.variants.items())
+    }
+    fields = {n: getattr(p, n) for n in p.model_fields_set if n != "variants"}
+    live[g] = Product.model_construct(**fields, variants=variants)
+live = Catalog.model_construct(products=live)
+t1 = time.perf_counter()
+context = PlanContext(catalog_digest=loaded.digest, default_stock_id=1, pricelist_id=1, eshop_id=1)
+plan = diff(desired, live, locations=loaded.locations, context=context)
+texts = render_text(plan), render_markdown(plan), render_json(plan)
+print(f"{plan.summary['total']:,} changes; load + live {t1 - t0:.2f} s, diff + 3 renders "
+      f"{time.perf_counter() - t1:.2f} s")
+"""
+
+
+def git(cwd: Path, *args: str) -> None:
+    subprocess.run(["git", *args], cwd=cwd, check=True, capture_output=True)
 
 
 def main() -> None:
@@ -119,14 +162,18 @@ def main() -> None:
     args = ap.parse_args()
     base = args.keep or Path(tempfile.mkdtemp(prefix="bench-load-"))
     try:
-        new, old = base / "new", base / "old"
+        new, repo = base / "new", base / "repo"
         if not (new / "products").is_dir():
             t0 = time.perf_counter()
             step = max(1, args.products // args.pr_products)
             renamed = frozenset(range(0, args.products, step)[: args.pr_products])
             write_catalog(new, args.products, args.variants, args.per_file, renamed)
-            write_catalog(old, args.products, args.variants, args.per_file)
-            print(f"wrote 2 catalogs in {time.perf_counter() - t0:.1f} s to {base}")
+            write_catalog(repo / "catalog", args.products, args.variants, args.per_file)
+            git(repo, "init", "-q", "-b", "main")
+            git(repo, "add", ".")
+            git(repo, "-c", "user.name=bench", "-c", "user.email=b@x", "commit", "-qm", "base")
+            write_catalog(repo / "catalog", args.products, args.variants, args.per_file, renamed)
+            print(f"wrote the catalogs in {time.perf_counter() - t0:.1f} s to {base}")
         size = sum(p.stat().st_size for p in (new / "products").iterdir())
         print(
             f"catalog: {args.products:,} products, {args.products * args.variants:,} variants, "
@@ -143,10 +190,15 @@ def main() -> None:
             f"validate: wall {wall:.2f} s, CPU {cpu:.2f} s, peak RSS {rss / 1e6:.0f} MB  "
             f"[{out[-120:]}]  (load average {os.getloadavg()[0]:.1f})"
         )
-        wall, cpu, rss, out = run_measured([sys.executable, "-c", PR_LOAD, str(new), str(old)])
+        wall, cpu, rss, out = run_measured([sys.executable, "-c", PR_LOAD, str(repo / "catalog")])
         print(
-            f"PR-plan load (2 catalogs + compare): wall {wall:.2f} s, CPU {cpu:.2f} s, peak "
+            f"PR-plan load (working tree + changed_since): wall {wall:.2f} s, CPU {cpu:.2f} s, peak "
             f"RSS {rss / 1e6:.0f} MB  [{out}]"
+        )
+        wall, cpu, rss, out = run_measured([sys.executable, "-c", PLAN_MEMORY, str(new)])
+        print(
+            f"plan without HTTP (desired loaded + live catalog + diff + renders): wall "
+            f"{wall:.2f} s, CPU {cpu:.2f} s, peak RSS {rss / 1e6:.0f} MB  [{out}]"
         )
     finally:
         if args.keep is None:
