@@ -34,6 +34,7 @@ import contextlib
 import io
 import os
 import re
+import sys
 import unicodedata
 import warnings
 from typing import Any
@@ -215,7 +216,7 @@ class _Converter:
             if not isinstance(key_node, ScalarNode):
                 self.problem(key_pos, "a key must be plain text, not a list or mapping")
                 continue
-            key = self.text(key_node.value, key_pos)
+            key = sys.intern(self.text(key_node.value, key_pos))
             if key_node.style is None and key == "<<":
                 if merges:
                     self.problem(key_pos, "only one merge key (<<) per mapping; list the aliases")
@@ -598,7 +599,7 @@ def _build(parser: Any) -> Any:
             if type(frame[0]) is LMap and frame[1] is _NO_KEY:
                 if value is None or (value == "<<" and event.style == "") or value in frame[0]:
                     raise _Undecided  # a null key, a merge key, a duplicate: the exact path
-                frame[1], frame[2] = value, pos
+                frame[1], frame[2] = sys.intern(value), pos  # one str per distinct key
             else:
                 _attach(frame, value, pos)
         else:

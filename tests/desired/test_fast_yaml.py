@@ -227,3 +227,26 @@ def test_a_folded_block_scalar_is_its_folded_text_on_both_paths(monkeypatch, exa
         monkeypatch.setenv("SHOPTET_YAML_EXACT", "1")
     doc, problems = load_yaml("f.yaml", b"a: >-\n  x\n  y\n\n  z\nb: >\n  p\n  q\n")
     assert problems == [] and doc == {"a": "x y\nz", "b": "p q\n"}
+
+
+def test_repeated_keys_and_decimals_are_shared_not_copied(tmp_path, monkeypatch):
+    """Memory at 100,000 products: one str per distinct key and one Decimal per spelling."""
+    from reconciler.desired import values
+    from reconciler.desired.load import load_catalog
+
+    (tmp_path / "products").mkdir()
+    body = "".join(
+        f"  {GUID[:-2]}{i:02x}:\n    variants:\n      A{i}: {{price: 21.00, vatRate: 21.00}}\n"
+        for i in range(3)
+    )
+    (tmp_path / "products" / "p.yaml").write_text("products:\n" + body)
+    products = list(load_catalog(tmp_path).catalog.products.values())
+    variants = [next(iter(p.variants.values())) for p in products]
+    assert len({id(v.price) for v in variants} | {id(v.vatRate) for v in variants}) == 1
+    doc, _ = load_yaml("f.yaml", ("a:\n" + "  - {price: 1}\n" * 3).encode())
+    assert len({id(next(iter(m))) for m in doc["a"]}) == 1
+    monkeypatch.setattr(values, "_DECIMAL_MEMO", {})
+    monkeypatch.setattr(values, "_DECIMAL_MEMO_MAX", 2)
+    for text in ("1.0", "2.0", "3.0", "3.0"):
+        assert str(values.parse_decimal(text, places=2)) == text
+    assert list(values._DECIMAL_MEMO) == ["1.0", "2.0"]
