@@ -97,9 +97,16 @@ def compare_catalogs(old: Any | None, new: Any) -> tuple[frozenset[str] | None, 
         return everything, "shop settings changed in shop.yaml: every product is in scope"
     if sorted(old.ignore) != sorted(new.ignore):
         return everything, "ignore rules changed in shop.yaml: every product is in scope"
-    before = {g.lower(): _entry(p) for g, p in old.products.items()}
-    after = {g.lower(): _entry(p) for g, p in new.products.items()}
-    changed = frozenset(g for g in before.keys() | after.keys() if before.get(g) != after.get(g))
+    before = {g.lower(): p for g, p in old.products.items()}
+    after = {g.lower(): p for g, p in new.products.items()}
+
+    def differs(guid: str) -> bool:
+        a, b = before.get(guid), after.get(guid)
+        if a is b:  # the same object (a file unchanged since the base): no need to dump it
+            return a is None
+        return a is None or b is None or _entry(a) != _entry(b)
+
+    changed = frozenset(g for g in before.keys() | after.keys() if differs(g))
     n = len(changed)
     return changed, f"{n} product{'' if n == 1 else 's'} changed"
 
