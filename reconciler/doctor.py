@@ -38,6 +38,7 @@ from reconciler.desired.values import VISIBILITIES
 from reconciler.errors import terminal_safe
 from reconciler.shoptet import client as C
 from reconciler.shoptet.client import DETAIL_INCLUDE
+from reconciler.shoptet.dates import shoptet_time
 from reconciler.shoptet.redact import redact
 
 OK, NOT_OK, UNKNOWN = "ok", "not ok", "could not check"
@@ -361,15 +362,15 @@ class _Doctor:
     def date_format(self) -> Check:
         c = Check("c-date-format", "the offset format the changes feed and supplies accept")
         moment = (datetime.now(UTC) - timedelta(days=1)).astimezone(timezone(timedelta(hours=1)))
-        colon = moment.isoformat(timespec="seconds")  # what the tool sends: +01:00
-        plain = moment.strftime("%Y-%m-%dT%H:%M:%S%z")  # Shoptet's example: +0100
+        colon = moment.isoformat(timespec="seconds")  # the changes feed's example: +01:00
+        plain = shoptet_time(moment)  # what the tool sends, as Shoptet documents: +0100
         stock_id = (
             (self.stocks or {}).get("defaultStockId") if isinstance(self.stocks, dict) else None
         )
         probes = [("/api/products/changes", "from")]
         if stock_id is not None:
             probes.append((f"/api/stocks/{int(stock_id)}/supplies", "changedFrom"))
-        refused_colon = False
+        refused_plain = False
         for path, name in probes:
             for value in (plain, colon):
                 try:
@@ -377,14 +378,14 @@ class _Doctor:
                     c.evidence.append(f"GET {path}?{name}={value}: accepted")
                 except (E.ValidationFailed, E.NotFound) as exc:
                     c.evidence.append(f"GET {path}?{name}={value}: refused ({_err(exc)})")
-                    refused_colon = refused_colon or value == colon
+                    refused_plain = refused_plain or value == plain
                 except E.ApiError as exc:
                     return c.set(UNKNOWN, f"GET {path}?{name}={value}: {_err(exc)}")
-        if refused_colon:
+        if refused_plain:
             return c.set(
                 NOT_OK,
-                advice="the tool sends +01:00; --changed-since will fail. "
-                "Report this output as an issue.",
+                advice="the tool sends +0100 as Shoptet documents; the cached plan (--cache) "
+                "will fail. Report this output as an issue.",
             )
         return c.set(OK)
 

@@ -132,12 +132,20 @@ def test_visibility_normal_is_understood_an_unknown_spelling_is_caught():
     assert report.exit_code == 1
 
 
-def test_a_shop_refusing_the_colon_offset_is_caught():
+def test_a_shop_refusing_the_colon_offset_is_fine_the_tool_sends_the_documented_form():
     report, _ = doctor(time_offsets="no-colon")
     c = check(report, "c-date-format")
-    assert c.status == NOT_OK
+    assert c.status == OK
     assert any("+0100: accepted" in e for e in c.evidence)
     assert any("+01:00: refused" in e for e in c.evidence)
+
+
+def test_a_shop_refusing_the_documented_offset_is_caught():
+    report, _ = doctor(time_offsets="colon-only")
+    c = check(report, "c-date-format")
+    assert c.status == NOT_OK and "+0100" in c.advice
+    assert any("+0100: refused" in e for e in c.evidence)
+    assert any("+01:00: accepted" in e for e in c.evidence)
 
 
 def test_a_shop_decoding_slashes_before_routing_is_caught():

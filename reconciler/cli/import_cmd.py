@@ -11,7 +11,7 @@ from pathlib import Path
 import click
 
 from reconciler.cli.options import shop_options
-from reconciler.importer.build import IMPORTED_FILE, import_products
+from reconciler.importer.build import IMPORTED_FILE, PER_FILE, import_products
 from reconciler.live.snapshot import SnapshotDetails
 from reconciler.pipeline import AUTO_MIN_PRODUCTS, READ_MODES
 
@@ -23,8 +23,11 @@ Examples:
   shoptet-catalog --sandbox import --all --out /tmp/demo-catalog
   shoptet-catalog import --all --read snapshot   # a large shop in one export job
 
-New products go to products/{IMPORTED_FILE}; products a file already declares are
-refreshed in that file.
+New products go to products/{IMPORTED_FILE}, then imported-2.yaml, imported-3.yaml, ...
+(at most --per-file products a file, and well under the 2 MiB a catalog file may hold); each
+file is written as soon as it is full, so an interrupted import keeps what it finished:
+run the same command with --skip-declared to continue. Products a file already declares are
+refreshed in that file (unless --skip-declared). Progress goes to stderr.
 """
 
 
@@ -54,6 +57,19 @@ refreshed in that file.
     "job; needs a job:finished webhook, falls back to details with a notice), auto "
     f"(snapshot for --all or {AUTO_MIN_PRODUCTS}+ GUIDs).",
 )
+@click.option(
+    "--per-file",
+    type=click.IntRange(min=1),
+    default=PER_FILE,
+    show_default=True,
+    help="New products a file at most.",
+)
+@click.option(
+    "--skip-declared",
+    is_flag=True,
+    help="Do not read or refresh products a file already declares (continues an "
+    "interrupted import).",
+)
 @click.pass_context
 def import_(
     ctx: click.Context,
@@ -61,6 +77,8 @@ def import_(
     all_: bool,
     out_dir: Path | None,
     read_mode: str,
+    per_file: int,
+    skip_declared: bool,
 ) -> None:
     """Write YAML for live products into the catalog, keeping existing files' comments."""
     if all_ == bool(guids):
@@ -70,13 +88,24 @@ def import_(
     snapshot = read_mode == "snapshot" or (
         read_mode == "auto" and (all_ or len(guids) >= AUTO_MIN_PRODUCTS)
     )
+
+    def progress(done: int, total: int) -> None:
+        click.echo(f"Import: {done}/{total} products read", err=True)
+
     with app.make_client(read_only=True) as client:
         reader = (
             SnapshotDetails(client, notice=lambda line: click.echo(line, err=True))
             if snapshot
             else client
         )
-        report = import_products(reader, target, None if all_ else list(guids))
+        report = import_products(
+            reader,
+            target,
+            None if all_ else list(guids),
+            per_file=per_file,
+            skip_declared=skip_declared,
+            progress=progress,
+        )
     for guid in report.added:
         click.echo(f"  + {guid}")
     for guid in report.updated:

@@ -167,7 +167,7 @@ def plan(
     scope = ref_commit = base_policy = None
     removed: tuple[CatalogEntry, ...] = ()
     if since_ref is not None:
-        changed = changed_since(app.catalog_dir, since_ref, loaded.catalog)
+        changed = changed_since(app.catalog_dir, since_ref, loaded.catalog, loaded)
         ref_commit = changed.commit
         scope = changed.guids
         base_policy = changed.base_policy

@@ -14,11 +14,12 @@ YAML files in places that are never read.
 from __future__ import annotations
 
 import errno
+import gc
 import hashlib
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from pydantic_core import PydanticCustomError
 
@@ -48,9 +49,11 @@ NOT_NULL_VARIANT = frozenset(f.name for f in F.VARIANT if not f.nullable) | {"ab
 # ``renamedFrom: null`` is refused by the model (a code is expected), with its own message.
 
 
-@dataclass(frozen=True, order=True)
-class Location:
-    """Where something was written: file (as the user typed the catalog path), 1-based line/column."""
+class Location(NamedTuple):
+    """Where something was written: file (as the user typed the catalog path), 1-based line/column.
+
+    A tuple, not a dataclass: a large catalog records millions (about 30 a product), and a
+    tuple is a third of the memory and quick to make."""
 
     file: str
     line: int
@@ -75,6 +78,9 @@ class LoadedCatalog:
     locations: dict[tuple, Location] = field(default_factory=dict)
     digest: str = ""
     files: list[Path] = field(default_factory=list)
+    # sha256 of each file's bytes as read, by the file as shown in locations: lets
+    # ``--changed-since`` reuse the products of files that are the same at the base
+    file_hashes: dict[str, str] = field(default_factory=dict)
 
 
 def _display(path: Path) -> str:
@@ -175,16 +181,18 @@ class _Declared:
 
 def _load_products(
     doc: Any, file: str, declared: dict[str, _Declared], problems: list[Problem]
-) -> None:
+) -> list[str]:
+    """Declare the products of one file; returns the GUIDs it newly declared."""
+    fresh: list[str] = []
     top = _top_mapping(doc, file, ("products",), problems)
     if top is None or top.get("products") is None:
-        return
+        return fresh
     products = top["products"]
     if not isinstance(products, LMap):
         problems.append(
             Problem(file, *top.val_pos["products"], "products must be a mapping GUID -> product")
         )
-        return
+        return fresh
     for guid, data in products.items():
         pos = products.key_pos[guid]
         try:
@@ -214,6 +222,8 @@ def _load_products(
             )
             continue
         declared[guid] = _Declared(file, pos, data)
+        fresh.append(guid)
+    return fresh
 
 
 def _stray_field(key: str) -> str | None:
@@ -279,6 +289,19 @@ def load_catalog(catalog_dir: Path, *, overrides: dict[Path, bytes] | None = Non
     ``overrides`` maps product files (``catalog_dir/products/...``) to the bytes to read
     instead of the disk's, new files included: ``import`` validates what it is about to
     write before it writes anything."""
+    # Loading makes millions of small containers and no reference cycles; the cyclic
+    # collector would rescan the growing heap again and again (a third of the time at 10,000
+    # products), so it is paused while loading.
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        return _load_catalog(catalog_dir, overrides)
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def _load_catalog(catalog_dir: Path, overrides: dict[Path, bytes] | None) -> LoadedCatalog:
     catalog_dir = Path(catalog_dir)
     overrides = overrides or {}
     if not catalog_dir.is_dir() and not overrides:
@@ -301,6 +324,7 @@ def load_catalog(catalog_dir: Path, *, overrides: dict[Path, bytes] | None = Non
     problems += [Problem(_display(p), 1, 1, f"this {SYMLINK_HINT}") for p in links]
     digest = hashlib.sha256()
     files: list[Path] = []
+    file_hashes: dict[str, str] = {}
 
     def read(path: Path) -> Any:
         try:
@@ -315,6 +339,7 @@ def load_catalog(catalog_dir: Path, *, overrides: dict[Path, bytes] | None = Non
             return None
         rel = path.relative_to(catalog_dir).as_posix().encode()
         digest.update(len(rel).to_bytes(4, "big") + rel + len(data).to_bytes(8, "big") + data)
+        file_hashes[_display(path)] = hashlib.sha256(data).hexdigest()
         files.append(path)
         doc, found = load_yaml(_display(path), data)
         problems.extend(found)
@@ -343,41 +368,26 @@ def load_catalog(catalog_dir: Path, *, overrides: dict[Path, bytes] | None = Non
                 }
 
     declared: dict[str, _Declared] = {}
-    for path in product_paths:
-        _load_products(read(path), _display(path), declared, problems)
-
     products: dict[str, Product] = {}
     locations: dict[tuple, Location] = dict(shop_locations)
     code_owner: dict[str, tuple[str, Location]] = {}
-    for guid, decl in declared.items():
-        _null_problems(decl, problems)
-        product = validate_located(Product, decl.data, decl.file, decl.pos, problems)
-        _record_locations(guid, decl, locations)
-        if product is not None:
-            products[guid] = product
-        variants = decl.data.get("variants")
-        for code in variants if isinstance(variants, LMap) else ():
-            here = locations[(guid, "variants", code)]
-            if code in code_owner and code_owner[code][0] != guid:
-                other_guid, there = code_owner[code]
-                problems.append(
-                    Problem(
-                        here.file,
-                        here.line,
-                        here.column,
-                        f"variant code {code} is also used by product {other_guid} "
-                        f"(at {there}); codes are unique in the whole shop",
-                    )
-                )
-            else:
-                code_owner.setdefault(code, (guid, here))
+    # File by file, so each file's YAML tree is dropped once its products are validated:
+    # at 100,000 products the trees of all files together would be gigabytes.
+    for path in product_paths:
+        fresh = _load_products(read(path), _display(path), declared, problems)
+        for guid in fresh:
+            _validate_declared(guid, declared[guid], products, locations, code_owner, problems)
 
     problems += _rename_problems(products, locations, code_owner)
     if problems:
         raise CatalogError(problems)
     catalog = Catalog(products=products, **shop_fields)
     return LoadedCatalog(
-        catalog=catalog, locations=locations, digest=digest.hexdigest(), files=files
+        catalog=catalog,
+        locations=locations,
+        digest=digest.hexdigest(),
+        files=files,
+        file_hashes=file_hashes,
     )
 
 
@@ -424,3 +434,38 @@ def _rename_problems(
             else:
                 claimed[old] = (code, here)
     return problems
+
+
+def _validate_declared(
+    guid: str,
+    decl: _Declared,
+    products: dict[str, Product],
+    locations: dict[tuple, Location],
+    code_owner: dict[str, tuple[str, Location]],
+    problems: list[Problem],
+) -> None:
+    """Check one declared product: nulls, the model, its locations and the shop-wide
+    uniqueness of its variant codes; then forget its YAML tree (only file and position stay,
+    for the duplicate check)."""
+    _null_problems(decl, problems)
+    product = validate_located(Product, decl.data, decl.file, decl.pos, problems)
+    _record_locations(guid, decl, locations)
+    if product is not None:
+        products[guid] = product
+    variants = decl.data.get("variants")
+    for code in variants if isinstance(variants, LMap) else ():
+        here = locations[(guid, "variants", code)]
+        if code in code_owner and code_owner[code][0] != guid:
+            other_guid, there = code_owner[code]
+            problems.append(
+                Problem(
+                    here.file,
+                    here.line,
+                    here.column,
+                    f"variant code {code} is also used by product {other_guid} "
+                    f"(at {there}); codes are unique in the whole shop",
+                )
+            )
+        else:
+            code_owner.setdefault(code, (guid, here))
+    decl.data = None

@@ -40,6 +40,7 @@ Errors (``ConfigError``, exit 1): the catalog is not in a git work tree, git is 
 
 from __future__ import annotations
 
+import gc
 import io
 import subprocess
 import tarfile
@@ -96,9 +97,16 @@ def compare_catalogs(old: Any | None, new: Any) -> tuple[frozenset[str] | None, 
         return everything, "shop settings changed in shop.yaml: every product is in scope"
     if sorted(old.ignore) != sorted(new.ignore):
         return everything, "ignore rules changed in shop.yaml: every product is in scope"
-    before = {g.lower(): _entry(p) for g, p in old.products.items()}
-    after = {g.lower(): _entry(p) for g, p in new.products.items()}
-    changed = frozenset(g for g in before.keys() | after.keys() if before.get(g) != after.get(g))
+    before = {g.lower(): p for g, p in old.products.items()}
+    after = {g.lower(): p for g, p in new.products.items()}
+
+    def differs(guid: str) -> bool:
+        a, b = before.get(guid), after.get(guid)
+        if a is b:  # the same object (a file unchanged since the base): no need to dump it
+            return a is None
+        return a is None or b is None or _entry(a) != _entry(b)
+
+    changed = frozenset(g for g in before.keys() | after.keys() if differs(g))
     n = len(changed)
     return changed, f"{n} product{'' if n == 1 else 's'} changed"
 
@@ -128,9 +136,13 @@ def removed_entries(old: Any | None, new: Any) -> tuple[CatalogEntry, ...]:
     return tuple(out)
 
 
-def changed_since(catalog_dir: Path, ref: str, current: Any) -> ChangedScope:
-    """Compare the catalog at git ``ref`` with ``current`` (the working tree's ``Catalog``)."""
-    commit, old, note = catalog_at(catalog_dir, ref)
+def changed_since(
+    catalog_dir: Path, ref: str, current: Any, loaded: Any | None = None
+) -> ChangedScope:
+    """Compare the catalog at git ``ref`` with ``current`` (the working tree's ``Catalog``).
+    ``loaded``: the working tree's ``LoadedCatalog``, so the product files that are the same
+    at ``ref`` are not parsed again (``catalog_at``)."""
+    commit, old, note = catalog_at(catalog_dir, ref, reuse=loaded)
     guids, reason = compare_catalogs(old, current)
     if note:
         reason = f"{note}: every product is in scope"
@@ -161,10 +173,30 @@ def policy_at(catalog_dir: Path, ref: str) -> tuple[Any, str]:
 
 
 def catalog_at(
-    catalog_dir: Path, ref: str, option: str = "--changed-since"
+    catalog_dir: Path, ref: str, option: str = "--changed-since", *, reuse: Any | None = None
 ) -> tuple[str, Any | None, str]:
     """The catalog at git ``ref``: (commit, ``Catalog`` or None, and a note when it exists
-    there but does not load; None without a note: it did not exist at ``ref``)."""
+    there but does not load; None without a note: it did not exist at ``ref``).
+
+    ``reuse``: the working tree's ``LoadedCatalog`` (of ``catalog_dir``). A product file whose
+    bytes at ``ref`` hash the same as when the working tree was loaded holds the same products,
+    so they are taken from ``reuse`` and only the other files are parsed: a pull request
+    touching one file of a hundred parses one. A GUID declared both in a reused file and in a
+    parsed one is the base not loading, as a full load would say."""
+    # With a large working-tree catalog in memory, each automatic cyclic collection during
+    # the unpacking rescans millions of objects; nothing here makes cycles worth collecting.
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        return _catalog_at(catalog_dir, ref, option, reuse)
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def _catalog_at(
+    catalog_dir: Path, ref: str, option: str, reuse: Any | None
+) -> tuple[str, Any | None, str]:
     from reconciler.desired.load import load_catalog  # late: desired imports much of the package
 
     catalog_dir = Path(catalog_dir)
@@ -187,10 +219,23 @@ def catalog_at(
         with tempfile.TemporaryDirectory(prefix="shoptet-base-") as tmp:
             links = _extract(Path(top), commit, path, Path(tmp))
             base_dir = Path(tmp) / path if path else Path(tmp)
+            twice: list[str] = []
             try:
+                reused = (
+                    _take_unchanged(base_dir, catalog_dir, reuse)
+                    if reuse is not None and base_dir.is_dir()
+                    else {}
+                )
                 old = load_catalog(base_dir).catalog if base_dir.is_dir() else None
+                if old is not None and reused:
+                    twice = sorted(set(reused) & set(old.products))
+                    if twice:
+                        raise CatalogError([])
+                    old = old.model_copy(update={"products": {**reused, **old.products}})
             except CatalogError as err:
-                note = f"the catalog at {ref} does not load ({len(err.problems)} problem(s))"
+                old = None
+                count = len(err.problems) or len(twice)
+                note = f"the catalog at {ref} does not load ({count} problem(s))"
             if links:
                 old = None  # as if the base did not load: the loader refuses links
                 shown = ", ".join(links[:3]) + (
@@ -201,6 +246,36 @@ def catalog_at(
                     f"({shown})"
                 )
     return commit, old, note
+
+
+def _take_unchanged(base_dir: Path, catalog_dir: Path, reuse: Any) -> dict[str, Any]:
+    """The products of every product file that is byte-for-byte the same at the base as when
+    ``reuse`` was loaded (by sha256), from ``reuse``; those files are removed from the
+    unpacked ``base_dir`` so the base's load parses only the others."""
+    import hashlib
+
+    from reconciler.desired.load import PRODUCTS_DIR  # late, as load_catalog
+
+    guids_in: dict[str, list[str]] = {}
+    for key, where in reuse.locations.items():
+        if len(key) == 1:
+            guids_in.setdefault(where.file, []).append(key[0])
+    taken: dict[str, Any] = {}
+    for path in reuse.files:
+        shown = path.as_posix()
+        try:
+            rel = Path(path).relative_to(catalog_dir)
+        except ValueError:
+            continue
+        base = base_dir / rel
+        if not rel.parts or rel.parts[0] != PRODUCTS_DIR or base.is_symlink() or not base.is_file():
+            continue
+        if hashlib.sha256(base.read_bytes()).hexdigest() != reuse.file_hashes.get(shown):
+            continue
+        for guid in guids_in.get(shown, ()):
+            taken[guid] = reuse.catalog.products[guid]
+        base.unlink()
+    return taken
 
 
 def _resolve(cwd: Path, ref: str, option: str = "--changed-since") -> str:

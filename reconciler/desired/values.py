@@ -139,6 +139,21 @@ def parse_code(value: Any) -> str:
     return value
 
 
+# One Decimal per distinct spelling (a catalog repeats "21.00" and its prices thousands of
+# times; a Decimal is immutable, so sharing is safe). Bounded so odd input cannot grow it.
+_DECIMAL_MEMO: dict[str, Decimal] = {}
+_DECIMAL_MEMO_MAX = 100_000
+
+
+def _decimal_of(text: str) -> Decimal:
+    number = _DECIMAL_MEMO.get(text)
+    if number is None:
+        number = Decimal(text)
+        if len(_DECIMAL_MEMO) < _DECIMAL_MEMO_MAX:
+            _DECIMAL_MEMO[text] = number
+    return number
+
+
 def parse_decimal(
     value: Any,
     *,
@@ -174,7 +189,7 @@ def parse_decimal(
                     f"(e.g. '{as_exp:f}')"
                 )
             raise fail(f"must be a decimal number like 123.45, not '{text}'")
-        number = Decimal(text)
+        number = _decimal_of(text)
     else:
         raise fail(f"must be a decimal number, not {_kind(value)}")
     if number and number.adjusted() >= _MAX_INT_DIGITS:

@@ -19,13 +19,22 @@ module turns nodes into data itself, so nothing is coerced behind our back:
 
 Results are ``LMap`` (a dict) and ``LSeq`` (a list) carrying 1-based ``(line, column)``
 positions. Problems are ``reconciler.errors.Problem``; this module never raises for bad input.
+
+Speed: most catalog files (every file ``import`` writes) use plain YAML without anchors, tags
+or merge keys. Those are built straight from libyaml's event stream (PyYAML's C parser), about
+ten times faster than ruamel's pure-Python composer. The fast path only ever *accepts*: on
+anything it does not handle itself, and on any problem at all, the file is read again by the
+exact path above, so every problem message, position and limit is the exact path's. The
+equivalence of the two on accepted files is a test (tests/desired/test_fast_yaml.py).
 """
 
 from __future__ import annotations
 
 import contextlib
 import io
+import os
 import re
+import sys
 import unicodedata
 import warnings
 from typing import Any
@@ -35,6 +44,12 @@ from ruamel.yaml.error import MarkedYAMLError, YAMLError
 from ruamel.yaml.nodes import MappingNode, ScalarNode, SequenceNode
 
 from reconciler.errors import Problem
+
+try:  # libyaml, through PyYAML; without it every file takes the exact path
+    from yaml import YAMLError as _CYAMLError  # type: ignore[import-untyped]
+    from yaml._yaml import CParser as _CParser  # type: ignore[import-untyped]
+except ImportError:  # pragma: no cover - PyYAML is a dependency; a build without libyaml
+    _CParser = None
 
 MAX_FILE_BYTES = 2 * 1024 * 1024
 MAX_DEPTH = 40
@@ -176,7 +191,10 @@ class _Converter:
         if isinstance(node, ScalarNode):
             if node.style is None and node.value in NULLS:
                 return None
-            return self.text(node.value, pos)
+            value = node.value
+            if node.style == ">":  # ruamel's round-trip scanner marks folded line breaks with BEL
+                value = value.replace("\a", "")
+            return self.text(value, pos)
         if isinstance(node, SequenceNode):
             seq = LSeq()
             seq.pos, seq.item_pos = pos, []
@@ -198,7 +216,7 @@ class _Converter:
             if not isinstance(key_node, ScalarNode):
                 self.problem(key_pos, "a key must be plain text, not a list or mapping")
                 continue
-            key = self.text(key_node.value, key_pos)
+            key = sys.intern(self.text(key_node.value, key_pos))
             if key_node.style is None and key == "<<":
                 if merges:
                     self.problem(key_pos, "only one merge key (<<) per mapping; list the aliases")
@@ -451,6 +469,14 @@ def load_yaml(file: str, data: bytes) -> tuple[Any, list[Problem]]:
     except UnicodeDecodeError as err:
         line, col = _line_col(data[: err.start].decode("utf-8", "replace"), err.start)
         return None, [Problem(file, line, col, "file is not valid UTF-8 text")]
+    if _CParser is not None and os.environ.get("SHOPTET_YAML_EXACT") != "1":
+        fast = _fast_load(text)
+        if fast is not _UNDECIDED:
+            return fast, []
+    return _exact_load(file, text)
+
+
+def _exact_load(file: str, text: str) -> tuple[Any, list[Problem]]:
     yaml = YAML(typ="rt", pure=True)
     yaml.max_depth = MAX_DEPTH
     try:
@@ -470,3 +496,132 @@ def load_yaml(file: str, data: bytes) -> tuple[Any, list[Problem]]:
     except _Stop:
         document = None
     return document, converter.problems
+
+
+# ---------------------------------------------------------------------------------------------
+# The fast path: libyaml events straight into LMap/LSeq, for files that need none of the exact
+# path's special handling. It returns _UNDECIDED whenever it is not sure; it never reports.
+
+_UNDECIDED: Any = object()
+# YAML 1.1 (libyaml) reads NEL, LS and PS as line breaks, YAML 1.2 (ruamel) as text; the two
+# also differ on where a tab may stand.
+_ONLY_EXACT = re.compile("[\t\x85\u2028\u2029]")
+
+
+class _Undecided(Exception):
+    pass
+
+
+def _fast_text(value: str) -> str:
+    if value.isascii():  # ASCII is always NFC; only control characters can be wrong
+        if _BAD_TEXT.search(value) is not None:
+            raise _Undecided
+        return value
+    if _BAD_TEXT.search(value) is not None:
+        raise _Undecided
+    return _nfc(value)
+
+
+def _fast_load(text: str) -> Any:
+    """The document, or _UNDECIDED (the exact path decides: anchors, aliases, tags, merge
+    keys, directives, several documents, a duplicate key, bad text, a limit, a syntax error)."""
+    if _ONLY_EXACT.search(text) is not None:
+        return _UNDECIDED
+    assert _CParser is not None
+    parser = _CParser(text)
+    try:
+        return _build(parser)
+    except (_Undecided, _CYAMLError, RecursionError, ValueError, TypeError, AttributeError):
+        return _UNDECIDED
+    finally:
+        parser.dispose()
+
+
+def _build(parser: Any) -> Any:
+    get = parser.get_event
+    event = get()  # StreamStart
+    event = get()
+    if type(event).__name__ == "StreamEndEvent":
+        return None
+    if event.version is not None or event.tags is not None:  # %YAML / %TAG directives
+        raise _Undecided
+    # The stack holds the open collections; for a mapping, the pending key and its position.
+    stack: list[list[Any]] = []
+    root: Any = None
+    nodes = 0
+    while True:
+        event = get()
+        kind = type(event).__name__
+        if kind == "ScalarEvent":
+            if event.anchor is not None or event.tag is not None:
+                raise _Undecided
+            mark = event.start_mark
+            pos = (mark.line + 1, mark.column + 1)
+            value = event.value
+            if event.style == "" and value in NULLS:
+                if value == "":  # libyaml places an empty value elsewhere than ruamel
+                    raise _Undecided
+                value = None
+            else:
+                value = _fast_text(value)
+            nodes += 1
+        elif kind == "MappingStartEvent" or kind == "SequenceStartEvent":
+            if event.anchor is not None or event.tag is not None:
+                raise _Undecided
+            mark = event.start_mark
+            pos = (mark.line + 1, mark.column + 1)
+            nodes += 1
+            if len(stack) >= MAX_DEPTH:
+                raise _Undecided
+            if kind == "MappingStartEvent":
+                value = LMap()
+                value.pos, value.key_pos, value.val_pos = pos, {}, {}
+            else:
+                value = LSeq()
+                value.pos, value.item_pos = pos, []
+        elif kind == "MappingEndEvent" or kind == "SequenceEndEvent":
+            frame = stack.pop()
+            if not stack:
+                root = frame[0]
+                break
+            value, pos = frame[0], frame[0].pos
+            _attach(stack[-1], value, pos)
+            continue
+        else:  # an alias, or anything unexpected
+            raise _Undecided
+        if nodes > MAX_NODES:
+            raise _Undecided
+        if kind == "ScalarEvent":
+            if not stack:
+                root = value
+                break
+            frame = stack[-1]
+            if type(frame[0]) is LMap and frame[1] is _NO_KEY:
+                if value is None or (value == "<<" and event.style == "") or value in frame[0]:
+                    raise _Undecided  # a null key, a merge key, a duplicate: the exact path
+                frame[1], frame[2] = sys.intern(value), pos  # one str per distinct key
+            else:
+                _attach(frame, value, pos)
+        else:
+            if stack and type(stack[-1][0]) is LMap and stack[-1][1] is _NO_KEY:
+                raise _Undecided  # a mapping or list as a key
+            stack.append([value, _NO_KEY, None])
+    if type(get()).__name__ != "DocumentEndEvent" or type(get()).__name__ != "StreamEndEvent":
+        raise _Undecided  # a second document
+    return root
+
+
+_NO_KEY: Any = object()
+
+
+def _attach(frame: list[Any], value: Any, pos: Pos) -> None:
+    container = frame[0]
+    if type(container) is LMap:
+        key = frame[1]
+        container[key] = value
+        container.key_pos[key] = frame[2]
+        container.val_pos[key] = pos
+        frame[1] = _NO_KEY
+    else:
+        container.append(value)
+        container.item_pos.append(pos)

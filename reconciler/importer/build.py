@@ -36,10 +36,11 @@ other entry using the anchor; a file with anchors that needs no change is left a
 from __future__ import annotations
 
 import errno
+import json
 import os
 import stat
 import tempfile
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
@@ -49,6 +50,7 @@ from reconciler import errors as E
 from reconciler import fields as F
 from reconciler.desired.load import PRODUCTS_DIR, YAML_SUFFIXES, load_catalog
 from reconciler.desired.values import GUID_PATTERN
+from reconciler.desired.yamlload import MAX_FILE_BYTES
 from reconciler.importer import yaml_edit as Y
 from reconciler.live.convert import product_from_detail
 from reconciler.live.params import read_registry
@@ -95,66 +97,185 @@ class ImportReport:
     files: list[Path] = field(default_factory=list)  # files written
 
 
-def import_products(client: Any, out_dir: Path, guids: Iterable[str] | None = None) -> ImportReport:
-    """Import ``guids`` (None: every live product) into the catalog at ``out_dir``."""
+PER_FILE = 1000  # new products a file: ~1 MB for products with five variants
+READ_BATCH = 100  # products read (concurrently) between two progress reports
+# A new file is closed before its estimated size passes this: half the loader's limit, as the
+# estimate (JSON length of the values) can be below the YAML written.
+FILE_BUDGET = MAX_FILE_BYTES // 2
+
+
+def import_products(
+    client: Any,
+    out_dir: Path,
+    guids: Iterable[str] | None = None,
+    *,
+    per_file: int = PER_FILE,
+    skip_declared: bool = False,
+    progress: Callable[[int, int], None] | None = None,
+) -> ImportReport:
+    """Import ``guids`` (None: every live product) into the catalog at ``out_dir``.
+
+    ``per_file``: new products a file at most; ``skip_declared``: products a file already
+    declares are not read again (how an interrupted import continues); ``progress(done,
+    total)`` is called as products are read."""
     out_dir = Path(out_dir)
+    if per_file < 1:
+        raise E.ConfigError(f"--per-file must be at least 1, not {per_file}")
     settings = ShopSettings()
     if out_dir.is_dir() and any(out_dir.iterdir()):
         settings = load_catalog(out_dir).catalog.shop
     shop = read_shop(client, settings)
     wanted = _guids(client, guids)
-    details = client.get_products(wanted, include=DETAIL_INCLUDE)
-    missing = [g for g, d in details.items() if d is None]
-    if missing:
-        raise E.ConfigError(
-            f"no product with GUID {', '.join(missing)} in the shop; nothing was written"
-        )
-    live = {
-        g: product_from_detail(
-            d, pricelist_id=shop.pricelist_id, default_pricelist_id=shop.default_pricelist_id
-        )
-        for g, d in details.items()
-    }
-    with_params = any(v.parameters for p in live.values() for v in (p.variants or {}).values())
-    registry = read_registry(client) if with_params else None
-    rendered = {g: render_product(p, shop.default_stock_id, registry) for g, p in live.items()}
     report = ImportReport()
     files = _declared(out_dir / PRODUCTS_DIR)
+    if skip_declared:
+        report.skipped += [f"{g}: already in {files[g][0]}; not read again" for g in wanted if g in files]
+        wanted = [g for g in wanted if g not in files]
+    reader = _Reader(client, shop, len(wanted), progress, report)
+
+    # Products a file declares: refreshed in place, all files validated together, then written.
     changed: dict[Path, Any] = {}
-    for guid, values in rendered.items():
-        found = files.get(guid)
-        if found is None:
-            continue
-        path, doc, key = found
-        entry = doc["products"][key]
-        if not isinstance(entry, Y.CommentedMap) or _is_true(entry.get("absent")):
-            report.skipped.append(f"{guid}: a tombstone in {path}; left as it is")
-            continue
-        if merge(entry, values, shop.default_stock_id):
-            report.updated.append(guid)
-            changed[path] = doc
-        else:
-            report.unchanged.append(guid)
-    new = [g for g in rendered if g not in files]
-    if new:
-        path = out_dir / PRODUCTS_DIR / IMPORTED_FILE
-        doc = _load(path) if os.path.lexists(path) else _new_file()
-        for guid in new:
-            values = rendered[guid]
-            Y.append(doc["products"], guid, _mapping(values))
-            doc["products"].yaml_set_comment_before_after_key(
-                guid, before=f"\n{values.get('name') or guid}", indent=2
-            )
+    declared = [g for g in wanted if g in files]
+    for batch in _batches(declared, READ_BATCH):
+        for guid, values in reader.read(batch).items():
+            path, doc, key = files[guid]
+            entry = doc["products"][key]
+            if not isinstance(entry, Y.CommentedMap) or _is_true(entry.get("absent")):
+                report.skipped.append(f"{guid}: a tombstone in {path}; left as it is")
+                continue
+            if merge(entry, values, shop.default_stock_id):
+                report.updated.append(guid)
+                changed[path] = doc
+            else:
+                report.unchanged.append(guid)
+    _write_all(out_dir, {path: Y.dump(doc) for path, doc in changed.items()}, report)
+
+    # New products: appended to products/imported.yaml, imported-2.yaml, ... each file
+    # written (validated first) as soon as it is full, so an interrupted import keeps them.
+    new = [g for g in wanted if g not in files]
+    target = _Target(out_dir / PRODUCTS_DIR, per_file)
+    for batch in _batches(new, READ_BATCH):
+        for guid, values in reader.read(batch).items():
+            if target.full(values):
+                _write_all(out_dir, {target.path: Y.dump(target.doc)}, report)
+                target.next()
+            target.add(guid, values)
             report.added.append(guid)
-        changed[path] = doc
-    texts = {path: Y.dump(doc) for path, doc in changed.items()}
+    if target.added:
+        _write_all(out_dir, {target.path: Y.dump(target.doc)}, report)
+    return report
+
+
+def _batches(items: list[str], size: int) -> Iterator[list[str]]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+class _Reader:
+    """Reads products in detail batch by batch, rendered for the YAML, reporting progress;
+    the parameter registry is read once, when a product first has parameters."""
+
+    def __init__(
+        self, client: Any, shop: Any, total: int, progress: Any, report: ImportReport
+    ) -> None:
+        self.client, self.shop, self.total, self.progress = client, shop, total, progress
+        self.report = report
+        self.done = 0
+        self.registry: ParameterRegistry | None = None
+
+    def read(self, guids: list[str]) -> dict[str, dict[str, Any]]:
+        details = self.client.get_products(guids, include=DETAIL_INCLUDE)
+        missing = [g for g, d in details.items() if d is None]
+        if missing:
+            written = self.report.files
+            kept = (
+                f"the {len(written)} file(s) already written are kept ({', '.join(map(str, written))})"
+                if written
+                else "nothing was written"
+            )
+            raise E.ConfigError(f"no product with GUID {', '.join(missing)} in the shop; {kept}")
+        shop = self.shop
+        live = {
+            g: product_from_detail(
+                d, pricelist_id=shop.pricelist_id, default_pricelist_id=shop.default_pricelist_id
+            )
+            for g, d in details.items()
+        }
+        if self.registry is None and any(
+            v.parameters for p in live.values() for v in (p.variants or {}).values()
+        ):
+            self.registry = read_registry(self.client)
+        self.done += len(guids)
+        if self.progress is not None:
+            self.progress(self.done, self.total)
+        return {
+            g: render_product(p, shop.default_stock_id, self.registry) for g, p in live.items()
+        }
+
+
+class _Target:
+    """The file new products go to: the first of imported.yaml, imported-2.yaml, ... with
+    room (fewer than ``per_file`` products, within the size budget)."""
+
+    def __init__(self, products_dir: Path, per_file: int) -> None:
+        self.dir, self.per_file, self.number = products_dir, per_file, 1
+        self.open()
+
+    def open(self) -> None:
+        while True:
+            self.path = self.dir / imported_name(self.number)
+            self.doc = _load(self.path) if os.path.lexists(self.path) else _new_file()
+            products = self.doc.get("products") if isinstance(self.doc, dict) else None
+            self.count = len(products) if isinstance(products, dict) else 0
+            self.size = self.path.stat().st_size if self.path.is_file() else 0
+            self.added = 0
+            if isinstance(products, dict) and self.count < self.per_file and self.size < FILE_BUDGET:
+                return
+            if not os.path.lexists(self.path):  # pragma: no cover - a new file has room
+                return
+            self.number += 1
+
+    def next(self) -> None:
+        self.number += 1
+        self.open()
+
+    def full(self, values: dict[str, Any]) -> bool:
+        return self.count > 0 and (
+            self.count >= self.per_file or self.size + _estimate(values) > FILE_BUDGET
+        )
+
+    def add(self, guid: str, values: dict[str, Any]) -> None:
+        Y.append(self.doc["products"], guid, _mapping(values))
+        self.doc["products"].yaml_set_comment_before_after_key(
+            guid, before=f"\n{values.get('name') or guid}", indent=2
+        )
+        self.count += 1
+        self.added += 1
+        self.size += _estimate(values)
+
+
+def imported_name(number: int) -> str:
+    """products/imported.yaml, then imported-2.yaml, imported-3.yaml, ..."""
+    return IMPORTED_FILE if number == 1 else f"imported-{number}{Path(IMPORTED_FILE).suffix}"
+
+
+def _estimate(values: dict[str, Any]) -> int:
+    """About how many bytes a product's YAML takes (its values as JSON, plus indentation)."""
+    return len(json.dumps(values, default=str, ensure_ascii=False).encode("utf-8")) * 3 // 2
+
+
+def _write_all(out_dir: Path, texts: dict[Path, str], report: ImportReport) -> None:
+    """Check, validate (the whole catalog as it would be) and write ``texts``; nothing of
+    them is written when one fails."""
+    if not texts:
+        return
     for path in texts:
         _check_target(out_dir, path)
     _validate(out_dir, texts)
     for path, text in texts.items():
         _write(path, text)
-        report.files.append(path)
-    return report
+        if path not in report.files:
+            report.files.append(path)
 
 
 def _check_target(out_dir: Path, path: Path) -> None:

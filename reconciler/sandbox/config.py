@@ -63,8 +63,10 @@ class SandboxConfig:
     # perStockAmounts[].amount: "available" (realStock - claim, as supplies' amount) or
     # "physical" (realStock), a shop that would break the tool's reading of stock
     per_stock_amount: str = "available"
-    # date filters: "any" accepts +0100 and +01:00; "no-colon" refuses +01:00 (400)
-    time_offsets: str = "any"
+    # date filters: "documented" accepts what the OpenAPI file shows (+0100; +01:00 too for
+    # the changes feed's `from`), "any" every ISO 8601 form with an offset, "no-colon" only
+    # +0100, "colon-only" only +01:00 (else 400)
+    time_offsets: str = "documented"
     # "encoded": %2F in a path stays part of one segment; "decoded": decoded before routing,
     # like a proxy that normalises paths (GET /api/products/code/A%2FB then finds no route)
     slash_in_path: str = "encoded"

@@ -70,9 +70,7 @@ class Ctx:
         raw = self.query.get(name)
         if raw is None or raw == "":
             return None
-        if getattr(self.config, "time_offsets", "any") == "no-colon" and re.search(
-            r"[+\- ]\d{2}:\d{2}$", raw
-        ):
+        if not _time_form_accepted(name, raw, getattr(self.config, "time_offsets", "documented")):
             raise invalid_parameter(
                 name,
                 f'Invalid "{name}" parameter. Expected date in ISO 8601 format, e.g. '
@@ -108,3 +106,26 @@ class Ctx:
             raise Fail(404, err("page-not-found", f"Page not found, max page is {pages}.", "page"))
         chunk = items[(page - 1) * per_page : page * per_page]
         return chunk, paginator(total, page, per_page, len(chunk))
+
+
+# The forms Shoptet documents (OpenAPI): changeTimeFrom/creationTimeFrom/changedFrom and the
+# other date filters "2017-02-28T17:04:47+0100"; the changes feed's ``from`` also shows
+# "2018-01-01T01:01:01+02:00". A '+' that arrived as a space (sent unencoded) is refused.
+_DOCUMENTED_TIME = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}[+-]\d{2}(:?)\d{2}")
+
+
+def _time_form_accepted(name: str, raw: str, mode: str) -> bool:
+    """Whether the sandbox takes ``raw`` for the date parameter ``name`` (before parsing).
+    ``documented`` (the default, strict: only what the OpenAPI file shows), ``any`` (every ISO
+    8601 form with an offset), ``no-colon`` (+0100 only), ``colon-only`` (+01:00 only)."""
+    if mode == "any":
+        return True
+    found = _DOCUMENTED_TIME.fullmatch(raw)
+    if found is None:
+        return False
+    colon = bool(found.group(1))
+    if mode == "no-colon":
+        return not colon
+    if mode == "colon-only":
+        return colon
+    return not colon or name == "from"

@@ -41,6 +41,7 @@ from pydantic import BaseModel, ValidationError
 from reconciler import errors as E
 from reconciler.shoptet import models as M
 from reconciler.shoptet.config import ClientConfig
+from reconciler.shoptet.dates import shoptet_time
 from reconciler.shoptet.envelope import Envelope
 from reconciler.shoptet.redact import redact
 from reconciler.shoptet.session import Session
@@ -106,11 +107,10 @@ def _seg(value: object, what: str, method: str) -> str:
 
 
 def _iso(value: datetime | str) -> str:
+    """A date filter's value in the form Shoptet documents (``2026-01-05T10:00:00+0100``)."""
     if isinstance(value, str):
         return value
-    if value.tzinfo is None:
-        raise ValueError("a 'since' datetime must carry a time zone")
-    return value.isoformat(timespec="seconds")
+    return shoptet_time(value)
 
 
 class ShoptetClient:

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from reconciler.cli import main
+from reconciler.desired import load as load_mod
 from reconciler.desired.load import load_catalog
 from reconciler.desired.scope import changed_since
 from reconciler.errors import ConfigError
@@ -42,8 +43,44 @@ def repo(tmp_path: Path) -> Path:
 
 
 def scope_of(repo: Path, ref: str = "main"):
+    """The scope, computed with the working tree's load reused for unchanged files (as plan
+    does) and without: every scope test checks the two agree."""
     catalog = repo / "catalog"
-    return changed_since(catalog, ref, load_catalog(catalog).catalog)
+    loaded = load_catalog(catalog)
+    reused = changed_since(catalog, ref, loaded.catalog, loaded)
+    assert reused == changed_since(catalog, ref, loaded.catalog)
+    return reused
+
+
+def test_files_unchanged_since_the_base_are_not_parsed_again(repo, monkeypatch):
+    edit(repo / "catalog/products/tea.yaml", "name: Čaj Sencha Premium", "name: Sencha")
+    catalog = repo / "catalog"
+    loaded = load_catalog(catalog)
+    parsed: list[str] = []
+    real = load_mod.load_yaml
+    monkeypatch.setattr(load_mod, "load_yaml", lambda f, d: parsed.append(f) or real(f, d))
+    scope = changed_since(catalog, "main", loaded.catalog, loaded)
+    assert scope.guids == frozenset({SENCHA})
+    assert sorted(Path(f).name for f in parsed) == ["shop.yaml", "tea.yaml"]
+
+
+def test_a_guid_in_an_unchanged_file_and_a_changed_one_at_the_base_is_a_base_that_does_not_load(
+    repo,
+):
+    tea = repo / "catalog/products/tea.yaml"
+    text = tea.read_text(encoding="utf-8")
+    sencha = text[text.index(f"  {SENCHA}:") : text.index(f"  {GUNPOWDER}:")]
+    extra = repo / "catalog/products/extra.yaml"
+    extra.write_text("products:\n" + sencha.replace("Čaj Sencha Premium", "Copy"), "utf-8")
+    git(repo, "add", ".")
+    git(repo, "commit", "-q", "-m", "broken base: Sencha twice")
+    extra.unlink()  # the working tree is valid again; tea.yaml is unchanged since the base
+    catalog = repo / "catalog"
+    loaded = load_catalog(catalog)
+    scope = changed_since(catalog, "main", loaded.catalog, loaded)
+    assert scope == changed_since(catalog, "main", loaded.catalog)
+    assert scope.guids == frozenset(g.lower() for g in loaded.catalog.products)
+    assert "does not load" in scope.reason
 
 
 def edit(path: Path, old: str, new: str) -> None:

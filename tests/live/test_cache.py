@@ -260,3 +260,31 @@ def test_apply_has_no_cache_option(capsys):
     with pytest.raises(SystemExit):
         main(["apply", "--help"])
     assert "--cache" not in capsys.readouterr().out
+
+
+def test_a_cache_naming_a_field_the_model_lacks_is_damaged_not_data(world):
+    path = world[3] / C.CACHE_FILE
+    head, _, body = gzip.decompress(path.read_bytes()).partition(b"\n")
+    doc = json.loads(body)
+    doc["details"][SENCHA]["product"]["fields"]["__class__"] = "x"
+    body = json.dumps(doc).encode()
+    head = {**json.loads(head), "checksum": hashlib.sha256(body).hexdigest()}
+    path.write_bytes(gzip.compress(json.dumps(head).encode() + b"\n" + body))
+    _full_read_with_notice(world, "unknown field")
+
+
+def test_decoded_products_are_what_model_construct_builds(world):
+    cache, _ = C.load_cache(world[3])
+    assert cache.details
+    for _, product in cache.details.values():
+        fields = {n: getattr(product, n) for n in product.model_fields_set if n != "variants"}
+        variants = {
+            code: Variant.model_construct(**{n: getattr(v, n) for n in v.model_fields_set})
+            for code, v in product.variants.items()
+        }
+        expected = Product.model_construct(**fields, variants=variants)
+        assert product == expected and repr(product) == repr(expected)
+        assert product.model_fields_set == expected.model_fields_set
+        assert product.model_dump() == expected.model_dump()
+        for code, v in product.variants.items():
+            assert v.model_fields_set == variants[code].model_fields_set

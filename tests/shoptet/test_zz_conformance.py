@@ -60,7 +60,7 @@ def drive_corpus(sink: list) -> None:
         c.get_product_by_code("A/1", include=("allCategories", "perStockAmounts"))
         c.get_products([GUID, CATEGORY])
         list(c.iter_product_changes("2026-11-01T00:00:00+01:00", change_type="delete"))
-        list(c.iter_supplies(1, changed_from="2026-11-01T00:00:00+01:00", code="A/1"))
+        list(c.iter_supplies(1, changed_from="2026-11-01T00:00:00+0100", code="A/1"))
         list(c.iter_supplies(1, product_guid=GUID))
         list(c.iter_pricelist(1, code="A/1"))
         c.create_product(

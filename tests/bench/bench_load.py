@@ -1,0 +1,209 @@
+"""Loading benchmark (issue 16). Not part of the test run: pytest does not collect it.
+
+Run it from the repository root:
+
+    .venv/bin/python tests/bench/bench_load.py --products 10000     # validate 10,000 / 50,000
+    .venv/bin/python tests/bench/bench_load.py --products 100000    # validate 100,000 / 500,000
+    .venv/bin/python tests/bench/bench_load.py --products 10000 --keep /tmp/cat10k  # keep the files
+
+It writes a generated catalog (``--per-file`` products a file, ``--variants`` variants a
+product, every product managing name, categories, and per variant EAN, price, VAT and stock in
+two stocks, as ``bench_plan.build``) into a temporary directory, never the repository, then
+measures, each in a fresh process (``shoptet-catalog`` as a user runs it):
+
+1. ``validate``: wall time, CPU time (user + system: the steadier figure when other work
+   shares the machine) and peak RSS of the child process (``wait4`` resource usage);
+   ``SHOPTET_YAML_EXACT=1`` in the environment measures the exact (ruamel) path, as before;
+2. the load half of a pull-request plan: a git repository whose commit holds the catalog and
+   whose working tree has ``--pr-products`` products renamed (spread over the files), loaded as
+   ``plan --changed-since HEAD`` does (``load_catalog`` + ``changed_since`` with the load
+   reused for unchanged files), in a fresh process: time, CPU and peak RSS;
+3. the memory of a plan without its HTTP part: the desired catalog loaded from the files, a
+   live catalog of the same products (~1 % of prices differ, built as a read converts it),
+   ``diff`` with the locations and the text, Markdown and JSON renders, in a fresh process:
+   peak RSS (the issue's target: under 2 GB at 100,000 products).
+
+Figures, not pass/fail: the issue's targets are 100,000 products validate < 20 s and < 1.5 GB,
+a 20-product PR plan's loading < 10 s.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+CATEGORIES = [str(uuid.UUID(int=0xCA7000 + i)) for i in range(20)]
+
+
+def guid(i: int) -> str:
+    return str(uuid.UUID(int=(0x5EED << 96) + i))
+
+
+def product_yaml(i: int, variants: int, renamed: bool = False) -> str:
+    cats = [CATEGORIES[i % 20], CATEGORIES[(i * 7 + 3) % 20]]
+    lines = [
+        f"  {guid(i)}:",
+        f"    name: {'PR ' if renamed else ''}Product {i}",
+        f"    defaultCategory: {cats[0]}",
+        "    categories:",
+        f"      - {cats[0]}",
+        f"      - {cats[1]}",
+        "    variants:",
+    ]
+    for j in range(variants):
+        lines += [
+            f"      B{i:06d}-{j}:",
+            f'        ean: "859{i:06d}{j:04d}"',
+            f"        price: {100 + (i * 13 + j) % 900}.00",
+            "        vatRate: 21.00",
+            f"        stock: {{1: {(i + j) % 50}, 2: 3}}",
+        ]
+    return "\n".join(lines) + "\n"
+
+
+def write_catalog(
+    out: Path, products: int, variants: int, per_file: int, renamed: frozenset[int] = frozenset()
+) -> None:
+    (out / "products").mkdir(parents=True, exist_ok=True)
+    (out / "shop.yaml").write_text("shop:\n  defaultStock: 1\n  pricelist: 1\n")
+    for start in range(0, products, per_file):
+        body = "".join(
+            product_yaml(i, variants, i in renamed)
+            for i in range(start, min(products, start + per_file))
+        )
+        (out / "products" / f"part-{start // per_file:04d}.yaml").write_text(
+            "products:\n" + body
+        )
+
+
+def run_measured(
+    argv: list[str], env: dict[str, str] | None = None
+) -> tuple[float, float, int, str]:
+    """(wall seconds, CPU seconds (user + system), peak RSS bytes of the child, its output's
+    tail). On a shared machine the CPU time is the steadier figure."""
+    t0 = time.perf_counter()
+    proc = subprocess.Popen(
+        argv, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env=env, cwd=ROOT
+    )
+    _, status, usage = os.wait4(proc.pid, 0)
+    wall = time.perf_counter() - t0
+    out = proc.stdout.read().decode() if proc.stdout else ""
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    return wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss * 1024, out.strip()[-300:]
+
+
+PR_LOAD = """
+import sys, time
+from pathlib import Path
+from reconciler.desired.load import load_catalog
+from reconciler.desired.scope import changed_since
+t0 = time.perf_counter()
+catalog = Path(sys.argv[1])
+loaded = load_catalog(catalog)
+t1 = time.perf_counter()
+scope = changed_since(catalog, "HEAD", loaded.catalog, loaded)
+t2 = time.perf_counter()
+print(f"{len(scope.guids or ())} in scope ({scope.reason}); working tree {t1 - t0:.2f} s, "
+      f"base {t2 - t1:.2f} s")
+"""
+
+
+PLAN_MEMORY = """
+import sys, time
+from decimal import Decimal
+from pathlib import Path
+from reconciler.desired.load import load_catalog
+from reconciler.model import Catalog, Product, Variant
+from reconciler.plan.diff import PlanContext, diff
+from reconciler.render.formats import render_json, render_markdown, render_text
+t0 = time.perf_counter()
+loaded = load_catalog(Path(sys.argv[1]))
+desired = loaded.catalog
+# the live side as a read converts it: every product, ~1 % of prices 1 higher
+live = {}
+for k, (g, p) in enumerate(desired.products.items()):
+    variants = {
+        c: Variant.model_construct(**{**{n: getattr(v, n) for n in v.model_fields_set},
+                                      "price": v.price + (1 if (k + j) % 97 == 0 else 0)})
+        for j, (c, v) in enumerate(p.variants.items())
+    }
+    fields = {n: getattr(p, n) for n in p.model_fields_set if n != "variants"}
+    live[g] = Product.model_construct(**fields, variants=variants)
+live = Catalog.model_construct(products=live)
+t1 = time.perf_counter()
+context = PlanContext(catalog_digest=loaded.digest, default_stock_id=1, pricelist_id=1, eshop_id=1)
+plan = diff(desired, live, locations=loaded.locations, context=context)
+texts = render_text(plan), render_markdown(plan), render_json(plan)
+print(f"{plan.summary['total']:,} changes; load + live {t1 - t0:.2f} s, diff + 3 renders "
+      f"{time.perf_counter() - t1:.2f} s")
+"""
+
+
+def git(cwd: Path, *args: str) -> None:
+    subprocess.run(["git", *args], cwd=cwd, check=True, capture_output=True)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--products", type=int, default=10_000)
+    ap.add_argument("--variants", type=int, default=5)
+    ap.add_argument("--per-file", type=int, default=1_000)
+    ap.add_argument("--pr-products", type=int, default=20)
+    ap.add_argument("--keep", type=Path, help="write the catalogs here and keep them")
+    ap.add_argument("--repeat", type=int, default=1, help="validate runs (the best is shown)")
+    args = ap.parse_args()
+    base = args.keep or Path(tempfile.mkdtemp(prefix="bench-load-"))
+    try:
+        new, repo = base / "new", base / "repo"
+        if not (new / "products").is_dir():
+            t0 = time.perf_counter()
+            step = max(1, args.products // args.pr_products)
+            renamed = frozenset(range(0, args.products, step)[: args.pr_products])
+            write_catalog(new, args.products, args.variants, args.per_file, renamed)
+            write_catalog(repo / "catalog", args.products, args.variants, args.per_file)
+            git(repo, "init", "-q", "-b", "main")
+            git(repo, "add", ".")
+            git(repo, "-c", "user.name=bench", "-c", "user.email=b@x", "commit", "-qm", "base")
+            write_catalog(repo / "catalog", args.products, args.variants, args.per_file, renamed)
+            print(f"wrote the catalogs in {time.perf_counter() - t0:.1f} s to {base}")
+        size = sum(p.stat().st_size for p in (new / "products").iterdir())
+        print(
+            f"catalog: {args.products:,} products, {args.products * args.variants:,} variants, "
+            f"{args.per_file:,} products a file, {size / 1e6:.1f} MB of YAML"
+        )
+        exe = str(Path(sys.executable).parent / "shoptet-catalog")
+        best: tuple[float, float, int, str] | None = None
+        for _ in range(args.repeat):
+            got = run_measured([exe, "validate", "--catalog", str(new)])
+            best = got if best is None or got[0] < best[0] else best
+        assert best is not None
+        wall, cpu, rss, out = best
+        print(
+            f"validate: wall {wall:.2f} s, CPU {cpu:.2f} s, peak RSS {rss / 1e6:.0f} MB  "
+            f"[{out[-120:]}]  (load average {os.getloadavg()[0]:.1f})"
+        )
+        wall, cpu, rss, out = run_measured([sys.executable, "-c", PR_LOAD, str(repo / "catalog")])
+        print(
+            f"PR-plan load (working tree + changed_since): wall {wall:.2f} s, CPU {cpu:.2f} s, peak "
+            f"RSS {rss / 1e6:.0f} MB  [{out}]"
+        )
+        wall, cpu, rss, out = run_measured([sys.executable, "-c", PLAN_MEMORY, str(new)])
+        print(
+            f"plan without HTTP (desired loaded + live catalog + diff + renders): wall "
+            f"{wall:.2f} s, CPU {cpu:.2f} s, peak RSS {rss / 1e6:.0f} MB  [{out}]"
+        )
+    finally:
+        if args.keep is None:
+            shutil.rmtree(base, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
