@@ -106,6 +106,7 @@ def make_plan(
         default_stock_id=shop.default_stock_id,
         pricelist_id=shop.pricelist_id,
         eshop_id=shop.eshop_id,
+        purchase_prices=shop.pricelist_id in (None, shop.default_pricelist_id),
         git_commit=request.git_commit,
         scope=scope,
         base_policy=request.base_policy,

@@ -138,6 +138,7 @@ def fresh_changes(
         default_stock_id=shop.default_stock_id,
         pricelist_id=shop.pricelist_id,
         eshop_id=shop.eshop_id,
+        purchase_prices=shop.pricelist_id in (None, shop.default_pricelist_id),
         scope=Scope.targeted(sorted(g.lower() for g in live)),
         parameters=registry,
         variant_rule=True,

@@ -304,3 +304,105 @@ def parse_guid_list(value: Any) -> list[str]:
         seen.add(guid)
         out.append(guid)
     return out
+
+
+# ---------------------------------------------------------------------------------------------
+# Pricelist-row objects (issue 17): actionPrice, purchasePrice, orderableAmount
+
+
+def parse_date(value: Any) -> str:
+    """A calendar date written ``YYYY-MM-DD`` (Shoptet's ``typeDate``), kept as that text."""
+    import datetime as _dt
+
+    text = value.isoformat() if isinstance(value, _dt.date) else value
+    if not isinstance(text, str) or not re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", text):
+        shown = f"'{value}'" if isinstance(value, str) else _kind(value)
+        raise fail(f"must be a date written YYYY-MM-DD (e.g. 2026-12-24), not {shown}")
+    try:
+        _dt.date.fromisoformat(text)
+    except ValueError:
+        raise fail(f"'{text}' is not a calendar date") from None
+    return text
+
+
+def _price_part(value: Any) -> Decimal:
+    number = parse_decimal(value, places=2)
+    if number < 0:
+        raise fail(f"a price cannot be negative, got '{value}'")
+    return number
+
+
+def _object(value: Any, parsers: dict[str, Any], example: str) -> dict[str, Any]:
+    """A mapping of the keys ``parsers`` knows, each parsed (``null`` allowed: it clears that
+    part); a key left out is not in the result (the caller decides what that means)."""
+    if not isinstance(value, dict):
+        raise fail(f"must be a mapping like {example}, not {_kind(value)}")
+    out: dict[str, Any] = {}
+    for key, item in value.items():
+        if key not in parsers:
+            raise fail(
+                f"unknown key '{key}'{did_you_mean(str(key), tuple(parsers))}; "
+                f"allowed: {', '.join(parsers)}",
+                at=key,
+            )
+        if item is None:
+            out[key] = None
+            continue
+        try:
+            out[key] = parsers[key](item)
+        except PydanticCustomError as err:
+            raise fail(f"{key} {err.message()}", at=key) from None
+    return out
+
+
+def parse_action_price(value: Any) -> dict[str, Any]:
+    """``{price, fromDate, toDate}``: managed whole, so a date left out is no date (Shoptet
+    uses an action price only while its dates are set). ``toDate`` before ``fromDate`` is
+    refused; the comparison with the regular price is the variant's (``model.Variant``)."""
+    parsers = {"price": _price_part, "fromDate": parse_date, "toDate": parse_date}
+    out = _object(value, parsers, "{price: 179.00, fromDate: 2026-12-01, toDate: 2026-12-24}")
+    if out.get("price") is None:
+        raise fail(
+            "an action price needs its price (write actionPrice: null to end the action price)"
+        )
+    out = {"price": out["price"], "fromDate": out.get("fromDate"), "toDate": out.get("toDate")}
+    if out["fromDate"] and out["toDate"] and out["toDate"] < out["fromDate"]:
+        raise fail(
+            f"toDate {out['toDate']} is before fromDate {out['fromDate']}; swap them or fix "
+            "the date",
+            at="toDate",
+        )
+    return out
+
+
+def parse_purchase_price(value: Any) -> dict[str, Any]:
+    """``{price, vatRate, includingVat}`` (Shoptet's ``prices.purchasePrice``); a bare number
+    is the price alone. Parts left out stay as the shop has them."""
+    if not isinstance(value, dict):
+        return {"price": _price_part(value)}
+    parsers = {
+        "price": _price_part,
+        "vatRate": lambda v: parse_decimal(v, places=2, minimum=Decimal(0)),
+        "includingVat": parse_bool,
+    }
+    out = _object(value, parsers, "{price: 120.00, vatRate: 21, includingVat: true}")
+    if out.get("price") is None:
+        raise fail("a purchase price needs its price (write purchasePrice: null to remove it)")
+    return out
+
+
+def parse_orderable_amount(value: Any) -> dict[str, Any]:
+    """``{minimumAmount, maximumAmount}``: how much one order may hold; a part left out stays
+    as the shop has it, ``null`` removes that limit."""
+    amount = lambda v: parse_decimal(v, places=3, minimum=Decimal(0))  # noqa: E731
+    out = _object(
+        value,
+        {"minimumAmount": amount, "maximumAmount": amount},
+        "{minimumAmount: 1, maximumAmount: 10}",
+    )
+    if not out:
+        raise fail("state minimumAmount, maximumAmount or both (or write null for no limits)")
+    low, high = out.get("minimumAmount"), out.get("maximumAmount")
+    if low is not None and high is not None and high < low:
+        raise fail(f"maximumAmount {high} is below minimumAmount {low}", at="maximumAmount")
+    return out

@@ -54,6 +54,7 @@ from reconciler.live.convert import product_from_detail
 from reconciler.live.params import read_registry
 from reconciler.live.read import read_shop
 from reconciler.model import ShopSettings
+from reconciler.plan.normalize import canonical_object
 from reconciler.plan.parameters import ParameterRegistry, resolve
 from reconciler.shoptet.client import DETAIL_INCLUDE
 
@@ -81,6 +82,7 @@ DECIMALS = frozenset(f.name for f in F.FIELDS if f.kind is F.Kind.DECIMAL)
 BOOLS = frozenset(f.name for f in F.FIELDS if f.kind is F.Kind.BOOL)
 QUOTED = frozenset(f.name for f in F.FIELDS if f.imported is F.Imported.QUOTED)
 HTML = frozenset(f.name for f in F.FIELDS if f.imported is F.Imported.BLOCK)
+OBJECTS = {f.name: f for f in F.FIELDS if f.kind is F.Kind.OBJECT}
 # fields the loader refuses to see null (Shoptet always has a value): a refresh that has no
 # live value for one keeps what the file says (``type`` too, which import never writes)
 NOT_NULL = frozenset(f.name for f in F.FIELDS if not f.nullable)
@@ -242,6 +244,11 @@ def render_product(
             if name == "parameters":
                 values[name] = _parameters(value, registry)
                 continue
+            if name in OBJECTS:
+                shown = _object(OBJECTS[name], value)
+                if shown is not None:
+                    values[name] = shown
+                continue
             values[name] = _value(name, value, default_stock_id)
             if name == "stock":
                 values[LIVE_STOCK] = value
@@ -281,6 +288,29 @@ def _parameters(pairs: dict[str, str], registry: ParameterRegistry | None) -> An
             if resolve({name: shown}, registry).pairs == {index: value}:
                 key, text = name, shown
         out[key] = Y.quoted(text) if text.strip() in NULL_SPELLINGS else text
+    return Y.flow_map(out)
+
+
+def _object(field: F.Field, value: Any) -> Any:
+    """A pricelist-row object as a flow mapping of all its parts (``null`` where the shop has
+    none, so the entry manages the whole object); None when it means nothing (no action
+    price, no purchase price, no orderable limits)."""
+    canonical = canonical_object(field, value)
+    if not isinstance(canonical, dict):
+        return None
+    out: dict[str, Any] = {}
+    for part in field.parts:
+        item = canonical.get(part.name)
+        if item is None:
+            out[part.name] = Y.plain("null")
+        elif isinstance(item, bool):
+            out[part.name] = Y.plain("true" if item else "false")
+        elif part.kind is F.Kind.DECIMAL and part.places is not None:
+            out[part.name] = Y.plain(
+                format(Decimal(item).quantize(Decimal(1).scaleb(-part.places)), "f")
+            )
+        else:
+            out[part.name] = Y.plain(str(item))
     return Y.flow_map(out)
 
 
@@ -385,6 +415,12 @@ def _norm(key: str, value: Any, default_stock_id: int) -> Any:
         return str(value)
     if key in BOOLS:
         return str(value).strip().lower()
+    if key in OBJECTS and isinstance(value, dict):
+        parts = {
+            k: None if Y.is_plain(v) and v.strip() in NULL_SPELLINGS else v
+            for k, v in value.items()
+        }
+        return canonical_object(OBJECTS[key], parts)
     if key == "parameters" and isinstance(value, dict):
         return sorted((str(k), str(v)) for k, v in value.items())
     if key == "categories" and isinstance(value, list):

@@ -52,7 +52,7 @@ from reconciler.plan.model import (
     UnmanagedProduct,
     field_order,
 )
-from reconciler.plan.normalize import NormContext, normalize_product
+from reconciler.plan.normalize import NormContext, normalize_product, stated_parts
 from reconciler.plan.param_changes import ParamPlanner
 
 # Which change carries which field, and what a create does with it: the field registry's.
@@ -98,6 +98,8 @@ class PlanContext:
     # Products and variants removed from the YAML since ``--changed-since REF`` (display only,
     # ``desired.scope.removed_entries``); the plan lists those it does not delete.
     removed: tuple[CatalogEntry, ...] = ()
+    # The plan's pricelist is the e-shop's default: Shoptet takes purchase prices only there.
+    purchase_prices: bool = True
 
 
 def diff(
@@ -120,6 +122,8 @@ def diff(
 
     for guid in sorted(in_scope):
         run.product(guid, wanted[guid], have.get(guid))
+    if not context.purchase_prices:
+        run.problems += _purchase_price_problems(wanted, in_scope, run, pricelist)
     run.problems += run.params.problems
     if run.problems:
         raise CatalogError(run.problems)
@@ -173,6 +177,31 @@ def diff(
         git_commit=context.git_commit,
         tool_version=context.tool_version,
     )
+
+
+def _purchase_price_problems(
+    wanted: dict[str, Any], in_scope: set[str], run: _Run, pricelist: int | None
+) -> list[Problem]:
+    """A purchase price stated for a plan whose pricelist is not the e-shop's default:
+    Shoptet keeps purchase prices in the default pricelist only (it would answer null)."""
+    out = []
+    for guid in sorted(in_scope):
+        for code, variant in (getattr(wanted[guid], "variants", None) or {}).items():
+            if "purchasePrice" not in variant.model_fields_set:
+                continue
+            loc = run.locations.get((guid, "variants", code, "purchasePrice"))
+            out.append(
+                Problem(
+                    loc.file if loc else "(catalog)",
+                    loc.line if loc else 0,
+                    loc.column if loc else 0,
+                    f"variant {code}: purchasePrice is kept only in the e-shop's default "
+                    f"pricelist, and this catalog writes pricelist {pricelist} (shop.pricelist "
+                    "in shop.yaml); remove purchasePrice here or plan against the default "
+                    "pricelist",
+                )
+            )
+    return out
 
 
 def _notes(
@@ -505,7 +534,8 @@ def _variant_pairs(code: str, want: dict[str, Any], have: dict[str, Any]) -> lis
     out = []
     for resource, names in ((Resource.VARIANT, VARIANT_FIELDS), (Resource.PRICE, PRICE_FIELDS)):
         after = {f: want[f] for f in names if f in want}
-        out.append((resource, code, None, {f: have.get(f) for f in after}, after))
+        before = {f: stated_parts(f, want[f], have.get(f)) for f in after}
+        out.append((resource, code, None, before, after))
     live_stock = have.get("stock") or {}
     for sid, amount in sorted((want.get("stock") or {}).items()):
         out.append((Resource.STOCK, code, sid, {"stock": live_stock.get(sid)}, {"stock": amount}))

@@ -17,6 +17,7 @@ from reconciler.plan.model import (
     Plan,
     Resource,
 )
+from reconciler.render.campaign import action_price_words
 
 NO_CHANGES = "No changes. The live shop matches the catalog."
 # An empty plan with notes (removed or unmentioned entries): the shop does not match the
@@ -94,6 +95,8 @@ def named_value(field: str, value: Any, names: Names) -> str:
     """A value as ``format_value`` spells it, with the shop's name beside each id the plan's
     ``names`` knows: ``"b9e6…" (Zrnková káva)`` for a category, ``"zrnkovna" (Zrnkovna)``
     for a brand code. Names are display only; the value stays exactly as written."""
+    if field == "actionPrice" and (words := action_price_words(value)) is not None:
+        return words
     lookup = {
         "defaultCategory": names.category,
         "categories": names.category,

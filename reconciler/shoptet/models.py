@@ -108,6 +108,7 @@ class Variant(ShoptetModel):
     includingVat: bool | None = None
     vatRate: str | None = None
     currencyCode: str | None = None
+    actionPrice: dict[str, Any] | None = None  # the default pricelist's
     availability: Ref | None = None
     perStockAmounts: list[StockAmount] | None = None
     perPricelistPrices: list[dict[str, Any]] | None = None

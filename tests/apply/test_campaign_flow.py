@@ -1,0 +1,198 @@
+"""Campaigns as code (issue 17), pricelist-row fields end to end in the sandbox: a Christmas
+sale over 320 variants (an action price with dates, purchase prices, orderable amounts) goes
+plan -> apply -> plan empty in 300-row pricelist PATCHes whose bodies conform to Shoptet's
+OpenAPI file; ending the campaign (every object cleared with null) converges the same way; a
+purchase price for a pricelist other than the default is a located plan error, and the sandbox
+refuses one too, as it refuses buyPrice together with purchasePrice."""
+
+from __future__ import annotations
+
+import copy
+import json
+
+import pytest
+
+from reconciler.desired.load import load_catalog
+from reconciler.errors import CatalogError
+from reconciler.pipeline import apply_plan
+from reconciler.plan.model import Resource
+from reconciler.render.text import render_text
+from reconciler.sandbox import Sandbox
+from tests.apply.support import demo_state, plan_of, write_catalog
+from tests.apply.test_conformance import Recording
+from tests.support.openapi_requests import validate_request
+from tests.support.openapi_spec import require_spec
+from tests.support.sandbox_client import raw_client, sandbox_client
+
+GUIDS = ("a0000000-0000-4000-8000-000000000001", "a0000000-0000-4000-8000-000000000002")
+PER_PRODUCT = 160  # 320 variants: two pricelist PATCHes (300 + 20 rows)
+SALE = {"fromDate": "2026-12-01", "toDate": "2026-12-24"}
+
+
+def code(p: int, i: int) -> str:
+    return f"XMAS-{p}-{i:03d}"
+
+
+def campaign_state() -> dict:
+    """The demo shop plus two products of ``PER_PRODUCT`` variants each at 200.00 (loaded
+    through the admin surface, so apply is not what put them there)."""
+    state = demo_state()
+    template = next(p for p in state["products"] if len(p["variants"]) == 1)
+    for p, guid in enumerate(GUIDS):
+        product = copy.deepcopy(template)
+        product.update(guid=guid, name=f"Vánoční káva {p}")
+        variant = product["variants"][0]
+        product["variants"] = []
+        for i in range(PER_PRODUCT):
+            v = copy.deepcopy(variant)
+            v.update(code=code(p, i), ean=None)
+            v["parameters"] = [{"nameIndex": "hmotnost", "valueIndex": f"{i + 1}-g"}]
+            v["prices"]["1"].update(price="200.00", vatRate="21.00")
+            product["variants"].append(v)
+        state["products"].append(product)
+    return state
+
+
+def catalog(tmp_path, variant_fields) -> object:
+    products = {
+        guid: {"variants": {code(p, i): variant_fields(p, i) for i in range(PER_PRODUCT)}}
+        for p, guid in enumerate(GUIDS)
+    }
+    return load_catalog(write_catalog(tmp_path, products))
+
+
+def sale(p: int, i: int) -> dict:
+    fields: dict = {"price": "200.00", "actionPrice": {"price": "179.00", **SALE}}
+    if i % 2 == 0:
+        fields["purchasePrice"] = {"price": "120.00", "vatRate": "21.00", "includingVat": False}
+    if i % 3 == 0:
+        fields["orderableAmount"] = {"minimumAmount": "1", "maximumAmount": "10"}
+    return fields
+
+
+def ended(p: int, i: int) -> dict:
+    return {"actionPrice": None, "purchasePrice": None, "orderableAmount": None}
+
+
+@pytest.fixture
+def sb() -> Sandbox:
+    return Sandbox(campaign_state())
+
+
+def apply_recorded(sb: Sandbox, cat, plan) -> list:
+    seen: list = []
+    with sandbox_client(sb, wrap=lambda inner: Recording(inner, seen)) as client:
+        result = apply_plan(plan, client, cat)
+    assert result.ok, result.outcomes
+    return seen
+
+
+def pricelist_patches(seen: list) -> list[list[dict]]:
+    return [body["data"] for m, path, _q, _h, body in seen if m == "PATCH" and "pricelists" in path]
+
+
+def test_a_christmas_sale_converges_in_300_row_patches_that_conform(sb, tmp_path):
+    spec = require_spec()
+    cat = catalog(tmp_path, sale)
+    plan = plan_of(sb, cat)
+    prices = [c for c in plan.changes if c.resource is Resource.PRICE]
+    assert len(prices) == 2 * PER_PRODUCT and len(plan.changes) == len(prices)
+    first = next(c for c in prices if c.code == code(0, 0))
+    assert first.after == {
+        "actionPrice": {"price": "179", **SALE},
+        "purchasePrice": {"price": "120", "vatRate": "21", "includingVat": False},
+        "orderableAmount": {"minimumAmount": "1", "maximumAmount": "10"},
+    }
+    text = render_text(plan)
+    assert "~ actionPrice: null -> 179.00 from 1 Dec 2026 to 24 Dec 2026" in text
+    assert {g.name: g.ok for g in plan.guards}["price"] is True  # new sale prices are no moves
+
+    seen = apply_recorded(sb, cat, plan)
+    patches = pricelist_patches(seen)
+    assert [len(rows) for rows in patches] == [300, 20]
+    row = next(r for rows in patches for r in rows if r["code"] == code(0, 0))
+    assert row == {
+        "code": code(0, 0),
+        "price": {"actionPrice": {"price": "179.00", **SALE}},
+        "orderableAmount": {"minimumAmount": "1.000", "maximumAmount": "10.000"},
+        "prices": {"purchasePrice": {"price": "120.00", "vatRate": "21.00", "includingVat": False}},
+    }
+    assert not any("buyPrice" in json.dumps(rows) for rows in patches)  # deprecated: never sent
+    problems = [
+        p for m, path, q, h, body in seen for p in validate_request(spec, m, path, q, h, body)
+    ]
+    assert problems == []
+    assert plan_of(sb, cat).is_empty
+
+    # the shop answers what was written, in Shoptet's shapes
+    with sandbox_client(sb, read_only=True) as client:
+        live = client.get_product(GUIDS[0], include=("perPricelistPrices",))
+    variant = next(v for v in live.variants if v.code == code(0, 0))
+    assert variant.actionPrice == {"price": "179.00", **SALE}
+    (live_row,) = variant.perPricelistPrices
+    assert live_row["prices"]["purchasePrice"] == {
+        "price": "120.00",
+        "vatRate": "21.00",
+        "includingVat": False,
+    }
+    assert live_row["price"]["buyPrice"] == "120.00"  # the deprecated twin reads the same
+
+    # ending the campaign: every object cleared with null, the same way
+    end = catalog(tmp_path, ended)
+    plan = plan_of(sb, end)
+    changed = [c for c in plan.changes if c.resource is Resource.PRICE]
+    assert len(changed) == 2 * PER_PRODUCT
+    assert "~ actionPrice: 179.00 from 1 Dec 2026 to 24 Dec 2026 -> null" in render_text(plan)
+    seen = apply_recorded(sb, end, plan)
+    row = next(r for rows in pricelist_patches(seen) for r in rows if r["code"] == code(0, 0))
+    assert row["price"] == {"actionPrice": {"price": None, "fromDate": None, "toDate": None}}
+    # includingVat takes no null (SPEC pricelistUpdate prices.purchasePrice): left out
+    assert row["prices"] == {"purchasePrice": {"price": None, "vatRate": None}}
+    problems = [
+        p for m, path, q, h, body in seen for p in validate_request(spec, m, path, q, h, body)
+    ]
+    assert problems == []
+    assert plan_of(sb, end).is_empty
+
+
+def test_a_purchase_price_for_another_pricelist_is_a_located_plan_error(tmp_path):
+    state = campaign_state()
+    state["pricelists"].append({"id": 2, "name": "Velkoobchod"})
+    sb = Sandbox(state)
+    products = {GUIDS[0]: {"variants": {code(0, 0): {"purchasePrice": "120.00"}}}}
+    cat = load_catalog(write_catalog(tmp_path, products, shop={"shop": {"pricelist": 2}}))
+    with pytest.raises(CatalogError) as err:
+        plan_of(sb, cat)
+    (problem,) = err.value.problems
+    assert problem.file.endswith("products.yaml") and problem.line > 1
+    assert "default pricelist" in problem.message and "pricelist 2" in problem.message
+
+
+def test_the_sandbox_refuses_purchase_prices_where_shoptet_does():
+    state = campaign_state()
+    state["pricelists"].append({"id": 2, "name": "Velkoobchod"})
+    sb = Sandbox(state)
+    purchase = {"prices": {"purchasePrice": {"price": "120.00"}}}
+    with raw_client(sb) as client:
+        answers = {
+            "other pricelist": client.patch(
+                "/api/pricelists/2", json={"data": [{"code": code(0, 0), **purchase}]}
+            ),
+            "with buyPrice": client.patch(
+                "/api/pricelists/1",
+                json={"data": [{"code": code(0, 0), "price": {"buyPrice": "1.00"}, **purchase}]},
+            ),
+            "bad VAT rate": client.patch(
+                "/api/pricelists/1",
+                json={
+                    "data": [{"code": code(0, 0), "prices": {"purchasePrice": {"vatRate": "7.00"}}}]
+                },
+            ),
+        }
+    for what, answer in answers.items():
+        assert answer.status_code == 400, what
+        (error,) = answer.json()["errors"]
+        assert error["errorCode"] == "invalid-request-data" and error["instance"] == code(0, 0)
+    assert "at the same time" in answers["with buyPrice"].json()["errors"][0]["message"]
+    assert "purchasePriceVatRate" in answers["bad VAT rate"].json()["errors"][0]["message"]
+    assert "default price list" in answers["other pricelist"].json()["errors"][0]["message"]
