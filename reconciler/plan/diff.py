@@ -28,6 +28,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import Any
 
 from deepdiff import DeepDiff
@@ -362,8 +363,35 @@ class _Run:
             elif code not in live_codes:
                 self.create_variant(guid, code, want["variants"][code], name)
             else:
-                pending += _variant_pairs(code, want["variants"][code], have["variants"][code])
+                wanted, live_fields = want["variants"][code], have["variants"][code]
+                self.sale_above_live_price(guid, code, wanted, live_fields)
+                pending += _variant_pairs(code, wanted, live_fields)
         self.flush(guid, name, pending)
+
+    def sale_above_live_price(
+        self, guid: str, code: str, want: dict[str, Any], have: dict[str, Any]
+    ) -> None:
+        """An action price above the live regular price, when the YAML states no ``price``
+        (the loader compares the two when it states both): a sale that raises the price is
+        a mistake, refused like the loader's check."""
+        sale = want.get("actionPrice")
+        if "price" in want or not isinstance(sale, dict) or sale.get("price") is None:
+            return
+        regular = have.get("price")
+        if regular is None or Decimal(sale["price"]) <= Decimal(regular):
+            return
+        cents = Decimal("0.01")
+        loc = self.locations.get((guid, "variants", code, "actionPrice"))
+        self.problems.append(
+            Problem(
+                loc.file if loc else "(catalog)",
+                loc.line if loc else 0,
+                loc.column if loc else 0,
+                f"variant {code}: the action price {Decimal(sale['price']).quantize(cents)} is "
+                f"above the shop's regular price {Decimal(regular).quantize(cents)}: a sale "
+                "price must not be higher; lower actionPrice.price or state price",
+            )
+        )
 
     # --- products ---------------------------------------------------------------------------
 

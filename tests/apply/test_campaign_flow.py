@@ -196,3 +196,38 @@ def test_the_sandbox_refuses_purchase_prices_where_shoptet_does():
     assert "at the same time" in answers["with buyPrice"].json()["errors"][0]["message"]
     assert "purchasePriceVatRate" in answers["bad VAT rate"].json()["errors"][0]["message"]
     assert "default price list" in answers["other pricelist"].json()["errors"][0]["message"]
+
+
+def test_an_action_price_above_the_live_price_is_a_located_plan_error(sb, tmp_path):
+    products = {GUIDS[0]: {"variants": {code(0, 7): {"actionPrice": {"price": "250.00", **SALE}}}}}
+    cat = load_catalog(write_catalog(tmp_path, products))
+    with pytest.raises(CatalogError) as err:
+        plan_of(sb, cat)
+    (problem,) = err.value.problems
+    assert problem.file.endswith("products.yaml") and problem.line > 1
+    assert "action price 250.00 is above the shop's regular price 200.00" in problem.message
+    assert sb.counters["writes"] == 0
+
+
+def test_a_sale_in_another_pricelist_converges_there_and_leaves_the_default_alone(tmp_path):
+    state = campaign_state()
+    state["pricelists"].append({"id": 2, "name": "Velkoobchod"})
+    sb = Sandbox(state)
+    fields = {"price": "150.00", "actionPrice": {"price": "140.00", **SALE}}
+    fields["orderableAmount"] = {"minimumAmount": "6"}
+    products = {GUIDS[1]: {"variants": {code(1, i): dict(fields) for i in range(5)}}}
+    cat = load_catalog(write_catalog(tmp_path, products, shop={"shop": {"pricelist": 2}}))
+    plan = plan_of(sb, cat)
+    assert plan.pricelist_id == 2 and len(plan.changes) == 5
+    seen = apply_recorded(sb, cat, plan)
+    assert {path for m, path, *_ in seen if m == "PATCH"} == {"/api/pricelists/2"}
+    assert plan_of(sb, cat).is_empty
+    rows = {
+        v["code"]: v["prices"]
+        for p in sb.state()["products"]
+        for v in p["variants"]
+        if v["code"] == code(1, 0)
+    }[code(1, 0)]
+    assert rows["2"]["actionPrice"] == {"price": "140.00", **SALE}
+    assert rows["2"]["orderableAmount"] == {"minimumAmount": "6.000"}
+    assert "actionPrice" not in rows["1"] and rows["1"]["price"] == "200.00"
