@@ -18,11 +18,11 @@ from reconciler.pipeline import apply_plan
 from reconciler.plan.model import Resource
 from reconciler.render.text import render_text
 from reconciler.sandbox import Sandbox
-from tests.apply.support import demo_state, plan_of, write_catalog
+from tests.apply.support import demo_state, plan_of, run_cli, write_catalog
 from tests.apply.test_conformance import Recording
 from tests.support.openapi_requests import validate_request
 from tests.support.openapi_spec import require_spec
-from tests.support.sandbox_client import raw_client, sandbox_client
+from tests.support.sandbox_client import raw_client, sandbox_client, served
 
 GUIDS = ("a0000000-0000-4000-8000-000000000001", "a0000000-0000-4000-8000-000000000002")
 PER_PRODUCT = 160  # 320 variants: two pricelist PATCHes (300 + 20 rows)
@@ -231,3 +231,29 @@ def test_a_sale_in_another_pricelist_converges_there_and_leaves_the_default_alon
     assert rows["2"]["actionPrice"] == {"price": "140.00", **SALE}
     assert rows["2"]["orderableAmount"] == {"minimumAmount": "6.000"}
     assert "actionPrice" not in rows["1"] and rows["1"]["price"] == "200.00"
+
+
+def test_the_cli_round_trips_a_campaign_through_the_plan_file(tmp_path, monkeypatch, capsys):
+    """plan --out, then apply of that file (it is only a claim: apply recomputes and the
+    recomputed objects must match the saved ones part by part), then plan: no changes."""
+    sb = Sandbox(campaign_state())
+    products = {GUIDS[0]: {"variants": {code(0, i): sale(0, i) for i in range(4)}}}
+    write_catalog(tmp_path, products)
+    with served(sb) as srv:
+        code_, out, err = run_cli(
+            monkeypatch, capsys, tmp_path, ["plan", "--out", "p.json"], url=srv.url
+        )
+        assert code_ == 0, out + err
+        assert "179.00 from 1 Dec 2026 to 24 Dec 2026" in out
+        saved = json.loads((tmp_path / "p.json").read_text(encoding="utf-8"))
+        assert any(
+            f["field"] == "actionPrice" and f["after"] == {"price": "179", **SALE}
+            for c in saved["changes"]
+            for f in c["fields"]
+        )
+        code_, out, err = run_cli(
+            monkeypatch, capsys, tmp_path, ["apply", "p.json", "--auto-approve"], url=srv.url
+        )
+        assert code_ == 0, out + err
+        code_, out, err = run_cli(monkeypatch, capsys, tmp_path, ["plan"], url=srv.url)
+        assert code_ == 0 and "No changes to write." in out, out + err
