@@ -338,6 +338,12 @@ FIELDS: tuple[Field, ...] = (
     ),
     _variant("visible", Kind.BOOL, nullable=False),
     _variant("availability", Kind.INTEGER, write="availabilityId", read="availability.id"),
+    _variant(
+        "availabilityWhenSoldOut",
+        Kind.INTEGER,
+        write="availabilityWhenSoldOutId",
+        read="availabilityWhenSoldOut.id",
+    ),
     _variant("weight", Kind.DECIMAL, places=3),
     _variant("minStockSupply", Kind.DECIMAL, places=3),
     _variant(

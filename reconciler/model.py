@@ -314,6 +314,14 @@ class Variant(BaseModel):
         description="Shoptet availability id (GET /api/products/availabilities).",
         examples=[-1],
     )
+    availabilityWhenSoldOut: AnyInt | None = Field(
+        None,
+        description=(
+            "Shoptet availability id shown once the variant is sold out "
+            "(GET /api/products/availabilities)."
+        ),
+        examples=[4],
+    )
     weight: Weight | None = Field(
         None, description="Weight in kg, 3 decimals, at most 99999.999.", examples=["0.250"]
     )

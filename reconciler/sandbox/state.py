@@ -35,7 +35,12 @@ State format (``formatVersion`` 1; what ``GET /_sandbox/state`` returns and ``--
               "parameters": [{"nameIndex", "valueIndex"}],  # slugs from variantParameters
               "prices": {"<pricelistId>": {"price": "189.00"|null, "commonPrice", "buyPrice",
                                           "vatRate": "12.00", "includingVat": bool,
-                                          "currencyCode": "CZK"}},
+                                          "currencyCode": "CZK",
+                                          # optional campaign parts (issue 17):
+                                          "actionPrice": {"price", "fromDate", "toDate"}|null,
+                                          "purchasePrice": {"price", "vatRate", "includingVat"},
+                                          "orderableAmount": {"minimumAmount",
+                                                              "maximumAmount"}}},
               "stocks": {"<stockId>": {"realStock": "12.000", "claim": "2.000",
                                       "location": str|null, "changeTime": str}}}]}],
       "deletedProducts": [{"guid", "changeTime"}],        # the changes feed's delete records

@@ -110,6 +110,7 @@ class Variant(ShoptetModel):
     currencyCode: str | None = None
     actionPrice: dict[str, Any] | None = None  # the default pricelist's
     availability: Ref | None = None
+    availabilityWhenSoldOut: Ref | None = None
     perStockAmounts: list[StockAmount] | None = None
     perPricelistPrices: list[dict[str, Any]] | None = None
     parameters: list[dict[str, Any]] | None = None  # only with include=variantParameters

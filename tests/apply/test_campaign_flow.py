@@ -257,3 +257,22 @@ def test_the_cli_round_trips_a_campaign_through_the_plan_file(tmp_path, monkeypa
         assert code_ == 0, out + err
         code_, out, err = run_cli(monkeypatch, capsys, tmp_path, ["plan"], url=srv.url)
         assert code_ == 0 and "No changes to write." in out, out + err
+
+
+def test_availability_when_sold_out_converges_and_clears(sb, tmp_path):
+    """A small assignment (issue 17): written as availabilityWhenSoldOutId, read back from
+    the detail's availabilityWhenSoldOut.id, cleared with null."""
+    for value in (3, None):
+        products = {GUIDS[0]: {"variants": {code(0, 1): {"availabilityWhenSoldOut": value}}}}
+        cat = load_catalog(write_catalog(tmp_path, products))
+        plan = plan_of(sb, cat)
+        (change,) = plan.changes
+        assert change.resource is Resource.VARIANT and change.after == {
+            "availabilityWhenSoldOut": value
+        }
+        seen = apply_recorded(sb, cat, plan)
+        (patch,) = [body for m, path, _q, _h, body in seen if m == "PATCH"]
+        assert patch["data"]["variants"] == [
+            {"code": code(0, 1), "availabilityWhenSoldOutId": value}
+        ]
+        assert plan_of(sb, cat).is_empty
