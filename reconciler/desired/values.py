@@ -310,19 +310,24 @@ def parse_guid_list(value: Any) -> list[str]:
 # Pricelist-row objects (issue 17): actionPrice, purchasePrice, orderableAmount
 
 
+def is_calendar_date(text: str) -> bool:
+    """``YYYY-MM-DD`` naming a real day (no clock or datetime: this module is pure)."""
+    if not re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", text):
+        return False
+    year, month, day = (int(p) for p in text.split("-"))
+    leap = year % 4 == 0 and (year % 100 != 0 or year % 400 == 0)
+    days = (31, 29 if leap else 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)
+    return year >= 1 and 1 <= month <= 12 and 1 <= day <= days[month - 1]
+
+
 def parse_date(value: Any) -> str:
     """A calendar date written ``YYYY-MM-DD`` (Shoptet's ``typeDate``), kept as that text."""
-    import datetime as _dt
-
-    text = value.isoformat() if isinstance(value, _dt.date) else value
-    if not isinstance(text, str) or not re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", text):
+    if not isinstance(value, str) or not re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", value):
         shown = f"'{value}'" if isinstance(value, str) else _kind(value)
         raise fail(f"must be a date written YYYY-MM-DD (e.g. 2026-12-24), not {shown}")
-    try:
-        _dt.date.fromisoformat(text)
-    except ValueError:
-        raise fail(f"'{text}' is not a calendar date") from None
-    return text
+    if not is_calendar_date(value):
+        raise fail(f"'{value}' is not a calendar date")
+    return value
 
 
 def _price_part(value: Any) -> Decimal:

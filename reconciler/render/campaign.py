@@ -3,20 +3,20 @@ manager reads it, ``179.00 from 1 Dec 2026 to 24 Dec 2026``. Pure."""
 
 from __future__ import annotations
 
-import datetime as dt
 from decimal import Decimal, InvalidOperation
 from typing import Any
+
+from reconciler.desired.values import is_calendar_date
 
 _MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 
 
 def day(text: Any) -> str:
     """``2026-12-01`` -> ``1 Dec 2026``; anything else as it is."""
-    try:
-        date = dt.date.fromisoformat(str(text))
-    except ValueError:
+    if not isinstance(text, str) or not is_calendar_date(text):
         return str(text)
-    return f"{date.day} {_MONTHS[date.month - 1]} {date.year}"
+    year, month, dd = (int(p) for p in text.split("-"))
+    return f"{dd} {_MONTHS[month - 1]} {year}"
 
 
 def money(value: Any) -> str:
