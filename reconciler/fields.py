@@ -69,6 +69,7 @@ class Kind(StrEnum):
     STOCK_MAP = "stock-map"  # {stock id: amount}; a scalar means the default stock
     PARAMETERS = "parameters"  # {nameIndex: valueIndex}, resolved against the shop's registry
     DATE = "date"  # ``YYYY-MM-DD`` text (only inside an object's parts)
+    FLAGS = "flags"  # {flag code: {dateFrom, dateTo}} set, or None: unset; resolved by name
     OBJECT = "object"  # a small mapping of ``parts``; the parts the YAML leaves out are unmanaged
 
 
@@ -107,6 +108,17 @@ class Imported(StrEnum):
 def read_visibility(value: Any) -> Any:
     """Shoptet's read side may say ``normal`` where the write side says ``visible``."""
     return "visible" if value == "normal" else value
+
+
+def read_flags(items: Any) -> Any:
+    """A detail's ``flags`` (include ``flags``) as ``{code: {dateFrom, dateTo}}``."""
+    if not isinstance(items, list):
+        return items
+    out = {}
+    for item in items:
+        get = item.get if isinstance(item, dict) else (lambda k, _i=item: getattr(_i, k, None))
+        out[str(get("code"))] = {"dateFrom": get("dateFrom"), "dateTo": get("dateTo")}
+    return dict(sorted(out.items()))
 
 
 _NEGATIVE_STOCK = {"yes": True, "yes-global": True, "no": False, "no-global": False}
@@ -281,6 +293,19 @@ FIELDS: tuple[Field, ...] = (
         import_group=_PLACE,
     ),
     _product("internalNote", import_group=_TEXTS),
+    _product(
+        "flags",
+        Kind.FLAGS,
+        write="flagsManagement",
+        include="flags",
+        reader=read_flags,
+        nullable=False,
+        import_group=_PLACE,
+        why=(
+            "by code or title, resolved against GET /api/products/flags at plan time; written "
+            "with flagsManagement set/unset, so flags the YAML does not name are left alone"
+        ),
+    ),
     # --- variant -----------------------------------------------------------------------------
     _variant("ean", Kind.TEXT, digits=True, imported=Imported.QUOTED),
     _variant("manufacturerCode", Kind.TEXT, digits=True, imported=Imported.QUOTED),

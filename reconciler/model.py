@@ -40,6 +40,7 @@ from reconciler.desired.values import (
     parse_bool,
     parse_code,
     parse_decimal,
+    parse_flags,
     parse_guid,
     parse_guid_list,
     parse_int,
@@ -239,6 +240,23 @@ OrderableAmount = Annotated[
     ),
 ]
 
+_FLAG_DATES = {
+    "type": "object",
+    "additionalProperties": False,
+    "properties": {"from": dict(_DATE_SCHEMA), "to": dict(_DATE_SCHEMA)},
+}
+Flags = Annotated[
+    dict[str, Any],
+    BeforeValidator(parse_flags),
+    WithJsonSchema(
+        {
+            "type": "object",
+            "propertyNames": {"minLength": 1},
+            "additionalProperties": {"anyOf": [{"type": "boolean"}, _FLAG_DATES]},
+        }
+    ),
+]
+
 _FROZEN = ConfigDict(frozen=True, extra="forbid")
 
 
@@ -396,6 +414,15 @@ class Product(BaseModel):
         None, description="GUIDs of all categories the product is in."
     )
     internalNote: Text | None = Field(None, description="Internal note, not shown to customers.")
+    flags: Flags | None = Field(
+        None,
+        description=(
+            "Product flags by code or title (`shoptet-catalog lookup flags`): true sets it, "
+            "false removes it, {from, to} sets it for those dates. Flags not named are left "
+            "as they are."
+        ),
+        examples=[{"Akce": {"from": "2026-12-01", "to": "2026-12-24"}, "Novinka": False}],
+    )
     variants: dict[VariantCode, Variant] = Field(
         default_factory=dict,
         description="Variants keyed by code (uppercase; at most 512). Stock, prices and EANs live here.",

@@ -105,6 +105,10 @@ def test_kinds_match_the_model_types(field):
         F.Kind.GUID_LIST: ([GUID], [GUID]),
         F.Kind.STOCK_MAP: ({"1": "2"}, {1: Decimal("2")}),
         F.Kind.PARAMETERS: ({"Hmotnost": "250 g"}, {"Hmotnost": "250 g"}),
+        F.Kind.FLAGS: (
+            {"Akce": {"to": "2026-12-24"}, "new": "false"},
+            {"Akce": {"dateFrom": None, "dateTo": "2026-12-24"}, "new": None},
+        ),
     }
     if field.kind is F.Kind.OBJECT:  # its first part, a decimal, as text
         first = field.parts[0]
@@ -207,6 +211,7 @@ def test_derived_tables_are_what_the_hand_written_ones_were():
         "metaDescription": "metaDescription",
         "additionalName": "additionalName",
         "internalNote": "internalNote",
+        "flags": "flagsManagement",
         "brand": "brandCode",
         "defaultCategory": "defaultCategoryGuid",
         "categories": "categoryGuids",
@@ -240,6 +245,7 @@ def test_derived_tables_are_what_the_hand_written_ones_were():
         "brand",
         "defaultCategory",
         "categories",
+        "flags",
         "shortDescription",
         "description",
         "metaTitle",
@@ -274,6 +280,7 @@ def test_derived_tables_are_what_the_hand_written_ones_were():
         "type",
         "defaultCategory",
         "categories",
+        "flags",
         "variants",
         "absent",
     } == NOT_NULL_PRODUCT

@@ -88,8 +88,28 @@ def product_fields_body(fields: dict[str, Any], *, create: bool = False) -> dict
     for name, value in fields.items():
         if name not in PRODUCT_WRITE_NAMES or (create and value is None):
             continue
+        if name == "flags":
+            body.update(flags_body(value, create=create))
+            continue
         body[PRODUCT_WRITE_NAMES[name]] = value
     return body
+
+
+def flags_body(flags: dict[str, Any] | None, *, create: bool = False) -> dict[str, Any]:
+    """``{code: {dateFrom, dateTo} | None}`` -> ``flagsManagement`` set/unset items, so the
+    flags not named stay as they are (``flags`` would replace the whole list). A create
+    takes only ``flags`` (the set ones; there is nothing to unset yet)."""
+    items = sorted((flags or {}).items())
+    if create:
+        chosen = [{"code": c, **dates} for c, dates in items if dates is not None]
+        return {"flags": chosen} if chosen else {}
+    managed = [
+        {"action": "set", "code": c, **dates}
+        if dates is not None
+        else {"action": "unset", "code": c}
+        for c, dates in items
+    ]
+    return {"flagsManagement": managed} if managed else {}
 
 
 def variant_item(code: str, fields: dict[str, Any], *, create: bool = False) -> dict[str, Any]:

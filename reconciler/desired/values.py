@@ -411,3 +411,38 @@ def parse_orderable_amount(value: Any) -> dict[str, Any]:
     if low is not None and high is not None and high < low:
         raise fail(f"maximumAmount {high} is below minimumAmount {low}", at="maximumAmount")
     return out
+
+
+def parse_flags(value: Any) -> dict[str, Any]:
+    """Product flags: flag code or title -> ``true`` (set, no dates), ``false`` (unset), or
+    ``{from, to}`` (set for those dates; either may be left out). Flags not named are left
+    as the shop has them. Names are resolved against the shop's flags at plan time."""
+    if not isinstance(value, dict):
+        raise fail(
+            "must be a mapping flag -> true, false or {from: YYYY-MM-DD, to: YYYY-MM-DD} "
+            f"(e.g. {{Akce: {{from: 2026-12-01, to: 2026-12-24}}, Novinka: false}}), not "
+            f"{_kind(value)}"
+        )
+    out: dict[str, Any] = {}
+    for key, item in value.items():
+        if not isinstance(key, str) or not key.strip():
+            raise fail("a flag must be named by its code or title (text)", at=key)
+        name = unicodedata.normalize("NFC", key).strip()
+        if name in out:
+            raise fail(f"flag {name!r} is given twice", at=key)
+        if isinstance(item, dict):
+            dates = _object(item, {"from": parse_date, "to": parse_date}, "{from: 2026-12-01}")
+            start, end = dates.get("from"), dates.get("to")
+            if start and end and end < start:
+                raise fail(f"flag {name!r}: to {end} is before from {start}", at=key)
+            out[name] = {"dateFrom": start, "dateTo": end}
+            continue
+        try:
+            on = parse_bool(item)
+        except PydanticCustomError:
+            raise fail(
+                f"flag {name!r}: write true, false or {{from: YYYY-MM-DD, to: YYYY-MM-DD}}",
+                at=key,
+            ) from None
+        out[name] = {"dateFrom": None, "dateTo": None} if on else None
+    return out

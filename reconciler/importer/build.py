@@ -48,7 +48,7 @@ from typing import Any
 from reconciler import errors as E
 from reconciler import fields as F
 from reconciler.desired.load import PRODUCTS_DIR, YAML_SUFFIXES, load_catalog
-from reconciler.desired.values import GUID_PATTERN
+from reconciler.desired.values import GUID_PATTERN, parse_flags
 from reconciler.importer import yaml_edit as Y
 from reconciler.live.convert import product_from_detail
 from reconciler.live.params import read_registry
@@ -231,7 +231,10 @@ def render_product(
     out: dict[str, Any] = {}
     for name in PRODUCT_ORDER:
         value = getattr(product, name, None)
-        if value in (None, "", []):
+        if value in (None, "", [], {}):
+            continue
+        if name == "flags":
+            out[name] = _flags(value)
             continue
         out[name] = _value(name, value, default_stock_id)
     variants = {}
@@ -288,6 +291,23 @@ def _parameters(pairs: dict[str, str], registry: ParameterRegistry | None) -> An
             if resolve({name: shown}, registry).pairs == {index: value}:
                 key, text = name, shown
         out[key] = Y.quoted(text) if text.strip() in NULL_SPELLINGS else text
+    return Y.flow_map(out)
+
+
+def _flags(flags: dict[str, Any]) -> Any:
+    """Live flags by code: ``true``, or ``{from, to}`` where the flag has dates."""
+    out: dict[str, Any] = {}
+    for code, dates in sorted(flags.items()):
+        start, end = (dates or {}).get("dateFrom"), (dates or {}).get("dateTo")
+        if start is None and end is None:
+            out[code] = Y.plain("true")
+            continue
+        span = {}
+        if start is not None:
+            span["from"] = Y.plain(str(start)[:10])
+        if end is not None:
+            span["to"] = Y.plain(str(end)[:10])
+        out[code] = Y.flow_map(span)
     return Y.flow_map(out)
 
 
@@ -415,6 +435,11 @@ def _norm(key: str, value: Any, default_stock_id: int) -> Any:
         return str(value)
     if key in BOOLS:
         return str(value).strip().lower()
+    if key == "flags" and isinstance(value, dict):
+        try:
+            return parse_flags(dict(value))
+        except ValueError:  # a hand-written mistake: compared as text, so it is refreshed
+            return str(value)
     if key in OBJECTS and isinstance(value, dict):
         parts = {
             k: None if Y.is_plain(v) and v.strip() in NULL_SPELLINGS else v

@@ -101,6 +101,9 @@ class PlanContext:
     removed: tuple[CatalogEntry, ...] = ()
     # The plan's pricelist is the e-shop's default: Shoptet takes purchase prices only there.
     purchase_prices: bool = True
+    # The shop's product flags (``GET /api/products/flags`` items), read when a product in
+    # scope states ``flags``; None when nothing needs them.
+    flags: tuple[dict[str, Any], ...] | None = None
 
 
 def diff(
@@ -116,6 +119,7 @@ def diff(
     pricelist = context.pricelist_id
     run = _Run(locations or {}, NormContext(stock_id), _Ignore(desired.ignore))
     run.params = ParamPlanner(context.parameters, run.locations, rule=context.variant_rule)
+    run.flags = context.flags
     wanted = {g.lower(): p for g, p in desired.products.items()}
     have = {g.lower(): p for g, p in live.products.items()}
     scope = context.scope
@@ -330,6 +334,7 @@ class _Run:
         self.changes: list[Change] = []
         self.problems: list[Problem] = []
         self.params = ParamPlanner(None, locations)
+        self.flags: tuple[dict[str, Any], ...] | None = None
 
     def src(self, *key: Any) -> str | None:
         loc = self.locations.get(tuple(key))
@@ -345,6 +350,7 @@ class _Run:
             return
         want = self.form(desired, desired=True)
         self.params.resolve(guid, want)
+        self.resolve_flags(guid, want["fields"])
         name = want["fields"].get("name") or (live.name if live is not None else None)
         if live is None:
             self.params.check(guid, desired, want, None)
@@ -353,7 +359,8 @@ class _Run:
         have = self.form(live, desired=False)
         self.params.check(guid, desired, want, have)
         after = {f: v for f, v in want["fields"].items() if f not in CREATE_ONLY}
-        pending = [(Resource.PRODUCT, None, None, {f: have["fields"].get(f) for f in after}, after)]
+        before = {f: stated_parts(f, after[f], have["fields"].get(f)) for f in after}
+        pending = [(Resource.PRODUCT, None, None, before, after)]
         live_codes = {c.upper() for c in (live.variants or {})}
         for code, variant in sorted((desired.variants or {}).items()):
             code = code.upper()
@@ -367,6 +374,41 @@ class _Run:
                 self.sale_above_live_price(guid, code, wanted, live_fields)
                 pending += _variant_pairs(code, wanted, live_fields)
         self.flush(guid, name, pending)
+
+    def resolve_flags(self, guid: str, fields: dict[str, Any]) -> None:
+        """``flags`` named by code or title -> by the shop's flag code. A name the shop does
+        not have is a located problem (UNFINISHED: creating a flag definition, POST
+        /api/products/flags, is not planned; the shop generates its code)."""
+        stated = fields.get("flags")
+        if not isinstance(stated, dict):
+            return
+        shop = self.flags or ()
+        codes = {str(f.get("code")): str(f.get("code")) for f in shop}
+        titles = {str(f.get("title") or "").casefold(): str(f.get("code")) for f in shop}
+        out: dict[str, Any] = {}
+        for name, value in stated.items():
+            code = codes.get(name) or titles.get(name.casefold())
+            if code is None or code in out:
+                have = ", ".join(f"{f.get('code')} ({f.get('title')})" for f in shop) or "none"
+                why = (
+                    f"flag {name!r} names flag {code!r} a second time"
+                    if code is not None
+                    else f"flag {name!r} is not a flag of this e-shop (it has: {have}); use "
+                    "a code or title from `shoptet-catalog lookup flags`, or create the flag "
+                    "in the Shoptet admin first"
+                )
+                loc = self.locations.get((guid, "flags"))
+                self.problems.append(
+                    Problem(
+                        loc.file if loc else "(catalog)",
+                        loc.line if loc else 0,
+                        loc.column if loc else 0,
+                        why,
+                    )
+                )
+                continue
+            out[code] = value
+        fields["flags"] = dict(sorted(out.items()))
 
     def sale_above_live_price(
         self, guid: str, code: str, want: dict[str, Any], have: dict[str, Any]

@@ -286,10 +286,30 @@ def canonical_object(field: F.Field, value: Any) -> Any:
     return None if complete and all(v is None for v in out.values()) else out
 
 
+def flags_by_code(form: Form, ctx: NormContext) -> Form:
+    """Product ``flags`` as a mapping sorted by flag, each ``{dateFrom, dateTo}`` (set) or
+    None (unset); a date-time is cut to its date. The diff then resolves the desired side's
+    titles to codes (``PlanContext.flags``); the live side is read as codes."""
+    fields = form["fields"]
+    if isinstance(fields.get("flags"), dict):
+        fields["flags"] = {
+            name: None
+            if value is None
+            else {k: None if value.get(k) is None else str(value[k])[:10] for k in _FLAG_DATES}
+            for name, value in sorted(fields["flags"].items())
+        }
+    return form
+
+
+_FLAG_DATES = ("dateFrom", "dateTo")
+
+
 def stated_parts(name: str, want: Any, have: Any) -> Any:
     """The live value as far as the catalog manages it (the diff's ``before``, apply's
     compare-before-write): of an object field only the parts the desired value states; the
     others stay as the shop has them and are neither compared nor written."""
+    if name == "flags" and isinstance(want, dict):  # only the flags the YAML names
+        return {code: (have or {}).get(code) for code in want}
     field = OBJECT_FIELDS.get(name)
     if field is None or not isinstance(want, dict):
         return have
@@ -317,6 +337,7 @@ RULES: tuple[tuple[str, Rule], ...] = tuple(
         categories_as_set,
         parameters_mapping,
         objects_canonical,
+        flags_by_code,
     )
 )
 RULES_BY_NAME: dict[str, Rule] = dict(RULES)

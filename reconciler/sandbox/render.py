@@ -35,7 +35,6 @@ DETAIL_INCLUDES = frozenset(
 )
 _EMPTY_LISTS = {
     "images": "images",
-    "flags": "flags",
     "surchargeparameters": "surchargeParameters",
     "descriptiveparameters": "descriptiveParameters",
     "filteringparameters": "filteringParameters",
@@ -45,6 +44,18 @@ _EMPTY_LISTS = {
     "relatedfiles": "relatedFiles",
     "relatedvideos": "relatedVideos",
 }
+
+
+def flag(f: dict) -> dict:
+    """An item of ``GET /api/products/flags``."""
+    return {
+        "code": f["code"],
+        "title": f["title"],
+        "system": bool(f.get("system", False)),
+        "color": f.get("color"),
+        "showInDetail": f.get("showInDetail", True),
+        "showInCategory": f.get("showInCategory", True),
+    }
 
 
 def slug(text: str) -> str:
@@ -363,6 +374,16 @@ def detail(state: ShopState, p: dict, includes: set[str]) -> dict:
     for key, field in _EMPTY_LISTS.items():
         if key in includes:
             out[field] = []
+    if "flags" in includes:
+        out["flags"] = [
+            {
+                "code": f["code"],
+                "title": state.flags.get(f["code"], {}).get("title", f["code"]),
+                "dateFrom": f.get("dateFrom"),
+                "dateTo": f.get("dateTo"),
+            }
+            for f in p.get("flags", [])
+        ]
     if "setitems" in includes:
         out["setItems"] = None
     if "warranty" in includes:

@@ -133,6 +133,7 @@ class ProductDetail(ShoptetModel):
     brand: Ref | None = None
     defaultCategory: Ref | None = None
     categories: list[Ref] | None = None
+    flags: list[dict[str, Any]] | None = None  # only with include=flags
     variants: list[Variant] = []
 
 

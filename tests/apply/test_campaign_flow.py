@@ -276,3 +276,69 @@ def test_availability_when_sold_out_converges_and_clears(sb, tmp_path):
             {"code": code(0, 1), "availabilityWhenSoldOutId": value}
         ]
         assert plan_of(sb, cat).is_empty
+
+
+def flagged(flags_0: dict, flags_1: dict, tmp_path):
+    products = {
+        GUIDS[0]: {"flags": flags_0, "variants": {code(0, i): sale(0, i) for i in range(3)}},
+        GUIDS[1]: {"flags": flags_1},
+    }
+    return load_catalog(write_catalog(tmp_path, products))
+
+
+def live_flags(sb: Sandbox, guid: str) -> list[dict]:
+    return next(p["flags"] for p in sb.state()["products"] if p["guid"] == guid)
+
+
+def test_a_dated_flag_by_title_converges_and_ends_leaving_other_flags_alone(sb, tmp_path):
+    spec = require_spec()
+    state = sb.state()
+    for p in state["products"]:
+        if p["guid"] == GUIDS[0]:
+            p["flags"] = [{"code": "tip", "dateFrom": None, "dateTo": None}]  # not in the YAML
+    sb.load_state(state)
+    dated = {"from": "2026-12-01", "to": "2026-12-24"}
+    cat = flagged({"Akce": dated}, {"new": True, "akce": False}, tmp_path)
+    plan = plan_of(sb, cat)
+    flags = {c.guid: c for c in plan.changes if c.resource is Resource.PRODUCT}
+    assert flags[GUIDS[0]].fields[0].before == {"action": None}  # titles resolved to codes
+    assert flags[GUIDS[0]].after == {
+        "flags": {"action": {"dateFrom": "2026-12-01", "dateTo": "2026-12-24"}}
+    }
+    assert flags[GUIDS[1]].after == {
+        "flags": {"action": None, "new": {"dateFrom": None, "dateTo": None}}
+    }
+    seen = apply_recorded(sb, cat, plan)
+    bodies = {path: body for m, path, _q, _h, body in seen if m == "PATCH" and "products" in path}
+    assert bodies[f"/api/products/{GUIDS[0]}"]["data"]["flagsManagement"] == [
+        {"action": "set", "code": "action", "dateFrom": "2026-12-01", "dateTo": "2026-12-24"}
+    ]
+    assert bodies[f"/api/products/{GUIDS[1]}"]["data"]["flagsManagement"] == [
+        {"action": "unset", "code": "action"},
+        {"action": "set", "code": "new", "dateFrom": None, "dateTo": None},
+    ]
+    problems = [
+        p for m, path, q, h, body in seen for p in validate_request(spec, m, path, q, h, body)
+    ]
+    assert problems == []
+    assert plan_of(sb, cat).is_empty
+    assert {f["code"] for f in live_flags(sb, GUIDS[0])} == {"tip", "action"}  # tip left alone
+
+    # the campaign ends: the flag is removed, the other flags stay
+    end = flagged({"Akce": False}, {"new": True}, tmp_path)
+    plan = plan_of(sb, end)
+    assert [c.after for c in plan.changes] == [{"flags": {"action": None}}]
+    apply_recorded(sb, end, plan)
+    assert plan_of(sb, end).is_empty
+    assert live_flags(sb, GUIDS[0]) == [{"code": "tip", "dateFrom": None, "dateTo": None}]
+
+
+def test_a_flag_the_shop_lacks_is_a_located_plan_error(sb, tmp_path):
+    cat = flagged({"Vánoce": True}, {"new": True}, tmp_path)
+    with pytest.raises(CatalogError) as err:
+        plan_of(sb, cat)
+    (problem,) = err.value.problems
+    assert problem.file.endswith("products.yaml") and problem.line > 1
+    assert "flag 'Vánoce' is not a flag of this e-shop (it has: new (Novinka)" in problem.message
+    assert "lookup flags" in problem.message
+    assert sb.counters["writes"] == 0

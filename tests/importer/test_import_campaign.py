@@ -1,5 +1,5 @@
-"""`import` of a shop running a campaign (issue 17): action prices with dates, purchase prices
-and orderable amounts are written as flow mappings, the catalog then plans no changes, a
+"""`import` of a shop running a campaign (issue 17): action prices with dates, purchase prices,
+orderable amounts and (dated) flags are written as flow mappings, the catalog then plans no changes, a
 second import changes nothing, and a refresh follows a live change of the campaign."""
 
 from __future__ import annotations
@@ -25,6 +25,10 @@ def campaign_shop():
             if row.get("price") == "189.00":
                 row["actionPrice"] = dict(SALE)
                 on_sale.append(v)
+                p["flags"] = [
+                    {"code": "action", "dateFrom": "2026-12-01", "dateTo": "2026-12-24"},
+                    {"code": "new", "dateFrom": None, "dateTo": None},
+                ]
     assert len(on_sale) >= 2
     on_sale[0]["prices"]["1"]["purchasePrice"] = {
         "price": "110.00",
@@ -51,6 +55,7 @@ def test_import_of_a_campaign_then_plan_is_empty(campaign_shop, tmp_path, monkey
     assert "purchasePrice: {price: 110.00, vatRate: 12.00, includingVat: false}" in written
     assert "orderableAmount: {minimumAmount: 2.000, maximumAmount: null}" in written
     assert written.count("actionPrice:") == len(campaign_shop[2])
+    assert "flags: {action: {from: 2026-12-01, to: 2026-12-24}, new: true}" in written
 
     code, text = cli(campaign_shop, monkeypatch, capsys, tmp_path, "--catalog", "c", "plan")
     assert code == 0 and "No changes." in text, text

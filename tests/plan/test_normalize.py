@@ -48,6 +48,7 @@ def test_rules_are_named_documented_and_ordered():
         "categories_as_set",
         "parameters_mapping",
         "objects_canonical",
+        "flags_by_code",
     ]
     for name, fn in RULES:
         assert fn.__name__ == name and len((fn.__doc__ or "").strip()) > 40, name
