@@ -174,7 +174,11 @@ def _product_create(c: Change, form: Form | None) -> Check:
     after = dict(c.after or {})
     if form is None:
         return Check(c, Verdict.WRITE, after)
-    differ = {f: form["fields"].get(f) for f, v in after.items() if form["fields"].get(f) != v}
+    differ = {
+        f: form["fields"].get(f)
+        for f, v in after.items()
+        if stated_parts(f, v, form["fields"].get(f)) != v
+    }
     if not differ:
         return Check(c, Verdict.DONE)
     shown = "; ".join(f"{k}: now {_show(v)}" for k, v in sorted(differ.items())[:5])

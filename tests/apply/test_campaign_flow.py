@@ -342,3 +342,41 @@ def test_a_flag_the_shop_lacks_is_a_located_plan_error(sb, tmp_path):
     assert "flag 'Vánoce' is not a flag of this e-shop (it has: new (Novinka)" in problem.message
     assert "lookup flags" in problem.message
     assert sb.counters["writes"] == 0
+
+
+def test_a_new_product_starts_with_its_flags_and_campaign_prices(sb, tmp_path):
+    """A create carries the set flags as ``flags`` (a create has nothing to unset) and the
+    pricelist objects go in the pricelist right after it; the re-plan is empty."""
+    spec = require_spec()
+    new = "1b02cb8e-d7b5-11e0-9a5c-feab5ed617ed"
+    product = {
+        "name": "Nová káva",
+        "defaultCategory": "10d66176-f74c-5fac-afb4-d233c14e5159",
+        "flags": {"Novinka": {"to": "2027-01-31"}, "Tip": False},
+        "variants": {
+            "NEW-1": {
+                "price": "100",
+                "actionPrice": {"price": "90", **SALE},
+                "purchasePrice": "50",
+            }
+        },
+    }
+    cat = load_catalog(write_catalog(tmp_path, {new: product}))
+    plan = plan_of(sb, cat)
+    seen = apply_recorded(sb, cat, plan)
+    writes = {(m, path): body["data"] for m, path, _q, _h, body in seen if m != "GET"}
+    assert writes[("POST", "/api/products")]["flags"] == [
+        {"code": "new", "dateFrom": None, "dateTo": "2027-01-31"}
+    ]
+    assert writes[("PATCH", "/api/pricelists/1")] == [
+        {
+            "code": "NEW-1",
+            "price": {"actionPrice": {"price": "90.00", **SALE}},
+            "prices": {"purchasePrice": {"price": "50.00"}},
+        }
+    ]
+    problems = [
+        p for m, path, q, h, body in seen for p in validate_request(spec, m, path, q, h, body)
+    ]
+    assert problems == []
+    assert plan_of(sb, cat).is_empty
