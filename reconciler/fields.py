@@ -68,6 +68,9 @@ class Kind(StrEnum):
     GUID_LIST = "guid-list"
     STOCK_MAP = "stock-map"  # {stock id: amount}; a scalar means the default stock
     PARAMETERS = "parameters"  # {nameIndex: valueIndex}, resolved against the shop's registry
+    DATE = "date"  # ``YYYY-MM-DD`` text (only inside an object's parts)
+    FLAGS = "flags"  # {flag code: {dateFrom, dateTo}} set, or None: unset; resolved by name
+    OBJECT = "object"  # a small mapping of ``parts``; the parts the YAML leaves out are unmanaged
 
 
 class Body(StrEnum):
@@ -77,6 +80,7 @@ class Body(StrEnum):
     VARIANT = "variant"  # a key of a ``variants[]`` item of that body
     PRICE_ROW_PRICE = "price-row-price"  # ``price.<write>`` of a pricelist row
     PRICE_ROW = "price-row"  # a key of a pricelist row (``PATCH /api/pricelists/{id}``)
+    PRICE_ROW_PRICES = "price-row-prices"  # ``prices.<write>`` of a pricelist row
     MOVEMENT = "movement"  # ``realStock`` of a stock movement (``PATCH .../movements``)
 
 
@@ -106,6 +110,17 @@ def read_visibility(value: Any) -> Any:
     return "visible" if value == "normal" else value
 
 
+def read_flags(items: Any) -> Any:
+    """A detail's ``flags`` (include ``flags``) as ``{code: {dateFrom, dateTo}}``."""
+    if not isinstance(items, list):
+        return items
+    out = {}
+    for item in items:
+        get = item.get if isinstance(item, dict) else (lambda k, _i=item: getattr(_i, k, None))
+        out[str(get("code"))] = {"dateFrom": get("dateFrom"), "dateTo": get("dateTo")}
+    return dict(sorted(out.items()))
+
+
 _NEGATIVE_STOCK = {"yes": True, "yes-global": True, "no": False, "no-global": False}
 
 
@@ -118,6 +133,16 @@ def read_negative_stock_allowed(value: Any) -> Any:
 
 # ---------------------------------------------------------------------------------------------
 # The record
+
+
+@dataclass(frozen=True)
+class Part:
+    """One key of an ``OBJECT`` field's value (``actionPrice.fromDate``)."""
+
+    name: str
+    kind: Kind
+    places: int | None = None
+    nullable: bool = True  # Shoptet's write side takes null for it (clearing the object)
 
 
 @dataclass(frozen=True)
@@ -145,6 +170,10 @@ class Field:
     imported: Imported = Imported.PLAIN
     import_group: int = 0  # import writes groups in order, registry order inside a group
     why: str = ""  # anything unusual about the field, for a reader of this table
+    parts: tuple[Part, ...] = ()  # an OBJECT's keys, in the order they are written
+    # an OBJECT whose value of this part is null means nothing (Shoptet keeps a purchase
+    # price's VAT rate after the price is cleared): it reads as null; None: all parts null
+    key_part: str | None = None
 
     @property
     def write_name(self) -> str:
@@ -165,6 +194,8 @@ class Field:
             raise ValueError(f"{self.name}: a decimal needs its places")
         if self.digits and self.imported is not Imported.QUOTED:
             raise ValueError(f"{self.name}: digit-like text must be imported quoted")
+        if (self.kind is Kind.OBJECT) != bool(self.parts):
+            raise ValueError(f"{self.name}: an object, and only an object, has parts")
 
 
 _P, _V = Level.PRODUCT, Level.VARIANT
@@ -198,6 +229,27 @@ def _variant(name: str, kind: Kind, write: str | None = None, **kw: Any) -> Fiel
 
 def _price(name: str, kind: Kind, body: Body, **kw: Any) -> Field:
     return Field(name, _V, Resource.PRICE, kind, write=name, body=body, read=name, **kw)
+
+
+def _price_object(name: str, body: Body, parts: tuple[Part, ...], **kw: Any) -> Field:
+    """A pricelist-row object; read from the row of the plan's pricelist, so it always needs
+    ``perPricelistPrices`` (``read``: where a detail variant has it too, if anywhere)."""
+    return Field(
+        name,
+        _V,
+        Resource.PRICE,
+        Kind.OBJECT,
+        write=name,
+        body=body,
+        read=kw.pop("read", None),
+        include=PRICE_INCLUDE,
+        on_create=OnCreate.AFTER,
+        parts=parts,
+        **kw,
+    )
+
+
+PRICE_INCLUDE = "perPricelistPrices"  # price fields of a pricelist other than the default
 
 
 # Import groups: product identity first, then where the product sits (brand, categories), then
@@ -241,6 +293,19 @@ FIELDS: tuple[Field, ...] = (
         import_group=_PLACE,
     ),
     _product("internalNote", import_group=_TEXTS),
+    _product(
+        "flags",
+        Kind.FLAGS,
+        write="flagsManagement",
+        include="flags",
+        reader=read_flags,
+        nullable=False,
+        import_group=_PLACE,
+        why=(
+            "by code or title, resolved against GET /api/products/flags at plan time; written "
+            "with flagsManagement set/unset, so flags the YAML does not name are left alone"
+        ),
+    ),
     # --- variant -----------------------------------------------------------------------------
     _variant("ean", Kind.TEXT, digits=True, imported=Imported.QUOTED),
     _variant("manufacturerCode", Kind.TEXT, digits=True, imported=Imported.QUOTED),
@@ -255,6 +320,33 @@ FIELDS: tuple[Field, ...] = (
         on_create=OnCreate.AFTER,
     ),
     _price("includingVat", Kind.BOOL, Body.PRICE_ROW, nullable=False, on_create=OnCreate.AFTER),
+    _price_object(
+        "actionPrice",
+        Body.PRICE_ROW_PRICE,
+        (Part("price", Kind.DECIMAL, 2), Part("fromDate", Kind.DATE), Part("toDate", Kind.DATE)),
+        key_part="price",
+        read="actionPrice",
+        why="a campaign price for a date range; managed whole (dates left out are none)",
+    ),
+    _price_object(
+        "purchasePrice",
+        Body.PRICE_ROW_PRICES,
+        (
+            Part("price", Kind.DECIMAL, 2),
+            Part("vatRate", Kind.DECIMAL, 2),
+            Part("includingVat", Kind.BOOL, nullable=False),
+        ),
+        key_part="price",
+        why=(
+            "Shoptet's current form (prices.purchasePrice), never the deprecated buyPrice; "
+            "default pricelist only (the plan refuses it for another)"
+        ),
+    ),
+    _price_object(
+        "orderableAmount",
+        Body.PRICE_ROW,
+        (Part("minimumAmount", Kind.DECIMAL, 3), Part("maximumAmount", Kind.DECIMAL, 3)),
+    ),
     Field(
         "stock",
         _V,
@@ -271,6 +363,12 @@ FIELDS: tuple[Field, ...] = (
     ),
     _variant("visible", Kind.BOOL, nullable=False),
     _variant("availability", Kind.INTEGER, write="availabilityId", read="availability.id"),
+    _variant(
+        "availabilityWhenSoldOut",
+        Kind.INTEGER,
+        write="availabilityWhenSoldOutId",
+        read="availabilityWhenSoldOut.id",
+    ),
     _variant("weight", Kind.DECIMAL, places=3),
     _variant("minStockSupply", Kind.DECIMAL, places=3),
     _variant(
@@ -298,8 +396,6 @@ FIELDS: tuple[Field, ...] = (
 BY_NAME: dict[str, Field] = {f.name: f for f in FIELDS}
 if len(BY_NAME) != len(FIELDS):  # pragma: no cover - a typo in the table above
     raise ValueError("a field is declared twice")
-
-PRICE_INCLUDE = "perPricelistPrices"  # price fields of a pricelist other than the default
 
 
 def select(

@@ -122,6 +122,19 @@ def read_availabilities(client) -> list[dict]:
     ]
 
 
+def read_flags(client) -> list[dict]:
+    return [
+        {"code": f.get("code"), "title": f.get("title"), "system": f.get("system")}
+        for f in C.get_flags(client)
+    ]
+
+
+def text_flags(rows: list[dict]) -> list[str]:
+    return _table(
+        [[_s(r["code"]), _s(r["title"]) + ("  (system)" if r["system"] else "")] for r in rows]
+    ) or ["(no flags)"]
+
+
 VARIANT_PARAMETERS = "/api/products/variant-parameters"
 
 
@@ -302,6 +315,14 @@ KINDS: dict[str, Kind] = {
             "/api/products/availabilities",
             read_availabilities,
             text_availabilities,
+        ),
+        Kind(
+            "flags",
+            "product flags: code and title (flags:)",
+            "Product flags",
+            "/api/products/flags",
+            read_flags,
+            text_flags,
         ),
         Kind(
             "parameters",

@@ -36,13 +36,17 @@ from reconciler.desired.values import (
     choice_of,
     did_you_mean,
     fail,
+    parse_action_price,
     parse_bool,
     parse_code,
     parse_decimal,
+    parse_flags,
     parse_guid,
     parse_guid_list,
     parse_int,
+    parse_orderable_amount,
     parse_parameters,
+    parse_purchase_price,
     parse_stock,
     parse_text,
 )
@@ -190,6 +194,77 @@ GuidList = Annotated[
     ),
 ]
 
+_DATE_SCHEMA = {"type": ["string", "null"], "format": "date"}
+ActionPrice = Annotated[
+    dict[str, Any],
+    BeforeValidator(parse_action_price),
+    WithJsonSchema(
+        {
+            "type": "object",
+            "additionalProperties": False,
+            "required": ["price"],
+            "properties": {
+                "price": dict(_PRICE_SCHEMA),
+                "fromDate": dict(_DATE_SCHEMA),
+                "toDate": dict(_DATE_SCHEMA),
+            },
+        }
+    ),
+]
+PurchasePrice = Annotated[
+    dict[str, Any],
+    BeforeValidator(parse_purchase_price),
+    WithJsonSchema(
+        {
+            "anyOf": [
+                dict(_PRICE_SCHEMA),
+                {
+                    "type": "object",
+                    "additionalProperties": False,
+                    "required": ["price"],
+                    "properties": {
+                        "price": dict(_PRICE_SCHEMA),
+                        "vatRate": dict(_NUMBER_OR_TEXT),
+                        "includingVat": {"type": "boolean"},
+                    },
+                },
+            ]
+        }
+    ),
+]
+OrderableAmount = Annotated[
+    dict[str, Any],
+    BeforeValidator(parse_orderable_amount),
+    WithJsonSchema(
+        {
+            "type": "object",
+            "additionalProperties": False,
+            "minProperties": 1,
+            "properties": {
+                "minimumAmount": {"anyOf": [dict(_NUMBER_OR_TEXT), {"type": "null"}]},
+                "maximumAmount": {"anyOf": [dict(_NUMBER_OR_TEXT), {"type": "null"}]},
+            },
+        }
+    ),
+]
+
+_FLAG_DATES = {
+    "type": "object",
+    "additionalProperties": False,
+    "properties": {"from": dict(_DATE_SCHEMA), "to": dict(_DATE_SCHEMA)},
+}
+Flags = Annotated[
+    dict[str, Any],
+    BeforeValidator(parse_flags),
+    WithJsonSchema(
+        {
+            "type": "object",
+            "propertyNames": {"minLength": 1},
+            "additionalProperties": {"anyOf": [{"type": "boolean"}, _FLAG_DATES]},
+        }
+    ),
+]
+
 _FROZEN = ConfigDict(frozen=True, extra="forbid")
 
 
@@ -225,6 +300,32 @@ class Variant(BaseModel):
         None, description="VAT rate in percent, e.g. 21.00.", examples=["21.00"]
     )
     includingVat: Bool | None = Field(None, description="true: `price` includes VAT.")
+    actionPrice: ActionPrice | None = Field(
+        None,
+        description=(
+            "Action (sale) price for a date range: {price, fromDate, toDate}, dates YYYY-MM-DD. "
+            "Shoptet sells at it only between the dates; a date left out is none. Must not be "
+            "above `price`. null ends it."
+        ),
+        examples=[{"price": "179.00", "fromDate": "2026-12-01", "toDate": "2026-12-24"}],
+    )
+    purchasePrice: PurchasePrice | None = Field(
+        None,
+        description=(
+            "Purchase price (Shoptet prices.purchasePrice): a number, or {price, vatRate, "
+            "includingVat}; parts left out stay as the shop has them. Default pricelist only. "
+            "null removes it."
+        ),
+        examples=["120.00", {"price": "120.00", "vatRate": "21.00", "includingVat": True}],
+    )
+    orderableAmount: OrderableAmount | None = Field(
+        None,
+        description=(
+            "Limits of one order: {minimumAmount, maximumAmount}; a part left out stays as the "
+            "shop has it, null removes that limit; orderableAmount: null removes both."
+        ),
+        examples=[{"minimumAmount": "1", "maximumAmount": "10"}],
+    )
     stock: Stock | None = Field(
         None,
         description=(
@@ -238,6 +339,14 @@ class Variant(BaseModel):
         None,
         description="Shoptet availability id (GET /api/products/availabilities).",
         examples=[-1],
+    )
+    availabilityWhenSoldOut: AnyInt | None = Field(
+        None,
+        description=(
+            "Shoptet availability id shown once the variant is sold out "
+            "(GET /api/products/availabilities)."
+        ),
+        examples=[4],
     )
     weight: Weight | None = Field(
         None, description="Weight in kg, 3 decimals, at most 99999.999.", examples=["0.250"]
@@ -271,6 +380,13 @@ class Variant(BaseModel):
         if self.absent and self.model_fields_set - {"absent"}:
             others = ", ".join(sorted(self.model_fields_set - {"absent"}))
             raise fail(f"a tombstone (absent: true) must not set other fields ({others})")
+        action = (self.actionPrice or {}).get("price")
+        if action is not None and self.price is not None and action > self.price:
+            raise fail(
+                f"the action price {action} is above the regular price {self.price}: a sale "
+                "price must not be higher; lower actionPrice.price or raise price",
+                at="actionPrice",
+            )
         return self
 
 
@@ -315,6 +431,15 @@ class Product(BaseModel):
         None, description="GUIDs of all categories the product is in."
     )
     internalNote: Text | None = Field(None, description="Internal note, not shown to customers.")
+    flags: Flags | None = Field(
+        None,
+        description=(
+            "Product flags by code or title (`shoptet-catalog lookup flags`): true sets it, "
+            "false removes it, {from, to} sets it for those dates. Flags not named are left "
+            "as they are."
+        ),
+        examples=[{"Akce": {"from": "2026-12-01", "to": "2026-12-24"}, "Novinka": False}],
+    )
     variants: dict[VariantCode, Variant] = Field(
         default_factory=dict,
         description="Variants keyed by code (uppercase; at most 512). Stock, prices and EANs live here.",

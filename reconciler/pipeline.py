@@ -49,6 +49,7 @@ from reconciler.desired.load import LoadedCatalog
 from reconciler.errors import ConfigError, StalePlan, UnsafePlan
 from reconciler.live.base import ShopInfo
 from reconciler.live.cached import CachedRead
+from reconciler.live.flags import needs_flags, read_flags
 from reconciler.live.params import complete_live, needs_registry, read_registry
 from reconciler.live.read import (
     FullRead,
@@ -113,17 +114,20 @@ def make_plan(
     live = source.read(desired, shop, request.progress)  # 5
     live_catalog = complete_live(client, desired, live.catalog, shop, guids)
     registry = read_registry(client) if needs_registry(desired, guids) else None
+    flags = read_flags(client) if needs_flags(desired, guids) else None
     context = PlanContext(  # 6
         catalog_digest=loaded.digest,
         default_stock_id=shop.default_stock_id,
         pricelist_id=shop.pricelist_id,
         eshop_id=shop.eshop_id,
+        purchase_prices=shop.pricelist_id in (None, shop.default_pricelist_id),
         git_commit=request.git_commit,
         scope=scope,
         base_policy=request.base_policy,
         parameters=registry,
         variant_rule=True,
         removed=tuple(request.removed),
+        flags=flags,
     )
     plan = diff(desired, live_catalog, locations=loaded.locations, context=context)
     default_name = (

@@ -46,6 +46,8 @@ BRANDS = "brands"
 AVAILABILITIES = "availabilities"
 PRICELISTS = "pricelists"
 
+# variant fields holding an availability id (the second: shown once the variant is sold out)
+_AVAILABILITY_FIELDS = ("availability", "availabilityWhenSoldOut")
 _LISTED = 8  # at most this many existing ids are named in one message; more: see `lookup`
 
 # A loader's location key: ``(guid, field)``, ``(guid, "variants", code, field)``, ...
@@ -131,7 +133,9 @@ def stated_kinds(catalog: Catalog) -> frozenset[str]:
         if _stated(product, "brand", ignore):
             kinds.add(BRANDS)
         for code, variant in _variants(product):
-            if _stated(variant, "availability", ignore, code) is not None:
+            if any(
+                _stated(variant, name, ignore, code) is not None for name in _AVAILABILITY_FIELDS
+            ):
                 kinds.add(AVAILABILITIES)
     if "pricelist" in catalog.shop.model_fields_set and catalog.shop.pricelist is not None:
         kinds.add(PRICELISTS)
@@ -242,18 +246,19 @@ def _check_variant(
                 f"variant {code}: vatRate {rate} is not a VAT rate of this e-shop (it has "
                 f"{have}); use one of them (`shoptet-catalog lookup vat-rates`)",
             )
-    availability = _stated(variant, "availability", ignore, code)
-    if (
-        availability is not None
-        and refs.availabilities is not None
-        and availability not in refs.availabilities
-    ):
-        add(
-            (*where, "availability"),
-            f"variant {code}: availability {availability} is not an availability of this "
-            f"e-shop (it has {_listing(refs.availabilities)}); use one of their ids "
-            "(`shoptet-catalog lookup availabilities`)",
-        )
+    for name in _AVAILABILITY_FIELDS:
+        availability = _stated(variant, name, ignore, code)
+        if (
+            availability is not None
+            and refs.availabilities is not None
+            and availability not in refs.availabilities
+        ):
+            add(
+                (*where, name),
+                f"variant {code}: {name} {availability} is not an availability of this "
+                f"e-shop (it has {_listing(refs.availabilities)}); use one of their ids "
+                "(`shoptet-catalog lookup availabilities`)",
+            )
     stock = _stated(variant, "stock", ignore, code)
     if isinstance(stock, dict) and refs.stocks:
         unknown = sorted(int(k) for k in stock if int(k) not in refs.stocks)

@@ -105,7 +105,18 @@ def test_kinds_match_the_model_types(field):
         F.Kind.GUID_LIST: ([GUID], [GUID]),
         F.Kind.STOCK_MAP: ({"1": "2"}, {1: Decimal("2")}),
         F.Kind.PARAMETERS: ({"Hmotnost": "250 g"}, {"Hmotnost": "250 g"}),
+        F.Kind.FLAGS: (
+            {"Akce": {"to": "2026-12-24"}, "new": "false"},
+            {"Akce": {"dateFrom": None, "dateTo": "2026-12-24"}, "new": None},
+        ),
     }
+    if field.kind is F.Kind.OBJECT:  # its first part, a decimal, as text
+        first = field.parts[0]
+        assert first.kind is F.Kind.DECIMAL
+        value = getattr(model.model_validate({field.name: {first.name: "12"}}), field.name)
+        assert value[first.name] == Decimal("12")
+        assert set(value) <= {p.name for p in field.parts}
+        return
     if field.kind is F.Kind.ENUM:
         choices = model.model_json_schema()["properties"][field.name]["anyOf"][0]["enum"]
         given, expected = choices[0], choices[0]
@@ -154,14 +165,30 @@ def test_derived_tables_are_what_the_hand_written_ones_were():
         "manufacturerCode",
         "visible",
         "availability",
+        "availabilityWhenSoldOut",
         "weight",
         "minStockSupply",
         "negativeStockAllowed",
         "parameters",
     )
-    assert diff.PRICE_FIELDS == ("price", "commonPrice", "vatRate", "includingVat")
+    assert diff.PRICE_FIELDS == (
+        "price",
+        "commonPrice",
+        "vatRate",
+        "includingVat",
+        "actionPrice",
+        "purchasePrice",
+        "orderableAmount",
+    )
     assert convert.PRICE_FIELDS == diff.PRICE_FIELDS
-    assert diff.NOT_ON_CREATE == ("commonPrice", "vatRate", "includingVat")
+    assert diff.NOT_ON_CREATE == (
+        "commonPrice",
+        "vatRate",
+        "includingVat",
+        "actionPrice",
+        "purchasePrice",
+        "orderableAmount",
+    )
     assert diff.CREATE_ONLY == ("type",)
     assert diff.REQUIRED_ON_CREATE == ("name", "defaultCategory")
     assert (
@@ -186,6 +213,7 @@ def test_derived_tables_are_what_the_hand_written_ones_were():
         "metaDescription": "metaDescription",
         "additionalName": "additionalName",
         "internalNote": "internalNote",
+        "flags": "flagsManagement",
         "brand": "brandCode",
         "defaultCategory": "defaultCategoryGuid",
         "categories": "categoryGuids",
@@ -195,6 +223,7 @@ def test_derived_tables_are_what_the_hand_written_ones_were():
         "manufacturerCode": "manufacturerCode",
         "visible": "visible",
         "availability": "availabilityId",
+        "availabilityWhenSoldOut": "availabilityWhenSoldOutId",
         "weight": "weight",
         "minStockSupply": "minStockSupply",
         "negativeStockAllowed": "negativeStockAllowed",
@@ -218,6 +247,7 @@ def test_derived_tables_are_what_the_hand_written_ones_were():
         "brand",
         "defaultCategory",
         "categories",
+        "flags",
         "shortDescription",
         "description",
         "metaTitle",
@@ -233,8 +263,12 @@ def test_derived_tables_are_what_the_hand_written_ones_were():
         "commonPrice",
         "vatRate",
         "includingVat",
+        "actionPrice",
+        "purchasePrice",
+        "orderableAmount",
         "visible",
         "availability",
+        "availabilityWhenSoldOut",
         "weight",
         "minStockSupply",
         "stock",
@@ -248,6 +282,7 @@ def test_derived_tables_are_what_the_hand_written_ones_were():
         "type",
         "defaultCategory",
         "categories",
+        "flags",
         "variants",
         "absent",
     } == NOT_NULL_PRODUCT

@@ -64,6 +64,7 @@ def test_brands_stocks_vat_availabilities_pricelists_content(capsys, monkeypatch
     avail = text("availabilities")
     assert "-1  Skladem  (default: onStock)" in avail and "Na dotaz" in avail
     assert "1  Základní ceník  (default)" in text("pricelists")
+    assert "action  Akce  (system)" in text("flags")
 
 
 def test_a_403_names_the_right_and_what_to_do(capsys, monkeypatch):

@@ -135,6 +135,14 @@ BAD = [
     ),
     pytest.param(
         "products/coffee.yaml",
+        "availability: 3",
+        "availabilityWhenSoldOut: 77\n        availability: 3",
+        "variant KAV-ETH-250: availabilityWhenSoldOut 77 is not an availability of this "
+        "e-shop (it has ",
+        id="availabilityWhenSoldOut",
+    ),
+    pytest.param(
+        "products/coffee.yaml",
         "stock: {1: 0, 2: 0}",
         "stock: {1: 0, 7: 0}",
         "variant KAV-ETH-250: stock id 7 is not a stock of this e-shop (it has 1 (Hlavní sklad "

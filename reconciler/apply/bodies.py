@@ -41,6 +41,7 @@ _INTEGERS = frozenset(f.name for f in F.FIELDS if f.kind is F.Kind.INTEGER)
 # fields beside it
 _ROW_PRICES = tuple(f for f in F.FIELDS if f.body is F.Body.PRICE_ROW_PRICE)
 _ROW_OTHERS = tuple(f for f in F.FIELDS if f.body is F.Body.PRICE_ROW)
+_ROW_NEW = tuple(f for f in F.FIELDS if f.body is F.Body.PRICE_ROW_PRICES)  # ``prices.*``
 # price fields a product create carries in its variant items (``price``)
 _PRICES_ON_CREATE = tuple(
     f for f in F.FIELDS if f.resource is F.Resource.PRICE and f.on_create is F.OnCreate.SENT
@@ -90,8 +91,28 @@ def product_fields_body(fields: dict[str, Any], *, create: bool = False) -> dict
     for name, value in fields.items():
         if name not in PRODUCT_WRITE_NAMES or (create and value is None):
             continue
+        if name == "flags":
+            body.update(flags_body(value, create=create))
+            continue
         body[PRODUCT_WRITE_NAMES[name]] = value
     return body
+
+
+def flags_body(flags: dict[str, Any] | None, *, create: bool = False) -> dict[str, Any]:
+    """``{code: {dateFrom, dateTo} | None}`` -> ``flagsManagement`` set/unset items, so the
+    flags not named stay as they are (``flags`` would replace the whole list). A create
+    takes only ``flags`` (the set ones; there is nothing to unset yet)."""
+    items = sorted((flags or {}).items())
+    if create:
+        chosen = [{"code": c, **dates} for c, dates in items if dates is not None]
+        return {"flags": chosen} if chosen else {}
+    managed = [
+        {"action": "set", "code": c, **dates}
+        if dates is not None
+        else {"action": "unset", "code": c}
+        for c, dates in items
+    ]
+    return {"flagsManagement": managed} if managed else {}
 
 
 def variant_item(code: str, fields: dict[str, Any], *, create: bool = False) -> dict[str, Any]:
@@ -145,19 +166,44 @@ def patch_body(
 
 
 def price_row(code: str, fields: dict[str, Any]) -> dict[str, Any]:
-    """One pricelist row: ``price``/``commonPrice`` under ``price``, VAT beside it. A field
-    not given is left untouched by Shoptet; ``None`` clears it."""
+    """One pricelist row: ``price``/``commonPrice``/``actionPrice`` under ``price``,
+    ``purchasePrice`` under ``prices``, VAT and ``orderableAmount`` beside them. A field not
+    given is left untouched by Shoptet; ``None`` clears it."""
     row: dict[str, Any] = {"code": code}
-    prices = {
-        f.write_name: fixed(fields[f.name], f.decimals) for f in _ROW_PRICES if f.name in fields
-    }
+    prices = {f.write_name: _row_value(f, fields[f.name]) for f in _ROW_PRICES if f.name in fields}
     if prices:
         row["price"] = prices
     for f in _ROW_OTHERS:
         if f.name in fields:
-            value = fields[f.name]
-            row[f.write_name] = fixed(value, f.decimals) if f.kind is F.Kind.DECIMAL else value
+            row[f.write_name] = _row_value(f, fields[f.name])
+    current = {f.write_name: _row_value(f, fields[f.name]) for f in _ROW_NEW if f.name in fields}
+    if current:
+        row["prices"] = current
     return row
+
+
+def _row_value(f: F.Field, value: Any) -> Any:
+    if f.kind is F.Kind.DECIMAL:
+        return fixed(value, f.decimals)
+    if f.kind is F.Kind.OBJECT:
+        return object_value(f, value)
+    return value
+
+
+def object_value(f: F.Field, value: Any) -> dict[str, Any]:
+    """An object field's write form: the parts the plan states, decimals fixed. ``None``
+    (clear it) is every part that takes null as null (a purchase price or orderable amount
+    object itself may not be null, nor a purchase price's ``includingVat``)."""
+    if value is None:
+        return {p.name: None for p in f.parts if p.nullable}
+    out: dict[str, Any] = {}
+    for p in f.parts:
+        if p.name in value:
+            item = value[p.name]
+            if p.kind is F.Kind.DECIMAL and item is not None and p.places is not None:
+                item = fixed(item, p.places)
+            out[p.name] = item
+    return out
 
 
 def movement_item(code: str, amount: Any) -> dict[str, Any]:

@@ -34,7 +34,7 @@ from enum import StrEnum
 from typing import Any
 
 from reconciler.plan.model import RENAME_FIELD, Action, Change, Resource
-from reconciler.plan.normalize import Form, NormContext, normalize_product
+from reconciler.plan.normalize import Form, NormContext, normalize_product, stated_parts
 
 
 class Verdict(StrEnum):
@@ -129,7 +129,9 @@ def check(
             where = "product" if form is None else f"variant {code}"
             return _conflict(c, f"the {where} no longer exists in the shop")
         values = _variant_values(c, live_variant)
-        differ = {f: v for f, v in (c.after or {}).items() if values.get(f) != v}
+        differ = {
+            f: v for f, v in (c.after or {}).items() if stated_parts(f, v, values.get(f)) != v
+        }
         if not differ:
             return Check(c, Verdict.DONE)
         if c.resource is Resource.VARIANT:
@@ -181,7 +183,7 @@ def _variant_values(c: Change, variant: dict[str, Any]) -> dict[str, Any]:
 def _compare(c: Change, live: dict[str, Any], *, delete: bool = False) -> Check:
     pending, changed = {}, {}
     for f in c.fields:
-        value = live.get(f.field)
+        value = stated_parts(f.field, f.after, live.get(f.field))
         if not delete and value == f.after:
             continue
         if value == f.before:
@@ -203,7 +205,11 @@ def _product_create(c: Change, form: Form | None) -> Check:
     after = dict(c.after or {})
     if form is None:
         return Check(c, Verdict.WRITE, after)
-    differ = {f: form["fields"].get(f) for f, v in after.items() if form["fields"].get(f) != v}
+    differ = {
+        f: form["fields"].get(f)
+        for f, v in after.items()
+        if stated_parts(f, v, form["fields"].get(f)) != v
+    }
     if not differ:
         return Check(c, Verdict.DONE)
     shown = "; ".join(f"{k}: now {_show(v)}" for k, v in sorted(differ.items())[:5])

@@ -59,6 +59,7 @@ from reconciler.apply.result import (
 from reconciler.desired.load import LoadedCatalog
 from reconciler.live.base import ShopInfo
 from reconciler.live.convert import product_from_detail
+from reconciler.live.flags import needs_flags, read_flags
 from reconciler.live.params import needs_registry, read_registry
 from reconciler.model import Catalog, Policy
 from reconciler.plan.diff import PlanContext, diff
@@ -136,7 +137,11 @@ def apply_guards(
 
 
 def fresh_changes(
-    catalog: LoadedCatalog, live: dict[str, Any], shop: ShopInfo, registry: Any = None
+    catalog: LoadedCatalog,
+    live: dict[str, Any],
+    shop: ShopInfo,
+    registry: Any = None,
+    flags: Any = None,
 ) -> tuple[Change, ...]:
     """What the checked-out catalog changes now on the products in ``live`` (GUID -> live
     product read for compare-before-write, None when it is not in the shop), with the
@@ -147,9 +152,11 @@ def fresh_changes(
         default_stock_id=shop.default_stock_id,
         pricelist_id=shop.pricelist_id,
         eshop_id=shop.eshop_id,
+        purchase_prices=shop.pricelist_id in (None, shop.default_pricelist_id),
         scope=Scope.targeted(sorted(g.lower() for g in live)),
         parameters=registry,
         variant_rule=True,
+        flags=flags,
     )
     live_catalog = Catalog.model_construct(products=present)
     return diff(catalog.catalog, live_catalog, locations=catalog.locations, context=context).changes
@@ -205,7 +212,11 @@ def preflight(
     problems = [describe(k) for k in checks if k.verdict is Verdict.CONFLICT]
     if problems:  # the shop moved on: say so; the catalog check would only echo it
         raise _stale(problems)
-    forged = unproduced(plan.changes, checks, fresh_changes(catalog, live, shop, registry))
+    guids = {c.guid for c in plan.changes if not c.resource.registry}
+    flags = (
+        read_flags(client) if client is not None and needs_flags(catalog.catalog, guids) else None
+    )
+    forged = unproduced(plan.changes, checks, fresh_changes(catalog, live, shop, registry, flags))
     if forged:
         raise E.StalePlan(
             f"The plan does not match the checked-out catalog: {len(forged)} change(s) are not "

@@ -319,3 +319,145 @@ def parse_guid_list(value: Any) -> list[str]:
         seen.add(guid)
         out.append(guid)
     return out
+
+
+# ---------------------------------------------------------------------------------------------
+# Pricelist-row objects (issue 17): actionPrice, purchasePrice, orderableAmount
+
+
+def is_calendar_date(text: str) -> bool:
+    """``YYYY-MM-DD`` naming a real day (no clock or datetime: this module is pure)."""
+    if not re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", text):
+        return False
+    year, month, day = (int(p) for p in text.split("-"))
+    leap = year % 4 == 0 and (year % 100 != 0 or year % 400 == 0)
+    days = (31, 29 if leap else 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)
+    return year >= 1 and 1 <= month <= 12 and 1 <= day <= days[month - 1]
+
+
+def parse_date(value: Any) -> str:
+    """A calendar date written ``YYYY-MM-DD`` (Shoptet's ``typeDate``), kept as that text."""
+    if not isinstance(value, str) or not re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", value):
+        shown = f"'{value}'" if isinstance(value, str) else _kind(value)
+        raise fail(f"must be a date written YYYY-MM-DD (e.g. 2026-12-24), not {shown}")
+    if not is_calendar_date(value):
+        raise fail(f"'{value}' is not a calendar date")
+    return value
+
+
+def _price_part(value: Any) -> Decimal:
+    number = parse_decimal(value, places=2)
+    if number < 0:
+        raise fail(f"a price cannot be negative, got '{value}'")
+    return number
+
+
+def _object(value: Any, parsers: dict[str, Any], example: str) -> dict[str, Any]:
+    """A mapping of the keys ``parsers`` knows, each parsed (``null`` allowed: it clears that
+    part); a key left out is not in the result (the caller decides what that means)."""
+    if not isinstance(value, dict):
+        raise fail(f"must be a mapping like {example}, not {_kind(value)}")
+    out: dict[str, Any] = {}
+    for key, item in value.items():
+        if key not in parsers:
+            raise fail(
+                f"unknown key '{key}'{did_you_mean(str(key), tuple(parsers))}; "
+                f"allowed: {', '.join(parsers)}",
+                at=key,
+            )
+        if item is None:
+            out[key] = None
+            continue
+        try:
+            out[key] = parsers[key](item)
+        except PydanticCustomError as err:
+            raise fail(f"{key} {err.message()}", at=key) from None
+    return out
+
+
+def parse_action_price(value: Any) -> dict[str, Any]:
+    """``{price, fromDate, toDate}``: managed whole, so a date left out is no date (Shoptet
+    uses an action price only while its dates are set). ``toDate`` before ``fromDate`` is
+    refused; the comparison with the regular price is the variant's (``model.Variant``)."""
+    parsers = {"price": _price_part, "fromDate": parse_date, "toDate": parse_date}
+    out = _object(value, parsers, "{price: 179.00, fromDate: 2026-12-01, toDate: 2026-12-24}")
+    if out.get("price") is None:
+        raise fail(
+            "an action price needs its price (write actionPrice: null to end the action price)"
+        )
+    out = {"price": out["price"], "fromDate": out.get("fromDate"), "toDate": out.get("toDate")}
+    if out["fromDate"] and out["toDate"] and out["toDate"] < out["fromDate"]:
+        raise fail(
+            f"toDate {out['toDate']} is before fromDate {out['fromDate']}; swap them or fix "
+            "the date",
+            at="toDate",
+        )
+    return out
+
+
+def parse_purchase_price(value: Any) -> dict[str, Any]:
+    """``{price, vatRate, includingVat}`` (Shoptet's ``prices.purchasePrice``); a bare number
+    is the price alone. Parts left out stay as the shop has them."""
+    if not isinstance(value, dict):
+        return {"price": _price_part(value)}
+    parsers = {
+        "price": _price_part,
+        "vatRate": lambda v: parse_decimal(v, places=2, minimum=Decimal(0)),
+        "includingVat": parse_bool,
+    }
+    out = _object(value, parsers, "{price: 120.00, vatRate: 21, includingVat: true}")
+    if out.get("price") is None:
+        raise fail("a purchase price needs its price (write purchasePrice: null to remove it)")
+    return out
+
+
+def parse_orderable_amount(value: Any) -> dict[str, Any]:
+    """``{minimumAmount, maximumAmount}``: how much one order may hold; a part left out stays
+    as the shop has it, ``null`` removes that limit."""
+    amount = lambda v: parse_decimal(v, places=3, minimum=Decimal(0))  # noqa: E731
+    out = _object(
+        value,
+        {"minimumAmount": amount, "maximumAmount": amount},
+        "{minimumAmount: 1, maximumAmount: 10}",
+    )
+    if not out:
+        raise fail("state minimumAmount, maximumAmount or both (or write null for no limits)")
+    low, high = out.get("minimumAmount"), out.get("maximumAmount")
+    if low is not None and high is not None and high < low:
+        raise fail(f"maximumAmount {high} is below minimumAmount {low}", at="maximumAmount")
+    return out
+
+
+def parse_flags(value: Any) -> dict[str, Any]:
+    """Product flags: flag code or title -> ``true`` (set, no dates), ``false`` (unset), or
+    ``{from, to}`` (set for those dates; either may be left out). Flags not named are left
+    as the shop has them. Names are resolved against the shop's flags at plan time."""
+    if not isinstance(value, dict):
+        raise fail(
+            "must be a mapping flag -> true, false or {from: YYYY-MM-DD, to: YYYY-MM-DD} "
+            f"(e.g. {{Akce: {{from: 2026-12-01, to: 2026-12-24}}, Novinka: false}}), not "
+            f"{_kind(value)}"
+        )
+    out: dict[str, Any] = {}
+    for key, item in value.items():
+        if not isinstance(key, str) or not key.strip():
+            raise fail("a flag must be named by its code or title (text)", at=key)
+        name = unicodedata.normalize("NFC", key).strip()
+        if name in out:
+            raise fail(f"flag {name!r} is given twice", at=key)
+        if isinstance(item, dict):
+            dates = _object(item, {"from": parse_date, "to": parse_date}, "{from: 2026-12-01}")
+            start, end = dates.get("from"), dates.get("to")
+            if start and end and end < start:
+                raise fail(f"flag {name!r}: to {end} is before from {start}", at=key)
+            out[name] = {"dateFrom": start, "dateTo": end}
+            continue
+        try:
+            on = parse_bool(item)
+        except PydanticCustomError:
+            raise fail(
+                f"flag {name!r}: write true, false or {{from: YYYY-MM-DD, to: YYYY-MM-DD}}",
+                at=key,
+            ) from None
+        out[name] = {"dateFrom": None, "dateTo": None} if on else None
+    return out

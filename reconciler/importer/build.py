@@ -49,13 +49,14 @@ from typing import Any
 from reconciler import errors as E
 from reconciler import fields as F
 from reconciler.desired.load import PRODUCTS_DIR, YAML_SUFFIXES, load_catalog
-from reconciler.desired.values import GUID_PATTERN
+from reconciler.desired.values import GUID_PATTERN, parse_flags
 from reconciler.desired.yamlload import MAX_FILE_BYTES
 from reconciler.importer import yaml_edit as Y
 from reconciler.live.convert import product_from_detail
 from reconciler.live.params import read_registry
 from reconciler.live.read import read_shop
 from reconciler.model import ShopSettings
+from reconciler.plan.normalize import canonical_object
 from reconciler.plan.parameters import ParameterRegistry, resolve
 from reconciler.shoptet.client import DETAIL_INCLUDE
 
@@ -83,6 +84,7 @@ DECIMALS = frozenset(f.name for f in F.FIELDS if f.kind is F.Kind.DECIMAL)
 BOOLS = frozenset(f.name for f in F.FIELDS if f.kind is F.Kind.BOOL)
 QUOTED = frozenset(f.name for f in F.FIELDS if f.imported is F.Imported.QUOTED)
 HTML = frozenset(f.name for f in F.FIELDS if f.imported is F.Imported.BLOCK)
+OBJECTS = {f.name: f for f in F.FIELDS if f.kind is F.Kind.OBJECT}
 # fields the loader refuses to see null (Shoptet always has a value): a refresh that has no
 # live value for one keeps what the file says (``type`` too, which import never writes)
 NOT_NULL = frozenset(f.name for f in F.FIELDS if not f.nullable)
@@ -350,7 +352,10 @@ def render_product(
     out: dict[str, Any] = {}
     for name in PRODUCT_ORDER:
         value = getattr(product, name, None)
-        if value in (None, "", []):
+        if value in (None, "", [], {}):
+            continue
+        if name == "flags":
+            out[name] = _flags(value)
             continue
         out[name] = _value(name, value, default_stock_id)
     variants = {}
@@ -362,6 +367,11 @@ def render_product(
                 continue
             if name == "parameters":
                 values[name] = _parameters(value, registry)
+                continue
+            if name in OBJECTS:
+                shown = _object(OBJECTS[name], value)
+                if shown is not None:
+                    values[name] = shown
                 continue
             values[name] = _value(name, value, default_stock_id)
             if name == "stock":
@@ -402,6 +412,46 @@ def _parameters(pairs: dict[str, str], registry: ParameterRegistry | None) -> An
             if resolve({name: shown}, registry).pairs == {index: value}:
                 key, text = name, shown
         out[key] = Y.quoted(text) if text.strip() in NULL_SPELLINGS else text
+    return Y.flow_map(out)
+
+
+def _flags(flags: dict[str, Any]) -> Any:
+    """Live flags by code: ``true``, or ``{from, to}`` where the flag has dates."""
+    out: dict[str, Any] = {}
+    for code, dates in sorted(flags.items()):
+        start, end = (dates or {}).get("dateFrom"), (dates or {}).get("dateTo")
+        if start is None and end is None:
+            out[code] = Y.plain("true")
+            continue
+        span = {}
+        if start is not None:
+            span["from"] = Y.plain(str(start)[:10])
+        if end is not None:
+            span["to"] = Y.plain(str(end)[:10])
+        out[code] = Y.flow_map(span)
+    return Y.flow_map(out)
+
+
+def _object(field: F.Field, value: Any) -> Any:
+    """A pricelist-row object as a flow mapping of all its parts (``null`` where the shop has
+    none, so the entry manages the whole object); None when it means nothing (no action
+    price, no purchase price, no orderable limits)."""
+    canonical = canonical_object(field, value)
+    if not isinstance(canonical, dict):
+        return None
+    out: dict[str, Any] = {}
+    for part in field.parts:
+        item = canonical.get(part.name)
+        if item is None:
+            out[part.name] = Y.plain("null")
+        elif isinstance(item, bool):
+            out[part.name] = Y.plain("true" if item else "false")
+        elif part.kind is F.Kind.DECIMAL and part.places is not None:
+            out[part.name] = Y.plain(
+                format(Decimal(item).quantize(Decimal(1).scaleb(-part.places)), "f")
+            )
+        else:
+            out[part.name] = Y.plain(str(item))
     return Y.flow_map(out)
 
 
@@ -515,6 +565,17 @@ def _norm(key: str, value: Any, default_stock_id: int) -> Any:
         return str(value)
     if key in BOOLS:
         return str(value).strip().lower()
+    if key == "flags" and isinstance(value, dict):
+        try:
+            return parse_flags(dict(value))
+        except ValueError:  # a hand-written mistake: compared as text, so it is refreshed
+            return str(value)
+    if key in OBJECTS and isinstance(value, dict):
+        parts = {
+            k: None if Y.is_plain(v) and v.strip() in NULL_SPELLINGS else v
+            for k, v in value.items()
+        }
+        return canonical_object(OBJECTS[key], parts)
     if key == "parameters" and isinstance(value, dict):
         return sorted((str(k), str(v)) for k, v in value.items())
     if key == "categories" and isinstance(value, list):

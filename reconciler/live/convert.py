@@ -23,8 +23,9 @@ visibility                        ``visibility`` (``normal`` read as ``visible``
 variant availability              ``availability.id``
 variant negativeStockAllowed      ``yes``/``yes-global`` -> True, ``no``/``no-global`` -> False
 variant price, commonPrice,       the row of the plan's pricelist in ``perPricelistPrices``
-vatRate, includingVat             (include ``perPricelistPrices``); for the e-shop's default
-                                  pricelist the variant's own fields, which Shoptet fills from it
+vatRate, includingVat,            (include ``perPricelistPrices``); for the e-shop's default
+actionPrice, purchasePrice,       pricelist the variant's own fields, which Shoptet fills from it
+orderableAmount                   (the last two only in the row: their records ask for it)
 variant stock                     ``{stockId: amount + claim}`` from ``perStockAmounts``
                                   (include ``perStockAmounts``; see ``live_physical_stock``)
 variant parameters                ``{paramIndex: rawValue}`` from ``parameters`` (include
@@ -155,25 +156,32 @@ def read_parameters(items: Iterable[Any]) -> dict[str, str]:
 def _prices(
     v: Any, pricelist_id: int | None, default_pricelist_id: int | None
 ) -> dict[str, Any] | None:
-    """The four price fields in the plan's pricelist, or None when this answer cannot say."""
+    """The price fields in the plan's pricelist, or None when this answer cannot say."""
     rows = v.perPricelistPrices
-    if rows is not None and pricelist_id is not None:
+    target = pricelist_id if pricelist_id is not None else default_pricelist_id
+    if rows is not None and target is not None:
         for row in rows:
-            if _int(row.get("pricelistId")) == pricelist_id:
-                prices = row.get("price") or {}
-                return {
-                    f.name: _value(
-                        f,
-                        prices.get(f.write_name)
-                        if f.body is F.Body.PRICE_ROW_PRICE
-                        else row.get(f.write_name),
-                    )
-                    for f in _PRICES
-                }
+            if _int(row.get("pricelistId")) == target:
+                return {f.name: _value(f, _row_value(row, f)) for f in _PRICES}
         return dict.fromkeys(PRICE_FIELDS)  # the variant has no row in that pricelist
     if pricelist_id is None or pricelist_id == default_pricelist_id:
-        return {f.name: _value(f, getattr(v, f.read or f.name)) for f in _PRICES}
+        # the variant's own price fields are the default pricelist's; the row's objects other
+        # than the action price are only in ``perPricelistPrices`` (asked for when managed)
+        return {
+            f.name: _value(f, getattr(v, f.read or f.name, None))
+            for f in _PRICES
+            if f.kind is not F.Kind.OBJECT or f.read is not None
+        }
     return None
+
+
+def _row_value(row: dict[str, Any], f: F.Field) -> Any:
+    """Field ``f`` in one pricelist row: under ``price``, under ``prices`` or beside them."""
+    if f.body is F.Body.PRICE_ROW_PRICE:
+        return (row.get("price") or {}).get(f.write_name)
+    if f.body is F.Body.PRICE_ROW_PRICES:
+        return (row.get("prices") or {}).get(f.write_name)
+    return row.get(f.write_name)
 
 
 def _read(item: Any, f: F.Field) -> tuple[bool, Any]:
@@ -195,6 +203,11 @@ def _read(item: Any, f: F.Field) -> tuple[bool, Any]:
 def _value(f: F.Field, value: Any) -> Any:
     if f.reader is not None:
         value = f.reader(value)
+    if f.kind is F.Kind.OBJECT and isinstance(value, dict):
+        return {
+            p.name: to_decimal(value.get(p.name)) if p.kind is F.Kind.DECIMAL else value.get(p.name)
+            for p in f.parts
+        }
     return to_decimal(value) if f.kind is F.Kind.DECIMAL else value
 
 

@@ -33,6 +33,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import Any
 
 from deepdiff import DeepDiff
@@ -59,7 +60,7 @@ from reconciler.plan.model import (
     UnmanagedProduct,
     field_order,
 )
-from reconciler.plan.normalize import NormContext, normalize_product
+from reconciler.plan.normalize import NormContext, normalize_product, stated_parts
 from reconciler.plan.param_changes import ParamPlanner
 
 # Which change carries which field, and what a create does with it: the field registry's.
@@ -109,6 +110,11 @@ class PlanContext:
     # Products and variants removed from the YAML since ``--changed-since REF`` (display only,
     # ``desired.scope.removed_entries``); the plan lists those it does not delete.
     removed: tuple[CatalogEntry, ...] = ()
+    # The plan's pricelist is the e-shop's default: Shoptet takes purchase prices only there.
+    purchase_prices: bool = True
+    # The shop's product flags (``GET /api/products/flags`` items), read when a product in
+    # scope states ``flags``; None when nothing needs them.
+    flags: tuple[dict[str, Any], ...] | None = None
 
 
 def diff(
@@ -124,6 +130,7 @@ def diff(
     pricelist = context.pricelist_id
     run = _Run(locations or {}, NormContext(stock_id), _Ignore(desired.ignore))
     run.params = ParamPlanner(context.parameters, run.locations, rule=context.variant_rule)
+    run.flags = context.flags
     wanted = {g.lower(): p for g, p in desired.products.items()}
     have = {g.lower(): p for g, p in live.products.items()}
     scope = context.scope
@@ -131,6 +138,8 @@ def diff(
 
     for guid in sorted(in_scope):
         run.product(guid, wanted[guid], have.get(guid))
+    if not context.purchase_prices:
+        run.problems += _purchase_price_problems(wanted, in_scope, run, pricelist)
     run.problems += run.params.problems
     if run.problems:
         raise CatalogError(run.problems)
@@ -184,6 +193,31 @@ def diff(
         git_commit=context.git_commit,
         tool_version=context.tool_version,
     )
+
+
+def _purchase_price_problems(
+    wanted: dict[str, Any], in_scope: set[str], run: _Run, pricelist: int | None
+) -> list[Problem]:
+    """A purchase price stated for a plan whose pricelist is not the e-shop's default:
+    Shoptet keeps purchase prices in the default pricelist only (it would answer null)."""
+    out = []
+    for guid in sorted(in_scope):
+        for code, variant in (getattr(wanted[guid], "variants", None) or {}).items():
+            if "purchasePrice" not in variant.model_fields_set:
+                continue
+            loc = run.locations.get((guid, "variants", code, "purchasePrice"))
+            out.append(
+                Problem(
+                    loc.file if loc else "(catalog)",
+                    loc.line if loc else 0,
+                    loc.column if loc else 0,
+                    f"variant {code}: purchasePrice is kept only in the e-shop's default "
+                    f"pricelist, and this catalog writes pricelist {pricelist} (shop.pricelist "
+                    "in shop.yaml); remove purchasePrice here or plan against the default "
+                    "pricelist",
+                )
+            )
+    return out
 
 
 def _notes(
@@ -327,6 +361,7 @@ class _Run:
         self.problems: list[Problem] = []
         self.hints: list[RenameHint] = []
         self.params = ParamPlanner(None, locations)
+        self.flags: tuple[dict[str, Any], ...] | None = None
 
     def src(self, *key: Any) -> str | None:
         loc = self.locations.get(tuple(key))
@@ -342,6 +377,7 @@ class _Run:
             return
         want = self.form(desired, desired=True)
         self.params.resolve(guid, want)
+        self.resolve_flags(guid, want["fields"])
         name = want["fields"].get("name") or (live.name if live is not None else None)
         if live is None:
             self.params.check(guid, desired, want, None)
@@ -351,7 +387,8 @@ class _Run:
         renames = self.renames(guid, desired, have)
         self.params.check(guid, desired, want, have)
         after = {f: v for f, v in want["fields"].items() if f not in CREATE_ONLY}
-        pending = [(Resource.PRODUCT, None, None, {f: have["fields"].get(f) for f in after}, after)]
+        before = {f: stated_parts(f, after[f], have["fields"].get(f)) for f in after}
+        pending = [(Resource.PRODUCT, None, None, before, after)]
         live_codes = {c.upper() for c in have["variants"]}
         created = []
         for code, variant in sorted((desired.variants or {}).items()):
@@ -365,7 +402,9 @@ class _Run:
                 self.create_variant(guid, code, want["variants"][code], name, note=note)
                 created.append(code)
             else:
-                pairs = _variant_pairs(code, want["variants"][code], have["variants"][code])
+                wanted, live_fields = want["variants"][code], have["variants"][code]
+                self.sale_above_live_price(guid, code, wanted, live_fields)
+                pairs = _variant_pairs(code, wanted, live_fields)
                 if code in renames:  # the variant pair: the code too, before any field
                     _, _, _, before, after_v = pairs[0]
                     pairs[0] = (
@@ -435,6 +474,66 @@ class _Run:
                 self.hints.append(
                     RenameHint(guid, code, old, str(ean), self.src(guid, "variants", code))
                 )
+
+    def resolve_flags(self, guid: str, fields: dict[str, Any]) -> None:
+        """``flags`` named by code or title -> by the shop's flag code. A name the shop does
+        not have is a located problem (UNFINISHED: creating a flag definition, POST
+        /api/products/flags, is not planned; the shop generates its code)."""
+        stated = fields.get("flags")
+        if not isinstance(stated, dict):
+            return
+        shop = self.flags or ()
+        codes = {str(f.get("code")): str(f.get("code")) for f in shop}
+        titles = {str(f.get("title") or "").casefold(): str(f.get("code")) for f in shop}
+        out: dict[str, Any] = {}
+        for name, value in stated.items():
+            code = codes.get(name) or titles.get(name.casefold())
+            if code is None or code in out:
+                have = ", ".join(f"{f.get('code')} ({f.get('title')})" for f in shop) or "none"
+                why = (
+                    f"flag {name!r} names flag {code!r} a second time"
+                    if code is not None
+                    else f"flag {name!r} is not a flag of this e-shop (it has: {have}); use "
+                    "a code or title from `shoptet-catalog lookup flags`, or create the flag "
+                    "in the Shoptet admin first"
+                )
+                loc = self.locations.get((guid, "flags"))
+                self.problems.append(
+                    Problem(
+                        loc.file if loc else "(catalog)",
+                        loc.line if loc else 0,
+                        loc.column if loc else 0,
+                        why,
+                    )
+                )
+                continue
+            out[code] = value
+        fields["flags"] = dict(sorted(out.items()))
+
+    def sale_above_live_price(
+        self, guid: str, code: str, want: dict[str, Any], have: dict[str, Any]
+    ) -> None:
+        """An action price above the live regular price, when the YAML states no ``price``
+        (the loader compares the two when it states both): a sale that raises the price is
+        a mistake, refused like the loader's check."""
+        sale = want.get("actionPrice")
+        if "price" in want or not isinstance(sale, dict) or sale.get("price") is None:
+            return
+        regular = have.get("price")
+        if regular is None or Decimal(sale["price"]) <= Decimal(regular):
+            return
+        cents = Decimal("0.01")
+        loc = self.locations.get((guid, "variants", code, "actionPrice"))
+        self.problems.append(
+            Problem(
+                loc.file if loc else "(catalog)",
+                loc.line if loc else 0,
+                loc.column if loc else 0,
+                f"variant {code}: the action price {Decimal(sale['price']).quantize(cents)} is "
+                f"above the shop's regular price {Decimal(regular).quantize(cents)}: a sale "
+                "price must not be higher; lower actionPrice.price or state price",
+            )
+        )
 
     # --- products ---------------------------------------------------------------------------
 
@@ -609,7 +708,8 @@ def _variant_pairs(code: str, want: dict[str, Any], have: dict[str, Any]) -> lis
     out = []
     for resource, names in ((Resource.VARIANT, VARIANT_FIELDS), (Resource.PRICE, PRICE_FIELDS)):
         after = {f: want[f] for f in names if f in want}
-        out.append((resource, code, None, {f: have.get(f) for f in after}, after))
+        before = {f: stated_parts(f, want[f], have.get(f)) for f in after}
+        out.append((resource, code, None, before, after))
     live_stock = have.get("stock") or {}
     for sid, amount in sorted((want.get("stock") or {}).items()):
         out.append((Resource.STOCK, code, sid, {"stock": live_stock.get(sid)}, {"stock": amount}))

@@ -72,6 +72,7 @@ def _policy_json(value: Any) -> Any:
 
 GUARD_NAMES = ("delete-limit", "protected", "delete-all", "bulk", "price")
 PRICE_FIELDS = ("price", "commonPrice")
+PRICE_OBJECTS = ("actionPrice", "purchasePrice")  # guarded by the ``price`` inside them
 
 # Visibility values that take a product away from (some) customers: anything but "visible".
 _SHOWN = "visible"
@@ -198,19 +199,24 @@ def _price(changes: list[Change], max_change: Decimal) -> GuardVerdict:
     for c in changes:
         if c.resource is not Resource.PRICE or c.action is not Action.UPDATE:
             continue
-        for f in c.fields:
-            if f.field not in PRICE_FIELDS:
+        for label, before, after in _guarded_prices(c):
+            if after is None or before == after:
                 continue
-            before, after = _decimal(f.before), _decimal(f.after)
-            if before is None or after is None or before == after:
+            new_and_free = before is None and after == 0 and "." in label  # a free sale
+            if before is None and not new_and_free:
                 continue
-            if after == 0 or (before > 0 and abs(after - before) > max_change * before):
+            if (
+                new_and_free
+                or after == 0
+                or (before is not None and before > 0 and abs(after - before) > max_change * before)
+            ):
                 what = f"{c.name!r} ({c.guid})" if c.name else c.guid
-                line = f"{what} variant {c.code} {f.field} {before} -> {after}"
-                if before > 0:
+                shown = "none" if before is None else before
+                line = f"{what} variant {c.code} {label} {shown} -> {after}"
+                if before:
                     sign = "+" if after > before else "-"
                     line += f" ({sign}{_pct(abs(after - before) / before)})"
-                hits.append((f"{c.id}/{f.field}", line))
+                hits.append((f"{c.id}/{label}", line))
     hits.sort()
     numbers = {
         "changed": len(hits),
@@ -237,6 +243,22 @@ def _price(changes: list[Change], max_change: Decimal) -> GuardVerdict:
         numbers,
         "--allow-price",
     )
+
+
+def _guarded_prices(change: Change) -> Iterable[tuple[str, Decimal | None, Decimal | None]]:
+    """(label, before, after) of each guarded price a change moves: ``price``,
+    ``commonPrice``, and the ``price`` inside ``actionPrice`` and ``purchasePrice``. A new one
+    (none before) is not a move and passes unless it is 0; the loader already refuses an
+    action price above the regular price."""
+    for f in change.fields:
+        if f.field in PRICE_FIELDS:
+            yield f.field, _decimal(f.before), _decimal(f.after)
+        elif f.field in PRICE_OBJECTS:
+            yield f"{f.field}.price", _inner_price(f.before), _inner_price(f.after)
+
+
+def _inner_price(value: Any) -> Decimal | None:
+    return _decimal(value.get("price")) if isinstance(value, dict) else None
 
 
 def _decimal(value: Any) -> Decimal | None:

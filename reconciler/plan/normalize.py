@@ -34,6 +34,7 @@ DECIMAL_FIELDS = frozenset(F.names(F.select(F.Level.VARIANT, kind=F.Kind.DECIMAL
 HTML_FIELDS = frozenset(F.names(F.select(F.Level.PRODUCT, kind=F.Kind.HTML)))
 GUID_FIELDS = frozenset(F.names(F.select(F.Level.PRODUCT, kind=F.Kind.GUID)))
 GUID_LIST_FIELDS = frozenset(F.names(F.select(F.Level.PRODUCT, kind=F.Kind.GUID_LIST)))
+OBJECT_FIELDS = {f.name: f for f in F.select(F.Level.VARIANT, kind=F.Kind.OBJECT)}
 
 
 @dataclass(frozen=True)
@@ -255,6 +256,73 @@ def parameters_mapping(form: Form, ctx: NormContext) -> Form:
     return form
 
 
+def objects_canonical(form: Form, ctx: NormContext) -> Form:
+    """Pricelist-row objects (``actionPrice``, ``purchasePrice``, ``orderableAmount``): their
+    decimals as canonical text, and an object that means nothing as null: Shoptet answers a
+    cleared action price as null but a cleared purchase price as ``{price: null, vatRate:
+    "21.00", ...}`` (it keeps the VAT rate), and no orderable limits as two nulls. Parts a
+    desired object leaves out stay out (the diff compares only the parts stated)."""
+    for v in _each_variant(form):
+        for name in OBJECT_FIELDS.keys() & v.keys():
+            v[name] = canonical_object(OBJECT_FIELDS[name], v[name])
+    return form
+
+
+def canonical_object(field: F.Field, value: Any) -> Any:
+    """One object's canonical form (see ``objects_canonical``); not a mapping: as it is."""
+    if not isinstance(value, dict):
+        return value
+    out: dict[str, Any] = {}
+    for part in field.parts:
+        if part.name not in value:
+            continue
+        item = value[part.name]
+        if part.kind is F.Kind.DECIMAL and item is not None:
+            item = canonical_decimal(item)
+        elif part.kind is F.Kind.DATE and item is not None:
+            item = str(item)[:10]  # a date-time would carry a time nobody manages
+        out[part.name] = item
+    if field.key_part is not None:
+        return None if field.key_part in out and out[field.key_part] is None else out
+    # only a whole object of nulls is "none": ``{minimumAmount: null}`` clears just that part
+    complete = len(out) == len(field.parts)
+    return None if complete and all(v is None for v in out.values()) else out
+
+
+def flags_by_code(form: Form, ctx: NormContext) -> Form:
+    """Product ``flags`` as a mapping sorted by flag, each ``{dateFrom, dateTo}`` (set) or
+    None (unset); a date-time is cut to its date. The diff then resolves the desired side's
+    titles to codes (``PlanContext.flags``); the live side is read as codes."""
+    fields = form["fields"]
+    if isinstance(fields.get("flags"), dict):
+        fields["flags"] = {
+            name: None
+            if value is None
+            else {k: None if value.get(k) is None else str(value[k])[:10] for k in _FLAG_DATES}
+            for name, value in sorted(fields["flags"].items())
+        }
+    return form
+
+
+_FLAG_DATES = ("dateFrom", "dateTo")
+
+
+def stated_parts(name: str, want: Any, have: Any) -> Any:
+    """The live value as far as the catalog manages it (the diff's ``before``, apply's
+    compare-before-write): of an object field only the parts the desired value states; the
+    others stay as the shop has them and are neither compared nor written."""
+    if name == "flags" and isinstance(want, dict):  # only the flags the YAML names
+        return {code: (have or {}).get(code) for code in want}
+    field = OBJECT_FIELDS.get(name)
+    if field is None or not isinstance(want, dict):
+        return have
+    if isinstance(have, dict):
+        return {k: have.get(k) for k in want}
+    if have is None and field.key_part is None:
+        return dict.fromkeys(want)  # e.g. no orderable limits live: each stated part is null
+    return have
+
+
 Rule = Callable[[Form, NormContext], Form]
 
 RULES: tuple[tuple[str, Rule], ...] = tuple(
@@ -271,6 +339,8 @@ RULES: tuple[tuple[str, Rule], ...] = tuple(
         guid_lowercase,
         categories_as_set,
         parameters_mapping,
+        objects_canonical,
+        flags_by_code,
     )
 )
 RULES_BY_NAME: dict[str, Rule] = dict(RULES)

@@ -20,6 +20,7 @@ from typing import Any
 
 from reconciler import fields as F
 from reconciler.plan.model import Currency, FieldChange, Names
+from reconciler.render.campaign import action_price_words
 
 NONE = "(none)"
 YES, NO = "yes", "no"
@@ -67,7 +68,8 @@ def _bare(field: str, value: Any, names: Names) -> str:
     if isinstance(value, list):
         return "[" + ", ".join(_bare(field, item, names) for item in value) + "]"
     if isinstance(value, dict):
-        return json.dumps(value, ensure_ascii=False, sort_keys=True)
+        words = action_price_words(value) if field == "actionPrice" else None
+        return words or json.dumps(value, ensure_ascii=False, sort_keys=True)
     number = _number(field, value, names.currency)
     if number is not None:
         return number

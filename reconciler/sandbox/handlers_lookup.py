@@ -3,6 +3,7 @@ token's endpoint list. Read-only; shapes as the OpenAPI file requires them."""
 
 from __future__ import annotations
 
+from reconciler.sandbox import render
 from reconciler.sandbox.context import Ctx
 from reconciler.sandbox.envelope import Result
 
@@ -22,6 +23,12 @@ ENDPOINTS = (
     ("customers-groups", "Customer groups", "Customers", "/api/customers/groups"),
     ("webhooks", "Webhooks", "Webhooks", "/api/webhooks"),
 )
+
+
+def flags(ctx: Ctx) -> Result:
+    """``GET /api/products/flags`` (not paginated). UNFINISHED: POST, PATCH and DELETE of flag
+    definitions are not served."""
+    return Result(data={"flags": [render.flag(f) for f in ctx.state.doc["flags"]]})
 
 
 def availabilities(ctx: Ctx) -> Result:

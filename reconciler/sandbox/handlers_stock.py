@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import Any
 
 from reconciler.sandbox import render
 from reconciler.sandbox.context import Ctx
@@ -260,6 +261,10 @@ def patch_pricelist(ctx: Ctx) -> Result:
                 )
             )
             continue
+        refused = _purchase_price_refusal(state, row, pricelist_id)
+        if refused is not None:
+            errors.append(err("invalid-request-data", refused, row["code"]))
+            continue
         now = now or state.touch()
         _apply_price(variant["prices"].setdefault(str(pricelist_id), {}), row)
         product["changeTime"] = now
@@ -269,16 +274,63 @@ def patch_pricelist(ctx: Ctx) -> Result:
     return Result(data=None, errors=errors or None)
 
 
+_PRICE_OBJECTS = ("priceWithoutVat", "priceWithVat", "price")
+
+
+def _purchase_price_refusal(state: Any, row: dict, pricelist_id: int) -> str | None:
+    """Shoptet's purchase-price rules for one row (SPEC updatePricelist: the 400 examples
+    ``buy-price-and-purchase-price`` and ``invalid-vat-rate-purchase-price``; "you can change
+    buyPrice only for default price list"). Strict where Shoptet says the value "stays null"
+    on another pricelist: the sandbox refuses the row, so a tool that sends it finds out."""
+    purchase = (row.get("prices") or {}).get("purchasePrice")
+    buy = any("buyPrice" in (row.get(source) or {}) for source in _PRICE_OBJECTS)
+    head = f'Input data for code "{row["code"]}" is not correct.'
+    if purchase is not None and buy:
+        return (
+            f'{head} Cannot set "price.buyPrice" and "prices.purchasePrice" at the same time. '
+            'Please use "prices.purchasePrice" only as buy price is deprecated. Code skipped.'
+        )
+    if (purchase is not None or buy) and pricelist_id != state.doc["defaultPricelistId"]:
+        return (
+            f"{head} The purchase price can be changed only in the default price list. "
+            "Code skipped."
+        )
+    rate = (purchase or {}).get("vatRate")
+    if rate is not None and rate not in state.doc["eshop"]["vatRates"]:
+        return f'{head} Invalid "purchasePriceVatRate" value. Code skipped.'
+    return None
+
+
 def _apply_price(target: dict, row: dict) -> None:
-    # UNFINISHED: orderableAmount, sales, priceRatio and purchase prices are accepted and ignored;
-    # priceWithVat/priceWithoutVat are stored as given without VAT recalculation.
+    """One row into the stored pricelist row. Objects merge part by part (a part left out is
+    untouched, ``null`` clears it); a null ``actionPrice`` removes the action price. The
+    deprecated ``buyPrice`` and ``prices.purchasePrice.price`` are one stored value."""
+    # UNFINISHED: sales and priceRatio are accepted and ignored; priceWithVat/priceWithoutVat
+    # are stored as given without VAT recalculation.
     for key in ("vatRate", "includingVat"):
         if key in row:
             target[key] = row[key]
-    for source in ("priceWithoutVat", "priceWithVat", "price"):
-        for key in ("price", "commonPrice", "buyPrice", "actionPrice"):
-            if key in row.get(source, {}):
-                target[key] = row[source][key]
+    for source in _PRICE_OBJECTS:
+        given = row.get(source) or {}
+        for key in ("price", "commonPrice"):
+            if key in given:
+                target[key] = given[key]
+        if "buyPrice" in given:
+            target.setdefault("purchasePrice", {})["price"] = given["buyPrice"]
+        if "actionPrice" in given:
+            action = given["actionPrice"]
+            if action is None:
+                target["actionPrice"] = None
+            else:
+                target["actionPrice"] = {**(target.get("actionPrice") or {}), **action}
+    if "orderableAmount" in row:
+        target["orderableAmount"] = {
+            **(target.get("orderableAmount") or {}),
+            **row["orderableAmount"],
+        }
+    purchase = (row.get("prices") or {}).get("purchasePrice")
+    if purchase is not None:
+        target["purchasePrice"] = {**(target.get("purchasePrice") or {}), **purchase}
 
 
 __all__ = ["get_pricelist", "invalid_parameter", "movements", "patch_pricelist", "supplies"]

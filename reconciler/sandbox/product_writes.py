@@ -39,6 +39,7 @@ def _bad(message: str, instance: str) -> Fail:
 
 
 def _check_refs(state: ShopState, data: dict) -> None:
+    _check_flags(state, data)
     guid = data.get("defaultCategoryGuid")
     if guid is not None and guid not in state.categories:
         raise Fail(
@@ -64,6 +65,41 @@ def _check_refs(state: ShopState, data: dict) -> None:
         raise Fail(
             422, err("brand-not-found", f'Brand with code "{brand}" not found.', "data.brandCode")
         )
+
+
+def _check_flags(state: ShopState, data: dict) -> None:
+    """``flags`` (the full list) and ``flagsManagement`` (set/unset) exclude each other, and
+    every code must be a flag of the e-shop ("Must exist if set", SPEC updateProduct)."""
+    if data.get("flags") is not None and data.get("flagsManagement") is not None:
+        raise _bad(
+            "Parameters flags and flagsManagement cannot be set together.", "data.flagsManagement"
+        )
+    for key in ("flags", "flagsManagement"):
+        for i, item in enumerate(data.get(key) or []):
+            if item["code"] not in state.flags:
+                raise Fail(
+                    422,
+                    err(
+                        "flag-not-found",
+                        f'Flag with code "{item["code"]}" not found.',
+                        f"data.{key}[{i}].code",
+                    ),
+                )
+
+
+def _apply_flags(product: dict, data: dict) -> None:
+    def entry(item: dict) -> dict:
+        return {
+            "code": item["code"],
+            "dateFrom": item.get("dateFrom"),
+            "dateTo": item.get("dateTo"),
+        }
+
+    if "flags" in data:
+        product["flags"] = [entry(i) for i in data["flags"] or []]
+    for item in data.get("flagsManagement") or []:
+        kept = [f for f in product["flags"] if f["code"] != item["code"]]
+        product["flags"] = kept + ([entry(item)] if item["action"] == "set" else [])
 
 
 def _check_variant_refs(state: ShopState, item: dict, path: str) -> None:
@@ -197,7 +233,9 @@ def apply_create(state: ShopState, data: dict, *, enforce: bool = False) -> dict
         creationTime=now,
         changeTime=now,
         variants=[],
+        flags=[],
     )
+    _apply_flags(product, data)
     cats = list(data.get("categoryGuids") or [])
     product["categoryGuids"] = (
         cats if data["defaultCategoryGuid"] in cats else [data["defaultCategoryGuid"], *cats]
@@ -263,6 +301,7 @@ def apply_patch(state: ShopState, product: dict, data: dict, *, enforce: bool = 
             product[key] = data[key]
     if "brandCode" in data:
         product["brandCode"] = data["brandCode"]
+    _apply_flags(product, data)
     if "categoryGuids" in data:
         product["categoryGuids"] = list(data["categoryGuids"])
     if "defaultCategoryGuid" in data:

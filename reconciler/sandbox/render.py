@@ -35,7 +35,6 @@ DETAIL_INCLUDES = frozenset(
 )
 _EMPTY_LISTS = {
     "images": "images",
-    "flags": "flags",
     "surchargeparameters": "surchargeParameters",
     "descriptiveparameters": "descriptiveParameters",
     "filteringparameters": "filteringParameters",
@@ -45,6 +44,18 @@ _EMPTY_LISTS = {
     "relatedfiles": "relatedFiles",
     "relatedvideos": "relatedVideos",
 }
+
+
+def flag(f: dict) -> dict:
+    """An item of ``GET /api/products/flags``."""
+    return {
+        "code": f["code"],
+        "title": f["title"],
+        "system": bool(f.get("system", False)),
+        "color": f.get("color"),
+        "showInDetail": f.get("showInDetail", True),
+        "showInCategory": f.get("showInCategory", True),
+    }
 
 
 def slug(text: str) -> str:
@@ -142,14 +153,41 @@ def variant_stock(variant: dict) -> Decimal:
 
 def _price_row(state: ShopState, variant: dict, pricelist_id: int) -> dict:
     row = variant["prices"].get(str(pricelist_id)) or {}
+    vat_rate = fmt(row.get("vatRate") or state.doc["eshop"]["defaultVatRate"], 2)
+    including = row.get("includingVat", True)
+    purchase = row.get("purchasePrice") or {}
+    # the deprecated buyPrice is the purchase price (a state file may still say buyPrice)
+    buy = purchase.get("price") if "price" in purchase else row.get("buyPrice")
+    limits = row.get("orderableAmount") or {}
     return {
         "price": fmt(row.get("price"), 2),
         "commonPrice": fmt(row.get("commonPrice"), 2),
-        "buyPrice": fmt(row.get("buyPrice"), 2),
-        "vatRate": fmt(row.get("vatRate") or state.doc["eshop"]["defaultVatRate"], 2),
-        "includingVat": row.get("includingVat", True),
+        "buyPrice": fmt(buy, 2),
+        "vatRate": vat_rate,
+        "includingVat": including,
         "currencyCode": row.get("currencyCode") or state.doc["eshop"]["currency"],
-        "actionPrice": row.get("actionPrice"),
+        "actionPrice": _action_price(row.get("actionPrice")),
+        "orderableAmount": {
+            "minimumAmount": fmt(limits.get("minimumAmount"), 3),
+            "maximumAmount": fmt(limits.get("maximumAmount"), 3),
+        },
+        # SPEC productPrices.purchasePrice: price nullable, vatRate and includingVat not
+        "purchasePrice": {
+            "price": fmt(buy, 2),
+            "vatRate": fmt(purchase.get("vatRate") or vat_rate, 2),
+            "includingVat": purchase.get("includingVat", including),
+        },
+    }
+
+
+def _action_price(stored: dict | None) -> dict | None:
+    """SPEC ``actionPrice``: null, or ``{price, fromDate, toDate}`` with a price (never null)."""
+    if not stored or stored.get("price") is None:
+        return None
+    return {
+        "price": fmt(stored["price"], 2),
+        "fromDate": stored.get("fromDate"),
+        "toDate": stored.get("toDate"),
     }
 
 
@@ -167,7 +205,7 @@ def pricelist_item(state: ShopState, variant: dict, pricelist_id: int) -> dict:
             "priceRatio": "1.000",
             "actionPrice": row["actionPrice"],
         },
-        "orderableAmount": {"minimumAmount": None, "maximumAmount": None},
+        "orderableAmount": row["orderableAmount"],
         "sales": {
             "minPriceRatio": "0.000",
             "freeShipping": False,
@@ -177,6 +215,11 @@ def pricelist_item(state: ShopState, variant: dict, pricelist_id: int) -> dict:
             "quantityDiscount": True,
             "discountCoupon": True,
         },
+        **(
+            {"prices": {"purchasePrice": row["purchasePrice"]}}
+            if pricelist_id == state.doc["defaultPricelistId"]
+            else {}
+        ),
     }
 
 
@@ -331,6 +374,16 @@ def detail(state: ShopState, p: dict, includes: set[str]) -> dict:
     for key, field in _EMPTY_LISTS.items():
         if key in includes:
             out[field] = []
+    if "flags" in includes:
+        out["flags"] = [
+            {
+                "code": f["code"],
+                "title": state.flags.get(f["code"], {}).get("title", f["code"]),
+                "dateFrom": f.get("dateFrom"),
+                "dateTo": f.get("dateTo"),
+            }
+            for f in p.get("flags", [])
+        ]
     if "setitems" in includes:
         out["setItems"] = None
     if "warranty" in includes:

@@ -34,6 +34,7 @@ ROUTES = [
     ("GET", "/api/products/variant-parameters/{paramIndex}", params.get_param),
     ("POST", "/api/products/variant-parameters/{paramIndex}", params.create_values),
     ("GET", "/api/products/availabilities", look.availabilities),
+    ("GET", "/api/products/flags", look.flags),
     ("GET", "/api/pricelists", look.pricelists),
     ("GET", "/api/customers/groups", look.customer_groups),
     ("GET", "/api/webhooks", jobs.list_webhooks),

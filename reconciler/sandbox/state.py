@@ -35,7 +35,12 @@ State format (``formatVersion`` 1; what ``GET /_sandbox/state`` returns and ``--
               "parameters": [{"nameIndex", "valueIndex"}],  # slugs from variantParameters
               "prices": {"<pricelistId>": {"price": "189.00"|null, "commonPrice", "buyPrice",
                                           "vatRate": "12.00", "includingVat": bool,
-                                          "currencyCode": "CZK"}},
+                                          "currencyCode": "CZK",
+                                          # optional campaign parts (issue 17):
+                                          "actionPrice": {"price", "fromDate", "toDate"}|null,
+                                          "purchasePrice": {"price", "vatRate", "includingVat"},
+                                          "orderableAmount": {"minimumAmount",
+                                                              "maximumAmount"}}},
               "stocks": {"<stockId>": {"realStock": "12.000", "claim": "2.000",
                                       "location": str|null, "changeTime": str}}}]}],
       "deletedProducts": [{"guid", "changeTime"}],        # the changes feed's delete records
@@ -106,6 +111,13 @@ def parse_time(text: str) -> datetime:
     return moment
 
 
+SYSTEM_FLAGS = (
+    {"code": "new", "title": "Novinka", "system": True, "color": "#4caf50"},
+    {"code": "action", "title": "Akce", "system": True, "color": "#ffc702"},
+    {"code": "tip", "title": "Tip", "system": True, "color": "#2196f3"},
+)
+
+
 class StateError(ValueError):
     """A state document that is not in the documented format."""
 
@@ -121,6 +133,7 @@ _TOP_KEYS = {
     "brands",
     "availabilities",
     "variantParameters",
+    "flags",
     "products",
     "deletedProducts",
     "movements",
@@ -151,6 +164,7 @@ class ShopState:
         self.pricelist_ids = {p["id"] for p in self.doc["pricelists"]}
         self.availabilities = {a["id"]: a for a in self.doc["availabilities"]}
         self.params = {p["nameIndex"]: p for p in self.doc["variantParameters"]}
+        self.flags = {f["code"]: f for f in self.doc["flags"]}
 
     def variant(self, code: str) -> tuple[dict, dict] | None:
         guid = self.code_owner.get(code.upper())
@@ -192,6 +206,8 @@ def normalise(doc: Any) -> dict:
         raise StateError(f"missing keys: {', '.join(missing)}")
     out = copy.deepcopy(doc)
     out["formatVersion"] = FORMAT_VERSION
+    # Shoptet's system flags (SPEC getListOfProductsFlags examples): every e-shop has them
+    out.setdefault("flags", [dict(f) for f in SYSTEM_FLAGS])
     for key in (
         "brands",
         "availabilities",
@@ -271,6 +287,7 @@ def _check_product(product: dict) -> None:
     product.setdefault("type", "product")
     product.setdefault("visibility", "visible")
     product.setdefault("categoryGuids", [product["defaultCategoryGuid"]])
+    product.setdefault("flags", [])  # [{"code", "dateFrom", "dateTo"}]
     if not product["variants"]:
         raise StateError(f"product {product['guid']} has no variants")
     for variant in product["variants"]:

@@ -49,7 +49,13 @@ from reconciler.shoptet.session import Session
 T = TypeVar("T", bound=BaseModel)
 
 # What the reconciler needs of a product detail (shoptet-api-notes §5a).
-DETAIL_INCLUDE = ("allCategories", "perStockAmounts", "perPricelistPrices", "variantParameters")
+DETAIL_INCLUDE = (
+    "allCategories",
+    "perStockAmounts",
+    "perPricelistPrices",
+    "variantParameters",
+    "flags",
+)
 MAX_BATCH = 300  # stock movements and pricelist PATCH accept at most 300 items
 MAX_LOOKUP = 50  # productGuids / productCodes filter values per list request
 
@@ -456,6 +462,12 @@ def get_availabilities(client: ShoptetClient) -> M.Availabilities:
 def get_pricelists(client: ShoptetClient) -> list[M.Pricelist]:
     """``GET /api/pricelists``: every price list (not paginated)."""
     return client.get_pricelists()
+
+
+def get_flags(client: ShoptetClient) -> list[dict[str, Any]]:
+    """``GET /api/products/flags`` (not paginated): ``{code, title, system, color, ...}``."""
+    path = "/api/products/flags"
+    return list(client._section(client._get(path), "flags", path) or [])
 
 
 def get_customer_groups(client: ShoptetClient) -> list[M.CustomerGroup]:

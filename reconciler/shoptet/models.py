@@ -108,7 +108,9 @@ class Variant(ShoptetModel):
     includingVat: bool | None = None
     vatRate: str | None = None
     currencyCode: str | None = None
+    actionPrice: dict[str, Any] | None = None  # the default pricelist's
     availability: Ref | None = None
+    availabilityWhenSoldOut: Ref | None = None
     perStockAmounts: list[StockAmount] | None = None
     perPricelistPrices: list[dict[str, Any]] | None = None
     parameters: list[dict[str, Any]] | None = None  # only with include=variantParameters
@@ -131,6 +133,7 @@ class ProductDetail(ShoptetModel):
     brand: Ref | None = None
     defaultCategory: Ref | None = None
     categories: list[Ref] | None = None
+    flags: list[dict[str, Any]] | None = None  # only with include=flags
     variants: list[Variant] = []
 
 

@@ -47,6 +47,8 @@ def test_rules_are_named_documented_and_ordered():
         "guid_lowercase",
         "categories_as_set",
         "parameters_mapping",
+        "objects_canonical",
+        "flags_by_code",
     ]
     for name, fn in RULES:
         assert fn.__name__ == name and len((fn.__doc__ or "").strip()) > 40, name
@@ -206,3 +208,53 @@ def test_readers_for_the_live_side():
     assert read_negative_stock_allowed("maybe") == "maybe"
     assert live_physical_stock("3.000", "2.000") == Decimal("5")
     assert live_physical_stock("1", None) == Decimal("1")
+
+
+# --- pricelist-row objects (issue 17) --------------------------------------------------------
+
+
+def test_objects_canonical_decimals_and_dates():
+    out = rule("objects_canonical")(
+        form(
+            A={
+                "actionPrice": {
+                    "price": "179.00",
+                    "fromDate": "2026-12-01",
+                    "toDate": "2026-12-24",
+                },
+                "orderableAmount": {"minimumAmount": "1.000", "maximumAmount": None},
+            }
+        ),
+        CTX,
+    )
+    assert out["variants"]["A"] == {
+        "actionPrice": {"price": "179", "fromDate": "2026-12-01", "toDate": "2026-12-24"},
+        "orderableAmount": {"minimumAmount": "1", "maximumAmount": None},
+    }
+
+
+def test_objects_canonical_an_object_without_its_key_part_is_null():
+    """Shoptet keeps a cleared purchase price's VAT rate: that is no purchase price."""
+    out = rule("objects_canonical")(
+        form(
+            A={
+                "purchasePrice": {"price": None, "vatRate": "21.00", "includingVat": True},
+                "actionPrice": {"price": None, "fromDate": None, "toDate": None},
+            }
+        ),
+        CTX,
+    )
+    assert out["variants"]["A"] == {"purchasePrice": None, "actionPrice": None}
+
+
+def test_objects_canonical_only_a_whole_object_of_nulls_is_null():
+    """``{minimumAmount: null}`` clears only the minimum; a full object of nulls is none."""
+    out = rule("objects_canonical")(
+        form(
+            A={"orderableAmount": {"minimumAmount": None}},
+            B={"orderableAmount": {"minimumAmount": None, "maximumAmount": None}},
+        ),
+        CTX,
+    )
+    assert out["variants"]["A"]["orderableAmount"] == {"minimumAmount": None}
+    assert out["variants"]["B"]["orderableAmount"] is None
