@@ -49,8 +49,31 @@ def _openpyxl() -> Any:
     return openpyxl
 
 
+# A CSV cell starting with one of these is run as a formula by Excel and LibreOffice (CSV
+# injection); catalog text comes from pull requests, so such a cell is never written to CSV.
+_FORMULA_START = ("=", "+", "@", "\t", "\r")
+
+
+def _formula_like(value: str) -> bool:
+    if value.startswith(_FORMULA_START):
+        return True
+    return value.startswith("-") and not value[1:2].isdigit()  # "-5" is a number, "-x" not
+
+
+def _refuse_formula_like(head: Sequence[str], rows: Sequence[Sequence[str]]) -> None:
+    for r, values in enumerate(rows, start=2):
+        for c, value in enumerate(values):
+            if value and _formula_like(value):
+                raise SheetError(
+                    f"row {r}, column {column_letter(c + 1)} ({head[c]}): the value starts with "
+                    f"{value[0]!r}, which a spreadsheet opening a .csv runs as a formula; export "
+                    "to .xlsx instead (its cells are text, never formulas)"
+                )
+
+
 def write_sheet(path: Path, head: Sequence[str], rows: Sequence[Sequence[str]]) -> None:
     if _kind(path) == ".csv":
+        _refuse_formula_like(head, rows)
         out = io.StringIO()
         writer = csv.writer(out, quoting=csv.QUOTE_ALL, lineterminator="\r\n")
         writer.writerows([head, *rows])

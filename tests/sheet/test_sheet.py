@@ -263,3 +263,15 @@ def test_an_ean_a_spreadsheet_read_as_a_number_is_refused(tmp_path, monkeypatch,
     code, _, err = run(monkeypatch, capsys, tmp_path, "sheet", "apply", "c.csv")
     assert code == 1 and "after a spreadsheet read it as a number" in err
     assert "c.csv, row 2, column N (ean)" in err
+
+
+@pytest.mark.parametrize("value", ["=HYPERLINK(\"http://x\")", "+1+1", "@SUM(A1)", "-x", "\tx"])
+def test_a_csv_never_gets_a_cell_a_spreadsheet_would_run_as_a_formula(tmp_path, value):
+    from reconciler.sheet.files import SheetError, write_sheet
+
+    out = tmp_path / "catalog.csv"
+    with pytest.raises(SheetError, match=r"row 3, column B \(name\): .*export to \.xlsx"):
+        write_sheet(out, ["key", "name"], [["k1", "Káva"], ["k2", value]])
+    assert not out.exists()  # nothing half-written
+    write_sheet(out, ["key", "price"], [["k1", "-5"], ["k2", "1290.00"]])  # numbers are fine
+    assert out.exists()
