@@ -12,10 +12,13 @@ plan  (``make_plan(client, loaded, PlanRequest(...))``):
        variant, the shop's registry when a variant states some          live.params
     6. diff desired against live into a Plan, with the names of the     plan.diff.diff
        ids it mentions (display only)                                  references.plan_names
+    7. when the plan deletes or hides something: what open orders       live.claims
+       claim of it, for the open-orders guard (no request otherwise)
 
 apply (``apply_plan(plan, client, loaded, ...)``):
     1. read the shop and check the plan's header against it      apply.preflight.verify_header
-    2. recompute the guards (live product count, base policy)    apply.preflight.apply_guards
+    2. recompute the guards (live product count, base policy,    apply.preflight.apply_guards
+       open orders' claims read now)
     3. preflight: compare-before-write and the catalog's authority   apply.preflight.preflight
     4. approval (``approve``)
     5. execute the writes                                        apply.executor.Executor
@@ -46,6 +49,7 @@ from reconciler.apply.result import ApplyOptions, ApplyResult, LiveReader
 from reconciler.desired.load import LoadedCatalog
 from reconciler.live.base import ShopInfo
 from reconciler.live.cached import CachedRead
+from reconciler.live.claims import claims_for
 from reconciler.live.params import complete_live, needs_registry, read_registry
 from reconciler.live.read import (
     FullRead,
@@ -58,6 +62,7 @@ from reconciler.live.read import (
 from reconciler.live.snapshot import SnapshotRead, SnapshotSettings
 from reconciler.model import Catalog, Policy
 from reconciler.plan.diff import PlanContext, diff
+from reconciler.plan.guards import open_orders_verdict
 from reconciler.plan.model import CatalogEntry, Plan, Scope, raise_if_unsafe
 from reconciler.ports import ApplyClient, DetailReader, LiveSource, PlanClient, Progress
 from reconciler.references import plan_names
@@ -123,6 +128,9 @@ def make_plan(
         removed=tuple(request.removed),
     )
     plan = diff(desired, live_catalog, locations=loaded.locations, context=context)
+    claims = claims_for(client, plan.changes, shop.stocks or (shop.default_stock_id,))  # 7
+    if claims is not None:
+        plan = replace(plan, guards=(*plan.guards, open_orders_verdict(plan.changes, claims)))
     default_name = (
         shop.default_pricelist_name if shop.pricelist_id == shop.default_pricelist_id else None
     )
@@ -201,11 +209,14 @@ def apply_plan(
     shop: ShopInfo = read_shop(client, catalog.catalog.shop)  # 1
     verify_header(plan, shop, options)
     live_guids = [p.guid for p in client.iter_products()]  # 2
+    # read now, never taken from the plan file: orders arrive between plan and apply
+    claims = claims_for(client, plan.changes, shop.stocks or (shop.default_stock_id,))
     raise_if_unsafe(
-        apply_guards(plan, catalog.catalog, live_guids, options.policy),
+        apply_guards(plan, catalog.catalog, live_guids, options.policy, claims),
         allow_delete=options.allow_delete,
         allow_bulk=options.allow_bulk,
         allow_price=options.allow_price,
+        allow_open_orders=options.allow_open_orders,
     )
     if read_live is None:  # 3
         read_live = live_reader(client, plan, shop.default_pricelist_id)

@@ -13,6 +13,7 @@ from reconciler.sandbox.state import (
     available,
     dec,
     fmt,
+    open_claims,
     parse_time,
     real_stock_for_available,
 )
@@ -282,3 +283,24 @@ def _apply_price(target: dict, row: dict) -> None:
 
 
 __all__ = ["get_pricelist", "invalid_parameter", "movements", "patch_pricelist", "supplies"]
+
+
+def order_claims(ctx: Ctx) -> Result:
+    """``GET /api/orders/claims``: open orders' unfulfilled claims (250 a page), filtered by
+    ``productCode`` and ``orderCode``; order codes stay text."""
+    code = (ctx.query.get("productCode") or "").upper()
+    order_code = ctx.query.get("orderCode") or ""
+    rows = [
+        {
+            "orderCode": order["code"],
+            "statusId": order["statusId"],
+            "productCode": item["productCode"],
+            "amount": fmt(dec(item["amount"]), 3),
+            "amountCompleted": fmt(dec(item.get("amountCompleted") or "0"), 3),
+        }
+        for order, item, _ in open_claims(ctx.state.doc)
+        if (not code or item["productCode"] == code)
+        and (not order_code or order["code"] == order_code)
+    ]
+    chunk, pager = ctx.page(rows, 100, 250)
+    return Result(data={"orders": chunk, "paginator": pager})

@@ -49,6 +49,7 @@ ROUTES = [
     ("PATCH", "/api/products/{guid}", prod.patch_product),
     ("DELETE", "/api/products/{guid}", prod.delete_product),
     ("GET", "/api/stocks/{stockId}/supplies", stock.supplies),
+    ("GET", "/api/orders/claims", stock.order_claims),
     ("PATCH", "/api/stocks/{stockId}/movements", stock.movements),
     ("GET", "/api/pricelists/{id}", stock.get_pricelist),
     ("PATCH", "/api/pricelists/{id}", stock.patch_pricelist),

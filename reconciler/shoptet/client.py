@@ -330,9 +330,10 @@ class ShoptetClient:
         changed_from: datetime | str | None = None,
         code: str | None = None,
         product_guid: str | None = None,
+        only_with_claim: bool = False,
     ) -> Iterator[M.Supply]:
         path = f"/api/stocks/{int(stock_id)}/supplies"
-        params: dict[str, Any] = {}
+        params: dict[str, Any] = {"onlyWithClaim": "true"} if only_with_claim else {}
         if changed_from is not None:
             params["changedFrom"] = _iso(changed_from)
         if code:
@@ -341,6 +342,14 @@ class ShoptetClient:
             params["productGuid"] = product_guid
         for item in self._pages(path, "supplies", 1000, params, ident="code"):
             yield self._model(M.Supply, item, path)
+
+    def iter_order_claims(self, product_code: str) -> Iterator[M.OrderClaim]:
+        """``GET /api/orders/claims?productCode=``: open orders' unfulfilled claims on one
+        variant (250 a page)."""
+        path = "/api/orders/claims"
+        params = {"productCode": product_code}
+        for item in self._pages(path, "orders", 250, params, ident="orderCode"):
+            yield self._model(M.OrderClaim, item, path)
 
     def iter_pricelist(
         self, pricelist_id: int, code: str | None = None
