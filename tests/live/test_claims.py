@@ -1,0 +1,79 @@
+"""Reading open orders' claims (issue 19) from the sandbox: the cheaper of per-variant claims
+and per-stock supplies, counted in requests, and nothing read when nothing is removed."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+
+from reconciler.live.claims import claims_for, read_claims
+from reconciler.plan.model import Action, Change, Resource
+from reconciler.sandbox import Sandbox
+from reconciler.sandbox.state import StateError
+from tests.apply.support import demo_state
+from tests.support.sandbox_client import sandbox_client
+
+
+def shop_with_orders(*orders: tuple[str, str, int, int]) -> tuple[Sandbox, dict]:
+    """Demo shop plus orders (code, variant code, amount, status), claims kept consistent."""
+    doc = demo_state()
+    variants = {v["code"]: v for p in doc["products"] for v in p["variants"]}
+    for code, variant_code, amount, status in orders:
+        row = variants[variant_code]["stocks"][str(doc["defaultStockId"])]
+        row["claim"] = f"{int(float(row['claim'])) + amount}.000"
+        doc.setdefault("orders", []).append(
+            {
+                "code": code,
+                "statusId": status,
+                "items": [{"productCode": variant_code, "amount": f"{amount}.000"}],
+            }
+        )
+    sb = Sandbox.from_seed("demo")
+    sb.load_state(doc)
+    return sb, doc
+
+
+def test_one_variant_is_read_per_variant_and_many_per_stock():
+    doc = demo_state()
+    product = doc["products"][0]
+    code = product["variants"][0]["code"]
+    sb, _ = shop_with_orders(("0001234", code, 2, -1))
+    stocks = [s["id"] for s in doc["stocks"]]
+    with sandbox_client(sb, read_only=True) as client:
+        before = client.request_count
+        got = read_claims(client, products=(), variants={code: product["guid"]}, stock_ids=stocks)
+        assert client.request_count - before == 1  # one claims read, no supplies
+        assert got[code].orders[0].order_code == "0001234"
+        assert got[code].total == Decimal(2)
+        before = client.request_count
+        got = read_claims(client, products={product["guid"]}, variants={}, stock_ids=stocks)
+        # supplies once per stock, then claims of the one claimed variant only
+        assert client.request_count - before == len(stocks) + 1
+        assert set(got) == {code} and got[code].guid == product["guid"]
+
+
+def test_nothing_removed_reads_nothing():
+    sb, doc = shop_with_orders()
+    update = Change(Action.UPDATE, Resource.PRODUCT, doc["products"][0]["guid"])
+    with sandbox_client(sb, read_only=True) as client:
+        before = client.request_count
+        assert claims_for(client, [update], [1]) is None
+        assert client.request_count == before
+
+
+def test_sandbox_refuses_orders_claiming_more_than_the_variant_claim():
+    doc = demo_state()
+    code = doc["products"][0]["variants"][0]["code"]
+    doc["orders"] = [
+        {"code": "0001", "statusId": -1, "items": [{"productCode": code, "amount": "999.000"}]}
+    ]
+    with pytest.raises(StateError, match=f"open orders claim 999.000 of variant {code}"):
+        Sandbox.from_seed("demo").load_state(doc)
+
+
+def test_sandbox_refuses_a_numeric_order_code():
+    doc = demo_state()
+    doc["orders"] = [{"code": 1234, "statusId": -3, "items": []}]
+    with pytest.raises(StateError, match="must be text"):
+        Sandbox.from_seed("demo").load_state(doc)
