@@ -63,7 +63,7 @@ from reconciler.live.snapshot import SnapshotRead, SnapshotSettings
 from reconciler.model import Catalog, Policy
 from reconciler.plan.diff import PlanContext, diff
 from reconciler.plan.guards import open_orders_verdict
-from reconciler.plan.model import CatalogEntry, Plan, Scope, raise_if_unsafe
+from reconciler.plan.model import CatalogEntry, Plan, Resource, Scope, raise_if_unsafe
 from reconciler.ports import ApplyClient, DetailReader, LiveSource, PlanClient, Progress
 from reconciler.references import plan_names
 
@@ -134,7 +134,14 @@ def make_plan(
     default_name = (
         shop.default_pricelist_name if shop.pricelist_id == shop.default_pricelist_id else None
     )
-    names = replace(plan_names(plan, refs, default_name), currency=shop.currency)
+    stock_claims = {  # display only: what open orders claim where the plan sets stock
+        key: live.claims[key]
+        for c in plan.changes
+        if c.resource is Resource.STOCK and (key := f"{c.code}@{c.stock_id}") in live.claims
+    }
+    names = replace(
+        plan_names(plan, refs, default_name), currency=shop.currency, claims=stock_claims
+    )
     return replace(plan, names=names)
 
 

@@ -259,11 +259,21 @@ class Names:
     stocks: dict[int, str] = field(default_factory=dict)
     pricelists: dict[int, str] = field(default_factory=dict)
     currency: Currency | None = None
+    # "CODE@stockId" -> what open orders claim there, for the plan's stock changes only
+    claims: dict[str, str] = field(default_factory=dict)
 
     def __bool__(self) -> bool:
         return bool(
-            self.categories or self.brands or self.stocks or self.pricelists or self.currency
+            self.categories
+            or self.brands
+            or self.stocks
+            or self.pricelists
+            or self.currency
+            or self.claims
         )
+
+    def claim(self, code: Any, stock_id: Any) -> str | None:
+        return self.claims.get(f"{code}@{stock_id}") if isinstance(code, str) else None
 
     def category(self, guid: Any) -> str | None:
         return self.categories.get(guid.lower()) if isinstance(guid, str) else None
@@ -288,6 +298,8 @@ class Names:
         }
         if self.currency:
             out["currency"] = self.currency.to_dict()
+        if self.claims:  # only when some stock change has a claim: older plans keep their shape
+            out["claims"] = dict(sorted(self.claims.items()))
         return out
 
     @classmethod
@@ -313,6 +325,7 @@ class Names:
             texts("stocks", int),
             texts("pricelists", int),
             Currency.from_dict(data.get("currency")),
+            texts("claims", str),
         )
 
 

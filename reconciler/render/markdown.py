@@ -43,6 +43,7 @@ from reconciler.render.common import (
     REMOVED_HEAD,
     RENAME_HINTS_HEAD,
     ProductGroup,
+    claim_note,
     deletions,
     files_touched,
     groups,
@@ -380,6 +381,8 @@ def _diff_lines(group: ProductGroup, names: Names) -> str:
         lines.append(head)
         if change.reason:
             lines.append(f"    # {change.reason}")
+        if note := claim_note(change, names):
+            lines.append(f"    {note}")
         lines.extend(
             _field_line(change.action, f, names)
             for f in change.fields

@@ -28,6 +28,7 @@ from reconciler.render.common import (
     REMOVED_HEAD,
     RENAME_HINTS_HEAD,
     ProductGroup,
+    claim_note,
     entry_text,
     format_value,
     group_title,
@@ -130,6 +131,8 @@ def _group_lines(group: ProductGroup, paint: _Painter, names: Names) -> list[str
         out.append(paint.action(change.action, line))
         if change.reason:
             out.append(plain(f"{INDENT * 2}# {change.reason}"))
+        if note := claim_note(change, names):
+            out.append(plain(f"{INDENT * 2}{note}"))
         out.extend(_field_lines(change, paint, 2, names))
     return out
 
