@@ -14,6 +14,8 @@ plan  (``make_plan(client, loaded, PlanRequest(...))``):
        ids it mentions (display only)                                  references.plan_names
     7. when the plan deletes or hides something: what open orders       live.claims
        claim of it, for the open-orders guard (no request otherwise)
+    8. with shop.yaml shop.bestSellerOrders: orders in 30 days per      live.sales
+       price change or hide (display only, capped)
 
 apply (``apply_plan(plan, client, loaded, ...)``):
     1. read the shop and check the plan's header against it      apply.preflight.verify_header
@@ -35,6 +37,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime
 from pathlib import Path
 
 from reconciler.apply.executor import Executor
@@ -59,6 +62,7 @@ from reconciler.live.read import (
     read_shop,
     resolve_targets,
 )
+from reconciler.live.sales import read_sales, sales_targets
 from reconciler.live.snapshot import SnapshotRead, SnapshotSettings
 from reconciler.model import Catalog, Policy
 from reconciler.plan.diff import PlanContext, diff
@@ -142,6 +146,11 @@ def make_plan(
     names = replace(
         plan_names(plan, refs, default_name), currency=shop.currency, claims=stock_claims
     )
+    threshold = desired.shop.bestSellerOrders
+    if threshold is not None:  # 8, display only
+        targets = sales_targets(plan.changes, live_catalog)
+        sales, unread = read_sales(client, targets, datetime.now(UTC))
+        names = replace(names, sales=sales, sales_unread=unread, best_seller=threshold)
     return replace(plan, names=names)
 
 

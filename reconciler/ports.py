@@ -13,6 +13,7 @@ a reader cannot write. ``reconciler.shoptet.ShoptetClient`` satisfies every one 
     ReferenceReader iter_categories, iter_brands          what catalog references are checked
                                                           against (plan step 2)
     ClaimReader     iter_order_claims, iter_supplies      open orders' claims (open-orders guard)
+    SalesReader     count_orders                          orders per variant (sales context)
     Writer          create/patch/delete products, ...     the writes (apply only)
     ProductReader   the list and the details              a direct live read
     PlanClient      all the reads                         what ``make_plan`` needs
@@ -134,6 +135,15 @@ class ClaimReader(Protocol):
 
 
 @runtime_checkable
+class SalesReader(Protocol):
+    """How many orders contain a variant (the plan's sales context, display only)."""
+
+    def count_orders(self, product_code: str, created_from: datetime | str) -> int:
+        """``GET /api/orders?productCode=&creationTimeFrom=&itemsPerPage=1``: totalCount."""
+        ...
+
+
+@runtime_checkable
 class Writer(Protocol):
     """The writes apply makes; each returns the client's ``WriteResult``."""
 
@@ -200,7 +210,14 @@ class ProductReader(ProductLister, DetailReader, Protocol):
 
 @runtime_checkable
 class PlanClient(
-    ShopReader, ReferenceReader, ProductReader, ChangeFeed, ParameterReader, ClaimReader, Protocol
+    ShopReader,
+    ReferenceReader,
+    ProductReader,
+    ChangeFeed,
+    ParameterReader,
+    ClaimReader,
+    SalesReader,
+    Protocol,
 ):
     """Every read a plan can make (which ones depends on the live source chosen)."""
 

@@ -289,6 +289,27 @@ def claim_note(change: Change, names: Names | None) -> str | None:
     return f"# open orders claim {claim} of it"
 
 
+def sales_note(change: Change, names: Names | None) -> str | None:
+    """Beside a price change or a hide: orders in the last 30 days containing the variant(s),
+    with the best-seller mark at shop.yaml's ``bestSellerOrders`` (display only)."""
+    if names is None or change.id not in names.sales:
+        return None
+    n = names.sales[change.id]
+    mark = " (best-seller)" if names.best_seller is not None and n >= names.best_seller else ""
+    return f"# {n} order{'s' if n != 1 else ''} in the last 30 days{mark}"
+
+
+def sales_unread_line(plan: Plan) -> str | None:
+    """Said once when the sales context left variants unread."""
+    n = plan.names.sales_unread
+    if not n:
+        return None
+    return (
+        f"Sales context: {n} variant{'s' if n != 1 else ''} not read (at most 50 a plan, "
+        "or the token may not read orders)."
+    )
+
+
 def change_label(change: Change, plan: Plan) -> str:
     """What a change id refers to, in the shop's words, for the apply report:
     '"Káva Kolumbie Supremo", stock 1 (Hlavní sklad Brno)'. Empty when nothing is known."""

@@ -40,6 +40,8 @@ from reconciler.render.common import (
     registry_changes,
     registry_line,
     rename_hint_text,
+    sales_note,
+    sales_unread_line,
     subject,
     summary_line,
     unmentioned_head,
@@ -102,6 +104,8 @@ def render_text(plan: Plan, *, color: bool = False) -> str:
     lines.extend(_unmentioned_lines(plan))
     lines.extend(_rename_hint_lines(plan))
     lines.extend(_ignored_lines(plan))
+    if unread := sales_unread_line(plan):
+        lines.extend([plain(unread), ""])
     if not plan.is_empty:
         lines.extend(_guard_lines(plan, paint))
         lines.append("")
@@ -123,6 +127,8 @@ def _group_lines(group: ProductGroup, paint: _Painter, names: Names) -> list[str
     if product:
         if product.reason:
             out.append(plain(f"{INDENT}# {product.reason}"))
+        if note := sales_note(product, names):
+            out.append(plain(f"{INDENT}{note}"))
         out.extend(_field_lines(product, paint, 1, names))
     for change in group.others:
         line = f"{INDENT}{change.action.glyph} {subject(change, names)}"
@@ -132,6 +138,8 @@ def _group_lines(group: ProductGroup, paint: _Painter, names: Names) -> list[str
         if change.reason:
             out.append(plain(f"{INDENT * 2}# {change.reason}"))
         if note := claim_note(change, names):
+            out.append(plain(f"{INDENT * 2}{note}"))
+        if note := sales_note(change, names):
             out.append(plain(f"{INDENT * 2}{note}"))
         out.extend(_field_lines(change, paint, 2, names))
     return out

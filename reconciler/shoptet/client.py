@@ -351,6 +351,18 @@ class ShoptetClient:
         for item in self._pages(path, "orders", 250, params, ident="orderCode"):
             yield self._model(M.OrderClaim, item, path)
 
+    def count_orders(self, product_code: str, created_from: datetime | str) -> int:
+        """How many orders created since ``created_from`` contain the variant: one request,
+        ``itemsPerPage=1``, the paginator's ``totalCount``."""
+        params = {
+            "productCode": product_code,
+            "creationTimeFrom": _iso(created_from),
+            "itemsPerPage": 1,
+        }
+        env = self._get("/api/orders", params)
+        paginator = (env.data or {}).get("paginator") or {}
+        return int(paginator.get("totalCount") or 0)
+
     def iter_pricelist(
         self, pricelist_id: int, code: str | None = None
     ) -> Iterator[M.PricelistRow]:
