@@ -481,7 +481,7 @@ class Plan:
 # given to `plan` (apply takes its own). Everything else is hashed.
 _CHANGE_DISPLAY = ("name", "source", "reason")
 _DISPLAY_KEYS = ("summary", "planId", "names", "notes", "allowed")
-ALLOW_FLAGS = ("--allow-delete", "--allow-bulk", "--allow-price")
+ALLOW_FLAGS = ("--allow-delete", "--allow-bulk", "--allow-price", "--allow-open-orders")
 
 
 def _allowed_flags(value: Any) -> tuple[str, ...]:

@@ -177,3 +177,47 @@ def test_closed_orders_and_completed_items_claim_nothing(shop, tmp_path, monkeyp
     )
     assert code == 0, text
     assert [w["method"] for w in writes] == ["DELETE"]
+
+
+def test_plan_detailed_exitcode_is_3_for_open_orders_and_2_with_the_flag_it_records(
+    shop, tmp_path, monkeypatch, capsys
+):
+    products = first_products(12)
+    victim = demo_state()["products"][2]
+    with_order(shop[0], "0001234", victim["variants"][0]["code"], 1)
+    products[victim["guid"]] = {"name": victim["name"], "visibility": "hidden"}
+    write_catalog(tmp_path, products)
+    code, text, _ = cli(shop, tmp_path, monkeypatch, capsys, "plan", "--detailed-exitcode")
+    assert code == 3, text
+    assert "open-orders guard (label shoptet:allow-open-orders)" in text
+    code, text, _ = cli(
+        shop,
+        tmp_path,
+        monkeypatch,
+        capsys,
+        "plan",
+        "--detailed-exitcode",
+        "--allow-open-orders",
+        "--out",
+        "plan.json",
+    )
+    assert code == 2, text
+    assert "allowed by --allow-open-orders" in text
+    assert json.loads((tmp_path / "plan.json").read_text())["allowed"] == ["--allow-open-orders"]
+
+
+def test_a_plan_that_deletes_and_hides_nothing_reads_no_claims(shop, tmp_path, monkeypatch, capsys):
+    sb, _ = shop
+    products = first_products(3)
+    first = demo_state()["products"][0]
+    products[first["guid"]] = {"name": first["name"] + " X"}
+    write_catalog(tmp_path, products)
+    start = len(sb.request_log)
+    code, text, _ = cli(shop, tmp_path, monkeypatch, capsys, "plan", "--out", "plan.json")
+    assert code == 0, text
+    assert not [
+        r for r in sb.request_log[start:] if "/orders" in r["path"] or "supplies" in r["path"]
+    ]
+    assert "open-orders" not in {
+        g["name"] for g in json.loads((tmp_path / "plan.json").read_text())["guards"]
+    }
