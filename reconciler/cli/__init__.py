@@ -50,6 +50,7 @@ def _register() -> None:
         catalog_cmds,
         comment_cmd,
         doctor_cmd,
+        export_cmd,
         import_cmd,
         init_cmd,
         lookup_cmd,
@@ -71,6 +72,7 @@ def _register() -> None:
         doctor_cmd.doctor,
         comment_cmd.comment,
         webhooks_cmd.webhooks,
+        export_cmd.export,
     ):
         cli.add_command(command)
 
