@@ -132,7 +132,9 @@ def make_plan(
         removed=tuple(request.removed),
     )
     plan = diff(desired, live_catalog, locations=loaded.locations, context=context)
-    claims = claims_for(client, plan.changes, shop.stocks or (shop.default_stock_id,))  # 7
+    # a tombstone's live read has no variants: it then goes per stock (live.claims)
+    codes = {g: list(p.variants) for g, p in live_catalog.products.items() if p.variants}
+    claims = claims_for(client, plan.changes, shop.stocks or (shop.default_stock_id,), codes)  # 7
     if claims is not None:
         plan = replace(plan, guards=(*plan.guards, open_orders_verdict(plan.changes, claims)))
     default_name = (

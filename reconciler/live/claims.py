@@ -10,7 +10,8 @@ Two ways to read, whichever costs fewer requests for the plan at hand:
   rows a page; the rows name the product GUID, so deleted products need no variant list),
   then the claims of only the variants found claimed, for their order codes.
 
-Deleted or hidden *products* always go per stock: their variant codes are not in the plan.
+A deleted or hidden *product* counts as its variants when the caller knows them (``plan``:
+from the live read); otherwise (``apply``, before its re-reads) it goes per stock.
 """
 
 from __future__ import annotations
@@ -25,13 +26,22 @@ from reconciler.ports import ClaimReader
 
 
 def claims_for(
-    client: ClaimReader, changes: Iterable[Change], stock_ids: Iterable[int]
+    client: ClaimReader,
+    changes: Iterable[Change],
+    stock_ids: Iterable[int],
+    variant_codes: Mapping[str, Iterable[str]] | None = None,
 ) -> dict[str, VariantClaims] | None:
     """The claims the open-orders guard needs for these changes; None (and no request) when
-    they delete and hide nothing."""
+    they delete and hide nothing. ``variant_codes``: product GUID -> its live variant codes,
+    when known (a product then costs one request per variant if that is cheaper)."""
     products, variants = removals(changes)
     if not products and not variants:
         return None
+    known = variant_codes or {}
+    if all(g in known for g in products):
+        expanded = {code: g for g in products for code in known[g]}
+        variants = {**expanded, **variants}
+        products = frozenset()
     return read_claims(client, products=products, variants=variants, stock_ids=stock_ids)
 
 

@@ -77,3 +77,21 @@ def test_sandbox_refuses_a_numeric_order_code():
     doc["orders"] = [{"code": 1234, "statusId": -3, "items": []}]
     with pytest.raises(StateError, match="must be text"):
         Sandbox.from_seed("demo").load_state(doc)
+
+
+def test_a_product_with_known_variants_is_read_per_variant_when_that_is_cheaper():
+    doc = demo_state()
+    product = next(p for p in doc["products"] if len(p["variants"]) == 1)
+    code = product["variants"][0]["code"]
+    sb, _ = shop_with_orders(("0000042", code, 1, -1))
+    delete = Change(Action.DELETE, Resource.PRODUCT, product["guid"])
+    stocks = [s["id"] for s in doc["stocks"]]
+    with sandbox_client(sb, read_only=True) as client:
+        before = client.request_count
+        got = claims_for(client, [delete], stocks, {product["guid"]: [code]})
+        assert client.request_count - before == 1  # one claims read instead of supplies
+        assert got is not None and got[code].orders[0].order_code == "0000042"
+        before = client.request_count
+        got = claims_for(client, [delete], stocks, {})  # codes unknown (a tombstone, apply)
+        assert client.request_count - before == len(stocks) + 1
+        assert got is not None and code in got
