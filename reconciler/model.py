@@ -477,6 +477,11 @@ class ShopSettings(BaseModel):
         description="Pricelist id prices are written to; else the e-shop's default pricelist.",
         examples=[1],
     )
+    bestSellerOrders: PositiveInt | None = Field(
+        None,
+        description="Orders in the last 30 days from which the plan marks a variant whose price changes or that is hidden as a best-seller (display only); unset: no mark.",
+        examples=[50],
+    )
 
 
 class Policy(BaseModel):

@@ -12,10 +12,15 @@ plan  (``make_plan(client, loaded, PlanRequest(...))``):
        variant, the shop's registry when a variant states some          live.params
     6. diff desired against live into a Plan, with the names of the     plan.diff.diff
        ids it mentions (display only)                                  references.plan_names
+    7. when the plan deletes or hides something: what open orders       live.claims
+       claim of it, for the open-orders guard (no request otherwise)
+    8. with shop.yaml shop.bestSellerOrders: orders in 30 days per      live.sales
+       price change or hide (display only, capped)
 
 apply (``apply_plan(plan, client, loaded, ...)``):
     1. read the shop and check the plan's header against it      apply.preflight.verify_header
-    2. recompute the guards (live product count, base policy)    apply.preflight.apply_guards
+    2. recompute the guards (live product count, base policy,    apply.preflight.apply_guards
+       open orders' claims read now)
     3. preflight: compare-before-write and the catalog's authority   apply.preflight.preflight
     4. approval (``approve``)
     5. execute the writes                                        apply.executor.Executor
@@ -32,6 +37,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime
 from pathlib import Path
 
 from reconciler.apply.executor import Executor
@@ -49,6 +55,7 @@ from reconciler.desired.load import LoadedCatalog
 from reconciler.errors import ConfigError, StalePlan, UnsafePlan
 from reconciler.live.base import ShopInfo
 from reconciler.live.cached import CachedRead
+from reconciler.live.claims import claims_for
 from reconciler.live.flags import needs_flags, read_flags
 from reconciler.live.params import complete_live, needs_registry, read_registry
 from reconciler.live.read import (
@@ -59,10 +66,19 @@ from reconciler.live.read import (
     read_shop,
     resolve_targets,
 )
+from reconciler.live.sales import read_sales, sales_targets
 from reconciler.live.snapshot import SnapshotRead, SnapshotSettings
 from reconciler.model import Catalog, Policy
 from reconciler.plan.diff import PlanContext, diff
-from reconciler.plan.model import CatalogEntry, Plan, Scope, hashed_content, raise_if_unsafe
+from reconciler.plan.guards import open_orders_verdict
+from reconciler.plan.model import (
+    CatalogEntry,
+    Plan,
+    Resource,
+    Scope,
+    hashed_content,
+    raise_if_unsafe,
+)
 from reconciler.ports import ApplyClient, DetailReader, LiveSource, PlanClient, Progress
 from reconciler.references import plan_names
 
@@ -130,10 +146,27 @@ def make_plan(
         flags=flags,
     )
     plan = diff(desired, live_catalog, locations=loaded.locations, context=context)
+    # a tombstone's live read has no variants: it then goes per stock (live.claims)
+    codes = {g: list(p.variants) for g, p in live_catalog.products.items() if p.variants}
+    claims = claims_for(client, plan.changes, shop.stocks or (shop.default_stock_id,), codes)  # 7
+    if claims is not None:
+        plan = replace(plan, guards=(*plan.guards, open_orders_verdict(plan.changes, claims)))
     default_name = (
         shop.default_pricelist_name if shop.pricelist_id == shop.default_pricelist_id else None
     )
-    names = replace(plan_names(plan, refs, default_name), currency=shop.currency)
+    stock_claims = {  # display only: what open orders claim where the plan sets stock
+        key: live.claims[key]
+        for c in plan.changes
+        if c.resource is Resource.STOCK and (key := f"{c.code}@{c.stock_id}") in live.claims
+    }
+    names = replace(
+        plan_names(plan, refs, default_name), currency=shop.currency, claims=stock_claims
+    )
+    threshold = desired.shop.bestSellerOrders
+    if threshold is not None:  # 8, display only
+        targets = sales_targets(plan.changes, live_catalog)
+        sales, unread = read_sales(client, targets, datetime.now(UTC))
+        names = replace(names, sales=sales, sales_unread=unread, best_seller=threshold)
     return replace(plan, names=names)
 
 
@@ -222,11 +255,14 @@ def apply_plan(
     shop: ShopInfo = read_shop(client, catalog.catalog.shop)  # 1
     verify_header(plan, shop, options)
     live_guids = [p.guid for p in client.iter_products()]  # 2
+    # read now, never taken from the plan file: orders arrive between plan and apply
+    claims = claims_for(client, plan.changes, shop.stocks or (shop.default_stock_id,))
     raise_if_unsafe(
-        apply_guards(plan, catalog.catalog, live_guids, options.policy),
+        apply_guards(plan, catalog.catalog, live_guids, options.policy, claims),
         allow_delete=options.allow_delete,
         allow_bulk=options.allow_bulk,
         allow_price=options.allow_price,
+        allow_open_orders=options.allow_open_orders,
     )
     if read_live is None:  # 3
         read_live = live_reader(client, plan, shop.default_pricelist_id)

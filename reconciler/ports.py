@@ -12,6 +12,8 @@ a reader cannot write. ``reconciler.shoptet.ShoptetClient`` satisfies every one 
     ChangeFeed      iter_product_changes, iter_supplies   what changed since (the live cache)
     ReferenceReader iter_categories, iter_brands          what catalog references are checked
                                                           against (plan step 2)
+    ClaimReader     iter_order_claims, iter_supplies      open orders' claims (open-orders guard)
+    SalesReader     count_orders                          orders per variant (sales context)
     Writer          create/patch/delete products, ...     the writes (apply only)
     ProductReader   the list and the details              a direct live read
     PlanClient      all the reads                         what ``make_plan`` needs
@@ -104,9 +106,40 @@ class ChangeFeed(Protocol):
         changed_from: datetime | str | None = None,
         code: str | None = None,
         product_guid: str | None = None,
+        only_with_claim: bool = False,
     ) -> Iterator[Any]:
         """``GET /api/stocks/{id}/supplies``: rows with ``code``, ``productGuid``, ``amount``,
         ``claim``."""
+        ...
+
+
+@runtime_checkable
+class ClaimReader(Protocol):
+    """What open orders claim, read when a plan deletes or hides something (issue 19)."""
+
+    def iter_order_claims(self, product_code: str) -> Iterator[Any]:
+        """``GET /api/orders/claims?productCode=``: rows with ``orderCode`` (text),
+        ``productCode``, ``amount``, ``amountCompleted``."""
+        ...
+
+    def iter_supplies(
+        self,
+        stock_id: int,
+        changed_from: datetime | str | None = None,
+        code: str | None = None,
+        product_guid: str | None = None,
+        only_with_claim: bool = False,
+    ) -> Iterator[Any]:
+        """``GET /api/stocks/{id}/supplies?onlyWithClaim=true``: claimed rows only."""
+        ...
+
+
+@runtime_checkable
+class SalesReader(Protocol):
+    """How many orders contain a variant (the plan's sales context, display only)."""
+
+    def count_orders(self, product_code: str, created_from: datetime | str) -> int:
+        """``GET /api/orders?productCode=&creationTimeFrom=&itemsPerPage=1``: totalCount."""
         ...
 
 
@@ -176,13 +209,29 @@ class ProductReader(ProductLister, DetailReader, Protocol):
 
 
 @runtime_checkable
-class PlanClient(ShopReader, ReferenceReader, ProductReader, ChangeFeed, ParameterReader, Protocol):
+class PlanClient(
+    ShopReader,
+    ReferenceReader,
+    ProductReader,
+    ChangeFeed,
+    ParameterReader,
+    ClaimReader,
+    SalesReader,
+    Protocol,
+):
     """Every read a plan can make (which ones depends on the live source chosen)."""
 
 
 @runtime_checkable
 class ApplyClient(
-    ShopReader, ProductLister, DetailReader, Writer, ParameterReader, ParameterWriter, Protocol
+    ShopReader,
+    ProductLister,
+    DetailReader,
+    Writer,
+    ParameterReader,
+    ParameterWriter,
+    ClaimReader,
+    Protocol,
 ):
     """What an apply needs: the shop, the product list (guards), re-reads and the writes."""
 

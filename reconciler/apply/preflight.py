@@ -11,7 +11,8 @@ The plan file is only a claim; the checked-out catalog and the live shop are the
    e-shop, ``shop.yaml``) must be the plan's, its tool version this one, its catalog digest
    the checked-out catalog's.
 2. **Guards** (exit 3): recomputed here from the plan's changes, the live count of managed
-   products (one product list read) and the base policy (``ApplyOptions.policy``; default the
+   products (one product list read), open orders' claims on what it deletes or hides (read
+   now) and the base policy (``ApplyOptions.policy``; default the
    catalog's). The verdicts stored in the plan are never read.
 3. **Compare-before-write and the catalog's authority** (exit 4): every product the plan
    touches is re-read (``read_live``, concurrently within the client's cap) and each change is
@@ -35,7 +36,7 @@ reported (``ApplyResult.unconverged``), not retried.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from reconciler import errors as E
@@ -63,7 +64,7 @@ from reconciler.live.flags import needs_flags, read_flags
 from reconciler.live.params import needs_registry, read_registry
 from reconciler.model import Catalog, Policy
 from reconciler.plan.diff import PlanContext, diff
-from reconciler.plan.guards import GuardPolicy, compute_guards
+from reconciler.plan.guards import GuardPolicy, VariantClaims, compute_guards
 from reconciler.plan.model import (
     Action,
     Change,
@@ -109,11 +110,16 @@ def live_reader(client: Any, plan: Plan, default_pricelist_id: int | None) -> Li
 
 
 def apply_guards(
-    plan: Plan, desired: Catalog, live_guids: Iterable[str], policy: Policy | None = None
+    plan: Plan,
+    desired: Catalog,
+    live_guids: Iterable[str],
+    policy: Policy | None = None,
+    claims: Mapping[str, VariantClaims] | None = None,
 ) -> tuple[GuardVerdict, ...]:
     """The guard verdicts apply enforces, computed here and never read from the plan file: the
     plan's changes, the live count of managed products (from the product list read now) and
-    ``policy`` (the base's, see ``ApplyOptions.policy``; default: the catalog's)."""
+    ``policy`` (the base's, see ``ApplyOptions.policy``; default: the catalog's), and
+    ``claims``: what open orders claim, read now (``live.claims.claims_for``)."""
     wanted = {g.lower() for g in desired.products}
     live = {g.lower() for g in live_guids}
     existing = len(live & wanted)
@@ -133,6 +139,7 @@ def apply_guards(
         plan.changes,
         policy=GuardPolicy.from_policy(policy or desired.policy),
         existing_managed=existing,
+        claims=claims,
     )
 
 

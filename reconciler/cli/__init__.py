@@ -50,6 +50,7 @@ def _register() -> None:
         catalog_cmds,
         comment_cmd,
         doctor_cmd,
+        export_cmd,
         import_cmd,
         init_cmd,
         lookup_cmd,
@@ -75,6 +76,7 @@ def _register() -> None:
         webhooks_cmd.webhooks,
         revert_cmd.revert,
         sheet_cmd.sheet,
+        export_cmd.export,
     ):
         cli.add_command(command)
 

@@ -34,6 +34,7 @@ Examples:
   shoptet-catalog apply plan.json --allow-delete   # the plan deletes (within maxDeletes)
   shoptet-catalog apply plan.json --allow-price    # a price changes over maxPriceChange
   shoptet-catalog apply --revert apply.jsonl revert.json   # undo an apply (`revert`)
+  shoptet-catalog apply plan.json --allow-open-orders  # deletes/hides what orders claim
   shoptet-catalog --sandbox apply               # try it on the built-in demo shop
 """
 
@@ -68,6 +69,11 @@ _NO_TTY = (
     help="Allow prices that change by more than policy.maxPriceChange or become 0.",
 )
 @click.option(
+    "--allow-open-orders",
+    is_flag=True,
+    help="Allow deleting or hiding products and variants that open orders still claim.",
+)
+@click.option(
     "--policy-from",
     "policy_ref",
     metavar="REF",
@@ -96,6 +102,7 @@ def apply(
     allow_delete: bool,
     allow_bulk: bool,
     allow_price: bool,
+    allow_open_orders: bool,
     policy_ref: str | None,
     journal_path: Path | None,
     revert_journal: Path | None,
@@ -107,7 +114,8 @@ def apply(
     plan touches is re-read: if anything changed since the plan, the catalog files differ from
     the ones planned, or the plan file says anything the catalog does not, nothing is written
     (exit 4). Guards (exit 3), computed afresh: deletions need --allow-delete, large changes
-    --allow-bulk, large price changes (policy.maxPriceChange) or prices of 0 --allow-price.
+    --allow-bulk, large price changes (policy.maxPriceChange) or prices of 0 --allow-price,
+    deleting or hiding what open orders claim --allow-open-orders.
     """
     app = ctx.obj
     if revert_journal is not None and plan_file is None:
@@ -140,6 +148,7 @@ def apply(
             allow_delete=allow_delete,
             allow_bulk=allow_bulk,
             allow_price=allow_price,
+            allow_open_orders=allow_open_orders,
             catalog_digest=loaded.digest if revert is None else None,
             policy=policy,
         )

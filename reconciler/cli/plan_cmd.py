@@ -130,6 +130,11 @@ _RIGHTS_HINT = (
     "--allow-price", is_flag=True, help="For --detailed-exitcode: as `apply --allow-price`."
 )
 @click.option(
+    "--allow-open-orders",
+    is_flag=True,
+    help="For --detailed-exitcode: as `apply --allow-open-orders`.",
+)
+@click.option(
     "--github-summary",
     is_flag=True,
     help="Also append the Markdown plan to the file named by $GITHUB_STEP_SUMMARY (when set).",
@@ -148,6 +153,7 @@ def plan(
     allow_delete: bool,
     allow_bulk: bool,
     allow_price: bool,
+    allow_open_orders: bool,
     github_summary: bool,
 ) -> None:
     """Read the live shop and show what `apply` would change to make it match the catalog.
@@ -209,6 +215,7 @@ def plan(
         ("--allow-delete", allow_delete),
         ("--allow-bulk", allow_bulk),
         ("--allow-price", allow_price),
+        ("--allow-open-orders", allow_open_orders),
     )
     the_plan = replace(the_plan, allowed=tuple(flag for flag, on in given if on))
     if out is not None:
@@ -229,7 +236,11 @@ def plan(
         )
     if detailed_exitcode and not the_plan.is_empty:
         refusals = check_guards(
-            the_plan, allow_delete=allow_delete, allow_bulk=allow_bulk, allow_price=allow_price
+            the_plan,
+            allow_delete=allow_delete,
+            allow_bulk=allow_bulk,
+            allow_price=allow_price,
+            allow_open_orders=allow_open_orders,
         )
         if refusals:  # the plan's own verdicts; apply recomputes them before any write
             click.echo(

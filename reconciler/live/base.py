@@ -11,7 +11,12 @@ from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
 
 from reconciler import errors as E
-from reconciler.live.convert import includes_for, product_from_detail, product_from_summary
+from reconciler.live.convert import (
+    claims_from_detail,
+    includes_for,
+    product_from_detail,
+    product_from_summary,
+)
 from reconciler.model import Catalog, Product
 from reconciler.plan.model import Currency
 from reconciler.ports import DetailReader, Progress
@@ -49,6 +54,8 @@ class LiveRead:
     scope: frozenset[str] | None  # None: the whole shop was listed
     details: int  # product details read
     requests: int  # HTTP requests this read cost (from the client's counter)
+    # display only: "CODE@stockId" -> what open orders claim (``convert.claims_from_detail``)
+    claims: dict[str, str] = field(default_factory=dict)
 
 
 def quiet(phase: str, done: int, total: int | None) -> None:
@@ -62,10 +69,12 @@ def read_details(
     desired: Catalog,
     shop: ShopInfo,
     progress: Progress | None = None,
+    claims: dict[str, str] | None = None,
 ) -> dict[str, Product | None]:
     """Details of ``products`` (GUID -> desired product), concurrently within the client's
     in-flight cap; None for a product that is not live (404). Tombstones are read without
-    includes: only their existence and name matter."""
+    includes: only their existence and name matter. ``claims``, when given, collects the
+    variants' claims (``convert.claims_from_detail``, display only)."""
 
     def one(guid: str) -> Product | None:
         product = products[guid]
@@ -85,6 +94,8 @@ def read_details(
             return None
         if product.absent:
             return product_from_summary(detail.name)
+        if claims is not None:
+            claims.update(claims_from_detail(detail))
         return product_from_detail(
             detail, pricelist_id=shop.pricelist_id, default_pricelist_id=shop.default_pricelist_id
         )

@@ -141,6 +141,22 @@ def variant_from_detail(
     return Variant.model_construct(**fields)
 
 
+def claims_from_detail(detail: Any) -> dict[str, str]:
+    """What open orders claim of each variant per stock, from a detail read with
+    ``perStockAmounts`` (no extra request): ``"CODE@stockId" -> claim`` for claims above 0.
+    Display only: the plan shows it beside stock changes (``Names.claims``)."""
+    out: dict[str, str] = {}
+    for v in getattr(detail, "variants", None) or ():
+        for row in getattr(v, "perStockAmounts", None) or ():
+            try:
+                claim = Decimal(str(row.claim)) if row.claim is not None else Decimal(0)
+            except ArithmeticError:
+                continue
+            if claim > 0 and v.code:
+                out[f"{str(v.code).upper()}@{int(row.stockId)}"] = format(claim.normalize(), "f")
+    return out
+
+
 def read_parameters(items: Iterable[Any]) -> dict[str, str]:
     """A detail variant's ``parameters`` (include ``variantParameters``) as the canonical
     mapping ``paramIndex -> rawValue`` (the ``nameIndex``/``valueIndex`` writes send)."""

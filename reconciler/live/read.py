@@ -268,7 +268,10 @@ def read_live(
             strays = sorted({g.lower() for g in scope} - wanted.keys())
             wanted.update({g: Product.model_construct(absent=True) for g in strays})
             to_read += strays
-    details = read_details(client, {g: wanted[g] for g in to_read}, desired, shop, progress)
+    claims: dict[str, str] = {}
+    details = read_details(
+        client, {g: wanted[g] for g in to_read}, desired, shop, progress, claims
+    )
     for guid in to_read:
         found = details.get(guid)
         if found is None:
@@ -281,6 +284,7 @@ def read_live(
         scope=None if scope is None else frozenset(g.lower() for g in scope),
         details=len(to_read),
         requests=client.request_count - start,
+        claims=claims,
     )
 
 

@@ -48,6 +48,7 @@ from reconciler.live.convert import (
     PER_PRICELIST,
     PER_STOCK,
     VARIANT_PARAMETERS,
+    claims_from_detail,
     includes_for,
     product_from_detail,
     product_from_summary,
@@ -159,6 +160,7 @@ def read_live_snapshot(
     }
     asked = sorted({i for inc in includes.values() for i in inc})
     live: dict[str, Product] = {}
+    claims: dict[str, str] = {}
     progress("snapshot", 0, None)
     try:
         for number, item in enumerate(
@@ -168,6 +170,7 @@ def read_live_snapshot(
             if guid in includes:
                 _keep_only(item, includes[guid])
                 detail = ProductDetail.model_validate(item)
+                claims.update(claims_from_detail(detail))
                 live[guid] = product_from_detail(
                     detail,
                     pricelist_id=shop.pricelist_id,
@@ -188,6 +191,7 @@ def read_live_snapshot(
         scope=None,
         details=len(managed),
         requests=client.request_count - begin,
+        claims=claims,
     )
 
 

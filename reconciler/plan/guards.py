@@ -15,13 +15,16 @@
   or rises by more than ``policy.maxPriceChange`` of its live value, or becomes 0, needs
   ``--allow-price``. A price that was 0 (or unset) has no share to measure: raising it is not
   counted. New variants' prices never count.
+- ``open-orders`` (issue 19; only when the plan deletes or hides something, so claims were
+  read): deleting or hiding a product or variant that open orders still claim needs
+  ``--allow-open-orders``. The verdict names the order codes (text) and the claimed amounts.
 
 Apply enforces the verdicts with ``reconciler.plan.model.check_guards`` / ``raise_if_unsafe``.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -70,7 +73,7 @@ def _policy_json(value: Any) -> Any:
     return value
 
 
-GUARD_NAMES = ("delete-limit", "protected", "delete-all", "bulk", "price")
+GUARD_NAMES = ("delete-limit", "protected", "delete-all", "bulk", "price", "open-orders")
 PRICE_FIELDS = ("price", "commonPrice")
 PRICE_OBJECTS = ("actionPrice", "purchasePrice")  # guarded by the ``price`` inside them
 
@@ -83,8 +86,10 @@ def compute_guards(
     *,
     policy: GuardPolicy,
     existing_managed: int,
+    claims: Mapping[str, VariantClaims] | None = None,
 ) -> tuple[GuardVerdict, ...]:
-    """The five verdicts, in a fixed order.
+    """The five verdicts, in a fixed order, and ``open-orders`` last when ``claims`` were read
+    (``claims=None``: the plan deletes and hides nothing, so no claim was read).
 
     ``existing_managed``: how many managed products exist live (the bulk-share denominator).
     A product counts as *changed* when any change touches it and the plan does not create it;
@@ -99,13 +104,16 @@ def compute_guards(
     )
     deletions = [c for c in changes if c.action is Action.DELETE]
     touched = {c.guid for c in changes if c.guid not in created and not c.resource.registry}
-    return (
+    verdicts = (
         _delete_limit(len(deletions), policy.max_deletes),
         _protected(changes, policy.protect),
         _delete_all(len(deleted_products), existing_managed),
         _bulk(len(touched), existing_managed, policy.max_changed_share),
         _price(changes, policy.max_price_change),
     )
+    if claims is None:
+        return verdicts
+    return (*verdicts, open_orders_verdict(changes, claims))
 
 
 def _delete_limit(n: int, max_deletes: int) -> GuardVerdict:
@@ -259,6 +267,124 @@ def _guarded_prices(change: Change) -> Iterable[tuple[str, Decimal | None, Decim
 
 def _inner_price(value: Any) -> Decimal | None:
     return _decimal(value.get("price")) if isinstance(value, dict) else None
+
+
+# ---------------------------------------------------------------------------------------------
+# open-orders: the data comes from ``reconciler.live.claims`` (the reads), the verdict from here.
+
+
+@dataclass(frozen=True)
+class OrderClaim:
+    """One open order's unfulfilled claim on a variant. ``order_code`` is text: Shoptet's
+    order codes may have leading zeros, letters or dashes."""
+
+    order_code: str
+    amount: Decimal  # ordered minus completed
+
+
+@dataclass(frozen=True)
+class VariantClaims:
+    """What open orders claim of one variant, with the product it belongs to."""
+
+    guid: str
+    orders: tuple[OrderClaim, ...]
+
+    @property
+    def total(self) -> Decimal:
+        return sum((o.amount for o in self.orders), Decimal(0))
+
+
+def removals(changes: Iterable[Change]) -> tuple[frozenset[str], dict[str, str]]:
+    """What a plan deletes or hides, the changes the open-orders guard looks at: product GUIDs
+    (every variant of theirs counts) and variant codes (code -> product GUID)."""
+    products: set[str] = set()
+    variants: dict[str, str] = {}
+    for c in changes:
+        if c.resource is Resource.PRODUCT and (c.action is Action.DELETE or _hides(c)):
+            products.add(c.guid)
+        elif c.resource is Resource.VARIANT and c.code and (c.action is Action.DELETE or _hides(c)):
+            variants[c.code] = c.guid
+    return frozenset(products), variants
+
+
+def _hides(c: Change) -> bool:
+    if c.action is not Action.UPDATE:
+        return False
+    for f in c.fields:
+        if c.resource is Resource.PRODUCT and f.field == "visibility" and f.after != _SHOWN:
+            return True
+        if c.resource is Resource.VARIANT and f.field == "visible" and f.after is False:
+            return True
+    return False
+
+
+def open_orders_verdict(
+    changes: Iterable[Change], claims: Mapping[str, VariantClaims]
+) -> GuardVerdict:
+    """``open-orders``: the deleted or hidden products and variants that open orders claim
+    (``claims``: variant code -> its open claims, as read for this plan)."""
+    changes = list(changes)
+    products, variants = removals(changes)
+    hit_lines: list[tuple[str, str]] = []
+    orders: set[str] = set()
+    claimed: dict[str, str] = {}
+    deleting = False
+    for c in changes:
+        if c.resource is Resource.PRODUCT and c.guid in products:
+            codes = sorted(code for code, v in claims.items() if v.guid == c.guid and v.orders)
+        elif c.resource is Resource.VARIANT and c.code in variants:
+            codes = [c.code] if c.code in claims and claims[c.code].orders else []
+        else:
+            continue
+        if not codes:
+            continue
+        deleting = deleting or c.action is Action.DELETE
+        how = "deleted" if c.action is Action.DELETE else "hidden"
+        what = f"{c.name!r} ({c.guid})" if c.name else c.guid
+        parts = []
+        for code in codes:
+            vc = claims[code]
+            orders.update(o.order_code for o in vc.orders)
+            claimed[code] = _amount(vc.total)
+            listed = ", ".join(
+                f'"{o.order_code}" ({_amount(o.amount)})' for o in vc.orders[:_LISTED]
+            )
+            if len(vc.orders) > _LISTED:
+                listed += f" and {len(vc.orders) - _LISTED} more"
+            parts.append(f"variant {code} claimed {_amount(vc.total)} by order(s) {listed}")
+        hit_lines.append((c.id, f"{what} {how}: " + "; ".join(parts)))
+    hit_lines.sort()
+    numbers = {
+        "changes": [cid for cid, _ in hit_lines],
+        "orders": sorted(orders),
+        "claimed": dict(sorted(claimed.items())),
+    }
+    if not hit_lines:
+        return GuardVerdict(
+            "open-orders", True, "No deleted or hidden product has open orders.", numbers
+        )
+    items = "; ".join(line for _, line in hit_lines[:_LISTED])
+    if len(hit_lines) > _LISTED:
+        items += f"; and {len(hit_lines) - _LISTED} more"
+    advice = (
+        " To stop selling it and keep the orders' products, set `visibility: hidden` instead "
+        "of deleting, and delete once the orders are done."
+        if deleting
+        else ""
+    )
+    return GuardVerdict(
+        "open-orders",
+        False,
+        f"Open orders still claim what the plan deletes or hides and need "
+        f"--allow-open-orders: {items}.{advice}",
+        numbers,
+        "--allow-open-orders",
+    )
+
+
+def _amount(value: Decimal) -> str:
+    text = format(value.normalize(), "f")
+    return "0" if text in ("0", "-0") else text
 
 
 def _decimal(value: Any) -> Decimal | None:

@@ -487,7 +487,7 @@ class Plan:
 # given to `plan` (apply takes its own). Everything else is hashed.
 _CHANGE_DISPLAY = ("name", "source", "reason")
 _DISPLAY_KEYS = ("summary", "planId", "names", "notes", "allowed")
-ALLOW_FLAGS = ("--allow-delete", "--allow-bulk", "--allow-price")
+ALLOW_FLAGS = ("--allow-delete", "--allow-bulk", "--allow-price", "--allow-open-orders")
 
 
 def _allowed_flags(value: Any) -> tuple[str, ...]:
@@ -558,6 +558,7 @@ def check_guards(
     allow_delete: bool = False,
     allow_bulk: bool = False,
     allow_price: bool = False,
+    allow_open_orders: bool = False,
 ) -> list[str]:
     """The refusals for these verdicts (a plan: its stored ones) with these flags (empty: go
     ahead)."""
@@ -567,6 +568,7 @@ def check_guards(
         "--allow-delete": allow_delete,
         "--allow-bulk": allow_bulk,
         "--allow-price": allow_price,
+        "--allow-open-orders": allow_open_orders,
     }
     return [
         g.message for g in verdicts if not g.ok and (g.flag is None or not flags.get(g.flag, False))
@@ -579,10 +581,15 @@ def raise_if_unsafe(
     allow_delete: bool = False,
     allow_bulk: bool = False,
     allow_price: bool = False,
+    allow_open_orders: bool = False,
 ) -> None:
     """Raise ``UnsafePlan`` (exit 3) naming every refusal with its numbers."""
     refusals = check_guards(
-        verdicts, allow_delete=allow_delete, allow_bulk=allow_bulk, allow_price=allow_price
+        verdicts,
+        allow_delete=allow_delete,
+        allow_bulk=allow_bulk,
+        allow_price=allow_price,
+        allow_open_orders=allow_open_orders,
     )
     if refusals:
         raise UnsafePlan("Apply refused by a guard:\n" + "\n".join(f"  {r}" for r in refusals))

@@ -259,11 +259,28 @@ class Names:
     stocks: dict[int, str] = field(default_factory=dict)
     pricelists: dict[int, str] = field(default_factory=dict)
     currency: Currency | None = None
+    # "CODE@stockId" -> what open orders claim there, for the plan's stock changes only
+    claims: dict[str, str] = field(default_factory=dict)
+    # sales context: change id -> orders in the last 30 days with its variant(s); how many
+    # variants were not read (past the cap, or no orders right); shop.yaml's best-seller mark
+    sales: dict[str, int] = field(default_factory=dict)
+    sales_unread: int = 0
+    best_seller: int | None = None
 
     def __bool__(self) -> bool:
         return bool(
-            self.categories or self.brands or self.stocks or self.pricelists or self.currency
+            self.categories
+            or self.brands
+            or self.stocks
+            or self.pricelists
+            or self.currency
+            or self.claims
+            or self.sales
+            or self.sales_unread
         )
+
+    def claim(self, code: Any, stock_id: Any) -> str | None:
+        return self.claims.get(f"{code}@{stock_id}") if isinstance(code, str) else None
 
     def category(self, guid: Any) -> str | None:
         return self.categories.get(guid.lower()) if isinstance(guid, str) else None
@@ -288,6 +305,14 @@ class Names:
         }
         if self.currency:
             out["currency"] = self.currency.to_dict()
+        if self.claims:  # only when some stock change has a claim: older plans keep their shape
+            out["claims"] = dict(sorted(self.claims.items()))
+        if self.sales or self.sales_unread:
+            out["sales"] = {
+                "orders30d": dict(sorted(self.sales.items())),
+                "unread": self.sales_unread,
+                "bestSellerOrders": self.best_seller,
+            }
         return out
 
     @classmethod
@@ -313,7 +338,26 @@ class Names:
             texts("stocks", int),
             texts("pricelists", int),
             Currency.from_dict(data.get("currency")),
+            texts("claims", str),
+            *_sales(data.get("sales")),
         )
+
+
+def _sales(raw: Any) -> tuple[dict[str, int], int, int | None]:
+    """Names.sales, sales_unread, best_seller from a plan file (tolerant: display only)."""
+    if not isinstance(raw, dict):
+        return {}, 0, None
+
+    def count(v: Any) -> int | None:
+        return v if isinstance(v, int) and not isinstance(v, bool) and v >= 0 else None
+
+    orders = raw.get("orders30d")
+    sales = {
+        k: n
+        for k, v in (orders.items() if isinstance(orders, dict) else ())
+        if isinstance(k, str) and (n := count(v)) is not None
+    }
+    return sales, count(raw.get("unread")) or 0, count(raw.get("bestSellerOrders"))
 
 
 NOTES_LISTED = 20  # live variants the catalog does not mention, listed before a count

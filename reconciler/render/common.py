@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any
 
 from reconciler.plan.model import (
@@ -265,6 +266,48 @@ def subject(change: Change, names: Names | None = None) -> str:
     if change.renamed_from:  # its ``code`` field is this line; renderers skip it below
         return f"variant {change.renamed_from} -> {change.code} (renamed)"
     return f"{change.resource.value} {change.code}"
+
+
+def claim_note(change: Change, names: Names | None) -> str | None:
+    """Beside a stock change: what open orders claim there (``Names.claims``, display only),
+    and a warning when the new physical stock is below it (available would go negative)."""
+    if change.resource is not Resource.STOCK or names is None:
+        return None
+    claim = names.claim(change.code, change.stock_id)
+    if claim is None:
+        return None
+    after = next((f.after for f in change.fields if f.field == "stock"), None)
+    try:
+        below = after is not None and Decimal(str(after)) < Decimal(claim)
+    except ArithmeticError:
+        below = False
+    if below:
+        return (
+            f"# WARNING: below the {claim} open orders claim: available stock goes negative "
+            f"({after} - {claim})"
+        )
+    return f"# open orders claim {claim} of it"
+
+
+def sales_note(change: Change, names: Names | None) -> str | None:
+    """Beside a price change or a hide: orders in the last 30 days containing the variant(s),
+    with the best-seller mark at shop.yaml's ``bestSellerOrders`` (display only)."""
+    if names is None or change.id not in names.sales:
+        return None
+    n = names.sales[change.id]
+    mark = " (best-seller)" if names.best_seller is not None and n >= names.best_seller else ""
+    return f"# {n} order{'s' if n != 1 else ''} in the last 30 days{mark}"
+
+
+def sales_unread_line(plan: Plan) -> str | None:
+    """Said once when the sales context left variants unread."""
+    n = plan.names.sales_unread
+    if not n:
+        return None
+    return (
+        f"Sales context: {n} variant{'s' if n != 1 else ''} not read (at most 50 a plan, "
+        "or the token may not read orders)."
+    )
 
 
 def change_label(change: Change, plan: Plan) -> str:

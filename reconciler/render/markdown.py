@@ -43,6 +43,7 @@ from reconciler.render.common import (
     REMOVED_HEAD,
     RENAME_HINTS_HEAD,
     ProductGroup,
+    claim_note,
     deletions,
     files_touched,
     groups,
@@ -53,6 +54,8 @@ from reconciler.render.common import (
     registry_changes,
     registry_line,
     rename_hint_text,
+    sales_note,
+    sales_unread_line,
     shorten,
     subject,
     summary_line,
@@ -107,6 +110,8 @@ def render_markdown(
     if not plan.is_empty:
         head += _guards(plan)
     tail = _unmanaged(plan) + _unmentioned(plan) + _ignored(plan)
+    if unread := sales_unread_line(plan):
+        tail += [unread, ""]
     fixed = "\n".join(head + tail)
     head_budget = max_chars - len(fixed) - _FOOTER_RESERVE
     head += _deletions(plan, head_budget, artifact)
@@ -380,6 +385,10 @@ def _diff_lines(group: ProductGroup, names: Names) -> str:
         lines.append(head)
         if change.reason:
             lines.append(f"    # {change.reason}")
+        if note := claim_note(change, names):
+            lines.append(f"    {note}")
+        if note := sales_note(change, names):
+            lines.append(f"    {note}")
         lines.extend(
             _field_line(change.action, f, names)
             for f in change.fields

@@ -28,6 +28,7 @@ from reconciler.render.common import (
     REMOVED_HEAD,
     RENAME_HINTS_HEAD,
     ProductGroup,
+    claim_note,
     entry_text,
     format_value,
     group_title,
@@ -39,6 +40,8 @@ from reconciler.render.common import (
     registry_changes,
     registry_line,
     rename_hint_text,
+    sales_note,
+    sales_unread_line,
     subject,
     summary_line,
     unmentioned_head,
@@ -101,6 +104,8 @@ def render_text(plan: Plan, *, color: bool = False) -> str:
     lines.extend(_unmentioned_lines(plan))
     lines.extend(_rename_hint_lines(plan))
     lines.extend(_ignored_lines(plan))
+    if unread := sales_unread_line(plan):
+        lines.extend([plain(unread), ""])
     if not plan.is_empty:
         lines.extend(_guard_lines(plan, paint))
         lines.append("")
@@ -122,6 +127,8 @@ def _group_lines(group: ProductGroup, paint: _Painter, names: Names) -> list[str
     if product:
         if product.reason:
             out.append(plain(f"{INDENT}# {product.reason}"))
+        if note := sales_note(product, names):
+            out.append(plain(f"{INDENT}{note}"))
         out.extend(_field_lines(product, paint, 1, names))
     for change in group.others:
         line = f"{INDENT}{change.action.glyph} {subject(change, names)}"
@@ -130,6 +137,10 @@ def _group_lines(group: ProductGroup, paint: _Painter, names: Names) -> list[str
         out.append(paint.action(change.action, line))
         if change.reason:
             out.append(plain(f"{INDENT * 2}# {change.reason}"))
+        if note := claim_note(change, names):
+            out.append(plain(f"{INDENT * 2}{note}"))
+        if note := sales_note(change, names):
+            out.append(plain(f"{INDENT * 2}{note}"))
         out.extend(_field_lines(change, paint, 2, names))
     return out
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from decimal import Decimal
 from typing import Any
 
@@ -10,10 +11,12 @@ from reconciler.sandbox.context import Ctx
 from reconciler.sandbox.envelope import Fail, Result, err, invalid_parameter
 from reconciler.sandbox.schemas import MOVEMENT_KINDS, MOVEMENTS, PRICELIST_ROWS
 from reconciler.sandbox.state import (
+    ORDER_STATUSES,
     ShopState,
     available,
     dec,
     fmt,
+    open_claims,
     parse_time,
     real_stock_for_available,
 )
@@ -334,3 +337,75 @@ def _apply_price(target: dict, row: dict) -> None:
 
 
 __all__ = ["get_pricelist", "invalid_parameter", "movements", "patch_pricelist", "supplies"]
+
+
+def order_claims(ctx: Ctx) -> Result:
+    """``GET /api/orders/claims``: open orders' unfulfilled claims (250 a page), filtered by
+    ``productCode`` and ``orderCode``; order codes stay text."""
+    code = (ctx.query.get("productCode") or "").upper()
+    order_code = ctx.query.get("orderCode") or ""
+    rows = [
+        {
+            "orderCode": order["code"],
+            "statusId": order["statusId"],
+            "productCode": item["productCode"],
+            "amount": fmt(dec(item["amount"]), 3),
+            "amountCompleted": fmt(dec(item.get("amountCompleted") or "0"), 3),
+        }
+        for order, item, _ in open_claims(ctx.state.doc)
+        if (not code or item["productCode"] == code)
+        and (not order_code or order["code"] == order_code)
+    ]
+    chunk, pager = ctx.page(rows, 100, 250)
+    return Result(data={"orders": chunk, "paginator": pager})
+
+
+def list_orders(ctx: Ctx) -> Result:
+    """``GET /api/orders`` (50 a page): the list filters the tool uses, ``productCode`` (orders
+    with an item of that variant) and ``creationTimeFrom``/``creationTimeTo``. Orders without a
+    ``creationTime`` in the state count as created at the start of 2026."""
+    code = (ctx.query.get("productCode") or "").upper()
+    since, until = ctx.time_param("creationTimeFrom"), ctx.time_param("creationTimeTo")
+    statuses = {s["id"]: s["name"] for s in ctx.state.doc.get("orderStatuses") or ORDER_STATUSES}
+    url = (ctx.state.doc["eshop"].get("url") or "https://sandbox.example").rstrip("/")
+    currency = ctx.state.doc["eshop"].get("currency") or "CZK"
+    rows = []
+    for number, order in enumerate(ctx.state.doc.get("orders") or (), start=1):
+        created = order.get("creationTime") or _ORDER_EPOCH
+        moment = parse_time(created)
+        if code and not any(i["productCode"] == code for i in order["items"]):
+            continue
+        if (since and moment < since) or (until and moment > until):
+            continue
+        rows.append(
+            {
+                "code": order["code"],
+                "guid": order.get("guid") or str(uuid.uuid5(uuid.NAMESPACE_URL, order["code"])),
+                "creationTime": created,
+                "changeTime": order.get("changeTime") or created,
+                "fullName": None,
+                "company": None,
+                "email": None,
+                "remark": None,
+                "customerGuid": None,
+                "cashDeskOrder": False,
+                "adminUrl": f"{url}/admin/objednavky-detail?id={number}",
+                "status": {"id": order["statusId"], "name": statuses.get(order["statusId"])},
+                "shipping": None,
+                "paymentMethod": None,
+                "price": {
+                    "vat": None,
+                    "toPay": None,
+                    "currencyCode": currency,
+                    "withoutVat": None,
+                    "withVat": None,
+                    "exchangeRate": "1.00000000",
+                },
+                "paid": None,
+            }
+        )
+    chunk, pager = ctx.page(rows, 50, 50)
+    return Result(data={"orders": chunk, "paginator": pager})
+
+
+_ORDER_EPOCH = "2026-01-01T00:00:00+0100"

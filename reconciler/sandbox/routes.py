@@ -50,6 +50,8 @@ ROUTES = [
     ("PATCH", "/api/products/{guid}", prod.patch_product),
     ("DELETE", "/api/products/{guid}", prod.delete_product),
     ("GET", "/api/stocks/{stockId}/supplies", stock.supplies),
+    ("GET", "/api/orders/claims", stock.order_claims),
+    ("GET", "/api/orders", stock.list_orders),
     ("PATCH", "/api/stocks/{stockId}/movements", stock.movements),
     ("GET", "/api/pricelists/{id}", stock.get_pricelist),
     ("PATCH", "/api/pricelists/{id}", stock.patch_pricelist),

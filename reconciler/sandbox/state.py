@@ -43,6 +43,13 @@ State format (``formatVersion`` 1; what ``GET /_sandbox/state`` returns and ``--
                                                               "maximumAmount"}}},
               "stocks": {"<stockId>": {"realStock": "12.000", "claim": "2.000",
                                       "location": str|null, "changeTime": str}}}]}],
+      "orders": [{"code": "0001234", "statusId": -1, "creationTime": str,   # optional (issue 19)
+                  "items": [{"productCode", "amount": "2.000", "amountCompleted": "0.000"}]}],
+                                                          # code is text (leading zeros kept);
+                                                          # open items must fit the variant's
+                                                          # claim (summed over stocks)
+      "orderStatuses": [{"id": -1, "name": str, "stockClaimResolved": bool}],
+                                                          # optional; default ORDER_STATUSES
       "deletedProducts": [{"guid", "changeTime"}],        # the changes feed's delete records
       "movements": [{"id", "stockId", "productCode", "kind": "amountChange"|"quantity"|"realStock",
                      "value", "realStockBefore", "realStockAfter", "requestId", "item", "changeTime"}],
@@ -138,7 +145,16 @@ _TOP_KEYS = {
     "deletedProducts",
     "movements",
     "clock",
+    "orders",
+    "orderStatuses",
 }
+# Shoptet's built-in statuses; a status whose stockClaimResolved is true holds no claim.
+ORDER_STATUSES = (
+    {"id": -1, "name": "Nevyřízená", "stockClaimResolved": False},
+    {"id": -2, "name": "Vyřizuje se", "stockClaimResolved": False},
+    {"id": -3, "name": "Odeslaná", "stockClaimResolved": True},
+    {"id": -4, "name": "Stornována", "stockClaimResolved": True},
+)
 _REQUIRED = ("eshop", "defaultStockId", "stocks", "defaultPricelistId", "pricelists", "categories")
 
 
@@ -224,10 +240,56 @@ def normalise(doc: Any) -> dict:
     except (KeyError, TypeError, InvalidOperation) as exc:
         raise StateError(f"malformed product in state: {exc!r}") from None
     try:
+        _check_orders(out)
+    except (KeyError, TypeError, InvalidOperation) as exc:
+        raise StateError(f"malformed order in state: {exc!r}") from None
+    try:
         _check_variant_parameters(out["variantParameters"])
     except (KeyError, TypeError, AttributeError) as exc:
         raise StateError(f"malformed variantParameters in state: {exc!r}") from None
     return out
+
+
+def open_claims(doc: dict) -> list[tuple[dict, dict, Decimal]]:
+    """(order, item, still claimed) of every order item an open order still claims: its
+    status does not resolve claims and less than the ordered amount is completed."""
+    resolved = {
+        s["id"] for s in doc.get("orderStatuses") or ORDER_STATUSES if s["stockClaimResolved"]
+    }
+    out = []
+    for order in doc.get("orders") or ():
+        if order["statusId"] in resolved:
+            continue
+        for item in order["items"]:
+            left = dec(item["amount"]) - dec(item.get("amountCompleted") or "0")
+            if left > 0:
+                out.append((order, item, left))
+    return out
+
+
+def _check_orders(doc: dict) -> None:
+    """Order codes are text, and open orders never claim more of a variant than its claim."""
+    codes = set()
+    for order in doc.get("orders") or ():
+        if not isinstance(order["code"], str):
+            raise StateError(f'order code {order["code"]!r} must be text (e.g. "0001234")')
+        if order["code"] in codes:
+            raise StateError(f"order {order['code']} twice")
+        codes.add(order["code"])
+        for item in order["items"]:
+            item["productCode"] = item["productCode"].upper()
+    claimed: dict[str, Decimal] = {}
+    for _, item, left in open_claims(doc):
+        claimed[item["productCode"]] = claimed.get(item["productCode"], Decimal(0)) + left
+    for product in doc["products"]:
+        for variant in product["variants"]:
+            code = variant["code"].upper()
+            have = sum((dec(r.get("claim") or "0") for r in variant["stocks"].values()), Decimal(0))
+            if claimed.get(code, Decimal(0)) > have:
+                raise StateError(
+                    f"open orders claim {claimed[code]} of variant {code}, more than its stock "
+                    f"claim {have}; raise the variant's stocks claim"
+                )
 
 
 def _check_variant_parameters(params: list) -> None:

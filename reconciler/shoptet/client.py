@@ -204,12 +204,14 @@ class ShoptetClient:
         key: str,
         per_page: int,
         params: dict[str, Any] | None = None,
-        ident: str = "guid",
+        ident: str | None = "guid",
     ) -> list[Any]:
         """Every item of a paged list, read consistently (see the module docstring).
 
         A read is consistent when every page reported the same ``totalCount``, that many items
-        arrived, and no item (by ``ident``) arrived twice (a shift between pages).
+        arrived, and no item (by ``ident``) arrived twice (a shift between pages). ``ident``
+        None: the items have no identity of their own (two equal lines may be real), so only the
+        counts are checked.
         """
         for _ in range(self.config.paging_rereads + 1):
             items: list[Any] = []
@@ -232,7 +234,7 @@ class ShoptetClient:
                 if not chunk:
                     break
                 page += 1
-            idents = [i.get(ident) for i in items if isinstance(i, dict)]
+            idents = [i.get(ident) for i in items if isinstance(i, dict)] if ident else []
             repeated = len(set(idents)) != len(idents)
             if not repeated and len(totals) == 1 and next(iter(totals)) in (None, len(items)):
                 return items
@@ -336,9 +338,10 @@ class ShoptetClient:
         changed_from: datetime | str | None = None,
         code: str | None = None,
         product_guid: str | None = None,
+        only_with_claim: bool = False,
     ) -> Iterator[M.Supply]:
         path = f"/api/stocks/{int(stock_id)}/supplies"
-        params: dict[str, Any] = {}
+        params: dict[str, Any] = {"onlyWithClaim": "true"} if only_with_claim else {}
         if changed_from is not None:
             params["changedFrom"] = _iso(changed_from)
         if code:
@@ -347,6 +350,38 @@ class ShoptetClient:
             params["productGuid"] = product_guid
         for item in self._pages(path, "supplies", 1000, params, ident="code"):
             yield self._model(M.Supply, item, path)
+
+    def iter_order_claims(self, product_code: str) -> Iterator[M.OrderClaim]:
+        """``GET /api/orders/claims?productCode=``: open orders' unfulfilled claims on one
+        variant (250 a page)."""
+        path = "/api/orders/claims"
+        params = {"productCode": product_code}
+        # One order may hold the same variant on two lines: an order code may repeat, and the
+        # rows carry no id of their own, so only the counts prove a consistent read.
+        for item in self._pages(path, "orders", 250, params, ident=None):
+            yield self._model(M.OrderClaim, item, path)
+
+    def count_orders(self, product_code: str, created_from: datetime | str) -> int:
+        """How many orders created since ``created_from`` contain the variant: one request,
+        ``itemsPerPage=1``, the paginator's ``totalCount``."""
+        params = {
+            "productCode": product_code,
+            "creationTimeFrom": _iso(created_from),
+            "itemsPerPage": 1,
+        }
+        env = self._get("/api/orders", params)
+        paginator = (env.data or {}).get("paginator") or {}
+        return int(paginator.get("totalCount") or 0)
+
+    def iter_orders(
+        self, created_from: datetime | str, created_to: datetime | str | None = None
+    ) -> Iterator[dict[str, Any]]:
+        """``GET /api/orders`` created in the window, 50 a page (the endpoint's maximum), as
+        Shoptet sends them (order codes stay text)."""
+        params = {"creationTimeFrom": _iso(created_from)}
+        if created_to is not None:
+            params["creationTimeTo"] = _iso(created_to)
+        yield from self._pages("/api/orders", "orders", 50, params, ident="code")
 
     def iter_pricelist(
         self, pricelist_id: int, code: str | None = None

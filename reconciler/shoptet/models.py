@@ -152,6 +152,17 @@ class Supply(ShoptetModel):
     changeTime: str | None = None
 
 
+class OrderClaim(ShoptetModel):
+    """``GET /api/orders/claims`` row: an open order's unfulfilled claim on a variant.
+    ``orderCode`` is text (leading zeros, letters); amounts are decimal strings or numbers."""
+
+    orderCode: str
+    statusId: int | None = None
+    productCode: str
+    amount: str | float | int | None = None
+    amountCompleted: str | float | int | None = None
+
+
 class PricelistRow(ShoptetModel):
     code: str
     currencyCode: str | None = None

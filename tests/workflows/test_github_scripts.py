@@ -25,6 +25,7 @@ NODE = shutil.which("node")
 def _node():
     need("node", "https://nodejs.org; GitHub's runners have it")
 
+
 SHA = "m" * 40
 HEAD = "h" * 40
 REPO = {"owner": "acme", "repo": "catalog"}
@@ -208,6 +209,7 @@ def test_push_takes_the_last_plan_run_of_the_merged_pull_requests_head(tmp_path)
         "allow_delete": "true",
         "allow_bulk": "false",
         "allow_price": "false",
+        "allow_open_orders": "false",
     }
     (runs,) = calls(r, "actions.listWorkflowRuns")
     assert runs["workflow_id"] == "shoptet-plan.yml"

@@ -29,10 +29,10 @@ TOKEN = "tok-3f9a-not-a-real-token"
 CALLER_INPUTS = {"SHOPTET_CATALOG_INSTALL": ".", "PLAN_WORKFLOW": "shoptet-plan.yml"}
 
 
-
 @pytest.fixture(autouse=True)
 def _jq():
     need("jq", "the steps use jq, as on GitHub's runners: apt-get install jq")
+
 
 FAKE_TOOL = """#!/usr/bin/env bash
 printf '%s\\n' "$*" >> "$FAKE_LOG"
@@ -158,6 +158,7 @@ def plan_values(sandbox: str = "") -> dict[str, str]:
         "ALLOW_DELETE": "false",
         "ALLOW_BULK": "false",
         "ALLOW_PRICE": "false",
+        "ALLOW_OPEN_ORDERS": "false",
     }
 
 
@@ -248,11 +249,14 @@ def test_a_plan_a_guard_would_refuse_fails_the_check_naming_the_guard_and_label(
 
 
 def test_every_allow_label_becomes_its_plan_flag(tmp_path):
-    labels = '["shoptet:allow-price", "shoptet:allow-bulk", "shoptet:allow-delete"]'
+    labels = (
+        '["shoptet:allow-open-orders", "shoptet:allow-price", "shoptet:allow-bulk", '
+        '"shoptet:allow-delete"]'
+    )
     ran = run_step(
         tmp_path, "catalog-plan.yml", "plan", "Plan (only", {**plan_values(), "LABELS": labels}
     )
-    assert ran.calls[0].endswith("--allow-delete --allow-bulk --allow-price")
+    assert ran.calls[0].endswith("--allow-delete --allow-bulk --allow-price --allow-open-orders")
 
 
 def test_pull_request_plan_covers_only_changes_since_the_base(tmp_path):
@@ -312,6 +316,7 @@ def apply_values(**over: str) -> dict[str, str]:
         "ALLOW_DELETE": "false",
         "ALLOW_BULK": "false",
         "ALLOW_PRICE": "false",
+        "ALLOW_OPEN_ORDERS": "false",
         "MODE": "replan",
         "BEFORE_MERGE": "",
         **over,
@@ -352,9 +357,7 @@ def test_a_merged_pull_requests_plan_is_applied_with_the_policy_before_the_merge
 
 
 @pytest.mark.parametrize("before", ["", "0" * 40, "HEAD~1", f"{BASE} --allow-delete"])
-def test_a_pull_request_apply_without_a_usable_base_commit_fails_before_the_tool(
-    tmp_path, before
-):
+def test_a_pull_request_apply_without_a_usable_base_commit_fails_before_the_tool(tmp_path, before):
     ran = run_apply(tmp_path, MODE="pr", BEFORE_MERGE=before)
     assert ran.code == 1 and ran.calls == []
     assert "No base commit" in ran.stdout
@@ -367,6 +370,8 @@ def test_labels_turn_into_the_allow_flags_and_nothing_else_does(tmp_path):
     price = run_apply(tmp_path, ALLOW_PRICE="true").calls[-1]
     assert price.endswith("--journal out/journal.jsonl --allow-price")
     assert "--allow-price" not in run_apply(tmp_path, ALLOW_PRICE="yes").calls[-1]
+    orders = run_apply(tmp_path, ALLOW_OPEN_ORDERS="true").calls[-1]
+    assert orders.endswith("--journal out/journal.jsonl --allow-open-orders")
     assert "--allow-delete" not in run_apply(tmp_path, ALLOW_DELETE="yes").calls[-1]
 
 

@@ -1,0 +1,119 @@
+"""`shoptet-catalog export orders`: a read-only export for reporting (issue 19)."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from pathlib import Path
+
+import click
+
+from reconciler.errors import ConfigError, PermissionDenied
+from reconciler.export import FORMATS, KINDS, Mark, advance, new_since, render
+
+EXPORT_EPILOG = """\b
+Examples:
+  shoptet-catalog export orders --since 2026-11-01 --out ~/exports/orders.jsonl
+  shoptet-catalog export orders --out ~/exports/orders-new.jsonl   # only what is new since the last run
+  shoptet-catalog export orders --since 2026-11-01 --until 2026-11-30 --format csv --out o.csv
+"""
+
+_PERSONAL = (
+    "Warning: orders hold personal data (names, e-mail addresses, phone numbers). Keep the "
+    "file out of git and delete it when you are done."
+)
+
+
+def _date(value: str | None, option: str) -> datetime | None:
+    if value is None:
+        return None
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        raise ConfigError(
+            f"{option} {value!r} is not a date: give YYYY-MM-DD or an ISO 8601 time, "
+            "e.g. 2026-11-01 or 2026-11-01T08:00:00+01:00."
+        ) from None
+    return moment if moment.tzinfo else moment.astimezone()
+
+
+def _inside(path: Path, directory: Path) -> bool:
+    path, directory = path.resolve(), directory.resolve()
+    return path == directory or directory in path.parents
+
+
+@click.command("export", epilog=EXPORT_EPILOG)
+@click.argument("kind", type=click.Choice(KINDS))
+@click.option(
+    "--since", help="Created from this date or time; default: where the last export ended."
+)
+@click.option("--until", help="Created up to this date or time (default: now).")
+@click.option("--format", "fmt", type=click.Choice(FORMATS), default="jsonl", show_default=True)
+@click.option(
+    "--out",
+    required=True,
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="The file to write (never inside the catalog directory).",
+)
+@click.option(
+    "--state",
+    "state_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="The high-water-mark file; default: .shoptet-export-state.json beside --out.",
+)
+@click.pass_obj
+def export(app, kind: str, since, until, fmt: str, out: Path, state_path: Path | None) -> None:
+    """Export KIND (orders) from the shop, read-only, paged at the endpoint's maximum. Order
+    codes stay text. Without --since it continues from the last export's high-water mark.
+    UNFINISHED: customers, invoices and stock."""
+    state_path = state_path or out.parent / ".shoptet-export-state.json"
+    for path in (out, state_path):
+        if _inside(path, app.catalog_dir):
+            raise ConfigError(
+                f"Refusing to write {path} inside the catalog directory {app.catalog_dir}: "
+                "exports hold personal data and the catalog goes to git. Give --out (and "
+                "--state) outside it. Nothing was read."
+            )
+    state = _read_state(state_path)
+    mark = Mark.from_dict(state.get(kind))
+    start = _date(since, "--since")
+    if start is None:
+        if mark is None:
+            raise ConfigError(
+                f"No earlier export in {state_path}: give --since DATE for the first export."
+            )
+        start = datetime.fromisoformat(mark.time)
+    else:
+        mark = None  # an explicit --since exports the whole window again
+    end = _date(until, "--until")
+    click.echo(_PERSONAL, err=True)
+    rows = []
+    with app.make_client(read_only=True) as client:
+        try:
+            for n, row in enumerate(new_since(client.iter_orders(start, end), mark), start=1):
+                rows.append(row)
+                if n % 500 == 0:
+                    click.echo(f"{kind}: {n} read", err=True)
+        except PermissionDenied as err:
+            raise ConfigError(
+                f"{err}\nThe token may not read orders: in the Shoptet admin give it the "
+                "read right for the Orders endpoint group."
+            ) from None
+    out.write_text(render(rows, fmt), encoding="utf-8")
+    new_mark = advance(mark, rows)
+    if new_mark is not None:
+        state[kind] = new_mark.to_dict()
+        state_path.write_text(json.dumps(state, indent=2) + "\n", encoding="utf-8")
+    click.echo(f"{kind}: {len(rows)} written to {out}.", err=True)
+
+
+def _read_state(path: Path) -> dict:
+    if not path.exists():
+        return {}
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as err:
+        raise ConfigError(
+            f"{path}: not a readable export state ({err}); delete it and give --since."
+        ) from None
+    return data if isinstance(data, dict) else {}
