@@ -38,6 +38,11 @@ class Limits:
             self._in_flight[key] = current + 1
             return True
 
+    def in_flight(self) -> int:
+        """Requests being answered now, every token together (tests wait on it, not on time)."""
+        with self._lock:
+            return sum(self._in_flight.values())
+
     def leave(self, key: str) -> None:
         with self._lock:
             self._in_flight[key] = max(0, self._in_flight.get(key, 0) - 1)

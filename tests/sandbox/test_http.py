@@ -60,7 +60,7 @@ def test_code_with_slash_is_percent_encoded_in_the_path(serve):
 
 def test_three_concurrent_pass_fourth_gets_429(serve):
     """notes §4: 3 concurrent requests per token pass, a 4th concurrent one gets 429."""
-    _, server = serve("empty", latency=0.6)
+    sb, server = serve("empty", latency=2.0)
     results, barrier = [], threading.Barrier(3)
 
     def call():
@@ -71,7 +71,12 @@ def test_three_concurrent_pass_fourth_gets_429(serve):
     threads = [threading.Thread(target=call) for _ in range(3)]
     for t in threads:
         t.start()
-    time.sleep(0.3)
+    # the fourth goes once the three are being answered (not after a guessed sleep: a busy
+    # machine may take longer than any fixed time to get them there)
+    deadline = time.monotonic() + 10
+    while sb.limits.in_flight() < 3 and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert sb.limits.in_flight() == 3
     with httpx.Client(base_url=server.url, headers=HEADERS) as c:
         fourth = c.get("/api/stocks")
     for t in threads:
