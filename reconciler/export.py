@@ -109,9 +109,25 @@ def flatten(row: dict[str, Any], prefix: str = "") -> dict[str, Any]:
     return out
 
 
+# A CSV cell starting with one of these is run as a formula by Excel and LibreOffice (CSV
+# injection). Names and addresses come from anyone who registers or orders in the shop.
+_FORMULA_START = ("=", "+", "@", "\t", "\r")
+
+
+def defuse(value: Any) -> Any:
+    """A text cell a spreadsheet would run as a formula, prefixed with ``'`` so it shows as
+    text (OWASP's advice); numbers such as ``-5.00`` stay as they are."""
+    if not isinstance(value, str):
+        return value
+    if value.startswith(_FORMULA_START) or (value.startswith("-") and not value[1:2].isdigit()):
+        return "'" + value
+    return value
+
+
 def render(rows: list[dict[str, Any]], fmt: str) -> str:
     """JSON Lines, or CSV with a header (columns in first-seen order). Codes are never
-    converted: they stay the text Shoptet sent."""
+    converted: they stay the text Shoptet sent. CSV cells that would run as formulas are
+    defused (see :func:`defuse`); JSON Lines keep every value exactly."""
     if fmt == "jsonl":
         return "".join(json.dumps(r, ensure_ascii=False, sort_keys=True) + "\n" for r in rows)
     flat = [flatten(r) for r in rows]
@@ -122,5 +138,5 @@ def render(rows: list[dict[str, Any]], fmt: str) -> str:
     writer = csv.DictWriter(buffer, fieldnames=list(columns), lineterminator="\n")
     writer.writeheader()
     for r in flat:
-        writer.writerow({k: "" if v is None else v for k, v in r.items()})
+        writer.writerow({k: "" if v is None else defuse(v) for k, v in r.items()})
     return buffer.getvalue()

@@ -213,3 +213,23 @@ def test_a_token_without_the_right_is_told_which_right(
         )
     assert code == 1 and f"read right for the {group} endpoint group" in err
     assert "Traceback" not in err and not (tmp_path / "out/a").exists()
+
+
+def test_csv_defuses_a_customer_name_a_spreadsheet_would_run_as_a_formula(
+    tmp_path, monkeypatch, capsys
+):
+    doc = demo_state()
+    names = ['=HYPERLINK("http://evil.example","x")', "@SUM(1)", "-Novák", "+420 1", "Eva"]
+    doc["customers"] = [{**customer(i), "billFullName": n} for i, n in enumerate(names, start=1)]
+    sb = Sandbox.from_seed("demo")
+    sb.load_state(doc)
+    with served(sb) as srv:
+        args = ("customers", "--since", "2026-11-01", "--out")
+        assert (
+            export(srv.url, tmp_path, monkeypatch, capsys, *args, "out/c.csv", "--format", "csv")[0]
+            == 0
+        )
+        assert export(srv.url, tmp_path, monkeypatch, capsys, *args, "out/c.jsonl")[0] == 0
+    rows = list(csv.DictReader(io.StringIO((tmp_path / "out/c.csv").read_text())))
+    assert [r["billFullName"] for r in rows] == ["'" + n for n in names[:4]] + ["Eva"]
+    assert [r["billFullName"] for r in jsonl(tmp_path / "out/c.jsonl")] == names
