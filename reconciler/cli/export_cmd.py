@@ -24,9 +24,14 @@ Examples:
 """
 
 _PERSONAL = (
-    "Warning: {kind} hold personal data (names, e-mail addresses, phone numbers). Keep the "
-    "file out of git and delete it when you are done."
+    "Warning: {kind} hold personal data ({what}). Keep the file out of git and delete it when "
+    "you are done."
 )
+_PERSONAL_WHAT = {
+    "orders": "names, e-mail addresses, phone numbers",
+    "invoices": "customers' names and companies",
+    "customers": "names and companies",
+}
 # The Shoptet admin's endpoint group whose read right each kind needs.
 _RIGHT = {"orders": "Orders", "customers": "Customers", "invoices": "Invoices", "stock": "Stocks"}
 
@@ -103,7 +108,7 @@ def export(app, kind: str, since, until, fmt: str, out: Path, state_path: Path |
         else:
             mark = None  # an explicit --since exports the whole window again
         end = _date(until, "--until")
-        click.echo(_PERSONAL.format(kind=kind.capitalize()), err=True)
+        click.echo(_PERSONAL.format(kind=kind, what=_PERSONAL_WHAT[kind]), err=True)
     rows = []
     with app.make_client(read_only=True) as client:
         try:
