@@ -37,8 +37,16 @@ class Mark:
 
     @classmethod
     def from_dict(cls, data: Any) -> Mark | None:
+        """None when there is no mark; ``ValueError`` when its time is not an ISO 8601 time
+        with an offset (a hand-edited state file must not crash the comparisons)."""
         if not isinstance(data, dict) or not isinstance(data.get("time"), str):
             return None
+        try:
+            aware = _moment(data["time"]).tzinfo is not None
+        except ValueError:
+            aware = False
+        if not aware:
+            raise ValueError(f"time {data['time']!r} is not an ISO 8601 time with an offset")
         codes = data.get("codes")
         return cls(
             data["time"],

@@ -96,7 +96,12 @@ def export(app, kind: str, since, until, fmt: str, out: Path, state_path: Path |
     mark = start = end = None
     if kind != "stock":
         state = _read_state(state_path)
-        mark = Mark.from_dict(state.get(kind))
+        try:
+            mark = Mark.from_dict(state.get(kind))
+        except ValueError as err:
+            raise ConfigError(
+                f"{state_path}: the {kind} mark is broken ({err}); delete the file or give --since."
+            ) from None
         start = _date(since, "--since")
         if start is None:
             if mark is None:

@@ -233,3 +233,14 @@ def test_csv_defuses_a_customer_name_a_spreadsheet_would_run_as_a_formula(
     rows = list(csv.DictReader(io.StringIO((tmp_path / "out/c.csv").read_text())))
     assert [r["billFullName"] for r in rows] == ["'" + n for n in names[:4]] + ["Eva"]
     assert [r["billFullName"] for r in jsonl(tmp_path / "out/c.jsonl")] == names
+
+
+@pytest.mark.parametrize("time", ["yesterday", "2026-11-01T00:00:00"])
+def test_a_hand_edited_mark_is_refused_with_what_to_do(shop, tmp_path, monkeypatch, capsys, time):
+    _, url = shop
+    (tmp_path / "out").mkdir()
+    state = tmp_path / "out/.shoptet-export-state.json"
+    state.write_text(json.dumps({"invoices": {"time": time, "codes": []}}))
+    code, _, err = export(url, tmp_path, monkeypatch, capsys, "invoices", "--out", "out/i.jsonl")
+    assert code == 1 and "the invoices mark is broken" in err and repr(time) in err
+    assert "Traceback" not in err and not (tmp_path / "out/i.jsonl").exists()
