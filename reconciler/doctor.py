@@ -12,9 +12,11 @@ Two kinds of check, each ``ok`` / ``not ok`` / ``could not check`` with its evid
   ``amount``; (b) the ``visibility`` spelling; (c) the date format of ``from``/``changedFrom``;
   (d) a code with ``/`` addressed as ``%2F``; (e) VAT payer; (f) the shop-wide negative-stock
   setting matches the variants' ``*-global`` values; (g) a ``job:finished`` webhook.
+* The Orders read right (``read-orders``), advisory: only `export orders` and plans that
+  delete or hide products need it.
 
 ``required`` checks are ones the tool relies on: one that is ``not ok`` makes doctor exit 1.
-Advisory ones (VAT payer, the webhook) report ``not ok`` without failing the run, with what to
+Advisory ones (VAT payer, the webhook, the Orders read right) report ``not ok`` without failing the run, with what to
 do. Nothing here writes: the client is read-only (a write would raise before being sent).
 
 The report holds no secret: it names the API host, never a token, and is passed through
@@ -237,7 +239,20 @@ class _Doctor:
             self.read(c, f"/api/pricelists/{int(pricelist)}", {"itemsPerPage": 1})
         else:
             c.set(UNKNOWN, "no default price list id in GET /api/eshop")
+        checks.append(self.orders())
         return checks
+
+    def orders(self) -> Check:
+        """Advisory: orders are read only by `export orders` and by plans that delete or hide
+        products (the open-orders guard reads /api/orders/claims, same endpoint group); every
+        other plan and apply runs without the right."""
+        c = Check("read-orders", "Orders: GET /api/orders (export orders)", required=False)
+        if self.read(c, "/api/orders", {"itemsPerPage": 1}) is None and c.status == NOT_OK:
+            c.advice = (c.advice or "") + (
+                " Needed for `export orders` and for plans that delete or hide products "
+                "(open-orders guard)."
+            )
+        return c
 
     def write_rights(self) -> list[Check]:
         checks = [Check(ident, f"{group}: {what} (apply)") for ident, group, what, _ in WRITES]

@@ -1,11 +1,11 @@
-"""Read-only exports (issue 19): ``shoptet-catalog export orders``. Orders hold personal data,
-so the CLI refuses to write inside the catalog directory and says so on stderr.
+"""Read-only exports (issue 19): ``shoptet-catalog export orders|customers|invoices|stock``.
+Orders, customers and invoices hold personal data, so the CLI refuses to write inside the
+catalog directory and says so on stderr.
 
-Incremental: a small state file keeps the high-water mark (the latest ``creationTime``
-exported, and the codes created at that second, since ``creationTimeFrom`` is inclusive); a
-run without ``--since`` starts there and skips what the last run wrote.
-
-UNFINISHED: ``customers``, ``invoices`` and ``stock`` exports (the issue's other kinds).
+Incremental (orders, customers, invoices): a small state file keeps the high-water mark per
+kind (the latest ``creationTime`` exported, and the identities created at that second, since
+``creationTimeFrom`` is inclusive); a run without ``--since`` starts there and skips what the
+last run wrote. Stock is a snapshot of current levels: no window, no mark.
 """
 
 from __future__ import annotations
@@ -18,7 +18,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-KINDS = ("orders",)
+KINDS = ("orders", "customers", "invoices", "stock")
+# What identifies a row of each incremental kind (invoice codes and order codes are text).
+IDENT = {"orders": "code", "customers": "guid", "invoices": "code"}
 FORMATS = ("jsonl", "csv")
 
 
@@ -35,8 +37,16 @@ class Mark:
 
     @classmethod
     def from_dict(cls, data: Any) -> Mark | None:
+        """None when there is no mark; ``ValueError`` when its time is not an ISO 8601 time
+        with an offset (a hand-edited state file must not crash the comparisons)."""
         if not isinstance(data, dict) or not isinstance(data.get("time"), str):
             return None
+        try:
+            aware = _moment(data["time"]).tzinfo is not None
+        except ValueError:
+            aware = False
+        if not aware:
+            raise ValueError(f"time {data['time']!r} is not an ISO 8601 time with an offset")
         codes = data.get("codes")
         return cls(
             data["time"],
@@ -48,18 +58,34 @@ def _moment(text: str) -> datetime:
     return datetime.fromisoformat(text.replace("Z", "+00:00"))
 
 
-def new_since(rows: Iterable[dict[str, Any]], mark: Mark | None) -> Iterator[dict[str, Any]]:
+def within(
+    rows: Iterable[dict[str, Any]], start: datetime, end: datetime | None
+) -> Iterator[dict[str, Any]]:
+    """The rows created in ``[start, end]``, for a list without a date filter (customers).
+    A row without a ``creationTime`` cannot be placed in a window and is left out."""
+    for row in rows:
+        created = row.get("creationTime")
+        if not isinstance(created, str):
+            continue
+        at = _moment(created)
+        if at >= start and (end is None or at <= end):
+            yield row
+
+
+def new_since(
+    rows: Iterable[dict[str, Any]], mark: Mark | None, ident: str = "code"
+) -> Iterator[dict[str, Any]]:
     """The rows a previous export (``mark``) has not written."""
     for row in rows:
         created = row.get("creationTime")
         if mark is not None and isinstance(created, str):
             at, last = _moment(created), _moment(mark.time)
-            if at < last or (at == last and str(row.get("code")) in mark.codes):
+            if at < last or (at == last and str(row.get(ident)) in mark.codes):
                 continue
         yield row
 
 
-def advance(mark: Mark | None, rows: list[dict[str, Any]]) -> Mark | None:
+def advance(mark: Mark | None, rows: list[dict[str, Any]], ident: str = "code") -> Mark | None:
     """The mark after writing ``rows``."""
     times = [r["creationTime"] for r in rows if isinstance(r.get("creationTime"), str)]
     if not times:
@@ -68,7 +94,7 @@ def advance(mark: Mark | None, rows: list[dict[str, Any]]) -> Mark | None:
     if mark is not None and _moment(mark.time) > _moment(latest):
         return mark
     codes = {
-        str(r["code"])
+        str(r[ident])
         for r in rows
         if r.get("creationTime") and _moment(r["creationTime"]) == _moment(latest)
     }
@@ -91,9 +117,25 @@ def flatten(row: dict[str, Any], prefix: str = "") -> dict[str, Any]:
     return out
 
 
+# A CSV cell starting with one of these is run as a formula by Excel and LibreOffice (CSV
+# injection). Names and addresses come from anyone who registers or orders in the shop.
+_FORMULA_START = ("=", "+", "@", "\t", "\r")
+
+
+def defuse(value: Any) -> Any:
+    """A text cell a spreadsheet would run as a formula, prefixed with ``'`` so it shows as
+    text (OWASP's advice); numbers such as ``-5.00`` stay as they are."""
+    if not isinstance(value, str):
+        return value
+    if value.startswith(_FORMULA_START) or (value.startswith("-") and not value[1:2].isdigit()):
+        return "'" + value
+    return value
+
+
 def render(rows: list[dict[str, Any]], fmt: str) -> str:
     """JSON Lines, or CSV with a header (columns in first-seen order). Codes are never
-    converted: they stay the text Shoptet sent."""
+    converted: they stay the text Shoptet sent. CSV cells that would run as formulas are
+    defused (see :func:`defuse`); JSON Lines keep every value exactly."""
     if fmt == "jsonl":
         return "".join(json.dumps(r, ensure_ascii=False, sort_keys=True) + "\n" for r in rows)
     flat = [flatten(r) for r in rows]
@@ -104,5 +146,5 @@ def render(rows: list[dict[str, Any]], fmt: str) -> str:
     writer = csv.DictWriter(buffer, fieldnames=list(columns), lineterminator="\n")
     writer.writeheader()
     for r in flat:
-        writer.writerow({k: "" if v is None else v for k, v in r.items()})
+        writer.writerow({k: "" if v is None else defuse(v) for k, v in r.items()})
     return buffer.getvalue()

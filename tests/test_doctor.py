@@ -244,3 +244,12 @@ def test_a_code_that_arrives_split_at_the_slash_is_caught():
     report, _ = doctor(sandbox, transport=SplitCode(sandbox))
     c = check(report, "d-slash-code")
     assert c.status == NOT_OK and "instance 'PROBE'" in c.evidence[0]
+
+
+def test_a_token_without_the_orders_read_right_is_advised_not_failed():
+    report, _ = doctor(forbidden=("/api/orders",))
+    c = check(report, "read-orders")
+    assert c.status == NOT_OK and not c.required
+    assert "'Orders' endpoint group" in c.advice and "export orders" in c.advice
+    assert report.exit_code == 0
+    assert check(doctor()[0], "read-orders").status == OK

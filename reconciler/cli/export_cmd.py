@@ -1,27 +1,39 @@
-"""`shoptet-catalog export orders`: a read-only export for reporting (issue 19)."""
+"""`shoptet-catalog export orders|customers|invoices|stock`: read-only exports for reporting
+(issue 19)."""
 
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
 
 import click
 
 from reconciler.errors import ConfigError, PermissionDenied
-from reconciler.export import FORMATS, KINDS, Mark, advance, new_since, render
+from reconciler.export import FORMATS, IDENT, KINDS, Mark, advance, new_since, render, within
 
 EXPORT_EPILOG = """\b
 Examples:
   shoptet-catalog export orders --since 2026-11-01 --out ~/exports/orders.jsonl
   shoptet-catalog export orders --out ~/exports/orders-new.jsonl   # only what is new since the last run
   shoptet-catalog export orders --since 2026-11-01 --until 2026-11-30 --format csv --out o.csv
+  shoptet-catalog export invoices --since 2026-11-01 --out ~/exports/invoices.csv --format csv
+  shoptet-catalog export customers --since 2026-01-01 --out ~/exports/customers.jsonl
+  shoptet-catalog export stock --out ~/exports/stock.csv --format csv   # levels now, no --since
 """
 
 _PERSONAL = (
-    "Warning: orders hold personal data (names, e-mail addresses, phone numbers). Keep the "
-    "file out of git and delete it when you are done."
+    "Warning: {kind} hold personal data ({what}). Keep the file out of git and delete it when "
+    "you are done."
 )
+_PERSONAL_WHAT = {
+    "orders": "names, e-mail addresses, phone numbers",
+    "invoices": "customers' names and companies",
+    "customers": "names and companies",
+}
+# The Shoptet admin's endpoint group whose read right each kind needs.
+_RIGHT = {"orders": "Orders", "customers": "Customers", "invoices": "Invoices", "stock": "Stocks"}
 
 
 def _date(value: str | None, option: str) -> datetime | None:
@@ -63,9 +75,15 @@ def _inside(path: Path, directory: Path) -> bool:
 )
 @click.pass_obj
 def export(app, kind: str, since, until, fmt: str, out: Path, state_path: Path | None) -> None:
-    """Export KIND (orders) from the shop, read-only, paged at the endpoint's maximum. Order
-    codes stay text. Without --since it continues from the last export's high-water mark.
-    UNFINISHED: customers, invoices and stock."""
+    """Export KIND from the shop, read-only, paged at each endpoint's maximum. Codes (orders,
+    invoices, variants) stay text. orders, invoices and customers: without --since it
+    continues from the last export's high-water mark. stock: every stock's current levels
+    (a snapshot, so no --since/--until)."""
+    if kind == "stock" and (since is not None or until is not None):
+        raise ConfigError(
+            "export stock writes the stock levels as they are now: it has no --since/--until "
+            "(Shoptet keeps no history of levels). Leave them out."
+        )
     state_path = state_path or out.parent / ".shoptet-export-state.json"
     for path in (out, state_path):
         if _inside(path, app.catalog_dir):
@@ -74,37 +92,62 @@ def export(app, kind: str, since, until, fmt: str, out: Path, state_path: Path |
                 "exports hold personal data and the catalog goes to git. Give --out (and "
                 "--state) outside it. Nothing was read."
             )
-    state = _read_state(state_path)
-    mark = Mark.from_dict(state.get(kind))
-    start = _date(since, "--since")
-    if start is None:
-        if mark is None:
+    state: dict = {}
+    mark = start = end = None
+    if kind != "stock":
+        state = _read_state(state_path)
+        try:
+            mark = Mark.from_dict(state.get(kind))
+        except ValueError as err:
             raise ConfigError(
-                f"No earlier export in {state_path}: give --since DATE for the first export."
-            )
-        start = datetime.fromisoformat(mark.time)
-    else:
-        mark = None  # an explicit --since exports the whole window again
-    end = _date(until, "--until")
-    click.echo(_PERSONAL, err=True)
+                f"{state_path}: the {kind} mark is broken ({err}); delete the file or give --since."
+            ) from None
+        start = _date(since, "--since")
+        if start is None:
+            if mark is None:
+                raise ConfigError(
+                    f"No earlier {kind} export in {state_path}: give --since DATE for the first "
+                    "export."
+                )
+            start = datetime.fromisoformat(mark.time.replace("Z", "+00:00"))
+        else:
+            mark = None  # an explicit --since exports the whole window again
+        end = _date(until, "--until")
+        click.echo(_PERSONAL.format(kind=kind, what=_PERSONAL_WHAT[kind]), err=True)
     rows = []
     with app.make_client(read_only=True) as client:
         try:
-            for n, row in enumerate(new_since(client.iter_orders(start, end), mark), start=1):
+            for n, row in enumerate(_read(client, kind, start, end, mark), start=1):
                 rows.append(row)
                 if n % 500 == 0:
                     click.echo(f"{kind}: {n} read", err=True)
         except PermissionDenied as err:
             raise ConfigError(
-                f"{err}\nThe token may not read orders: in the Shoptet admin give it the "
-                "read right for the Orders endpoint group."
+                f"{err}\nThe token may not read {kind}: in the Shoptet admin give it the "
+                f"read right for the {_RIGHT[kind]} endpoint group."
             ) from None
     out.write_text(render(rows, fmt), encoding="utf-8")
-    new_mark = advance(mark, rows)
-    if new_mark is not None:
-        state[kind] = new_mark.to_dict()
-        state_path.write_text(json.dumps(state, indent=2) + "\n", encoding="utf-8")
+    if kind != "stock":
+        new_mark = advance(mark, rows, IDENT[kind])
+        if new_mark is not None:
+            state[kind] = new_mark.to_dict()
+            state_path.write_text(json.dumps(state, indent=2) + "\n", encoding="utf-8")
     click.echo(f"{kind}: {len(rows)} written to {out}.", err=True)
+
+
+def _read(client, kind: str, start, end, mark: Mark | None) -> Iterator[dict]:
+    if kind == "stock":
+        for stock in client.get_stocks().stocks:
+            for row in client.iter_stock_levels(stock.id):
+                yield {"stockId": stock.id, **row}
+        return
+    if kind == "orders":
+        rows = client.iter_orders(start, end)
+    elif kind == "invoices":
+        rows = client.iter_invoices(start, end)
+    else:  # customers: the list has no date filter, so the window is applied here
+        rows = within(client.iter_customers(), start, end)
+    yield from new_since(rows, mark, IDENT[kind])
 
 
 def _read_state(path: Path) -> dict:

@@ -16,6 +16,7 @@ from reconciler.sandbox import handlers_jobs as jobs
 from reconciler.sandbox import handlers_lookup as look
 from reconciler.sandbox import handlers_params as params
 from reconciler.sandbox import handlers_products as prod
+from reconciler.sandbox import handlers_sales as sales
 from reconciler.sandbox import handlers_stock as stock
 
 _SEG = r"(?P<{}>[^/]+)"
@@ -52,6 +53,8 @@ ROUTES = [
     ("GET", "/api/stocks/{stockId}/supplies", stock.supplies),
     ("GET", "/api/orders/claims", stock.order_claims),
     ("GET", "/api/orders", stock.list_orders),
+    ("GET", "/api/customers", sales.list_customers),
+    ("GET", "/api/invoices", sales.list_invoices),
     ("PATCH", "/api/stocks/{stockId}/movements", stock.movements),
     ("GET", "/api/pricelists/{id}", stock.get_pricelist),
     ("PATCH", "/api/pricelists/{id}", stock.patch_pricelist),

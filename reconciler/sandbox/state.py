@@ -49,6 +49,12 @@ State format (``formatVersion`` 1; what ``GET /_sandbox/state`` returns and ``--
                                                           # open items must fit the variant's
                                                           # claim (summed over stocks)
       "orderStatuses": [{"id": -1, "name": str, "stockClaimResolved": bool}],
+      "customers": [{"guid", "creationTime": str|null, "billFullName", "billCompany",
+                     "email", "phone"}],                  # optional, invented (issue 19)
+      "invoices": [{"code": "2026000001", "orderCode": str|null, "creationTime": str|null,
+                    "varSymbol": int|null, "isValid": bool, "billFullName", "billCompany",
+                    "toPay": "242.00"|null, "paid": bool|null}],
+                                                          # optional, invented; codes are text
                                                           # optional; default ORDER_STATUSES
       "deletedProducts": [{"guid", "changeTime"}],        # the changes feed's delete records
       "movements": [{"id", "stockId", "productCode", "kind": "amountChange"|"quantity"|"realStock",
@@ -147,6 +153,8 @@ _TOP_KEYS = {
     "clock",
     "orders",
     "orderStatuses",
+    "customers",
+    "invoices",
 }
 # Shoptet's built-in statuses; a status whose stockClaimResolved is true holds no claim.
 ORDER_STATUSES = (
@@ -244,6 +252,10 @@ def normalise(doc: Any) -> dict:
     except (KeyError, TypeError, InvalidOperation) as exc:
         raise StateError(f"malformed order in state: {exc!r}") from None
     try:
+        _check_sales(out)
+    except (KeyError, TypeError) as exc:
+        raise StateError(f"malformed customer or invoice in state: {exc!r}") from None
+    try:
         _check_variant_parameters(out["variantParameters"])
     except (KeyError, TypeError, AttributeError) as exc:
         raise StateError(f"malformed variantParameters in state: {exc!r}") from None
@@ -290,6 +302,20 @@ def _check_orders(doc: dict) -> None:
                     f"open orders claim {claimed[code]} of variant {code}, more than its stock "
                     f"claim {have}; raise the variant's stocks claim"
                 )
+
+
+def _check_sales(doc: dict) -> None:
+    """Invoice codes are text and unique; customer GUIDs are unique."""
+    for key, ident in (("invoices", "code"), ("customers", "guid")):
+        seen = set()
+        for row in doc.get(key) or ():
+            if not isinstance(row[ident], str):
+                raise StateError(
+                    f'{key[:-1]} {ident} {row[ident]!r} must be text (e.g. "2026000001")'
+                )
+            if row[ident] in seen:
+                raise StateError(f"{key[:-1]} {row[ident]} twice")
+            seen.add(row[ident])
 
 
 def _check_variant_parameters(params: list) -> None:

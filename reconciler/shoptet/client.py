@@ -383,6 +383,28 @@ class ShoptetClient:
             params["creationTimeTo"] = _iso(created_to)
         yield from self._pages("/api/orders", "orders", 50, params, ident="code")
 
+    def iter_invoices(
+        self, created_from: datetime | str, created_to: datetime | str | None = None
+    ) -> Iterator[dict[str, Any]]:
+        """``GET /api/invoices`` issued in the window, 1000 a page (the endpoint's maximum), as
+        Shoptet sends them (invoice and order codes stay text)."""
+        params = {"creationTimeFrom": _iso(created_from)}
+        if created_to is not None:
+            params["creationTimeTo"] = _iso(created_to)
+        yield from self._pages("/api/invoices", "invoices", 1000, params, ident="code")
+
+    def iter_customers(self) -> Iterator[dict[str, Any]]:
+        """``GET /api/customers``, every customer, 1000 a page (the endpoint's maximum). The
+        list documents no date filter (only ``email``/``phone``), so callers filter by
+        ``creationTime`` themselves."""
+        yield from self._pages("/api/customers", "customers", 1000, None, ident="guid")
+
+    def iter_stock_levels(self, stock_id: int) -> Iterator[dict[str, Any]]:
+        """``GET /api/stocks/{stockId}/supplies?include=changeTime``: every variant's level in
+        one stock, 1000 a page, as Shoptet sends it (codes stay text)."""
+        path = f"/api/stocks/{int(stock_id)}/supplies"
+        yield from self._pages(path, "supplies", 1000, {"include": "changeTime"}, ident="code")
+
     def iter_pricelist(
         self, pricelist_id: int, code: str | None = None
     ) -> Iterator[M.PricelistRow]:
