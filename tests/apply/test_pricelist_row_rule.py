@@ -6,14 +6,18 @@ but the planned fields moves in the shop."""
 
 from __future__ import annotations
 
+import httpx
 import pytest
 
+from reconciler.apply.result import Status
 from reconciler.desired.load import load_catalog
+from reconciler.pipeline import apply_plan
 from reconciler.sandbox import Sandbox
 from tests.apply.support import demo_state, plan_of, write_catalog
 from tests.apply.test_campaign_flow import apply_recorded, pricelist_patches
 from tests.support.openapi_requests import validate_request
 from tests.support.openapi_spec import require_spec
+from tests.support.sandbox_client import sandbox_client
 
 ETH = "70b1bb6c-3ea5-5822-b934-b29e437a0ad0"  # demo: KAV-ETH-250 at 189.00, VAT 12.00 incl.
 COL = "5c421358-5da0-5a2f-af0c-47b8e35ce00a"  # demo: KAV-COL-250 / -500, parameter hmotnost
@@ -39,7 +43,11 @@ def conforming(seen: list) -> list:
         ({"includingVat": False}, {"includingVat": False}, {"includingVat": False}),
         (
             {"purchasePrice": {"price": "100.00", "vatRate": "12.00", "includingVat": True}},
-            {"prices": {"purchasePrice": {"price": "100.00", "vatRate": "12.00", "includingVat": True}}},
+            {
+                "prices": {
+                    "purchasePrice": {"price": "100.00", "vatRate": "12.00", "includingVat": True}
+                }
+            },
             {"purchasePrice": {"price": "100.00", "vatRate": "12.00", "includingVat": True}},
         ),
     ],
@@ -94,3 +102,32 @@ def test_a_new_variant_without_a_price_gets_its_vat_rate_with_its_read_null_pric
     created = variant_of(products(sb), COL, "KAV-COL-1000")["prices"]["1"]
     assert (created["price"], created["vatRate"]) == (None, "21.00")
     assert plan_of(sb, cat).is_empty
+
+
+class ReadsFailAfterTheProductWrite(httpx.BaseTransport):
+    """Every product read after the first product PATCH answers 500."""
+
+    def __init__(self, inner: httpx.BaseTransport):
+        self.inner, self.written = inner, False
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        path = request.url.path
+        if request.method == "PATCH" and path.startswith("/api/products/"):
+            self.written = True
+        elif self.written and request.method == "GET" and path.startswith("/api/products"):
+            return httpx.Response(500, json={"data": None, "errors": [{"message": "down"}]})
+        return self.inner.handle_request(request)
+
+
+def test_a_price_that_cannot_be_read_fails_its_change_by_name_and_sends_no_row(tmp_path):
+    sb = Sandbox(demo_state())
+    new = {"vatRate": "21.00", "parameters": {"Hmotnost": "1 kg"}}
+    cat = load_catalog(write_catalog(tmp_path, {COL: {"variants": {"KAV-COL-1000": new}}}))
+    plan = plan_of(sb, cat)
+    with sandbox_client(sb, wrap=ReadsFailAfterTheProductWrite) as client:
+        result = apply_plan(plan, client, cat)
+    price = result.outcomes[f"price:{COL}:KAV-COL-1000"]
+    assert price.status is Status.FAILED
+    assert "current price" in price.message and "run the same plan again" in price.message
+    assert result.outcomes[f"variant:{COL}:KAV-COL-1000"].status is Status.WRITTEN
+    assert not [e for e in sb.request_log if "/api/pricelists" in e["path"]]

@@ -217,3 +217,14 @@ def test_prices_without_a_pricelist_are_a_programming_error():
     with pytest.raises(ValueError, match="pricelist"):
         program([write(change(U, PR, OLD, "A", price="1"))], pricelist_id=None)
     assert request(Step.PRICES, 1, []) is None
+
+
+def test_a_vat_only_row_carries_the_price_the_check_read_live():
+    vat = Check(
+        change(U, PR, OLD, "A", vatRate="21"), Verdict.WRITE, {"vatRate": "21"}, live_price="189"
+    )
+    (stage,) = program([vat], pricelist_id=1)
+    assert stage.requests[0].body == [
+        {"code": "A", "vatRate": "21.00", "price": {"price": "189.00"}}
+    ]
+    assert dict(stage.requests[0].parts[0].fields) == {"vatRate": "21"}  # the price is no write

@@ -44,8 +44,9 @@ def test_a_row_without_any_of_the_five_objects_is_refused(row):
     assert answer.status_code == 400
     (error,) = answer.json()["errors"]
     assert error["errorCode"] == "invalid-request-data" and error["instance"] == CODE
-    assert '"price", "priceWithVat", "priceWithoutVat", "orderableAmount" or "sales"' in (
-        error["message"]
+    assert (
+        '"price", "priceWithVat", "priceWithoutVat", "orderableAmount" or "sales"'
+        in (error["message"])
     )
     assert sb.state()["products"] == before["products"]
 
