@@ -47,6 +47,7 @@ _PRICES_ON_CREATE = tuple(
     f for f in F.FIELDS if f.resource is F.Resource.PRICE and f.on_create is F.OnCreate.SENT
 )
 _STOCK = F.BY_NAME["stock"]
+_PRICE_PLACES = F.BY_NAME["price"].decimals
 
 T = TypeVar("T")
 
@@ -165,10 +166,37 @@ def patch_body(
     return body
 
 
-def price_row(code: str, fields: dict[str, Any]) -> dict[str, Any]:
+# Shoptet's updatePricelist: "The request must contain a product variant code `code` and at
+# least one of the `price`, `priceWithVat`, `priceWithoutVat`, `orderableAmount` or `sales`
+# objects"; a row without one is refused (per item).
+ROW_REQUIRES_ONE_OF = ("price", "priceWithVat", "priceWithoutVat", "orderableAmount", "sales")
+
+
+class _Unread:
+    """A live price not read yet (its variant did not exist when it was checked): unlike
+    ``None``, which is a read price that is null."""
+
+    def __repr__(self) -> str:
+        return "UNREAD"
+
+
+UNREAD: Any = _Unread()
+
+
+def price_row(code: str, fields: dict[str, Any], current_price: Any = UNREAD) -> dict[str, Any]:
     """One pricelist row: ``price``/``commonPrice``/``actionPrice`` under ``price``,
     ``purchasePrice`` under ``prices``, VAT and ``orderableAmount`` beside them. A field not
-    given is left untouched by Shoptet; ``None`` clears it."""
+    given is left untouched by Shoptet; ``None`` clears it.
+
+    ``current_price``: the variant's price in this pricelist as apply just read it (or as the
+    same apply sets it; ``None``: read and null). A row that would carry none of
+    ``ROW_REQUIRES_ONE_OF`` (only ``vatRate``/``includingVat`` or ``purchasePrice``) carries
+    ``{"price": {"price": it}}`` (a null one stays null: "null will remove the price"):
+    object ``price`` "directly sets price of product, without recalculating", so the stored
+    price stays exactly what it is (and what the plan promised), whatever a ``vatRate`` or
+    ``includingVat`` change then recalculates around it; ``priceWithVat``/``priceWithoutVat``
+    would recalculate and could move it. The object is never empty (whether ``{}`` satisfies
+    Shoptet is undocumented)."""
     row: dict[str, Any] = {"code": code}
     prices = {f.write_name: _row_value(f, fields[f.name]) for f in _ROW_PRICES if f.name in fields}
     if prices:
@@ -179,6 +207,8 @@ def price_row(code: str, fields: dict[str, Any]) -> dict[str, Any]:
     current = {f.write_name: _row_value(f, fields[f.name]) for f in _ROW_NEW if f.name in fields}
     if current:
         row["prices"] = current
+    if current_price is not UNREAD and not any(key in row for key in ROW_REQUIRES_ONE_OF):
+        row["price"] = {"price": fixed(current_price, _PRICE_PLACES)}
     return row
 
 

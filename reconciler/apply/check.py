@@ -29,10 +29,11 @@ The live side is the canonical form of ``normalize.normalize_product`` over the 
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from typing import Any
 
+from reconciler.apply.bodies import UNREAD
 from reconciler.plan.model import RENAME_FIELD, Action, Change, Resource
 from reconciler.plan.normalize import Form, NormContext, normalize_product, stated_parts
 
@@ -53,6 +54,9 @@ class Check:
     pending: dict[str, Any] = field(default_factory=dict)
     reason: str = ""
     detail: str = ""  # the differing values alone (for the convergence report)
+    # a price change: the variant's price in the plan's pricelist as read now (``UNREAD``: no
+    # live variant); a pricelist row may need it (``bodies.price_row``)
+    live_price: Any = UNREAD
 
 
 def live_forms(products: dict[str, Any], default_stock_id: int) -> dict[str, Form | None]:
@@ -102,6 +106,23 @@ def check(
     """The verdict for one change given the live form of its product (None: not in the shop);
     a registry addition is checked against ``registry`` (``plan.parameters.ParameterRegistry``);
     ``renamed``: the plan's renames (``renamed_keys``)."""
+    verdict = _check(change, form, created, registry, renamed)
+    if change.resource is Resource.PRICE and form:
+        code = (change.code or "").upper()
+        old = (renamed or {}).get((change.guid, code))
+        live = form["variants"].get(code) or form["variants"].get(old or "")
+        if live is not None:
+            return replace(verdict, live_price=live.get("price"))
+    return verdict
+
+
+def _check(
+    change: Change,
+    form: Form | None,
+    created: set[tuple[str, str | None]],
+    registry: Any,
+    renamed: dict[tuple[str, str], str] | None,
+) -> Check:
     c = change
     if c.resource.registry:
         return registry_check(c, registry)

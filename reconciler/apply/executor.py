@@ -14,7 +14,7 @@ from typing import Any
 from reconciler import errors as E
 from reconciler.apply.check import Check, Verdict, check, created_keys, live_forms, renamed_keys
 from reconciler.apply.journal import Journal
-from reconciler.apply.program import Part, Request, Step, narrowed, program
+from reconciler.apply.program import Part, Request, Step, narrowed, price_unread, program
 from reconciler.apply.result import ApplyOptions, ApplyResult, Outcome, Status
 from reconciler.apply.revert import written_records
 from reconciler.live.params import read_registry
@@ -148,6 +148,33 @@ class Executor:
                 out.append(part)
         return out
 
+    def priced(self, parts: list[Part]) -> list[Part]:
+        """Pricelist parts with the variant's current price for those that lack it (variants
+        this apply created without one): read now, as Shoptet requires a price object in every
+        row (``bodies.price_row``). Parts whose price cannot be read fail, named."""
+        unread = [p for p in parts if price_unread(p)]
+        if not unread:
+            return parts
+        try:
+            forms = self.read({p.change.guid for p in unread})
+        except E.ApiError as exc:
+            for p in unread:
+                self.mark(
+                    p.change.id,
+                    Status.FAILED,
+                    f"not written: the variant's current price, which Shoptet needs in the "
+                    f"pricelist row, could not be read ({exc}); run the same plan again to finish",
+                )
+            return [p for p in parts if p not in unread]
+        out = []
+        for p in parts:
+            if p in unread:
+                c = p.change
+                now = check(c, forms.get(c.guid), self.created, None, self.renamed)
+                p = Part(c, p.fields, now.live_price)
+            out.append(p)
+        return out
+
     def mark(self, change_id: str, status: Status, message: str = "") -> None:
         """Record a change's outcome. A change written in two requests (a new variant's
         price: ``price`` in the create, ``vatRate`` in the pricelist) keeps its worst one."""
@@ -178,7 +205,9 @@ class Executor:
                 self.mark(cid, Status.SKIPPED, f"not sent: {self.abort}")
             return
         parts = self.ready(req.parts)
-        if len(parts) != len(req.parts):
+        if req.step is Step.PRICES:
+            parts = self.priced(parts)
+        if parts != list(req.parts):
             sendable = narrowed(req, parts)
             if sendable is None:
                 return
@@ -332,7 +361,7 @@ class Executor:
                 applied.append(c.id)
                 self.mark(c.id, Status.WRITTEN, "response lost; confirmed by re-reading")
             else:
-                again.append(Part(c, left))
+                again.append(Part(c, left, now.live_price))
         self.journal.write(
             kind="reread",
             attempt=attempt,

@@ -48,7 +48,7 @@ _PRICES_ON_CREATE = tuple(
     f.name for f in F.FIELDS if f.resource is F.Resource.PRICE and f.on_create is F.OnCreate.SENT
 )
 
-__all__ = ["Part", "Request", "Stage", "Step", "narrowed", "program", "request"]
+__all__ = ["Part", "Request", "Stage", "Step", "narrowed", "price_unread", "program", "request"]
 
 
 class Step(StrEnum):
@@ -76,6 +76,7 @@ class Part:
 
     change: Change
     fields: Mapping[str, Any]
+    live_price: Any = W.UNREAD  # a price change's ``Check.live_price`` (not written by it)
 
 
 @dataclass(frozen=True)
@@ -148,7 +149,7 @@ def program(
             if post is not None and c.action is Action.CREATE and price_on_create and carried:
                 post.append(Part(c, {k: pending.pop(k) for k in carried}))
             if pending:
-                prices.append(Part(c, pending))
+                prices.append(Part(c, pending, k.live_price))
         elif post is not None and c.action is Action.CREATE:  # stock of a new product
             post.append(Part(c, pending))
         else:
@@ -220,7 +221,7 @@ def request(step: Step, target: Any, parts: Sequence[Part]) -> Request | None:
     if step is Step.PRICES:
         if target is None:
             raise ValueError("prices need a pricelist id")
-        rows = [W.price_row(_code(p.change), dict(p.fields)) for p in parts]
+        rows = [W.price_row(_code(p.change), dict(p.fields), _current_price(p)) for p in parts]
         path = f"/api/pricelists/{target}"
         return Request(step, target, parts, "PATCH", path, rows, tuple(r["code"] for r in rows))
     if step is Step.STOCK:
@@ -261,6 +262,21 @@ def _variant_fields(part: Part) -> tuple[str, dict[str, Any]]:
     if new is None or old is None:
         return _code(part.change), fields
     return old, {**fields, W.NEW_CODE: new}
+
+
+def price_unread(part: Part) -> bool:
+    """A pricelist part whose row may need the variant's current price (``bodies.price_row``)
+    that nobody has read or set yet: a variant this apply creates without a price."""
+    return _current_price(part) is W.UNREAD
+
+
+def _current_price(part: Part) -> Any:
+    """The variant's price once this row is written, for a row that must name one (Shoptet
+    requires one of its price objects): the price the compare-before-write read live, else the
+    one this apply sets in the product create (a new variant had no live row to read)."""
+    if part.live_price is not W.UNREAD:
+        return part.live_price
+    return (part.change.after or {}).get("price", W.UNREAD)
 
 
 def _code(change: Change) -> str:

@@ -222,7 +222,8 @@ def get_pricelist(ctx: Ctx) -> Result:
 
 def patch_pricelist(ctx: Ctx) -> Result:
     """Rows by variant code; ``price`` sets the value as given, a field left out is untouched and
-    ``null`` clears it; unknown codes are skipped (``pricelist-code-not-found``)."""
+    ``null`` clears it; unknown codes are skipped (``pricelist-code-not-found``), and so is a
+    row with none of the five objects Shoptet requires (``_ROW_REQUIRES_ONE_OF``)."""
     pricelist_id = _pricelist_id(ctx)
     body = ctx.body
     if (
@@ -234,6 +235,9 @@ def patch_pricelist(ctx: Ctx) -> Result:
     rows = check_body(body, PRICELIST_ROWS)
     state, errors, applied, now = ctx.state, [], 0, None
     for row in rows:
+        if not any(row.get(key) for key in _ROW_REQUIRES_ONE_OF):
+            errors.append(err("invalid-request-data", _missing_objects(row["code"]), row["code"]))
+            continue
         found = state.variant(row["code"])
         if found is None:
             errors.append(
@@ -278,6 +282,18 @@ def patch_pricelist(ctx: Ctx) -> Result:
 
 
 _PRICE_OBJECTS = ("priceWithoutVat", "priceWithVat", "price")
+# SPEC updatePricelist: "The request must contain a product variant code `code` and at least
+# one of the `price`, `priceWithVat`, `priceWithoutVat`, `orderableAmount` or `sales` objects".
+# Strict when in doubt: an empty object does not count (undocumented either way).
+_ROW_REQUIRES_ONE_OF = (*_PRICE_OBJECTS, "orderableAmount", "sales")
+
+
+def _missing_objects(code: str) -> str:
+    return (
+        f'Input data for code "{code}" is not correct. The row must contain at least one of '
+        'the "price", "priceWithVat", "priceWithoutVat", "orderableAmount" or "sales" '
+        "objects. Code skipped."
+    )
 
 
 def _purchase_price_refusal(state: Any, row: dict, pricelist_id: int) -> str | None:

@@ -172,7 +172,10 @@ def test_the_sandbox_refuses_purchase_prices_where_shoptet_does():
     state = campaign_state()
     state["pricelists"].append({"id": 2, "name": "Velkoobchod"})
     sb = Sandbox(state)
-    purchase = {"prices": {"purchasePrice": {"price": "120.00"}}}
+    # each row carries a price object, so it is refused for the rule it tests and not for
+    # lacking one (Shoptet requires one of five objects per row)
+    unchanged = {"price": {"price": "200.00"}}
+    purchase = {**unchanged, "prices": {"purchasePrice": {"price": "120.00"}}}
     with raw_client(sb) as client:
         answers = {
             "other pricelist": client.patch(
@@ -180,12 +183,26 @@ def test_the_sandbox_refuses_purchase_prices_where_shoptet_does():
             ),
             "with buyPrice": client.patch(
                 "/api/pricelists/1",
-                json={"data": [{"code": code(0, 0), "price": {"buyPrice": "1.00"}, **purchase}]},
+                json={
+                    "data": [
+                        {
+                            "code": code(0, 0),
+                            **purchase,
+                            "price": {"price": "200.00", "buyPrice": "1.00"},
+                        }
+                    ]
+                },
             ),
             "bad VAT rate": client.patch(
                 "/api/pricelists/1",
                 json={
-                    "data": [{"code": code(0, 0), "prices": {"purchasePrice": {"vatRate": "7.00"}}}]
+                    "data": [
+                        {
+                            "code": code(0, 0),
+                            **unchanged,
+                            "prices": {"purchasePrice": {"vatRate": "7.00"}},
+                        }
+                    ]
                 },
             ),
         }

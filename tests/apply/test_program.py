@@ -73,10 +73,11 @@ def test_a_create_is_grouped_with_its_variants_stock_and_price_into_one_post():
             {"code": "B", "ean": "00123"},
         ],
     }
-    # what the POST cannot carry goes to the pricelist afterwards, under the same change id
+    # what the POST cannot carry goes to the pricelist afterwards, under the same change id,
+    # with the price the POST sets (Shoptet requires a price object in every row)
     (prices,) = stages[1].requests
     assert (prices.method, prices.path) == ("PATCH", "/api/pricelists/1")
-    assert prices.body == [{"code": "A", "vatRate": "21.00"}]
+    assert prices.body == [{"code": "A", "vatRate": "21.00", "price": {"price": "99.90"}}]
     assert prices.change_ids == [f"price:{NEW}:A"]
     post_price = next(p for p in post.parts if p.change.resource is PR)
     assert dict(post_price.fields) == {"price": "99.9"}
@@ -113,7 +114,9 @@ def test_an_existing_product_with_a_created_product_done_gets_a_patch_not_a_post
     stages = program(checks, pricelist_id=1)
     assert steps(stages) == [(Step.PRODUCT, 1), (Step.PRICES, 1), (Step.STOCK, 1)]
     assert stages[0].requests[0].body == {"variants": [{"code": "B", "ean": "00123"}]}
-    assert stages[1].requests[0].body == [{"code": "A", "vatRate": "21.00"}]
+    assert stages[1].requests[0].body == [
+        {"code": "A", "vatRate": "21.00", "price": {"price": "99.90"}}
+    ]
     assert stages[2].requests[0].path == "/api/stocks/3/movements"
     assert stages[2].requests[0].body == [{"productCode": "A", "realStock": 2}]
 
@@ -206,10 +209,22 @@ def test_narrowed_rebuilds_a_request_with_fewer_parts_and_never_a_post_without_i
     )[0].requests[0]
     (first, _) = prices.parts
     one = narrowed(prices, [Part(first.change, {"vatRate": "21"})])
-    assert one.body == [{"code": "A", "vatRate": "21.00"}] and one.items == ("A",)
+    assert one.body == [{"code": "A", "vatRate": "21.00", "price": {"price": "1.00"}}]
+    assert one.items == ("A",)
 
 
 def test_prices_without_a_pricelist_are_a_programming_error():
     with pytest.raises(ValueError, match="pricelist"):
         program([write(change(U, PR, OLD, "A", price="1"))], pricelist_id=None)
     assert request(Step.PRICES, 1, []) is None
+
+
+def test_a_vat_only_row_carries_the_price_the_check_read_live():
+    vat = Check(
+        change(U, PR, OLD, "A", vatRate="21"), Verdict.WRITE, {"vatRate": "21"}, live_price="189"
+    )
+    (stage,) = program([vat], pricelist_id=1)
+    assert stage.requests[0].body == [
+        {"code": "A", "vatRate": "21.00", "price": {"price": "189.00"}}
+    ]
+    assert dict(stage.requests[0].parts[0].fields) == {"vatRate": "21"}  # the price is no write

@@ -73,6 +73,26 @@ def test_price_rows_and_movements():
     }
     assert W.price_row("A", {"includingVat": False}) == {"code": "A", "includingVat": False}
     assert W.movement_item("A", "42") == {"productCode": "A", "realStock": 42}
+
+
+def test_a_price_row_always_carries_one_of_shoptets_required_objects():
+    """updatePricelist: every row needs price, priceWithVat, priceWithoutVat, orderableAmount
+    or sales; a row without one gets the current price, unchanged (null stays null)."""
+    assert W.price_row("A", {"vatRate": "21"}, "189") == {
+        "code": "A",
+        "vatRate": "21.00",
+        "price": {"price": "189.00"},
+    }
+    purchase = {"purchasePrice": {"price": "100", "vatRate": None, "includingVat": True}}
+    assert W.price_row("A", purchase, None)["price"] == {"price": None}
+    # a row with its own price object or orderableAmount is sent as it is
+    assert W.price_row("A", {"vatRate": "21", "commonPrice": "5"}, "189")["price"] == {
+        "commonPrice": "5.00"
+    }
+    amounts = {"orderableAmount": {"minimumAmount": "1"}, "vatRate": "21"}
+    assert "price" not in W.price_row("A", amounts, "189")
+    # nothing read: nothing invented (the executor reads it first, ``Executor.priced``)
+    assert W.price_row("A", {"vatRate": "21"}) == {"code": "A", "vatRate": "21.00"}
     assert W.movement_item("A", "1.5") == {"productCode": "A", "realStock": 1.5}
     assert "amountChange" not in str(W.movement_item("A", "-3"))
 
