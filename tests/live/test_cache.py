@@ -348,3 +348,40 @@ def test_decoded_products_are_what_model_construct_builds(world):
         assert product.model_dump() == expected.model_dump()
         for code, v in product.variants.items():
             assert v.model_fields_set == variants[code].model_fields_set
+
+
+def test_mixed_columns_round_trip_with_their_types_and_order():
+    """Columns whose values differ in kind (a stock mapping beside null or other ids, nested
+    values, variants stating different fields) fall back to tagged values and keep their order."""
+    variants = {
+        "A": Variant.model_construct(
+            price=Decimal("1.50"), stock={1: Decimal("2"), 2: Decimal("0")}
+        ),
+        "B": Variant.model_construct(price=Decimal("1E+3"), stock={3: Decimal("-1.000")}),
+        "C": Variant.model_construct(ean="859", stock=None, visible=False, availability=-1),
+        "D": Variant.model_construct(
+            price=Decimal("2"),
+            actionPrice={"price": Decimal("1.00"), "fromDate": "2026-12-01"},
+            parameters={"Barva": "modrá"},
+            stock={1: Decimal("5")},
+        ),
+        "E": Variant.model_construct(price=Decimal("3"), stock={1: Decimal("1")}),
+    }
+    details = {
+        "b": (("stock",), Product.model_construct(name="B", variants=variants)),
+        "a": ((), Product.model_construct(name="A", flags={"Akce": True}, variants={})),
+        "c": (("stock", "x"), Product.model_construct(absent=True, variants={})),
+    }
+    encoded = C.encode_details(details)
+    again = C.decode_details(json.loads(json.dumps(encoded), object_hook=C._hook))
+    assert list(again) == ["b", "a", "c"]
+    assert again == details and repr(again) == repr(details)
+    assert list(again["b"][1].variants) == list("ABCDE")
+    for guid, (include, product) in details.items():
+        assert again[guid][0] == include
+        assert again[guid][1].model_fields_set == product.model_fields_set
+        for code, v in product.variants.items():
+            assert again[guid][1].variants[code].model_fields_set == v.model_fields_set
+    stock = again["b"][1].variants["B"].stock
+    assert stock == {3: Decimal("-1.000")} and str(stock[3]) == "-1.000"
+    assert str(again["b"][1].variants["B"].price) == "1E+3"
