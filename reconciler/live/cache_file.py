@@ -517,16 +517,18 @@ def _constructor(model: Any) -> tuple[Any, Any]:
         if factories and not set(factories) <= set(names):
             return [make(dict(zip(names, row, strict=True))) for row in rows]
         given = set(names)
-        out = []
+        copy = template.copy
+        out: list[Any] = []
+        append = out.append
         for row in rows:  # build() inlined: the hot path of a load
-            state = template.copy()
-            state.update(zip(names, row, strict=True))
+            state = copy()
+            state.update(zip(names, row))  # noqa: B905 (rows are as wide as names: zip(*columns))
             obj = new(model)
             set_attr(obj, "__dict__", state)
-            set_attr(obj, "__pydantic_fields_set__", given.copy())
+            set_attr(obj, "__pydantic_fields_set__", set(given))
             set_attr(obj, "__pydantic_extra__", None)
             set_attr(obj, "__pydantic_private__", None)
-            out.append(obj)
+            append(obj)
         return out
 
     return make, make_many
