@@ -40,11 +40,15 @@ Errors (``ConfigError``, exit 1): the catalog is not in a git work tree, git is 
 
 from __future__ import annotations
 
+import contextlib
 import gc
+import hashlib
 import io
+import re
 import subprocess
 import tarfile
 import tempfile
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -143,7 +147,9 @@ def changed_since(
     ``loaded``: the working tree's ``LoadedCatalog``, so the product files that are the same
     at ``ref`` are not parsed again (``catalog_at``)."""
     commit, old, note = catalog_at(catalog_dir, ref, reuse=loaded)
-    guids, reason = compare_catalogs(old, current)
+    with _gc_paused():  # comparing makes many objects and no cycles: see catalog_at
+        guids, reason = compare_catalogs(old, current)
+        removed = removed_entries(old, current)
     if note:
         reason = f"{note}: every product is in scope"
     base_policy = None if old is None else old.policy
@@ -153,7 +159,7 @@ def changed_since(
         guids=guids,
         reason=f"{reason} since {ref}",
         base_policy=base_policy,
-        removed=removed_entries(old, current),
+        removed=removed,
     )
 
 
@@ -183,12 +189,18 @@ def catalog_at(
     so they are taken from ``reuse`` and only the other files are parsed: a pull request
     touching one file of a hundred parses one. A GUID declared both in a reused file and in a
     parsed one is the base not loading, as a full load would say."""
-    # With a large working-tree catalog in memory, each automatic cyclic collection during
-    # the unpacking rescans millions of objects; nothing here makes cycles worth collecting.
+    with _gc_paused():
+        return _catalog_at(catalog_dir, ref, option, reuse)
+
+
+@contextlib.contextmanager
+def _gc_paused() -> Iterator[None]:
+    """With a large working-tree catalog in memory, each automatic cyclic collection rescans
+    millions of objects; nothing here makes cycles worth collecting."""
     enabled = gc.isenabled()
     gc.disable()
     try:
-        return _catalog_at(catalog_dir, ref, option, reuse)
+        yield
     finally:
         if enabled:
             gc.enable()
@@ -197,8 +209,6 @@ def catalog_at(
 def _catalog_at(
     catalog_dir: Path, ref: str, option: str, reuse: Any | None
 ) -> tuple[str, Any | None, str]:
-    from reconciler.desired.load import load_catalog  # late: desired imports much of the package
-
     catalog_dir = Path(catalog_dir)
     if not catalog_dir.is_dir():
         raise ConfigError(f"{option}: the catalog directory {catalog_dir} does not exist")
@@ -216,44 +226,78 @@ def _catalog_at(
         Path(top), "ls-tree", commit, "--", path, what="list the base tree", option=option
     )
     if not path or listed:
-        with tempfile.TemporaryDirectory(prefix="shoptet-base-") as tmp:
-            links = _extract(Path(top), commit, path, Path(tmp))
-            base_dir = Path(tmp) / path if path else Path(tmp)
-            twice: list[str] = []
-            try:
-                reused = (
-                    _take_unchanged(base_dir, catalog_dir, reuse)
-                    if reuse is not None and base_dir.is_dir()
-                    else {}
-                )
-                old = load_catalog(base_dir).catalog if base_dir.is_dir() else None
-                if old is not None and reused:
-                    twice = sorted(set(reused) & set(old.products))
-                    if twice:
-                        raise CatalogError([])
-                    old = old.model_copy(update={"products": {**reused, **old.products}})
-            except CatalogError as err:
-                old = None
-                count = len(err.problems) or len(twice)
-                note = f"the catalog at {ref} does not load ({count} problem(s))"
-            if links:
-                old = None  # as if the base did not load: the loader refuses links
-                shown = ", ".join(links[:3]) + (
-                    f" and {len(links) - 3} more" if len(links) > 3 else ""
-                )
-                note = (
-                    f"the catalog at {ref} holds symbolic links, which the catalog refuses "
-                    f"({shown})"
-                )
+        base = _load_base(Path(top), commit, path, catalog_dir, ref, reuse, split=True)
+        if base is None:  # the split was not confirmed, or the shortened base did not load
+            base = _load_base(Path(top), commit, path, catalog_dir, ref, reuse, split=False)
+        assert base is not None  # without the split there is nothing to confirm
+        old, note = base
     return commit, old, note
 
 
-def _take_unchanged(base_dir: Path, catalog_dir: Path, reuse: Any) -> dict[str, Any]:
+def _load_base(
+    top: Path, commit: str, path: str, catalog_dir: Path, ref: str, reuse: Any, split: bool
+) -> tuple[Any | None, str] | None:
+    """The catalog at ``commit`` and a note (``_catalog_at``); None when ``split`` was used
+    and not confirmed, or the shortened base did not load: then parse without it, so an
+    error count or a refusal is always the whole file's."""
+    from reconciler.desired.load import load_catalog  # late: desired imports much of the package
+
+    with tempfile.TemporaryDirectory(prefix="shoptet-base-") as tmp:
+        links = _extract(top, commit, path, Path(tmp))
+        base_dir = Path(tmp) / path if path else Path(tmp)
+        twice: list[str] = []
+        note = ""
+        old = None
+        expected: dict[str, dict[str, int]] = {}
+        try:
+            reused = (
+                _take_unchanged(base_dir, catalog_dir, reuse, expected if split else None)
+                if reuse is not None and base_dir.is_dir()
+                else {}
+            )
+            loaded = load_catalog(base_dir) if base_dir.is_dir() else None
+            if expected and (loaded is None or not _split_confirmed(loaded, expected)):
+                return None
+            old = loaded.catalog if loaded is not None else None
+            if old is not None and reused:
+                twice = sorted(set(reused) & set(old.products))
+                if twice:
+                    raise CatalogError([])
+                old = old.model_copy(update={"products": {**reused, **old.products}})
+        except CatalogError as err:
+            if expected:
+                return None
+            old = None
+            count = len(err.problems) or len(twice)
+            note = f"the catalog at {ref} does not load ({count} problem(s))"
+        if links:
+            old = None  # as if the base did not load: the loader refuses links
+            shown = ", ".join(links[:3]) + (f" and {len(links) - 3} more" if len(links) > 3 else "")
+            note = f"the catalog at {ref} holds symbolic links, which the catalog refuses ({shown})"
+    return old, note
+
+
+def _split_confirmed(loaded: Any, expected: dict[str, dict[str, int]]) -> bool:
+    """Whether the shortened base files hold exactly the products the split left in them,
+    each on the line the split put its header."""
+    found: dict[str, dict[str, int]] = {}
+    for key, where in loaded.locations.items():
+        if len(key) == 1 and where.file in expected:
+            found.setdefault(where.file, {})[key[0]] = where.line
+    return all(found.get(file) == lines for file, lines in expected.items())
+
+
+def _take_unchanged(
+    base_dir: Path,
+    catalog_dir: Path,
+    reuse: Any,
+    expected: dict[str, dict[str, int]] | None = None,
+) -> dict[str, Any]:
     """The products of every product file that is byte-for-byte the same at the base as when
     ``reuse`` was loaded (by sha256), from ``reuse``; those files are removed from the
-    unpacked ``base_dir`` so the base's load parses only the others."""
-    import hashlib
-
+    unpacked ``base_dir`` so the base's load parses only the others. With ``expected``, also
+    the products whose text is the same in a file that differs (``_take_same_products``),
+    recording there what the shortened files must hold."""
     from reconciler.desired.load import PRODUCTS_DIR  # late, as load_catalog
 
     guids_in: dict[str, list[str]] = {}
@@ -270,12 +314,107 @@ def _take_unchanged(base_dir: Path, catalog_dir: Path, reuse: Any) -> dict[str, 
         base = base_dir / rel
         if not rel.parts or rel.parts[0] != PRODUCTS_DIR or base.is_symlink() or not base.is_file():
             continue
-        if hashlib.sha256(base.read_bytes()).hexdigest() != reuse.file_hashes.get(shown):
+        data = base.read_bytes()
+        if hashlib.sha256(data).hexdigest() != reuse.file_hashes.get(shown):
+            if expected is not None:
+                declared = len(guids_in.get(shown, ()))
+                same, lines = _take_same_products(base, data, Path(path), shown, reuse, declared)
+                if lines:
+                    taken.update(same)
+                    expected[base.as_posix()] = lines
             continue
         for guid in guids_in.get(shown, ()):
             taken[guid] = reuse.catalog.products[guid]
         base.unlink()
     return taken
+
+
+# -- products whose text is the same in a file that differs --------------------------------
+#
+# A pull request that renames one product in a file of 1,000 changes that file, and parsing
+# the base's copy whole is most of a --changed-since load (issue 16). A product file is
+# ``products:`` and then one block a product, each starting with a line ``  <guid>:`` and
+# running to the next. A block whose text is the same at the base as in the working tree, in
+# a file without anchors, aliases, tags or merge keys (so a block means the same wherever it
+# stands), holds the same product: it is taken from the working tree and cut from the base's
+# copy, which is then parsed as usual. The split is only trusted where a parser confirmed it:
+# in the working tree, every header the split saw must be a product the loader found on that
+# line (and no other); at the base, every block left must be a product found on its line in
+# the shortened file (``_split_confirmed``), else the base is parsed whole.
+
+_HEADER = re.compile(
+    r"^  ([0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}):[ \t]*$",
+    re.MULTILINE,
+)
+# Anchors and aliases (``&a``, ``*a``), tags (``!``), merge keys, CR line ends: text that may
+# make a block's meaning depend on another (a false alarm only costs the speed-up).
+_NOT_PLAIN = re.compile(r"[&*]\S|!|<<|\r")
+# Before the first header: comments, blank lines and the ``products:`` line, nothing else.
+_HEAD = re.compile(
+    r"(?:[ \t]*(?:#[^\n]*)?\n)*products:[ \t]*(?:#[^\n]*)?\n(?:[ \t]*(?:#[^\n]*)?\n)*"
+)
+
+
+def _split(text: str) -> tuple[str, list[tuple[str, str]]] | None:
+    """(the text before the first header, [(guid, block)]) or None when the file is not
+    plainly laid out (comments and ``products:`` first, a line end last, no GUID twice)."""
+    if not text.endswith("\n") or _NOT_PLAIN.search(text):
+        return None
+    starts = [(m.start(), m.group(1)) for m in _HEADER.finditer(text)]
+    if not starts or len({g for _, g in starts}) != len(starts):
+        return None
+    if not _HEAD.fullmatch(text, 0, starts[0][0]):
+        return None
+    ends = [i for i, _ in starts[1:]] + [len(text)]
+    blocks = [(g, text[i:end]) for (i, g), end in zip(starts, ends, strict=True)]
+    return text[: starts[0][0]], blocks
+
+
+def _take_same_products(
+    base: Path, data: bytes, path: Path, shown: str, reuse: Any, declared: int
+) -> tuple[dict[str, Any], dict[str, int]]:
+    """Products of the base's ``base`` (bytes ``data``) whose block is the same as in the
+    working tree's ``path`` (where its load found ``declared`` products), and the line of each block left; ``base`` is rewritten without
+    them (at least one block stays). Nothing taken, and ``base`` untouched, when unsure."""
+    from reconciler.desired.yamlload import MAX_FILE_BYTES  # late, as load_catalog
+
+    try:
+        current = path.read_bytes()
+        if len(data) > MAX_FILE_BYTES or len(current) > MAX_FILE_BYTES:
+            return {}, {}
+        old_split, new_split = _split(data.decode("utf-8")), _split(current.decode("utf-8"))
+    except (OSError, UnicodeDecodeError):
+        return {}, {}
+    if old_split is None or new_split is None:
+        return {}, {}
+    if hashlib.sha256(current).hexdigest() != reuse.file_hashes.get(shown):
+        return {}, {}  # changed since it was loaded: the load is no witness for this text
+    # The working tree's split must be exactly what its load found: these products, here.
+    head, blocks = new_split
+    line = head.count("\n") + 1
+    seen: dict[str, str] = {}
+    for guid, block in blocks:
+        where = reuse.locations.get((guid,))
+        if guid not in reuse.catalog.products or where is None:
+            return {}, {}
+        if where.file != shown or where.line != line:
+            return {}, {}
+        seen[guid] = block
+        line += block.count("\n")
+    if declared != len(seen):
+        return {}, {}
+    old_head, old_blocks = old_split
+    kept = [(g, b) for g, b in old_blocks if seen.get(g) != b] or old_blocks[:1]
+    taken = {g: reuse.catalog.products[g] for g, b in old_blocks if seen.get(g) == b}
+    for guid, _ in kept:
+        taken.pop(guid, None)
+    expected: dict[str, int] = {}
+    line = old_head.count("\n") + 1
+    for guid, block in kept:
+        expected[guid] = line
+        line += block.count("\n")
+    base.write_text(old_head + "".join(b for _, b in kept), encoding="utf-8")
+    return taken, expected
 
 
 def _resolve(cwd: Path, ref: str, option: str = "--changed-since") -> str:

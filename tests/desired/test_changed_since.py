@@ -28,8 +28,6 @@ SENCHA = "bb65820f-d7bd-53e0-bc82-f35caab096ba"  # tea.yaml, live in the demo sh
 GUNPOWDER = "7583ce6b-f097-568c-8819-b112c1b65e5c"  # tea.yaml, renamed vs the demo shop
 
 
-
-
 @pytest.fixture
 def repo(tmp_path: Path) -> Path:
     """A git repository holding a copy of the example catalog in catalog/, committed."""
@@ -442,3 +440,94 @@ def test_a_plan_with_only_removals_says_no_changes_to_write(repo, capsys):
     text = capsys.readouterr().out
     assert "No changes to write." in text and "The live shop matches" not in text
     assert f"`{GUNPOWDER}`" in text and "product Čaj Gunpowder" in text
+
+
+# --- in a file that differs, only the blocks that differ are parsed at the base --------------
+
+
+def parsed_at_base(repo: Path, monkeypatch) -> tuple[object, dict[str, list[str]]]:
+    """The scope (checked against the one computed without reuse) and the texts the base's
+    load parsed, by file name, in order."""
+    catalog = repo / "catalog"
+    loaded = load_catalog(catalog)
+    parsed: dict[str, list[str]] = {}
+    real = load_mod.load_yaml
+
+    def spy(file, data):
+        parsed.setdefault(Path(file).name, []).append(data.decode())
+        return real(file, data)
+
+    monkeypatch.setattr(load_mod, "load_yaml", spy)
+    scope = changed_since(catalog, "main", loaded.catalog, loaded)
+    monkeypatch.setattr(load_mod, "load_yaml", real)
+    assert scope == changed_since(catalog, "main", loaded.catalog)
+    return scope, parsed
+
+
+def plain_tea(repo: Path) -> Path:
+    """tea.yaml without the one ``&`` in its text (which turns the block split off), committed."""
+    tea = repo / "catalog/products/tea.yaml"
+    tea.write_text(tea.read_text(encoding="utf-8").replace("Zrnko & ", "Zrnko a "), "utf-8")
+    git(repo, "commit", "-q", "-am", "plain tea")
+    return tea
+
+
+def test_in_a_changed_file_only_the_blocks_that_differ_are_parsed_at_the_base(repo, monkeypatch):
+    tea = plain_tea(repo)
+    edit(tea, "name: Čaj Sencha Premium", "name: Sencha")
+    scope, parsed = parsed_at_base(repo, monkeypatch)
+    assert scope.guids == frozenset({SENCHA})
+    assert sorted(parsed) == ["shop.yaml", "tea.yaml"]
+    [shortened] = parsed["tea.yaml"]
+    assert f"  {SENCHA}:" in shortened and GUNPOWDER not in shortened
+
+
+def test_a_moved_added_or_removed_block_in_a_changed_file_is_seen(repo, monkeypatch):
+    tea = plain_tea(repo)
+    text = tea.read_text(encoding="utf-8")
+    sencha = text[text.index(f"  {SENCHA}:") : text.index(f"  {GUNPOWDER}:")]
+    new = "00000000-0000-4000-8000-000000000001"
+    added = sencha.replace(SENCHA, new).replace("CAJ-SEN-", "CAJ-NEW-")
+    tea.write_text(text.replace(sencha, "") + added, "utf-8")  # Sencha gone, a new one at the end
+    scope, parsed = parsed_at_base(repo, monkeypatch)
+    assert scope.guids == frozenset({SENCHA, new})
+    assert [e.guid for e in scope.removed] == [SENCHA]
+    [shortened] = parsed["tea.yaml"]  # Sencha, which the working tree lacks, and no other
+    assert f"  {SENCHA}:" in shortened and GUNPOWDER not in shortened and new not in shortened
+
+
+def test_a_product_twice_in_one_base_file_is_a_base_that_does_not_load(repo, monkeypatch):
+    tea = plain_tea(repo)
+    text = tea.read_text(encoding="utf-8")
+    sencha = text[text.index(f"  {SENCHA}:") : text.index(f"  {GUNPOWDER}:")]
+    tea.write_text(text + sencha, "utf-8")
+    git(repo, "commit", "-q", "-am", "broken base: Sencha twice in tea.yaml")
+    tea.write_text(text.replace("name: Čaj Sencha Premium", "name: Sencha"), "utf-8")
+    scope, parsed = parsed_at_base(repo, monkeypatch)
+    assert "does not load" in scope.reason
+    assert [len(t) for t in parsed["tea.yaml"]] == [len(text + sencha)]  # whole: no split
+
+
+def test_a_base_block_running_into_the_next_one_is_parsed_whole(repo, monkeypatch):
+    """At the base, a quoted text left open swallows the next product's header: that block's
+    text is the same as in the working tree, yet the base does not hold that product. The
+    split is not confirmed by the parser, so the base is parsed whole."""
+    tea = plain_tea(repo)
+    text = tea.read_text(encoding="utf-8")
+    gunpowder_at = text.index(f"  {GUNPOWDER}:")
+    opened = text[:gunpowder_at].rstrip("\n").rsplit("\n", 1)
+    assert "# " in opened[1]  # the comment line above Gunpowder's header
+    broken = text[:gunpowder_at].replace(
+        "description: <p>Čaj Sencha Premium.</p><p>Skladujte v suchu a temnu.</p>",
+        'description: "<p>Čaj Sencha Premium.</p>',
+    )
+    rest = text[gunpowder_at:]
+    closing = rest.index("\n", rest.index("name:"))
+    tea.write_text(broken + rest[:closing] + '"' + rest[closing:], "utf-8")
+    git(repo, "commit", "-q", "-am", "base: Sencha's description swallows Gunpowder's header")
+    tea.write_text(text, "utf-8")  # the working tree: two proper products again
+    scope, parsed = parsed_at_base(repo, monkeypatch)  # equal to the scope without reuse
+    base = git(repo, "show", "main:catalog/products/tea.yaml")
+    shortened, whole = parsed["tea.yaml"]
+    assert len(shortened) < len(base) and whole.strip() == base.strip()
+    assert scope.guids is not None and GUNPOWDER in scope.guids

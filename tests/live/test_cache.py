@@ -193,15 +193,74 @@ def test_a_damaged_cache_file_is_not_used(world, damage, reason):
     _full_read_with_notice(world, reason)
 
 
-def test_a_malformed_cache_with_a_good_checksum_is_not_used(world):
-    path = world[3] / C.CACHE_FILE
+def _rewrite_body(cache_dir, change) -> None:
+    """``change(doc)`` applied to the JSON body, the checksum made right again: damage only
+    the format checks can catch."""
+    path = cache_dir / C.CACHE_FILE
     head, _, body = gzip.decompress(path.read_bytes()).partition(b"\n")
     doc = json.loads(body)
-    del doc["details"][SENCHA]["include"]
+    change(doc)
     body = json.dumps(doc).encode()
     head = {**json.loads(head), "checksum": hashlib.sha256(body).hexdigest()}
     path.write_bytes(gzip.compress(json.dumps(head).encode() + b"\n" + body))
+
+
+def _column(doc, kind: str, block: str = "variants") -> list:
+    """The first column of ``kind`` in the first block of ``block`` that has one."""
+    for b in doc[block]:
+        for (_, k), column in zip(doc["shapes"][b[0]], b[3:], strict=True):
+            if k == kind:
+                return column
+    raise AssertionError(f"no {kind} column")
+
+
+def _set(column: list, index: int, value) -> None:
+    column[index] = value
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        pytest.param(lambda doc: doc.pop("includes"), id="a table missing"),
+        pytest.param(lambda doc: _set(_column(doc, "d"), 0, "abc"), id="a decimal not a number"),
+        pytest.param(lambda doc: _set(_column(doc, "d"), 0, "NaN"), id="a decimal not finite"),
+        pytest.param(lambda doc: _set(_column(doc, "d"), 0, 12), id="a decimal not text"),
+        pytest.param(lambda doc: _column(doc, "d").pop(), id="a column too short"),
+        pytest.param(lambda doc: _column(doc, "s")[1].pop(), id="a stock amount missing"),
+        pytest.param(lambda doc: _set(_column(doc, "s")[0], 0, "1"), id="a stock id not a number"),
+        pytest.param(
+            lambda doc: _set(doc["variants"][0][1], 0, 10**6), id="a variant's product out of range"
+        ),
+        pytest.param(
+            lambda doc: _set(doc["variants"][0][2], 1, doc["variants"][0][2][0]),
+            id="a variant twice",
+        ),
+        pytest.param(
+            lambda doc: _set(doc["products"][0][1], 1, doc["products"][0][1][0]),
+            id="a product twice",
+        ),
+        pytest.param(
+            lambda doc: _set(doc["products"][0][2], 0, 99), id="an include set out of range"
+        ),
+        pytest.param(lambda doc: _set(doc["products"][0], 0, 99), id="a shape out of range"),
+        pytest.param(lambda doc: _set(doc["shapes"][0][0], 1, "x"), id="a kind this format lacks"),
+        pytest.param(
+            lambda doc: _set(_column(doc, "p", "products"), 0, {"$d": "1"}), id="a name not text"
+        ),
+    ],
+)
+def test_a_malformed_cache_with_a_good_checksum_is_not_used(world, change):
+    _rewrite_body(world[3], change)
     _full_read_with_notice(world, "malformed")
+
+
+def test_a_format_1_cache_is_another_format_not_damage(world):
+    """An old cache (one JSON object per product) is ignored cleanly: one line, full read."""
+    path = world[3] / C.CACHE_FILE
+    body = json.dumps({"format": 1, "details": {SENCHA: {"include": [], "product": {}}}}).encode()
+    head = {"format": 1, "tool": C.TOOL, "checksum": hashlib.sha256(body).hexdigest()}
+    path.write_bytes(gzip.compress(json.dumps(head).encode() + b"\n" + body))
+    _full_read_with_notice(world, f"(format 1), this is {C.TOOL} (format 2)")
 
 
 def test_an_inconsistent_cache_is_not_used(world):
@@ -222,9 +281,9 @@ def test_the_cache_round_trips_types_and_holds_no_token(world):
     _, product = cache.details[SENCHA]
     stock = product.variants["CAJ-SEN-50"].stock
     assert all(type(k) is int and type(v) is Decimal for k, v in stock.items())
-    encoded = C.encode_product(product)
-    again = C.decode_product(json.loads(json.dumps(encoded), object_hook=C._hook))
-    assert C.encode_product(again) == encoded
+    encoded = C.encode_details(cache.details)
+    again = C.decode_details(json.loads(json.dumps(encoded), object_hook=C._hook))
+    assert again == cache.details and C.encode_details(again) == encoded
     assert list(cache_dir.iterdir()) == [cache_dir / C.CACHE_FILE]  # no temporary left
 
 
@@ -240,7 +299,7 @@ def test_a_cache_that_cannot_be_written_is_a_notice_not_a_failure(world, tmp_pat
 
 def test_an_unknown_value_type_is_refused_by_the_encoder():
     with pytest.raises(TypeError):
-        C.encode_product(Product.model_construct(name=object(), variants={}))
+        C.encode_details({SENCHA: ((), Product.model_construct(name=object(), variants={}))})
 
 
 def test_plan_cache_on_the_command_line(tmp_path, capsys):
@@ -266,7 +325,8 @@ def test_a_cache_naming_a_field_the_model_lacks_is_damaged_not_data(world):
     path = world[3] / C.CACHE_FILE
     head, _, body = gzip.decompress(path.read_bytes()).partition(b"\n")
     doc = json.loads(body)
-    doc["details"][SENCHA]["product"]["fields"]["__class__"] = "x"
+    doc["shapes"][doc["products"][0][0]].append(["__class__", "p"])
+    doc["products"][0].append(["x"] * len(doc["products"][0][1]))
     body = json.dumps(doc).encode()
     head = {**json.loads(head), "checksum": hashlib.sha256(body).hexdigest()}
     path.write_bytes(gzip.compress(json.dumps(head).encode() + b"\n" + body))
@@ -288,3 +348,40 @@ def test_decoded_products_are_what_model_construct_builds(world):
         assert product.model_dump() == expected.model_dump()
         for code, v in product.variants.items():
             assert v.model_fields_set == variants[code].model_fields_set
+
+
+def test_mixed_columns_round_trip_with_their_types_and_order():
+    """Columns whose values differ in kind (a stock mapping beside null or other ids, nested
+    values, variants stating different fields) fall back to tagged values and keep their order."""
+    variants = {
+        "A": Variant.model_construct(
+            price=Decimal("1.50"), stock={1: Decimal("2"), 2: Decimal("0")}
+        ),
+        "B": Variant.model_construct(price=Decimal("1E+3"), stock={3: Decimal("-1.000")}),
+        "C": Variant.model_construct(ean="859", stock=None, visible=False, availability=-1),
+        "D": Variant.model_construct(
+            price=Decimal("2"),
+            actionPrice={"price": Decimal("1.00"), "fromDate": "2026-12-01"},
+            parameters={"Barva": "modrá"},
+            stock={1: Decimal("5")},
+        ),
+        "E": Variant.model_construct(price=Decimal("3"), stock={1: Decimal("1")}),
+    }
+    details = {
+        "b": (("stock",), Product.model_construct(name="B", variants=variants)),
+        "a": ((), Product.model_construct(name="A", flags={"Akce": True}, variants={})),
+        "c": (("stock", "x"), Product.model_construct(absent=True, variants={})),
+    }
+    encoded = C.encode_details(details)
+    again = C.decode_details(json.loads(json.dumps(encoded), object_hook=C._hook))
+    assert list(again) == ["b", "a", "c"]
+    assert again == details and repr(again) == repr(details)
+    assert list(again["b"][1].variants) == list("ABCDE")
+    for guid, (include, product) in details.items():
+        assert again[guid][0] == include
+        assert again[guid][1].model_fields_set == product.model_fields_set
+        for code, v in product.variants.items():
+            assert again[guid][1].variants[code].model_fields_set == v.model_fields_set
+    stock = again["b"][1].variants["B"].stock
+    assert stock == {3: Decimal("-1.000")} and str(stock[3]) == "-1.000"
+    assert str(again["b"][1].variants["B"].price) == "1E+3"
