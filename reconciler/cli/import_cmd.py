@@ -10,10 +10,10 @@ from pathlib import Path
 
 import click
 
-from reconciler.cli.options import shop_options
+from reconciler.cli.options import read_option, shop_options
 from reconciler.importer.build import IMPORTED_FILE, PER_FILE, import_products
 from reconciler.live.snapshot import SnapshotDetails
-from reconciler.pipeline import AUTO_MIN_PRODUCTS, READ_MODES
+from reconciler.pipeline import AUTO_MIN_PRODUCTS
 
 IMPORT_EPILOG = f"""\b
 Examples:
@@ -47,16 +47,7 @@ refreshed in that file (unless --skip-declared). Progress goes to stderr.
     type=click.Path(file_okay=False, path_type=Path),
     help="Catalog directory to write into (default: --catalog).",
 )
-@click.option(
-    "--read",
-    "read_mode",
-    type=click.Choice(READ_MODES),
-    default="details",
-    show_default=True,
-    help="How product details are read: details (one request each), snapshot (one export "
-    "job; needs a job:finished webhook, falls back to details with a notice), auto "
-    f"(snapshot for --all or {AUTO_MIN_PRODUCTS}+ GUIDs).",
-)
+@read_option(f"snapshot for --all or {AUTO_MIN_PRODUCTS}+ GUIDs")
 @click.option(
     "--per-file",
     type=click.IntRange(min=1),

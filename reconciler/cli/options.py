@@ -19,7 +19,14 @@ import click
 
 from reconciler.cli.context import DEFAULT_CATALOG, AppContext
 
-__all__ = ["catalog_option", "format_option", "sandbox_option", "shop_options", "use_color"]
+__all__ = [
+    "catalog_option",
+    "format_option",
+    "read_option",
+    "sandbox_option",
+    "shop_options",
+    "use_color",
+]
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -66,6 +73,23 @@ def format_option(choices: tuple[str, ...], help: str) -> Callable[[F], F]:
         default=choices[0],
         show_default=True,
         help=help,
+    )
+
+
+def read_option(auto: str) -> Callable[[F], F]:
+    """``--read details|snapshot|auto``, passed as ``read_mode``; ``auto`` says when the
+    command takes the snapshot."""
+    from reconciler.pipeline import READ_MODES
+
+    return click.option(
+        "--read",
+        "read_mode",
+        type=click.Choice(READ_MODES),
+        default="details",
+        show_default=True,
+        help="How product details are read: details (one request per product), snapshot (one "
+        "products-snapshot job; needs a job:finished webhook, see `webhooks ensure`; falls back "
+        f"to details with a notice), auto ({auto}).",
     )
 
 

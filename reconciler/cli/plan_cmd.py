@@ -19,12 +19,12 @@ from pathlib import Path
 import click
 
 from reconciler.cli.context import DEFAULT_CATALOG
-from reconciler.cli.options import format_option, shop_options, use_color
+from reconciler.cli.options import format_option, read_option, shop_options, use_color
 from reconciler.desired.load import load_catalog
 from reconciler.desired.scope import changed_since
 from reconciler.errors import AuthError, ConfigError, PermissionDenied, ReconcilerError
 from reconciler.live.snapshot import SnapshotSettings
-from reconciler.pipeline import AUTO_MIN_PRODUCTS, READ_MODES, PlanRequest, make_plan
+from reconciler.pipeline import AUTO_MIN_PRODUCTS, PlanRequest, make_plan
 from reconciler.plan.model import CatalogEntry, check_guards
 from reconciler.render.formats import render_json, render_markdown, render_text
 
@@ -95,16 +95,7 @@ _RIGHTS_HINT = (
     help="Incremental live cache for full plans: re-read only what changed in the shop since "
     "the last plan (changes feed + supplies changedFrom). Off by default; apply never uses it.",
 )
-@click.option(
-    "--read",
-    "read_mode",
-    type=click.Choice(READ_MODES),
-    default="details",
-    show_default=True,
-    help="How a full plan reads the shop: details (one request per managed product), snapshot "
-    "(one products-snapshot job; needs a job:finished webhook, see `webhooks ensure`; falls "
-    f"back to details with a notice), auto (snapshot from {AUTO_MIN_PRODUCTS} managed products).",
-)
+@read_option(f"snapshot for a full plan of {AUTO_MIN_PRODUCTS}+ managed products")
 @click.option(
     "--snapshot-budget",
     type=click.FloatRange(min=1),
