@@ -420,3 +420,11 @@ def names(fields: tuple[Field, ...]) -> tuple[str, ...]:
 
 PRODUCT: tuple[Field, ...] = select(Level.PRODUCT)
 VARIANT: tuple[Field, ...] = select(Level.VARIANT)
+
+# A variant's ``prices:`` holds its rows in pricelists other than the default, keyed by
+# pricelist name or id: the price fields Shoptet keeps per pricelist (purchase prices are the
+# default pricelist's only). Structure, like ``variants``: not a field of its own.
+PRICES = "prices"
+PER_PRICELIST: tuple[Field, ...] = tuple(
+    f for f in select(Level.VARIANT, resource=Resource.PRICE) if f.name != "purchasePrice"
+)

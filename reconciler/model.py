@@ -20,11 +20,13 @@ Value parsing (text -> Decimal/int/bool, codes, GUIDs) lives in ``reconciler.des
 
 from __future__ import annotations
 
+import unicodedata
 from decimal import Decimal
 from typing import TYPE_CHECKING, Annotated, Any, TypeAlias
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, WithJsonSchema, model_validator
 
+from reconciler import fields as F
 from reconciler.desired.values import (
     CODE_MAX_LENGTH,
     CODE_PATTERN,
@@ -268,8 +270,112 @@ Flags = Annotated[
 _FROZEN = ConfigDict(frozen=True, extra="forbid")
 
 
+def _check_pricelist_key(value: Any) -> str:
+    """A pricelist named by its name (as the admin shows it) or its id."""
+    if isinstance(value, bool) or not isinstance(value, str | int) or not str(value).strip():
+        raise fail(
+            "a pricelist is named by its name or id (`shoptet-catalog lookup pricelists`), "
+            f"e.g. prices: {{Velkoobchod: {{price: 180.00}}}}, not {value!r}"
+        )
+    return unicodedata.normalize("NFC", str(value)).strip()
+
+
+PricelistKey = Annotated[str, BeforeValidator(_check_pricelist_key)]
+
+
 # ---------------------------------------------------------------------------------------------
 # Models
+
+
+class PricelistPrices(BaseModel):
+    """A variant's row in one pricelist other than the default (``Variant.prices``): the same
+    price fields as the variant's own, which stay the default pricelist's. No purchase price:
+    Shoptet keeps it in the default pricelist only."""
+
+    model_config = _FROZEN
+
+    price: Price | None = Field(None, description="Price in this pricelist, 2 decimals.")
+    commonPrice: Price | None = Field(
+        None, description="Common (strike-through, 'before') price in this pricelist."
+    )
+    vatRate: VatRate | None = Field(None, description="VAT rate in percent in this pricelist.")
+    includingVat: Bool | None = Field(None, description="true: `price` includes VAT.")
+    actionPrice: ActionPrice | None = Field(
+        None,
+        description=(
+            "Action (sale) price in this pricelist for a date range: {price, fromDate, "
+            "toDate}. null ends it."
+        ),
+    )
+    orderableAmount: OrderableAmount | None = Field(
+        None, description="Limits of one order in this pricelist: {minimumAmount, maximumAmount}."
+    )
+
+    @model_validator(mode="before")
+    @classmethod
+    def _row_rules(cls, data: Any) -> Any:
+        if not isinstance(data, dict):
+            raise fail(
+                "must be a mapping of price fields, e.g. {price: 180.00, actionPrice: "
+                f"{{price: 160.00, fromDate: 2026-12-01, toDate: 2026-12-24}}}}, not {data!r}"
+            )
+        if not data:
+            raise fail("state at least one price field for this pricelist (e.g. price: 180.00)")
+        if "purchasePrice" in data:
+            raise fail(
+                "purchasePrice is kept only in the e-shop's default pricelist: state it on the "
+                "variant itself (purchasePrice: ...), not under prices",
+                at="purchasePrice",
+            )
+        for name in NOT_NULL_PRICES & {k for k, v in data.items() if v is None}:
+            raise fail(
+                f"{name}: null is not allowed here (Shoptet always has a value); leave the key "
+                "out to leave it unmanaged",
+                at=name,
+            )
+        return data
+
+    @model_validator(mode="after")
+    def _sale_not_above_price(self) -> PricelistPrices:
+        _check_sale(self.actionPrice, self.price)
+        return self
+
+
+def _check_sale(action_price: dict[str, Any] | None, price: Decimal | None) -> None:
+    action = (action_price or {}).get("price")
+    if action is not None and price is not None and action > price:
+        raise fail(
+            f"the action price {action} is above the regular price {price}: a sale "
+            "price must not be higher; lower actionPrice.price or raise price",
+            at="actionPrice",
+        )
+
+
+NOT_NULL_PRICES = frozenset(f.name for f in F.PER_PRICELIST if not f.nullable)
+
+
+def _check_prices(value: Any) -> Any:
+    if value is None:
+        raise fail(
+            "null is not allowed here: a pricelist left out is left as the shop has it; "
+            "remove the key, or name each pricelist with its fields"
+        )
+    if not isinstance(value, dict) or not value:
+        raise fail(
+            "must be a mapping pricelist name or id -> price fields, e.g. prices: "
+            "{Velkoobchod: {price: 180.00}}"
+        )
+    seen: dict[str, Any] = {}
+    for key in value:
+        name = _check_pricelist_key(key)
+        if name.casefold() in seen:
+            raise fail(f"pricelist {name!r} is given twice", at=key)
+        seen[name.casefold()] = key
+    return value
+
+
+# ``null`` reaches the validator (and is refused) because the annotation holds the None
+Prices = Annotated[dict[PricelistKey, PricelistPrices] | None, BeforeValidator(_check_prices)]
 
 
 class Variant(BaseModel):
@@ -326,6 +432,27 @@ class Variant(BaseModel):
         ),
         examples=[{"minimumAmount": "1", "maximumAmount": "10"}],
     )
+    prices: Prices = Field(
+        None,
+        description=(
+            "Prices in other pricelists (B2B, wholesale), keyed by the pricelist's name or id "
+            "(`shoptet-catalog lookup pricelists`): the same price fields as above, except "
+            "purchasePrice. The fields above stay the default pricelist's (shop.pricelist). "
+            "A pricelist left out is left as the shop has it."
+        ),
+        examples=[
+            {
+                "Velkoobchod": {
+                    "price": "180.00",
+                    "actionPrice": {
+                        "price": "160.00",
+                        "fromDate": "2026-12-01",
+                        "toDate": "2026-12-24",
+                    },
+                }
+            }
+        ],
+    )
     stock: Stock | None = Field(
         None,
         description=(
@@ -380,13 +507,7 @@ class Variant(BaseModel):
         if self.absent and self.model_fields_set - {"absent"}:
             others = ", ".join(sorted(self.model_fields_set - {"absent"}))
             raise fail(f"a tombstone (absent: true) must not set other fields ({others})")
-        action = (self.actionPrice or {}).get("price")
-        if action is not None and self.price is not None and action > self.price:
-            raise fail(
-                f"the action price {action} is above the regular price {self.price}: a sale "
-                "price must not be higher; lower actionPrice.price or raise price",
-                at="actionPrice",
-            )
+        _check_sale(self.actionPrice, self.price)
         return self
 
 

@@ -139,7 +139,22 @@ def stated_kinds(catalog: Catalog) -> frozenset[str]:
                 kinds.add(AVAILABILITIES)
     if "pricelist" in catalog.shop.model_fields_set and catalog.shop.pricelist is not None:
         kinds.add(PRICELISTS)
+    if states_prices(catalog):
+        kinds.add(PRICELISTS)
     return frozenset(kinds)
+
+
+def states_prices(catalog: Catalog, guids: Iterable[str] | None = None) -> bool:
+    """Does a variant (of a product in ``guids``; None: any) state ``prices`` (other
+    pricelists, named by name or id: the shop's pricelist list resolves them)?"""
+    ignore = _Ignore(catalog.ignore)
+    chosen = None if guids is None else {g.lower() for g in guids}
+    return any(
+        _stated(variant, "prices", ignore, code) is not None
+        for guid, product in _products(catalog)
+        if chosen is None or guid.lower() in chosen
+        for code, variant in _variants(product)
+    )
 
 
 # -- the checks -----------------------------------------------------------------------------
@@ -333,4 +348,8 @@ def plan_names(plan: Plan, refs: ShopReferences, pricelist_name: str | None = No
         name = (refs.pricelists or {}).get(plan.pricelist_id) or pricelist_name
         if name:
             pricelists[plan.pricelist_id] = name
+    for change in plan.changes:  # other pricelists (``prices:``)
+        other = change.pricelist_id
+        if other is not None and (name := (refs.pricelists or {}).get(other)):
+            pricelists[other] = name
     return Names(categories, brands, stocks, pricelists)

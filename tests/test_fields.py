@@ -21,7 +21,9 @@ from reconciler.plan import model as plan_model
 from reconciler.shoptet import models as shoptet
 
 # Model attributes that are structure, not managed fields.
-NOT_FIELDS = {Product: {"variants", "absent"}, Variant: {"absent", "renamedFrom"}}
+# ``prices`` holds other pricelists' rows of registry fields (``F.PER_PRICELIST``), like
+# ``variants`` holds variants.
+NOT_FIELDS = {Product: {"variants", "absent"}, Variant: {"absent", "renamedFrom", "prices"}}
 MODEL_OF = {F.Level.PRODUCT: Product, F.Level.VARIANT: Variant}
 GUID = "5c499a23-70ac-11e9-9208-08002774f818"
 
@@ -299,3 +301,10 @@ def test_derived_tables_are_what_the_hand_written_ones_were():
     # with the registry (before, a refresh of an entry stating ``type`` wrote ``type: null``,
     # which the loader refuses, so the import failed)
     assert (NOT_NULL_PRODUCT | NOT_NULL_VARIANT) - {"variants", "absent"} == build.NOT_NULL
+
+
+def test_a_row_under_prices_has_the_registry_fields_kept_per_pricelist():
+    from reconciler.model import PricelistPrices
+
+    assert tuple(PricelistPrices.model_fields) == F.names(F.PER_PRICELIST)
+    assert "purchasePrice" not in PricelistPrices.model_fields  # the default pricelist's only

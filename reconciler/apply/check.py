@@ -33,6 +33,7 @@ from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from typing import Any
 
+from reconciler import fields as F
 from reconciler.apply.bodies import UNREAD
 from reconciler.plan.model import RENAME_FIELD, Action, Change, Resource
 from reconciler.plan.normalize import Form, NormContext, normalize_product, stated_parts
@@ -54,8 +55,8 @@ class Check:
     pending: dict[str, Any] = field(default_factory=dict)
     reason: str = ""
     detail: str = ""  # the differing values alone (for the convergence report)
-    # a price change: the variant's price in the plan's pricelist as read now (``UNREAD``: no
-    # live variant); a pricelist row may need it (``bodies.price_row``)
+    # a price change: the variant's price in the change's pricelist as read now (``UNREAD``:
+    # no live variant); a pricelist row may need it (``bodies.price_row``)
     live_price: Any = UNREAD
 
 
@@ -112,7 +113,7 @@ def check(
         old = (renamed or {}).get((change.guid, code))
         live = form["variants"].get(code) or form["variants"].get(old or "")
         if live is not None:
-            return replace(verdict, live_price=live.get("price"))
+            return replace(verdict, live_price=_variant_values(change, live).get("price"))
     return verdict
 
 
@@ -198,6 +199,8 @@ def registry_check(c: Change, registry: Any) -> Check:
 def _variant_values(c: Change, variant: dict[str, Any]) -> dict[str, Any]:
     if c.resource is Resource.STOCK:
         return {"stock": (variant.get("stock") or {}).get(c.stock_id)}
+    if c.pricelist_id is not None:  # the variant's row in that other pricelist
+        return (variant.get(F.PRICES) or {}).get(str(c.pricelist_id)) or {}
     return variant
 
 

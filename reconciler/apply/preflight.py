@@ -73,6 +73,7 @@ from reconciler.plan.model import (
     Resource,
     Scope,
 )
+from reconciler.references import states_prices
 from reconciler.shoptet.client import DETAIL_INCLUDE
 
 __all__ = [
@@ -149,6 +150,7 @@ def fresh_changes(
     shop: ShopInfo,
     registry: Any = None,
     flags: Any = None,
+    pricelists: dict[int, str | None] | None = None,
 ) -> tuple[Change, ...]:
     """What the checked-out catalog changes now on the products in ``live`` (GUID -> live
     product read for compare-before-write, None when it is not in the shop), with the
@@ -164,6 +166,7 @@ def fresh_changes(
         parameters=registry,
         variant_rule=True,
         flags=flags,
+        pricelists=pricelists,
     )
     live_catalog = Catalog.model_construct(products=present)
     return diff(catalog.catalog, live_catalog, locations=catalog.locations, context=context).changes
@@ -223,7 +226,14 @@ def preflight(
     flags = (
         read_flags(client) if client is not None and needs_flags(catalog.catalog, guids) else None
     )
-    forged = unproduced(plan.changes, checks, fresh_changes(catalog, live, shop, registry, flags))
+    # the names under ``prices:`` resolve against the pricelists as they are now (one request)
+    pricelists = (
+        {p.id: p.name for p in client.get_pricelists()}
+        if client is not None and states_prices(catalog.catalog, guids)
+        else None
+    )
+    fresh = fresh_changes(catalog, live, shop, registry, flags, pricelists)
+    forged = unproduced(plan.changes, checks, fresh)
     if forged:
         raise E.StalePlan(
             f"The plan does not match the checked-out catalog: {len(forged)} change(s) are not "

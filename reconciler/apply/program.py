@@ -17,8 +17,9 @@ Stages, in order (each a list of independent requests):
 2. ``product``: one ``PATCH /api/products/{guid}`` per existing product: product fields and
    variant items (updates, and new codes, which Shoptet creates for an unknown code; a rename
    is the live ``code`` with ``newCode``, so the variant keeps its stock, prices and history);
-3. ``prices``: ``PATCH /api/pricelists/{id}``, at most 300 rows each: price creates and
-   updates, including what a create cannot carry (``commonPrice``, ``vatRate``,
+3. ``prices``: ``PATCH /api/pricelists/{id}``, at most 300 rows each, per pricelist (the
+   plan's first, then the others a catalog states under ``prices:``, by id): price creates
+   and updates, including what a create cannot carry (``commonPrice``, ``vatRate``,
    ``includingVat``; every price field for a non-default pricelist);
 4. ``stock``: ``PATCH /api/stocks/{id}/movements`` per stock (by id), at most 300 items each,
    absolute ``realStock`` only;
@@ -118,7 +119,7 @@ def program(
     }
     posts: dict[str, list[Part]] = {g: [Part(k.change, k.pending)] for g, k in creates.items()}
     patches: dict[str, list[Part]] = {}
-    prices: list[Part] = []
+    prices: dict[int | None, list[Part]] = {}  # by pricelist (None: the plan's)
     stock: dict[int, list[Part]] = {}
     variant_deletes: list[Part] = []
     product_deletes: list[Part] = []
@@ -146,10 +147,11 @@ def program(
                 patches.setdefault(c.guid, []).append(Part(c, pending))
         elif c.resource is Resource.PRICE:
             carried = [k for k in _PRICES_ON_CREATE if k in pending]
-            if post is not None and c.action is Action.CREATE and price_on_create and carried:
+            on_create = price_on_create and c.pricelist_id is None  # the POST's is the default's
+            if post is not None and c.action is Action.CREATE and on_create and carried:
                 post.append(Part(c, {k: pending.pop(k) for k in carried}))
             if pending:
-                prices.append(Part(c, pending, k.live_price))
+                prices.setdefault(c.pricelist_id, []).append(Part(c, pending, k.live_price))
         elif post is not None and c.action is Action.CREATE:  # stock of a new product
             post.append(Part(c, pending))
         else:
@@ -160,7 +162,14 @@ def program(
         (Step.PARAMETER_VALUES, [(n, parts) for n, parts in sorted(values.items())]),
         (Step.CREATE, [(g, parts) for g, parts in sorted(posts.items())]),
         (Step.PRODUCT, [(g, parts) for g, parts in sorted(patches.items())]),
-        (Step.PRICES, [(pricelist_id, batch) for batch in W.batches(prices)]),
+        (
+            Step.PRICES,
+            [
+                (pricelist_id if other is None else other, batch)
+                for other in sorted(prices, key=lambda p: -1 if p is None else p)
+                for batch in W.batches(prices[other])
+            ],
+        ),
         (
             Step.STOCK,
             [(sid, batch) for sid in sorted(stock) for batch in W.batches(stock[sid])],

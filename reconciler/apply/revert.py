@@ -58,7 +58,8 @@ MAX_JOURNAL_BYTES = 50 * 1024 * 1024
 
 NOT_RESTORED = (
     "images, related products, order history, reviews, negativeStockAllowed (the shop's "
-    "default again) and every field the catalog does not manage"
+    "default again), prices in pricelists other than the plan's and every field the catalog "
+    "does not manage"
 )
 # Usually the shop-wide default on the live side; restoring it would pin it (as import would).
 _NOT_RESTORED_FIELDS = {"negativeStockAllowed"}
@@ -97,6 +98,7 @@ def written_records(parts: Iterable[Any], deleted: Mapping[str, Any]) -> list[di
             "guid": c.guid,
             "code": c.code,
             "stockId": c.stock_id,
+            **({} if c.pricelist_id is None else {"pricelistId": c.pricelist_id}),
             "fields": [
                 {
                     "field": name,
@@ -287,10 +289,11 @@ def _record(r: Any, where: str) -> dict[str, Any]:
         raise JournalFileError(f"{where}: {r.get('change')!r} has no valid guid or code")
     if stock_id is not None and (not isinstance(stock_id, int) or isinstance(stock_id, bool)):
         raise JournalFileError(f"{where}: {r.get('change')!r} has a stockId that is no number")
+    pricelist_id = r.get("pricelistId")
     if resource.registry:
         return {**r, "action": action, "resource": resource, "fields": []}
     try:
-        Change(action, resource, guid, code, stock_id)
+        Change(action, resource, guid, code, stock_id, pricelist_id)
     except ValueError as exc:
         raise JournalFileError(f"{where}: {r.get('change')!r}: {exc}") from None
     fields = []
@@ -321,6 +324,7 @@ def _record(r: Any, where: str) -> dict[str, Any]:
         "guid": guid,
         "code": code,
         "stockId": stock_id,
+        "pricelistId": pricelist_id,
         "fields": fields,
         "deleted": deleted,
     }
@@ -484,6 +488,7 @@ def _undo_update(r: dict[str, Any], renamed: dict[tuple[str, str], str]) -> Chan
         r["guid"],
         code,
         stock_id=r["stockId"],
+        pricelist_id=r.get("pricelistId"),
         fields=fields,
         reason="put back as it was before the apply",
     )

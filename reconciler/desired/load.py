@@ -17,6 +17,7 @@ import errno
 import gc
 import hashlib
 import os
+import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, NamedTuple
@@ -274,6 +275,21 @@ def _record_locations(guid: str, decl: _Declared, locations: dict[tuple, Locatio
                     locations[(guid, "variants", code, key)] = Location(
                         decl.file, *vdata.key_pos[key]
                     )
+                _record_prices(guid, code, decl.file, vdata.get(F.PRICES), locations)
+
+
+def _record_prices(
+    guid: str, code: str, file: str, prices: Any, locations: dict[tuple, Location]
+) -> None:
+    """``(guid, "variants", code, "prices", name)`` and ``(..., name, field)``: where each
+    pricelist row and its fields are written (the diff names them in its problems)."""
+    if not isinstance(prices, LMap):
+        return
+    for name, row in prices.items():
+        key = (guid, "variants", code, F.PRICES, unicodedata.normalize("NFC", str(name)).strip())
+        locations[key] = Location(file, *prices.key_pos[name])
+        for name_ in row if isinstance(row, LMap) else ():
+            locations[(*key, name_)] = Location(file, *row.key_pos[name_])
 
 
 def read_nofollow(path: Path) -> bytes:

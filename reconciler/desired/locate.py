@@ -15,7 +15,15 @@ from pydantic_core import ErrorDetails
 
 from reconciler.desired.yamlload import LMap, LSeq, Pos
 from reconciler.errors import Problem
-from reconciler.model import Catalog, Policy, Product, ShopSettings, Variant, did_you_mean
+from reconciler.model import (
+    Catalog,
+    Policy,
+    PricelistPrices,
+    Product,
+    ShopSettings,
+    Variant,
+    did_you_mean,
+)
 
 
 def _model_for(model: type[BaseModel], loc: tuple) -> type[BaseModel] | None:
@@ -26,6 +34,8 @@ def _model_for(model: type[BaseModel], loc: tuple) -> type[BaseModel] | None:
         part = loc[i]
         if current is Product and part == "variants":
             current, i = Variant, i + 2
+        elif current is Variant and part == "prices":
+            current, i = PricelistPrices, i + 2
         elif current is Catalog and part in ("shop", "policy"):
             current, i = (ShopSettings if part == "shop" else Policy), i + 1
         else:
@@ -73,6 +83,8 @@ def _message(err: ErrorDetails, model: type[BaseModel]) -> str:
         return text
     if len(loc) >= 2 and loc[-2] == "variants":
         return f"variant {name}: {text}"
+    if len(loc) >= 4 and loc[-2] == "prices" and loc[-4] == "variants":
+        return f"variant {loc[-3]}: pricelist {name}: {text}"
     return f"{name}: {text}"
 
 

@@ -26,6 +26,8 @@ variant price, commonPrice,       the row of the plan's pricelist in ``perPricel
 vatRate, includingVat,            (include ``perPricelistPrices``); for the e-shop's default
 actionPrice, purchasePrice,       pricelist the variant's own fields, which Shoptet fills from it
 orderableAmount                   (the last two only in the row: their records ask for it)
+variant prices                    ``{pricelist id: {field: value}}``: every row of
+                                  ``perPricelistPrices``, when the answer has it
 variant stock                     ``{stockId: amount + claim}`` from ``perStockAmounts``
                                   (include ``perStockAmounts``; see ``live_physical_stock``)
 variant parameters                ``{paramIndex: rawValue}`` from ``parameters`` (include
@@ -57,6 +59,7 @@ _VARIANT = tuple(
     f for f in F.select(F.Level.VARIANT, resource=F.Resource.VARIANT) if f.read is not None
 )
 _PRICES = F.select(F.Level.VARIANT, resource=F.Resource.PRICE)
+_PER_PRICELIST = F.PER_PRICELIST
 # (field, the detail include it needs)
 _INCLUDED = tuple((f, f.include) for f in F.FIELDS if f.include is not None)
 
@@ -94,6 +97,8 @@ def includes_for(
             f in stated and not _ignored(ignored, code, f) for f in PRICE_FIELDS
         ):
             wanted.add(PER_PRICELIST)
+        if F.PRICES in stated and not _ignored(ignored, code, F.PRICES):
+            wanted.add(PER_PRICELIST)  # rows in other pricelists
     return tuple(sorted(wanted))
 
 
@@ -130,6 +135,12 @@ def variant_from_detail(
     prices = _prices(v, pricelist_id, default_pricelist_id)
     if prices is not None:
         fields.update(prices)
+    if v.perPricelistPrices is not None:  # every pricelist's row, for ``prices:``
+        fields[F.PRICES] = {
+            str(pid): {f.name: _value(f, _row_value(row, f)) for f in _PER_PRICELIST}
+            for row in v.perPricelistPrices
+            if (pid := _int(row.get("pricelistId"))) is not None
+        }
     if v.perStockAmounts is not None:  # only with include=perStockAmounts
         fields["stock"] = {
             int(row.stockId): live_physical_stock(row.amount, row.claim)

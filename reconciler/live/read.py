@@ -71,6 +71,7 @@ from reconciler.references import (
     ShopReferences,
     check_references,
     stated_kinds,
+    states_prices,
 )
 
 __all__ = [
@@ -150,7 +151,8 @@ def read_references(client: ReferenceReader, desired: Catalog, shop: ShopInfo) -
     ``references.check_references``: one (paged) read per kind the catalog states, none for a
     kind it does not (``references.stated_kinds``). VAT rates, the VAT-payer flag and stocks
     come from ``shop`` (already read). The pricelist list is read only when shop.yaml's
-    ``shop.pricelist`` is not the e-shop's default (``GET /api/eshop`` names the default)."""
+    ``shop.pricelist`` is not the e-shop's default (``GET /api/eshop`` names the default), or
+    a variant states ``prices`` (other pricelists, resolved by name)."""
     kinds = stated_kinds(desired)
     categories = brands = availabilities = pricelists = None
     if CATEGORIES in kinds:  # GET /api/categories, 1000 a page
@@ -161,7 +163,11 @@ def read_references(client: ReferenceReader, desired: Catalog, shop: ShopInfo) -
         availabilities = {a.id: a.name for a in client.get_availabilities().availabilities}
     if PRICELISTS in kinds:
         wanted = desired.shop.pricelist
-        if wanted is not None and wanted == shop.default_pricelist_id:
+        if (
+            wanted is not None
+            and wanted == shop.default_pricelist_id
+            and not states_prices(desired)
+        ):
             pricelists = {wanted: shop.default_pricelist_name}  # known from GET /api/eshop
         else:  # GET /api/pricelists (not paged)
             pricelists = {p.id: p.name for p in client.get_pricelists()}
@@ -269,9 +275,7 @@ def read_live(
             wanted.update({g: Product.model_construct(absent=True) for g in strays})
             to_read += strays
     claims: dict[str, str] = {}
-    details = read_details(
-        client, {g: wanted[g] for g in to_read}, desired, shop, progress, claims
-    )
+    details = read_details(client, {g: wanted[g] for g in to_read}, desired, shop, progress, claims)
     for guid in to_read:
         found = details.get(guid)
         if found is None:

@@ -62,10 +62,12 @@ from reconciler.plan.model import (
 )
 from reconciler.plan.normalize import NormContext, normalize_product, stated_parts
 from reconciler.plan.param_changes import ParamPlanner
+from reconciler.plan.pricelists import PricelistNames
 
 # Which change carries which field, and what a create does with it: the field registry's.
 VARIANT_FIELDS = F.names(F.select(F.Level.VARIANT, resource=F.Resource.VARIANT))
 PRICE_FIELDS = F.names(F.select(F.Level.VARIANT, resource=F.Resource.PRICE))
+PER_PRICELIST = F.names(F.PER_PRICELIST)  # the fields of a row under ``prices:``
 # Price fields Shoptet's product create (POST /api/products) cannot carry: apply writes them in
 # the pricelist right after the create (only for the reason shown; apply decides per request).
 NOT_ON_CREATE = tuple(f.name for f in F.VARIANT if f.on_create is F.OnCreate.AFTER)
@@ -115,6 +117,9 @@ class PlanContext:
     # The shop's product flags (``GET /api/products/flags`` items), read when a product in
     # scope states ``flags``; None when nothing needs them.
     flags: tuple[dict[str, Any], ...] | None = None
+    # The shop's pricelists (``GET /api/pricelists``: id -> name), read when a product in
+    # scope states ``prices``; the diff resolves the names written there against them.
+    pricelists: dict[int, str | None] | None = None
 
 
 def diff(
@@ -131,6 +136,7 @@ def diff(
     run = _Run(locations or {}, NormContext(stock_id), _Ignore(desired.ignore))
     run.params = ParamPlanner(context.parameters, run.locations, rule=context.variant_rule)
     run.flags = context.flags
+    run.pricelists = PricelistNames(context.pricelists, pricelist)
     wanted = {g.lower(): p for g, p in desired.products.items()}
     have = {g.lower(): p for g, p in live.products.items()}
     scope = context.scope
@@ -362,6 +368,7 @@ class _Run:
         self.hints: list[RenameHint] = []
         self.params = ParamPlanner(None, locations)
         self.flags: tuple[dict[str, Any], ...] | None = None
+        self.pricelists = PricelistNames(None, None)
 
     def src(self, *key: Any) -> str | None:
         loc = self.locations.get(tuple(key))
@@ -378,6 +385,8 @@ class _Run:
         want = self.form(desired, desired=True)
         self.params.resolve(guid, want)
         self.resolve_flags(guid, want["fields"])
+        for code, vform in want["variants"].items():
+            self.resolve_prices(guid, code, vform)
         name = want["fields"].get("name") or (live.name if live is not None else None)
         if live is None:
             self.params.check(guid, desired, want, None)
@@ -404,6 +413,11 @@ class _Run:
             else:
                 wanted, live_fields = want["variants"][code], have["variants"][code]
                 self.sale_above_live_price(guid, code, wanted, live_fields)
+                live_rows = live_fields.get(F.PRICES) or {}
+                for pid, row in (wanted.get(F.PRICES) or {}).items():
+                    where = (F.PRICES, self.pricelists.written[(guid, code, pid)])
+                    live_row = live_rows.get(str(pid)) or {}
+                    self.sale_above_live_price(guid, code, row, live_row, where)
                 pairs = _variant_pairs(code, wanted, live_fields)
                 if code in renames:  # the variant pair: the code too, before any field
                     _, _, _, before, after_v = pairs[0]
@@ -510,8 +524,36 @@ class _Run:
             out[code] = value
         fields["flags"] = dict(sorted(out.items()))
 
+    def resolve_prices(self, guid: str, code: str, vform: dict[str, Any]) -> None:
+        """``prices`` keyed by the names (or ids) written -> keyed by pricelist id; each name
+        that does not name exactly one other pricelist of the shop is a located problem."""
+        stated = vform.get(F.PRICES)
+        if not isinstance(stated, dict):
+            return
+        out: dict[int, Any] = {}
+        for written, row in stated.items():
+            found = self.pricelists.resolve(written)
+            where = (guid, "variants", code, F.PRICES, written)
+            if isinstance(found, str):
+                self.problem(where, f"variant {code}: {found}")
+            elif found in out:
+                self.problem(
+                    where,
+                    f"variant {code}: prices names pricelist {found} twice (by name and by "
+                    "id); keep one",
+                )
+            else:
+                out[found] = row
+                self.pricelists.written[(guid, code, found)] = written
+        vform[F.PRICES] = out
+
     def sale_above_live_price(
-        self, guid: str, code: str, want: dict[str, Any], have: dict[str, Any]
+        self,
+        guid: str,
+        code: str,
+        want: dict[str, Any],
+        have: dict[str, Any],
+        where: tuple[str, ...] = (),
     ) -> None:
         """An action price above the live regular price, when the YAML states no ``price``
         (the loader compares the two when it states both): a sale that raises the price is
@@ -523,14 +565,16 @@ class _Run:
         if regular is None or Decimal(sale["price"]) <= Decimal(regular):
             return
         cents = Decimal("0.01")
-        loc = self.locations.get((guid, "variants", code, "actionPrice"))
+        loc = self.locations.get((guid, "variants", code, *where, "actionPrice"))
+        pricelist = f" in pricelist {where[1]}" if where else ""
         self.problems.append(
             Problem(
                 loc.file if loc else "(catalog)",
                 loc.line if loc else 0,
                 loc.column if loc else 0,
-                f"variant {code}: the action price {Decimal(sale['price']).quantize(cents)} is "
-                f"above the shop's regular price {Decimal(regular).quantize(cents)}: a sale "
+                f"variant {code}: the action price {Decimal(sale['price']).quantize(cents)}"
+                f"{pricelist} is above the shop's regular price "
+                f"{Decimal(regular).quantize(cents)}: a sale "
                 "price must not be higher; lower actionPrice.price or state price",
             )
         )
@@ -578,18 +622,23 @@ class _Run:
     def flush(self, guid: str, name: str | None, pending: list[Any]) -> None:
         """Turn the compared pairs of one existing product into update changes."""
         diffs = changed_fields_batch([(before, after) for *_, before, after in pending])
-        for (resource, code, stock_id, before, after), names in zip(pending, diffs, strict=True):
+        for (resource, code, number, before, after), names in zip(pending, diffs, strict=True):
             if not names:
                 continue
+            # the third item is the stock id of a stock pair, the other pricelist of a price pair
+            pricelist = number if resource is Resource.PRICE else None
             self.changes.append(
                 Change(
                     Action.UPDATE,
                     resource,
                     guid,
                     code,
-                    stock_id=stock_id,
+                    stock_id=number if resource is Resource.STOCK else None,
+                    pricelist_id=pricelist,
                     fields=tuple(
-                        FieldChange(f, before[f], after[f], self.field_src(guid, code, f))
+                        FieldChange(
+                            f, before[f], after[f], self.field_src(guid, code, f, pricelist)
+                        )
                         for f in names
                     ),
                     source=self.src(guid) if code is None else self.src(guid, "variants", code),
@@ -597,7 +646,12 @@ class _Run:
                 )
             )
 
-    def field_src(self, guid: str, code: str | None, name: str) -> str | None:
+    def field_src(
+        self, guid: str, code: str | None, name: str, pricelist: int | None = None
+    ) -> str | None:
+        if code is not None and pricelist is not None:
+            written = self.pricelists.written.get((guid, code, pricelist))
+            return self.src(guid, "variants", code, F.PRICES, written, name)
         if code is not None and name == RENAME_FIELD:
             return self.src(guid, "variants", code, "renamedFrom")
         return self.src(guid, name) if code is None else self.src(guid, "variants", code, name)
@@ -630,6 +684,7 @@ class _Run:
         name: str | None,
         stock_id: int | None = None,
         reason: str | None = None,
+        pricelist_id: int | None = None,
     ) -> None:
         """A create of a variant-level resource (a new code on an existing product)."""
         chosen = [f for f in names if after.get(f) is not None]  # nothing to clear on a create
@@ -642,8 +697,10 @@ class _Run:
                 guid,
                 code,
                 stock_id=stock_id,
+                pricelist_id=pricelist_id,
                 fields=tuple(
-                    FieldChange(f, None, after[f], self.field_src(guid, code, f)) for f in chosen
+                    FieldChange(f, None, after[f], self.field_src(guid, code, f, pricelist_id))
+                    for f in chosen
                 ),
                 source=self.src(guid, "variants", code),
                 name=name,
@@ -671,6 +728,17 @@ class _Run:
             reason = _FOLLOW_UP if later else None
         self.create(Resource.VARIANT, guid, code, want, VARIANT_FIELDS, name, reason=note)
         self.create(Resource.PRICE, guid, code, want, PRICE_FIELDS, name, reason=reason)
+        for pid, row in sorted((want.get(F.PRICES) or {}).items()):
+            self.create(
+                Resource.PRICE,
+                guid,
+                code,
+                row,
+                PER_PRICELIST,
+                name,
+                reason=_NEW_VARIANT,
+                pricelist_id=pid,
+            )
         for sid, amount in sorted((want.get("stock") or {}).items()):
             self.create(
                 Resource.STOCK,
@@ -710,6 +778,11 @@ def _variant_pairs(code: str, want: dict[str, Any], have: dict[str, Any]) -> lis
         after = {f: want[f] for f in names if f in want}
         before = {f: stated_parts(f, want[f], have.get(f)) for f in after}
         out.append((resource, code, None, before, after))
+    live_rows = have.get(F.PRICES) or {}
+    for pid, row in sorted((want.get(F.PRICES) or {}).items()):
+        live_row = live_rows.get(str(pid)) or {}
+        before = {f: stated_parts(f, row[f], live_row.get(f)) for f in row}
+        out.append((Resource.PRICE, code, pid, before, dict(row)))
     live_stock = have.get("stock") or {}
     for sid, amount in sorted((want.get("stock") or {}).items()):
         out.append((Resource.STOCK, code, sid, {"stock": live_stock.get(sid)}, {"stock": amount}))

@@ -22,10 +22,13 @@ variant     ``variant:<guid>:<code>``   ean, manufacturerCode, visible, availabi
                                         variant ``before`` to ``after`` (its ``code``,
                                         ``renamedFrom``); the other fields, and its price
                                         and stock changes, compare with the old variant.
-price       ``price:<guid>:<code>``     price, commonPrice, vatRate, includingVat in the
-                                        plan's pricelist. A *create* belongs to a variant that
-                                        this plan creates: its ``before`` is null because the
-                                        row did not exist when planned.
+price       ``price:<guid>:<code>``     price, commonPrice, vatRate, includingVat, actionPrice,
+            (``...:<code>:pricelist-    purchasePrice, orderableAmount in the plan's pricelist;
+            <id>``: another one)        with ``pricelistId``: the same fields (no purchase
+                                        price) in that other pricelist (``prices:`` in the
+                                        YAML). A *create* belongs to a variant that this plan
+                                        creates: its ``before`` is null because the row did
+                                        not exist when planned.
 stock       ``stock:<guid>:<code>:<n>`` ``stock``: the physical amount (realStock) in stock n.
                                         A *create* belongs to a variant this plan creates.
 parameter   ``parameter:<nameIndex>``   ``paramName``. A variant parameter the shop's registry
@@ -209,6 +212,8 @@ class Change:
     guid: str
     code: str | None = None
     stock_id: int | None = None
+    # a price change in a pricelist other than the plan's (``prices:``); None: the plan's
+    pricelist_id: int | None = None
     fields: tuple[FieldChange, ...] = ()
     source: str | None = None  # "file:line" of the product or variant in the catalog
     name: str | None = None  # the product's name, for display
@@ -222,6 +227,10 @@ class Change:
             raise ValueError(f"a {self.resource.value} change needs a variant code")
         if (self.resource is Resource.STOCK) != (self.stock_id is not None):
             raise ValueError("stock_id is required for stock changes and only for them")
+        if self.pricelist_id is not None and (
+            self.resource is not Resource.PRICE or type(self.pricelist_id) is not int
+        ):
+            raise ValueError("pricelist_id is a whole number, and only for price changes")
         if self.resource is Resource.STOCK and self.action is Action.DELETE:
             raise ValueError("stock is never deleted; delete the variant instead")
         if self.resource is Resource.PRICE and self.action is Action.DELETE:
@@ -244,6 +253,8 @@ class Change:
             parts.append(self.code)
         if self.stock_id is not None:
             parts.append(str(self.stock_id))
+        if self.pricelist_id is not None:
+            parts.append(f"pricelist-{self.pricelist_id}")
         return ":".join(parts)
 
     @property
@@ -256,6 +267,7 @@ class Change:
             self.code or "",
             self.resource.rank,
             -1 if self.stock_id is None else self.stock_id,
+            -1 if self.pricelist_id is None else self.pricelist_id,
             self.action.rank,
         )
 
@@ -285,7 +297,10 @@ class Change:
         return {f.field: f.after for f in self.fields}
 
     def to_dict(self) -> dict[str, Any]:
+        # ``pricelistId`` only where set: the plans of one pricelist read as they always did
+        other = {} if self.pricelist_id is None else {"pricelistId": self.pricelist_id}
         return {
+            **other,
             "id": self.id,
             "action": self.action.value,
             "resource": self.resource.value,
@@ -306,6 +321,7 @@ class Change:
             guid=data["guid"],
             code=data.get("code"),
             stock_id=data.get("stockId"),
+            pricelist_id=data.get("pricelistId"),
             fields=tuple(FieldChange.from_dict(f) for f in data.get("fields", [])),
             source=data.get("source"),
             name=data.get("name"),

@@ -289,6 +289,30 @@ def canonical_object(field: F.Field, value: Any) -> Any:
     return None if complete and all(v is None for v in out.values()) else out
 
 
+def prices_per_pricelist(form: Form, ctx: NormContext) -> Form:
+    """Variant ``prices`` (rows in other pricelists) as ``{pricelist: {field: value}}`` with
+    each row's values canonical as the variant's own (``decimal_canonical``,
+    ``objects_canonical``). Only the fields a desired row states are there; a live row has
+    them all. The diff then resolves the desired side's pricelist names to ids; the live
+    side is keyed by id already."""
+    for v in _each_variant(form):
+        if isinstance(v.get(F.PRICES), dict):
+            v[F.PRICES] = {str(key): _price_row_form(row) for key, row in v[F.PRICES].items()}
+    return form
+
+
+def _price_row_form(row: Any) -> dict[str, Any]:
+    if isinstance(row, dict):
+        values = dict(row)
+    else:  # a desired row: a ``model.PricelistPrices``, managed fields only
+        values = {name: getattr(row, name) for name in row.model_fields_set}
+    for key in DECIMAL_FIELDS & values.keys():
+        values[key] = canonical_decimal(values[key])
+    for name in OBJECT_FIELDS.keys() & values.keys():
+        values[name] = canonical_object(OBJECT_FIELDS[name], values[name])
+    return values
+
+
 def flags_by_code(form: Form, ctx: NormContext) -> Form:
     """Product ``flags`` as a mapping sorted by flag, each ``{dateFrom, dateTo}`` (set) or
     None (unset); a date-time is cut to its date. The diff then resolves the desired side's
@@ -340,6 +364,7 @@ RULES: tuple[tuple[str, Rule], ...] = tuple(
         categories_as_set,
         parameters_mapping,
         objects_canonical,
+        prices_per_pricelist,
         flags_by_code,
     )
 )

@@ -256,16 +256,25 @@ def group_title(group: ProductGroup) -> str:
 
 
 def subject(change: Change, names: Names | None = None) -> str:
-    """'variant CHOC-100', 'price CHOC-100', 'stock CHOC-100 in stock 1 (Hlavní sklad)',
-    'product <guid>'; the stock's title when ``names`` has it."""
+    """'variant CHOC-100', 'price CHOC-100', 'price CHOC-100 in pricelist 2 (Velkoobchod)',
+    'stock CHOC-100 in stock 1 (Hlavní sklad)', 'product <guid>'; the stock's title and
+    the pricelist's name when ``names`` has them."""
     if change.resource is Resource.PRODUCT:
         return f"product {change.guid}"
     if change.resource is Resource.STOCK:
         title = names.stock(change.stock_id) if names else None
         return f"stock {change.code} in stock {change.stock_id}" + (f" ({title})" if title else "")
+    if change.pricelist_id is not None:  # a row in another pricelist (``prices:``)
+        return f"price {change.code} in {pricelist_label(change.pricelist_id, names)}"
     if change.renamed_from:  # its ``code`` field is this line; renderers skip it below
         return f"variant {change.renamed_from} -> {change.code} (renamed)"
     return f"{change.resource.value} {change.code}"
+
+
+def pricelist_label(pricelist_id: int, names: Names | None) -> str:
+    """'pricelist 2 (Velkoobchod)', or 'pricelist 2' when the name is not known."""
+    name = names.pricelist(pricelist_id) if names else None
+    return f"pricelist {pricelist_id}" + (f" ({one_line(name)})" if name else "")
 
 
 def claim_note(change: Change, names: Names | None) -> str | None:
@@ -317,9 +326,10 @@ def change_label(change: Change, plan: Plan) -> str:
     if change.resource is Resource.STOCK:
         title = plan.names.stock(change.stock_id)
         parts.append(f"stock {change.stock_id}" + (f" ({one_line(title)})" if title else ""))
-    elif change.resource is Resource.PRICE and plan.pricelist_id is not None:
-        name = plan.names.pricelist(plan.pricelist_id)
-        parts.append(f"pricelist {plan.pricelist_id}" + (f" ({one_line(name)})" if name else ""))
+    elif change.resource is Resource.PRICE and (
+        pricelist := change.pricelist_id or plan.pricelist_id
+    ):
+        parts.append(pricelist_label(pricelist, plan.names))
     return ", ".join(parts)
 
 

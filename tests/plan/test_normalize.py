@@ -48,6 +48,7 @@ def test_rules_are_named_documented_and_ordered():
         "categories_as_set",
         "parameters_mapping",
         "objects_canonical",
+        "prices_per_pricelist",
         "flags_by_code",
     ]
     for name, fn in RULES:
