@@ -13,7 +13,10 @@ exactly as ``plan`` converts it, so ``plan`` right after an import is empty):
   (``parameters: {Hmotnost: 250 g}``: the shop's registry is read once when a variant has
   some), so a variant copied and edited (``{Hmotnost: 2 kg}``) still says what it means; a
   name that would not resolve back to the same slugs (two parameters with one name) is
-  written as its slug. Left out on purpose: ``type`` (create-only) and
+  written as its slug. A variant's row in another pricelist goes under ``prices:`` when it
+  has a price and differs from the catalog's own pricelist (``OtherPricelists``; the shop's
+  pricelist names are read once, when a variant has rows in several). Left out on purpose:
+  ``type`` (create-only) and
   ``negativeStockAllowed`` (usually the shop-wide default; stating it would pin it);
 - a product a file already declares is refreshed *in that file*: only the keys the entry
   already states get the live value (the entry's choice of what is managed is kept), and live
@@ -56,12 +59,14 @@ from reconciler.live.convert import product_from_detail
 from reconciler.live.params import read_registry
 from reconciler.live.read import read_shop
 from reconciler.model import ShopSettings
-from reconciler.plan.normalize import canonical_object
+from reconciler.plan.normalize import canonical_object, price_row_form
 from reconciler.plan.parameters import ParameterRegistry, resolve
+from reconciler.plan.pricelists import PricelistNames
 from reconciler.shoptet.client import DETAIL_INCLUDE
 
 IMPORTED_FILE = "imported.yaml"
 LIVE_STOCK = "__live_stock__"  # the live {stock id: amount} beside the rendered ``stock``
+LIVE_PRICES = "__live_prices__"  # every live pricelist row beside the rendered ``prices``
 HEADER = (
     "yaml-language-server: $schema=../../schemas/products.schema.json\n\n"
     "Products imported from the live shop by `shoptet-catalog import`. Every field written\n"
@@ -184,6 +189,7 @@ class _Reader:
         self.report = report
         self.done = 0
         self.registry: ParameterRegistry | None = None
+        self.pricelists: OtherPricelists | None = None
 
     def read(self, guids: list[str]) -> dict[str, dict[str, Any]]:
         details = self.client.get_products(guids, include=DETAIL_INCLUDE)
@@ -207,11 +213,17 @@ class _Reader:
             v.parameters for p in live.values() for v in (p.variants or {}).values()
         ):
             self.registry = read_registry(self.client)
+        if self.pricelists is None and any(
+            len(v.prices or {}) > 1 for p in live.values() for v in (p.variants or {}).values()
+        ):  # GET /api/pricelists, once: the names other pricelists are written by
+            names = {pl.id: pl.name for pl in self.client.get_pricelists()}
+            self.pricelists = OtherPricelists(shop.pricelist_id, names)
         self.done += len(guids)
         if self.progress is not None:
             self.progress(self.done, self.total)
         return {
-            g: render_product(p, shop.default_stock_id, self.registry) for g, p in live.items()
+            g: render_product(p, shop.default_stock_id, self.registry, self.pricelists)
+            for g, p in live.items()
         }
 
 
@@ -345,10 +357,14 @@ _EXAMPLE = "1b02cb8e-d7b5-11e0-9a5c-feab5ed617ed"
 
 
 def render_product(
-    product: Any, default_stock_id: int, registry: ParameterRegistry | None = None
+    product: Any,
+    default_stock_id: int,
+    registry: ParameterRegistry | None = None,
+    pricelists: OtherPricelists | None = None,
 ) -> dict[str, Any]:
     """The values ``import`` writes for a live product, in file order (text, lists, maps).
-    ``registry``: the shop's variant parameters, for their names (else slugs are written)."""
+    ``registry``: the shop's variant parameters, for their names (else slugs are written);
+    ``pricelists``: the catalog's own pricelist and the shop's names, for ``prices``."""
     out: dict[str, Any] = {}
     for name in PRODUCT_ORDER:
         value = getattr(product, name, None)
@@ -376,6 +392,12 @@ def render_product(
             values[name] = _value(name, value, default_stock_id)
             if name == "stock":
                 values[LIVE_STOCK] = value
+        rows = getattr(variant, F.PRICES, None)
+        if pricelists is not None and rows:
+            values[LIVE_PRICES] = (rows, pricelists)
+            shown = pricelists.render(rows)
+            if shown:
+                values[F.PRICES] = shown
         variants[code.upper()] = values
     if variants:
         out["variants"] = variants
@@ -455,6 +477,67 @@ def _object(field: F.Field, value: Any) -> Any:
     return Y.flow_map(out)
 
 
+class OtherPricelists:
+    """How ``import`` writes a variant's rows in pricelists other than the catalog's own
+    (``prices:``). Decided: a row is written when it has a price and differs from the
+    catalog's own pricelist's row, with only the fields that differ, keyed by the pricelist's
+    name (its id when the name is not unique or looks like an id). A row equal to the own one
+    says nothing a reader needs, and leaving it out leaves that pricelist unmanaged for the
+    variant: nothing is written to it until the catalog states it."""
+
+    def __init__(self, own: int | None, names: dict[int, str | None]) -> None:
+        self.own, self.names = own, names
+        folded = [str(n or "").casefold() for n in names.values()]
+        self.keys = {
+            pid: name
+            if name and not name.strip().isdigit() and folded.count(name.casefold()) == 1
+            else str(pid)
+            for pid, name in names.items()
+        }
+        self.resolver = PricelistNames(names, own)
+
+    def render(self, rows: dict[str, Any]) -> Any:
+        mine = price_row_form(rows.get(str(self.own)) or {})
+        out: dict[str, Any] = {}
+        for pid, row in sorted(rows.items(), key=lambda item: int(item[0])):
+            form = price_row_form(row)
+            if int(pid) == self.own or form.get("price") is None:
+                continue
+            shown = {
+                f.name: _row_field(f, row.get(f.name))
+                for f in F.PER_PRICELIST
+                if form.get(f.name) != mine.get(f.name) and (f.nullable or row.get(f.name) is not None)
+            }
+            if shown:
+                out[self.keys.get(int(pid), str(pid))] = Y.flow_map(shown)
+        return Y.CommentedMap(out) if out else None
+
+
+def _row_field(f: F.Field, value: Any) -> Any:
+    if f.name in OBJECTS:
+        return _object(OBJECTS[f.name], value) or Y.plain("null")
+    return Y.plain("null") if value is None else _value(f.name, value, 0)
+
+
+def _refresh_prices(stated: dict, live: dict[str, Any], names: OtherPricelists) -> bool:
+    """The fields a ``prices`` entry states, per pricelist it names, get the live values;
+    a name that resolves to no other pricelist is left for the plan to report."""
+    changed = False
+    for key, fields in stated.items():
+        pid = names.resolver.resolve(str(key))
+        row = live.get(str(pid)) if isinstance(pid, int) else None
+        if row is None or not isinstance(fields, dict):
+            continue
+        for f in F.PER_PRICELIST:
+            if f.name not in fields or (row.get(f.name) is None and not f.nullable):
+                continue
+            new = _row_field(f, row.get(f.name))
+            if not _same(f.name, fields[f.name], new, 0):
+                fields[f.name] = new
+                changed = True
+    return changed
+
+
 def _amount(value: Any) -> str:
     text = format(Decimal(str(value)).normalize(), "f")
     return "0" if text in ("-0", "0") else text
@@ -473,7 +556,7 @@ def _stock(stock: Any, default_stock_id: int) -> Any:
 def _mapping(values: dict[str, Any]) -> Y.CommentedMap:
     out = Y.CommentedMap()
     for key, value in values.items():
-        if key == LIVE_STOCK:
+        if key in (LIVE_STOCK, LIVE_PRICES):
             continue
         if key == "variants":
             out[key] = Y.CommentedMap((code, _mapping(v)) for code, v in value.items())
@@ -525,6 +608,10 @@ def _refresh(entry: Y.CommentedMap, values: dict, default_stock_id: int, skip) -
     for key in list(entry.keys()):
         if key in skip:
             continue
+        if key == F.PRICES:
+            if isinstance(entry[key], dict) and LIVE_PRICES in values:
+                changed |= _refresh_prices(entry[key], *values[LIVE_PRICES])
+            continue  # never null (the loader refuses it); nothing read: kept as written
         if key == "stock" and isinstance(entry[key], dict) and LIVE_STOCK in values:
             new = _stated_stock(entry[key], values[LIVE_STOCK], default_stock_id)
         elif key in values:

@@ -297,11 +297,11 @@ def prices_per_pricelist(form: Form, ctx: NormContext) -> Form:
     side is keyed by id already."""
     for v in _each_variant(form):
         if isinstance(v.get(F.PRICES), dict):
-            v[F.PRICES] = {str(key): _price_row_form(row) for key, row in v[F.PRICES].items()}
+            v[F.PRICES] = {str(key): price_row_form(row) for key, row in v[F.PRICES].items()}
     return form
 
 
-def _price_row_form(row: Any) -> dict[str, Any]:
+def price_row_form(row: Any) -> dict[str, Any]:
     if isinstance(row, dict):
         values = dict(row)
     else:  # a desired row: a ``model.PricelistPrices``, managed fields only
