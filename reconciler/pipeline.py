@@ -11,7 +11,8 @@ plan  (``make_plan(client, loaded, PlanRequest(...))``):
        and the variant parameters the diff needs: the live ones of a product that gains a
        variant, the shop's registry when a variant states some          live.params
     6. diff desired against live into a Plan, with the names of the     plan.diff.diff
-       ids it mentions (display only)                                  references.plan_names
+       ids it mentions (display only), and the customer groups of the  references.plan_names
+       other pricelists it changes (one read, only then)               live.groups
     7. when the plan deletes or hides something: what open orders       live.claims
        claim of it, for the open-orders guard (no request otherwise)
     8. with shop.yaml shop.bestSellerOrders: orders in 30 days per      live.sales
@@ -57,6 +58,7 @@ from reconciler.live.base import ShopInfo
 from reconciler.live.cached import CachedRead
 from reconciler.live.claims import claims_for
 from reconciler.live.flags import needs_flags, read_flags
+from reconciler.live.groups import read_pricelist_groups
 from reconciler.live.params import complete_live, needs_registry, read_registry
 from reconciler.live.read import (
     FullRead,
@@ -161,7 +163,13 @@ def make_plan(
         if c.resource is Resource.STOCK and (key := f"{c.code}@{c.stock_id}") in live.claims
     }
     names = replace(
-        plan_names(plan, refs, default_name), currency=shop.currency, claims=stock_claims
+        plan_names(plan, refs, default_name),
+        currency=shop.currency,
+        claims=stock_claims,
+        # display only: who buys from the other pricelists the plan changes (<= 1 request)
+        pricelist_groups=read_pricelist_groups(
+            client, {c.pricelist_id for c in plan.changes if c.pricelist_id is not None}
+        ),
     )
     threshold = desired.shop.bestSellerOrders
     if threshold is not None:  # 8, display only

@@ -266,6 +266,8 @@ class Names:
     sales: dict[str, int] = field(default_factory=dict)
     sales_unread: int = 0
     best_seller: int | None = None
+    # pricelist id -> the customer groups whose default pricelist it is (other pricelists only)
+    pricelist_groups: dict[int, tuple[str, ...]] = field(default_factory=dict)
 
     def __bool__(self) -> bool:
         return bool(
@@ -277,6 +279,7 @@ class Names:
             or self.claims
             or self.sales
             or self.sales_unread
+            or self.pricelist_groups
         )
 
     def claim(self, code: Any, stock_id: Any) -> str | None:
@@ -294,6 +297,9 @@ class Names:
     def pricelist(self, pricelist_id: Any) -> str | None:
         return self.pricelists.get(pricelist_id) if isinstance(pricelist_id, int) else None
 
+    def groups(self, pricelist_id: Any) -> tuple[str, ...]:
+        return self.pricelist_groups.get(pricelist_id, ()) if isinstance(pricelist_id, int) else ()
+
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready; integer ids become string keys, as JSON needs. ``currency`` only when
         known, so plans without one keep their old shape."""
@@ -307,6 +313,10 @@ class Names:
             out["currency"] = self.currency.to_dict()
         if self.claims:  # only when some stock change has a claim: older plans keep their shape
             out["claims"] = dict(sorted(self.claims.items()))
+        if self.pricelist_groups:  # only then: older plans keep their shape
+            out["pricelistGroups"] = {
+                str(k): list(v) for k, v in sorted(self.pricelist_groups.items())
+            }
         if self.sales or self.sales_unread:
             out["sales"] = {
                 "orders30d": dict(sorted(self.sales.items())),
@@ -340,7 +350,17 @@ class Names:
             Currency.from_dict(data.get("currency")),
             texts("claims", str),
             *_sales(data.get("sales")),
+            _groups(data.get("pricelistGroups")),
         )
+
+
+def _groups(raw: Any) -> dict[int, tuple[str, ...]]:
+    """Names.pricelist_groups from a plan file (tolerant: display only)."""
+    out: dict[int, tuple[str, ...]] = {}
+    for k, v in raw.items() if isinstance(raw, dict) else ():
+        if isinstance(k, str) and k.isdigit() and isinstance(v, list):
+            out[int(k)] = tuple(n for n in v if isinstance(n, str))
+    return out
 
 
 def _sales(raw: Any) -> tuple[dict[str, int], int, int | None]:

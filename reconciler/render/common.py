@@ -272,9 +272,14 @@ def subject(change: Change, names: Names | None = None) -> str:
 
 
 def pricelist_label(pricelist_id: int, names: Names | None) -> str:
-    """'pricelist 2 (Velkoobchod)', or 'pricelist 2' when the name is not known."""
+    """'pricelist 2 (Velkoobchod; customer groups: B2B, Partneři)', 'pricelist 2
+    (Velkoobchod)', or 'pricelist 2' when the name is not known."""
     name = names.pricelist(pricelist_id) if names else None
-    return f"pricelist {pricelist_id}" + (f" ({one_line(name)})" if name else "")
+    groups = names.groups(pricelist_id) if names else ()
+    said = [one_line(name)] if name else []
+    if groups:
+        said.append("customer groups: " + ", ".join(one_line(g) for g in groups))
+    return f"pricelist {pricelist_id}" + (f" ({'; '.join(said)})" if said else "")
 
 
 def claim_note(change: Change, names: Names | None) -> str | None:

@@ -61,8 +61,33 @@ def pricelists(ctx: Ctx) -> Result:
 
 
 def customer_groups(ctx: Ctx) -> Result:
-    # UNFINISHED: the state format has no customer groups; the sandbox shop has none.
-    return Result(data={"customerGroups": []})
+    """``GET /api/customers/groups`` (not paginated, "ordered by priority"): every field
+    Shoptet's schema requires; what the state does not say is a neutral default."""
+    groups = sorted(
+        ctx.state.doc["customerGroups"],
+        key=lambda g: (g.get("priority") is None, g.get("priority") or 0, g["id"]),
+    )
+    return Result(data={"customerGroups": [_customer_group(g) for g in groups]})
+
+
+def _customer_group(group: dict) -> dict:
+    return {
+        "id": group["id"],
+        "name": group["name"],
+        "customerGroupCode": group.get("customerGroupCode"),
+        "description": group.get("description"),
+        "defaultPricelistId": group.get("defaultPricelistId"),
+        "maxDiscount": group.get("maxDiscount"),
+        "priority": group.get("priority"),
+        "emailNotification": bool(group.get("emailNotification", False)),
+        "authRequired": bool(group.get("authRequired", False)),
+        "registrationAllowed": bool(group.get("registrationAllowed", True)),
+        "wholesale": bool(group.get("wholesale", False)),
+        "tableLayout": bool(group.get("tableLayout", False)),
+        "fullProfileRequired": bool(group.get("fullProfileRequired", False)),
+        "defaultDueDays": group.get("defaultDueDays"),
+        "defaultOrderStatusId": group.get("defaultOrderStatusId"),
+    }
 
 
 def system_endpoints(ctx: Ctx) -> Result:

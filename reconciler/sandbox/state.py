@@ -49,6 +49,11 @@ State format (``formatVersion`` 1; what ``GET /_sandbox/state`` returns and ``--
                                                           # open items must fit the variant's
                                                           # claim (summed over stocks)
       "orderStatuses": [{"id": -1, "name": str, "stockClaimResolved": bool}],
+      "customerGroups": [{"id": int, "name": str, "defaultPricelistId": int|null,
+                          "customerGroupCode": str|null, "priority": int|null}],
+                                                          # optional; every other field of
+                                                          # Shoptet's group is rendered with a
+                                                          # neutral default (handlers_lookup)
       "customers": [{"guid", "creationTime": str|null, "billFullName", "billCompany",
                      "email", "phone"}],                  # optional, invented (issue 19)
       "invoices": [{"code": "2026000001", "orderCode": str|null, "creationTime": str|null,
@@ -155,6 +160,7 @@ _TOP_KEYS = {
     "orderStatuses",
     "customers",
     "invoices",
+    "customerGroups",
 }
 # Shoptet's built-in statuses; a status whose stockClaimResolved is true holds no claim.
 ORDER_STATUSES = (
@@ -239,6 +245,7 @@ def normalise(doc: Any) -> dict:
         "products",
         "deletedProducts",
         "movements",
+        "customerGroups",
     ):
         out.setdefault(key, [])
     out.setdefault("clock", {})
@@ -255,11 +262,31 @@ def normalise(doc: Any) -> dict:
         _check_sales(out)
     except (KeyError, TypeError) as exc:
         raise StateError(f"malformed customer or invoice in state: {exc!r}") from None
+    _check_customer_groups(out)
     try:
         _check_variant_parameters(out["variantParameters"])
     except (KeyError, TypeError, AttributeError) as exc:
         raise StateError(f"malformed variantParameters in state: {exc!r}") from None
     return out
+
+
+def _check_customer_groups(doc: dict) -> None:
+    """Each group has a whole-number id, a name, and a default pricelist the shop has (or
+    none), as Shoptet's ``GET /api/customers/groups`` needs them."""
+    pricelists = {p["id"] for p in doc["pricelists"]}
+    ids = set()
+    for group in doc["customerGroups"]:
+        if not isinstance(group, dict) or type(group.get("id")) is not int:
+            raise StateError(f"a customer group needs a whole-number id: {group!r}")
+        if not isinstance(group.get("name"), str) or group["id"] in ids:
+            raise StateError(f"customer group {group['id']}: needs a name and a unique id")
+        ids.add(group["id"])
+        pricelist = group.get("defaultPricelistId")
+        if pricelist is not None and pricelist not in pricelists:
+            raise StateError(
+                f"customer group {group['id']}: defaultPricelistId {pricelist!r} is not a "
+                "pricelist of the state"
+            )
 
 
 def open_claims(doc: dict) -> list[tuple[dict, dict, Decimal]]:
