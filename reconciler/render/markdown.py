@@ -44,6 +44,7 @@ from reconciler.render.common import (
     RENAME_HINTS_HEAD,
     ProductGroup,
     claim_note,
+    counted,
     deletions,
     files_touched,
     groups,
@@ -61,6 +62,7 @@ from reconciler.render.common import (
     summary_line,
     unmentioned_head,
 )
+from reconciler.render.pricelists import PRICES_HEAD, pricelist_blocks
 from reconciler.render.values import is_long, line_diff, long_summary, show, show_change
 
 MARKER = "<!-- shoptet-catalog-plan -->"
@@ -119,6 +121,7 @@ def render_markdown(
     if plan.is_empty:
         return _fit(out.rstrip("\n") + "\n", max_chars, artifact)
     out += _registry(plan, max_chars - len(out) - _FOOTER_RESERVE, artifact)
+    out += _pricelists(plan)
     out += "\n#### Changes by product\n\n" + _LEGEND
     shown = 0
     all_groups = list(groups(plan))
@@ -134,6 +137,24 @@ def render_markdown(
         note = (omitted_note or _omitted_note(artifact))(len(left), n_changes)
         out += f"\n{note}\n"
     return _fit(out, max_chars, artifact)
+
+
+def _pricelists(plan: Plan) -> str:
+    """The campaign view (``render.pricelists``), when the plan changes another pricelist:
+    a few lines per pricelist whatever the plan's size, so no budget is needed."""
+    blocks = pricelist_blocks(plan)
+    if not blocks:
+        return ""
+    lines = []
+    for b in blocks:
+        lines.append(f"  {b.label}: {counted(b.variants, ('variant', 'variants'))}")
+        lines += [
+            f"{_glyph(action)}   {_cut(text)}  ({counted(n, ('variant', 'variants'))})"
+            for action, text, n in b.shared
+        ]
+        if b.more:
+            lines.append(f"    ... and {b.more} other changes (below)")
+    return f"\n**{_esc(PRICES_HEAD)}**\n\n" + _fenced("\n".join(lines))
 
 
 def _registry(plan: Plan, budget: int, artifact: str) -> str:

@@ -29,6 +29,7 @@ from reconciler.render.common import (
     RENAME_HINTS_HEAD,
     ProductGroup,
     claim_note,
+    counted,
     entry_text,
     format_value,
     group_title,
@@ -46,6 +47,7 @@ from reconciler.render.common import (
     summary_line,
     unmentioned_head,
 )
+from reconciler.render.pricelists import PRICES_HEAD, pricelist_blocks
 from reconciler.render.values import is_long, line_diff, long_summary, show, show_change
 
 _COLORS = {Action.CREATE: "\x1b[32m", Action.UPDATE: "\x1b[33m", Action.DELETE: "\x1b[31m"}
@@ -97,6 +99,7 @@ def render_text(plan: Plan, *, color: bool = False) -> str:
             lines.append(paint.bold(REGISTRY_HEAD))
             lines.extend(paint.action(c.action, INDENT + registry_line(c)) for c in registry)
             lines.append("")
+        lines.extend(_pricelist_lines(plan, paint))
         for group in groups(plan):
             lines.extend(_group_lines(group, paint, plan.names))
             lines.append("")
@@ -116,6 +119,22 @@ def render_text(plan: Plan, *, color: bool = False) -> str:
     while lines and lines[-1] == "":
         lines.pop()
     return "\n".join(lines) + "\n"
+
+
+def _pricelist_lines(plan: Plan, paint: _Painter) -> list[str]:
+    """The campaign view (``render.pricelists``), when the plan changes another pricelist."""
+    blocks = pricelist_blocks(plan)
+    if not blocks:
+        return []
+    out = [paint.bold(PRICES_HEAD + ":")]
+    for b in blocks:
+        out.append(plain(f"{INDENT}{b.label}: {counted(b.variants, ('variant', 'variants'))}"))
+        for action, text, n in b.shared:
+            line = f"{INDENT * 2}{action.glyph} {text}  ({counted(n, ('variant', 'variants'))})"
+            out.append(paint.action(action, line))
+        if b.more:
+            out.append(plain(f"{INDENT * 2}... and {b.more} other changes (below)"))
+    return [*out, ""]
 
 
 def _group_lines(group: ProductGroup, paint: _Painter, names: Names) -> list[str]:
