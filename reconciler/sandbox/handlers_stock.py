@@ -9,6 +9,7 @@ from typing import Any
 from reconciler.sandbox import render
 from reconciler.sandbox.context import Ctx
 from reconciler.sandbox.envelope import Fail, Result, err, invalid_parameter
+from reconciler.sandbox.pricelist_rows import PRICE_OBJECTS, converted, row_refusal, store_sales
 from reconciler.sandbox.schemas import MOVEMENT_KINDS, MOVEMENTS, PRICELIST_ROWS
 from reconciler.sandbox.state import (
     ORDER_STATUSES,
@@ -268,12 +269,16 @@ def patch_pricelist(ctx: Ctx) -> Result:
                 )
             )
             continue
-        refused = _purchase_price_refusal(state, row, pricelist_id)
+        vat_payer = ctx.config.vat_payer if ctx.config else True
+        refused = row_refusal(row, vat_payer=vat_payer) or _purchase_price_refusal(
+            state, row, pricelist_id
+        )
         if refused is not None:
             errors.append(err("invalid-request-data", refused, row["code"]))
             continue
         now = now or state.touch()
-        _apply_price(variant["prices"].setdefault(str(pricelist_id), {}), row)
+        target = variant["prices"].setdefault(str(pricelist_id), {})
+        _apply_price(target, row, state.doc["eshop"]["defaultVatRate"], vat_payer)
         product["changeTime"] = now
         applied += 1
     if rows and not applied:
@@ -281,7 +286,7 @@ def patch_pricelist(ctx: Ctx) -> Result:
     return Result(data=None, errors=errors or None)
 
 
-_PRICE_OBJECTS = ("priceWithoutVat", "priceWithVat", "price")
+_PRICE_OBJECTS = PRICE_OBJECTS
 # SPEC updatePricelist: "The request must contain a product variant code `code` and at least
 # one of the `price`, `priceWithVat`, `priceWithoutVat`, `orderableAmount` or `sales` objects".
 # Strict when in doubt: an empty object does not count (undocumented either way).
@@ -320,20 +325,27 @@ def _purchase_price_refusal(state: Any, row: dict, pricelist_id: int) -> str | N
     return None
 
 
-def _apply_price(target: dict, row: dict) -> None:
+def _apply_price(target: dict, row: dict, default_rate: str, vat_payer: bool) -> None:
     """One row into the stored pricelist row. Objects merge part by part (a part left out is
     untouched, ``null`` clears it); a null ``actionPrice`` removes the action price. The
-    deprecated ``buyPrice`` and ``prices.purchasePrice.price`` are one stored value."""
-    # UNFINISHED: sales and priceRatio are accepted and ignored; priceWithVat/priceWithoutVat
-    # are stored as given without VAT recalculation.
+    deprecated ``buyPrice`` and ``prices.purchasePrice.price`` are one stored value. Prices
+    with or without VAT are recalculated to the row's basis, ``sales`` and ``priceRatio``
+    stored (``pricelist_rows``)."""
     for key in ("vatRate", "includingVat"):
         if key in row:
             target[key] = row[key]
+    store_sales(target, row)
+    with_vat = target.get("includingVat", True)
+    rate = Decimal(str(target.get("vatRate") or default_rate))
     for source in _PRICE_OBJECTS:
         given = row.get(source) or {}
+
+        def basis(value: Any, source: str = source) -> Any:
+            return converted(value, source, with_vat, rate, vat_payer=vat_payer)
+
         for key in ("price", "commonPrice"):
             if key in given:
-                target[key] = given[key]
+                target[key] = basis(given[key])
         if "buyPrice" in given:
             target.setdefault("purchasePrice", {})["price"] = given["buyPrice"]
         if "actionPrice" in given:
@@ -341,6 +353,8 @@ def _apply_price(target: dict, row: dict) -> None:
             if action is None:
                 target["actionPrice"] = None
             else:
+                if "price" in action:
+                    action = {**action, "price": basis(action["price"])}
                 target["actionPrice"] = {**(target.get("actionPrice") or {}), **action}
     if "orderableAmount" in row:
         target["orderableAmount"] = {

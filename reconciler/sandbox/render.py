@@ -171,6 +171,13 @@ def _price_row(state: ShopState, variant: dict, pricelist_id: int) -> dict:
             "minimumAmount": fmt(limits.get("minimumAmount"), 3),
             "maximumAmount": fmt(limits.get("maximumAmount"), 3),
         },
+        # SPEC typeProductPriceRatio: 3 decimals on the read side (4 on the write side)
+        "priceRatio": fmt(row.get("priceRatio") or "1", 3),
+        "sales": {
+            **_SALES_DEFAULTS,
+            **row.get("sales", {}),
+            "minPriceRatio": fmt((row.get("sales") or {}).get("minPriceRatio") or "0", 3),
+        },
         # SPEC productPrices.purchasePrice: price nullable, vatRate and includingVat not
         "purchasePrice": {
             "price": fmt(buy, 2),
@@ -178,6 +185,16 @@ def _price_row(state: ShopState, variant: dict, pricelist_id: int) -> dict:
             "includingVat": purchase.get("includingVat", including),
         },
     }
+
+
+_SALES_DEFAULTS = {  # a row that never set ``sales``
+    "freeShipping": False,
+    "freeBilling": False,
+    "loyaltyDiscount": True,
+    "volumeDiscount": True,
+    "quantityDiscount": True,
+    "discountCoupon": True,
+}
 
 
 def _action_price(stored: dict | None) -> dict | None:
@@ -202,19 +219,11 @@ def pricelist_item(state: ShopState, variant: dict, pricelist_id: int) -> dict:
             "price": row["price"],
             "commonPrice": row["commonPrice"],
             "buyPrice": row["buyPrice"],
-            "priceRatio": "1.000",
+            "priceRatio": row["priceRatio"],
             "actionPrice": row["actionPrice"],
         },
         "orderableAmount": row["orderableAmount"],
-        "sales": {
-            "minPriceRatio": "0.000",
-            "freeShipping": False,
-            "freeBilling": False,
-            "loyaltyDiscount": True,
-            "volumeDiscount": True,
-            "quantityDiscount": True,
-            "discountCoupon": True,
-        },
+        "sales": row["sales"],
         **(
             {"prices": {"purchasePrice": row["purchasePrice"]}}
             if pricelist_id == state.doc["defaultPricelistId"]
