@@ -220,7 +220,8 @@ def _price(changes: list[Change], max_change: Decimal) -> GuardVerdict:
             ):
                 what = f"{c.name!r} ({c.guid})" if c.name else c.guid
                 shown = "none" if before is None else before
-                line = f"{what} variant {c.code} {label} {shown} -> {after}"
+                where = "" if c.pricelist_id is None else f" in pricelist {c.pricelist_id}"
+                line = f"{what} variant {c.code}{where} {label} {shown} -> {after}"
                 if before:
                     sign = "+" if after > before else "-"
                     line += f" ({sign}{_pct(abs(after - before) / before)})"

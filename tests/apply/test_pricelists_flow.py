@@ -230,3 +230,54 @@ def test_prices_in_the_plan_file_round_trip_and_stay_out_of_one_pricelist_plans(
     rows = [c for c in data["changes"] if c.get("pricelistId") == 2]
     assert len(rows) == 2 * PER_PRODUCT
     assert all("pricelistId" not in c for c in data["changes"] if c["id"].count(":") == 2)
+
+
+def test_the_price_guard_watches_other_pricelists_and_names_them(sb, tmp_path):
+    cat = catalog(tmp_path, campaign)
+    apply_recorded(sb, cat, plan_of(sb, cat))  # B2B price 180.00 live
+    cut = {"prices": {"Velkoobchod": {"price": "50.00", "actionPrice": None}}}
+    plan = plan_of(sb, load_catalog(write_catalog(tmp_path, {GUIDS[0]: {"variants": {code(0, 3): cut}}})))
+    guard = {g.name: g for g in plan.guards}["price"]
+    assert not guard.ok
+    assert f"variant {code(0, 3)} in pricelist 2 price 180 -> 50" in guard.message
+
+
+def test_a_b2b_price_change_is_reverted_from_the_journal(tmp_path, monkeypatch, capsys):
+    """The journal records the pricelist of each row, so `revert` puts the B2B row back in
+    its own pricelist and leaves the default one alone."""
+    from tests.apply.support import run_cli
+    from tests.support.sandbox_client import served
+
+    sb = Sandbox(two_pricelists())
+    b2b = {"prices": {"Velkoobchod": {"price": "170.00", "commonPrice": "190.00"}}}
+    write_catalog(tmp_path, {GUIDS[0]: {"variants": {code(0, 2): b2b}}})
+
+    def row(pricelist: str) -> dict:
+        return next(
+            v["prices"].get(pricelist) or {}
+            for p in sb.state()["products"]
+            for v in p["variants"]
+            if v["code"] == code(0, 2)
+        )
+
+    before_default, before_b2b = row("1"), row("2")
+    with served(sb) as srv:
+        for args in (
+            ["plan", "--out", "p.json"],
+            ["apply", "p.json", "--auto-approve", "--journal", "j.jsonl"],
+        ):
+            status, _out, err = run_cli(monkeypatch, capsys, tmp_path, args, url=srv.url)
+            assert status == 0, err
+        assert row("2")["price"] == "170.00" and row("2")["commonPrice"] == "190.00"
+        journal = [json.loads(line) for line in (tmp_path / "j.jsonl").read_text().splitlines()]
+        writes = [w for e in journal for w in e.get("writes") or ()]
+        assert [w["pricelistId"] for w in writes] == [2]
+        for args in (
+            ["revert", "j.jsonl", "--out", "r.json"],
+            ["apply", "--revert", "j.jsonl", "r.json", "--auto-approve"],
+        ):
+            status, out, err = run_cli(monkeypatch, capsys, tmp_path, args, url=srv.url)
+            assert status == 0, (out, err)
+    assert row("1") == before_default
+    assert row("2").get("price") == before_b2b.get("price")
+    assert row("2").get("commonPrice") == before_b2b.get("commonPrice")
