@@ -42,9 +42,7 @@ def row_refusal(row: dict, *, vat_payer: bool) -> str | None:
     head = f'Input data for code "{row["code"]}" is not correct.'
     if not vat_payer and ("vatRate" in row or "includingVat" in row):
         field = "vatRate" if "vatRate" in row else "includingVat"
-        return (
-            f'{head} The e-shop is not a VAT payer: "{field}" cannot be used. Code skipped.'
-        )
+        return f'{head} The e-shop is not a VAT payer: "{field}" cannot be used. Code skipped.'
     ratio = (row.get("sales") or {}).get("minPriceRatio")
     if ratio is not None and dec(ratio) > _MAX_MIN_PRICE_RATIO:
         return f'{head} Invalid "minPriceRatio" value (0.0000 to 1.0000). Code skipped.'

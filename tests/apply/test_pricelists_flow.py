@@ -159,9 +159,7 @@ def test_a_new_variant_gets_its_other_pricelist_row_after_it_exists(sb, tmp_path
         ("Dvojník", "is ambiguous: pricelists 4, 5 share that name; write the id instead"),
     ],
 )
-def test_a_pricelist_name_that_names_no_other_pricelist_is_a_located_error(
-    tmp_path, written, says
-):
+def test_a_pricelist_name_that_names_no_other_pricelist_is_a_located_error(tmp_path, written, says):
     state = two_pricelists()
     state["pricelists"] += [{"id": 4, "name": "Dvojník"}, {"id": 5, "name": "dvojník"}]
     sb = Sandbox(state)
@@ -211,7 +209,10 @@ def test_a_forged_plan_cannot_write_a_pricelist_the_catalog_does_not_state(sb, t
         pricelist_id=3,
         fields=(FieldChange("price", None, "1"),),
     )
-    for forged_changes in ((*[c for c in plan.changes if c != real], moved), (*plan.changes, extra)):
+    for forged_changes in (
+        (*[c for c in plan.changes if c != real], moved),
+        (*plan.changes, extra),
+    ):
         forged = Plan.from_json(replace(plan, changes=forged_changes).to_json())
         before = sb.counters["writes"]
         with sandbox_client(sb) as client, pytest.raises(StalePlan) as err:
@@ -236,7 +237,9 @@ def test_the_price_guard_watches_other_pricelists_and_names_them(sb, tmp_path):
     cat = catalog(tmp_path, campaign)
     apply_recorded(sb, cat, plan_of(sb, cat))  # B2B price 180.00 live
     cut = {"prices": {"Velkoobchod": {"price": "50.00", "actionPrice": None}}}
-    plan = plan_of(sb, load_catalog(write_catalog(tmp_path, {GUIDS[0]: {"variants": {code(0, 3): cut}}})))
+    plan = plan_of(
+        sb, load_catalog(write_catalog(tmp_path, {GUIDS[0]: {"variants": {code(0, 3): cut}}}))
+    )
     guard = {g.name: g for g in plan.guards}["price"]
     assert not guard.ok
     assert f"variant {code(0, 3)} in pricelist 2 price 180 -> 50" in guard.message

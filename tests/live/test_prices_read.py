@@ -18,9 +18,7 @@ def test_a_variant_stating_prices_asks_for_every_pricelist_row():
     product = Product.model_validate(
         {"variants": {"A-1": {"prices": {"Velkoobchod": {"price": "180"}}}}}
     )
-    assert includes_for(product, pricelist_id=1, default_pricelist_id=1) == (
-        "perPricelistPrices",
-    )
+    assert includes_for(product, pricelist_id=1, default_pricelist_id=1) == ("perPricelistPrices",)
     ignored = includes_for(
         product, pricelist_id=1, default_pricelist_id=1, ignore=("variants.*.prices",)
     )
@@ -50,9 +48,10 @@ def test_every_row_of_per_pricelist_prices_becomes_a_row_of_prices():
     }
     assert set(variant.prices) == {"1", "2"}  # the diff looks only at the rows stated
     plain = SimpleNamespace(code="a-1", perPricelistPrices=None, perStockAmounts=None)
-    assert "prices" not in variant_from_detail(
-        plain, pricelist_id=1, default_pricelist_id=1
-    ).model_fields_set
+    assert (
+        "prices"
+        not in variant_from_detail(plain, pricelist_id=1, default_pricelist_id=1).model_fields_set
+    )
 
 
 def test_the_live_cache_keeps_other_pricelists_rows_as_read():

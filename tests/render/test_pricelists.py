@@ -107,6 +107,8 @@ def test_only_the_most_shared_changes_are_listed_and_the_rest_counted():
 
 def test_a_plan_of_one_pricelist_has_no_view():
     plan = campaign_plan()
-    one = Plan(plan.catalog_digest, changes=tuple(c for c in plan.changes if c.pricelist_id is None))
+    one = Plan(
+        plan.catalog_digest, changes=tuple(c for c in plan.changes if c.pricelist_id is None)
+    )
     assert pricelist_blocks(one) == []
     assert "Prices by pricelist" not in render_text(one)
