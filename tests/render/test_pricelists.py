@@ -18,37 +18,30 @@ SALE = {"price": "189", "fromDate": "2026-12-01", "toDate": "2026-12-24"}
 B2B_SALE = {"price": "160", "fromDate": "2026-12-01", "toDate": "2026-12-31"}
 
 
+def _price(code: str, line: int, fields: list[FieldChange], pricelist_id=None) -> Change:
+    return Change(
+        Action.UPDATE,
+        Resource.PRICE,
+        GUID,
+        code,
+        pricelist_id=pricelist_id,
+        fields=tuple(fields),
+        source=f"{FILE}:{line}",
+        name="Káva Kolumbie Supremo",
+    )
+
+
 def campaign_plan(variants: int = 3) -> Plan:
     changes = []
     for i in range(variants):
         code = f"KAV-COL-{i:03d}"
         line = 10 + 8 * i
-        changes.append(
-            Change(
-                Action.UPDATE,
-                Resource.PRICE,
-                GUID,
-                code,
-                fields=(FieldChange("actionPrice", None, SALE, f"{FILE}:{line + 2}"),),
-                source=f"{FILE}:{line}",
-                name="Káva Kolumbie Supremo",
-            )
-        )
+        sale = FieldChange("actionPrice", None, SALE, f"{FILE}:{line + 2}")
+        changes.append(_price(code, line, [sale]))
         b2b = [FieldChange("actionPrice", None, B2B_SALE, f"{FILE}:{line + 5}")]
         if i == 0:
             b2b.insert(0, FieldChange("price", "200", "180", f"{FILE}:{line + 4}"))
-        changes.append(
-            Change(
-                Action.UPDATE,
-                Resource.PRICE,
-                GUID,
-                code,
-                pricelist_id=2,
-                fields=tuple(b2b),
-                source=f"{FILE}:{line}",
-                name="Káva Kolumbie Supremo",
-            )
-        )
+        changes.append(_price(code, line, b2b, pricelist_id=2))
     names = Names(
         pricelists={1: "Základní ceník", 2: "Velkoobchod"},
         currency=Currency.of("CZK", "Kč", 2, False),
