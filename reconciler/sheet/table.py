@@ -14,8 +14,9 @@ numbers; text as typed). Refused, each located (row, column): unknown keys, a ch
 clear it), numbers where text is expected (a spreadsheet that dropped leading zeros), rows of
 one product that disagree on a product field, and ``null`` for a field that cannot be null.
 
-Categories and variant parameters (lists and mappings), ``type`` and the directives
-(``absent``, ``renamedFrom``) are not in the sheet: they stay in the YAML.
+Categories, variant parameters and other pricelists' prices (lists and mappings: ``prices``),
+``type`` and the directives (``absent``, ``renamedFrom``) are not in the sheet: they stay in
+the YAML.
 """
 
 from __future__ import annotations

@@ -284,3 +284,27 @@ def test_a_b2b_price_change_is_reverted_from_the_journal(tmp_path, monkeypatch, 
     assert row("1") == before_default
     assert row("2").get("price") == before_b2b.get("price")
     assert row("2").get("commonPrice") == before_b2b.get("commonPrice")
+
+
+def test_a_vat_only_b2b_row_carries_that_pricelists_own_price(sb, tmp_path):
+    """A row of only vatRate/includingVat must name a price object (Shoptet's rule); it names
+    the variant's price in that pricelist as read now, never the default one."""
+    cat = catalog(tmp_path, campaign)
+    apply_recorded(sb, cat, plan_of(sb, cat))  # B2B price 180.00, default 200.00
+    vat = {"prices": {"Velkoobchod": {"includingVat": False}}}
+    cat = load_catalog(write_catalog(tmp_path, {GUIDS[0]: {"variants": {code(0, 4): vat}}}))
+    seen = apply_recorded(sb, cat, plan_of(sb, cat))
+    (row,) = [
+        r for m, path, _q, _h, body in seen if path == "/api/pricelists/2" for r in body["data"]
+    ]
+    assert row == {"code": code(0, 4), "price": {"price": "180.00"}, "includingVat": False}
+    assert conformance_problems(seen) == []
+    assert plan_of(sb, cat).is_empty
+
+
+def test_an_ignore_rule_drops_other_pricelists_and_their_reads(sb, tmp_path):
+    products = {GUIDS[0]: {"variants": {code(0, 0): {"prices": {"Nikde": {"price": "1.00"}}}}}}
+    path = write_catalog(tmp_path, products, shop={"ignore": ["variants.*.prices"]})
+    plan = plan_of(sb, load_catalog(path))  # the unknown name is never resolved
+    assert plan.is_empty
+    assert not any(e["path"] == "/api/pricelists" for e in sb.request_log)
