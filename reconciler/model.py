@@ -29,6 +29,7 @@ from reconciler.desired.values import (
     CODE_MAX_LENGTH,
     CODE_PATTERN,
     CODE_RE,
+    COLOR_PATTERN,
     GUID_PATTERN,
     MAX_VARIANTS,
     PRODUCT_TYPES,
@@ -39,6 +40,7 @@ from reconciler.desired.values import (
     parse_action_price,
     parse_bool,
     parse_code,
+    parse_color,
     parse_decimal,
     parse_flags,
     parse_guid,
@@ -62,6 +64,7 @@ __all__ = [
     "VARIANT_FIELDS",
     "VISIBILITIES",
     "Catalog",
+    "FlagDefinition",
     "Policy",
     "Product",
     "ShopSettings",
@@ -263,6 +266,12 @@ Flags = Annotated[
             "additionalProperties": {"anyOf": [{"type": "boolean"}, _FLAG_DATES]},
         }
     ),
+]
+
+Color = Annotated[
+    str,
+    BeforeValidator(parse_color),
+    WithJsonSchema({"type": ["string", "null"], "pattern": COLOR_PATTERN}),
 ]
 
 _FROZEN = ConfigDict(frozen=True, extra="forbid")
@@ -484,6 +493,31 @@ class ShopSettings(BaseModel):
     )
 
 
+class FlagDefinition(BaseModel):
+    """One entry of ``flags:`` in shop.yaml, keyed by the flag's code or title: a flag the
+    catalog defines. A key the shop has neither as code nor as title is created (``POST
+    /api/products/flags``, Shoptet generates the code); an existing one gets the stated
+    ``title`` and ``color`` (``PATCH``). A flag is never deleted by the tool."""
+
+    model_config = _FROZEN
+
+    title: Text | None = Field(
+        None,
+        min_length=1,
+        max_length=255,
+        description=(
+            "The flag's name shown to customers; default: the key. State it on a key that is "
+            "a flag code to rename that flag."
+        ),
+        examples=["Vánoce"],
+    )
+    color: Color | None = Field(
+        None,
+        description="Hex colour, e.g. '#d40000' (quoted); null: Shoptet's default colour.",
+        examples=["#d40000"],
+    )
+
+
 class Policy(BaseModel):
     """``policy:`` in shop.yaml: the guards an apply must pass."""
 
@@ -557,4 +591,13 @@ class Catalog(BaseModel):
     ignore: list[IgnorePath] = Field(
         default_factory=list,
         description="Field paths never diffed, e.g. description or variants.*.stock.",
+    )
+    flags: dict[Annotated[str, Field(min_length=1)], FlagDefinition] = Field(
+        default_factory=dict,
+        description=(
+            "Flag definitions the catalog manages, keyed by flag code or title: one the shop "
+            "lacks is created before the products that use it, title and color of one it has "
+            "are kept as stated. Never deleted."
+        ),
+        examples=[{"Vánoce": {"color": "#d40000"}}],
     )

@@ -275,7 +275,7 @@ def apply_plan(
     journal = journal or Journal(None, plan.plan_id)
     run = Executor(  # 5, 6
         plan,
-        plan.changes,
+        tuple(k.change for k in checks),
         client,
         read_live,
         journal,

@@ -126,8 +126,9 @@ def test_kinds_match_the_model_types(field):
 
 
 def test_resources_are_the_plans():
-    # the plan's other kinds are additions to the shop's variant-parameter registry, not fields
-    registry_additions = {"parameter", "parameter-value"}
+    # the plan's other kinds are shop-wide definitions (variant-parameter registry, flags), not
+    # fields
+    registry_additions = {"parameter", "parameter-value", "flag"}
     assert {r.value for r in F.Resource} == {
         r.value for r in plan_model.Resource
     } - registry_additions

@@ -15,7 +15,15 @@ from pydantic_core import ErrorDetails
 
 from reconciler.desired.yamlload import LMap, LSeq, Pos
 from reconciler.errors import Problem
-from reconciler.model import Catalog, Policy, Product, ShopSettings, Variant, did_you_mean
+from reconciler.model import (
+    Catalog,
+    FlagDefinition,
+    Policy,
+    Product,
+    ShopSettings,
+    Variant,
+    did_you_mean,
+)
 
 
 def _model_for(model: type[BaseModel], loc: tuple) -> type[BaseModel] | None:
@@ -28,6 +36,8 @@ def _model_for(model: type[BaseModel], loc: tuple) -> type[BaseModel] | None:
             current, i = Variant, i + 2
         elif current is Catalog and part in ("shop", "policy"):
             current, i = (ShopSettings if part == "shop" else Policy), i + 1
+        elif current is Catalog and part == "flags":
+            current, i = FlagDefinition, i + 2
         else:
             return None
     return current if i == len(loc) - 1 else None

@@ -461,3 +461,23 @@ def parse_flags(value: Any) -> dict[str, Any]:
             ) from None
         out[name] = {"dateFrom": None, "dateTo": None} if on else None
     return out
+
+
+COLOR_PATTERN = r"^#?([0-9a-fA-F]{3}|[0-9a-fA-F]{6})$"  # Shoptet's typeColor
+_COLOR_RE = re.compile(COLOR_PATTERN)
+
+
+def canonical_color(value: str) -> str:
+    """``D40000``, ``#d40000`` and ``#D40000`` are one colour: ``#d40000`` (a three-digit one
+    stays three digits; Shoptet documents no expansion)."""
+    return "#" + value.lstrip("#").lower()
+
+
+def parse_color(value: Any) -> str:
+    """A flag colour as Shoptet takes it: hex ``#rrggbb`` or ``#rgb`` (the ``#`` optional)."""
+    if not isinstance(value, str) or not _COLOR_RE.match(value.strip()):
+        raise fail(
+            f"must be a hex colour like '#d40000' (quote it: # starts a YAML comment), not "
+            f"{value!r}"
+        )
+    return canonical_color(value.strip())

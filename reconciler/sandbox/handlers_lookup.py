@@ -26,8 +26,7 @@ ENDPOINTS = (
 
 
 def flags(ctx: Ctx) -> Result:
-    """``GET /api/products/flags`` (not paginated). UNFINISHED: POST, PATCH and DELETE of flag
-    definitions are not served."""
+    """``GET /api/products/flags`` (not paginated); the writes: ``handlers_flags``."""
     return Result(data={"flags": [render.flag(f) for f in ctx.state.doc["flags"]]})
 
 

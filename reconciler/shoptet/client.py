@@ -463,6 +463,18 @@ class ShoptetClient:
         path = f"/api/products/variant-parameters/{_seg(param_index, 'parameter index', 'POST')}"
         return self._write("POST", path, {"paramValues": list(values)}, reread=f"GET {path}")
 
+    def create_flag(self, body: dict[str, Any]) -> WriteResult:
+        """``POST /api/products/flags``: ``title`` (required, 1-255) and ``color``; Shoptet
+        generates the code. ``data.flags`` lists the flag (match it by title)."""
+        return self._write(
+            "POST", "/api/products/flags", body, reread="GET /api/products/flags (by title)"
+        )
+
+    def update_flag(self, code: str, body: dict[str, Any]) -> WriteResult:
+        """``PATCH /api/products/flags/{code}``: ``title`` and/or ``color``."""
+        path = f"/api/products/flags/{_seg(code, 'flag code', 'PATCH')}"
+        return self._write("PATCH", path, body, reread="GET /api/products/flags")
+
     def create_product(self, body: dict[str, Any]) -> WriteResult:
         """``POST /api/products``. Put the catalog's GUID in ``body["guid"]``: if the response is
         lost, ``WriteOutcomeUnknown.reread`` then names that product to check."""
