@@ -49,7 +49,9 @@ from reconciler.desired.values import (
     parse_orderable_amount,
     parse_parameters,
     parse_purchase_price,
+    parse_reference,
     parse_stock,
+    parse_supplier,
     parse_text,
 )
 
@@ -274,6 +276,18 @@ Color = Annotated[
     WithJsonSchema({"type": ["string", "null"], "pattern": COLOR_PATTERN}),
 ]
 
+# warranty, unit: an id or a name; supplier: a GUID or a name (resolved at plan time)
+Reference = Annotated[
+    int | str,
+    BeforeValidator(parse_reference),
+    WithJsonSchema({"anyOf": [{"type": "integer"}, {"type": "string", "minLength": 1}]}),
+]
+SupplierRef = Annotated[
+    str,
+    BeforeValidator(parse_supplier),
+    WithJsonSchema({"type": "string", "minLength": 1}),
+]
+
 _FROZEN = ConfigDict(frozen=True, extra="forbid")
 
 
@@ -356,6 +370,14 @@ class Variant(BaseModel):
             "(GET /api/products/availabilities)."
         ),
         examples=[4],
+    )
+    unit: Reference | None = Field(
+        None,
+        description=(
+            "Unit of the quantity by name or id (GET /api/products/units, `shoptet-catalog "
+            "lookup units`), e.g. ks or kg."
+        ),
+        examples=["ks"],
     )
     weight: Weight | None = Field(
         None, description="Weight in kg, 3 decimals, at most 99999.999.", examples=["0.250"]
@@ -448,6 +470,22 @@ class Product(BaseModel):
             "as they are."
         ),
         examples=[{"Akce": {"from": "2026-12-01", "to": "2026-12-24"}, "Novinka": False}],
+    )
+    warranty: Reference | None = Field(
+        None,
+        description=(
+            "Warranty by description or id (GET /api/products/warranties, `shoptet-catalog "
+            "lookup warranties`); null removes it."
+        ),
+        examples=["2 roky"],
+    )
+    supplier: SupplierRef | None = Field(
+        None,
+        description=(
+            "Supplier by name or GUID (GET /api/suppliers, `shoptet-catalog lookup "
+            "suppliers`); null removes it."
+        ),
+        examples=["Kávová pražírna s.r.o."],
     )
     variants: dict[VariantCode, Variant] = Field(
         default_factory=dict,

@@ -105,6 +105,7 @@ def test_kinds_match_the_model_types(field):
         F.Kind.GUID_LIST: ([GUID], [GUID]),
         F.Kind.STOCK_MAP: ({"1": "2"}, {1: Decimal("2")}),
         F.Kind.PARAMETERS: ({"Hmotnost": "250 g"}, {"Hmotnost": "250 g"}),
+        F.Kind.REFERENCE: ("1 rok", "1 rok"),  # a name; the plan resolves it to the id
         F.Kind.FLAGS: (
             {"Akce": {"to": "2026-12-24"}, "new": "false"},
             {"Akce": {"dateFrom": None, "dateTo": "2026-12-24"}, "new": None},
@@ -167,6 +168,7 @@ def test_derived_tables_are_what_the_hand_written_ones_were():
         "visible",
         "availability",
         "availabilityWhenSoldOut",
+        "unit",
         "weight",
         "minStockSupply",
         "negativeStockAllowed",
@@ -218,6 +220,8 @@ def test_derived_tables_are_what_the_hand_written_ones_were():
         "brand": "brandCode",
         "defaultCategory": "defaultCategoryGuid",
         "categories": "categoryGuids",
+        "warranty": "warrantyId",
+        "supplier": "supplierGuid",
     }
     assert bodies.VARIANT_WRITE_NAMES == {
         "ean": "ean",
@@ -225,6 +229,7 @@ def test_derived_tables_are_what_the_hand_written_ones_were():
         "visible": "visible",
         "availability": "availabilityId",
         "availabilityWhenSoldOut": "availabilityWhenSoldOutId",
+        "unit": "unitId",
         "weight": "weight",
         "minStockSupply": "minStockSupply",
         "negativeStockAllowed": "negativeStockAllowed",
@@ -249,6 +254,8 @@ def test_derived_tables_are_what_the_hand_written_ones_were():
         "defaultCategory",
         "categories",
         "flags",
+        "warranty",
+        "supplier",
         "shortDescription",
         "description",
         "metaTitle",
@@ -270,6 +277,7 @@ def test_derived_tables_are_what_the_hand_written_ones_were():
         "visible",
         "availability",
         "availabilityWhenSoldOut",
+        "unit",
         "weight",
         "minStockSupply",
         "stock",
@@ -294,6 +302,7 @@ def test_derived_tables_are_what_the_hand_written_ones_were():
         "visible",
         "negativeStockAllowed",
         "stock",
+        "unit",
         "absent",
     } == NOT_NULL_VARIANT
     # import keeps a stated non-null key it has no live value for; ``type`` joined the set

@@ -48,16 +48,18 @@ from typing import Any
 
 from reconciler import errors as E
 from reconciler import fields as F
+from reconciler.assignments import find
 from reconciler.desired.load import PRODUCTS_DIR, YAML_SUFFIXES, load_catalog
-from reconciler.desired.values import GUID_PATTERN, parse_flags
+from reconciler.desired.values import GUID_PATTERN, parse_flags, parse_reference
 from reconciler.desired.yamlload import MAX_FILE_BYTES
 from reconciler.importer import yaml_edit as Y
 from reconciler.live.convert import product_from_detail
 from reconciler.live.params import read_registry
-from reconciler.live.read import read_shop
+from reconciler.live.read import read_assignment_lists, read_shop
 from reconciler.model import ShopSettings
 from reconciler.plan.normalize import canonical_object
 from reconciler.plan.parameters import ParameterRegistry, resolve
+from reconciler.references import SUPPLIERS, WARRANTIES
 from reconciler.shoptet.client import DETAIL_INCLUDE
 
 IMPORTED_FILE = "imported.yaml"
@@ -184,6 +186,7 @@ class _Reader:
         self.report = report
         self.done = 0
         self.registry: ParameterRegistry | None = None
+        self.lists: dict[str, Any] = {}  # warranties and suppliers, read when first needed
 
     def read(self, guids: list[str]) -> dict[str, dict[str, Any]]:
         details = self.client.get_products(guids, include=DETAIL_INCLUDE)
@@ -207,11 +210,20 @@ class _Reader:
             v.parameters for p in live.values() for v in (p.variants or {}).values()
         ):
             self.registry = read_registry(self.client)
+        wanted = {
+            kind
+            for p in live.values()
+            for kind, name in ((WARRANTIES, "warranty"), (SUPPLIERS, "supplier"))
+            if getattr(p, name, None) is not None and kind not in self.lists
+        }
+        if wanted:
+            self.lists.update(read_assignment_lists(self.client, wanted))
         self.done += len(guids)
         if self.progress is not None:
             self.progress(self.done, self.total)
         return {
-            g: render_product(p, shop.default_stock_id, self.registry) for g, p in live.items()
+            g: render_product(p, shop.default_stock_id, self.registry, self.lists)
+            for g, p in live.items()
         }
 
 
@@ -345,10 +357,15 @@ _EXAMPLE = "1b02cb8e-d7b5-11e0-9a5c-feab5ed617ed"
 
 
 def render_product(
-    product: Any, default_stock_id: int, registry: ParameterRegistry | None = None
+    product: Any,
+    default_stock_id: int,
+    registry: ParameterRegistry | None = None,
+    lists: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     """The values ``import`` writes for a live product, in file order (text, lists, maps).
-    ``registry``: the shop's variant parameters, for their names (else slugs are written)."""
+    ``registry``: the shop's variant parameters, for their names (else slugs are written);
+    ``lists``: warranties and suppliers (``live.read.read_assignment_lists``), for their
+    names (else the id or GUID is written). A variant's unit is read as its name."""
     out: dict[str, Any] = {}
     for name in PRODUCT_ORDER:
         value = getattr(product, name, None)
@@ -356,6 +373,9 @@ def render_product(
             continue
         if name == "flags":
             out[name] = _flags(value)
+            continue
+        if name in _BY_NAME:
+            out[name] = _by_name(value, (lists or {}).get(_BY_NAME[name]))
             continue
         out[name] = _value(name, value, default_stock_id)
     variants = {}
@@ -399,6 +419,18 @@ def _value(name: str, value: Any, default_stock_id: int) -> Any:
     if name in HTML:
         return Y.text_block(text)
     return text
+
+
+_BY_NAME = {"warranty": WARRANTIES, "supplier": SUPPLIERS}
+
+
+def _by_name(ident: Any, table: dict[Any, str | None] | None) -> Any:
+    """A warranty's description or a supplier's name where it names just this entry (the
+    plan resolves it back to the same id), else the id or GUID."""
+    name = (table or {}).get(ident.lower() if isinstance(ident, str) else ident)
+    if name and name.strip() and find(parse_reference(name), table or {}) == ident:
+        return Y.quoted(name) if name.strip() in NULL_SPELLINGS else name
+    return Y.plain(str(ident)) if isinstance(ident, int) else str(ident)
 
 
 def _parameters(pairs: dict[str, str], registry: ParameterRegistry | None) -> Any:

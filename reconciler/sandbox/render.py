@@ -343,7 +343,7 @@ def detail(state: ShopState, p: dict, includes: set[str]) -> dict:
         "name": p["name"],
         "indexName": slug(p["name"]),
         "brand": _brand_ref(state, p["brandCode"]),
-        "supplier": None,
+        "supplier": _supplier(state, p.get("supplierGuid")),
         "visibility": p["visibility"],
         "creationTime": p["creationTime"],
         "changeTime": p["changeTime"],
@@ -387,5 +387,15 @@ def detail(state: ShopState, p: dict, includes: set[str]) -> dict:
     if "setitems" in includes:
         out["setItems"] = None
     if "warranty" in includes:
-        out["warranty"] = None
+        w = state.warranties.get(p.get("warrantyId"))
+        out["warranty"] = (
+            None
+            if w is None
+            else {"id": w["id"], "inMonths": w["inMonths"], "description": w["description"]}
+        )
     return out
+
+
+def _supplier(state: ShopState, guid: str | None) -> dict | None:
+    found = state.suppliers.get(guid) if guid else None
+    return None if found is None else {"guid": found["guid"], "name": found["name"]}

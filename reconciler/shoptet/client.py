@@ -55,6 +55,7 @@ DETAIL_INCLUDE = (
     "perPricelistPrices",
     "variantParameters",
     "flags",
+    "warranty",
 )
 MAX_BATCH = 300  # stock movements and pricelist PATCH accept at most 300 items
 MAX_LOOKUP = 50  # productGuids / productCodes filter values per list request
@@ -537,6 +538,24 @@ def get_flags(client: ShoptetClient) -> list[dict[str, Any]]:
     """``GET /api/products/flags`` (not paginated): ``{code, title, system, color, ...}``."""
     path = "/api/products/flags"
     return list(client._section(client._get(path), "flags", path) or [])
+
+
+def get_warranties(client: ShoptetClient) -> list[dict[str, Any]]:
+    """``GET /api/products/warranties`` (not paginated): ``{id, inMonths, description,
+    system}``; read-only in the API (define them in the admin)."""
+    path = "/api/products/warranties"
+    return list(client._section(client._get(path), "warranties", path) or [])
+
+
+def get_units(client: ShoptetClient) -> list[dict[str, Any]]:
+    """``GET /api/products/units`` (not paginated): ``{id, name, system}``; read-only."""
+    path = "/api/products/units"
+    return list(client._section(client._get(path), "units", path) or [])
+
+
+def get_suppliers(client: ShoptetClient) -> list[dict[str, Any]]:
+    """``GET /api/suppliers``, every page (500 a page): ``{guid, name}``; read-only."""
+    return list(client._pages("/api/suppliers", "suppliers", 500))
 
 
 def get_customer_groups(client: ShoptetClient) -> list[M.CustomerGroup]:
