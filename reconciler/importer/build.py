@@ -60,7 +60,7 @@ from reconciler.model import ShopSettings
 from reconciler.plan.normalize import canonical_object
 from reconciler.plan.parameters import ParameterRegistry, resolve
 from reconciler.references import SUPPLIERS, WARRANTIES
-from reconciler.shoptet.client import DETAIL_INCLUDE
+from reconciler.shoptet.client import DETAIL_INCLUDE, get_flags
 
 IMPORTED_FILE = "imported.yaml"
 LIVE_STOCK = "__live_stock__"  # the live {stock id: amount} beside the rendered ``stock``
@@ -147,7 +147,8 @@ def import_products(
             if not isinstance(entry, Y.CommentedMap) or _is_true(entry.get("absent")):
                 report.skipped.append(f"{guid}: a tombstone in {path}; left as it is")
                 continue
-            if merge(entry, values, shop.default_stock_id):
+            titles = reader.flag_titles() if isinstance(entry.get("flags"), dict) else None
+            if merge(entry, values, shop.default_stock_id, flag_titles=titles):
                 report.updated.append(guid)
                 changed[path] = doc
             else:
@@ -187,6 +188,15 @@ class _Reader:
         self.done = 0
         self.registry: ParameterRegistry | None = None
         self.lists: dict[str, Any] = {}  # warranties and suppliers, read when first needed
+        self._flag_titles: dict[str, str] | None = None
+
+    def flag_titles(self) -> dict[str, str]:
+        """The shop's flags, code -> title (read once, for entries that name flags)."""
+        if self._flag_titles is None:
+            self._flag_titles = {
+                str(f.get("code")): str(f.get("title") or "") for f in get_flags(self.client)
+            }
+        return self._flag_titles
 
     def read(self, guids: list[str]) -> dict[str, dict[str, Any]]:
         details = self.client.get_products(guids, include=DETAIL_INCLUDE)
@@ -518,9 +528,18 @@ def _mapping(values: dict[str, Any]) -> Y.CommentedMap:
 # refreshing an existing entry
 
 
-def merge(entry: Y.CommentedMap, values: dict[str, Any], default_stock_id: int) -> bool:
+def merge(
+    entry: Y.CommentedMap,
+    values: dict[str, Any],
+    default_stock_id: int,
+    *,
+    flag_titles: dict[str, str] | None = None,
+) -> bool:
     """Refresh the keys ``entry`` states from ``values`` and add missing live variants.
-    Returns whether anything changed."""
+    ``flag_titles``: the shop's flags (code -> title), so flags the entry names by title keep
+    their names (``_refreshed_flags``). Returns whether anything changed."""
+    if isinstance(entry.get("flags"), dict):
+        values = {**values, "flags": _refreshed_flags(entry["flags"], values, flag_titles or {})}
     changed = _refresh(entry, values, default_stock_id, skip=("variants", "absent"))
     live_variants = values.get("variants") or {}
     if not live_variants:
@@ -570,6 +589,30 @@ def _refresh(entry: Y.CommentedMap, values: dict, default_stock_id: int, skip) -
         entry[key] = new
         changed = True
     return changed
+
+
+def _refreshed_flags(stated: dict, values: dict[str, Any], titles: dict[str, str]) -> Any:
+    """The entry's ``flags`` as the shop has them, in the entry's own words: a flag it names
+    (by code or title) keeps its name and gets the live value; one the shop has unset is
+    ``false``, never dropped, since a stated ``Tip: false`` still means "make sure it is unset"
+    (the shop lists only set flags); a name the shop has no flag for (one shop.yaml declares,
+    not created yet) stays as written; live flags the entry does not name are added by code."""
+    live = dict(values.get("flags") or {})
+    by_title = {t.casefold(): c for c, t in titles.items()}
+    out: dict[Any, Any] = {}
+    named: set[str] = set()
+    for key, value in stated.items():
+        name = str(key)
+        code = name if name in live or name in titles else by_title.get(name.casefold())
+        if code is None:
+            out[key] = value
+            continue
+        named.add(code)
+        out[key] = live.get(code, Y.plain("false"))
+    for code, value in live.items():
+        if code not in named:
+            out[code] = value
+    return Y.flow_map(out)
 
 
 def _stated_stock(stated: dict, live: Any, default_stock_id: int) -> Any:
