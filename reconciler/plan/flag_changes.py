@@ -282,11 +282,4 @@ class FlagPlanner:
         self._add(loc, message)
 
     def _add(self, loc: Any, message: str) -> None:
-        self.problems.append(
-            Problem(
-                loc.file if loc else "(catalog)",
-                loc.line if loc else 0,
-                loc.column if loc else 0,
-                message,
-            )
-        )
+        self.problems.append(Problem.at(loc, message))
