@@ -348,9 +348,30 @@ def plan_names(plan: Plan, refs: ShopReferences, pricelist_name: str | None = No
                     name = isinstance(code, str) and refs.brands.get(code)
                     if name:
                         brands[code] = name
+    assigned = _assigned_names(plan, refs)
     pricelists: dict[int, str] = {}
     if plan.pricelist_id is not None:
         name = (refs.pricelists or {}).get(plan.pricelist_id) or pricelist_name
         if name:
             pricelists[plan.pricelist_id] = name
-    return Names(categories, brands, stocks, pricelists)
+    return Names(categories, brands, stocks, pricelists, assigned=assigned)
+
+
+def _assigned_names(plan: Plan, refs: ShopReferences) -> dict[str, dict[str, str]]:
+    """Warranty, unit and supplier names for the ids the plan's changes show."""
+    out: dict[str, dict[str, str]] = {}
+    for change in plan.changes:
+        for f in change.fields:
+            if f.field not in _LIST_OF:
+                continue
+            table: Mapping[Any, str | None] = getattr(refs, _LIST_OF[f.field]) or {}
+            for ident in (f.before, f.after):
+                if not isinstance(ident, int | str):
+                    continue
+                name = table.get(ident.lower() if isinstance(ident, str) else ident)
+                if name:
+                    out.setdefault(f.field, {})[str(ident)] = name
+    return out
+
+
+_LIST_OF = {"warranty": WARRANTIES, "unit": UNITS, "supplier": SUPPLIERS}

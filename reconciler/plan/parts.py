@@ -266,6 +266,8 @@ class Names:
     sales: dict[str, int] = field(default_factory=dict)
     sales_unread: int = 0
     best_seller: int | None = None
+    # warranty, unit, supplier: field -> id (as text) -> the name the shop gives it
+    assigned: dict[str, dict[str, str]] = field(default_factory=dict)
 
     def __bool__(self) -> bool:
         return bool(
@@ -277,6 +279,7 @@ class Names:
             or self.claims
             or self.sales
             or self.sales_unread
+            or self.assigned
         )
 
     def claim(self, code: Any, stock_id: Any) -> str | None:
@@ -290,6 +293,10 @@ class Names:
 
     def stock(self, stock_id: Any) -> str | None:
         return self.stocks.get(stock_id) if isinstance(stock_id, int) else None
+
+    def assignment(self, name: str, ident: Any) -> str | None:
+        """What the shop calls warranty, unit or supplier ``ident`` (``name``: the field)."""
+        return self.assigned.get(name, {}).get(str(ident)) if ident is not None else None
 
     def pricelist(self, pricelist_id: Any) -> str | None:
         return self.pricelists.get(pricelist_id) if isinstance(pricelist_id, int) else None
@@ -313,6 +320,8 @@ class Names:
                 "unread": self.sales_unread,
                 "bestSellerOrders": self.best_seller,
             }
+        if self.assigned:  # only when the plan assigns one: older plans keep their shape
+            out["assigned"] = {k: dict(sorted(v.items())) for k, v in sorted(self.assigned.items())}
         return out
 
     @classmethod
@@ -340,7 +349,17 @@ class Names:
             Currency.from_dict(data.get("currency")),
             texts("claims", str),
             *_sales(data.get("sales")),
+            assigned=_assigned(data.get("assigned")),
         )
+
+
+def _assigned(raw: Any) -> dict[str, dict[str, str]]:
+    """Names.assigned from a plan file (tolerant: display only)."""
+    out: dict[str, dict[str, str]] = {}
+    for name, table in raw.items() if isinstance(raw, dict) else ():
+        if isinstance(name, str) and isinstance(table, dict):
+            out[name] = {str(k): v for k, v in table.items() if isinstance(v, str)}
+    return out
 
 
 def _sales(raw: Any) -> tuple[dict[str, int], int, int | None]:

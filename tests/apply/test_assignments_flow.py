@@ -10,7 +10,8 @@ import pytest
 
 from reconciler.desired.load import load_catalog
 from reconciler.errors import CatalogError
-from reconciler.plan.model import Resource
+from reconciler.plan.model import Plan, Resource
+from reconciler.render.text import render_text
 from reconciler.sandbox import Sandbox
 from tests.apply.support import demo_state, plan_of, write_catalog
 from tests.apply.test_flag_definitions import apply_recorded
@@ -68,6 +69,11 @@ def test_warranty_supplier_and_unit_by_name_converge_as_ids(sb, tmp_path):
     units = {c.code: c.fields[0] for c in plan.changes if c.resource is Resource.VARIANT}
     assert (units["KAV-COL-250"].before, units["KAV-COL-250"].after) == (-1, -2)  # ks -> kg
     assert units["KAV-COL-500"].after == -3
+    text = render_text(plan)  # ids with the names the shop gives them
+    assert "~ warranty: (none) -> -2 (1 rok)" in text
+    assert f'~ supplier: (none) -> "{SUPPLIER}" (Kávová pražírna s.r.o.)' in text
+    assert "~ unit: -1 (ks) -> -2 (kg)" in text
+    assert Plan.from_json(plan.to_json()).names.assignment("unit", -2) == "kg"  # kept in the file
     (patch,) = converge(sb, cat)
     assert patch == {
         "warrantyId": -2,
