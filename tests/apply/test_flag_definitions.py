@@ -253,3 +253,23 @@ def test_a_lost_create_response_is_confirmed_by_title_and_the_code_used(sb, tmp_
     code = shop_flag(sb, "Vánoce")["code"]
     assert all(product_flags(sb, g)[0]["code"] == code for g in PRODUCTS)
     assert plan_of(sb, cat).is_empty
+
+
+def test_a_new_product_is_created_with_a_new_flag_under_its_generated_code(sb, tmp_path):
+    new = "1b02cb8e-d7b5-11e0-9a5c-feab5ed617ed"
+    product = {
+        "name": "Vánoční káva",
+        "defaultCategory": "10d66176-f74c-5fac-afb4-d233c14e5159",
+        "flags": {"Vánoce": DATED},
+        "variants": {"XMAS-1": {"price": "100"}},
+    }
+    cat = load_catalog(write_catalog(tmp_path, {new: product}, {"flags": XMAS}))
+    plan = plan_of(sb, cat)
+    seen, result = apply_recorded(sb, cat, plan)
+    assert result.ok, result.outcomes
+    code = shop_flag(sb, "Vánoce")["code"]
+    (post,) = [
+        body["data"] for m, path, _q, _h, body in seen if (m, path) == ("POST", "/api/products")
+    ]
+    assert post["flags"] == [{"code": code, "dateFrom": "2026-12-01", "dateTo": "2026-12-24"}]
+    assert plan_of(sb, cat).is_empty
