@@ -327,6 +327,10 @@ FIELDS: tuple[Field, ...] = (
     # --- variant -----------------------------------------------------------------------------
     _variant("ean", Kind.TEXT, digits=True, imported=Imported.QUOTED),
     _variant("manufacturerCode", Kind.TEXT, digits=True, imported=Imported.QUOTED),
+    _variant("pluCode", Kind.TEXT, digits=True, imported=Imported.QUOTED),
+    _variant("isbn", Kind.TEXT, digits=True, imported=Imported.QUOTED),
+    _variant("serialNo", Kind.TEXT, digits=True, imported=Imported.QUOTED),
+    _variant("mpn", Kind.TEXT, digits=True, imported=Imported.QUOTED),
     _price("price", Kind.DECIMAL, Body.PRICE_ROW_PRICE, places=2, nullable=False),
     _price("commonPrice", Kind.DECIMAL, Body.PRICE_ROW_PRICE, places=2, on_create=OnCreate.AFTER),
     _price(

@@ -309,6 +309,16 @@ class Variant(BaseModel):
     manufacturerCode: Text | None = Field(
         None, max_length=32, description="Manufacturer's code.", examples=["OKI-123"]
     )
+    pluCode: Text | None = Field(
+        None, max_length=16, description="PLU code (cash registers).", examples=["0828"]
+    )
+    isbn: Text | None = Field(
+        None, max_length=32, description="ISBN, for books.", examples=["978-80-251-0000-0"]
+    )
+    serialNo: Text | None = Field(None, max_length=32, description="Serial number.")
+    mpn: Text | None = Field(
+        None, max_length=32, description="Manufacturer part number (MPN).", examples=["H3T5-87"]
+    )
     price: Price | None = Field(
         None,
         description="Price in the pricelist (see shop.yaml `pricelist`), 2 decimals.",

@@ -165,6 +165,10 @@ def test_derived_tables_are_what_the_hand_written_ones_were():
     assert diff.VARIANT_FIELDS == (
         "ean",
         "manufacturerCode",
+        "pluCode",
+        "isbn",
+        "serialNo",
+        "mpn",
         "visible",
         "availability",
         "availabilityWhenSoldOut",
@@ -226,6 +230,10 @@ def test_derived_tables_are_what_the_hand_written_ones_were():
     assert bodies.VARIANT_WRITE_NAMES == {
         "ean": "ean",
         "manufacturerCode": "manufacturerCode",
+        "pluCode": "pluCode",
+        "isbn": "isbn",
+        "serialNo": "serialNo",
+        "mpn": "mpn",
         "visible": "visible",
         "availability": "availabilityId",
         "availabilityWhenSoldOut": "availabilityWhenSoldOutId",
@@ -267,6 +275,10 @@ def test_derived_tables_are_what_the_hand_written_ones_were():
         "parameters",
         "ean",
         "manufacturerCode",
+        "pluCode",
+        "isbn",
+        "serialNo",
+        "mpn",
         "price",
         "commonPrice",
         "vatRate",
@@ -283,8 +295,9 @@ def test_derived_tables_are_what_the_hand_written_ones_were():
         "stock",
     )
     assert {"visible", "includingVat", "negativeStockAllowed"} == build.BOOLS
-    assert {"ean", "manufacturerCode"} == build.QUOTED
-    assert schema._NUMBER_TOO == ("ean", "manufacturerCode")
+    codes = ("ean", "manufacturerCode", "pluCode", "isbn", "serialNo", "mpn")
+    assert set(codes) == build.QUOTED
+    assert codes == schema._NUMBER_TOO
     assert {
         "name",
         "visibility",

@@ -410,6 +410,10 @@ def _check_product(product: dict) -> None:
         for key in (
             "ean",
             "manufacturerCode",
+            "pluCode",
+            "isbn",
+            "serialNo",
+            "mpn",
             "weight",
             "availabilityId",
             "availabilityWhenSoldOutId",

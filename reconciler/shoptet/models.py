@@ -98,6 +98,10 @@ class Variant(ShoptetModel):
     code: str
     ean: str | None = None
     manufacturerCode: str | None = None
+    pluCode: str | None = None
+    isbn: str | None = None
+    serialNo: str | None = None
+    mpn: str | None = None
     stock: str | None = None
     minStockSupply: str | None = None
     negativeStockAllowed: str | bool | None = None

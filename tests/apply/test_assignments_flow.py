@@ -2,7 +2,8 @@
 description or id) and ``supplier`` (by name or GUID), a variant's ``unit`` (by name or id) go
 plan -> apply -> plan empty, written as warrantyId / supplierGuid / unitId in bodies that
 conform to Shoptet's OpenAPI file; null clears a warranty or supplier; a name the shop does not
-have is a located plan error naming what it has and the lookup to use."""
+have is a located plan error naming what it has and the lookup to use. The variant's other
+manufacturerCode-style codes (pluCode, isbn, serialNo, mpn) converge and clear the same way."""
 
 from __future__ import annotations
 
@@ -121,3 +122,14 @@ def test_a_name_two_entries_share_must_be_written_by_id(sb, tmp_path):
     with pytest.raises(CatalogError) as err:
         plan_of(sb, cat)
     assert "is the name of 2 units (-2, 7); write the one you mean by its id" in str(err.value)
+
+
+def test_plu_isbn_serial_number_and_mpn_converge_and_clear(sb, tmp_path):
+    codes = {"pluCode": "0828", "isbn": "978-80-251-0000-0", "serialNo": "00412", "mpn": "H3T5-87"}
+    cat = catalog(tmp_path, {}, {"KAV-COL-250": codes})
+    (patch,) = converge(sb, cat)
+    assert patch == {"variants": [{"code": "KAV-COL-250", **codes}]}
+    assert {k: live(sb)["variants"][0][k] for k in codes} == codes
+    cleared = dict.fromkeys(codes)
+    cat = catalog(tmp_path, {}, {"KAV-COL-250": cleared})
+    assert converge(sb, cat) == [{"variants": [{"code": "KAV-COL-250", **cleared}]}]
