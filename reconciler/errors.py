@@ -34,6 +34,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import Any
 
 # C0 and C1 control characters and DEL (a terminal acts on ESC, CSI, ...), and the Unicode
 # bidirectional overrides and isolates (they reorder what the reader sees); lone surrogates
@@ -79,6 +80,14 @@ class Problem:
 
     def __str__(self) -> str:
         return f"{self.file}:{self.line}:{self.column}: {self.message}"
+
+    @classmethod
+    def at(cls, loc: Any, message: str) -> Problem:
+        """A problem where a loader ``Location`` (``file``, ``line``, ``column``) points;
+        ``(catalog)`` when nothing does."""
+        if loc is None:
+            return cls("(catalog)", 0, 0, message)
+        return cls(loc.file, loc.line, loc.column, message)
 
 
 class CatalogError(ReconcilerError):

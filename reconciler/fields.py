@@ -70,6 +70,7 @@ class Kind(StrEnum):
     PARAMETERS = "parameters"  # {nameIndex: valueIndex}, resolved against the shop's registry
     DATE = "date"  # ``YYYY-MM-DD`` text (only inside an object's parts)
     FLAGS = "flags"  # {flag code: {dateFrom, dateTo}} set, or None: unset; resolved by name
+    REFERENCE = "reference"  # an entry of a shop list by id (GUID) or name; the id in the plan
     OBJECT = "object"  # a small mapping of ``parts``; the parts the YAML leaves out are unmanaged
 
 
@@ -306,9 +307,30 @@ FIELDS: tuple[Field, ...] = (
             "with flagsManagement set/unset, so flags the YAML does not name are left alone"
         ),
     ),
+    _product(
+        "warranty",
+        Kind.REFERENCE,
+        write="warrantyId",
+        read="warranty.id",
+        include="warranty",
+        import_group=_PLACE,
+        why="by description or id, resolved against GET /api/products/warranties at plan time",
+    ),
+    _product(
+        "supplier",
+        Kind.REFERENCE,
+        write="supplierGuid",
+        read="supplier.guid",
+        import_group=_PLACE,
+        why="by name or GUID, resolved against GET /api/suppliers at plan time",
+    ),
     # --- variant -----------------------------------------------------------------------------
     _variant("ean", Kind.TEXT, digits=True, imported=Imported.QUOTED),
     _variant("manufacturerCode", Kind.TEXT, digits=True, imported=Imported.QUOTED),
+    _variant("pluCode", Kind.TEXT, digits=True, imported=Imported.QUOTED),
+    _variant("isbn", Kind.TEXT, digits=True, imported=Imported.QUOTED),
+    _variant("serialNo", Kind.TEXT, digits=True, imported=Imported.QUOTED),
+    _variant("mpn", Kind.TEXT, digits=True, imported=Imported.QUOTED),
     _price("price", Kind.DECIMAL, Body.PRICE_ROW_PRICE, places=2, nullable=False),
     _price("commonPrice", Kind.DECIMAL, Body.PRICE_ROW_PRICE, places=2, on_create=OnCreate.AFTER),
     _price(
@@ -368,6 +390,16 @@ FIELDS: tuple[Field, ...] = (
         Kind.INTEGER,
         write="availabilityWhenSoldOutId",
         read="availabilityWhenSoldOut.id",
+    ),
+    _variant(
+        "unit",
+        Kind.REFERENCE,
+        write="unitId",
+        nullable=False,
+        why=(
+            "by name or id; Shoptet reads the name (variant unit) and writes the id (unitId), "
+            "so both sides are resolved against GET /api/products/units (live/units.py)"
+        ),
     ),
     _variant("weight", Kind.DECIMAL, places=3),
     _variant("minStockSupply", Kind.DECIMAL, places=3),

@@ -135,6 +135,42 @@ def text_flags(rows: list[dict]) -> list[str]:
     ) or ["(no flags)"]
 
 
+def read_warranties(client) -> list[dict]:
+    return [
+        {"id": w.get("id"), "description": w.get("description"), "inMonths": w.get("inMonths")}
+        for w in C.get_warranties(client)
+    ]
+
+
+def text_warranties(rows: list[dict]) -> list[str]:
+    return _table(
+        [[_s(r["id"]), _s(r["description"]), _months(r["inMonths"])] for r in rows]
+    ) or ["(no warranties)"]
+
+
+def _months(value: Any) -> str:
+    if value is None:
+        return ""
+    return "lifetime" if value < 0 else f"{value} months"
+
+
+def read_units(client) -> list[dict]:
+    return [{"id": u.get("id"), "name": u.get("name")} for u in C.get_units(client)]
+
+
+def text_units(rows: list[dict]) -> list[str]:
+    return _table([[_s(r["id"]), _s(r["name"])] for r in rows]) or ["(no units)"]
+
+
+def read_suppliers(client) -> list[dict]:
+    rows = [{"guid": s.get("guid"), "name": s.get("name")} for s in C.get_suppliers(client)]
+    return sorted(rows, key=lambda r: (r["name"] or "", r["guid"] or ""))
+
+
+def text_suppliers(rows: list[dict]) -> list[str]:
+    return _table([[_s(r["guid"]), _s(r["name"])] for r in rows]) or ["(no suppliers)"]
+
+
 VARIANT_PARAMETERS = "/api/products/variant-parameters"
 
 
@@ -323,6 +359,30 @@ KINDS: dict[str, Kind] = {
             "/api/products/flags",
             read_flags,
             text_flags,
+        ),
+        Kind(
+            "warranties",
+            "warranty ids and descriptions (warranty:)",
+            "Warranties",
+            "/api/products/warranties",
+            read_warranties,
+            text_warranties,
+        ),
+        Kind(
+            "units",
+            "unit ids and names (variant unit:)",
+            "Units",
+            "/api/products/units",
+            read_units,
+            text_units,
+        ),
+        Kind(
+            "suppliers",
+            "supplier GUIDs and names (supplier:)",
+            "Suppliers",
+            "/api/suppliers",
+            read_suppliers,
+            text_suppliers,
         ),
         Kind(
             "parameters",

@@ -31,6 +31,7 @@ from reconciler.desired.values import (
     CODE_MAX_LENGTH,
     CODE_PATTERN,
     CODE_RE,
+    COLOR_PATTERN,
     GUID_PATTERN,
     MAX_VARIANTS,
     PRODUCT_TYPES,
@@ -41,6 +42,7 @@ from reconciler.desired.values import (
     parse_action_price,
     parse_bool,
     parse_code,
+    parse_color,
     parse_decimal,
     parse_flags,
     parse_guid,
@@ -49,7 +51,9 @@ from reconciler.desired.values import (
     parse_orderable_amount,
     parse_parameters,
     parse_purchase_price,
+    parse_reference,
     parse_stock,
+    parse_supplier,
     parse_text,
 )
 
@@ -64,6 +68,7 @@ __all__ = [
     "VARIANT_FIELDS",
     "VISIBILITIES",
     "Catalog",
+    "FlagDefinition",
     "Policy",
     "Product",
     "ShopSettings",
@@ -267,6 +272,24 @@ Flags = Annotated[
     ),
 ]
 
+Color = Annotated[
+    str,
+    BeforeValidator(parse_color),
+    WithJsonSchema({"type": ["string", "null"], "pattern": COLOR_PATTERN}),
+]
+
+# warranty, unit: an id or a name; supplier: a GUID or a name (resolved at plan time)
+Reference = Annotated[
+    int | str,
+    BeforeValidator(parse_reference),
+    WithJsonSchema({"anyOf": [{"type": "integer"}, {"type": "string", "minLength": 1}]}),
+]
+SupplierRef = Annotated[
+    str,
+    BeforeValidator(parse_supplier),
+    WithJsonSchema({"type": "string", "minLength": 1}),
+]
+
 _FROZEN = ConfigDict(frozen=True, extra="forbid")
 
 
@@ -392,6 +415,16 @@ class Variant(BaseModel):
     manufacturerCode: Text | None = Field(
         None, max_length=32, description="Manufacturer's code.", examples=["OKI-123"]
     )
+    pluCode: Text | None = Field(
+        None, max_length=16, description="PLU code (cash registers).", examples=["0828"]
+    )
+    isbn: Text | None = Field(
+        None, max_length=32, description="ISBN, for books.", examples=["978-80-251-0000-0"]
+    )
+    serialNo: Text | None = Field(None, max_length=32, description="Serial number.")
+    mpn: Text | None = Field(
+        None, max_length=32, description="Manufacturer part number (MPN).", examples=["H3T5-87"]
+    )
     price: Price | None = Field(
         None,
         description="Price in the pricelist (see shop.yaml `pricelist`), 2 decimals.",
@@ -474,6 +507,14 @@ class Variant(BaseModel):
             "(GET /api/products/availabilities)."
         ),
         examples=[4],
+    )
+    unit: Reference | None = Field(
+        None,
+        description=(
+            "Unit of the quantity by name or id (GET /api/products/units, `shoptet-catalog "
+            "lookup units`), e.g. ks or kg."
+        ),
+        examples=["ks"],
     )
     weight: Weight | None = Field(
         None, description="Weight in kg, 3 decimals, at most 99999.999.", examples=["0.250"]
@@ -561,6 +602,22 @@ class Product(BaseModel):
         ),
         examples=[{"Akce": {"from": "2026-12-01", "to": "2026-12-24"}, "Novinka": False}],
     )
+    warranty: Reference | None = Field(
+        None,
+        description=(
+            "Warranty by description or id (GET /api/products/warranties, `shoptet-catalog "
+            "lookup warranties`); null removes it."
+        ),
+        examples=["2 roky"],
+    )
+    supplier: SupplierRef | None = Field(
+        None,
+        description=(
+            "Supplier by name or GUID (GET /api/suppliers, `shoptet-catalog lookup "
+            "suppliers`); null removes it."
+        ),
+        examples=["Kávová pražírna s.r.o."],
+    )
     variants: dict[VariantCode, Variant] = Field(
         default_factory=dict,
         description="Variants keyed by code (uppercase; at most 512). Stock, prices and EANs live here.",
@@ -602,6 +659,31 @@ class ShopSettings(BaseModel):
         None,
         description="Orders in the last 30 days from which the plan marks a variant whose price changes or that is hidden as a best-seller (display only); unset: no mark.",
         examples=[50],
+    )
+
+
+class FlagDefinition(BaseModel):
+    """One entry of ``flags:`` in shop.yaml, keyed by the flag's code or title: a flag the
+    catalog defines. A key the shop has neither as code nor as title is created (``POST
+    /api/products/flags``, Shoptet generates the code); an existing one gets the stated
+    ``title`` and ``color`` (``PATCH``). A flag is never deleted by the tool."""
+
+    model_config = _FROZEN
+
+    title: Text | None = Field(
+        None,
+        min_length=1,
+        max_length=255,
+        description=(
+            "The flag's name shown to customers; default: the key. State it on a key that is "
+            "a flag code to rename that flag."
+        ),
+        examples=["Vánoce"],
+    )
+    color: Color | None = Field(
+        None,
+        description="Hex colour, e.g. '#d40000' (quoted); null: Shoptet's default colour.",
+        examples=["#d40000"],
     )
 
 
@@ -678,4 +760,13 @@ class Catalog(BaseModel):
     ignore: list[IgnorePath] = Field(
         default_factory=list,
         description="Field paths never diffed, e.g. description or variants.*.stock.",
+    )
+    flags: dict[Annotated[str, Field(min_length=1)], FlagDefinition] = Field(
+        default_factory=dict,
+        description=(
+            "Flag definitions the catalog manages, keyed by flag code or title: one the shop "
+            "lacks is created before the products that use it, title and color of one it has "
+            "are kept as stated. Never deleted."
+        ),
+        examples=[{"Vánoce": {"color": "#d40000"}}],
     )

@@ -36,10 +36,11 @@ nothing there: it executes a plan that was checked. The client is typed by the p
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 from reconciler.apply.executor import Executor
 from reconciler.apply.journal import Journal
@@ -52,6 +53,7 @@ from reconciler.apply.preflight import (
 )
 from reconciler.apply.result import ApplyOptions, ApplyResult, LiveReader
 from reconciler.apply.revert import RevertSource, outside_catalog, revert_plan
+from reconciler.assignments import assign_ids, unit_ids
 from reconciler.desired.load import LoadedCatalog
 from reconciler.errors import ConfigError, StalePlan, UnsafePlan
 from reconciler.live.base import ShopInfo
@@ -64,6 +66,7 @@ from reconciler.live.read import (
     FullRead,
     ScopedRead,
     raise_for_references,
+    read_assignment_lists,
     read_references,
     read_shop,
     resolve_targets,
@@ -74,6 +77,7 @@ from reconciler.model import Catalog, Policy
 from reconciler.plan.diff import PlanContext, diff
 from reconciler.plan.guards import open_orders_verdict
 from reconciler.plan.model import (
+    Action,
     CatalogEntry,
     Plan,
     Resource,
@@ -82,7 +86,14 @@ from reconciler.plan.model import (
     raise_if_unsafe,
 )
 from reconciler.ports import ApplyClient, DetailReader, LiveSource, PlanClient, Progress
-from reconciler.references import plan_names
+from reconciler.references import (
+    SUPPLIERS,
+    UNITS,
+    WARRANTIES,
+    ShopReferences,
+    plan_names,
+    stated_kinds,
+)
 
 __all__ = ["PlanRequest", "apply_plan", "live_source", "make_plan", "resolve_scope"]
 
@@ -126,11 +137,16 @@ def make_plan(
     shop = read_shop(client, desired.shop)  # 1
     refs = read_references(client, desired, shop)  # 2
     raise_for_references(desired, refs, loaded.locations)
+    lists = assignment_lists(refs)
+    desired = assign_ids(desired, lists)  # warranty, unit, supplier by name -> by id
     guids, scope = resolve_scope(client, desired, request)  # 3
     managed = sum(1 for p in desired.products.values() if not p.absent)
     source = live_source(client, request, guids, prune=desired.policy.prune, managed=managed)  # 4
     live = source.read(desired, shop, request.progress)  # 5
     live_catalog = complete_live(client, desired, live.catalog, shop, guids)
+    if refs.units is not None:  # a detail names a variant's unit; the catalog means its id
+        products = unit_ids(live_catalog.products, refs.units)
+        live_catalog = live_catalog.model_copy(update={"products": products})
     registry = read_registry(client) if needs_registry(desired, guids) else None
     flags = read_flags(client) if needs_flags(desired, guids) else None
     context = PlanContext(  # 6
@@ -275,6 +291,7 @@ def apply_plan(
     )
     if read_live is None:  # 3
         read_live = live_reader(client, plan, shop.default_pricelist_id)
+    catalog, read_live = _by_ids(client, catalog, read_live, plan)
     if revert is not None:
         checks = preflight_revert(plan, read_live, shop, client)
     else:
@@ -284,7 +301,7 @@ def apply_plan(
     journal = journal or Journal(None, plan.plan_id)
     run = Executor(  # 5, 6
         plan,
-        plan.changes,
+        tuple(k.change for k in checks),
         client,
         read_live,
         journal,
@@ -293,6 +310,42 @@ def apply_plan(
     )
     run.execute(checks)
     return run.result
+
+
+def _by_ids(
+    client: Any, catalog: LoadedCatalog, read_live: LiveReader, plan: Plan
+) -> tuple[LoadedCatalog, LiveReader]:
+    """The catalog with warranty, unit and supplier names as ids, and a live reader that
+    reads units as ids (``reconciler.assignments``), for the products the plan touches: the
+    same forms the plan compared, so apply re-derives the plan's values. Units are read as
+    ids too when the plan deletes something (the journal keeps what it deletes, and a revert
+    writes that back by id) or writes a unit (a revert plan)."""
+    guids = {c.guid for c in plan.changes if not c.resource.registry}
+    touched = catalog.catalog.model_copy(
+        update={"products": {g: p for g, p in catalog.catalog.products.items() if g in guids}}
+    )
+    kinds = set(stated_kinds(touched))
+    if any(
+        c.action is Action.DELETE or any(f.field == "unit" for f in c.fields)
+        for c in plan.changes
+    ):
+        kinds.add(UNITS)
+    lists = read_assignment_lists(client, kinds)
+    if not lists:
+        return catalog, read_live
+    units = lists.get(UNITS)
+    resolved = replace(catalog, catalog=assign_ids(catalog.catalog, lists))
+    if units is None:
+        return resolved, read_live
+
+    def read(guids: Sequence[str]) -> dict[str, Any]:
+        return unit_ids(read_live(guids), units)
+
+    return resolved, read
+
+
+def assignment_lists(refs: ShopReferences) -> dict[str, Any]:
+    return {k: getattr(refs, k) for k in (WARRANTIES, UNITS, SUPPLIERS)}
 
 
 def raise_if_outside(plan: Plan, desired: Catalog) -> None:

@@ -204,6 +204,15 @@ class ParameterWriter(Protocol):
 
 
 @runtime_checkable
+class FlagWriter(Protocol):
+    """Flag definitions shop.yaml declares, written before the products that name them."""
+
+    def create_flag(self, body: dict[str, Any]) -> Any: ...
+
+    def update_flag(self, code: str, body: dict[str, Any]) -> Any: ...
+
+
+@runtime_checkable
 class ProductReader(ProductLister, DetailReader, Protocol):
     """The list and the details: what a direct (full or scoped) live read uses."""
 
@@ -230,6 +239,7 @@ class ApplyClient(
     Writer,
     ParameterReader,
     ParameterWriter,
+    FlagWriter,
     ClaimReader,
     Protocol,
 ):

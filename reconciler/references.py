@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import Any, Protocol
 
+from reconciler.assignments import assignment_problems, stated_lists
 from reconciler.errors import Problem
 from reconciler.model import Catalog, Product, Variant
 from reconciler.plan.model import Names, Plan, Resource
@@ -33,6 +34,9 @@ __all__ = [
     "BRANDS",
     "CATEGORIES",
     "PRICELISTS",
+    "SUPPLIERS",
+    "UNITS",
+    "WARRANTIES",
     "ShopReferences",
     "check_references",
     "plan_names",
@@ -45,6 +49,8 @@ CATEGORIES = "categories"
 BRANDS = "brands"
 AVAILABILITIES = "availabilities"
 PRICELISTS = "pricelists"
+# the small assignments' lists (``reconciler.assignments``), named as ShopReferences' fields
+WARRANTIES, UNITS, SUPPLIERS = "warranties", "units", "suppliers"
 
 # variant fields holding an availability id (the second: shown once the variant is sold out)
 _AVAILABILITY_FIELDS = ("availability", "availabilityWhenSoldOut")
@@ -77,6 +83,10 @@ class ShopReferences:
     brands: Mapping[str, str | None] | None = None  # code -> name
     availabilities: Mapping[int, str | None] | None = None  # id -> name
     pricelists: Mapping[int, str | None] | None = None  # id -> name
+    # the small assignments' lists (``reconciler.assignments``): id (GUID) -> name
+    warranties: Mapping[int, str | None] | None = None  # id -> description
+    units: Mapping[int, str | None] | None = None  # id -> name
+    suppliers: Mapping[str, str | None] | None = None  # lowercase GUID -> name
     stocks: Mapping[int, str | None] = field(default_factory=dict)  # id -> title
     vat_rates: tuple[str, ...] = ()  # as the shop spells them; empty: not known
     vat_payer: bool | None = None  # None: the shop did not say
@@ -141,7 +151,13 @@ def stated_kinds(catalog: Catalog) -> frozenset[str]:
         kinds.add(PRICELISTS)
     if states_prices(catalog):
         kinds.add(PRICELISTS)
+    kinds |= stated_lists(catalog, lambda key: _ignored_at(ignore, key))
     return frozenset(kinds)
+
+
+def _ignored_at(ignore: _Ignore, key: Key) -> bool:
+    """Does an ``ignore`` rule drop the field at a location key?"""
+    return ignore.drops(key[-1], key[2] if len(key) == 4 else None)
 
 
 def states_prices(catalog: Catalog, guids: Iterable[str] | None = None) -> bool:
@@ -186,6 +202,10 @@ def check_references(
         _check_product(guid, product, refs, ignore, add)
         for code, variant in _variants(product):
             _check_variant(guid, code, variant, refs, ignore, add)
+    lists = {k: getattr(refs, k) for k in (WARRANTIES, UNITS, SUPPLIERS)}
+    assignment_problems(
+        catalog, lists, lambda key, message: None if _ignored_at(ignore, key) else add(key, message)
+    )
     pricelist = catalog.shop.pricelist if "pricelist" in catalog.shop.model_fields_set else None
     if pricelist is not None and refs.pricelists is not None and pricelist not in refs.pricelists:
         add(
@@ -343,6 +363,7 @@ def plan_names(plan: Plan, refs: ShopReferences, pricelist_name: str | None = No
                     name = isinstance(code, str) and refs.brands.get(code)
                     if name:
                         brands[code] = name
+    assigned = _assigned_names(plan, refs)
     pricelists: dict[int, str] = {}
     if plan.pricelist_id is not None:
         name = (refs.pricelists or {}).get(plan.pricelist_id) or pricelist_name
@@ -352,4 +373,24 @@ def plan_names(plan: Plan, refs: ShopReferences, pricelist_name: str | None = No
         other = change.pricelist_id
         if other is not None and (name := (refs.pricelists or {}).get(other)):
             pricelists[other] = name
-    return Names(categories, brands, stocks, pricelists)
+    return Names(categories, brands, stocks, pricelists, assigned=assigned)
+
+
+def _assigned_names(plan: Plan, refs: ShopReferences) -> dict[str, dict[str, str]]:
+    """Warranty, unit and supplier names for the ids the plan's changes show."""
+    out: dict[str, dict[str, str]] = {}
+    for change in plan.changes:
+        for f in change.fields:
+            if f.field not in _LIST_OF:
+                continue
+            table: Mapping[Any, str | None] = getattr(refs, _LIST_OF[f.field]) or {}
+            for ident in (f.before, f.after):
+                if not isinstance(ident, int | str):
+                    continue
+                name = table.get(ident.lower() if isinstance(ident, str) else ident)
+                if name:
+                    out.setdefault(f.field, {})[str(ident)] = name
+    return out
+
+
+_LIST_OF = {"warranty": WARRANTIES, "unit": UNITS, "supplier": SUPPLIERS}

@@ -107,6 +107,7 @@ def test_kinds_match_the_model_types(field):
         F.Kind.GUID_LIST: ([GUID], [GUID]),
         F.Kind.STOCK_MAP: ({"1": "2"}, {1: Decimal("2")}),
         F.Kind.PARAMETERS: ({"Hmotnost": "250 g"}, {"Hmotnost": "250 g"}),
+        F.Kind.REFERENCE: ("1 rok", "1 rok"),  # a name; the plan resolves it to the id
         F.Kind.FLAGS: (
             {"Akce": {"to": "2026-12-24"}, "new": "false"},
             {"Akce": {"dateFrom": None, "dateTo": "2026-12-24"}, "new": None},
@@ -128,8 +129,9 @@ def test_kinds_match_the_model_types(field):
 
 
 def test_resources_are_the_plans():
-    # the plan's other kinds are additions to the shop's variant-parameter registry, not fields
-    registry_additions = {"parameter", "parameter-value"}
+    # the plan's other kinds are shop-wide definitions (variant-parameter registry, flags), not
+    # fields
+    registry_additions = {"parameter", "parameter-value", "flag"}
     assert {r.value for r in F.Resource} == {
         r.value for r in plan_model.Resource
     } - registry_additions
@@ -165,9 +167,14 @@ def test_derived_tables_are_what_the_hand_written_ones_were():
     assert diff.VARIANT_FIELDS == (
         "ean",
         "manufacturerCode",
+        "pluCode",
+        "isbn",
+        "serialNo",
+        "mpn",
         "visible",
         "availability",
         "availabilityWhenSoldOut",
+        "unit",
         "weight",
         "minStockSupply",
         "negativeStockAllowed",
@@ -219,13 +226,20 @@ def test_derived_tables_are_what_the_hand_written_ones_were():
         "brand": "brandCode",
         "defaultCategory": "defaultCategoryGuid",
         "categories": "categoryGuids",
+        "warranty": "warrantyId",
+        "supplier": "supplierGuid",
     }
     assert bodies.VARIANT_WRITE_NAMES == {
         "ean": "ean",
         "manufacturerCode": "manufacturerCode",
+        "pluCode": "pluCode",
+        "isbn": "isbn",
+        "serialNo": "serialNo",
+        "mpn": "mpn",
         "visible": "visible",
         "availability": "availabilityId",
         "availabilityWhenSoldOut": "availabilityWhenSoldOutId",
+        "unit": "unitId",
         "weight": "weight",
         "minStockSupply": "minStockSupply",
         "negativeStockAllowed": "negativeStockAllowed",
@@ -250,6 +264,8 @@ def test_derived_tables_are_what_the_hand_written_ones_were():
         "defaultCategory",
         "categories",
         "flags",
+        "warranty",
+        "supplier",
         "shortDescription",
         "description",
         "metaTitle",
@@ -261,6 +277,10 @@ def test_derived_tables_are_what_the_hand_written_ones_were():
         "parameters",
         "ean",
         "manufacturerCode",
+        "pluCode",
+        "isbn",
+        "serialNo",
+        "mpn",
         "price",
         "commonPrice",
         "vatRate",
@@ -271,13 +291,15 @@ def test_derived_tables_are_what_the_hand_written_ones_were():
         "visible",
         "availability",
         "availabilityWhenSoldOut",
+        "unit",
         "weight",
         "minStockSupply",
         "stock",
     )
     assert {"visible", "includingVat", "negativeStockAllowed"} == build.BOOLS
-    assert {"ean", "manufacturerCode"} == build.QUOTED
-    assert schema._NUMBER_TOO == ("ean", "manufacturerCode")
+    codes = ("ean", "manufacturerCode", "pluCode", "isbn", "serialNo", "mpn")
+    assert set(codes) == build.QUOTED
+    assert codes == schema._NUMBER_TOO
     assert {
         "name",
         "visibility",
@@ -295,6 +317,7 @@ def test_derived_tables_are_what_the_hand_written_ones_were():
         "visible",
         "negativeStockAllowed",
         "stock",
+        "unit",
         "absent",
     } == NOT_NULL_VARIANT
     # import keeps a stated non-null key it has no live value for; ``type`` joined the set

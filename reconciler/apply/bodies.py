@@ -21,7 +21,7 @@ Rules it enforces:
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from decimal import Decimal
 from typing import Any, TypeVar
 
@@ -73,6 +73,12 @@ def _value(field: str, value: Any) -> Any:
 def parameter_items(pairs: dict[str, str] | None) -> list[dict[str, str]]:
     """``{nameIndex: valueIndex}`` -> Shoptet's ``parameters`` items, sorted (replace-all)."""
     return [{"nameIndex": n, "valueIndex": v} for n, v in sorted((pairs or {}).items())]
+
+
+def flag_body(fields: Mapping[str, Any]) -> dict[str, Any]:
+    """``POST /api/products/flags`` (``title``, ``color``; Shoptet generates the code) or
+    ``PATCH /api/products/flags/{code}``: the fields still to write."""
+    return {k: fields[k] for k in ("title", "color") if k in fields}
 
 
 def parameter_body(index: str, name: str) -> dict[str, Any]:

@@ -18,6 +18,11 @@ stock changes of NEW are checked against the live variant OLD while only OLD exi
 rename is *write*), against NEW once only NEW exists (the rename is *done*); both live, or
 neither, is a conflict (someone else created NEW, or OLD is gone: the shop moved).
 
+Flag definitions (``flag``) are checked against the shop's flags apply re-reads: a create is
+done once a flag with its title exists, an update compares ``title``/``color`` like a field.
+A product change naming a flag the plan creates carries a placeholder (``plan.flag_changes``),
+bound to the live code before it is checked (``preflight``) or written (``executor``).
+
 Variant-parameter registry additions (``parameter``, ``parameter-value``) are checked against
 the registry apply re-reads: the parameter (or the parameter's value index) exists -> done,
 else write. Existing means done whatever its display name: the slug is what products use.
@@ -35,6 +40,7 @@ from typing import Any
 
 from reconciler import fields as F
 from reconciler.apply.bodies import UNREAD
+from reconciler.plan.flag_changes import ShopFlag, flag_check_values
 from reconciler.plan.model import RENAME_FIELD, Action, Change, Resource
 from reconciler.plan.normalize import Form, NormContext, normalize_product, stated_parts
 
@@ -93,8 +99,9 @@ def check_all(
     created: set[tuple[str, str | None]],
     registry: Any = None,
     renamed: dict[tuple[str, str], str] | None = None,
+    flags: tuple[ShopFlag, ...] | None = None,
 ) -> list[Check]:
-    return [check(c, forms.get(c.guid), created, registry, renamed) for c in changes]
+    return [check(c, forms.get(c.guid), created, registry, renamed, flags) for c in changes]
 
 
 def check(
@@ -103,10 +110,14 @@ def check(
     created: set[tuple[str, str | None]],
     registry: Any = None,
     renamed: dict[tuple[str, str], str] | None = None,
+    flags: tuple[ShopFlag, ...] | None = None,
 ) -> Check:
     """The verdict for one change given the live form of its product (None: not in the shop);
-    a registry addition is checked against ``registry`` (``plan.parameters.ParameterRegistry``);
+    a registry addition is checked against ``registry`` (``plan.parameters.ParameterRegistry``),
+    a flag definition against ``flags`` (the shop's, ``plan.flag_changes.shop_flags``);
     ``renamed``: the plan's renames (``renamed_keys``)."""
+    if change.resource is Resource.FLAG:
+        return flag_check(change, flags)
     verdict = _check(change, form, created, registry, renamed)
     if change.resource is Resource.PRICE and form:
         code = (change.code or "").upper()
@@ -194,6 +205,27 @@ def registry_check(c: Change, registry: Any) -> Check:
     else:
         exists = param is not None and value in param.values
     return Check(c, Verdict.DONE) if exists else Check(c, Verdict.WRITE, dict(c.after or {}))
+
+
+def flag_check(c: Change, flags: tuple[ShopFlag, ...] | None) -> Check:
+    """A flag definition: a create is done once a flag with its title exists (with the
+    planned colour; another colour is a conflict: someone else made it), an update compares
+    title and colour with the flag of its code."""
+    if flags is None:
+        return _conflict(c, "the shop's flags could not be read")
+    live = flag_check_values(flags, c)
+    if c.action is Action.CREATE:
+        if live is None:
+            return Check(c, Verdict.WRITE, dict(c.after or {}))
+        differ = {f: v for f, v in (c.after or {}).items() if live.get(f) != v}
+        if not differ:
+            return Check(c, Verdict.DONE)
+        return _conflict(
+            c, "a flag with this title was created since the plan" + _diff(differ, live)
+        )
+    if live is None:
+        return _conflict(c, f"flag {c.code} no longer exists in the shop")
+    return _compare(c, live)
 
 
 def _variant_values(c: Change, variant: dict[str, Any]) -> dict[str, Any]:

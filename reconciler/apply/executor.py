@@ -18,7 +18,16 @@ from reconciler.apply.program import Part, Request, Step, narrowed, price_unread
 from reconciler.apply.result import ApplyOptions, ApplyResult, Outcome, Status
 from reconciler.apply.revert import written_records
 from reconciler.live.params import read_registry
+from reconciler.plan.flag_changes import (
+    ShopFlag,
+    bind,
+    new_flag_codes,
+    placeholder_key,
+    shop_flags,
+    unbound,
+)
 from reconciler.plan.model import Plan, Resource
+from reconciler.shoptet.client import get_flags
 
 
 class Executor:
@@ -34,7 +43,9 @@ class Executor:
         default_pricelist_id: int | None = None,
     ):
         """``default_pricelist_id``: the e-shop's default pricelist (where Shoptet's product
-        create puts a variant's price); None: the plan's pricelist is taken to be it."""
+        create puts a variant's price); None: the plan's pricelist is taken to be it.
+        ``changes``: the plan's, as preflight checked them (flags of a flag that existed
+        then already bound to its code)."""
         self.plan, self.changes, self.client, self.read_live = plan, changes, client, read_live
         self.journal, self.options = journal, options
         self.created = created_keys(changes)
@@ -50,6 +61,10 @@ class Executor:
         # Live forms of what the delete stages remove, read just before them: the journal
         # records them so `revert` can create them again.
         self._deleted: dict[str, Any] = {}
+        # The shop's flags when re-read, and the code of each flag placeholder the flag
+        # creates answered: product writes naming a new flag are bound to it.
+        self.live_flags: tuple[ShopFlag, ...] | None = None
+        self.flag_codes: dict[str, str] = {}
 
     # -- the run ---------------------------------------------------------------------------
 
@@ -139,6 +154,17 @@ class Executor:
                 creators.append(f"variant:{c.guid}:{c.code}")  # the code exists after it
             if c.resource is Resource.PARAMETER_VALUE:  # its parameter, when the plan adds it
                 creators.append(f"parameter:{(c.code or '').partition(':')[0]}")
+            if c.resource is Resource.PRODUCT and unbound(c):
+                part = self.bound(part)
+                left = unbound(part.change)
+                if left:  # its flag was not created: never send a placeholder
+                    self.mark(
+                        c.id,
+                        Status.SKIPPED,
+                        f"not written: flag:{left[0]} was not created",
+                    )
+                    continue
+                c = part.change
             for creator in creators:
                 o = self.result.outcomes.get(creator)
                 if o is not None and o.status in (Status.FAILED, Status.SKIPPED):
@@ -147,6 +173,32 @@ class Executor:
             else:
                 out.append(part)
         return out
+
+    def bound(self, part: Part) -> Part:
+        """``part`` with its flag placeholders bound to the codes known now."""
+        with self._lock:
+            codes = dict(self.flag_codes)
+        change = bind(part.change, codes)
+        fields = dict(part.fields)
+        if "flags" in fields:
+            fields["flags"] = dict(change.after or {}).get("flags", fields["flags"])
+        return Part(change, fields, part.live_price)
+
+    def learn_flag(self, req: Request, result: Any) -> None:
+        """The code Shoptet generated for a flag this apply created: from the answer (its
+        ``flags``, matched by title), else from the flag list read again."""
+        listed = (result.data or {}).get("flags") if isinstance(result.data, dict) else None
+        found = new_flag_codes(shop_flags(listed if isinstance(listed, list) else ()))
+        key = placeholder_key(str(req.body.get("title") or ""))
+        if key not in found:
+            try:
+                self.live_flags = shop_flags(get_flags(self.client))
+            except E.ApiError:
+                return  # the products naming it are skipped, named (``ready``)
+            found = new_flag_codes(self.live_flags)
+        if key in found:
+            with self._lock:
+                self.flag_codes[key] = found[key]
 
     def priced(self, parts: list[Part]) -> list[Part]:
         """Pricelist parts with the variant's current price for those that lack it (variants
@@ -254,6 +306,8 @@ class Executor:
         except E.ApiError as exc:
             self.failed(req, note, exc)
             return
+        if req.step is Step.FLAG and req.method == "POST":
+            self.learn_flag(req, result)
         errors = [_item_error(e) for e in result.item_errors]
         self.journal.write(
             **note,
@@ -267,6 +321,8 @@ class Executor:
     def _call(self, req: Request) -> Any:
         """The client call for a request of the program."""
         c, t, body = self.client, req.target, req.body
+        if req.step is Step.FLAG:
+            return c.create_flag(body) if req.method == "POST" else c.update_flag(t, body)
         if req.step is Step.PARAMETER:
             return c.create_variant_parameter(body)
         if req.step is Step.PARAMETER_VALUES:
@@ -352,7 +408,7 @@ class Executor:
         applied: list[str] = []
         for part in req.parts:
             c = part.change
-            now = check(c, forms.get(c.guid), self.created, registry, self.renamed)
+            now = check(c, forms.get(c.guid), self.created, registry, self.renamed, self.live_flags)
             if now.verdict is Verdict.CONFLICT:
                 self.mark(c.id, Status.FAILED, f"after a lost response: {now.reason}")
                 continue
@@ -369,6 +425,9 @@ class Executor:
             applied=list(dict.fromkeys(applied)),
             resend=list(dict.fromkeys(p.change.id for p in again)),
         )
+        if req.step is Step.FLAG and req.method == "POST" and applied:
+            with self._lock:
+                self.flag_codes.update(new_flag_codes(self.live_flags or ()))
         if not again:
             return
         resend = narrowed(req, again)
@@ -390,8 +449,10 @@ class Executor:
         guids = {c.guid for c in changes if not c.resource.registry}
         forms = self.read(guids) if guids else {}
         registry = None
-        if any(c.resource.registry for c in changes):
+        if any(c.resource in (Resource.PARAMETER, Resource.PARAMETER_VALUE) for c in changes):
             registry = read_registry(self.client)
+        if any(c.resource is Resource.FLAG for c in changes):
+            self.live_flags = shop_flags(get_flags(self.client))
         return forms, registry
 
     def read(self, guids) -> dict:
@@ -419,14 +480,14 @@ class Executor:
         written = {o.change_id for o in self.result.of(Status.WRITTEN)}
         if not written:
             return
-        changes = [c for c in self.changes if c.id in written]
+        changes = [bind(c, self.flag_codes) for c in self.changes if c.id in written]
         try:
             forms, registry = self.reread(changes)
         except E.ApiError as exc:
             self.result.unconverged.append(f"the convergence check could not re-read: {exc}")
             return
         for c in changes:
-            now = check(c, forms.get(c.guid), self.created, registry, self.renamed)
+            now = check(c, forms.get(c.guid), self.created, registry, self.renamed, self.live_flags)
             if now.verdict is Verdict.WRITE:
                 fields = ", ".join(f"{f} (planned {v!r})" for f, v in sorted(now.pending.items()))
                 what = fields or "still in the shop"

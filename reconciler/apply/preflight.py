@@ -64,6 +64,7 @@ from reconciler.live.flags import needs_flags, read_flags
 from reconciler.live.params import needs_registry, read_registry
 from reconciler.model import Catalog, Policy
 from reconciler.plan.diff import PlanContext, diff
+from reconciler.plan.flag_changes import bind, new_flag_codes, shop_flags, unbound
 from reconciler.plan.guards import GuardPolicy, VariantClaims, compute_guards
 from reconciler.plan.model import (
     Action,
@@ -194,7 +195,8 @@ def verify_header(plan: Plan, shop: ShopInfo, options: ApplyOptions) -> None:
 def _needs_registry(plan: Plan, catalog: LoadedCatalog) -> bool:
     """The registry is re-read when the plan adds to it or a product it touches states
     variant parameters (the fresh diff resolves them)."""
-    return any(c.resource.registry for c in plan.changes) or needs_registry(
+    params = (Resource.PARAMETER, Resource.PARAMETER_VALUE)
+    return any(c.resource in params for c in plan.changes) or needs_registry(
         catalog.catalog, {c.guid for c in plan.changes if not c.resource.registry}
     )
 
@@ -209,23 +211,37 @@ def preflight(
     """Compare-before-write and the catalog's authority: re-read every product the plan
     touches, check each change against it, and re-derive the changes from the checked-out
     catalog (``authority.unproduced``). Raises ``StalePlan`` (exit 4) naming every problem;
-    returns one ``Check`` per change of the plan. ``client`` reads the variant-parameter
+    returns one ``Check`` per change of the plan (a product's flags naming a flag the plan
+    creates bound to its code when the flag exists now: ``plan.flag_changes``). ``client`` reads the variant-parameter
     registry when the plan needs it (``live.params``)."""
     registry = (
         read_registry(client) if client is not None and _needs_registry(plan, catalog) else None
     )
-    live = read_live(sorted({c.guid for c in plan.changes if not c.resource.registry}))
+    guids = {c.guid for c in plan.changes if not c.resource.registry}
+    flags = (
+        read_flags(client)
+        if client is not None
+        and (
+            any(c.resource is Resource.FLAG or unbound(c) for c in plan.changes)
+            or needs_flags(catalog.catalog, guids)
+        )
+        else None
+    )
+    # a flag the plan creates that exists now (a re-run): its products are checked by code
+    changes = [bind(c, new_flag_codes(shop_flags(flags))) for c in plan.changes]
+    live = read_live(sorted(guids))
     forms = live_forms(live, shop.default_stock_id)
     checks = check_all(
-        plan.changes, forms, created_keys(plan.changes), registry, renamed_keys(plan.changes)
+        changes,
+        forms,
+        created_keys(changes),
+        registry,
+        renamed_keys(changes),
+        None if flags is None else shop_flags(flags),
     )
     problems = [describe(k) for k in checks if k.verdict is Verdict.CONFLICT]
     if problems:  # the shop moved on: say so; the catalog check would only echo it
         raise _stale(problems)
-    guids = {c.guid for c in plan.changes if not c.resource.registry}
-    flags = (
-        read_flags(client) if client is not None and needs_flags(catalog.catalog, guids) else None
-    )
     # the names under ``prices:`` resolve against the pricelists as they are now (one request)
     pricelists = (
         {p.id: p.name for p in client.get_pricelists()}
@@ -233,7 +249,7 @@ def preflight(
         else None
     )
     fresh = fresh_changes(catalog, live, shop, registry, flags, pricelists)
-    forged = unproduced(plan.changes, checks, fresh)
+    forged = unproduced(changes, checks, fresh)
     if forged:
         raise E.StalePlan(
             f"The plan does not match the checked-out catalog: {len(forged)} change(s) are not "

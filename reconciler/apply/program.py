@@ -4,6 +4,9 @@ client, no I/O, no clock; ``executor.py`` sends what this returns.
 
 Stages, in order (each a list of independent requests):
 
+0. ``flag``: the flag definitions shop.yaml declares (``POST /api/products/flags`` per new
+   flag, ``PATCH /api/products/flags/{code}`` per changed one), before any product write
+   that names them (the executor binds a new flag's placeholder to the code it answered);
 0. ``parameter`` then ``parameter-values``: the variant-parameter registry additions the plan
    lists (``POST /api/products/variant-parameters`` per new parameter, then
    ``POST /api/products/variant-parameters/{nameIndex}`` per parameter with its new values),
@@ -55,6 +58,7 @@ __all__ = ["Part", "Request", "Stage", "Step", "narrowed", "price_unread", "prog
 class Step(StrEnum):
     """The kinds of request, in the order apply sends them."""
 
+    FLAG = "flag"
     PARAMETER = "parameter"
     PARAMETER_VALUES = "parameter-values"
     CREATE = "create"
@@ -125,8 +129,12 @@ def program(
     product_deletes: list[Part] = []
     params: list[Part] = []
     values: dict[str, list[Part]] = {}
+    flags: list[Part] = []
     for k in todo:
         c, pending = k.change, dict(k.pending)
+        if c.resource is Resource.FLAG:
+            flags.append(Part(c, pending))
+            continue
         if c.resource is Resource.PARAMETER:
             params.append(Part(c, pending))
             continue
@@ -158,6 +166,7 @@ def program(
             stock.setdefault(int(c.stock_id or 0), []).append(Part(c, pending))
 
     stages: list[tuple[Step, list[tuple[Any, list[Part]]]]] = [
+        (Step.FLAG, [(p.change.code, [p]) for p in flags]),
         (Step.PARAMETER, [(p.change.code, [p]) for p in params]),
         (Step.PARAMETER_VALUES, [(n, parts) for n, parts in sorted(values.items())]),
         (Step.CREATE, [(g, parts) for g, parts in sorted(posts.items())]),
@@ -199,6 +208,12 @@ def request(step: Step, target: Any, parts: Sequence[Part]) -> Request | None:
     parts = tuple(parts)
     if not parts:
         return None
+    if step is Step.FLAG:
+        c, body = parts[0].change, W.flag_body(parts[0].fields)
+        if c.action is Action.CREATE:
+            return Request(step, target, parts, "POST", "/api/products/flags", body, (target,))
+        path = f"/api/products/flags/{target}"
+        return Request(step, target, parts, "PATCH", path, body, (target,))
     if step is Step.PARAMETER:
         name = parts[0].fields.get("paramName") or parts[0].change.name or target
         body = W.parameter_body(target, name)

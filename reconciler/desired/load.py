@@ -1,7 +1,7 @@
 """Load the catalog directory into a validated ``Catalog``, remembering where everything was written.
 
     catalog/
-      shop.yaml            settings, policy and ignore rules (optional)
+      shop.yaml            settings, policy, ignore rules, flag definitions (optional)
       products/**/*.yaml   each file holds ``products:`` GUID -> product
 
 ``load_catalog`` reads every file, checks it against the models in ``reconciler.model`` and
@@ -37,6 +37,7 @@ from reconciler.model import (
 )
 
 SHOP_FILE = "shop.yaml"
+SHOP_KEYS = ("shop", "policy", "ignore", "flags")
 PRODUCTS_DIR = "products"
 YAML_SUFFIXES = (".yaml", ".yml")
 # Top-level keys starting with this are ignored: a place for YAML anchors (`x-coffee: &coffee`)
@@ -365,13 +366,14 @@ def _load_catalog(catalog_dir: Path, overrides: dict[Path, bytes] | None) -> Loa
     shop_locations: dict[tuple, Location] = {}
     if shop_path is not None:
         file = _display(shop_path)
-        top = _top_mapping(read(shop_path), file, ("shop", "policy", "ignore"), problems)
-        shop_map = top.get("shop") if top is not None else None
-        if isinstance(shop_map, LMap):  # for the reference checks
-            for key in shop_map:
-                shop_locations[("shop", key)] = Location(file, *shop_map.key_pos[key])
+        top = _top_mapping(read(shop_path), file, SHOP_KEYS, problems)
+        for section in ("shop", "flags"):  # for the reference checks and flag definitions
+            found = top.get(section) if top is not None else None
+            if isinstance(found, LMap):
+                for key in found:
+                    shop_locations[(section, key)] = Location(file, *found.key_pos[key])
         if top is not None:
-            shop_data = {k: v for k, v in top.items() if k in ("shop", "policy", "ignore")}
+            shop_data = {k: v for k, v in top.items() if k in SHOP_KEYS}
             shop_data = {k: v for k, v in shop_data.items() if v is not None}
             wrapper = LMap(shop_data)
             wrapper.pos, wrapper.key_pos, wrapper.val_pos = top.pos, top.key_pos, top.val_pos
@@ -381,6 +383,7 @@ def _load_catalog(catalog_dir: Path, overrides: dict[Path, bytes] | None) -> Loa
                     "shop": checked.shop,
                     "policy": checked.policy,
                     "ignore": checked.ignore,
+                    "flags": checked.flags,
                 }
 
     declared: dict[str, _Declared] = {}

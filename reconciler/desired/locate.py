@@ -17,6 +17,7 @@ from reconciler.desired.yamlload import LMap, LSeq, Pos
 from reconciler.errors import Problem
 from reconciler.model import (
     Catalog,
+    FlagDefinition,
     Policy,
     PricelistPrices,
     Product,
@@ -38,6 +39,8 @@ def _model_for(model: type[BaseModel], loc: tuple) -> type[BaseModel] | None:
             current, i = PricelistPrices, i + 2
         elif current is Catalog and part in ("shop", "policy"):
             current, i = (ShopSettings if part == "shop" else Policy), i + 1
+        elif current is Catalog and part == "flags":
+            current, i = FlagDefinition, i + 2
         else:
             return None
     return current if i == len(loc) - 1 else None

@@ -18,7 +18,14 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field
 
 from reconciler import fields as F
-from reconciler.model import GUID_PATTERN, IgnorePath, Policy, Product, ShopSettings
+from reconciler.model import (
+    GUID_PATTERN,
+    FlagDefinition,
+    IgnorePath,
+    Policy,
+    Product,
+    ShopSettings,
+)
 
 # draft-07: the dialect every YAML language server version understands; "$defs" is only a
 # JSON pointer target there, which draft-07 resolvers follow.
@@ -30,7 +37,7 @@ _NUMBER_TOO = tuple(f.name for f in F.FIELDS if f.digits)
 
 
 class _ShopFile(BaseModel):
-    """shop.yaml: settings, policy and ignore rules; every key is optional."""
+    """shop.yaml: settings, policy, ignore rules and flag definitions; every key is optional."""
 
     model_config = ConfigDict(extra="forbid")
 
@@ -41,6 +48,13 @@ class _ShopFile(BaseModel):
         description="Field paths never diffed: a product field (description) or "
         "variants.*.FIELD / variants.CODE.FIELD.",
         examples=[["description", "variants.*.stock"]],
+    )
+    flags: dict[str, FlagDefinition] | None = Field(
+        None,
+        description="Flag definitions, keyed by flag code or title: one the shop lacks is "
+        "created before the products that use it (Shoptet generates its code); title and "
+        "color of one it has are kept as stated. Never deleted.",
+        examples=[{"Vánoce": {"color": "#d40000"}}],
     )
 
 

@@ -461,3 +461,47 @@ def parse_flags(value: Any) -> dict[str, Any]:
             ) from None
         out[name] = {"dateFrom": None, "dateTo": None} if on else None
     return out
+
+
+COLOR_PATTERN = r"^#?([0-9a-fA-F]{3}|[0-9a-fA-F]{6})$"  # Shoptet's typeColor
+_COLOR_RE = re.compile(COLOR_PATTERN)
+
+
+def canonical_color(value: str) -> str:
+    """``D40000``, ``#d40000`` and ``#D40000`` are one colour: ``#d40000`` (a three-digit one
+    stays three digits; Shoptet documents no expansion)."""
+    return "#" + value.lstrip("#").lower()
+
+
+def parse_color(value: Any) -> str:
+    """A flag colour as Shoptet takes it: hex ``#rrggbb`` or ``#rgb`` (the ``#`` optional)."""
+    if not isinstance(value, str) or not _COLOR_RE.match(value.strip()):
+        raise fail(
+            f"must be a hex colour like '#d40000' (quote it: # starts a YAML comment), not "
+            f"{value!r}"
+        )
+    return canonical_color(value.strip())
+
+
+_ID_RE = re.compile(r"^-?[0-9]+$")
+
+
+def parse_reference(value: Any) -> int | str:
+    """A shop list entry named by its id (a whole number, negative for Shoptet's system
+    entries) or by its name as the admin shows it; the plan resolves a name to the id."""
+    if isinstance(value, bool) or not isinstance(value, int | str):
+        raise fail(f"must be an id (a whole number) or a name (text), not {_kind(value)}")
+    if isinstance(value, int):
+        return value
+    text = unicodedata.normalize("NFC", value).strip()
+    if not text:
+        raise fail("must not be empty: write an id or a name, or null")
+    return int(text) if _ID_RE.match(text) else text
+
+
+def parse_supplier(value: Any) -> str:
+    """A supplier by GUID (kept lowercase) or by name; the plan resolves a name to the GUID."""
+    if not isinstance(value, str) or not value.strip():
+        raise fail(f"must be a supplier GUID or name (text), not {_kind(value)}")
+    text = unicodedata.normalize("NFC", value).strip()
+    return text.lower() if _GUID_RE.match(text.lower()) else text

@@ -51,18 +51,20 @@ from typing import Any
 
 from reconciler import errors as E
 from reconciler import fields as F
+from reconciler.assignments import find
 from reconciler.desired.load import PRODUCTS_DIR, YAML_SUFFIXES, load_catalog
-from reconciler.desired.values import GUID_PATTERN, parse_flags
+from reconciler.desired.values import GUID_PATTERN, parse_flags, parse_reference
 from reconciler.desired.yamlload import MAX_FILE_BYTES
 from reconciler.importer import yaml_edit as Y
 from reconciler.live.convert import product_from_detail
 from reconciler.live.params import read_registry
-from reconciler.live.read import read_shop
+from reconciler.live.read import read_assignment_lists, read_shop
 from reconciler.model import ShopSettings
 from reconciler.plan.normalize import canonical_object, price_row_form
 from reconciler.plan.parameters import ParameterRegistry, resolve
 from reconciler.plan.pricelists import PricelistNames
-from reconciler.shoptet.client import DETAIL_INCLUDE
+from reconciler.references import SUPPLIERS, WARRANTIES
+from reconciler.shoptet.client import DETAIL_INCLUDE, get_flags
 
 IMPORTED_FILE = "imported.yaml"
 LIVE_STOCK = "__live_stock__"  # the live {stock id: amount} beside the rendered ``stock``
@@ -150,7 +152,8 @@ def import_products(
             if not isinstance(entry, Y.CommentedMap) or _is_true(entry.get("absent")):
                 report.skipped.append(f"{guid}: a tombstone in {path}; left as it is")
                 continue
-            if merge(entry, values, shop.default_stock_id):
+            titles = reader.flag_titles() if isinstance(entry.get("flags"), dict) else None
+            if merge(entry, values, shop.default_stock_id, flag_titles=titles):
                 report.updated.append(guid)
                 changed[path] = doc
             else:
@@ -190,6 +193,16 @@ class _Reader:
         self.done = 0
         self.registry: ParameterRegistry | None = None
         self.pricelists: OtherPricelists | None = None
+        self.lists: dict[str, Any] = {}  # warranties and suppliers, read when first needed
+        self._flag_titles: dict[str, str] | None = None
+
+    def flag_titles(self) -> dict[str, str]:
+        """The shop's flags, code -> title (read once, for entries that name flags)."""
+        if self._flag_titles is None:
+            self._flag_titles = {
+                str(f.get("code")): str(f.get("title") or "") for f in get_flags(self.client)
+            }
+        return self._flag_titles
 
     def read(self, guids: list[str]) -> dict[str, dict[str, Any]]:
         details = self.client.get_products(guids, include=DETAIL_INCLUDE)
@@ -218,11 +231,19 @@ class _Reader:
         ):  # GET /api/pricelists, once: the names other pricelists are written by
             names = {pl.id: pl.name for pl in self.client.get_pricelists()}
             self.pricelists = OtherPricelists(shop.pricelist_id, names)
+        wanted = {
+            kind
+            for p in live.values()
+            for kind, name in ((WARRANTIES, "warranty"), (SUPPLIERS, "supplier"))
+            if getattr(p, name, None) is not None and kind not in self.lists
+        }
+        if wanted:
+            self.lists.update(read_assignment_lists(self.client, wanted))
         self.done += len(guids)
         if self.progress is not None:
             self.progress(self.done, self.total)
         return {
-            g: render_product(p, shop.default_stock_id, self.registry, self.pricelists)
+            g: render_product(p, shop.default_stock_id, self.registry, self.pricelists, self.lists)
             for g, p in live.items()
         }
 
@@ -361,10 +382,13 @@ def render_product(
     default_stock_id: int,
     registry: ParameterRegistry | None = None,
     pricelists: OtherPricelists | None = None,
+    lists: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     """The values ``import`` writes for a live product, in file order (text, lists, maps).
     ``registry``: the shop's variant parameters, for their names (else slugs are written);
-    ``pricelists``: the catalog's own pricelist and the shop's names, for ``prices``."""
+    ``pricelists``: the catalog's own pricelist and the shop's names, for ``prices``;
+    ``lists``: warranties and suppliers (``live.read.read_assignment_lists``), for their
+    names (else the id or GUID is written). A variant's unit is read as its name."""
     out: dict[str, Any] = {}
     for name in PRODUCT_ORDER:
         value = getattr(product, name, None)
@@ -372,6 +396,9 @@ def render_product(
             continue
         if name == "flags":
             out[name] = _flags(value)
+            continue
+        if name in _BY_NAME:
+            out[name] = _by_name(value, (lists or {}).get(_BY_NAME[name]))
             continue
         out[name] = _value(name, value, default_stock_id)
     variants = {}
@@ -421,6 +448,18 @@ def _value(name: str, value: Any, default_stock_id: int) -> Any:
     if name in HTML:
         return Y.text_block(text)
     return text
+
+
+_BY_NAME = {"warranty": WARRANTIES, "supplier": SUPPLIERS}
+
+
+def _by_name(ident: Any, table: dict[Any, str | None] | None) -> Any:
+    """A warranty's description or a supplier's name where it names just this entry (the
+    plan resolves it back to the same id), else the id or GUID."""
+    name = (table or {}).get(ident.lower() if isinstance(ident, str) else ident)
+    if name and name.strip() and find(parse_reference(name), table or {}) == ident:
+        return Y.quoted(name) if name.strip() in NULL_SPELLINGS else name
+    return Y.plain(str(ident)) if isinstance(ident, int) else str(ident)
 
 
 def _parameters(pairs: dict[str, str], registry: ParameterRegistry | None) -> Any:
@@ -569,9 +608,18 @@ def _mapping(values: dict[str, Any]) -> Y.CommentedMap:
 # refreshing an existing entry
 
 
-def merge(entry: Y.CommentedMap, values: dict[str, Any], default_stock_id: int) -> bool:
+def merge(
+    entry: Y.CommentedMap,
+    values: dict[str, Any],
+    default_stock_id: int,
+    *,
+    flag_titles: dict[str, str] | None = None,
+) -> bool:
     """Refresh the keys ``entry`` states from ``values`` and add missing live variants.
-    Returns whether anything changed."""
+    ``flag_titles``: the shop's flags (code -> title), so flags the entry names by title keep
+    their names (``_refreshed_flags``). Returns whether anything changed."""
+    if isinstance(entry.get("flags"), dict):
+        values = {**values, "flags": _refreshed_flags(entry["flags"], values, flag_titles or {})}
     changed = _refresh(entry, values, default_stock_id, skip=("variants", "absent"))
     live_variants = values.get("variants") or {}
     if not live_variants:
@@ -625,6 +673,30 @@ def _refresh(entry: Y.CommentedMap, values: dict, default_stock_id: int, skip) -
         entry[key] = new
         changed = True
     return changed
+
+
+def _refreshed_flags(stated: dict, values: dict[str, Any], titles: dict[str, str]) -> Any:
+    """The entry's ``flags`` as the shop has them, in the entry's own words: a flag it names
+    (by code or title) keeps its name and gets the live value; one the shop has unset is
+    ``false``, never dropped, since a stated ``Tip: false`` still means "make sure it is unset"
+    (the shop lists only set flags); a name the shop has no flag for (one shop.yaml declares,
+    not created yet) stays as written; live flags the entry does not name are added by code."""
+    live = dict(values.get("flags") or {})
+    by_title = {t.casefold(): c for c, t in titles.items()}
+    out: dict[Any, Any] = {}
+    named: set[str] = set()
+    for key, value in stated.items():
+        name = str(key)
+        code = name if name in live or name in titles else by_title.get(name.casefold())
+        if code is None:
+            out[key] = value
+            continue
+        named.add(code)
+        out[key] = live.get(code, Y.plain("false"))
+    for code, value in live.items():
+        if code not in named:
+            out[code] = value
+    return Y.flow_map(out)
 
 
 def _stated_stock(stated: dict, live: Any, default_stock_id: int) -> Any:

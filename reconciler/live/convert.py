@@ -218,8 +218,8 @@ def _read(item: Any, f: F.Field) -> tuple[bool, Any]:
     head, _, rest = (f.read or f.name).partition(".")
     many = head.endswith("[]")
     value = getattr(item, head.removesuffix("[]"), None)
-    if value is None:
-        return f.include is None, None
+    if value is None:  # with its include asked for, a null (``warranty: null``) is known
+        return f.include is None or head in getattr(item, "model_fields_set", ()), None
     if many:
         value = [x for x in (getattr(one, rest) for one in value) if x]
     elif rest:

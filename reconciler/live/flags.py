@@ -1,5 +1,6 @@
-"""The shop's product flags, read when the catalog names some (issue 17): ``flags`` in the
-YAML name them by code or title, and the diff resolves those names against this list."""
+"""The shop's product flags, read when the catalog names or declares some (issue 17):
+``flags`` in the YAML name them by code or title, shop.yaml ``flags:`` defines them, and the
+diff resolves both against this list (``plan.flag_changes``)."""
 
 from __future__ import annotations
 
@@ -11,7 +12,10 @@ from reconciler.shoptet.client import get_flags
 
 
 def needs_flags(desired: Catalog, guids: Iterable[str] | None) -> bool:
-    """Does a product in scope (``guids``; None: every product) state ``flags``?"""
+    """Does shop.yaml declare flags, or a product in scope (``guids``; None: every product)
+    state ``flags``?"""
+    if desired.flags:
+        return True
     wanted = {g.lower(): p for g, p in desired.products.items()}
     chosen = set(wanted) if guids is None else {g.lower() for g in guids}
     return any(

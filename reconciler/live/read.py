@@ -56,6 +56,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from reconciler import errors as E
+from reconciler.assignments import listed
 from reconciler.desired.values import GUID_PATTERN
 from reconciler.errors import CatalogError, ConfigError
 from reconciler.live.base import LiveRead, ShopInfo, quiet, read_details
@@ -68,17 +69,22 @@ from reconciler.references import (
     BRANDS,
     CATEGORIES,
     PRICELISTS,
+    SUPPLIERS,
+    UNITS,
+    WARRANTIES,
     ShopReferences,
     check_references,
     stated_kinds,
     states_prices,
 )
+from reconciler.shoptet.client import get_suppliers, get_units, get_warranties
 
 __all__ = [
     "FullRead",
     "ScopedRead",
     "check_stock_ids",
     "raise_for_references",
+    "read_assignment_lists",
     "read_live",
     "read_references",
     "read_shop",
@@ -176,10 +182,25 @@ def read_references(client: ReferenceReader, desired: Catalog, shop: ShopInfo) -
         brands=brands,
         availabilities=availabilities,
         pricelists=pricelists,
+        **read_assignment_lists(client, kinds),
         stocks=shop.stocks,
         vat_rates=shop.vat_rates,
         vat_payer=shop.vat_payer,
     )
+
+
+def read_assignment_lists(client: Any, kinds: Iterable[str]) -> dict[str, Any]:
+    """The lists of the small assignments among ``kinds`` (``reconciler.assignments``), one
+    request each (suppliers: each page), as ``ShopReferences`` keyword arguments."""
+    wanted = set(kinds)
+    out: dict[str, Any] = {}
+    if WARRANTIES in wanted:
+        out[WARRANTIES] = listed(get_warranties(client), "id", "description")
+    if UNITS in wanted:
+        out[UNITS] = listed(get_units(client), "id", "name")
+    if SUPPLIERS in wanted:
+        out[SUPPLIERS] = listed(get_suppliers(client), "guid", "name")
+    return out
 
 
 def raise_for_references(desired: Catalog, refs: ShopReferences, locations: dict | None) -> None:

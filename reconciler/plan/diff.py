@@ -41,6 +41,7 @@ from deepdiff import DeepDiff
 from reconciler import __version__
 from reconciler import fields as F
 from reconciler.errors import CatalogError, Problem
+from reconciler.plan.flag_changes import FlagPlanner
 from reconciler.plan.guards import GuardPolicy, compute_guards, policy_changes
 from reconciler.plan.model import (
     NOTES_LISTED,
@@ -115,7 +116,8 @@ class PlanContext:
     # The plan's pricelist is the e-shop's default: Shoptet takes purchase prices only there.
     purchase_prices: bool = True
     # The shop's product flags (``GET /api/products/flags`` items), read when a product in
-    # scope states ``flags``; None when nothing needs them.
+    # scope states ``flags`` or shop.yaml declares some (``plan.flag_changes``); None when
+    # nothing needs them.
     flags: tuple[dict[str, Any], ...] | None = None
     # The shop's pricelists (``GET /api/pricelists``: id -> name), read when a product in
     # scope states ``prices``; the diff resolves the names written there against them.
@@ -135,7 +137,7 @@ def diff(
     pricelist = context.pricelist_id
     run = _Run(locations or {}, NormContext(stock_id), _Ignore(desired.ignore))
     run.params = ParamPlanner(context.parameters, run.locations, rule=context.variant_rule)
-    run.flags = context.flags
+    run.flags = FlagPlanner(getattr(desired, "flags", None) or {}, context.flags, run.locations)
     run.pricelists = PricelistNames(context.pricelists, pricelist)
     wanted = {g.lower(): p for g, p in desired.products.items()}
     have = {g.lower(): p for g, p in live.products.items()}
@@ -146,10 +148,10 @@ def diff(
         run.product(guid, wanted[guid], have.get(guid))
     if not context.purchase_prices:
         run.problems += _purchase_price_problems(wanted, in_scope, run, pricelist)
-    run.problems += run.params.problems
+    run.problems += run.params.problems + run.flags.problems
     if run.problems:
         raise CatalogError(run.problems)
-    run.changes = [*run.params.annotate(run.changes), *run.params.changes()]
+    run.changes = [*run.params.annotate(run.changes), *run.params.changes(), *run.flags.changes()]
 
     existing = sum(1 for g in in_scope if g in have)
     unmanaged = Unmanaged(count=None)
@@ -367,7 +369,7 @@ class _Run:
         self.problems: list[Problem] = []
         self.hints: list[RenameHint] = []
         self.params = ParamPlanner(None, locations)
-        self.flags: tuple[dict[str, Any], ...] | None = None
+        self.flags = FlagPlanner({}, None, locations)
         self.pricelists = PricelistNames(None, None)
 
     def src(self, *key: Any) -> str | None:
@@ -384,7 +386,7 @@ class _Run:
             return
         want = self.form(desired, desired=True)
         self.params.resolve(guid, want)
-        self.resolve_flags(guid, want["fields"])
+        self.flags.resolve(guid, want["fields"])
         for code, vform in want["variants"].items():
             self.resolve_prices(guid, code, vform)
         name = want["fields"].get("name") or (live.name if live is not None else None)
@@ -488,41 +490,6 @@ class _Run:
                 self.hints.append(
                     RenameHint(guid, code, old, str(ean), self.src(guid, "variants", code))
                 )
-
-    def resolve_flags(self, guid: str, fields: dict[str, Any]) -> None:
-        """``flags`` named by code or title -> by the shop's flag code. A name the shop does
-        not have is a located problem (UNFINISHED: creating a flag definition, POST
-        /api/products/flags, is not planned; the shop generates its code)."""
-        stated = fields.get("flags")
-        if not isinstance(stated, dict):
-            return
-        shop = self.flags or ()
-        codes = {str(f.get("code")): str(f.get("code")) for f in shop}
-        titles = {str(f.get("title") or "").casefold(): str(f.get("code")) for f in shop}
-        out: dict[str, Any] = {}
-        for name, value in stated.items():
-            code = codes.get(name) or titles.get(name.casefold())
-            if code is None or code in out:
-                have = ", ".join(f"{f.get('code')} ({f.get('title')})" for f in shop) or "none"
-                why = (
-                    f"flag {name!r} names flag {code!r} a second time"
-                    if code is not None
-                    else f"flag {name!r} is not a flag of this e-shop (it has: {have}); use "
-                    "a code or title from `shoptet-catalog lookup flags`, or create the flag "
-                    "in the Shoptet admin first"
-                )
-                loc = self.locations.get((guid, "flags"))
-                self.problems.append(
-                    Problem(
-                        loc.file if loc else "(catalog)",
-                        loc.line if loc else 0,
-                        loc.column if loc else 0,
-                        why,
-                    )
-                )
-                continue
-            out[code] = value
-        fields["flags"] = dict(sorted(out.items()))
 
     def resolve_prices(self, guid: str, code: str, vform: dict[str, Any]) -> None:
         """``prices`` keyed by the names (or ids) written -> keyed by pricelist id; each name

@@ -39,6 +39,12 @@ parameter-  ``parameter-value:``        ``paramValue``. A value a parameter lack
 value       ``<nameIndex>:<valueIndex>`` only; ``code`` is ``nameIndex:valueIndex``. Applied
                                         after the parameters, before every product:
                                         ``POST /api/products/variant-parameters/<nameIndex>``.
+flag        ``flag:<code>``             ``title``, ``color``: a flag definition shop.yaml
+                                        declares. *create* (``POST /api/products/flags``):
+                                        Shoptet generates the code, so ``code`` is ``+`` and
+                                        the title, and products name it so in ``flags`` until
+                                        apply learns the code (``plan.flag_changes``);
+                                        *update* (``PATCH .../flags/<code>``). Never deleted.
 ==========  ==========================  =====================================================
 
 Variant ``parameters`` (a variant field) holds the canonical slugs ``{nameIndex: valueIndex}``
@@ -160,6 +166,7 @@ class Resource(StrEnum):
     STOCK = "stock"
     PARAMETER = "parameter"  # the shop's variant-parameter registry: no product (guid "")
     PARAMETER_VALUE = "parameter-value"
+    FLAG = "flag"  # a flag definition (shop.yaml ``flags:``): no product (guid "")
 
     @property
     def rank(self) -> int:
@@ -167,8 +174,9 @@ class Resource(StrEnum):
 
     @property
     def registry(self) -> bool:
-        """A change of the shop's variant-parameter registry, not of a product."""
-        return self in (Resource.PARAMETER, Resource.PARAMETER_VALUE)
+        """A change of a shop-wide definition (the variant-parameter registry, a flag), not
+        of a product: it has no GUID and is written before every product."""
+        return self in (Resource.PARAMETER, Resource.PARAMETER_VALUE, Resource.FLAG)
 
 
 _RESOURCE_RANK = {
@@ -178,6 +186,7 @@ _RESOURCE_RANK = {
     Resource.STOCK: 3,
     Resource.PARAMETER: 4,
     Resource.PARAMETER_VALUE: 5,
+    Resource.FLAG: 6,
 }
 
 
@@ -235,7 +244,10 @@ class Change:
             raise ValueError("stock is never deleted; delete the variant instead")
         if self.resource is Resource.PRICE and self.action is Action.DELETE:
             raise ValueError("a price is never deleted; set it to null or delete the variant")
-        if self.resource.registry and (self.action is not Action.CREATE or self.guid):
+        if self.resource is Resource.FLAG:
+            if self.action is Action.DELETE or self.guid:
+                raise ValueError("a flag change is a create or update with no product GUID")
+        elif self.resource.registry and (self.action is not Action.CREATE or self.guid):
             raise ValueError("a variant-parameter change is a create with no product GUID")
 
     def __hash__(self) -> int:

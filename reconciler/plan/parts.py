@@ -268,6 +268,8 @@ class Names:
     best_seller: int | None = None
     # pricelist id -> the customer groups whose default pricelist it is (other pricelists only)
     pricelist_groups: dict[int, tuple[str, ...]] = field(default_factory=dict)
+    # warranty, unit, supplier: field -> id (as text) -> the name the shop gives it
+    assigned: dict[str, dict[str, str]] = field(default_factory=dict)
 
     def __bool__(self) -> bool:
         return bool(
@@ -280,6 +282,7 @@ class Names:
             or self.sales
             or self.sales_unread
             or self.pricelist_groups
+            or self.assigned
         )
 
     def claim(self, code: Any, stock_id: Any) -> str | None:
@@ -293,6 +296,10 @@ class Names:
 
     def stock(self, stock_id: Any) -> str | None:
         return self.stocks.get(stock_id) if isinstance(stock_id, int) else None
+
+    def assignment(self, name: str, ident: Any) -> str | None:
+        """What the shop calls warranty, unit or supplier ``ident`` (``name``: the field)."""
+        return self.assigned.get(name, {}).get(str(ident)) if ident is not None else None
 
     def pricelist(self, pricelist_id: Any) -> str | None:
         return self.pricelists.get(pricelist_id) if isinstance(pricelist_id, int) else None
@@ -323,6 +330,8 @@ class Names:
                 "unread": self.sales_unread,
                 "bestSellerOrders": self.best_seller,
             }
+        if self.assigned:  # only when the plan assigns one: older plans keep their shape
+            out["assigned"] = {k: dict(sorted(v.items())) for k, v in sorted(self.assigned.items())}
         return out
 
     @classmethod
@@ -351,6 +360,7 @@ class Names:
             texts("claims", str),
             *_sales(data.get("sales")),
             _groups(data.get("pricelistGroups")),
+            assigned=_assigned(data.get("assigned")),
         )
 
 
@@ -360,6 +370,15 @@ def _groups(raw: Any) -> dict[int, tuple[str, ...]]:
     for k, v in raw.items() if isinstance(raw, dict) else ():
         if isinstance(k, str) and k.isdigit() and isinstance(v, list):
             out[int(k)] = tuple(n for n in v if isinstance(n, str))
+    return out
+
+
+def _assigned(raw: Any) -> dict[str, dict[str, str]]:
+    """Names.assigned from a plan file (tolerant: display only)."""
+    out: dict[str, dict[str, str]] = {}
+    for name, table in raw.items() if isinstance(raw, dict) else ():
+        if isinstance(name, str) and isinstance(table, dict):
+            out[name] = {str(k): v for k, v in table.items() if isinstance(v, str)}
     return out
 
 

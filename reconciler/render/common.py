@@ -61,8 +61,7 @@ def unmentioned_head(plan: Plan) -> str:
     n, shown = plan.notes.unmentioned_count, len(plan.notes.unmentioned)
     return (
         f"Not in the catalog: left alone: {n} live variant{'s' if n != 1 else ''} of managed "
-        "products"
-        + (f" (first {shown} listed)" if shown < n else "")
+        "products" + (f" (first {shown} listed)" if shown < n else "")
     )
 
 
@@ -74,6 +73,7 @@ _WORDS = {
     Resource.STOCK: ("stock amount", "stock amounts"),
     Resource.PARAMETER: ("variant parameter", "variant parameters"),
     Resource.PARAMETER_VALUE: ("parameter value", "parameter values"),
+    Resource.FLAG: ("flag definition", "flag definitions"),
 }
 
 
@@ -94,11 +94,24 @@ def summary_line(plan: Plan) -> str:
     if products:
         first = f"{counted(products[0][0], ('product', 'products'))} {products[0][1]}"
         clauses.append(", ".join([first, *(f"{n} {verb}" for n, verb in products[1:])]))
-    per = {r: sum(1 for c in plan.changes if c.resource is r) for r in _WORDS}
-    changed = [counted(per[r], _WORDS[r]) for r in _WORDS if per[r] and not r.registry]
+    # shop-wide definitions: their creates are "added", a flag definition's update "changed"
+    per = {
+        r: sum(
+            1
+            for c in plan.changes
+            if c.resource is r and (c.action is not Action.CREATE or not r.registry)
+        )
+        for r in _WORDS
+    }
+    new = {
+        r: sum(1 for c in plan.changes if c.resource is r and c.action is Action.CREATE)
+        for r in _WORDS
+        if r.registry
+    }
+    changed = [counted(per[r], _WORDS[r]) for r in _WORDS if per[r]]
     if changed:
         clauses.append(", ".join(changed) + " changed")
-    added = [counted(per[r], _WORDS[r]) for r in _WORDS if per[r] and r.registry]
+    added = [counted(n, _WORDS[r]) for r, n in new.items() if n]
     if added:
         clauses.append(" and ".join(added) + " added")
     return "Plan: " + ("; ".join(clauses) if clauses else "no changes") + "."
@@ -155,16 +168,20 @@ class ProductGroup:
 
 
 def registry_changes(plan: Plan) -> list[Change]:
-    """The variant-parameter registry additions (no product; applied before every product)."""
+    """The shop-wide definitions the plan writes: variant-parameter registry additions and
+    flag definitions (no product; applied before every product)."""
     return [c for c in plan.changes if c.resource.registry]
 
 
 def registry_line(change: Change) -> str:
-    """``+ variant parameter hmotnost "Hmotnost"`` or
-    ``+ variant parameter value hmotnost = "1 kg" (1-kg)``, with the catalog line."""
+    """``+ variant parameter hmotnost "Hmotnost"``,
+    ``+ variant parameter value hmotnost = "1 kg" (1-kg)``, ``+ flag "Vánoce" (color
+    #d40000)`` or ``~ flag tip: color "#2196f3" -> "#d40000"``, with the catalog line."""
     code = change.code or ""
     after = change.after or {}
-    if change.resource is Resource.PARAMETER:
+    if change.resource is Resource.FLAG:
+        text = f"{change.action.glyph} flag " + _flag_text(change)
+    elif change.resource is Resource.PARAMETER:
         text = (
             f"{change.action.glyph} variant parameter {code} {format_value(after.get('paramName'))}"
         )
@@ -177,9 +194,36 @@ def registry_line(change: Change) -> str:
     return text + (f"  # {change.source}" if change.source else "")
 
 
+def _flag_text(change: Change) -> str:
+    after = change.after or {}
+    if change.action is Action.CREATE:
+        color = after.get("color")
+        return format_value(after.get("title")) + (f" (color {color})" if color else "")
+    before = change.before or {}
+    moves = ", ".join(
+        f"{f} {format_value(before.get(f))} -> {format_value(after.get(f))}" for f in after
+    )
+    return f"{change.code} ({change.name}): {moves}" if change.name else f"{change.code}: {moves}"
+
+
 REGISTRY_HEAD = (
     "Variant parameters the shop lacks (created first, through the variant-parameter endpoints):"
 )
+FLAGS_HEAD = (
+    "Flag definitions (shop.yaml `flags:`; written first, before the products that use them; "
+    "never deleted):"
+)
+DEFINITIONS_HEAD = (
+    "Variant parameters and flag definitions (written first, before the products that use them):"
+)
+
+
+def registry_head(changes: list[Change]) -> str:
+    """The heading over ``registry_changes``: what kinds of definition they are."""
+    flags = sum(1 for c in changes if c.resource is Resource.FLAG)
+    if flags == len(changes):
+        return FLAGS_HEAD
+    return REGISTRY_HEAD if not flags else DEFINITIONS_HEAD
 
 
 def groups(plan: Plan) -> list[ProductGroup]:

@@ -39,7 +39,6 @@ from reconciler.plan.model import (
 from reconciler.render.common import (
     FILES_SHOWN,
     POLICY_CHANGES_HEAD,
-    REGISTRY_HEAD,
     REMOVED_HEAD,
     RENAME_HINTS_HEAD,
     ProductGroup,
@@ -53,6 +52,7 @@ from reconciler.render.common import (
     no_changes,
     refusal_headline,
     registry_changes,
+    registry_head,
     registry_line,
     rename_hint_text,
     sales_note,
@@ -161,12 +161,13 @@ def _registry(plan: Plan, budget: int, artifact: str) -> str:
     registry = registry_changes(plan)
     if not registry:
         return ""
+    head = registry_head(registry)
     block = _fenced("\n".join(registry_line(c) for c in registry))
-    text = f"\n**{_esc(REGISTRY_HEAD)}**\n\n{block}"
+    text = f"\n**{_esc(head)}**\n\n{block}"
     if len(text) <= budget:
         return text
     return (
-        f"\n**{_esc(REGISTRY_HEAD)}** {len(registry)}, not listed here to stay within GitHub's "
+        f"\n**{_esc(head)}** {len(registry)}, not listed here to stay within GitHub's "
         f"comment size; every one is in {_esc(artifact)}.\n"
     )
 

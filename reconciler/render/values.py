@@ -75,7 +75,7 @@ def _bare(field: str, value: Any, names: Names) -> str:
         return number
     text = json.dumps(value, ensure_ascii=False)
     lookup = _NAMED.get(field)
-    name = getattr(names, lookup)(value) if lookup else None
+    name = getattr(names, lookup)(value) if lookup else names.assignment(field, value)
     return text + (f" ({' '.join(name.split())})" if name else "")
 
 

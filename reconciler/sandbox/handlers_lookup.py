@@ -26,9 +26,32 @@ ENDPOINTS = (
 
 
 def flags(ctx: Ctx) -> Result:
-    """``GET /api/products/flags`` (not paginated). UNFINISHED: POST, PATCH and DELETE of flag
-    definitions are not served."""
+    """``GET /api/products/flags`` (not paginated); the writes: ``handlers_flags``."""
     return Result(data={"flags": [render.flag(f) for f in ctx.state.doc["flags"]]})
+
+
+def warranties(ctx: Ctx) -> Result:
+    """``GET /api/products/warranties`` (not paginated; read-only in the API)."""
+    rows = [
+        {k: w[k] for k in ("id", "inMonths", "description")} | {"system": w["id"] < 0}
+        for w in ctx.state.doc["warranties"]
+    ]
+    return Result(data={"warranties": rows})
+
+
+def units(ctx: Ctx) -> Result:
+    """``GET /api/products/units`` (not paginated; read-only in the API)."""
+    rows = [
+        {"id": u["id"], "name": u["name"], "system": u["id"] < 0} for u in ctx.state.doc["units"]
+    ]
+    return Result(data={"units": rows})
+
+
+def suppliers(ctx: Ctx) -> Result:
+    """``GET /api/suppliers``: 200 a page by default, at most 500."""
+    rows = [{"guid": s["guid"], "name": s["name"]} for s in ctx.state.doc["suppliers"]]
+    chunk, pager = ctx.page(rows, 200, 500)
+    return Result(data={"suppliers": chunk, "paginator": pager})
 
 
 def availabilities(ctx: Ctx) -> Result:

@@ -27,6 +27,10 @@ _PRODUCT_TEXT = (
 _VARIANT_PLAIN = (
     "ean",
     "manufacturerCode",
+    "pluCode",
+    "isbn",
+    "serialNo",
+    "mpn",
     "visible",
     "availabilityId",
     "availabilityWhenSoldOutId",
@@ -40,6 +44,25 @@ def _bad(message: str, instance: str) -> Fail:
 
 def _check_refs(state: ShopState, data: dict) -> None:
     _check_flags(state, data)
+    warranty = data.get("warrantyId")
+    if warranty is not None and warranty not in state.warranties:
+        # not in the spec ("Warranty ID."); refused like the other references (UNVERIFIED)
+        raise Fail(
+            422,
+            err(
+                "warranty-not-found", f'Warranty with id "{warranty}" not found.', "data.warrantyId"
+            ),
+        )
+    supplier = data.get("supplierGuid")
+    if supplier is not None and supplier not in state.suppliers:  # "Must exist if set."
+        raise Fail(
+            422,
+            err(
+                "supplier-not-found",
+                f'Supplier with guid "{supplier}" not found.',
+                "data.supplierGuid",
+            ),
+        )
     guid = data.get("defaultCategoryGuid")
     if guid is not None and guid not in state.categories:
         raise Fail(
@@ -103,6 +126,11 @@ def _apply_flags(product: dict, data: dict) -> None:
 
 
 def _check_variant_refs(state: ShopState, item: dict, path: str) -> None:
+    if "unitId" in item and item["unitId"] not in state.units:  # UNVERIFIED error code
+        raise Fail(
+            422,
+            err("unit-not-found", f'Unit with id "{item["unitId"]}" not found.', f"{path}.unitId"),
+        )
     for key in ("availabilityId", "availabilityWhenSoldOutId"):
         value = item.get(key)
         if value is not None and value not in state.availabilities:
@@ -139,10 +167,12 @@ def _generated_code(state: ShopState) -> str:
     return str(n)
 
 
-def _set_variant_fields(variant: dict, item: dict) -> None:
+def _set_variant_fields(variant: dict, item: dict, state: ShopState) -> None:
     for key in _VARIANT_PLAIN:
         if key in item:
             variant[key] = item[key]
+    if "unitId" in item:  # the state keeps the name, as a detail reads it
+        variant["unit"] = state.units[item["unitId"]]["name"]
     if "weight" in item:
         variant["weight"] = item["weight"]
     if "minStockSupply" in item:
@@ -160,6 +190,10 @@ def _new_variant(state: ShopState, code: str, now: str) -> dict:
         "code": code,
         "ean": None,
         "manufacturerCode": None,
+        "pluCode": None,
+        "isbn": None,
+        "serialNo": None,
+        "mpn": None,
         "weight": None,
         "visible": True,
         "unit": "ks",
@@ -229,6 +263,8 @@ def apply_create(state: ShopState, data: dict, *, enforce: bool = False) -> dict
         type=data.get("type", "product"),
         visibility=data.get("visibility", "visible"),
         brandCode=data.get("brandCode"),
+        warrantyId=data.get("warrantyId"),
+        supplierGuid=data.get("supplierGuid"),
         defaultCategoryGuid=data["defaultCategoryGuid"],
         creationTime=now,
         changeTime=now,
@@ -246,7 +282,7 @@ def apply_create(state: ShopState, data: dict, *, enforce: bool = False) -> dict
     default_pl = str(state.doc["defaultPricelistId"])
     for item, code in zip(items, codes, strict=True):
         variant = _new_variant(state, code or _generated_code(state), now)
-        _set_variant_fields(variant, item)
+        _set_variant_fields(variant, item, state)
         if "price" in item:
             variant["prices"][default_pl]["price"] = item["price"]
         for loc in item.get("stocksLocations") or []:
@@ -299,8 +335,9 @@ def apply_patch(state: ShopState, product: dict, data: dict, *, enforce: bool = 
     for key in _PRODUCT_TEXT:
         if key in data:
             product[key] = data[key]
-    if "brandCode" in data:
-        product["brandCode"] = data["brandCode"]
+    for key in ("brandCode", "warrantyId", "supplierGuid"):
+        if key in data:
+            product[key] = data[key]
     _apply_flags(product, data)
     if "categoryGuids" in data:
         product["categoryGuids"] = list(data["categoryGuids"])
@@ -315,7 +352,7 @@ def apply_patch(state: ShopState, product: dict, data: dict, *, enforce: bool = 
             target = _new_variant(state, code or _generated_code(state), now)
             product["variants"].append(target)
             state.code_owner[target["code"]] = product["guid"]
-        _set_variant_fields(target, item)
+        _set_variant_fields(target, item, state)
         for loc in item.get("stocksLocations") or []:
             row = target["stocks"].setdefault(
                 str(loc["stockId"]),

@@ -291,10 +291,10 @@ def variant(state: ShopState, p: dict, v: dict, includes: set[str]) -> dict:
         "price": default["price"],
         "commonPrice": default["commonPrice"],
         "manufacturerCode": v["manufacturerCode"],
-        "pluCode": None,
-        "isbn": None,
-        "serialNo": None,
-        "mpn": None,
+        "pluCode": v["pluCode"],
+        "isbn": v["isbn"],
+        "serialNo": v["serialNo"],
+        "mpn": v["mpn"],
         "includingVat": default["includingVat"],
         "vatRate": default["vatRate"],
         "currencyCode": default["currencyCode"],
@@ -352,7 +352,7 @@ def detail(state: ShopState, p: dict, includes: set[str]) -> dict:
         "name": p["name"],
         "indexName": slug(p["name"]),
         "brand": _brand_ref(state, p["brandCode"]),
-        "supplier": None,
+        "supplier": _supplier(state, p.get("supplierGuid")),
         "visibility": p["visibility"],
         "creationTime": p["creationTime"],
         "changeTime": p["changeTime"],
@@ -396,5 +396,15 @@ def detail(state: ShopState, p: dict, includes: set[str]) -> dict:
     if "setitems" in includes:
         out["setItems"] = None
     if "warranty" in includes:
-        out["warranty"] = None
+        w = state.warranties.get(p.get("warrantyId"))
+        out["warranty"] = (
+            None
+            if w is None
+            else {"id": w["id"], "inMonths": w["inMonths"], "description": w["description"]}
+        )
     return out
+
+
+def _supplier(state: ShopState, guid: str | None) -> dict | None:
+    found = state.suppliers.get(guid) if guid else None
+    return None if found is None else {"guid": found["guid"], "name": found["name"]}

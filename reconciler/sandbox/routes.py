@@ -12,6 +12,7 @@ import re
 from urllib.parse import unquote
 
 from reconciler.sandbox import handlers_catalog as cat
+from reconciler.sandbox import handlers_flags as flags
 from reconciler.sandbox import handlers_jobs as jobs
 from reconciler.sandbox import handlers_lookup as look
 from reconciler.sandbox import handlers_params as params
@@ -35,7 +36,13 @@ ROUTES = [
     ("GET", "/api/products/variant-parameters/{paramIndex}", params.get_param),
     ("POST", "/api/products/variant-parameters/{paramIndex}", params.create_values),
     ("GET", "/api/products/availabilities", look.availabilities),
+    ("GET", "/api/products/warranties", look.warranties),
+    ("GET", "/api/products/units", look.units),
+    ("GET", "/api/suppliers", look.suppliers),
     ("GET", "/api/products/flags", look.flags),
+    ("POST", "/api/products/flags", flags.create),
+    ("PATCH", "/api/products/flags/{code}", flags.update),
+    ("DELETE", "/api/products/flags/{code}", flags.delete),
     ("GET", "/api/pricelists", look.pricelists),
     ("GET", "/api/customers/groups", look.customer_groups),
     ("GET", "/api/webhooks", jobs.list_webhooks),

@@ -281,3 +281,7 @@ CREATE_VARIANT_PARAMETER = O(
     ("paramName",),
 )
 ADD_VARIANT_PARAMETER_VALUES = O({"paramValues": A(_PARAM_VALUE, min=1)}, ("paramValues",))
+
+# createProductFlag / updateProductFlag (updateProductFlag: minProperties 1, checked there)
+CREATE_FLAG = O({"title": S(max=255, min=1), "color": S(COLOR, null=True)}, ("title",))
+UPDATE_FLAG = O({"title": S(max=255, min=1), "color": S(COLOR, null=True)})

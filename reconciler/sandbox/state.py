@@ -136,6 +136,22 @@ SYSTEM_FLAGS = (
 )
 
 
+# Warranties and units every e-shop has (UNVERIFIED: Shoptet documents system entries only by
+# their negative ids, SPEC getListOfProductWarranties / getListOfProductUnits); suppliers: none.
+SYSTEM_WARRANTIES = (
+    {"id": -1, "inMonths": 24, "description": "2 roky", "system": True},
+    {"id": -2, "inMonths": 12, "description": "1 rok", "system": True},
+    {"id": -3, "inMonths": -1, "description": "Doživotní", "system": True},
+)
+SYSTEM_UNITS = (
+    {"id": -1, "name": "ks", "system": True},
+    {"id": -2, "name": "kg", "system": True},
+    {"id": -3, "name": "g", "system": True},
+    {"id": -4, "name": "l", "system": True},
+    {"id": -5, "name": "m", "system": True},
+)
+
+
 class StateError(ValueError):
     """A state document that is not in the documented format."""
 
@@ -152,6 +168,9 @@ _TOP_KEYS = {
     "availabilities",
     "variantParameters",
     "flags",
+    "warranties",
+    "units",
+    "suppliers",
     "products",
     "deletedProducts",
     "movements",
@@ -195,6 +214,9 @@ class ShopState:
         self.availabilities = {a["id"]: a for a in self.doc["availabilities"]}
         self.params = {p["nameIndex"]: p for p in self.doc["variantParameters"]}
         self.flags = {f["code"]: f for f in self.doc["flags"]}
+        self.warranties = {w["id"]: w for w in self.doc["warranties"]}
+        self.units = {u["id"]: u for u in self.doc["units"]}
+        self.suppliers = {s["guid"]: s for s in self.doc["suppliers"]}
 
     def variant(self, code: str) -> tuple[dict, dict] | None:
         guid = self.code_owner.get(code.upper())
@@ -238,6 +260,9 @@ def normalise(doc: Any) -> dict:
     out["formatVersion"] = FORMAT_VERSION
     # Shoptet's system flags (SPEC getListOfProductsFlags examples): every e-shop has them
     out.setdefault("flags", [dict(f) for f in SYSTEM_FLAGS])
+    out.setdefault("warranties", [dict(w) for w in SYSTEM_WARRANTIES])
+    out.setdefault("units", [dict(u) for u in SYSTEM_UNITS])
+    out.setdefault("suppliers", [])  # [{"guid", "name"}]
     for key in (
         "brands",
         "availabilities",
@@ -403,6 +428,8 @@ def _check_product(product: dict) -> None:
     product.setdefault("visibility", "visible")
     product.setdefault("categoryGuids", [product["defaultCategoryGuid"]])
     product.setdefault("flags", [])  # [{"code", "dateFrom", "dateTo"}]
+    product.setdefault("warrantyId", None)
+    product.setdefault("supplierGuid", None)
     if not product["variants"]:
         raise StateError(f"product {product['guid']} has no variants")
     for variant in product["variants"]:
@@ -410,6 +437,10 @@ def _check_product(product: dict) -> None:
         for key in (
             "ean",
             "manufacturerCode",
+            "pluCode",
+            "isbn",
+            "serialNo",
+            "mpn",
             "weight",
             "availabilityId",
             "availabilityWhenSoldOutId",

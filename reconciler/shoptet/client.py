@@ -55,6 +55,7 @@ DETAIL_INCLUDE = (
     "perPricelistPrices",
     "variantParameters",
     "flags",
+    "warranty",
 )
 MAX_BATCH = 300  # stock movements and pricelist PATCH accept at most 300 items
 MAX_LOOKUP = 50  # productGuids / productCodes filter values per list request
@@ -463,6 +464,18 @@ class ShoptetClient:
         path = f"/api/products/variant-parameters/{_seg(param_index, 'parameter index', 'POST')}"
         return self._write("POST", path, {"paramValues": list(values)}, reread=f"GET {path}")
 
+    def create_flag(self, body: dict[str, Any]) -> WriteResult:
+        """``POST /api/products/flags``: ``title`` (required, 1-255) and ``color``; Shoptet
+        generates the code. ``data.flags`` lists the flag (match it by title)."""
+        return self._write(
+            "POST", "/api/products/flags", body, reread="GET /api/products/flags (by title)"
+        )
+
+    def update_flag(self, code: str, body: dict[str, Any]) -> WriteResult:
+        """``PATCH /api/products/flags/{code}``: ``title`` and/or ``color``."""
+        path = f"/api/products/flags/{_seg(code, 'flag code', 'PATCH')}"
+        return self._write("PATCH", path, body, reread="GET /api/products/flags")
+
     def create_product(self, body: dict[str, Any]) -> WriteResult:
         """``POST /api/products``. Put the catalog's GUID in ``body["guid"]``: if the response is
         lost, ``WriteOutcomeUnknown.reread`` then names that product to check."""
@@ -525,6 +538,24 @@ def get_flags(client: ShoptetClient) -> list[dict[str, Any]]:
     """``GET /api/products/flags`` (not paginated): ``{code, title, system, color, ...}``."""
     path = "/api/products/flags"
     return list(client._section(client._get(path), "flags", path) or [])
+
+
+def get_warranties(client: ShoptetClient) -> list[dict[str, Any]]:
+    """``GET /api/products/warranties`` (not paginated): ``{id, inMonths, description,
+    system}``; read-only in the API (define them in the admin)."""
+    path = "/api/products/warranties"
+    return list(client._section(client._get(path), "warranties", path) or [])
+
+
+def get_units(client: ShoptetClient) -> list[dict[str, Any]]:
+    """``GET /api/products/units`` (not paginated): ``{id, name, system}``; read-only."""
+    path = "/api/products/units"
+    return list(client._section(client._get(path), "units", path) or [])
+
+
+def get_suppliers(client: ShoptetClient) -> list[dict[str, Any]]:
+    """``GET /api/suppliers``, every page (500 a page): ``{guid, name}``; read-only."""
+    return list(client._pages("/api/suppliers", "suppliers", 500))
 
 
 def get_customer_groups(client: ShoptetClient) -> list[M.CustomerGroup]:

@@ -98,6 +98,10 @@ class Variant(ShoptetModel):
     code: str
     ean: str | None = None
     manufacturerCode: str | None = None
+    pluCode: str | None = None
+    isbn: str | None = None
+    serialNo: str | None = None
+    mpn: str | None = None
     stock: str | None = None
     minStockSupply: str | None = None
     negativeStockAllowed: str | bool | None = None
@@ -111,6 +115,7 @@ class Variant(ShoptetModel):
     actionPrice: dict[str, Any] | None = None  # the default pricelist's
     availability: Ref | None = None
     availabilityWhenSoldOut: Ref | None = None
+    unit: str | None = None  # the unit's name (writes take unitId)
     perStockAmounts: list[StockAmount] | None = None
     perPricelistPrices: list[dict[str, Any]] | None = None
     parameters: list[dict[str, Any]] | None = None  # only with include=variantParameters
@@ -134,6 +139,8 @@ class ProductDetail(ShoptetModel):
     defaultCategory: Ref | None = None
     categories: list[Ref] | None = None
     flags: list[dict[str, Any]] | None = None  # only with include=flags
+    warranty: Ref | None = None  # only with include=warranty: {id, inMonths, description}
+    supplier: Ref | None = None  # {guid, name}
     variants: list[Variant] = []
 
 

@@ -81,3 +81,62 @@ def test_import_of_a_campaign_then_plan_is_empty(campaign_shop, tmp_path, monkey
     assert "toDate: 2026-12-20}" in refreshed
     code, text = cli(campaign_shop, monkeypatch, capsys, tmp_path, "--catalog", "c", "plan")
     assert code == 0 and "No changes." in text, text
+
+
+def test_a_refresh_keeps_false_flags_and_the_titles_the_entry_names_them_by(
+    tmp_path, monkeypatch, capsys
+):
+    """The shop lists only set flags; a refresh must not drop the entry's ``Tip: false`` (it
+    still means "make sure it is unset"), must keep ``Akce`` (a title) rather than rewrite it
+    as ``action``, writes ``false`` for a stated flag the shop has unset, and adds the live
+    flags the entry does not name, by code."""
+    state = demo_state()
+    product = state["products"][0]
+    product["flags"] = [
+        {"code": "action", "dateFrom": "2026-12-01", "dateTo": "2026-12-20"},
+        {"code": "new", "dateFrom": None, "dateTo": None},
+    ]
+    guid = product["guid"]
+    cat = tmp_path / "c"
+    (cat / "products").mkdir(parents=True)
+    (cat / "products" / "p.yaml").write_text(
+        "products:\n"
+        f"  {guid}:\n"
+        "    name: " + product["name"] + "\n"
+        "    flags: {Akce: {from: 2026-12-01, to: 2026-12-24}, Tip: false, vanoce: true}\n",
+        encoding="utf-8",
+    )
+    shop = (Sandbox(state), None, [])
+    with served(shop[0]) as srv:
+        shop = (shop[0], srv.url, [])
+        code, text = cli(
+            shop, monkeypatch, capsys, tmp_path, "--catalog", "c", "import", "--guid", guid
+        )
+        assert code == 0 and " 1 updated" in text, text
+        written = (cat / "products" / "p.yaml").read_text(encoding="utf-8")
+        assert (
+            "flags: {Akce: {from: 2026-12-01, to: 2026-12-20}, Tip: false, vanoce: true, "
+            "new: true}" in written
+        ), written
+        # "vanoce" is no flag of the shop (a new one shop.yaml would declare): kept as written
+        written = written.replace(", vanoce: true", "")
+        (cat / "products" / "p.yaml").write_text(written, encoding="utf-8")
+        code, text = cli(shop, monkeypatch, capsys, tmp_path, "--catalog", "c", "plan")
+        assert code == 0 and "No changes." in text, text
+        code, text = cli(
+            shop, monkeypatch, capsys, tmp_path, "--catalog", "c", "import", "--guid", guid
+        )
+        assert code == 0 and " 0 updated" in text, text
+
+        # the shop ends the sale: the entry says so with false, in its own words
+        state = shop[0].state()
+        state["products"][0]["flags"] = [{"code": "new", "dateFrom": None, "dateTo": None}]
+        shop[0].load_state(state)
+        code, text = cli(
+            shop, monkeypatch, capsys, tmp_path, "--catalog", "c", "import", "--guid", guid
+        )
+        assert code == 0 and " 1 updated" in text, text
+        refreshed = (cat / "products" / "p.yaml").read_text(encoding="utf-8")
+        assert "flags: {Akce: false, Tip: false, new: true}" in refreshed, refreshed
+        code, text = cli(shop, monkeypatch, capsys, tmp_path, "--catalog", "c", "plan")
+        assert code == 0 and "No changes." in text, text

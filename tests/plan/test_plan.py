@@ -50,6 +50,7 @@ def test_actions_have_terraform_glyphs():
         "stock",
         "parameter",  # issue 14: the shop's variant-parameter registry, no product
         "parameter-value",
+        "flag",  # issue 17: a flag definition (shop.yaml `flags:`), no product
     ]
 
 

@@ -55,3 +55,67 @@ def test_flags_and_flags_management_together_or_an_unknown_code_are_refused(clie
     assert unknown.status_code == 422
     assert unknown.json()["errors"][0]["errorCode"] == "flag-not-found"
     assert flags_of(client) == []
+
+
+# -- flag definitions: POST, PATCH, DELETE /api/products/flags (createProductFlag, ...) ------
+
+
+def create(client, data: dict):
+    return client.post("/api/products/flags", json={"data": data})
+
+
+def listed(client) -> dict[str, dict]:
+    return {f["code"]: f for f in client.get("/api/products/flags").json()["data"]["flags"]}
+
+
+def test_a_created_flag_gets_a_generated_code_and_can_be_set_on_a_product(client):
+    answer = create(client, {"title": "Vánoce", "color": "#d40000"})
+    assert answer.status_code == 200, answer.text
+    (flag,) = answer.json()["data"]["flags"]
+    assert flag["title"] == "Vánoce" and flag["color"] == "#d40000" and not flag["system"]
+    assert flag["code"] not in ("new", "action", "tip") and flag["code"] in listed(client)
+    second = create(client, {"title": "Zdarma"}).json()["data"]["flags"][0]
+    assert second["code"] != flag["code"] and second["color"] is None
+    set_it = {"action": "set", "code": flag["code"], "dateFrom": "2026-12-01", "dateTo": None}
+    assert patch(client, {"flagsManagement": [set_it]}).status_code == 200
+    assert [f["title"] for f in flags_of(client)] == ["Vánoce"]
+
+
+def test_a_flag_create_is_refused_without_title_with_a_bad_colour_or_a_taken_title(client):
+    for data, where in (
+        ({"color": "#d40000"}, "data.title"),
+        ({"title": ""}, "data.title"),
+        ({"title": "X", "color": "red"}, "data.color"),
+        ({"title": "X", "code": "x"}, "data.code"),
+        ({"title": "akce"}, "data.title"),  # Akce exists (titles compared case-insensitively)
+    ):
+        answer = create(client, data)
+        assert answer.status_code == 422, data
+        assert answer.json()["errors"][0]["instance"] == where, data
+    assert set(listed(client)) == {"new", "action", "tip"}
+
+
+def test_a_flag_is_updated_by_code_and_a_custom_one_deleted_off_its_products(client):
+    answer = client.patch("/api/products/flags/tip", json={"data": {"color": "#00a000"}})
+    assert answer.status_code == 200, answer.text
+    assert listed(client)["tip"] == {
+        "code": "tip",
+        "title": "Tip",
+        "system": True,
+        "color": "#00a000",
+        "showInDetail": True,
+        "showInCategory": True,
+    }
+    assert client.patch("/api/products/flags/tip", json={"data": {}}).status_code == 422
+    taken = client.patch("/api/products/flags/tip", json={"data": {"title": "Novinka"}})
+    assert taken.status_code == 422
+    unknown = client.patch("/api/products/flags/nope", json={"data": {"title": "N"}})
+    assert unknown.status_code == 404
+    assert unknown.json()["errors"][0]["errorCode"] == "flag-not-found"
+
+    code = create(client, {"title": "Vánoce"}).json()["data"]["flags"][0]["code"]
+    patch(client, {"flagsManagement": [{"action": "set", "code": code}]})
+    assert client.delete("/api/products/flags/action").status_code == 422  # a system flag
+    assert client.delete(f"/api/products/flags/{code}").status_code == 200
+    assert code not in listed(client) and flags_of(client) == []
+    assert client.delete(f"/api/products/flags/{code}").status_code == 404

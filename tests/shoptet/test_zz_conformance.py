@@ -13,6 +13,7 @@ import httpx
 import pytest
 
 from reconciler.shoptet import ClientConfig, ShoptetClient
+from reconciler.shoptet.client import get_flags, get_suppliers, get_units, get_warranties
 from tests.shoptet.conftest import RECORDED, Recorder, envelope
 from tests.support.openapi_requests import validate_request
 from tests.support.openapi_spec import require_spec
@@ -26,6 +27,7 @@ LISTS = {
     "/api/products/changes": "changes",
     "/api/stocks/1/supplies": "supplies",
     "/api/pricelists/1": "pricelist",
+    "/api/suppliers": "suppliers",
 }
 
 
@@ -38,6 +40,8 @@ def answer(request: httpx.Request) -> httpx.Response:
     if path in LISTS:
         paginator = {"totalCount": 0, "page": 1, "pageCount": 1}
         return httpx.Response(200, json=envelope({LISTS[path]: [], "paginator": paginator}))
+    if path in ("/api/products/flags", "/api/products/warranties", "/api/products/units"):
+        return httpx.Response(200, json=envelope({path.rsplit("/", 1)[1]: []}))
     if path == "/api/stocks":
         return httpx.Response(200, json=envelope({"stocks": [{"id": 1}], "defaultStockId": 1}))
     if path.startswith("/api/products/"):
@@ -92,6 +96,16 @@ def drive_corpus(sink: list) -> None:
         )
         c.delete_product(GUID)
         c.delete_variant("A/1")
+        c.create_flag({"title": "Vánoce", "color": "#d40000"})
+        c.update_flag("custom1", {"title": "Vánoce 2026", "color": None})
+        get_flags(c)
+        get_warranties(c)
+        get_units(c)
+        get_suppliers(c)
+        c.patch_product(
+            GUID,
+            {"warrantyId": -1, "supplierGuid": CATEGORY, "variants": [{"code": "A", "unitId": -2}]},
+        )
         c.patch_stock_movements(
             1,
             [

@@ -132,6 +132,10 @@ def build() -> dict:
         for i, (k, n, p) in enumerate(CATEGORIES)
     ]
     state["brands"] = [{"guid": gid("brand:" + c), "code": c, "name": n} for c, n in BRANDS]
+    state["suppliers"] = [  # assigned to no product: the catalog's `supplier:` does that
+        {"guid": gid("supplier:" + n), "name": n}
+        for n in ("Kávová pražírna Doubravka s.r.o.", "Čajovna U Zeleného draka")
+    ]
     state["availabilities"] = [
         {"id": -1, "name": "Skladem"},
         {"id": -2, "name": "Vyprodáno"},
