@@ -13,14 +13,17 @@ plan  (``make_plan(client, loaded, PlanRequest(...))``):
     6. diff desired against live into a Plan, with the names of the     plan.diff.diff
        ids it mentions (display only)                                  references.plan_names
     7. when the plan deletes or hides something: what open orders       live.claims
-       claim of it, for the open-orders guard (no request otherwise)
+       claim of it, for the open-orders guard (no request otherwise);
+       when it sets stock: the claims there (from the detail reads, or
+       read fresh when the live side came from the cache), shown beside
+       stock and, with policy.stockBelowClaim: refuse, a guard
     8. with shop.yaml shop.bestSellerOrders: orders in 30 days per      live.sales
        price change or hide (display only, capped)
 
 apply (``apply_plan(plan, client, loaded, ...)``):
     1. read the shop and check the plan's header against it      apply.preflight.verify_header
     2. recompute the guards (live product count, base policy,    apply.preflight.apply_guards
-       open orders' claims read now)
+       open orders' claims read now, per variant and per stock)
     3. preflight: compare-before-write and the catalog's authority   apply.preflight.preflight
     4. approval (``approve``)
     5. execute the writes                                        apply.executor.Executor
@@ -55,7 +58,7 @@ from reconciler.desired.load import LoadedCatalog
 from reconciler.errors import ConfigError, StalePlan, UnsafePlan
 from reconciler.live.base import ShopInfo
 from reconciler.live.cached import CachedRead
-from reconciler.live.claims import claims_for
+from reconciler.live.claims import claims_for, stock_claims
 from reconciler.live.flags import needs_flags, read_flags
 from reconciler.live.params import complete_live, needs_registry, read_registry
 from reconciler.live.read import (
@@ -70,7 +73,12 @@ from reconciler.live.sales import read_sales, sales_targets
 from reconciler.live.snapshot import SnapshotRead, SnapshotSettings
 from reconciler.model import Catalog, Policy
 from reconciler.plan.diff import PlanContext, diff
-from reconciler.plan.guards import open_orders_verdict
+from reconciler.plan.guards import (
+    GuardPolicy,
+    open_orders_verdict,
+    sets_stock,
+    stock_below_claim_verdict,
+)
 from reconciler.plan.model import (
     CatalogEntry,
     Plan,
@@ -151,16 +159,22 @@ def make_plan(
     claims = claims_for(client, plan.changes, shop.stocks or (shop.default_stock_id,), codes)  # 7
     if claims is not None:
         plan = replace(plan, guards=(*plan.guards, open_orders_verdict(plan.changes, claims)))
+    stocks = sets_stock(plan.changes)
+    at_stock = live.claims if live.claims_read or not stocks else stock_claims(client, stocks)
+    policy = GuardPolicy.from_policy(request.base_policy or desired.policy)
+    if stocks and policy.refuses_stock_below_claim:
+        verdict = stock_below_claim_verdict(plan.changes, at_stock)
+        plan = replace(plan, guards=(*plan.guards, verdict))
     default_name = (
         shop.default_pricelist_name if shop.pricelist_id == shop.default_pricelist_id else None
     )
-    stock_claims = {  # display only: what open orders claim where the plan sets stock
-        key: live.claims[key]
+    shown_claims = {  # what open orders claim where the plan sets stock
+        key: at_stock[key]
         for c in plan.changes
-        if c.resource is Resource.STOCK and (key := f"{c.code}@{c.stock_id}") in live.claims
+        if c.resource is Resource.STOCK and (key := f"{c.code}@{c.stock_id}") in at_stock
     }
     names = replace(
-        plan_names(plan, refs, default_name), currency=shop.currency, claims=stock_claims
+        plan_names(plan, refs, default_name), currency=shop.currency, claims=shown_claims
     )
     threshold = desired.shop.bestSellerOrders
     if threshold is not None:  # 8, display only
@@ -257,12 +271,16 @@ def apply_plan(
     live_guids = [p.guid for p in client.iter_products()]  # 2
     # read now, never taken from the plan file: orders arrive between plan and apply
     claims = claims_for(client, plan.changes, shop.stocks or (shop.default_stock_id,))
+    policy = GuardPolicy.from_policy(options.policy or catalog.catalog.policy)
+    stocks = sets_stock(plan.changes)
+    at_stock = stock_claims(client, stocks) if stocks and policy.refuses_stock_below_claim else None
     raise_if_unsafe(
-        apply_guards(plan, catalog.catalog, live_guids, options.policy, claims),
+        apply_guards(plan, catalog.catalog, live_guids, options.policy, claims, at_stock),
         allow_delete=options.allow_delete,
         allow_bulk=options.allow_bulk,
         allow_price=options.allow_price,
         allow_open_orders=options.allow_open_orders,
+        allow_stock_below_claim=options.allow_stock_below_claim,
     )
     if read_live is None:  # 3
         read_live = live_reader(client, plan, shop.default_pricelist_id)

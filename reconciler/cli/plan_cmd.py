@@ -126,6 +126,11 @@ _RIGHTS_HINT = (
     help="For --detailed-exitcode: as `apply --allow-open-orders`.",
 )
 @click.option(
+    "--allow-stock-below-claim",
+    is_flag=True,
+    help="For --detailed-exitcode: as `apply --allow-stock-below-claim`.",
+)
+@click.option(
     "--github-summary",
     is_flag=True,
     help="Also append the Markdown plan to the file named by $GITHUB_STEP_SUMMARY (when set).",
@@ -145,6 +150,7 @@ def plan(
     allow_bulk: bool,
     allow_price: bool,
     allow_open_orders: bool,
+    allow_stock_below_claim: bool,
     github_summary: bool,
 ) -> None:
     """Read the live shop and show what `apply` would change to make it match the catalog.
@@ -207,6 +213,7 @@ def plan(
         ("--allow-bulk", allow_bulk),
         ("--allow-price", allow_price),
         ("--allow-open-orders", allow_open_orders),
+        ("--allow-stock-below-claim", allow_stock_below_claim),
     )
     the_plan = replace(the_plan, allowed=tuple(flag for flag, on in given if on))
     if out is not None:
@@ -232,6 +239,7 @@ def plan(
             allow_bulk=allow_bulk,
             allow_price=allow_price,
             allow_open_orders=allow_open_orders,
+            allow_stock_below_claim=allow_stock_below_claim,
         )
         if refusals:  # the plan's own verdicts; apply recomputes them before any write
             click.echo(

@@ -169,6 +169,7 @@ def read_live_cached(
         scope=None,
         details=len(to_read),
         requests=client.request_count - start_requests,
+        claims_read=False,  # claims move with every order: read fresh (``live.claims``)
     )
 
 
