@@ -417,11 +417,12 @@ def open_orders_verdict(
 
 
 def sets_stock(changes: Iterable[Change]) -> frozenset[int]:
-    """The stocks a plan sets physical stock in (empty: no stock change, no claim to read)."""
+    """The stocks where a plan changes the physical stock of existing variants (empty: no
+    claim to read; a variant the plan creates has no orders yet)."""
     return frozenset(
         c.stock_id
         for c in changes
-        if c.resource is Resource.STOCK and c.action is not Action.DELETE and c.stock_id is not None
+        if c.resource is Resource.STOCK and c.action is Action.UPDATE and c.stock_id is not None
     )
 
 

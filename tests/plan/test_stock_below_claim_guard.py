@@ -70,6 +70,8 @@ def test_sets_stock_names_the_stocks_of_stock_changes_only():
     other = Change(Action.UPDATE, Resource.VARIANT, P1, "MUG-1", fields=())
     assert sets_stock([stock("A", 1, 1, 2), stock("B", 3, 1, 2), other]) == {1, 3}
     assert sets_stock([other]) == frozenset()
+    new = Change(Action.CREATE, Resource.STOCK, P1, "NEW-1", 2, fields=())
+    assert sets_stock([new]) == frozenset()  # a new variant has no orders yet
 
 
 def test_switching_the_policy_is_a_policy_change():
