@@ -211,9 +211,11 @@ def live_source(
     managed: int = 0,
 ) -> LiveSource:
     """The one place that chooses how the live side is read: a scoped plan reads its
-    products directly; a full plan reads through the cache with ``--cache``, through the
-    products snapshot with ``--read snapshot`` (or ``auto`` and at least ``AUTO_MIN_PRODUCTS``
-    ``managed`` products), else in full."""
+    products directly; a full plan reads through the cache with ``--cache`` (what changed by
+    a ``changeTimeFrom`` snapshot with ``--read snapshot``, or ``auto`` from
+    ``AUTO_MIN_PRODUCTS`` changed products), through the products snapshot with ``--read
+    snapshot`` (or ``auto`` and at least ``AUTO_MIN_PRODUCTS`` ``managed`` products), else in
+    full."""
     if scope is not None:
         if request.cache_dir is not None and request.notice is not None:
             request.notice(
@@ -226,8 +228,15 @@ def live_source(
                 "products directly."
             )
         return ScopedRead(client, scope, prune=prune)
-    if request.cache_dir is not None:
-        return CachedRead(client, request.cache_dir, notice=request.notice)
+    if request.cache_dir is not None:  # with --read snapshot|auto: changed products by export
+        exported = request.read != "details"
+        return CachedRead(
+            client,
+            request.cache_dir,
+            notice=request.notice,
+            snapshot=request.snapshot if exported else None,
+            snapshot_from=AUTO_MIN_PRODUCTS if request.read == "auto" else 1,
+        )
     if request.read == "snapshot" or (request.read == "auto" and managed >= AUTO_MIN_PRODUCTS):
         return SnapshotRead(
             client, FullRead(client), notice=request.notice, settings=request.snapshot

@@ -93,7 +93,8 @@ _RIGHTS_HINT = (
     type=click.Path(file_okay=False, path_type=Path),
     metavar="DIR",
     help="Incremental live cache for full plans: re-read only what changed in the shop since "
-    "the last plan (changes feed + supplies changedFrom). Off by default; apply never uses it.",
+    "the last plan (changes feed + supplies changedFrom; with --read snapshot the changed products "
+    "come from one changeTimeFrom snapshot). Off by default; apply never uses it.",
 )
 @read_option(f"snapshot for a full plan of {AUTO_MIN_PRODUCTS}+ managed products")
 @click.option(
@@ -159,12 +160,6 @@ def plan(
     declares are read in detail; the others are counted as unmanaged and left alone.
     """
     app = ctx.obj
-    if cache_dir is not None and read_mode != "details":
-        # UNFINISHED: the cache does not yet use changeTimeFrom snapshots
-        raise ConfigError(
-            f"--cache and --read {read_mode} are two ways to read a full plan fast; choose one "
-            "(the cache re-reads only what changed; a snapshot reads the whole shop at once)."
-        )
     loaded = load_catalog(app.catalog_dir)
     commit = catalog_git_commit(app.catalog_dir)
     scope = ref_commit = base_policy = None
