@@ -24,8 +24,9 @@ way it then writes the new cache atomically.
 
 With ``snapshot`` settings (``plan --cache DIR --read snapshot|auto``; issue 16), step 4 reads
 the changed managed products from one products snapshot with ``changeTimeFrom`` = ``T``
-(``live.snapshot``), once at least ``snapshot_from`` of them need reading, and a cold read
-takes the whole shop from one snapshot. Whatever the snapshot does not return (a product the
+(``live.snapshot``), once at least ``snapshot_from`` of them need reading; their stock is the
+cached one brought up to date by step 2 (the export would read every stock in full). A cold
+read takes the whole shop from one snapshot. Whatever the snapshot does not return (a product the
 feed lists but whose change time Shoptet did not move, one that needs a new include, a deleted
 one) is still read in detail, so the result is the detail read's. When the snapshot cannot
 serve (no webhook, failed job, budget...), one ``Snapshot read:`` line and the detail reads.
@@ -55,7 +56,7 @@ from reconciler.live.snapshot import (
     read_live_snapshot,
     snapshot_items,
 )
-from reconciler.model import Catalog
+from reconciler.model import Catalog, Product
 from reconciler.plan.normalize import live_physical_stock
 from reconciler.ports import ChangeFeed, ProductReader, Progress
 
@@ -165,7 +166,9 @@ def read_live_cached(
         changed = {c.guid.lower() for c in client.iter_product_changes(since)}
         names = dict(cache.names)
         kept = {g: d for g, d in cache.details.items() if g not in changed and g in wanted}
-        stale, rows = _apply_supplies(client, shop, kept, since)
+        # the changed ones' cached stock, brought up to date too: a snapshot carries it over
+        previous = {g: d for g, d in cache.details.items() if g in changed and g in wanted}
+        stale, rows = _apply_supplies(client, shop, {**kept, **previous}, since)
         _refresh_names(client, names, [g for g in sorted(changed) if g not in includes])
         notice(
             f"Live cache ({cache_dir}): {len(changed)} product(s) changed and {rows} stock "
@@ -182,7 +185,7 @@ def read_live_cached(
     if cache is not None and snapshot is not None and len(exported) >= snapshot_from:
         try:
             got = _changed_by_snapshot(
-                client, exported, includes, shop, cache.read_at - margin, snapshot, sleep
+                client, exported, includes, previous, shop, cache.read_at - margin, snapshot, sleep
             )
         except SnapshotUnavailable as unusable:
             fall_back(unusable)
@@ -232,24 +235,54 @@ def _changed_by_snapshot(
     client: CachedReader,
     guids: Iterable[str],
     includes: dict[str, tuple[str, ...]],
+    previous: dict[str, tuple[tuple[str, ...], Product]],
     shop: ShopInfo,
     since: datetime,
     settings: SnapshotSettings,
     sleep: Callable[[float], None],
 ) -> dict:
     """The managed products among ``guids`` that one ``changeTimeFrom=since`` snapshot returns,
-    converted as their detail reads would be. ``SnapshotUnavailable`` to fall back."""
+    converted as their detail reads would be. ``SnapshotUnavailable`` to fall back.
+
+    Stock is not asked of the export (that would read every stock's supplies in full): each
+    variant's comes from its ``previous`` cached version, already brought up to date from the
+    supplies changed since. A product with a variant the cache has no stock for is left out
+    (read in detail)."""
     wanted = set(guids)
-    asked = sorted({i for g in wanted for i in includes[g]})
+    asked = sorted({i for g in wanted for i in includes[g]} - {PER_STOCK})
     out = {}
     try:
         for item in snapshot_items(client, asked, shop, settings, sleep=sleep, changed_from=since):
             guid = item["guid"].lower()
-            if guid in wanted:
+            if guid in wanted and (
+                PER_STOCK not in includes[guid] or _carry_stock(item, previous.get(guid))
+            ):
                 out[guid] = managed_product(item, includes[guid], shop)
     except ValueError as err:  # pydantic's ValidationError is a ValueError
         raise SnapshotUnavailable(f"its result is not product details ({err!s:.200})") from None
     return out
+
+
+def _carry_stock(item: dict, previous: tuple[tuple[str, ...], Product] | None) -> bool:
+    """Give ``item``'s variants the ``perStockAmounts`` of their cached stock (physical, so
+    claim 0); False when a variant has none cached."""
+    if previous is None or PER_STOCK not in previous[0]:
+        return False
+    cached = previous[1].variants or {}
+    rows = {}
+    for variant in item.get("variants") or []:
+        if not isinstance(variant, dict):
+            return False
+        old = cached.get(str(variant.get("code")).strip().upper())
+        if old is None or not isinstance(old.stock, dict):
+            return False
+        rows[id(variant)] = [
+            {"stockId": stock_id, "amount": str(physical), "claim": "0"}
+            for stock_id, physical in old.stock.items()
+        ]
+    for variant in item.get("variants") or []:
+        variant["perStockAmounts"] = rows[id(variant)]
+    return True
 
 
 def _apply_supplies(

@@ -10,11 +10,13 @@ import json
 import tempfile
 from pathlib import Path
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from reconciler import errors as E
 from reconciler.live.snapshot import SnapshotSettings
+from reconciler.shoptet import jobs as J
 from tests.live.cache_support import Clock, cached_plan, cold_plan, example, sandbox
 from tests.live.test_cache_properties import OPS, Shop
 from tests.support.sandbox_client import sandbox_client
@@ -95,6 +97,8 @@ def test_a_warm_read_takes_the_changes_from_one_changetimefrom_snapshot(tmp_path
     warm, _ = cached_plan(sb, EXAMPLE, tmp_path, clock, snapshot=SNAPSHOT)
     assert len(sb.jobs.jobs) == 2  # the cold read's and this one's
     assert details_read(sb, start) == []  # the three edits came with the export
+    supplies = [e for e in sb.request_log[start:] if e["path"].endswith("/supplies")]
+    assert len(supplies) == len(sb.state()["stocks"])  # changedFrom only: stock carried over
     assert warm.to_json() == cold_plan(sb, EXAMPLE)[0].to_json()
     (job,) = list(sb.jobs.jobs.values())[1:]
     exported = {json.loads(line)["guid"] for line in gzip.decompress(job.body).splitlines()}
@@ -118,3 +122,46 @@ def test_without_the_webhook_a_warm_read_falls_back_to_details_in_one_line(tmp_p
     assert len(fallbacks) == 1 and "webhooks ensure" in fallbacks[0]
     assert details_read(sb, start) == [f"/api/products/{guid}"]
     assert warm.to_json() == cold_plan(sb, EXAMPLE)[0].to_json()
+
+
+def _edit_one(sb) -> str:
+    live = {p["guid"] for p in sb.state()["products"]}
+    guid = next(g for g in sorted(EXAMPLE.catalog.products) if g in live)
+    with sandbox_client(sb) as writer:
+        writer.patch_product(guid, {"name": "Edited"})
+    return guid
+
+
+def test_a_failed_job_on_a_warm_read_falls_back_to_details(tmp_path):
+    clock = Clock()
+    sb = sandbox(clock)
+    cached_plan(sb, EXAMPLE, tmp_path, clock, snapshot=SNAPSHOT)
+    sb.config.job_outcome = "failed"
+    guid = _edit_one(sb)
+    clock.advance(minutes=10)
+    notices: list[str] = []
+    start = len(sb.request_log)
+    warm, _ = cached_plan(sb, EXAMPLE, tmp_path, clock, notices, snapshot=SNAPSHOT)
+    fallbacks = [n for n in notices if n.startswith("Snapshot read:")]
+    assert len(fallbacks) == 1 and "ended failed" in fallbacks[0]
+    assert details_read(sb, start) == [f"/api/products/{guid}"]
+    assert warm.to_json() == cold_plan(sb, EXAMPLE)[0].to_json()
+
+
+def test_a_result_on_another_host_stops_the_cached_read(tmp_path, monkeypatch):
+    """Not a fallback: another host means a wrong SHOPTET_API_URL or a tampered answer."""
+    import reconciler.live.cached as cached
+
+    clock = Clock()
+    sb = sandbox(clock)
+    cached_plan(sb, EXAMPLE, tmp_path, clock)
+    _edit_one(sb)
+    clock.advance(minutes=10)
+
+    def elsewhere(*args, **kwargs):
+        raise J.ResultHostRefused("the result is on https://evil.example; nothing was downloaded")
+        yield  # a generator, as snapshot_items is
+
+    monkeypatch.setattr(cached, "snapshot_items", elsewhere)
+    with pytest.raises(J.ResultHostRefused):
+        cached_plan(sb, EXAMPLE, tmp_path, clock, snapshot=SNAPSHOT)
