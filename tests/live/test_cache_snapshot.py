@@ -105,25 +105,6 @@ def test_a_warm_read_takes_the_changes_from_one_changetimefrom_snapshot(tmp_path
     assert exported == set(edited)  # only what changed since the cache's read
 
 
-def test_without_the_webhook_a_warm_read_falls_back_to_details_in_one_line(tmp_path):
-    clock = Clock()
-    sb = sandbox(clock)
-    cached_plan(sb, EXAMPLE, tmp_path, clock)  # a cache written by a detail read
-    sb.jobs.webhooks.clear()
-    live = {p["guid"] for p in sb.state()["products"]}
-    guid = next(g for g in sorted(EXAMPLE.catalog.products) if g in live)
-    with sandbox_client(sb) as writer:
-        writer.patch_product(guid, {"name": "Edited"})
-    clock.advance(minutes=10)
-    notices: list[str] = []
-    start = len(sb.request_log)
-    warm, _ = cached_plan(sb, EXAMPLE, tmp_path, clock, notices, snapshot=SNAPSHOT)
-    fallbacks = [n for n in notices if n.startswith("Snapshot read:")]
-    assert len(fallbacks) == 1 and "webhooks ensure" in fallbacks[0]
-    assert details_read(sb, start) == [f"/api/products/{guid}"]
-    assert warm.to_json() == cold_plan(sb, EXAMPLE)[0].to_json()
-
-
 def _edit_one(sb) -> str:
     live = {p["guid"] for p in sb.state()["products"]}
     guid = next(g for g in sorted(EXAMPLE.catalog.products) if g in live)
@@ -132,18 +113,29 @@ def _edit_one(sb) -> str:
     return guid
 
 
-def test_a_failed_job_on_a_warm_read_falls_back_to_details(tmp_path):
+def _no_webhook(sb) -> None:
+    sb.jobs.webhooks.clear()
+
+
+def _jobs_fail(sb) -> None:
+    sb.config.job_outcome = "failed"
+
+
+@pytest.mark.parametrize(
+    ("break_it", "said"), [(_no_webhook, "webhooks ensure"), (_jobs_fail, "ended failed")]
+)
+def test_a_warm_read_falls_back_to_details_in_one_line(tmp_path, break_it, said):
     clock = Clock()
     sb = sandbox(clock)
     cached_plan(sb, EXAMPLE, tmp_path, clock, snapshot=SNAPSHOT)
-    sb.config.job_outcome = "failed"
+    break_it(sb)
     guid = _edit_one(sb)
     clock.advance(minutes=10)
     notices: list[str] = []
     start = len(sb.request_log)
     warm, _ = cached_plan(sb, EXAMPLE, tmp_path, clock, notices, snapshot=SNAPSHOT)
     fallbacks = [n for n in notices if n.startswith("Snapshot read:")]
-    assert len(fallbacks) == 1 and "ended failed" in fallbacks[0]
+    assert len(fallbacks) == 1 and said in fallbacks[0]
     assert details_read(sb, start) == [f"/api/products/{guid}"]
     assert warm.to_json() == cold_plan(sb, EXAMPLE)[0].to_json()
 
