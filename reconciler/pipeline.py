@@ -58,7 +58,7 @@ from reconciler.desired.load import LoadedCatalog
 from reconciler.errors import ConfigError, StalePlan, UnsafePlan
 from reconciler.live.base import ShopInfo
 from reconciler.live.cached import CachedRead
-from reconciler.live.claims import claims_for, stock_claims
+from reconciler.live.claims import claims_for, read_stock_claims
 from reconciler.live.flags import needs_flags, read_flags
 from reconciler.live.params import complete_live, needs_registry, read_registry
 from reconciler.live.read import (
@@ -160,21 +160,22 @@ def make_plan(
     if claims is not None:
         plan = replace(plan, guards=(*plan.guards, open_orders_verdict(plan.changes, claims)))
     stocks = sets_stock(plan.changes)
-    at_stock = live.claims if live.claims_read or not stocks else stock_claims(client, stocks)
+    if stocks and not live.claims_read:  # the cache keeps no claims: read them now
+        live = replace(live, claims=read_stock_claims(client, stocks))
     policy = GuardPolicy.from_policy(request.base_policy or desired.policy)
     if stocks and policy.refuses_stock_below_claim:
-        verdict = stock_below_claim_verdict(plan.changes, at_stock)
+        verdict = stock_below_claim_verdict(plan.changes, live.claims)
         plan = replace(plan, guards=(*plan.guards, verdict))
     default_name = (
         shop.default_pricelist_name if shop.pricelist_id == shop.default_pricelist_id else None
     )
-    shown_claims = {  # what open orders claim where the plan sets stock
-        key: at_stock[key]
+    stock_claims = {  # display only: what open orders claim where the plan sets stock
+        key: live.claims[key]
         for c in plan.changes
-        if c.resource is Resource.STOCK and (key := f"{c.code}@{c.stock_id}") in at_stock
+        if c.resource is Resource.STOCK and (key := f"{c.code}@{c.stock_id}") in live.claims
     }
     names = replace(
-        plan_names(plan, refs, default_name), currency=shop.currency, claims=shown_claims
+        plan_names(plan, refs, default_name), currency=shop.currency, claims=stock_claims
     )
     threshold = desired.shop.bestSellerOrders
     if threshold is not None:  # 8, display only
@@ -282,7 +283,8 @@ def apply_plan(
     claims = claims_for(client, plan.changes, shop.stocks or (shop.default_stock_id,))
     policy = GuardPolicy.from_policy(options.policy or catalog.catalog.policy)
     stocks = sets_stock(plan.changes)
-    at_stock = stock_claims(client, stocks) if stocks and policy.refuses_stock_below_claim else None
+    refuse = stocks and policy.refuses_stock_below_claim
+    at_stock = read_stock_claims(client, stocks) if refuse else None
     raise_if_unsafe(
         apply_guards(plan, catalog.catalog, live_guids, options.policy, claims, at_stock),
         allow_delete=options.allow_delete,

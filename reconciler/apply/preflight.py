@@ -121,7 +121,7 @@ def apply_guards(
     plan's changes, the live count of managed products (from the product list read now) and
     ``policy`` (the base's, see ``ApplyOptions.policy``; default: the catalog's), and
     ``claims``: what open orders claim, read now (``live.claims.claims_for``);
-    ``stock_claims``: the claims where the plan sets stock, read now (``live.claims.stock_claims``;
+    ``stock_claims``: the claims where the plan sets stock, read now (``live.claims.read_stock_claims``;
     None when the policy does not refuse stock below the claim)."""
     wanted = {g.lower() for g in desired.products}
     live = {g.lower() for g in live_guids}

@@ -13,7 +13,7 @@ Two ways to read, whichever costs fewer requests for the plan at hand:
 A deleted or hidden *product* counts as its variants when the caller knows them (``plan``:
 from the live read); otherwise (``apply``, before its re-reads) it goes per stock.
 
-``stock_claims`` reads what open orders claim per variant and stock, for the stock-below-claim
+``read_stock_claims`` reads what open orders claim per variant and stock, for the stock-below-claim
 guard and the claims shown beside stock when the live side came from the cache: one
 ``onlyWithClaim`` supplies read per stock the plan sets (1000 claimed rows a page), always
 fresh, so a claim that grew since the last read can never hide a refusal.
@@ -86,7 +86,7 @@ def read_claims(
     return out
 
 
-def stock_claims(client: ClaimReader, stock_ids: Iterable[int]) -> dict[str, str]:
+def read_stock_claims(client: ClaimReader, stock_ids: Iterable[int]) -> dict[str, str]:
     """``"CODE@stockId" -> claim`` for every claimed variant in ``stock_ids``, read now."""
     out: dict[str, str] = {}
     for stock_id in sorted(set(stock_ids)):

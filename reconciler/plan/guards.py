@@ -412,7 +412,7 @@ def open_orders_verdict(
 
 
 # ---------------------------------------------------------------------------------------------
-# stock-below-claim: claims per "CODE@stockId" come from ``reconciler.live.claims.stock_claims``
+# stock-below-claim: claims per "CODE@stockId" come from ``reconciler.live.claims.read_stock_claims``
 # (or the detail reads), the verdict from here.
 
 
