@@ -161,6 +161,12 @@ Visibility = Annotated[
     BeforeValidator(choice_of(VISIBILITIES, "visibility")),
     WithJsonSchema({"enum": list(VISIBILITIES)}),
 ]
+STOCK_BELOW_CLAIM = ("warn", "refuse")
+StockBelowClaim = Annotated[
+    str,
+    BeforeValidator(choice_of(STOCK_BELOW_CLAIM, "setting")),
+    WithJsonSchema({"enum": list(STOCK_BELOW_CLAIM)}),
+]
 ProductType = Annotated[
     str,
     BeforeValidator(choice_of(PRODUCT_TYPES, "type")),
@@ -709,6 +715,10 @@ class Policy(BaseModel):
     prune: Bool = Field(
         False,
         description="true: live products missing from the YAML are planned for deletion (still guarded).",
+    )
+    stockBelowClaim: StockBelowClaim = Field(
+        "warn",
+        description="A stock change that sets physical stock below what open orders claim there: warn (a warning in the plan) or refuse (a guard: apply needs --allow-stock-below-claim).",
     )
 
 

@@ -14,14 +14,17 @@ plan  (``make_plan(client, loaded, PlanRequest(...))``):
        ids it mentions (display only), and the customer groups of the  references.plan_names
        other pricelists it changes (one read, only then)               live.groups
     7. when the plan deletes or hides something: what open orders       live.claims
-       claim of it, for the open-orders guard (no request otherwise)
+       claim of it, for the open-orders guard (no request otherwise);
+       when it sets stock: the claims there (from the detail reads, or
+       read fresh when the live side came from the cache), shown beside
+       stock and, with policy.stockBelowClaim: refuse, a guard
     8. with shop.yaml shop.bestSellerOrders: orders in 30 days per      live.sales
        price change or hide (display only, capped)
 
 apply (``apply_plan(plan, client, loaded, ...)``):
     1. read the shop and check the plan's header against it      apply.preflight.verify_header
     2. recompute the guards (live product count, base policy,    apply.preflight.apply_guards
-       open orders' claims read now)
+       open orders' claims read now, per variant and per stock)
     3. preflight: compare-before-write and the catalog's authority   apply.preflight.preflight
     4. approval (``approve``)
     5. execute the writes                                        apply.executor.Executor
@@ -58,7 +61,7 @@ from reconciler.desired.load import LoadedCatalog
 from reconciler.errors import ConfigError, StalePlan, UnsafePlan
 from reconciler.live.base import ShopInfo
 from reconciler.live.cached import CachedRead
-from reconciler.live.claims import claims_for
+from reconciler.live.claims import claims_for, read_stock_claims
 from reconciler.live.flags import needs_flags, read_flags
 from reconciler.live.groups import read_pricelist_groups
 from reconciler.live.params import complete_live, needs_registry, read_registry
@@ -75,7 +78,12 @@ from reconciler.live.sales import read_sales, sales_targets
 from reconciler.live.snapshot import SnapshotRead, SnapshotSettings
 from reconciler.model import Catalog, Policy
 from reconciler.plan.diff import PlanContext, diff
-from reconciler.plan.guards import open_orders_verdict
+from reconciler.plan.guards import (
+    GuardPolicy,
+    open_orders_verdict,
+    sets_stock,
+    stock_below_claim_verdict,
+)
 from reconciler.plan.model import (
     Action,
     CatalogEntry,
@@ -170,6 +178,13 @@ def make_plan(
     claims = claims_for(client, plan.changes, shop.stocks or (shop.default_stock_id,), codes)  # 7
     if claims is not None:
         plan = replace(plan, guards=(*plan.guards, open_orders_verdict(plan.changes, claims)))
+    stocks = sets_stock(plan.changes)
+    if stocks and not live.claims_read:  # the cache keeps no claims: read them now
+        live = replace(live, claims=read_stock_claims(client, stocks))
+    policy = GuardPolicy.from_policy(request.base_policy or desired.policy)
+    if stocks and policy.refuses_stock_below_claim:
+        verdict = stock_below_claim_verdict(plan.changes, live.claims)
+        plan = replace(plan, guards=(*plan.guards, verdict))
     default_name = (
         shop.default_pricelist_name if shop.pricelist_id == shop.default_pricelist_id else None
     )
@@ -222,9 +237,11 @@ def live_source(
     managed: int = 0,
 ) -> LiveSource:
     """The one place that chooses how the live side is read: a scoped plan reads its
-    products directly; a full plan reads through the cache with ``--cache``, through the
-    products snapshot with ``--read snapshot`` (or ``auto`` and at least ``AUTO_MIN_PRODUCTS``
-    ``managed`` products), else in full."""
+    products directly; a full plan reads through the cache with ``--cache`` (what changed by
+    a ``changeTimeFrom`` snapshot with ``--read snapshot``, or ``auto`` from
+    ``AUTO_MIN_PRODUCTS`` changed products), through the products snapshot with ``--read
+    snapshot`` (or ``auto`` and at least ``AUTO_MIN_PRODUCTS`` ``managed`` products), else in
+    full."""
     if scope is not None:
         if request.cache_dir is not None and request.notice is not None:
             request.notice(
@@ -237,8 +254,15 @@ def live_source(
                 "products directly."
             )
         return ScopedRead(client, scope, prune=prune)
-    if request.cache_dir is not None:
-        return CachedRead(client, request.cache_dir, notice=request.notice)
+    if request.cache_dir is not None:  # with --read snapshot|auto: changed products by export
+        exported = request.read != "details"
+        return CachedRead(
+            client,
+            request.cache_dir,
+            notice=request.notice,
+            snapshot=request.snapshot if exported else None,
+            snapshot_from=AUTO_MIN_PRODUCTS if request.read == "auto" else 1,
+        )
     if request.read == "snapshot" or (request.read == "auto" and managed >= AUTO_MIN_PRODUCTS):
         return SnapshotRead(
             client, FullRead(client), notice=request.notice, settings=request.snapshot
@@ -282,12 +306,17 @@ def apply_plan(
     live_guids = [p.guid for p in client.iter_products()]  # 2
     # read now, never taken from the plan file: orders arrive between plan and apply
     claims = claims_for(client, plan.changes, shop.stocks or (shop.default_stock_id,))
+    policy = GuardPolicy.from_policy(options.policy or catalog.catalog.policy)
+    stocks = sets_stock(plan.changes)
+    refuse = stocks and policy.refuses_stock_below_claim
+    at_stock = read_stock_claims(client, stocks) if refuse else None
     raise_if_unsafe(
-        apply_guards(plan, catalog.catalog, live_guids, options.policy, claims),
+        apply_guards(plan, catalog.catalog, live_guids, options.policy, claims, at_stock),
         allow_delete=options.allow_delete,
         allow_bulk=options.allow_bulk,
         allow_price=options.allow_price,
         allow_open_orders=options.allow_open_orders,
+        allow_stock_below_claim=options.allow_stock_below_claim,
     )
     if read_live is None:  # 3
         read_live = live_reader(client, plan, shop.default_pricelist_id)

@@ -21,6 +21,7 @@ LABELS = (
     ("shoptet:allow-bulk", "D93F0B", "A maintainer allows a change over policy.maxChangedShare"),
     ("shoptet:allow-price", "FBCA04", "A maintainer allows prices past policy.maxPriceChange or 0"),
     ("shoptet:allow-open-orders", "C5DEF5", "A maintainer allows deleting or hiding what open orders claim"),
+    ("shoptet:allow-stock-below-claim", "BFD4F2", "A maintainer allows stock below what open orders claim"),
 )
 _SHOP_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9-]{0,39}$")
 _REPO = re.compile(r"^[A-Za-z0-9][A-Za-z0-9-]{0,38}/[A-Za-z0-9._-]{1,100}$")

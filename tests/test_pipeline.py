@@ -61,7 +61,9 @@ def test_a_full_plan_with_a_cache_dir_reads_through_the_cache(demo, tmp_path):
     warm = make_plan(warm_client, EXAMPLE, request)
     assert "no cache yet" in notes[0] and "0 product(s) changed" in notes[1]
     assert warm.to_json() == cold.to_json() == make_plan(sandbox_client(demo, read_only=True), EXAMPLE).to_json()
-    assert warm_client.request_count < 10  # eshop, stocks, the feed and supplies: no details
+    # eshop, stocks, the feed and supplies, and the open orders' claims in the one stock where
+    # the plan changes an existing variant's stock (read fresh, issue 19): no details
+    assert warm_client.request_count < 11
 
 
 def test_targets_and_a_changed_since_scope_plan_their_union(demo):

@@ -117,11 +117,14 @@ def apply_guards(
     live_guids: Iterable[str],
     policy: Policy | None = None,
     claims: Mapping[str, VariantClaims] | None = None,
+    stock_claims: Mapping[str, str] | None = None,
 ) -> tuple[GuardVerdict, ...]:
     """The guard verdicts apply enforces, computed here and never read from the plan file: the
     plan's changes, the live count of managed products (from the product list read now) and
     ``policy`` (the base's, see ``ApplyOptions.policy``; default: the catalog's), and
-    ``claims``: what open orders claim, read now (``live.claims.claims_for``)."""
+    ``claims``: what open orders claim, read now (``live.claims.claims_for``);
+    ``stock_claims``: the claims where the plan sets stock, read now (``live.claims.read_stock_claims``;
+    None when the policy does not refuse stock below the claim)."""
     wanted = {g.lower() for g in desired.products}
     live = {g.lower() for g in live_guids}
     existing = len(live & wanted)
@@ -142,6 +145,7 @@ def apply_guards(
         policy=GuardPolicy.from_policy(policy or desired.policy),
         existing_managed=existing,
         claims=claims,
+        stock_claims=stock_claims,
     )
 
 

@@ -19,6 +19,7 @@ class ApplyOptions:
     allow_bulk: bool = False
     allow_price: bool = False
     allow_open_orders: bool = False
+    allow_stock_below_claim: bool = False
     catalog_digest: str | None = None  # digest of the catalog now; None: not compared
     resends: int = 1  # sends of a write found not applied after its response was lost
     parallel: int = 3  # per-product writes in flight at once (Shoptet allows 3 per token)

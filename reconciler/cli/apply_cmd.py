@@ -35,6 +35,7 @@ Examples:
   shoptet-catalog apply plan.json --allow-price    # a price changes over maxPriceChange
   shoptet-catalog apply --revert apply.jsonl revert.json   # undo an apply (`revert`)
   shoptet-catalog apply plan.json --allow-open-orders  # deletes/hides what orders claim
+  shoptet-catalog apply plan.json --allow-stock-below-claim  # policy.stockBelowClaim: refuse
   shoptet-catalog --sandbox apply               # try it on the built-in demo shop
 """
 
@@ -74,6 +75,12 @@ _NO_TTY = (
     help="Allow deleting or hiding products and variants that open orders still claim.",
 )
 @click.option(
+    "--allow-stock-below-claim",
+    is_flag=True,
+    help="Allow setting stock below what open orders claim (with policy.stockBelowClaim: "
+    "refuse).",
+)
+@click.option(
     "--policy-from",
     "policy_ref",
     metavar="REF",
@@ -103,6 +110,7 @@ def apply(
     allow_bulk: bool,
     allow_price: bool,
     allow_open_orders: bool,
+    allow_stock_below_claim: bool,
     policy_ref: str | None,
     journal_path: Path | None,
     revert_journal: Path | None,
@@ -115,7 +123,9 @@ def apply(
     the ones planned, or the plan file says anything the catalog does not, nothing is written
     (exit 4). Guards (exit 3), computed afresh: deletions need --allow-delete, large changes
     --allow-bulk, large price changes (policy.maxPriceChange) or prices of 0 --allow-price,
-    deleting or hiding what open orders claim --allow-open-orders.
+    deleting or hiding what open orders claim --allow-open-orders, and with
+    policy.stockBelowClaim: refuse, stock set below what open orders claim
+    --allow-stock-below-claim.
     """
     app = ctx.obj
     if revert_journal is not None and plan_file is None:
@@ -149,6 +159,7 @@ def apply(
             allow_bulk=allow_bulk,
             allow_price=allow_price,
             allow_open_orders=allow_open_orders,
+            allow_stock_below_claim=allow_stock_below_claim,
             catalog_digest=loaded.digest if revert is None else None,
             policy=policy,
         )

@@ -93,7 +93,8 @@ _RIGHTS_HINT = (
     type=click.Path(file_okay=False, path_type=Path),
     metavar="DIR",
     help="Incremental live cache for full plans: re-read only what changed in the shop since "
-    "the last plan (changes feed + supplies changedFrom). Off by default; apply never uses it.",
+    "the last plan (changes feed + supplies changedFrom; with --read snapshot the changed products "
+    "come from one changeTimeFrom snapshot). Off by default; apply never uses it.",
 )
 @read_option(f"snapshot for a full plan of {AUTO_MIN_PRODUCTS}+ managed products")
 @click.option(
@@ -126,6 +127,11 @@ _RIGHTS_HINT = (
     help="For --detailed-exitcode: as `apply --allow-open-orders`.",
 )
 @click.option(
+    "--allow-stock-below-claim",
+    is_flag=True,
+    help="For --detailed-exitcode: as `apply --allow-stock-below-claim`.",
+)
+@click.option(
     "--github-summary",
     is_flag=True,
     help="Also append the Markdown plan to the file named by $GITHUB_STEP_SUMMARY (when set).",
@@ -145,6 +151,7 @@ def plan(
     allow_bulk: bool,
     allow_price: bool,
     allow_open_orders: bool,
+    allow_stock_below_claim: bool,
     github_summary: bool,
 ) -> None:
     """Read the live shop and show what `apply` would change to make it match the catalog.
@@ -153,12 +160,6 @@ def plan(
     declares are read in detail; the others are counted as unmanaged and left alone.
     """
     app = ctx.obj
-    if cache_dir is not None and read_mode != "details":
-        # UNFINISHED: the cache does not yet use changeTimeFrom snapshots
-        raise ConfigError(
-            f"--cache and --read {read_mode} are two ways to read a full plan fast; choose one "
-            "(the cache re-reads only what changed; a snapshot reads the whole shop at once)."
-        )
     loaded = load_catalog(app.catalog_dir)
     commit = catalog_git_commit(app.catalog_dir)
     scope = ref_commit = base_policy = None
@@ -207,6 +208,7 @@ def plan(
         ("--allow-bulk", allow_bulk),
         ("--allow-price", allow_price),
         ("--allow-open-orders", allow_open_orders),
+        ("--allow-stock-below-claim", allow_stock_below_claim),
     )
     the_plan = replace(the_plan, allowed=tuple(flag for flag, on in given if on))
     if out is not None:
@@ -232,6 +234,7 @@ def plan(
             allow_bulk=allow_bulk,
             allow_price=allow_price,
             allow_open_orders=allow_open_orders,
+            allow_stock_below_claim=allow_stock_below_claim,
         )
         if refusals:  # the plan's own verdicts; apply recomputes them before any write
             click.echo(

@@ -56,6 +56,8 @@ class LiveRead:
     requests: int  # HTTP requests this read cost (from the client's counter)
     # display only: "CODE@stockId" -> what open orders claim (``convert.claims_from_detail``)
     claims: dict[str, str] = field(default_factory=dict)
+    # False when the source keeps no claims (the cache): the plan then reads them fresh
+    claims_read: bool = True
 
 
 def quiet(phase: str, done: int, total: int | None) -> None:

@@ -22,6 +22,15 @@ days the feed guarantees) it says why in one line (``notice``) and reads the who
 product list and every managed product's detail, as a full read without the cache does. Either
 way it then writes the new cache atomically.
 
+With ``snapshot`` settings (``plan --cache DIR --read snapshot|auto``; issue 16), step 4 reads
+the changed managed products from one products snapshot with ``changeTimeFrom`` = ``T``
+(``live.snapshot``), once at least ``snapshot_from`` of them need reading; their stock is the
+cached one brought up to date by step 2 (the export would read every stock in full). A cold
+read takes the whole shop from one snapshot. Whatever the snapshot does not return (a product the
+feed lists but whose change time Shoptet did not move, one that needs a new include, a deleted
+one) is still read in detail, so the result is the detail read's. When the snapshot cannot
+serve (no webhook, failed job, budget...), one ``Snapshot read:`` line and the detail reads.
+
 The read time stored is taken *before* the first product request, so a change made while the
 read runs is caught by the next one. Apply never uses the cache: its compare-before-write
 re-read is always fresh (``apply.py``).
@@ -29,7 +38,8 @@ re-read is always fresh (``apply.py``).
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import time
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -39,7 +49,14 @@ from reconciler.errors import ConfigError
 from reconciler.live.base import LiveRead, ShopInfo, read_details
 from reconciler.live.cache_file import LiveCache, load_cache, save_cache
 from reconciler.live.convert import PER_STOCK, includes_for, product_from_summary
-from reconciler.model import Catalog
+from reconciler.live.snapshot import (
+    SnapshotSettings,
+    SnapshotUnavailable,
+    managed_product,
+    read_live_snapshot,
+    snapshot_items,
+)
+from reconciler.model import Catalog, Product
 from reconciler.plan.normalize import live_physical_stock
 from reconciler.ports import ChangeFeed, ProductReader, Progress
 
@@ -65,6 +82,9 @@ class CachedRead:
     client: CachedReader
     cache_dir: Path
     notice: Callable[[str], None] | None = None
+    snapshot: SnapshotSettings | None = None  # --read snapshot|auto: changed products by export
+    snapshot_from: int = 1  # ... once at least this many need reading
+    sleep: Callable[[float], None] = time.sleep
 
     def read(self, desired: Catalog, shop: ShopInfo, progress: Progress | None = None) -> LiveRead:
         return read_live_cached(
@@ -74,6 +94,9 @@ class CachedRead:
             cache_dir=self.cache_dir,
             progress=progress,
             notice=self.notice,
+            snapshot=self.snapshot,
+            snapshot_from=self.snapshot_from,
+            sleep=self.sleep,
         )
 
 
@@ -87,9 +110,16 @@ def read_live_cached(
     notice: Callable[[str], None] | None = None,
     now: Callable[[], datetime] = _utcnow,
     margin: timedelta = MARGIN,
+    snapshot: SnapshotSettings | None = None,
+    snapshot_from: int = 1,
+    sleep: Callable[[float], None] = time.sleep,
 ) -> LiveRead:
     """The live side of a full plan, read incrementally through the cache in ``cache_dir``."""
     notice = notice or (lambda line: None)
+
+    def fall_back(why: SnapshotUnavailable) -> None:
+        notice(f"Snapshot read: {why}; reading product details instead.")
+
     started = now()  # before any product request: changes during the read are caught next time
     start_requests = client.request_count
     cache, why = load_cache(cache_dir)
@@ -108,22 +138,37 @@ def read_live_cached(
         for g in managed
     }
 
+    whole = None
     if cache is None:
         notice(f"Live cache ({cache_dir}): not used, {why}; reading the whole shop.")
+        if snapshot is not None and len(managed) >= snapshot_from:
+            try:
+                whole = read_live_snapshot(
+                    client, desired, shop=shop, settings=snapshot, progress=progress, sleep=sleep
+                ).catalog.products
+            except SnapshotUnavailable as unusable:
+                fall_back(unusable)
+    stale: set[str] = set()
+    if whole is not None:  # the cold read from one snapshot: every product, managed in full
+        names = {g: p.name for g, p in whole.items()}
+        kept: dict = {g: (includes[g], whole[g]) for g in managed if g in whole}
+        changed: set[str] = set()
+    elif cache is None:
         if progress is not None:
             progress("products", 0, None)
         names = {item.guid.lower(): item.name for item in client.iter_products()}
         if progress is not None:
             progress("products", len(names), len(names))
-        kept: dict = {}
+        kept = {}
         changed = set(names)
-        stale: set[str] = set()
     else:
         since = cache.read_at - margin
         changed = {c.guid.lower() for c in client.iter_product_changes(since)}
         names = dict(cache.names)
         kept = {g: d for g, d in cache.details.items() if g not in changed and g in wanted}
-        stale, rows = _apply_supplies(client, shop, kept, since)
+        # the changed ones' cached stock, brought up to date too: a snapshot carries it over
+        previous = {g: d for g, d in cache.details.items() if g in changed and g in wanted}
+        stale, rows = _apply_supplies(client, shop, {**kept, **previous}, since)
         _refresh_names(client, names, [g for g in sorted(changed) if g not in includes])
         notice(
             f"Live cache ({cache_dir}): {len(changed)} product(s) changed and {rows} stock "
@@ -136,6 +181,19 @@ def read_live_cached(
         if (g in names or g in changed)
         and (g in changed or g in stale or g not in kept or not set(includes[g]) <= set(kept[g][0]))
     ]
+    exported = [g for g in to_read if g in changed]
+    if cache is not None and snapshot is not None and len(exported) >= snapshot_from:
+        try:
+            got = _changed_by_snapshot(
+                client, exported, includes, previous, shop, cache.read_at - margin, snapshot, sleep
+            )
+        except SnapshotUnavailable as unusable:
+            fall_back(unusable)
+            got = {}
+        for g, product in got.items():
+            names[g] = product.name
+            kept[g] = (includes[g], product)
+        to_read = [g for g in to_read if g not in got]
     details = read_details(client, {g: wanted[g] for g in to_read}, desired, shop, progress)
     for g in to_read:
         detail = details.get(g)
@@ -169,7 +227,62 @@ def read_live_cached(
         scope=None,
         details=len(to_read),
         requests=client.request_count - start_requests,
+        claims_read=False,  # claims move with every order: read fresh (``live.claims``)
     )
+
+
+def _changed_by_snapshot(
+    client: CachedReader,
+    guids: Iterable[str],
+    includes: dict[str, tuple[str, ...]],
+    previous: dict[str, tuple[tuple[str, ...], Product]],
+    shop: ShopInfo,
+    since: datetime,
+    settings: SnapshotSettings,
+    sleep: Callable[[float], None],
+) -> dict:
+    """The managed products among ``guids`` that one ``changeTimeFrom=since`` snapshot returns,
+    converted as their detail reads would be. ``SnapshotUnavailable`` to fall back.
+
+    Stock is not asked of the export (that would read every stock's supplies in full): each
+    variant's comes from its ``previous`` cached version, already brought up to date from the
+    supplies changed since. A product with a variant the cache has no stock for is left out
+    (read in detail)."""
+    wanted = set(guids)
+    asked = sorted({i for g in wanted for i in includes[g]} - {PER_STOCK})
+    out = {}
+    try:
+        for item in snapshot_items(client, asked, shop, settings, sleep=sleep, changed_from=since):
+            guid = item["guid"].lower()
+            if guid in wanted and (
+                PER_STOCK not in includes[guid] or _carry_stock(item, previous.get(guid))
+            ):
+                out[guid] = managed_product(item, includes[guid], shop)
+    except ValueError as err:  # pydantic's ValidationError is a ValueError
+        raise SnapshotUnavailable(f"its result is not product details ({err!s:.200})") from None
+    return out
+
+
+def _carry_stock(item: dict, previous: tuple[tuple[str, ...], Product] | None) -> bool:
+    """Give ``item``'s variants the ``perStockAmounts`` of their cached stock (physical, so
+    claim 0); False when a variant has none cached."""
+    if previous is None or PER_STOCK not in previous[0]:
+        return False
+    cached = previous[1].variants or {}
+    rows = {}
+    for variant in item.get("variants") or []:
+        if not isinstance(variant, dict):
+            return False
+        old = cached.get(str(variant.get("code")).strip().upper())
+        if old is None or not isinstance(old.stock, dict):
+            return False
+        rows[id(variant)] = [
+            {"stockId": stock_id, "amount": str(physical), "claim": "0"}
+            for stock_id, physical in old.stock.items()
+        ]
+    for variant in item.get("variants") or []:
+        variant["perStockAmounts"] = rows[id(variant)]
+    return True
 
 
 def _apply_supplies(

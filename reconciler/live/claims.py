@@ -12,6 +12,11 @@ Two ways to read, whichever costs fewer requests for the plan at hand:
 
 A deleted or hidden *product* counts as its variants when the caller knows them (``plan``:
 from the live read); otherwise (``apply``, before its re-reads) it goes per stock.
+
+``read_stock_claims`` reads what open orders claim per variant and stock, for the stock-below-claim
+guard and the claims shown beside stock when the live side came from the cache: one
+``onlyWithClaim`` supplies read per stock the plan sets (1000 claimed rows a page), always
+fresh, so a claim that grew since the last read can never hide a refusal.
 """
 
 from __future__ import annotations
@@ -20,6 +25,7 @@ from collections.abc import Iterable, Mapping
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from reconciler.live.convert import claim_key, claim_text
 from reconciler.plan.guards import OrderClaim, VariantClaims, removals
 from reconciler.plan.model import Change
 from reconciler.ports import ClaimReader
@@ -77,6 +83,17 @@ def read_claims(
         orders = tuple(OrderClaim(o, a) for o, a in sorted(per_order.items()) if a > 0)
         if orders:
             out[code] = VariantClaims(guid, orders)
+    return out
+
+
+def read_stock_claims(client: ClaimReader, stock_ids: Iterable[int]) -> dict[str, str]:
+    """``"CODE@stockId" -> claim`` for every claimed variant in ``stock_ids``, read now."""
+    out: dict[str, str] = {}
+    for stock_id in sorted(set(stock_ids)):
+        for row in client.iter_supplies(stock_id, only_with_claim=True):
+            claim = claim_text(row.claim)
+            if claim is not None and row.code:
+                out[claim_key(row.code, stock_id)] = claim
     return out
 
 

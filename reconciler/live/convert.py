@@ -159,13 +159,24 @@ def claims_from_detail(detail: Any) -> dict[str, str]:
     out: dict[str, str] = {}
     for v in getattr(detail, "variants", None) or ():
         for row in getattr(v, "perStockAmounts", None) or ():
-            try:
-                claim = Decimal(str(row.claim)) if row.claim is not None else Decimal(0)
-            except ArithmeticError:
-                continue
-            if claim > 0 and v.code:
-                out[f"{str(v.code).upper()}@{int(row.stockId)}"] = format(claim.normalize(), "f")
+            claim = claim_text(row.claim)
+            if claim is not None and v.code:
+                out[claim_key(v.code, row.stockId)] = claim
     return out
+
+
+def claim_key(code: Any, stock_id: Any) -> str:
+    """``"CODE@stockId"``: where a claim is, as the plan's ``Names.claims`` keys it."""
+    return f"{str(code).strip().upper()}@{int(stock_id)}"
+
+
+def claim_text(value: Any) -> str | None:
+    """A claim above 0 as plain decimal text (``"3"``, ``"1.5"``); None for none or 0."""
+    try:
+        claim = Decimal(str(value)) if value is not None else Decimal(0)
+    except ArithmeticError:
+        return None
+    return format(claim.normalize(), "f") if claim.is_finite() and claim > 0 else None
 
 
 def read_parameters(items: Iterable[Any]) -> dict[str, str]:

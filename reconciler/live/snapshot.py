@@ -29,8 +29,9 @@ A result URL on any other host is an error (``ResultHostRefused``), not a fallba
 documents results on the e-shop's domain, so another host means a wrong ``SHOPTET_API_URL``
 or a tampered answer, which a silent fallback would hide.
 
-UNFINISHED: the incremental cache (``--cache``) does not use ``changeTimeFrom`` snapshots; it
-keeps its own changes-feed reads.
+The incremental cache (``--cache`` with ``--read snapshot|auto``, ``live.cached``) uses the
+same export with ``changeTimeFrom`` for the products changed since its last read
+(``snapshot_items(..., changed_from=...)``).
 """
 
 from __future__ import annotations
@@ -63,6 +64,7 @@ __all__ = [
     "SnapshotRead",
     "SnapshotSettings",
     "SnapshotUnavailable",
+    "managed_product",
     "read_live_snapshot",
     "snapshot_items",
 ]
@@ -168,14 +170,7 @@ def read_live_snapshot(
         ):
             guid = item["guid"].lower()
             if guid in includes:
-                _keep_only(item, includes[guid])
-                detail = ProductDetail.model_validate(item)
-                claims.update(claims_from_detail(detail))
-                live[guid] = product_from_detail(
-                    detail,
-                    pricelist_id=shop.pricelist_id,
-                    default_pricelist_id=shop.default_pricelist_id,
-                )
+                live[guid] = managed_product(item, includes[guid], shop, claims)
             else:  # unmanaged or a tombstone: existence and name only
                 name = item.get("name")
                 live[guid] = product_from_summary(name if isinstance(name, str) else None)
@@ -195,6 +190,21 @@ def read_live_snapshot(
     )
 
 
+def managed_product(
+    item: dict, include: Iterable[str], shop: ShopInfo, claims: dict[str, str] | None = None
+) -> Product:
+    """One snapshot line as the detail read with ``include`` would have converted it (pydantic's
+    ``ValidationError``, a ``ValueError``, when it is not a product detail); ``claims`` collects
+    its variants' claims."""
+    _keep_only(item, include)
+    detail = ProductDetail.model_validate(item)
+    if claims is not None:
+        claims.update(claims_from_detail(detail))
+    return product_from_detail(
+        detail, pricelist_id=shop.pricelist_id, default_pricelist_id=shop.default_pricelist_id
+    )
+
+
 def snapshot_items(
     client: Any,
     include: Iterable[str],
@@ -204,17 +214,21 @@ def snapshot_items(
     sleep: Callable[[float], None] = time.sleep,
     clock: Callable[[], float] = time.monotonic,
     product_guids: Iterable[str] | None = None,
+    changed_from: datetime | None = None,
 ) -> Iterator[dict]:
     """Every product of one snapshot with ``include``, as the raw detail dict, one at a time.
     ``perStockAmounts`` is not asked of the export: when included, each variant's rows come
-    from the supplies, read while the job runs. ``product_guids`` (at most 50) limits the export. Raises ``SnapshotUnavailable`` (fall back) or
-    ``ResultHostRefused`` (stop)."""
+    from the supplies, read while the job runs. ``product_guids`` (at most 50) limits the
+    export, ``changed_from`` (``changeTimeFrom``) to the products changed since then. Raises
+    ``SnapshotUnavailable`` (fall back) or ``ResultHostRefused`` (stop)."""
     wanted = set(include)
     stock_wanted = PER_STOCK in wanted
     started = clock()
     since = datetime.now(UTC) - timedelta(minutes=10)  # list filter; generous for clock skew
     try:
-        filters = {"productGuids": ",".join(product_guids)} if product_guids else {}
+        filters: dict[str, Any] = {"productGuids": ",".join(product_guids)} if product_guids else {}
+        if changed_from is not None:
+            filters["changeTimeFrom"] = changed_from
         job_id = J.submit_products_snapshot(client, sorted(wanted - {PER_STOCK}), **filters)
     except E.PermissionDenied as err:
         raise SnapshotUnavailable(

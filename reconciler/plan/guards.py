@@ -18,6 +18,9 @@
 - ``open-orders`` (issue 19; only when the plan deletes or hides something, so claims were
   read): deleting or hiding a product or variant that open orders still claim needs
   ``--allow-open-orders``. The verdict names the order codes (text) and the claimed amounts.
+- ``stock-below-claim`` (issue 19; only with ``policy.stockBelowClaim: refuse`` and a plan that
+  sets stock, so claims were read): physical stock set below what open orders claim at that
+  stock needs ``--allow-stock-below-claim``. With ``warn`` (the default) it is a plan warning.
 
 Apply enforces the verdicts with ``reconciler.plan.model.check_guards`` / ``raise_if_unsafe``.
 """
@@ -43,6 +46,11 @@ class GuardPolicy:
     max_changed_share: Decimal = Decimal("0.25")
     protect: frozenset[str] = frozenset()
     max_price_change: Decimal = Decimal("0.5")
+    stock_below_claim: str = "warn"  # or "refuse"
+
+    @property
+    def refuses_stock_below_claim(self) -> bool:
+        return self.stock_below_claim == "refuse"
 
     @classmethod
     def from_policy(cls, policy: Any) -> GuardPolicy:
@@ -51,6 +59,7 @@ class GuardPolicy:
             max_changed_share=Decimal(str(policy.maxChangedShare)),
             protect=frozenset(g.lower() for g in (policy.protect or ())),
             max_price_change=Decimal(str(getattr(policy, "maxPriceChange", "0.5"))),
+            stock_below_claim=str(getattr(policy, "stockBelowClaim", "warn")),
         )
 
 
@@ -58,7 +67,14 @@ def policy_changes(base: Any, new: Any) -> tuple[PolicyChange, ...]:
     """The ``policy`` settings that differ between the base's shop.yaml and the catalog's
     (both ``model.Policy``), JSON-ready, in a fixed order."""
     out = []
-    for key in ("maxDeletes", "maxChangedShare", "maxPriceChange", "protect", "prune"):
+    for key in (
+        "maxDeletes",
+        "maxChangedShare",
+        "maxPriceChange",
+        "protect",
+        "prune",
+        "stockBelowClaim",
+    ):
         before, after = _policy_json(getattr(base, key)), _policy_json(getattr(new, key))
         if before != after:
             out.append(PolicyChange(key, before, after))
@@ -73,7 +89,15 @@ def _policy_json(value: Any) -> Any:
     return value
 
 
-GUARD_NAMES = ("delete-limit", "protected", "delete-all", "bulk", "price", "open-orders")
+GUARD_NAMES = (
+    "delete-limit",
+    "protected",
+    "delete-all",
+    "bulk",
+    "price",
+    "open-orders",
+    "stock-below-claim",
+)
 PRICE_FIELDS = ("price", "commonPrice")
 PRICE_OBJECTS = ("actionPrice", "purchasePrice")  # guarded by the ``price`` inside them
 
@@ -87,9 +111,12 @@ def compute_guards(
     policy: GuardPolicy,
     existing_managed: int,
     claims: Mapping[str, VariantClaims] | None = None,
+    stock_claims: Mapping[str, str] | None = None,
 ) -> tuple[GuardVerdict, ...]:
-    """The five verdicts, in a fixed order, and ``open-orders`` last when ``claims`` were read
-    (``claims=None``: the plan deletes and hides nothing, so no claim was read).
+    """The five verdicts, in a fixed order, then ``open-orders`` when ``claims`` were read
+    (``claims=None``: the plan deletes and hides nothing, so no claim was read), then
+    ``stock-below-claim`` when the policy refuses it and ``stock_claims`` were read (None: the
+    plan sets no stock).
 
     ``existing_managed``: how many managed products exist live (the bulk-share denominator).
     A product counts as *changed* when any change touches it and the plan does not create it;
@@ -104,16 +131,18 @@ def compute_guards(
     )
     deletions = [c for c in changes if c.action is Action.DELETE]
     touched = {c.guid for c in changes if c.guid not in created and not c.resource.registry}
-    verdicts = (
+    verdicts: tuple[GuardVerdict, ...] = (
         _delete_limit(len(deletions), policy.max_deletes),
         _protected(changes, policy.protect),
         _delete_all(len(deleted_products), existing_managed),
         _bulk(len(touched), existing_managed, policy.max_changed_share),
         _price(changes, policy.max_price_change),
     )
-    if claims is None:
-        return verdicts
-    return (*verdicts, open_orders_verdict(changes, claims))
+    if claims is not None:
+        verdicts = (*verdicts, open_orders_verdict(changes, claims))
+    if stock_claims is not None and policy.refuses_stock_below_claim:
+        verdicts = (*verdicts, stock_below_claim_verdict(changes, stock_claims))
+    return verdicts
 
 
 def _delete_limit(n: int, max_deletes: int) -> GuardVerdict:
@@ -380,6 +409,62 @@ def open_orders_verdict(
         f"--allow-open-orders: {items}.{advice}",
         numbers,
         "--allow-open-orders",
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# stock-below-claim: claims per "CODE@stockId" come from ``reconciler.live.claims.read_stock_claims``
+# (or the detail reads), the verdict from here.
+
+
+def sets_stock(changes: Iterable[Change]) -> frozenset[int]:
+    """The stocks where a plan changes the physical stock of existing variants (empty: no
+    claim to read; a variant the plan creates has no orders yet)."""
+    return frozenset(
+        c.stock_id
+        for c in changes
+        if c.resource is Resource.STOCK and c.action is Action.UPDATE and c.stock_id is not None
+    )
+
+
+def stock_below_claim_verdict(
+    changes: Iterable[Change], stock_claims: Mapping[str, str]
+) -> GuardVerdict:
+    """``stock-below-claim``: stock changes that set physical stock below what open orders
+    claim there (``stock_claims``: "CODE@stockId" -> the claim, read for this plan)."""
+    hits: list[tuple[str, str]] = []
+    for c in changes:
+        if c.resource is not Resource.STOCK or c.action is Action.DELETE:
+            continue
+        claim = _decimal(stock_claims.get(f"{c.code}@{c.stock_id}"))
+        after = next((_decimal(f.after) for f in c.fields if f.field == "stock"), None)
+        if claim is None or after is None or after >= claim:
+            continue
+        what = f"{c.name!r} ({c.guid})" if c.name else c.guid
+        hits.append(
+            (
+                c.id,
+                f"{what} variant {c.code} in stock {c.stock_id}: {_amount(after)} below the "
+                f"{_amount(claim)} open orders claim",
+            )
+        )
+    hits.sort()
+    numbers = {"changes": [cid for cid, _ in hits]}
+    if not hits:
+        return GuardVerdict(
+            "stock-below-claim", True, "No stock is set below what open orders claim.", numbers
+        )
+    items = "; ".join(line for _, line in hits[:_LISTED])
+    if len(hits) > _LISTED:
+        items += f"; and {len(hits) - _LISTED} more"
+    return GuardVerdict(
+        "stock-below-claim",
+        False,
+        f"Stock set below what open orders claim (available stock goes negative; "
+        f"policy.stockBelowClaim: refuse) needs --allow-stock-below-claim: {items}. Count the "
+        "stock again, or wait until the orders are dispatched.",
+        numbers,
+        "--allow-stock-below-claim",
     )
 
 

@@ -515,7 +515,13 @@ class Plan:
 # given to `plan` (apply takes its own). Everything else is hashed.
 _CHANGE_DISPLAY = ("name", "source", "reason")
 _DISPLAY_KEYS = ("summary", "planId", "names", "notes", "allowed")
-ALLOW_FLAGS = ("--allow-delete", "--allow-bulk", "--allow-price", "--allow-open-orders")
+ALLOW_FLAGS = (
+    "--allow-delete",
+    "--allow-bulk",
+    "--allow-price",
+    "--allow-open-orders",
+    "--allow-stock-below-claim",
+)
 
 
 def _allowed_flags(value: Any) -> tuple[str, ...]:
@@ -587,6 +593,7 @@ def check_guards(
     allow_bulk: bool = False,
     allow_price: bool = False,
     allow_open_orders: bool = False,
+    allow_stock_below_claim: bool = False,
 ) -> list[str]:
     """The refusals for these verdicts (a plan: its stored ones) with these flags (empty: go
     ahead)."""
@@ -597,6 +604,7 @@ def check_guards(
         "--allow-bulk": allow_bulk,
         "--allow-price": allow_price,
         "--allow-open-orders": allow_open_orders,
+        "--allow-stock-below-claim": allow_stock_below_claim,
     }
     return [
         g.message for g in verdicts if not g.ok and (g.flag is None or not flags.get(g.flag, False))
@@ -610,6 +618,7 @@ def raise_if_unsafe(
     allow_bulk: bool = False,
     allow_price: bool = False,
     allow_open_orders: bool = False,
+    allow_stock_below_claim: bool = False,
 ) -> None:
     """Raise ``UnsafePlan`` (exit 3) naming every refusal with its numbers."""
     refusals = check_guards(
@@ -618,6 +627,7 @@ def raise_if_unsafe(
         allow_bulk=allow_bulk,
         allow_price=allow_price,
         allow_open_orders=allow_open_orders,
+        allow_stock_below_claim=allow_stock_below_claim,
     )
     if refusals:
         raise UnsafePlan("Apply refused by a guard:\n" + "\n".join(f"  {r}" for r in refusals))

@@ -39,7 +39,7 @@ _UNLIMITED = 10**12
 _NAME_LIMIT = 64
 _SAFE_NAME = re.compile(r"[A-Za-z0-9._-]")
 _GUARD_NAME = re.compile(r"[a-z][a-z-]{0,39}")
-_ALLOW_FLAG = re.compile(r"--allow-([a-z]{1,20})")
+_ALLOW_FLAG = re.compile(r"--allow-([a-z]+(?:-[a-z]+){0,3})")
 _RUN_URL = re.compile(r"https://[A-Za-z0-9.-]+(?::\d+)?/[A-Za-z0-9._~/%+-]*")
 
 

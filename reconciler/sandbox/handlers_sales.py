@@ -1,5 +1,5 @@
 """Customers and invoices (issue 19 exports): the list endpoints with the filters the tool
-uses. The state's rows are invented (see state.py); absent from the demo seed."""
+uses. The state's rows are invented (see state.py); the demo seed has a few."""
 
 from __future__ import annotations
 

@@ -44,6 +44,8 @@ State format (``formatVersion`` 1; what ``GET /_sandbox/state`` returns and ``--
               "stocks": {"<stockId>": {"realStock": "12.000", "claim": "2.000",
                                       "location": str|null, "changeTime": str}}}]}],
       "orders": [{"code": "0001234", "statusId": -1, "creationTime": str,   # optional (issue 19)
+                  "fullName", "company", "email", "customerGuid", "toPay": "242.00",
+                                                          # optional, invented, listed as is
                   "items": [{"productCode", "amount": "2.000", "amountCompleted": "0.000"}]}],
                                                           # code is text (leading zeros kept);
                                                           # open items must fit the variant's

@@ -18,6 +18,7 @@ def with_order(sb, code: str, variant_code: str, amount: int, status: int = -1) 
     """The demo shop plus one order claiming ``amount`` of ``variant_code`` (the variant's
     claim raised to match, as Shoptet keeps them); returns the product."""
     doc = demo_state()
+    doc.pop("orders")  # only this test's order: the demo's own open orders are elsewhere
     product = next(
         p for p in doc["products"] if any(v["code"] == variant_code for v in p["variants"])
     )

@@ -16,7 +16,11 @@ Three plans are measured:
 (b) pull-request plan: the catalog differs from the base in 20 products
     (``scope.compare_catalogs``, the pure part of ``--changed-since``) and only those are read;
 (c) warm cached full plan after 1 % of the products (names) and 1 % of the stock rows
-    changed in the shop (written straight into the sandbox, outside the rate limit).
+    changed in the shop (written straight into the sandbox, outside the rate limit);
+(d) the same again with ``--read snapshot`` (issue 16): the changed products come from one
+    ``changeTimeFrom`` snapshot (a job ``--job-queue`` + ``--job-duration`` Shoptet seconds,
+    assumed) instead of one detail request each. Floor: the job's time + the API requests'
+    floor.
 
 For each: requests, wall time, and the ratio of the wall time to the *floor*, the shortest
 time Shoptet's limits allow for that many requests::
@@ -50,13 +54,14 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from bench_plan import build, fmt_mb, guid
+from bench_plan import build, fmt_mb, guid, served_shop
 
 from reconciler.desired.load import LoadedCatalog
 from reconciler.desired.scope import compare_catalogs
 from reconciler.live.cache_file import load_cache, save_cache
 from reconciler.live.cached import read_live_cached
 from reconciler.live.read import read_shop
+from reconciler.live.snapshot import SnapshotSettings
 from reconciler.model import Catalog
 from reconciler.pipeline import PlanRequest, make_plan
 from reconciler.plan.diff import PlanContext, diff
@@ -96,6 +101,8 @@ def main() -> None:
     ap.add_argument("--time-scale", type=float, default=20.0)
     ap.add_argument("--latency", type=float, default=0.15, help="Shoptet seconds per request")
     ap.add_argument("--pr-products", type=int, default=20)
+    ap.add_argument("--job-queue", type=float, default=10.0, help="Shoptet seconds pending")
+    ap.add_argument("--job-duration", type=float, default=30.0, help="Shoptet seconds running")
     args = ap.parse_args()
     scale, latency = args.time_scale, args.latency
 
@@ -105,10 +112,8 @@ def main() -> None:
         f" limits: {IN_FLIGHT} in flight, {BUCKET}-drop bucket draining {DRAIN:g}/s, latency "
         f"{latency:g} s; time scale {scale:g}"
     )
-    sb = Sandbox.from_seed("empty", time_scale=scale, latency=latency)
-    sb.load_state(state)
+    sb, server = served_shop(state, scale, latency, args.job_queue, args.job_duration)
     del state
-    server = sb.serve(port=0)
     config = ClientConfig(
         base_url=server.url,
         private_token="sandbox-token",
@@ -188,6 +193,35 @@ def main() -> None:
             )
         )
         print(runs[-1].line(), flush=True)
+
+        # (d) warm cached full plan through a changeTimeFrom snapshot, after the same edits
+        edited, moved = _change_shop(sb, args.products, args.variants, "again")
+        settle()
+        base = SnapshotSettings()
+        snapshot = SnapshotSettings(
+            waits=tuple(w / scale for w in base.waits),
+            detail_waits=tuple(w / scale for w in base.detail_waits),
+        )
+        with ShoptetClient(config) as client:
+            t0 = time.perf_counter()
+            shop = read_shop(client, desired.shop)
+            snap = read_live_cached(
+                client, desired, shop=shop, cache_dir=cache_dir, notice=print, snapshot=snapshot
+            )
+            wall = time.perf_counter() - t0
+            n = client.request_count
+        job_time = (args.job_queue + args.job_duration) / scale
+        runs.append(
+            Run(
+                "(d) warm cached, --read snapshot",
+                n,
+                wall,
+                job_time + floor_seconds(n, latency, scale),
+                f"{edited} products changed, job {job_time:.2f} s in the floor",
+            )
+        )
+        print(runs[-1].line(), flush=True)
+        live = snap
     finally:
         server.close()
     del sb, server
@@ -206,7 +240,9 @@ def main() -> None:
     _pure_core(desired, live, shop)
 
 
-def _change_shop(sb: Sandbox, products: int, variants: int) -> tuple[int, dict[int, int]]:
+def _change_shop(
+    sb: Sandbox, products: int, variants: int, tag: str = ""
+) -> tuple[int, dict[int, int]]:
     """1 % of products renamed, 1 % of stock rows moved, through the in-process transport with
     the bucket switched off (the admin's edits are not the plan's requests)."""
     cost = sb.config.request_cost
@@ -218,9 +254,12 @@ def _change_shop(sb: Sandbox, products: int, variants: int) -> tuple[int, dict[i
         with ShoptetClient(cfg, transport=sb.transport()) as w:
             step = products // edited
             for i in range(0, edited * step, step):
-                w.patch_product(guid(i), {"name": f"Edited in the admin {i}"})
+                w.patch_product(guid(i), {"name": f"Edited in the admin {tag}{i}"})
             items = [
-                {"productCode": f"B{(k * 7) % products:05d}-{k % variants}", "realStock": 1000 + k}
+                {
+                    "productCode": f"B{(k * 7) % products:05d}-{k % variants}",
+                    "realStock": 1000 + k + len(tag),
+                }
                 for k in range(rows)
             ]
             items = list({it["productCode"]: it for it in items}.values())

@@ -61,6 +61,16 @@ def guid(i: int) -> str:
     return str(uuid.UUID(int=(0x5EED << 96) + i))
 
 
+def served_shop(state: dict, scale: float, latency: float, job_queue: float, job_duration: float):
+    """The benchmark shop ``state`` in a sandbox with Shoptet's limits at ``scale`` and the
+    assumed snapshot job times, served on 127.0.0.1: (sandbox, server)."""
+    sb = Sandbox.from_seed(
+        "empty", time_scale=scale, latency=latency, job_queue=job_queue, job_duration=job_duration
+    )
+    sb.load_state(state)
+    return sb, sb.serve(port=0)
+
+
 def build(products: int, variants: int) -> tuple[dict, Catalog]:
     """The sandbox state and a catalog managing all of it, ~1 % of values changed."""
     state = Sandbox.from_seed("empty").state()

@@ -35,11 +35,10 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from bench_plan import build
+from bench_plan import build, served_shop
 
 from reconciler.live.read import read_live, read_shop
 from reconciler.live.snapshot import SnapshotSettings, read_live_snapshot
-from reconciler.sandbox import Sandbox
 from reconciler.shoptet import ClientConfig, ShoptetClient
 
 BUCKET, DRAIN, IN_FLIGHT = 200, 10.0, 3
@@ -71,16 +70,8 @@ def main() -> None:
         f"{latency:g} s; job {args.job_queue:g} s pending + {args.job_duration:g} s running; "
         f"time scale {scale:g}"
     )
-    sb = Sandbox.from_seed(
-        "empty",
-        time_scale=scale,
-        latency=latency,
-        job_queue=args.job_queue,
-        job_duration=args.job_duration,
-    )
-    sb.load_state(state)
+    sb, server = served_shop(state, scale, latency, args.job_queue, args.job_duration)
     del state
-    server = sb.serve(port=0)
     config = ClientConfig(
         base_url=server.url,
         private_token="sandbox-token",

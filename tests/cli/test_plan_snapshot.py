@@ -4,6 +4,8 @@ its second (e-shop) origin, so the download really goes to another host than the
 from __future__ import annotations
 
 import gzip
+import json
+from decimal import Decimal
 
 import pytest
 
@@ -80,11 +82,61 @@ def test_snapshot_budget_is_honoured(shop, monkeypatch, capsys):
     assert "did not finish within the 2 s budget (--snapshot-budget)" in err
 
 
-def test_cache_and_snapshot_together_are_refused(capsys, tmp_path):
-    code, _, err = run(
-        ["--sandbox", "plan", "--read", "snapshot", "--cache", str(tmp_path)], capsys
-    )
-    assert code == 1 and "choose one" in err and "Traceback" not in err
+def _edit_a_price(sb, code: str = "KAV-COL-250", price: str = "211.00") -> None:
+    from tests.support.sandbox_client import sandbox_client
+
+    with sandbox_client(sb) as writer:
+        writer.patch_pricelist(1, [{"code": code, "price": {"price": price}}])
+
+
+def test_cache_with_snapshot_cold_then_warm_equals_the_details_plan(
+    shop, monkeypatch, capsys, tmp_path
+):
+    """Issue 16: the cold cached read takes the whole shop from one snapshot; the warm one
+    reads what changed since from one changeTimeFrom snapshot, no product details."""
+    sb = shop()
+    cache = ["--cache", str(tmp_path / "c"), "--read", "snapshot"]
+    code, cold, err = plan_json(sb, monkeypatch, capsys, *cache)
+    assert code == 0, err
+    assert "Snapshot read" not in err and len(sb.jobs.jobs) == 1
+    _, details, _ = plan_json(sb, monkeypatch, capsys)
+    assert cold == details
+    sb.request_log.clear()
+    _edit_a_price(sb)
+    code, warm, err = plan_json(sb, monkeypatch, capsys, *cache)
+    assert code == 0, err
+    assert "Live cache" in err and "Snapshot read" not in err
+    _, details, _ = plan_json(sb, monkeypatch, capsys)
+    assert warm == details
+    befores = [
+        f["before"]
+        for c in json.loads(warm)["changes"]
+        if c.get("code") == "KAV-COL-250"
+        for f in c["fields"]
+        if f["field"] == "price"
+    ]
+    assert [Decimal(str(b)) for b in befores] == [Decimal("211")]  # the edit, read by export
+    assert len(sb.jobs.jobs) == 2
+    paths = [e["path"] for e in sb.request_log]
+    assert paths.count("/api/products/snapshot") == 1
+
+
+def test_cache_with_snapshot_falls_back_to_details_in_one_line(
+    shop, monkeypatch, capsys, tmp_path
+):
+    sb = shop(webhooks=())
+    cache = ["--cache", str(tmp_path / "c"), "--read", "snapshot"]
+    code, cold, err = plan_json(sb, monkeypatch, capsys, *cache)
+    assert code == 0, err
+    notices = [line for line in err.splitlines() if line.startswith("Snapshot read:")]
+    assert len(notices) == 1 and "webhooks ensure --url URL" in notices[0]
+    assert cold == plan_json(sb, monkeypatch, capsys)[1]
+    _edit_a_price(sb)
+    code, warm, err = plan_json(sb, monkeypatch, capsys, *cache)
+    assert code == 0, err
+    assert sum(line.startswith("Snapshot read:") for line in err.splitlines()) == 1
+    _, details, _ = plan_json(sb, monkeypatch, capsys)
+    assert warm == details and sb.jobs.jobs == {}
 
 
 def test_a_scoped_snapshot_plan_reads_its_products_directly(capsys):

@@ -10,6 +10,7 @@ from reconciler.desired.load import load_catalog
 from reconciler.live.cached import read_live_cached
 from reconciler.live.params import complete_live, needs_registry, read_registry
 from reconciler.live.read import read_live, read_shop
+from reconciler.live.snapshot import SnapshotSettings
 from reconciler.pipeline import PlanRequest, make_plan
 from reconciler.plan.diff import PlanContext, diff
 from reconciler.sandbox import Sandbox
@@ -64,13 +65,28 @@ def cold_plan(sb: Sandbox, loaded):
         return _plan(loaded, live, shop, c), c.request_count
 
 
-def cached_plan(sb: Sandbox, loaded, cache_dir: Path, clock: Clock, notices: list | None = None):
-    """A full plan read through the cache in ``cache_dir``; returns (plan, requests)."""
+def cached_plan(
+    sb: Sandbox,
+    loaded,
+    cache_dir: Path,
+    clock: Clock,
+    notices: list | None = None,
+    snapshot: SnapshotSettings | None = None,
+):
+    """A full plan read through the cache in ``cache_dir`` (with ``snapshot``: what changed by
+    a changeTimeFrom snapshot, never sleeping); returns (plan, requests)."""
     notices = [] if notices is None else notices
     with sandbox_client(sb, read_only=True) as c:
         shop = read_shop(c, loaded.catalog.shop)
         live = read_live_cached(
-            c, loaded.catalog, shop=shop, cache_dir=cache_dir, notice=notices.append, now=clock
+            c,
+            loaded.catalog,
+            shop=shop,
+            cache_dir=cache_dir,
+            notice=notices.append,
+            now=clock,
+            snapshot=snapshot,
+            sleep=lambda seconds: None,
         )
         return _plan(loaded, live, shop, c), c.request_count
 

@@ -18,6 +18,7 @@ from tests.support.sandbox_client import sandbox_client
 def shop_with_orders(*orders: tuple[str, str, int, int]) -> tuple[Sandbox, dict]:
     """Demo shop plus orders (code, variant code, amount, status), claims kept consistent."""
     doc = demo_state()
+    doc.pop("orders")  # only these orders: the demo's own would share their codes
     variants = {v["code"]: v for p in doc["products"] for v in p["variants"]}
     for code, variant_code, amount, status in orders:
         row = variants[variant_code]["stocks"][str(doc["defaultStockId"])]

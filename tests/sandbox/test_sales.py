@@ -57,10 +57,21 @@ def test_customers_and_invoices_page_at_1000_and_keep_codes_as_text():
         assert [r["billFullName"] for r in mail["customers"]] == ["Zákazník 3"]
 
 
-def test_the_demo_shop_has_no_customers_or_invoices():
+def test_the_demo_shop_has_invented_customers_invoices_and_orders_with_text_codes():
     with sandbox_client(Sandbox.from_seed("demo"), read_only=True) as client:
-        assert list(client.iter_customers()) == []
-        assert list(client.iter_invoices("2020-01-01T00:00:00+0100")) == []
+        customers = list(client.iter_customers())
+        invoices = list(client.iter_invoices("2020-01-01T00:00:00+0100"))
+        orders = list(client.iter_orders("2020-01-01T00:00:00+0100", None))
+    assert [c["billFullName"] for c in customers] == [
+        "Jana Nováková",
+        "Petr Svoboda",
+        "Eva Dvořáková",
+    ]
+    assert [i["code"] for i in invoices] == ["2026000001", "2026000002"]
+    assert [i["orderCode"] for i in invoices] == ["0001201", "0001234"]
+    assert [o["code"] for o in orders] == ["0001201", "0001202", "0001234", "0001235"]
+    assert all(o["email"].endswith("@example.com") for o in orders)  # invented, not real
+    assert {o["code"]: o["status"]["name"] for o in orders}["0001234"] == "Nevyřízená"
 
 
 @pytest.mark.parametrize(

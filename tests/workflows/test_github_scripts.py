@@ -210,6 +210,7 @@ def test_push_takes_the_last_plan_run_of_the_merged_pull_requests_head(tmp_path)
         "allow_bulk": "false",
         "allow_price": "false",
         "allow_open_orders": "false",
+        "allow_stock_below_claim": "false",
     }
     (runs,) = calls(r, "actions.listWorkflowRuns")
     assert runs["workflow_id"] == "shoptet-plan.yml"

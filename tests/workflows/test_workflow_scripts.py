@@ -159,6 +159,7 @@ def plan_values(sandbox: str = "") -> dict[str, str]:
         "ALLOW_BULK": "false",
         "ALLOW_PRICE": "false",
         "ALLOW_OPEN_ORDERS": "false",
+        "ALLOW_STOCK_BELOW_CLAIM": "false",
     }
 
 
@@ -251,12 +252,14 @@ def test_a_plan_a_guard_would_refuse_fails_the_check_naming_the_guard_and_label(
 def test_every_allow_label_becomes_its_plan_flag(tmp_path):
     labels = (
         '["shoptet:allow-open-orders", "shoptet:allow-price", "shoptet:allow-bulk", '
-        '"shoptet:allow-delete"]'
+        '"shoptet:allow-stock-below-claim", "shoptet:allow-delete"]'
     )
     ran = run_step(
         tmp_path, "catalog-plan.yml", "plan", "Plan (only", {**plan_values(), "LABELS": labels}
     )
-    assert ran.calls[0].endswith("--allow-delete --allow-bulk --allow-price --allow-open-orders")
+    assert ran.calls[0].endswith(
+        "--allow-delete --allow-bulk --allow-price --allow-open-orders --allow-stock-below-claim"
+    )
 
 
 def test_pull_request_plan_covers_only_changes_since_the_base(tmp_path):
@@ -317,6 +320,7 @@ def apply_values(**over: str) -> dict[str, str]:
         "ALLOW_BULK": "false",
         "ALLOW_PRICE": "false",
         "ALLOW_OPEN_ORDERS": "false",
+        "ALLOW_STOCK_BELOW_CLAIM": "false",
         "MODE": "replan",
         "BEFORE_MERGE": "",
         **over,
@@ -372,6 +376,9 @@ def test_labels_turn_into_the_allow_flags_and_nothing_else_does(tmp_path):
     assert "--allow-price" not in run_apply(tmp_path, ALLOW_PRICE="yes").calls[-1]
     orders = run_apply(tmp_path, ALLOW_OPEN_ORDERS="true").calls[-1]
     assert orders.endswith("--journal out/journal.jsonl --allow-open-orders")
+    below = run_apply(tmp_path, ALLOW_STOCK_BELOW_CLAIM="true").calls[-1]
+    assert below.endswith("--journal out/journal.jsonl --allow-stock-below-claim")
+    assert "--allow-stock" not in run_apply(tmp_path, ALLOW_STOCK_BELOW_CLAIM="yes").calls[-1]
     assert "--allow-delete" not in run_apply(tmp_path, ALLOW_DELETE="yes").calls[-1]
 
 

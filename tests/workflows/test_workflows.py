@@ -297,7 +297,13 @@ def test_apply_runs_after_merge_to_main_and_by_hand_never_on_pull_requests():
     assert list(doc("shoptet-apply.yml")["on"]["push"]["branches"]) == ["main"]
     # the manual run's boxes reach the reusable workflow's inputs of the same name
     (call,) = wfcheck.jobs(doc("shoptet-apply.yml")).values()
-    for box in ("allow_delete", "allow_bulk", "allow_price", "allow_open_orders"):
+    for box in (
+        "allow_delete",
+        "allow_bulk",
+        "allow_price",
+        "allow_open_orders",
+        "allow_stock_below_claim",
+    ):
         assert box in doc("shoptet-apply.yml")["on"]["workflow_dispatch"]["inputs"]
         assert call["with"][box] == "${{ inputs." + box + " == true }}"
     assert call["with"]["plan_workflow"] == "shoptet-plan.yml"  # whose runs hold the plans
@@ -360,6 +366,7 @@ def test_deletions_bulk_and_prices_only_from_the_label_check():
     assert env["ALLOW_BULK"] == "${{ needs.source.outputs.allow_bulk }}"
     assert env["ALLOW_PRICE"] == "${{ needs.source.outputs.allow_price }}"
     assert env["ALLOW_OPEN_ORDERS"] == "${{ needs.source.outputs.allow_open_orders }}"
+    assert env["ALLOW_STOCK_BELOW_CLAIM"] == "${{ needs.source.outputs.allow_stock_below_claim }}"
     text = run_text(apply)
     assert 'if [ "$ALLOW_DELETE" = "true" ]; then args+=(--allow-delete); fi' in text
     assert 'if [ "$ALLOW_PRICE" = "true" ]; then args+=(--allow-price); fi' in text
@@ -367,11 +374,17 @@ def test_deletions_bulk_and_prices_only_from_the_label_check():
     assert text.count("--allow-price") == 1
     assert 'if [ "$ALLOW_OPEN_ORDERS" = "true" ]; then args+=(--allow-open-orders); fi' in text
     assert text.count("--allow-open-orders") == 1
+    below = 'if [ "$ALLOW_STOCK_BELOW_CLAIM" = "true" ]; then args+=(--allow-stock-below-claim); fi'
+    assert below in text and text.count("--allow-stock-below-claim") == 1
     script = wfcheck.steps(job("catalog-apply.yml", "source"))[0]["with"]["script"]
-    for label in ("DELETE", "BULK", "PRICE", "OPEN_ORDERS"):
+    for label in ("DELETE", "BULK", "PRICE", "OPEN_ORDERS", "STOCK_BELOW_CLAIM"):
         assert f"env.LABEL_ALLOW_{label}, pushed, events)" in script
     assert doc("catalog-apply.yml")["env"]["LABEL_ALLOW_PRICE"] == "shoptet:allow-price"
     assert doc("catalog-apply.yml")["env"]["LABEL_ALLOW_OPEN_ORDERS"] == "shoptet:allow-open-orders"
+    assert (
+        doc("catalog-apply.yml")["env"]["LABEL_ALLOW_STOCK_BELOW_CLAIM"]
+        == "shoptet:allow-stock-below-claim"
+    )
     assert "['admin', 'maintain'].includes(data.role_name)" in script
     assert doc("catalog-apply.yml")["env"]["LABEL_ALLOW_DELETE"] == "shoptet:allow-delete"
 
@@ -454,6 +467,7 @@ WORKFLOW_OPTIONS = {
         "--allow-bulk",
         "--allow-price",
         "--allow-open-orders",
+        "--allow-stock-below-claim",
         "--policy-from",
         "--revert",
     },

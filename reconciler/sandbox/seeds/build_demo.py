@@ -339,7 +339,75 @@ def build() -> dict:
     ]
     state["products"] = [_product(n, spec) for n, spec in enumerate(specs)]
     state["clock"] = {"last": fmt_time(START + timedelta(days=40))}
+    _add_sales(state)
     return state
+
+
+# Invented people (issue 19: try `export` and the open-orders guard on the demo). Open orders
+# claim only variants the demo already shows claimed (at most their claim) and only products no
+# example plan deletes or hides, so the example catalog still plans as before.
+CUSTOMERS = [  # key, full name, company, e-mail, phone
+    ("jana", "Jana Nováková", None, "jana.novakova@example.com", "+420600000001"),
+    ("petr", "Petr Svoboda", "Kavárna U Mlýna s.r.o.", "petr.svoboda@example.com", "+420600000002"),
+    ("eva", "Eva Dvořáková", None, "eva.dvorakova@example.com", None),
+]
+ORDERS = [  # code (text: leading zeros), status, days after START, customer, items, to pay
+    ("0001201", -3, 15, "jana", [("KAV-COL-250", 2, 2)], "418.00"),  # dispatched
+    ("0001202", -4, 20, "eva", [("CAJ-EAR-100", 1, 0)], "139.00"),  # cancelled
+    ("0001234", -1, 36, "petr", [("DRIP-V60-MODRA", 2, 0), ("DRIP-V60-CERNA", 1, 0)], "1307.00"),
+    ("0001235", -2, 37, "jana", [("DRIP-V60-CERNA", 2, 1), ("HRN-LOUNY-350", 1, 0)], "547.00"),
+]
+INVOICES = [
+    ("2026000001", "0001201", 16, "418.00", True),
+    ("2026000002", "0001234", 36, "1307.00", False),
+]
+
+
+def _add_sales(state: dict) -> None:
+    people = {key: (name, company, email) for key, name, company, email, _ in CUSTOMERS}
+    state["customers"] = [
+        {
+            "guid": gid("customer:" + key),
+            "creationTime": fmt_time(START + timedelta(days=5 + 3 * n, hours=n)),
+            "billFullName": name,
+            "billCompany": company,
+            "email": email,
+            "phone": phone,
+        }
+        for n, (key, name, company, email, phone) in enumerate(CUSTOMERS)
+    ]
+    state["orders"] = [
+        {
+            "code": code,
+            "statusId": status,
+            "creationTime": fmt_time(START + timedelta(days=days, hours=n + 1, minutes=7 * n)),
+            "fullName": people[who][0],
+            "company": people[who][1],
+            "email": people[who][2],
+            "customerGuid": gid("customer:" + who),
+            "toPay": to_pay,
+            "items": [
+                {"productCode": c, "amount": f"{a}.000", "amountCompleted": f"{done}.000"}
+                for c, a, done in items
+            ],
+        }
+        for n, (code, status, days, who, items, to_pay) in enumerate(ORDERS)
+    ]
+    by_order = {code: who for code, _, _, who, _, _ in ORDERS}
+    state["invoices"] = [
+        {
+            "code": code,
+            "orderCode": order,
+            "creationTime": fmt_time(START + timedelta(days=days, hours=14)),
+            "varSymbol": int(code),
+            "isValid": True,
+            "billFullName": people[by_order[order]][0],
+            "billCompany": people[by_order[order]][1],
+            "toPay": to_pay,
+            "paid": paid,
+        }
+        for code, order, days, to_pay, paid in INVOICES
+    ]
 
 
 def _product(n: int, spec: dict) -> dict:
