@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+import unicodedata
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
@@ -149,9 +150,13 @@ def normalise_images(product: dict) -> None:
             )
 
 
-def _slug(text: str) -> str:
-    from reconciler.sandbox.render import slug
+def slug(text: str) -> str:
+    """Shoptet's URL slugs (``indexName``, SEO image names): ASCII, lowercase, dashes."""
+    plain = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    return re.sub(r"[^a-z0-9]+", "-", plain.lower()).strip("-") or "item"
 
+
+def _slug(text: str) -> str:
     return slug(text) if text.strip() else ""
 
 

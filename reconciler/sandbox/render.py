@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import re
-import unicodedata
 from decimal import Decimal
 from typing import Any
 
 from reconciler.sandbox import gallery
+from reconciler.sandbox.gallery import slug
 from reconciler.sandbox.state import ShopState, available, dec, fmt
 
 DETAIL_INCLUDES = frozenset(
@@ -56,11 +55,6 @@ def flag(f: dict) -> dict:
         "showInDetail": f.get("showInDetail", True),
         "showInCategory": f.get("showInCategory", True),
     }
-
-
-def slug(text: str) -> str:
-    plain = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
-    return re.sub(r"[^a-z0-9]+", "-", plain.lower()).strip("-") or "item"
 
 
 def paginator(total: int, page: int, per_page: int, on_page: int) -> dict:

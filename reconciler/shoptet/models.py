@@ -114,6 +114,8 @@ class Variant(ShoptetModel):
     perStockAmounts: list[StockAmount] | None = None
     perPricelistPrices: list[dict[str, Any]] | None = None
     parameters: list[dict[str, Any]] | None = None  # only with include=variantParameters
+    image: str | None = None  # the variant's image, else the product's main image
+    isProductDefaultImage: bool | None = None  # true: ``image`` is the product's main image
 
 
 class ProductDetail(ShoptetModel):
@@ -134,6 +136,7 @@ class ProductDetail(ShoptetModel):
     defaultCategory: Ref | None = None
     categories: list[Ref] | None = None
     flags: list[dict[str, Any]] | None = None  # only with include=flags
+    images: list[dict[str, Any]] | None = None  # only with include=images
     variants: list[Variant] = []
 
 
