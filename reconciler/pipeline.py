@@ -144,6 +144,7 @@ def make_plan(
         variant_rule=True,
         removed=tuple(request.removed),
         flags=flags,
+        image_lock=loaded.image_lock,
     )
     plan = diff(desired, live_catalog, locations=loaded.locations, context=context)
     # a tombstone's live read has no variants: it then goes per stock (live.claims)

@@ -164,6 +164,7 @@ def fresh_changes(
         parameters=registry,
         variant_rule=True,
         flags=flags,
+        image_lock=catalog.image_lock,
     )
     live_catalog = Catalog.model_construct(products=present)
     return diff(catalog.catalog, live_catalog, locations=catalog.locations, context=context).changes

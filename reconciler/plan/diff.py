@@ -42,6 +42,7 @@ from reconciler import __version__
 from reconciler import fields as F
 from reconciler.errors import CatalogError, Problem
 from reconciler.plan.guards import GuardPolicy, compute_guards, policy_changes
+from reconciler.plan.images import IMAGE, IMAGES, resolve
 from reconciler.plan.model import (
     NOTES_LISTED,
     RENAME_FIELD,
@@ -115,6 +116,9 @@ class PlanContext:
     # The shop's product flags (``GET /api/products/flags`` items), read when a product in
     # scope states ``flags``; None when nothing needs them.
     flags: tuple[dict[str, Any], ...] | None = None
+    # The image lock (``desired.image_lock.ImageLock``: ``entries(guid)``, ``name_of(guid,
+    # src)``): which image name each ``src`` became. None: empty.
+    image_lock: Any = None
 
 
 def diff(
@@ -131,6 +135,7 @@ def diff(
     run = _Run(locations or {}, NormContext(stock_id), _Ignore(desired.ignore))
     run.params = ParamPlanner(context.parameters, run.locations, rule=context.variant_rule)
     run.flags = context.flags
+    run.image_lock = context.image_lock
     wanted = {g.lower(): p for g, p in desired.products.items()}
     have = {g.lower(): p for g, p in live.products.items()}
     scope = context.scope
@@ -362,6 +367,7 @@ class _Run:
         self.hints: list[RenameHint] = []
         self.params = ParamPlanner(None, locations)
         self.flags: tuple[dict[str, Any], ...] | None = None
+        self.image_lock: Any = None
 
     def src(self, *key: Any) -> str | None:
         loc = self.locations.get(tuple(key))
@@ -381,10 +387,12 @@ class _Run:
         name = want["fields"].get("name") or (live.name if live is not None else None)
         if live is None:
             self.params.check(guid, desired, want, None)
+            self.resolve_images(guid, want, None)
             self.create_product(guid, desired, want, name)
             return
         have = self.form(live, desired=False)
         renames = self.renames(guid, desired, have)
+        self.resolve_images(guid, want, have)
         self.params.check(guid, desired, want, have)
         after = {f: v for f, v in want["fields"].items() if f not in CREATE_ONLY}
         before = {f: stated_parts(f, after[f], have["fields"].get(f)) for f in after}
@@ -474,6 +482,30 @@ class _Run:
                 self.hints.append(
                     RenameHint(guid, code, old, str(ean), self.src(guid, "variants", code))
                 )
+
+    def resolve_images(self, guid: str, want: dict[str, Any], have: dict[str, Any] | None) -> None:
+        """``images`` and variant ``image`` to their canonical forms (``plan.images``): a src
+        the lock maps to a live image is that image's name; located problems otherwise."""
+        refs = {code: v[IMAGE] for code, v in want["variants"].items() if IMAGE in v}
+        if IMAGES not in want["fields"] and not refs:
+            return
+        lock = self.image_lock
+        entries = lock.entries(guid) if lock is not None else ()
+        found = resolve(
+            guid,
+            want["fields"].get(IMAGES),
+            refs,
+            None if have is None else have["fields"].get(IMAGES) or [],
+            {} if have is None else {c: v.get(IMAGE) for c, v in have["variants"].items()},
+            lambda src: next((e.name for e in entries if e.src == src), None),
+            frozenset(e.name for e in entries),
+        )
+        for key, message in found.problems:
+            self.problem(key, message)
+        if found.images is not None:
+            want["fields"][IMAGES] = found.images
+        for code, ref in found.variant_images.items():
+            want["variants"][code][IMAGE] = ref
 
     def resolve_flags(self, guid: str, fields: dict[str, Any]) -> None:
         """``flags`` named by code or title -> by the shop's flag code. A name the shop does

@@ -55,6 +55,7 @@ DETAIL_INCLUDE = (
     "perPricelistPrices",
     "variantParameters",
     "flags",
+    "images",
 )
 MAX_BATCH = 300  # stock movements and pricelist PATCH accept at most 300 items
 MAX_LOOKUP = 50  # productGuids / productCodes filter values per list request
