@@ -258,47 +258,15 @@ def _wait(
     clock: Callable[[], float],
     started: float,
 ) -> J.Job:
-    """The job's detail once it has finished; ``SnapshotUnavailable`` when the budget or the
-    detail-read allowance runs out first."""
-    use_list, list_polls, detail_reads, unlisted = True, 0, 0, 0
-    while True:
-        delay = settings.list_wait(list_polls) if use_list else settings.detail_wait(detail_reads)
-        if clock() - started + delay > settings.budget:
-            raise SnapshotUnavailable(
-                f"the snapshot job {job_id} did not finish within the {settings.budget:.0f} s "
-                "budget (--snapshot-budget)"
-            )
-        sleep(delay)
-        if use_list:
-            list_polls += 1
-            try:
-                listed = [j for j in J.iter_jobs(client, created_from=since) if j.jobId == job_id]
-            except E.ApiStatusError:
-                use_list = False  # e.g. no rights for the list: poll the detail, sparingly
-                continue
-            unlisted = 0 if listed else unlisted + 1
-            use_list = unlisted < 3  # never listed (clock skew?): poll the detail instead
-            if listed and listed[0].status not in J.UNPROCESSED:
-                return _detail(client, job_id)
-            continue
-        if detail_reads >= settings.detail_polls:
-            raise SnapshotUnavailable(
-                f"the snapshot job {job_id} was still unprocessed after {detail_reads} detail "
-                "reads (Shoptet allows 10)"
-            )
-        detail_reads += 1
-        job = _detail(client, job_id)
-        if job.status not in J.UNPROCESSED:
-            return job
-
-
-def _detail(client: Any, job_id: str) -> J.Job:
+    """The job's detail once it has finished (``shoptet.jobs.wait_for_job``);
+    ``SnapshotUnavailable`` when the budget or the detail-read allowance runs out first."""
     try:
-        return J.get_job(client, job_id)
-    except E.PermissionDenied as err:  # job-detail-try-counter-exceeded-limit
-        raise SnapshotUnavailable(
-            f"Shoptet refused the job detail of {job_id} ({err.error_code or 'HTTP 403'})"
-        ) from None
+        return J.wait_for_job(client, job_id, since, settings, sleep, clock, started)
+    except J.JobWaitExpired as why:
+        hint = " (--snapshot-budget)" if "budget" in str(why) else ""
+        raise SnapshotUnavailable(f"the snapshot job {why}{hint}") from None
+    except J.JobDetailRefused as why:
+        raise SnapshotUnavailable(f"Shoptet refused the job detail of {why}") from None
 
 
 def _read_stock(client: Any, shop: ShopInfo) -> dict[str, list[dict]]:
