@@ -282,6 +282,7 @@ def apply_plan(
         journal,
         options,
         default_pricelist_id=shop.default_pricelist_id,
+        image_lock=catalog.image_lock,
     )
     run.execute(checks)
     return run.result

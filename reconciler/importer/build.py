@@ -629,6 +629,11 @@ def _load(path: Path) -> Any:
         raise E.ConfigError(f"cannot read {path}: {exc.strerror or exc}") from None
 
 
+def write_atomically(path: Path, text: str) -> None:
+    """``_write`` for other writers of catalog files (apply's image lock)."""
+    _write(path, text)
+
+
 def _write(path: Path, text: str) -> None:
     """Write ``text`` to a new temporary file in the same folder (``mkstemp``: created
     exclusively, so never through a link), then rename it over ``path`` atomically: a crash

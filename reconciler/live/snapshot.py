@@ -77,23 +77,11 @@ _SECTIONS = {
 
 
 @dataclass(frozen=True)
-class SnapshotSettings:
-    """How long and how often to wait for the job."""
+class SnapshotSettings(J.JobWait):
+    """How long and how often to wait for the job (``budget``: to the last byte of its
+    result), and the download's limits."""
 
-    budget: float = 600.0  # seconds from submitting the job to the last byte of its result
-    # Job-list polls: cheap and not counter-limited, so dense (then every 15 s).
-    waits: tuple[float, ...] = (0.5, 1, 2, 3, 4, 5, 5, 10, 10, 15)
-    # Detail polls when the list is unusable: at most detail_polls (Shoptet refuses the
-    # 11th read of an unprocessed job), so widening to cover about 6 minutes.
-    detail_waits: tuple[float, ...] = (5, 10, 20, 30, 45, 60, 90, 120)
-    detail_polls: int = 8
     limits: J.DownloadLimits = field(default_factory=J.DownloadLimits)
-
-    def list_wait(self, poll: int) -> float:
-        return self.waits[min(poll, len(self.waits) - 1)]
-
-    def detail_wait(self, poll: int) -> float:
-        return self.detail_waits[min(poll, len(self.detail_waits) - 1)]
 
 
 class SnapshotUnavailable(Exception):

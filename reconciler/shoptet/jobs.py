@@ -23,7 +23,7 @@ import zlib
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Protocol
+from typing import Any
 from urllib.parse import urlsplit
 
 import httpx
@@ -40,6 +40,7 @@ __all__ = [
     "Job",
     "JobDetailRefused",
     "JobSummary",
+    "JobWait",
     "JobWaitExpired",
     "ResultHostRefused",
     "ResultUnavailable",
@@ -142,21 +143,30 @@ class JobDetailRefused(Exception):
     """Shoptet refused the job detail (403, e.g. job-detail-try-counter-exceeded-limit)."""
 
 
-class WaitSchedule(Protocol):
-    @property
-    def budget(self) -> float: ...
-    @property
-    def detail_polls(self) -> int: ...
+@dataclass(frozen=True)
+class JobWait:
+    """How long and how often to wait for a job."""
 
-    def list_wait(self, poll: int) -> float: ...
-    def detail_wait(self, poll: int) -> float: ...
+    budget: float = 600.0  # seconds from submitting the job
+    # Job-list polls: cheap and not counter-limited, so dense (then every 15 s).
+    waits: tuple[float, ...] = (0.5, 1, 2, 3, 4, 5, 5, 10, 10, 15)
+    # Detail polls when the list is unusable: at most detail_polls (Shoptet refuses the
+    # 11th read of an unprocessed job), so widening to cover about 6 minutes.
+    detail_waits: tuple[float, ...] = (5, 10, 20, 30, 45, 60, 90, 120)
+    detail_polls: int = 8
+
+    def list_wait(self, poll: int) -> float:
+        return self.waits[min(poll, len(self.waits) - 1)]
+
+    def detail_wait(self, poll: int) -> float:
+        return self.detail_waits[min(poll, len(self.detail_waits) - 1)]
 
 
 def wait_for_job(
     client: ShoptetClient,
     job_id: str,
     since: datetime,
-    schedule: WaitSchedule,
+    schedule: JobWait,
     sleep: Callable[[float], None],
     clock: Callable[[], float],
     started: float,
