@@ -13,7 +13,9 @@ exactly as ``plan`` converts it, so ``plan`` right after an import is empty):
   (``parameters: {Hmotnost: 250 g}``: the shop's registry is read once when a variant has
   some), so a variant copied and edited (``{Hmotnost: 2 kg}``) still says what it means; a
   name that would not resolve back to the same slugs (two parameters with one name) is
-  written as its slug. Left out on purpose: ``type`` (create-only) and
+  written as its slug; its gallery as ``images:`` and each variant's own ``image:``
+  (``importer.images``: by ``src`` where the image lock knows it, else by name; the lock is
+  rewritten without the images the shop no longer has). Left out on purpose: ``type`` (create-only) and
   ``negativeStockAllowed`` (usually the shop-wide default; stating it would pin it);
 - a product a file already declares is refreshed *in that file*: only the keys the entry
   already states get the live value (the entry's choice of what is managed is kept), and live
@@ -48,10 +50,14 @@ from typing import Any
 
 from reconciler import errors as E
 from reconciler import fields as F
+from reconciler.desired.image_lock import LOCK_FILE, ImageLock
+from reconciler.desired.image_lock import render as render_lock
 from reconciler.desired.load import PRODUCTS_DIR, YAML_SUFFIXES, load_catalog
 from reconciler.desired.values import GUID_PATTERN, parse_flags
 from reconciler.desired.yamlload import MAX_FILE_BYTES
 from reconciler.importer import yaml_edit as Y
+from reconciler.importer.images import image_values, pruned, variant_image
+from reconciler.importer.images import normal as images_normal
 from reconciler.live.convert import product_from_detail
 from reconciler.live.params import read_registry
 from reconciler.live.read import read_shop
@@ -123,9 +129,10 @@ def import_products(
     out_dir = Path(out_dir)
     if per_file < 1:
         raise E.ConfigError(f"--per-file must be at least 1, not {per_file}")
-    settings = ShopSettings()
+    settings, lock = ShopSettings(), ImageLock()
     if out_dir.is_dir() and any(out_dir.iterdir()):
-        settings = load_catalog(out_dir).catalog.shop
+        existing = load_catalog(out_dir)
+        settings, lock = existing.catalog.shop, existing.image_lock
     shop = read_shop(client, settings)
     wanted = _guids(client, guids)
     report = ImportReport()
@@ -134,6 +141,7 @@ def import_products(
         report.skipped += [f"{g}: already in {files[g][0]}; not read again" for g in wanted if g in files]
         wanted = [g for g in wanted if g not in files]
     reader = _Reader(client, shop, len(wanted), progress, report)
+    reader.lock = lock
 
     # Products a file declares: refreshed in place, all files validated together, then written.
     changed: dict[Path, Any] = {}
@@ -165,6 +173,10 @@ def import_products(
             report.added.append(guid)
     if target.added:
         _write_all(out_dir, {target.path: Y.dump(target.doc)}, report)
+    kept = pruned(lock, reader.galleries)
+    if kept != lock:  # entries of images the shop no longer has
+        _write(out_dir / LOCK_FILE, render_lock(kept))
+        report.files.append(out_dir / LOCK_FILE)
     return report
 
 
@@ -184,6 +196,8 @@ class _Reader:
         self.report = report
         self.done = 0
         self.registry: ParameterRegistry | None = None
+        self.lock = ImageLock()
+        self.galleries: dict[str, list[str]] = {}  # guid -> image names, for the lock
 
     def read(self, guids: list[str]) -> dict[str, dict[str, Any]]:
         details = self.client.get_products(guids, include=DETAIL_INCLUDE)
@@ -210,8 +224,11 @@ class _Reader:
         self.done += len(guids)
         if self.progress is not None:
             self.progress(self.done, self.total)
+        for g, p in live.items():
+            self.galleries[g] = [i["name"] for i in getattr(p, "images", None) or []]
         return {
-            g: render_product(p, shop.default_stock_id, self.registry) for g, p in live.items()
+            g: render_product(p, shop.default_stock_id, self.registry, g, self.lock)
+            for g, p in live.items()
         }
 
 
@@ -345,10 +362,16 @@ _EXAMPLE = "1b02cb8e-d7b5-11e0-9a5c-feab5ed617ed"
 
 
 def render_product(
-    product: Any, default_stock_id: int, registry: ParameterRegistry | None = None
+    product: Any,
+    default_stock_id: int,
+    registry: ParameterRegistry | None = None,
+    guid: str = "",
+    lock: ImageLock | None = None,
 ) -> dict[str, Any]:
     """The values ``import`` writes for a live product, in file order (text, lists, maps).
-    ``registry``: the shop's variant parameters, for their names (else slugs are written)."""
+    ``registry``: the shop's variant parameters, for their names (else slugs are written);
+    ``lock``: the image lock, for the ``src`` of images added by URL (``importer.images``)."""
+    lock = lock or ImageLock()
     out: dict[str, Any] = {}
     for name in PRODUCT_ORDER:
         value = getattr(product, name, None)
@@ -358,6 +381,7 @@ def render_product(
             out[name] = _flags(value)
             continue
         out[name] = _value(name, value, default_stock_id)
+    out.update(image_values(guid, product, lock))
     variants = {}
     for code, variant in sorted((product.variants or {}).items()):
         values = {}
@@ -376,6 +400,9 @@ def render_product(
             values[name] = _value(name, value, default_stock_id)
             if name == "stock":
                 values[LIVE_STOCK] = value
+        shown = variant_image(guid, getattr(variant, "image", None), lock)
+        if shown is not None:
+            values["image"] = shown
         variants[code.upper()] = values
     if variants:
         out["variants"] = variants
@@ -578,6 +605,8 @@ def _norm(key: str, value: Any, default_stock_id: int) -> Any:
         return canonical_object(OBJECTS[key], parts)
     if key == "parameters" and isinstance(value, dict):
         return sorted((str(k), str(v)) for k, v in value.items())
+    if key == "images":
+        return images_normal(value)
     if key == "categories" and isinstance(value, list):
         return sorted({str(g).lower() for g in value})
     if key in HTML:
