@@ -153,3 +153,29 @@ def test_cli_apply_writes_the_lock_and_says_to_commit_it(sb, tmp_path, monkeypat
     assert f"Updated catalog/{LOCK_FILE}" in err and "Commit it with the catalog" in err
     assert load_catalog(root).image_lock.name_of(GUID, A) == "8.jpg"
     assert (root / LOCK_FILE).read_text().startswith("# Which Shoptet image")
+
+
+def test_a_new_product_gets_its_images_and_variant_image_after_the_create(tmp_path):
+    sb = Sandbox(demo_state())
+    guid = "a0000000-0000-4000-8000-0000000000aa"
+    category = sb.state()["categories"][0]["guid"]
+    root = write_catalog(
+        tmp_path,
+        {
+            guid: {
+                "name": "Káva Nová",
+                "defaultCategory": category,
+                "images": [{"src": A, "alt": "Nová"}, {"src": B}],
+                "variants": {"KAV-NEW-250": {"price": "199.00", "image": B}},
+            }
+        },
+    )
+    plan, result = apply(sb, root)
+    assert result.ok, result.outcomes
+    product = next(p for p in sb.state()["products"] if p["guid"] == guid)
+    assert [(i["name"], i["description"]) for i in product["images"]] == [
+        ("101.jpg", "Nová"),
+        ("102.png", None),
+    ]
+    assert product["variants"][0]["image"] == "102.png"
+    assert plan_of(sb, load_catalog(root)).is_empty
