@@ -170,7 +170,7 @@ def test_a_new_product_gets_its_images_and_variant_image_after_the_create(tmp_pa
             }
         },
     )
-    plan, result = apply(sb, root)
+    _plan, result = apply(sb, root)
     assert result.ok, result.outcomes
     product = next(p for p in sb.state()["products"] if p["guid"] == guid)
     assert [(i["name"], i["description"]) for i in product["images"]] == [
