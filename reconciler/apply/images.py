@@ -106,16 +106,19 @@ class GalleryWriter:
                 partial(S.delete_image, self.client, guid, name, remove_reference=name in shown),
                 failures,
             )
+        # the gallery as last read; read again only where a write may have changed its names
+        known: list[dict[str, Any]] | None = None if todo.deletes else now
         learned: dict[str, str] = {}
         if todo.adds:
-            learned = self._add(guid, todo.adds, {i["name"] for i in self._read(guid)}, failures)
+            before = known if known is not None else self._read(guid)
+            learned, known = self._add(guid, todo.adds, {i["name"] for i in before}, failures)
         resolved = [
             {"name": learned.get(i["src"]) or "", "alt": i["alt"]} if "src" in i else i
             for i in after
         ]
         resolved = [i for i in resolved if i["name"]]
-        self._reorder(guid, resolved, failures)
-        final = {i["name"] for i in self._read(guid)}
+        known = self._reorder(guid, resolved, failures, known)
+        final = {i["name"] for i in known}  # a PATCH changes no name
         kept = [e for e in self.lock.entries(guid) if e.name in final and e.src not in learned]
         entries = kept + [LockEntry(src, name) for src, name in learned.items() if name in final]
         if set(entries) != set(self.lock.entries(guid)):
@@ -133,8 +136,9 @@ class GalleryWriter:
         adds: tuple[tuple[int, str, str | None], ...],
         names_before: set[str],
         failures: list[str],
-    ) -> dict[str, str]:
-        """Send the adds (one job per 100), wait, and learn the new names by priority."""
+    ) -> tuple[dict[str, str], list[dict[str, Any]]]:
+        """Send the adds (one job per 100), wait, and learn the new names by priority: the
+        names learned and the gallery read after the job."""
         since = datetime.now(UTC) - timedelta(minutes=10)  # the job list's filter; clock skew
         logs: list[str] = []
         lost = False
@@ -172,7 +176,7 @@ class GalleryWriter:
                 product=guid,
                 learned=[{"src": s, "name": n} for s, n in sorted(learned.items())],
             )
-        return learned
+        return learned, live_images({"name": i.name, "alt": i.description} for i in gallery)
 
     def _post(self, guid: str, items: list[dict[str, Any]], failures: list[str]) -> str | None:
         """The job id; None when the response was lost (whether it was queued is unknown)."""
@@ -223,12 +227,21 @@ class GalleryWriter:
                 return
             self.sleep(delay)
 
-    def _reorder(self, guid: str, wanted: list[dict[str, Any]], failures: list[str]) -> None:
-        """PATCH what differs from the gallery as read now; once more after a lost answer."""
+    def _reorder(
+        self,
+        guid: str,
+        wanted: list[dict[str, Any]],
+        failures: list[str],
+        known: list[dict[str, Any]] | None,
+    ) -> list[dict[str, Any]]:
+        """PATCH what differs from the gallery (``known``: as last read, else read now); once
+        more after a lost answer, on a fresh read. Returns the gallery as last read."""
         for attempt in (1, 2):
-            todo = ops(self._read(guid), wanted).updates
+            if known is None or attempt == 2:
+                known = self._read(guid)
+            todo = ops(known, wanted).updates
             if not todo:
-                return
+                return known
             items = [_update_item(name, priority, alt) for name, priority, alt in todo]
             if self._send(
                 guid,
@@ -237,7 +250,9 @@ class GalleryWriter:
                 partial(S.update_images, self.client, guid, items),
                 failures if attempt == 2 else None,
             ):
-                return
+                return known
+        assert known is not None  # read on the second attempt
+        return known
 
     # -- variants --------------------------------------------------------------------------
 
