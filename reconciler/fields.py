@@ -72,6 +72,8 @@ class Kind(StrEnum):
     FLAGS = "flags"  # {flag code: {dateFrom, dateTo}} set, or None: unset; resolved by name
     REFERENCE = "reference"  # an entry of a shop list by id (GUID) or name; the id in the plan
     OBJECT = "object"  # a small mapping of ``parts``; the parts the YAML leaves out are unmanaged
+    IMAGES = "images"  # the gallery: [{src or name, alt}] in order (``plan/images.py``)
+    IMAGE = "image"  # a variant's image: a src or name of its product's images
 
 
 class Body(StrEnum):
@@ -83,6 +85,7 @@ class Body(StrEnum):
     PRICE_ROW = "price-row"  # a key of a pricelist row (``PATCH /api/pricelists/{id}``)
     PRICE_ROW_PRICES = "price-row-prices"  # ``prices.<write>`` of a pricelist row
     MOVEMENT = "movement"  # ``realStock`` of a stock movement (``PATCH .../movements``)
+    GALLERY = "gallery"  # the image gallery's own requests (``apply/images.py``)
 
 
 class OnCreate(StrEnum):
@@ -109,6 +112,21 @@ class Imported(StrEnum):
 def read_visibility(value: Any) -> Any:
     """Shoptet's read side may say ``normal`` where the write side says ``visible``."""
     return "visible" if value == "normal" else value
+
+
+def read_images(items: Any) -> Any:
+    """A detail's ``images`` (include ``images``): the ``shop`` gallery in Shoptet's order
+    (priority, then name) as ``[{name, alt}]``; the 360° gallery is not managed."""
+    if not isinstance(items, list):
+        return items
+    rows = []
+    for item in items:
+        get = item.get if isinstance(item, dict) else (lambda k, _i=item: getattr(_i, k, None))
+        if (get("gallery") or "shop") != "shop":
+            continue
+        priority = get("priority")
+        rows.append((priority is None, priority or 0, str(get("name")), get("description")))
+    return [{"name": name, "alt": alt} for _, _, name, alt in sorted(rows)]
 
 
 def read_flags(items: Any) -> Any:
@@ -324,6 +342,24 @@ FIELDS: tuple[Field, ...] = (
         import_group=_PLACE,
         why="by name or GUID, resolved against GET /api/suppliers at plan time",
     ),
+    Field(
+        "images",
+        _P,
+        Resource.PRODUCT,
+        Kind.IMAGES,
+        nullable=False,
+        write="images",
+        body=Body.GALLERY,
+        read="images",
+        include="images",
+        reader=read_images,
+        imported=Imported.NO,
+        why=(
+            "the shop gallery in order; identity of images added by URL from the lock file "
+            "(desired/image_lock.py); written by apply/images.py (an async add job, then "
+            "reorder/alt and deletes); import writes it itself (importer/images.py)"
+        ),
+    ),
     # --- variant -----------------------------------------------------------------------------
     _variant("ean", Kind.TEXT, digits=True, imported=Imported.QUOTED),
     _variant("manufacturerCode", Kind.TEXT, digits=True, imported=Imported.QUOTED),
@@ -421,6 +457,19 @@ FIELDS: tuple[Field, ...] = (
             "names or slugs in the YAML, nameIndex -> valueIndex slugs in the plan (resolved "
             "against GET /api/products/variant-parameters by plan/param_changes.py); read by "
             "live/params.py; written whole, a list of {nameIndex, valueIndex} (replace-all)"
+        ),
+    ),
+    _variant(
+        "image",
+        Kind.IMAGE,
+        read=None,
+        imported=Imported.NO,
+        why=(
+            "a src or name of the product's images in the YAML, the image name in the plan "
+            "(a src only while the image is still to be added); read by live/convert.py "
+            "(Shoptet reports the product's main image with isProductDefaultImage when the "
+            "variant has none); written by apply/images.py after the gallery, in the product "
+            "PATCH's variants[].image; import writes it with the images"
         ),
     ),
 )

@@ -25,8 +25,10 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Annotated, Any, TypeAlias
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, WithJsonSchema, model_validator
+from pydantic_core import PydanticCustomError
 
 from reconciler import fields as F
+from reconciler.desired.images import image_key, parse_image_ref, parse_images
 from reconciler.desired.values import (
     CODE_MAX_LENGTH,
     CODE_PATTERN,
@@ -295,6 +297,24 @@ SupplierRef = Annotated[
     BeforeValidator(parse_supplier),
     WithJsonSchema({"type": "string", "minLength": 1}),
 ]
+_IMAGE_SCHEMA = {
+    "type": "object",
+    "additionalProperties": False,
+    "properties": {
+        "src": {"type": "string", "pattern": "^[Hh][Tt][Tt][Pp][Ss]?://", "maxLength": 2000},
+        "name": {"type": "string", "minLength": 1},
+        "alt": {"type": ["string", "null"]},
+    },
+    "oneOf": [{"required": ["src"]}, {"required": ["name"]}],
+}
+Images = Annotated[
+    list[dict[str, str]],
+    BeforeValidator(parse_images),
+    WithJsonSchema({"type": "array", "maxItems": 100, "items": _IMAGE_SCHEMA}),
+]
+ImageRef = Annotated[
+    str, BeforeValidator(parse_image_ref), WithJsonSchema({"type": ["string", "null"]})
+]
 
 _FROZEN = ConfigDict(frozen=True, extra="forbid")
 
@@ -538,6 +558,14 @@ class Variant(BaseModel):
         ),
         examples=[{"Hmotnost": "250 g"}],
     )
+    image: ImageRef | None = Field(
+        None,
+        description=(
+            "The variant's own image: the src or name of one of the product's `images`. "
+            "null: the product's main image (the first of `images`)."
+        ),
+        examples=["https://cdn.example.cz/kava-kolumbie-500.jpg"],
+    )
     renamedFrom: RenamedFrom = Field(
         None,
         description=(
@@ -624,6 +652,16 @@ class Product(BaseModel):
         ),
         examples=["Kávová pražírna s.r.o."],
     )
+    images: Images | None = Field(
+        None,
+        description=(
+            "The product's image gallery in order (the first is the main image): "
+            "{src: URL, alt: text} to add an image Shoptet downloads from the URL, or "
+            "{name: 106.jpg, alt: text} for an image already in the shop. Images of the "
+            "shop's gallery not listed are deleted. alt left out: the shop's alt text stays."
+        ),
+        examples=[[{"src": "https://cdn.example.cz/kava-kolumbie.jpg", "alt": "Káva Kolumbie"}]],
+    )
     variants: dict[VariantCode, Variant] = Field(
         default_factory=dict,
         description="Variants keyed by code (uppercase; at most 512). Stock, prices and EANs live here.",
@@ -643,7 +681,26 @@ class Product(BaseModel):
                 f"{len(self.variants)}",
                 at="variants",
             )
+        self._variant_images_are_listed()
         return self
+
+    def _variant_images_are_listed(self) -> None:
+        """A variant's ``image`` names one of this product's ``images`` (by src or name)."""
+        listed = {image_key(i) for i in self.images or ()}
+        for code, variant in sorted(self.variants.items()):
+            ref = variant.image
+            if ref is None or ref in listed:
+                continue
+            where = (
+                "the product states no images: list it in the product's images: first"
+                if self.images is None
+                else "it is not one of the product's images: use an src or name listed there"
+            )
+            raise PydanticCustomError(
+                "catalog",
+                f"variant {code}: image '{ref}': {where}",
+                {"at": ["variants", code, "image"]},
+            )
 
 
 class ShopSettings(BaseModel):

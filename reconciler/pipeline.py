@@ -171,6 +171,7 @@ def make_plan(
         removed=tuple(request.removed),
         flags=flags,
         pricelists=dict(refs.pricelists) if refs.pricelists is not None else None,
+        image_lock=loaded.image_lock,
     )
     plan = diff(desired, live_catalog, locations=loaded.locations, context=context)
     # a tombstone's live read has no variants: it then goes per stock (live.claims)
@@ -336,6 +337,7 @@ def apply_plan(
         journal,
         options,
         default_pricelist_id=shop.default_pricelist_id,
+        image_lock=catalog.image_lock,
     )
     run.execute(checks)
     return run.result

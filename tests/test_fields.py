@@ -108,6 +108,11 @@ def test_kinds_match_the_model_types(field):
         F.Kind.STOCK_MAP: ({"1": "2"}, {1: Decimal("2")}),
         F.Kind.PARAMETERS: ({"Hmotnost": "250 g"}, {"Hmotnost": "250 g"}),
         F.Kind.REFERENCE: ("1 rok", "1 rok"),  # a name; the plan resolves it to the id
+        F.Kind.IMAGES: (
+            [{"src": "https://cdn.example/a.jpg", "alt": "A"}, {"name": "106.jpg"}],
+            [{"src": "https://cdn.example/a.jpg", "alt": "A"}, {"name": "106.jpg"}],
+        ),
+        F.Kind.IMAGE: ("106.jpg", "106.jpg"),
         F.Kind.FLAGS: (
             {"Akce": {"to": "2026-12-24"}, "new": "false"},
             {"Akce": {"dateFrom": None, "dateTo": "2026-12-24"}, "new": None},
@@ -150,7 +155,8 @@ def test_every_field_has_a_place_to_be_written():
     for f in F.FIELDS:
         assert f.write and f.body is not None, f.name
         if f.level is F.Level.PRODUCT:
-            assert f.body is F.Body.PRODUCT, f.name
+            # the gallery has its own requests (apply/images.py), everything else the PATCH
+            assert f.body is (F.Body.GALLERY if f.kind is F.Kind.IMAGES else F.Body.PRODUCT)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -179,6 +185,7 @@ def test_derived_tables_are_what_the_hand_written_ones_were():
         "minStockSupply",
         "negativeStockAllowed",
         "parameters",
+        "image",
     )
     assert diff.PRICE_FIELDS == (
         "price",
@@ -244,6 +251,7 @@ def test_derived_tables_are_what_the_hand_written_ones_were():
         "minStockSupply": "minStockSupply",
         "negativeStockAllowed": "negativeStockAllowed",
         "parameters": "parameters",
+        "image": "image",
     }
     assert bodies._PLACES == {
         "weight": 3,
@@ -307,6 +315,7 @@ def test_derived_tables_are_what_the_hand_written_ones_were():
         "defaultCategory",
         "categories",
         "flags",
+        "images",  # [] deletes every image; null would say nothing more
         "variants",
         "absent",
     } == NOT_NULL_PRODUCT

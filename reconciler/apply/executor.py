@@ -9,14 +9,17 @@ from __future__ import annotations
 
 import threading
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import replace
 from typing import Any
 
 from reconciler import errors as E
 from reconciler.apply.check import Check, Verdict, check, created_keys, live_forms, renamed_keys
+from reconciler.apply.images import GalleryWriter, ImageWait
 from reconciler.apply.journal import Journal
 from reconciler.apply.program import Part, Request, Step, narrowed, price_unread, program
 from reconciler.apply.result import ApplyOptions, ApplyResult, Outcome, Status
 from reconciler.apply.revert import written_records
+from reconciler.desired.image_lock import ImageLock
 from reconciler.live.params import read_registry
 from reconciler.plan.flag_changes import (
     ShopFlag,
@@ -26,6 +29,7 @@ from reconciler.plan.flag_changes import (
     shop_flags,
     unbound,
 )
+from reconciler.plan.images import IMAGE, IMAGES
 from reconciler.plan.model import Plan, Resource
 from reconciler.shoptet.client import get_flags
 
@@ -41,6 +45,7 @@ class Executor:
         options: ApplyOptions,
         *,
         default_pricelist_id: int | None = None,
+        image_lock: Any = None,
     ):
         """``default_pricelist_id``: the e-shop's default pricelist (where Shoptet's product
         create puts a variant's price); None: the plan's pricelist is taken to be it.
@@ -65,6 +70,14 @@ class Executor:
         # creates answered: product writes naming a new flag are bound to it.
         self.live_flags: tuple[ShopFlag, ...] | None = None
         self.flag_codes: dict[str, str] = {}
+        self.gallery = GalleryWriter(
+            client,
+            journal,
+            self.mark,
+            self._status,
+            image_lock if image_lock is not None else ImageLock(),
+            wait=options.image_wait or ImageWait(),
+        )
 
     # -- the run ---------------------------------------------------------------------------
 
@@ -86,7 +99,15 @@ class Executor:
             else:
                 for req in stage.requests:
                     self.send(req)
+        self.result.write_requests += self.gallery.requests
+        if self.gallery.changed:
+            self.result.image_lock = self.gallery.lock
         self.converge()
+
+    def _status(self, change_id: str) -> Status | None:
+        with self._lock:
+            o = self.result.outcomes.get(change_id)
+        return None if o is None else o.status
 
     def snapshot(self, requests: tuple[Request, ...]) -> bool:
         """Read what the deletes of a stage remove, for the journal. False (the deletes are
@@ -257,6 +278,10 @@ class Executor:
                 self.mark(cid, Status.SKIPPED, f"not sent: {self.abort}")
             return
         parts = self.ready(req.parts)
+        if req.step is Step.IMAGES:
+            if parts:
+                self.gallery.write(req.target, parts)
+            return
         if req.step is Step.PRICES:
             parts = self.priced(parts)
         if parts != list(req.parts):
@@ -480,7 +505,13 @@ class Executor:
         written = {o.change_id for o in self.result.of(Status.WRITTEN)}
         if not written:
             return
-        changes = [bind(c, self.flag_codes) for c in self.changes if c.id in written]
+        # the gallery step verified its own writes on the gallery it re-read (a src in the
+        # plan is a name live, which only the lock it learned can tell)
+        changes = []
+        for c in self.changes:
+            rest = tuple(f for f in c.fields if f.field not in (IMAGES, IMAGE))
+            if c.id in written and (rest or not c.fields):
+                changes.append(bind(replace(c, fields=rest), self.flag_codes))
         try:
             forms, registry = self.reread(changes)
         except E.ApiError as exc:

@@ -172,6 +172,7 @@ def fresh_changes(
         variant_rule=True,
         flags=flags,
         pricelists=pricelists,
+        image_lock=catalog.image_lock,
     )
     live_catalog = Catalog.model_construct(products=present)
     return diff(catalog.catalog, live_catalog, locations=catalog.locations, context=context).changes

@@ -20,6 +20,8 @@ Stages, in order (each a list of independent requests):
 2. ``product``: one ``PATCH /api/products/{guid}`` per existing product: product fields and
    variant items (updates, and new codes, which Shoptet creates for an unknown code; a rename
    is the live ``code`` with ``newCode``, so the variant keeps its stock, prices and history);
+2b. ``images``: per product, the gallery (``images``) and the variants' ``image``, after the
+   product exists: several requests and an async job, sent by ``apply.images``;
 3. ``prices``: ``PATCH /api/pricelists/{id}``, at most 300 rows each, per pricelist (the
    plan's first, then the others a catalog states under ``prices:``, by id): price creates
    and updates, including what a create cannot carry (``commonPrice``, ``vatRate``,
@@ -45,6 +47,7 @@ from typing import Any
 from reconciler import fields as F
 from reconciler.apply import bodies as W
 from reconciler.apply.check import Check, Verdict
+from reconciler.plan.images import IMAGE, IMAGES
 from reconciler.plan.model import RENAME_FIELD, Action, Change, Resource
 
 # price fields the product create carries (``price``); the rest go to the pricelist after it
@@ -63,6 +66,7 @@ class Step(StrEnum):
     PARAMETER_VALUES = "parameter-values"
     CREATE = "create"
     PRODUCT = "product"
+    IMAGES = "images"
     PRICES = "prices"
     STOCK = "stock"
     DELETE_VARIANT = "delete-variant"
@@ -121,7 +125,17 @@ def program(
         for k in todo
         if k.change.resource is Resource.PRODUCT and k.change.action is Action.CREATE
     }
-    posts: dict[str, list[Part]] = {g: [Part(k.change, k.pending)] for g, k in creates.items()}
+    gallery: dict[str, list[Part]] = {}  # the images step: a product's images, variant image
+
+    def split(k: Check) -> dict[str, Any]:
+        """``k.pending`` without what the images step writes (that goes to ``gallery``)."""
+        pending = dict(k.pending)
+        moved = {f: pending.pop(f) for f in (IMAGES, IMAGE) if f in pending}
+        if moved:
+            gallery.setdefault(k.change.guid, []).append(Part(k.change, moved))
+        return pending
+
+    posts: dict[str, list[Part]] = {g: [Part(k.change, split(k))] for g, k in creates.items()}
     patches: dict[str, list[Part]] = {}
     prices: dict[int | None, list[Part]] = {}  # by pricelist (None: the plan's)
     stock: dict[int, list[Part]] = {}
@@ -131,10 +145,16 @@ def program(
     values: dict[str, list[Part]] = {}
     flags: list[Part] = []
     for k in todo:
-        c, pending = k.change, dict(k.pending)
+        c = k.change
         if c.resource is Resource.FLAG:
-            flags.append(Part(c, pending))
+            flags.append(Part(c, dict(k.pending)))
             continue
+        if c.resource is Resource.PRODUCT and c.action is Action.CREATE:
+            continue  # its part is in ``posts`` already
+        had_fields = bool(k.pending)
+        pending = split(k)
+        if had_fields and not pending and c.action is Action.UPDATE:
+            continue  # only images: the images step carries it
         if c.resource is Resource.PARAMETER:
             params.append(Part(c, pending))
             continue
@@ -171,6 +191,7 @@ def program(
         (Step.PARAMETER_VALUES, [(n, parts) for n, parts in sorted(values.items())]),
         (Step.CREATE, [(g, parts) for g, parts in sorted(posts.items())]),
         (Step.PRODUCT, [(g, parts) for g, parts in sorted(patches.items())]),
+        (Step.IMAGES, [(g, parts) for g, parts in sorted(gallery.items())]),
         (
             Step.PRICES,
             [
@@ -242,6 +263,9 @@ def request(step: Step, target: Any, parts: Sequence[Part]) -> Request | None:
         body = W.patch_body(fields, variants)
         named = (target, *(code for code, _ in variants))
         return Request(step, target, parts, "PATCH", f"/api/products/{target}", body, named)
+    if step is Step.IMAGES:  # several requests, sent by ``apply.images.GalleryWriter``
+        path = f"/api/products/{target}/images/shop"
+        return Request(step, target, parts, "IMAGES", path, None, (target,))
     if step is Step.PRICES:
         if target is None:
             raise ValueError("prices need a pricelist id")

@@ -26,6 +26,8 @@ class ApplyOptions:
     # The policy the guards use: the base's (`apply --policy-from REF`), so a pull request
     # cannot relax its own guards. None: the checked-out catalog's.
     policy: Any = None
+    # How long to wait for an image add job (``shoptet.jobs.JobWait``); None: ``ImageWait()``.
+    image_wait: Any = None
 
 
 class Status(StrEnum):
@@ -81,6 +83,9 @@ class ApplyResult:
     outcomes: dict[str, Outcome] = field(default_factory=dict)
     unconverged: list[str] = field(default_factory=list)
     write_requests: int = 0
+    # The image lock with what this apply learned (``desired.image_lock.ImageLock``); None:
+    # unchanged. The CLI writes it next to the catalog.
+    image_lock: Any = None
 
     def of(self, status: Status) -> list[Outcome]:
         return [o for o in self.outcomes.values() if o.status is status]

@@ -18,9 +18,12 @@ from reconciler.apply.result import ApplyOptions, ApplyResult, Status
 from reconciler.cli.options import shop_options, use_color
 from reconciler.cli.plan_cmd import catalog_git_commit
 from reconciler.cli.revert_cmd import read_journal_file
+from reconciler.desired.image_lock import LOCK_FILE, ImageLock
+from reconciler.desired.image_lock import render as render_lock
 from reconciler.desired.load import load_catalog
 from reconciler.desired.scope import policy_at
 from reconciler.errors import ConfigError, terminal_safe
+from reconciler.importer.build import write_atomically
 from reconciler.pipeline import PlanRequest, apply_plan, make_plan
 from reconciler.plan.model import Plan
 from reconciler.render.common import change_label
@@ -173,6 +176,8 @@ def apply(
                 approve=None if auto_approve else _approve,
                 revert=revert,
             )
+    if result.image_lock is not None:
+        _write_lock(app.catalog_dir, result.image_lock)
     _report(result, the_plan)
     result.raise_for_failures()
 
@@ -199,6 +204,19 @@ def read_plan_file(path: Path) -> Plan:
     except UnicodeDecodeError:
         raise ConfigError(f"the plan file {path} is not UTF-8 text") from None
     return Plan.from_json(text)
+
+
+def _write_lock(catalog_dir: Path, lock: ImageLock) -> None:
+    """The image lock with the names this apply learned, and what to do with it: it must
+    reach git, or the next plan refuses to add images by src for those products."""
+    path = catalog_dir / LOCK_FILE
+    write_atomically(path, render_lock(lock))
+    click.echo(
+        f"Updated {path}: the names Shoptet gave the images this apply added. Commit it with "
+        "the catalog (in CI: the workflow commits it back); until it is committed, plan "
+        "refuses to add images by src to those products rather than add them twice.",
+        err=True,
+    )
 
 
 def _approve(plan: Plan) -> None:

@@ -25,6 +25,8 @@ from typing import Any, NamedTuple
 from pydantic_core import PydanticCustomError
 
 from reconciler import fields as F
+from reconciler.desired import image_lock
+from reconciler.desired.image_lock import LOCK_FILE, ImageLock
 from reconciler.desired.locate import describe, validate_located
 from reconciler.desired.yamlload import LMap, LSeq, Pos, load_yaml
 from reconciler.errors import CatalogError, ConfigError, Problem
@@ -83,6 +85,8 @@ class LoadedCatalog:
     # sha256 of each file's bytes as read, by the file as shown in locations: lets
     # ``--changed-since`` reuse the products of files that are the same at the base
     file_hashes: dict[str, str] = field(default_factory=dict)
+    # which Shoptet image each source URL became (``images.lock.yaml``, in the digest too)
+    image_lock: ImageLock = field(default_factory=ImageLock)
 
 
 def _display(path: Path) -> str:
@@ -136,7 +140,7 @@ def _find_files(catalog_dir: Path) -> tuple[Path | None, list[Path], list[Path],
     stray = [
         p
         for p in found
-        if p != shop
+        if p not in (shop, catalog_dir / LOCK_FILE)
         and not p.is_relative_to(products_dir)
         and len(p.relative_to(catalog_dir).parts) <= 2
     ]
@@ -398,6 +402,7 @@ def _load_catalog(catalog_dir: Path, overrides: dict[Path, bytes] | None) -> Loa
             _validate_declared(guid, declared[guid], products, locations, code_owner, problems)
 
     problems += _rename_problems(products, locations, code_owner)
+    lock = _read_lock(catalog_dir, digest, problems)
     if problems:
         raise CatalogError(problems)
     catalog = Catalog(products=products, **shop_fields)
@@ -407,7 +412,27 @@ def _load_catalog(catalog_dir: Path, overrides: dict[Path, bytes] | None) -> Loa
         digest=digest.hexdigest(),
         files=files,
         file_hashes=file_hashes,
+        image_lock=lock,
     )
+
+
+def _read_lock(catalog_dir: Path, digest: Any, problems: list[Problem]) -> ImageLock:
+    """The image lock next to the catalog (none: empty); its bytes join the digest, so a plan
+    made with one lock is not applied with another."""
+    path = catalog_dir / LOCK_FILE
+    if not path.exists() and not path.is_symlink():
+        return ImageLock()
+    try:
+        data = read_nofollow(path)
+    except OSError as err:
+        why = f"this {SYMLINK_HINT}" if err.errno == errno.ELOOP else err.strerror
+        problems.append(Problem(_display(path), 1, 1, f"cannot read the image lock: {why}"))
+        return ImageLock()
+    rel = LOCK_FILE.encode()
+    digest.update(len(rel).to_bytes(4, "big") + rel + len(data).to_bytes(8, "big") + data)
+    lock, found = image_lock.parse(_display(path), data)
+    problems.extend(found)
+    return lock
 
 
 def _rename_problems(

@@ -107,6 +107,8 @@ def _locate(data: Any, loc: tuple, start: Pos, at: Any = None, key: bool = False
             node, pos = node[part], node.item_pos[part]
         else:
             break
+    if isinstance(at, list | tuple):  # a path below the field (a model-level rule's)
+        return _locate(node, tuple(at), pos)
     if at is not None:
         if isinstance(node, LMap) and str(at) in node:
             return node.key_pos[str(at)]

@@ -13,10 +13,12 @@ exactly as ``plan`` converts it, so ``plan`` right after an import is empty):
   (``parameters: {Hmotnost: 250 g}``: the shop's registry is read once when a variant has
   some), so a variant copied and edited (``{Hmotnost: 2 kg}``) still says what it means; a
   name that would not resolve back to the same slugs (two parameters with one name) is
-  written as its slug. A variant's row in another pricelist goes under ``prices:`` when it
-  has a price and differs from the catalog's own pricelist (``OtherPricelists``; the shop's
-  pricelist names are read once, when a variant has rows in several). Left out on purpose:
-  ``type`` (create-only) and
+  written as its slug; its gallery as ``images:`` and each variant's own ``image:``
+  (``importer.images``: by ``src`` where the image lock knows it, else by name; the lock is
+  rewritten without the images the shop no longer has). A variant's row in another pricelist
+  goes under ``prices:`` when it has a price and differs from the catalog's own pricelist
+  (``OtherPricelists``; the shop's pricelist names are read once, when a variant has rows in
+  several). Left out on purpose: ``type`` (create-only) and
   ``negativeStockAllowed`` (usually the shop-wide default; stating it would pin it);
 - a product a file already declares is refreshed *in that file*: only the keys the entry
   already states get the live value (the entry's choice of what is managed is kept), and live
@@ -52,10 +54,14 @@ from typing import Any
 from reconciler import errors as E
 from reconciler import fields as F
 from reconciler.assignments import find
+from reconciler.desired.image_lock import LOCK_FILE, ImageLock
+from reconciler.desired.image_lock import render as render_lock
 from reconciler.desired.load import PRODUCTS_DIR, YAML_SUFFIXES, load_catalog
 from reconciler.desired.values import GUID_PATTERN, parse_flags, parse_reference
 from reconciler.desired.yamlload import MAX_FILE_BYTES
 from reconciler.importer import yaml_edit as Y
+from reconciler.importer.images import image_values, pruned, variant_image
+from reconciler.importer.images import normal as images_normal
 from reconciler.live.convert import product_from_detail
 from reconciler.live.params import read_registry
 from reconciler.live.read import read_assignment_lists, read_shop
@@ -130,9 +136,10 @@ def import_products(
     out_dir = Path(out_dir)
     if per_file < 1:
         raise E.ConfigError(f"--per-file must be at least 1, not {per_file}")
-    settings = ShopSettings()
+    settings, lock = ShopSettings(), ImageLock()
     if out_dir.is_dir() and any(out_dir.iterdir()):
-        settings = load_catalog(out_dir).catalog.shop
+        existing = load_catalog(out_dir)
+        settings, lock = existing.catalog.shop, existing.image_lock
     shop = read_shop(client, settings)
     wanted = _guids(client, guids)
     report = ImportReport()
@@ -141,6 +148,7 @@ def import_products(
         report.skipped += [f"{g}: already in {files[g][0]}; not read again" for g in wanted if g in files]
         wanted = [g for g in wanted if g not in files]
     reader = _Reader(client, shop, len(wanted), progress, report)
+    reader.lock = lock
 
     # Products a file declares: refreshed in place, all files validated together, then written.
     changed: dict[Path, Any] = {}
@@ -173,6 +181,10 @@ def import_products(
             report.added.append(guid)
     if target.added:
         _write_all(out_dir, {target.path: Y.dump(target.doc)}, report)
+    kept = pruned(lock, reader.galleries)
+    if kept != lock:  # entries of images the shop no longer has
+        _write(out_dir / LOCK_FILE, render_lock(kept))
+        report.files.append(out_dir / LOCK_FILE)
     return report
 
 
@@ -203,6 +215,8 @@ class _Reader:
                 str(f.get("code")): str(f.get("title") or "") for f in get_flags(self.client)
             }
         return self._flag_titles
+        self.lock: ImageLock = ImageLock()
+        self.galleries: dict[str, list[str]] = {}  # guid -> image names, for the lock
 
     def read(self, guids: list[str]) -> dict[str, dict[str, Any]]:
         details = self.client.get_products(guids, include=DETAIL_INCLUDE)
@@ -242,8 +256,18 @@ class _Reader:
         self.done += len(guids)
         if self.progress is not None:
             self.progress(self.done, self.total)
+        for g, p in live.items():
+            self.galleries[g] = [i["name"] for i in getattr(p, "images", None) or []]
         return {
-            g: render_product(p, shop.default_stock_id, self.registry, self.pricelists, self.lists)
+            g: render_product(
+                p,
+                shop.default_stock_id,
+                self.registry,
+                self.pricelists,
+                self.lists,
+                guid=g,
+                lock=self.lock,
+            )
             for g, p in live.items()
         }
 
@@ -383,12 +407,16 @@ def render_product(
     registry: ParameterRegistry | None = None,
     pricelists: OtherPricelists | None = None,
     lists: dict[str, Any] | None = None,
+    guid: str = "",
+    lock: ImageLock | None = None,
 ) -> dict[str, Any]:
     """The values ``import`` writes for a live product, in file order (text, lists, maps).
     ``registry``: the shop's variant parameters, for their names (else slugs are written);
     ``pricelists``: the catalog's own pricelist and the shop's names, for ``prices``;
     ``lists``: warranties and suppliers (``live.read.read_assignment_lists``), for their
-    names (else the id or GUID is written). A variant's unit is read as its name."""
+    names (else the id or GUID is written). A variant's unit is read as its name.
+    ``lock``: the image lock, for the ``src`` of images added by URL (``importer.images``)."""
+    lock = lock or ImageLock()
     out: dict[str, Any] = {}
     for name in PRODUCT_ORDER:
         value = getattr(product, name, None)
@@ -401,6 +429,7 @@ def render_product(
             out[name] = _by_name(value, (lists or {}).get(_BY_NAME[name]))
             continue
         out[name] = _value(name, value, default_stock_id)
+    out.update(image_values(guid, product, lock))
     variants = {}
     for code, variant in sorted((product.variants or {}).items()):
         values = {}
@@ -425,6 +454,9 @@ def render_product(
             shown = pricelists.render(rows)
             if shown:
                 values[F.PRICES] = shown
+        image = variant_image(guid, getattr(variant, "image", None), lock)
+        if image is not None:
+            values["image"] = image
         variants[code.upper()] = values
     if variants:
         out["variants"] = variants
@@ -737,6 +769,8 @@ def _norm(key: str, value: Any, default_stock_id: int) -> Any:
         return canonical_object(OBJECTS[key], parts)
     if key == "parameters" and isinstance(value, dict):
         return sorted((str(k), str(v)) for k, v in value.items())
+    if key == "images":
+        return images_normal(value)
     if key == "categories" and isinstance(value, list):
         return sorted({str(g).lower() for g in value})
     if key in HTML:
@@ -786,6 +820,11 @@ def _load(path: Path) -> Any:
                 "the file itself; nothing was written"
             ) from None
         raise E.ConfigError(f"cannot read {path}: {exc.strerror or exc}") from None
+
+
+def write_atomically(path: Path, text: str) -> None:
+    """``_write`` for other writers of catalog files (apply's image lock)."""
+    _write(path, text)
 
 
 def _write(path: Path, text: str) -> None:

@@ -32,6 +32,9 @@ variant stock                     ``{stockId: amount + claim}`` from ``perStockA
                                   (include ``perStockAmounts``; see ``live_physical_stock``)
 variant parameters                ``{paramIndex: rawValue}`` from ``parameters`` (include
                                   ``variantParameters``), the slugs product writes send
+images                            the ``shop`` gallery ``[{name, alt}]`` by priority (include
+                                  ``images``; ``fields.read_images``)
+variant image                     ``image`` unless ``isProductDefaultImage`` (then None)
 ================================  ===========================================================
 """
 
@@ -149,6 +152,9 @@ def variant_from_detail(
     params = getattr(v, "parameters", None)
     if params is not None:  # only with include=variantParameters
         fields["parameters"] = read_parameters(params)
+    if getattr(v, "isProductDefaultImage", None) is not None:
+        # Shoptet shows the product's main image for a variant with none of its own
+        fields["image"] = None if v.isProductDefaultImage else getattr(v, "image", None)
     return Variant.model_construct(**fields)
 
 

@@ -79,23 +79,11 @@ _SECTIONS = {
 
 
 @dataclass(frozen=True)
-class SnapshotSettings:
-    """How long and how often to wait for the job."""
+class SnapshotSettings(J.JobWait):
+    """How long and how often to wait for the job (``budget``: to the last byte of its
+    result), and the download's limits."""
 
-    budget: float = 600.0  # seconds from submitting the job to the last byte of its result
-    # Job-list polls: cheap and not counter-limited, so dense (then every 15 s).
-    waits: tuple[float, ...] = (0.5, 1, 2, 3, 4, 5, 5, 10, 10, 15)
-    # Detail polls when the list is unusable: at most detail_polls (Shoptet refuses the
-    # 11th read of an unprocessed job), so widening to cover about 6 minutes.
-    detail_waits: tuple[float, ...] = (5, 10, 20, 30, 45, 60, 90, 120)
-    detail_polls: int = 8
     limits: J.DownloadLimits = field(default_factory=J.DownloadLimits)
-
-    def list_wait(self, poll: int) -> float:
-        return self.waits[min(poll, len(self.waits) - 1)]
-
-    def detail_wait(self, poll: int) -> float:
-        return self.detail_waits[min(poll, len(self.detail_waits) - 1)]
 
 
 class SnapshotUnavailable(Exception):
@@ -272,47 +260,15 @@ def _wait(
     clock: Callable[[], float],
     started: float,
 ) -> J.Job:
-    """The job's detail once it has finished; ``SnapshotUnavailable`` when the budget or the
-    detail-read allowance runs out first."""
-    use_list, list_polls, detail_reads, unlisted = True, 0, 0, 0
-    while True:
-        delay = settings.list_wait(list_polls) if use_list else settings.detail_wait(detail_reads)
-        if clock() - started + delay > settings.budget:
-            raise SnapshotUnavailable(
-                f"the snapshot job {job_id} did not finish within the {settings.budget:.0f} s "
-                "budget (--snapshot-budget)"
-            )
-        sleep(delay)
-        if use_list:
-            list_polls += 1
-            try:
-                listed = [j for j in J.iter_jobs(client, created_from=since) if j.jobId == job_id]
-            except E.ApiStatusError:
-                use_list = False  # e.g. no rights for the list: poll the detail, sparingly
-                continue
-            unlisted = 0 if listed else unlisted + 1
-            use_list = unlisted < 3  # never listed (clock skew?): poll the detail instead
-            if listed and listed[0].status not in J.UNPROCESSED:
-                return _detail(client, job_id)
-            continue
-        if detail_reads >= settings.detail_polls:
-            raise SnapshotUnavailable(
-                f"the snapshot job {job_id} was still unprocessed after {detail_reads} detail "
-                "reads (Shoptet allows 10)"
-            )
-        detail_reads += 1
-        job = _detail(client, job_id)
-        if job.status not in J.UNPROCESSED:
-            return job
-
-
-def _detail(client: Any, job_id: str) -> J.Job:
+    """The job's detail once it has finished (``shoptet.jobs.wait_for_job``);
+    ``SnapshotUnavailable`` when the budget or the detail-read allowance runs out first."""
     try:
-        return J.get_job(client, job_id)
-    except E.PermissionDenied as err:  # job-detail-try-counter-exceeded-limit
-        raise SnapshotUnavailable(
-            f"Shoptet refused the job detail of {job_id} ({err.error_code or 'HTTP 403'})"
-        ) from None
+        return J.wait_for_job(client, job_id, since, settings, sleep, clock, started)
+    except J.JobWaitExpired as why:
+        hint = " (--snapshot-budget)" if "budget" in str(why) else ""
+        raise SnapshotUnavailable(f"the snapshot job {why}{hint}") from None
+    except J.JobDetailRefused as why:
+        raise SnapshotUnavailable(f"Shoptet refused the job detail of {why}") from None
 
 
 def _read_stock(client: Any, shop: ShopInfo) -> dict[str, list[dict]]:

@@ -43,6 +43,7 @@ from reconciler import fields as F
 from reconciler.errors import CatalogError, Problem
 from reconciler.plan.flag_changes import FlagPlanner
 from reconciler.plan.guards import GuardPolicy, compute_guards, policy_changes
+from reconciler.plan.images import IMAGE, IMAGES, resolve
 from reconciler.plan.model import (
     NOTES_LISTED,
     RENAME_FIELD,
@@ -122,6 +123,9 @@ class PlanContext:
     # The shop's pricelists (``GET /api/pricelists``: id -> name), read when a product in
     # scope states ``prices``; the diff resolves the names written there against them.
     pricelists: dict[int, str | None] | None = None
+    # The image lock (``desired.image_lock.ImageLock``: ``entries(guid)``, ``name_of(guid,
+    # src)``): which image name each ``src`` became. None: empty.
+    image_lock: Any = None
 
 
 def diff(
@@ -139,6 +143,7 @@ def diff(
     run.params = ParamPlanner(context.parameters, run.locations, rule=context.variant_rule)
     run.flags = FlagPlanner(getattr(desired, "flags", None) or {}, context.flags, run.locations)
     run.pricelists = PricelistNames(context.pricelists, pricelist)
+    run.image_lock = context.image_lock
     wanted = {g.lower(): p for g, p in desired.products.items()}
     have = {g.lower(): p for g, p in live.products.items()}
     scope = context.scope
@@ -371,6 +376,7 @@ class _Run:
         self.params = ParamPlanner(None, locations)
         self.flags = FlagPlanner({}, None, locations)
         self.pricelists = PricelistNames(None, None)
+        self.image_lock: Any = None
 
     def src(self, *key: Any) -> str | None:
         loc = self.locations.get(tuple(key))
@@ -392,10 +398,12 @@ class _Run:
         name = want["fields"].get("name") or (live.name if live is not None else None)
         if live is None:
             self.params.check(guid, desired, want, None)
+            self.resolve_images(guid, want, None)
             self.create_product(guid, desired, want, name)
             return
         have = self.form(live, desired=False)
         renames = self.renames(guid, desired, have)
+        self.resolve_images(guid, want, have)
         self.params.check(guid, desired, want, have)
         after = {f: v for f, v in want["fields"].items() if f not in CREATE_ONLY}
         before = {f: stated_parts(f, after[f], have["fields"].get(f)) for f in after}
@@ -490,6 +498,30 @@ class _Run:
                 self.hints.append(
                     RenameHint(guid, code, old, str(ean), self.src(guid, "variants", code))
                 )
+
+    def resolve_images(self, guid: str, want: dict[str, Any], have: dict[str, Any] | None) -> None:
+        """``images`` and variant ``image`` to their canonical forms (``plan.images``): a src
+        the lock maps to a live image is that image's name; located problems otherwise."""
+        refs = {code: v[IMAGE] for code, v in want["variants"].items() if IMAGE in v}
+        if IMAGES not in want["fields"] and not refs:
+            return
+        lock = self.image_lock
+        entries = lock.entries(guid) if lock is not None else ()
+        found = resolve(
+            guid,
+            want["fields"].get(IMAGES),
+            refs,
+            None if have is None else have["fields"].get(IMAGES) or [],
+            {} if have is None else {c: v.get(IMAGE) for c, v in have["variants"].items()},
+            lambda src: next((e.name for e in entries if e.src == src), None),
+            frozenset(e.name for e in entries),
+        )
+        for key, message in found.problems:
+            self.problem(key, message)
+        if found.images is not None:
+            want["fields"][IMAGES] = found.images
+        for code, ref in found.variant_images.items():
+            want["variants"][code][IMAGE] = ref
 
     def resolve_prices(self, guid: str, code: str, vform: dict[str, Any]) -> None:
         """``prices`` keyed by the names (or ids) written -> keyed by pricelist id; each name

@@ -331,6 +331,18 @@ def flags_by_code(form: Form, ctx: NormContext) -> Form:
 _FLAG_DATES = ("dateFrom", "dateTo")
 
 
+def image_alt_empty_is_none(form: Form, ctx: NormContext) -> Form:
+    """An image's empty alt text is no alt text (Shoptet answers ``null`` or ``""`` for a
+    cleared description). A desired item keeps ``alt`` only when the YAML states it (left
+    out: the shop's text stays, ``plan.images``)."""
+    images = form["fields"].get("images")
+    if isinstance(images, list):
+        form["fields"]["images"] = [
+            {**i, "alt": None} if isinstance(i, dict) and i.get("alt") == "" else i for i in images
+        ]
+    return form
+
+
 def stated_parts(name: str, want: Any, have: Any) -> Any:
     """The live value as far as the catalog manages it (the diff's ``before``, apply's
     compare-before-write): of an object field only the parts the desired value states; the
@@ -366,6 +378,7 @@ RULES: tuple[tuple[str, Rule], ...] = tuple(
         objects_canonical,
         prices_per_pricelist,
         flags_by_code,
+        image_alt_empty_is_none,
     )
 )
 RULES_BY_NAME: dict[str, Rule] = dict(RULES)

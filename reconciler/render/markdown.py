@@ -63,7 +63,14 @@ from reconciler.render.common import (
     unmentioned_head,
 )
 from reconciler.render.pricelists import PRICES_HEAD, pricelist_blocks
-from reconciler.render.values import is_long, line_diff, long_summary, show, show_change
+from reconciler.render.values import (
+    gallery_lines,
+    is_long,
+    line_diff,
+    long_summary,
+    show,
+    show_change,
+)
 
 MARKER = "<!-- shoptet-catalog-plan -->"
 DEFAULT_ARTIFACT = "the plan JSON artifact of this workflow run"
@@ -411,11 +418,13 @@ def _diff_lines(group: ProductGroup, names: Names) -> str:
             lines.append(f"    {note}")
         if note := sales_note(change, names):
             lines.append(f"    {note}")
-        lines.extend(
-            _field_line(change.action, f, names)
-            for f in change.fields
-            if f.field != RENAME_FIELD  # shown on the change's own line (``subject``)
-        )
+        for f in change.fields:
+            if f.field == RENAME_FIELD:  # shown on the change's own line (``subject``)
+                continue
+            lines.append(_field_line(change.action, f, names))
+            lines += [
+                f"{'!' if row[0] == '~' else row[0]}     {row[2:]}" for row in gallery_lines(f)
+            ]
     return "\n".join(lines)
 
 

@@ -48,7 +48,14 @@ from reconciler.render.common import (
     unmentioned_head,
 )
 from reconciler.render.pricelists import PRICES_HEAD, pricelist_blocks
-from reconciler.render.values import is_long, line_diff, long_summary, show, show_change
+from reconciler.render.values import (
+    gallery_lines,
+    is_long,
+    line_diff,
+    long_summary,
+    show,
+    show_change,
+)
 
 _COLORS = {Action.CREATE: "\x1b[32m", Action.UPDATE: "\x1b[33m", Action.DELETE: "\x1b[31m"}
 _BOLD = "\x1b[1m"
@@ -173,6 +180,7 @@ def _field_lines(change: Change, paint: _Painter, depth: int, names: Names) -> l
         out.append(paint.action(change.action, INDENT * depth + text))
         if is_long(f):
             out.extend(_diff_line(row, paint, depth) for row in line_diff(f.before, f.after))
+        out.extend(_diff_line(row, paint, depth) for row in gallery_lines(f))
     return out
 
 

@@ -19,6 +19,8 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from reconciler import fields as F
+from reconciler.plan.images import IMAGES
+from reconciler.plan.images import describe as describe_gallery
 from reconciler.plan.model import Currency, FieldChange, Names
 from reconciler.render.campaign import action_price_words
 
@@ -62,7 +64,15 @@ def _unit(field: str, names: Names) -> tuple[str, str]:
     return (f"{currency.symbol} ", "") if currency.symbol_left else ("", f" {currency.symbol}")
 
 
+def gallery_lines(f: FieldChange) -> list[str]:
+    """The lines under an ``images`` change: ``+ image URL``, ``- image 106.jpg``, ``~ order:
+    ...``, ``~ alt of 106.jpg: ...`` (``plan.images.describe``); none for other fields."""
+    return describe_gallery(f.before, f.after) if f.field == IMAGES else []
+
+
 def _bare(field: str, value: Any, names: Names) -> str:
+    if field == IMAGES and isinstance(value, list):  # the lines below say what changes
+        return f"{len(value)} image{'s' if len(value) != 1 else ''}"
     if isinstance(value, bool):
         return YES if value else NO
     if isinstance(value, list):

@@ -22,6 +22,7 @@ from reconciler.sandbox.state import ShopState
 
 WRITE_METHODS = frozenset({"POST", "PATCH", "PUT", "DELETE"})
 
+
 class Sandbox:
     """A stateful fake Shoptet API. ``Sandbox.from_seed("demo")``; see the package docstring."""
 
@@ -236,6 +237,7 @@ class Sandbox:
             ), False
         with self._lock:
             state = self._state
+            self.jobs.settle(state)  # finished write jobs (image adds) take effect first
             before = state.doc["clock"].get("last")
             ctx = Ctx(
                 state,

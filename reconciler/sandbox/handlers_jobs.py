@@ -39,7 +39,9 @@ def _jobs(ctx: Ctx) -> AsyncJobs:
     return ctx.jobs
 
 
-def products_snapshot(ctx: Ctx) -> Result:
+def require_webhook(ctx: Ctx) -> AsyncJobs:
+    """The job queue, for an asynchronous endpoint: 403 while no ``job:finished`` webhook is
+    registered (Shoptet: "job won't be queued")."""
     jobs = _jobs(ctx)
     if not jobs.has_webhook(JOB_FINISHED):
         raise Fail(
@@ -51,6 +53,11 @@ def products_snapshot(ctx: Ctx) -> Result:
                 "webhook",
             ),
         )
+    return jobs
+
+
+def products_snapshot(ctx: Ctx) -> Result:
+    jobs = require_webhook(ctx)
     includes = _includes(ctx)
     guids = [g.strip().lower() for g in ctx.query.get("productGuids", "").split(",") if g.strip()]
     if len(guids) > MAX_FILTER:

@@ -13,6 +13,8 @@ L32704).
 - The result is served only to the e-shop's own origin (``result_origin``, else the state's
   ``eshop.url``): a request for it on the API's origin gets 404, as does one for an expired job.
   Every download is logged with whether it carried a token (``downloads``).
+- A write job (image add, ``handlers_images``) takes effect when it stops processing: the core
+  calls ``settle`` before each request; its ``log`` then names the rows it refused.
 
 UNCERTAIN: Shoptet does not document the errorCode of the missing-webhook 403;
 ``job-webhook-not-registered`` stands in for it.
@@ -48,6 +50,10 @@ class Job:
     body: bytes  # the gzip result
     file: str  # the result's file name under RESULT_PREFIX
     detail_reads: int = 0  # detail requests while unprocessed
+    # A write job's effect on the shop (image add): run once, by ``settle``, when the job is
+    # no longer processing; it gets the status and the state and returns the job's log.
+    on_finish: Callable[[str, object], str | None] | None = None
+    log: str | None = None
 
 
 @dataclass
@@ -108,7 +114,12 @@ class AsyncJobs:
             return hook
 
     # -- jobs ------------------------------------------------------------------------------
-    def submit(self, endpoint: str, lines: list[dict]) -> Job:
+    def submit(
+        self,
+        endpoint: str,
+        lines: list[dict],
+        on_finish: Callable[[str, object], str | None] | None = None,
+    ) -> Job:
         text = "".join(
             json.dumps(line, ensure_ascii=False, default=_default, separators=(",", ":")) + "\n"
             for line in lines
@@ -122,9 +133,23 @@ class AsyncJobs:
                 created=self._now(),
                 body=gzip.compress(text.encode(), mtime=0),
                 file=f"{job_id}-{secrets.token_hex(4)}.json",
+                on_finish=on_finish,
             )
             self.jobs[job_id] = job
             return job
+
+    def settle(self, state: object) -> None:
+        """Run the effect of every write job that has stopped processing (the core calls this
+        before each request, so a job's effect shows as soon as its status says so). A failed
+        job has no effect."""
+        with self._lock:
+            due = [
+                j for j in self.jobs.values() if j.on_finish and self.status(j) not in PROCESSING
+            ]
+            for job in due:
+                finish, job.on_finish = job.on_finish, None
+                assert finish is not None
+                job.log = finish(self.status(job), state)
 
     def status(self, job: Job) -> str:
         elapsed = (self._clock() - job.started) * float(getattr(self.config, "time_scale", 1.0))
@@ -156,7 +181,9 @@ class AsyncJobs:
             "resultUrl": f"{self.origin()}{RESULT_PREFIX}{job.file}"
             if status == "completed"
             else None,
-            "log": "Export failed: sandbox job_outcome=failed." if status == "failed" else None,
+            "log": "Export failed: sandbox job_outcome=failed."
+            if status == "failed"
+            else (job.log if done else None),
             "validUntil": fmt_time(valid) if status in ("completed", "expired") else None,
         }
 

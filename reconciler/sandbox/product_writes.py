@@ -179,6 +179,8 @@ def _set_variant_fields(variant: dict, item: dict, state: ShopState) -> None:
         variant["minStockSupply"] = item["minStockSupply"]
     if "negativeStockAllowed" in item:
         variant["negativeStockAllowed"] = "yes" if item["negativeStockAllowed"] else "no-global"
+    if "image" in item:  # a name of the product's gallery (checked by apply_patch)
+        variant["image"] = item["image"]
     if "parameters" in item:  # replace-all (notes §5d)
         variant["parameters"] = [
             {"nameIndex": p["nameIndex"], "valueIndex": p["valueIndex"]} for p in item["parameters"]
@@ -203,6 +205,7 @@ def _new_variant(state: ShopState, code: str, now: str) -> dict:
         "minStockSupply": None,
         "negativeStockAllowed": "no-global",
         "parameters": [],
+        "image": None,
         "prices": {
             str(pl["id"]): {
                 "price": None,
@@ -270,6 +273,7 @@ def apply_create(state: ShopState, data: dict, *, enforce: bool = False) -> dict
         changeTime=now,
         variants=[],
         flags=[],
+        images=[],
     )
     _apply_flags(product, data)
     cats = list(data.get("categoryGuids") or [])
@@ -306,9 +310,12 @@ def apply_patch(state: ShopState, product: dict, data: dict, *, enforce: bool = 
     items = data.get("variants") or []
     own = {v["code"]: v for v in product["variants"]}
     plan, new_codes = [], set()
+    images = {i["name"] for i in product.get("images", [])}
     for i, item in enumerate(items):
         path = f"data.variants[{i}]"
         _check_variant_refs(state, item, path)
+        if item.get("image") is not None and item["image"] not in images:
+            raise _bad(f'Image "{item["image"]}" does not exist within product.', f"{path}.image")
         code = item["code"].upper() if "code" in item else None
         target = own.get(code) if code else None
         if code and target is None and code in state.code_owner:

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import re
-import unicodedata
 from decimal import Decimal
 from typing import Any
 
+from reconciler.sandbox import gallery
+from reconciler.sandbox.gallery import slug
 from reconciler.sandbox.state import ShopState, available, dec, fmt
 
 DETAIL_INCLUDES = frozenset(
@@ -34,7 +34,6 @@ DETAIL_INCLUDES = frozenset(
     }
 )
 _EMPTY_LISTS = {
-    "images": "images",
     "surchargeparameters": "surchargeParameters",
     "descriptiveparameters": "descriptiveParameters",
     "filteringparameters": "filteringParameters",
@@ -56,11 +55,6 @@ def flag(f: dict) -> dict:
         "showInDetail": f.get("showInDetail", True),
         "showInCategory": f.get("showInCategory", True),
     }
-
-
-def slug(text: str) -> str:
-    plain = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
-    return re.sub(r"[^a-z0-9]+", "-", plain.lower()).strip("-") or "item"
 
 
 def paginator(total: int, page: int, per_page: int, on_page: int) -> dict:
@@ -278,6 +272,7 @@ def variant(state: ShopState, p: dict, v: dict, includes: set[str]) -> dict:
     default = _price_row(state, v, state.doc["defaultPricelistId"])
     avail = state.availabilities.get(v["availabilityId"])
     sold_out = state.availabilities.get(v["availabilityWhenSoldOutId"])
+    image, product_default = gallery.variant_image(p, v)
     out = {
         "code": v["code"],
         "ean": v["ean"],
@@ -300,8 +295,8 @@ def variant(state: ShopState, p: dict, v: dict, includes: set[str]) -> dict:
         "currencyCode": default["currencyCode"],
         "minStockSupply": fmt(v["minStockSupply"], 3),
         "actionPrice": default["actionPrice"],
-        "image": None,
-        "isProductDefaultImage": False,
+        "image": image,
+        "isProductDefaultImage": product_default,
         "name": p["name"],
         "amountDecimalPlaces": v["amountDecimalPlaces"],
         "availability": {"id": avail["id"], "name": avail["name"]} if avail else None,
@@ -383,6 +378,8 @@ def detail(state: ShopState, p: dict, includes: set[str]) -> dict:
     for key, field in _EMPTY_LISTS.items():
         if key in includes:
             out[field] = []
+    if "images" in includes:
+        out["images"] = gallery.render_all(p)
     if "flags" in includes:
         out["flags"] = [
             {

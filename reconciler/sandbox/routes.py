@@ -13,6 +13,7 @@ from urllib.parse import unquote
 
 from reconciler.sandbox import handlers_catalog as cat
 from reconciler.sandbox import handlers_flags as flags
+from reconciler.sandbox import handlers_images as img
 from reconciler.sandbox import handlers_jobs as jobs
 from reconciler.sandbox import handlers_lookup as look
 from reconciler.sandbox import handlers_params as params
@@ -54,6 +55,10 @@ ROUTES = [
     ("GET", "/api/products/code/{code}", prod.get_product_by_code),
     ("PATCH", "/api/products/code/{code}", prod.patch_product_by_code),
     ("DELETE", "/api/products/code/{code}", prod.delete_variant),
+    ("GET", "/api/products/{guid}/images/{gallery}", img.list_images),
+    ("POST", "/api/products/{guid}/images/{gallery}", img.add_images),
+    ("PATCH", "/api/products/{guid}/images/{gallery}", img.update_images),
+    ("DELETE", "/api/products/{guid}/images/{gallery}/{imageName}", img.delete_image),
     ("GET", "/api/products/{guid}", prod.get_product),
     ("PATCH", "/api/products/{guid}", prod.patch_product),
     ("DELETE", "/api/products/{guid}", prod.delete_product),

@@ -27,12 +27,15 @@ State format (``formatVersion`` 1; what ``GET /_sandbox/state`` returns and ``--
           "metaTitle", "metaDescription", "additionalName", "internalNote",
           "brandCode": str|null, "defaultCategoryGuid", "categoryGuids": [...],
           "creationTime", "changeTime",                   # "2026-01-05T10:00:00+0100"
+          "images": [{"name": "106.jpg", "priority": int|null, "description": str|null,
+                      "changeTime", "gallery": "shop"|"shop360"}],   # optional (gallery.py)
           "variants": [{
               "code", "ean", "manufacturerCode", "weight": "0.250"|null, "visible": bool,
               "unit": "ks", "amountDecimalPlaces": 0, "availabilityId": int|null,
               "availabilityWhenSoldOutId": int|null, "minStockSupply": "2.000"|null,
               "negativeStockAllowed": "no-global"|"yes-global"|"yes",
               "parameters": [{"nameIndex", "valueIndex"}],  # slugs from variantParameters
+              "image": "106.jpg"|null,                    # one of the product's images
               "prices": {"<pricelistId>": {"price": "189.00"|null, "commonPrice", "buyPrice",
                                           "vatRate": "12.00", "includingVat": bool,
                                           "currencyCode": "CZK",
@@ -67,7 +70,8 @@ State format (``formatVersion`` 1; what ``GET /_sandbox/state`` returns and ``--
       "movements": [{"id", "stockId", "productCode", "kind": "amountChange"|"quantity"|"realStock",
                      "value", "realStockBefore", "realStockAfter", "requestId", "item", "changeTime"}],
                                                           # one entry per applied movement item
-      "clock": {"last": "2026-...+0100"}                  # latest time handed out (monotonic)
+      "clock": {"last": "2026-...+0100",                  # latest time handed out (monotonic)
+                "imageSeq": 107}                          # next image number (optional)
     }
 
 Required: ``eshop``, ``defaultStockId``, ``stocks``, ``defaultPricelistId``, ``pricelists``,
@@ -90,6 +94,8 @@ from datetime import datetime, timedelta
 from decimal import Decimal, InvalidOperation
 from typing import Any
 from zoneinfo import ZoneInfo
+
+from reconciler.sandbox.gallery import normalise_images
 
 FORMAT_VERSION = 1
 TZ = ZoneInfo("Europe/Prague")
@@ -434,6 +440,7 @@ def _check_product(product: dict) -> None:
     product.setdefault("supplierGuid", None)
     if not product["variants"]:
         raise StateError(f"product {product['guid']} has no variants")
+    normalise_images(product)
     for variant in product["variants"]:
         variant["code"] = variant["code"].upper()
         for key in (

@@ -34,6 +34,7 @@ class I:  # noqa: E742 - short schema names read like the spec
     null: bool = False
     enum: tuple | None = None
     min: int | None = None  # minimum
+    max: int | None = None  # maximum
 
 
 @dataclass(frozen=True)
@@ -60,6 +61,7 @@ class A:
     item: object
     min: int = 0
     null: bool = False
+    max: int | None = None  # maxItems
 
 
 @dataclass
@@ -86,6 +88,8 @@ class Checker:
                 self.bad(path, f'Property "{path}" must be one of {list(schema.enum)}.')
             elif schema.min is not None and value < schema.min:
                 self.bad(path, f'Property "{path}" must be at least {schema.min}.')
+            elif schema.max is not None and value > schema.max:
+                self.bad(path, f'Property "{path}" must be at most {schema.max}.')
         elif isinstance(schema, N):
             if isinstance(value, bool) or not isinstance(value, int | float | Decimal):
                 self.bad(path, f'Property "{path}" must be a number.')
@@ -95,6 +99,8 @@ class Checker:
                 return
             if len(value) < schema.min:
                 self.bad(path, f'Property "{path}" must have at least {schema.min} item(s).')
+            if schema.max is not None and len(value) > schema.max:
+                self.bad(path, f'Property "{path}" must have at most {schema.max} item(s).')
             for i, item in enumerate(value):
                 self.check(item, schema.item, f"{path}[{i}]")
         elif isinstance(schema, O):

@@ -56,6 +56,7 @@ DETAIL_INCLUDE = (
     "variantParameters",
     "flags",
     "warranty",
+    "images",
 )
 MAX_BATCH = 300  # stock movements and pricelist PATCH accept at most 300 items
 MAX_LOOKUP = 50  # productGuids / productCodes filter values per list request

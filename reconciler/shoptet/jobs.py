@@ -38,7 +38,10 @@ __all__ = [
     "JOB_FINISHED",
     "DownloadLimits",
     "Job",
+    "JobDetailRefused",
     "JobSummary",
+    "JobWait",
+    "JobWaitExpired",
     "ResultHostRefused",
     "ResultUnavailable",
     "get_job",
@@ -46,6 +49,7 @@ __all__ = [
     "iter_result_lines",
     "register_webhook",
     "submit_products_snapshot",
+    "wait_for_job",
 ]
 
 JOB_FINISHED = "job:finished"
@@ -129,6 +133,86 @@ def iter_jobs(
         params["creationTimeFrom"] = _iso(created_from)
     for item in client._pages("/api/system/jobs", "jobs", 500, params, ident="jobId"):
         yield client._model(JobSummary, item, "/api/system/jobs")
+
+
+class JobWaitExpired(Exception):
+    """The wait gave up (budget, or detail-read allowance): the job may still finish."""
+
+
+class JobDetailRefused(Exception):
+    """Shoptet refused the job detail (403, e.g. job-detail-try-counter-exceeded-limit)."""
+
+
+@dataclass(frozen=True)
+class JobWait:
+    """How long and how often to wait for a job."""
+
+    budget: float = 600.0  # seconds from submitting the job
+    # Job-list polls: cheap and not counter-limited, so dense (then every 15 s).
+    waits: tuple[float, ...] = (0.5, 1, 2, 3, 4, 5, 5, 10, 10, 15)
+    # Detail polls when the list is unusable: at most detail_polls (Shoptet refuses the
+    # 11th read of an unprocessed job), so widening to cover about 6 minutes.
+    detail_waits: tuple[float, ...] = (5, 10, 20, 30, 45, 60, 90, 120)
+    detail_polls: int = 8
+
+    def list_wait(self, poll: int) -> float:
+        return self.waits[min(poll, len(self.waits) - 1)]
+
+    def detail_wait(self, poll: int) -> float:
+        return self.detail_waits[min(poll, len(self.detail_waits) - 1)]
+
+
+def wait_for_job(
+    client: ShoptetClient,
+    job_id: str,
+    since: datetime,
+    schedule: JobWait,
+    sleep: Callable[[float], None],
+    clock: Callable[[], float],
+    started: float,
+) -> Job:
+    """The job's detail once it has finished. Shoptet answers 403 from the 11th detail read of
+    an unprocessed job, so this polls the job list (``since``: its creationTimeFrom) on the
+    schedule's widening waits and reads the detail once the list says finished; if the list
+    cannot be read (or never lists the job), at most ``detail_polls`` detail reads. All within
+    ``budget`` seconds of ``started`` (``clock``). Raises ``JobWaitExpired`` (the message
+    starts with the job id) or ``JobDetailRefused``."""
+    use_list, list_polls, detail_reads, unlisted = True, 0, 0, 0
+    while True:
+        delay = schedule.list_wait(list_polls) if use_list else schedule.detail_wait(detail_reads)
+        if clock() - started + delay > schedule.budget:
+            raise JobWaitExpired(
+                f"{job_id} did not finish within the {schedule.budget:.0f} s budget"
+            )
+        sleep(delay)
+        if use_list:
+            list_polls += 1
+            try:
+                listed = [j for j in iter_jobs(client, created_from=since) if j.jobId == job_id]
+            except E.ApiStatusError:
+                use_list = False  # e.g. no rights for the list: poll the detail, sparingly
+                continue
+            unlisted = 0 if listed else unlisted + 1
+            use_list = unlisted < 3  # never listed (clock skew?): poll the detail instead
+            if listed and listed[0].status not in UNPROCESSED:
+                return _detail(client, job_id)
+            continue
+        if detail_reads >= schedule.detail_polls:
+            raise JobWaitExpired(
+                f"{job_id} was still unprocessed after {detail_reads} detail reads (Shoptet "
+                "allows 10)"
+            )
+        detail_reads += 1
+        job = _detail(client, job_id)
+        if job.status not in UNPROCESSED:
+            return job
+
+
+def _detail(client: ShoptetClient, job_id: str) -> Job:
+    try:
+        return get_job(client, job_id)
+    except E.PermissionDenied as err:  # job-detail-try-counter-exceeded-limit
+        raise JobDetailRefused(f"{job_id} ({err.error_code or 'HTTP 403'})") from None
 
 
 def register_webhook(client: ShoptetClient, event: str, url: str) -> WriteResult:

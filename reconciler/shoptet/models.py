@@ -119,6 +119,8 @@ class Variant(ShoptetModel):
     perStockAmounts: list[StockAmount] | None = None
     perPricelistPrices: list[dict[str, Any]] | None = None
     parameters: list[dict[str, Any]] | None = None  # only with include=variantParameters
+    image: str | None = None  # the variant's image, else the product's main image
+    isProductDefaultImage: bool | None = None  # true: ``image`` is the product's main image
 
 
 class ProductDetail(ShoptetModel):
@@ -141,6 +143,7 @@ class ProductDetail(ShoptetModel):
     flags: list[dict[str, Any]] | None = None  # only with include=flags
     warranty: Ref | None = None  # only with include=warranty: {id, inMonths, description}
     supplier: Ref | None = None  # {guid, name}
+    images: list[dict[str, Any]] | None = None  # only with include=images
     variants: list[Variant] = []
 
 

@@ -228,3 +228,134 @@ def test_served_helper_closes(tmp_path):
     sb = Sandbox(demo_state())
     with served(sb) as server:
         assert server.url.startswith("http://127.0.0.1:")
+
+
+# --- an apply that adds images (issue 18) ------------------------------------------------------
+
+IMAGE_GUID = "5c421358-5da0-5a2f-af0c-47b8e35ce00a"  # Káva Kolumbie Supremo
+IMAGE_SRCS = ("https://cdn.example.cz/a.jpg", "https://cdn.example.cz/b.png")
+
+
+def image_state() -> dict:
+    state = demo_state()
+    product = next(p for p in state["products"] if p["guid"] == IMAGE_GUID)
+    product["images"] = [{"name": "7.jpg", "priority": 1, "description": "Staré"}]
+    return state
+
+
+def image_catalog(root):
+    from tests.apply.support import write_catalog
+
+    images = [{"name": "7.jpg", "alt": "Nové"}, *({"src": s} for s in IMAGE_SRCS)]
+    product = {"images": images, "variants": {"KAV-COL-500": {"image": IMAGE_SRCS[1]}}}
+    return write_catalog(root, {IMAGE_GUID: product})
+
+
+def image_case(kind: str | None, at: int, root) -> tuple[Sandbox, list[str]]:
+    """Plan, then apply the image plan to a fresh shop whose request number ``at`` (counted
+    from the plan's first request) gets ``kind``, writing the lock after each apply as the CLI
+    does; then plan and apply again (at most twice more). Returns the shop and what each round
+    ended with."""
+    from reconciler.apply.images import ImageWait
+    from reconciler.desired.image_lock import LOCK_FILE, render
+    from reconciler.errors import CatalogError, StalePlan
+
+    cat = image_catalog(root)
+    (cat / LOCK_FILE).unlink(missing_ok=True)
+    sb = Sandbox(image_state(), SandboxConfig(timeout_hold=0.01))
+    plan = plan_of(sb, load_catalog(cat))
+    if kind is not None:
+        sb.faults.add(kind=kind, at=at)
+    options = ApplyOptions(image_wait=ImageWait(waits=(0,), budget=5))
+    rounds: list[str] = []
+    for _ in range(3):
+        with sandbox_client(sb, read_timeout=5.0) as client:
+            try:
+                result = apply_plan(plan, client, load_catalog(cat), options=options)
+            except (ApiError, StalePlan) as exc:
+                rounds.append(type(exc).__name__)
+                result = None
+        if result is not None and result.image_lock is not None:
+            (cat / LOCK_FILE).write_text(render(result.image_lock), encoding="utf-8")
+        try:
+            plan = plan_of(sb, load_catalog(cat))
+        except CatalogError:  # the lost-lock guard: refused rather than added twice
+            rounds.append("refused")
+            break
+        if plan.is_empty:
+            rounds.append("converged")
+            break
+        rounds.append("again")
+    return sb, rounds
+
+
+def gallery_of(sb: Sandbox) -> list[str]:
+    product = next(p for p in sb.state()["products"] if p["guid"] == IMAGE_GUID)
+    return sorted(i["name"] for i in product["images"])
+
+
+def assert_no_duplicate_image(sb: Sandbox, rounds: list[str], where: str) -> None:
+    gallery = gallery_of(sb)
+    assert len(gallery) <= 1 + len(IMAGE_SRCS), f"{where}: {gallery} ({rounds})"
+    posts = [e for e in sb.request_log if e["method"] == "POST" and "/images/" in e["path"]]
+    if rounds[-1] == "converged":
+        assert len(gallery) == 1 + len(IMAGE_SRCS), f"{where}: {gallery}"
+    else:  # never pretends: refused by the guard, with nothing duplicated
+        assert rounds[-1] == "refused", f"{where}: {rounds}"
+    assert posts, where
+
+
+def image_apply_requests(tmp_path) -> tuple[int, int, int]:
+    """(the first request of the apply, its add POST, its last request), numbered like the
+    faults (from 1, the plan's requests first) in a clean run."""
+    sb, rounds = image_case(None, 0, tmp_path / "clean")
+    assert rounds == ["converged"], rounds
+    log = sb.request_log
+    planned = Sandbox(image_state())
+    plan_of(planned, load_catalog(image_catalog(tmp_path / "p")))
+    first_apply = len(planned.request_log) + 1
+    end_of_apply = next(
+        (i for i, e in enumerate(log) if i >= first_apply and e["path"] == "/api/eshop"), len(log)
+    )  # the plan after the apply starts with the e-shop read
+    post = next(i for i, e in enumerate(log) if e["method"] == "POST" and "/images/" in e["path"])
+    return first_apply, post + 1, end_of_apply
+
+
+def fired(sb: Sandbox, kind: str, where: str) -> None:
+    assert [e["fault"] for e in sb.request_log if e["fault"]] == [kind], f"{where}: not fired"
+
+
+def test_a_lost_answer_to_the_image_add_never_adds_twice(tmp_path):
+    """The default run: the add job's POST loses its answer (after the shop queued it) and a
+    timeout on it; the apply learns the names from the gallery instead of sending it again."""
+    _, post, _ = image_apply_requests(tmp_path)
+    # reset_after: the shop queued the job and the answer was lost: the apply learns the names
+    # from the gallery. timeout: the request never arrived: the apply does not send it again
+    # (it cannot know), reports the images as not added, and the next plan adds them.
+    for kind, expected in (("reset_after", ["converged"]), ("timeout", ["again", "converged"])):
+        sb, rounds = image_case(kind, post, tmp_path / kind)
+        fired(sb, kind, kind)
+        assert_no_duplicate_image(sb, rounds, f"{kind} on the add")
+        assert rounds == expected, (kind, rounds)
+        posts = [
+            i
+            for i, e in enumerate(sb.request_log)
+            if e["method"] == "POST" and "/images/" in e["path"]
+        ]
+        assert posts[0] == post - 1 and len(posts) == len(expected)  # once per apply
+
+
+@pytest.mark.slow
+def test_image_apply_fault_sweep_never_duplicates_an_image(tmp_path):
+    """Every kind at every request of an apply that adds two images by URL, deletes nothing,
+    changes an alt text and sets a variant's image: the gallery never holds an image twice,
+    and each case ends converged or refused by the lost-lock guard, never pretending."""
+    first, _, last = image_apply_requests(tmp_path)
+    ends = Counter()
+    for kind in (*KINDS, "timeout_after"):  # applied, then the answer times out
+        for at in range(first, last + 1):
+            sb, rounds = image_case(kind, at, tmp_path / f"{kind}-{at}")
+            fired(sb, kind, f"{kind} at {at}")
+            assert_no_duplicate_image(sb, rounds, f"{kind} at {at}")
+            ends[rounds[-1]] += 1
+    print(f"\nimage fault sweep: {sum(ends.values())} cases, ends: {dict(ends)}")

@@ -50,9 +50,24 @@ def test_rules_are_named_documented_and_ordered():
         "objects_canonical",
         "prices_per_pricelist",
         "flags_by_code",
+        "image_alt_empty_is_none",
     ]
     for name, fn in RULES:
         assert fn.__name__ == name and len((fn.__doc__ or "").strip()) > 40, name
+
+
+def test_image_alt_empty_is_none():
+    images = [
+        {"name": "1.jpg", "alt": ""},
+        {"name": "2.jpg", "alt": "x"},
+        {"src": "https://a/b.jpg"},
+    ]
+    out = rule("image_alt_empty_is_none")(form({"images": images}), CTX)
+    assert out["fields"]["images"] == [
+        {"name": "1.jpg", "alt": None},
+        {"name": "2.jpg", "alt": "x"},
+        {"src": "https://a/b.jpg"},  # alt left out stays left out: the shop's text is kept
+    ]
 
 
 def test_code_uppercase():

@@ -585,3 +585,19 @@ def test_a_catalog_changed_after_the_plan_stops_the_apply_as_stale(tmp_path):
     applied = apply_real(tmp_path, changed)
     assert applied.code == 4, applied.stdout + applied.stderr
     assert "::error title=Stale plan (main)::Nothing was written" in applied.stdout
+
+
+def test_an_apply_that_changed_the_image_lock_keeps_it_and_says_to_commit_it(tmp_path):
+    work = tmp_path / "work"
+    (work / "shops" / "cz").mkdir(parents=True)
+    subprocess.run(["git", "init", "-q", str(work)], check=True)
+    unchanged = run_apply(tmp_path)
+    assert "image lock" not in unchanged.stdout and not (work / "out" / "images.lock.yaml").exists()
+    (work / "shops" / "cz" / "images.lock.yaml").write_text("# lock\n")  # what apply wrote
+    ran = run_apply(tmp_path)
+    assert ran.code == 0
+    assert (work / "out" / "images.lock.yaml").read_text() == "# lock\n"  # in the artifact
+    (warning,) = [line for line in ran.stdout.splitlines() if line.startswith("::warning")]
+    assert warning.startswith("::warning title=Commit the image lock (cz)::")
+    assert "shops/cz/images.lock.yaml" in warning
+    assert "Commit the image lock" in ran.summary

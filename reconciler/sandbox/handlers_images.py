@@ -1,0 +1,164 @@
+"""``/api/products/{guid}/images/{gallery}``: list, add by URL (asynchronous job), reorder and
+describe, delete one (OpenAPI L6263-6939). The gallery state and the per-URL outcomes of an add
+job are ``reconciler.sandbox.gallery``'s.
+
+UNFINISHED: ``DELETE .../images/{gallery}`` (all), ``PATCH .../images/{gallery}/source``
+(replace) and the batch delete are not served (404): the tool does not use them.
+"""
+
+from __future__ import annotations
+
+from reconciler.sandbox import gallery
+from reconciler.sandbox.context import Ctx
+from reconciler.sandbox.envelope import Fail, Result, err, invalid_parameter
+from reconciler.sandbox.handlers_jobs import require_webhook
+from reconciler.sandbox.handlers_products import _by_guid
+from reconciler.sandbox.validate import A, I, O, S, check_body
+
+MAX_PER_CALL = 100
+_PRIORITY = I(min=1, max=65535)
+# createProductImages / getProductImagesUpdate request bodies (OpenAPI L6589-6755)
+ADD_IMAGES = O(
+    {
+        "images": A(
+            O(
+                {"sourceUrl": S(min=1, max=2000), "priority": _PRIORITY, "description": S()},
+                ("sourceUrl",),
+            ),
+            min=1,
+            max=MAX_PER_CALL,
+        )
+    },
+    ("images",),
+)
+UPDATE_IMAGES = O(
+    {
+        "images": A(
+            O({"name": S(min=1), "priority": _PRIORITY, "description": S()}, ("name",)),
+            min=1,
+            max=MAX_PER_CALL,
+        )
+    },
+    ("images",),
+)
+IMAGES_ENDPOINT = (
+    "/api/products/images"  # a job's ``endpoint`` (Shoptet's example names no product)
+)
+
+
+def _gallery(ctx: Ctx) -> str:
+    name = ctx.params["gallery"]
+    if name not in gallery.GALLERIES:
+        raise Fail(
+            404,
+            err("gallery-not-found", f'Gallery "{name}" not found; use shop or shop360.', name),
+        )
+    return name
+
+
+def _listing(product: dict, name: str) -> Result:
+    rows = [gallery.render_image(product, i) for i in gallery.images_of(product, name)]
+    return Result(data={"images": rows})
+
+
+def list_images(ctx: Ctx) -> Result:
+    product = _by_guid(ctx)
+    return _listing(product, _gallery(ctx))
+
+
+def add_images(ctx: Ctx) -> Result:
+    """202 and a job; the images appear (or are refused, per URL) when the job finishes."""
+    product = _by_guid(ctx)
+    name = _gallery(ctx)
+    jobs = require_webhook(ctx)
+    data = check_body(ctx.body, ADD_IMAGES)
+    for i, item in enumerate(data["images"]):
+        if not item["sourceUrl"].lower().startswith(("https://", "http://")):
+            raise Fail(
+                422,
+                err(
+                    "invalid-request-data",
+                    "sourceUrl must be an http or https URL.",
+                    f"data.images[{i}].sourceUrl",
+                ),
+            )
+    guid, rows = product["guid"], [dict(item) for item in data["images"]]
+
+    def finish(status: str, state) -> str | None:
+        target = state.products.get(guid)
+        if status not in ("completed", "expired") or target is None:
+            return None
+        log = gallery.add(state, target, name, rows)
+        return "\n".join(log) or None
+
+    job = jobs.submit(IMAGES_ENDPOINT, [], on_finish=finish)
+    return Result(status=202, data={"jobId": job.job_id})
+
+
+def update_images(ctx: Ctx) -> Result:
+    """Priority and description of named images; every name must be the gallery's."""
+    product = _by_guid(ctx)
+    name = _gallery(ctx)
+    data = check_body(ctx.body, UPDATE_IMAGES)
+    own = {i["name"]: i for i in gallery.images_of(product, name)}
+    for i, item in enumerate(data["images"]):
+        if item["name"] not in own:
+            raise Fail(
+                404,
+                err(
+                    "image-not-found",
+                    f'Image "{item["name"]}" not found in gallery "{name}".',
+                    f"data.images[{i}].name",
+                ),
+            )
+    now = ctx.state.touch()
+    for item in data["images"]:
+        image = own[item["name"]]
+        for key in ("priority", "description"):
+            if key in item:
+                image[key] = item[key]
+        image["changeTime"] = now
+    product["changeTime"] = now
+    return _listing(product, name)
+
+
+def _flag(ctx: Ctx, key: str) -> bool:
+    raw = ctx.query.get(key, "false").lower()
+    if raw not in ("true", "false", "1", "0"):
+        raise invalid_parameter(key, f'Invalid "{key}" parameter. Expected a boolean.')
+    return raw in ("true", "1")
+
+
+def delete_image(ctx: Ctx) -> Result:
+    """409 while a variant uses the image as its default, unless ``removeReference=true``."""
+    product = _by_guid(ctx)
+    name = _gallery(ctx)
+    image_name = ctx.params["imageName"]
+    remove_reference = _flag(ctx, "removeReference")
+    image = next((i for i in gallery.images_of(product, name) if i["name"] == image_name), None)
+    if image is None:
+        raise Fail(
+            404,
+            err(
+                "image-not-found",
+                f'Image "{image_name}" not found in gallery "{name}".',
+                image_name,
+            ),
+        )
+    users = gallery.referencing_variants(product, image_name)
+    if users and not remove_reference:
+        raise Fail(
+            409,
+            err(
+                "image-used-by-variant",
+                f'Image "{image_name}" is the image of variant(s) {", ".join(users)}; send '
+                "removeReference=true to delete it with the reference.",
+                image_name,
+            ),
+        )
+    for variant in product["variants"]:
+        if variant.get("image") == image_name:
+            variant["image"] = None
+    product["images"].remove(image)
+    product["changeTime"] = ctx.state.touch()
+    return Result(data=None)
