@@ -81,6 +81,10 @@ class LoadedCatalog:
     # sha256 of each file's bytes as read, by the file as shown in locations: lets
     # ``--changed-since`` reuse the products of files that are the same at the base
     file_hashes: dict[str, str] = field(default_factory=dict)
+    # the nodes each product's block counts toward its file's MAX_NODES (products read by the
+    # fast YAML path only): ``--changed-since`` keeps the limit a whole file's when it reuses
+    # blocks
+    product_nodes: dict[str, int] = field(default_factory=dict)
 
 
 def _display(path: Path) -> str:
@@ -177,6 +181,7 @@ class _Declared:
     file: str
     pos: Pos
     data: Any
+    nodes: int | None = None  # the block's node count, when the fast YAML path counted it
 
 
 def _load_products(
@@ -221,7 +226,8 @@ def _load_products(
                 )
             )
             continue
-        declared[guid] = _Declared(file, pos, data)
+        sizes = products.sizes
+        declared[guid] = _Declared(file, pos, data, None if sizes is None else sizes[guid])
         fresh.append(guid)
     return fresh
 
@@ -371,12 +377,16 @@ def _load_catalog(catalog_dir: Path, overrides: dict[Path, bytes] | None) -> Loa
     products: dict[str, Product] = {}
     locations: dict[tuple, Location] = dict(shop_locations)
     code_owner: dict[str, tuple[str, Location]] = {}
+    product_nodes: dict[str, int] = {}
     # File by file, so each file's YAML tree is dropped once its products are validated:
     # at 100,000 products the trees of all files together would be gigabytes.
     for path in product_paths:
         fresh = _load_products(read(path), _display(path), declared, problems)
         for guid in fresh:
-            _validate_declared(guid, declared[guid], products, locations, code_owner, problems)
+            decl = declared[guid]
+            if decl.nodes is not None:
+                product_nodes[guid] = decl.nodes
+            _validate_declared(guid, decl, products, locations, code_owner, problems)
 
     problems += _rename_problems(products, locations, code_owner)
     if problems:
@@ -388,6 +398,7 @@ def _load_catalog(catalog_dir: Path, overrides: dict[Path, bytes] | None) -> Loa
         digest=digest.hexdigest(),
         files=files,
         file_hashes=file_hashes,
+        product_nodes=product_nodes,
     )
 
 

@@ -64,11 +64,16 @@ Pos = tuple[int, int]
 
 
 class LMap(dict):
-    """A mapping with the position of the mapping itself, of each key and of each value."""
+    """A mapping with the position of the mapping itself, of each key and of each value.
+
+    ``sizes``: on a mapping directly under the document's top mapping (a file's ``products:``)
+    read by the fast path, the nodes each entry counts toward ``MAX_NODES`` (its key and
+    everything under it); ``--changed-since`` adds them up for blocks it does not parse again."""
 
     pos: Pos
     key_pos: dict[str, Pos]
     val_pos: dict[str, Pos]
+    sizes: dict[str, int] | None = None
 
 
 class LSeq(list):
@@ -585,7 +590,7 @@ def _build(parser: Any) -> Any:
                 root = frame[0]
                 break
             value, pos = frame[0], frame[0].pos
-            _attach(stack[-1], value, pos)
+            _attach(stack[-1], value, pos, nodes)
             continue
         else:  # an alias, or anything unexpected
             raise _Undecided
@@ -599,13 +604,15 @@ def _build(parser: Any) -> Any:
             if type(frame[0]) is LMap and frame[1] is _NO_KEY:
                 if value is None or (value == "<<" and event.style == "") or value in frame[0]:
                     raise _Undecided  # a null key, a merge key, a duplicate: the exact path
-                frame[1], frame[2] = sys.intern(value), pos  # one str per distinct key
+                frame[1], frame[2], frame[3] = sys.intern(value), pos, nodes - 1
             else:
-                _attach(frame, value, pos)
+                _attach(frame, value, pos, nodes)
         else:
             if stack and type(stack[-1][0]) is LMap and stack[-1][1] is _NO_KEY:
                 raise _Undecided  # a mapping or list as a key
-            stack.append([value, _NO_KEY, None])
+            if len(stack) == 1 and kind == "MappingStartEvent":
+                value.sizes = {}
+            stack.append([value, _NO_KEY, None, 0])
     if type(get()).__name__ != "DocumentEndEvent" or type(get()).__name__ != "StreamEndEvent":
         raise _Undecided  # a second document
     return root
@@ -614,13 +621,17 @@ def _build(parser: Any) -> Any:
 _NO_KEY: Any = object()
 
 
-def _attach(frame: list[Any], value: Any, pos: Pos) -> None:
+def _attach(frame: list[Any], value: Any, pos: Pos, nodes: int) -> None:
+    """Add ``value`` to the open collection of ``frame`` ([container, pending key, its
+    position, the node count before the key]); ``nodes``: the count after the value."""
     container = frame[0]
     if type(container) is LMap:
         key = frame[1]
         container[key] = value
         container.key_pos[key] = frame[2]
         container.val_pos[key] = pos
+        if container.sizes is not None:
+            container.sizes[key] = nodes - frame[3]
         frame[1] = _NO_KEY
     else:
         container.append(value)
