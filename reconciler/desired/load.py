@@ -17,14 +17,15 @@ import errno
 import gc
 import hashlib
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import Any
 
 from pydantic_core import PydanticCustomError
 
 from reconciler import fields as F
-from reconciler.desired.locate import describe, validate_located
+from reconciler.desired.locate import Location, Locations, describe, validate_located
 from reconciler.desired.yamlload import LMap, LSeq, Pos, load_yaml
 from reconciler.errors import CatalogError, ConfigError, Problem
 from reconciler.model import (
@@ -49,20 +50,6 @@ NOT_NULL_VARIANT = frozenset(f.name for f in F.VARIANT if not f.nullable) | {"ab
 # ``renamedFrom: null`` is refused by the model (a code is expected), with its own message.
 
 
-class Location(NamedTuple):
-    """Where something was written: file (as the user typed the catalog path), 1-based line/column.
-
-    A tuple, not a dataclass: a large catalog records millions (about 30 a product), and a
-    tuple is a third of the memory and quick to make."""
-
-    file: str
-    line: int
-    column: int
-
-    def __str__(self) -> str:
-        return f"{self.file}:{self.line}:{self.column}"
-
-
 @dataclass(frozen=True)
 class LoadedCatalog:
     """A valid catalog plus where each product, variant and field was written.
@@ -75,7 +62,7 @@ class LoadedCatalog:
     """
 
     catalog: Catalog
-    locations: dict[tuple, Location] = field(default_factory=dict)
+    locations: Mapping[tuple, Location] = field(default_factory=dict)
     digest: str = ""
     files: list[Path] = field(default_factory=list)
     # sha256 of each file's bytes as read, by the file as shown in locations: lets
@@ -266,22 +253,6 @@ def _null_problems(decl: _Declared, problems: list[Problem]) -> None:
             check(vdata, NOT_NULL_VARIANT, f"variant {code}: ")
 
 
-def _record_locations(guid: str, decl: _Declared, locations: dict[tuple, Location]) -> None:
-    data = decl.data
-    locations[(guid,)] = Location(decl.file, *decl.pos)
-    for key in data:
-        locations[(guid, key)] = Location(decl.file, *data.key_pos[key])
-    variants = data.get("variants")
-    if isinstance(variants, LMap):
-        for code, vdata in variants.items():
-            locations[(guid, "variants", code)] = Location(decl.file, *variants.key_pos[code])
-            if isinstance(vdata, LMap):
-                for key in vdata:
-                    locations[(guid, "variants", code, key)] = Location(
-                        decl.file, *vdata.key_pos[key]
-                    )
-
-
 def read_nofollow(path: Path) -> bytes:
     """The bytes of ``path``, refusing (``OSError`` ELOOP) if it became a symbolic link."""
     fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
@@ -375,8 +346,8 @@ def _load_catalog(catalog_dir: Path, overrides: dict[Path, bytes] | None) -> Loa
 
     declared: dict[str, _Declared] = {}
     products: dict[str, Product] = {}
-    locations: dict[tuple, Location] = dict(shop_locations)
-    code_owner: dict[str, tuple[str, Location]] = {}
+    locations = Locations(shop_locations)
+    code_owner: dict[str, str] = {}  # variant code -> the first product using it
     product_nodes: dict[str, int] = {}
     # File by file, so each file's YAML tree is dropped once its products are validated:
     # at 100,000 products the trees of all files together would be gigabytes.
@@ -403,9 +374,7 @@ def _load_catalog(catalog_dir: Path, overrides: dict[Path, bytes] | None) -> Loa
 
 
 def _rename_problems(
-    products: dict[str, Product],
-    locations: dict[tuple, Location],
-    code_owner: dict[str, tuple[str, Location]],
+    products: dict[str, Product], locations: Locations, code_owner: dict[str, str]
 ) -> list[Problem]:
     """``renamedFrom`` across variants: the old code names one live variant to rename, so it
     must differ from the new code, be claimed once, and not be a code the catalog declares
@@ -428,7 +397,8 @@ def _rename_problems(
                     "it had before, or remove renamedFrom"
                 )
             elif old in code_owner:
-                owner, there = code_owner[old]
+                owner = code_owner[old]
+                there = locations[(owner, "variants", old)]
                 whose = "this product" if owner == guid else f"product {owner}"
                 problem(
                     f"variant {code}: renamedFrom {old}, but {old} is a variant of {whose} in "
@@ -451,8 +421,8 @@ def _validate_declared(
     guid: str,
     decl: _Declared,
     products: dict[str, Product],
-    locations: dict[tuple, Location],
-    code_owner: dict[str, tuple[str, Location]],
+    locations: Locations,
+    code_owner: dict[str, str],
     problems: list[Problem],
 ) -> None:
     """Check one declared product: nulls, the model, its locations and the shop-wide
@@ -460,14 +430,15 @@ def _validate_declared(
     for the duplicate check)."""
     _null_problems(decl, problems)
     product = validate_located(Product, decl.data, decl.file, decl.pos, problems)
-    _record_locations(guid, decl, locations)
+    locations.add_product(guid, decl.file, decl.pos, decl.data)
     if product is not None:
         products[guid] = product
     variants = decl.data.get("variants")
     for code in variants if isinstance(variants, LMap) else ():
-        here = locations[(guid, "variants", code)]
-        if code in code_owner and code_owner[code][0] != guid:
-            other_guid, there = code_owner[code]
+        other_guid = code_owner.setdefault(code, guid)  # the first product to use it
+        if other_guid != guid:
+            here = locations[(guid, "variants", code)]
+            there = locations[(other_guid, "variants", code)]
             problems.append(
                 Problem(
                     here.file,
@@ -477,6 +448,4 @@ def _validate_declared(
                     f"(at {there}); codes are unique in the whole shop",
                 )
             )
-        else:
-            code_owner.setdefault(code, (guid, here))
     decl.data = None

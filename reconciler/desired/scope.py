@@ -277,6 +277,17 @@ def _load_base(
     return old, note
 
 
+def _product_places(locations: Any) -> Iterator[tuple[str, Any]]:
+    """(GUID, where its key is) of each product a load's ``locations`` hold."""
+    products = getattr(locations, "products", None)
+    if products is not None:
+        yield from products()
+        return
+    for key, where in locations.items():  # a plain dict (built by hand)
+        if len(key) == 1:
+            yield key[0], where
+
+
 class _Shortened(NamedTuple):
     """What a base file shortened by the split must hold: the line of each block left, and
     the nodes of the blocks cut out (from the working tree's load: the same text)."""
@@ -297,9 +308,9 @@ def _split_confirmed(loaded: Any, expected: dict[str, _Shortened]) -> bool:
     from reconciler.desired import yamlload  # late, as load_catalog; read now: tests lower it
 
     found: dict[str, dict[str, int]] = {}
-    for key, where in loaded.locations.items():
-        if len(key) == 1 and where.file in expected:
-            found.setdefault(where.file, {})[key[0]] = where.line
+    for guid, where in _product_places(loaded.locations):
+        if where.file in expected:
+            found.setdefault(where.file, {})[guid] = where.line
     for file, shortened in expected.items():
         if found.get(file) != shortened.lines:
             return False
@@ -326,9 +337,8 @@ def _take_unchanged(
     from reconciler.desired.load import PRODUCTS_DIR  # late, as load_catalog
 
     guids_in: dict[str, list[str]] = {}
-    for key, where in reuse.locations.items():
-        if len(key) == 1:
-            guids_in.setdefault(where.file, []).append(key[0])
+    for guid, where in _product_places(reuse.locations):
+        guids_in.setdefault(where.file, []).append(guid)
     taken: dict[str, Any] = {}
     for path in reuse.files:
         shown = path.as_posix()
