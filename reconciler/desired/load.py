@@ -20,11 +20,12 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from pydantic_core import PydanticCustomError
 
 from reconciler import fields as F
+from reconciler.desired.forked import Forked, can_fork
 from reconciler.desired.locate import Location, Locations, describe, validate_located
 from reconciler.desired.yamlload import LMap, LSeq, Pos, load_yaml
 from reconciler.errors import CatalogError, ConfigError, Problem
@@ -303,9 +304,9 @@ def _load_catalog(catalog_dir: Path, overrides: dict[Path, bytes] | None) -> Loa
     files: list[Path] = []
     file_hashes: dict[str, str] = {}
 
-    def read(path: Path) -> Any:
+    def fetch(path: Path) -> bytes | None:
         try:
-            data = overrides[path] if path in overrides else read_nofollow(path)
+            return overrides[path] if path in overrides else read_nofollow(path)
         except OSError as err:
             why = (
                 f"this {SYMLINK_HINT}"
@@ -314,10 +315,18 @@ def _load_catalog(catalog_dir: Path, overrides: dict[Path, bytes] | None) -> Loa
             )
             problems.append(Problem(_display(path), 1, 1, why))
             return None
+
+    def account(path: Path, data: bytes) -> None:
         rel = path.relative_to(catalog_dir).as_posix().encode()
         digest.update(len(rel).to_bytes(4, "big") + rel + len(data).to_bytes(8, "big") + data)
         file_hashes[_display(path)] = hashlib.sha256(data).hexdigest()
         files.append(path)
+
+    def read(path: Path, data: bytes | None = None) -> Any:
+        data = fetch(path) if data is None else data
+        if data is None:
+            return None
+        account(path, data)
         doc, found = load_yaml(_display(path), data)
         problems.extend(found)
         return doc
@@ -344,20 +353,30 @@ def _load_catalog(catalog_dir: Path, overrides: dict[Path, bytes] | None) -> Loa
                     "ignore": checked.ignore,
                 }
 
-    declared: dict[str, _Declared] = {}
-    products: dict[str, Product] = {}
-    locations = Locations(shop_locations)
-    code_owner: dict[str, str] = {}  # variant code -> the first product using it
-    product_nodes: dict[str, int] = {}
-    # File by file, so each file's YAML tree is dropped once its products are validated:
-    # at 100,000 products the trees of all files together would be gigabytes.
-    for path in product_paths:
-        fresh = _load_products(read(path), _display(path), declared, problems)
-        for guid in fresh:
-            decl = declared[guid]
-            if decl.nodes is not None:
-                product_nodes[guid] = decl.nodes
-            _validate_declared(guid, decl, products, locations, code_owner, problems)
+    state = _Products(Locations(shop_locations), problems)
+    # A large catalog's later files are parsed in a child process meanwhile (``_in_child``);
+    # taken only if both halves are clean, else parsed here after all, as without the child.
+    later = _later_half(product_paths, overrides) if not problems else []
+    prefetched = _prefetch(later, overrides)
+    if prefetched is None:  # a file that cannot be read: its problem comes in file order
+        later, prefetched = [], {}
+    child = Forked(lambda: _in_child(later, prefetched)) if later else None
+    try:
+        for path in product_paths[: len(product_paths) - len(later)]:
+            state.add_file(read(path), _display(path))
+        part = child.result() if child is not None else None
+        child = None
+    finally:
+        if child is not None:
+            child.cancel()
+    if part is not None and state.merge(part):
+        for path in later:
+            account(path, prefetched[path])
+    else:
+        for path in later:
+            state.add_file(read(path, prefetched[path]), _display(path))
+    products, locations, code_owner = state.products, state.locations, state.code_owner
+    product_nodes = state.product_nodes
 
     problems += _rename_problems(products, locations, code_owner)
     if problems:
@@ -371,6 +390,94 @@ def _load_catalog(catalog_dir: Path, overrides: dict[Path, bytes] | None) -> Loa
         file_hashes=file_hashes,
         product_nodes=product_nodes,
     )
+
+
+@dataclass
+class _Products:
+    """The products declared so far, file by file, and what the cross-file checks need."""
+
+    locations: Locations
+    problems: list[Problem]
+    declared: dict[str, _Declared] = field(default_factory=dict)
+    products: dict[str, Product] = field(default_factory=dict)
+    code_owner: dict[str, str] = field(default_factory=dict)  # variant code -> first product
+    product_nodes: dict[str, int] = field(default_factory=dict)
+
+    def add_file(self, doc: Any, file: str) -> None:
+        # File by file, so each file's YAML tree is dropped once its products are validated:
+        # at 100,000 products the trees of all files together would be gigabytes.
+        for guid in _load_products(doc, file, self.declared, self.problems):
+            decl = self.declared[guid]
+            if decl.nodes is not None:
+                self.product_nodes[guid] = decl.nodes
+            _validate_declared(
+                guid, decl, self.products, self.locations, self.code_owner, self.problems
+            )
+
+    def merge(self, part: _ChildPart) -> bool:
+        """Take the child's products after these; False (nothing taken) unless both are
+        clean and no GUID or variant code is in both: then the caller parses those files
+        here, so every problem is found and worded as in one process."""
+        if self.problems or part.problems or not self.declared.keys().isdisjoint(part.products):
+            return False
+        codes = {code: guid for guid, p in part.products.items() for code in p.variants}
+        if not self.code_owner.keys().isdisjoint(codes):
+            return False
+        self.products.update(part.products)
+        self.code_owner.update(codes)
+        self.product_nodes.update(part.product_nodes)
+        self.locations.update_from(part.locations)
+        return True
+
+
+class _ChildPart(NamedTuple):
+    products: dict[str, Product]
+    locations: Locations
+    product_nodes: dict[str, int]
+    problems: int
+
+
+# Below this many bytes of product files a second process costs more than it saves.
+TWO_PROCESSES_FROM_BYTES = 2 * 1024 * 1024
+
+
+def _later_half(paths: list[Path], overrides: dict[Path, bytes]) -> list[Path]:
+    """The last product files, about half the bytes, for a child process to parse; none
+    when not worth it or not possible (``SHOPTET_LOAD_PROCESSES=1`` turns it off)."""
+    if os.environ.get("SHOPTET_LOAD_PROCESSES") == "1" or len(paths) < 2 or not can_fork():
+        return []
+    try:
+        sizes = [len(overrides[p]) if p in overrides else p.stat().st_size for p in paths]
+    except OSError:
+        return []
+    total = sum(sizes)
+    if total < TWO_PROCESSES_FROM_BYTES:
+        return []
+    # half each: merging and unpickling the result here costs about what forking costs there
+    here, i = 0, 0
+    while i < len(paths) - 1 and here + sizes[i] <= total * 0.5:
+        here += sizes[i]
+        i += 1
+    return paths[max(i, 1) :]
+
+
+def _prefetch(paths: list[Path], overrides: dict[Path, bytes]) -> dict[Path, bytes] | None:
+    """The bytes of ``paths`` (read once, here, for the child and the digest); None when
+    one cannot be read."""
+    try:
+        return {p: overrides[p] if p in overrides else read_nofollow(p) for p in paths}
+    except OSError:
+        return None
+
+
+def _in_child(paths: list[Path], data: dict[Path, bytes]) -> _ChildPart:
+    """In the child process: the products of ``paths`` (their bytes read by the parent)."""
+    state = _Products(Locations(), [])
+    for path in paths:
+        doc, found = load_yaml(_display(path), data[path])
+        state.problems.extend(found)
+        state.add_file(doc, _display(path))
+    return _ChildPart(state.products, state.locations, state.product_nodes, len(state.problems))
 
 
 def _rename_problems(

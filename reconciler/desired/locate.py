@@ -108,6 +108,17 @@ class Locations(Mapping[tuple, Location]):
             index, self._shared(keys), codes, variant_keys, starts, array("q", packed)
         )
 
+    def update_from(self, other: Locations) -> None:
+        """Add ``other``'s products (loaded elsewhere, e.g. in a child process) after these."""
+        for file in other._files:
+            if file not in self._file_index:
+                self._file_index[file] = len(self._files)
+                self._files.append(file)
+        moved = [self._file_index[f] for f in other._files]
+        for guid, placed in other._products.items():
+            self._products[guid] = placed._replace(file=moved[placed.file])
+        self._other.update(other._other)
+
     def _at(self, placed: _Placed, i: int) -> Location:
         packed = placed.positions[i]
         return Location(self._files[placed.file], packed >> _COLUMN_BITS, packed & _COLUMN_MASK)
