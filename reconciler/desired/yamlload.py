@@ -560,8 +560,8 @@ def _build(parser: Any) -> Any:
     if event.version is not None or event.tags is not None:  # %YAML / %TAG directives
         raise _Undecided
     # The stack holds the open collections: [container, pending key (maps), its position,
-    # the node count before that key] (see _attach). Classes compared by identity and the
-    # common case (a scalar value for a pending key) inlined: this loop runs once a node.
+    # the node count before that key] (see _attach). Classes are compared by identity: this
+    # loop runs once a node.
     stack: list[list[Any]] = []
     root: Any = None
     nodes = 0
@@ -591,22 +591,12 @@ def _build(parser: Any) -> Any:
                 break
             frame = stack[-1]
             container = frame[0]
-            if type(container) is LMap:
-                key = frame[1]
-                if key is _NO_KEY:
-                    if value is None or (value == "<<" and event.style == "") or value in container:
-                        raise _Undecided  # a null key, a merge key, a duplicate: the exact path
-                    frame[1], frame[2], frame[3] = intern(value), pos, nodes - 1
-                    continue
-                container[key] = value
-                container.key_pos[key] = frame[2]
-                container.val_pos[key] = pos
-                if container.sizes is not None:
-                    container.sizes[key] = nodes - frame[3]
-                frame[1] = _NO_KEY
+            if type(container) is LMap and frame[1] is _NO_KEY:
+                if value is None or (value == "<<" and event.style == "") or value in container:
+                    raise _Undecided  # a null key, a merge key, a duplicate: the exact path
+                frame[1], frame[2], frame[3] = intern(value), pos, nodes - 1
             else:
-                container.append(value)
-                container.item_pos.append(pos)
+                _attach(frame, value, pos, nodes)
         elif cls is MappingStartEvent or cls is SequenceStartEvent:
             if event.anchor is not None or event.tag is not None:
                 raise _Undecided
