@@ -108,6 +108,13 @@ class Locations(Mapping[tuple, Location]):
             index, self._shared(keys), codes, variant_keys, starts, array("q", packed)
         )
 
+    def __setitem__(self, key: tuple, where: Location) -> None:
+        """Record a key a product record does not hold (``("shop", key)``, deeper keys such
+        as a pricelist row's); products go in through ``add_product``."""
+        if self._index(key) is not None:
+            raise KeyError(f"{key!r} is a product's key: it is recorded by add_product")
+        self._other[key] = where
+
     def update_from(self, other: Locations) -> None:
         """Add ``other``'s products (loaded elsewhere, e.g. in a child process) after these."""
         for file in other._files:

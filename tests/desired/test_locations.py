@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -108,3 +109,18 @@ def test_the_example_catalog_locations_match_the_reference():
     got = {k: v for k, v in loaded.locations.items() if k[0] != "shop"}
     assert got == expected
     assert len(got) > 100  # the example catalog is not trivially small
+
+
+def test_other_keys_are_recorded_beside_the_products():
+    tree, _ = load_yaml("p.yaml", b"products:\n  g1:\n    name: N\n")
+    places = compact(tree["products"], "p.yaml")
+    row = ("g1", "variants", "A-1", "prices", "B2B")
+    places[row] = Location("p.yaml", 9, 11)
+    assert places[row] == Location("p.yaml", 9, 11) and row in places
+    assert dict(places.items()) == {
+        row: Location("p.yaml", 9, 11),
+        ("g1",): Location("p.yaml", 2, 3),
+        ("g1", "name"): Location("p.yaml", 3, 5),
+    }
+    with pytest.raises(KeyError):
+        places[("g1", "name")] = Location("p.yaml", 1, 1)  # a product's own key: add_product
