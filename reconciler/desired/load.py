@@ -18,6 +18,7 @@ import gc
 import hashlib
 import os
 import unicodedata
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, NamedTuple
@@ -26,8 +27,9 @@ from pydantic_core import PydanticCustomError
 
 from reconciler import fields as F
 from reconciler.desired import image_lock
+from reconciler.desired.forked import Forked, can_fork
 from reconciler.desired.image_lock import LOCK_FILE, ImageLock
-from reconciler.desired.locate import describe, validate_located
+from reconciler.desired.locate import Location, Locations, describe, validate_located
 from reconciler.desired.yamlload import LMap, LSeq, Pos, load_yaml
 from reconciler.errors import CatalogError, ConfigError, Problem
 from reconciler.model import (
@@ -53,20 +55,6 @@ NOT_NULL_VARIANT = frozenset(f.name for f in F.VARIANT if not f.nullable) | {"ab
 # ``renamedFrom: null`` is refused by the model (a code is expected), with its own message.
 
 
-class Location(NamedTuple):
-    """Where something was written: file (as the user typed the catalog path), 1-based line/column.
-
-    A tuple, not a dataclass: a large catalog records millions (about 30 a product), and a
-    tuple is a third of the memory and quick to make."""
-
-    file: str
-    line: int
-    column: int
-
-    def __str__(self) -> str:
-        return f"{self.file}:{self.line}:{self.column}"
-
-
 @dataclass(frozen=True)
 class LoadedCatalog:
     """A valid catalog plus where each product, variant and field was written.
@@ -79,7 +67,7 @@ class LoadedCatalog:
     """
 
     catalog: Catalog
-    locations: dict[tuple, Location] = field(default_factory=dict)
+    locations: Mapping[tuple, Location] = field(default_factory=dict)
     digest: str = ""
     files: list[Path] = field(default_factory=list)
     # sha256 of each file's bytes as read, by the file as shown in locations: lets
@@ -87,6 +75,10 @@ class LoadedCatalog:
     file_hashes: dict[str, str] = field(default_factory=dict)
     # which Shoptet image each source URL became (``images.lock.yaml``, in the digest too)
     image_lock: ImageLock = field(default_factory=ImageLock)
+    # the nodes each product's block counts toward its file's MAX_NODES (products read by the
+    # fast YAML path only): ``--changed-since`` keeps the limit a whole file's when it reuses
+    # blocks
+    product_nodes: dict[str, int] = field(default_factory=dict)
 
 
 def _display(path: Path) -> str:
@@ -183,6 +175,7 @@ class _Declared:
     file: str
     pos: Pos
     data: Any
+    nodes: int | None = None  # the block's node count, when the fast YAML path counted it
 
 
 def _load_products(
@@ -227,7 +220,8 @@ def _load_products(
                 )
             )
             continue
-        declared[guid] = _Declared(file, pos, data)
+        sizes = products.sizes
+        declared[guid] = _Declared(file, pos, data, None if sizes is None else sizes[guid])
         fresh.append(guid)
     return fresh
 
@@ -266,25 +260,8 @@ def _null_problems(decl: _Declared, problems: list[Problem]) -> None:
             check(vdata, NOT_NULL_VARIANT, f"variant {code}: ")
 
 
-def _record_locations(guid: str, decl: _Declared, locations: dict[tuple, Location]) -> None:
-    data = decl.data
-    locations[(guid,)] = Location(decl.file, *decl.pos)
-    for key in data:
-        locations[(guid, key)] = Location(decl.file, *data.key_pos[key])
-    variants = data.get("variants")
-    if isinstance(variants, LMap):
-        for code, vdata in variants.items():
-            locations[(guid, "variants", code)] = Location(decl.file, *variants.key_pos[code])
-            if isinstance(vdata, LMap):
-                for key in vdata:
-                    locations[(guid, "variants", code, key)] = Location(
-                        decl.file, *vdata.key_pos[key]
-                    )
-                _record_prices(guid, code, decl.file, vdata.get(F.PRICES), locations)
-
-
 def _record_prices(
-    guid: str, code: str, file: str, prices: Any, locations: dict[tuple, Location]
+    guid: str, code: str, file: str, prices: Any, locations: Locations
 ) -> None:
     """``(guid, "variants", code, "prices", name)`` and ``(..., name, field)``: where each
     pricelist row and its fields are written (the diff names them in its problems)."""
@@ -347,9 +324,9 @@ def _load_catalog(catalog_dir: Path, overrides: dict[Path, bytes] | None) -> Loa
     files: list[Path] = []
     file_hashes: dict[str, str] = {}
 
-    def read(path: Path) -> Any:
+    def fetch(path: Path) -> bytes | None:
         try:
-            data = overrides[path] if path in overrides else read_nofollow(path)
+            return overrides[path] if path in overrides else read_nofollow(path)
         except OSError as err:
             why = (
                 f"this {SYMLINK_HINT}"
@@ -358,10 +335,18 @@ def _load_catalog(catalog_dir: Path, overrides: dict[Path, bytes] | None) -> Loa
             )
             problems.append(Problem(_display(path), 1, 1, why))
             return None
+
+    def account(path: Path, data: bytes) -> None:
         rel = path.relative_to(catalog_dir).as_posix().encode()
         digest.update(len(rel).to_bytes(4, "big") + rel + len(data).to_bytes(8, "big") + data)
         file_hashes[_display(path)] = hashlib.sha256(data).hexdigest()
         files.append(path)
+
+    def read(path: Path, data: bytes | None = None) -> Any:
+        data = fetch(path) if data is None else data
+        if data is None:
+            return None
+        account(path, data)
         doc, found = load_yaml(_display(path), data)
         problems.extend(found)
         return doc
@@ -390,16 +375,30 @@ def _load_catalog(catalog_dir: Path, overrides: dict[Path, bytes] | None) -> Loa
                     "flags": checked.flags,
                 }
 
-    declared: dict[str, _Declared] = {}
-    products: dict[str, Product] = {}
-    locations: dict[tuple, Location] = dict(shop_locations)
-    code_owner: dict[str, tuple[str, Location]] = {}
-    # File by file, so each file's YAML tree is dropped once its products are validated:
-    # at 100,000 products the trees of all files together would be gigabytes.
-    for path in product_paths:
-        fresh = _load_products(read(path), _display(path), declared, problems)
-        for guid in fresh:
-            _validate_declared(guid, declared[guid], products, locations, code_owner, problems)
+    state = _Products(Locations(shop_locations), problems)
+    # A large catalog's later files are parsed in a child process meanwhile (``_in_child``);
+    # taken only if both halves are clean, else parsed here after all, as without the child.
+    later = _later_half(product_paths, overrides) if not problems else []
+    prefetched = _prefetch(later, overrides)
+    if prefetched is None:  # a file that cannot be read: its problem comes in file order
+        later, prefetched = [], {}
+    child = Forked(lambda: _in_child(later, prefetched)) if later else None
+    try:
+        for path in product_paths[: len(product_paths) - len(later)]:
+            state.add_file(read(path), _display(path))
+        part = child.result() if child is not None else None
+        child = None
+    finally:
+        if child is not None:
+            child.cancel()
+    if part is not None and state.merge(part):
+        for path in later:
+            account(path, prefetched[path])
+    else:
+        for path in later:
+            state.add_file(read(path, prefetched[path]), _display(path))
+    products, locations, code_owner = state.products, state.locations, state.code_owner
+    product_nodes = state.product_nodes
 
     problems += _rename_problems(products, locations, code_owner)
     lock = _read_lock(catalog_dir, digest, problems)
@@ -413,6 +412,7 @@ def _load_catalog(catalog_dir: Path, overrides: dict[Path, bytes] | None) -> Loa
         files=files,
         file_hashes=file_hashes,
         image_lock=lock,
+        product_nodes=product_nodes,
     )
 
 
@@ -435,10 +435,96 @@ def _read_lock(catalog_dir: Path, digest: Any, problems: list[Problem]) -> Image
     return lock
 
 
+@dataclass
+class _Products:
+    """The products declared so far, file by file, and what the cross-file checks need."""
+
+    locations: Locations
+    problems: list[Problem]
+    declared: dict[str, _Declared] = field(default_factory=dict)
+    products: dict[str, Product] = field(default_factory=dict)
+    code_owner: dict[str, str] = field(default_factory=dict)  # variant code -> first product
+    product_nodes: dict[str, int] = field(default_factory=dict)
+
+    def add_file(self, doc: Any, file: str) -> None:
+        # File by file, so each file's YAML tree is dropped once its products are validated:
+        # at 100,000 products the trees of all files together would be gigabytes.
+        for guid in _load_products(doc, file, self.declared, self.problems):
+            decl = self.declared[guid]
+            if decl.nodes is not None:
+                self.product_nodes[guid] = decl.nodes
+            _validate_declared(
+                guid, decl, self.products, self.locations, self.code_owner, self.problems
+            )
+
+    def merge(self, part: _ChildPart) -> bool:
+        """Take the child's products after these; False (nothing taken) unless both are
+        clean and no GUID or variant code is in both: then the caller parses those files
+        here, so every problem is found and worded as in one process."""
+        if self.problems or part.problems or not self.declared.keys().isdisjoint(part.products):
+            return False
+        codes = {code: guid for guid, p in part.products.items() for code in p.variants}
+        if not self.code_owner.keys().isdisjoint(codes):
+            return False
+        self.products.update(part.products)
+        self.code_owner.update(codes)
+        self.product_nodes.update(part.product_nodes)
+        self.locations.update_from(part.locations)
+        return True
+
+
+class _ChildPart(NamedTuple):
+    products: dict[str, Product]
+    locations: Locations
+    product_nodes: dict[str, int]
+    problems: int
+
+
+# Below this many bytes of product files a second process costs more than it saves.
+TWO_PROCESSES_FROM_BYTES = 2 * 1024 * 1024
+
+
+def _later_half(paths: list[Path], overrides: dict[Path, bytes]) -> list[Path]:
+    """The last product files, about half the bytes, for a child process to parse; none
+    when not worth it or not possible (``SHOPTET_LOAD_PROCESSES=1`` turns it off)."""
+    if os.environ.get("SHOPTET_LOAD_PROCESSES") == "1" or len(paths) < 2 or not can_fork():
+        return []
+    try:
+        sizes = [len(overrides[p]) if p in overrides else p.stat().st_size for p in paths]
+    except OSError:
+        return []
+    total = sum(sizes)
+    if total < TWO_PROCESSES_FROM_BYTES:
+        return []
+    # half each: merging and unpickling the result here costs about what forking costs there
+    here, i = 0, 0
+    while i < len(paths) - 1 and here + sizes[i] <= total * 0.5:
+        here += sizes[i]
+        i += 1
+    return paths[max(i, 1) :]
+
+
+def _prefetch(paths: list[Path], overrides: dict[Path, bytes]) -> dict[Path, bytes] | None:
+    """The bytes of ``paths`` (read once, here, for the child and the digest); None when
+    one cannot be read."""
+    try:
+        return {p: overrides[p] if p in overrides else read_nofollow(p) for p in paths}
+    except OSError:
+        return None
+
+
+def _in_child(paths: list[Path], data: dict[Path, bytes]) -> _ChildPart:
+    """In the child process: the products of ``paths`` (their bytes read by the parent)."""
+    state = _Products(Locations(), [])
+    for path in paths:
+        doc, found = load_yaml(_display(path), data[path])
+        state.problems.extend(found)
+        state.add_file(doc, _display(path))
+    return _ChildPart(state.products, state.locations, state.product_nodes, len(state.problems))
+
+
 def _rename_problems(
-    products: dict[str, Product],
-    locations: dict[tuple, Location],
-    code_owner: dict[str, tuple[str, Location]],
+    products: dict[str, Product], locations: Locations, code_owner: dict[str, str]
 ) -> list[Problem]:
     """``renamedFrom`` across variants: the old code names one live variant to rename, so it
     must differ from the new code, be claimed once, and not be a code the catalog declares
@@ -461,7 +547,8 @@ def _rename_problems(
                     "it had before, or remove renamedFrom"
                 )
             elif old in code_owner:
-                owner, there = code_owner[old]
+                owner = code_owner[old]
+                there = locations[(owner, "variants", old)]
                 whose = "this product" if owner == guid else f"product {owner}"
                 problem(
                     f"variant {code}: renamedFrom {old}, but {old} is a variant of {whose} in "
@@ -484,8 +571,8 @@ def _validate_declared(
     guid: str,
     decl: _Declared,
     products: dict[str, Product],
-    locations: dict[tuple, Location],
-    code_owner: dict[str, tuple[str, Location]],
+    locations: Locations,
+    code_owner: dict[str, str],
     problems: list[Problem],
 ) -> None:
     """Check one declared product: nulls, the model, its locations and the shop-wide
@@ -493,14 +580,18 @@ def _validate_declared(
     for the duplicate check)."""
     _null_problems(decl, problems)
     product = validate_located(Product, decl.data, decl.file, decl.pos, problems)
-    _record_locations(guid, decl, locations)
+    locations.add_product(guid, decl.file, decl.pos, decl.data)
+    variants = decl.data.get("variants")
+    for code, vdata in variants.items() if isinstance(variants, LMap) else ():
+        if isinstance(vdata, LMap):
+            _record_prices(guid, code, decl.file, vdata.get(F.PRICES), locations)
     if product is not None:
         products[guid] = product
-    variants = decl.data.get("variants")
     for code in variants if isinstance(variants, LMap) else ():
-        here = locations[(guid, "variants", code)]
-        if code in code_owner and code_owner[code][0] != guid:
-            other_guid, there = code_owner[code]
+        other_guid = code_owner.setdefault(code, guid)  # the first product to use it
+        if other_guid != guid:
+            here = locations[(guid, "variants", code)]
+            there = locations[(other_guid, "variants", code)]
             problems.append(
                 Problem(
                     here.file,
@@ -510,6 +601,4 @@ def _validate_declared(
                     f"(at {there}); codes are unique in the whole shop",
                 )
             )
-        else:
-            code_owner.setdefault(code, (guid, here))
     decl.data = None

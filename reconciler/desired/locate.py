@@ -8,7 +8,9 @@ person editing YAML ("unknown key 'nmae' (did you mean 'name'?)", "must not be e
 
 from __future__ import annotations
 
-from typing import Any, TypeVar
+from array import array
+from collections.abc import Iterator, Mapping
+from typing import Any, NamedTuple, TypeVar
 
 from pydantic import BaseModel, ValidationError
 from pydantic_core import ErrorDetails
@@ -25,6 +27,171 @@ from reconciler.model import (
     Variant,
     did_you_mean,
 )
+
+
+class Location(NamedTuple):
+    """Where something was written: file (as the user typed the catalog path), 1-based line/column."""
+
+    file: str
+    line: int
+    column: int
+
+    def __str__(self) -> str:
+        return f"{self.file}:{self.line}:{self.column}"
+
+
+# A position packed into one int of an array: line above, column below. A catalog file is
+# at most 2 MiB, so both fit in 24 bits; the 64-bit slot leaves room to spare.
+_COLUMN_BITS = 24
+_COLUMN_MASK = (1 << _COLUMN_BITS) - 1
+
+
+class _Placed(NamedTuple):
+    """One product's positions: its file, the keys of the product and of each variant in the
+    order written, and every position packed in one array (product key, its field keys, then
+    per variant its code and field keys). ``keys``, ``variant_keys`` and ``starts`` are
+    shared between products of the same shape."""
+
+    file: int
+    keys: tuple[str, ...]
+    codes: tuple[str, ...]
+    variant_keys: tuple[tuple[str, ...], ...]
+    starts: tuple[int, ...]  # where each variant's positions begin in ``positions``
+    positions: array
+
+
+class Locations(Mapping[tuple, Location]):
+    """Where each product, variant and field was written: the loader's ``locations``.
+
+    Keys as the loader has always used them: ``(guid,)``, ``(guid, field)``, ``(guid,
+    "variants", code)``, ``(guid, "variants", code, field)``, plus any other (``("shop",
+    key)``). A plain dict of those took about 30 tuples and a ``Location`` a product (680 MB
+    at 100,000 products); here a product is one record of packed positions, and a
+    ``Location`` is made when asked for."""
+
+    def __init__(self, other: Mapping[tuple, Location] | None = None) -> None:
+        self._other: dict[tuple, Location] = dict(other or {})
+        self._files: list[str] = []
+        self._file_index: dict[str, int] = {}
+        self._products: dict[str, _Placed] = {}
+        self._shapes: dict[Any, Any] = {}  # one shared tuple per distinct shape
+
+    def _shared(self, value: Any) -> Any:
+        return self._shapes.setdefault(value, value)
+
+    def add_product(self, guid: str, file: str, pos: Pos, data: LMap) -> None:
+        """Record product ``guid`` (its key at ``pos`` in ``file``; ``data`` its fields)."""
+        index = self._file_index.get(file)
+        if index is None:
+            index = self._file_index[file] = len(self._files)
+            self._files.append(file)
+        packed = [pos[0] << _COLUMN_BITS | pos[1]]
+        key_pos = data.key_pos
+        keys = tuple(data)
+        packed += [key_pos[k][0] << _COLUMN_BITS | key_pos[k][1] for k in keys]
+        variants = data.get("variants")
+        codes: tuple[str, ...] = ()
+        shapes: list[tuple[str, ...]] = []
+        if isinstance(variants, LMap):
+            codes = tuple(variants)
+            for code in codes:
+                at = variants.key_pos[code]
+                packed.append(at[0] << _COLUMN_BITS | at[1])
+                vdata = variants[code]
+                if isinstance(vdata, LMap):
+                    vkeys = tuple(vdata)
+                    vpos = vdata.key_pos
+                    packed += [vpos[k][0] << _COLUMN_BITS | vpos[k][1] for k in vkeys]
+                else:
+                    vkeys = ()
+                shapes.append(self._shared(vkeys))
+        variant_keys = self._shared(tuple(shapes))
+        starts = self._shapes.get((len(keys), variant_keys))
+        if starts is None:
+            offset, begin = 1 + len(keys), []
+            for vkeys in variant_keys:
+                begin.append(offset)
+                offset += 1 + len(vkeys)
+            starts = self._shapes[(len(keys), variant_keys)] = tuple(begin)
+        self._products[guid] = _Placed(
+            index, self._shared(keys), codes, variant_keys, starts, array("q", packed)
+        )
+
+    def __setitem__(self, key: tuple, where: Location) -> None:
+        """Record a key a product record does not hold (``("shop", key)``, deeper keys such
+        as a pricelist row's); products go in through ``add_product``."""
+        if self._index(key) is not None:
+            raise KeyError(f"{key!r} is a product's key: it is recorded by add_product")
+        self._other[key] = where
+
+    def update_from(self, other: Locations) -> None:
+        """Add ``other``'s products (loaded elsewhere, e.g. in a child process) after these."""
+        for file in other._files:
+            if file not in self._file_index:
+                self._file_index[file] = len(self._files)
+                self._files.append(file)
+        moved = [self._file_index[f] for f in other._files]
+        for guid, placed in other._products.items():
+            self._products[guid] = placed._replace(file=moved[placed.file])
+        self._other.update(other._other)
+
+    def _at(self, placed: _Placed, i: int) -> Location:
+        packed = placed.positions[i]
+        return Location(self._files[placed.file], packed >> _COLUMN_BITS, packed & _COLUMN_MASK)
+
+    def _index(self, key: tuple) -> tuple[_Placed, int] | None:
+        placed = self._products.get(key[0]) if key and isinstance(key[0], str) else None
+        if placed is None:
+            return None
+        n = len(key)
+        if n == 1:
+            return placed, 0
+        if n == 2 and key[1] in placed.keys:
+            return placed, 1 + placed.keys.index(key[1])
+        if n in (3, 4) and key[1] == "variants" and key[2] in placed.codes:
+            v = placed.codes.index(key[2])
+            if n == 3:
+                return placed, placed.starts[v]
+            if key[3] in placed.variant_keys[v]:
+                return placed, placed.starts[v] + 1 + placed.variant_keys[v].index(key[3])
+        return None
+
+    def __getitem__(self, key: tuple) -> Location:
+        found = self._index(key)
+        if found is None:
+            return self._other[key]
+        return self._at(*found)
+
+    def __contains__(self, key: object) -> bool:
+        if isinstance(key, tuple) and self._index(key) is not None:
+            return True
+        return key in self._other
+
+    def __iter__(self) -> Iterator[tuple]:
+        yield from self._other
+        for guid, placed in self._products.items():
+            yield (guid,)
+            for k in placed.keys:
+                yield (guid, k)
+            for code, vkeys in zip(placed.codes, placed.variant_keys, strict=True):
+                yield (guid, "variants", code)
+                for k in vkeys:
+                    yield (guid, "variants", code, k)
+
+    def __bool__(self) -> bool:  # without counting every key (``locations or {}``)
+        return bool(self._products or self._other)
+
+    def __len__(self) -> int:
+        return len(self._other) + sum(
+            1 + len(p.keys) + len(p.codes) + sum(map(len, p.variant_keys))
+            for p in self._products.values()
+        )
+
+    def products(self) -> Iterator[tuple[str, Location]]:
+        """Each product's GUID and where its key is, in the order loaded (cheaper than
+        filtering every key)."""
+        for guid, placed in self._products.items():
+            yield guid, self._at(placed, 0)
 
 
 def _model_for(model: type[BaseModel], loc: tuple) -> type[BaseModel] | None:

@@ -51,7 +51,7 @@ import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from reconciler.errors import CatalogError, ConfigError
 from reconciler.plan.parts import CatalogEntry
@@ -248,7 +248,7 @@ def _load_base(
         twice: list[str] = []
         note = ""
         old = None
-        expected: dict[str, dict[str, int]] = {}
+        expected: dict[str, _Shortened] = {}
         try:
             reused = (
                 _take_unchanged(base_dir, catalog_dir, reuse, expected if split else None)
@@ -277,21 +277,57 @@ def _load_base(
     return old, note
 
 
-def _split_confirmed(loaded: Any, expected: dict[str, dict[str, int]]) -> bool:
+def _product_places(locations: Any) -> Iterator[tuple[str, Any]]:
+    """(GUID, where its key is) of each product a load's ``locations`` hold."""
+    products = getattr(locations, "products", None)
+    if products is not None:
+        yield from products()
+        return
+    for key, where in locations.items():  # a plain dict (built by hand)
+        if len(key) == 1:
+            yield key[0], where
+
+
+class _Shortened(NamedTuple):
+    """What a base file shortened by the split must hold: the line of each block left, and
+    the nodes of the blocks cut out (from the working tree's load: the same text)."""
+
+    lines: dict[str, int]
+    cut_nodes: int
+
+
+# A product file's nodes outside its product blocks: the top mapping, ``products`` and the
+# mapping it holds (``_HEAD`` allows nothing else before the first block).
+_HEAD_NODES = 3
+
+
+def _split_confirmed(loaded: Any, expected: dict[str, _Shortened]) -> bool:
     """Whether the shortened base files hold exactly the products the split left in them,
-    each on the line the split put its header."""
+    each on the line the split put its header, and whether each whole file keeps within
+    the loader's node limit (a limit means the same with the split and without)."""
+    from reconciler.desired import yamlload  # late, as load_catalog; read now: tests lower it
+
     found: dict[str, dict[str, int]] = {}
-    for key, where in loaded.locations.items():
-        if len(key) == 1 and where.file in expected:
-            found.setdefault(where.file, {})[key[0]] = where.line
-    return all(found.get(file) == lines for file, lines in expected.items())
+    for guid, where in _product_places(loaded.locations):
+        if where.file in expected:
+            found.setdefault(where.file, {})[guid] = where.line
+    for file, shortened in expected.items():
+        if found.get(file) != shortened.lines:
+            return False
+        left = [loaded.product_nodes.get(guid) for guid in shortened.lines]
+        if None in left:
+            return False  # not counted (the exact YAML path read it): unsure
+        whole = _HEAD_NODES + sum(n for n in left if n is not None) + shortened.cut_nodes
+        if whole > yamlload.MAX_NODES:
+            return False
+    return True
 
 
 def _take_unchanged(
     base_dir: Path,
     catalog_dir: Path,
     reuse: Any,
-    expected: dict[str, dict[str, int]] | None = None,
+    expected: dict[str, _Shortened] | None = None,
 ) -> dict[str, Any]:
     """The products of every product file that is byte-for-byte the same at the base as when
     ``reuse`` was loaded (by sha256), from ``reuse``; those files are removed from the
@@ -301,9 +337,8 @@ def _take_unchanged(
     from reconciler.desired.load import PRODUCTS_DIR  # late, as load_catalog
 
     guids_in: dict[str, list[str]] = {}
-    for key, where in reuse.locations.items():
-        if len(key) == 1:
-            guids_in.setdefault(where.file, []).append(key[0])
+    for guid, where in _product_places(reuse.locations):
+        guids_in.setdefault(where.file, []).append(guid)
     taken: dict[str, Any] = {}
     for path in reuse.files:
         shown = path.as_posix()
@@ -318,10 +353,10 @@ def _take_unchanged(
         if hashlib.sha256(data).hexdigest() != reuse.file_hashes.get(shown):
             if expected is not None:
                 declared = len(guids_in.get(shown, ()))
-                same, lines = _take_same_products(base, data, Path(path), shown, reuse, declared)
-                if lines:
+                same, left = _take_same_products(base, data, Path(path), shown, reuse, declared)
+                if left is not None:
                     taken.update(same)
-                    expected[base.as_posix()] = lines
+                    expected[base.as_posix()] = left
             continue
         for guid in guids_in.get(shown, ()):
             taken[guid] = reuse.catalog.products[guid]
@@ -372,23 +407,24 @@ def _split(text: str) -> tuple[str, list[tuple[str, str]]] | None:
 
 def _take_same_products(
     base: Path, data: bytes, path: Path, shown: str, reuse: Any, declared: int
-) -> tuple[dict[str, Any], dict[str, int]]:
+) -> tuple[dict[str, Any], _Shortened | None]:
     """Products of the base's ``base`` (bytes ``data``) whose block is the same as in the
-    working tree's ``path`` (where its load found ``declared`` products), and the line of each block left; ``base`` is rewritten without
-    them (at least one block stays). Nothing taken, and ``base`` untouched, when unsure."""
+    working tree's ``path`` (where its load found ``declared`` products), and what the
+    shortened file must hold; ``base`` is rewritten without them (at least one block stays).
+    Nothing taken, and ``base`` untouched, when unsure."""
     from reconciler.desired.yamlload import MAX_FILE_BYTES  # late, as load_catalog
 
     try:
         current = path.read_bytes()
         if len(data) > MAX_FILE_BYTES or len(current) > MAX_FILE_BYTES:
-            return {}, {}
+            return {}, None
         old_split, new_split = _split(data.decode("utf-8")), _split(current.decode("utf-8"))
     except (OSError, UnicodeDecodeError):
-        return {}, {}
+        return {}, None
     if old_split is None or new_split is None:
-        return {}, {}
+        return {}, None
     if hashlib.sha256(current).hexdigest() != reuse.file_hashes.get(shown):
-        return {}, {}  # changed since it was loaded: the load is no witness for this text
+        return {}, None  # changed since it was loaded: the load is no witness for this text
     # The working tree's split must be exactly what its load found: these products, here.
     head, blocks = new_split
     line = head.count("\n") + 1
@@ -396,25 +432,28 @@ def _take_same_products(
     for guid, block in blocks:
         where = reuse.locations.get((guid,))
         if guid not in reuse.catalog.products or where is None:
-            return {}, {}
+            return {}, None
         if where.file != shown or where.line != line:
-            return {}, {}
+            return {}, None
         seen[guid] = block
         line += block.count("\n")
     if declared != len(seen):
-        return {}, {}
+        return {}, None
     old_head, old_blocks = old_split
     kept = [(g, b) for g, b in old_blocks if seen.get(g) != b] or old_blocks[:1]
     taken = {g: reuse.catalog.products[g] for g, b in old_blocks if seen.get(g) == b}
     for guid, _ in kept:
         taken.pop(guid, None)
-    expected: dict[str, int] = {}
+    cut_nodes = [reuse.product_nodes.get(guid) for guid in taken]
+    if None in cut_nodes:
+        return {}, None  # a block the working tree's fast path did not count: unsure
+    lines: dict[str, int] = {}
     line = old_head.count("\n") + 1
     for guid, block in kept:
-        expected[guid] = line
+        lines[guid] = line
         line += block.count("\n")
     base.write_text(old_head + "".join(b for _, b in kept), encoding="utf-8")
-    return taken, expected
+    return taken, _Shortened(lines, sum(n for n in cut_nodes if n is not None))
 
 
 def _resolve(cwd: Path, ref: str, option: str = "--changed-since") -> str:

@@ -154,7 +154,31 @@ def _decimal_of(text: str) -> Decimal:
     return number
 
 
+# What parse_decimal returned for a text and its rules: a catalog states the same prices and
+# rates thousands of times, and the checks below cost more than a lookup. Only results are
+# kept (an error is raised again each time); bounded as _DECIMAL_MEMO.
+_PARSED_MEMO: dict[tuple, Decimal] = {}
+
+
 def parse_decimal(
+    value: Any,
+    *,
+    places: int,
+    minimum: Decimal | None = None,
+    maximum: Decimal | None = None,
+) -> Decimal:
+    if type(value) is str:
+        key = (value, places, minimum, maximum)
+        known = _PARSED_MEMO.get(key)
+        if known is None:
+            known = _parse_decimal(value, places=places, minimum=minimum, maximum=maximum)
+            if len(_PARSED_MEMO) < _DECIMAL_MEMO_MAX:
+                _PARSED_MEMO[key] = known
+        return known
+    return _parse_decimal(value, places=places, minimum=minimum, maximum=maximum)
+
+
+def _parse_decimal(
     value: Any,
     *,
     places: int,

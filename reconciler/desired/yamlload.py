@@ -48,6 +48,15 @@ from reconciler.errors import Problem
 try:  # libyaml, through PyYAML; without it every file takes the exact path
     from yaml import YAMLError as _CYAMLError  # type: ignore[import-untyped]
     from yaml._yaml import CParser as _CParser  # type: ignore[import-untyped]
+    from yaml.events import (  # type: ignore[import-untyped]
+        DocumentEndEvent,
+        MappingEndEvent,
+        MappingStartEvent,
+        ScalarEvent,
+        SequenceEndEvent,
+        SequenceStartEvent,
+        StreamEndEvent,
+    )
 except ImportError:  # pragma: no cover - PyYAML is a dependency; a build without libyaml
     _CParser = None
 
@@ -64,11 +73,16 @@ Pos = tuple[int, int]
 
 
 class LMap(dict):
-    """A mapping with the position of the mapping itself, of each key and of each value."""
+    """A mapping with the position of the mapping itself, of each key and of each value.
+
+    ``sizes``: on a mapping directly under the document's top mapping (a file's ``products:``)
+    read by the fast path, the nodes each entry counts toward ``MAX_NODES`` (its key and
+    everything under it); ``--changed-since`` adds them up for blocks it does not parse again."""
 
     pos: Pos
     key_pos: dict[str, Pos]
     val_pos: dict[str, Pos]
+    sizes: dict[str, int] | None = None
 
 
 class LSeq(list):
@@ -541,72 +555,77 @@ def _build(parser: Any) -> Any:
     get = parser.get_event
     event = get()  # StreamStart
     event = get()
-    if type(event).__name__ == "StreamEndEvent":
+    if type(event) is StreamEndEvent:
         return None
     if event.version is not None or event.tags is not None:  # %YAML / %TAG directives
         raise _Undecided
-    # The stack holds the open collections; for a mapping, the pending key and its position.
+    # The stack holds the open collections: [container, pending key (maps), its position,
+    # the node count before that key] (see _attach). Classes are compared by identity: this
+    # loop runs once a node.
     stack: list[list[Any]] = []
     root: Any = None
     nodes = 0
+    intern = sys.intern
     while True:
         event = get()
-        kind = type(event).__name__
-        if kind == "ScalarEvent":
+        cls = type(event)
+        if cls is ScalarEvent:
             if event.anchor is not None or event.tag is not None:
                 raise _Undecided
             mark = event.start_mark
             pos = (mark.line + 1, mark.column + 1)
             value = event.value
-            if event.style == "" and value in NULLS:
+            if value in NULLS and event.style == "":
                 if value == "":  # libyaml places an empty value elsewhere than ruamel
                     raise _Undecided
                 value = None
+            elif value.isascii() and value.isprintable():  # no control characters; NFC
+                pass
             else:
                 value = _fast_text(value)
             nodes += 1
-        elif kind == "MappingStartEvent" or kind == "SequenceStartEvent":
+            if nodes > MAX_NODES:
+                raise _Undecided
+            if not stack:
+                root = value
+                break
+            frame = stack[-1]
+            container = frame[0]
+            if type(container) is LMap and frame[1] is _NO_KEY:
+                if value is None or (value == "<<" and event.style == "") or value in container:
+                    raise _Undecided  # a null key, a merge key, a duplicate: the exact path
+                frame[1], frame[2], frame[3] = intern(value), pos, nodes - 1
+            else:
+                _attach(frame, value, pos, nodes)
+        elif cls is MappingStartEvent or cls is SequenceStartEvent:
             if event.anchor is not None or event.tag is not None:
                 raise _Undecided
             mark = event.start_mark
             pos = (mark.line + 1, mark.column + 1)
             nodes += 1
-            if len(stack) >= MAX_DEPTH:
+            if len(stack) >= MAX_DEPTH or nodes > MAX_NODES:
                 raise _Undecided
-            if kind == "MappingStartEvent":
+            if cls is MappingStartEvent:
                 value = LMap()
                 value.pos, value.key_pos, value.val_pos = pos, {}, {}
+                if len(stack) == 1:
+                    value.sizes = {}
             else:
                 value = LSeq()
                 value.pos, value.item_pos = pos, []
-        elif kind == "MappingEndEvent" or kind == "SequenceEndEvent":
+            if stack and type(stack[-1][0]) is LMap and stack[-1][1] is _NO_KEY:
+                raise _Undecided  # a mapping or list as a key
+            stack.append([value, _NO_KEY, None, 0])
+        elif cls is MappingEndEvent or cls is SequenceEndEvent:
             frame = stack.pop()
             if not stack:
                 root = frame[0]
                 break
-            value, pos = frame[0], frame[0].pos
-            _attach(stack[-1], value, pos)
-            continue
+            value = frame[0]
+            _attach(stack[-1], value, value.pos, nodes)
         else:  # an alias, or anything unexpected
             raise _Undecided
-        if nodes > MAX_NODES:
-            raise _Undecided
-        if kind == "ScalarEvent":
-            if not stack:
-                root = value
-                break
-            frame = stack[-1]
-            if type(frame[0]) is LMap and frame[1] is _NO_KEY:
-                if value is None or (value == "<<" and event.style == "") or value in frame[0]:
-                    raise _Undecided  # a null key, a merge key, a duplicate: the exact path
-                frame[1], frame[2] = sys.intern(value), pos  # one str per distinct key
-            else:
-                _attach(frame, value, pos)
-        else:
-            if stack and type(stack[-1][0]) is LMap and stack[-1][1] is _NO_KEY:
-                raise _Undecided  # a mapping or list as a key
-            stack.append([value, _NO_KEY, None])
-    if type(get()).__name__ != "DocumentEndEvent" or type(get()).__name__ != "StreamEndEvent":
+    if type(get()) is not DocumentEndEvent or type(get()) is not StreamEndEvent:
         raise _Undecided  # a second document
     return root
 
@@ -614,13 +633,17 @@ def _build(parser: Any) -> Any:
 _NO_KEY: Any = object()
 
 
-def _attach(frame: list[Any], value: Any, pos: Pos) -> None:
+def _attach(frame: list[Any], value: Any, pos: Pos, nodes: int) -> None:
+    """Add ``value`` to the open collection of ``frame`` ([container, pending key, its
+    position, the node count before the key]); ``nodes``: the count after the value."""
     container = frame[0]
     if type(container) is LMap:
         key = frame[1]
         container[key] = value
         container.key_pos[key] = frame[2]
         container.val_pos[key] = pos
+        if container.sizes is not None:
+            container.sizes[key] = nodes - frame[3]
         frame[1] = _NO_KEY
     else:
         container.append(value)

@@ -51,7 +51,7 @@ is what is available for ordering, so physical = ``amount`` + ``claim``, compute
 from __future__ import annotations
 
 import re
-from collections.abc import Collection, Iterable
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -203,14 +203,14 @@ def read_assignment_lists(client: Any, kinds: Iterable[str]) -> dict[str, Any]:
     return out
 
 
-def raise_for_references(desired: Catalog, refs: ShopReferences, locations: dict | None) -> None:
+def raise_for_references(desired: Catalog, refs: ShopReferences, locations: Mapping | None) -> None:
     """``CatalogError`` (exit 1) listing every reference the shop does not have."""
     problems = check_references(desired, refs, locations)
     if problems:
         raise CatalogError(problems)
 
 
-def check_stock_ids(desired: Catalog, shop: ShopInfo, locations: dict | None = None) -> None:
+def check_stock_ids(desired: Catalog, shop: ShopInfo, locations: Mapping | None = None) -> None:
     """Every stock id a variant states (``stock: {3: 5}``) must exist in the e-shop; raises
     ``CatalogError`` with each place that names an unknown one. (The plan checks every kind
     of reference at once: ``read_references`` and ``raise_for_references``.)"""

@@ -31,7 +31,7 @@ product the pull request removed from the catalog).
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -129,7 +129,7 @@ class PlanContext:
 
 
 def diff(
-    desired: Any, live: Any, *, locations: dict[Any, Any] | None = None, context: PlanContext
+    desired: Any, live: Any, *, locations: Mapping[Any, Any] | None = None, context: PlanContext
 ) -> Plan:
     """The plan that makes ``live`` match ``desired`` (both ``Catalog`` models).
 
@@ -366,7 +366,7 @@ def changed_fields_batch(pairs: list[tuple[dict[str, Any], dict[str, Any]]]) -> 
 class _Run:
     """Collects the changes and problems of one diff."""
 
-    def __init__(self, locations: dict[Any, Any], ctx: NormContext, ignore: _Ignore) -> None:
+    def __init__(self, locations: Mapping[Any, Any], ctx: NormContext, ignore: _Ignore) -> None:
         self.locations = locations
         self.ctx = ctx
         self.ignore = ignore

@@ -23,7 +23,7 @@ canonical pairs, the registry additions and the located problems out.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import replace
 from typing import Any
 
@@ -50,7 +50,7 @@ class ParamPlanner:
     def __init__(
         self,
         registry: ParameterRegistry | None,
-        locations: dict[Any, Any] | None = None,
+        locations: Mapping[Any, Any] | None = None,
         *,
         rule: bool = True,
     ) -> None:

@@ -12,8 +12,12 @@ two stocks, as ``bench_plan.build``) into a temporary directory, never the repos
 measures, each in a fresh process (``shoptet-catalog`` as a user runs it):
 
 1. ``validate``: wall time, CPU time (user + system: the steadier figure when other work
-   shares the machine) and peak RSS of the child process (``wait4`` resource usage);
-   ``SHOPTET_YAML_EXACT=1`` in the environment measures the exact (ruamel) path, as before;
+   shares the machine) and peak RSS of the child process (``wait4`` resource usage, which
+   includes the loader's own forked child); ``SHOPTET_YAML_EXACT=1`` in the environment
+   measures the exact (ruamel) path, as before, ``SHOPTET_LOAD_PROCESSES=1`` one process;
+   then the load alone split by process: the CPU of the loading process and of the child
+   it forks for the later files. The larger of the two is what the wall time comes to on
+   two otherwise idle cores (this machine is seldom idle, so it is reported as such);
 2. the load half of a pull-request plan: a git repository whose commit holds the catalog and
    whose working tree has ``--pr-products`` products renamed (spread over the files), loaded as
    ``plan --changed-since HEAD`` does (``load_catalog`` + ``changed_since`` with the load
@@ -98,6 +102,19 @@ def run_measured(
     out = proc.stdout.read().decode() if proc.stdout else ""
     proc.returncode = os.waitstatus_to_exitcode(status)
     return wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss * 1024, out.strip()[-300:]
+
+
+SPLIT_LOAD = """
+import resource, sys, time
+from pathlib import Path
+from reconciler.desired.load import load_catalog
+cpu = lambda who: (lambda u: u.ru_utime + u.ru_stime)(resource.getrusage(who))
+start = cpu(resource.RUSAGE_SELF)
+load_catalog(Path(sys.argv[1]))
+here, child = cpu(resource.RUSAGE_SELF) - start, cpu(resource.RUSAGE_CHILDREN)
+print(f"loading process {here:.2f} s CPU, its child {child:.2f} s CPU: on two idle cores "
+      f"about {max(here, child):.2f} s wall (one process: {here + child:.2f} s CPU)")
+"""
 
 
 PR_LOAD = """
@@ -190,6 +207,8 @@ def main() -> None:
             f"validate: wall {wall:.2f} s, CPU {cpu:.2f} s, peak RSS {rss / 1e6:.0f} MB  "
             f"[{out[-120:]}]  (load average {os.getloadavg()[0]:.1f})"
         )
+        _, _, _, out = run_measured([sys.executable, "-c", SPLIT_LOAD, str(new)])
+        print(f"validate's load by process (imports excluded): {out}")
         wall, cpu, rss, out = run_measured([sys.executable, "-c", PR_LOAD, str(repo / "catalog")])
         print(
             f"PR-plan load (working tree + changed_since): wall {wall:.2f} s, CPU {cpu:.2f} s, peak "
