@@ -207,6 +207,8 @@ class _Reader:
         self.pricelists: OtherPricelists | None = None
         self.lists: dict[str, Any] = {}  # warranties and suppliers, read when first needed
         self._flag_titles: dict[str, str] | None = None
+        self.lock: ImageLock = ImageLock()
+        self.galleries: dict[str, list[str]] = {}  # guid -> image names, for the lock
 
     def flag_titles(self) -> dict[str, str]:
         """The shop's flags, code -> title (read once, for entries that name flags)."""
@@ -215,8 +217,6 @@ class _Reader:
                 str(f.get("code")): str(f.get("title") or "") for f in get_flags(self.client)
             }
         return self._flag_titles
-        self.lock: ImageLock = ImageLock()
-        self.galleries: dict[str, list[str]] = {}  # guid -> image names, for the lock
 
     def read(self, guids: list[str]) -> dict[str, dict[str, Any]]:
         details = self.client.get_products(guids, include=DETAIL_INCLUDE)
