@@ -70,6 +70,7 @@ class Kind(StrEnum):
     PARAMETERS = "parameters"  # {nameIndex: valueIndex}, resolved against the shop's registry
     DATE = "date"  # ``YYYY-MM-DD`` text (only inside an object's parts)
     FLAGS = "flags"  # {flag code: {dateFrom, dateTo}} set, or None: unset; resolved by name
+    PRODUCT_LINKS = "product-links"  # ordered product GUIDs, written whole by their own PUT
     OBJECT = "object"  # a small mapping of ``parts``; the parts the YAML leaves out are unmanaged
 
 
@@ -82,6 +83,7 @@ class Body(StrEnum):
     PRICE_ROW = "price-row"  # a key of a pricelist row (``PATCH /api/pricelists/{id}``)
     PRICE_ROW_PRICES = "price-row-prices"  # ``prices.<write>`` of a pricelist row
     MOVEMENT = "movement"  # ``realStock`` of a stock movement (``PATCH .../movements``)
+    PRODUCT_LINKS = "product-links"  # its own ``PUT /api/products/{guid}/<write>`` (full list)
 
 
 class OnCreate(StrEnum):
@@ -119,6 +121,19 @@ def read_flags(items: Any) -> Any:
         get = item.get if isinstance(item, dict) else (lambda k, _i=item: getattr(_i, k, None))
         out[str(get("code"))] = {"dateFrom": get("dateFrom"), "dateTo": get("dateTo")}
     return dict(sorted(out.items()))
+
+
+def read_product_links(items: Any) -> Any:
+    """A detail's ``relatedProducts`` / ``alternativeProducts`` (include of the same name) as
+    the GUIDs in the shop's order (``priority``, then as listed)."""
+    if not isinstance(items, list):
+        return items
+    rows = [i if isinstance(i, dict) else vars(i) for i in items]
+    ranked = sorted(
+        enumerate(rows),
+        key=lambda r: (r[1].get("priority") is None, r[1].get("priority") or 0, r[0]),
+    )
+    return [str(row.get("guid")).lower() for _, row in ranked]
 
 
 _NEGATIVE_STOCK = {"yes": True, "yes-global": True, "no": False, "no-global": False}
@@ -254,7 +269,7 @@ PRICE_INCLUDE = "perPricelistPrices"  # price fields of a pricelist other than t
 
 # Import groups: product identity first, then where the product sits (brand, categories), then
 # its texts; a variant's amounts on hand last.
-_PLACE, _TEXTS, _AMOUNTS = 1, 2, 1
+_PLACE, _TEXTS, _LINKS, _AMOUNTS = 1, 2, 3, 1
 
 FIELDS: tuple[Field, ...] = (
     # --- product -----------------------------------------------------------------------------
@@ -305,6 +320,27 @@ FIELDS: tuple[Field, ...] = (
             "by code or title, resolved against GET /api/products/flags at plan time; written "
             "with flagsManagement set/unset, so flags the YAML does not name are left alone"
         ),
+    ),
+    *(
+        Field(
+            name,
+            _P,
+            Resource.PRODUCT,
+            Kind.PRODUCT_LINKS,
+            nullable=False,
+            write=name,
+            body=Body.PRODUCT_LINKS,
+            read=name,
+            include=name,
+            reader=read_product_links,
+            import_group=_LINKS,
+            why=(
+                "product GUIDs in the shop's order, at most 50; each target must be in the "
+                "catalog or the shop (checked at plan time by plan/links.py); written whole "
+                f"with PUT /api/products/{{guid}}/{name} after the creates and the PATCHes"
+            ),
+        )
+        for name in ("relatedProducts", "alternativeProducts")
     ),
     # --- variant -----------------------------------------------------------------------------
     _variant("ean", Kind.TEXT, digits=True, imported=Imported.QUOTED),

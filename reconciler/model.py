@@ -46,6 +46,7 @@ from reconciler.desired.values import (
     parse_int,
     parse_orderable_amount,
     parse_parameters,
+    parse_product_links,
     parse_purchase_price,
     parse_stock,
     parse_text,
@@ -191,6 +192,19 @@ GuidList = Annotated[
     BeforeValidator(parse_guid_list),
     WithJsonSchema(
         {"type": "array", "minItems": 1, "items": {"type": "string", "pattern": GUID_PATTERN}}
+    ),
+]
+
+ProductLinks = Annotated[
+    list[str],
+    BeforeValidator(parse_product_links),
+    WithJsonSchema(
+        {
+            "type": "array",
+            "maxItems": 50,
+            "uniqueItems": True,
+            "items": {"type": "string", "pattern": GUID_PATTERN},
+        }
     ),
 ]
 
@@ -439,6 +453,23 @@ class Product(BaseModel):
             "as they are."
         ),
         examples=[{"Akce": {"from": "2026-12-01", "to": "2026-12-24"}, "Novinka": False}],
+    )
+    relatedProducts: ProductLinks | None = Field(
+        None,
+        description=(
+            "Related products (shown with this one), by product GUID, in the order the shop "
+            "shows them; at most 50. [] clears the list; left out, the shop's list is kept."
+        ),
+        examples=[["1b02cb8e-d7b5-11e0-9a5c-feab5ed617ed"]],
+    )
+    alternativeProducts: ProductLinks | None = Field(
+        None,
+        description=(
+            "Alternative products (offered instead of this one), by product GUID, in the "
+            "order the shop shows them; at most 50. [] clears the list; left out, the shop's "
+            "list is kept."
+        ),
+        examples=[["1b02cb8e-d7b5-11e0-9a5c-feab5ed617ed"]],
     )
     variants: dict[VariantCode, Variant] = Field(
         default_factory=dict,

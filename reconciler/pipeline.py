@@ -57,6 +57,7 @@ from reconciler.live.base import ShopInfo
 from reconciler.live.cached import CachedRead
 from reconciler.live.claims import claims_for
 from reconciler.live.flags import needs_flags, read_flags
+from reconciler.live.links import read_product_names
 from reconciler.live.params import complete_live, needs_registry, read_registry
 from reconciler.live.read import (
     FullRead,
@@ -71,6 +72,7 @@ from reconciler.live.snapshot import SnapshotRead, SnapshotSettings
 from reconciler.model import Catalog, Policy
 from reconciler.plan.diff import PlanContext, diff
 from reconciler.plan.guards import open_orders_verdict
+from reconciler.plan.links import link_names, stated_targets
 from reconciler.plan.model import (
     CatalogEntry,
     Plan,
@@ -131,6 +133,10 @@ def make_plan(
     live_catalog = complete_live(client, desired, live.catalog, shop, guids)
     registry = read_registry(client) if needs_registry(desired, guids) else None
     flags = read_flags(client) if needs_flags(desired, guids) else None
+    # link targets neither the catalog nor the live read has: looked up (none: no request)
+    unseen = stated_targets(desired.products, guids)
+    unseen -= set(desired.products) | set(live_catalog.products)
+    linked = read_product_names(client, unseen) if unseen else {}
     context = PlanContext(  # 6
         catalog_digest=loaded.digest,
         default_stock_id=shop.default_stock_id,
@@ -144,6 +150,7 @@ def make_plan(
         variant_rule=True,
         removed=tuple(request.removed),
         flags=flags,
+        products=linked,
     )
     plan = diff(desired, live_catalog, locations=loaded.locations, context=context)
     # a tombstone's live read has no variants: it then goes per stock (live.claims)
@@ -159,8 +166,13 @@ def make_plan(
         for c in plan.changes
         if c.resource is Resource.STOCK and (key := f"{c.code}@{c.stock_id}") in live.claims
     }
+    known = {**linked, **{g: p.name for g, p in live_catalog.products.items()}}
+    known.update({g: p.name for g, p in desired.products.items() if p.name})
     names = replace(
-        plan_names(plan, refs, default_name), currency=shop.currency, claims=stock_claims
+        plan_names(plan, refs, default_name),
+        currency=shop.currency,
+        claims=stock_claims,
+        products=link_names(plan.changes, known),
     )
     threshold = desired.shop.bestSellerOrders
     if threshold is not None:  # 8, display only

@@ -103,6 +103,7 @@ def test_kinds_match_the_model_types(field):
         F.Kind.BOOL: ("true", True),
         F.Kind.GUID: (GUID, GUID),
         F.Kind.GUID_LIST: ([GUID], [GUID]),
+        F.Kind.PRODUCT_LINKS: ([GUID], [GUID]),
         F.Kind.STOCK_MAP: ({"1": "2"}, {1: Decimal("2")}),
         F.Kind.PARAMETERS: ({"Hmotnost": "250 g"}, {"Hmotnost": "250 g"}),
         F.Kind.FLAGS: (
@@ -145,8 +146,8 @@ def test_read_paths_exist_on_the_clients_detail_models(field):
 def test_every_field_has_a_place_to_be_written():
     for f in F.FIELDS:
         assert f.write and f.body is not None, f.name
-        if f.level is F.Level.PRODUCT:
-            assert f.body is F.Body.PRODUCT, f.name
+        if f.level is F.Level.PRODUCT:  # the product body, or a product's own list PUT
+            assert f.body in (F.Body.PRODUCT, F.Body.PRODUCT_LINKS), f.name
 
 
 # ---------------------------------------------------------------------------------------------
@@ -254,7 +255,10 @@ def test_derived_tables_are_what_the_hand_written_ones_were():
         "metaDescription",
         "additionalName",
         "internalNote",
+        "relatedProducts",
+        "alternativeProducts",
     )
+    assert bodies.LINK_FIELDS == ("relatedProducts", "alternativeProducts")
     assert build.VARIANT_ORDER == (
         "parameters",
         "ean",
@@ -283,6 +287,8 @@ def test_derived_tables_are_what_the_hand_written_ones_were():
         "defaultCategory",
         "categories",
         "flags",
+        "relatedProducts",  # [] clears a list
+        "alternativeProducts",
         "variants",
         "absent",
     } == NOT_NULL_PRODUCT

@@ -46,6 +46,8 @@ _ROW_NEW = tuple(f for f in F.FIELDS if f.body is F.Body.PRICE_ROW_PRICES)  # ``
 _PRICES_ON_CREATE = tuple(
     f for f in F.FIELDS if f.resource is F.Resource.PRICE and f.on_create is F.OnCreate.SENT
 )
+# fields written by their own full-list PUT (``PUT /api/products/{guid}/<name>``)
+LINK_FIELDS = tuple(f.name for f in F.FIELDS if f.body is F.Body.PRODUCT_LINKS)
 _STOCK = F.BY_NAME["stock"]
 _PRICE_PLACES = F.BY_NAME["price"].decimals
 
@@ -114,6 +116,12 @@ def flags_body(flags: dict[str, Any] | None, *, create: bool = False) -> dict[st
         for c, dates in items
     ]
     return {"flagsManagement": managed} if managed else {}
+
+
+def links_body(name: str, guids: list[str] | None) -> dict[str, Any]:
+    """``PUT /api/products/{guid}/relatedProducts`` (or ``alternativeProducts``): the whole
+    list, in order (Shoptet numbers the priorities as listed)."""
+    return {name: [{"guid": g} for g in guids or []]}
 
 
 def variant_item(code: str, fields: dict[str, Any], *, create: bool = False) -> dict[str, Any]:

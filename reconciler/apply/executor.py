@@ -18,7 +18,7 @@ from reconciler.apply.program import Part, Request, Step, narrowed, price_unread
 from reconciler.apply.result import ApplyOptions, ApplyResult, Outcome, Status
 from reconciler.apply.revert import written_records
 from reconciler.live.params import read_registry
-from reconciler.plan.model import Plan, Resource
+from reconciler.plan.model import Action, Plan, Resource
 
 
 class Executor:
@@ -133,6 +133,8 @@ class Executor:
             creators = []
             if c.resource is not Resource.PRODUCT and (c.guid, None) in self.created:
                 creators.append(f"product:{c.guid}")
+            if c.resource is Resource.PRODUCT and c.action is Action.CREATE:
+                creators.append(c.id)  # its link lists wait for the create itself
             new_variant = (c.guid, (c.code or "").upper()) in self.created
             renamed = (c.guid, (c.code or "").upper()) in self.renamed
             if c.resource in (Resource.PRICE, Resource.STOCK) and (new_variant or renamed):
@@ -275,6 +277,8 @@ class Executor:
             return c.create_product(body)
         if req.step is Step.PRODUCT:
             return c.patch_product(t, body)
+        if req.step is Step.LINKS:
+            return c.put_product_links(t, req.path.rsplit("/", 1)[1], body)
         if req.step is Step.PRICES:
             return c.patch_pricelist(t, body)
         if req.step is Step.STOCK:

@@ -17,6 +17,9 @@ Stages, in order (each a list of independent requests):
 2. ``product``: one ``PATCH /api/products/{guid}`` per existing product: product fields and
    variant items (updates, and new codes, which Shoptet creates for an unknown code; a rename
    is the live ``code`` with ``newCode``, so the variant keeps its stock, prices and history);
+2b. ``links``: ``PUT /api/products/{guid}/relatedProducts`` (or ``alternativeProducts``),
+   the whole list, one per product and list; after the creates, so a product this plan
+   creates can be linked;
 3. ``prices``: ``PATCH /api/pricelists/{id}``, at most 300 rows each: price creates and
    updates, including what a create cannot carry (``commonPrice``, ``vatRate``,
    ``includingVat``; every price field for a non-default pricelist);
@@ -58,6 +61,7 @@ class Step(StrEnum):
     PARAMETER_VALUES = "parameter-values"
     CREATE = "create"
     PRODUCT = "product"
+    LINKS = "links"
     PRICES = "prices"
     STOCK = "stock"
     DELETE_VARIANT = "delete-variant"
@@ -124,8 +128,13 @@ def program(
     product_deletes: list[Part] = []
     params: list[Part] = []
     values: dict[str, list[Part]] = {}
+    links: list[Part] = []
     for k in todo:
         c, pending = k.change, dict(k.pending)
+        if c.resource is Resource.PRODUCT:  # each link list: its own PUT, after creates
+            links += [Part(c, {f: pending.pop(f)}) for f in W.LINK_FIELDS if f in pending]
+            if c.action is Action.CREATE:
+                posts[c.guid][0] = Part(c, pending)
         if c.resource is Resource.PARAMETER:
             params.append(Part(c, pending))
             continue
@@ -137,7 +146,7 @@ def program(
             target = product_deletes if c.resource is Resource.PRODUCT else variant_deletes
             target.append(Part(c, pending))
         elif c.resource is Resource.PRODUCT:
-            if c.action is Action.UPDATE:
+            if c.action is Action.UPDATE and (pending or not links):
                 patches.setdefault(c.guid, []).append(Part(c, pending))
         elif c.resource is Resource.VARIANT:
             if post is not None and c.action is Action.CREATE:
@@ -160,6 +169,7 @@ def program(
         (Step.PARAMETER_VALUES, [(n, parts) for n, parts in sorted(values.items())]),
         (Step.CREATE, [(g, parts) for g, parts in sorted(posts.items())]),
         (Step.PRODUCT, [(g, parts) for g, parts in sorted(patches.items())]),
+        (Step.LINKS, [(p.change.guid, [p]) for p in links]),
         (Step.PRICES, [(pricelist_id, batch) for batch in W.batches(prices)]),
         (
             Step.STOCK,
@@ -218,6 +228,11 @@ def request(step: Step, target: Any, parts: Sequence[Part]) -> Request | None:
         body = W.patch_body(fields, variants)
         named = (target, *(code for code, _ in variants))
         return Request(step, target, parts, "PATCH", f"/api/products/{target}", body, named)
+    if step is Step.LINKS:
+        name = next(iter(parts[0].fields))
+        path = f"/api/products/{target}/{name}"
+        body = W.links_body(name, parts[0].fields[name])
+        return Request(step, target, parts, "PUT", path, body, (target,))
     if step is Step.PRICES:
         if target is None:
             raise ValueError("prices need a pricelist id")

@@ -265,6 +265,9 @@ def _record_locations(guid: str, decl: _Declared, locations: dict[tuple, Locatio
     locations[(guid,)] = Location(decl.file, *decl.pos)
     for key in data:
         locations[(guid, key)] = Location(decl.file, *data.key_pos[key])
+        if key in LINK_FIELDS and isinstance(data[key], LSeq):  # each target, for the plan
+            for i, pos in enumerate(data[key].item_pos):
+                locations[(guid, key, i)] = Location(decl.file, *pos)
     variants = data.get("variants")
     if isinstance(variants, LMap):
         for code, vdata in variants.items():
@@ -274,6 +277,28 @@ def _record_locations(guid: str, decl: _Declared, locations: dict[tuple, Locatio
                     locations[(guid, "variants", code, key)] = Location(
                         decl.file, *vdata.key_pos[key]
                     )
+
+
+LINK_FIELDS = ("relatedProducts", "alternativeProducts")
+
+
+def _self_link_problems(guid: str, decl: _Declared) -> list[Problem]:
+    """A product listing itself as related or alternative (Shoptet links two products)."""
+    out = []
+    for name in LINK_FIELDS:
+        items = decl.data.get(name)
+        if not isinstance(items, LSeq):
+            continue
+        for i, item in enumerate(items):
+            if isinstance(item, str) and item.lower() == guid:
+                out.append(
+                    Problem(
+                        decl.file,
+                        *items.item_pos[i],
+                        f"{name}: product {guid} lists itself; list other products only",
+                    )
+                )
+    return out
 
 
 def read_nofollow(path: Path) -> bytes:
@@ -452,6 +477,7 @@ def _validate_declared(
     _record_locations(guid, decl, locations)
     if product is not None:
         products[guid] = product
+        problems += _self_link_problems(guid, decl)
     variants = decl.data.get("variants")
     for code in variants if isinstance(variants, LMap) else ():
         here = locations[(guid, "variants", code)]

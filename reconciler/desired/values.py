@@ -461,3 +461,34 @@ def parse_flags(value: Any) -> dict[str, Any]:
             ) from None
         out[name] = {"dateFrom": None, "dateTo": None} if on else None
     return out
+
+
+MAX_PRODUCT_LINKS = 50  # Shoptet's PUT .../relatedProducts and .../alternativeProducts take 0-50
+
+
+def parse_product_links(value: Any) -> list[str]:
+    """``relatedProducts`` / ``alternativeProducts``: product GUIDs in the order the shop shows
+    them, at most 50, each once; ``[]`` clears the list. The product's own GUID and whether the
+    targets exist are checked by the loader and the plan (they need more than this value)."""
+    if not isinstance(value, list):
+        raise fail(
+            f"must be a list of product GUIDs (e.g. [1b02cb8e-d7b5-11e0-9a5c-feab5ed617ed]), "
+            f"or [] to clear it, not {_kind(value)}"
+        )
+    if len(value) > MAX_PRODUCT_LINKS:
+        raise fail(
+            f"lists {len(value)} products; Shoptet keeps at most {MAX_PRODUCT_LINKS}",
+            at=MAX_PRODUCT_LINKS,
+        )
+    seen: set[str] = set()
+    out = []
+    for i, item in enumerate(value):
+        try:
+            guid = parse_guid(item)
+        except PydanticCustomError as err:
+            raise fail(err.message(), at=i) from None
+        if guid in seen:
+            raise fail(f"product '{guid}' is listed twice; list each product once", at=i)
+        seen.add(guid)
+        out.append(guid)
+    return out

@@ -85,6 +85,7 @@ BOOLS = frozenset(f.name for f in F.FIELDS if f.kind is F.Kind.BOOL)
 QUOTED = frozenset(f.name for f in F.FIELDS if f.imported is F.Imported.QUOTED)
 HTML = frozenset(f.name for f in F.FIELDS if f.imported is F.Imported.BLOCK)
 OBJECTS = {f.name: f for f in F.FIELDS if f.kind is F.Kind.OBJECT}
+LINKS = frozenset(f.name for f in F.FIELDS if f.kind is F.Kind.PRODUCT_LINKS)
 # fields the loader refuses to see null (Shoptet always has a value): a refresh that has no
 # live value for one keeps what the file says (``type`` too, which import never writes)
 NOT_NULL = frozenset(f.name for f in F.FIELDS if not f.nullable)
@@ -385,7 +386,7 @@ def render_product(
 def _value(name: str, value: Any, default_stock_id: int) -> Any:
     if name == "stock":
         return _stock(value, default_stock_id)
-    if name == "categories":
+    if name == "categories" or name in LINKS:
         return Y.CommentedSeq([str(g).lower() for g in value])
     if isinstance(value, bool):
         return Y.plain("true" if value else "false")
@@ -529,6 +530,8 @@ def _refresh(entry: Y.CommentedMap, values: dict, default_stock_id: int, skip) -
             new = _stated_stock(entry[key], values[LIVE_STOCK], default_stock_id)
         elif key in values:
             new = values[key]
+        elif key in LINKS:  # the shop links none: an empty list, not null
+            new = Y.empty_seq()
         elif key in NOT_NULL:
             continue  # the shop sent nothing for it; keep what the file says
         else:
@@ -578,6 +581,8 @@ def _norm(key: str, value: Any, default_stock_id: int) -> Any:
         return canonical_object(OBJECTS[key], parts)
     if key == "parameters" and isinstance(value, dict):
         return sorted((str(k), str(v)) for k, v in value.items())
+    if key in LINKS and isinstance(value, list):  # ordered: the shop shows them so
+        return [str(g).lower() for g in value]
     if key == "categories" and isinstance(value, list):
         return sorted({str(g).lower() for g in value})
     if key in HTML:

@@ -42,6 +42,7 @@ from reconciler import __version__
 from reconciler import fields as F
 from reconciler.errors import CatalogError, Problem
 from reconciler.plan.guards import GuardPolicy, compute_guards, policy_changes
+from reconciler.plan.links import link_problems
 from reconciler.plan.model import (
     NOTES_LISTED,
     RENAME_FIELD,
@@ -115,6 +116,9 @@ class PlanContext:
     # The shop's product flags (``GET /api/products/flags`` items), read when a product in
     # scope states ``flags``; None when nothing needs them.
     flags: tuple[dict[str, Any], ...] | None = None
+    # Shop products a related/alternative link names beyond the live read (GUID -> name;
+    # ``live.links``). None: targets are not checked (apply's recompute: the plan did).
+    products: dict[str, str | None] | None = None
 
 
 def diff(
@@ -171,6 +175,17 @@ def diff(
             for g, p in wanted.items()
             if g not in in_scope and (g in have or not getattr(p, "absent", False))
         )
+
+    if context.products is not None:
+        deleted = {
+            c.guid
+            for c in run.changes
+            if c.action is Action.DELETE and c.resource is Resource.PRODUCT
+        }
+        known = {**dict.fromkeys(have), **context.products}
+        link_problems(wanted, in_scope, known, deleted, run.problem)
+        if run.problems:
+            raise CatalogError(run.problems)
 
     base = context.base_policy
     guards = compute_guards(
@@ -419,7 +434,7 @@ class _Run:
         self.rename_hints(guid, desired, want, have, created)
 
     def problem(self, key: tuple[Any, ...], message: str) -> None:
-        loc = self.locations.get(key) or self.locations.get(key[:1])
+        loc = self.locations.get(key) or self.locations.get(key[:2]) or self.locations.get(key[:1])
         self.problems.append(
             Problem(
                 loc.file if loc else "(catalog)",

@@ -266,6 +266,8 @@ class Names:
     sales: dict[str, int] = field(default_factory=dict)
     sales_unread: int = 0
     best_seller: int | None = None
+    # product GUID -> name, for the related/alternative products the plan's changes name
+    products: dict[str, str] = field(default_factory=dict)
 
     def __bool__(self) -> bool:
         return bool(
@@ -277,6 +279,7 @@ class Names:
             or self.claims
             or self.sales
             or self.sales_unread
+            or self.products
         )
 
     def claim(self, code: Any, stock_id: Any) -> str | None:
@@ -284,6 +287,9 @@ class Names:
 
     def category(self, guid: Any) -> str | None:
         return self.categories.get(guid.lower()) if isinstance(guid, str) else None
+
+    def product(self, guid: Any) -> str | None:
+        return self.products.get(guid.lower()) if isinstance(guid, str) else None
 
     def brand(self, code: Any) -> str | None:
         return self.brands.get(code) if isinstance(code, str) else None
@@ -307,6 +313,8 @@ class Names:
             out["currency"] = self.currency.to_dict()
         if self.claims:  # only when some stock change has a claim: older plans keep their shape
             out["claims"] = dict(sorted(self.claims.items()))
+        if self.products:  # only when a link change names products: older plans keep their shape
+            out["products"] = dict(sorted(self.products.items()))
         if self.sales or self.sales_unread:
             out["sales"] = {
                 "orders30d": dict(sorted(self.sales.items())),
@@ -340,6 +348,7 @@ class Names:
             Currency.from_dict(data.get("currency")),
             texts("claims", str),
             *_sales(data.get("sales")),
+            products=texts("products", str),
         )
 
 

@@ -33,7 +33,12 @@ MONEY_FIELDS = frozenset(
 ) - {"vatRate"}
 _PERCENT_FIELDS = frozenset({"vatRate"})
 _NUMBER_KINDS = (F.Kind.DECIMAL, F.Kind.INTEGER, F.Kind.STOCK_MAP)
-_NAMED = {"defaultCategory": "category", "categories": "category", "brand": "brand"}
+_NAMED = {
+    "defaultCategory": "category",
+    "categories": "category",
+    "brand": "brand",
+    **dict.fromkeys(F.names(F.select(F.Level.PRODUCT, kind=F.Kind.PRODUCT_LINKS)), "product"),
+}
 
 
 def show(field: str, value: Any, names: Names) -> str:

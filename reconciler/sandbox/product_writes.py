@@ -234,6 +234,8 @@ def apply_create(state: ShopState, data: dict, *, enforce: bool = False) -> dict
         changeTime=now,
         variants=[],
         flags=[],
+        relatedProducts=[],
+        alternativeProducts=[],
     )
     _apply_flags(product, data)
     cats = list(data.get("categoryGuids") or [])

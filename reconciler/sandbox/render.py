@@ -7,6 +7,7 @@ import unicodedata
 from decimal import Decimal
 from typing import Any
 
+from reconciler.sandbox.links import LINK_LISTS, link_items
 from reconciler.sandbox.state import ShopState, available, dec, fmt
 
 DETAIL_INCLUDES = frozenset(
@@ -39,8 +40,6 @@ _EMPTY_LISTS = {
     "descriptiveparameters": "descriptiveParameters",
     "filteringparameters": "filteringParameters",
     "gifts": "gifts",
-    "alternativeproducts": "alternativeProducts",
-    "relatedproducts": "relatedProducts",
     "relatedfiles": "relatedFiles",
     "relatedvideos": "relatedVideos",
 }
@@ -384,6 +383,9 @@ def detail(state: ShopState, p: dict, includes: set[str]) -> dict:
             }
             for f in p.get("flags", [])
         ]
+    for name in LINK_LISTS:
+        if name.lower() in includes:
+            out[name] = link_items(state, p.get(name, []))
     if "setitems" in includes:
         out["setItems"] = None
     if "warranty" in includes:

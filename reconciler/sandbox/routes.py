@@ -12,6 +12,7 @@ import re
 from urllib.parse import unquote
 
 from reconciler.sandbox import handlers_catalog as cat
+from reconciler.sandbox import handlers_content as content
 from reconciler.sandbox import handlers_jobs as jobs
 from reconciler.sandbox import handlers_lookup as look
 from reconciler.sandbox import handlers_params as params
@@ -47,6 +48,10 @@ ROUTES = [
     ("GET", "/api/products/code/{code}", prod.get_product_by_code),
     ("PATCH", "/api/products/code/{code}", prod.patch_product_by_code),
     ("DELETE", "/api/products/code/{code}", prod.delete_variant),
+    ("GET", "/api/products/{guid}/relatedProducts", content.get_links),
+    ("PUT", "/api/products/{guid}/relatedProducts", content.put_links),
+    ("GET", "/api/products/{guid}/alternativeProducts", content.get_links),
+    ("PUT", "/api/products/{guid}/alternativeProducts", content.put_links),
     ("GET", "/api/products/{guid}", prod.get_product),
     ("PATCH", "/api/products/{guid}", prod.patch_product),
     ("DELETE", "/api/products/{guid}", prod.delete_product),

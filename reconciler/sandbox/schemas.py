@@ -281,3 +281,10 @@ CREATE_VARIANT_PARAMETER = O(
     ("paramName",),
 )
 ADD_VARIANT_PARAMETER_VALUES = O({"paramValues": A(_PARAM_VALUE, min=1)}, ("paramValues",))
+
+# PUT /api/products/{guid}/relatedProducts and .../alternativeProducts (setRelatedProducts,
+# setAlternativeProducts): the whole list, 0-50 items
+PRODUCT_LINKS = {
+    name: O({name: A(O({"guid": S(GUID)}, ("guid",)), max=50)}, (name,))
+    for name in ("relatedProducts", "alternativeProducts")
+}

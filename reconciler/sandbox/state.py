@@ -376,6 +376,8 @@ def _check_product(product: dict) -> None:
     product.setdefault("visibility", "visible")
     product.setdefault("categoryGuids", [product["defaultCategoryGuid"]])
     product.setdefault("flags", [])  # [{"code", "dateFrom", "dateTo"}]
+    product.setdefault("relatedProducts", [])  # ordered GUIDs (handlers_content)
+    product.setdefault("alternativeProducts", [])
     if not product["variants"]:
         raise StateError(f"product {product['guid']} has no variants")
     for variant in product["variants"]:

@@ -60,6 +60,7 @@ class A:
     item: object
     min: int = 0
     null: bool = False
+    max: int | None = None  # maxItems
 
 
 @dataclass
@@ -95,6 +96,8 @@ class Checker:
                 return
             if len(value) < schema.min:
                 self.bad(path, f'Property "{path}" must have at least {schema.min} item(s).')
+            if schema.max is not None and len(value) > schema.max:
+                self.bad(path, f'Property "{path}" must have at most {schema.max} item(s).')
             for i, item in enumerate(value):
                 self.check(item, schema.item, f"{path}[{i}]")
         elif isinstance(schema, O):

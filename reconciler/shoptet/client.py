@@ -55,6 +55,8 @@ DETAIL_INCLUDE = (
     "perPricelistPrices",
     "variantParameters",
     "flags",
+    "relatedProducts",
+    "alternativeProducts",
 )
 MAX_BATCH = 300  # stock movements and pricelist PATCH accept at most 300 items
 MAX_LOOKUP = 50  # productGuids / productCodes filter values per list request
@@ -473,6 +475,14 @@ class ShoptetClient:
     def patch_product(self, guid: str, body: dict[str, Any]) -> WriteResult:
         path = f"/api/products/{_seg(guid, 'product GUID', 'PATCH')}"
         return self._write("PATCH", path, body, reread=f"GET {path}")
+
+    def put_product_links(self, guid: str, name: str, body: dict[str, Any]) -> WriteResult:
+        """``PUT /api/products/{guid}/relatedProducts`` or ``.../alternativeProducts``: the
+        whole list (0-50 ``{guid}`` items) replaces the product's."""
+        if name not in ("relatedProducts", "alternativeProducts"):
+            raise ValueError(f"not a product link list: {name}")
+        path = f"/api/products/{_seg(guid, 'product GUID', 'PUT')}/{name}"
+        return self._write("PUT", path, body, reread=f"GET {path}")
 
     def delete_product(self, guid: str) -> WriteResult:
         path = f"/api/products/{_seg(guid, 'product GUID', 'DELETE')}"

@@ -134,6 +134,8 @@ class ProductDetail(ShoptetModel):
     defaultCategory: Ref | None = None
     categories: list[Ref] | None = None
     flags: list[dict[str, Any]] | None = None  # only with include=flags
+    relatedProducts: list[dict[str, Any]] | None = None  # only with include=relatedProducts
+    alternativeProducts: list[dict[str, Any]] | None = None  # include=alternativeProducts
     variants: list[Variant] = []
 
 

@@ -1,0 +1,255 @@
+"""Product content as code (issue 18) through the whole tool on the demo sandbox: related and
+alternative products go plan -> apply -> plan empty (a product the same plan creates among the
+targets), with full-list PUTs that conform to Shoptet's OpenAPI file, and a second apply
+writes nothing; ``[]`` clears a list, a list left out is not managed; a target the catalog
+and the shop lack, or one the plan deletes, is a located plan error with nothing written; a
+targeted plan looks its targets up in the shop; import then plan is empty, comments kept."""
+
+from __future__ import annotations
+
+import pytest
+
+from reconciler.desired.load import load_catalog
+from reconciler.errors import CatalogError
+from reconciler.pipeline import PlanRequest, apply_plan, make_plan
+from reconciler.render.text import render_text
+from reconciler.sandbox import Sandbox
+from tests.apply.support import demo_state, plan_of, run_cli, write_catalog, write_requests
+from tests.apply.test_conformance import Recording
+from tests.support.openapi_requests import validate_request
+from tests.support.openapi_spec import require_spec
+from tests.support.sandbox_client import sandbox_client, served
+
+ETIOPIE = "70b1bb6c-3ea5-5822-b934-b29e437a0ad0"
+KOLUMBIE = "5c421358-5da0-5a2f-af0c-47b8e35ce00a"
+BRAZILIE = "693b24f4-fa81-5f3e-9d7f-6419a06506d5"
+KENA = "d865ca26-de72-588e-b7ae-450a9d54142e"
+NEW = "1b02cb8e-d7b5-11e0-9a5c-feab5ed617ed"
+MISSING = "00000000-0000-4000-8000-00000000abcd"
+CATEGORY = "b9e6b7dc-3057-5ac1-9792-f17d839243b8"
+
+
+@pytest.fixture
+def sb() -> Sandbox:
+    return Sandbox(demo_state())
+
+
+def catalog(tmp_path, products: dict):
+    return load_catalog(write_catalog(tmp_path, products))
+
+
+def new_product(**fields) -> dict:
+    return {
+        "name": "Káva Peru",
+        "defaultCategory": CATEGORY,
+        "variants": {"KAV-PER-250": {"price": "239"}},
+        **fields,
+    }
+
+
+def links_of(sb: Sandbox, guid: str) -> dict:
+    p = next(p for p in sb.state()["products"] if p["guid"] == guid)
+    return {k: p[k] for k in ("relatedProducts", "alternativeProducts")}
+
+
+def apply(sb: Sandbox, cat, plan, seen: list | None = None):
+    wrap = None if seen is None else (lambda inner: Recording(inner, seen))
+    with sandbox_client(sb, wrap=wrap) as client:
+        return apply_plan(plan, client, cat)
+
+
+def test_links_converge_with_conforming_full_list_puts_and_a_second_apply_writes_nothing(
+    sb, tmp_path
+):
+    spec = require_spec()
+    cat = catalog(
+        tmp_path,
+        {
+            ETIOPIE: {"relatedProducts": [BRAZILIE, NEW], "alternativeProducts": [KENA]},
+            NEW: new_product(relatedProducts=[ETIOPIE]),
+        },
+    )
+    plan = plan_of(sb, cat)
+    update = next(c for c in plan.changes if c.id == f"product:{ETIOPIE}")
+    assert {f.field: (f.before, f.after) for f in update.fields} == {
+        "relatedProducts": ([], [BRAZILIE, NEW]),
+        "alternativeProducts": ([], [KENA]),
+    }
+    text = render_text(plan)
+    assert f'"{BRAZILIE}" (Káva Brazílie Santos), "{NEW}" (Káva Peru)' in text
+    assert f'"{KENA}" (Káva Keňa AA)' in text
+
+    seen: list = []
+    result = apply(sb, cat, plan, seen)
+    assert result.ok, result.outcomes
+    writes = [(m, p) for m, p, *_ in seen if m != "GET"]
+    # the new target exists before anything links to it; then one full-list PUT per list
+    assert writes == [
+        ("POST", "/api/products"),
+        ("PUT", f"/api/products/{NEW}/relatedProducts"),
+        ("PUT", f"/api/products/{ETIOPIE}/relatedProducts"),
+        ("PUT", f"/api/products/{ETIOPIE}/alternativeProducts"),
+    ]
+    bodies = {p: b for m, p, _q, _h, b in seen if m == "PUT"}
+    assert bodies[f"/api/products/{ETIOPIE}/relatedProducts"] == {
+        "data": {"relatedProducts": [{"guid": BRAZILIE}, {"guid": NEW}]}
+    }
+    problems = [
+        p
+        for method, path, query, headers, body in seen
+        for p in validate_request(spec, method, path, query, headers, body)
+    ]
+    assert problems == []
+    assert links_of(sb, ETIOPIE) == {
+        "relatedProducts": [BRAZILIE, NEW],
+        "alternativeProducts": [KENA],
+    }
+    assert plan_of(sb, cat).is_empty
+    start = len(sb.request_log)
+    again = apply(sb, cat, plan)  # the same plan once more: everything is done already
+    assert again.ok, again.outcomes
+    assert write_requests(sb, start) == []
+
+
+def test_reordering_and_clearing_converge_and_a_list_left_out_is_not_managed(sb, tmp_path):
+    with sandbox_client(sb) as client:  # the shop has links already (as the admin made them)
+        client.put_product_links(
+            ETIOPIE, "relatedProducts", {"relatedProducts": [{"guid": KENA}, {"guid": BRAZILIE}]}
+        )
+        client.put_product_links(
+            ETIOPIE, "alternativeProducts", {"alternativeProducts": [{"guid": KENA}]}
+        )
+    untouched = catalog(tmp_path / "a", {ETIOPIE: {"name": "Káva Etiopie Yirgacheffe"}})
+    assert plan_of(sb, untouched).is_empty
+    cat = catalog(
+        tmp_path / "b",
+        {ETIOPIE: {"relatedProducts": [BRAZILIE, KENA], "alternativeProducts": []}},
+    )
+    plan = plan_of(sb, cat)
+    (change,) = plan.changes
+    assert {f.field: f.after for f in change.fields} == {
+        "relatedProducts": [BRAZILIE, KENA],
+        "alternativeProducts": [],
+    }
+    assert apply(sb, cat, plan).ok
+    assert links_of(sb, ETIOPIE) == {"relatedProducts": [BRAZILIE, KENA], "alternativeProducts": []}
+    assert plan_of(sb, cat).is_empty
+
+
+@pytest.mark.parametrize(
+    ("products", "line", "words"),
+    [
+        (
+            {ETIOPIE: {"relatedProducts": [BRAZILIE, MISSING]}},
+            6,
+            f"relatedProducts: product {MISSING} is neither in the catalog nor in the shop",
+        ),
+        (
+            {
+                ETIOPIE: {"alternativeProducts": [KENA]},
+                KENA: {"absent": True},
+            },
+            5,
+            f"alternativeProducts: product {KENA} is deleted by this plan",
+        ),
+    ],
+)
+def test_a_target_that_will_not_exist_is_a_located_plan_error(sb, tmp_path, products, line, words):
+    cat = catalog(tmp_path, products)
+    start = len(sb.request_log)
+    with pytest.raises(CatalogError) as info:
+        plan_of(sb, cat)
+    (problem,) = info.value.problems
+    assert problem.file.endswith("products.yaml") and problem.line == line, str(problem)
+    assert words in problem.message
+    assert write_requests(sb, start) == []
+
+
+def test_a_targeted_plan_looks_its_link_targets_up_in_the_shop(sb, tmp_path):
+    cat = catalog(tmp_path, {ETIOPIE: {"relatedProducts": [KOLUMBIE]}})
+    with sandbox_client(sb, read_only=True) as client:
+        start = len(sb.request_log)
+        plan = make_plan(client, cat, PlanRequest(targets=[ETIOPIE]))
+    lookups = [e for e in sb.request_log[start:] if e["path"] == "/api/products"]
+    assert len(lookups) == 1  # one list request, filtered by the unseen GUIDs
+    assert plan.names.products == {KOLUMBIE: "Káva Kolumbie Supremo"}
+    bad = catalog(tmp_path / "bad", {ETIOPIE: {"relatedProducts": [MISSING]}})
+    with sandbox_client(sb, read_only=True) as client, pytest.raises(CatalogError):
+        make_plan(client, bad, PlanRequest(targets=[ETIOPIE]))
+
+
+def test_a_forged_plan_cannot_write_links_the_catalog_does_not_state(
+    sb, tmp_path, monkeypatch, capsys
+):
+    from tests.apply.test_forged import forge
+
+    write_catalog(tmp_path, {ETIOPIE: {"relatedProducts": [BRAZILIE]}})
+    with served(sb) as server:
+        code, out, err = run_cli(
+            monkeypatch, capsys, tmp_path, ["plan", "--out", "plan.json"], url=server.url
+        )
+        assert code == 0, out + err
+
+        def edit(data):
+            change = next(c for c in data["changes"] if c["id"] == f"product:{ETIOPIE}")
+            change["fields"][0]["after"] = [BRAZILIE, KENA]  # one more than the catalog says
+            change["fields"].append(
+                {"field": "alternativeProducts", "before": [], "after": [KOLUMBIE], "source": None}
+            )
+
+        forge(tmp_path, edit)
+        start = len(sb.request_log)
+        code, out, err = run_cli(
+            monkeypatch,
+            capsys,
+            tmp_path,
+            ["apply", "plan.json", "--auto-approve"],
+            url=server.url,
+        )
+    assert code == 4, out + err
+    assert write_requests(sb, start) == []
+    assert links_of(sb, ETIOPIE) == {"relatedProducts": [], "alternativeProducts": []}
+
+
+def test_import_then_plan_is_empty_and_a_refresh_keeps_comments(sb, tmp_path, monkeypatch, capsys):
+    with sandbox_client(sb) as client:
+        client.put_product_links(
+            ETIOPIE, "relatedProducts", {"relatedProducts": [{"guid": KENA}, {"guid": BRAZILIE}]}
+        )
+        client.put_product_links(
+            KENA, "alternativeProducts", {"alternativeProducts": [{"guid": ETIOPIE}]}
+        )
+    with served(sb) as server:
+        code, out, err = run_cli(
+            monkeypatch,
+            capsys,
+            tmp_path,
+            ["import", "--all", "--catalog", "catalog"],
+            url=server.url,
+        )
+        assert code == 0, err
+        path = tmp_path / "catalog" / "products" / "imported.yaml"
+        text = path.read_text(encoding="utf-8")
+        assert f"relatedProducts:\n      - {KENA}\n      - {BRAZILIE}\n" in text  # shop order
+        assert f"alternativeProducts:\n      - {ETIOPIE}\n" in text
+        plan_args = ["plan", "--catalog", "catalog", "--detailed-exitcode"]
+        code, out, err = run_cli(monkeypatch, capsys, tmp_path, plan_args, url=server.url)
+        assert code == 0, out + err
+        # the shop's list changes; a refresh of the file rewrites it and keeps a comment
+        path.write_text(
+            text.replace("products:\n", "products:\n  # kept by import\n", 1), encoding="utf-8"
+        )
+        with sandbox_client(sb) as client:
+            client.put_product_links(ETIOPIE, "relatedProducts", {"relatedProducts": []})
+        code, out, err = run_cli(
+            monkeypatch,
+            capsys,
+            tmp_path,
+            ["import", "--guid", ETIOPIE, "--catalog", "catalog"],
+            url=server.url,
+        )
+        assert code == 0, err
+        refreshed = path.read_text(encoding="utf-8")
+        assert "# kept by import" in refreshed and "relatedProducts: []" in refreshed
+        code, out, err = run_cli(monkeypatch, capsys, tmp_path, plan_args, url=server.url)
+        assert code == 0, out + err
