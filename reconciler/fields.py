@@ -71,6 +71,7 @@ class Kind(StrEnum):
     DATE = "date"  # ``YYYY-MM-DD`` text (only inside an object's parts)
     FLAGS = "flags"  # {flag code: {dateFrom, dateTo}} set, or None: unset; resolved by name
     PRODUCT_LINKS = "product-links"  # ordered product GUIDs, written whole by their own PUT
+    DESCRIPTIVE = "descriptive"  # ordered rows {name, value, description, priority}, whole
     OBJECT = "object"  # a small mapping of ``parts``; the parts the YAML leaves out are unmanaged
 
 
@@ -128,12 +129,29 @@ def read_product_links(items: Any) -> Any:
     the GUIDs in the shop's order (``priority``, then as listed)."""
     if not isinstance(items, list):
         return items
-    rows = [i if isinstance(i, dict) else vars(i) for i in items]
+    return [str(row.get("guid")).lower() for row in _by_priority(_rows(items))]
+
+
+def _rows(items: list[Any]) -> list[dict[str, Any]]:
+    return [i if isinstance(i, dict) else dict(vars(i)) for i in items]
+
+
+def _by_priority(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Rows in the shop's order: by ``priority`` (none last), then as listed."""
     ranked = sorted(
         enumerate(rows),
         key=lambda r: (r[1].get("priority") is None, r[1].get("priority") or 0, r[0]),
     )
-    return [str(row.get("guid")).lower() for _, row in ranked]
+    return [row for _, row in ranked]
+
+
+def read_descriptive_parameters(items: Any) -> Any:
+    """A detail's ``descriptiveParameters`` (include of that name) as the model's rows
+    ``{name, value, description, priority}`` in the shop's order."""
+    if not isinstance(items, list):
+        return items
+    keys = ("name", "value", "description", "priority")
+    return [{k: row.get(k) for k in keys} for row in _by_priority(_rows(items))]
 
 
 _NEGATIVE_STOCK = {"yes": True, "yes-global": True, "no": False, "no-global": False}
@@ -319,6 +337,18 @@ FIELDS: tuple[Field, ...] = (
         why=(
             "by code or title, resolved against GET /api/products/flags at plan time; written "
             "with flagsManagement set/unset, so flags the YAML does not name are left alone"
+        ),
+    ),
+    _product(
+        "descriptiveParameters",
+        Kind.DESCRIPTIVE,
+        include="descriptiveParameters",
+        reader=read_descriptive_parameters,
+        nullable=False,
+        import_group=_TEXTS,
+        why=(
+            "the specification table, rows {name, value, description, priority} in order "
+            "(priority is the row's position unless stated); sent whole, [] clears it"
         ),
     ),
     *(

@@ -40,6 +40,7 @@ from reconciler.desired.values import (
     parse_bool,
     parse_code,
     parse_decimal,
+    parse_descriptive_parameters,
     parse_flags,
     parse_guid,
     parse_guid_list,
@@ -204,6 +205,28 @@ ProductLinks = Annotated[
             "maxItems": 50,
             "uniqueItems": True,
             "items": {"type": "string", "pattern": GUID_PATTERN},
+        }
+    ),
+]
+
+_TEXT_OR_NULL = {"type": ["string", "number", "null"]}
+DescriptiveParameters = Annotated[
+    list[dict[str, Any]],
+    BeforeValidator(parse_descriptive_parameters),
+    WithJsonSchema(
+        {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "additionalProperties": False,
+                "required": ["name"],
+                "properties": {
+                    "name": {"type": ["string", "number"], "minLength": 1, "maxLength": 255},
+                    "value": dict(_TEXT_OR_NULL),
+                    "description": dict(_TEXT_OR_NULL),
+                    "priority": {"type": ["integer", "string", "null"]},
+                },
+            },
         }
     ),
 ]
@@ -453,6 +476,17 @@ class Product(BaseModel):
             "as they are."
         ),
         examples=[{"Akce": {"from": "2026-12-01", "to": "2026-12-24"}, "Novinka": False}],
+    )
+    descriptiveParameters: DescriptiveParameters | None = Field(
+        None,
+        description=(
+            "The specification table (descriptive parameters): rows {name, value, "
+            "description, priority}, shown in this order (priority is the row's position "
+            "unless stated). The whole table: rows not listed are removed; [] clears it."
+        ),
+        examples=[
+            [{"name": "Materiál", "value": "bavlna"}, {"name": "Země původu", "value": "Peru"}]
+        ],
     )
     relatedProducts: ProductLinks | None = Field(
         None,

@@ -104,6 +104,10 @@ def test_kinds_match_the_model_types(field):
         F.Kind.GUID: (GUID, GUID),
         F.Kind.GUID_LIST: ([GUID], [GUID]),
         F.Kind.PRODUCT_LINKS: ([GUID], [GUID]),
+        F.Kind.DESCRIPTIVE: (
+            [{"name": "Materiál", "value": "bavlna"}],
+            [{"name": "Materiál", "value": "bavlna", "description": None, "priority": 1}],
+        ),
         F.Kind.STOCK_MAP: ({"1": "2"}, {1: Decimal("2")}),
         F.Kind.PARAMETERS: ({"Hmotnost": "250 g"}, {"Hmotnost": "250 g"}),
         F.Kind.FLAGS: (
@@ -215,6 +219,7 @@ def test_derived_tables_are_what_the_hand_written_ones_were():
         "additionalName": "additionalName",
         "internalNote": "internalNote",
         "flags": "flagsManagement",
+        "descriptiveParameters": "descriptiveParameters",
         "brand": "brandCode",
         "defaultCategory": "defaultCategoryGuid",
         "categories": "categoryGuids",
@@ -255,6 +260,7 @@ def test_derived_tables_are_what_the_hand_written_ones_were():
         "metaDescription",
         "additionalName",
         "internalNote",
+        "descriptiveParameters",
         "relatedProducts",
         "alternativeProducts",
     )
@@ -287,6 +293,7 @@ def test_derived_tables_are_what_the_hand_written_ones_were():
         "defaultCategory",
         "categories",
         "flags",
+        "descriptiveParameters",  # [] clears the table
         "relatedProducts",  # [] clears a list
         "alternativeProducts",
         "variants",

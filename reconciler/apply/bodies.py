@@ -92,8 +92,8 @@ def product_fields_body(fields: dict[str, Any], *, create: bool = False) -> dict
     (there is nothing to clear yet)."""
     body = {}
     for name, value in fields.items():
-        if name not in PRODUCT_WRITE_NAMES or (create and value is None):
-            continue
+        if name not in PRODUCT_WRITE_NAMES or (create and value in (None, [])):
+            continue  # a create has nothing to clear (and takes no empty list: minItems 1)
         if name == "flags":
             body.update(flags_body(value, create=create))
             continue

@@ -492,3 +492,59 @@ def parse_product_links(value: Any) -> list[str]:
         seen.add(guid)
         out.append(guid)
     return out
+
+
+MAX_DESCRIPTIVE_PRIORITY = 99999  # OpenAPI updateProduct descriptiveParameters[].priority
+_DESCRIPTIVE_KEYS = ("name", "value", "description", "priority")
+
+
+def parse_descriptive_parameters(value: Any) -> list[dict[str, Any]]:
+    """The specification table: a list of ``{name, value, description?, priority?}``, each
+    name once. Canonical form: every key present, ``priority`` the item's position (1, 2, ...)
+    unless stated, sorted by priority (stable) as the shop lists them; ``[]`` clears it."""
+    if not isinstance(value, list):
+        raise fail(
+            "must be a list of {name: ..., value: ...} rows (e.g. [{name: Materiál, value: "
+            f"bavlna}}]), or [] to clear it, not {_kind(value)}"
+        )
+    rows: list[dict[str, Any]] = []
+    seen: set[str] = set()
+    for i, item in enumerate(value):
+        if not isinstance(item, dict):
+            raise fail(
+                f"row {i + 1} must be a mapping {{name: ..., value: ...}}, not {_kind(item)}", at=i
+            )
+        if len(item) == 1 and "name" not in item:  # `- Materiál: bavlna`, the natural slip
+            ((key, text),) = item.items()
+            if key not in _DESCRIPTIVE_KEYS:
+                raise fail(f"row {i + 1}: write {{name: {key}, value: {text}}}", at=i)
+        for key in item:
+            if key not in _DESCRIPTIVE_KEYS:
+                raise fail(
+                    f"row {i + 1}: unknown key '{key}'{did_you_mean(str(key), _DESCRIPTIVE_KEYS)}; "
+                    f"allowed: {', '.join(_DESCRIPTIVE_KEYS)}",
+                    at=i,
+                )
+        name = item.get("name")
+        if not isinstance(name, str) or not name.strip() or len(name) > 255:
+            raise fail(f"row {i + 1}: name must be text of 1-255 characters", at=i)
+        name = unicodedata.normalize("NFC", name)
+        if name.casefold() in seen:
+            raise fail(f"row {i + 1}: '{name}' is given twice; each name once", at=i)
+        seen.add(name.casefold())
+        row: dict[str, Any] = {"name": name}
+        for key in ("value", "description"):
+            text = item.get(key)
+            if text is not None and not isinstance(text, str):
+                raise fail(f"row {i + 1}: {key} must be text, not {_kind(text)}", at=i)
+            row[key] = None if text is None else unicodedata.normalize("NFC", text)
+        priority = item.get("priority")
+        try:
+            number = i + 1 if priority is None else parse_int(priority, minimum=0)
+        except PydanticCustomError as err:
+            raise fail(f"row {i + 1}: priority {err.message()}", at=i) from None
+        if number > MAX_DESCRIPTIVE_PRIORITY:
+            raise fail(f"row {i + 1}: priority must be at most {MAX_DESCRIPTIVE_PRIORITY}", at=i)
+        row["priority"] = number
+        rows.append(row)
+    return sorted(rows, key=lambda r: r["priority"])

@@ -49,7 +49,7 @@ from typing import Any
 from reconciler import errors as E
 from reconciler import fields as F
 from reconciler.desired.load import PRODUCTS_DIR, YAML_SUFFIXES, load_catalog
-from reconciler.desired.values import GUID_PATTERN, parse_flags
+from reconciler.desired.values import GUID_PATTERN, parse_descriptive_parameters, parse_flags
 from reconciler.desired.yamlload import MAX_FILE_BYTES
 from reconciler.importer import yaml_edit as Y
 from reconciler.live.convert import product_from_detail
@@ -86,6 +86,7 @@ QUOTED = frozenset(f.name for f in F.FIELDS if f.imported is F.Imported.QUOTED)
 HTML = frozenset(f.name for f in F.FIELDS if f.imported is F.Imported.BLOCK)
 OBJECTS = {f.name: f for f in F.FIELDS if f.kind is F.Kind.OBJECT}
 LINKS = frozenset(f.name for f in F.FIELDS if f.kind is F.Kind.PRODUCT_LINKS)
+DESCRIPTIVE = F.BY_NAME["descriptiveParameters"].name
 # fields the loader refuses to see null (Shoptet always has a value): a refresh that has no
 # live value for one keeps what the file says (``type`` too, which import never writes)
 NOT_NULL = frozenset(f.name for f in F.FIELDS if not f.nullable)
@@ -388,6 +389,8 @@ def _value(name: str, value: Any, default_stock_id: int) -> Any:
         return _stock(value, default_stock_id)
     if name == "categories" or name in LINKS:
         return Y.CommentedSeq([str(g).lower() for g in value])
+    if name == DESCRIPTIVE:
+        return _descriptive(value)
     if isinstance(value, bool):
         return Y.plain("true" if value else "false")
     if isinstance(value, Decimal):
@@ -414,6 +417,27 @@ def _parameters(pairs: dict[str, str], registry: ParameterRegistry | None) -> An
                 key, text = name, shown
         out[key] = Y.quoted(text) if text.strip() in NULL_SPELLINGS else text
     return Y.flow_map(out)
+
+
+def _descriptive(rows: list[dict[str, Any]]) -> Any:
+    """Specification rows as ``- {name: .., value: ..}``: a value or description only when
+    there is one, a priority only when it is not the row's position (the loader's default)."""
+    out = Y.CommentedSeq()
+    for i, row in enumerate(rows, start=1):
+        item: dict[str, Any] = {"name": _text(row["name"])}
+        for key in ("value", "description"):
+            if row.get(key) is not None:
+                item[key] = _text(row[key])
+        if row.get("priority") != i:
+            item["priority"] = Y.plain(str(row.get("priority")))
+        out.append(Y.flow_map(item))
+    return out
+
+
+def _text(value: Any) -> Any:
+    """Text that reads back as the same text (quoted where the loader would read null)."""
+    text = str(value)
+    return Y.quoted(text) if text.strip() in NULL_SPELLINGS else text
 
 
 def _flags(flags: dict[str, Any]) -> Any:
@@ -581,6 +605,11 @@ def _norm(key: str, value: Any, default_stock_id: int) -> Any:
         return canonical_object(OBJECTS[key], parts)
     if key == "parameters" and isinstance(value, dict):
         return sorted((str(k), str(v)) for k, v in value.items())
+    if key == DESCRIPTIVE and isinstance(value, list):
+        try:
+            return parse_descriptive_parameters([dict(row) for row in value])
+        except (ValueError, TypeError):  # a hand-written mistake: compared as text, refreshed
+            return str(value)
     if key in LINKS and isinstance(value, list):  # ordered: the shop shows them so
         return [str(g).lower() for g in value]
     if key == "categories" and isinstance(value, list):

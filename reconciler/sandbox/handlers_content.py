@@ -1,6 +1,6 @@
 """Product content beyond the product body (issue 18): related and alternative products
 (SPEC getListOfProductRelatedProducts, setRelatedProducts and their alternativeProducts
-twins). The state's lists and their read shape are ``reconciler.sandbox.links``.
+twins). The state's lists and their read shape are ``reconciler.sandbox.content``.
 
 Strict where the spec is silent: a GUID the shop lacks, the product itself, or a GUID twice
 is refused with 422 (Shoptet links only existing, distinct products). Links made here are
@@ -12,10 +12,10 @@ UNFINISHED: ``POST .../relatedProducts`` (add one) and ``DELETE`` are not served
 
 from __future__ import annotations
 
+from reconciler.sandbox.content import link_items
 from reconciler.sandbox.context import Ctx
 from reconciler.sandbox.envelope import Fail, Result, err
 from reconciler.sandbox.handlers_products import _by_guid
-from reconciler.sandbox.links import link_items
 from reconciler.sandbox.schemas import PRODUCT_LINKS
 from reconciler.sandbox.validate import check_body
 

@@ -6,9 +6,9 @@ import re
 from decimal import Decimal
 
 from reconciler.sandbox import render
+from reconciler.sandbox.content import unlink
 from reconciler.sandbox.context import Ctx
 from reconciler.sandbox.envelope import Fail, Result, err, invalid_parameter, not_found_product
-from reconciler.sandbox.links import unlink
 from reconciler.sandbox.product_writes import apply_create, apply_patch
 from reconciler.sandbox.schemas import CREATE_PRODUCT, PATCH_PRODUCT
 from reconciler.sandbox.state import fmt, parse_time

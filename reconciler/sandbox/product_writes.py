@@ -8,6 +8,7 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
+from reconciler.sandbox.content import apply_descriptive
 from reconciler.sandbox.envelope import Fail, err
 from reconciler.sandbox.state import ShopState, fmt
 from reconciler.sandbox.variant_params import VariantRow, variant_rule_errors
@@ -236,8 +237,10 @@ def apply_create(state: ShopState, data: dict, *, enforce: bool = False) -> dict
         flags=[],
         relatedProducts=[],
         alternativeProducts=[],
+        descriptiveParameters=[],
     )
     _apply_flags(product, data)
+    apply_descriptive(product, data)
     cats = list(data.get("categoryGuids") or [])
     product["categoryGuids"] = (
         cats if data["defaultCategoryGuid"] in cats else [data["defaultCategoryGuid"], *cats]
@@ -304,6 +307,7 @@ def apply_patch(state: ShopState, product: dict, data: dict, *, enforce: bool = 
     if "brandCode" in data:
         product["brandCode"] = data["brandCode"]
     _apply_flags(product, data)
+    apply_descriptive(product, data)
     if "categoryGuids" in data:
         product["categoryGuids"] = list(data["categoryGuids"])
     if "defaultCategoryGuid" in data:

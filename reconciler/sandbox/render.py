@@ -7,7 +7,7 @@ import unicodedata
 from decimal import Decimal
 from typing import Any
 
-from reconciler.sandbox.links import LINK_LISTS, link_items
+from reconciler.sandbox.content import LINK_LISTS, descriptive_items, link_items
 from reconciler.sandbox.state import ShopState, available, dec, fmt
 
 DETAIL_INCLUDES = frozenset(
@@ -37,7 +37,6 @@ DETAIL_INCLUDES = frozenset(
 _EMPTY_LISTS = {
     "images": "images",
     "surchargeparameters": "surchargeParameters",
-    "descriptiveparameters": "descriptiveParameters",
     "filteringparameters": "filteringParameters",
     "gifts": "gifts",
     "relatedfiles": "relatedFiles",
@@ -383,6 +382,8 @@ def detail(state: ShopState, p: dict, includes: set[str]) -> dict:
             }
             for f in p.get("flags", [])
         ]
+    if "descriptiveparameters" in includes:
+        out["descriptiveParameters"] = descriptive_items(p)
     for name in LINK_LISTS:
         if name.lower() in includes:
             out[name] = link_items(state, p.get(name, []))

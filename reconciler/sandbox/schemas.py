@@ -42,6 +42,16 @@ _surcharge = O(
     ("code", "values"),
 )
 
+_DESCRIPTIVE = O(
+    {
+        "name": S(max=255, min=1),
+        "value": S(null=True),
+        "description": S(null=True),
+        "priority": I(null=True, max=99999),
+    },
+    ("name",),
+)
+
 _VARIANT_COMMON = {
     "code": S(CODE, max=64),
     "ean": S(max=255, null=True),
@@ -112,17 +122,7 @@ _PRODUCT_COMMON = {
     "hsCode": S(r"^\d{6,10}$", null=True),
     "categoryGuids": A(S(GUID, max=36), min=1),
     "warrantyId": I(null=True),
-    "descriptiveParameters": A(
-        O(
-            {
-                "name": S(max=255),
-                "value": S(null=True),
-                "description": S(null=True),
-                "priority": I(null=True),
-            },
-            ("name",),
-        )
-    ),
+    "descriptiveParameters": A(_DESCRIPTIVE),
     "indexName": S(),
     "relatedVideos": A(
         O(
@@ -144,6 +144,7 @@ CREATE_PRODUCT = O(
         "internalNote": S(),
         "supplierGuid": S(GUID, max=36),
         "flags": A(_flag, min=1),
+        "descriptiveParameters": A(_DESCRIPTIVE, min=1),
         "filteringParameters": A(
             O({"code": S(max=255), "values": A(S(), min=1)}, ("code", "values")), min=1
         ),

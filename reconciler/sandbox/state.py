@@ -378,6 +378,7 @@ def _check_product(product: dict) -> None:
     product.setdefault("flags", [])  # [{"code", "dateFrom", "dateTo"}]
     product.setdefault("relatedProducts", [])  # ordered GUIDs (handlers_content)
     product.setdefault("alternativeProducts", [])
+    product.setdefault("descriptiveParameters", [])  # [{name, value, description, priority}]
     if not product["variants"]:
         raise StateError(f"product {product['guid']} has no variants")
     for variant in product["variants"]:

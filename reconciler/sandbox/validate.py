@@ -34,6 +34,7 @@ class I:  # noqa: E742 - short schema names read like the spec
     null: bool = False
     enum: tuple | None = None
     min: int | None = None  # minimum
+    max: int | None = None  # maximum
 
 
 @dataclass(frozen=True)
@@ -87,6 +88,8 @@ class Checker:
                 self.bad(path, f'Property "{path}" must be one of {list(schema.enum)}.')
             elif schema.min is not None and value < schema.min:
                 self.bad(path, f'Property "{path}" must be at least {schema.min}.')
+            elif schema.max is not None and value > schema.max:
+                self.bad(path, f'Property "{path}" must be at most {schema.max}.')
         elif isinstance(schema, N):
             if isinstance(value, bool) or not isinstance(value, int | float | Decimal):
                 self.bad(path, f'Property "{path}" must be a number.')

@@ -55,6 +55,7 @@ DETAIL_INCLUDE = (
     "perPricelistPrices",
     "variantParameters",
     "flags",
+    "descriptiveParameters",
     "relatedProducts",
     "alternativeProducts",
 )

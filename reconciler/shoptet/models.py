@@ -134,6 +134,7 @@ class ProductDetail(ShoptetModel):
     defaultCategory: Ref | None = None
     categories: list[Ref] | None = None
     flags: list[dict[str, Any]] | None = None  # only with include=flags
+    descriptiveParameters: list[dict[str, Any]] | None = None  # include=descriptiveParameters
     relatedProducts: list[dict[str, Any]] | None = None  # only with include=relatedProducts
     alternativeProducts: list[dict[str, Any]] | None = None  # include=alternativeProducts
     variants: list[Variant] = []

@@ -219,6 +219,12 @@ def test_import_then_plan_is_empty_and_a_refresh_keeps_comments(sb, tmp_path, mo
         client.put_product_links(
             KENA, "alternativeProducts", {"alternativeProducts": [{"guid": ETIOPIE}]}
         )
+        rows = [
+            {"name": "Země původu", "value": "Keňa", "priority": 1},
+            {"name": "null", "value": "~", "description": "zrno", "priority": 5},
+            {"name": "Balení", "value": None, "priority": 9},
+        ]
+        client.patch_product(KENA, {"descriptiveParameters": rows})
     with served(sb) as server:
         code, out, err = run_cli(
             monkeypatch,
@@ -232,6 +238,12 @@ def test_import_then_plan_is_empty_and_a_refresh_keeps_comments(sb, tmp_path, mo
         text = path.read_text(encoding="utf-8")
         assert f"relatedProducts:\n      - {KENA}\n      - {BRAZILIE}\n" in text  # shop order
         assert f"alternativeProducts:\n      - {ETIOPIE}\n" in text
+        assert (  # a priority only where it is not the row's position; null-like text quoted
+            "    descriptiveParameters:\n"
+            "      - {name: Země původu, value: Keňa}\n"
+            '      - {name: "null", value: "~", description: zrno, priority: 5}\n'
+            "      - {name: Balení, priority: 9}\n"
+        ) in text
         plan_args = ["plan", "--catalog", "catalog", "--detailed-exitcode"]
         code, out, err = run_cli(monkeypatch, capsys, tmp_path, plan_args, url=server.url)
         assert code == 0, out + err
@@ -253,3 +265,70 @@ def test_import_then_plan_is_empty_and_a_refresh_keeps_comments(sb, tmp_path, mo
         assert "# kept by import" in refreshed and "relatedProducts: []" in refreshed
         code, out, err = run_cli(monkeypatch, capsys, tmp_path, plan_args, url=server.url)
         assert code == 0, out + err
+
+
+# -- descriptive parameters (the specification table) ----------------------------------------
+
+TABLE = [
+    {"name": "Země původu", "value": "Etiopie"},
+    {"name": "Pražení", "value": "světlé", "description": "stupeň pražení"},
+    {"name": "Balení", "value": None},
+]
+
+
+def table_of(sb: Sandbox, guid: str) -> list[tuple]:
+    p = next(p for p in sb.state()["products"] if p["guid"] == guid)
+    rows = sorted(p["descriptiveParameters"], key=lambda r: r["priority"])
+    return [(r["name"], r["value"], r["description"], r["priority"]) for r in rows]
+
+
+def test_the_specification_table_converges_in_the_stated_order(sb, tmp_path):
+    spec = require_spec()
+    cat = catalog(
+        tmp_path,
+        {
+            ETIOPIE: {"descriptiveParameters": TABLE},
+            NEW: new_product(descriptiveParameters=TABLE[:1]),
+        },
+    )
+    plan = plan_of(sb, cat)
+    text = render_text(plan)
+    assert (
+        '~ descriptiveParameters: [] -> [1. Země původu: "Etiopie", 2. Pražení: "světlé" '
+        "(stupeň pražení), 3. Balení: (none)]"
+    ) in text
+    seen: list = []
+    assert apply(sb, cat, plan, seen).ok
+    assert [p for m, p, _q, _h, b in seen if m != "GET"] == [
+        "/api/products",
+        f"/api/products/{ETIOPIE}",
+    ]
+    problems = [p for m, path, q, h, b in seen for p in validate_request(spec, m, path, q, h, b)]
+    assert problems == []
+    assert table_of(sb, ETIOPIE) == [
+        ("Země původu", "Etiopie", None, 1),
+        ("Pražení", "světlé", "stupeň pražení", 2),
+        ("Balení", None, None, 3),
+    ]
+    assert table_of(sb, NEW) == [("Země původu", "Etiopie", None, 1)]
+    assert plan_of(sb, cat).is_empty
+    start = len(sb.request_log)
+    assert apply(sb, cat, plan).ok
+    assert write_requests(sb, start) == []
+
+    # reordered, one row gone, a stated priority: the whole table is written again
+    reordered = catalog(
+        tmp_path / "b",
+        {ETIOPIE: {"descriptiveParameters": [TABLE[1], {**TABLE[0], "priority": 7}]}},
+    )
+    plan = plan_of(sb, reordered)
+    assert apply(sb, reordered, plan).ok
+    assert table_of(sb, ETIOPIE) == [
+        ("Pražení", "světlé", "stupeň pražení", 1),
+        ("Země původu", "Etiopie", None, 7),
+    ]
+    assert plan_of(sb, reordered).is_empty
+    cleared = catalog(tmp_path / "c", {ETIOPIE: {"descriptiveParameters": []}})
+    assert apply(sb, cleared, plan_of(sb, cleared)).ok
+    assert table_of(sb, ETIOPIE) == []
+    assert plan_of(sb, cleared).is_empty

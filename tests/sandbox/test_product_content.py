@@ -1,8 +1,9 @@
-"""The sandbox's related and alternative products (issue 18), answers checked against the
-OpenAPI file by the suite-wide watcher: PUT sets the whole list in the order given and
-answers it; GET and the detail's include read it back numbered by priority; an unknown
-product, the product itself, a GUID twice or more than 50 items are refused with 422 and
-change nothing; a deleted product leaves the lists it was in."""
+"""The sandbox's product content (issue 18), answers checked against the OpenAPI file by the
+suite-wide watcher. Related and alternative products: PUT sets the whole list in the order
+given and answers it; GET and the detail's include read it back numbered by priority; an
+unknown product, the product itself, a GUID twice or more than 50 items are refused with 422
+and change nothing; a deleted product leaves the lists it was in. Descriptive parameters: a
+PATCH replaces the table, the include reads it by priority, rows outside the limits are 422."""
 
 from __future__ import annotations
 
@@ -71,3 +72,47 @@ def test_a_deleted_product_leaves_the_lists_it_was_in(client):
     assert put(client, "alternativeProducts", [C, B]).status_code == 200
     assert client.delete(f"/api/products/{C}").status_code == 200
     assert listed(client, "alternativeProducts") == [(B, 1)]
+
+
+# -- descriptive parameters (the specification table) ----------------------------------------
+
+ROWS = [
+    {"name": "Země původu", "value": "Etiopie", "description": None, "priority": 1},
+    {"name": "Pražení", "value": "světlé", "description": "stupeň", "priority": 2},
+]
+
+
+def table(client) -> list[dict]:
+    answer = client.get(f"/api/products/{GUID}", params={"include": "descriptiveParameters"})
+    assert answer.status_code == 200, answer.text
+    return answer.json()["data"]["descriptiveParameters"]
+
+
+def test_a_patch_replaces_the_whole_table_and_the_include_reads_it_by_priority(client):
+    assert table(client) == []
+    swapped = [{**ROWS[0], "priority": 2}, {**ROWS[1], "priority": 1}]
+    answer = client.patch(
+        f"/api/products/{GUID}", json={"data": {"descriptiveParameters": swapped}}
+    )
+    assert answer.status_code == 200, answer.text
+    assert [r["name"] for r in table(client)] == ["Pražení", "Země původu"]
+    unranked = [{"name": "Balení"}]  # no priority: its position
+    client.patch(f"/api/products/{GUID}", json={"data": {"descriptiveParameters": unranked}})
+    assert table(client) == [{"name": "Balení", "value": None, "description": None, "priority": 1}]
+    client.patch(f"/api/products/{GUID}", json={"data": {"descriptiveParameters": []}})
+    assert table(client) == []
+
+
+@pytest.mark.parametrize(
+    ("rows", "instance"),
+    [
+        ([{"name": "x", "priority": 100000}], "data.descriptiveParameters[0].priority"),
+        ([{"name": ""}], "data.descriptiveParameters[0].name"),
+        ([{"value": "x"}], "data.descriptiveParameters[0].name"),
+    ],
+)
+def test_rows_outside_shoptets_limits_are_refused(client, rows, instance):
+    answer = client.patch(f"/api/products/{GUID}", json={"data": {"descriptiveParameters": rows}})
+    assert answer.status_code == 422
+    assert answer.json()["errors"][0]["instance"] == instance
+    assert table(client) == []
