@@ -72,6 +72,7 @@ class Kind(StrEnum):
     FLAGS = "flags"  # {flag code: {dateFrom, dateTo}} set, or None: unset; resolved by name
     PRODUCT_LINKS = "product-links"  # ordered product GUIDs, written whole by their own PUT
     DESCRIPTIVE = "descriptive"  # ordered rows {name, value, description, priority}, whole
+    FILTERING = "filtering"  # {code: [valueIndex]}, resolved by name against the shop's list
     OBJECT = "object"  # a small mapping of ``parts``; the parts the YAML leaves out are unmanaged
 
 
@@ -152,6 +153,20 @@ def read_descriptive_parameters(items: Any) -> Any:
         return items
     keys = ("name", "value", "description", "priority")
     return [{k: row.get(k) for k in keys} for row in _by_priority(_rows(items))]
+
+
+def read_filtering_parameters(items: Any) -> Any:
+    """A detail's ``filteringParameters`` (include of that name) as ``{code: [valueIndex]}``,
+    sorted (a set: the shop keeps no order for it)."""
+    if not isinstance(items, list):
+        return items
+    out: dict[str, list[str]] = {}
+    for row in _rows(items):
+        values = _rows(row.get("values") or [])
+        out[str(row.get("code"))] = sorted(
+            str(v.get("valueIndex") or v.get("name")) for v in values
+        )
+    return dict(sorted(out.items()))
 
 
 _NEGATIVE_STOCK = {"yes": True, "yes-global": True, "no": False, "no-global": False}
@@ -349,6 +364,19 @@ FIELDS: tuple[Field, ...] = (
         why=(
             "the specification table, rows {name, value, description, priority} in order "
             "(priority is the row's position unless stated); sent whole, [] clears it"
+        ),
+    ),
+    _product(
+        "filteringParameters",
+        Kind.FILTERING,
+        include="filteringParameters",
+        reader=read_filtering_parameters,
+        nullable=False,
+        import_group=_PLACE,
+        why=(
+            "names or codes in the YAML, code -> value indexes in the plan (resolved against "
+            "GET /api/products/filtering-parameters by plan/filtering.py, what the shop lacks "
+            "created first); written whole as [{code, values}]"
         ),
     ),
     *(

@@ -41,6 +41,7 @@ from reconciler.desired.values import (
     parse_code,
     parse_decimal,
     parse_descriptive_parameters,
+    parse_filtering_parameters,
     parse_flags,
     parse_guid,
     parse_guid_list,
@@ -209,6 +210,22 @@ ProductLinks = Annotated[
     ),
 ]
 
+FilteringParameters = Annotated[
+    dict[str, list[str]],
+    BeforeValidator(parse_filtering_parameters),
+    WithJsonSchema(
+        {
+            "type": "object",
+            "propertyNames": {"minLength": 1},
+            "additionalProperties": {
+                "anyOf": [
+                    {"type": ["string", "number"]},
+                    {"type": "array", "minItems": 1, "items": {"type": ["string", "number"]}},
+                ]
+            },
+        }
+    ),
+]
 _TEXT_OR_NULL = {"type": ["string", "number", "null"]}
 DescriptiveParameters = Annotated[
     list[dict[str, Any]],
@@ -487,6 +504,16 @@ class Product(BaseModel):
         examples=[
             [{"name": "Materiál", "value": "bavlna"}, {"name": "Země původu", "value": "Peru"}]
         ],
+    )
+    filteringParameters: FilteringParameters | None = Field(
+        None,
+        description=(
+            "Filtering parameters (the category filters): parameter -> value or [values], by "
+            "the names the admin shows or by codes (`shoptet-catalog lookup "
+            "filtering-parameters`). All of the product's: parameters not named are removed; "
+            "{} clears them. A parameter or value the shop lacks is created first."
+        ),
+        examples=[{"Materiál": ["bavlna", "len"], "Barva": "červená"}],
     )
     relatedProducts: ProductLinks | None = Field(
         None,

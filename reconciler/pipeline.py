@@ -58,7 +58,13 @@ from reconciler.live.cached import CachedRead
 from reconciler.live.claims import claims_for
 from reconciler.live.flags import needs_flags, read_flags
 from reconciler.live.links import read_product_names
-from reconciler.live.params import complete_live, needs_registry, read_registry
+from reconciler.live.params import (
+    complete_live,
+    needs_filtering,
+    needs_registry,
+    needs_variant_registry,
+    read_registry,
+)
 from reconciler.live.read import (
     FullRead,
     ScopedRead,
@@ -131,7 +137,15 @@ def make_plan(
     source = live_source(client, request, guids, prune=desired.policy.prune, managed=managed)  # 4
     live = source.read(desired, shop, request.progress)  # 5
     live_catalog = complete_live(client, desired, live.catalog, shop, guids)
-    registry = read_registry(client) if needs_registry(desired, guids) else None
+    registry = (  # one read per registry the products in scope use
+        read_registry(
+            client,
+            filtering=needs_filtering(desired, guids),
+            variant=needs_variant_registry(desired, guids),
+        )
+        if needs_registry(desired, guids)
+        else None
+    )
     flags = read_flags(client) if needs_flags(desired, guids) else None
     # link targets neither the catalog nor the live read has: looked up (none: no request)
     unseen = stated_targets(desired.products, guids)

@@ -104,6 +104,7 @@ def test_kinds_match_the_model_types(field):
         F.Kind.GUID: (GUID, GUID),
         F.Kind.GUID_LIST: ([GUID], [GUID]),
         F.Kind.PRODUCT_LINKS: ([GUID], [GUID]),
+        F.Kind.FILTERING: ({"Materiál": "bavlna"}, {"Materiál": ["bavlna"]}),
         F.Kind.DESCRIPTIVE: (
             [{"name": "Materiál", "value": "bavlna"}],
             [{"name": "Materiál", "value": "bavlna", "description": None, "priority": 1}],
@@ -131,8 +132,8 @@ def test_kinds_match_the_model_types(field):
 
 
 def test_resources_are_the_plans():
-    # the plan's other kinds are additions to the shop's variant-parameter registry, not fields
-    registry_additions = {"parameter", "parameter-value"}
+    # the plan's other kinds are additions to the shop's parameter registries, not fields
+    registry_additions = {"parameter", "parameter-value", "filtering-parameter", "filtering-value"}
     assert {r.value for r in F.Resource} == {
         r.value for r in plan_model.Resource
     } - registry_additions
@@ -220,6 +221,7 @@ def test_derived_tables_are_what_the_hand_written_ones_were():
         "internalNote": "internalNote",
         "flags": "flagsManagement",
         "descriptiveParameters": "descriptiveParameters",
+        "filteringParameters": "filteringParameters",
         "brand": "brandCode",
         "defaultCategory": "defaultCategoryGuid",
         "categories": "categoryGuids",
@@ -254,6 +256,7 @@ def test_derived_tables_are_what_the_hand_written_ones_were():
         "defaultCategory",
         "categories",
         "flags",
+        "filteringParameters",
         "shortDescription",
         "description",
         "metaTitle",
@@ -294,6 +297,7 @@ def test_derived_tables_are_what_the_hand_written_ones_were():
         "categories",
         "flags",
         "descriptiveParameters",  # [] clears the table
+        "filteringParameters",  # {} clears them
         "relatedProducts",  # [] clears a list
         "alternativeProducts",
         "variants",

@@ -82,6 +82,17 @@ def parameter_body(index: str, name: str) -> dict[str, Any]:
     return {"paramName": name, "paramIndex": index}
 
 
+def filtering_parameter_body(code: str, name: str, values: list[dict[str, Any]]) -> dict[str, Any]:
+    """``POST /api/products/filtering-parameters``: a new parameter with the plan's code and
+    its first values (Shoptet requires at least one)."""
+    return {"name": name, "code": code, "values": values}
+
+
+def filtering_value_item(value_index: str, name: str) -> dict[str, Any]:
+    """One value of a filtering parameter create or ``POST .../filtering-parameters/{code}``."""
+    return {"name": name, "valueIndex": value_index}
+
+
 def parameter_value_item(value_index: str, name: str) -> dict[str, Any]:
     """One ``paramValues`` item of ``POST /api/products/variant-parameters/{paramIndex}``."""
     return {"paramValue": name, "rawValue": value_index}
@@ -92,10 +103,14 @@ def product_fields_body(fields: dict[str, Any], *, create: bool = False) -> dict
     (there is nothing to clear yet)."""
     body = {}
     for name, value in fields.items():
-        if name not in PRODUCT_WRITE_NAMES or (create and value in (None, [])):
+        if name not in PRODUCT_WRITE_NAMES or (create and value in (None, [], {})):
             continue  # a create has nothing to clear (and takes no empty list: minItems 1)
         if name == "flags":
             body.update(flags_body(value, create=create))
+            continue
+        if name == "filteringParameters":  # {code: [valueIndex]}; null clears (PATCH)
+            items = [{"code": c, "values": list(v)} for c, v in sorted((value or {}).items())]
+            body[PRODUCT_WRITE_NAMES[name]] = items or None
             continue
         body[PRODUCT_WRITE_NAMES[name]] = value
     return body

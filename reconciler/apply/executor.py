@@ -18,6 +18,7 @@ from reconciler.apply.program import Part, Request, Step, narrowed, price_unread
 from reconciler.apply.result import ApplyOptions, ApplyResult, Outcome, Status
 from reconciler.apply.revert import written_records
 from reconciler.live.params import read_registry
+from reconciler.plan.filtering import FILTERING_RESOURCES
 from reconciler.plan.model import Action, Plan, Resource
 
 
@@ -273,6 +274,10 @@ class Executor:
             return c.create_variant_parameter(body)
         if req.step is Step.PARAMETER_VALUES:
             return c.add_variant_parameter_values(t, body)
+        if req.step is Step.FILTERING_PARAMETER:
+            return c.create_filtering_parameter(body)
+        if req.step is Step.FILTERING_VALUES:
+            return c.add_filtering_parameter_values(t, body)
         if req.step is Step.CREATE:
             return c.create_product(body)
         if req.step is Step.PRODUCT:
@@ -395,7 +400,8 @@ class Executor:
         forms = self.read(guids) if guids else {}
         registry = None
         if any(c.resource.registry for c in changes):
-            registry = read_registry(self.client)
+            filtering = any(c.resource in FILTERING_RESOURCES for c in changes)
+            registry = read_registry(self.client, filtering=filtering)
         return forms, registry
 
     def read(self, guids) -> dict:

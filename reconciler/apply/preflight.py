@@ -61,9 +61,10 @@ from reconciler.desired.load import LoadedCatalog
 from reconciler.live.base import ShopInfo
 from reconciler.live.convert import product_from_detail
 from reconciler.live.flags import needs_flags, read_flags
-from reconciler.live.params import needs_registry, read_registry
+from reconciler.live.params import needs_filtering, needs_registry, read_registry
 from reconciler.model import Catalog, Policy
 from reconciler.plan.diff import PlanContext, diff
+from reconciler.plan.filtering import FILTERING_RESOURCES
 from reconciler.plan.guards import GuardPolicy, VariantClaims, compute_guards
 from reconciler.plan.model import (
     Action,
@@ -208,9 +209,13 @@ def preflight(
     catalog (``authority.unproduced``). Raises ``StalePlan`` (exit 4) naming every problem;
     returns one ``Check`` per change of the plan. ``client`` reads the variant-parameter
     registry when the plan needs it (``live.params``)."""
-    registry = (
-        read_registry(client) if client is not None and _needs_registry(plan, catalog) else None
-    )
+    registry = None
+    if client is not None and _needs_registry(plan, catalog):
+        touched = {c.guid for c in plan.changes if not c.resource.registry}
+        filtering = any(c.resource in FILTERING_RESOURCES for c in plan.changes)
+        registry = read_registry(
+            client, filtering=filtering or needs_filtering(catalog.catalog, touched)
+        )
     live = read_live(sorted({c.guid for c in plan.changes if not c.resource.registry}))
     forms = live_forms(live, shop.default_stock_id)
     checks = check_all(

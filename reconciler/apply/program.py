@@ -7,7 +7,9 @@ Stages, in order (each a list of independent requests):
 0. ``parameter`` then ``parameter-values``: the variant-parameter registry additions the plan
    lists (``POST /api/products/variant-parameters`` per new parameter, then
    ``POST /api/products/variant-parameters/{nameIndex}`` per parameter with its new values),
-   before any product write that uses them;
+   before any product write that uses them; then ``filtering-parameter`` (a new filtering
+   parameter with its new values in one ``POST /api/products/filtering-parameters``: Shoptet
+   creates none without a value) and ``filtering-values`` (``POST .../{code}``);
 1. ``create``: one ``POST /api/products`` per new product. The plan lists a new product as a
    product create followed by a variant create per code, a price create and a stock create per
    stock (one shape per fact); Shoptet's create takes them together, so this step groups them
@@ -59,6 +61,8 @@ class Step(StrEnum):
 
     PARAMETER = "parameter"
     PARAMETER_VALUES = "parameter-values"
+    FILTERING_PARAMETER = "filtering-parameter"
+    FILTERING_VALUES = "filtering-values"
     CREATE = "create"
     PRODUCT = "product"
     LINKS = "links"
@@ -129,8 +133,16 @@ def program(
     params: list[Part] = []
     values: dict[str, list[Part]] = {}
     links: list[Part] = []
+    filters: dict[str, list[Part]] = {}  # new filtering parameter -> its part, its new values
+    filter_values: dict[str, list[Part]] = {}
     for k in todo:
         c, pending = k.change, dict(k.pending)
+        if c.resource is Resource.FILTERING_PARAMETER:
+            filters.setdefault(c.code or "", []).insert(0, Part(c, pending))
+            continue
+        if c.resource is Resource.FILTERING_VALUE:
+            filter_values.setdefault((c.code or "").partition(":")[0], []).append(Part(c, pending))
+            continue
         if c.resource is Resource.PRODUCT:  # each link list: its own PUT, after creates
             links += [Part(c, {f: pending.pop(f)}) for f in W.LINK_FIELDS if f in pending]
             if c.action is Action.CREATE:
@@ -164,9 +176,13 @@ def program(
         else:
             stock.setdefault(int(c.stock_id or 0), []).append(Part(c, pending))
 
+    for code, parts in filters.items():  # Shoptet creates a parameter with its first values
+        parts += filter_values.pop(code, [])
     stages: list[tuple[Step, list[tuple[Any, list[Part]]]]] = [
         (Step.PARAMETER, [(p.change.code, [p]) for p in params]),
         (Step.PARAMETER_VALUES, [(n, parts) for n, parts in sorted(values.items())]),
+        (Step.FILTERING_PARAMETER, sorted(filters.items())),
+        (Step.FILTERING_VALUES, sorted(filter_values.items())),
         (Step.CREATE, [(g, parts) for g, parts in sorted(posts.items())]),
         (Step.PRODUCT, [(g, parts) for g, parts in sorted(patches.items())]),
         (Step.LINKS, [(p.change.guid, [p]) for p in links]),
@@ -215,6 +231,8 @@ def request(step: Step, target: Any, parts: Sequence[Part]) -> Request | None:
         path = f"/api/products/variant-parameters/{target}"
         raws = tuple(i["rawValue"] for i in items)
         return Request(step, target, parts, "POST", path, items, raws)
+    if step in (Step.FILTERING_PARAMETER, Step.FILTERING_VALUES):
+        return _filtering(step, target, parts)
     if step is Step.CREATE:
         return _create(target, parts)
     if step is Step.PRODUCT:
@@ -248,6 +266,31 @@ def request(step: Step, target: Any, parts: Sequence[Part]) -> Request | None:
         path = f"/api/products/code/{target}"
         return Request(step, target, parts, "DELETE", path, None, (target,))
     return Request(step, target, parts, "DELETE", f"/api/products/{target}", None, (target,))
+
+
+def _filtering(step: Step, code: str, parts: tuple[Part, ...]) -> Request | None:
+    """A new filtering parameter with its new values (``POST .../filtering-parameters``), or
+    new values of an existing one (``POST .../filtering-parameters/{code}``)."""
+    items = [
+        W.filtering_value_item(
+            (p.change.code or "").partition(":")[2], p.fields.get("paramValue") or ""
+        )
+        for p in parts
+        if p.change.resource is Resource.FILTERING_VALUE
+    ]
+    if not items:  # Shoptet creates no parameter without a value
+        return None
+    indexes = tuple(i["valueIndex"] for i in items)
+    if step is Step.FILTERING_VALUES:
+        path = f"/api/products/filtering-parameters/{code}"
+        return Request(step, code, parts, "POST", path, items, indexes)
+    head = next((p for p in parts if p.change.resource is Resource.FILTERING_PARAMETER), None)
+    if head is None:
+        return None
+    name = head.fields.get("paramName") or head.change.name or code
+    body = W.filtering_parameter_body(code, name, items)
+    path = "/api/products/filtering-parameters"
+    return Request(step, code, parts, "POST", path, body, (code, *indexes))
 
 
 def _create(guid: str, parts: tuple[Part, ...]) -> Request | None:

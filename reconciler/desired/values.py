@@ -548,3 +548,43 @@ def parse_descriptive_parameters(value: Any) -> list[dict[str, Any]]:
         row["priority"] = number
         rows.append(row)
     return sorted(rows, key=lambda r: r["priority"])
+
+
+def parse_filtering_parameters(value: Any) -> dict[str, list[str]]:
+    """Filtering parameters: parameter (name or code) -> a value or a list of values (names
+    or value indexes), e.g. ``{Materiál: [bavlna, len], Barva: červená}``; ``{}`` clears
+    them. Resolved against the shop's filtering parameters at plan time."""
+    if not isinstance(value, dict):
+        raise fail(
+            "must be a mapping parameter -> value or [values] (e.g. {Materiál: [bavlna, len]}), "
+            f"or {{}} to clear them, not {_kind(value)}"
+        )
+    out: dict[str, list[str]] = {}
+    seen: set[str] = set()
+    for key, item in value.items():
+        if not isinstance(key, str) or not key.strip():
+            raise fail("a filtering parameter must be named by its name or code (text)", at=key)
+        name = unicodedata.normalize("NFC", key).strip()
+        if name.casefold() in seen:
+            raise fail(f"filtering parameter {name!r} is given twice", at=key)
+        seen.add(name.casefold())
+        items = item if isinstance(item, list) else [item]
+        if not items:
+            raise fail(
+                f"filtering parameter {name!r}: list at least one value, or leave the "
+                "parameter out",
+                at=key,
+            )
+        values: list[str] = []
+        for one in items:
+            if not isinstance(one, str) or not one.strip():
+                raise fail(
+                    f"filtering parameter {name!r}: a value must be text, not {_kind(one)}",
+                    at=key,
+                )
+            text = unicodedata.normalize("NFC", one).strip()
+            if text.casefold() in {v.casefold() for v in values}:
+                raise fail(f"filtering parameter {name!r}: value {text!r} is given twice", at=key)
+            values.append(text)
+        out[name] = values
+    return out

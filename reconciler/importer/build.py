@@ -49,7 +49,12 @@ from typing import Any
 from reconciler import errors as E
 from reconciler import fields as F
 from reconciler.desired.load import PRODUCTS_DIR, YAML_SUFFIXES, load_catalog
-from reconciler.desired.values import GUID_PATTERN, parse_descriptive_parameters, parse_flags
+from reconciler.desired.values import (
+    GUID_PATTERN,
+    parse_descriptive_parameters,
+    parse_filtering_parameters,
+    parse_flags,
+)
 from reconciler.desired.yamlload import MAX_FILE_BYTES
 from reconciler.importer import yaml_edit as Y
 from reconciler.live.convert import product_from_detail
@@ -87,6 +92,7 @@ HTML = frozenset(f.name for f in F.FIELDS if f.imported is F.Imported.BLOCK)
 OBJECTS = {f.name: f for f in F.FIELDS if f.kind is F.Kind.OBJECT}
 LINKS = frozenset(f.name for f in F.FIELDS if f.kind is F.Kind.PRODUCT_LINKS)
 DESCRIPTIVE = F.BY_NAME["descriptiveParameters"].name
+FILTERING = F.BY_NAME["filteringParameters"].name
 # fields the loader refuses to see null (Shoptet always has a value): a refresh that has no
 # live value for one keeps what the file says (``type`` too, which import never writes)
 NOT_NULL = frozenset(f.name for f in F.FIELDS if not f.nullable)
@@ -205,10 +211,12 @@ class _Reader:
             )
             for g, d in details.items()
         }
-        if self.registry is None and any(
-            v.parameters for p in live.values() for v in (p.variants or {}).values()
+        filtering = any(p.filteringParameters for p in live.values())
+        if (self.registry is None or (filtering and self.registry.filtering is None)) and (
+            filtering
+            or any(v.parameters for p in live.values() for v in (p.variants or {}).values())
         ):
-            self.registry = read_registry(self.client)
+            self.registry = read_registry(self.client, filtering=filtering)
         self.done += len(guids)
         if self.progress is not None:
             self.progress(self.done, self.total)
@@ -359,6 +367,9 @@ def render_product(
         if name == "flags":
             out[name] = _flags(value)
             continue
+        if name == FILTERING:
+            out[name] = _filtering(value, registry.filtering if registry else None)
+            continue
         out[name] = _value(name, value, default_stock_id)
     variants = {}
     for code, variant in sorted((product.variants or {}).items()):
@@ -438,6 +449,24 @@ def _text(value: Any) -> Any:
     """Text that reads back as the same text (quoted where the loader would read null)."""
     text = str(value)
     return Y.quoted(text) if text.strip() in NULL_SPELLINGS else text
+
+
+def _filtering(assigned: dict[str, list[str]], shop: ParameterRegistry | None) -> Any:
+    """``{code: [valueIndex]}`` as the admin shows it (``{Materiál: [Bavlna, Len]}``), one
+    value as a plain value, each name only where it resolves back to the same code and value
+    index (else the code or index is written)."""
+    out: dict[str, Any] = {}
+    for code, indexes in sorted(assigned.items()):
+        name = shop.name_of(code) if shop is not None else code
+        if shop is None or any(
+            resolve({name: shop.value_name(code, i)}, shop).pairs != {code: i} for i in indexes
+        ):
+            name, shown = code, list(indexes)
+        else:
+            shown = [shop.value_name(code, i) for i in indexes]
+        texts = [_text(v) for v in shown]
+        out[name] = texts[0] if len(texts) == 1 else Y.flow_seq(texts)
+    return Y.flow_map(out)
 
 
 def _flags(flags: dict[str, Any]) -> Any:
@@ -554,8 +583,10 @@ def _refresh(entry: Y.CommentedMap, values: dict, default_stock_id: int, skip) -
             new = _stated_stock(entry[key], values[LIVE_STOCK], default_stock_id)
         elif key in values:
             new = values[key]
-        elif key in LINKS:  # the shop links none: an empty list, not null
+        elif key in LINKS or key == DESCRIPTIVE:  # the shop has none: empty, not null
             new = Y.empty_seq()
+        elif key == FILTERING:
+            new = Y.flow_map({})
         elif key in NOT_NULL:
             continue  # the shop sent nothing for it; keep what the file says
         else:
@@ -605,6 +636,12 @@ def _norm(key: str, value: Any, default_stock_id: int) -> Any:
         return canonical_object(OBJECTS[key], parts)
     if key == "parameters" and isinstance(value, dict):
         return sorted((str(k), str(v)) for k, v in value.items())
+    if key == FILTERING and isinstance(value, dict):
+        try:
+            parsed = parse_filtering_parameters(dict(value))
+        except (ValueError, TypeError):  # a hand-written mistake: compared as text, refreshed
+            return str(value)
+        return sorted((k, sorted(v)) for k, v in parsed.items())
     if key == DESCRIPTIVE and isinstance(value, list):
         try:
             return parse_descriptive_parameters([dict(row) for row in value])

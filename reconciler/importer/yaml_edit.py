@@ -112,7 +112,12 @@ def text_block(text: str) -> Any:
 
 def empty_seq() -> CommentedSeq:
     """``[]``: an empty list written inline."""
-    seq = CommentedSeq()
+    return flow_seq([])
+
+
+def flow_seq(items: list[Any]) -> CommentedSeq:
+    """``[a, b]``: a list written inline."""
+    seq = CommentedSeq(items)
     seq.fa.set_flow_style()
     return seq
 

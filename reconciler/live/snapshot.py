@@ -68,14 +68,14 @@ __all__ = [
     "snapshot_items",
 ]
 
-DESCRIPTIVE = "descriptiveParameters"
+DESCRIPTIVE, FILTERING = "descriptiveParameters", "filteringParameters"
 # Where each include puts its section: (level, key). Removed from a product that did not ask.
 _SECTIONS: dict[str | None, tuple[str, str]] = {
     ALL_CATEGORIES: ("product", "categories"),
     VARIANT_PARAMETERS: ("variant", "parameters"),
     PER_PRICELIST: ("variant", "perPricelistPrices"),
     PER_STOCK: ("variant", "perStockAmounts"),
-    **{name: ("product", name) for name in (*LINK_FIELDS, DESCRIPTIVE)},
+    **{name: ("product", name) for name in (*LINK_FIELDS, DESCRIPTIVE, FILTERING)},
 }
 
 

@@ -41,6 +41,7 @@ from deepdiff import DeepDiff
 from reconciler import __version__
 from reconciler import fields as F
 from reconciler.errors import CatalogError, Problem
+from reconciler.plan.filtering import FilterPlanner
 from reconciler.plan.guards import GuardPolicy, compute_guards, policy_changes
 from reconciler.plan.links import link_problems
 from reconciler.plan.model import (
@@ -102,7 +103,8 @@ class PlanContext:
     # plan lists how the catalog changes it. None: the catalog's own policy.
     base_policy: Any = None
     # The shop's variant-parameter registry (``plan.parameters.ParameterRegistry``), read when
-    # a product in scope states ``parameters``; None when nothing needs it.
+    # a product in scope states ``parameters``, its ``filtering`` registry when one states
+    # ``filteringParameters``; None when nothing needs them.
     parameters: Any = None
     # Check Shoptet's multi-variant rule (``plan.param_changes``). Only a caller that read the
     # live variants' parameters of every product gaining a variant can (``make_plan`` through
@@ -134,6 +136,8 @@ def diff(
     pricelist = context.pricelist_id
     run = _Run(locations or {}, NormContext(stock_id), _Ignore(desired.ignore))
     run.params = ParamPlanner(context.parameters, run.locations, rule=context.variant_rule)
+    shop_filters = getattr(context.parameters, "filtering", None)
+    run.filters = FilterPlanner(shop_filters, run.locations)
     run.flags = context.flags
     wanted = {g.lower(): p for g, p in desired.products.items()}
     have = {g.lower(): p for g, p in live.products.items()}
@@ -144,10 +148,14 @@ def diff(
         run.product(guid, wanted[guid], have.get(guid))
     if not context.purchase_prices:
         run.problems += _purchase_price_problems(wanted, in_scope, run, pricelist)
-    run.problems += run.params.problems
+    run.problems += run.params.problems + run.filters.problems
     if run.problems:
         raise CatalogError(run.problems)
-    run.changes = [*run.params.annotate(run.changes), *run.params.changes()]
+    run.changes = [
+        *run.filters.annotate(run.params.annotate(run.changes)),
+        *run.params.changes(),
+        *run.filters.changes(),
+    ]
 
     existing = sum(1 for g in in_scope if g in have)
     unmanaged = Unmanaged(count=None)
@@ -376,6 +384,7 @@ class _Run:
         self.problems: list[Problem] = []
         self.hints: list[RenameHint] = []
         self.params = ParamPlanner(None, locations)
+        self.filters = FilterPlanner(None, locations)
         self.flags: tuple[dict[str, Any], ...] | None = None
 
     def src(self, *key: Any) -> str | None:
@@ -393,6 +402,7 @@ class _Run:
         want = self.form(desired, desired=True)
         self.params.resolve(guid, want)
         self.resolve_flags(guid, want["fields"])
+        self.filters.resolve_product(guid, want["fields"])
         name = want["fields"].get("name") or (live.name if live is not None else None)
         if live is None:
             self.params.check(guid, desired, want, None)

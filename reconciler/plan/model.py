@@ -36,6 +36,14 @@ parameter-  ``parameter-value:``        ``paramValue``. A value a parameter lack
 value       ``<nameIndex>:<valueIndex>`` only; ``code`` is ``nameIndex:valueIndex``. Applied
                                         after the parameters, before every product:
                                         ``POST /api/products/variant-parameters/<nameIndex>``.
+filtering-  ``filtering-parameter:``    ``paramName``. A filtering parameter the shop lacks, as
+parameter   ``<code>``                  ``parameter`` is for variant parameters; Shoptet
+                                        creates one with its first values, so apply sends
+                                        the plan's new values of it in the same
+                                        ``POST /api/products/filtering-parameters``.
+filtering-  ``filtering-value:``        ``paramValue``. A value an existing (or new) filtering
+value       ``<code>:<valueIndex>``     parameter lacks: ``POST .../filtering-parameters/
+                                        <code>`` (a new parameter's travel with it).
 ==========  ==========================  =====================================================
 
 Variant ``parameters`` (a variant field) holds the canonical slugs ``{nameIndex: valueIndex}``
@@ -157,6 +165,8 @@ class Resource(StrEnum):
     STOCK = "stock"
     PARAMETER = "parameter"  # the shop's variant-parameter registry: no product (guid "")
     PARAMETER_VALUE = "parameter-value"
+    FILTERING_PARAMETER = "filtering-parameter"  # the shop's filtering-parameter registry
+    FILTERING_VALUE = "filtering-value"
 
     @property
     def rank(self) -> int:
@@ -165,7 +175,7 @@ class Resource(StrEnum):
     @property
     def registry(self) -> bool:
         """A change of the shop's variant-parameter registry, not of a product."""
-        return self in (Resource.PARAMETER, Resource.PARAMETER_VALUE)
+        return self in _REGISTRY
 
 
 _RESOURCE_RANK = {
@@ -175,7 +185,17 @@ _RESOURCE_RANK = {
     Resource.STOCK: 3,
     Resource.PARAMETER: 4,
     Resource.PARAMETER_VALUE: 5,
+    Resource.FILTERING_PARAMETER: 6,
+    Resource.FILTERING_VALUE: 7,
 }
+_REGISTRY = frozenset(
+    {
+        Resource.PARAMETER,
+        Resource.PARAMETER_VALUE,
+        Resource.FILTERING_PARAMETER,
+        Resource.FILTERING_VALUE,
+    }
+)
 
 
 @dataclass(frozen=True)

@@ -74,6 +74,8 @@ _WORDS = {
     Resource.STOCK: ("stock amount", "stock amounts"),
     Resource.PARAMETER: ("variant parameter", "variant parameters"),
     Resource.PARAMETER_VALUE: ("parameter value", "parameter values"),
+    Resource.FILTERING_PARAMETER: ("filtering parameter", "filtering parameters"),
+    Resource.FILTERING_VALUE: ("filtering parameter value", "filtering parameter values"),
 }
 
 
@@ -164,14 +166,16 @@ def registry_line(change: Change) -> str:
     ``+ variant parameter value hmotnost = "1 kg" (1-kg)``, with the catalog line."""
     code = change.code or ""
     after = change.after or {}
-    if change.resource is Resource.PARAMETER:
+    kind = "variant" if change.resource in _VARIANT_REGISTRY else "filtering"
+    if change.resource in (Resource.PARAMETER, Resource.FILTERING_PARAMETER):
         text = (
-            f"{change.action.glyph} variant parameter {code} {format_value(after.get('paramName'))}"
+            f"{change.action.glyph} {kind} parameter {code} "
+            f"{format_value(after.get('paramName'))}"
         )
     else:
         name, _, value = code.partition(":")
         text = (
-            f"{change.action.glyph} variant parameter value {name} = "
+            f"{change.action.glyph} {kind} parameter value {name} = "
             f"{format_value(after.get('paramValue'))} ({value})"
         )
     return text + (f"  # {change.source}" if change.source else "")
@@ -180,6 +184,15 @@ def registry_line(change: Change) -> str:
 REGISTRY_HEAD = (
     "Variant parameters the shop lacks (created first, through the variant-parameter endpoints):"
 )
+_VARIANT_REGISTRY = (Resource.PARAMETER, Resource.PARAMETER_VALUE)
+
+
+def registry_head(registry: list[Change]) -> str:
+    """The heading above the registry additions: ``REGISTRY_HEAD`` for variant parameters
+    alone, a wider one when filtering parameters are added too."""
+    if all(c.resource in _VARIANT_REGISTRY for c in registry):
+        return REGISTRY_HEAD
+    return "Parameters the shop lacks (created first, through the parameter endpoints):"
 
 
 def groups(plan: Plan) -> list[ProductGroup]:

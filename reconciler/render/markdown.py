@@ -39,7 +39,6 @@ from reconciler.plan.model import (
 from reconciler.render.common import (
     FILES_SHOWN,
     POLICY_CHANGES_HEAD,
-    REGISTRY_HEAD,
     REMOVED_HEAD,
     RENAME_HINTS_HEAD,
     ProductGroup,
@@ -52,6 +51,7 @@ from reconciler.render.common import (
     no_changes,
     refusal_headline,
     registry_changes,
+    registry_head,
     registry_line,
     rename_hint_text,
     sales_note,
@@ -141,11 +141,12 @@ def _registry(plan: Plan, budget: int, artifact: str) -> str:
     if not registry:
         return ""
     block = _fenced("\n".join(registry_line(c) for c in registry))
-    text = f"\n**{_esc(REGISTRY_HEAD)}**\n\n{block}"
+    head = registry_head(registry)
+    text = f"\n**{_esc(head)}**\n\n{block}"
     if len(text) <= budget:
         return text
     return (
-        f"\n**{_esc(REGISTRY_HEAD)}** {len(registry)}, not listed here to stay within GitHub's "
+        f"\n**{_esc(head)}** {len(registry)}, not listed here to stay within GitHub's "
         f"comment size; every one is in {_esc(artifact)}.\n"
     )
 

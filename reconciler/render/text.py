@@ -24,7 +24,6 @@ from reconciler.errors import terminal_safe
 from reconciler.plan.model import RENAME_FIELD, Action, Change, FieldChange, Names, Plan
 from reconciler.render.common import (
     POLICY_CHANGES_HEAD,
-    REGISTRY_HEAD,
     REMOVED_HEAD,
     RENAME_HINTS_HEAD,
     ProductGroup,
@@ -38,6 +37,7 @@ from reconciler.render.common import (
     no_changes,
     refusal_headline,
     registry_changes,
+    registry_head,
     registry_line,
     rename_hint_text,
     sales_note,
@@ -94,7 +94,7 @@ def render_text(plan: Plan, *, color: bool = False) -> str:
         lines.append("")
         registry = registry_changes(plan)
         if registry:
-            lines.append(paint.bold(REGISTRY_HEAD))
+            lines.append(paint.bold(registry_head(registry)))
             lines.extend(paint.action(c.action, INDENT + registry_line(c)) for c in registry)
             lines.append("")
         for group in groups(plan):

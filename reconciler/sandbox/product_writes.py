@@ -10,6 +10,7 @@ from typing import Any
 
 from reconciler.sandbox.content import apply_descriptive
 from reconciler.sandbox.envelope import Fail, err
+from reconciler.sandbox.filtering import apply_assignment, check_assignment
 from reconciler.sandbox.state import ShopState, fmt
 from reconciler.sandbox.variant_params import VariantRow, variant_rule_errors
 
@@ -41,6 +42,7 @@ def _bad(message: str, instance: str) -> Fail:
 
 def _check_refs(state: ShopState, data: dict) -> None:
     _check_flags(state, data)
+    check_assignment(state, data)
     guid = data.get("defaultCategoryGuid")
     if guid is not None and guid not in state.categories:
         raise Fail(
@@ -238,9 +240,11 @@ def apply_create(state: ShopState, data: dict, *, enforce: bool = False) -> dict
         relatedProducts=[],
         alternativeProducts=[],
         descriptiveParameters=[],
+        filteringParameters=[],
     )
     _apply_flags(product, data)
     apply_descriptive(product, data)
+    apply_assignment(product, data)
     cats = list(data.get("categoryGuids") or [])
     product["categoryGuids"] = (
         cats if data["defaultCategoryGuid"] in cats else [data["defaultCategoryGuid"], *cats]
@@ -308,6 +312,7 @@ def apply_patch(state: ShopState, product: dict, data: dict, *, enforce: bool = 
         product["brandCode"] = data["brandCode"]
     _apply_flags(product, data)
     apply_descriptive(product, data)
+    apply_assignment(product, data)
     if "categoryGuids" in data:
         product["categoryGuids"] = list(data["categoryGuids"])
     if "defaultCategoryGuid" in data:

@@ -7,7 +7,12 @@ import unicodedata
 from decimal import Decimal
 from typing import Any
 
-from reconciler.sandbox.content import LINK_LISTS, descriptive_items, link_items
+from reconciler.sandbox.content import (
+    LINK_LISTS,
+    assignment_items,
+    descriptive_items,
+    link_items,
+)
 from reconciler.sandbox.state import ShopState, available, dec, fmt
 
 DETAIL_INCLUDES = frozenset(
@@ -37,7 +42,6 @@ DETAIL_INCLUDES = frozenset(
 _EMPTY_LISTS = {
     "images": "images",
     "surchargeparameters": "surchargeParameters",
-    "filteringparameters": "filteringParameters",
     "gifts": "gifts",
     "relatedfiles": "relatedFiles",
     "relatedvideos": "relatedVideos",
@@ -382,6 +386,8 @@ def detail(state: ShopState, p: dict, includes: set[str]) -> dict:
             }
             for f in p.get("flags", [])
         ]
+    if "filteringparameters" in includes:
+        out["filteringParameters"] = assignment_items(state, p)
     if "descriptiveparameters" in includes:
         out["descriptiveParameters"] = descriptive_items(p)
     for name in LINK_LISTS:

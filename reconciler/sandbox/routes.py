@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from urllib.parse import unquote
 
+from reconciler.sandbox import filtering
 from reconciler.sandbox import handlers_catalog as cat
 from reconciler.sandbox import handlers_content as content
 from reconciler.sandbox import handlers_jobs as jobs
@@ -35,6 +36,10 @@ ROUTES = [
     ("POST", "/api/products/variant-parameters", params.create),
     ("GET", "/api/products/variant-parameters/{paramIndex}", params.get_param),
     ("POST", "/api/products/variant-parameters/{paramIndex}", params.create_values),
+    ("GET", "/api/products/filtering-parameters", filtering.list_params),
+    ("POST", "/api/products/filtering-parameters", filtering.create),
+    ("GET", "/api/products/filtering-parameters/{code}", filtering.get_param),
+    ("POST", "/api/products/filtering-parameters/{code}", filtering.create_values),
     ("GET", "/api/products/availabilities", look.availabilities),
     ("GET", "/api/products/flags", look.flags),
     ("GET", "/api/pricelists", look.pricelists),

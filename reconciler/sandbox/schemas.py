@@ -289,3 +289,29 @@ PRODUCT_LINKS = {
     name: O({name: A(O({"guid": S(GUID)}, ("guid",)), max=50)}, (name,))
     for name in ("relatedProducts", "alternativeProducts")
 }
+
+# /api/products/filtering-parameters (createFilteringParameter, createFilteringParameterValue;
+# components.schemas.productFilteringParameterValues)
+_FILTERING_VALUE = O(
+    {
+        "name": S(max=128, min=1),
+        "valueIndex": S(SLUG, max=255, min=1, null=True),
+        "priority": I(null=True, min=1),
+        "color": S(COLOR, null=True),
+        "image": S(max=255, min=1, null=True),
+    },
+    ("name",),
+)
+CREATE_FILTERING_PARAMETER = O(
+    {
+        "name": S(max=255, min=1),
+        "code": S(SLUG, max=255, min=1),
+        "displayName": S(max=255, min=1, null=True),
+        "description": S(min=1, null=True),
+        "priority": I(null=True, min=1),
+        "googleMapping": S(max=255, min=1, null=True),
+        "values": A(_FILTERING_VALUE, min=1),
+    },
+    ("name", "values"),
+)
+ADD_FILTERING_PARAMETER_VALUES = O({"paramValues": A(_FILTERING_VALUE, min=1)}, ("paramValues",))

@@ -146,6 +146,7 @@ _TOP_KEYS = {
     "brands",
     "availabilities",
     "variantParameters",
+    "filteringParameters",
     "flags",
     "products",
     "deletedProducts",
@@ -236,6 +237,7 @@ def normalise(doc: Any) -> dict:
         "brands",
         "availabilities",
         "variantParameters",
+        "filteringParameters",  # same shape as variantParameters (nameIndex = code)
         "products",
         "deletedProducts",
         "movements",
@@ -257,6 +259,10 @@ def normalise(doc: Any) -> dict:
         raise StateError(f"malformed customer or invoice in state: {exc!r}") from None
     try:
         _check_variant_parameters(out["variantParameters"])
+        _check_variant_parameters(out["filteringParameters"])
+        for param in out["filteringParameters"]:
+            param.setdefault("description", None)
+            param.setdefault("googleMapping", None)
     except (KeyError, TypeError, AttributeError) as exc:
         raise StateError(f"malformed variantParameters in state: {exc!r}") from None
     return out
@@ -379,6 +385,7 @@ def _check_product(product: dict) -> None:
     product.setdefault("relatedProducts", [])  # ordered GUIDs (handlers_content)
     product.setdefault("alternativeProducts", [])
     product.setdefault("descriptiveParameters", [])  # [{name, value, description, priority}]
+    product.setdefault("filteringParameters", [])  # [{code, values: [valueIndex, ...]}]
     if not product["variants"]:
         raise StateError(f"product {product['guid']} has no variants")
     for variant in product["variants"]:

@@ -56,6 +56,7 @@ DETAIL_INCLUDE = (
     "variantParameters",
     "flags",
     "descriptiveParameters",
+    "filteringParameters",
     "relatedProducts",
     "alternativeProducts",
 )
@@ -447,13 +448,7 @@ class ShoptetClient:
         ``paramIndex`` (``^[a-zA-Z0-9-]*$``; Shoptet derives one otherwise), ``displayName``,
         ``priority`` and ``values`` (items as for :meth:`add_variant_parameter_values`). 201;
         ``data`` is the parameter (``M.VariantParameter``)."""
-        index = body.get("paramIndex")
-        reread = (
-            f"GET /api/products/variant-parameters/{index}"
-            if index
-            else "GET /api/products/variant-parameters (no paramIndex was sent)"
-        )
-        return self._write("POST", "/api/products/variant-parameters", body, reread=reread)
+        return self._create_in_registry("/api/products/variant-parameters", "paramIndex", body)
 
     def add_variant_parameter_values(
         self, param_index: str, values: Sequence[dict[str, Any]]
@@ -461,10 +456,42 @@ class ShoptetClient:
         """``POST /api/products/variant-parameters/{paramIndex}``: add values, each
         ``{"paramValue": "500 g", "rawValue": "500-g"}`` (``rawValue``, ``color``, ``image``,
         ``valuePriority`` optional). 201; ``data`` is the parameter with all its values."""
+        path = "/api/products/variant-parameters"
+        return self._add_to_registry(path, param_index, values, "variant parameter")
+
+    def iter_filtering_parameters(self) -> Iterator[M.FilteringParameter]:
+        """``GET /api/products/filtering-parameters`` (100 per page), each with its values."""
+        path = "/api/products/filtering-parameters"
+        for item in self._pages(path, "filteringParameters", 100, None, ident="code"):
+            yield self._model(M.FilteringParameter, item, path)
+
+    def create_filtering_parameter(self, body: dict[str, Any]) -> WriteResult:
+        """``POST /api/products/filtering-parameters``: ``name`` and ``values`` (at least one
+        ``{name, valueIndex?}``) required, ``code`` optional (derived otherwise). 201."""
+        return self._create_in_registry("/api/products/filtering-parameters", "code", body)
+
+    def add_filtering_parameter_values(
+        self, code: str, values: Sequence[dict[str, Any]]
+    ) -> WriteResult:
+        """``POST /api/products/filtering-parameters/{code}``: add values, each ``{name,
+        valueIndex?}``. 201; ``data`` is the parameter with all its values."""
+        path = "/api/products/filtering-parameters"
+        return self._add_to_registry(path, code, values, "filtering parameter")
+
+    def _create_in_registry(self, path: str, index_key: str, body: dict[str, Any]) -> WriteResult:
+        """A parameter registry's create; a lost answer is checked at its index, when sent."""
+        index = body.get(index_key)
+        reread = f"GET {path}/{index}" if index else f"GET {path} (no {index_key} was sent)"
+        return self._write("POST", path, body, reread=reread)
+
+    def _add_to_registry(
+        self, path: str, index: str, values: Sequence[dict[str, Any]], what: str
+    ) -> WriteResult:
+        """``POST {path}/{index}`` with ``paramValues`` (both registries spell it so)."""
         if not values:
-            raise ValueError("no variant parameter values to send")
-        path = f"/api/products/variant-parameters/{_seg(param_index, 'parameter index', 'POST')}"
-        return self._write("POST", path, {"paramValues": list(values)}, reread=f"GET {path}")
+            raise ValueError(f"no {what} values to send")
+        target = f"{path}/{_seg(index, 'parameter index', 'POST')}"
+        return self._write("POST", target, {"paramValues": list(values)}, reread=f"GET {target}")
 
     def create_product(self, body: dict[str, Any]) -> WriteResult:
         """``POST /api/products``. Put the catalog's GUID in ``body["guid"]``: if the response is

@@ -1,17 +1,26 @@
-"""Product content as code (issue 18) through the whole tool on the demo sandbox: related and
-alternative products go plan -> apply -> plan empty (a product the same plan creates among the
-targets), with full-list PUTs that conform to Shoptet's OpenAPI file, and a second apply
-writes nothing; ``[]`` clears a list, a list left out is not managed; a target the catalog
-and the shop lack, or one the plan deletes, is a located plan error with nothing written; a
-targeted plan looks its targets up in the shop; import then plan is empty, comments kept."""
+"""Product content as code (issue 18) through the whole tool on the demo sandbox.
+
+- Related and alternative products: plan -> apply -> plan empty (a product the same plan
+  creates among the targets) with full-list PUTs that conform to Shoptet's OpenAPI file; a
+  second apply writes nothing; ``[]`` clears, a list left out is not managed; a target the
+  catalog and the shop lack, or one the plan deletes, is a located plan error with nothing
+  written; a targeted plan looks its targets up; a forged plan.json cannot add links.
+- Descriptive parameters: the table converges in the stated order, reorders and clears.
+- Filtering parameters: what the shop lacks is created first (a new parameter with its
+  values), then the products; ``{}`` clears; an addition the catalog does not make is refused.
+- Import of a shop with all of it, then plan: no changes; a refresh keeps comments; a
+  snapshot read sees the lists and the table as the detail read does."""
 
 from __future__ import annotations
+
+import copy
 
 import pytest
 
 from reconciler.desired.load import load_catalog
 from reconciler.errors import CatalogError
 from reconciler.pipeline import PlanRequest, apply_plan, make_plan
+from reconciler.plan.model import Resource
 from reconciler.render.text import render_text
 from reconciler.sandbox import Sandbox
 from tests.apply.support import demo_state, plan_of, run_cli, write_catalog, write_requests
@@ -50,6 +59,16 @@ def new_product(**fields) -> dict:
 def links_of(sb: Sandbox, guid: str) -> dict:
     p = next(p for p in sb.state()["products"] if p["guid"] == guid)
     return {k: p[k] for k in ("relatedProducts", "alternativeProducts")}
+
+
+def cli(monkeypatch, capsys, root, url: str, *args: str) -> tuple[int, str]:
+    """``shoptet-catalog ARGS`` in ``root`` against ``url``: (exit code, output)."""
+    code, out, err = run_cli(monkeypatch, capsys, root, list(args), url=url)
+    return code, out + err
+
+
+IMPORT = ("import", "--all", "--catalog", "catalog")
+PLAN = ("plan", "--catalog", "catalog", "--detailed-exitcode")
 
 
 def apply(sb: Sandbox, cat, plan, seen: list | None = None):
@@ -226,14 +245,8 @@ def test_import_then_plan_is_empty_and_a_refresh_keeps_comments(sb, tmp_path, mo
         ]
         client.patch_product(KENA, {"descriptiveParameters": rows})
     with served(sb) as server:
-        code, out, err = run_cli(
-            monkeypatch,
-            capsys,
-            tmp_path,
-            ["import", "--all", "--catalog", "catalog"],
-            url=server.url,
-        )
-        assert code == 0, err
+        code, out = cli(monkeypatch, capsys, tmp_path, server.url, *IMPORT)
+        assert code == 0, out
         path = tmp_path / "catalog" / "products" / "imported.yaml"
         text = path.read_text(encoding="utf-8")
         assert f"relatedProducts:\n      - {KENA}\n      - {BRAZILIE}\n" in text  # shop order
@@ -244,27 +257,22 @@ def test_import_then_plan_is_empty_and_a_refresh_keeps_comments(sb, tmp_path, mo
             '      - {name: "null", value: "~", description: zrno, priority: 5}\n'
             "      - {name: Balení, priority: 9}\n"
         ) in text
-        plan_args = ["plan", "--catalog", "catalog", "--detailed-exitcode"]
-        code, out, err = run_cli(monkeypatch, capsys, tmp_path, plan_args, url=server.url)
-        assert code == 0, out + err
+        code, out = cli(monkeypatch, capsys, tmp_path, server.url, *PLAN)
+        assert code == 0, out
         # the shop's list changes; a refresh of the file rewrites it and keeps a comment
         path.write_text(
             text.replace("products:\n", "products:\n  # kept by import\n", 1), encoding="utf-8"
         )
         with sandbox_client(sb) as client:
             client.put_product_links(ETIOPIE, "relatedProducts", {"relatedProducts": []})
-        code, out, err = run_cli(
-            monkeypatch,
-            capsys,
-            tmp_path,
-            ["import", "--guid", ETIOPIE, "--catalog", "catalog"],
-            url=server.url,
+        code, out = cli(
+            monkeypatch, capsys, tmp_path, server.url, *IMPORT[:1], "--guid", ETIOPIE, *IMPORT[2:]
         )
-        assert code == 0, err
+        assert code == 0, out
         refreshed = path.read_text(encoding="utf-8")
         assert "# kept by import" in refreshed and "relatedProducts: []" in refreshed
-        code, out, err = run_cli(monkeypatch, capsys, tmp_path, plan_args, url=server.url)
-        assert code == 0, out + err
+        code, out = cli(monkeypatch, capsys, tmp_path, server.url, *PLAN)
+        assert code == 0, out
 
 
 # -- descriptive parameters (the specification table) ----------------------------------------
@@ -332,3 +340,180 @@ def test_the_specification_table_converges_in_the_stated_order(sb, tmp_path):
     assert apply(sb, cleared, plan_of(sb, cleared)).ok
     assert table_of(sb, ETIOPIE) == []
     assert plan_of(sb, cleared).is_empty
+
+
+# -- filtering parameters ----------------------------------------------------------------------
+
+ZEME = {
+    "nameIndex": "zeme",
+    "name": "Země původu",
+    "values": [{"valueIndex": "etiopie", "name": "Etiopie"}],
+}
+
+
+@pytest.fixture
+def fsb() -> Sandbox:
+    """The demo shop with one filtering parameter, Země původu (zeme): Etiopie (etiopie)."""
+    state = demo_state()
+    state["filteringParameters"] = [copy.deepcopy(ZEME)]
+    return Sandbox(state)
+
+
+def filters_of(sb: Sandbox, guid: str) -> dict:
+    p = next(p for p in sb.state()["products"] if p["guid"] == guid)
+    return {f["code"]: sorted(f["values"]) for f in p["filteringParameters"]}
+
+
+def test_filtering_parameters_converge_creating_what_the_shop_lacks_first(fsb, tmp_path):
+    spec = require_spec()
+    cat = catalog(
+        tmp_path,
+        {
+            ETIOPIE: {
+                "filteringParameters": {"Země původu": ["Etiopie", "Keňa"], "Pražení": "světlé"}
+            },
+            NEW: new_product(filteringParameters={"zeme": "etiopie"}),
+        },
+    )
+    plan = plan_of(fsb, cat)
+    registry = {c.id: c.after for c in plan.changes if c.resource.registry}
+    assert registry == {
+        "filtering-parameter:prazeni": {"paramName": "Pražení"},
+        "filtering-value:prazeni:svetle": {"paramValue": "světlé"},
+        "filtering-value:zeme:kena": {"paramValue": "Keňa"},
+    }
+    update = next(c for c in plan.changes if c.id == f"product:{ETIOPIE}")
+    assert update.after == {
+        "filteringParameters": {"prazeni": ["svetle"], "zeme": ["etiopie", "kena"]}
+    }
+    assert "filteringParameters: Pražení: světlé; Země původu: Etiopie, Keňa" in update.reason
+    text = render_text(plan)
+    assert '+ filtering parameter prazeni "Pražení"' in text
+    assert '+ filtering parameter value zeme = "Keňa" (kena)' in text
+
+    seen: list = []
+    result = apply(fsb, cat, plan, seen)
+    assert result.ok, result.outcomes
+    writes = [(m, p, b) for m, p, _q, _h, b in seen if m != "GET"]
+    assert writes[:2] == [  # the registry first: a new parameter with its first value
+        (
+            "POST",
+            "/api/products/filtering-parameters",
+            {
+                "data": {
+                    "name": "Pražení",
+                    "code": "prazeni",
+                    "values": [{"name": "světlé", "valueIndex": "svetle"}],
+                }
+            },
+        ),
+        (
+            "POST",
+            "/api/products/filtering-parameters/zeme",
+            {"data": {"paramValues": [{"name": "Keňa", "valueIndex": "kena"}]}},
+        ),
+    ]
+    patch = next(b for m, p, b in writes if m == "PATCH")
+    assert patch["data"]["filteringParameters"] == [
+        {"code": "prazeni", "values": ["svetle"]},
+        {"code": "zeme", "values": ["etiopie", "kena"]},
+    ]
+    problems = [p for m, path, q, h, b in seen for p in validate_request(spec, m, path, q, h, b)]
+    assert problems == []
+    assert filters_of(fsb, ETIOPIE) == {"prazeni": ["svetle"], "zeme": ["etiopie", "kena"]}
+    assert filters_of(fsb, NEW) == {"zeme": ["etiopie"]}
+    assert plan_of(fsb, cat).is_empty
+    start = len(fsb.request_log)
+    assert apply(fsb, cat, plan).ok  # the same plan again: registry and products are done
+    assert write_requests(fsb, start) == []
+
+    cleared = catalog(tmp_path / "b", {ETIOPIE: {"filteringParameters": {}}})
+    seen = []
+    assert apply(fsb, cleared, plan_of(fsb, cleared), seen).ok
+    assert [b["data"] for m, p, _q, _h, b in seen if m == "PATCH"] == [
+        {"filteringParameters": None}
+    ]
+    assert filters_of(fsb, ETIOPIE) == {}
+    assert plan_of(fsb, cleared).is_empty
+
+
+def test_a_filtering_value_without_an_index_is_a_located_plan_error(fsb, tmp_path):
+    cat = catalog(tmp_path, {ETIOPIE: {"filteringParameters": {"Země původu": ["Etiopie", "???"]}}})
+    with pytest.raises(CatalogError) as info:
+        plan_of(fsb, cat)
+    (problem,) = info.value.problems
+    assert problem.line == 4 and "value '???' of parameter 'Země původu'" in problem.message
+
+
+def test_a_filtering_addition_the_catalog_does_not_make_is_refused(fsb, tmp_path):
+    import dataclasses
+
+    from reconciler import errors as E
+    from reconciler.plan.model import Action, Change, FieldChange
+
+    cat = catalog(tmp_path, {ETIOPIE: {"filteringParameters": {"Země původu": "Keňa"}}})
+    plan = plan_of(fsb, cat)
+    forged_change = Change(
+        Action.CREATE,
+        Resource.FILTERING_VALUE,
+        "",
+        "zeme:peru",
+        fields=(FieldChange("paramValue", None, "Peru"),),
+    )
+    forged = dataclasses.replace(plan, changes=(*plan.changes, forged_change))
+    start = len(fsb.request_log)
+    with pytest.raises(E.StalePlan) as info:
+        apply(fsb, cat, forged)
+    assert "filtering-value:zeme:peru: paramValue -> 'Peru' is not a change" in str(info.value)
+    assert write_requests(fsb, start) == []
+
+
+def test_import_of_filtering_parameters_then_plan_is_empty(fsb, tmp_path, monkeypatch, capsys):
+    with sandbox_client(fsb) as client:
+        client.add_filtering_parameter_values("zeme", [{"name": "Keňa", "valueIndex": "kena"}])
+        client.create_filtering_parameter(
+            {"name": "Kód", "code": "kod", "values": [{"name": "null", "valueIndex": "x1"}]}
+        )
+        client.patch_product(
+            ETIOPIE,
+            {
+                "filteringParameters": [
+                    {"code": "zeme", "values": ["etiopie", "kena"]},
+                    {"code": "kod", "values": ["x1"]},
+                ]
+            },
+        )
+    with served(fsb) as server:
+        code, out = cli(monkeypatch, capsys, tmp_path, server.url, *IMPORT)
+        assert code == 0, out
+        text = (tmp_path / "catalog" / "products" / "imported.yaml").read_text(encoding="utf-8")
+        assert 'filteringParameters: {Kód: "null", Země původu: [Etiopie, Keňa]}' in text
+        code, out = cli(monkeypatch, capsys, tmp_path, server.url, *PLAN)
+    assert code == 0, out
+
+
+def test_a_snapshot_read_sees_the_lists_and_the_table_as_the_detail_read_does(tmp_path):
+    from tests.live.cache_support import cold_plan
+    from tests.live.test_snapshot import FakeTime, make_sandbox, snapshot_plan
+
+    time = FakeTime()
+    sb = make_sandbox(time)
+    cat = catalog(
+        tmp_path,
+        {
+            ETIOPIE: {"relatedProducts": [BRAZILIE, KENA], "descriptiveParameters": TABLE},
+            KENA: {"alternativeProducts": [ETIOPIE], "descriptiveParameters": []},
+        },
+    )
+    assert apply(sb, cat, plan_of(sb, cat)).ok
+    cold, _ = cold_plan(sb, cat)
+    snap, notices, _ = snapshot_plan(sb, time, loaded=cat)
+    assert notices == [] and snap.is_empty and cold.is_empty
+    moved = catalog(
+        tmp_path / "b",
+        {ETIOPIE: {"relatedProducts": [KENA]}, KENA: {"descriptiveParameters": TABLE[:1]}},
+    )
+    cold, _ = cold_plan(sb, moved)
+    snap, notices, _ = snapshot_plan(sb, time, loaded=moved)
+    assert notices == [] and len(snap.changes) == 2
+    assert snap.to_json() == cold.to_json()

@@ -50,6 +50,8 @@ def test_actions_have_terraform_glyphs():
         "stock",
         "parameter",  # issue 14: the shop's variant-parameter registry, no product
         "parameter-value",
+        "filtering-parameter",  # issue 18: the shop's filtering-parameter registry
+        "filtering-value",
     ]
 
 
