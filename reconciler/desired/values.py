@@ -307,6 +307,11 @@ def parse_guid_list(value: Any) -> list[str]:
             "must list at least one category (Shoptet always keeps the default category); "
             "leave `categories` out to not manage it"
         )
+    return _distinct_guids(value, "category '{}' is listed twice")
+
+
+def _distinct_guids(value: list[Any], twice: str) -> list[str]:
+    """Each item parsed as a GUID, each once (``twice``: the message, ``{}`` the GUID)."""
     seen: set[str] = set()
     out = []
     for i, item in enumerate(value):
@@ -315,7 +320,7 @@ def parse_guid_list(value: Any) -> list[str]:
         except PydanticCustomError as err:
             raise fail(err.message(), at=i) from None
         if guid in seen:
-            raise fail(f"category '{guid}' is listed twice", at=i)
+            raise fail(twice.format(guid), at=i)
         seen.add(guid)
         out.append(guid)
     return out
@@ -480,18 +485,7 @@ def parse_product_links(value: Any) -> list[str]:
             f"lists {len(value)} products; Shoptet keeps at most {MAX_PRODUCT_LINKS}",
             at=MAX_PRODUCT_LINKS,
         )
-    seen: set[str] = set()
-    out = []
-    for i, item in enumerate(value):
-        try:
-            guid = parse_guid(item)
-        except PydanticCustomError as err:
-            raise fail(err.message(), at=i) from None
-        if guid in seen:
-            raise fail(f"product '{guid}' is listed twice; list each product once", at=i)
-        seen.add(guid)
-        out.append(guid)
-    return out
+    return _distinct_guids(value, "product '{}' is listed twice; list each product once")
 
 
 MAX_DESCRIPTIVE_PRIORITY = 99999  # OpenAPI updateProduct descriptiveParameters[].priority
