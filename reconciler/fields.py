@@ -71,6 +71,9 @@ class Kind(StrEnum):
     DATE = "date"  # ``YYYY-MM-DD`` text (only inside an object's parts)
     FLAGS = "flags"  # {flag code: {dateFrom, dateTo}} set, or None: unset; resolved by name
     REFERENCE = "reference"  # an entry of a shop list by id (GUID) or name; the id in the plan
+    PRODUCT_LINKS = "product-links"  # ordered product GUIDs, written whole by their own PUT
+    DESCRIPTIVE = "descriptive"  # ordered rows {name, value, description, priority}, whole
+    FILTERING = "filtering"  # {code: [valueIndex]}, resolved by name against the shop's list
     OBJECT = "object"  # a small mapping of ``parts``; the parts the YAML leaves out are unmanaged
     IMAGES = "images"  # the gallery: [{src or name, alt}] in order (``plan/images.py``)
     IMAGE = "image"  # a variant's image: a src or name of its product's images
@@ -86,6 +89,7 @@ class Body(StrEnum):
     PRICE_ROW_PRICES = "price-row-prices"  # ``prices.<write>`` of a pricelist row
     MOVEMENT = "movement"  # ``realStock`` of a stock movement (``PATCH .../movements``)
     GALLERY = "gallery"  # the image gallery's own requests (``apply/images.py``)
+    PRODUCT_LINKS = "product-links"  # its own ``PUT /api/products/{guid}/<write>`` (full list)
 
 
 class OnCreate(StrEnum):
@@ -137,6 +141,50 @@ def read_flags(items: Any) -> Any:
     for item in items:
         get = item.get if isinstance(item, dict) else (lambda k, _i=item: getattr(_i, k, None))
         out[str(get("code"))] = {"dateFrom": get("dateFrom"), "dateTo": get("dateTo")}
+    return dict(sorted(out.items()))
+
+
+def read_product_links(items: Any) -> Any:
+    """A detail's ``relatedProducts`` / ``alternativeProducts`` (include of the same name) as
+    the GUIDs in the shop's order (``priority``, then as listed)."""
+    if not isinstance(items, list):
+        return items
+    return [str(row.get("guid")).lower() for row in _by_priority(_rows(items))]
+
+
+def _rows(items: list[Any]) -> list[dict[str, Any]]:
+    return [i if isinstance(i, dict) else dict(vars(i)) for i in items]
+
+
+def _by_priority(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Rows in the shop's order: by ``priority`` (none last), then as listed."""
+    ranked = sorted(
+        enumerate(rows),
+        key=lambda r: (r[1].get("priority") is None, r[1].get("priority") or 0, r[0]),
+    )
+    return [row for _, row in ranked]
+
+
+def read_descriptive_parameters(items: Any) -> Any:
+    """A detail's ``descriptiveParameters`` (include of that name) as the model's rows
+    ``{name, value, description, priority}`` in the shop's order."""
+    if not isinstance(items, list):
+        return items
+    keys = ("name", "value", "description", "priority")
+    return [{k: row.get(k) for k in keys} for row in _by_priority(_rows(items))]
+
+
+def read_filtering_parameters(items: Any) -> Any:
+    """A detail's ``filteringParameters`` (include of that name) as ``{code: [valueIndex]}``,
+    sorted (a set: the shop keeps no order for it)."""
+    if not isinstance(items, list):
+        return items
+    out: dict[str, list[str]] = {}
+    for row in _rows(items):
+        values = _rows(row.get("values") or [])
+        out[str(row.get("code"))] = sorted(
+            str(v.get("valueIndex") or v.get("name")) for v in values
+        )
     return dict(sorted(out.items()))
 
 
@@ -273,7 +321,7 @@ PRICE_INCLUDE = "perPricelistPrices"  # price fields of a pricelist other than t
 
 # Import groups: product identity first, then where the product sits (brand, categories), then
 # its texts; a variant's amounts on hand last.
-_PLACE, _TEXTS, _AMOUNTS = 1, 2, 1
+_PLACE, _TEXTS, _LINKS, _AMOUNTS = 1, 2, 3, 1
 
 FIELDS: tuple[Field, ...] = (
     # --- product -----------------------------------------------------------------------------
@@ -359,6 +407,52 @@ FIELDS: tuple[Field, ...] = (
             "(desired/image_lock.py); written by apply/images.py (an async add job, then "
             "reorder/alt and deletes); import writes it itself (importer/images.py)"
         ),
+    ),
+    _product(
+        "descriptiveParameters",
+        Kind.DESCRIPTIVE,
+        include="descriptiveParameters",
+        reader=read_descriptive_parameters,
+        nullable=False,
+        import_group=_TEXTS,
+        why=(
+            "the specification table, rows {name, value, description, priority} in order "
+            "(priority is the row's position unless stated); sent whole, [] clears it"
+        ),
+    ),
+    _product(
+        "filteringParameters",
+        Kind.FILTERING,
+        include="filteringParameters",
+        reader=read_filtering_parameters,
+        nullable=False,
+        import_group=_PLACE,
+        why=(
+            "names or codes in the YAML, code -> value indexes in the plan (resolved against "
+            "GET /api/products/filtering-parameters by plan/filtering.py, what the shop lacks "
+            "created first); written whole as [{code, values}]"
+        ),
+    ),
+    *(
+        Field(
+            name,
+            _P,
+            Resource.PRODUCT,
+            Kind.PRODUCT_LINKS,
+            nullable=False,
+            write=name,
+            body=Body.PRODUCT_LINKS,
+            read=name,
+            include=name,
+            reader=read_product_links,
+            import_group=_LINKS,
+            why=(
+                "product GUIDs in the shop's order, at most 50; each target must be in the "
+                "catalog or the shop (checked at plan time by plan/links.py); written whole "
+                f"with PUT /api/products/{{guid}}/{name} after the creates and the PATCHes"
+            ),
+        )
+        for name in ("relatedProducts", "alternativeProducts")
     ),
     # --- variant -----------------------------------------------------------------------------
     _variant("ean", Kind.TEXT, digits=True, imported=Imported.QUOTED),

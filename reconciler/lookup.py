@@ -189,6 +189,19 @@ def read_parameters(client) -> list[dict]:
     ]
 
 
+def read_filtering_parameters(client) -> list[dict]:
+    """Filtering parameters with their values, for ``filteringParameters:`` on a product: the
+    code and value indexes a product write sends, and the names the admin shows."""
+    return [
+        {
+            "code": p.code,
+            "name": p.displayName or p.name,
+            "values": [{"valueIndex": v.valueIndex, "name": v.name} for v in p.values or []],
+        }
+        for p in client.iter_filtering_parameters()
+    ]
+
+
 def read_pricelists(client) -> list[dict]:
     """Price lists, the default marked, and the customer groups whose default each one is
     (``/api/customers/groups``; when that cannot be read, ``customerGroups`` is None and
@@ -287,13 +300,17 @@ def text_availabilities(rows: list[dict]) -> list[str]:
     ) or ["(no availabilities)"]
 
 
-def text_parameters(rows: list[dict]) -> list[str]:
+def text_parameters(rows: list[dict], index: str = "nameIndex", what: str = "variant") -> list[str]:
     lines = []
     for p in rows:
-        lines.append(f"{_s(p['nameIndex'])}  {_s(p['name'])}")
+        lines.append(f"{_s(p[index])}  {_s(p['name'])}")
         for v in p["values"]:
             lines.append(f"  {_s(v['valueIndex'])}  {_s(v['name'])}")
-    return lines or ["(no variant parameters)"]
+    return lines or [f"(no {what} parameters)"]
+
+
+def text_filtering_parameters(rows: list[dict]) -> list[str]:
+    return text_parameters(rows, "code", "filtering")
 
 
 def text_pricelists(rows: list[dict]) -> list[str]:
@@ -391,6 +408,14 @@ KINDS: dict[str, Kind] = {
             VARIANT_PARAMETERS,
             read_parameters,
             text_parameters,
+        ),
+        Kind(
+            "filtering-parameters",
+            "filtering parameters and their values (filteringParameters:)",
+            "Filtering parameters",
+            "/api/products/filtering-parameters",
+            read_filtering_parameters,
+            text_filtering_parameters,
         ),
         Kind(
             "pricelists",

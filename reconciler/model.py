@@ -46,12 +46,15 @@ from reconciler.desired.values import (
     parse_code,
     parse_color,
     parse_decimal,
+    parse_descriptive_parameters,
+    parse_filtering_parameters,
     parse_flags,
     parse_guid,
     parse_guid_list,
     parse_int,
     parse_orderable_amount,
     parse_parameters,
+    parse_product_links,
     parse_purchase_price,
     parse_reference,
     parse_stock,
@@ -206,6 +209,57 @@ GuidList = Annotated[
     BeforeValidator(parse_guid_list),
     WithJsonSchema(
         {"type": "array", "minItems": 1, "items": {"type": "string", "pattern": GUID_PATTERN}}
+    ),
+]
+
+ProductLinks = Annotated[
+    list[str],
+    BeforeValidator(parse_product_links),
+    WithJsonSchema(
+        {
+            "type": "array",
+            "maxItems": 50,
+            "uniqueItems": True,
+            "items": {"type": "string", "pattern": GUID_PATTERN},
+        }
+    ),
+]
+
+FilteringParameters = Annotated[
+    dict[str, list[str]],
+    BeforeValidator(parse_filtering_parameters),
+    WithJsonSchema(
+        {
+            "type": "object",
+            "propertyNames": {"minLength": 1},
+            "additionalProperties": {
+                "anyOf": [
+                    {"type": ["string", "number"]},
+                    {"type": "array", "minItems": 1, "items": {"type": ["string", "number"]}},
+                ]
+            },
+        }
+    ),
+]
+_TEXT_OR_NULL = {"type": ["string", "number", "null"]}
+DescriptiveParameters = Annotated[
+    list[dict[str, Any]],
+    BeforeValidator(parse_descriptive_parameters),
+    WithJsonSchema(
+        {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "additionalProperties": False,
+                "required": ["name"],
+                "properties": {
+                    "name": {"type": ["string", "number"], "minLength": 1, "maxLength": 255},
+                    "value": dict(_TEXT_OR_NULL),
+                    "description": dict(_TEXT_OR_NULL),
+                    "priority": {"type": ["integer", "string", "null"]},
+                },
+            },
+        }
     ),
 ]
 
@@ -661,6 +715,44 @@ class Product(BaseModel):
             "shop's gallery not listed are deleted. alt left out: the shop's alt text stays."
         ),
         examples=[[{"src": "https://cdn.example.cz/kava-kolumbie.jpg", "alt": "Káva Kolumbie"}]],
+    )
+    descriptiveParameters: DescriptiveParameters | None = Field(
+        None,
+        description=(
+            "The specification table (descriptive parameters): rows {name, value, "
+            "description, priority}, shown in this order (priority is the row's position "
+            "unless stated). The whole table: rows not listed are removed; [] clears it."
+        ),
+        examples=[
+            [{"name": "Materiál", "value": "bavlna"}, {"name": "Země původu", "value": "Peru"}]
+        ],
+    )
+    filteringParameters: FilteringParameters | None = Field(
+        None,
+        description=(
+            "Filtering parameters (the category filters): parameter -> value or [values], by "
+            "the names the admin shows or by codes (`shoptet-catalog lookup "
+            "filtering-parameters`). All of the product's: parameters not named are removed; "
+            "{} clears them. A parameter or value the shop lacks is created first."
+        ),
+        examples=[{"Materiál": ["bavlna", "len"], "Barva": "červená"}],
+    )
+    relatedProducts: ProductLinks | None = Field(
+        None,
+        description=(
+            "Related products (shown with this one), by product GUID, in the order the shop "
+            "shows them; at most 50. [] clears the list; left out, the shop's list is kept."
+        ),
+        examples=[["1b02cb8e-d7b5-11e0-9a5c-feab5ed617ed"]],
+    )
+    alternativeProducts: ProductLinks | None = Field(
+        None,
+        description=(
+            "Alternative products (offered instead of this one), by product GUID, in the "
+            "order the shop shows them; at most 50. [] clears the list; left out, the shop's "
+            "list is kept."
+        ),
+        examples=[["1b02cb8e-d7b5-11e0-9a5c-feab5ed617ed"]],
     )
     variants: dict[VariantCode, Variant] = Field(
         default_factory=dict,

@@ -64,7 +64,14 @@ from reconciler.live.cached import CachedRead
 from reconciler.live.claims import claims_for, read_stock_claims
 from reconciler.live.flags import needs_flags, read_flags
 from reconciler.live.groups import read_pricelist_groups
-from reconciler.live.params import complete_live, needs_registry, read_registry
+from reconciler.live.links import read_product_names
+from reconciler.live.params import (
+    complete_live,
+    needs_filtering,
+    needs_registry,
+    needs_variant_registry,
+    read_registry,
+)
 from reconciler.live.read import (
     FullRead,
     ScopedRead,
@@ -84,6 +91,7 @@ from reconciler.plan.guards import (
     sets_stock,
     stock_below_claim_verdict,
 )
+from reconciler.plan.links import link_names, stated_targets
 from reconciler.plan.model import (
     Action,
     CatalogEntry,
@@ -155,8 +163,20 @@ def make_plan(
     if refs.units is not None:  # a detail names a variant's unit; the catalog means its id
         products = unit_ids(live_catalog.products, refs.units)
         live_catalog = live_catalog.model_copy(update={"products": products})
-    registry = read_registry(client) if needs_registry(desired, guids) else None
+    registry = (  # one read per registry the products in scope use
+        read_registry(
+            client,
+            filtering=needs_filtering(desired, guids),
+            variant=needs_variant_registry(desired, guids),
+        )
+        if needs_registry(desired, guids)
+        else None
+    )
     flags = read_flags(client) if needs_flags(desired, guids) else None
+    # link targets neither the catalog nor the live read has: looked up (none: no request)
+    unseen = stated_targets(desired.products, guids)
+    unseen -= set(desired.products) | set(live_catalog.products)
+    linked = read_product_names(client, unseen) if unseen else {}
     context = PlanContext(  # 6
         catalog_digest=loaded.digest,
         default_stock_id=shop.default_stock_id,
@@ -172,6 +192,7 @@ def make_plan(
         flags=flags,
         pricelists=dict(refs.pricelists) if refs.pricelists is not None else None,
         image_lock=loaded.image_lock,
+        products=linked,
     )
     plan = diff(desired, live_catalog, locations=loaded.locations, context=context)
     # a tombstone's live read has no variants: it then goes per stock (live.claims)
@@ -194,6 +215,8 @@ def make_plan(
         for c in plan.changes
         if c.resource is Resource.STOCK and (key := f"{c.code}@{c.stock_id}") in live.claims
     }
+    known = {**linked, **{g: p.name for g, p in live_catalog.products.items()}}
+    known.update({g: p.name for g, p in desired.products.items() if p.name})
     names = replace(
         plan_names(plan, refs, default_name),
         currency=shop.currency,
@@ -202,6 +225,7 @@ def make_plan(
         pricelist_groups=read_pricelist_groups(
             client, {c.pricelist_id for c in plan.changes if c.pricelist_id is not None}
         ),
+        products=link_names(plan.changes, known),
     )
     threshold = desired.shop.bestSellerOrders
     if threshold is not None:  # 8, display only

@@ -151,6 +151,8 @@ class Writer(Protocol):
 
     def patch_product(self, guid: str, body: dict[str, Any]) -> Any: ...
 
+    def put_product_links(self, guid: str, name: str, body: dict[str, Any]) -> Any: ...
+
     def delete_product(self, guid: str) -> Any: ...
 
     def delete_variant(self, code: str) -> Any: ...
@@ -191,6 +193,11 @@ class ParameterReader(Protocol):
         ``paramName``, ``displayName`` and ``values`` (``rawValue``, ``paramValue``)."""
         ...
 
+    def iter_filtering_parameters(self) -> Iterator[Any]:
+        """``GET /api/products/filtering-parameters``: items with ``code``, ``name``,
+        ``displayName`` and ``values`` (``valueIndex``, ``name``)."""
+        ...
+
 
 @runtime_checkable
 class ParameterWriter(Protocol):
@@ -200,6 +207,12 @@ class ParameterWriter(Protocol):
 
     def add_variant_parameter_values(
         self, param_index: str, values: Sequence[dict[str, Any]]
+    ) -> Any: ...
+
+    def create_filtering_parameter(self, body: dict[str, Any]) -> Any: ...
+
+    def add_filtering_parameter_values(
+        self, code: str, values: Sequence[dict[str, Any]]
     ) -> Any: ...
 
 

@@ -105,6 +105,12 @@ def test_kinds_match_the_model_types(field):
         F.Kind.BOOL: ("true", True),
         F.Kind.GUID: (GUID, GUID),
         F.Kind.GUID_LIST: ([GUID], [GUID]),
+        F.Kind.PRODUCT_LINKS: ([GUID], [GUID]),
+        F.Kind.FILTERING: ({"Materiál": "bavlna"}, {"Materiál": ["bavlna"]}),
+        F.Kind.DESCRIPTIVE: (
+            [{"name": "Materiál", "value": "bavlna"}],
+            [{"name": "Materiál", "value": "bavlna", "description": None, "priority": 1}],
+        ),
         F.Kind.STOCK_MAP: ({"1": "2"}, {1: Decimal("2")}),
         F.Kind.PARAMETERS: ({"Hmotnost": "250 g"}, {"Hmotnost": "250 g"}),
         F.Kind.REFERENCE: ("1 rok", "1 rok"),  # a name; the plan resolves it to the id
@@ -134,9 +140,15 @@ def test_kinds_match_the_model_types(field):
 
 
 def test_resources_are_the_plans():
-    # the plan's other kinds are shop-wide definitions (variant-parameter registry, flags), not
+    # the plan's other kinds are shop-wide definitions (the parameter registries, flags), not
     # fields
-    registry_additions = {"parameter", "parameter-value", "flag"}
+    registry_additions = {
+        "parameter",
+        "parameter-value",
+        "flag",
+        "filtering-parameter",
+        "filtering-value",
+    }
     assert {r.value for r in F.Resource} == {
         r.value for r in plan_model.Resource
     } - registry_additions
@@ -155,8 +167,11 @@ def test_every_field_has_a_place_to_be_written():
     for f in F.FIELDS:
         assert f.write and f.body is not None, f.name
         if f.level is F.Level.PRODUCT:
-            # the gallery has its own requests (apply/images.py), everything else the PATCH
-            assert f.body is (F.Body.GALLERY if f.kind is F.Kind.IMAGES else F.Body.PRODUCT)
+            # the gallery and the link lists have their own requests, the rest the PATCH
+            if f.kind is F.Kind.IMAGES:
+                assert f.body is F.Body.GALLERY, f.name
+            else:
+                assert f.body in (F.Body.PRODUCT, F.Body.PRODUCT_LINKS), f.name
 
 
 # ---------------------------------------------------------------------------------------------
@@ -230,6 +245,8 @@ def test_derived_tables_are_what_the_hand_written_ones_were():
         "additionalName": "additionalName",
         "internalNote": "internalNote",
         "flags": "flagsManagement",
+        "descriptiveParameters": "descriptiveParameters",
+        "filteringParameters": "filteringParameters",
         "brand": "brandCode",
         "defaultCategory": "defaultCategoryGuid",
         "categories": "categoryGuids",
@@ -274,13 +291,18 @@ def test_derived_tables_are_what_the_hand_written_ones_were():
         "flags",
         "warranty",
         "supplier",
+        "filteringParameters",
         "shortDescription",
         "description",
         "metaTitle",
         "metaDescription",
         "additionalName",
         "internalNote",
+        "descriptiveParameters",
+        "relatedProducts",
+        "alternativeProducts",
     )
+    assert bodies.LINK_FIELDS == ("relatedProducts", "alternativeProducts")
     assert build.VARIANT_ORDER == (
         "parameters",
         "ean",
@@ -316,6 +338,10 @@ def test_derived_tables_are_what_the_hand_written_ones_were():
         "categories",
         "flags",
         "images",  # [] deletes every image; null would say nothing more
+        "descriptiveParameters",  # [] clears the table
+        "filteringParameters",  # {} clears them
+        "relatedProducts",  # [] clears a list
+        "alternativeProducts",
         "variants",
         "absent",
     } == NOT_NULL_PRODUCT

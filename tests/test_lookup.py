@@ -15,7 +15,8 @@ from reconciler.cli.context import AppContext
 from reconciler.lookup import KINDS
 from reconciler.sandbox import Sandbox
 
-SANDBOX_KINDS = [k for k in KINDS if k != "parameters"]
+# the demo shop has no filtering parameters: that kind is shown on a shop that has some
+SANDBOX_KINDS = [k for k in KINDS if k not in ("parameters", "filtering-parameters")]
 API = "https://api.myshoptet.com"
 
 
@@ -213,3 +214,30 @@ def test_lookup_uses_a_read_only_client(monkeypatch, capsys):
     monkeypatch.setattr(AppContext, "make_client", spy)
     run(["--sandbox", "lookup", "stocks"], capsys, monkeypatch)
     assert seen == [True]
+
+
+def test_filtering_parameters_show_codes_value_indexes_and_names(capsys, monkeypatch):
+    from tests.apply.support import demo_state
+
+    state = demo_state()
+    state["filteringParameters"] = [
+        {
+            "nameIndex": "zeme-puvodu",
+            "name": "Země původu",
+            "displayName": "Země",
+            "values": [{"valueIndex": "etiopie", "name": "Etiopie"}],
+        }
+    ]
+    shop = Sandbox(state)
+    code, out, err = run(["--sandbox", "lookup", "filtering-parameters"], capsys, monkeypatch, shop)
+    assert code == 0, err
+    assert out.splitlines() == ["zeme-puvodu  Země", "  etiopie  Etiopie"]
+    code, raw, _ = run(
+        ["--sandbox", "lookup", "filtering-parameters", "--format", "json"], capsys, monkeypatch, shop
+    )
+    assert json.loads(raw)["items"] == [
+        {"code": "zeme-puvodu", "name": "Země", "values": [{"valueIndex": "etiopie", "name": "Etiopie"}]}
+    ]
+    monkeypatch.undo()  # the demo shop itself has none
+    empty = run(["--sandbox", "lookup", "filtering-parameters"], capsys, monkeypatch)[1]
+    assert empty.strip() == "(no filtering parameters)"

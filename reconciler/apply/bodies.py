@@ -46,6 +46,8 @@ _ROW_NEW = tuple(f for f in F.FIELDS if f.body is F.Body.PRICE_ROW_PRICES)  # ``
 _PRICES_ON_CREATE = tuple(
     f for f in F.FIELDS if f.resource is F.Resource.PRICE and f.on_create is F.OnCreate.SENT
 )
+# fields written by their own full-list PUT (``PUT /api/products/{guid}/<name>``)
+LINK_FIELDS = tuple(f.name for f in F.FIELDS if f.body is F.Body.PRODUCT_LINKS)
 _STOCK = F.BY_NAME["stock"]
 _PRICE_PLACES = F.BY_NAME["price"].decimals
 
@@ -86,6 +88,17 @@ def parameter_body(index: str, name: str) -> dict[str, Any]:
     return {"paramName": name, "paramIndex": index}
 
 
+def filtering_parameter_body(code: str, name: str, values: list[dict[str, Any]]) -> dict[str, Any]:
+    """``POST /api/products/filtering-parameters``: a new parameter with the plan's code and
+    its first values (Shoptet requires at least one)."""
+    return {"name": name, "code": code, "values": values}
+
+
+def filtering_value_item(value_index: str, name: str) -> dict[str, Any]:
+    """One value of a filtering parameter create or ``POST .../filtering-parameters/{code}``."""
+    return {"name": name, "valueIndex": value_index}
+
+
 def parameter_value_item(value_index: str, name: str) -> dict[str, Any]:
     """One ``paramValues`` item of ``POST /api/products/variant-parameters/{paramIndex}``."""
     return {"paramValue": name, "rawValue": value_index}
@@ -96,10 +109,14 @@ def product_fields_body(fields: dict[str, Any], *, create: bool = False) -> dict
     (there is nothing to clear yet)."""
     body = {}
     for name, value in fields.items():
-        if name not in PRODUCT_WRITE_NAMES or (create and value is None):
-            continue
+        if name not in PRODUCT_WRITE_NAMES or (create and value in (None, [], {})):
+            continue  # a create has nothing to clear (and takes no empty list: minItems 1)
         if name == "flags":
             body.update(flags_body(value, create=create))
+            continue
+        if name == "filteringParameters":  # {code: [valueIndex]}; null clears (PATCH)
+            items = [{"code": c, "values": list(v)} for c, v in sorted((value or {}).items())]
+            body[PRODUCT_WRITE_NAMES[name]] = items or None
             continue
         body[PRODUCT_WRITE_NAMES[name]] = value
     return body
@@ -120,6 +137,12 @@ def flags_body(flags: dict[str, Any] | None, *, create: bool = False) -> dict[st
         for c, dates in items
     ]
     return {"flagsManagement": managed} if managed else {}
+
+
+def links_body(name: str, guids: list[str] | None) -> dict[str, Any]:
+    """``PUT /api/products/{guid}/relatedProducts`` (or ``alternativeProducts``): the whole
+    list, in order (Shoptet numbers the priorities as listed)."""
+    return {name: [{"guid": g} for g in guids or []]}
 
 
 def variant_item(code: str, fields: dict[str, Any], *, create: bool = False) -> dict[str, Any]:

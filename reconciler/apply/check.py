@@ -196,11 +196,15 @@ def _renamed(c: Change, variants: dict[str, Any], new: str, old: str) -> Check:
 
 def registry_check(c: Change, registry: Any) -> Check:
     """A variant parameter or value the plan adds: done when the registry has it already."""
+    filtering = c.resource in (Resource.FILTERING_PARAMETER, Resource.FILTERING_VALUE)
+    if filtering and registry is not None:
+        registry = registry.filtering
     if registry is None:
-        return _conflict(c, "the shop's variant parameters could not be read")
+        what = "filtering" if filtering else "variant"
+        return _conflict(c, f"the shop's {what} parameters could not be read")
     name, _, value = (c.code or "").partition(":")
     param = registry.parameters.get(name)
-    if c.resource is Resource.PARAMETER:
+    if c.resource in (Resource.PARAMETER, Resource.FILTERING_PARAMETER):
         exists = param is not None
     else:
         exists = param is not None and value in param.values

@@ -21,6 +21,7 @@ from reconciler.apply.result import ApplyOptions, ApplyResult, Outcome, Status
 from reconciler.apply.revert import written_records
 from reconciler.desired.image_lock import ImageLock
 from reconciler.live.params import read_registry
+from reconciler.plan.filtering import FILTERING_RESOURCES
 from reconciler.plan.flag_changes import (
     ShopFlag,
     bind,
@@ -30,7 +31,7 @@ from reconciler.plan.flag_changes import (
     unbound,
 )
 from reconciler.plan.images import IMAGE, IMAGES
-from reconciler.plan.model import Plan, Resource
+from reconciler.plan.model import Action, Plan, Resource
 from reconciler.shoptet.client import get_flags
 
 
@@ -169,6 +170,8 @@ class Executor:
             creators = []
             if c.resource is not Resource.PRODUCT and (c.guid, None) in self.created:
                 creators.append(f"product:{c.guid}")
+            if c.resource is Resource.PRODUCT and c.action is Action.CREATE:
+                creators.append(c.id)  # its link lists wait for the create itself
             new_variant = (c.guid, (c.code or "").upper()) in self.created
             renamed = (c.guid, (c.code or "").upper()) in self.renamed
             if c.resource in (Resource.PRICE, Resource.STOCK) and (new_variant or renamed):
@@ -352,10 +355,16 @@ class Executor:
             return c.create_variant_parameter(body)
         if req.step is Step.PARAMETER_VALUES:
             return c.add_variant_parameter_values(t, body)
+        if req.step is Step.FILTERING_PARAMETER:
+            return c.create_filtering_parameter(body)
+        if req.step is Step.FILTERING_VALUES:
+            return c.add_filtering_parameter_values(t, body)
         if req.step is Step.CREATE:
             return c.create_product(body)
         if req.step is Step.PRODUCT:
             return c.patch_product(t, body)
+        if req.step is Step.LINKS:
+            return c.put_product_links(t, req.path.rsplit("/", 1)[1], body)
         if req.step is Step.PRICES:
             return c.patch_pricelist(t, body)
         if req.step is Step.STOCK:
@@ -474,8 +483,10 @@ class Executor:
         guids = {c.guid for c in changes if not c.resource.registry}
         forms = self.read(guids) if guids else {}
         registry = None
-        if any(c.resource in (Resource.PARAMETER, Resource.PARAMETER_VALUE) for c in changes):
-            registry = read_registry(self.client)
+        params = (Resource.PARAMETER, Resource.PARAMETER_VALUE, *FILTERING_RESOURCES)
+        if any(c.resource in params for c in changes):
+            filtering = any(c.resource in FILTERING_RESOURCES for c in changes)
+            registry = read_registry(self.client, filtering=filtering)
         if any(c.resource is Resource.FLAG for c in changes):
             self.live_flags = shop_flags(get_flags(self.client))
         return forms, registry

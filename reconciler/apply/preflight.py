@@ -61,9 +61,10 @@ from reconciler.desired.load import LoadedCatalog
 from reconciler.live.base import ShopInfo
 from reconciler.live.convert import product_from_detail
 from reconciler.live.flags import needs_flags, read_flags
-from reconciler.live.params import needs_registry, read_registry
+from reconciler.live.params import needs_filtering, needs_registry, read_registry
 from reconciler.model import Catalog, Policy
 from reconciler.plan.diff import PlanContext, diff
+from reconciler.plan.filtering import FILTERING_RESOURCES
 from reconciler.plan.flag_changes import bind, new_flag_codes, shop_flags, unbound
 from reconciler.plan.guards import GuardPolicy, VariantClaims, compute_guards
 from reconciler.plan.model import (
@@ -200,7 +201,7 @@ def verify_header(plan: Plan, shop: ShopInfo, options: ApplyOptions) -> None:
 def _needs_registry(plan: Plan, catalog: LoadedCatalog) -> bool:
     """The registry is re-read when the plan adds to it or a product it touches states
     variant parameters (the fresh diff resolves them)."""
-    params = (Resource.PARAMETER, Resource.PARAMETER_VALUE)
+    params = (Resource.PARAMETER, Resource.PARAMETER_VALUE, *FILTERING_RESOURCES)
     return any(c.resource in params for c in plan.changes) or needs_registry(
         catalog.catalog, {c.guid for c in plan.changes if not c.resource.registry}
     )
@@ -219,10 +220,13 @@ def preflight(
     returns one ``Check`` per change of the plan (a product's flags naming a flag the plan
     creates bound to its code when the flag exists now: ``plan.flag_changes``). ``client`` reads the variant-parameter
     registry when the plan needs it (``live.params``)."""
-    registry = (
-        read_registry(client) if client is not None and _needs_registry(plan, catalog) else None
-    )
     guids = {c.guid for c in plan.changes if not c.resource.registry}
+    registry = None
+    if client is not None and _needs_registry(plan, catalog):
+        filtering = any(c.resource in FILTERING_RESOURCES for c in plan.changes)
+        registry = read_registry(
+            client, filtering=filtering or needs_filtering(catalog.catalog, guids)
+        )
     flags = (
         read_flags(client)
         if client is not None

@@ -10,7 +10,9 @@ Stages, in order (each a list of independent requests):
 0. ``parameter`` then ``parameter-values``: the variant-parameter registry additions the plan
    lists (``POST /api/products/variant-parameters`` per new parameter, then
    ``POST /api/products/variant-parameters/{nameIndex}`` per parameter with its new values),
-   before any product write that uses them;
+   before any product write that uses them; then ``filtering-parameter`` (a new filtering
+   parameter with its new values in one ``POST /api/products/filtering-parameters``: Shoptet
+   creates none without a value) and ``filtering-values`` (``POST .../{code}``);
 1. ``create``: one ``POST /api/products`` per new product. The plan lists a new product as a
    product create followed by a variant create per code, a price create and a stock create per
    stock (one shape per fact); Shoptet's create takes them together, so this step groups them
@@ -20,7 +22,10 @@ Stages, in order (each a list of independent requests):
 2. ``product``: one ``PATCH /api/products/{guid}`` per existing product: product fields and
    variant items (updates, and new codes, which Shoptet creates for an unknown code; a rename
    is the live ``code`` with ``newCode``, so the variant keeps its stock, prices and history);
-2b. ``images``: per product, the gallery (``images``) and the variants' ``image``, after the
+2b. ``links``: ``PUT /api/products/{guid}/relatedProducts`` (or ``alternativeProducts``),
+   the whole list, one per product and list; after the creates, so a product this plan
+   creates can be linked;
+2c. ``images``: per product, the gallery (``images``) and the variants' ``image``, after the
    product exists: several requests and an async job, sent by ``apply.images``;
 3. ``prices``: ``PATCH /api/pricelists/{id}``, at most 300 rows each, per pricelist (the
    plan's first, then the others a catalog states under ``prices:``, by id): price creates
@@ -64,8 +69,11 @@ class Step(StrEnum):
     FLAG = "flag"
     PARAMETER = "parameter"
     PARAMETER_VALUES = "parameter-values"
+    FILTERING_PARAMETER = "filtering-parameter"
+    FILTERING_VALUES = "filtering-values"
     CREATE = "create"
     PRODUCT = "product"
+    LINKS = "links"
     IMAGES = "images"
     PRICES = "prices"
     STOCK = "stock"
@@ -144,17 +152,33 @@ def program(
     params: list[Part] = []
     values: dict[str, list[Part]] = {}
     flags: list[Part] = []
+    links: list[Part] = []
+    filters: dict[str, list[Part]] = {}  # new filtering parameter -> its part, its new values
+    filter_values: dict[str, list[Part]] = {}
     for k in todo:
         c = k.change
         if c.resource is Resource.FLAG:
             flags.append(Part(c, dict(k.pending)))
             continue
+        if c.resource is Resource.FILTERING_PARAMETER:
+            filters.setdefault(c.code or "", []).insert(0, Part(c, dict(k.pending)))
+            continue
+        if c.resource is Resource.FILTERING_VALUE:
+            code = (c.code or "").partition(":")[0]
+            filter_values.setdefault(code, []).append(Part(c, dict(k.pending)))
+            continue
         if c.resource is Resource.PRODUCT and c.action is Action.CREATE:
-            continue  # its part is in ``posts`` already
+            # its part is in ``posts`` already (without images); each link list: its own PUT
+            pending = dict(posts[c.guid][0].fields)
+            links += [Part(c, {f: pending.pop(f)}) for f in W.LINK_FIELDS if f in pending]
+            posts[c.guid][0] = Part(c, pending)
+            continue
         had_fields = bool(k.pending)
         pending = split(k)
+        if c.resource is Resource.PRODUCT:  # each link list: its own PUT, after creates
+            links += [Part(c, {f: pending.pop(f)}) for f in W.LINK_FIELDS if f in pending]
         if had_fields and not pending and c.action is Action.UPDATE:
-            continue  # only images: the images step carries it
+            continue  # only images or link lists: their own steps carry them
         if c.resource is Resource.PARAMETER:
             params.append(Part(c, pending))
             continue
@@ -185,12 +209,17 @@ def program(
         else:
             stock.setdefault(int(c.stock_id or 0), []).append(Part(c, pending))
 
+    for code, parts in filters.items():  # Shoptet creates a parameter with its first values
+        parts += filter_values.pop(code, [])
     stages: list[tuple[Step, list[tuple[Any, list[Part]]]]] = [
         (Step.FLAG, [(p.change.code, [p]) for p in flags]),
         (Step.PARAMETER, [(p.change.code, [p]) for p in params]),
         (Step.PARAMETER_VALUES, [(n, parts) for n, parts in sorted(values.items())]),
+        (Step.FILTERING_PARAMETER, sorted(filters.items())),
+        (Step.FILTERING_VALUES, sorted(filter_values.items())),
         (Step.CREATE, [(g, parts) for g, parts in sorted(posts.items())]),
         (Step.PRODUCT, [(g, parts) for g, parts in sorted(patches.items())]),
+        (Step.LINKS, [(p.change.guid, [p]) for p in links]),
         (Step.IMAGES, [(g, parts) for g, parts in sorted(gallery.items())]),
         (
             Step.PRICES,
@@ -250,6 +279,8 @@ def request(step: Step, target: Any, parts: Sequence[Part]) -> Request | None:
         path = f"/api/products/variant-parameters/{target}"
         raws = tuple(i["rawValue"] for i in items)
         return Request(step, target, parts, "POST", path, items, raws)
+    if step in (Step.FILTERING_PARAMETER, Step.FILTERING_VALUES):
+        return _filtering(step, target, parts)
     if step is Step.CREATE:
         return _create(target, parts)
     if step is Step.PRODUCT:
@@ -263,6 +294,11 @@ def request(step: Step, target: Any, parts: Sequence[Part]) -> Request | None:
         body = W.patch_body(fields, variants)
         named = (target, *(code for code, _ in variants))
         return Request(step, target, parts, "PATCH", f"/api/products/{target}", body, named)
+    if step is Step.LINKS:
+        name = next(iter(parts[0].fields))
+        path = f"/api/products/{target}/{name}"
+        body = W.links_body(name, parts[0].fields[name])
+        return Request(step, target, parts, "PUT", path, body, (target,))
     if step is Step.IMAGES:  # several requests, sent by ``apply.images.GalleryWriter``
         path = f"/api/products/{target}/images/shop"
         return Request(step, target, parts, "IMAGES", path, None, (target,))
@@ -281,6 +317,31 @@ def request(step: Step, target: Any, parts: Sequence[Part]) -> Request | None:
         path = f"/api/products/code/{target}"
         return Request(step, target, parts, "DELETE", path, None, (target,))
     return Request(step, target, parts, "DELETE", f"/api/products/{target}", None, (target,))
+
+
+def _filtering(step: Step, code: str, parts: tuple[Part, ...]) -> Request | None:
+    """A new filtering parameter with its new values (``POST .../filtering-parameters``), or
+    new values of an existing one (``POST .../filtering-parameters/{code}``)."""
+    items = [
+        W.filtering_value_item(
+            (p.change.code or "").partition(":")[2], p.fields.get("paramValue") or ""
+        )
+        for p in parts
+        if p.change.resource is Resource.FILTERING_VALUE
+    ]
+    if not items:  # Shoptet creates no parameter without a value
+        return None
+    indexes = tuple(i["valueIndex"] for i in items)
+    if step is Step.FILTERING_VALUES:
+        path = f"/api/products/filtering-parameters/{code}"
+        return Request(step, code, parts, "POST", path, items, indexes)
+    head = next((p for p in parts if p.change.resource is Resource.FILTERING_PARAMETER), None)
+    if head is None:
+        return None
+    name = head.fields.get("paramName") or head.change.name or code
+    body = W.filtering_parameter_body(code, name, items)
+    path = "/api/products/filtering-parameters"
+    return Request(step, code, parts, "POST", path, body, (code, *indexes))
 
 
 def _create(guid: str, parts: tuple[Part, ...]) -> Request | None:

@@ -274,6 +274,37 @@ def _record_prices(
             locations[(*key, name_)] = Location(file, *row.key_pos[name_])
 
 
+def _record_link_items(guid: str, file: str, data: LMap, locations: Locations) -> None:
+    """``(guid, "relatedProducts", i)``: where each link target is written (for the plan)."""
+    for key in LINK_FIELDS:
+        items = data.get(key)
+        if isinstance(items, LSeq):
+            for i, pos in enumerate(items.item_pos):
+                locations[(guid, key, i)] = Location(file, *pos)
+
+
+LINK_FIELDS = ("relatedProducts", "alternativeProducts")
+
+
+def _self_link_problems(guid: str, decl: _Declared) -> list[Problem]:
+    """A product listing itself as related or alternative (Shoptet links two products)."""
+    out = []
+    for name in LINK_FIELDS:
+        items = decl.data.get(name)
+        if not isinstance(items, LSeq):
+            continue
+        for i, item in enumerate(items):
+            if isinstance(item, str) and item.lower() == guid:
+                out.append(
+                    Problem(
+                        decl.file,
+                        *items.item_pos[i],
+                        f"{name}: product {guid} lists itself; list other products only",
+                    )
+                )
+    return out
+
+
 def read_nofollow(path: Path) -> bytes:
     """The bytes of ``path``, refusing (``OSError`` ELOOP) if it became a symbolic link."""
     fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
@@ -581,12 +612,14 @@ def _validate_declared(
     _null_problems(decl, problems)
     product = validate_located(Product, decl.data, decl.file, decl.pos, problems)
     locations.add_product(guid, decl.file, decl.pos, decl.data)
+    _record_link_items(guid, decl.file, decl.data, locations)
     variants = decl.data.get("variants")
     for code, vdata in variants.items() if isinstance(variants, LMap) else ():
         if isinstance(vdata, LMap):
             _record_prices(guid, code, decl.file, vdata.get(F.PRICES), locations)
     if product is not None:
         products[guid] = product
+        problems += _self_link_problems(guid, decl)
     for code in variants if isinstance(variants, LMap) else ():
         other_guid = code_owner.setdefault(code, guid)  # the first product to use it
         if other_guid != guid:

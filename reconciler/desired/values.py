@@ -331,6 +331,11 @@ def parse_guid_list(value: Any) -> list[str]:
             "must list at least one category (Shoptet always keeps the default category); "
             "leave `categories` out to not manage it"
         )
+    return _distinct_guids(value, "category '{}' is listed twice")
+
+
+def _distinct_guids(value: list[Any], twice: str) -> list[str]:
+    """Each item parsed as a GUID, each once (``twice``: the message, ``{}`` the GUID)."""
     seen: set[str] = set()
     out = []
     for i, item in enumerate(value):
@@ -339,7 +344,7 @@ def parse_guid_list(value: Any) -> list[str]:
         except PydanticCustomError as err:
             raise fail(err.message(), at=i) from None
         if guid in seen:
-            raise fail(f"category '{guid}' is listed twice", at=i)
+            raise fail(twice.format(guid), at=i)
         seen.add(guid)
         out.append(guid)
     return out
@@ -529,3 +534,117 @@ def parse_supplier(value: Any) -> str:
         raise fail(f"must be a supplier GUID or name (text), not {_kind(value)}")
     text = unicodedata.normalize("NFC", value).strip()
     return text.lower() if _GUID_RE.match(text.lower()) else text
+MAX_PRODUCT_LINKS = 50  # Shoptet's PUT .../relatedProducts and .../alternativeProducts take 0-50
+
+
+def parse_product_links(value: Any) -> list[str]:
+    """``relatedProducts`` / ``alternativeProducts``: product GUIDs in the order the shop shows
+    them, at most 50, each once; ``[]`` clears the list. The product's own GUID and whether the
+    targets exist are checked by the loader and the plan (they need more than this value)."""
+    if not isinstance(value, list):
+        raise fail(
+            f"must be a list of product GUIDs (e.g. [1b02cb8e-d7b5-11e0-9a5c-feab5ed617ed]), "
+            f"or [] to clear it, not {_kind(value)}"
+        )
+    if len(value) > MAX_PRODUCT_LINKS:
+        raise fail(
+            f"lists {len(value)} products; Shoptet keeps at most {MAX_PRODUCT_LINKS}",
+            at=MAX_PRODUCT_LINKS,
+        )
+    return _distinct_guids(value, "product '{}' is listed twice; list each product once")
+
+
+MAX_DESCRIPTIVE_PRIORITY = 99999  # OpenAPI updateProduct descriptiveParameters[].priority
+_DESCRIPTIVE_KEYS = ("name", "value", "description", "priority")
+
+
+def parse_descriptive_parameters(value: Any) -> list[dict[str, Any]]:
+    """The specification table: a list of ``{name, value, description?, priority?}``, each
+    name once. Canonical form: every key present, ``priority`` the item's position (1, 2, ...)
+    unless stated, sorted by priority (stable) as the shop lists them; ``[]`` clears it."""
+    if not isinstance(value, list):
+        raise fail(
+            "must be a list of {name: ..., value: ...} rows (e.g. [{name: Materiál, value: "
+            f"bavlna}}]), or [] to clear it, not {_kind(value)}"
+        )
+    rows: list[dict[str, Any]] = []
+    seen: set[str] = set()
+    for i, item in enumerate(value):
+        if not isinstance(item, dict):
+            raise fail(
+                f"row {i + 1} must be a mapping {{name: ..., value: ...}}, not {_kind(item)}", at=i
+            )
+        if len(item) == 1 and "name" not in item:  # `- Materiál: bavlna`, the natural slip
+            ((key, text),) = item.items()
+            if key not in _DESCRIPTIVE_KEYS:
+                raise fail(f"row {i + 1}: write {{name: {key}, value: {text}}}", at=i)
+        for key in item:
+            if key not in _DESCRIPTIVE_KEYS:
+                raise fail(
+                    f"row {i + 1}: unknown key '{key}'{did_you_mean(str(key), _DESCRIPTIVE_KEYS)}; "
+                    f"allowed: {', '.join(_DESCRIPTIVE_KEYS)}",
+                    at=i,
+                )
+        name = item.get("name")
+        if not isinstance(name, str) or not name.strip() or len(name) > 255:
+            raise fail(f"row {i + 1}: name must be text of 1-255 characters", at=i)
+        name = unicodedata.normalize("NFC", name)
+        if name.casefold() in seen:
+            raise fail(f"row {i + 1}: '{name}' is given twice; each name once", at=i)
+        seen.add(name.casefold())
+        row: dict[str, Any] = {"name": name}
+        for key in ("value", "description"):
+            text = item.get(key)
+            if text is not None and not isinstance(text, str):
+                raise fail(f"row {i + 1}: {key} must be text, not {_kind(text)}", at=i)
+            row[key] = None if text is None else unicodedata.normalize("NFC", text)
+        priority = item.get("priority")
+        try:
+            number = i + 1 if priority is None else parse_int(priority, minimum=0)
+        except PydanticCustomError as err:
+            raise fail(f"row {i + 1}: priority {err.message()}", at=i) from None
+        if number > MAX_DESCRIPTIVE_PRIORITY:
+            raise fail(f"row {i + 1}: priority must be at most {MAX_DESCRIPTIVE_PRIORITY}", at=i)
+        row["priority"] = number
+        rows.append(row)
+    return sorted(rows, key=lambda r: r["priority"])
+
+
+def parse_filtering_parameters(value: Any) -> dict[str, list[str]]:
+    """Filtering parameters: parameter (name or code) -> a value or a list of values (names
+    or value indexes), e.g. ``{Materiál: [bavlna, len], Barva: červená}``; ``{}`` clears
+    them. Resolved against the shop's filtering parameters at plan time."""
+    if not isinstance(value, dict):
+        raise fail(
+            "must be a mapping parameter -> value or [values] (e.g. {Materiál: [bavlna, len]}), "
+            f"or {{}} to clear them, not {_kind(value)}"
+        )
+    out: dict[str, list[str]] = {}
+    seen: set[str] = set()
+    for key, item in value.items():
+        if not isinstance(key, str) or not key.strip():
+            raise fail("a filtering parameter must be named by its name or code (text)", at=key)
+        name = unicodedata.normalize("NFC", key).strip()
+        if name.casefold() in seen:
+            raise fail(f"filtering parameter {name!r} is given twice", at=key)
+        seen.add(name.casefold())
+        items = item if isinstance(item, list) else [item]
+        if not items:
+            raise fail(
+                f"filtering parameter {name!r}: list at least one value, or leave the "
+                "parameter out",
+                at=key,
+            )
+        values: list[str] = []
+        for one in items:
+            if not isinstance(one, str) or not one.strip():
+                raise fail(
+                    f"filtering parameter {name!r}: a value must be text, not {_kind(one)}",
+                    at=key,
+                )
+            text = unicodedata.normalize("NFC", one).strip()
+            if text.casefold() in {v.casefold() for v in values}:
+                raise fail(f"filtering parameter {name!r}: value {text!r} is given twice", at=key)
+            values.append(text)
+        out[name] = values
+    return out

@@ -57,7 +57,13 @@ from reconciler.assignments import find
 from reconciler.desired.image_lock import LOCK_FILE, ImageLock
 from reconciler.desired.image_lock import render as render_lock
 from reconciler.desired.load import PRODUCTS_DIR, YAML_SUFFIXES, load_catalog
-from reconciler.desired.values import GUID_PATTERN, parse_flags, parse_reference
+from reconciler.desired.values import (
+    GUID_PATTERN,
+    parse_descriptive_parameters,
+    parse_filtering_parameters,
+    parse_flags,
+    parse_reference,
+)
 from reconciler.desired.yamlload import MAX_FILE_BYTES
 from reconciler.importer import yaml_edit as Y
 from reconciler.importer.images import image_values, pruned, variant_image
@@ -98,6 +104,9 @@ BOOLS = frozenset(f.name for f in F.FIELDS if f.kind is F.Kind.BOOL)
 QUOTED = frozenset(f.name for f in F.FIELDS if f.imported is F.Imported.QUOTED)
 HTML = frozenset(f.name for f in F.FIELDS if f.imported is F.Imported.BLOCK)
 OBJECTS = {f.name: f for f in F.FIELDS if f.kind is F.Kind.OBJECT}
+LINKS = frozenset(f.name for f in F.FIELDS if f.kind is F.Kind.PRODUCT_LINKS)
+DESCRIPTIVE = F.BY_NAME["descriptiveParameters"].name
+FILTERING = F.BY_NAME["filteringParameters"].name
 # fields the loader refuses to see null (Shoptet always has a value): a refresh that has no
 # live value for one keeps what the file says (``type`` too, which import never writes)
 NOT_NULL = frozenset(f.name for f in F.FIELDS if not f.nullable)
@@ -236,10 +245,12 @@ class _Reader:
             )
             for g, d in details.items()
         }
-        if self.registry is None and any(
-            v.parameters for p in live.values() for v in (p.variants or {}).values()
+        filtering = any(p.filteringParameters for p in live.values())
+        if (self.registry is None or (filtering and self.registry.filtering is None)) and (
+            filtering
+            or any(v.parameters for p in live.values() for v in (p.variants or {}).values())
         ):
-            self.registry = read_registry(self.client)
+            self.registry = read_registry(self.client, filtering=filtering)
         if self.pricelists is None and any(
             len(v.prices or {}) > 1 for p in live.values() for v in (p.variants or {}).values()
         ):  # GET /api/pricelists, once: the names other pricelists are written by
@@ -428,6 +439,9 @@ def render_product(
         if name in _BY_NAME:
             out[name] = _by_name(value, (lists or {}).get(_BY_NAME[name]))
             continue
+        if name == FILTERING:
+            out[name] = _filtering(value, registry.filtering if registry else None)
+            continue
         out[name] = _value(name, value, default_stock_id)
     out.update(image_values(guid, product, lock))
     variants = {}
@@ -466,8 +480,10 @@ def render_product(
 def _value(name: str, value: Any, default_stock_id: int) -> Any:
     if name == "stock":
         return _stock(value, default_stock_id)
-    if name == "categories":
+    if name == "categories" or name in LINKS:
         return Y.CommentedSeq([str(g).lower() for g in value])
+    if name == DESCRIPTIVE:
+        return _descriptive(value)
     if isinstance(value, bool):
         return Y.plain("true" if value else "false")
     if isinstance(value, Decimal):
@@ -505,6 +521,45 @@ def _parameters(pairs: dict[str, str], registry: ParameterRegistry | None) -> An
             if resolve({name: shown}, registry).pairs == {index: value}:
                 key, text = name, shown
         out[key] = Y.quoted(text) if text.strip() in NULL_SPELLINGS else text
+    return Y.flow_map(out)
+
+
+def _descriptive(rows: list[dict[str, Any]]) -> Any:
+    """Specification rows as ``- {name: .., value: ..}``: a value or description only when
+    there is one, a priority only when it is not the row's position (the loader's default)."""
+    out = Y.CommentedSeq()
+    for i, row in enumerate(rows, start=1):
+        item: dict[str, Any] = {"name": _text(row["name"])}
+        for key in ("value", "description"):
+            if row.get(key) is not None:
+                item[key] = _text(row[key])
+        if row.get("priority") != i:
+            item["priority"] = Y.plain(str(row.get("priority")))
+        out.append(Y.flow_map(item))
+    return out
+
+
+def _text(value: Any) -> Any:
+    """Text that reads back as the same text (quoted where the loader would read null)."""
+    text = str(value)
+    return Y.quoted(text) if text.strip() in NULL_SPELLINGS else text
+
+
+def _filtering(assigned: dict[str, list[str]], shop: ParameterRegistry | None) -> Any:
+    """``{code: [valueIndex]}`` as the admin shows it (``{Materiál: [Bavlna, Len]}``), one
+    value as a plain value, each name only where it resolves back to the same code and value
+    index (else the code or index is written)."""
+    out: dict[str, Any] = {}
+    for code, indexes in sorted(assigned.items()):
+        name = shop.name_of(code) if shop is not None else code
+        if shop is None or any(
+            resolve({name: shop.value_name(code, i)}, shop).pairs != {code: i} for i in indexes
+        ):
+            name, shown = code, list(indexes)
+        else:
+            shown = [shop.value_name(code, i) for i in indexes]
+        texts = [_text(v) for v in shown]
+        out[name] = texts[0] if len(texts) == 1 else Y.flow_seq(texts)
     return Y.flow_map(out)
 
 
@@ -696,6 +751,10 @@ def _refresh(entry: Y.CommentedMap, values: dict, default_stock_id: int, skip) -
             new = _stated_stock(entry[key], values[LIVE_STOCK], default_stock_id)
         elif key in values:
             new = values[key]
+        elif key in LINKS or key == DESCRIPTIVE:  # the shop has none: empty, not null
+            new = Y.empty_seq()
+        elif key == FILTERING:
+            new = Y.flow_map({})
         elif key in NOT_NULL:
             continue  # the shop sent nothing for it; keep what the file says
         else:
@@ -771,6 +830,19 @@ def _norm(key: str, value: Any, default_stock_id: int) -> Any:
         return sorted((str(k), str(v)) for k, v in value.items())
     if key == "images":
         return images_normal(value)
+    if key == FILTERING and isinstance(value, dict):
+        try:
+            parsed = parse_filtering_parameters(dict(value))
+        except (ValueError, TypeError):  # a hand-written mistake: compared as text, refreshed
+            return str(value)
+        return sorted((k, sorted(v)) for k, v in parsed.items())
+    if key == DESCRIPTIVE and isinstance(value, list):
+        try:
+            return parse_descriptive_parameters([dict(row) for row in value])
+        except (ValueError, TypeError):  # a hand-written mistake: compared as text, refreshed
+            return str(value)
+    if key in LINKS and isinstance(value, list):  # ordered: the shop shows them so
+        return [str(g).lower() for g in value]
     if key == "categories" and isinstance(value, list):
         return sorted({str(g).lower() for g in value})
     if key in HTML:

@@ -110,6 +110,18 @@ def text_block(text: str) -> Any:
     return LiteralScalarString(text) if "\n" in text else text
 
 
+def empty_seq() -> CommentedSeq:
+    """``[]``: an empty list written inline."""
+    return flow_seq([])
+
+
+def flow_seq(items: list[Any]) -> CommentedSeq:
+    """``[a, b]``: a list written inline."""
+    seq = CommentedSeq(items)
+    seq.fa.set_flow_style()
+    return seq
+
+
 def flow_map(items: dict[str, Any]) -> CommentedMap:
     """A ``{1: 20, 2: 5}`` style mapping."""
     m = CommentedMap(items)

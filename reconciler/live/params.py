@@ -13,26 +13,60 @@ only when needed, and the live variants' parameters the multi-variant rule needs
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import replace
 from typing import Any
 
 from reconciler.live.base import ShopInfo
 from reconciler.live.convert import VARIANT_PARAMETERS, includes_for, product_from_detail
 from reconciler.model import Catalog, Product
+from reconciler.plan.filtering import states_filtering
 from reconciler.plan.param_changes import states_parameters
 from reconciler.plan.parameters import ParameterRegistry
 
-__all__ = ["complete_live", "needs_registry", "read_registry"]
+__all__ = [
+    "complete_live",
+    "needs_filtering",
+    "needs_registry",
+    "needs_variant_registry",
+    "read_registry",
+]
 
 
 def needs_registry(desired: Catalog, guids: Iterable[str] | None) -> bool:
-    """Does a product in scope (``guids``; None: every product) state variant parameters?"""
+    """Does a product in scope (``guids``; None: every product) state variant parameters or
+    filtering parameters?"""
+    return needs_variant_registry(desired, guids) or needs_filtering(desired, guids)
+
+
+def needs_variant_registry(desired: Catalog, guids: Iterable[str] | None) -> bool:
+    """Does a product in scope state variant parameters (on a variant)?"""
+    return _states(desired, guids, states_parameters)
+
+
+def needs_filtering(desired: Catalog, guids: Iterable[str] | None) -> bool:
+    """Does a product in scope state ``filteringParameters``?"""
+    return _states(desired, guids, states_filtering)
+
+
+def _states(desired: Catalog, guids: Iterable[str] | None, test: Any) -> bool:
     wanted = {g.lower(): p for g, p in desired.products.items()}
     chosen = wanted if guids is None else {g.lower() for g in guids}
-    return any(states_parameters(wanted.get(g)) for g in chosen)
+    return any(test(wanted.get(g)) for g in chosen)
 
 
-def read_registry(client: Any) -> ParameterRegistry:
-    return ParameterRegistry.from_shop(client.iter_variant_parameters(include_values=True))
+def read_registry(
+    client: Any, *, filtering: bool = False, variant: bool = True
+) -> ParameterRegistry:
+    """The variant parameters (``GET /api/products/variant-parameters?include=values``; an
+    empty registry without ``variant``), with the filtering parameters (``GET
+    /api/products/filtering-parameters``) when ``filtering``."""
+    registry = ParameterRegistry()
+    if variant:
+        registry = ParameterRegistry.from_shop(client.iter_variant_parameters(include_values=True))
+    if not filtering:
+        return registry
+    shop_filters = ParameterRegistry.from_filtering(client.iter_filtering_parameters())
+    return replace(registry, filtering=shop_filters)
 
 
 def _gains_variant(desired: Product, live: Product) -> bool:

@@ -55,6 +55,7 @@ from reconciler.live.convert import (
     product_from_summary,
 )
 from reconciler.model import Catalog, Product
+from reconciler.plan.links import LINK_FIELDS
 from reconciler.ports import LiveSource, Progress
 from reconciler.shoptet import jobs as J
 from reconciler.shoptet.envelope import JsonTooDeep, load_json
@@ -69,12 +70,14 @@ __all__ = [
     "snapshot_items",
 ]
 
+DESCRIPTIVE, FILTERING = "descriptiveParameters", "filteringParameters"
 # Where each include puts its section: (level, key). Removed from a product that did not ask.
-_SECTIONS = {
+_SECTIONS: dict[str | None, tuple[str, str]] = {
     ALL_CATEGORIES: ("product", "categories"),
     VARIANT_PARAMETERS: ("variant", "parameters"),
     PER_PRICELIST: ("variant", "perPricelistPrices"),
     PER_STOCK: ("variant", "perStockAmounts"),
+    **{name: ("product", name) for name in (*LINK_FIELDS, DESCRIPTIVE, FILTERING)},
 }
 
 

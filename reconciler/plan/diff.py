@@ -41,9 +41,11 @@ from deepdiff import DeepDiff
 from reconciler import __version__
 from reconciler import fields as F
 from reconciler.errors import CatalogError, Problem
+from reconciler.plan.filtering import FilterPlanner
 from reconciler.plan.flag_changes import FlagPlanner
 from reconciler.plan.guards import GuardPolicy, compute_guards, policy_changes
 from reconciler.plan.images import IMAGE, IMAGES, resolve
+from reconciler.plan.links import link_problems
 from reconciler.plan.model import (
     NOTES_LISTED,
     RENAME_FIELD,
@@ -105,7 +107,8 @@ class PlanContext:
     # plan lists how the catalog changes it. None: the catalog's own policy.
     base_policy: Any = None
     # The shop's variant-parameter registry (``plan.parameters.ParameterRegistry``), read when
-    # a product in scope states ``parameters``; None when nothing needs it.
+    # a product in scope states ``parameters``, its ``filtering`` registry when one states
+    # ``filteringParameters``; None when nothing needs them.
     parameters: Any = None
     # Check Shoptet's multi-variant rule (``plan.param_changes``). Only a caller that read the
     # live variants' parameters of every product gaining a variant can (``make_plan`` through
@@ -126,6 +129,9 @@ class PlanContext:
     # The image lock (``desired.image_lock.ImageLock``: ``entries(guid)``, ``name_of(guid,
     # src)``): which image name each ``src`` became. None: empty.
     image_lock: Any = None
+    # Shop products a related/alternative link names beyond the live read (GUID -> name;
+    # ``live.links``). None: targets are not checked (apply's recompute: the plan did).
+    products: dict[str, str | None] | None = None
 
 
 def diff(
@@ -141,6 +147,8 @@ def diff(
     pricelist = context.pricelist_id
     run = _Run(locations or {}, NormContext(stock_id), _Ignore(desired.ignore))
     run.params = ParamPlanner(context.parameters, run.locations, rule=context.variant_rule)
+    shop_filters = getattr(context.parameters, "filtering", None)
+    run.filters = FilterPlanner(shop_filters, run.locations)
     run.flags = FlagPlanner(getattr(desired, "flags", None) or {}, context.flags, run.locations)
     run.pricelists = PricelistNames(context.pricelists, pricelist)
     run.image_lock = context.image_lock
@@ -153,10 +161,15 @@ def diff(
         run.product(guid, wanted[guid], have.get(guid))
     if not context.purchase_prices:
         run.problems += _purchase_price_problems(wanted, in_scope, run, pricelist)
-    run.problems += run.params.problems + run.flags.problems
+    run.problems += run.params.problems + run.filters.problems + run.flags.problems
     if run.problems:
         raise CatalogError(run.problems)
-    run.changes = [*run.params.annotate(run.changes), *run.params.changes(), *run.flags.changes()]
+    run.changes = [
+        *run.filters.annotate(run.params.annotate(run.changes)),
+        *run.params.changes(),
+        *run.filters.changes(),
+        *run.flags.changes(),
+    ]
 
     existing = sum(1 for g in in_scope if g in have)
     unmanaged = Unmanaged(count=None)
@@ -184,6 +197,17 @@ def diff(
             for g, p in wanted.items()
             if g not in in_scope and (g in have or not getattr(p, "absent", False))
         )
+
+    if context.products is not None:
+        deleted = {
+            c.guid
+            for c in run.changes
+            if c.action is Action.DELETE and c.resource is Resource.PRODUCT
+        }
+        known = {**dict.fromkeys(have), **context.products}
+        link_problems(wanted, in_scope, known, deleted, run.problem)
+        if run.problems:
+            raise CatalogError(run.problems)
 
     base = context.base_policy
     guards = compute_guards(
@@ -374,6 +398,7 @@ class _Run:
         self.problems: list[Problem] = []
         self.hints: list[RenameHint] = []
         self.params = ParamPlanner(None, locations)
+        self.filters = FilterPlanner(None, locations)
         self.flags = FlagPlanner({}, None, locations)
         self.pricelists = PricelistNames(None, None)
         self.image_lock: Any = None
@@ -393,6 +418,7 @@ class _Run:
         want = self.form(desired, desired=True)
         self.params.resolve(guid, want)
         self.flags.resolve(guid, want["fields"])
+        self.filters.resolve_product(guid, want["fields"])
         for code, vform in want["variants"].items():
             self.resolve_prices(guid, code, vform)
         name = want["fields"].get("name") or (live.name if live is not None else None)
@@ -443,7 +469,7 @@ class _Run:
         self.rename_hints(guid, desired, want, have, created)
 
     def problem(self, key: tuple[Any, ...], message: str) -> None:
-        loc = self.locations.get(key) or self.locations.get(key[:1])
+        loc = self.locations.get(key) or self.locations.get(key[:2]) or self.locations.get(key[:1])
         self.problems.append(
             Problem(
                 loc.file if loc else "(catalog)",

@@ -45,6 +45,14 @@ flag        ``flag:<code>``             ``title``, ``color``: a flag definition 
                                         the title, and products name it so in ``flags`` until
                                         apply learns the code (``plan.flag_changes``);
                                         *update* (``PATCH .../flags/<code>``). Never deleted.
+filtering-  ``filtering-parameter:``    ``paramName``. A filtering parameter the shop lacks, as
+parameter   ``<code>``                  ``parameter`` is for variant parameters; Shoptet
+                                        creates one with its first values, so apply sends
+                                        the plan's new values of it in the same
+                                        ``POST /api/products/filtering-parameters``.
+filtering-  ``filtering-value:``        ``paramValue``. A value an existing (or new) filtering
+value       ``<code>:<valueIndex>``     parameter lacks: ``POST .../filtering-parameters/
+                                        <code>`` (a new parameter's travel with it).
 ==========  ==========================  =====================================================
 
 Variant ``parameters`` (a variant field) holds the canonical slugs ``{nameIndex: valueIndex}``
@@ -167,6 +175,8 @@ class Resource(StrEnum):
     PARAMETER = "parameter"  # the shop's variant-parameter registry: no product (guid "")
     PARAMETER_VALUE = "parameter-value"
     FLAG = "flag"  # a flag definition (shop.yaml ``flags:``): no product (guid "")
+    FILTERING_PARAMETER = "filtering-parameter"  # the shop's filtering-parameter registry
+    FILTERING_VALUE = "filtering-value"
 
     @property
     def rank(self) -> int:
@@ -174,9 +184,10 @@ class Resource(StrEnum):
 
     @property
     def registry(self) -> bool:
-        """A change of a shop-wide definition (the variant-parameter registry, a flag), not
-        of a product: it has no GUID and is written before every product."""
-        return self in (Resource.PARAMETER, Resource.PARAMETER_VALUE, Resource.FLAG)
+        """A change of a shop-wide definition (the variant-parameter or filtering-parameter
+        registry, a flag), not of a product: it has no GUID and is written before every
+        product."""
+        return self in _REGISTRY
 
 
 _RESOURCE_RANK = {
@@ -187,7 +198,18 @@ _RESOURCE_RANK = {
     Resource.PARAMETER: 4,
     Resource.PARAMETER_VALUE: 5,
     Resource.FLAG: 6,
+    Resource.FILTERING_PARAMETER: 7,
+    Resource.FILTERING_VALUE: 8,
 }
+_REGISTRY = frozenset(
+    {
+        Resource.PARAMETER,
+        Resource.PARAMETER_VALUE,
+        Resource.FILTERING_PARAMETER,
+        Resource.FILTERING_VALUE,
+        Resource.FLAG,
+    }
+)
 
 
 @dataclass(frozen=True)

@@ -24,16 +24,31 @@ canonical pairs, the registry additions and the located problems out.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from typing import Any
 
 from reconciler.errors import Problem
 from reconciler.plan.model import Action, Change, FieldChange, Resource
-from reconciler.plan.parameters import ParameterRegistry, resolve, rule_problems
+from reconciler.plan.parameters import ParameterRegistry, Resolution, resolve, rule_problems
 
-__all__ = ["REGISTRY_RESOURCES", "ParamPlanner", "states_parameters"]
+__all__ = ["FILTERING", "REGISTRY_RESOURCES", "VARIANT", "ParamPlanner", "states_parameters"]
 
 REGISTRY_RESOURCES = (Resource.PARAMETER, Resource.PARAMETER_VALUE)
+
+
+@dataclass(frozen=True)
+class RegistryKind:
+    """Which registry a planner adds to: its two change resources and what to call it."""
+
+    parameter: Resource
+    value: Resource
+    what: str
+
+
+VARIANT = RegistryKind(Resource.PARAMETER, Resource.PARAMETER_VALUE, "variant parameter")
+FILTERING = RegistryKind(
+    Resource.FILTERING_PARAMETER, Resource.FILTERING_VALUE, "filtering parameter"
+)
 
 
 def states_parameters(product: Any) -> bool:
@@ -53,9 +68,11 @@ class ParamPlanner:
         locations: Mapping[Any, Any] | None = None,
         *,
         rule: bool = True,
+        kind: RegistryKind = VARIANT,
     ) -> None:
         self.registry = registry
         self.rule = rule
+        self.kind = kind
         self.locations = locations or {}
         self.problems: list[Problem] = []
         self._params: dict[str, tuple[str, str | None]] = {}  # index -> (name, source)
@@ -79,14 +96,18 @@ class ParamPlanner:
                 )
             key = (guid, "variants", code, "parameters")
             res = resolve(stated, self.registry)
-            for problem in res.problems:
-                self.problem(key, f"variant {code}: {problem}")
-            src = self.src(*key)
-            for p in res.new_parameters:
-                self._params.setdefault(p.index, (p.name, src))
-            for v in res.new_values:
-                self._values.setdefault((v.parameter, v.index), (v.name, src))
+            self.take(res, key, f"variant {code}: ")
             vform["parameters"] = res.pairs
+
+    def take(self, res: Resolution, key: tuple[Any, ...], prefix: str) -> None:
+        """Record a resolution's problems (at ``key``) and what the registry lacks."""
+        for problem in res.problems:
+            self.problem(key, f"{prefix}{problem}")
+        src = self.src(*key)
+        for p in res.new_parameters:
+            self._params.setdefault(p.index, (p.name, src))
+        for v in res.new_values:
+            self._values.setdefault((v.parameter, v.index), (v.name, src))
 
     # -- Shoptet's rule --------------------------------------------------------------------
 
@@ -139,13 +160,13 @@ class ParamPlanner:
             out.append(
                 Change(
                     Action.CREATE,
-                    Resource.PARAMETER,
+                    self.kind.parameter,
                     "",
                     index,
                     fields=(FieldChange("paramName", None, name, src),),
                     source=src,
                     name=name,
-                    reason="the shop has no such variant parameter yet; created before the "
+                    reason=f"the shop has no such {self.kind.what} yet; created before the "
                     "products that use it",
                 )
             )
@@ -153,7 +174,7 @@ class ParamPlanner:
             out.append(
                 Change(
                     Action.CREATE,
-                    Resource.PARAMETER_VALUE,
+                    self.kind.value,
                     "",
                     f"{index}:{value}",
                     fields=(FieldChange("paramValue", None, name, src),),

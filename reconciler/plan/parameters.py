@@ -60,9 +60,11 @@ class Parameter:
 
 @dataclass(frozen=True)
 class ParameterRegistry:
-    """The shop's variant parameters, by index."""
+    """The shop's variant parameters, by index; ``filtering``: its filtering parameters (by
+    code, with their value indexes), when read (``live.params.read_registry``)."""
 
     parameters: Mapping[str, Parameter] = field(default_factory=dict)
+    filtering: ParameterRegistry | None = None
 
     @classmethod
     def from_shop(cls, items: Iterable[Any]) -> ParameterRegistry:
@@ -70,9 +72,25 @@ class ParameterRegistry:
         attributes): ``paramIndex``, ``paramName``, ``displayName``, ``values``."""
         out = {}
         for p in items:
-            values = {v.rawValue: v.paramValue or v.rawValue for v in (p.values or ()) if v.rawValue}
+            values = {
+                v.rawValue: v.paramValue or v.rawValue for v in (p.values or ()) if v.rawValue
+            }
             name = p.paramName or p.displayName or p.paramIndex
             out[p.paramIndex] = Parameter(p.paramIndex, name, values, p.displayName)
+        return cls(out)
+
+    @classmethod
+    def from_filtering(cls, items: Iterable[Any]) -> ParameterRegistry:
+        """From the client's ``FilteringParameter`` models: ``code``, ``name``,
+        ``displayName``, ``values`` (``valueIndex``, ``name``)."""
+        out = {}
+        for p in items:
+            values = {
+                v.valueIndex: v.name or v.valueIndex for v in (p.values or ()) if v.valueIndex
+            }
+            out[p.code] = Parameter(
+                p.code, p.name or p.displayName or p.code, values, p.displayName
+            )
         return cls(out)
 
     def find(self, key: str) -> Parameter | None:

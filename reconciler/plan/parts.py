@@ -270,6 +270,8 @@ class Names:
     pricelist_groups: dict[int, tuple[str, ...]] = field(default_factory=dict)
     # warranty, unit, supplier: field -> id (as text) -> the name the shop gives it
     assigned: dict[str, dict[str, str]] = field(default_factory=dict)
+    # product GUID -> name, for the related/alternative products the plan's changes name
+    products: dict[str, str] = field(default_factory=dict)
 
     def __bool__(self) -> bool:
         return bool(
@@ -283,6 +285,7 @@ class Names:
             or self.sales_unread
             or self.pricelist_groups
             or self.assigned
+            or self.products
         )
 
     def claim(self, code: Any, stock_id: Any) -> str | None:
@@ -290,6 +293,9 @@ class Names:
 
     def category(self, guid: Any) -> str | None:
         return self.categories.get(guid.lower()) if isinstance(guid, str) else None
+
+    def product(self, guid: Any) -> str | None:
+        return self.products.get(guid.lower()) if isinstance(guid, str) else None
 
     def brand(self, code: Any) -> str | None:
         return self.brands.get(code) if isinstance(code, str) else None
@@ -324,6 +330,8 @@ class Names:
             out["pricelistGroups"] = {
                 str(k): list(v) for k, v in sorted(self.pricelist_groups.items())
             }
+        if self.products:  # only when a link change names products: older plans keep their shape
+            out["products"] = dict(sorted(self.products.items()))
         if self.sales or self.sales_unread:
             out["sales"] = {
                 "orders30d": dict(sorted(self.sales.items())),
@@ -361,6 +369,7 @@ class Names:
             *_sales(data.get("sales")),
             _groups(data.get("pricelistGroups")),
             assigned=_assigned(data.get("assigned")),
+            products=texts("products", str),
         )
 
 

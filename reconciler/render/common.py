@@ -74,6 +74,8 @@ _WORDS = {
     Resource.PARAMETER: ("variant parameter", "variant parameters"),
     Resource.PARAMETER_VALUE: ("parameter value", "parameter values"),
     Resource.FLAG: ("flag definition", "flag definitions"),
+    Resource.FILTERING_PARAMETER: ("filtering parameter", "filtering parameters"),
+    Resource.FILTERING_VALUE: ("filtering parameter value", "filtering parameter values"),
 }
 
 
@@ -179,16 +181,17 @@ def registry_line(change: Change) -> str:
     #d40000)`` or ``~ flag tip: color "#2196f3" -> "#d40000"``, with the catalog line."""
     code = change.code or ""
     after = change.after or {}
+    kind = "variant" if change.resource in _VARIANT_REGISTRY else "filtering"
     if change.resource is Resource.FLAG:
         text = f"{change.action.glyph} flag " + _flag_text(change)
-    elif change.resource is Resource.PARAMETER:
+    elif change.resource in (Resource.PARAMETER, Resource.FILTERING_PARAMETER):
         text = (
-            f"{change.action.glyph} variant parameter {code} {format_value(after.get('paramName'))}"
+            f"{change.action.glyph} {kind} parameter {code} {format_value(after.get('paramName'))}"
         )
     else:
         name, _, value = code.partition(":")
         text = (
-            f"{change.action.glyph} variant parameter value {name} = "
+            f"{change.action.glyph} {kind} parameter value {name} = "
             f"{format_value(after.get('paramValue'))} ({value})"
         )
     return text + (f"  # {change.source}" if change.source else "")
@@ -209,6 +212,8 @@ def _flag_text(change: Change) -> str:
 REGISTRY_HEAD = (
     "Variant parameters the shop lacks (created first, through the variant-parameter endpoints):"
 )
+_VARIANT_REGISTRY = (Resource.PARAMETER, Resource.PARAMETER_VALUE)
+PARAMETERS_HEAD = "Parameters the shop lacks (created first, through the parameter endpoints):"
 FLAGS_HEAD = (
     "Flag definitions (shop.yaml `flags:`; written first, before the products that use them; "
     "never deleted):"
@@ -216,14 +221,22 @@ FLAGS_HEAD = (
 DEFINITIONS_HEAD = (
     "Variant parameters and flag definitions (written first, before the products that use them):"
 )
+ALL_DEFINITIONS_HEAD = (
+    "Parameters and flag definitions (written first, before the products that use them):"
+)
 
 
 def registry_head(changes: list[Change]) -> str:
     """The heading over ``registry_changes``: what kinds of definition they are."""
     flags = sum(1 for c in changes if c.resource is Resource.FLAG)
+    variant_only = all(
+        c.resource in _VARIANT_REGISTRY for c in changes if c.resource is not Resource.FLAG
+    )
     if flags == len(changes):
         return FLAGS_HEAD
-    return REGISTRY_HEAD if not flags else DEFINITIONS_HEAD
+    if not flags:
+        return REGISTRY_HEAD if variant_only else PARAMETERS_HEAD
+    return DEFINITIONS_HEAD if variant_only else ALL_DEFINITIONS_HEAD
 
 
 def groups(plan: Plan) -> list[ProductGroup]:

@@ -35,7 +35,12 @@ MONEY_FIELDS = frozenset(
 ) - {"vatRate"}
 _PERCENT_FIELDS = frozenset({"vatRate"})
 _NUMBER_KINDS = (F.Kind.DECIMAL, F.Kind.INTEGER, F.Kind.STOCK_MAP)
-_NAMED = {"defaultCategory": "category", "categories": "category", "brand": "brand"}
+_NAMED = {
+    "defaultCategory": "category",
+    "categories": "category",
+    "brand": "brand",
+    **dict.fromkeys(F.names(F.select(F.Level.PRODUCT, kind=F.Kind.PRODUCT_LINKS)), "product"),
+}
 
 
 def show(field: str, value: Any, names: Names) -> str:
@@ -77,6 +82,8 @@ def _bare(field: str, value: Any, names: Names) -> str:
         return YES if value else NO
     if isinstance(value, list):
         return "[" + ", ".join(_bare(field, item, names) for item in value) + "]"
+    if isinstance(value, dict) and field == "descriptiveParameters":
+        return _row_words(value)
     if isinstance(value, dict):
         words = action_price_words(value) if field == "actionPrice" else None
         return words or json.dumps(value, ensure_ascii=False, sort_keys=True)
@@ -87,6 +94,13 @@ def _bare(field: str, value: Any, names: Names) -> str:
     lookup = _NAMED.get(field)
     name = getattr(names, lookup)(value) if lookup else names.assignment(field, value)
     return text + (f" ({' '.join(name.split())})" if name else "")
+
+
+def _row_words(row: dict[str, Any]) -> str:
+    """A specification-table row: ``2. Materiál: "bavlna" (popis)``."""
+    value = NONE if row.get("value") is None else json.dumps(row["value"], ensure_ascii=False)
+    about = f" ({row['description']})" if row.get("description") else ""
+    return f"{row.get('priority')}. {row.get('name')}: {value}{about}"
 
 
 def _number(field: str, value: Any, currency: Currency | None) -> str | None:

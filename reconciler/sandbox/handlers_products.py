@@ -6,6 +6,7 @@ import re
 from decimal import Decimal
 
 from reconciler.sandbox import render
+from reconciler.sandbox.content import unlink
 from reconciler.sandbox.context import Ctx
 from reconciler.sandbox.envelope import Fail, Result, err, invalid_parameter, not_found_product
 from reconciler.sandbox.product_writes import apply_create, apply_patch
@@ -151,6 +152,7 @@ def _delete(state, product: dict) -> None:
     # UNFINISHED: product sets and gifts are not modelled, so 409 product-used-in-set never
     # happens here.
     state.doc["products"].remove(product)
+    unlink(state, product["guid"])
     state.doc["deletedProducts"] = [
         d for d in state.doc["deletedProducts"] if d["guid"] != product["guid"]
     ]

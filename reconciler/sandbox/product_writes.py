@@ -8,7 +8,9 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
+from reconciler.sandbox.content import apply_descriptive
 from reconciler.sandbox.envelope import Fail, err
+from reconciler.sandbox.filtering import apply_assignment, check_assignment
 from reconciler.sandbox.state import ShopState, fmt
 from reconciler.sandbox.variant_params import VariantRow, variant_rule_errors
 
@@ -63,6 +65,7 @@ def _check_refs(state: ShopState, data: dict) -> None:
                 "data.supplierGuid",
             ),
         )
+    check_assignment(state, data)
     guid = data.get("defaultCategoryGuid")
     if guid is not None and guid not in state.categories:
         raise Fail(
@@ -274,8 +277,14 @@ def apply_create(state: ShopState, data: dict, *, enforce: bool = False) -> dict
         variants=[],
         flags=[],
         images=[],
+        relatedProducts=[],
+        alternativeProducts=[],
+        descriptiveParameters=[],
+        filteringParameters=[],
     )
     _apply_flags(product, data)
+    apply_descriptive(product, data)
+    apply_assignment(product, data)
     cats = list(data.get("categoryGuids") or [])
     product["categoryGuids"] = (
         cats if data["defaultCategoryGuid"] in cats else [data["defaultCategoryGuid"], *cats]
@@ -346,6 +355,8 @@ def apply_patch(state: ShopState, product: dict, data: dict, *, enforce: bool = 
         if key in data:
             product[key] = data[key]
     _apply_flags(product, data)
+    apply_descriptive(product, data)
+    apply_assignment(product, data)
     if "categoryGuids" in data:
         product["categoryGuids"] = list(data["categoryGuids"])
     if "defaultCategoryGuid" in data:

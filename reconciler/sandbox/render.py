@@ -6,6 +6,12 @@ from decimal import Decimal
 from typing import Any
 
 from reconciler.sandbox import gallery
+from reconciler.sandbox.content import (
+    LINK_LISTS,
+    assignment_items,
+    descriptive_items,
+    link_items,
+)
 from reconciler.sandbox.gallery import slug
 from reconciler.sandbox.state import ShopState, available, dec, fmt
 
@@ -35,11 +41,7 @@ DETAIL_INCLUDES = frozenset(
 )
 _EMPTY_LISTS = {
     "surchargeparameters": "surchargeParameters",
-    "descriptiveparameters": "descriptiveParameters",
-    "filteringparameters": "filteringParameters",
     "gifts": "gifts",
-    "alternativeproducts": "alternativeProducts",
-    "relatedproducts": "relatedProducts",
     "relatedfiles": "relatedFiles",
     "relatedvideos": "relatedVideos",
 }
@@ -390,6 +392,13 @@ def detail(state: ShopState, p: dict, includes: set[str]) -> dict:
             }
             for f in p.get("flags", [])
         ]
+    if "filteringparameters" in includes:
+        out["filteringParameters"] = assignment_items(state, p)
+    if "descriptiveparameters" in includes:
+        out["descriptiveParameters"] = descriptive_items(p)
+    for name in LINK_LISTS:
+        if name.lower() in includes:
+            out[name] = link_items(state, p.get(name, []))
     if "setitems" in includes:
         out["setItems"] = None
     if "warranty" in includes:

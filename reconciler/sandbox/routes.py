@@ -11,7 +11,9 @@ from __future__ import annotations
 import re
 from urllib.parse import unquote
 
+from reconciler.sandbox import filtering
 from reconciler.sandbox import handlers_catalog as cat
+from reconciler.sandbox import handlers_content as content
 from reconciler.sandbox import handlers_flags as flags
 from reconciler.sandbox import handlers_images as img
 from reconciler.sandbox import handlers_jobs as jobs
@@ -36,6 +38,10 @@ ROUTES = [
     ("POST", "/api/products/variant-parameters", params.create),
     ("GET", "/api/products/variant-parameters/{paramIndex}", params.get_param),
     ("POST", "/api/products/variant-parameters/{paramIndex}", params.create_values),
+    ("GET", "/api/products/filtering-parameters", filtering.list_params),
+    ("POST", "/api/products/filtering-parameters", filtering.create),
+    ("GET", "/api/products/filtering-parameters/{code}", filtering.get_param),
+    ("POST", "/api/products/filtering-parameters/{code}", filtering.create_values),
     ("GET", "/api/products/availabilities", look.availabilities),
     ("GET", "/api/products/warranties", look.warranties),
     ("GET", "/api/products/units", look.units),
@@ -59,6 +65,10 @@ ROUTES = [
     ("POST", "/api/products/{guid}/images/{gallery}", img.add_images),
     ("PATCH", "/api/products/{guid}/images/{gallery}", img.update_images),
     ("DELETE", "/api/products/{guid}/images/{gallery}/{imageName}", img.delete_image),
+    ("GET", "/api/products/{guid}/relatedProducts", content.get_links),
+    ("PUT", "/api/products/{guid}/relatedProducts", content.put_links),
+    ("GET", "/api/products/{guid}/alternativeProducts", content.get_links),
+    ("PUT", "/api/products/{guid}/alternativeProducts", content.put_links),
     ("GET", "/api/products/{guid}", prod.get_product),
     ("PATCH", "/api/products/{guid}", prod.patch_product),
     ("DELETE", "/api/products/{guid}", prod.delete_product),

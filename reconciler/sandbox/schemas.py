@@ -42,6 +42,16 @@ _surcharge = O(
     ("code", "values"),
 )
 
+_DESCRIPTIVE = O(
+    {
+        "name": S(max=255, min=1),
+        "value": S(null=True),
+        "description": S(null=True),
+        "priority": I(null=True, max=99999),
+    },
+    ("name",),
+)
+
 _VARIANT_COMMON = {
     "code": S(CODE, max=64),
     "ean": S(max=255, null=True),
@@ -112,17 +122,7 @@ _PRODUCT_COMMON = {
     "hsCode": S(r"^\d{6,10}$", null=True),
     "categoryGuids": A(S(GUID, max=36), min=1),
     "warrantyId": I(null=True),
-    "descriptiveParameters": A(
-        O(
-            {
-                "name": S(max=255),
-                "value": S(null=True),
-                "description": S(null=True),
-                "priority": I(null=True),
-            },
-            ("name",),
-        )
-    ),
+    "descriptiveParameters": A(_DESCRIPTIVE),
     "indexName": S(),
     "relatedVideos": A(
         O(
@@ -144,6 +144,7 @@ CREATE_PRODUCT = O(
         "internalNote": S(),
         "supplierGuid": S(GUID, max=36),
         "flags": A(_flag, min=1),
+        "descriptiveParameters": A(_DESCRIPTIVE, min=1),
         "filteringParameters": A(
             O({"code": S(max=255), "values": A(S(), min=1)}, ("code", "values")), min=1
         ),
@@ -285,3 +286,35 @@ ADD_VARIANT_PARAMETER_VALUES = O({"paramValues": A(_PARAM_VALUE, min=1)}, ("para
 # createProductFlag / updateProductFlag (updateProductFlag: minProperties 1, checked there)
 CREATE_FLAG = O({"title": S(max=255, min=1), "color": S(COLOR, null=True)}, ("title",))
 UPDATE_FLAG = O({"title": S(max=255, min=1), "color": S(COLOR, null=True)})
+# PUT /api/products/{guid}/relatedProducts and .../alternativeProducts (setRelatedProducts,
+# setAlternativeProducts): the whole list, 0-50 items
+PRODUCT_LINKS = {
+    name: O({name: A(O({"guid": S(GUID)}, ("guid",)), max=50)}, (name,))
+    for name in ("relatedProducts", "alternativeProducts")
+}
+
+# /api/products/filtering-parameters (createFilteringParameter, createFilteringParameterValue;
+# components.schemas.productFilteringParameterValues)
+_FILTERING_VALUE = O(
+    {
+        "name": S(max=128, min=1),
+        "valueIndex": S(SLUG, max=255, min=1, null=True),
+        "priority": I(null=True, min=1),
+        "color": S(COLOR, null=True),
+        "image": S(max=255, min=1, null=True),
+    },
+    ("name",),
+)
+CREATE_FILTERING_PARAMETER = O(
+    {
+        "name": S(max=255, min=1),
+        "code": S(SLUG, max=255, min=1),
+        "displayName": S(max=255, min=1, null=True),
+        "description": S(min=1, null=True),
+        "priority": I(null=True, min=1),
+        "googleMapping": S(max=255, min=1, null=True),
+        "values": A(_FILTERING_VALUE, min=1),
+    },
+    ("name", "values"),
+)
+ADD_FILTERING_PARAMETER_VALUES = O({"paramValues": A(_FILTERING_VALUE, min=1)}, ("paramValues",))

@@ -175,6 +175,7 @@ _TOP_KEYS = {
     "brands",
     "availabilities",
     "variantParameters",
+    "filteringParameters",
     "flags",
     "warranties",
     "units",
@@ -275,6 +276,7 @@ def normalise(doc: Any) -> dict:
         "brands",
         "availabilities",
         "variantParameters",
+        "filteringParameters",  # same shape as variantParameters (nameIndex = code)
         "products",
         "deletedProducts",
         "movements",
@@ -298,6 +300,10 @@ def normalise(doc: Any) -> dict:
     _check_customer_groups(out)
     try:
         _check_variant_parameters(out["variantParameters"])
+        _check_variant_parameters(out["filteringParameters"])
+        for param in out["filteringParameters"]:
+            param.setdefault("description", None)
+            param.setdefault("googleMapping", None)
     except (KeyError, TypeError, AttributeError) as exc:
         raise StateError(f"malformed variantParameters in state: {exc!r}") from None
     return out
@@ -438,6 +444,10 @@ def _check_product(product: dict) -> None:
     product.setdefault("flags", [])  # [{"code", "dateFrom", "dateTo"}]
     product.setdefault("warrantyId", None)
     product.setdefault("supplierGuid", None)
+    product.setdefault("relatedProducts", [])  # ordered GUIDs (handlers_content)
+    product.setdefault("alternativeProducts", [])
+    product.setdefault("descriptiveParameters", [])  # [{name, value, description, priority}]
+    product.setdefault("filteringParameters", [])  # [{code, values: [valueIndex, ...]}]
     if not product["variants"]:
         raise StateError(f"product {product['guid']} has no variants")
     normalise_images(product)

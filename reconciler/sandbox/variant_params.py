@@ -25,6 +25,7 @@ checked.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from reconciler.sandbox.envelope import Fail, err
@@ -80,26 +81,60 @@ def render_param(param: dict, with_values: bool = True) -> dict:
 # -- registry writes -------------------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class RegistryKind:
+    """A parameter registry of the state and its request spellings: variant parameters, and
+    filtering parameters (``reconciler.sandbox.filtering``), which Shoptet keeps alike."""
+
+    doc_key: str  # the state's list
+    what: str  # for messages
+    name: str  # a parameter's name in a create request
+    index: str  # its index (slug)
+    value_name: str
+    value_index: str
+    value_priority: str
+
+
+VARIANT = RegistryKind(
+    "variantParameters",
+    "Variant parameter",
+    "paramName",
+    "paramIndex",
+    "paramValue",
+    "rawValue",
+    "valuePriority",
+)
+
+
+def registry(state: ShopState, kind: RegistryKind) -> dict[str, dict]:
+    """The parameters of ``kind`` by index."""
+    if kind is VARIANT:
+        return state.params
+    return {p["nameIndex"]: p for p in state.doc[kind.doc_key]}
+
+
 def _next_id(rows) -> int:
     return max((r["id"] for r in rows), default=0) + 1
 
 
-def _new_values(state: ShopState, param: dict, items: list[dict], path: str) -> list[dict]:
+def _new_values(
+    state: ShopState, param: dict, items: list[dict], path: str, kind: RegistryKind = VARIANT
+) -> list[dict]:
     """The value rows ``items`` describe, or Fail(422) listing every problem (nothing added)."""
     errors: list[dict] = []
     names = {v["name"].casefold() for v in param["values"]}
     raws = {v["valueIndex"] for v in param["values"]}
     rows = []
-    next_id = _next_id(v for p in state.doc["variantParameters"] for v in p["values"])
+    next_id = _next_id(v for p in state.doc[kind.doc_key] for v in p["values"])
     for i, item in enumerate(items):
         where = f"{path}[{i}]"
-        raw = item.get("rawValue") or slug(item["paramValue"])
-        if item["paramValue"].casefold() in names:
+        name = item[kind.value_name]
+        raw = item.get(kind.value_index) or slug(name)
+        if name.casefold() in names:
             errors.append(
                 _bad(
-                    f'Parameter value "{item["paramValue"]}" already exists in parameter '
-                    f'"{param["nameIndex"]}".',
-                    f"{where}.paramValue",
+                    f'Parameter value "{name}" already exists in parameter "{param["nameIndex"]}".',
+                    f"{where}.{kind.value_name}",
                 )
             )
         if raw in raws:
@@ -107,7 +142,7 @@ def _new_values(state: ShopState, param: dict, items: list[dict], path: str) -> 
                 _bad(
                     f'Parameter value index "{raw}" already exists in parameter '
                     f'"{param["nameIndex"]}".',
-                    f"{where}.rawValue",
+                    f"{where}.{kind.value_index}",
                 )
             )
         if item.get("image") is not None:
@@ -116,16 +151,16 @@ def _new_values(state: ShopState, param: dict, items: list[dict], path: str) -> 
             errors.append(
                 _bad(f'Image "{item["image"]}" not found in the file folder.', f"{where}.image")
             )
-        names.add(item["paramValue"].casefold())
+        names.add(name.casefold())
         raws.add(raw)
         rows.append(
             {
                 "valueIndex": raw,
-                "name": item["paramValue"],
+                "name": name,
                 "id": next_id + i,
                 "color": item.get("color"),
                 "image": None,
-                "priority": item.get("valuePriority"),
+                "priority": item.get(kind.value_priority),
             }
         )
     if errors:
@@ -133,42 +168,46 @@ def _new_values(state: ShopState, param: dict, items: list[dict], path: str) -> 
     return rows
 
 
-def create_param(state: ShopState, data: dict) -> dict:
-    """POST /api/products/variant-parameters (``data`` already schema-checked)."""
+def create_param(state: ShopState, data: dict, kind: RegistryKind = VARIANT) -> dict:
+    """POST /api/products/variant-parameters (or filtering-parameters; ``data`` already
+    schema-checked)."""
     errors = []
-    index = data.get("paramIndex") or slug(data["paramName"])
-    where_index = "data.paramIndex" if data.get("paramIndex") else "data.paramName"
-    if any(p["name"].casefold() == data["paramName"].casefold() for p in state.params.values()):
-        errors.append(
-            _bad(f'Variant parameter name "{data["paramName"]}" already exists.', "data.paramName")
-        )
-    if index in state.params:
-        errors.append(_bad(f'Variant parameter index "{index}" already exists.', where_index))
+    name = data[kind.name]
+    index = data.get(kind.index) or slug(name)
+    where_index = f"data.{kind.index}" if data.get(kind.index) else f"data.{kind.name}"
+    have = registry(state, kind)
+    if any(p["name"].casefold() == name.casefold() for p in have.values()):
+        errors.append(_bad(f'{kind.what} name "{name}" already exists.', f"data.{kind.name}"))
+    if index in have:
+        errors.append(_bad(f'{kind.what} index "{index}" already exists.', where_index))
     param = {
         "nameIndex": index,
-        "name": data["paramName"],
-        "id": _next_id(state.doc["variantParameters"]),
+        "name": name,
+        "id": _next_id(state.doc[kind.doc_key]),
         "displayName": data.get("displayName"),
         "priority": data.get("priority"),
         "values": [],
     }
+    if kind is not VARIANT:
+        param.update(description=data.get("description"), googleMapping=None)
     try:
-        values = _new_values(state, param, data.get("values") or [], "data.values")
+        values = _new_values(state, param, data.get("values") or [], "data.values", kind)
     except Fail as fail:
         errors += fail.errors
         values = []
     if errors:
         raise Fail(422, errors)
     param["values"] = values
-    state.doc["variantParameters"].append(param)
+    state.doc[kind.doc_key].append(param)
     state.reindex()
     state.touch()
     return param
 
 
-def add_values(state: ShopState, param: dict, data: dict) -> dict:
-    """POST /api/products/variant-parameters/{paramIndex}: add ``paramValues``."""
-    param["values"] += _new_values(state, param, data["paramValues"], "data.paramValues")
+def add_values(state: ShopState, param: dict, data: dict, kind: RegistryKind = VARIANT) -> dict:
+    """POST /api/products/variant-parameters/{paramIndex} (or filtering-parameters/{code}):
+    add ``paramValues``."""
+    param["values"] += _new_values(state, param, data["paramValues"], "data.paramValues", kind)
     state.touch()
     return param
 

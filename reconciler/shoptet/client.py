@@ -57,6 +57,10 @@ DETAIL_INCLUDE = (
     "flags",
     "warranty",
     "images",
+    "descriptiveParameters",
+    "filteringParameters",
+    "relatedProducts",
+    "alternativeProducts",
 )
 MAX_BATCH = 300  # stock movements and pricelist PATCH accept at most 300 items
 MAX_LOOKUP = 50  # productGuids / productCodes filter values per list request
@@ -446,13 +450,7 @@ class ShoptetClient:
         ``paramIndex`` (``^[a-zA-Z0-9-]*$``; Shoptet derives one otherwise), ``displayName``,
         ``priority`` and ``values`` (items as for :meth:`add_variant_parameter_values`). 201;
         ``data`` is the parameter (``M.VariantParameter``)."""
-        index = body.get("paramIndex")
-        reread = (
-            f"GET /api/products/variant-parameters/{index}"
-            if index
-            else "GET /api/products/variant-parameters (no paramIndex was sent)"
-        )
-        return self._write("POST", "/api/products/variant-parameters", body, reread=reread)
+        return self._create_in_registry("/api/products/variant-parameters", "paramIndex", body)
 
     def add_variant_parameter_values(
         self, param_index: str, values: Sequence[dict[str, Any]]
@@ -460,10 +458,42 @@ class ShoptetClient:
         """``POST /api/products/variant-parameters/{paramIndex}``: add values, each
         ``{"paramValue": "500 g", "rawValue": "500-g"}`` (``rawValue``, ``color``, ``image``,
         ``valuePriority`` optional). 201; ``data`` is the parameter with all its values."""
+        path = "/api/products/variant-parameters"
+        return self._add_to_registry(path, param_index, values, "variant parameter")
+
+    def iter_filtering_parameters(self) -> Iterator[M.FilteringParameter]:
+        """``GET /api/products/filtering-parameters`` (100 per page), each with its values."""
+        path = "/api/products/filtering-parameters"
+        for item in self._pages(path, "filteringParameters", 100, None, ident="code"):
+            yield self._model(M.FilteringParameter, item, path)
+
+    def create_filtering_parameter(self, body: dict[str, Any]) -> WriteResult:
+        """``POST /api/products/filtering-parameters``: ``name`` and ``values`` (at least one
+        ``{name, valueIndex?}``) required, ``code`` optional (derived otherwise). 201."""
+        return self._create_in_registry("/api/products/filtering-parameters", "code", body)
+
+    def add_filtering_parameter_values(
+        self, code: str, values: Sequence[dict[str, Any]]
+    ) -> WriteResult:
+        """``POST /api/products/filtering-parameters/{code}``: add values, each ``{name,
+        valueIndex?}``. 201; ``data`` is the parameter with all its values."""
+        path = "/api/products/filtering-parameters"
+        return self._add_to_registry(path, code, values, "filtering parameter")
+
+    def _create_in_registry(self, path: str, index_key: str, body: dict[str, Any]) -> WriteResult:
+        """A parameter registry's create; a lost answer is checked at its index, when sent."""
+        index = body.get(index_key)
+        reread = f"GET {path}/{index}" if index else f"GET {path} (no {index_key} was sent)"
+        return self._write("POST", path, body, reread=reread)
+
+    def _add_to_registry(
+        self, path: str, index: str, values: Sequence[dict[str, Any]], what: str
+    ) -> WriteResult:
+        """``POST {path}/{index}`` with ``paramValues`` (both registries spell it so)."""
         if not values:
-            raise ValueError("no variant parameter values to send")
-        path = f"/api/products/variant-parameters/{_seg(param_index, 'parameter index', 'POST')}"
-        return self._write("POST", path, {"paramValues": list(values)}, reread=f"GET {path}")
+            raise ValueError(f"no {what} values to send")
+        target = f"{path}/{_seg(index, 'parameter index', 'POST')}"
+        return self._write("POST", target, {"paramValues": list(values)}, reread=f"GET {target}")
 
     def create_flag(self, body: dict[str, Any]) -> WriteResult:
         """``POST /api/products/flags``: ``title`` (required, 1-255) and ``color``; Shoptet
@@ -487,6 +517,14 @@ class ShoptetClient:
     def patch_product(self, guid: str, body: dict[str, Any]) -> WriteResult:
         path = f"/api/products/{_seg(guid, 'product GUID', 'PATCH')}"
         return self._write("PATCH", path, body, reread=f"GET {path}")
+
+    def put_product_links(self, guid: str, name: str, body: dict[str, Any]) -> WriteResult:
+        """``PUT /api/products/{guid}/relatedProducts`` or ``.../alternativeProducts``: the
+        whole list (0-50 ``{guid}`` items) replaces the product's."""
+        if name not in ("relatedProducts", "alternativeProducts"):
+            raise ValueError(f"not a product link list: {name}")
+        path = f"/api/products/{_seg(guid, 'product GUID', 'PUT')}/{name}"
+        return self._write("PUT", path, body, reread=f"GET {path}")
 
     def delete_product(self, guid: str) -> WriteResult:
         path = f"/api/products/{_seg(guid, 'product GUID', 'DELETE')}"

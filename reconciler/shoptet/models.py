@@ -144,6 +144,10 @@ class ProductDetail(ShoptetModel):
     warranty: Ref | None = None  # only with include=warranty: {id, inMonths, description}
     supplier: Ref | None = None  # {guid, name}
     images: list[dict[str, Any]] | None = None  # only with include=images
+    descriptiveParameters: list[dict[str, Any]] | None = None  # include=descriptiveParameters
+    filteringParameters: list[dict[str, Any]] | None = None  # include=filteringParameters
+    relatedProducts: list[dict[str, Any]] | None = None  # only with include=relatedProducts
+    alternativeProducts: list[dict[str, Any]] | None = None  # include=alternativeProducts
     variants: list[Variant] = []
 
 
@@ -204,6 +208,27 @@ class VariantParameter(ShoptetModel):
     displayName: str | None = None
     priority: int | None = None
     values: list[VariantParameterValue] | None = None
+
+
+class FilteringParameterValue(ShoptetModel):
+    """A value of a filtering parameter (SPEC productFilteringParameterValue)."""
+
+    id: int | None = None
+    valueIndex: str | None = None
+    name: str | None = None
+    priority: int | None = None
+
+
+class FilteringParameter(ShoptetModel):
+    """An item of ``GET /api/products/filtering-parameters``: ``code`` is what a product write
+    sends, its values' ``valueIndex`` too."""
+
+    id: int | None = None
+    code: str
+    name: str | None = None
+    displayName: str | None = None
+    priority: int | None = None
+    values: list[FilteringParameterValue] | None = None
 
 
 # -- lookups (issue 14: `lookup`, `doctor`) ---------------------------------------------------

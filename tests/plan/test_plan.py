@@ -51,6 +51,8 @@ def test_actions_have_terraform_glyphs():
         "parameter",  # issue 14: the shop's variant-parameter registry, no product
         "parameter-value",
         "flag",  # issue 17: a flag definition (shop.yaml `flags:`), no product
+        "filtering-parameter",  # issue 18: the shop's filtering-parameter registry
+        "filtering-value",
     ]
 
 
