@@ -9,6 +9,8 @@ import click
 from reconciler.cli.options import format_option
 from reconciler.lookup import KINDS, run
 
+_WIDTH = max(map(len, KINDS))  # the kinds' help column
+
 LOOKUP_EPILOG = """\b
 Examples:
   shoptet-catalog lookup categories                 # the category tree with GUIDs
@@ -18,7 +20,7 @@ Examples:
 
 \b
 Kinds:
-""" + "\n".join(f"  {name:<15} {kind.help}" for name, kind in KINDS.items())
+""" + "\n".join(f"  {name:<{_WIDTH}} {kind.help}" for name, kind in KINDS.items())
 
 
 @click.command("lookup", epilog=LOOKUP_EPILOG)
@@ -26,8 +28,8 @@ Kinds:
 @format_option(("text", "json"), "text for people, json for scripts.")
 @click.pass_obj
 def lookup(app, kind: str, fmt: str) -> None:
-    """List what the catalog refers to by id or code: categories, brands, stocks, VAT rates,
-    availabilities, variant parameters, price lists. Read-only; a read-only token is enough."""
+    """List what the catalog refers to by id, code or name (the kinds below). Read-only; a
+    read-only token is enough."""
     with app.make_client(read_only=True) as client:
         rows = run(client, kind)
     if fmt == "json":
