@@ -6,6 +6,8 @@ Incremental (orders, customers, invoices): a small state file keeps the high-wat
 kind (the latest ``creationTime`` exported, and the identities created at that second, since
 ``creationTimeFrom`` is inclusive); a run without ``--since`` starts there and skips what the
 last run wrote. Stock is a snapshot of current levels: no window, no mark.
+
+Pure: the CLI (``cli/export_cmd.py``) reads, writes files and keeps the clock.
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ from __future__ import annotations
 import csv
 import io
 import json
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -132,19 +134,51 @@ def defuse(value: Any) -> Any:
     return value
 
 
-def render(rows: list[dict[str, Any]], fmt: str) -> str:
-    """JSON Lines, or CSV with a header (columns in first-seen order). Codes are never
-    converted: they stay the text Shoptet sent. CSV cells that would run as formulas are
+def lines(rows: Sequence[dict[str, Any]], fmt: str) -> Iterator[str]:
+    """The export text a line at a time, so a large export is written as it is rendered and
+    never held whole: JSON Lines, or CSV with a header (columns in first-seen order, so the
+    rows are gone through twice and each is flattened again rather than kept flat). Codes are
+    never converted: they stay the text Shoptet sent. CSV cells that would run as formulas are
     defused (see :func:`defuse`); JSON Lines keep every value exactly."""
     if fmt == "jsonl":
-        return "".join(json.dumps(r, ensure_ascii=False, sort_keys=True) + "\n" for r in rows)
-    flat = [flatten(r) for r in rows]
+        for r in rows:
+            yield json.dumps(r, ensure_ascii=False, sort_keys=True) + "\n"
+        return
     columns: dict[str, None] = {}
-    for r in flat:
-        columns.update(dict.fromkeys(r))
+    for r in rows:
+        columns.update(dict.fromkeys(flatten(r)))
     buffer = io.StringIO()
     writer = csv.DictWriter(buffer, fieldnames=list(columns), lineterminator="\n")
     writer.writeheader()
-    for r in flat:
-        writer.writerow({k: "" if v is None else defuse(v) for k, v in r.items()})
-    return buffer.getvalue()
+    for r in rows:
+        writer.writerow({k: "" if v is None else defuse(v) for k, v in flatten(r).items()})
+        yield buffer.getvalue()
+        buffer.seek(0)
+        buffer.truncate()
+    yield buffer.getvalue()  # the header alone when there are no rows
+
+
+class Progress:
+    """Which pages of a long read get a progress line on stderr: the first, the last, and in
+    between at most one every ``interval`` seconds, so a 100,000-order export is never silent
+    for minutes and a small one says little. ``clock`` is passed in (seconds, monotonic) so
+    this stays free of I/O."""
+
+    def __init__(self, label: str, clock: Callable[[], float], interval: float = 1.0):
+        self.label, self._clock, self._interval = label, clock, interval
+        self._last: float | None = None
+        self._attempt = 1
+
+    def line(self, page: int, pages: int, items: int, attempt: int = 1) -> str | None:
+        """The line to print for this page, or None to stay quiet."""
+        now = self._clock()
+        again = attempt != self._attempt
+        self._attempt = attempt
+        due = self._last is None or now - self._last >= self._interval
+        if not (due or again or page >= pages):
+            return None
+        self._last = now
+        prefix = f"{self.label}: "
+        if again:
+            prefix += f"the list changed while it was read; reading it again (attempt {attempt}): "
+        return f"{prefix}page {page}/{pages}, {items} read"

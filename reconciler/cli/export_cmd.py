@@ -4,14 +4,28 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+import os
+import tempfile
+from collections.abc import Iterable, Iterator
 from datetime import datetime
 from pathlib import Path
+from time import monotonic
 
 import click
 
 from reconciler.errors import ConfigError, PermissionDenied
-from reconciler.export import FORMATS, IDENT, KINDS, Mark, advance, new_since, render, within
+from reconciler.export import (
+    FORMATS,
+    IDENT,
+    KINDS,
+    Mark,
+    Progress,
+    advance,
+    lines,
+    new_since,
+    within,
+)
+from reconciler.shoptet.client import OnPage, PageRead
 
 EXPORT_EPILOG = """\b
 Examples:
@@ -92,6 +106,12 @@ def export(app, kind: str, since, until, fmt: str, out: Path, state_path: Path |
                 "exports hold personal data and the catalog goes to git. Give --out (and "
                 "--state) outside it. Nothing was read."
             )
+        # Found now, not after minutes of reading.
+        if not path.parent.is_dir():
+            raise ConfigError(
+                f"Cannot write {path}: the folder {path.parent} does not exist. Create it or "
+                "give another --out/--state. Nothing was read."
+            )
     state: dict = {}
     mark = start = end = None
     if kind != "stock":
@@ -114,40 +134,81 @@ def export(app, kind: str, since, until, fmt: str, out: Path, state_path: Path |
             mark = None  # an explicit --since exports the whole window again
         end = _date(until, "--until")
         click.echo(_PERSONAL.format(kind=kind, what=_PERSONAL_WHAT[kind]), err=True)
-    rows = []
     with app.make_client(read_only=True) as client:
         try:
-            for n, row in enumerate(_read(client, kind, start, end, mark), start=1):
-                rows.append(row)
-                if n % 500 == 0:
-                    click.echo(f"{kind}: {n} read", err=True)
+            rows = list(_read(client, kind, start, end, mark))
         except PermissionDenied as err:
             raise ConfigError(
                 f"{err}\nThe token may not read {kind}: in the Shoptet admin give it the "
                 f"read right for the {_RIGHT[kind]} endpoint group."
             ) from None
-    out.write_text(render(rows, fmt), encoding="utf-8")
+    # The mark moves only once the export is in place: a failure leaves both as they were.
+    _write_whole(out, lines(rows, fmt), "the export state is as it was")
     if kind != "stock":
         new_mark = advance(mark, rows, IDENT[kind])
         if new_mark is not None:
             state[kind] = new_mark.to_dict()
-            state_path.write_text(json.dumps(state, indent=2) + "\n", encoding="utf-8")
+            _write_whole(
+                state_path,
+                [json.dumps(state, indent=2) + "\n"],
+                f"{out} was written but the mark did not move: the next run without --since "
+                "exports these rows again",
+            )
     click.echo(f"{kind}: {len(rows)} written to {out}.", err=True)
 
 
 def _read(client, kind: str, start, end, mark: Mark | None) -> Iterator[dict]:
     if kind == "stock":
         for stock in client.get_stocks().stocks:
-            for row in client.iter_stock_levels(stock.id):
+            for row in client.iter_stock_levels(stock.id, _progress(f"stock {stock.id}")):
                 yield {"stockId": stock.id, **row}
         return
+    report = _progress(kind)
     if kind == "orders":
-        rows = client.iter_orders(start, end)
+        rows = client.iter_orders(start, end, report)
     elif kind == "invoices":
-        rows = client.iter_invoices(start, end)
+        rows = client.iter_invoices(start, end, report)
     else:  # customers: the list has no date filter, so the window is applied here
-        rows = within(client.iter_customers(), start, end)
+        rows = within(client.iter_customers(report), start, end)
     yield from new_since(rows, mark, IDENT[kind])
+
+
+def _progress(label: str) -> OnPage:
+    """Progress on stderr as pages arrive (the client proves the whole list consistent
+    before handing over any row, so counting rows would only speak at the end)."""
+    progress = Progress(label, monotonic)
+
+    def report(read: PageRead) -> None:
+        text = progress.line(read.page, read.pages, read.items, read.attempt)
+        if text is not None:
+            click.echo(text, err=True)
+
+    return report
+
+
+def _write_whole(path: Path, chunks: Iterable[str], left: str) -> None:
+    """Write ``chunks`` as they come to a new temporary file beside ``path`` (``mkstemp``:
+    created exclusively and readable by the owner only, as exports hold personal data), then
+    rename it over ``path``: a failure part-way leaves the previous file, never half an
+    export, and no temporary file behind."""
+    tmp: Path | None = None
+    try:
+        fd, name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".part")
+        tmp = Path(name)
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as f:
+            f.writelines(chunks)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+        tmp = None
+    except OSError as exc:
+        raise ConfigError(
+            f"Cannot write {path}: {exc.strerror or exc}. Nothing was written there and {left}; "
+            "free the space or fix the folder and run again."
+        ) from None
+    finally:
+        if tmp is not None:
+            tmp.unlink(missing_ok=True)
 
 
 def _read_state(path: Path) -> dict:

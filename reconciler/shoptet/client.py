@@ -17,7 +17,9 @@ pages, the item count does not match it, a later page has vanished (``page-not-f
 item arrives twice (the list changed while being read, so offset paging may have skipped or
 repeated items) the read starts over, up to ``paging_rereads`` times, then raises
 ``PagingInconsistent``. Buffering costs memory proportional to one list (list items are small)
-and means a caller never sees an item twice.
+and means a caller never sees an item twice. A caller that wants progress during a long read
+passes ``on_page``: it is told of every page as it arrives (:class:`PageRead`), before the
+whole list is proven consistent.
 
 Writes take the ``data`` payload, wrap it as ``{"data": ...}`` and return :class:`WriteResult`;
 per-item ``errors`` on a 200 are in ``WriteResult.item_errors`` (partial success), never
@@ -47,6 +49,21 @@ from reconciler.shoptet.redact import redact
 from reconciler.shoptet.session import Session
 
 T = TypeVar("T", bound=BaseModel)
+
+
+@dataclass(frozen=True)
+class PageRead:
+    """One page of a paged read has arrived: ``page`` of ``pages``, ``items`` read so far in
+    this attempt (``attempt`` > 1: the list changed and is being read again from page 1)."""
+
+    path: str
+    page: int
+    pages: int
+    items: int
+    attempt: int
+
+
+OnPage = Callable[[PageRead], None]
 
 # What the reconciler needs of a product detail (shoptet-api-notes §5a).
 DETAIL_INCLUDE = (
@@ -211,6 +228,7 @@ class ShoptetClient:
         per_page: int,
         params: dict[str, Any] | None = None,
         ident: str | None = "guid",
+        on_page: OnPage | None = None,
     ) -> list[Any]:
         """Every item of a paged list, read consistently (see the module docstring).
 
@@ -219,7 +237,7 @@ class ShoptetClient:
         None: the items have no identity of their own (two equal lines may be real), so only the
         counts are checked.
         """
-        for _ in range(self.config.paging_rereads + 1):
+        for attempt in range(1, self.config.paging_rereads + 2):
             items: list[Any] = []
             totals: set[object] = set()  # every totalCount seen, "shrank" if a page vanished
             page, page_count = 1, 1
@@ -237,6 +255,8 @@ class ShoptetClient:
                 totals.add(paginator.get("totalCount"))
                 page_count = int(paginator.get("pageCount") or 1)
                 items.extend(chunk)
+                if on_page is not None:
+                    on_page(PageRead(path, page, page_count, len(items), attempt))
                 if not chunk:
                     break
                 page += 1
@@ -380,36 +400,45 @@ class ShoptetClient:
         return int(paginator.get("totalCount") or 0)
 
     def iter_orders(
-        self, created_from: datetime | str, created_to: datetime | str | None = None
+        self,
+        created_from: datetime | str,
+        created_to: datetime | str | None = None,
+        on_page: OnPage | None = None,
     ) -> Iterator[dict[str, Any]]:
         """``GET /api/orders`` created in the window, 50 a page (the endpoint's maximum), as
         Shoptet sends them (order codes stay text)."""
         params = {"creationTimeFrom": _iso(created_from)}
         if created_to is not None:
             params["creationTimeTo"] = _iso(created_to)
-        yield from self._pages("/api/orders", "orders", 50, params, ident="code")
+        yield from self._pages("/api/orders", "orders", 50, params, "code", on_page)
 
     def iter_invoices(
-        self, created_from: datetime | str, created_to: datetime | str | None = None
+        self,
+        created_from: datetime | str,
+        created_to: datetime | str | None = None,
+        on_page: OnPage | None = None,
     ) -> Iterator[dict[str, Any]]:
         """``GET /api/invoices`` issued in the window, 1000 a page (the endpoint's maximum), as
         Shoptet sends them (invoice and order codes stay text)."""
         params = {"creationTimeFrom": _iso(created_from)}
         if created_to is not None:
             params["creationTimeTo"] = _iso(created_to)
-        yield from self._pages("/api/invoices", "invoices", 1000, params, ident="code")
+        yield from self._pages("/api/invoices", "invoices", 1000, params, "code", on_page)
 
-    def iter_customers(self) -> Iterator[dict[str, Any]]:
+    def iter_customers(self, on_page: OnPage | None = None) -> Iterator[dict[str, Any]]:
         """``GET /api/customers``, every customer, 1000 a page (the endpoint's maximum). The
         list documents no date filter (only ``email``/``phone``), so callers filter by
         ``creationTime`` themselves."""
-        yield from self._pages("/api/customers", "customers", 1000, None, ident="guid")
+        yield from self._pages("/api/customers", "customers", 1000, None, "guid", on_page)
 
-    def iter_stock_levels(self, stock_id: int) -> Iterator[dict[str, Any]]:
+    def iter_stock_levels(
+        self, stock_id: int, on_page: OnPage | None = None
+    ) -> Iterator[dict[str, Any]]:
         """``GET /api/stocks/{stockId}/supplies?include=changeTime``: every variant's level in
         one stock, 1000 a page, as Shoptet sends it (codes stay text)."""
         path = f"/api/stocks/{int(stock_id)}/supplies"
-        yield from self._pages(path, "supplies", 1000, {"include": "changeTime"}, ident="code")
+        params = {"include": "changeTime"}
+        yield from self._pages(path, "supplies", 1000, params, "code", on_page)
 
     def iter_pricelist(
         self, pricelist_id: int, code: str | None = None

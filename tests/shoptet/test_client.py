@@ -375,3 +375,26 @@ def test_a_deprecated_endpoint_is_logged_once(make_client, router, caplog):
     client.get_stocks()
     warnings = [r.getMessage() for r in caplog.records if "deprecated" in r.getMessage()]
     assert warnings == ["Shoptet marks GET /api/stocks as deprecated (use /api/v2/stocks; sunset 2027-01-01)"]
+
+
+def test_on_page_hears_of_every_page_as_it_arrives_and_of_a_reread(make_client, router):
+    """Progress during a long read (issue 19): each page is reported before the next is asked
+    for, with the count so far; a re-read after the list changed starts again at page 1."""
+    handler = paged(
+        "orders",
+        [[{"code": "0001"}, {"code": "0002"}], [{"code": "0003"}]],
+        totals=[3, 4, 3, 3],
+    )
+    route = router.get("/api/orders").mock(side_effect=handler)
+    heard = []
+    rows = make_client().iter_orders(
+        "2026-11-01T00:00:00+0100", on_page=lambda r: heard.append((r, route.call_count))
+    )
+    assert [r["code"] for r in rows] == ["0001", "0002", "0003"]
+    assert [(r.page, r.pages, r.items, r.attempt, calls) for r, calls in heard] == [
+        (1, 2, 2, 1, 1),
+        (2, 2, 3, 1, 2),
+        (1, 2, 2, 2, 3),
+        (2, 2, 3, 2, 4),
+    ]
+    assert {r.path for r, _ in heard} == {"/api/orders"}
