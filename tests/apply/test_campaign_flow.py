@@ -12,6 +12,7 @@ import json
 
 import pytest
 
+from reconciler.apply.result import ApplyOptions
 from reconciler.desired.load import load_catalog
 from reconciler.errors import CatalogError
 from reconciler.pipeline import apply_plan
@@ -79,10 +80,10 @@ def sb() -> Sandbox:
     return Sandbox(campaign_state())
 
 
-def apply_recorded(sb: Sandbox, cat, plan) -> list:
+def apply_recorded(sb: Sandbox, cat, plan, options: ApplyOptions | None = None) -> list:
     seen: list = []
     with sandbox_client(sb, wrap=lambda inner: Recording(inner, seen)) as client:
-        result = apply_plan(plan, client, cat)
+        result = apply_plan(plan, client, cat, options=options)
     assert result.ok, result.outcomes
     return seen
 
