@@ -20,16 +20,19 @@ from ruamel.yaml import YAML
 from reconciler.apply.result import ApplyOptions
 from reconciler.desired.load import load_catalog
 from reconciler.plan.model import Action, Resource
+from reconciler.render.common import NO_CHANGES
 from reconciler.render.text import render_text
 from reconciler.sandbox import Sandbox
 from reconciler.sandbox.config import SandboxConfig
-from tests.apply.support import demo_state, plan_of, product_file
+from tests.apply.support import demo_state, plan_of, product_file, run_cli
 from tests.apply.test_campaign_flow import apply_recorded
 from tests.apply.test_flag_definitions import shop_flag
 from tests.apply.test_pricelist_groups import GROUPS
 from tests.apply.test_pricelists_flow import conformance_problems, patches_by_pricelist
 from tests.support.readme_campaign import campaign_blocks, write_blocks
+from tests.support.sandbox_client import served
 
+README_COFFEE = "5c421358-5da0-5a2f-af0c-47b8e35ce00a"  # the README's Káva Kolumbie Supremo
 PRODUCTS, VARIANTS = 64, 5  # 320 variants: 300 + 20 rows in each pricelist
 BULK = ApplyOptions(allow_bulk=True)  # `apply --allow-bulk`
 B2B_LABEL = "pricelist 2 (Velkoobchod; customer groups: B2B, Partneři)"
@@ -186,22 +189,35 @@ def readme_shop() -> Sandbox:
     return Sandbox(state)
 
 
-def test_the_readme_campaign_blocks_plan_as_written_against_the_demo_shop(tmp_path):
+def test_the_readme_campaign_blocks_work_as_written_through_the_cli(tmp_path, monkeypatch, capsys):
+    """What a catalog manager does with the README's blocks: plan --out, apply that plan
+    file, plan again, for the sale and for its end, against the demo shop over HTTP."""
     blocks = campaign_blocks()
     sb = readme_shop()
-    start = load_catalog(
-        write_blocks(tmp_path, blocks["start shop.yaml"], blocks["start products"])
-    )
-    plan = plan_of(sb, start)
-    resources = sorted({c.resource.value for c in plan.changes})
-    assert resources == ["flag", "price", "product"]
-    assert len([c for c in plan.changes if c.pricelist_id == 2]) == 2
-    apply_recorded(sb, start, plan)
-    end = load_catalog(write_blocks(tmp_path, blocks["start shop.yaml"], blocks["end products"]))
-    plan = plan_of(sb, end)
-    assert len(plan.changes) == 1 + 2 * 2  # the flag off, two variants in two pricelists
-    apply_recorded(sb, end, plan)
-    assert plan_of(sb, end).is_empty
+
+    def run(*args: str) -> str:
+        status, out, err = run_cli(monkeypatch, capsys, tmp_path, list(args), url=srv.url)
+        assert status == 0, out + err
+        return out
+
+    with served(sb) as srv:
+        for products in ("start products", "end products"):
+            write_blocks(tmp_path, blocks["start shop.yaml"], blocks[products])
+            out = run("plan", "--out", "p.json")
+            assert f"KAV-COL-250 in {B2B_LABEL}" in out
+            if products == "start products":
+                assert '+ flag "Vánoce" (color #d40000)' in out
+                assert "~ actionPrice: (none) -> 189.00 from 1 Dec 2026 to 24 Dec 2026" in out
+            else:
+                assert "~ actionPrice: 299.00 from 1 Dec 2026 to 24 Dec 2026 -> (none)" in out
+            run("apply", "p.json", "--auto-approve")
+            assert NO_CHANGES in run("plan")
+    flag = shop_flag(sb, "Vánoce")
+    assert flag is not None
+    coffee = next(p for p in sb.state()["products"] if p["guid"] == README_COFFEE)
+    assert coffee["flags"] == []  # the sale's flag came off at its end
+    variant = next(v for v in coffee["variants"] if v["code"] == "KAV-COL-500")
+    assert variant["prices"]["2"]["price"] == "340.00"
 
 
 def test_the_campaign_blocks_are_found_only_by_their_markers():
