@@ -212,6 +212,16 @@ def test_the_readme_campaign_blocks_work_as_written_through_the_cli(tmp_path, mo
                 assert "~ actionPrice: 299.00 from 1 Dec 2026 to 24 Dec 2026 -> (none)" in out
             run("apply", "p.json", "--auto-approve")
             assert NO_CHANGES in run("plan")
+            if products == "start products":  # the shop mid-sale imports and re-plans empty
+                run("import", "--all", "--out", "imported")
+                written = "".join(
+                    f.read_text(encoding="utf-8") for f in (tmp_path / "imported").rglob("*.yaml")
+                )
+                created = shop_flag(sb, "Vánoce")
+                assert created is not None  # import names it by the code Shoptet generated
+                assert f"{{{created['code']}: {{from: 2026-12-01, to: 2026-12-24}}}}" in written
+                assert "toDate: 2026-12-24" in written and "Velkoobchod" in written
+                assert NO_CHANGES in run("--catalog", "imported", "plan")
     flag = shop_flag(sb, "Vánoce")
     assert flag is not None
     coffee = next(p for p in sb.state()["products"] if p["guid"] == README_COFFEE)
