@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import copy
 import json
+from collections.abc import Sequence
 
 import pytest
 
@@ -34,17 +35,17 @@ def code(p: int, i: int) -> str:
     return f"XMAS-{p}-{i:03d}"
 
 
-def campaign_state() -> dict:
-    """The demo shop plus two products of ``PER_PRODUCT`` variants each at 200.00 (loaded
-    through the admin surface, so apply is not what put them there)."""
+def campaign_state(guids: Sequence[str] = GUIDS, per_product: int = PER_PRODUCT) -> dict:
+    """The demo shop plus products ``guids`` of ``per_product`` variants each at 200.00
+    (loaded through the admin surface, so apply is not what put them there)."""
     state = demo_state()
     template = next(p for p in state["products"] if len(p["variants"]) == 1)
-    for p, guid in enumerate(GUIDS):
+    for p, guid in enumerate(guids):
         product = copy.deepcopy(template)
         product.update(guid=guid, name=f"Vánoční káva {p}")
         variant = product["variants"][0]
         product["variants"] = []
-        for i in range(PER_PRODUCT):
+        for i in range(per_product):
             v = copy.deepcopy(variant)
             v.update(code=code(p, i), ean=None)
             v["parameters"] = [{"nameIndex": "hmotnost", "valueIndex": f"{i + 1}-g"}]

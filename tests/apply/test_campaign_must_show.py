@@ -6,7 +6,9 @@ generated, as a dated flag on every product; ending the sale (action prices null
 false) converges the same way. Both applies' request bodies conform to Shoptet's OpenAPI
 file, and the pricelist rows go in 300-row PATCHes per pricelist.
 
-The README's example itself plans against the demo shop (given the B2B pricelist it names)."""
+The README's blocks themselves also go plan --out -> apply -> plan through the CLI against
+the demo shop (given the B2B pricelist they name), and the shop mid-sale imports and re-plans
+empty."""
 
 from __future__ import annotations
 
@@ -25,7 +27,7 @@ from reconciler.render.text import render_text
 from reconciler.sandbox import Sandbox
 from reconciler.sandbox.config import SandboxConfig
 from tests.apply.support import demo_state, plan_of, product_file, run_cli
-from tests.apply.test_campaign_flow import apply_recorded
+from tests.apply.test_campaign_flow import apply_recorded, campaign_state, code
 from tests.apply.test_flag_definitions import shop_flag
 from tests.apply.test_pricelist_groups import GROUPS
 from tests.apply.test_pricelists_flow import conformance_problems, patches_by_pricelist
@@ -42,29 +44,10 @@ def guid(p: int) -> str:
     return f"c0000000-0000-4000-8000-{p:012d}"
 
 
-def code(p: int, i: int) -> str:
-    return f"XMAS-{p:02d}-{i}"
-
-
-def shop_state() -> dict:
-    """The demo shop with a B2B pricelist bought from by two customer groups, plus the
-    campaign's products at 200.00 (loaded through the admin surface, not by apply)."""
-    state = demo_state()
+def with_b2b(state: dict) -> dict:
+    """``state`` with the README's B2B pricelist, bought from by two customer groups."""
     state["pricelists"].append({"id": 2, "name": "Velkoobchod"})
     state["customerGroups"] = [dict(g) for g in GROUPS]
-    template = next(p for p in state["products"] if len(p["variants"]) == 1)
-    for p in range(PRODUCTS):
-        product = copy.deepcopy(template)
-        product.update(guid=guid(p), name=f"Vánoční káva {p}", flags=[])
-        variant = product["variants"][0]
-        product["variants"] = []
-        for i in range(VARIANTS):
-            v = copy.deepcopy(variant)
-            v.update(code=code(p, i), ean=None)
-            v["parameters"] = [{"nameIndex": "hmotnost", "valueIndex": f"{i + 1}-g"}]
-            v["prices"]["1"].update(price="200.00", vatRate="21.00")
-            product["variants"].append(v)
-        state["products"].append(product)
     return state
 
 
@@ -94,7 +77,8 @@ def scaled(tmp_path: Path, block: str, shop: str):
 def sb() -> Sandbox:
     # the test client never really waits, so the leaky bucket drains at 100x real time to
     # keep up with ~400 requests in a few seconds (limits on: 429s are still answered)
-    return Sandbox(shop_state(), SandboxConfig(time_scale=100))
+    state = with_b2b(campaign_state([guid(p) for p in range(PRODUCTS)], VARIANTS))
+    return Sandbox(state, SandboxConfig(time_scale=100))
 
 
 def writes(seen: list) -> list[tuple[str, str]]:
@@ -181,19 +165,11 @@ def test_the_readme_christmas_sale_converges_over_320_variants_and_ends_the_same
     assert all(p["flags"] == [] for p in sb.state()["products"] if p["guid"] == guid(0))
 
 
-def readme_shop() -> Sandbox:
-    """The demo shop with the pricelist the README's example names."""
-    state = demo_state()
-    state["pricelists"].append({"id": 2, "name": "Velkoobchod"})
-    state["customerGroups"] = [dict(g) for g in GROUPS]
-    return Sandbox(state)
-
-
 def test_the_readme_campaign_blocks_work_as_written_through_the_cli(tmp_path, monkeypatch, capsys):
     """What a catalog manager does with the README's blocks: plan --out, apply that plan
     file, plan again, for the sale and for its end, against the demo shop over HTTP."""
     blocks = campaign_blocks()
-    sb = readme_shop()
+    sb = Sandbox(with_b2b(demo_state()))
 
     def run(*args: str) -> str:
         status, out, err = run_cli(monkeypatch, capsys, tmp_path, list(args), url=srv.url)
