@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import copy
 import json
+from collections.abc import Sequence
 
 import pytest
 
+from reconciler.apply.result import ApplyOptions
 from reconciler.desired.load import load_catalog
 from reconciler.errors import CatalogError
 from reconciler.pipeline import apply_plan
@@ -33,17 +35,17 @@ def code(p: int, i: int) -> str:
     return f"XMAS-{p}-{i:03d}"
 
 
-def campaign_state() -> dict:
-    """The demo shop plus two products of ``PER_PRODUCT`` variants each at 200.00 (loaded
-    through the admin surface, so apply is not what put them there)."""
+def campaign_state(guids: Sequence[str] = GUIDS, per_product: int = PER_PRODUCT) -> dict:
+    """The demo shop plus products ``guids`` of ``per_product`` variants each at 200.00
+    (loaded through the admin surface, so apply is not what put them there)."""
     state = demo_state()
     template = next(p for p in state["products"] if len(p["variants"]) == 1)
-    for p, guid in enumerate(GUIDS):
+    for p, guid in enumerate(guids):
         product = copy.deepcopy(template)
         product.update(guid=guid, name=f"Vánoční káva {p}")
         variant = product["variants"][0]
         product["variants"] = []
-        for i in range(PER_PRODUCT):
+        for i in range(per_product):
             v = copy.deepcopy(variant)
             v.update(code=code(p, i), ean=None)
             v["parameters"] = [{"nameIndex": "hmotnost", "valueIndex": f"{i + 1}-g"}]
@@ -79,10 +81,10 @@ def sb() -> Sandbox:
     return Sandbox(campaign_state())
 
 
-def apply_recorded(sb: Sandbox, cat, plan) -> list:
+def apply_recorded(sb: Sandbox, cat, plan, options: ApplyOptions | None = None) -> list:
     seen: list = []
     with sandbox_client(sb, wrap=lambda inner: Recording(inner, seen)) as client:
-        result = apply_plan(plan, client, cat)
+        result = apply_plan(plan, client, cat, options=options)
     assert result.ok, result.outcomes
     return seen
 
