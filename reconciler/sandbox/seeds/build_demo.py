@@ -424,7 +424,7 @@ FILTERS = {  # code -> (name, values: valueIndex -> name)
 }
 # product code -> gallery [(image name, alt text)], variant code -> its own image. Tests use
 # the coffees before KAV-GUA as products without content.
-GALLERIES = {
+GALLERIES: dict[str, tuple[list[tuple[str, str | None]], dict[str, str]]] = {
     "KAV-GUA": (
         [("101.jpg", "Káva Guatemala Antigua 250 g"), ("102.jpg", "Balení 500 g")],
         {"KAV-GUA-500": "102.jpg"},
@@ -435,7 +435,9 @@ GALLERIES = {
     ),
     "KON-GOOSE": ([("106.png", "Konvice Gooseneck")], {}),
 }
-TABLES = {  # product code -> specification rows (name, value, description, priority)
+TABLES: dict[
+    str, list[tuple[str, str | None, str | None, int]]
+] = {  # product code -> specification rows (name, value, description, priority)
     "KAV-GUA": [
         ("Země původu", "Guatemala", None, 1),
         ("Pražení", "střední", "stupeň pražení", 2),
