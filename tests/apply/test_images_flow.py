@@ -180,3 +180,21 @@ def test_a_new_product_gets_its_images_and_variant_image_after_the_create(tmp_pa
     ]
     assert product["variants"][0]["image"] == "108.png"
     assert plan_of(sb, load_catalog(root)).is_empty
+
+
+def test_revert_says_per_product_that_image_changes_are_not_undone(
+    sb, tmp_path, monkeypatch, capsys
+):
+    images = [{"name": "7.jpg", "alt": "Nové"}, {"src": A}]
+    write_catalog(tmp_path, {GUID: {"name": "Káva Kolumbie", "images": images}})
+    with served(sb) as srv:
+        args = ["apply", "--auto-approve", "--journal", "j.jsonl"]
+        code, out, err = run_cli(monkeypatch, capsys, tmp_path, args, url=srv.url)
+        assert code == 0, out + err
+        code, out, err = run_cli(monkeypatch, capsys, tmp_path, ["revert", "j.jsonl"], url=srv.url)
+    assert code == 0, out + err
+    assert '~ name: "Káva Kolumbie" -> "Káva Kolumbie Supremo"' in out  # the name is undone
+    assert (
+        f'Not undone: images of "Káva Kolumbie" ({GUID}), which that apply added, reordered '
+        "or re-described. Revert does not undo image changes"
+    ) in err
