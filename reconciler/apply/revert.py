@@ -206,7 +206,7 @@ def read_journal(data: bytes, name: str) -> RevertSource:
             continue  # what the shop named the added images: nothing written
         if kind == "image":
             if line.get("outcome") in _MAY_HAVE_WRITTEN:
-                guid, what = line.get("product"), _IMAGE_WRITES.get(line.get("method"))
+                guid, what = line.get("product"), _IMAGE_WRITES.get(str(line.get("method")))
                 if not isinstance(guid, str) or what is None:
                     raise JournalFileError(
                         f"{where}: an image line names no product or no write method; use the "
