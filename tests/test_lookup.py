@@ -16,7 +16,7 @@ from reconciler.lookup import KINDS
 from reconciler.sandbox import Sandbox
 
 # the demo shop has no filtering parameters: that kind is shown on a shop that has some
-SANDBOX_KINDS = [k for k in KINDS if k not in ("parameters", "filtering-parameters")]
+SANDBOX_KINDS = [k for k in KINDS if k != "parameters"]
 API = "https://api.myshoptet.com"
 
 
@@ -81,7 +81,9 @@ def test_parameters_from_the_sandbox_name_their_values_and_slugs(capsys, monkeyp
     code, out, err = run(["--sandbox", "lookup", "parameters"], capsys, monkeypatch)
     assert code == 0, err
     assert "hmotnost" in out and "250 g" in out
-    code, out, _ = run(["--sandbox", "lookup", "parameters", "--format", "json"], capsys, monkeypatch)
+    code, out, _ = run(
+        ["--sandbox", "lookup", "parameters", "--format", "json"], capsys, monkeypatch
+    )
     rows = json.loads(out)["items"]
     weight = next(r for r in rows if r["nameIndex"] == "hmotnost")
     assert {"valueIndex": "250-g", "name": "250 g"} in weight["values"]
@@ -233,11 +235,29 @@ def test_filtering_parameters_show_codes_value_indexes_and_names(capsys, monkeyp
     assert code == 0, err
     assert out.splitlines() == ["zeme-puvodu  Země", "  etiopie  Etiopie"]
     code, raw, _ = run(
-        ["--sandbox", "lookup", "filtering-parameters", "--format", "json"], capsys, monkeypatch, shop
+        ["--sandbox", "lookup", "filtering-parameters", "--format", "json"],
+        capsys,
+        monkeypatch,
+        shop,
     )
     assert json.loads(raw)["items"] == [
-        {"code": "zeme-puvodu", "name": "Země", "values": [{"valueIndex": "etiopie", "name": "Etiopie"}]}
+        {
+            "code": "zeme-puvodu",
+            "name": "Země",
+            "values": [{"valueIndex": "etiopie", "name": "Etiopie"}],
+        }
     ]
-    monkeypatch.undo()  # the demo shop itself has none
-    empty = run(["--sandbox", "lookup", "filtering-parameters"], capsys, monkeypatch)[1]
+    empty = run(
+        ["--sandbox", "lookup", "filtering-parameters"],
+        capsys,
+        monkeypatch,
+        Sandbox.from_seed("empty"),
+    )[1]
     assert empty.strip() == "(no filtering parameters)"
+    monkeypatch.undo()  # the demo shop's own registry, for trying the feature
+    demo = run(["--sandbox", "lookup", "filtering-parameters"], capsys, monkeypatch)[1]
+    assert demo.splitlines()[:3] == [
+        "oblast  Oblast",
+        "  afrika  Afrika",
+        "  amerika  Jižní Amerika",
+    ]

@@ -5,7 +5,8 @@ anything else -> a conflict (the shop changed since the plan). Creates have no `
 
 - a product create is *write* while the GUID does not exist, *done* when a product with that
   GUID exists and has the product fields the create sets (a crashed earlier apply created it),
-  and a conflict when it exists and differs (someone else created it);
+  *write* of its link lists alone when only those differ and are still empty (their PUT after
+  the create was lost), and a conflict when it exists and differs (someone else created it);
 - a variant create (of a new product's variant, or a new code on an existing product) is
   *write* while the code does not exist on the product, else done or a conflict as above;
 - the price and stock rows of a product or variant that this plan creates are *write* until
@@ -43,6 +44,8 @@ from reconciler.apply.bodies import UNREAD
 from reconciler.plan.flag_changes import ShopFlag, flag_check_values
 from reconciler.plan.model import RENAME_FIELD, Action, Change, Resource
 from reconciler.plan.normalize import Form, NormContext, normalize_product, stated_parts
+
+_LINK_FIELDS = frozenset(f.name for f in F.FIELDS if f.body is F.Body.PRODUCT_LINKS)
 
 
 class Verdict(StrEnum):
@@ -272,6 +275,10 @@ def _product_create(c: Change, form: Form | None) -> Check:
     }
     if not differ:
         return Check(c, Verdict.DONE)
+    if all(f in _LINK_FIELDS and not v for f, v in differ.items()):
+        # Created (by this plan: every other field matches) but a link list is still empty,
+        # as the create leaves it: its full-list PUT, idempotent, is what is left to send.
+        return Check(c, Verdict.WRITE, {f: after[f] for f in differ})
     shown = "; ".join(f"{k}: now {_show(v)}" for k, v in sorted(differ.items())[:5])
     return _conflict(
         c, f"a product with this GUID was created in the shop since the plan ({shown})"

@@ -19,7 +19,8 @@ deletes and PATCHes are decided by the gallery read afterwards and sent once mor
 
 Every request is journalled (``kind: image``), and so is what was learned (``kind:
 image-names``: the ``src -> name`` pairs), so the mapping survives a lock file that never
-reached git. UNFINISHED: ``revert`` does not undo gallery writes (it skips these lines).
+reached git. UNFINISHED: ``revert`` does not undo gallery writes; it names each product whose
+gallery an apply changed, and what it did (``apply.revert``).
 """
 
 from __future__ import annotations

@@ -128,10 +128,12 @@ def program(
     ``price_on_create``: the POST's ``price`` lands in the plan's pricelist (it is the
     e-shop's default). ``pricelist_id`` is needed when a price is written."""
     todo = [k for k in checks if k.verdict is Verdict.WRITE]
-    creates = {
+    creates = {  # a create left with only link lists to write exists already (``check``)
         k.change.guid: k
         for k in todo
-        if k.change.resource is Resource.PRODUCT and k.change.action is Action.CREATE
+        if k.change.resource is Resource.PRODUCT
+        and k.change.action is Action.CREATE
+        and not set(k.pending) <= set(W.LINK_FIELDS)
     }
     gallery: dict[str, list[Part]] = {}  # the images step: a product's images, variant image
 
@@ -169,9 +171,10 @@ def program(
             continue
         if c.resource is Resource.PRODUCT and c.action is Action.CREATE:
             # its part is in ``posts`` already (without images); each link list: its own PUT
-            pending = dict(posts[c.guid][0].fields)
+            pending = dict(posts[c.guid][0].fields if c.guid in posts else k.pending)
             links += [Part(c, {f: pending.pop(f)}) for f in W.LINK_FIELDS if f in pending]
-            posts[c.guid][0] = Part(c, pending)
+            if c.guid in posts:
+                posts[c.guid][0] = Part(c, pending)
             continue
         had_fields = bool(k.pending)
         pending = split(k)

@@ -66,6 +66,8 @@ _NOT_RESTORED_FIELDS = {"negativeStockAllowed"}
 
 # The outcomes of a request that may have changed the shop.
 _MAY_HAVE_WRITTEN = {"written", "partial", "unknown", "interrupted"}
+# an image journal line's method -> what it did to the gallery (``apply.images``)
+_IMAGE_WRITES = {"POST": "added", "PATCH": "reordered or re-described", "DELETE": "deleted"}
 
 _FIELDS_OF = {
     Resource.PRODUCT: set(F.names(F.select(F.Level.PRODUCT))),
@@ -160,6 +162,9 @@ class RevertSource:
     default_stock_id: int | None
     written: tuple[Written, ...]
     plan_ids: tuple[str, ...] = field(default=())
+    # products whose image gallery the apply changed, with what it did (``added``, ...):
+    # revert does not undo these, and says so per product (UNFINISHED: a real undo)
+    galleries: tuple[tuple[str, tuple[str, ...]], ...] = field(default=())
 
 
 def journal_digest(data: bytes) -> str:
@@ -182,6 +187,7 @@ def read_journal(data: bytes, name: str) -> RevertSource:
     written: list[Written] = []
     plan_ids: list[str] = []
     pending_unknown: list[Written] = []
+    galleries: dict[str, set[str]] = {}
     for n, raw in enumerate(text.splitlines(), start=1):
         if not raw.strip():
             continue
@@ -196,8 +202,18 @@ def read_journal(data: bytes, name: str) -> RevertSource:
         if not isinstance(line, dict):
             raise JournalFileError(f"{where} is not a JSON object; is this an apply journal?")
         kind = line.get("kind")
-        if kind in ("image", "image-names"):
-            continue  # UNFINISHED: gallery writes (apply.images) are not reverted
+        if kind == "image-names":
+            continue  # what the shop named the added images: nothing written
+        if kind == "image":
+            if line.get("outcome") in _MAY_HAVE_WRITTEN:
+                guid, what = line.get("product"), _IMAGE_WRITES.get(str(line.get("method")))
+                if not isinstance(guid, str) or what is None:
+                    raise JournalFileError(
+                        f"{where}: an image line names no product or no write method; use the "
+                        "journal file apply wrote, unedited"
+                    )
+                galleries.setdefault(guid.lower(), set()).add(what)
+            continue
         if kind == "reread":
             applied = set(_str_list(line.get("applied"), where, "applied"))
             written += [w for w in pending_unknown if w.record["change"] in applied]
@@ -240,6 +256,12 @@ def read_journal(data: bytes, name: str) -> RevertSource:
             (pending_unknown if outcome == "unknown" else written).append(w)
     # an `unknown` with no `reread` after it (a crash): it may have landed, so it counts
     written += pending_unknown
+    if shop is None and galleries:
+        raise JournalFileError(
+            f"{name} records only image gallery changes ({', '.join(sorted(galleries))}), "
+            "which revert does not undo: state the gallery you want in `images:` and run plan "
+            "and apply"
+        )
     if shop is None:
         raise JournalFileError(f"{name} records no write, so there is nothing to revert")
     return RevertSource(
@@ -250,6 +272,7 @@ def read_journal(data: bytes, name: str) -> RevertSource:
         shop[2],
         tuple(sorted(written, key=lambda w: w.line)),
         tuple(plan_ids),
+        tuple((g, tuple(sorted(galleries[g]))) for g in sorted(galleries)),
     )
 
 

@@ -60,7 +60,9 @@ def revert(ctx: click.Context, journal: Path, out: Path | None) -> None:
             )
         the_plan = revert_plan(source, catalog_digest=loaded.digest)
         raise_if_outside(the_plan, loaded.catalog)
-        live_guids = [p.guid for p in client.iter_products()]
+        summaries = list(client.iter_products())
+        live_guids = [p.guid for p in summaries]
+    live = {p.guid.lower(): p.name for p in summaries}
     the_plan = replace(the_plan, guards=apply_guards(the_plan, loaded.catalog, live_guids))
     click.echo(
         terminal_safe(
@@ -71,6 +73,16 @@ def revert(ctx: click.Context, journal: Path, out: Path | None) -> None:
     )
     text = render_text(the_plan, color=use_color(sys.stdout))
     click.echo(text, nl=not text.endswith("\n"))
+    for guid, what in source.galleries:
+        click.echo(
+            terminal_safe(
+                f'Not undone: images of "{live.get(guid, "a product no longer in the shop")}" '
+                f"({guid}), which that apply {', '.join(what)}. Revert does not undo image "
+                "changes: state the gallery you want in `images:` and run plan and apply.",
+                keep_newlines=False,
+            ),
+            err=True,
+        )
     if out is not None:
         write_plan_file(out, render_json(the_plan))
         click.echo(f"Revert plan written to {out} (planId {the_plan.plan_id[:12]}).", err=True)

@@ -22,6 +22,7 @@ from functools import cache
 import pytest
 
 from reconciler.apply.preflight import ApplyOptions
+from reconciler.apply.result import Status
 from reconciler.desired.load import load_catalog
 from reconciler.errors import ApiError
 from reconciler.model import Catalog, Product, Variant
@@ -359,3 +360,91 @@ def test_image_apply_fault_sweep_never_duplicates_an_image(tmp_path):
             assert_no_duplicate_image(sb, rounds, f"{kind} at {at}")
             ends[rounds[-1]] += 1
     print(f"\nimage fault sweep: {sum(ends.values())} cases, ends: {dict(ends)}")
+
+
+# --- a lost answer to a link list's PUT after a product create (issue 18) ---------------------
+
+LINKED_NEW = "1b02cb8e-d7b5-11e0-9a5c-feab5ed617ed"
+LINK_TARGETS = {
+    "relatedProducts": ["70b1bb6c-3ea5-5822-b934-b29e437a0ad0"],  # Káva Etiopie Yirgacheffe
+    "alternativeProducts": ["5c421358-5da0-5a2f-af0c-47b8e35ce00a"],  # Káva Kolumbie Supremo
+}
+
+
+@pytest.mark.parametrize("times", [1, 3], ids=["resent-in-run", "finished-by-a-re-run"])
+@pytest.mark.parametrize("kind", KINDS)
+def test_a_lost_link_put_after_a_create_is_sent_again_never_a_conflict(kind, times, tmp_path):
+    """A new product with both link lists; every kind of fault on the related list's PUT,
+    once (the apply re-reads and re-sends it) or three times (the apply gives up on it, and a
+    re-run of the same plan file sends only that PUT): the same plan converges, the product is
+    created once, and nothing is reported as changed by someone else."""
+    from reconciler.desired.load import load_catalog as load
+    from reconciler.errors import StalePlan
+    from tests.apply.support import write_catalog
+
+    product = {
+        "name": "Káva Peru",
+        "defaultCategory": "b9e6b7dc-3057-5ac1-9792-f17d839243b8",
+        "variants": {"KAV-PER-250": {"price": "239"}},
+        **LINK_TARGETS,
+    }
+    cat = load(write_catalog(tmp_path, {LINKED_NEW: product}))
+    sb = Sandbox(demo_state(), SandboxConfig(timeout_hold=0.01))
+    plan = Plan.from_json(plan_of(sb, cat).to_json())  # the plan file, as apply reads it
+    sb.faults.add(kind=kind, method="PUT", path="*/relatedProducts", times=times)
+    outcomes = []
+    for _ in range(3):
+        with sandbox_client(sb, read_timeout=5.0) as client:
+            try:
+                result = apply_plan(plan, client, cat)
+            except StalePlan as exc:  # the bug: the created product taken for someone else's
+                pytest.fail(f"{kind} x{times}: {exc}")
+            except ApiError:
+                continue
+        outcomes.append(
+            {
+                k: o.message
+                for k, o in result.outcomes.items()
+                if o.status in (Status.FAILED, Status.SKIPPED)
+            }
+        )
+        if result.ok:
+            break
+    assert result.ok, outcomes
+    assert not any("since the plan" in m for o in outcomes for m in o.values()), outcomes
+    assert plan_of(sb, cat).is_empty
+    live = next(p for p in sb.state()["products"] if p["guid"] == LINKED_NEW)
+    assert {k: live[k] for k in LINK_TARGETS} == LINK_TARGETS
+    posts = [e for e in sb.request_log if (e["method"], e["path"]) == ("POST", "/api/products")]
+    assert len(posts) == 1
+    fired = sum(1 for e in sb.request_log if e["fault"])
+    # reset_after: the shop took the first PUT and the re-read confirms it; nothing is resent
+    assert fired == (1 if kind == "reset_after" else times)
+    if times == 3 and kind in ("timeout", "reset_before", "500"):  # the client retries the rest
+        assert len(outcomes) == 2, outcomes  # the first apply gave up; the re-run finished
+
+
+def test_a_created_product_whose_links_someone_else_set_is_still_a_conflict(tmp_path):
+    """Only an empty list (what the create leaves) is taken as a lost PUT: a list someone
+    else filled since is a conflict, and the same plan file writes nothing."""
+    from reconciler.desired.load import load_catalog as load
+    from reconciler.errors import StalePlan
+    from tests.apply.support import write_catalog, write_requests
+
+    product = {
+        "name": "Káva Peru",
+        "defaultCategory": "b9e6b7dc-3057-5ac1-9792-f17d839243b8",
+        "variants": {"KAV-PER-250": {"price": "239"}},
+        **LINK_TARGETS,
+    }
+    cat = load(write_catalog(tmp_path, {LINKED_NEW: product}))
+    sb = Sandbox(demo_state())
+    plan = Plan.from_json(plan_of(sb, cat).to_json())
+    with sandbox_client(sb) as client:
+        assert apply_plan(plan, client, cat).ok
+        other = [{"guid": "693b24f4-fa81-5f3e-9d7f-6419a06506d5"}]  # Káva Brazílie Santos
+        client.put_product_links(LINKED_NEW, "relatedProducts", {"relatedProducts": other})
+        before = len(sb.request_log)
+        with pytest.raises(StalePlan, match="relatedProducts"):
+            apply_plan(plan, client, cat)
+    assert write_requests(sb, before) == []

@@ -27,6 +27,7 @@ A = "https://cdn.example.cz/kolumbie-a.jpg"
 B = "https://cdn.example.cz/kolumbie-b.png"
 BAD = "https://cdn.example.cz/sandbox-bad-content.jpg"
 NO_WAIT = ApplyOptions(image_wait=JobWait(waits=(0,)))
+# The demo's galleries use 101.jpg-106.png: new images are numbered shop-wide from 107.
 
 
 @pytest.fixture
@@ -85,10 +86,10 @@ def test_three_images_by_url_one_refused_then_reorder_alt_and_delete_converge(sb
     assert product.status is Status.FAILED
     assert product.message == f"{BAD}: not added (Invalid image content: {BAD})"
     assert result.outcomes[f"variant:{GUID}:KAV-COL-500"].status is Status.WRITTEN
-    assert gallery(sb) == [("7.jpg", 1, "Staré"), ("8.jpg", 2, "Zrno"), ("9.png", 4, "Balení")]
-    assert variant_images(sb) == {"KAV-COL-250": "7.jpg", "KAV-COL-500": "9.png"}
+    assert gallery(sb) == [("7.jpg", 1, "Staré"), ("107.jpg", 2, "Zrno"), ("108.png", 4, "Balení")]
+    assert variant_images(sb) == {"KAV-COL-250": "7.jpg", "KAV-COL-500": "108.png"}
     lock = load_catalog(root).image_lock
-    assert lock.name_of(GUID, A) == "8.jpg" and lock.name_of(GUID, B) == "9.png"
+    assert lock.name_of(GUID, A) == "107.jpg" and lock.name_of(GUID, B) == "108.png"
     assert lock.name_of(GUID, BAD) is None
 
     again = plan_of(sb, load_catalog(root))  # unconverged, never pretending
@@ -105,11 +106,11 @@ def test_three_images_by_url_one_refused_then_reorder_alt_and_delete_converge(sb
     plan, result = apply(sb, root)
     lines = [line.strip() for line in render_text(plan).splitlines()]
     assert "- image 7.jpg" in lines
-    assert "~ order: 9.png, 8.jpg" in lines
-    assert '~ alt of 9.png: "Balení" -> "Balení 1 kg"' in lines
+    assert "~ order: 108.png, 107.jpg" in lines
+    assert '~ alt of 108.png: "Balení" -> "Balení 1 kg"' in lines
     assert result.ok, result.outcomes
-    assert gallery(sb) == [("9.png", 1, "Balení 1 kg"), ("8.jpg", 2, "Zrno")]
-    assert variant_images(sb) == {"KAV-COL-250": None, "KAV-COL-500": "9.png"}
+    assert gallery(sb) == [("108.png", 1, "Balení 1 kg"), ("107.jpg", 2, "Zrno")]
+    assert variant_images(sb) == {"KAV-COL-250": None, "KAV-COL-500": "108.png"}
     deletes = [e["path"] for e in sb.request_log if e["method"] == "DELETE"]
     assert deletes == [f"/api/products/{GUID}/images/shop/7.jpg"]
 
@@ -124,14 +125,14 @@ def test_three_images_by_url_one_refused_then_reorder_alt_and_delete_converge(sb
 def test_the_lock_lost_after_an_apply_never_adds_twice(sb, tmp_path):
     root = catalog(tmp_path, [{"name": "7.jpg"}, {"src": A}], {})
     apply(sb, root)
-    assert [name for name, *_ in gallery(sb)] == ["7.jpg", "8.jpg"]
+    assert [name for name, *_ in gallery(sb)] == ["7.jpg", "107.jpg"]
     (root / LOCK_FILE).unlink()  # the CI run did not commit it back
     from reconciler.errors import CatalogError
 
     with pytest.raises(CatalogError) as err:
         plan_of(sb, load_catalog(root))
-    assert "8.jpg, which neither images.lock.yaml nor images: explains" in str(err.value)
-    assert [name for name, *_ in gallery(sb)] == ["7.jpg", "8.jpg"]
+    assert "107.jpg, which neither images.lock.yaml nor images: explains" in str(err.value)
+    assert [name for name, *_ in gallery(sb)] == ["7.jpg", "107.jpg"]
 
 
 def test_deleting_a_variants_image_without_changing_the_variant_is_refused(sb, tmp_path):
@@ -151,7 +152,7 @@ def test_cli_apply_writes_the_lock_and_says_to_commit_it(sb, tmp_path, monkeypat
         )
     assert code == 0, out + err
     assert f"Updated catalog/{LOCK_FILE}" in err and "Commit it with the catalog" in err
-    assert load_catalog(root).image_lock.name_of(GUID, A) == "8.jpg"
+    assert load_catalog(root).image_lock.name_of(GUID, A) == "107.jpg"
     assert (root / LOCK_FILE).read_text().startswith("# Which Shoptet image")
 
 
@@ -174,8 +175,26 @@ def test_a_new_product_gets_its_images_and_variant_image_after_the_create(tmp_pa
     assert result.ok, result.outcomes
     product = next(p for p in sb.state()["products"] if p["guid"] == guid)
     assert [(i["name"], i["description"]) for i in product["images"]] == [
-        ("101.jpg", "Nová"),
-        ("102.png", None),
+        ("107.jpg", "Nová"),
+        ("108.png", None),
     ]
-    assert product["variants"][0]["image"] == "102.png"
+    assert product["variants"][0]["image"] == "108.png"
     assert plan_of(sb, load_catalog(root)).is_empty
+
+
+def test_revert_says_per_product_that_image_changes_are_not_undone(
+    sb, tmp_path, monkeypatch, capsys
+):
+    images = [{"name": "7.jpg", "alt": "Nové"}, {"src": A}]
+    write_catalog(tmp_path, {GUID: {"name": "Káva Kolumbie", "images": images}})
+    with served(sb) as srv:
+        args = ["apply", "--auto-approve", "--journal", "j.jsonl"]
+        code, out, err = run_cli(monkeypatch, capsys, tmp_path, args, url=srv.url)
+        assert code == 0, out + err
+        code, out, err = run_cli(monkeypatch, capsys, tmp_path, ["revert", "j.jsonl"], url=srv.url)
+    assert code == 0, out + err
+    assert '~ name: "Káva Kolumbie" -> "Káva Kolumbie Supremo"' in out  # the name is undone
+    assert (
+        f'Not undone: images of "Káva Kolumbie" ({GUID}), which that apply added, reordered '
+        "or re-described. Revert does not undo image changes"
+    ) in err

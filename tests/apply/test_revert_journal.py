@@ -207,3 +207,48 @@ def test_a_refused_journal_is_a_clear_cli_error(tmp_path, monkeypatch, capsys):
     with pytest.raises(SystemExit) as info:
         main(["--sandbox", "apply", "--revert", "old.jsonl"])
     assert info.value.code == 1 and "needs the revert plan" in capsys.readouterr().err
+
+
+def image(method: str, product: str = G, outcome: str = "written") -> dict:
+    return {
+        "kind": "image",
+        "product": product,
+        "method": method,
+        "items": ["x"],
+        "outcome": outcome,
+    }
+
+
+def test_gallery_writes_are_named_per_product_as_not_undone():
+    other = "70b1bb6c-3ea5-5822-b934-b29e437a0ad0"
+    source = read_journal(
+        journal(
+            line(rec(f"product:{G}", "update", {"name": ("A", "B")})),
+            image("DELETE"),
+            image("POST", outcome="unknown"),
+            {"kind": "image-names", "product": G, "learned": [{"src": "u", "name": "7.jpg"}]},
+            image("PATCH", other.upper()),
+            image("POST", other, outcome="failed"),  # refused: wrote nothing
+        ),
+        "j.jsonl",
+    )
+    assert source.galleries == (
+        (G, ("added", "deleted")),
+        (other, ("reordered or re-described",)),
+    )
+    assert set(changes(line(rec(f"product:{G}", "update", {"name": ("A", "B")})))) == {
+        f"product:{G}"
+    }
+
+
+def test_a_journal_of_gallery_writes_alone_says_revert_does_not_undo_them():
+    with pytest.raises(JournalFileError, match=f"only image gallery changes \\({G}\\)"):
+        read_journal(journal(image("POST")), "j.jsonl")
+
+
+@pytest.mark.parametrize("bad", [{"product": None}, {"method": "PUT"}])
+def test_an_edited_image_line_is_refused_naming_the_line(bad):
+    with pytest.raises(JournalFileError, match=r"j\.jsonl line 2: an image line names no product"):
+        read_journal(
+            journal(line(rec(f"product:{G}", "update", {})), {**image("POST"), **bad}), "j.jsonl"
+        )

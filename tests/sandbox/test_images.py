@@ -13,6 +13,8 @@ from tests.support.sandbox_client import raw_client
 
 GUID = "5c421358-5da0-5a2f-af0c-47b8e35ce00a"  # Káva Kolumbie Supremo: KAV-COL-250, -500
 SHOP = f"/api/products/{GUID}/images/shop"
+# The demo's galleries use 101.jpg-106.png: Shoptet numbers images shop-wide, so a new
+# image here is 107 on.
 
 
 class Time:
@@ -65,11 +67,11 @@ def test_adding_is_a_job_and_shoptet_names_the_images(c):
     job = add(c, "https://cdn.example/a.png", "https://cdn.example/b.jpg?size=2")
     rows = gallery(c)
     assert [(r["name"], r["priority"], r["description"]) for r in rows] == [
-        ("101.png", 1, "alt 1"),
-        ("102.jpg", 2, "alt 2"),
+        ("107.png", 1, "alt 1"),
+        ("108.jpg", 2, "alt 2"),
     ]
     assert [r["isMainImage"] for r in rows] == [True, False]
-    assert rows[0]["seoName"] == "101_alt-1.png"
+    assert rows[0]["seoName"] == "107_alt-1.png"
     detail = c.get(f"/api/system/jobs/{job}").json()["data"]["job"]
     assert detail["status"] == "completed"
     assert detail["endpoint"] == "/api/products/images"
@@ -79,7 +81,7 @@ def test_adding_is_a_job_and_shoptet_names_the_images(c):
 def test_the_url_decides_the_outcome_and_the_log_names_refused_images(c):
     bad, slow = "https://x.example/sandbox-bad-content.jpg", "https://x.example/sandbox-timeout.jpg"
     job = add(c, "https://x.example/ok.jpg", bad, slow)
-    assert [r["name"] for r in gallery(c)] == ["101.jpg"]
+    assert [r["name"] for r in gallery(c)] == ["107.jpg"]
     log = c.get(f"/api/system/jobs/{job}").json()["data"]["job"]["log"]
     assert log == f"Invalid image content: {bad}\nImage download timed out: {slow}"
 
@@ -91,7 +93,7 @@ def test_images_appear_only_when_the_job_finishes_and_never_when_it_fails():
     add(c, "https://x.example/a.jpg")
     assert gallery(c) == []
     clock.t = 10
-    assert [r["name"] for r in gallery(c)] == ["101.jpg"]
+    assert [r["name"] for r in gallery(c)] == ["107.jpg"]
     failing = raw_client(Sandbox.from_seed("demo", job_outcome="failed"))
     add(failing, "https://x.example/a.jpg")
     assert gallery(failing) == []
@@ -128,8 +130,8 @@ def test_patch_reorders_and_describes_named_images(c):
         json={
             "data": {
                 "images": [
-                    {"name": "102.jpg", "priority": 1, "description": "front"},
-                    {"name": "101.jpg", "priority": 2},
+                    {"name": "108.jpg", "priority": 1, "description": "front"},
+                    {"name": "107.jpg", "priority": 2},
                 ]
             }
         },
@@ -137,15 +139,15 @@ def test_patch_reorders_and_describes_named_images(c):
     assert r.status_code == 200, r.text
     rows = r.json()["data"]["images"]
     assert [(x["name"], x["description"], x["isMainImage"]) for x in rows] == [
-        ("102.jpg", "front", True),
-        ("101.jpg", "alt 1", False),
+        ("108.jpg", "front", True),
+        ("107.jpg", "alt 1", False),
     ]
 
 
 def test_patch_of_an_unknown_image_changes_nothing(c):
     add(c, "https://x.example/a.jpg")
     r = c.patch(
-        SHOP, json={"data": {"images": [{"name": "101.jpg", "priority": 9}, {"name": "9.jpg"}]}}
+        SHOP, json={"data": {"images": [{"name": "107.jpg", "priority": 9}, {"name": "9.jpg"}]}}
     )
     assert r.status_code == 404
     assert r.json()["errors"][0]["instance"] == "data.images[1].name"
@@ -158,12 +160,12 @@ def test_a_variant_image_must_exist_within_the_product(c):
     r = c.patch(f"/api/products/{GUID}", json=body)
     assert r.status_code == 422
     assert r.json()["errors"][0]["instance"] == "data.variants[0].image"
-    body["data"]["variants"][0]["image"] = "102.jpg"
+    body["data"]["variants"][0]["image"] = "108.jpg"
     assert c.patch(f"/api/products/{GUID}", json=body).status_code == 200
     variants = c.get(f"/api/products/{GUID}?include=images").json()["data"]["variants"]
     assert [(v["code"], v["image"], v["isProductDefaultImage"]) for v in variants] == [
-        ("KAV-COL-250", "101.jpg", True),
-        ("KAV-COL-500", "102.jpg", False),
+        ("KAV-COL-250", "107.jpg", True),
+        ("KAV-COL-500", "108.jpg", False),
     ]
 
 
@@ -172,8 +174,8 @@ def test_detail_include_images_is_the_gallery_list(c):
     add(c, "https://x.example/spin.jpg", path=f"/api/products/{GUID}/images/shop360")
     images = c.get(f"/api/products/{GUID}?include=images").json()["data"]["images"]
     assert [(i["name"], i["gallery"]) for i in images] == [
-        ("101.jpg", "shop"),
-        ("102.jpg", "shop360"),
+        ("107.jpg", "shop"),
+        ("108.jpg", "shop360"),
     ]
     assert images[0] == gallery(c)[0]
 
@@ -182,30 +184,30 @@ def test_delete_of_a_referenced_image_is_409_unless_remove_reference(c):
     add(c, "https://x.example/a.jpg", "https://x.example/b.jpg")
     c.patch(
         f"/api/products/{GUID}",
-        json={"data": {"variants": [{"code": "KAV-COL-500", "image": "102.jpg"}]}},
+        json={"data": {"variants": [{"code": "KAV-COL-500", "image": "108.jpg"}]}},
     )
-    r = c.delete(f"{SHOP}/102.jpg")
+    r = c.delete(f"{SHOP}/108.jpg")
     assert r.status_code == 409
     assert r.json()["errors"][0]["errorCode"] == "image-used-by-variant"
     assert len(gallery(c)) == 2
-    assert c.delete(f"{SHOP}/102.jpg", params={"removeReference": "true"}).status_code == 200
-    assert [r["name"] for r in gallery(c)] == ["101.jpg"]
+    assert c.delete(f"{SHOP}/108.jpg", params={"removeReference": "true"}).status_code == 200
+    assert [r["name"] for r in gallery(c)] == ["107.jpg"]
     variant = c.get("/api/products/code/KAV-COL-500").json()["data"]["variants"][1]
-    assert (variant["image"], variant["isProductDefaultImage"]) == ("101.jpg", True)
+    assert (variant["image"], variant["isProductDefaultImage"]) == ("107.jpg", True)
 
 
 def test_delete_of_an_unreferenced_or_missing_image(c):
     add(c, "https://x.example/a.jpg")
-    assert c.delete(f"{SHOP}/101.jpg").status_code == 200
-    assert c.delete(f"{SHOP}/101.jpg").status_code == 404
-    assert c.delete(f"{SHOP}/101.jpg", params={"removeReference": "maybe"}).status_code == 400
+    assert c.delete(f"{SHOP}/107.jpg").status_code == 200
+    assert c.delete(f"{SHOP}/107.jpg").status_code == 404
+    assert c.delete(f"{SHOP}/107.jpg", params={"removeReference": "maybe"}).status_code == 400
 
 
 def test_names_are_never_reused_after_a_delete(c):
     add(c, "https://x.example/a.jpg")
-    c.delete(f"{SHOP}/101.jpg")
+    c.delete(f"{SHOP}/107.jpg")
     add(c, "https://x.example/a.jpg")
-    assert [r["name"] for r in gallery(c)] == ["102.jpg"]
+    assert [r["name"] for r in gallery(c)] == ["108.jpg"]
 
 
 def test_a_state_file_carries_galleries_and_refuses_a_dangling_variant_image():
@@ -218,9 +220,9 @@ def test_a_state_file_carries_galleries_and_refuses_a_dangling_variant_image():
     c = raw_client(sb)
     assert [r["name"] for r in gallery(c)] == ["7.jpg"]
     add(c, "https://x.example/a.jpg")
-    assert [r["name"] for r in gallery(c)][-1] == "8.jpg"
-    product["variants"][0]["image"] = "8.jpg"
+    assert [r["name"] for r in gallery(c)] == ["107.jpg", "7.jpg"]  # both priority 1: by name
+    product["variants"][0]["image"] = "107.jpg"
     from reconciler.sandbox.state import StateError
 
-    with pytest.raises(StateError, match=r"image 8\.jpg"):
+    with pytest.raises(StateError, match=r"image 107\.jpg"):
         sb.load_state(doc)

@@ -340,6 +340,7 @@ def build() -> dict:
     state["products"] = [_product(n, spec) for n, spec in enumerate(specs)]
     state["clock"] = {"last": fmt_time(START + timedelta(days=40))}
     _add_sales(state)
+    _add_content(state)
     return state
 
 
@@ -408,6 +409,109 @@ def _add_sales(state: dict) -> None:
         }
         for code, order, days, to_pay, paid in INVOICES
     ]
+
+
+# Product content (issue 18: try `lookup filtering-parameters` and `import` on the demo). The
+# example catalog states none of these fields, so its plan leaves them unmanaged. Names avoid
+# the README's examples of parameters a plan creates (Země původu, Pražení, Chuť).
+FILTERS = {  # code -> (name, values: valueIndex -> name)
+    "oblast": ("Oblast", {"afrika": "Afrika", "amerika": "Jižní Amerika", "asie": "Asie"}),
+    "tony": (
+        "Chuťové tóny",
+        {"ovocne": "ovocné", "kvetinove": "květinové", "cokoladove": "čokoládové"},
+    ),
+    "material": ("Materiál", {"keramika": "Keramika", "sklo": "Sklo", "nerez": "Nerez"}),
+}
+# product code -> gallery [(image name, alt text)], variant code -> its own image. Tests use
+# the coffees before KAV-GUA as products without content.
+GALLERIES: dict[str, tuple[list[tuple[str, str | None]], dict[str, str]]] = {
+    "KAV-GUA": (
+        [("101.jpg", "Káva Guatemala Antigua 250 g"), ("102.jpg", "Balení 500 g")],
+        {"KAV-GUA-500": "102.jpg"},
+    ),
+    "DRIP-V60": (
+        [("103.jpg", "Překapávač V60"), ("104.jpg", None), ("105.jpg", "V60 černý")],
+        {"DRIP-V60-CERNA": "105.jpg"},
+    ),
+    "KON-GOOSE": ([("106.png", "Konvice Gooseneck")], {}),
+}
+TABLES: dict[
+    str, list[tuple[str, str | None, str | None, int]]
+] = {  # product code -> specification rows (name, value, description, priority)
+    "KAV-GUA": [
+        ("Země původu", "Guatemala", None, 1),
+        ("Pražení", "střední", "stupeň pražení", 2),
+        ("Zpracování", "praná", None, 3),
+    ],
+    "KAV-SUM": [("Země původu", "Indonésie", None, 1), ("Pražení", "tmavé", None, 2)],
+    "DRIP-V60": [("Materiál", "keramika", None, 10), ("Velikost", "02", "na 1-4 šálky", 20)],
+    "KON-GOOSE": [("Materiál", "nerez", None, 1), ("Teploměr", None, None, 2)],
+}
+ASSIGNED = {  # product code -> {filter code: [valueIndex, ...]}
+    "KAV-GUA": {"oblast": ["amerika"], "tony": ["cokoladove", "ovocne"]},
+    "KAV-SUM": {"oblast": ["asie"]},
+    "DRIP-V60": {"material": ["keramika"]},
+    "KON-GOOSE": {"material": ["nerez"]},
+}
+LINKS = {  # product code -> (related, alternative), product codes
+    "KAV-GUA": (["DRIP-V60", "KON-GOOSE"], ["KAV-SUM"]),
+    "DRIP-V60": (["KON-GOOSE", "HRN-LOUNY"], ["FRENCH-PRESS"]),
+}
+
+
+def _add_content(state: dict) -> None:
+    state["filteringParameters"] = [
+        {
+            "nameIndex": code,
+            "name": name,
+            "id": i,
+            "displayName": None,
+            "priority": i,
+            "description": None,
+            "googleMapping": None,
+            "values": [
+                {
+                    "valueIndex": v,
+                    "name": vn,
+                    "id": 10 * i + j,
+                    "color": None,
+                    "image": None,
+                    "priority": j,
+                }
+                for j, (v, vn) in enumerate(values.items(), start=1)
+            ],
+        }
+        for i, (code, (name, values)) in enumerate(FILTERS.items(), start=1)
+    ]
+    by_guid = {p["guid"]: p for p in state["products"]}
+    by_code = {code: by_guid[gid("product:" + code)] for code in {*GALLERIES, *TABLES, *ASSIGNED}}
+
+    for code, (images, own) in GALLERIES.items():
+        product = by_code[code]
+        product["images"] = [
+            {
+                "name": name,
+                "priority": i,
+                "description": alt,
+                "changeTime": product["changeTime"],
+                "gallery": "shop",
+            }
+            for i, (name, alt) in enumerate(images, start=1)
+        ]
+        for variant in product["variants"]:
+            variant["image"] = own.get(variant["code"])
+    for code, rows in TABLES.items():
+        by_code[code]["descriptiveParameters"] = [
+            {"name": n, "value": v, "description": d, "priority": p} for n, v, d, p in rows
+        ]
+    for code, assigned in ASSIGNED.items():
+        by_code[code]["filteringParameters"] = [
+            {"code": c, "values": values} for c, values in assigned.items()
+        ]
+    for code, (related, alternative) in LINKS.items():
+        product = by_guid[gid("product:" + code)]
+        product["relatedProducts"] = [gid("product:" + c) for c in related]
+        product["alternativeProducts"] = [gid("product:" + c) for c in alternative]
 
 
 def _product(n: int, spec: dict) -> dict:
