@@ -7,6 +7,7 @@ write is not an error (the cache only saves time); a bad entry is said once a pr
 
 from __future__ import annotations
 
+import contextlib
 import os
 from collections.abc import Callable
 from pathlib import Path
@@ -50,7 +51,8 @@ class DirParseCache:
                 f.write(blob)
             os.replace(temp, self._path(key))
         except OSError as err:
-            temp.unlink(missing_ok=True)
+            with contextlib.suppress(OSError):
+                temp.unlink(missing_ok=True)
             self._say(f"cannot write to it ({err.strerror}); files are parsed from their YAML")
 
     def rejected(self, key: str) -> None:

@@ -5,14 +5,19 @@ not have produced (an attacker's or a damaged one) is refused, never loaded."""
 from __future__ import annotations
 
 import json
+import shutil
 import unicodedata
+from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from reconciler.cli.parse_cache_dir import MAX_ENTRY_BYTES, DirParseCache
+from reconciler.desired.load import load_catalog
 from reconciler.desired.parse_cache import BadEntry, decode, encode, entry_key
 from reconciler.desired.yamlload import LMap, LSeq, load_yaml, text_problem
+from reconciler.errors import CatalogError
 from tests.desired.test_fast_yaml import EDITS, corpus, mutate, seeds
 
 GUID = "1b02cb8e-d7b5-11e0-9a5c-feab5ed617ed"
@@ -60,7 +65,7 @@ def test_merge_keys_and_unusual_text_round_trip():
     )
 
 
-@settings(max_examples=200, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=100, suppress_health_check=[HealthCheck.too_slow])
 @given(data=st.data(), edits=EDITS)
 def test_mutated_files_round_trip(data, edits):
     round_trips(mutate(data.draw(st.sampled_from(seeds())), edits))
@@ -132,3 +137,129 @@ def test_the_key_is_the_bytes_and_the_tool_version():
     assert entry_key(b"a") != entry_key(b"b")
     assert entry_key(b"a") == entry_key(b"a")
     assert len(entry_key(b"a")) == 64
+
+
+# --- load_catalog with a cache ---------------------------------------------------------------
+
+
+class MemoryCache:
+    """A ``ParseCache`` in a dict, counting what the loader asked for."""
+
+    def __init__(self) -> None:
+        self.entries: dict[str, bytes] = {}
+        self.hits = 0
+        self.bad: list[str] = []
+
+    def get(self, key):
+        blob = self.entries.get(key)
+        self.hits += blob is not None
+        return blob
+
+    def put(self, key, blob):
+        self.entries[key] = blob
+
+    def rejected(self, key):
+        self.bad.append(key)
+
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def example(tmp_path) -> Path:
+    dest = tmp_path / "catalog"
+    shutil.copytree(ROOT / "catalog", dest)
+    return dest
+
+
+def same_load(a, b) -> None:
+    assert a.catalog == b.catalog
+    assert dict(a.locations.items()) == dict(b.locations.items())
+    assert (a.digest, a.file_hashes, a.product_nodes) == (b.digest, b.file_hashes, b.product_nodes)
+
+
+def test_a_warm_cache_loads_exactly_what_the_yaml_loads(tmp_path):
+    catalog = example(tmp_path)
+    plain = load_catalog(catalog)
+    cache = MemoryCache()
+    cold = load_catalog(catalog, parse_cache=cache)
+    assert len(cache.entries) == len(plain.files) and cache.hits == 0
+    warm = load_catalog(catalog, parse_cache=cache)
+    assert cache.hits == len(plain.files) and not cache.bad
+    same_load(cold, plain)
+    same_load(warm, plain)
+
+
+def poison(cache: MemoryCache, old: bytes, new: bytes) -> None:
+    for key, blob in cache.entries.items():
+        if old in blob:
+            cache.entries[key] = blob.replace(old, new, 1)
+            return
+    raise AssertionError(f"{old!r} is in no entry")
+
+
+def test_a_poisoned_entry_with_an_invalid_value_is_still_refused_by_validation(tmp_path):
+    catalog = example(tmp_path)
+    cache = MemoryCache()
+    load_catalog(catalog, parse_cache=cache)
+    poison(cache, b'"price":"', b'"price":"not a price')  # well-formed: only validation sees it
+    with pytest.raises(CatalogError) as info:
+        load_catalog(catalog, parse_cache=cache)
+    assert "price" in str(info.value) and "not a price" in str(info.value)
+
+
+def test_a_bad_entry_is_ignored_said_and_rewritten(tmp_path):
+    catalog = example(tmp_path)
+    plain = load_catalog(catalog)
+    cache = MemoryCache()
+    load_catalog(catalog, parse_cache=cache)
+    poison(cache, b'"price":"', b'"price":7,"x":"')
+    got = load_catalog(catalog, parse_cache=cache)
+    assert len(cache.bad) == 1
+    same_load(got, plain)
+    cache.bad.clear()
+    load_catalog(catalog, parse_cache=cache)
+    assert not cache.bad  # the entry was rewritten from the YAML
+
+
+def test_a_file_with_a_problem_is_never_cached_so_its_message_comes_from_the_yaml(tmp_path):
+    catalog = example(tmp_path)
+    broken = sorted((catalog / "products").rglob("*.yaml"))[0]
+    broken.write_text(broken.read_text(encoding="utf-8") + "  oops: [\n", encoding="utf-8")
+    cache = MemoryCache()
+    for _ in range(2):
+        with pytest.raises(CatalogError) as info:
+            load_catalog(catalog, parse_cache=cache)
+        assert "YAML syntax error" in str(info.value)
+    assert len(cache.entries) == len(load_catalog_files(catalog)) - 1
+
+
+def load_catalog_files(catalog: Path) -> list[Path]:
+    return [catalog / "shop.yaml", *sorted((catalog / "products").rglob("*.yaml"))]
+
+
+# --- the directory (plan --parse-cache DIR) --------------------------------------------------
+
+
+def test_the_directory_store_round_trips_ignores_links_and_oversized_entries(tmp_path):
+    said: list[str] = []
+    store = DirParseCache(tmp_path / "pc", said.append)
+    assert store.get("a" * 64) is None
+    store.put("a" * 64, b"{}")
+    assert store.get("a" * 64) == b"{}"
+    assert [p.name for p in (tmp_path / "pc").iterdir()] == ["a" * 64 + ".json"]
+    (tmp_path / "elsewhere.json").write_bytes(b"{}")
+    (tmp_path / "pc" / ("b" * 64 + ".json")).symlink_to(tmp_path / "elsewhere.json")
+    assert store.get("b" * 64) is None  # a link is never followed
+    (tmp_path / "pc" / ("c" * 64 + ".json")).write_bytes(b" " * (MAX_ENTRY_BYTES + 1))
+    assert store.get("c" * 64) is None
+    store.rejected("d" * 64)
+    assert len(said) == 1 and "parse cache" in said[0] and "ignored" in said[0]
+
+
+def test_a_directory_that_cannot_be_written_is_said_once_and_loading_goes_on(tmp_path):
+    said: list[str] = []
+    (tmp_path / "file").write_text("x")
+    store = DirParseCache(tmp_path / "file" / "pc", said.append)
+    catalog = example(tmp_path)
+    same_load(load_catalog(catalog, parse_cache=store), load_catalog(catalog))
+    assert len(said) == 1 and "cannot write" in said[0]
