@@ -25,7 +25,7 @@ from functools import cached_property
 from typing import Any, Protocol
 
 from reconciler import __version__
-from reconciler.desired.yamlload import LMap, LSeq
+from reconciler.desired.yamlload import MAX_NODES, LMap, LSeq
 
 FORMAT = 1
 # Meta keys: real keys never hold NUL (the reader refuses control characters in text).
@@ -118,9 +118,16 @@ def decode(blob: bytes) -> Any:
         text = blob.decode("utf-8")
         if _refused_text(text) or not unicodedata.is_normalized("NFC", text):
             raise BadEntry("text the YAML reader refuses")
-        tree = json.loads(
-            text, object_hook=_hook, parse_float=_no_number, parse_constant=_no_number
-        )
+        counted = [0]  # values so far: the reader's MAX_NODES holds for an entry too
+
+        def hook(obj: dict[str, Any]) -> Any:
+            node = _hook(obj)
+            counted[0] += len(node) + 1
+            if counted[0] > MAX_NODES:
+                raise BadEntry(f"more than {MAX_NODES} values")
+            return node
+
+        tree = json.loads(text, object_hook=hook, parse_float=_no_number, parse_constant=_no_number)
         if type(tree) not in _VALUE_TYPES:
             raise BadEntry("the document is not text, a mapping or a list")
         return tree

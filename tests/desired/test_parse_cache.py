@@ -14,6 +14,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from reconciler.cli.parse_cache_dir import MAX_ENTRY_BYTES, DirParseCache
+from reconciler.desired import yamlload
 from reconciler.desired.load import load_catalog
 from reconciler.desired.parse_cache import BadEntry, decode, encode, entry_key
 from reconciler.desired.yamlload import LMap, LSeq, load_yaml, text_problem
@@ -121,6 +122,9 @@ def entry(products_value) -> bytes:
         b"\xff\xfe not UTF-8",
         b"12",  # not a document the reader returns
         b'{"\\u0000q": [1, 1], "\\u0000i": [], "extra": "x"}',
+        # more values than the reader's node limit lets a file have
+        b'{"\\u0000q": [1, 1%s], "\\u0000i": [%s]}'
+        % (b", 1, 1" * (yamlload.MAX_NODES + 1), b",".join([b'"a"'] * (yamlload.MAX_NODES + 1))),
     ],
 )
 def test_an_entry_the_reader_could_not_have_written_is_refused(blob):
