@@ -20,6 +20,7 @@ import click
 
 from reconciler.cli.context import DEFAULT_CATALOG
 from reconciler.cli.options import format_option, read_option, shop_options, use_color
+from reconciler.cli.parse_cache_dir import DirParseCache
 from reconciler.desired.load import load_catalog
 from reconciler.desired.scope import changed_since
 from reconciler.errors import AuthError, ConfigError, PermissionDenied, ReconcilerError
@@ -96,6 +97,15 @@ _RIGHTS_HINT = (
     "the last plan (changes feed + supplies changedFrom; with --read snapshot the changed products "
     "come from one changeTimeFrom snapshot). Off by default; apply never uses it.",
 )
+@click.option(
+    "--parse-cache",
+    "parse_cache_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    metavar="DIR",
+    help="Keep each catalog file's parsed YAML here, by its content's hash, so unchanged "
+    "files are not parsed again (large catalogs in CI). The products are still validated; "
+    "apply never uses it.",
+)
 @read_option(f"snapshot for a full plan of {AUTO_MIN_PRODUCTS}+ managed products")
 @click.option(
     "--snapshot-budget",
@@ -144,6 +154,7 @@ def plan(
     targets: tuple[str, ...],
     since_ref: str | None,
     cache_dir: Path | None,
+    parse_cache_dir: Path | None,
     read_mode: str,
     snapshot_budget: float,
     detailed_exitcode: bool,
@@ -160,7 +171,12 @@ def plan(
     declares are read in detail; the others are counted as unmanaged and left alone.
     """
     app = ctx.obj
-    loaded = load_catalog(app.catalog_dir)
+    parse_cache = (
+        None
+        if parse_cache_dir is None
+        else DirParseCache(parse_cache_dir, lambda line: click.echo(line, err=True))
+    )
+    loaded = load_catalog(app.catalog_dir, parse_cache=parse_cache)
     commit = catalog_git_commit(app.catalog_dir)
     scope = ref_commit = base_policy = None
     removed: tuple[CatalogEntry, ...] = ()

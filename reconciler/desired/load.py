@@ -30,7 +30,8 @@ from reconciler.desired import image_lock
 from reconciler.desired.forked import Forked, can_fork
 from reconciler.desired.image_lock import LOCK_FILE, ImageLock
 from reconciler.desired.locate import Location, Locations, describe, validate_located
-from reconciler.desired.yamlload import LMap, LSeq, Pos, load_yaml
+from reconciler.desired.parse_cache import BadEntry, ParseCache, decode, encode, entry_key
+from reconciler.desired.yamlload import MAX_FILE_BYTES, LMap, LSeq, Pos, load_yaml
 from reconciler.errors import CatalogError, ConfigError, Problem
 from reconciler.model import (
     Catalog,
@@ -260,9 +261,7 @@ def _null_problems(decl: _Declared, problems: list[Problem]) -> None:
             check(vdata, NOT_NULL_VARIANT, f"variant {code}: ")
 
 
-def _record_prices(
-    guid: str, code: str, file: str, prices: Any, locations: Locations
-) -> None:
+def _record_prices(guid: str, code: str, file: str, prices: Any, locations: Locations) -> None:
     """``(guid, "variants", code, "prices", name)`` and ``(..., name, field)``: where each
     pricelist row and its fields are written (the diff names them in its problems)."""
     if not isinstance(prices, LMap):
@@ -312,25 +311,34 @@ def read_nofollow(path: Path) -> bytes:
         return f.read()
 
 
-def load_catalog(catalog_dir: Path, *, overrides: dict[Path, bytes] | None = None) -> LoadedCatalog:
+def load_catalog(
+    catalog_dir: Path,
+    *,
+    overrides: dict[Path, bytes] | None = None,
+    parse_cache: ParseCache | None = None,
+) -> LoadedCatalog:
     """Load and validate ``catalog_dir``; raise ``CatalogError`` with every problem found.
 
     ``overrides`` maps product files (``catalog_dir/products/...``) to the bytes to read
     instead of the disk's, new files included: ``import`` validates what it is about to
-    write before it writes anything."""
+    write before it writes anything. ``parse_cache`` (``plan --parse-cache``; never for
+    ``apply``): parsed trees of files read before, by their bytes' hash; the products are
+    validated from them as from a parse."""
     # Loading makes millions of small containers and no reference cycles; the cyclic
     # collector would rescan the growing heap again and again (a third of the time at 10,000
     # products), so it is paused while loading.
     enabled = gc.isenabled()
     gc.disable()
     try:
-        return _load_catalog(catalog_dir, overrides)
+        return _load_catalog(catalog_dir, overrides, parse_cache)
     finally:
         if enabled:
             gc.enable()
 
 
-def _load_catalog(catalog_dir: Path, overrides: dict[Path, bytes] | None) -> LoadedCatalog:
+def _load_catalog(
+    catalog_dir: Path, overrides: dict[Path, bytes] | None, parse_cache: ParseCache | None
+) -> LoadedCatalog:
     catalog_dir = Path(catalog_dir)
     overrides = overrides or {}
     if not catalog_dir.is_dir() and not overrides:
@@ -378,7 +386,7 @@ def _load_catalog(catalog_dir: Path, overrides: dict[Path, bytes] | None) -> Loa
         if data is None:
             return None
         account(path, data)
-        doc, found = load_yaml(_display(path), data)
+        doc, found = parse_yaml(_display(path), data, parse_cache)
         problems.extend(found)
         return doc
 
@@ -413,7 +421,7 @@ def _load_catalog(catalog_dir: Path, overrides: dict[Path, bytes] | None) -> Loa
     prefetched = _prefetch(later, overrides)
     if prefetched is None:  # a file that cannot be read: its problem comes in file order
         later, prefetched = [], {}
-    child = Forked(lambda: _in_child(later, prefetched)) if later else None
+    child = Forked(lambda: _in_child(later, prefetched, parse_cache)) if later else None
     try:
         for path in product_paths[: len(product_paths) - len(later)]:
             state.add_file(read(path), _display(path))
@@ -544,14 +552,35 @@ def _prefetch(paths: list[Path], overrides: dict[Path, bytes]) -> dict[Path, byt
         return None
 
 
-def _in_child(paths: list[Path], data: dict[Path, bytes]) -> _ChildPart:
+def _in_child(
+    paths: list[Path], data: dict[Path, bytes], parse_cache: ParseCache | None
+) -> _ChildPart:
     """In the child process: the products of ``paths`` (their bytes read by the parent)."""
     state = _Products(Locations(), [])
     for path in paths:
-        doc, found = load_yaml(_display(path), data[path])
+        doc, found = parse_yaml(_display(path), data[path], parse_cache)
         state.problems.extend(found)
         state.add_file(doc, _display(path))
     return _ChildPart(state.products, state.locations, state.product_nodes, len(state.problems))
+
+
+def parse_yaml(file: str, data: bytes, cache: ParseCache | None) -> tuple[Any, list[Problem]]:
+    """``load_yaml``, or the tree ``cache`` holds for these bytes. Only trees parsed without
+    a problem are kept, so every problem still comes from the YAML itself; an entry that fails
+    ``decode`` is ignored (``cache.rejected``) and the file parsed."""
+    if cache is None or len(data) > MAX_FILE_BYTES:
+        return load_yaml(file, data)
+    key = entry_key(data)
+    blob = cache.get(key)
+    if blob is not None:
+        try:
+            return decode(blob), []
+        except BadEntry:
+            cache.rejected(key)
+    doc, found = load_yaml(file, data)
+    if not found:
+        cache.put(key, encode(doc))
+    return doc, found
 
 
 def _rename_problems(

@@ -5,6 +5,7 @@ Run it from the repository root:
     .venv/bin/python tests/bench/bench_load.py --products 10000     # validate 10,000 / 50,000
     .venv/bin/python tests/bench/bench_load.py --products 100000    # validate 100,000 / 500,000
     .venv/bin/python tests/bench/bench_load.py --products 10000 --keep /tmp/cat10k  # keep the files
+    .venv/bin/python tests/bench/bench_load.py --products 10000 --parse-cache  # + warm/cold cache
 
 It writes a generated catalog (``--per-file`` products a file, ``--variants`` variants a
 product, every product managing name, categories, and per variant EAN, price, VAT and stock in
@@ -21,7 +22,8 @@ measures, each in a fresh process (``shoptet-catalog`` as a user runs it):
 2. the load half of a pull-request plan: a git repository whose commit holds the catalog and
    whose working tree has ``--pr-products`` products renamed (spread over the files), loaded as
    ``plan --changed-since HEAD`` does (``load_catalog`` + ``changed_since`` with the load
-   reused for unchanged files), in a fresh process: time, CPU and peak RSS;
+   reused for unchanged files), in a fresh process: time, CPU and peak RSS; with
+   ``--parse-cache`` also with ``plan --parse-cache``, cold (filling it) and warm;
 3. the memory of a plan without its HTTP part: the desired catalog loaded from the files, a
    live catalog of the same products (~1 % of prices differ, built as a read converts it),
    ``diff`` with the locations and the text, Markdown and JSON renders, in a fresh process:
@@ -83,9 +85,7 @@ def write_catalog(
             product_yaml(i, variants, i in renamed)
             for i in range(start, min(products, start + per_file))
         )
-        (out / "products" / f"part-{start // per_file:04d}.yaml").write_text(
-            "products:\n" + body
-        )
+        (out / "products" / f"part-{start // per_file:04d}.yaml").write_text("products:\n" + body)
 
 
 def run_measured(
@@ -120,11 +120,13 @@ print(f"loading process {here:.2f} s CPU, its child {child:.2f} s CPU: on two id
 PR_LOAD = """
 import sys, time
 from pathlib import Path
+from reconciler.cli.parse_cache_dir import DirParseCache
 from reconciler.desired.load import load_catalog
 from reconciler.desired.scope import changed_since
 t0 = time.perf_counter()
 catalog = Path(sys.argv[1])
-loaded = load_catalog(catalog)
+cache = DirParseCache(Path(sys.argv[2]), print) if len(sys.argv) > 2 else None
+loaded = load_catalog(catalog, parse_cache=cache)
 t1 = time.perf_counter()
 scope = changed_since(catalog, "HEAD", loaded.catalog, loaded)
 t2 = time.perf_counter()
@@ -176,6 +178,11 @@ def main() -> None:
     ap.add_argument("--pr-products", type=int, default=20)
     ap.add_argument("--keep", type=Path, help="write the catalogs here and keep them")
     ap.add_argument("--repeat", type=int, default=1, help="validate runs (the best is shown)")
+    ap.add_argument(
+        "--parse-cache",
+        action="store_true",
+        help="also the PR-plan load with plan --parse-cache: cold (filling it), then warm",
+    )
     args = ap.parse_args()
     base = args.keep or Path(tempfile.mkdtemp(prefix="bench-load-"))
     try:
@@ -209,11 +216,18 @@ def main() -> None:
         )
         _, _, _, out = run_measured([sys.executable, "-c", SPLIT_LOAD, str(new)])
         print(f"validate's load by process (imports excluded): {out}")
-        wall, cpu, rss, out = run_measured([sys.executable, "-c", PR_LOAD, str(repo / "catalog")])
-        print(
-            f"PR-plan load (working tree + changed_since): wall {wall:.2f} s, CPU {cpu:.2f} s, peak "
-            f"RSS {rss / 1e6:.0f} MB  [{out}]"
-        )
+        pr_argv = [sys.executable, "-c", PR_LOAD, str(repo / "catalog")]
+        runs = [("", pr_argv)]
+        if args.parse_cache:
+            cache = base / "parse-cache"
+            shutil.rmtree(cache, ignore_errors=True)
+            runs += [(f", parse cache {w}", [*pr_argv, str(cache)]) for w in ("cold", "warm")]
+        for label, argv in runs:
+            wall, cpu, rss, out = run_measured(argv)
+            print(
+                f"PR-plan load (working tree + changed_since{label}): wall {wall:.2f} s, CPU "
+                f"{cpu:.2f} s, peak RSS {rss / 1e6:.0f} MB  [{out}]"
+            )
         wall, cpu, rss, out = run_measured([sys.executable, "-c", PLAN_MEMORY, str(new)])
         print(
             f"plan without HTTP (desired loaded + live catalog + diff + renders): wall "

@@ -1,0 +1,67 @@
+"""The directory behind ``plan --parse-cache DIR``: one file an entry, ``<key>.json``.
+
+Reading never follows a symbolic link and stops at a size no honest entry reaches; writing
+goes through a temporary file and a rename, so a reader never sees half an entry. Failing to
+write is not an error (the cache only saves time); a bad entry is said once a process.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+from collections.abc import Callable
+from pathlib import Path
+
+from reconciler.desired.yamlload import MAX_FILE_BYTES
+
+# An entry is its file's tree as JSON with positions: about twice the YAML, which is at most
+# MAX_FILE_BYTES; anything much larger is not ours.
+MAX_ENTRY_BYTES = 8 * MAX_FILE_BYTES
+
+
+class DirParseCache:
+    def __init__(self, root: Path, notice: Callable[[str], None]) -> None:
+        self.root = root
+        self.notice = notice
+        self.said = False
+
+    def _path(self, key: str) -> Path:
+        return self.root / f"{key}.json"
+
+    def get(self, key: str) -> bytes | None:
+        try:
+            fd = os.open(self._path(key), os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
+        except OSError:
+            return None  # not cached (or a link: never followed)
+        with os.fdopen(fd, "rb") as f:
+            blob = f.read(MAX_ENTRY_BYTES + 1)
+        if len(blob) > MAX_ENTRY_BYTES:
+            self.rejected(key)
+            return None
+        return blob
+
+    def put(self, key: str, blob: bytes) -> None:
+        temp = self.root / f".{key}.{os.getpid()}.tmp"
+        try:
+            self.root.mkdir(parents=True, exist_ok=True)
+            fd = os.open(
+                temp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_NOFOLLOW", 0), 0o644
+            )
+            with os.fdopen(fd, "wb") as f:
+                f.write(blob)
+            os.replace(temp, self._path(key))
+        except OSError as err:
+            with contextlib.suppress(OSError):
+                temp.unlink(missing_ok=True)
+            self._say(f"cannot write to it ({err.strerror}); files are parsed from their YAML")
+
+    def rejected(self, key: str) -> None:
+        self._say(
+            f"entry {key[:12]} is not a tree the YAML reader could have written (damaged or "
+            "edited?); ignored, those files are parsed from their YAML and the entries rewritten"
+        )
+
+    def _say(self, what: str) -> None:
+        if not self.said:
+            self.said = True
+            self.notice(f"Note: parse cache {self.root}: {what}.")
