@@ -12,8 +12,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from reconciler import errors as E
 from reconciler.shoptet.client import ShoptetClient, WriteResult, _seg
+from reconciler.shoptet.jobs import job_id_of
 from reconciler.shoptet.models import ShoptetModel
 
 GALLERY = "shop"
@@ -42,15 +42,7 @@ def add_images(client: ShoptetClient, guid: str, items: Sequence[dict[str, Any]]
     """Queue the download of ``items`` (``{sourceUrl, priority, description?}``): the job id."""
     path = _path(guid, "POST")
     result = client._write("POST", path, {"images": list(items)}, reread=f"GET {path}")
-    job_id = result.data.get("jobId") if isinstance(result.data, dict) else None
-    if not isinstance(job_id, str) or not job_id:
-        raise E.ResponseInvalid(
-            f"POST {path}: Shoptet's answer (HTTP {result.status}) has no data.jobId.",
-            request_id=result.request_id,
-            method="POST",
-            path=path,
-        )
-    return job_id
+    return job_id_of(result.data, result.status, result.request_id, "POST", path)
 
 
 def update_images(client: ShoptetClient, guid: str, items: Sequence[dict[str, Any]]) -> WriteResult:

@@ -104,13 +104,18 @@ def submit_products_snapshot(
         if value is not None:
             params[name] = _iso(value) if isinstance(value, datetime) else value
     env = client._get(SNAPSHOT_PATH, params or None)
-    job_id = (env.data or {}).get("jobId") if isinstance(env.data, dict) else None
+    return job_id_of(env.data, env.status, env.request_id, "GET", SNAPSHOT_PATH)
+
+
+def job_id_of(data: Any, status: int, request_id: Any, method: str, path: str) -> str:
+    """``data.jobId`` of an async endpoint's answer; an answer without one is invalid."""
+    job_id = data.get("jobId") if isinstance(data, dict) else None
     if not isinstance(job_id, str) or not job_id:
         raise E.ResponseInvalid(
-            f"GET {SNAPSHOT_PATH}: Shoptet's answer (HTTP {env.status}) has no data.jobId.",
-            request_id=env.request_id,
-            method="GET",
-            path=SNAPSHOT_PATH,
+            f"{method} {path}: Shoptet's answer (HTTP {status}) has no data.jobId.",
+            request_id=request_id,
+            method=method,
+            path=path,
         )
     return job_id
 
