@@ -190,10 +190,8 @@ def check_references(
         if loc is None and len(key) > 1:
             loc = locations.get(key[:-1])
         problems.append(
-            Problem(
-                loc.file if loc else "(catalog)",
-                loc.line if loc else 0,
-                loc.column if loc else 0,
+            Problem.at(
+                loc,
                 message,
             )
         )

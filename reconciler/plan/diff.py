@@ -244,10 +244,8 @@ def _purchase_price_problems(
                 continue
             loc = run.locations.get((guid, "variants", code, "purchasePrice"))
             out.append(
-                Problem(
-                    loc.file if loc else "(catalog)",
-                    loc.line if loc else 0,
-                    loc.column if loc else 0,
+                Problem.at(
+                    loc,
                     f"variant {code}: purchasePrice is kept only in the e-shop's default "
                     f"pricelist, and this catalog writes pricelist {pricelist} (shop.pricelist "
                     "in shop.yaml); remove purchasePrice here or plan against the default "
@@ -471,10 +469,8 @@ class _Run:
     def problem(self, key: tuple[Any, ...], message: str) -> None:
         loc = self.locations.get(key) or self.locations.get(key[:2]) or self.locations.get(key[:1])
         self.problems.append(
-            Problem(
-                loc.file if loc else "(catalog)",
-                loc.line if loc else 0,
-                loc.column if loc else 0,
+            Problem.at(
+                loc,
                 message,
             )
         )
@@ -593,10 +589,8 @@ class _Run:
         loc = self.locations.get((guid, "variants", code, *where, "actionPrice"))
         pricelist = f" in pricelist {where[1]}" if where else ""
         self.problems.append(
-            Problem(
-                loc.file if loc else "(catalog)",
-                loc.line if loc else 0,
-                loc.column if loc else 0,
+            Problem.at(
+                loc,
                 f"variant {code}: the action price {Decimal(sale['price']).quantize(cents)}"
                 f"{pricelist} is above the shop's regular price "
                 f"{Decimal(regular).quantize(cents)}: a sale "
@@ -615,10 +609,8 @@ class _Run:
         if missing:
             loc = self.locations.get((guid,))
             self.problems.append(
-                Problem(
-                    loc.file if loc else "(catalog)",
-                    loc.line if loc else 0,
-                    loc.column if loc else 0,
+                Problem.at(
+                    loc,
                     f"product {guid} does not exist in the shop; to create it, state "
                     f"{', '.join(missing)}",
                 )

@@ -228,10 +228,8 @@ class ParamPlanner:
             key = key[:-1]
             loc = self.locate(*key)
         self.problems.append(
-            Problem(
-                loc.file if loc else "(catalog)",
-                loc.line if loc else 0,
-                loc.column if loc else 0,
+            Problem.at(
+                loc,
                 message,
             )
         )
