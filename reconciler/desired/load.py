@@ -14,7 +14,6 @@ YAML files in places that are never read.
 from __future__ import annotations
 
 import errno
-import gc
 import hashlib
 import os
 import unicodedata
@@ -33,6 +32,7 @@ from reconciler.desired.locate import Location, Locations, describe, validate_lo
 from reconciler.desired.parse_cache import BadEntry, ParseCache, decode, encode, entry_key
 from reconciler.desired.yamlload import MAX_FILE_BYTES, LMap, LSeq, Pos, load_yaml
 from reconciler.errors import CatalogError, ConfigError, Problem
+from reconciler.gcpause import gc_paused
 from reconciler.model import (
     Catalog,
     Product,
@@ -327,13 +327,8 @@ def load_catalog(
     # Loading makes millions of small containers and no reference cycles; the cyclic
     # collector would rescan the growing heap again and again (a third of the time at 10,000
     # products), so it is paused while loading.
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
+    with gc_paused():
         return _load_catalog(catalog_dir, overrides, parse_cache)
-    finally:
-        if enabled:
-            gc.enable()
 
 
 def _load_catalog(

@@ -40,8 +40,6 @@ Errors (``ConfigError``, exit 1): the catalog is not in a git work tree, git is 
 
 from __future__ import annotations
 
-import contextlib
-import gc
 import hashlib
 import io
 import re
@@ -54,6 +52,7 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 from reconciler.errors import CatalogError, ConfigError
+from reconciler.gcpause import gc_paused
 from reconciler.plan.parts import CatalogEntry
 
 __all__ = [
@@ -147,7 +146,7 @@ def changed_since(
     ``loaded``: the working tree's ``LoadedCatalog``, so the product files that are the same
     at ``ref`` are not parsed again (``catalog_at``)."""
     commit, old, note = catalog_at(catalog_dir, ref, reuse=loaded)
-    with _gc_paused():  # comparing makes many objects and no cycles: see catalog_at
+    with gc_paused():  # comparing makes many objects and no cycles: see catalog_at
         guids, reason = compare_catalogs(old, current)
         removed = removed_entries(old, current)
     if note:
@@ -189,21 +188,8 @@ def catalog_at(
     so they are taken from ``reuse`` and only the other files are parsed: a pull request
     touching one file of a hundred parses one. A GUID declared both in a reused file and in a
     parsed one is the base not loading, as a full load would say."""
-    with _gc_paused():
+    with gc_paused():
         return _catalog_at(catalog_dir, ref, option, reuse)
-
-
-@contextlib.contextmanager
-def _gc_paused() -> Iterator[None]:
-    """With a large working-tree catalog in memory, each automatic cyclic collection rescans
-    millions of objects; nothing here makes cycles worth collecting."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
 
 
 def _catalog_at(

@@ -33,13 +33,11 @@ Whether it fits *this* read (e-shop, pricelist, stocks, age) is ``LiveCache.unus
 from __future__ import annotations
 
 import contextlib
-import gc
 import gzip
 import hashlib
 import json
 import os
 import re
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from decimal import Decimal
@@ -48,6 +46,7 @@ from typing import Any
 
 from reconciler import __version__
 from reconciler.errors import ConfigError
+from reconciler.gcpause import gc_paused
 from reconciler.model import Product, Variant
 
 __all__ = [
@@ -110,20 +109,6 @@ def load_cache(cache_dir: Path) -> tuple[LiveCache | None, str]:
     """The cache in ``cache_dir``, or None and the reason it cannot be used."""
     with gc_paused():
         return _load_cache(cache_dir)
-
-
-@contextlib.contextmanager
-def gc_paused() -> Iterator[None]:
-    """The cyclic garbage collector off for a while: building or walking a large cache makes
-    hundreds of thousands of containers and no cycles, and each automatic collection would
-    rescan the whole heap (most of the time of a 10,000-product cache)."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
 
 
 def _load_cache(cache_dir: Path) -> tuple[LiveCache | None, str]:
