@@ -38,6 +38,12 @@ BULK_MINIMUM = 10
 _LISTED = 10  # protected items named in a message; numbers["touched"] has them all
 
 
+def _listed(items: list[str], sep: str, more: str) -> str:
+    """The first ``_LISTED`` of ``items`` joined by ``sep``, then "<more> N more"."""
+    text = sep.join(items[:_LISTED])
+    return text + (f"{more} {len(items) - _LISTED} more" if len(items) > _LISTED else "")
+
+
 @dataclass(frozen=True)
 class GuardPolicy:
     """The policy numbers the guards need (a subset of ``shop.yaml`` ``policy``)."""
@@ -185,9 +191,7 @@ def _protected(changes: list[Change], protect: frozenset[str]) -> GuardVerdict:
         return GuardVerdict(
             "protected", True, "No protected product is deleted or hidden.", numbers
         )
-    items = ", ".join(f"{cid} ({how})" for cid, how in sorted(hit.items())[:_LISTED])
-    if len(hit) > _LISTED:
-        items += f" and {len(hit) - _LISTED} more"
+    items = _listed([f"{cid} ({how})" for cid, how in sorted(hit.items())], ", ", " and")
     return GuardVerdict(
         "protected",
         False,
@@ -269,9 +273,7 @@ def _price(changes: list[Change], max_change: Decimal) -> GuardVerdict:
             "(policy.maxPriceChange) or becomes 0.",
             numbers,
         )
-    items = "; ".join(line for _, line in hits[:_LISTED])
-    if len(hits) > _LISTED:
-        items += f"; and {len(hits) - _LISTED} more"
+    items = _listed([line for _, line in hits], "; ", "; and")
     n = len(hits)
     return GuardVerdict(
         "price",
@@ -376,11 +378,9 @@ def open_orders_verdict(
             vc = claims[code]
             orders.update(o.order_code for o in vc.orders)
             claimed[code] = _amount(vc.total)
-            listed = ", ".join(
-                f'"{o.order_code}" ({_amount(o.amount)})' for o in vc.orders[:_LISTED]
+            listed = _listed(
+                [f'"{o.order_code}" ({_amount(o.amount)})' for o in vc.orders], ", ", " and"
             )
-            if len(vc.orders) > _LISTED:
-                listed += f" and {len(vc.orders) - _LISTED} more"
             parts.append(f"variant {code} claimed {_amount(vc.total)} by order(s) {listed}")
         hit_lines.append((c.id, f"{what} {how}: " + "; ".join(parts)))
     hit_lines.sort()
@@ -393,9 +393,7 @@ def open_orders_verdict(
         return GuardVerdict(
             "open-orders", True, "No deleted or hidden product has open orders.", numbers
         )
-    items = "; ".join(line for _, line in hit_lines[:_LISTED])
-    if len(hit_lines) > _LISTED:
-        items += f"; and {len(hit_lines) - _LISTED} more"
+    items = _listed([line for _, line in hit_lines], "; ", "; and")
     advice = (
         " To stop selling it and keep the orders' products, set `visibility: hidden` instead "
         "of deleting, and delete once the orders are done."
@@ -454,9 +452,7 @@ def stock_below_claim_verdict(
         return GuardVerdict(
             "stock-below-claim", True, "No stock is set below what open orders claim.", numbers
         )
-    items = "; ".join(line for _, line in hits[:_LISTED])
-    if len(hits) > _LISTED:
-        items += f"; and {len(hits) - _LISTED} more"
+    items = _listed([line for _, line in hits], "; ", "; and")
     return GuardVerdict(
         "stock-below-claim",
         False,
