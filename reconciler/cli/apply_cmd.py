@@ -23,7 +23,7 @@ from reconciler.desired.image_lock import render as render_lock
 from reconciler.desired.load import load_catalog
 from reconciler.desired.scope import policy_at
 from reconciler.errors import ConfigError, terminal_safe
-from reconciler.importer.build import write_atomically
+from reconciler.importer.build import write_catalog_file
 from reconciler.pipeline import PlanRequest, apply_plan, make_plan
 from reconciler.plan.model import Plan
 from reconciler.render.common import change_label
@@ -210,7 +210,7 @@ def _write_lock(catalog_dir: Path, lock: ImageLock) -> None:
     """The image lock with the names this apply learned, and what to do with it: it must
     reach git, or the next plan refuses to add images by src for those products."""
     path = catalog_dir / LOCK_FILE
-    write_atomically(path, render_lock(lock))
+    write_catalog_file(path, render_lock(lock))
     click.echo(
         f"Updated {path}: the names Shoptet gave the images this apply added. Commit it with "
         "the catalog (in CI: the workflow commits it back); until it is committed, plan "

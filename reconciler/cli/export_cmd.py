@@ -4,8 +4,6 @@
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from collections.abc import Iterable, Iterator
 from datetime import datetime
 from pathlib import Path
@@ -13,6 +11,7 @@ from time import monotonic
 
 import click
 
+from reconciler.atomic import write_atomically
 from reconciler.errors import ConfigError, PermissionDenied
 from reconciler.export import (
     FORMATS,
@@ -191,24 +190,13 @@ def _write_whole(path: Path, chunks: Iterable[str], left: str) -> None:
     created exclusively and readable by the owner only, as exports hold personal data), then
     rename it over ``path``: a failure part-way leaves the previous file, never half an
     export, and no temporary file behind."""
-    tmp: Path | None = None
     try:
-        fd, name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".part")
-        tmp = Path(name)
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as f:
-            f.writelines(chunks)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-        tmp = None
+        write_atomically(path, chunks, mode=None)
     except OSError as exc:
         raise ConfigError(
             f"Cannot write {path}: {exc.strerror or exc}. Nothing was written there and {left}; "
             "free the space or fix the folder and run again."
         ) from None
-    finally:
-        if tmp is not None:
-            tmp.unlink(missing_ok=True)
 
 
 def _read_state(path: Path) -> dict:

@@ -43,14 +43,13 @@ from __future__ import annotations
 import errno
 import json
 import os
-import stat
-import tempfile
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
 
+from reconciler import atomic
 from reconciler import errors as E
 from reconciler import fields as F
 from reconciler.assignments import find
@@ -894,7 +893,7 @@ def _load(path: Path) -> Any:
         raise E.ConfigError(f"cannot read {path}: {exc.strerror or exc}") from None
 
 
-def write_atomically(path: Path, text: str) -> None:
+def write_catalog_file(path: Path, text: str) -> None:
     """``_write`` for other writers of catalog files (apply's image lock)."""
     _write(path, text)
 
@@ -904,18 +903,7 @@ def _write(path: Path, text: str) -> None:
     exclusively, so never through a link), then rename it over ``path`` atomically: a crash
     leaves the old file or the new one, and a link at ``path`` is replaced, never followed."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = None
     try:
-        fd, name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-        tmp = Path(name)
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as f:
-            f.write(text)
-            f.flush()
-            os.fsync(f.fileno())
-        mode = stat.S_IMODE(os.lstat(path).st_mode) if path.exists() else 0o644
-        os.chmod(tmp, mode)
-        os.replace(tmp, path)
+        atomic.write_atomically(path, [text])
     except OSError as exc:
-        if tmp is not None:
-            tmp.unlink(missing_ok=True)
         raise E.ConfigError(f"cannot write {path}: {exc.strerror or exc}") from None

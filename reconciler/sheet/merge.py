@@ -12,15 +12,14 @@ edit left; then each file is replaced atomically (a temporary file renamed over 
 
 from __future__ import annotations
 
-import os
 import re
-import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from reconciler import fields as F
+from reconciler.atomic import write_atomically
 from reconciler.desired.load import LoadedCatalog, load_catalog
 from reconciler.errors import CatalogError, ConfigError
 from reconciler.importer import yaml_edit as Y
@@ -149,12 +148,5 @@ def _put(entry: Any, key: str, node: Any) -> None:
 
 
 def _write(path: Path, text: str) -> None:
-    """Atomically: a new temporary file in the same folder renamed over ``path``."""
-    fd, name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as f:
-            f.write(text)
-        os.replace(name, path)
-    except BaseException:
-        Path(name).unlink(missing_ok=True)
-        raise
+    """Atomically, keeping the file's permissions (``reconciler.atomic``)."""
+    write_atomically(path, [text])
