@@ -8,10 +8,13 @@ write is not an error (the cache only saves time); a bad entry is said once a pr
 from __future__ import annotations
 
 import contextlib
+import functools
+import hashlib
 import os
 from collections.abc import Callable
 from pathlib import Path
 
+import reconciler
 from reconciler.desired.yamlload import MAX_FILE_BYTES
 
 # An entry is its file's tree as JSON with positions: about twice the YAML, which is at most
@@ -19,11 +22,25 @@ from reconciler.desired.yamlload import MAX_FILE_BYTES
 MAX_ENTRY_BYTES = 8 * MAX_FILE_BYTES
 
 
+@functools.cache
+def code_salt() -> str:
+    """sha256 over the tool's own Python files: entries that hold checked products are only
+    used by the code that checked them (the version number alone changes too seldom)."""
+    package = Path(reconciler.__file__).parent
+    digest = hashlib.sha256()
+    for path in sorted(package.rglob("*.py")):
+        rel = path.relative_to(package).as_posix().encode()
+        data = path.read_bytes()
+        digest.update(len(rel).to_bytes(4, "big") + rel + len(data).to_bytes(8, "big") + data)
+    return digest.hexdigest()
+
+
 class DirParseCache:
     def __init__(self, root: Path, notice: Callable[[str], None]) -> None:
         self.root = root
         self.notice = notice
         self.said = False
+        self.salt = code_salt()
 
     def _path(self, key: str) -> Path:
         return self.root / f"{key}.json"

@@ -25,7 +25,8 @@ from typing import Any, NamedTuple
 from pydantic_core import PydanticCustomError
 
 from reconciler import fields as F
-from reconciler.desired import image_lock
+from reconciler.desired import block_cache, image_lock, yamlload
+from reconciler.desired.blocks import HEAD_NODES, split_blocks
 from reconciler.desired.forked import Forked, can_fork
 from reconciler.desired.image_lock import LOCK_FILE, ImageLock
 from reconciler.desired.locate import Location, Locations, describe, validate_located
@@ -201,15 +202,7 @@ def _load_products(
             problems.append(Problem(file, *pos, _stray_field(guid) or err.message()))
             continue
         if guid in declared:
-            first = declared[guid]
-            problems.append(
-                Problem(
-                    file,
-                    *pos,
-                    f"product {guid} is declared twice (first at "
-                    f"{first.file}:{first.pos[0]}:{first.pos[1]})",
-                )
-            )
+            problems.append(_declared_twice(guid, file, pos, declared[guid]))
             continue
         if not isinstance(data, LMap):
             problems.append(
@@ -225,6 +218,14 @@ def _load_products(
         declared[guid] = _Declared(file, pos, data, None if sizes is None else sizes[guid])
         fresh.append(guid)
     return fresh
+
+
+def _declared_twice(guid: str, file: str, pos: Pos, first: _Declared) -> Problem:
+    return Problem(
+        file,
+        *pos,
+        f"product {guid} is declared twice (first at {first.file}:{first.pos[0]}:{first.pos[1]})",
+    )
 
 
 def _stray_field(key: str) -> str | None:
@@ -261,25 +262,36 @@ def _null_problems(decl: _Declared, problems: list[Problem]) -> None:
             check(vdata, NOT_NULL_VARIANT, f"variant {code}: ")
 
 
-def _record_prices(guid: str, code: str, file: str, prices: Any, locations: Locations) -> None:
-    """``(guid, "variants", code, "prices", name)`` and ``(..., name, field)``: where each
-    pricelist row and its fields are written (the diff names them in its problems)."""
-    if not isinstance(prices, LMap):
-        return
-    for name, row in prices.items():
-        key = (guid, "variants", code, F.PRICES, unicodedata.normalize("NFC", str(name)).strip())
-        locations[key] = Location(file, *prices.key_pos[name])
-        for name_ in row if isinstance(row, LMap) else ():
-            locations[(*key, name_)] = Location(file, *row.key_pos[name_])
-
-
-def _record_link_items(guid: str, file: str, data: LMap, locations: Locations) -> None:
-    """``(guid, "relatedProducts", i)``: where each link target is written (for the plan)."""
-    for key in LINK_FIELDS:
-        items = data.get(key)
+def _other_places(guid: str, file: str, data: LMap) -> list[tuple[tuple, Location]]:
+    """The keys of product ``guid`` a ``Locations`` product record does not hold: where each
+    link target is written (``(guid, "relatedProducts", i)``, for the plan), and each pricelist
+    row and its fields (``(guid, "variants", code, "prices", name[, field])``, the diff names
+    them in its problems)."""
+    out: list[tuple[tuple, Location]] = []
+    for field_name in LINK_FIELDS:
+        items = data.get(field_name)
         if isinstance(items, LSeq):
-            for i, pos in enumerate(items.item_pos):
-                locations[(guid, key, i)] = Location(file, *pos)
+            out += [
+                ((guid, field_name, i), Location(file, *pos))
+                for i, pos in enumerate(items.item_pos)
+            ]
+    variants = data.get("variants")
+    for code, vdata in variants.items() if isinstance(variants, LMap) else ():
+        prices = vdata.get(F.PRICES) if isinstance(vdata, LMap) else None
+        if not isinstance(prices, LMap):
+            continue
+        for name, row in prices.items():
+            key = (
+                guid,
+                "variants",
+                code,
+                F.PRICES,
+                unicodedata.normalize("NFC", str(name)).strip(),
+            )
+            out.append((key, Location(file, *prices.key_pos[name])))
+            for name_ in row if isinstance(row, LMap) else ():
+                out.append(((*key, name_), Location(file, *row.key_pos[name_])))
+    return out
 
 
 LINK_FIELDS = ("relatedProducts", "alternativeProducts")
@@ -376,8 +388,8 @@ def _load_catalog(
         file_hashes[_display(path)] = hashlib.sha256(data).hexdigest()
         files.append(path)
 
-    def read(path: Path, data: bytes | None = None) -> Any:
-        data = fetch(path) if data is None else data
+    def read(path: Path) -> Any:
+        data = fetch(path)
         if data is None:
             return None
         account(path, data)
@@ -409,17 +421,20 @@ def _load_catalog(
                     "flags": checked.flags,
                 }
 
-    state = _Products(Locations(shop_locations), problems)
+    state = _Products(Locations(shop_locations), problems, parse_cache)
     # A large catalog's later files are parsed in a child process meanwhile (``_in_child``);
     # taken only if both halves are clean, else parsed here after all, as without the child.
-    later = _later_half(product_paths, overrides) if not problems else []
+    later = _later_half(product_paths, overrides, parse_cache is not None) if not problems else []
     prefetched = _prefetch(later, overrides)
     if prefetched is None:  # a file that cannot be read: its problem comes in file order
         later, prefetched = [], {}
     child = Forked(lambda: _in_child(later, prefetched, parse_cache)) if later else None
     try:
         for path in product_paths[: len(product_paths) - len(later)]:
-            state.add_file(read(path), _display(path))
+            data = fetch(path)
+            if data is not None:
+                account(path, data)
+                state.add_product_file(_display(path), data)
         part = child.result() if child is not None else None
         child = None
     finally:
@@ -430,7 +445,8 @@ def _load_catalog(
             account(path, prefetched[path])
     else:
         for path in later:
-            state.add_file(read(path, prefetched[path]), _display(path))
+            account(path, prefetched[path])
+            state.add_product_file(_display(path), prefetched[path])
     products, locations, code_owner = state.products, state.locations, state.code_owner
     product_nodes = state.product_nodes
 
@@ -471,24 +487,232 @@ def _read_lock(catalog_dir: Path, digest: Any, problems: list[Problem]) -> Image
 
 @dataclass
 class _Products:
-    """The products declared so far, file by file, and what the cross-file checks need."""
+    """The products declared so far, file by file, and what the cross-file checks need.
+    With ``cache`` (``plan --parse-cache``), products come from its entries where they can
+    (``_add_from_blocks``) and clean files are kept there."""
 
     locations: Locations
     problems: list[Problem]
+    cache: ParseCache | None = None
     declared: dict[str, _Declared] = field(default_factory=dict)
     products: dict[str, Product] = field(default_factory=dict)
     code_owner: dict[str, str] = field(default_factory=dict)  # variant code -> first product
     product_nodes: dict[str, int] = field(default_factory=dict)
 
-    def add_file(self, doc: Any, file: str) -> None:
+    def add_product_file(self, file: str, data: bytes) -> None:
+        """Add the products of product file ``file`` (its bytes ``data``). With the cache, a
+        file cut into blocks keeps its products (``_add_from_blocks``, ``_keep``), any other
+        its parsed tree (``parse_yaml``)."""
+        split = _blocks_of(data) if self.cache is not None else None
+        if split is not None and self._add_from_blocks(file, split):
+            return
+        before = len(self.problems)
+        doc, found = parse_yaml(file, data, self.cache if split is None else None)
+        self.problems.extend(found)
+        placed = self.add_file(doc, file)
+        if split is not None and len(self.problems) == before:
+            self._keep(file, split, placed)
+
+    def add_file(self, doc: Any, file: str) -> dict[str, list[tuple[tuple, Location]]]:
+        """Add the products of a parsed file; returns each one's ``_other_places``."""
         # File by file, so each file's YAML tree is dropped once its products are validated:
         # at 100,000 products the trees of all files together would be gigabytes.
+        placed = {}
         for guid in _load_products(doc, file, self.declared, self.problems):
             decl = self.declared[guid]
             if decl.nodes is not None:
                 self.product_nodes[guid] = decl.nodes
-            _validate_declared(
-                guid, decl, self.products, self.locations, self.code_owner, self.problems
+            product, found = _check_declared(guid, decl)
+            self.problems += found
+            placed[guid] = self._place_parsed(guid, decl, product)
+        return placed
+
+    def _place_parsed(
+        self, guid: str, decl: _Declared, product: Product | None
+    ) -> list[tuple[tuple, Location]]:
+        """Record a parsed product's locations and variant codes, then forget its YAML tree
+        (only file and position stay, for the duplicate check)."""
+        self.locations.add_product(guid, decl.file, decl.pos, decl.data)
+        other = _other_places(guid, decl.file, decl.data)
+        for key, where in other:
+            self.locations[key] = where
+        if product is not None:
+            self.products[guid] = product
+        variants = decl.data.get("variants")
+        self._claim_codes(guid, tuple(variants) if isinstance(variants, LMap) else ())
+        decl.data = None
+        return other
+
+    def _claim_codes(self, guid: str, codes: tuple[str, ...]) -> None:
+        for code in codes:
+            other_guid = self.code_owner.setdefault(code, guid)  # the first product to use it
+            if other_guid != guid:
+                here = self.locations[(guid, "variants", code)]
+                there = self.locations[(other_guid, "variants", code)]
+                self.problems.append(
+                    Problem(
+                        here.file,
+                        here.line,
+                        here.column,
+                        f"variant code {code} is also used by product {other_guid} "
+                        f"(at {there}); codes are unique in the whole shop",
+                    )
+                )
+
+    # -- the parse cache's product entries (``block_cache``) --------------------------------
+
+    def _entry(self, key: str) -> dict[str, Any]:
+        assert self.cache is not None
+        blob = self.cache.get(key)
+        if blob is None:
+            return {}
+        try:
+            return block_cache.decode_entry(blob)
+        except BadEntry:
+            self.cache.rejected(key)
+            return {}
+
+    def _add_from_blocks(self, file: str, split: tuple[str, list[tuple[str, str]]]) -> bool:
+        """Add a plainly laid out file's products from the cache where its entry holds their
+        blocks, parsing only the other blocks (the kept ones cut out, their lines left as
+        comments so every position stays). False, with nothing added, when the file is not
+        cut into blocks, nothing is kept for it, or anything is unsure (a parsed block with
+        a problem, a block not found where it was cut, the file's node limit): then the file
+        is parsed whole, so every problem is found and worded as without the cache."""
+        assert self.cache is not None
+        head, blocks = split
+        key = block_cache.file_key(file, self.cache.salt)
+        stored = self._entry(key)
+        starts, line = [], head.count("\n") + 1
+        for _, block in blocks:
+            starts.append(line)
+            line += block.count("\n")
+        shas = [block_cache.block_key(block) for _, block in blocks]
+        kept: dict[str, block_cache.Kept] = {}
+        for (guid, block), sha, start in zip(blocks, shas, starts, strict=True):
+            raw = stored.get(sha)
+            if raw is not None:
+                try:
+                    kept[guid] = block_cache.restore(raw, guid, file, start, block.count("\n"))
+                except BadEntry:
+                    self.cache.rejected(key)
+        if not kept:
+            return False
+        parsed = self._parse_missing(file, head, blocks, starts, kept)
+        if parsed is None:
+            return False
+        nodes = {g: k.nodes for g, k in kept.items()}
+        nodes.update({g: decl.nodes for g, (decl, _) in parsed.items() if decl.nodes is not None})
+        if HEAD_NODES + sum(nodes.values()) > yamlload.MAX_NODES:
+            return False
+        # From here on as a parse of the whole file goes: declare all, then each in order.
+        fresh = [
+            guid
+            for (guid, _), start in zip(blocks, starts, strict=True)
+            if self._declare(guid, file, (start, 3), nodes[guid])
+        ]
+        payloads = {}
+        for guid, sha, start in zip((g for g, _ in blocks), shas, starts, strict=True):
+            if guid not in fresh:
+                continue
+            if guid in kept:
+                self._place_kept(guid, file, kept[guid])
+                payloads[sha] = stored[sha]
+            else:
+                decl, product = parsed[guid]
+                other = self._place_parsed(guid, decl, product)
+                made = self._payload(guid, product, start, other)
+                if made is not None:
+                    payloads[sha] = made
+        if len(fresh) == len(blocks) and payloads.keys() != stored.keys():
+            self.cache.put(key, block_cache.encode_entry(payloads))
+        return True
+
+    def _parse_missing(
+        self,
+        file: str,
+        head: str,
+        blocks: list[tuple[str, str]],
+        starts: list[int],
+        kept: dict[str, block_cache.Kept],
+    ) -> dict[str, tuple[_Declared, Product]] | None:
+        """The blocks ``kept`` does not hold, parsed and checked (nothing recorded yet); None
+        when one has a problem or is not found where it was cut."""
+        missing = [guid for guid, _ in blocks if guid not in kept]
+        if not missing:
+            return {}
+        text = head + "".join(
+            "#\n" * block.count("\n") if guid in kept else block for guid, block in blocks
+        )
+        doc, found = load_yaml(file, text.encode("utf-8"))
+        declared: dict[str, _Declared] = {}
+        problems: list[Problem] = []
+        if found or _load_products(doc, file, declared, problems) != missing or problems:
+            return None
+        at = dict(zip((g for g, _ in blocks), starts, strict=True))
+        parsed = {}
+        for guid in missing:
+            decl = declared[guid]
+            if decl.pos != (at[guid], 3) or decl.nodes is None:
+                return None
+            product, found = _check_declared(guid, decl)
+            if found or product is None:
+                return None
+            parsed[guid] = (decl, product)
+        return parsed
+
+    def _declare(self, guid: str, file: str, pos: Pos, nodes: int) -> bool:
+        if guid in self.declared:
+            self.problems.append(_declared_twice(guid, file, pos, self.declared[guid]))
+            return False
+        self.declared[guid] = _Declared(file, pos, None, nodes)
+        self.product_nodes[guid] = nodes
+        return True
+
+    def _place_kept(self, guid: str, file: str, kept: block_cache.Kept) -> None:
+        self.locations.add_packed(
+            guid, file, kept.keys, kept.codes, kept.variant_keys, kept.positions
+        )
+        for key, where in kept.other:
+            self.locations[key] = where
+        self.products[guid] = kept.product
+        self._claim_codes(guid, kept.codes)
+
+    def _payload(
+        self, guid: str, product: Product, start: int, other: list[tuple[tuple, Location]]
+    ) -> list[Any] | None:
+        nodes = self.product_nodes.get(guid)
+        if nodes is None:
+            return None
+        packed = self.locations.packed_positions(guid)
+        return block_cache.payload(guid, product, start, packed, other, nodes)
+
+    def _keep(
+        self,
+        file: str,
+        split: tuple[str, list[tuple[str, str]]],
+        placed: dict[str, list[tuple[tuple, Location]]],
+    ) -> None:
+        """Keep a file that loaded without a problem, when it cuts into blocks that are
+        exactly the products the parse found, each on its block's first line."""
+        assert self.cache is not None
+        head, blocks = split
+        if [g for g, _ in blocks] != list(placed):
+            return
+        line = head.count("\n") + 1
+        payloads = {}
+        for guid, block in blocks:
+            where = self.locations.get((guid,))
+            product = self.products.get(guid)
+            if where is None or where.line != line or where.file != file or product is None:
+                return
+            made = self._payload(guid, product, line, placed[guid])
+            if made is not None:
+                payloads[block_cache.block_key(block)] = made
+            line += block.count("\n")
+        if payloads:
+            self.cache.put(
+                block_cache.file_key(file, self.cache.salt), block_cache.encode_entry(payloads)
             )
 
     def merge(self, part: _ChildPart) -> bool:
@@ -507,6 +731,16 @@ class _Products:
         return True
 
 
+def _blocks_of(data: bytes) -> tuple[str, list[tuple[str, str]]] | None:
+    """``split_blocks`` of a product file's bytes (None: too large, not UTF-8, not plain)."""
+    if len(data) > MAX_FILE_BYTES:
+        return None
+    try:
+        return split_blocks(data.decode("utf-8"))
+    except UnicodeDecodeError:
+        return None
+
+
 class _ChildPart(NamedTuple):
     products: dict[str, Product]
     locations: Locations
@@ -518,9 +752,18 @@ class _ChildPart(NamedTuple):
 TWO_PROCESSES_FROM_BYTES = 2 * 1024 * 1024
 
 
-def _later_half(paths: list[Path], overrides: dict[Path, bytes]) -> list[Path]:
-    """The last product files, about half the bytes, for a child process to parse; none
-    when not worth it or not possible (``SHOPTET_LOAD_PROCESSES=1`` turns it off)."""
+# The share of the bytes the loading process keeps: the child also pickles what it loaded
+# and this process unpickles it, so an even split leaves this process waiting. Checking
+# products from the parse cache costs less than parsing them, so there sending them back
+# weighs more (measured at 100,000 products: tests/bench/bench_load.py).
+PARENT_SHARE = 0.54
+PARENT_SHARE_CACHED = 0.58
+
+
+def _later_half(paths: list[Path], overrides: dict[Path, bytes], cached: bool) -> list[Path]:
+    """The last product files, a bit under half the bytes (``PARENT_SHARE``), for a child
+    process to load; none when not worth it or not possible (``SHOPTET_LOAD_PROCESSES=1``
+    turns it off)."""
     if os.environ.get("SHOPTET_LOAD_PROCESSES") == "1" or len(paths) < 2 or not can_fork():
         return []
     try:
@@ -530,9 +773,9 @@ def _later_half(paths: list[Path], overrides: dict[Path, bytes]) -> list[Path]:
     total = sum(sizes)
     if total < TWO_PROCESSES_FROM_BYTES:
         return []
-    # half each: merging and unpickling the result here costs about what forking costs there
+    share = PARENT_SHARE_CACHED if cached else PARENT_SHARE
     here, i = 0, 0
-    while i < len(paths) - 1 and here + sizes[i] <= total * 0.5:
+    while i < len(paths) - 1 and here + sizes[i] <= total * share:
         here += sizes[i]
         i += 1
     return paths[max(i, 1) :]
@@ -551,11 +794,9 @@ def _in_child(
     paths: list[Path], data: dict[Path, bytes], parse_cache: ParseCache | None
 ) -> _ChildPart:
     """In the child process: the products of ``paths`` (their bytes read by the parent)."""
-    state = _Products(Locations(), [])
+    state = _Products(Locations(), [], parse_cache)
     for path in paths:
-        doc, found = parse_yaml(_display(path), data[path], parse_cache)
-        state.problems.extend(found)
-        state.add_file(doc, _display(path))
+        state.add_product_file(_display(path), data[path])
     return _ChildPart(state.products, state.locations, state.product_nodes, len(state.problems))
 
 
@@ -622,40 +863,11 @@ def _rename_problems(
     return problems
 
 
-def _validate_declared(
-    guid: str,
-    decl: _Declared,
-    products: dict[str, Product],
-    locations: Locations,
-    code_owner: dict[str, str],
-    problems: list[Problem],
-) -> None:
-    """Check one declared product: nulls, the model, its locations and the shop-wide
-    uniqueness of its variant codes; then forget its YAML tree (only file and position stay,
-    for the duplicate check)."""
+def _check_declared(guid: str, decl: _Declared) -> tuple[Product | None, list[Problem]]:
+    """One declared product checked on its own: nulls, the model, links to itself."""
+    problems: list[Problem] = []
     _null_problems(decl, problems)
     product = validate_located(Product, decl.data, decl.file, decl.pos, problems)
-    locations.add_product(guid, decl.file, decl.pos, decl.data)
-    _record_link_items(guid, decl.file, decl.data, locations)
-    variants = decl.data.get("variants")
-    for code, vdata in variants.items() if isinstance(variants, LMap) else ():
-        if isinstance(vdata, LMap):
-            _record_prices(guid, code, decl.file, vdata.get(F.PRICES), locations)
     if product is not None:
-        products[guid] = product
         problems += _self_link_problems(guid, decl)
-    for code in variants if isinstance(variants, LMap) else ():
-        other_guid = code_owner.setdefault(code, guid)  # the first product to use it
-        if other_guid != guid:
-            here = locations[(guid, "variants", code)]
-            there = locations[(other_guid, "variants", code)]
-            problems.append(
-                Problem(
-                    here.file,
-                    here.line,
-                    here.column,
-                    f"variant code {code} is also used by product {other_guid} "
-                    f"(at {there}); codes are unique in the whole shop",
-                )
-            )
-    decl.data = None
+    return product, problems

@@ -42,8 +42,8 @@ class Location(NamedTuple):
 
 # A position packed into one int of an array: line above, column below. A catalog file is
 # at most 2 MiB, so both fit in 24 bits; the 64-bit slot leaves room to spare.
-_COLUMN_BITS = 24
-_COLUMN_MASK = (1 << _COLUMN_BITS) - 1
+COLUMN_BITS = 24
+COLUMN_MASK = (1 << COLUMN_BITS) - 1
 
 
 class _Placed(NamedTuple):
@@ -81,14 +81,10 @@ class Locations(Mapping[tuple, Location]):
 
     def add_product(self, guid: str, file: str, pos: Pos, data: LMap) -> None:
         """Record product ``guid`` (its key at ``pos`` in ``file``; ``data`` its fields)."""
-        index = self._file_index.get(file)
-        if index is None:
-            index = self._file_index[file] = len(self._files)
-            self._files.append(file)
-        packed = [pos[0] << _COLUMN_BITS | pos[1]]
+        packed = [pos[0] << COLUMN_BITS | pos[1]]
         key_pos = data.key_pos
         keys = tuple(data)
-        packed += [key_pos[k][0] << _COLUMN_BITS | key_pos[k][1] for k in keys]
+        packed += [key_pos[k][0] << COLUMN_BITS | key_pos[k][1] for k in keys]
         variants = data.get("variants")
         codes: tuple[str, ...] = ()
         shapes: list[tuple[str, ...]] = []
@@ -96,16 +92,34 @@ class Locations(Mapping[tuple, Location]):
             codes = tuple(variants)
             for code in codes:
                 at = variants.key_pos[code]
-                packed.append(at[0] << _COLUMN_BITS | at[1])
+                packed.append(at[0] << COLUMN_BITS | at[1])
                 vdata = variants[code]
                 if isinstance(vdata, LMap):
                     vkeys = tuple(vdata)
                     vpos = vdata.key_pos
-                    packed += [vpos[k][0] << _COLUMN_BITS | vpos[k][1] for k in vkeys]
+                    packed += [vpos[k][0] << COLUMN_BITS | vpos[k][1] for k in vkeys]
                 else:
                     vkeys = ()
-                shapes.append(self._shared(vkeys))
-        variant_keys = self._shared(tuple(shapes))
+                shapes.append(vkeys)
+        self.add_packed(guid, file, keys, codes, tuple(shapes), packed)
+
+    def add_packed(
+        self,
+        guid: str,
+        file: str,
+        keys: tuple[str, ...],
+        codes: tuple[str, ...],
+        variant_keys: tuple[tuple[str, ...], ...],
+        positions: list[int],
+    ) -> None:
+        """Record product ``guid`` from positions packed as ``packed_positions`` gives them
+        (the parse cache's entries): the product key, its field keys, then per variant its
+        code and field keys."""
+        index = self._file_index.get(file)
+        if index is None:
+            index = self._file_index[file] = len(self._files)
+            self._files.append(file)
+        variant_keys = self._shared(tuple(self._shared(v) for v in variant_keys))
         starts = self._shapes.get((len(keys), variant_keys))
         if starts is None:
             offset, begin = 1 + len(keys), []
@@ -114,8 +128,16 @@ class Locations(Mapping[tuple, Location]):
                 offset += 1 + len(vkeys)
             starts = self._shapes[(len(keys), variant_keys)] = tuple(begin)
         self._products[guid] = _Placed(
-            index, self._shared(keys), codes, variant_keys, starts, array("q", packed)
+            index, self._shared(keys), codes, variant_keys, starts, array("q", positions)
         )
+
+    def packed_positions(
+        self, guid: str
+    ) -> tuple[tuple[str, ...], tuple[str, ...], tuple[tuple[str, ...], ...], list[int]]:
+        """Product ``guid``'s keys, variant codes, variant keys and packed positions (line
+        above ``COLUMN_BITS``, column below), as ``add_packed`` takes them."""
+        placed = self._products[guid]
+        return placed.keys, placed.codes, placed.variant_keys, placed.positions.tolist()
 
     def __setitem__(self, key: tuple, where: Location) -> None:
         """Record a key a product record does not hold (``("shop", key)``, deeper keys such
@@ -137,7 +159,7 @@ class Locations(Mapping[tuple, Location]):
 
     def _at(self, placed: _Placed, i: int) -> Location:
         packed = placed.positions[i]
-        return Location(self._files[placed.file], packed >> _COLUMN_BITS, packed & _COLUMN_MASK)
+        return Location(self._files[placed.file], packed >> COLUMN_BITS, packed & COLUMN_MASK)
 
     def _index(self, key: tuple) -> tuple[_Placed, int] | None:
         placed = self._products.get(key[0]) if key and isinstance(key[0], str) else None

@@ -48,7 +48,10 @@ class BadEntry(Exception):
 
 
 class ParseCache(Protocol):
-    """Where entries are kept (the CLI's directory)."""
+    """Where entries are kept (the CLI's directory). ``salt`` names the tool's code, so a
+    changed model misses the checked products ``block_cache`` keeps."""
+
+    salt: str
 
     def get(self, key: str) -> bytes | None: ...
 

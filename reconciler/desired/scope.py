@@ -42,7 +42,6 @@ from __future__ import annotations
 
 import hashlib
 import io
-import re
 import subprocess
 import tarfile
 import tempfile
@@ -51,6 +50,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, NamedTuple
 
+from reconciler.desired.blocks import HEAD_NODES, split_blocks
 from reconciler.errors import CatalogError, ConfigError
 from reconciler.gcpause import gc_paused
 from reconciler.plan.parts import CatalogEntry
@@ -122,7 +122,10 @@ def removed_entries(old: Any | None, new: Any) -> tuple[CatalogEntry, ...]:
         return ()
     after = {g.lower(): p for g, p in new.products.items()}
     out: list[CatalogEntry] = []
-    for guid, product in sorted((g.lower(), p) for g, p in old.products.items()):
+    # a product taken over from the working tree (its file or block unchanged) is the same
+    # object on both sides: nothing of it was removed, and sorting only the rest is quicker
+    differing = [(g.lower(), p) for g, p in old.products.items() if after.get(g.lower()) is not p]
+    for guid, product in sorted(differing, key=lambda item: item[0]):
         if getattr(product, "absent", False):
             continue
         current = after.get(guid)
@@ -282,11 +285,6 @@ class _Shortened(NamedTuple):
     cut_nodes: int
 
 
-# A product file's nodes outside its product blocks: the top mapping, ``products`` and the
-# mapping it holds (``_HEAD`` allows nothing else before the first block).
-_HEAD_NODES = 3
-
-
 def _split_confirmed(loaded: Any, expected: dict[str, _Shortened]) -> bool:
     """Whether the shortened base files hold exactly the products the split left in them,
     each on the line the split put its header, and whether each whole file keeps within
@@ -303,7 +301,7 @@ def _split_confirmed(loaded: Any, expected: dict[str, _Shortened]) -> bool:
         left = [loaded.product_nodes.get(guid) for guid in shortened.lines]
         if None in left:
             return False  # not counted (the exact YAML path read it): unsure
-        whole = _HEAD_NODES + sum(n for n in left if n is not None) + shortened.cut_nodes
+        whole = HEAD_NODES + sum(n for n in left if n is not None) + shortened.cut_nodes
         if whole > yamlload.MAX_NODES:
             return False
     return True
@@ -353,42 +351,13 @@ def _take_unchanged(
 # -- products whose text is the same in a file that differs --------------------------------
 #
 # A pull request that renames one product in a file of 1,000 changes that file, and parsing
-# the base's copy whole is most of a --changed-since load (issue 16). A product file is
-# ``products:`` and then one block a product, each starting with a line ``  <guid>:`` and
-# running to the next. A block whose text is the same at the base as in the working tree, in
-# a file without anchors, aliases, tags or merge keys (so a block means the same wherever it
-# stands), holds the same product: it is taken from the working tree and cut from the base's
-# copy, which is then parsed as usual. The split is only trusted where a parser confirmed it:
-# in the working tree, every header the split saw must be a product the loader found on that
-# line (and no other); at the base, every block left must be a product found on its line in
-# the shortened file (``_split_confirmed``), else the base is parsed whole.
-
-_HEADER = re.compile(
-    r"^  ([0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}):[ \t]*$",
-    re.MULTILINE,
-)
-# Anchors and aliases (``&a``, ``*a``), tags (``!``), merge keys, CR line ends: text that may
-# make a block's meaning depend on another (a false alarm only costs the speed-up).
-_NOT_PLAIN = re.compile(r"[&*]\S|!|<<|\r")
-# Before the first header: comments, blank lines and the ``products:`` line, nothing else.
-_HEAD = re.compile(
-    r"(?:[ \t]*(?:#[^\n]*)?\n)*products:[ \t]*(?:#[^\n]*)?\n(?:[ \t]*(?:#[^\n]*)?\n)*"
-)
-
-
-def _split(text: str) -> tuple[str, list[tuple[str, str]]] | None:
-    """(the text before the first header, [(guid, block)]) or None when the file is not
-    plainly laid out (comments and ``products:`` first, a line end last, no GUID twice)."""
-    if not text.endswith("\n") or _NOT_PLAIN.search(text):
-        return None
-    starts = [(m.start(), m.group(1)) for m in _HEADER.finditer(text)]
-    if not starts or len({g for _, g in starts}) != len(starts):
-        return None
-    if not _HEAD.fullmatch(text, 0, starts[0][0]):
-        return None
-    ends = [i for i, _ in starts[1:]] + [len(text)]
-    blocks = [(g, text[i:end]) for (i, g), end in zip(starts, ends, strict=True)]
-    return text[: starts[0][0]], blocks
+# the base's copy whole is most of a --changed-since load (issue 16). A block (``blocks``)
+# whose text is the same at the base as in the working tree holds the same product: it is
+# taken from the working tree and cut from the base's copy, which is then parsed as usual.
+# The split is only trusted where a parser confirmed it: in the working tree, every header
+# the split saw must be a product the loader found on that line (and no other); at the base,
+# every block left must be a product found on its line in the shortened file
+# (``_split_confirmed``), else the base is parsed whole.
 
 
 def _take_same_products(
@@ -404,7 +373,10 @@ def _take_same_products(
         current = path.read_bytes()
         if len(data) > MAX_FILE_BYTES or len(current) > MAX_FILE_BYTES:
             return {}, None
-        old_split, new_split = _split(data.decode("utf-8")), _split(current.decode("utf-8"))
+        old_split, new_split = (
+            split_blocks(data.decode("utf-8")),
+            split_blocks(current.decode("utf-8")),
+        )
     except (OSError, UnicodeDecodeError):
         return {}, None
     if old_split is None or new_split is None:

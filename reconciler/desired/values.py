@@ -109,8 +109,14 @@ def path_changing(code: str) -> bool:
     return any(part in ("", ".", "..") for part in code.split("/"))
 
 
+# A code that passes every rule below at a glance: no slash, no space, not only dots.
+_PLAIN_CODE_RE = re.compile(rf"[A-Z0-9_.-]{{1,{CODE_MAX_LENGTH}}}")
+
+
 def parse_code(value: Any) -> str:
     """A variant code exactly as written; lowercase is refused with the uppercase spelling."""
+    if type(value) is str and _PLAIN_CODE_RE.fullmatch(value) and value not in (".", ".."):
+        return value  # the common case, checked once instead of rule by rule
     if not isinstance(value, str):
         raise fail(f"variant code must be text, not {_kind(value)}")
     if not value:
@@ -534,6 +540,8 @@ def parse_supplier(value: Any) -> str:
         raise fail(f"must be a supplier GUID or name (text), not {_kind(value)}")
     text = unicodedata.normalize("NFC", value).strip()
     return text.lower() if _GUID_RE.match(text.lower()) else text
+
+
 MAX_PRODUCT_LINKS = 50  # Shoptet's PUT .../relatedProducts and .../alternativeProducts take 0-50
 
 

@@ -5,9 +5,12 @@ the claimed change is refused with zero writes (counted from the sandbox's reque
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
-from reconciler.desired.parse_cache import entry_key
+from reconciler.desired.block_cache import block_key
+from reconciler.desired.blocks import split_blocks
 from tests.apply.support import run_cli, write_requests
 
 pytestmark = pytest.mark.http
@@ -19,7 +22,7 @@ def test_a_plan_from_a_poisoned_cache_entry_is_refused_by_apply(saved_plan, monk
     code, out, err = run_cli(monkeypatch, capsys, root, args, url=url)
     assert code == 0, err
     assert "219.00" in out and "229.00" not in out
-    # the attacker's entry: coffee.yaml's tree with KAV-COL-250 at 229.00 (valid, within the price guard, so it passes
+    # the attacker's entry: coffee.yaml's product KAV-COL-250 at 229.00 (valid, within the price guard, so it passes
     # validation; only the YAML says otherwise)
     (entry,) = [p for p in (root / "pc").iterdir() if b'"price":"219.00"' in p.read_bytes()]
     entry.write_bytes(entry.read_bytes().replace(b'"price":"219.00"', b'"price":"229.00"'))
@@ -37,17 +40,22 @@ def test_a_plan_from_a_poisoned_cache_entry_is_refused_by_apply(saved_plan, monk
 
 
 def test_a_cache_entry_hiding_a_yaml_edit_cannot_get_it_applied(saved_plan, monkeypatch, capsys):
-    """The other way round: the YAML is edited (219.00 -> 229.00) and the entry stored under
-    the edited file's key holds the old tree, so the plan shows the old value. Apply loads
+    """The other way round: the YAML is edited (219.00 -> 229.00) and the entry holds the
+    old product under the edited block's key, so the plan shows the old value. Apply loads
     the YAML, finds a change the reviewed plan does not show, and writes nothing."""
     sb, url, root = saved_plan
     args = ["plan", "--parse-cache", "pc", "--out", "plan.json"]
     assert run_cli(monkeypatch, capsys, root, args, url=url)[0] == 0
     coffee = root / "catalog" / "products" / "coffee.yaml"
-    old_key = entry_key(coffee.read_bytes())
+    (entry,) = [p for p in (root / "pc").iterdir() if b'"price":"219.00"' in p.read_bytes()]
+    blocks = json.loads(entry.read_bytes())["blocks"]
+    (old,) = [payload for payload in blocks.values() if '"219.00"' in json.dumps(payload)]
     coffee.write_bytes(coffee.read_bytes().replace(b"price: 219.00", b"price: 229.00", 1))
-    old_entry = (root / "pc" / f"{old_key}.json").read_bytes()
-    (root / "pc" / f"{entry_key(coffee.read_bytes())}.json").write_bytes(old_entry)
+    split = split_blocks(coffee.read_text(encoding="utf-8"))
+    assert split is not None
+    (edited,) = [block for guid, block in split[1] if guid == old[0]]
+    blocks[block_key(edited)] = old
+    entry.write_text(json.dumps({"blocks": blocks}), encoding="utf-8")
     code, out, err = run_cli(monkeypatch, capsys, root, args, url=url)
     assert code == 0, err
     assert "219.00" in out and "229.00" not in out  # the plan believed the cache

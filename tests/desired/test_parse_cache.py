@@ -149,6 +149,8 @@ def test_the_key_is_the_bytes_and_the_tool_version():
 class MemoryCache:
     """A ``ParseCache`` in a dict, counting what the loader asked for."""
 
+    salt = "test"
+
     def __init__(self) -> None:
         self.entries: dict[str, bytes] = {}
         self.hits = 0

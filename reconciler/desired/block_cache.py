@@ -1,0 +1,197 @@
+"""The parse cache's product entries (``plan --parse-cache DIR``, issue 16): each product of a
+plainly laid out product file kept by its block's text, already checked.
+
+Parsing the YAML is only half of a load; checking every product against the model is the other
+half, so a cache of parsed trees (``parse_cache``) saves a quarter at most. Here a product file
+that ``blocks.split_blocks`` cuts into one block a product has one entry (keyed by the file's
+path, the tool's code and this format), mapping the sha256 of each block's text to what loading
+that block gave: the product as the model dumps it (JSON: decimals as their exact text), the
+keys and codes as written with their positions relative to the block's first line, the
+pricelist rows' and link targets' positions, and the block's node count. A file whose blocks
+are all there is not parsed at all; a pull request's changed file parses only its changed
+blocks (``load`` cuts the others out and keeps the lines where they were).
+
+What is kept is only what can be given back exactly: a product is kept only from a file that
+loaded without any problem, and only when validating its dump gives the same product with the
+same fields set (``payload`` checks it); the entry is keyed by the tool's code, so a changed
+model misses. The cache is still a claim (see ``parse_cache``): ``restore`` validates every
+dump with the model again (a dump the model refuses is a ``BadEntry``) and checks that the
+keys, codes and positions fit the product and the block. A poisoned entry can therefore make a
+plan show a product the YAML does not say, as a poisoned tree could, never run code or skip
+the model; ``apply`` never reads the cache. JSON only.
+
+Pure: no I/O here.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from pydantic import ValidationError
+
+from reconciler import __version__
+from reconciler.desired.locate import COLUMN_BITS, COLUMN_MASK, Location
+from reconciler.desired.parse_cache import BadEntry
+from reconciler.model import Product
+
+__all__ = ["Kept", "block_key", "decode_entry", "encode_entry", "file_key", "payload", "restore"]
+
+FORMAT = 1
+# [guid, dump, keys, codes, variant keys, lines (from the block's first), columns, other
+# positions, nodes]
+_PAYLOAD_LENGTH = 9
+_TEXT, _WHOLE = frozenset((str,)), frozenset((int,))
+
+
+def file_key(file: str, salt: str) -> str:
+    """The entry of product file ``file`` (as shown in problems); ``salt``: the tool's code."""
+    return hashlib.sha256(
+        f"shoptet-catalog {__version__} blocks {FORMAT} {salt}\0{file}".encode()
+    ).hexdigest()
+
+
+def block_key(block: str) -> str:
+    return hashlib.sha256(block.encode("utf-8")).hexdigest()
+
+
+@dataclass(frozen=True)
+class Kept:
+    """A product given back from an entry: positions already moved to the block's line."""
+
+    product: Product
+    keys: tuple[str, ...]
+    codes: tuple[str, ...]
+    variant_keys: tuple[tuple[str, ...], ...]
+    positions: list[int]  # packed as ``Locations.add_packed`` takes them
+    other: list[tuple[tuple, Location]]  # pricelist rows' and link targets' keys
+    nodes: int
+
+
+def _dump(product: Product) -> dict[str, Any]:
+    return product.model_dump(mode="json", exclude_unset=True)
+
+
+def payload(
+    guid: str,
+    product: Product,
+    start: int,
+    packed: tuple[tuple[str, ...], tuple[str, ...], tuple[tuple[str, ...], ...], list[int]],
+    other: list[tuple[tuple, Location]],
+    nodes: int,
+) -> list[Any] | None:
+    """What to keep of product ``guid`` loaded from a block starting on line ``start``
+    (``packed``: ``Locations.packed_positions``; ``other``: its keys outside that record);
+    None when its dump does not validate back to the same product with the same fields set,
+    or its written keys are not the fields set (then it is parsed every time)."""
+    keys, codes, variant_keys, positions = packed
+    dump = _dump(product)
+    try:
+        again = Product.model_validate(dump)
+    except ValidationError:
+        return None
+    if again != product or _dump(again) != dump or not _keys_fit(again, keys, codes, variant_keys):
+        return None
+    return [
+        guid,
+        dump,
+        list(keys),
+        list(codes),
+        [list(v) for v in variant_keys],
+        [(p >> COLUMN_BITS) - start for p in positions],
+        [p & COLUMN_MASK for p in positions],
+        [[list(key[1:]), where.line - start, where.column] for key, where in other],
+        nodes,
+    ]
+
+
+def _keys_fit(
+    product: Product,
+    keys: tuple[Any, ...],
+    codes: tuple[Any, ...],
+    variant_keys: tuple[tuple[Any, ...], ...],
+) -> bool:
+    """The keys are the fields set, each once; the codes the variants, in order."""
+    if len(keys) != len(product.model_fields_set) or set(keys) != product.model_fields_set:
+        return False
+    variants = product.variants if "variants" in product.model_fields_set else {}
+    if len(codes) != len(variants) or list(codes) != list(variants):
+        return False
+    if len(variant_keys) != len(codes):
+        return False
+    for variant, vkeys in zip(variants.values(), variant_keys, strict=True):
+        fields_set = variant.model_fields_set
+        if len(vkeys) != len(fields_set) or set(vkeys) != fields_set:
+            return False
+    return True
+
+
+def encode_entry(blocks: dict[str, list[Any]]) -> bytes:
+    """An entry: block sha256 -> payload."""
+    return json.dumps({"blocks": blocks}, ensure_ascii=False, separators=(",", ":")).encode()
+
+
+def decode_entry(blob: bytes) -> dict[str, Any]:
+    """Block sha256 -> payload (checked when used, by ``restore``); ``BadEntry`` when the
+    entry is not an object of payload lists."""
+    try:
+        entry = json.loads(blob.decode("utf-8"))
+    except (ValueError, RecursionError) as err:
+        raise BadEntry(str(err)) from None
+    blocks = entry.get("blocks") if isinstance(entry, dict) else None
+    if not isinstance(blocks, dict) or not all(
+        isinstance(p, list) and len(p) == _PAYLOAD_LENGTH for p in blocks.values()
+    ):
+        raise BadEntry("not an entry of product blocks")
+    return blocks
+
+
+def _lists(*values: Any) -> None:
+    if not all(isinstance(v, list) for v in values):
+        raise BadEntry("keys or positions that are not lists")
+
+
+def restore(raw: list[Any], guid: str, file: str, start: int, lines: int) -> Kept:
+    """Payload ``raw`` as product ``guid`` of a block of ``lines`` lines starting on line
+    ``start`` of ``file``; ``BadEntry`` unless the model accepts the dump and the keys, codes
+    and positions fit it and the block."""
+    got, dump, keys, codes, variant_keys, rows, columns, other, nodes = raw
+    if got != guid or not isinstance(dump, dict) or type(nodes) is not int or nodes < 1:
+        raise BadEntry("a payload of another product, or no node count")
+    try:
+        product = Product.model_validate(dump)
+    except ValidationError as err:
+        raise BadEntry(f"a product the model refuses ({err.error_count()} errors)") from None
+    _lists(keys, codes, variant_keys, rows, columns, other, *variant_keys)
+    vkeys = tuple(map(tuple, variant_keys))
+    try:  # equal to the fields set (text), so every key is text
+        fit = _keys_fit(product, tuple(keys), tuple(codes), vkeys)
+    except TypeError:  # a key that is a list or a mapping
+        fit = False
+    if not fit:
+        raise BadEntry("keys that do not fit the product")
+    count = 1 + len(keys) + sum(1 + len(v) for v in vkeys)
+    if len(rows) != count or len(columns) != count:
+        raise BadEntry("positions that do not fit the keys")
+    if not set(map(type, rows)) <= _WHOLE or not set(map(type, columns)) <= _WHOLE:
+        raise BadEntry("positions that are not whole numbers")
+    if (rows[0], columns[0]) != (0, 3) or min(rows) < 0 or max(rows) >= lines:
+        raise BadEntry("a position outside the block, or the product's key not at its start")
+    if min(columns) < 1 or max(columns) > COLUMN_MASK:
+        raise BadEntry("a column outside the block")
+    positions = [(start + r) << COLUMN_BITS | c for r, c in zip(rows, columns, strict=True)]
+    placed = []
+    for item in other:
+        if not (isinstance(item, list) and len(item) == 3 and isinstance(item[0], list)):
+            raise BadEntry("another position that is not [key, line, column]")
+        suffix, line, column = item
+        if not suffix or not set(map(type, suffix)) <= _TEXT | _WHOLE:
+            raise BadEntry("another position's key is not text and numbers")
+        if type(line) is not int or type(column) is not int or not 0 <= line < lines:
+            raise BadEntry("another position outside the block")
+        if not 1 <= column <= COLUMN_MASK:
+            raise BadEntry("another position outside the block")
+        placed.append(((guid, *suffix), Location(file, start + line, column)))
+    return Kept(product, tuple(keys), tuple(codes), vkeys, positions, placed, nodes)

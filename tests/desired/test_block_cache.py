@@ -1,0 +1,307 @@
+"""The parse cache's product entries (``plan --parse-cache``, ``desired.block_cache``): a warm
+load gives exactly what loading the YAML gives (products, every location, digest, node
+counts, every problem and its wording), parses only the blocks that changed, and refuses an
+entry it could not have written."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from pathlib import Path
+
+import pytest
+
+from reconciler.desired import block_cache, load, yamlload
+from reconciler.desired.blocks import split_blocks
+from reconciler.desired.load import load_catalog
+from reconciler.errors import CatalogError
+from tests.desired.test_parse_cache import MemoryCache, same_load
+
+
+def guid(i: int) -> str:
+    return str(uuid.UUID(int=(0xB10C << 96) + i))
+
+
+def product(i: int, *, price: str = "100.00", extra: str = "") -> str:
+    """A product block using most kinds of value: lists, nested mappings, pricelist rows,
+    links, images, a block scalar kept with its trailing blank lines, comments."""
+    return (
+        f"  {guid(i)}:\n"
+        f"    name: Produkt {i}  # a comment\n"
+        "    description: |+\n"
+        f"      Řádek {i}\n"
+        "\n"
+        f"    relatedProducts: [{guid(i + 1000)}]\n"
+        "    images:\n"
+        f"      - {{src: 'https://example.com/{i}.jpg', alt: Obrázek {i}}}\n"
+        "    variants:\n"
+        f"      C{i}-A:\n"
+        f"        price: {price}\n"
+        "        vatRate: 21.00\n"
+        "        stock: {1: 5, 2: 0.500}\n"
+        "        prices: {Velkoobchod: {price: 80.00}, 2: {price: 70.00}}\n"
+        f"      C{i}-B: {{price: 12.50, ean: '0{i:012d}'}}\n"
+        f"{extra}"
+        "\n"
+        "  # the next product\n"
+    )
+
+
+def write(catalog: Path, files: dict[str, list[str]]) -> None:
+    (catalog / "products").mkdir(parents=True, exist_ok=True)
+    (catalog / "shop.yaml").write_text("shop:\n  defaultStock: 1\n", encoding="utf-8")
+    for name, blocks in files.items():
+        text = "# header comment\nproducts:\n\n" + "".join(blocks)
+        (catalog / "products" / name).write_text(text, encoding="utf-8")
+
+
+class CountingParses:
+    """Counts the product blocks ``load_yaml`` was given (lines that start a product)."""
+
+    def __init__(self, monkeypatch) -> None:
+        self.headers = 0
+        original = load.load_yaml
+
+        def counted(file, data):
+            self.headers += data.count(b"\n  " + guid(0)[:8].encode())
+            return original(file, data)
+
+        monkeypatch.setattr(load, "load_yaml", counted)
+        monkeypatch.setattr(load, "parse_yaml", lambda f, d, c: counted(f, d))
+
+
+@pytest.fixture
+def catalog(tmp_path) -> Path:
+    root = tmp_path / "catalog"
+    write(root, {"a.yaml": [product(i) for i in range(6)], "b.yaml": [product(i) for i in (6, 7)]})
+    return root
+
+
+def test_a_warm_load_is_the_yaml_load_and_parses_nothing(catalog, monkeypatch):
+    plain = load_catalog(catalog)
+    cache = MemoryCache()
+    cold = load_catalog(catalog, parse_cache=cache)
+    assert len(cache.entries) == 3  # shop.yaml's tree, one entry a product file
+    parses = CountingParses(monkeypatch)
+    warm = load_catalog(catalog, parse_cache=cache)
+    assert parses.headers == 0 and not cache.bad
+    same_load(cold, plain)
+    same_load(warm, plain)
+    # the kept values are exact: text, decimals with their places, the kept blank line
+    variant = warm.catalog.products[guid(3)].variants["C3-A"]
+    assert str(variant.price) == "100.00" and str(variant.stock[2]) == "0.500"
+    assert warm.catalog.products[guid(3)].description == "Řádek 3\n\n"
+
+
+def test_only_the_changed_block_is_parsed_and_the_entry_follows(catalog, monkeypatch):
+    cache = MemoryCache()
+    load_catalog(catalog, parse_cache=cache)
+    path = catalog / "products" / "a.yaml"
+    path.write_text(
+        path.read_text(encoding="utf-8").replace(product(2), product(2, price="99.90")),
+        encoding="utf-8",
+    )
+    plain = load_catalog(catalog)
+    parses = CountingParses(monkeypatch)
+    warm = load_catalog(catalog, parse_cache=cache)
+    assert parses.headers == 1
+    same_load(warm, plain)
+    assert str(warm.catalog.products[guid(2)].variants["C2-A"].price) == "99.90"
+    parses.headers = 0
+    same_load(load_catalog(catalog, parse_cache=cache), plain)
+    assert parses.headers == 0  # the entry now holds the changed block
+
+
+def test_reordered_added_and_removed_blocks_keep_their_places(catalog):
+    cache = MemoryCache()
+    load_catalog(catalog, parse_cache=cache)
+    write(catalog, {"a.yaml": [product(i) for i in (5, 9, 1, 0)], "b.yaml": [product(7)]})
+    same_load(load_catalog(catalog, parse_cache=cache), load_catalog(catalog))
+    assert not cache.bad
+
+
+def problems(catalog: Path, cache=None) -> list[str]:
+    with pytest.raises(CatalogError) as info:
+        load_catalog(catalog, parse_cache=cache)
+    return [str(p) for p in info.value.problems]
+
+
+BROKEN = {
+    "an unknown key in a changed block": lambda t: t.replace(
+        "        vatRate: 21.00\n", "        vatRat: 21.00\n", 1
+    ),
+    "a syntax error in a changed block": lambda t: t.replace("name: Produkt 1 ", "name: [x ", 1),
+    "a null where Shoptet always has a value": lambda t: t.replace(
+        "name: Produkt 2  # a comment", "name: null", 1
+    ),
+    "a product declared in both files": lambda t: t + product(6),
+    "a variant code another file's product uses": lambda t: t.replace(
+        "      C4-B:", "      C6-B:", 1
+    ),
+    "a renamedFrom claimed twice": lambda t: t.replace(
+        "        vatRate: 21.00\n", "        vatRate: 21.00\n        renamedFrom: OLD\n"
+    ),
+    "a product listing itself": lambda t: t.replace(f"[{guid(1003)}]", f"[{guid(3)}]", 1),
+}
+
+
+@pytest.mark.parametrize("edit", BROKEN.values(), ids=BROKEN.keys())
+def test_every_problem_is_found_and_worded_as_without_the_cache(catalog, edit):
+    cache = MemoryCache()
+    load_catalog(catalog, parse_cache=cache)
+    path = catalog / "products" / "a.yaml"
+    path.write_text(edit(path.read_text(encoding="utf-8")), encoding="utf-8")
+    expected = problems(catalog)
+    assert expected
+    assert problems(catalog, cache) == expected
+    assert problems(catalog, cache) == expected  # and again, whatever was kept meanwhile
+
+
+def test_the_node_limit_counts_the_kept_blocks(catalog, monkeypatch):
+    cache = MemoryCache()
+    load_catalog(catalog, parse_cache=cache)
+    path = catalog / "products" / "a.yaml"
+    path.write_text(
+        path.read_text(encoding="utf-8").replace(product(2), product(2, price="99.90")),
+        encoding="utf-8",
+    )
+    whole = load_catalog(catalog).product_nodes
+    file_nodes = 3 + sum(whole[guid(i)] for i in range(6))
+    # the changed block alone is far below the limit, the whole file just above it
+    monkeypatch.setattr(yamlload, "MAX_NODES", file_nodes - 1)
+    expected = problems(catalog)
+    assert any("a.yaml" in p for p in expected)
+    assert problems(catalog, cache) == expected
+
+
+def entry_of(cache: MemoryCache, catalog: Path, name: str) -> tuple[str, dict]:
+    key = block_cache.file_key((catalog / "products" / name).as_posix(), cache.salt)
+    return key, json.loads(cache.entries[key])
+
+
+POISON = {
+    "another product's payload": lambda p: p.__setitem__(0, guid(99)),
+    "a price the model refuses": lambda p: p[1]["variants"]["C1-A"].__setitem__("price", "x"),
+    "a field the keys do not name": lambda p: p[1].__setitem__("brand", "acme"),
+    "keys that are not the fields": lambda p: p[2].append("brand"),
+    "a key that is a list": lambda p: p[2].__setitem__(0, ["name"]),
+    "codes out of order": lambda p: p[3].reverse(),
+    "a line outside the block": lambda p: p[5].__setitem__(1, 500),
+    "a line that is text": lambda p: p[5].__setitem__(1, "2"),
+    "a column of 0": lambda p: p[6].__setitem__(1, 0),
+    "positions missing": lambda p: p[5].pop(),
+    "another position not a triple": lambda p: p[7].__setitem__(0, "x"),
+    "another position outside the block": lambda p: p[7][0].__setitem__(1, -1),
+    "no node count": lambda p: p.__setitem__(8, 0),
+    "the product's key elsewhere": lambda p: p[6].__setitem__(0, 4),
+}
+
+
+@pytest.mark.parametrize("poison", POISON.values(), ids=POISON.keys())
+def test_an_entry_that_does_not_fit_is_refused_and_the_yaml_loaded(catalog, poison):
+    cache = MemoryCache()
+    load_catalog(catalog, parse_cache=cache)
+    key, entry = entry_of(cache, catalog, "a.yaml")
+    split = split_blocks((catalog / "products" / "a.yaml").read_text(encoding="utf-8"))
+    assert split is not None
+    sha = block_cache.block_key(split[1][1][1])  # product 1's block
+    poison(entry["blocks"][sha])
+    cache.entries[key] = json.dumps(entry).encode()
+    same_load(load_catalog(catalog, parse_cache=cache), load_catalog(catalog))
+    assert cache.bad == [key]
+
+
+@pytest.mark.parametrize(
+    "blob", [b"not json", b"[]", b'{"blocks": []}', b'{"blocks": {"x": [1]}}', b"\xff"]
+)
+def test_an_entry_that_is_not_one_is_refused(catalog, blob):
+    cache = MemoryCache()
+    load_catalog(catalog, parse_cache=cache)
+    key, _ = entry_of(cache, catalog, "a.yaml")
+    cache.entries[key] = blob
+    same_load(load_catalog(catalog, parse_cache=cache), load_catalog(catalog))
+    assert cache.bad == [key]
+
+
+def test_another_version_of_the_code_misses(catalog, monkeypatch):
+    cache = MemoryCache()
+    load_catalog(catalog, parse_cache=cache)
+    cache.salt = "changed"
+    parses = CountingParses(monkeypatch)
+    load_catalog(catalog, parse_cache=cache)
+    assert parses.headers == 8
+
+
+def test_a_file_that_is_not_cut_into_blocks_keeps_its_tree(catalog):
+    """Anchors and aliases (or a header the parse does not find where the cut put it) leave
+    a file to the tree entries: a block could mean something else elsewhere."""
+    path = catalog / "products" / "b.yaml"
+    path.write_text(
+        "x-base: &base {vatRate: 21.00}\n" + path.read_text(encoding="utf-8"), encoding="utf-8"
+    )
+    cache = MemoryCache()
+    load_catalog(catalog, parse_cache=cache)
+    entry_of(cache, catalog, "a.yaml")  # a.yaml has its entry
+    assert block_cache.file_key(path.as_posix(), cache.salt) not in cache.entries
+    same_load(load_catalog(catalog, parse_cache=cache), load_catalog(catalog))
+    assert cache.hits == 3
+
+
+def test_a_header_inside_a_quoted_text_is_not_a_block(catalog):
+    path = catalog / "products" / "b.yaml"
+    text = path.read_text(encoding="utf-8").replace(
+        "name: Produkt 6  # a comment", f'name: "Produkt 6\n  {guid(50)}:\n      konec"', 1
+    )
+    path.write_text(text, encoding="utf-8")
+    cache = MemoryCache()
+    try:
+        expected = load_catalog(catalog)
+    except CatalogError:
+        assert problems(catalog, cache) == problems(catalog)
+        return
+    same_load(load_catalog(catalog, parse_cache=cache), expected)
+    same_load(load_catalog(catalog, parse_cache=cache), expected)
+    assert guid(50) not in expected.catalog.products
+
+
+def test_two_processes_with_a_warm_cache_load_what_one_loads(tmp_path, monkeypatch):
+    root = tmp_path / "catalog"
+    # over TWO_PROCESSES_FROM_BYTES in eight files, so the later ones load in a child
+    write(root, {f"p{n}.yaml": [product(n * 1000 + i) for i in range(700)] for n in range(8)})
+    assert sum(p.stat().st_size for p in (root / "products").iterdir()) > (
+        load.TWO_PROCESSES_FROM_BYTES
+    )
+    cache = MemoryCache()
+    load_catalog(root, parse_cache=cache)
+    path = root / "products" / "p6.yaml"
+    path.write_text(
+        path.read_text(encoding="utf-8").replace(product(6005), product(6005, price="1.00")),
+        encoding="utf-8",
+    )
+    monkeypatch.setenv("SHOPTET_LOAD_PROCESSES", "1")
+    one = load_catalog(root)
+    monkeypatch.delenv("SHOPTET_LOAD_PROCESSES")
+    same_load(load_catalog(root, parse_cache=cache), one)
+
+
+def test_a_kept_block_after_a_changed_one_ending_in_kept_blank_lines(tmp_path, monkeypatch):
+    """A block scalar with ``|+`` keeps the blank lines after it: the blocks cut out after a
+    changed block must not become part of it (they are left as comment lines)."""
+    root = tmp_path / "catalog"
+    last = "    shortDescription: |+\n      Konec\n\n"
+    write(
+        root,
+        {"a.yaml": [product(0, extra=last).replace("\n  # the next product\n", ""), product(1)]},
+    )
+    cache = MemoryCache()
+    load_catalog(root, parse_cache=cache)
+    path = root / "products" / "a.yaml"
+    path.write_text(
+        path.read_text(encoding="utf-8").replace("Produkt 0 ", "Produkt nula ", 1),
+        encoding="utf-8",
+    )
+    plain = load_catalog(root)
+    assert plain.catalog.products[guid(0)].shortDescription == "Konec\n\n"
+    parses = CountingParses(monkeypatch)
+    same_load(load_catalog(root, parse_cache=cache), plain)
+    assert parses.headers == 1
