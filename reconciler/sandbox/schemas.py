@@ -313,6 +313,12 @@ PRODUCT_LINKS = {
     name: O({name: A(O({"guid": S(GUID)}, ("guid",)), max=50)}, (name,))
     for name in ("relatedProducts", "alternativeProducts")
 }
+# POST of the same paths (addRelatedProduct, addAlternativeProduct): one product, its guid a
+# typeGuidUnlimited (any text up to 36; one the shop lacks is refused by the handler)
+ADD_PRODUCT_LINK = {
+    name: O({name[:-1]: O({"guid": S(max=36)}, ("guid",))}, (name[:-1],))
+    for name in ("relatedProducts", "alternativeProducts")
+}
 
 # /api/products/filtering-parameters (createFilteringParameter, createFilteringParameterValue;
 # components.schemas.productFilteringParameterValues)
