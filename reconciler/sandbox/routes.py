@@ -88,6 +88,8 @@ ROUTES = [
     ("GET", "/api/products/{guid}/images/{gallery}", img.list_images),
     ("POST", "/api/products/{guid}/images/{gallery}", img.add_images),
     ("PATCH", "/api/products/{guid}/images/{gallery}", img.update_images),
+    ("DELETE", "/api/products/{guid}/images/{gallery}", img.delete_all),
+    ("PATCH", "/api/products/{guid}/images/{gallery}/source", img.replace_sources),
     ("DELETE", "/api/products/{guid}/images/{gallery}/{imageName}", img.delete_image),
     ("GET", "/api/products/{guid}/relatedProducts", content.get_links),
     ("PUT", "/api/products/{guid}/relatedProducts", content.put_links),
