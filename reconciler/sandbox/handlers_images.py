@@ -19,7 +19,6 @@ from reconciler.sandbox.context import Ctx
 from reconciler.sandbox.envelope import Fail, Result, err, invalid_parameter
 from reconciler.sandbox.handlers_jobs import require_webhook
 from reconciler.sandbox.handlers_products import _by_guid
-from reconciler.sandbox.jobs import AsyncJobs
 from reconciler.sandbox.validate import A, I, O, S, check_body
 
 MAX_PER_CALL = 100
@@ -104,10 +103,18 @@ def _check_urls(items: list[dict]) -> None:
             )
 
 
-def _queue(jobs: AsyncJobs, product: dict, name: str, items: list[dict], run) -> Result:
-    """202 and a job that runs ``run(state, product, gallery, rows)`` when it finishes (if the
-    job completes and the product still exists); its log lines become the job's ``log``."""
-    guid, rows = product["guid"], [dict(item) for item in items]
+def _submit(ctx: Ctx, schema: O, run, named: bool) -> Result:
+    """Check the request (``named``: every image name must be the gallery's), then 202 and a
+    job that runs ``run(state, product, gallery, rows)`` when it finishes, if it completes and
+    the product still exists; ``run``'s log lines become the job's ``log``."""
+    product = _by_guid(ctx)
+    name = _gallery(ctx)
+    jobs = require_webhook(ctx)
+    data = check_body(ctx.body, schema)
+    _check_urls(data["images"])
+    if named:
+        _check_names(product, name, data["images"])
+    guid, rows = product["guid"], [dict(item) for item in data["images"]]
 
     def finish(status: str, state) -> str | None:
         target = state.products.get(guid)
@@ -121,23 +128,12 @@ def _queue(jobs: AsyncJobs, product: dict, name: str, items: list[dict], run) ->
 
 def add_images(ctx: Ctx) -> Result:
     """202 and a job; the images appear (or are refused, per URL) when the job finishes."""
-    product = _by_guid(ctx)
-    name = _gallery(ctx)
-    jobs = require_webhook(ctx)
-    data = check_body(ctx.body, ADD_IMAGES)
-    _check_urls(data["images"])
-    return _queue(jobs, product, name, data["images"], gallery.add)
+    return _submit(ctx, ADD_IMAGES, gallery.add, named=False)
 
 
 def replace_sources(ctx: Ctx) -> Result:
     """PATCH .../source: 202 and a job that gives named images new files (per URL)."""
-    product = _by_guid(ctx)
-    name = _gallery(ctx)
-    jobs = require_webhook(ctx)
-    data = check_body(ctx.body, REPLACE_SOURCES)
-    _check_urls(data["images"])
-    _check_names(product, name, data["images"])
-    return _queue(jobs, product, name, data["images"], gallery.replace)
+    return _submit(ctx, REPLACE_SOURCES, gallery.replace, named=True)
 
 
 def _check_names(product: dict, name: str, items: list[dict]) -> dict[str, dict]:

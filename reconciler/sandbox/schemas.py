@@ -332,29 +332,18 @@ _FILTERING_VALUE = O(
     },
     ("name",),
 )
+_FILTERING_PARAMETER = {
+    "name": S(max=255, min=1),
+    "code": S(SLUG, max=255, min=1),
+    "displayName": S(max=255, min=1, null=True),
+    "description": S(min=1, null=True),
+    "priority": I(null=True, min=1),
+    "googleMapping": S(max=255, min=1, null=True),
+}
 CREATE_FILTERING_PARAMETER = O(
-    {
-        "name": S(max=255, min=1),
-        "code": S(SLUG, max=255, min=1),
-        "displayName": S(max=255, min=1, null=True),
-        "description": S(min=1, null=True),
-        "priority": I(null=True, min=1),
-        "googleMapping": S(max=255, min=1, null=True),
-        "values": A(_FILTERING_VALUE, min=1),
-    },
-    ("name", "values"),
+    {**_FILTERING_PARAMETER, "values": A(_FILTERING_VALUE, min=1)}, ("name", "values")
 )
 ADD_FILTERING_PARAMETER_VALUES = O({"paramValues": A(_FILTERING_VALUE, min=1)}, ("paramValues",))
 # updateFilteringParameter / updateFilteringParameterValue: minProperties 1
-UPDATE_FILTERING_PARAMETER = O(
-    {
-        "name": S(max=255, min=1),
-        "code": S(SLUG, max=255, min=1),
-        "displayName": S(max=255, min=1, null=True),
-        "description": S(min=1, null=True),
-        "priority": I(null=True, min=1),
-        "googleMapping": S(max=255, min=1, null=True),
-    },
-    min=1,
-)
+UPDATE_FILTERING_PARAMETER = O(_FILTERING_PARAMETER, min=1)
 UPDATE_FILTERING_PARAMETER_VALUE = O(_FILTERING_VALUE.fields, min=1)
