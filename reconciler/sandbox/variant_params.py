@@ -15,6 +15,17 @@ the decision to refuse a *derived* index that collides (rather than renaming it)
 reading (UNVERIFIED on a live shop). The sandbox has one language, so the "currently selected
 language variant" of an identifier (SPEC "Languages") is simply the one stored.
 
+Updates and deletes (SPEC updateVariantParameter, deleteVariantParameter,
+updateVariantParameterValue, deleteVariantParameterValue, and the filtering twins): a renamed
+index keeps what uses it. Shoptet says only "when changed, you must use the new
+paramIndex/rawValue/code in the next API calls", so the parameter stays the same entity and the
+products that use it follow (their ``changeTime`` stays: whether Shoptet moves it is not
+documented, and a client's cache must not count on it). What Shoptet does when a parameter or
+value still in use is deleted is not documented: refused with 409 ``...-used-by-products``
+(strict), worded like Shoptet's documented refusal to delete a category or brand products still
+use (deleteCategory, deleteBrand). A name or index another parameter (value) has is 422, as on
+create; an unknown value is 404 ``...-value-not-found``.
+
 Product rule (POST /api/products description, SPEC createProduct): each variant of a product
 with more than one variant has a unique combination of ``parameters``; a ``nameIndex`` appears
 once per variant; ``nameIndex``/``valueIndex`` must exist (nothing says a product write creates
@@ -275,13 +286,6 @@ def add_values(state: ShopState, param: dict, data: dict, kind: RegistryKind = V
 
 
 # -- registry updates and deletes --------------------------------------------------------------
-#
-# Renaming an index keeps what uses it: Shoptet says only "when changed, you must use the new
-# paramIndex/rawValue/code in the next API calls", so the parameter stays the same entity and
-# the products that use it follow. What Shoptet does when a parameter or value still in use is
-# deleted is not documented: refused with 409 ``...-used-by-products`` (strict), worded like
-# Shoptet's documented refusal to delete a category or brand products still use
-# (deleteCategory, deleteBrand).
 
 
 def update_param(state: ShopState, param: dict, data: dict, kind: RegistryKind = VARIANT) -> dict:

@@ -125,6 +125,9 @@ def test_patch_renames_a_parameter_and_its_users_follow(api, sb, kind):
     assert api.get(f"{kind.path}/{param}").status_code == 404
     assert ("odstin", value) in kind.uses(api)
     assert all(p != param for p, _ in kind.uses(api))
+    doc = sb.state()
+    sb.load_state(doc)  # the state stays a valid state file
+    assert sb.state() == doc
 
 
 @pytest.mark.parametrize("kind", KINDS)
