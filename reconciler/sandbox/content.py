@@ -92,7 +92,7 @@ def assignment_items(state: ShopState, product: dict) -> list[dict]:
     out = []
     for item in product.get("filteringParameters", []):
         param = have.get(item["code"])
-        if param is None:  # removed from the registry since (not served: DELETE)
+        if param is None:  # only a state file can leave one (a DELETE of a used one is 409)
             continue
         chosen = [v for v in param["values"] if v["valueIndex"] in item["values"]]
         shown = render_filtering_param(param, chosen)  # the detail's items carry no ids

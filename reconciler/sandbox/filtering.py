@@ -11,7 +11,12 @@ Strict where the spec is silent: a product write naming a code or value index th
 lacks is refused with 422 (nothing says it creates them), as is a code twice; ``null`` (PATCH)
 or ``[]`` clears the assignment, which is replaced whole.
 
-UNFINISHED: PATCH and DELETE of parameters and values answer 405.
+Update and delete of parameters and values (SPEC updateFilteringParameter,
+deleteFilteringParameter, updateFilteringParameterValue, deleteFilteringParameterValue) follow
+the variant parameters' rules (``variant_params``): a renamed code or value index is renamed in
+every product's assignment too; a parameter or value a product is assigned is not deleted
+(409 ``filtering-parameter-used-by-products``: the spec does not say what Shoptet does, strict);
+a value's ``valueIndex: null`` derives it from the name again, as a create does.
 """
 
 from __future__ import annotations
@@ -19,29 +24,40 @@ from __future__ import annotations
 from reconciler.sandbox.content import render_filtering_param as render_param
 from reconciler.sandbox.context import Ctx
 from reconciler.sandbox.envelope import Fail, Result, err, invalid_parameter
-from reconciler.sandbox.schemas import ADD_FILTERING_PARAMETER_VALUES, CREATE_FILTERING_PARAMETER
+from reconciler.sandbox.handlers_registry import RegistryWrites
+from reconciler.sandbox.schemas import (
+    ADD_FILTERING_PARAMETER_VALUES,
+    CREATE_FILTERING_PARAMETER,
+    UPDATE_FILTERING_PARAMETER,
+    UPDATE_FILTERING_PARAMETER_VALUE,
+)
 from reconciler.sandbox.state import ShopState
 from reconciler.sandbox.validate import check_body
-from reconciler.sandbox.variant_params import RegistryKind, add_values, create_param, registry
+from reconciler.sandbox.variant_params import (
+    RegistryKind,
+    add_values,
+    create_param,
+    find,
+    registry,
+)
 
 FILTERING = RegistryKind(
     "filteringParameters", "Filtering parameter", "name", "code", "name", "valueIndex", "priority"
 )
 
 
+WRITES = RegistryWrites(
+    FILTERING,
+    "code",
+    "valueIndex",
+    render_param,
+    UPDATE_FILTERING_PARAMETER,
+    UPDATE_FILTERING_PARAMETER_VALUE,
+)
+
+
 def _param(ctx: Ctx) -> dict:
-    code = ctx.params["code"]
-    param = registry(ctx.state, FILTERING).get(code)
-    if param is None:  # no 404 code documented; named like the other registries (UNVERIFIED)
-        raise Fail(
-            404,
-            err(
-                "filtering-parameter-not-found",
-                f'Filtering parameter with code "{code}" not found.',
-                code,
-            ),
-        )
-    return param
+    return find(ctx.state, ctx.params["code"], FILTERING)
 
 
 def list_params(ctx: Ctx) -> Result:

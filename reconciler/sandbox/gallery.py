@@ -5,8 +5,8 @@ State: each product has ``images: [{name, priority, description, changeTime, gal
 product's images, or null. Shoptet names an image itself (``106.jpg``: a shop-wide number and
 the source's extension) and keeps no source URL; the next number is ``clock.imageSeq``.
 
-Adding by URL is an asynchronous job (``handlers_images.add``); what each ``sourceUrl`` does
-when the job runs is decided by the URL, so tests and catalog managers can provoke Shoptet's
+Adding by URL and replacing an image's file by URL are asynchronous jobs (``add``,
+``replace``); what each ``sourceUrl`` does when the job runs is decided by the URL, so tests and catalog managers can provoke Shoptet's
 failure modes:
 
 - a URL containing ``sandbox-bad-content`` is refused as "Invalid image content" (Shoptet's
@@ -92,6 +92,28 @@ def add(state: ShopState, product: dict, gallery: str, items: list[dict]) -> lis
                 "gallery": gallery,
             }
         )
+    product["changeTime"] = now
+    return log
+
+
+def replace(state: ShopState, product: dict, gallery: str, items: list[dict]) -> list[str]:
+    """Run a source-update job's rows (``name``, ``sourceUrl``, optional ``priority`` and
+    ``description``): the named image gets the new file, keeping its name (UNVERIFIED: Shoptet
+    does not say whether a new file renames it), and a new ``changeTime``, which changes its
+    signed CDN names as a new upload does. Log lines for the rows refused, and for images
+    deleted since the request."""
+    log = []
+    now = state.touch()
+    for item in items:
+        image = next((i for i in images_of(product, gallery) if i["name"] == item["name"]), None)
+        why = refusal(item["sourceUrl"])
+        if image is None:
+            log.append(f'Image "{item["name"]}" not found in gallery "{gallery}".')
+        elif why is not None:
+            log.append(why)
+        else:
+            image.update({k: item[k] for k in ("priority", "description") if k in item})
+            image["changeTime"] = now
     product["changeTime"] = now
     return log
 

@@ -61,8 +61,6 @@ def update(ctx: Ctx) -> Result:
     state = ctx.state
     flag = _flag(state, ctx.params["code"])
     data = check_body(ctx.body, UPDATE_FLAG)
-    if not data:
-        raise Fail(422, err("invalid-request-data", "Request data must not be empty.", "data"))
     if "title" in data:
         _title_taken(state, data["title"], flag["code"])
     flag.update({k: data[k] for k in ("title", "color") if k in data})

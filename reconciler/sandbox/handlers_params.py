@@ -1,19 +1,31 @@
 """``/api/products/variant-parameters``: list (``include=values``), detail, create a parameter,
-add values to one (SPEC getListOfVariantParameters, getDetailOfVariantParameter,
-createVariantParameter, createVariantParameterValue). Registry rules: :mod:`variant_params`.
-
-UNFINISHED: PATCH and DELETE of parameters and values (SPEC updateVariantParameter,
-deleteVariantParameter, updateVariantParameterValue, deleteVariantParameterValue) answer 405;
-what Shoptet does with a parameter that variants still use is not documented.
+add values to one, update and delete a parameter or one of its values (SPEC
+getListOfVariantParameters, getDetailOfVariantParameter, createVariantParameter,
+createVariantParameterValue, updateVariantParameter, deleteVariantParameter,
+updateVariantParameterValue, deleteVariantParameterValue). Registry rules, and what happens
+to the variants that use a renamed or deleted parameter (the spec does not say; strict: a
+parameter or value still in use is not deleted, 409): :mod:`variant_params`.
 """
 
 from __future__ import annotations
 
 from reconciler.sandbox.context import Ctx
 from reconciler.sandbox.envelope import Result, invalid_parameter
-from reconciler.sandbox.schemas import ADD_VARIANT_PARAMETER_VALUES, CREATE_VARIANT_PARAMETER
+from reconciler.sandbox.handlers_registry import RegistryWrites
+from reconciler.sandbox.schemas import (
+    ADD_VARIANT_PARAMETER_VALUES,
+    CREATE_VARIANT_PARAMETER,
+    UPDATE_VARIANT_PARAMETER,
+    UPDATE_VARIANT_PARAMETER_VALUE,
+)
 from reconciler.sandbox.validate import check_body
-from reconciler.sandbox.variant_params import add_values, create_param, not_found, render_param
+from reconciler.sandbox.variant_params import (
+    VARIANT,
+    add_values,
+    create_param,
+    find,
+    render_param,
+)
 
 LIST_INCLUDES = {"values"}
 
@@ -32,11 +44,7 @@ def list_params(ctx: Ctx) -> Result:
 
 
 def _param(ctx: Ctx) -> dict:
-    index = ctx.params["paramIndex"]
-    param = ctx.state.params.get(index)
-    if param is None:
-        raise not_found(index)
-    return param
+    return find(ctx.state, ctx.params["paramIndex"], VARIANT)
 
 
 def get_param(ctx: Ctx) -> Result:
@@ -52,3 +60,13 @@ def create_values(ctx: Ctx) -> Result:
     param = _param(ctx)
     data = check_body(ctx.body, ADD_VARIANT_PARAMETER_VALUES)
     return Result(status=201, data=render_param(add_values(ctx.state, param, data)))
+
+
+WRITES = RegistryWrites(
+    VARIANT,
+    "paramIndex",
+    "rawValue",
+    render_param,
+    UPDATE_VARIANT_PARAMETER,
+    UPDATE_VARIANT_PARAMETER_VALUE,
+)

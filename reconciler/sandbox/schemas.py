@@ -282,14 +282,41 @@ CREATE_VARIANT_PARAMETER = O(
     ("paramName",),
 )
 ADD_VARIANT_PARAMETER_VALUES = O({"paramValues": A(_PARAM_VALUE, min=1)}, ("paramValues",))
+# updateVariantParameter / updateVariantParameterValue: minProperties 1; an index, a name or a
+# priority may change but not be null (only displayName, color and image may)
+UPDATE_VARIANT_PARAMETER = O(
+    {
+        "paramName": S(max=255, min=1),
+        "displayName": S(max=255, min=1, null=True),
+        "paramIndex": S(SLUG, max=255, min=1),
+        "priority": I(min=1),
+    },
+    min=1,
+)
+UPDATE_VARIANT_PARAMETER_VALUE = O(
+    {
+        "paramValue": S(max=128, min=1),
+        "rawValue": S(SLUG, max=255, min=1),
+        "color": S(COLOR, null=True),
+        "image": S(max=255, min=1, null=True),
+        "valuePriority": I(min=1),
+    },
+    min=1,
+)
 
-# createProductFlag / updateProductFlag (updateProductFlag: minProperties 1, checked there)
+# createProductFlag / updateProductFlag
 CREATE_FLAG = O({"title": S(max=255, min=1), "color": S(COLOR, null=True)}, ("title",))
-UPDATE_FLAG = O({"title": S(max=255, min=1), "color": S(COLOR, null=True)})
+UPDATE_FLAG = O({"title": S(max=255, min=1), "color": S(COLOR, null=True)}, min=1)
 # PUT /api/products/{guid}/relatedProducts and .../alternativeProducts (setRelatedProducts,
 # setAlternativeProducts): the whole list, 0-50 items
 PRODUCT_LINKS = {
     name: O({name: A(O({"guid": S(GUID)}, ("guid",)), max=50)}, (name,))
+    for name in ("relatedProducts", "alternativeProducts")
+}
+# POST of the same paths (addRelatedProduct, addAlternativeProduct): one product, its guid a
+# typeGuidUnlimited (any text up to 36; one the shop lacks is refused by the handler)
+ADD_PRODUCT_LINK = {
+    name: O({name[:-1]: O({"guid": S(max=36)}, ("guid",))}, (name[:-1],))
     for name in ("relatedProducts", "alternativeProducts")
 }
 
@@ -305,16 +332,18 @@ _FILTERING_VALUE = O(
     },
     ("name",),
 )
+_FILTERING_PARAMETER = {
+    "name": S(max=255, min=1),
+    "code": S(SLUG, max=255, min=1),
+    "displayName": S(max=255, min=1, null=True),
+    "description": S(min=1, null=True),
+    "priority": I(null=True, min=1),
+    "googleMapping": S(max=255, min=1, null=True),
+}
 CREATE_FILTERING_PARAMETER = O(
-    {
-        "name": S(max=255, min=1),
-        "code": S(SLUG, max=255, min=1),
-        "displayName": S(max=255, min=1, null=True),
-        "description": S(min=1, null=True),
-        "priority": I(null=True, min=1),
-        "googleMapping": S(max=255, min=1, null=True),
-        "values": A(_FILTERING_VALUE, min=1),
-    },
-    ("name", "values"),
+    {**_FILTERING_PARAMETER, "values": A(_FILTERING_VALUE, min=1)}, ("name", "values")
 )
 ADD_FILTERING_PARAMETER_VALUES = O({"paramValues": A(_FILTERING_VALUE, min=1)}, ("paramValues",))
+# updateFilteringParameter / updateFilteringParameterValue: minProperties 1
+UPDATE_FILTERING_PARAMETER = O(_FILTERING_PARAMETER, min=1)
+UPDATE_FILTERING_PARAMETER_VALUE = O(_FILTERING_VALUE.fields, min=1)

@@ -54,6 +54,7 @@ class O:  # noqa: E742
     fields: dict
     required: tuple = ()
     null: bool = False
+    min: int = 0  # minProperties
 
 
 @dataclass(frozen=True)
@@ -128,6 +129,9 @@ class Checker:
         for key in schema.required:
             if key not in value:
                 self.bad(f"{path}.{key}", f'Property "{path}.{key}" is required.')
+        if len(value) < schema.min:
+            noun = "property" if schema.min == 1 else "properties"
+            self.bad(path, f'Property "{path}" must have at least {schema.min} {noun}.')
         for key, sub in schema.fields.items():
             if key in value:
                 self.check(value[key], sub, f"{path}.{key}")

@@ -226,3 +226,158 @@ def test_a_state_file_carries_galleries_and_refuses_a_dangling_variant_image():
 
     with pytest.raises(StateError, match=r"image 107\.jpg"):
         sb.load_state(doc)
+
+
+# -- delete a whole gallery (deleteAllProductImagesInGallery) ---------------------------------
+
+
+def use_as_variant_image(c: httpx.Client, name: str) -> None:
+    body = {"data": {"variants": [{"code": "KAV-COL-500", "image": name}]}}
+    assert c.patch(f"/api/products/{GUID}", json=body).status_code == 200
+
+
+def test_delete_all_empties_the_gallery_and_leaves_the_other(c):
+    add(c, "https://x.example/a.jpg", "https://x.example/b.jpg")
+    add(c, "https://x.example/spin.jpg", path=f"/api/products/{GUID}/images/shop360")
+    r = c.delete(SHOP)
+    assert r.status_code == 200, r.text
+    assert (r.json()["data"], r.json()["errors"]) == (None, None)
+    assert gallery(c) == []
+    assert [i["name"] for i in gallery(c, f"/api/products/{GUID}/images/shop360")] == ["109.jpg"]
+    assert c.delete(SHOP).status_code == 200  # an empty gallery: nothing to do
+
+
+def test_delete_all_skips_a_variant_s_image_and_lists_it_in_errors(c):
+    add(c, "https://x.example/a.jpg", "https://x.example/b.jpg")
+    use_as_variant_image(c, "108.jpg")
+    r = c.delete(SHOP)
+    assert r.status_code == 200
+    errors = r.json()["errors"]
+    assert [(e["errorCode"], e["instance"]) for e in errors] == [
+        ("image-used-by-variant", "108.jpg")
+    ]
+    assert "KAV-COL-500" in errors[0]["message"]
+    assert [i["name"] for i in gallery(c)] == ["108.jpg"]
+    r = c.delete(SHOP, params={"removeReference": "true"})
+    assert (r.status_code, r.json()["errors"]) == (200, None)
+    assert gallery(c) == []
+    variant = c.get("/api/products/code/KAV-COL-500").json()["data"]["variants"][1]
+    assert variant["image"] is None
+
+
+def test_delete_all_refusals(c):
+    missing = "00000000-0000-0000-0000-000000000000"
+    assert c.delete(f"/api/products/{missing}/images/shop").status_code == 404
+    r = c.delete(f"/api/products/{GUID}/images/other")
+    assert (r.status_code, r.json()["errors"][0]["errorCode"]) == (404, "gallery-not-found")
+    add(c, "https://x.example/a.jpg")
+    r = c.delete(SHOP, params={"removeReference": "yes"})
+    assert (r.status_code, r.json()["errors"][0]["instance"]) == (400, "removeReference")
+    assert len(gallery(c)) == 1
+
+
+# -- replace files (updateProductImagesSource) ------------------------------------------------
+
+
+def replace(c: httpx.Client, *items: dict):
+    return c.patch(f"{SHOP}/source", json={"data": {"images": list(items)}})
+
+
+def test_a_source_update_is_a_job_that_gives_the_image_a_new_file_and_keeps_its_name():
+    clock = Time()
+    sb = Sandbox.from_seed("demo", clock=clock, job_queue=5.0, job_duration=5.0)
+    c = raw_client(sb)
+    add(c, "https://x.example/a.jpg", "https://x.example/b.jpg")
+    clock.t = 10
+    before = gallery(c)
+    use_as_variant_image(c, "108.jpg")
+    r = replace(
+        c, {"name": "108.jpg", "sourceUrl": "https://x.example/new.png", "description": "nové"}
+    )
+    assert r.status_code == 202, r.text
+    job = r.json()["data"]["jobId"]
+    assert gallery(c)[1]["cdnName"] == before[1]["cdnName"]  # nothing before the job ends
+    clock.t = 20
+    after = gallery(c)
+    assert [i["name"] for i in after] == ["107.jpg", "108.jpg"]
+    assert after[1]["description"] == "nové" and after[1]["priority"] == 2
+    assert after[1]["changeTime"] > before[1]["changeTime"]
+    assert after[1]["cdnName"] != before[1]["cdnName"]  # a new file: new signed names
+    assert after[0] == before[0]
+    detail = c.get(f"/api/system/jobs/{job}").json()["data"]["job"]
+    assert (detail["status"], detail["log"]) == ("completed", None)
+    variant = c.get("/api/products/code/KAV-COL-500").json()["data"]["variants"][1]
+    assert variant["image"] == "108.jpg"  # the reference stays
+
+
+def test_a_refused_source_leaves_the_image_and_is_logged(c):
+    add(c, "https://x.example/a.jpg")
+    before = gallery(c)
+    bad = "https://x.example/sandbox-bad-content.jpg"
+    job = replace(c, {"name": "107.jpg", "sourceUrl": bad}).json()["data"]["jobId"]
+    assert gallery(c) == before
+    assert c.get(f"/api/system/jobs/{job}").json()["data"]["job"]["log"] == (
+        f"Invalid image content: {bad}"
+    )
+
+
+def test_an_image_deleted_before_the_job_runs_is_logged():
+    clock = Time()
+    sb = Sandbox.from_seed("demo", clock=clock, job_queue=5.0, job_duration=5.0)
+    c = raw_client(sb)
+    add(c, "https://x.example/a.jpg")
+    clock.t = 10
+    job = replace(c, {"name": "107.jpg", "sourceUrl": "https://x.example/b.jpg"})
+    assert c.delete(f"{SHOP}/107.jpg").status_code == 200
+    clock.t = 20
+    log = c.get(f"/api/system/jobs/{job.json()['data']['jobId']}").json()["data"]["job"]["log"]
+    assert log == 'Image "107.jpg" not found in gallery "shop".'
+    assert gallery(c) == []
+
+
+@pytest.mark.parametrize(
+    ("items", "status", "where"),
+    [
+        ([], 422, "data.images"),
+        ([{"name": "107.jpg"}], 422, "data.images[0].sourceUrl"),
+        ([{"sourceUrl": "https://x.example/b.jpg"}], 422, "data.images[0].name"),
+        (
+            [{"name": "107.jpg", "sourceUrl": "ftp://x.example/b.jpg"}],
+            422,
+            "data.images[0].sourceUrl",
+        ),
+        (
+            [{"name": "107.jpg", "sourceUrl": "https://x.example/b.jpg", "priority": 100000}],
+            422,
+            "data.images[0].priority",
+        ),
+        ([{"name": "9.jpg", "sourceUrl": "https://x.example/b.jpg"}], 404, "data.images[0].name"),
+        (
+            [{"name": "107.jpg", "sourceUrl": "https://x.example/b.jpg"}] * 2,
+            422,
+            "data.images[1].name",
+        ),
+    ],
+)
+def test_a_bad_source_update_queues_nothing(c, items, status, where):
+    add(c, "https://x.example/a.jpg")
+    jobs = c.get("/api/system/jobs").json()["data"]["jobs"]
+    r = replace(c, *items)
+    assert r.status_code == status, r.text
+    assert r.json()["errors"][0]["instance"] == where
+    assert c.get("/api/system/jobs").json()["data"]["jobs"] == jobs
+
+
+def test_a_source_update_needs_the_webhook_and_a_known_product_and_gallery():
+    c = raw_client(Sandbox.from_seed("demo", webhooks=()))
+    item = {"name": "101.jpg", "sourceUrl": "https://x.example/b.jpg"}
+    r = replace(c, item)
+    assert (r.status_code, r.json()["errors"][0]["errorCode"]) == (
+        403,
+        "job-webhook-not-registered",
+    )
+    c = raw_client(Sandbox.from_seed("demo"))
+    missing = "00000000-0000-0000-0000-000000000000"
+    body = {"data": {"images": [item]}}
+    assert c.patch(f"/api/products/{missing}/images/shop/source", json=body).status_code == 404
+    assert c.patch(f"/api/products/{GUID}/images/x/source", json=body).status_code == 404

@@ -74,6 +74,93 @@ def test_a_deleted_product_leaves_the_lists_it_was_in(client):
     assert listed(client, "alternativeProducts") == [(B, 1)]
 
 
+def add(client, name: str, guid: str, product: str = GUID):
+    body = {"data": {name[:-1]: {"guid": guid}}}
+    return client.post(f"/api/products/{product}/{name}", json=body)
+
+
+@pytest.mark.parametrize("name", LISTS)
+def test_post_adds_one_product_at_the_end_and_answers_the_list(client, name):
+    assert put(client, name, [C]).status_code == 200
+    answer = add(client, name, B)
+    assert answer.status_code == 200, answer.text
+    assert [(i["guid"], i["priority"]) for i in answer.json()["data"]["items"]] == [(C, 1), (B, 2)]
+    assert listed(client, name) == [(C, 1), (B, 2)]
+    other = next(n for n in LISTS if n != name)
+    assert listed(client, other) == []
+
+
+@pytest.mark.parametrize("name", LISTS)
+def test_adding_a_product_already_listed_is_409(client, name):
+    assert add(client, name, B).status_code == 200
+    answer = add(client, name, B)
+    assert answer.status_code == 409
+    error = answer.json()["errors"][0]
+    assert error["errorCode"] == f"{name[:-8]}-product-already-exists"
+    assert error["instance"] == f"data.{name[:-1]}.guid"
+    assert listed(client, name) == [(B, 1)]
+
+
+@pytest.mark.parametrize(
+    ("data", "status", "code", "instance"),
+    [
+        ({"guid": GUID}, 422, "invalid-request-data", ".guid"),  # itself
+        ({"guid": "00000000-0000-4000-8000-000000000000"}, 422, "product-not-found", ".guid"),
+        ({"guid": "KAV-250"}, 422, "product-not-found", ".guid"),  # any text up to 36
+        ({"guid": "x" * 37}, 422, "invalid-request-data", ".guid"),
+        ({}, 422, "invalid-request-data", ".guid"),
+        ({"guid": B, "priority": 1}, 422, "invalid-request-data", ".priority"),
+        (None, 422, "invalid-request-data", ""),
+    ],
+)
+def test_bad_adds_are_refused_and_change_nothing(client, data, status, code, instance):
+    assert put(client, "relatedProducts", [C]).status_code == 200
+    answer = client.post(
+        f"/api/products/{GUID}/relatedProducts", json={"data": {"relatedProduct": data}}
+    )
+    assert answer.status_code == status, answer.text
+    error = answer.json()["errors"][0]
+    assert (error["errorCode"], error["instance"]) == (code, f"data.relatedProduct{instance}")
+    assert listed(client, "relatedProducts") == [(C, 1)]
+
+
+def test_the_wrong_list_s_key_or_an_unknown_product_is_refused(client):
+    wrong = {"data": {"alternativeProduct": {"guid": B}}}
+    answer = client.post(f"/api/products/{GUID}/relatedProducts", json=wrong)
+    assert answer.status_code == 422
+    assert [e["instance"] for e in answer.json()["errors"]] == [
+        "data.alternativeProduct",
+        "data.relatedProduct",
+    ]
+    missing = "00000000-0000-4000-8000-000000000000"
+    assert add(client, "relatedProducts", B, product=missing).status_code == 404
+
+
+def test_a_51st_product_is_refused(sb, client):
+    doc = sb.state()
+    category = doc["products"][0]["defaultCategoryGuid"]
+    fifty = [f"{i:08x}-0000-4000-8000-000000000000" for i in range(50)]
+    # 50 more products straight into the state: the demo shop has fewer
+    doc["products"] += [
+        {"guid": g, "name": g, "defaultCategoryGuid": category, "variants": [{"code": f"P{i}"}]}
+        for i, g in enumerate(fifty)
+    ]
+    next(p for p in doc["products"] if p["guid"] == GUID)["relatedProducts"] = fifty
+    sb.load_state(doc)
+    answer = add(client, "relatedProducts", B)
+    assert answer.status_code == 422
+    assert "50" in answer.json()["errors"][0]["message"]
+    assert [g for g, _ in listed(client, "relatedProducts")] == fifty
+
+
+def test_one_link_is_not_deleted_on_its_own(client):
+    """Shoptet documents no DELETE here (a PUT of the shorter list removes one)."""
+    assert put(client, "relatedProducts", [C]).status_code == 200
+    assert client.delete(f"/api/products/{GUID}/relatedProducts").status_code == 405
+    assert client.delete(f"/api/products/{GUID}/relatedProducts/{C}").status_code == 404
+    assert listed(client, "relatedProducts") == [(C, 1)]
+
+
 # -- descriptive parameters (the specification table) ----------------------------------------
 
 ROWS = [

@@ -543,9 +543,10 @@ def test_add_values_refusals(api, strict, path, body, status, instances):
     assert strict.state() == before
 
 
-def test_other_registry_methods_are_not_served(api, strict):
-    assert api.patch(f"{VP}/hmotnost", json={"data": {"priority": 2}}).status_code == 405
-    assert api.delete(f"{VP}/hmotnost").status_code == 405
+def test_methods_the_spec_does_not_define_are_not_served(api, strict):
+    assert api.put(f"{VP}/hmotnost", json={"data": {"priority": 2}}).status_code == 405
+    assert api.get(f"{VP}/hmotnost/50-g").status_code == 405
+    assert api.post(f"{VP}/hmotnost/50-g", json={"data": {}}).status_code == 405
 
 
 # -- state ------------------------------------------------------------------------------------
