@@ -606,11 +606,11 @@ class _Products:
         if HEAD_NODES + sum(nodes.values()) > yamlload.MAX_NODES:
             return False
         # From here on as a parse of the whole file goes: declare all, then each in order.
-        fresh = [
+        fresh = {
             guid
             for (guid, _), start in zip(blocks, starts, strict=True)
             if self._declare(guid, file, (start, 3), nodes[guid])
-        ]
+        }
         payloads = {}
         for guid, sha, start in zip((g for g, _ in blocks), shas, starts, strict=True):
             if guid not in fresh:

@@ -23,7 +23,9 @@ measures, each in a fresh process (``shoptet-catalog`` as a user runs it):
    whose working tree has ``--pr-products`` products renamed (spread over the files), loaded as
    ``plan --changed-since HEAD`` does (``load_catalog`` + ``changed_since`` with the load
    reused for unchanged files), in a fresh process: time, CPU and peak RSS; with
-   ``--parse-cache`` also with ``plan --parse-cache``, cold (filling it) and warm;
+   ``--parse-cache`` also with ``plan --parse-cache``: cold (filling it), filled from the
+   base's files at the same paths (what CI restores from ``main``: the changed products'
+   blocks miss) and warm;
 3. the memory of a plan without its HTTP part: the desired catalog loaded from the files, a
    live catalog of the same products (~1 % of prices differ, built as a read converts it),
    ``diff`` with the locations and the text, Markdown and JSON renders, in a fresh process:
@@ -89,13 +91,14 @@ def write_catalog(
 
 
 def run_measured(
-    argv: list[str], env: dict[str, str] | None = None
+    argv: list[str], env: dict[str, str] | None = None, cwd: Path = ROOT
 ) -> tuple[float, float, int, str]:
     """(wall seconds, CPU seconds (user + system), peak RSS bytes of the child, its output's
     tail). On a shared machine the CPU time is the steadier figure."""
     t0 = time.perf_counter()
+    env = {**os.environ, **(env or {}), "PYTHONPATH": str(ROOT)}
     proc = subprocess.Popen(
-        argv, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env=env, cwd=ROOT
+        argv, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env=env, cwd=cwd
     )
     _, status, usage = os.wait4(proc.pid, 0)
     wall = time.perf_counter() - t0
@@ -166,6 +169,29 @@ print(f"{plan.summary['total']:,} changes; load + live {t1 - t0:.2f} s, diff + 3
 """
 
 
+FILL_CACHE = """
+import sys
+from pathlib import Path
+from reconciler.cli.parse_cache_dir import DirParseCache
+from reconciler.desired.load import load_catalog
+load_catalog(Path("catalog"), parse_cache=DirParseCache(Path(sys.argv[1]), print))
+"""
+
+
+def fill_at_base(repo: Path, cache: str) -> None:
+    """Fill ``cache`` from the catalog as committed (the base), at the same paths, as a plan
+    on ``main`` leaves it for pull requests; the working tree is put back afterwards."""
+    shutil.rmtree(cache, ignore_errors=True)
+    products = sorted((repo / "catalog" / "products").iterdir())
+    changed = {p: p.read_bytes() for p in products}
+    git(repo, "checkout", "--", "catalog")
+    try:
+        run_measured([sys.executable, "-c", FILL_CACHE, cache], cwd=repo)
+    finally:
+        for path, data in changed.items():
+            path.write_bytes(data)
+
+
 def git(cwd: Path, *args: str) -> None:
     subprocess.run(["git", *args], cwd=cwd, check=True, capture_output=True)
 
@@ -216,14 +242,21 @@ def main() -> None:
         )
         _, _, _, out = run_measured([sys.executable, "-c", SPLIT_LOAD, str(new)])
         print(f"validate's load by process (imports excluded): {out}")
-        pr_argv = [sys.executable, "-c", PR_LOAD, str(repo / "catalog")]
-        runs = [("", pr_argv)]
+        pr_argv = [sys.executable, "-c", PR_LOAD, "catalog"]
+        runs: list[tuple[str, list[str]]] = [("", pr_argv)]
         if args.parse_cache:
-            cache = base / "parse-cache"
-            shutil.rmtree(cache, ignore_errors=True)
-            runs += [(f", parse cache {w}", [*pr_argv, str(cache)]) for w in ("cold", "warm")]
+            cache = str(base / "parse-cache")
+            runs += [
+                (", parse cache cold", [*pr_argv, cache]),
+                (", parse cache filled at the base, as CI restores main's", [*pr_argv, cache]),
+                (", parse cache warm", [*pr_argv, cache]),
+            ]
         for label, argv in runs:
-            wall, cpu, rss, out = run_measured(argv)
+            if "cold" in label:
+                shutil.rmtree(cache, ignore_errors=True)
+            if "at the base" in label:
+                fill_at_base(repo, cache)
+            wall, cpu, rss, out = run_measured(argv, cwd=repo)
             print(
                 f"PR-plan load (working tree + changed_since{label}): wall {wall:.2f} s, CPU "
                 f"{cpu:.2f} s, peak RSS {rss / 1e6:.0f} MB  [{out}]"
