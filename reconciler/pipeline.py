@@ -101,6 +101,7 @@ from reconciler.plan.model import (
     hashed_content,
     raise_if_unsafe,
 )
+from reconciler.plan.param_changes import parameter_names
 from reconciler.ports import ApplyClient, DetailReader, LiveSource, PlanClient, Progress
 from reconciler.references import (
     SUPPLIERS,
@@ -215,6 +216,7 @@ def make_plan(
         for c in plan.changes
         if c.resource is Resource.STOCK and (key := f"{c.code}@{c.stock_id}") in live.claims
     }
+    parameters, parameter_values = parameter_names(plan.changes, registry)
     known = {**linked, **{g: p.name for g, p in live_catalog.products.items()}}
     known.update({g: p.name for g, p in desired.products.items() if p.name})
     names = replace(
@@ -226,6 +228,8 @@ def make_plan(
             client, {c.pricelist_id for c in plan.changes if c.pricelist_id is not None}
         ),
         products=link_names(plan.changes, known),
+        parameters=parameters,  # display only, like every name
+        parameter_values=parameter_values,
     )
     threshold = desired.shop.bestSellerOrders
     if threshold is not None:  # 8, display only

@@ -15,7 +15,9 @@ exactly as ``plan`` converts it, so ``plan`` right after an import is empty):
   name that would not resolve back to the same slugs (two parameters with one name) is
   written as its slug; its gallery as ``images:`` and each variant's own ``image:``
   (``importer.images``: by ``src`` where the image lock knows it, else by name; the lock is
-  rewritten without the images the shop no longer has). A variant's row in another pricelist
+  rewritten without the images the shop no longer has); its flags by title where the title
+  names that flag alone, else (and for Shoptet's system flags) by code
+  (``plan.flag_changes.written_names``; the shop's flags are read once). A variant's row in another pricelist
   goes under ``prices:`` when it has a price and differs from the catalog's own pricelist
   (``OtherPricelists``; the shop's pricelist names are read once, when a variant has rows in
   several). Left out on purpose: ``type`` (create-only) and
@@ -71,6 +73,8 @@ from reconciler.live.convert import product_from_detail
 from reconciler.live.params import read_registry
 from reconciler.live.read import read_assignment_lists, read_shop
 from reconciler.model import ShopSettings
+from reconciler.plan.flag_changes import lookup as lookup_flag
+from reconciler.plan.flag_changes import shop_flags, shop_names, written_names
 from reconciler.plan.normalize import canonical_object, price_row_form
 from reconciler.plan.parameters import ParameterRegistry, resolve
 from reconciler.plan.pricelists import PricelistNames
@@ -168,8 +172,8 @@ def import_products(
             if not isinstance(entry, Y.CommentedMap) or _is_true(entry.get("absent")):
                 report.skipped.append(f"{guid}: a tombstone in {path}; left as it is")
                 continue
-            titles = reader.flag_titles() if isinstance(entry.get("flags"), dict) else None
-            if merge(entry, values, shop.default_stock_id, flag_titles=titles):
+            flags = reader.flag_names() if isinstance(entry.get("flags"), dict) else None
+            if merge(entry, values, shop.default_stock_id, flags=flags):
                 report.updated.append(guid)
                 changed[path] = doc
             else:
@@ -214,17 +218,16 @@ class _Reader:
         self.registry: ParameterRegistry | None = None
         self.pricelists: OtherPricelists | None = None
         self.lists: dict[str, Any] = {}  # warranties and suppliers, read when first needed
-        self._flag_titles: dict[str, str] | None = None
+        self._flag_names: FlagNames | None = None
         self.lock: ImageLock = ImageLock()
         self.galleries: dict[str, list[str]] = {}  # guid -> image names, for the lock
 
-    def flag_titles(self) -> dict[str, str]:
-        """The shop's flags, code -> title (read once, for entries that name flags)."""
-        if self._flag_titles is None:
-            self._flag_titles = {
-                str(f.get("code")): str(f.get("title") or "") for f in get_flags(self.client)
-            }
-        return self._flag_titles
+    def flag_names(self) -> FlagNames:
+        """The shop's flags' titles and the names import writes (read once, when a product
+        has flags or an entry names some)."""
+        if self._flag_names is None:
+            self._flag_names = FlagNames.of(get_flags(self.client))
+        return self._flag_names
 
     def read(self, guids: list[str]) -> dict[str, dict[str, Any]]:
         details = self.client.get_products(guids, include=DETAIL_INCLUDE)
@@ -268,6 +271,7 @@ class _Reader:
             self.progress(self.done, self.total)
         for g, p in live.items():
             self.galleries[g] = [i["name"] for i in getattr(p, "images", None) or []]
+        flags = self.flag_names() if any(p.flags for p in live.values()) else None
         return {
             g: render_product(
                 p,
@@ -277,6 +281,7 @@ class _Reader:
                 self.lists,
                 guid=g,
                 lock=self.lock,
+                flags=flags,
             )
             for g, p in live.items()
         }
@@ -419,13 +424,16 @@ def render_product(
     lists: dict[str, Any] | None = None,
     guid: str = "",
     lock: ImageLock | None = None,
+    flags: FlagNames | None = None,
 ) -> dict[str, Any]:
     """The values ``import`` writes for a live product, in file order (text, lists, maps).
     ``registry``: the shop's variant parameters, for their names (else slugs are written);
     ``pricelists``: the catalog's own pricelist and the shop's names, for ``prices``;
     ``lists``: warranties and suppliers (``live.read.read_assignment_lists``), for their
     names (else the id or GUID is written). A variant's unit is read as its name.
-    ``lock``: the image lock, for the ``src`` of images added by URL (``importer.images``)."""
+    ``lock``: the image lock, for the ``src`` of images added by URL (``importer.images``).
+    ``flags``: the shop's flags, so flags are written by title where that names them back
+    (``FlagNames``; else by code)."""
     lock = lock or ImageLock()
     out: dict[str, Any] = {}
     for name in PRODUCT_ORDER:
@@ -433,7 +441,7 @@ def render_product(
         if value in (None, "", [], {}):
             continue
         if name == "flags":
-            out[name] = _flags(value)
+            out[name] = _flags(value, flags.written if flags else {})
             continue
         if name in _BY_NAME:
             out[name] = _by_name(value, (lists or {}).get(_BY_NAME[name]))
@@ -562,20 +570,40 @@ def _filtering(assigned: dict[str, list[str]], shop: ParameterRegistry | None) -
     return Y.flow_map(out)
 
 
-def _flags(flags: dict[str, Any]) -> Any:
-    """Live flags by code: ``true``, or ``{from, to}`` where the flag has dates."""
+@dataclass(frozen=True)
+class FlagNames:
+    """The shop's flags for import: ``names`` every name a product may give one -> its code
+    (as the plan resolves them) and ``written`` code -> the name import writes
+    (``plan.flag_changes.written_names``)."""
+
+    names: dict[str, str]
+    written: dict[str, str]
+
+    @classmethod
+    def of(cls, items: Iterable[dict[str, Any]]) -> FlagNames:
+        items = list(items)
+        return cls(shop_names(shop_flags(items)), written_names(items))
+
+    def name(self, code: str) -> str:
+        return self.written.get(code, code)
+
+
+def _flags(flags: dict[str, Any], written: dict[str, str]) -> Any:
+    """Live flags by the name import writes for them (``written``: code -> title; else by
+    code): ``true``, or ``{from, to}`` where the flag has dates."""
     out: dict[str, Any] = {}
-    for code, dates in sorted(flags.items()):
+    for code, dates in sorted(flags.items(), key=lambda item: written.get(item[0], item[0])):
+        name = _text(written.get(code, code))  # a title spelled like null is quoted
         start, end = (dates or {}).get("dateFrom"), (dates or {}).get("dateTo")
         if start is None and end is None:
-            out[code] = Y.plain("true")
+            out[name] = Y.plain("true")
             continue
         span = {}
         if start is not None:
             span["from"] = Y.plain(str(start)[:10])
         if end is not None:
             span["to"] = Y.plain(str(end)[:10])
-        out[code] = Y.flow_map(span)
+        out[name] = Y.flow_map(span)
     return Y.flow_map(out)
 
 
@@ -699,13 +727,14 @@ def merge(
     values: dict[str, Any],
     default_stock_id: int,
     *,
-    flag_titles: dict[str, str] | None = None,
+    flags: FlagNames | None = None,
 ) -> bool:
     """Refresh the keys ``entry`` states from ``values`` and add missing live variants.
-    ``flag_titles``: the shop's flags (code -> title), so flags the entry names by title keep
-    their names (``_refreshed_flags``). Returns whether anything changed."""
+    ``flags``: the shop's flags, so flags the entry names by code or title keep their names
+    (``_refreshed_flags``). Returns whether anything changed."""
     if isinstance(entry.get("flags"), dict):
-        values = {**values, "flags": _refreshed_flags(entry["flags"], values, flag_titles or {})}
+        shop_flags = flags or FlagNames({}, {})
+        values = {**values, "flags": _refreshed_flags(entry["flags"], values, shop_flags)}
     changed = _refresh(entry, values, default_stock_id, skip=("variants", "absent"))
     live_variants = values.get("variants") or {}
     if not live_variants:
@@ -765,19 +794,20 @@ def _refresh(entry: Y.CommentedMap, values: dict, default_stock_id: int, skip) -
     return changed
 
 
-def _refreshed_flags(stated: dict, values: dict[str, Any], titles: dict[str, str]) -> Any:
+def _refreshed_flags(stated: dict, values: dict[str, Any], flags: FlagNames) -> Any:
     """The entry's ``flags`` as the shop has them, in the entry's own words: a flag it names
     (by code or title) keeps its name and gets the live value; one the shop has unset is
     ``false``, never dropped, since a stated ``Tip: false`` still means "make sure it is unset"
     (the shop lists only set flags); a name the shop has no flag for (one shop.yaml declares,
-    not created yet) stays as written; live flags the entry does not name are added by code."""
-    live = dict(values.get("flags") or {})
-    by_title = {t.casefold(): c for c, t in titles.items()}
+    not created yet) stays as written; live flags the entry does not name are added by the
+    name import writes (``FlagNames.name``)."""
+    code_of = {name: code for code, name in flags.written.items()}
+    live = {code_of.get(str(k), str(k)): v for k, v in (values.get("flags") or {}).items()}
     out: dict[Any, Any] = {}
     named: set[str] = set()
     for key, value in stated.items():
         name = str(key)
-        code = name if name in live or name in titles else by_title.get(name.casefold())
+        code = name if name in live else lookup_flag(flags.names, name)
         if code is None:
             out[key] = value
             continue
@@ -785,7 +815,7 @@ def _refreshed_flags(stated: dict, values: dict[str, Any], titles: dict[str, str
         out[key] = live.get(code, Y.plain("false"))
     for code, value in live.items():
         if code not in named:
-            out[code] = value
+            out[flags.name(code)] = value
     return Y.flow_map(out)
 
 

@@ -165,7 +165,7 @@ def diff(
     if run.problems:
         raise CatalogError(run.problems)
     run.changes = [
-        *run.filters.annotate(run.params.annotate(run.changes)),
+        *run.filters.annotate(run.changes),
         *run.params.changes(),
         *run.filters.changes(),
         *run.flags.changes(),

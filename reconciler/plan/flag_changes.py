@@ -34,10 +34,13 @@ __all__ = [
     "ShopFlag",
     "bind",
     "flag_check_values",
+    "lookup",
     "new_flag_codes",
     "placeholder_key",
     "shop_flags",
+    "shop_names",
     "unbound",
+    "written_names",
 ]
 
 NEW_FLAG = "+"  # a placeholder code: "+" and the title of a flag the plan creates
@@ -48,6 +51,7 @@ class ShopFlag:
     code: str
     title: str
     color: str | None
+    system: bool = False  # Shoptet's own (new, action, tip): same code in every shop
 
 
 def shop_flags(items: Iterable[Mapping[str, Any]] | None) -> tuple[ShopFlag, ...]:
@@ -60,9 +64,47 @@ def shop_flags(items: Iterable[Mapping[str, Any]] | None) -> tuple[ShopFlag, ...
                 str(f.get("code")),
                 str(f.get("title") or ""),
                 canonical_color(color) if isinstance(color, str) and color else None,
+                f.get("system") is True,
             )
         )
     return tuple(out)
+
+
+def shop_names(flags: Iterable[ShopFlag]) -> dict[str, str]:
+    """Every name a product may give a shop flag -> its code: codes first, then titles
+    (case-insensitive), the first flag winning a name two share."""
+    flags = tuple(flags)
+    names: dict[str, str] = {}
+    for f in flags:
+        names.setdefault(f.code, f.code)
+    for f in flags:
+        names.setdefault(_fold(f.title), f.code)
+    return names
+
+
+def lookup(names: Mapping[str, str], name: str) -> str | None:
+    """The code ``name`` stands for in a ``shop_names`` table (or one extended from it)."""
+    return names.get(name) or names.get(_fold(name))
+
+
+def written_names(items: Iterable[Mapping[str, Any]] | None) -> dict[str, str]:
+    """``{code: name}``: what ``import`` calls each shop flag. Its title, where that is the
+    only flag with the title (case-insensitive) and the title names it back (``lookup``: not
+    another flag's code); else the code. System flags keep their code (``new``, ``action``,
+    ``tip``): the same in every shop and language, and untouched by a renamed title."""
+    flags = shop_flags(items)
+    table = shop_names(flags)
+    folds = [_fold(f.title) for f in flags]
+    out: dict[str, str] = {}
+    for f in flags:
+        title = f.title
+        readable = bool(title) and title == title.strip() and title.isprintable()
+        unique = folds.count(_fold(title)) == 1
+        if f.system or not (readable and unique and lookup(table, title) == f.code):
+            out[f.code] = f.code
+        else:
+            out[f.code] = title
+    return out
 
 
 def _fold(text: str) -> str:
@@ -174,11 +216,7 @@ class FlagPlanner:
     def _name_table(self) -> dict[str, str]:
         """Every name a product may use -> the shop's code or a placeholder. Shop codes and
         titles first (what the shop has wins), then the declarations' keys and titles."""
-        names: dict[str, str] = {}
-        for f in self.shop:
-            names.setdefault(f.code, f.code)
-        for f in self.shop:
-            names.setdefault(_fold(f.title), f.code)
+        names = shop_names(self.shop)
         seen: dict[str, _Declared] = {}
         for d in self.declared:
             code = d.target.code if d.target else NEW_FLAG + (d.title or d.key)
@@ -206,7 +244,7 @@ class FlagPlanner:
             return
         out: dict[str, Any] = {}
         for name, value in stated.items():
-            code = self._names.get(name) or self._names.get(_fold(name))
+            code = lookup(self._names, name)
             if code is None or code in out:
                 self._product_problem(guid, self._why(name, code))
                 continue

@@ -17,21 +17,30 @@ canonical pairs, the registry additions and the located problems out.
   variants a product has after the plan (live variants the YAML does not mention included),
   but only for a product whose variants this plan creates or whose parameters it changes: a
   shop's existing state is not the plan's business until the plan touches it.
-- ``annotate`` adds the display names (``Hmotnost: 250 g``) to the variant changes that write
-  parameters, as the change's ``reason`` (display only, not in the planId).
+
+``parameter_names`` gives the plan's display names for the pairs its variant changes write
+(``Names.parameters``), so a plan reads ``~ parameters: Barva: Bílá -> Modrá``
+(``render.values``).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import Any
 
 from reconciler.errors import Problem
 from reconciler.plan.model import Action, Change, FieldChange, Resource
 from reconciler.plan.parameters import ParameterRegistry, Resolution, resolve, rule_problems
 
-__all__ = ["FILTERING", "REGISTRY_RESOURCES", "VARIANT", "ParamPlanner", "states_parameters"]
+__all__ = [
+    "FILTERING",
+    "REGISTRY_RESOURCES",
+    "VARIANT",
+    "ParamPlanner",
+    "parameter_names",
+    "states_parameters",
+]
 
 REGISTRY_RESOURCES = (Resource.PARAMETER, Resource.PARAMETER_VALUE)
 
@@ -186,23 +195,6 @@ class ParamPlanner:
             )
         return out
 
-    def annotate(self, changes: Iterable[Change]) -> list[Change]:
-        """Display names beside the slugs of every variant change that writes parameters."""
-        out = []
-        for c in changes:
-            field = next((f for f in c.fields if f.field == "parameters"), None)
-            if c.resource is Resource.VARIANT and field is not None and field.after is not None:
-                shown = self.show(field.after)
-                note = f"parameters: {shown}" if shown else "parameters: none"
-                c = replace(c, reason=f"{c.reason}; {note}" if c.reason else note)
-            out.append(c)
-        return out
-
-    def show(self, pairs: dict[str, str]) -> str:
-        return ", ".join(
-            f"{self._param_name(n)}: {self._value_name(n, v)}" for n, v in sorted(pairs.items())
-        )
-
     def _param_name(self, index: str) -> str:
         if index in self._params:
             return self._params[index][0]
@@ -233,3 +225,45 @@ class ParamPlanner:
                 message,
             )
         )
+
+
+def parameter_names(
+    changes: Iterable[Change], registry: ParameterRegistry | None
+) -> tuple[dict[str, str], dict[str, dict[str, str]]]:
+    """Display names of the variant parameters and values ``changes`` write or replace:
+    ``({nameIndex: name}, {nameIndex: {valueIndex: name}})``; the plan's own registry
+    additions by the names the YAML writes, the rest by the shop's. Slugs neither knows are
+    left out (shown as slugs)."""
+    changes = list(changes)
+    added: dict[tuple[str, ...], str] = {}  # (index,) or (index, value) -> name
+    for c in changes:
+        name = c.fields[0].after if c.fields else None
+        if c.resource in REGISTRY_RESOURCES and isinstance(name, str):
+            added[tuple((c.code or "").split(":", 1))] = name
+    shop = registry.parameters if registry is not None else {}
+    params: dict[str, str] = {}
+    values: dict[str, dict[str, str]] = {}
+    for index, value in sorted(_written_pairs(changes)):
+        param = shop.get(index)
+        name = added.get((index,)) or (param.name if param else None)
+        if name is not None:
+            params[index] = name
+        shown = added.get((index, value)) or (param.values.get(value) if param else None)
+        if shown is not None:
+            values.setdefault(index, {})[value] = shown
+    return params, values
+
+
+def _written_pairs(changes: Iterable[Change]) -> set[tuple[str, str]]:
+    """Every (nameIndex, valueIndex) on either side of a variant change's ``parameters``."""
+    out: set[tuple[str, str]] = set()
+    for c in changes:
+        if c.resource is not Resource.VARIANT:
+            continue
+        for f in c.fields:
+            if f.field != "parameters":
+                continue
+            for pairs in (f.before, f.after):
+                if isinstance(pairs, dict):
+                    out |= {(str(i), str(v)) for i, v in pairs.items()}
+    return out

@@ -272,6 +272,10 @@ class Names:
     assigned: dict[str, dict[str, str]] = field(default_factory=dict)
     # product GUID -> name, for the related/alternative products the plan's changes name
     products: dict[str, str] = field(default_factory=dict)
+    # variant parameters the plan's changes write: nameIndex -> name, and nameIndex ->
+    # valueIndex -> value name (the shop's, or as the YAML writes one the shop lacks)
+    parameters: dict[str, str] = field(default_factory=dict)
+    parameter_values: dict[str, dict[str, str]] = field(default_factory=dict)
 
     def __bool__(self) -> bool:
         return bool(
@@ -286,6 +290,8 @@ class Names:
             or self.pricelist_groups
             or self.assigned
             or self.products
+            or self.parameters
+            or self.parameter_values
         )
 
     def claim(self, code: Any, stock_id: Any) -> str | None:
@@ -306,6 +312,12 @@ class Names:
     def assignment(self, name: str, ident: Any) -> str | None:
         """What the shop calls warranty, unit or supplier ``ident`` (``name``: the field)."""
         return self.assigned.get(name, {}).get(str(ident)) if ident is not None else None
+
+    def parameter(self, index: str) -> str | None:
+        return self.parameters.get(index)
+
+    def parameter_value(self, index: str, value: str) -> str | None:
+        return self.parameter_values.get(index, {}).get(value)
 
     def pricelist(self, pricelist_id: Any) -> str | None:
         return self.pricelists.get(pricelist_id) if isinstance(pricelist_id, int) else None
@@ -340,6 +352,11 @@ class Names:
             }
         if self.assigned:  # only when the plan assigns one: older plans keep their shape
             out["assigned"] = {k: dict(sorted(v.items())) for k, v in sorted(self.assigned.items())}
+        if self.parameters or self.parameter_values:  # only then: older plans keep their shape
+            out["parameters"] = dict(sorted(self.parameters.items()))
+            out["parameterValues"] = {
+                k: dict(sorted(v.items())) for k, v in sorted(self.parameter_values.items())
+            }
         return out
 
     @classmethod
@@ -368,8 +385,10 @@ class Names:
             texts("claims", str),
             *_sales(data.get("sales")),
             _groups(data.get("pricelistGroups")),
-            assigned=_assigned(data.get("assigned")),
+            assigned=_nested_texts(data.get("assigned")),
             products=texts("products", str),
+            parameters=texts("parameters", str),
+            parameter_values=_nested_texts(data.get("parameterValues")),
         )
 
 
@@ -382,8 +401,8 @@ def _groups(raw: Any) -> dict[int, tuple[str, ...]]:
     return out
 
 
-def _assigned(raw: Any) -> dict[str, dict[str, str]]:
-    """Names.assigned from a plan file (tolerant: display only)."""
+def _nested_texts(raw: Any) -> dict[str, dict[str, str]]:
+    """Names.assigned or Names.parameter_values from a plan file (tolerant: display only)."""
     out: dict[str, dict[str, str]] = {}
     for name, table in raw.items() if isinstance(raw, dict) else ():
         if isinstance(name, str) and isinstance(table, dict):

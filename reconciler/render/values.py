@@ -5,6 +5,8 @@ yes/no without quotes, text quoted, ``(none)`` for no value, and long text as a 
     show_change("price", "219", "229", names)  -> 219.00 -> 229.00 Kč
     show("visible", True, names)               -> yes
     show("name", None, names)                  -> (none)
+    show_change("parameters", {"barva": "bila"}, {"barva": "modra"}, names)
+                                               -> Barva: Bílá -> Modrá
     line_diff(old_html, new_html)              -> ["  <p>Same</p>", "- <p>Old</p>", "+ <p>New</p>"]
 
 The plan file keeps the exact values; this is display only.
@@ -25,6 +27,7 @@ from reconciler.plan.model import Currency, FieldChange, Names
 from reconciler.render.campaign import action_price_words
 
 NONE = "(none)"
+PARAMETERS = "parameters"  # a variant's parameters, {nameIndex: valueIndex}
 YES, NO = "yes", "no"
 LONG_TEXT = 80  # characters; longer text (or text with line breaks) is shown as a line diff
 _SENTENCE_SPLIT = 100  # a line longer than this is split after each sentence
@@ -52,7 +55,10 @@ def show(field: str, value: Any, names: Names) -> str:
 
 
 def show_change(field: str, before: Any, after: Any, names: Names) -> str:
-    """``before -> after``; a unit on the right is written once, at the end."""
+    """``before -> after``; a unit on the right is written once, at the end. Variant
+    parameters: only the ones that differ (``parameter_change``)."""
+    if field == PARAMETERS and _is_pairs(before) and _is_pairs(after) and before and after:
+        return parameter_change(before, after, names)
     prefix, suffix = _unit(field, names)
     if prefix or not suffix or after is None:
         return f"{show(field, before, names)} -> {show(field, after, names)}"
@@ -84,6 +90,8 @@ def _bare(field: str, value: Any, names: Names) -> str:
         return "[" + ", ".join(_bare(field, item, names) for item in value) + "]"
     if isinstance(value, dict) and field == "descriptiveParameters":
         return _row_words(value)
+    if field == PARAMETERS and _is_pairs(value):
+        return parameter_words(value, names)
     if isinstance(value, dict):
         words = action_price_words(value) if field == "actionPrice" else None
         return words or json.dumps(value, ensure_ascii=False, sort_keys=True)
@@ -94,6 +102,44 @@ def _bare(field: str, value: Any, names: Names) -> str:
     lookup = _NAMED.get(field)
     name = getattr(names, lookup)(value) if lookup else names.assignment(field, value)
     return text + (f" ({' '.join(name.split())})" if name else "")
+
+
+def _is_pairs(value: Any) -> bool:
+    """A variant's parameters as a plan carries them: ``{nameIndex: valueIndex}`` (or none)."""
+    return value is None or (
+        isinstance(value, dict) and all(isinstance(v, str) for v in value.values())
+    )
+
+
+def _pair(index: str, value: str, names: Names) -> tuple[str, str]:
+    """One parameter by the names the plan knows, else its slugs; on one line whatever the
+    shop's names hold (a line break could pass for another line of the plan)."""
+    name = names.parameter(index) or index
+    shown = names.parameter_value(index, value) or value
+    return " ".join(name.split()) or index, " ".join(shown.split()) or value
+
+
+def parameter_words(pairs: dict[str, str], names: Names) -> str:
+    """``Barva: Zelená, Velikost: XL``; ``(none)`` for no parameters."""
+    words = [": ".join(_pair(i, v, names)) for i, v in sorted(pairs.items())]
+    return ", ".join(words) or NONE
+
+
+def parameter_change(before: dict[str, str], after: dict[str, str], names: Names) -> str:
+    """The parameters that differ: ``Barva: Bílá -> Modrá, Velikost: M (added), Mletí:
+    Zrnková (removed)``."""
+    words = []
+    for index in sorted(before.keys() | after.keys()):
+        old, new = before.get(index), after.get(index)
+        if old == new:
+            continue
+        if old is None or new is None:  # on one side only
+            name, shown = _pair(index, old or new or "", names)
+            words.append(f"{name}: {shown} ({'added' if old is None else 'removed'})")
+        else:
+            name, shown = _pair(index, old, names)
+            words.append(f"{name}: {shown} -> {_pair(index, new, names)[1]}")
+    return ", ".join(words) or "unchanged"
 
 
 def _row_words(row: dict[str, Any]) -> str:

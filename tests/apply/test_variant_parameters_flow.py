@@ -16,6 +16,8 @@ from reconciler import errors as E
 from reconciler.desired.load import load_catalog
 from reconciler.pipeline import apply_plan
 from reconciler.plan.model import Resource
+from reconciler.render.markdown import render_markdown
+from reconciler.render.text import render_text
 from reconciler.sandbox import Sandbox
 from tests.apply.support import (
     plan_of,
@@ -86,7 +88,11 @@ def test_with_parameters_it_converges_creating_the_missing_value_first(sb, tmp_p
     assert registry[0].source.endswith("products.yaml:14")  # KAV-PER-2000 parameters
     variants = {c.code: c for c in plan.changes if c.resource is Resource.VARIANT}
     assert variants["KAV-PER-2000"].after == {"parameters": {"hmotnost": "2-kg"}}
-    assert "Hmotnost: 2 kg" in variants["KAV-PER-2000"].reason
+    # shown by name: the shop's parameter, the value as the YAML writes it (not created yet)
+    text = render_text(plan)
+    assert "+ parameters: Hmotnost: 2 kg  # " in text, text
+    assert "+ parameters: Hmotnost: 250 g  # " in text, text
+    assert '{"hmotnost"' not in text
 
     start = len(sb.request_log)
     result = apply(sb, cat, plan)
@@ -128,6 +134,11 @@ def test_a_new_parameter_and_its_values_are_planned_and_created(sb, tmp_path):
         ),
     )
     plan = plan_of(sb, changed)
+    # only the parameter that differs, by name: the shop's now, the new value as written
+    variant = next(c for c in plan.changes if c.resource is Resource.VARIANT)
+    assert variant.before == {"parameters": {"prazeni": "tmave"}}
+    assert "~ parameters: Pražení: Tmavé -> Střední  # " in render_text(plan)
+    assert "!   parameters: Pražení: Tmavé -> Střední  # " in render_markdown(plan)
     start = len(sb.request_log)
     assert apply(sb, changed, plan).ok
     patch = [w for w in write_requests(sb, start) if w["method"] == "PATCH"]

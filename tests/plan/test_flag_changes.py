@@ -5,9 +5,18 @@ generated code), and the located problems."""
 from __future__ import annotations
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from reconciler.model import FlagDefinition
-from reconciler.plan.flag_changes import FlagPlanner, bind, new_flag_codes, shop_flags, unbound
+from reconciler.plan.flag_changes import (
+    FlagPlanner,
+    bind,
+    new_flag_codes,
+    shop_flags,
+    unbound,
+    written_names,
+)
 from reconciler.plan.model import Action, Change, FieldChange, Resource
 
 SHOP = [
@@ -76,3 +85,59 @@ def test_bind_swaps_placeholders_case_insensitively_and_leaves_the_unknown():
     assert bound.after == {"flags": {"+Zdarma": {}, "custom7": {}}}
     assert bound.before == {"flags": {"+Zdarma": None, "custom7": None}}
     assert unbound(bound) == ["+Zdarma"] and bound.id == change.id
+
+
+# -- the names import writes (``written_names``) ----------------------------------------------
+
+CREATED = [
+    {"code": "new", "title": "Novinka", "system": True},
+    {"code": "action", "title": "Akce", "system": True},
+    {"code": "custom1", "title": "Letní výprodej", "system": False},
+]
+
+
+def test_import_writes_a_created_flags_title_and_a_system_flags_code():
+    assert written_names(CREATED) == {
+        "new": "new",
+        "action": "action",
+        "custom1": "Letní výprodej",
+    }
+    assert written_names(None) == {}
+
+
+@pytest.mark.parametrize(
+    "title",
+    ["sleva", "AKCE", "new", "", " Sleva", "Dvě\nřádky"],
+    ids=["same-title", "a-system-title", "a-code", "empty", "padded", "two-lines"],
+)
+def test_a_title_that_would_not_name_the_flag_back_alone_is_written_as_its_code(title):
+    shop = [*CREATED, {"code": "custom2", "title": "Sleva"}, {"code": "custom3", "title": title}]
+    names = written_names(shop)
+    assert names["custom3"] == "custom3"
+    if title == "sleva":  # both flags of a shared title lose it, not only the second
+        assert names["custom2"] == "custom2"
+
+
+_TITLES = st.sampled_from(["Sleva", "SLEVA", "sleva ", "new", "custom1", "Tip", "Vánoce", ""])
+
+
+@given(
+    st.lists(
+        st.tuples(st.sampled_from(["new", "tip", "custom1", "custom2", "custom3"]), _TITLES),
+        max_size=6,
+        unique_by=lambda t: t[0],
+    ),
+    st.booleans(),
+)
+def test_every_written_name_resolves_back_to_its_flag_as_the_plan_resolves_it(flags, system):
+    shop = [{"code": c, "title": t, "system": system and c in ("new", "tip")} for c, t in flags]
+    names = written_names(shop)
+    assert set(names) == {c for c, _ in flags}
+    fields = {"flags": {name: True for name in names.values()}}
+    p = planner({}, shop)
+    p.resolve("g", fields)
+    assert not p.problems
+    assert fields["flags"] == {code: True for code in names}
+    for f in shop:
+        if names[f["code"]] != f["code"]:  # a title: the flag's own, the only one like it
+            assert not f["system"] and names[f["code"]] == f["title"]

@@ -4,6 +4,7 @@ canonical form, request bodies and compare-before-write."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from types import SimpleNamespace as NS
 
 import pytest
@@ -15,8 +16,9 @@ from reconciler.desired.load import load_catalog
 from reconciler.errors import CatalogError
 from reconciler.model import Catalog, Product, Variant
 from reconciler.plan.diff import PlanContext, diff
-from reconciler.plan.model import Action, Change, FieldChange, Plan, Resource
+from reconciler.plan.model import Action, Change, FieldChange, Names, Plan, Resource
 from reconciler.plan.normalize import RULES_BY_NAME, NormContext
+from reconciler.plan.param_changes import parameter_names
 from reconciler.plan.parameters import ParameterRegistry
 from reconciler.render.markdown import render_markdown
 from reconciler.render.text import render_text
@@ -97,7 +99,14 @@ def test_registry_changes_come_first_with_their_own_identity_and_render():
     assert '+ variant parameter barva "Barva"' in text
     assert '+ variant parameter value hmotnost = "1 kg" (1-kg)' in text
     assert text.index("variant parameter value") < text.index("+ product")
-    assert "# parameters: Barva: Černá, Hmotnost: 1 kg" in text
+    # the pipeline names what the variants write: additions as written, the rest as the shop
+    params, values = parameter_names(plan.changes, registry())
+    assert params == {"barva": "Barva", "hmotnost": "Hmotnost"}
+    assert values == {"barva": {"cerna": "Černá"}, "hmotnost": {"1-kg": "1 kg", "250-g": "250 g"}}
+    named = replace(plan, names=Names(parameters=params, parameter_values=values))
+    assert "+ parameters: Barva: Černá, Hmotnost: 1 kg\n" in render_text(named)
+    assert "+ parameters: Barva: Černá, Hmotnost: 250 g\n" in render_text(named)
+    assert Plan.from_json(named.to_json()).names == named.names
     assert (
         "Plan: 1 product created; 2 variants changed; "
         "1 variant parameter and 2 parameter values added." in text

@@ -1,6 +1,6 @@
 """One plan with everything a reader can meet, for the ``full`` golden files and the
 screenshot: registry additions, product create/update/delete (one placed by the catalog, one
-pruned), variant create/update/delete, prices in the shop's currency, stock in named stocks,
+pruned), variant create/update/delete (with their parameters by name), prices in the shop's currency, stock in named stocks,
 a long HTML description change, removed and unmentioned entries, ignore rules, unmanaged
 products and a refused price guard.
 
@@ -161,7 +161,18 @@ def full_changes() -> list[Change]:
             V,
             MATE,
             "CAJ-MAT-50",
-            fields=(_fc("visible", False, True, 24, TEA), _fc("ean", "0859", "08590", 23, TEA)),
+            fields=(
+                _fc("visible", False, True, 24, TEA),
+                _fc("ean", "0859", "08590", 23, TEA),
+                # one value changed, one parameter added, one removed
+                _fc(
+                    "parameters",
+                    {"baleni": "50-g", "forma": "sacky"},
+                    {"baleni": "100-g", "puvod": "cz"},
+                    26,
+                    TEA,
+                ),
+            ),
             source=f"{TEA}:22",
             name=mate,
         ),
@@ -215,6 +226,18 @@ def full_plan(**overrides) -> Plan:
             stocks={1: "Hlavní sklad Brno", 2: "Prodejna Praha"},
             pricelists={1: "Základní ceník"},
             currency=Currency("CZK", "Kč", 2),
+            parameters={
+                "hmotnost": "Hmotnost",
+                "baleni": "Balení",
+                "forma": "Forma",
+                "puvod": "Původ",
+            },
+            parameter_values={
+                "hmotnost": {"200-g": "200 g"},
+                "baleni": {"50-g": "50 g", "100-g": "100 g"},
+                "forma": {"sacky": "sáčky"},
+                "puvod": {"cz": "Česko"},
+            },
         ),
         notes=CatalogNotes(
             removed=(CatalogEntry("c7ad94db-2ca4-524d-b9f4-dd90008efa87", None, "Kakao Bio"),),
