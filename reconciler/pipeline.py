@@ -103,9 +103,8 @@ from reconciler.plan.model import (
 )
 from reconciler.ports import ApplyClient, DetailReader, LiveSource, PlanClient, Progress
 from reconciler.references import (
-    SUPPLIERS,
+    ASSIGNMENT_LISTS,
     UNITS,
-    WARRANTIES,
     ShopReferences,
     plan_names,
     stated_kinds,
@@ -370,7 +369,8 @@ def apply_plan(
 def _by_ids(
     client: Any, catalog: LoadedCatalog, read_live: LiveReader, plan: Plan
 ) -> tuple[LoadedCatalog, LiveReader]:
-    """The catalog with warranty, unit and supplier names as ids, and a live reader that
+    """The catalog with warranty, unit, supplier and measure unit names as ids, and a live
+    reader that
     reads units as ids (``reconciler.assignments``), for the products the plan touches: the
     same forms the plan compared, so apply re-derives the plan's values. Units are read as
     ids too when the plan deletes something (the journal keeps what it deletes, and a revert
@@ -381,8 +381,7 @@ def _by_ids(
     )
     kinds = set(stated_kinds(touched))
     if any(
-        c.action is Action.DELETE or any(f.field == "unit" for f in c.fields)
-        for c in plan.changes
+        c.action is Action.DELETE or any(f.field == "unit" for f in c.fields) for c in plan.changes
     ):
         kinds.add(UNITS)
     lists = read_assignment_lists(client, kinds)
@@ -400,7 +399,7 @@ def _by_ids(
 
 
 def assignment_lists(refs: ShopReferences) -> dict[str, Any]:
-    return {k: getattr(refs, k) for k in (WARRANTIES, UNITS, SUPPLIERS)}
+    return {k: getattr(refs, k) for k in ASSIGNMENT_LISTS}
 
 
 def raise_if_outside(plan: Plan, desired: Catalog) -> None:

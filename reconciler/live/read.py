@@ -68,6 +68,7 @@ from reconciler.references import (
     AVAILABILITIES,
     BRANDS,
     CATEGORIES,
+    MEASURE_UNITS,
     PRICELISTS,
     SUPPLIERS,
     UNITS,
@@ -77,7 +78,12 @@ from reconciler.references import (
     stated_kinds,
     states_prices,
 )
-from reconciler.shoptet.client import get_suppliers, get_units, get_warranties
+from reconciler.shoptet.client import (
+    get_measure_units,
+    get_suppliers,
+    get_units,
+    get_warranties,
+)
 
 __all__ = [
     "FullRead",
@@ -132,7 +138,9 @@ def read_shop(client: ShopReader, settings: ShopSettings | None = None) -> ShopI
         ),
         default_pricelist_name=default_name if isinstance(default_name, str) else None,
         currency=default_currency(eshop.currencies),
-        eshop_url=url if isinstance(url := (eshop.contactInformation or {}).get("url"), str) else None,
+        eshop_url=url
+        if isinstance(url := (eshop.contactInformation or {}).get("url"), str)
+        else None,
     )
 
 
@@ -200,6 +208,8 @@ def read_assignment_lists(client: Any, kinds: Iterable[str]) -> dict[str, Any]:
         out[UNITS] = listed(get_units(client), "id", "name")
     if SUPPLIERS in wanted:
         out[SUPPLIERS] = listed(get_suppliers(client), "guid", "name")
+    if MEASURE_UNITS in wanted:
+        out[MEASURE_UNITS] = listed(get_measure_units(client), "id", "unitName")
     return out
 
 

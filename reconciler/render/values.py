@@ -84,6 +84,8 @@ def _bare(field: str, value: Any, names: Names) -> str:
         return "[" + ", ".join(_bare(field, item, names) for item in value) + "]"
     if isinstance(value, dict) and field == "descriptiveParameters":
         return _row_words(value)
+    if isinstance(value, dict) and field == "measureUnit":
+        return measure_unit_words(value, names)
     if isinstance(value, dict):
         words = action_price_words(value) if field == "actionPrice" else None
         return words or json.dumps(value, ensure_ascii=False, sort_keys=True)
@@ -94,6 +96,23 @@ def _bare(field: str, value: Any, names: Names) -> str:
     lookup = _NAMED.get(field)
     name = getattr(names, lookup)(value) if lookup else names.assignment(field, value)
     return text + (f" ({' '.join(name.split())})" if name else "")
+
+
+def measure_unit_words(value: dict[str, Any], names: Names) -> str:
+    """A unit price basis as the YAML writes it: ``250 g per 1 kg`` (a unit the plan has no
+    name for shows as its id)."""
+
+    def amount(amount_part: str, unit_part: str) -> str:
+        number = value.get(amount_part)
+        unit = value.get(unit_part)
+        name = names.assignment("measureUnit", unit) or f"(unit {unit})"
+        return f"{'?' if number is None else number} {name}"
+
+    return (
+        amount("packagingAmount", "packagingUnitId")
+        + " per "
+        + amount("measureAmount", "measureUnitId")
+    )
 
 
 def _row_words(row: dict[str, Any]) -> str:
