@@ -103,7 +103,9 @@ def test_set_by_name_change_and_clear(sb, tmp_path):
     assert stored(sb)["KAV-COL-250"]["packagingAmount"] == "250.000"
 
     # by id, one amount changed; the other variant, left out, is not touched
-    cat = catalog(tmp_path, {"KAV-COL-250": {"measureUnit": {"contents": "200 -15", "per": "1 kg"}}})
+    cat = catalog(
+        tmp_path, {"KAV-COL-250": {"measureUnit": {"contents": "200 -15", "per": "1 kg"}}}
+    )
     plan = plan_of(sb, cat)
     assert "~ measureUnit: 250 g per 1 kg -> 200 g per 1 kg" in render_text(plan)
     (patch,) = converge(sb, cat)
@@ -122,7 +124,9 @@ def test_a_new_product_is_created_with_it(sb, tmp_path):
     product = {
         "name": "Mouka",
         "defaultCategory": category,
-        "variants": {"MOUKA-1": {"price": "30", "measureUnit": {"contents": "1 kg", "per": "1 kg"}}},
+        "variants": {
+            "MOUKA-1": {"price": "30", "measureUnit": {"contents": "1 kg", "per": "1 kg"}}
+        },
     }
     cat = load_catalog(write_catalog(tmp_path, {guid: product}))
     spec = require_spec()
