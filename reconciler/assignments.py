@@ -246,6 +246,41 @@ def _with_unit_ids(variants: Mapping[str, Any], units: Mapping[int, str | None])
     return {**variants, **changed} if changed else None
 
 
+def convertible_pairs(items: Iterable[Mapping[str, Any]]) -> frozenset[tuple[int, int]]:
+    """``GET /api/products/measure-units`` items as the (id, id) pairs that convert to each
+    other (each unit's ``ratios``), both ways round."""
+    pairs = set()
+    for item in items:
+        for ratio in item.get("ratios") or []:
+            pairs |= {(item.get("id"), ratio.get("unitId")), (ratio.get("unitId"), item.get("id"))}
+    return frozenset(pairs)
+
+
+def unconvertible_measure_units(
+    catalog: Catalog,
+    units: Mapping[Any, str | None],
+    pairs: frozenset[tuple[int, int]],
+    add: Callable[[tuple[str, ...], str], None],
+) -> None:
+    """``add(key, message)`` for every ``measureUnit`` whose ``contents`` and ``per`` are units
+    of the shop that do not convert to each other (a unit price of grams per litre means
+    nothing; names the shop lacks are ``assignment_problems``')."""
+    for guid, product in sorted(catalog.products.items()):
+        for code, variant in sorted((product.variants or {}).items()):
+            value = None if product.absent or variant.absent else variant.measureUnit
+            if "measureUnit" not in variant.model_fields_set or value is None:
+                continue
+            ids = [find(value[part], units) for part in ("packagingUnitId", "measureUnitId")]
+            if None in ids or ids[0] == ids[1] or tuple(ids) in pairs:
+                continue
+            add(
+                (guid, "variants", code, "measureUnit"),
+                f"variant {code}: measureUnit: contents in {units[ids[0]]} and per "
+                f"{units[ids[1]]} do not convert to each other; use units that measure the "
+                "same thing (`shoptet-catalog lookup measure-units` lists which convert)",
+            )
+
+
 def listed(items: Iterable[Mapping[str, Any]], key: str, name: str) -> dict[Any, str | None]:
     """A list answer (``GET /api/products/units`` items ...) as id -> name."""
     out: dict[Any, str | None] = {}

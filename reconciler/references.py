@@ -24,7 +24,11 @@ from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import Any, Protocol
 
-from reconciler.assignments import assignment_problems, stated_lists
+from reconciler.assignments import (
+    assignment_problems,
+    stated_lists,
+    unconvertible_measure_units,
+)
 from reconciler.errors import Problem
 from reconciler.model import Catalog, Product, Variant
 from reconciler.plan.model import Names, Plan, Resource
@@ -54,6 +58,7 @@ PRICELISTS = "pricelists"
 # the small assignments' lists (``reconciler.assignments``), named as ShopReferences' fields
 WARRANTIES, UNITS, SUPPLIERS = "warranties", "units", "suppliers"
 MEASURE_UNITS = "measure_units"
+MEASURE_UNIT_PAIRS = "measure_unit_pairs"  # read with MEASURE_UNITS: which units convert
 ASSIGNMENT_LISTS = (WARRANTIES, UNITS, SUPPLIERS, MEASURE_UNITS)
 
 # variant fields holding an availability id (the second: shown once the variant is sold out)
@@ -92,6 +97,7 @@ class ShopReferences:
     units: Mapping[int, str | None] | None = None  # id -> name
     suppliers: Mapping[str, str | None] | None = None  # lowercase GUID -> name
     measure_units: Mapping[int, str | None] | None = None  # id -> unitName
+    measure_unit_pairs: frozenset[tuple[int, int]] | None = None  # (id, id) that convert
     stocks: Mapping[int, str | None] = field(default_factory=dict)  # id -> title
     vat_rates: tuple[str, ...] = ()  # as the shop spells them; empty: not known
     vat_payer: bool | None = None  # None: the shop did not say
@@ -206,9 +212,15 @@ def check_references(
         for code, variant in _variants(product):
             _check_variant(guid, code, variant, refs, ignore, add)
     lists = {k: getattr(refs, k) for k in ASSIGNMENT_LISTS}
-    assignment_problems(
-        catalog, lists, lambda key, message: None if _ignored_at(ignore, key) else add(key, message)
-    )
+
+    def not_ignored(key: Key, message: str) -> None:
+        if not _ignored_at(ignore, key):
+            add(key, message)
+
+    assignment_problems(catalog, lists, not_ignored)
+    if refs.measure_units is not None and refs.measure_unit_pairs is not None:
+        units, pairs = refs.measure_units, refs.measure_unit_pairs
+        unconvertible_measure_units(catalog, units, pairs, not_ignored)
     pricelist = catalog.shop.pricelist if "pricelist" in catalog.shop.model_fields_set else None
     if pricelist is not None and refs.pricelists is not None and pricelist not in refs.pricelists:
         add(

@@ -10,7 +10,13 @@ from decimal import Decimal
 import pytest
 from pydantic import ValidationError
 
-from reconciler.assignments import assign_ids, assignment_problems, stated_lists
+from reconciler.assignments import (
+    assign_ids,
+    assignment_problems,
+    convertible_pairs,
+    stated_lists,
+    unconvertible_measure_units,
+)
 from reconciler.model import Catalog, Product, Variant
 from reconciler.plan.model import Names
 from reconciler.render.values import show_change
@@ -99,3 +105,29 @@ def test_the_plan_shows_it_as_the_yaml_writes_it():
     )
     unnamed = {**after, "measureUnitId": -99}
     assert show_change("measureUnit", None, unnamed, names) == "(none) -> 500 g per 1 (unit -99)"
+
+
+def test_units_that_do_not_convert_are_a_problem():
+    items = [
+        {"id": -16, "unitName": "kg", "ratios": [{"unitId": -15, "ratio": "0.001000000"}]},
+        {"id": -15, "unitName": "g", "ratios": []},  # one side listing the pair is enough
+        {"id": -23, "unitName": "l", "ratios": []},
+    ]
+    pairs = convertible_pairs(items)
+    assert pairs == {(-16, -15), (-15, -16)}
+    found: list = []
+    cat = catalog(
+        {"contents": "250 g", "per": "1 kg"},
+        {"contents": "1 l", "per": "1 L"},  # the same unit
+        {"contents": "250 g", "per": "1 l"},
+        {"contents": "250 gram", "per": "1 l"},  # an unknown unit: assignment_problems' part
+    )
+    unconvertible_measure_units(cat, UNITS, pairs, lambda k, m: found.append((k, m)))
+    assert found == [
+        (
+            (GUID, "variants", "V2", "measureUnit"),
+            "variant V2: measureUnit: contents in g and per l do not convert to each other; use "
+            "units that measure the same thing (`shoptet-catalog lookup measure-units` lists "
+            "which convert)",
+        )
+    ]

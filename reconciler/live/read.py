@@ -56,7 +56,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from reconciler import errors as E
-from reconciler.assignments import listed
+from reconciler.assignments import convertible_pairs, listed
 from reconciler.desired.values import GUID_PATTERN
 from reconciler.errors import CatalogError, ConfigError
 from reconciler.live.base import LiveRead, ShopInfo, quiet, read_details
@@ -68,6 +68,7 @@ from reconciler.references import (
     AVAILABILITIES,
     BRANDS,
     CATEGORIES,
+    MEASURE_UNIT_PAIRS,
     MEASURE_UNITS,
     PRICELISTS,
     SUPPLIERS,
@@ -209,7 +210,9 @@ def read_assignment_lists(client: Any, kinds: Iterable[str]) -> dict[str, Any]:
     if SUPPLIERS in wanted:
         out[SUPPLIERS] = listed(get_suppliers(client), "guid", "name")
     if MEASURE_UNITS in wanted:
-        out[MEASURE_UNITS] = listed(get_measure_units(client), "id", "unitName")
+        items = get_measure_units(client)
+        out[MEASURE_UNITS] = listed(items, "id", "unitName")
+        out[MEASURE_UNIT_PAIRS] = convertible_pairs(items)
     return out
 
 

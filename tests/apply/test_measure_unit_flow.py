@@ -2,7 +2,8 @@
 ``{contents: 250 g, per: 1 kg}`` is resolved against GET /api/products/measure-units at plan
 time, shown as ``250 g per 1 kg``, written whole in the product PATCH's ``variants[]`` item
 (bodies checked against Shoptet's OpenAPI file), then plans empty and a second apply writes
-nothing; ``null`` clears it; unknown or ambiguous names are located plan errors."""
+nothing; ``null`` clears it; unknown names and units that do not convert to each other are
+located plan errors."""
 
 from __future__ import annotations
 
@@ -150,6 +151,11 @@ def test_a_new_product_is_created_with_it(sb, tmp_path):
         (
             {"contents": "250 g", "per": "1 -99"},
             "variant KAV-COL-250: measureUnit.per: -99 is not a measure unit",
+        ),
+        (
+            {"contents": "250 g", "per": "1 l"},
+            "variant KAV-COL-250: measureUnit: contents in g and per l do not convert to each "
+            "other",
         ),
     ],
 )
