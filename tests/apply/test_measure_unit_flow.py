@@ -14,7 +14,7 @@ from reconciler.errors import CatalogError
 from reconciler.plan.model import Plan, Resource
 from reconciler.render.text import render_text
 from reconciler.sandbox import Sandbox
-from tests.apply.support import demo_state, plan_of, write_catalog
+from tests.apply.support import demo_state, plan_of, run_cli, write_catalog
 from tests.apply.test_flag_definitions import apply_recorded
 from tests.support.openapi_requests import validate_request
 from tests.support.openapi_spec import require_spec
@@ -168,3 +168,41 @@ def test_an_unknown_unit_is_a_located_plan_error(sb, tmp_path, measure, says):
     assert says in problem.message
     assert "shoptet-catalog lookup measure-units" in problem.message
     assert sb.counters["writes"] == 0
+
+
+@pytest.mark.http
+def test_revert_puts_the_previous_measure_unit_back(shop, tmp_path, monkeypatch, capsys):
+    sb, url = shop
+    state = sb.state()
+    product = next(p for p in state["products"] if p["guid"] == GUID)
+    before = {"packagingUnitId": G, "packagingAmount": "250.000", "measureUnitId": KG}
+    product["variants"][0]["measureUnit"] = {**before, "measureAmount": "1.000"}
+    sb.load_state(state)
+    write_catalog(
+        tmp_path,
+        {
+            GUID: {
+                "variants": {"KAV-COL-250": {"measureUnit": {"contents": "0.3 kg", "per": "1 kg"}}}
+            }
+        },
+    )
+    for args in (
+        ["plan", "--out", "p.json"],
+        ["apply", "p.json", "--auto-approve", "--journal", "j.jsonl"],
+    ):
+        code, out, err = run_cli(monkeypatch, capsys, tmp_path, args, url=url)
+        assert code == 0, out + err
+    assert stored(sb)["KAV-COL-250"]["packagingUnitId"] == KG
+    code, out, err = run_cli(monkeypatch, capsys, tmp_path, ["revert", "j.jsonl"], url=url)
+    assert code == 0, err
+    # a revert plan reads no lists, so it shows the unit ids (as it does for `unit`)
+    assert (
+        "~ measureUnit: 0.3 (unit -16) per 1 (unit -16) -> 250 (unit -15) per 1 (unit -16)" in out
+    )
+    for args in (
+        ["revert", "j.jsonl", "--out", "r.json"],
+        ["apply", "--revert", "j.jsonl", "r.json", "--auto-approve"],
+    ):
+        code, out, err = run_cli(monkeypatch, capsys, tmp_path, args, url=url)
+        assert code == 0, out + err
+    assert stored(sb)["KAV-COL-250"] == {**before, "measureAmount": "1.000"}
