@@ -153,7 +153,7 @@ def make_plan(
     refs = read_references(client, desired, shop)  # 2
     raise_for_references(desired, refs, loaded.locations)
     lists = assignment_lists(refs)
-    desired = assign_ids(desired, lists)  # warranty, unit, supplier by name -> by id
+    desired = assign_ids(desired, lists)  # warranty, unit, supplier, measure units -> ids
     guids, scope = resolve_scope(client, desired, request)  # 3
     managed = sum(1 for p in desired.products.values() if not p.absent)
     source = live_source(client, request, guids, prune=desired.policy.prune, managed=managed)  # 4

@@ -7,6 +7,8 @@ located plan errors."""
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from reconciler.desired.load import load_catalog
@@ -206,3 +208,29 @@ def test_revert_puts_the_previous_measure_unit_back(shop, tmp_path, monkeypatch,
         code, out, err = run_cli(monkeypatch, capsys, tmp_path, args, url=url)
         assert code == 0, out + err
     assert stored(sb)["KAV-COL-250"] == {**before, "measureAmount": "1.000"}
+
+
+@pytest.mark.http
+@pytest.mark.parametrize("read", [["--read", "snapshot"], ["--cache", "cache"]])
+def test_snapshot_and_cached_reads_plan_as_the_detail_read(
+    shop, tmp_path, monkeypatch, capsys, read
+):
+    sb, url = shop
+    state = sb.state()
+    product = next(p for p in state["products"] if p["guid"] == GUID)
+    per_kg = {"packagingUnitId": G, "packagingAmount": "250.000", "measureUnitId": KG}
+    for v in product["variants"]:
+        v["measureUnit"] = {**per_kg, "measureAmount": "1.000"}
+    sb.load_state(state)
+    same = {"contents": "250 g", "per": "1 kg"}
+    variants = {"KAV-COL-250": {"measureUnit": same}, "KAV-COL-500": {"measureUnit": None}}
+    write_catalog(tmp_path, {GUID: {"variants": variants}})
+    plans = []
+    for args in (["plan", "--out", "a.json"], ["plan", *read, "--out", "b.json"]):
+        code, out, err = run_cli(monkeypatch, capsys, tmp_path, args, url=url)
+        assert code == 0, out + err
+        assert "reading product details instead" not in out + err
+        plans.append(json.loads((tmp_path / args[-1]).read_text(encoding="utf-8"))["changes"])
+    assert plans[0] == plans[1]
+    (change,) = plans[0]
+    assert change["code"] == "KAV-COL-500"
