@@ -105,6 +105,8 @@ def test_the_plan_shows_it_as_the_yaml_writes_it():
     )
     unnamed = {**after, "measureUnitId": -99}
     assert show_change("measureUnit", None, unnamed, names) == "(none) -> 500 g per 1 (unit -99)"
+    half = {**after, "measureUnitId": None, "measureAmount": None}  # a shop may hold half of one
+    assert show_change("measureUnit", half, None, names) == "500 g per ? ? -> (none)"
 
 
 def test_units_that_do_not_convert_are_a_problem():

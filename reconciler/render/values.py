@@ -105,7 +105,7 @@ def measure_unit_words(value: dict[str, Any], names: Names) -> str:
     def amount(amount_part: str, unit_part: str) -> str:
         number = value.get(amount_part)
         unit = value.get(unit_part)
-        name = names.assignment("measureUnit", unit) or f"(unit {unit})"
+        name = names.assignment("measureUnit", unit) or ("?" if unit is None else f"(unit {unit})")
         return f"{'?' if number is None else number} {name}"
 
     return (
