@@ -8,9 +8,6 @@ from __future__ import annotations
 
 import pytest
 
-from reconciler.sandbox import Sandbox
-from tests.support.sandbox_client import raw_client
-
 GUID = "70b1bb6c-3ea5-5822-b934-b29e437a0ad0"
 CODE = "KAV-ETH-250"
 G, KG, L = -15, -16, -23
@@ -21,16 +18,6 @@ PER_KG = {
     "measureAmount": "1.000",
 }
 
-
-@pytest.fixture
-def sb(make_sandbox) -> Sandbox:
-    return make_sandbox("demo")
-
-
-@pytest.fixture
-def client(sb):
-    with raw_client(sb) as c:
-        yield c
 
 
 def patch(client, measure):
