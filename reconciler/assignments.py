@@ -1,10 +1,12 @@
 """Small assignments by name (issue 17): a product's ``warranty`` and ``supplier``, a variant's
-``unit``. Pure: the shop's lists in, ids out, problems located.
+``unit`` and the two units of its ``measureUnit``. Pure: the shop's lists in, ids out, problems
+located.
 
 Each names an entry of a list Shoptet's API can only read (warranties, units and suppliers are
 defined in the admin): by id (a supplier's GUID) or by name as the admin shows it (a
 warranty's description, a unit's or supplier's name; case-insensitive). Writes take the id
-(``warrantyId``, ``unitId``, ``supplierGuid``), so the plan compares ids:
+(``warrantyId``, ``unitId``, ``supplierGuid``, ``measureUnit.packagingUnitId`` and
+``.measureUnitId``), so the plan compares ids:
 
 - ``assign_ids`` replaces each stated name in the desired catalog by its id, once the lists
   are read (``live.read.read_references``), before the diff (plan) or the fresh diff (apply);
@@ -41,12 +43,24 @@ class Assignment:
     noun: str  # "warranty", "unit", "supplier"
     named_by: str  # what the name of an entry is
     lookup: str  # the `lookup` kind
+    # an object field's parts that name an entry, each with the YAML key it is written under;
+    # empty: the field's value is the name itself
+    parts: tuple[tuple[str, str], ...] = ()
 
 
 ASSIGNMENTS = (
     Assignment("warranty", False, "warranties", "warranty", "description", "warranties"),
     Assignment("supplier", False, "suppliers", "supplier", "name", "suppliers"),
     Assignment("unit", True, "units", "unit", "name", "units"),
+    Assignment(
+        "measureUnit",
+        True,
+        "measure_units",
+        "measure unit",
+        "name",
+        "measure-units",
+        (("packagingUnitId", "contents"), ("measureUnitId", "per")),
+    ),
 )
 _LISTED = 8
 
@@ -72,30 +86,70 @@ def find(value: Any, table: Mapping[Any, str | None]) -> Any:
     return found[0] if len(found) == 1 else None
 
 
-def _stated(catalog: Catalog) -> Iterator[tuple[Assignment, tuple[str, ...], Any]]:
-    """(assignment, location key, value) of every stated, non-null assignment."""
+@dataclass(frozen=True)
+class _Stated:
+    """One name or id the catalog states: ``part`` of an object field, else the field."""
+
+    assignment: Assignment
+    key: tuple[str, ...]  # the field's location key
+    part: str | None
+    value: Any
+
+    @property
+    def label(self) -> str:
+        """How the YAML writes it: ``unit``, ``measureUnit.per``."""
+        yaml_key = dict(self.assignment.parts).get(self.part or "")
+        return f"{self.assignment.field}.{yaml_key}" if yaml_key else self.assignment.field
+
+
+def _stated(catalog: Catalog) -> Iterator[_Stated]:
+    """Every stated, non-null assignment (each named part of an object field)."""
     for guid, product in sorted(catalog.products.items()):
         if product.absent:
             continue
         for a in ASSIGNMENTS:
             if not a.variant and a.field in product.model_fields_set:
-                value = getattr(product, a.field)
-                if value is not None:
-                    yield a, (guid, a.field), value
+                yield from _values(a, (guid, a.field), getattr(product, a.field))
         for code, variant in sorted((product.variants or {}).items()):
             if variant.absent:
                 continue
             for a in ASSIGNMENTS:
                 if a.variant and a.field in variant.model_fields_set:
-                    value = getattr(variant, a.field)
-                    if value is not None:
-                        yield a, (guid, "variants", code, a.field), value
+                    key = (guid, "variants", code, a.field)
+                    yield from _values(a, key, getattr(variant, a.field))
+
+
+def _values(a: Assignment, key: tuple[str, ...], value: Any) -> Iterator[_Stated]:
+    if value is None:
+        return
+    if not a.parts:
+        yield _Stated(a, key, None, value)
+        return
+    for part, _ in a.parts:
+        if value.get(part) is not None:
+            yield _Stated(a, key, part, value[part])
 
 
 def stated_lists(catalog: Catalog, ignored: Callable[[tuple[str, ...]], bool]) -> set[str]:
     """The lists (``Assignment.kind``) the catalog names an entry of; ``ignored``: whether
     an ``ignore`` rule drops the field at that key."""
-    return {a.kind for a, key, _ in _stated(catalog) if not ignored(key)}
+    kinds = {s.assignment.kind for s in _stated(catalog) if not ignored(s.key)}
+    return kinds | _cleared_objects(catalog, ignored)
+
+
+def _cleared_objects(catalog: Catalog, ignored: Callable[[tuple[str, ...]], bool]) -> set[str]:
+    """The lists of object fields a variant clears (``measureUnit: null``): the plan names
+    the units of what it clears, which are otherwise only ids."""
+    objects = [a for a in ASSIGNMENTS if a.parts and a.variant]
+    return {
+        a.kind
+        for guid, product in catalog.products.items()
+        if not product.absent
+        for code, variant in (product.variants or {}).items()
+        for a in objects
+        if a.field in variant.model_fields_set and getattr(variant, a.field) is None
+        and not ignored((guid, "variants", code, a.field))
+    }
 
 
 def assignment_problems(
@@ -105,25 +159,27 @@ def assignment_problems(
 ) -> None:
     """``add(key, message)`` for every stated entry ``lists`` (kind -> id -> name; None: not
     read) does not have, or has twice under that name."""
-    for a, key, value in _stated(catalog):
+    for s in _stated(catalog):
+        a, key, value = s.assignment, s.key, s.value
         table = lists.get(a.kind)
         if table is None:
             continue
         found = _matches(value, table)
         where = f"variant {key[2]}: " if a.variant else ""
+        plural = a.kind.replace("_", " ")
         if len(found) > 1:
             ids = ", ".join(str(k) for k in found)
             add(
                 key,
-                f"{where}{a.field}: {value!r} is the {a.named_by} of {len(found)} {a.kind} "
+                f"{where}{s.label}: {value!r} is the {a.named_by} of {len(found)} {plural} "
                 f"({ids}); write the one you mean by its id",
             )
         elif not found:
             add(
                 key,
-                f"{where}{a.field}: {value!r} is not a {a.noun} of this e-shop (it has "
+                f"{where}{s.label}: {value!r} is not a {a.noun} of this e-shop (it has "
                 f"{_listing(table)}); use an id or {a.named_by} from `shoptet-catalog lookup "
-                f"{a.lookup}` (Shoptet's API cannot create {a.kind}: add it in the admin first)",
+                f"{a.lookup}` (Shoptet's API cannot create {plural}: add it in the admin first)",
             )
 
 
@@ -140,23 +196,30 @@ def assign_ids(catalog: Catalog, lists: Mapping[str, Mapping[Any, str | None] | 
     """``catalog`` with each stated name replaced by its id (kinds not read, and names that
     name nothing, stay: ``assignment_problems`` reports those)."""
     changed: dict[str, Product] = {}
-    for a, key, value in _stated(catalog):
+    for s in _stated(catalog):
+        a, key = s.assignment, s.key
         table = lists.get(a.kind)
-        found = None if table is None else find(value, table)
-        if found is None or found == value:
+        found = None if table is None else find(s.value, table)
+        if found is None or found == s.value:
             continue
         guid = key[0]
         product = changed.get(guid, catalog.products[guid])
         if a.variant:
-            code = key[2]
-            variant = product.variants[code].model_copy(update={a.field: found})
-            product = product.model_copy(update={"variants": {**product.variants, code: variant}})
+            variant = _assigned(product.variants[key[2]], s, found)
+            product = product.model_copy(update={"variants": {**product.variants, key[2]: variant}})
         else:
-            product = product.model_copy(update={a.field: found})
+            product = _assigned(product, s, found)
         changed[guid] = product
     if not changed:
         return catalog
     return catalog.model_copy(update={"products": {**catalog.products, **changed}})
+
+
+def _assigned(owner: Any, stated: _Stated, found: Any) -> Any:
+    """``owner`` (a product or variant model) with ``stated`` replaced by the id ``found``."""
+    field = stated.assignment.field
+    value = found if stated.part is None else {**getattr(owner, field), stated.part: found}
+    return owner.model_copy(update={field: value})
 
 
 def unit_ids(products: Mapping[str, Any], units: Mapping[int, str | None]) -> dict[str, Any]:
@@ -181,6 +244,41 @@ def _with_unit_ids(variants: Mapping[str, Any], units: Mapping[int, str | None])
             if found is not None:
                 changed[code] = v.model_copy(update={"unit": found})
     return {**variants, **changed} if changed else None
+
+
+def convertible_pairs(items: Iterable[Mapping[str, Any]]) -> frozenset[tuple[int, int]]:
+    """``GET /api/products/measure-units`` items as the (id, id) pairs that convert to each
+    other (each unit's ``ratios``), both ways round."""
+    pairs = set()
+    for item in items:
+        for ratio in item.get("ratios") or []:
+            pairs |= {(item.get("id"), ratio.get("unitId")), (ratio.get("unitId"), item.get("id"))}
+    return frozenset(pairs)
+
+
+def unconvertible_measure_units(
+    catalog: Catalog,
+    units: Mapping[Any, str | None],
+    pairs: frozenset[tuple[int, int]],
+    add: Callable[[tuple[str, ...], str], None],
+) -> None:
+    """``add(key, message)`` for every ``measureUnit`` whose ``contents`` and ``per`` are units
+    of the shop that do not convert to each other (a unit price of grams per litre means
+    nothing; names the shop lacks are ``assignment_problems``')."""
+    for guid, product in sorted(catalog.products.items()):
+        for code, variant in sorted((product.variants or {}).items()):
+            value = None if product.absent or variant.absent else variant.measureUnit
+            if "measureUnit" not in variant.model_fields_set or value is None:
+                continue
+            ids = [find(value[part], units) for part in ("packagingUnitId", "measureUnitId")]
+            if None in ids or ids[0] == ids[1] or tuple(ids) in pairs:
+                continue
+            add(
+                (guid, "variants", code, "measureUnit"),
+                f"variant {code}: measureUnit: contents in {units[ids[0]]} and per "
+                f"{units[ids[1]]} do not convert to each other; use units that measure the "
+                "same thing (`shoptet-catalog lookup measure-units` lists which convert)",
+            )
 
 
 def listed(items: Iterable[Mapping[str, Any]], key: str, name: str) -> dict[Any, str | None]:

@@ -531,6 +531,23 @@ FIELDS: tuple[Field, ...] = (
             "so both sides are resolved against GET /api/products/units (live/units.py)"
         ),
     ),
+    _variant(
+        "measureUnit",
+        Kind.OBJECT,
+        include="measureUnit",
+        parts=(
+            Part("packagingUnitId", Kind.REFERENCE),
+            Part("packagingAmount", Kind.DECIMAL, 3),
+            Part("measureUnitId", Kind.REFERENCE),
+            Part("measureAmount", Kind.DECIMAL, 3),
+        ),
+        key_part="measureUnitId",
+        why=(
+            "{contents, per} in the YAML (desired/values.py), Shoptet's four parts in the plan "
+            "with the unit names resolved to ids against GET /api/products/measure-units "
+            "(reconciler/assignments.py); managed and written whole, null clears it"
+        ),
+    ),
     _variant("weight", Kind.DECIMAL, places=3),
     _variant("minStockSupply", Kind.DECIMAL, places=3),
     _variant(

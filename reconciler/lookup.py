@@ -162,6 +162,27 @@ def text_units(rows: list[dict]) -> list[str]:
     return _table([[_s(r["id"]), _s(r["name"])] for r in rows]) or ["(no units)"]
 
 
+def read_measure_units(client) -> list[dict]:
+    """Shoptet's measure units by priority, each with the units it converts to (by name)."""
+    items = C.get_measure_units(client)
+    names = {u.get("id"): u.get("unitName") for u in items}
+    rows = [
+        {
+            "id": u.get("id"),
+            "name": u.get("unitName"),
+            "convertsTo": [names.get(r.get("unitId"), r.get("unitId")) for r in u.get("ratios") or []],
+        }
+        for u in sorted(items, key=lambda u: (u.get("priority") is None, u.get("priority") or 0))
+    ]
+    return rows
+
+
+def text_measure_units(rows: list[dict]) -> list[str]:
+    return _table(
+        [[_s(r["id"]), _s(r["name"]), ", ".join(_s(n) for n in r["convertsTo"])] for r in rows]
+    ) or ["(no measure units)"]
+
+
 def read_suppliers(client) -> list[dict]:
     rows = [{"guid": s.get("guid"), "name": s.get("name")} for s in C.get_suppliers(client)]
     return sorted(rows, key=lambda r: (r["name"] or "", r["guid"] or ""))
@@ -392,6 +413,14 @@ KINDS: dict[str, Kind] = {
             "/api/products/units",
             read_units,
             text_units,
+        ),
+        Kind(
+            "measure-units",
+            "measure unit ids, names and the units each converts to (measureUnit:)",
+            "Measure units",
+            "/api/products/measure-units",
+            read_measure_units,
+            text_measure_units,
         ),
         Kind(
             "suppliers",

@@ -52,6 +52,7 @@ from reconciler.desired.values import (
     parse_guid,
     parse_guid_list,
     parse_int,
+    parse_measure_unit,
     parse_orderable_amount,
     parse_parameters,
     parse_product_links,
@@ -313,6 +314,21 @@ OrderableAmount = Annotated[
                 "minimumAmount": {"anyOf": [dict(_NUMBER_OR_TEXT), {"type": "null"}]},
                 "maximumAmount": {"anyOf": [dict(_NUMBER_OR_TEXT), {"type": "null"}]},
             },
+        }
+    ),
+]
+
+# ``250 g``: an amount, then a measure unit's name or id (``desired.values``)
+_AMOUNT_AND_UNIT = {"type": "string", "pattern": r"^[0-9]+(\.[0-9]+)?(\s+\S.*|[^\s0-9.,].*)$"}
+MeasureUnit = Annotated[
+    dict[str, Any],
+    BeforeValidator(parse_measure_unit),
+    WithJsonSchema(
+        {
+            "type": "object",
+            "additionalProperties": False,
+            "required": ["contents", "per"],
+            "properties": {"contents": dict(_AMOUNT_AND_UNIT), "per": dict(_AMOUNT_AND_UNIT)},
         }
     ),
 ]
@@ -595,6 +611,16 @@ class Variant(BaseModel):
             "lookup units`), e.g. ks or kg."
         ),
         examples=["ks"],
+    )
+    measureUnit: MeasureUnit | None = Field(
+        None,
+        description=(
+            "Unit price basis: {contents, per}, each an amount and a measure unit by name or id "
+            "(GET /api/products/measure-units, `shoptet-catalog lookup measure-units`). "
+            "contents: what one piece holds; per: the amount the unit price is shown for. "
+            "null removes it."
+        ),
+        examples=[{"contents": "250 g", "per": "1 kg"}],
     )
     weight: Weight | None = Field(
         None, description="Weight in kg, 3 decimals, at most 99999.999.", examples=["0.250"]

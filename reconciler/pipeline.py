@@ -104,9 +104,8 @@ from reconciler.plan.model import (
 from reconciler.plan.param_changes import parameter_names
 from reconciler.ports import ApplyClient, DetailReader, LiveSource, PlanClient, Progress
 from reconciler.references import (
-    SUPPLIERS,
+    ASSIGNMENT_LISTS,
     UNITS,
-    WARRANTIES,
     ShopReferences,
     plan_names,
     stated_kinds,
@@ -155,7 +154,7 @@ def make_plan(
     refs = read_references(client, desired, shop)  # 2
     raise_for_references(desired, refs, loaded.locations)
     lists = assignment_lists(refs)
-    desired = assign_ids(desired, lists)  # warranty, unit, supplier by name -> by id
+    desired = assign_ids(desired, lists)  # warranty, unit, supplier, measure units -> ids
     guids, scope = resolve_scope(client, desired, request)  # 3
     managed = sum(1 for p in desired.products.values() if not p.absent)
     source = live_source(client, request, guids, prune=desired.policy.prune, managed=managed)  # 4
@@ -374,7 +373,8 @@ def apply_plan(
 def _by_ids(
     client: Any, catalog: LoadedCatalog, read_live: LiveReader, plan: Plan
 ) -> tuple[LoadedCatalog, LiveReader]:
-    """The catalog with warranty, unit and supplier names as ids, and a live reader that
+    """The catalog with warranty, unit, supplier and measure unit names as ids, and a live
+    reader that
     reads units as ids (``reconciler.assignments``), for the products the plan touches: the
     same forms the plan compared, so apply re-derives the plan's values. Units are read as
     ids too when the plan deletes something (the journal keeps what it deletes, and a revert
@@ -385,8 +385,7 @@ def _by_ids(
     )
     kinds = set(stated_kinds(touched))
     if any(
-        c.action is Action.DELETE or any(f.field == "unit" for f in c.fields)
-        for c in plan.changes
+        c.action is Action.DELETE or any(f.field == "unit" for f in c.fields) for c in plan.changes
     ):
         kinds.add(UNITS)
     lists = read_assignment_lists(client, kinds)
@@ -404,7 +403,7 @@ def _by_ids(
 
 
 def assignment_lists(refs: ShopReferences) -> dict[str, Any]:
-    return {k: getattr(refs, k) for k in (WARRANTIES, UNITS, SUPPLIERS)}
+    return {k: getattr(refs, k) for k in ASSIGNMENT_LISTS}
 
 
 def raise_if_outside(plan: Plan, desired: Catalog) -> None:

@@ -24,15 +24,21 @@ from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import Any, Protocol
 
-from reconciler.assignments import assignment_problems, stated_lists
+from reconciler.assignments import (
+    assignment_problems,
+    stated_lists,
+    unconvertible_measure_units,
+)
 from reconciler.errors import Problem
 from reconciler.model import Catalog, Product, Variant
 from reconciler.plan.model import Names, Plan, Resource
 
 __all__ = [
+    "ASSIGNMENT_LISTS",
     "AVAILABILITIES",
     "BRANDS",
     "CATEGORIES",
+    "MEASURE_UNITS",
     "PRICELISTS",
     "SUPPLIERS",
     "UNITS",
@@ -51,6 +57,9 @@ AVAILABILITIES = "availabilities"
 PRICELISTS = "pricelists"
 # the small assignments' lists (``reconciler.assignments``), named as ShopReferences' fields
 WARRANTIES, UNITS, SUPPLIERS = "warranties", "units", "suppliers"
+MEASURE_UNITS = "measure_units"
+MEASURE_UNIT_PAIRS = "measure_unit_pairs"  # read with MEASURE_UNITS: which units convert
+ASSIGNMENT_LISTS = (WARRANTIES, UNITS, SUPPLIERS, MEASURE_UNITS)
 
 # variant fields holding an availability id (the second: shown once the variant is sold out)
 _AVAILABILITY_FIELDS = ("availability", "availabilityWhenSoldOut")
@@ -87,6 +96,8 @@ class ShopReferences:
     warranties: Mapping[int, str | None] | None = None  # id -> description
     units: Mapping[int, str | None] | None = None  # id -> name
     suppliers: Mapping[str, str | None] | None = None  # lowercase GUID -> name
+    measure_units: Mapping[int, str | None] | None = None  # id -> unitName
+    measure_unit_pairs: frozenset[tuple[int, int]] | None = None  # (id, id) that convert
     stocks: Mapping[int, str | None] = field(default_factory=dict)  # id -> title
     vat_rates: tuple[str, ...] = ()  # as the shop spells them; empty: not known
     vat_payer: bool | None = None  # None: the shop did not say
@@ -200,10 +211,16 @@ def check_references(
         _check_product(guid, product, refs, ignore, add)
         for code, variant in _variants(product):
             _check_variant(guid, code, variant, refs, ignore, add)
-    lists = {k: getattr(refs, k) for k in (WARRANTIES, UNITS, SUPPLIERS)}
-    assignment_problems(
-        catalog, lists, lambda key, message: None if _ignored_at(ignore, key) else add(key, message)
-    )
+    lists = {k: getattr(refs, k) for k in ASSIGNMENT_LISTS}
+
+    def not_ignored(key: Key, message: str) -> None:
+        if not _ignored_at(ignore, key):
+            add(key, message)
+
+    assignment_problems(catalog, lists, not_ignored)
+    if refs.measure_units is not None and refs.measure_unit_pairs is not None:
+        units, pairs = refs.measure_units, refs.measure_unit_pairs
+        unconvertible_measure_units(catalog, units, pairs, not_ignored)
     pricelist = catalog.shop.pricelist if "pricelist" in catalog.shop.model_fields_set else None
     if pricelist is not None and refs.pricelists is not None and pricelist not in refs.pricelists:
         add(
@@ -375,14 +392,14 @@ def plan_names(plan: Plan, refs: ShopReferences, pricelist_name: str | None = No
 
 
 def _assigned_names(plan: Plan, refs: ShopReferences) -> dict[str, dict[str, str]]:
-    """Warranty, unit and supplier names for the ids the plan's changes show."""
+    """Warranty, unit, supplier and measure unit names for the ids the plan's changes show."""
     out: dict[str, dict[str, str]] = {}
     for change in plan.changes:
         for f in change.fields:
             if f.field not in _LIST_OF:
                 continue
             table: Mapping[Any, str | None] = getattr(refs, _LIST_OF[f.field]) or {}
-            for ident in (f.before, f.after):
+            for ident in _ids_shown(f.field, f.before, f.after):
                 if not isinstance(ident, int | str):
                     continue
                 name = table.get(ident.lower() if isinstance(ident, str) else ident)
@@ -391,4 +408,17 @@ def _assigned_names(plan: Plan, refs: ShopReferences) -> dict[str, dict[str, str
     return out
 
 
-_LIST_OF = {"warranty": WARRANTIES, "unit": UNITS, "supplier": SUPPLIERS}
+def _ids_shown(field: str, *values: Any) -> list[Any]:
+    """The ids a change's values hold: the values, or a measureUnit's two unit ids."""
+    if field != "measureUnit":
+        return list(values)
+    return [v.get(part) for v in values if isinstance(v, dict) for part in _MEASURE_UNIT_IDS]
+
+
+_LIST_OF = {
+    "warranty": WARRANTIES,
+    "unit": UNITS,
+    "supplier": SUPPLIERS,
+    "measureUnit": MEASURE_UNITS,
+}
+_MEASURE_UNIT_IDS = ("packagingUnitId", "measureUnitId")

@@ -261,3 +261,13 @@ def test_filtering_parameters_show_codes_value_indexes_and_names(capsys, monkeyp
         "  afrika  Afrika",
         "  amerika  Jižní Amerika",
     ]
+
+
+def test_measure_units_show_ids_names_and_what_each_converts_to(capsys, monkeypatch):
+    _, text, _ = run(["--sandbox", "lookup", "measure-units"], capsys, monkeypatch)
+    assert "-16  kg  mg, g" in text.splitlines()
+    assert "-40  m2" in text.splitlines()  # converts to nothing
+    argv = ["--sandbox", "lookup", "measure-units", "--format", "json"]
+    _, raw, _ = run(argv, capsys, monkeypatch)
+    kg = next(u for u in json.loads(raw)["items"] if u["name"] == "kg")
+    assert kg == {"id": -16, "name": "kg", "convertsTo": ["mg", "g"]}

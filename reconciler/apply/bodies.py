@@ -37,6 +37,8 @@ PRODUCT_WRITE_NAMES = {f.name: f.write_name for f in F.FIELDS if f.body is F.Bod
 VARIANT_WRITE_NAMES = {f.name: f.write_name for f in F.FIELDS if f.body is F.Body.VARIANT}
 _PLACES = {f.name: f.decimals for f in F.FIELDS if f.kind is F.Kind.DECIMAL}
 _INTEGERS = frozenset(f.name for f in F.FIELDS if f.kind is F.Kind.INTEGER)
+# a variant's object written whole in its ``variants[]`` item (``measureUnit``; null clears it)
+_VARIANT_OBJECTS = {f.name: f for f in F.FIELDS if f.body is F.Body.VARIANT and f.parts}
 # pricelist row: fields under ``price`` (``{"price": {"price": .., "commonPrice": ..}}``) and
 # fields beside it
 _ROW_PRICES = tuple(f for f in F.FIELDS if f.body is F.Body.PRICE_ROW_PRICE)
@@ -69,6 +71,8 @@ def _value(field: str, value: Any) -> Any:
         return int(value)
     if field == "parameters":
         return parameter_items(value)
+    if field in _VARIANT_OBJECTS and value is not None:
+        return object_value(_VARIANT_OBJECTS[field], value)
     return value
 
 

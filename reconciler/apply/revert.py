@@ -382,7 +382,13 @@ def _of_kind(name: str, value: Any) -> bool:
         return True
     if name == RENAME_FIELD:
         return isinstance(value, str) and 0 < len(value) <= 64
-    kind = F.BY_NAME[name].kind
+    field = F.BY_NAME[name]
+    kind = field.kind
+    if kind is F.Kind.OBJECT:  # only the field's parts, each of its kind
+        parts = {p.name: p for p in field.parts}
+        return isinstance(value, dict) and all(
+            k in parts and _part_of_kind(parts[k], v) for k, v in value.items()
+        )
     if kind is F.Kind.DECIMAL:
         return _decimal(value)
     if kind is F.Kind.STOCK_MAP:  # a stock change's amount, or a recorded {id: amount}
@@ -399,6 +405,18 @@ def _of_kind(name: str, value: Any) -> bool:
         return isinstance(value, dict) and all(
             isinstance(k, str) and isinstance(v, str) for k, v in value.items()
         )
+    return isinstance(value, str)
+
+
+def _part_of_kind(part: F.Part, value: Any) -> bool:
+    if value is None:
+        return True
+    if part.kind is F.Kind.DECIMAL:
+        return _decimal(value)
+    if part.kind is F.Kind.BOOL:
+        return isinstance(value, bool)
+    if part.kind is F.Kind.REFERENCE:  # a list entry's id, as written: a whole number
+        return isinstance(value, int) and not isinstance(value, bool)
     return isinstance(value, str)
 
 

@@ -656,3 +656,46 @@ def parse_filtering_parameters(value: Any) -> dict[str, list[str]]:
             values.append(text)
         out[name] = values
     return out
+
+
+# measureUnit: YAML key -> (Shoptet's amount part, Shoptet's unit part)
+MEASURE_UNIT_KEYS = {
+    "contents": ("packagingAmount", "packagingUnitId"),
+    "per": ("measureAmount", "measureUnitId"),
+}
+MEASURE_UNIT_EXAMPLE = "{contents: 250 g, per: 1 kg}"
+# an amount, then its unit after a space or right after the digits (``250 g``, ``250g``)
+_AMOUNT_AND_UNIT_RE = re.compile(r"^([0-9][0-9.,]*)(\s+\S.*|[^\s0-9.,].*)$")
+
+
+def parse_measure_unit(value: Any) -> dict[str, Any]:
+    """A variant's unit price basis: ``{contents: 250 g, per: 1 kg}`` (what one piece holds,
+    and the amount Shoptet shows its unit price for), each an amount and a measure unit by
+    name or id. Managed whole: both are required. The result is Shoptet's four parts; the
+    plan resolves the unit names to ids."""
+    out = _object(value, dict.fromkeys(MEASURE_UNIT_KEYS, _amount_and_unit), MEASURE_UNIT_EXAMPLE)
+    for key in MEASURE_UNIT_KEYS:
+        if out.get(key) is None:
+            shown = "is missing" if key not in out else "must not be null"
+            raise fail(
+                f"{key} {shown}: state both contents and per, like {MEASURE_UNIT_EXAMPLE} "
+                "(write measureUnit: null to remove the unit price)",
+                at=key if key in out else None,
+            )
+    parts: dict[str, Any] = {}
+    for key, (amount_part, unit_part) in MEASURE_UNIT_KEYS.items():
+        parts[unit_part] = out[key][1]
+        parts[amount_part] = out[key][0]
+    return parts
+
+
+def _amount_and_unit(value: Any) -> tuple[Decimal, int | str]:
+    text = unicodedata.normalize("NFC", value).strip() if isinstance(value, str) else None
+    found = _AMOUNT_AND_UNIT_RE.match(text) if text else None
+    if found is None:
+        shown = f"'{value}'" if isinstance(value, str) else _kind(value)
+        raise fail(f"must be an amount and its unit, like '250 g' or '1 kg', not {shown}")
+    amount = parse_decimal(found.group(1), places=3)
+    if amount <= 0:
+        raise fail(f"must be more than 0, got '{found.group(1)}'")
+    return amount, parse_reference(found.group(2).strip())

@@ -60,9 +60,11 @@ from reconciler.desired.image_lock import render as render_lock
 from reconciler.desired.load import PRODUCTS_DIR, YAML_SUFFIXES, load_catalog
 from reconciler.desired.values import (
     GUID_PATTERN,
+    MEASURE_UNIT_KEYS,
     parse_descriptive_parameters,
     parse_filtering_parameters,
     parse_flags,
+    parse_measure_unit,
     parse_reference,
 )
 from reconciler.desired.yamlload import MAX_FILE_BYTES
@@ -78,7 +80,7 @@ from reconciler.plan.flag_changes import shop_flags, shop_names, written_names
 from reconciler.plan.normalize import canonical_object, price_row_form
 from reconciler.plan.parameters import ParameterRegistry, resolve
 from reconciler.plan.pricelists import PricelistNames
-from reconciler.references import SUPPLIERS, WARRANTIES
+from reconciler.references import MEASURE_UNITS, SUPPLIERS, WARRANTIES
 from reconciler.shoptet.client import DETAIL_INCLUDE, get_flags
 
 IMPORTED_FILE = "imported.yaml"
@@ -264,6 +266,10 @@ class _Reader:
             for kind, name in ((WARRANTIES, "warranty"), (SUPPLIERS, "supplier"))
             if getattr(p, name, None) is not None and kind not in self.lists
         }
+        if MEASURE_UNITS not in self.lists and any(
+            getattr(v, MEASURE_UNIT, None) for p in live.values() for v in (p.variants or {}).values()
+        ):
+            wanted.add(MEASURE_UNITS)
         if wanted:
             self.lists.update(read_assignment_lists(self.client, wanted))
         self.done += len(guids)
@@ -461,6 +467,11 @@ def render_product(
             if name == "parameters":
                 values[name] = _parameters(value, registry)
                 continue
+            if name == MEASURE_UNIT:
+                shown = _measure_unit(value, (lists or {}).get(MEASURE_UNITS))
+                if shown is not None:
+                    values[name] = shown
+                continue
             if name in OBJECTS:
                 shown = _object(OBJECTS[name], value)
                 if shown is not None:
@@ -506,6 +517,27 @@ def _value(name: str, value: Any, default_stock_id: int) -> Any:
 
 
 _BY_NAME = {"warranty": WARRANTIES, "supplier": SUPPLIERS}
+MEASURE_UNIT = F.BY_NAME["measureUnit"].name
+
+
+def _measure_unit(value: Any, table: dict[Any, str | None] | None) -> Any:
+    """``{contents: 250 g, per: 1 kg}``, each unit by name where the name names just that
+    unit (else by id); None when the shop has none, or only half of one (the YAML cannot
+    state that, so it is left unmanaged)."""
+    canonical = canonical_object(F.BY_NAME[MEASURE_UNIT], value)
+    if not isinstance(canonical, dict):
+        return None
+    out = {}
+    for key, (amount_part, unit_part) in MEASURE_UNIT_KEYS.items():
+        amount, unit = canonical.get(amount_part), canonical.get(unit_part)
+        if amount is None or unit is None:
+            return None
+        name = (table or {}).get(unit)
+        if name and name.strip() and find(parse_reference(name), table or {}) == unit:
+            out[key] = f"{amount} {name.strip()}"
+        else:
+            out[key] = f"{amount} {unit}"
+    return Y.flow_map(out)
 
 
 def _by_name(ident: Any, table: dict[Any, str | None] | None) -> Any:
@@ -849,6 +881,13 @@ def _norm(key: str, value: Any, default_stock_id: int) -> Any:
             return parse_flags(dict(value))
         except ValueError:  # a hand-written mistake: compared as text, so it is refreshed
             return str(value)
+    if key == MEASURE_UNIT and isinstance(value, dict):
+        try:
+            parts = parse_measure_unit(dict(value))
+        except ValueError:  # a hand-written mistake: compared as text, so it is refreshed
+            return str(value)
+        canonical = canonical_object(OBJECTS[key], parts)  # 1.000 is 1; KG is kg
+        return {k: str(v).casefold() for k, v in canonical.items()}
     if key in OBJECTS and isinstance(value, dict):
         parts = {
             k: None if Y.is_plain(v) and v.strip() in NULL_SPELLINGS else v

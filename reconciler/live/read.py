@@ -56,7 +56,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from reconciler import errors as E
-from reconciler.assignments import listed
+from reconciler.assignments import convertible_pairs, listed
 from reconciler.desired.values import GUID_PATTERN
 from reconciler.errors import CatalogError, ConfigError
 from reconciler.live.base import LiveRead, ShopInfo, quiet, read_details
@@ -68,6 +68,8 @@ from reconciler.references import (
     AVAILABILITIES,
     BRANDS,
     CATEGORIES,
+    MEASURE_UNIT_PAIRS,
+    MEASURE_UNITS,
     PRICELISTS,
     SUPPLIERS,
     UNITS,
@@ -77,7 +79,12 @@ from reconciler.references import (
     stated_kinds,
     states_prices,
 )
-from reconciler.shoptet.client import get_suppliers, get_units, get_warranties
+from reconciler.shoptet.client import (
+    get_measure_units,
+    get_suppliers,
+    get_units,
+    get_warranties,
+)
 
 __all__ = [
     "FullRead",
@@ -132,7 +139,9 @@ def read_shop(client: ShopReader, settings: ShopSettings | None = None) -> ShopI
         ),
         default_pricelist_name=default_name if isinstance(default_name, str) else None,
         currency=default_currency(eshop.currencies),
-        eshop_url=url if isinstance(url := (eshop.contactInformation or {}).get("url"), str) else None,
+        eshop_url=url
+        if isinstance(url := (eshop.contactInformation or {}).get("url"), str)
+        else None,
     )
 
 
@@ -200,6 +209,10 @@ def read_assignment_lists(client: Any, kinds: Iterable[str]) -> dict[str, Any]:
         out[UNITS] = listed(get_units(client), "id", "name")
     if SUPPLIERS in wanted:
         out[SUPPLIERS] = listed(get_suppliers(client), "guid", "name")
+    if MEASURE_UNITS in wanted:
+        items = get_measure_units(client)
+        out[MEASURE_UNITS] = listed(items, "id", "unitName")
+        out[MEASURE_UNIT_PAIRS] = convertible_pairs(items)
     return out
 
 

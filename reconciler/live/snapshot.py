@@ -71,12 +71,14 @@ __all__ = [
 ]
 
 DESCRIPTIVE, FILTERING = "descriptiveParameters", "filteringParameters"
+MEASURE_UNIT = "measureUnit"  # the include and the variant's key
 # Where each include puts its section: (level, key). Removed from a product that did not ask.
 _SECTIONS: dict[str | None, tuple[str, str]] = {
     ALL_CATEGORIES: ("product", "categories"),
     VARIANT_PARAMETERS: ("variant", "parameters"),
     PER_PRICELIST: ("variant", "perPricelistPrices"),
     PER_STOCK: ("variant", "perStockAmounts"),
+    MEASURE_UNIT: ("variant", MEASURE_UNIT),
     **{name: ("product", name) for name in (*LINK_FIELDS, DESCRIPTIVE, FILTERING)},
 }
 

@@ -268,7 +268,7 @@ class Names:
     best_seller: int | None = None
     # pricelist id -> the customer groups whose default pricelist it is (other pricelists only)
     pricelist_groups: dict[int, tuple[str, ...]] = field(default_factory=dict)
-    # warranty, unit, supplier: field -> id (as text) -> the name the shop gives it
+    # warranty, unit, supplier, measureUnit: field -> id (as text) -> the name the shop gives it
     assigned: dict[str, dict[str, str]] = field(default_factory=dict)
     # product GUID -> name, for the related/alternative products the plan's changes name
     products: dict[str, str] = field(default_factory=dict)
@@ -310,7 +310,8 @@ class Names:
         return self.stocks.get(stock_id) if isinstance(stock_id, int) else None
 
     def assignment(self, name: str, ident: Any) -> str | None:
-        """What the shop calls warranty, unit or supplier ``ident`` (``name``: the field)."""
+        """What the shop calls warranty, unit, supplier or measure unit ``ident`` (``name``:
+        the field)."""
         return self.assigned.get(name, {}).get(str(ident)) if ident is not None else None
 
     def parameter(self, index: str) -> str | None:

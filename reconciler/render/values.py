@@ -92,6 +92,8 @@ def _bare(field: str, value: Any, names: Names) -> str:
         return _row_words(value)
     if field == PARAMETERS and _is_pairs(value):
         return parameter_words(value, names)
+    if isinstance(value, dict) and field == "measureUnit":
+        return measure_unit_words(value, names)
     if isinstance(value, dict):
         words = action_price_words(value) if field == "actionPrice" else None
         return words or json.dumps(value, ensure_ascii=False, sort_keys=True)
@@ -140,6 +142,23 @@ def parameter_change(before: dict[str, str], after: dict[str, str], names: Names
             name, shown = _pair(index, old, names)
             words.append(f"{name}: {shown} -> {_pair(index, new, names)[1]}")
     return ", ".join(words) or "unchanged"
+
+
+def measure_unit_words(value: dict[str, Any], names: Names) -> str:
+    """A unit price basis as the YAML writes it: ``250 g per 1 kg`` (a unit the plan has no
+    name for shows as its id)."""
+
+    def amount(amount_part: str, unit_part: str) -> str:
+        number = value.get(amount_part)
+        unit = value.get(unit_part)
+        name = names.assignment("measureUnit", unit) or ("?" if unit is None else f"(unit {unit})")
+        return f"{'?' if number is None else number} {name}"
+
+    return (
+        amount("packagingAmount", "packagingUnitId")
+        + " per "
+        + amount("measureAmount", "measureUnitId")
+    )
 
 
 def _row_words(row: dict[str, Any]) -> str:

@@ -3,7 +3,7 @@ token's endpoint list. Read-only; shapes as the OpenAPI file requires them."""
 
 from __future__ import annotations
 
-from reconciler.sandbox import render
+from reconciler.sandbox import measure, render
 from reconciler.sandbox.context import Ctx
 from reconciler.sandbox.envelope import Result
 
@@ -45,6 +45,11 @@ def units(ctx: Ctx) -> Result:
         {"id": u["id"], "name": u["name"], "system": u["id"] < 0} for u in ctx.state.doc["units"]
     ]
     return Result(data={"units": rows})
+
+
+def measure_units(ctx: Ctx) -> Result:
+    """``GET /api/products/measure-units`` (not paginated): Shoptet's system units."""
+    return Result(data={"measureUnits": measure.list_items()})
 
 
 def suppliers(ctx: Ctx) -> Result:

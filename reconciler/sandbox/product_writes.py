@@ -8,6 +8,7 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
+from reconciler.sandbox import measure
 from reconciler.sandbox.content import apply_descriptive
 from reconciler.sandbox.envelope import Fail, err
 from reconciler.sandbox.filtering import apply_assignment, check_assignment
@@ -129,6 +130,7 @@ def _apply_flags(product: dict, data: dict) -> None:
 
 
 def _check_variant_refs(state: ShopState, item: dict, path: str) -> None:
+    measure.check(item, path)
     if "unitId" in item and item["unitId"] not in state.units:  # UNVERIFIED error code
         raise Fail(
             422,
@@ -176,6 +178,8 @@ def _set_variant_fields(variant: dict, item: dict, state: ShopState) -> None:
             variant[key] = item[key]
     if "unitId" in item:  # the state keeps the name, as a detail reads it
         variant["unit"] = state.units[item["unitId"]]["name"]
+    if "measureUnit" in item:
+        variant["measureUnit"] = measure.stored(item["measureUnit"])
     if "weight" in item:
         variant["weight"] = item["weight"]
     if "minStockSupply" in item:
@@ -207,6 +211,7 @@ def _new_variant(state: ShopState, code: str, now: str) -> dict:
         "availabilityWhenSoldOutId": None,
         "minStockSupply": None,
         "negativeStockAllowed": "no-global",
+        "measureUnit": None,
         "parameters": [],
         "image": None,
         "prices": {

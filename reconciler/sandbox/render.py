@@ -5,7 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-from reconciler.sandbox import gallery
+from reconciler.sandbox import gallery, measure
 from reconciler.sandbox.content import (
     LINK_LISTS,
     assignment_items,
@@ -312,7 +312,7 @@ def variant(state: ShopState, p: dict, v: dict, includes: set[str]) -> dict:
         out["parameters"] = _parameters(state, v)
         out["name"] = _variant_name(out["parameters"])
     if "measureunit" in includes:
-        out["measureUnit"] = None
+        out["measureUnit"] = measure.detail(v.get("measureUnit"), default["price"])
     if "perstockamounts" in includes:
         out["perStockAmounts"] = [_stock_amount(v, s["id"]) for s in state.doc["stocks"]]
     if "perpricelistprices" in includes:

@@ -69,6 +69,7 @@ ROUTES = [
     ("GET", "/api/products/availabilities", look.availabilities),
     ("GET", "/api/products/warranties", look.warranties),
     ("GET", "/api/products/units", look.units),
+    ("GET", "/api/products/measure-units", look.measure_units),
     ("GET", "/api/suppliers", look.suppliers),
     ("GET", "/api/products/flags", look.flags),
     ("POST", "/api/products/flags", flags.create),

@@ -468,6 +468,7 @@ def _check_product(product: dict) -> None:
             variant.setdefault(key, None)
         variant.setdefault("visible", True)
         variant.setdefault("unit", "ks")
+        variant.setdefault("measureUnit", None)  # {packagingUnitId, packagingAmount, ...}
         variant.setdefault("amountDecimalPlaces", 0)
         variant.setdefault("negativeStockAllowed", "no-global")
         variant.setdefault("parameters", [])

@@ -73,6 +73,7 @@ DETAIL_INCLUDE = (
     "variantParameters",
     "flags",
     "warranty",
+    "measureUnit",
     "images",
     "descriptiveParameters",
     "filteringParameters",
@@ -619,6 +620,13 @@ def get_units(client: ShoptetClient) -> list[dict[str, Any]]:
     """``GET /api/products/units`` (not paginated): ``{id, name, system}``; read-only."""
     path = "/api/products/units"
     return list(client._section(client._get(path), "units", path) or [])
+
+
+def get_measure_units(client: ShoptetClient) -> list[dict[str, Any]]:
+    """``GET /api/products/measure-units`` (not paginated): ``{id, unitName, priority,
+    ratios}``; Shoptet's system units, which no e-shop can add to."""
+    path = "/api/products/measure-units"
+    return list(client._section(client._get(path), "measureUnits", path) or [])
 
 
 def get_suppliers(client: ShoptetClient) -> list[dict[str, Any]]:

@@ -116,6 +116,7 @@ class Variant(ShoptetModel):
     availability: Ref | None = None
     availabilityWhenSoldOut: Ref | None = None
     unit: str | None = None  # the unit's name (writes take unitId)
+    measureUnit: dict[str, Any] | None = None  # only with include=measureUnit
     perStockAmounts: list[StockAmount] | None = None
     perPricelistPrices: list[dict[str, Any]] | None = None
     parameters: list[dict[str, Any]] | None = None  # only with include=variantParameters

@@ -160,6 +160,32 @@ def test_registry_additions_are_kept():
             "visible before 'yes' is not a valid visible value",
         ),
         (
+            journal(line(rec(f"variant:{G}:A", "update", {"measureUnit": (None, {"price": "1"})}))),
+            "measureUnit after {'price': '1'} is not a valid measureUnit value",
+        ),
+        (
+            journal(
+                line(
+                    rec(
+                        f"variant:{G}:A", "update", {"measureUnit": (None, {"measureUnitId": "kg"})}
+                    )
+                )
+            ),
+            "measureUnit after {'measureUnitId': 'kg'} is not a valid measureUnit value",
+        ),
+        (
+            journal(
+                line(
+                    rec(
+                        f"variant:{G}:A",
+                        "update",
+                        {"measureUnit": ({"packagingAmount": "1e9", "measureUnitId": -16}, None)},
+                    )
+                )
+            ),
+            "measureUnit before {'packagingAmount': '1e9', 'measureUnitId': -16} is not a valid",
+        ),
+        (
             journal(line(rec(f"stock:{G}:A:1", "delete", {}))),
             "stock is never deleted",
         ),

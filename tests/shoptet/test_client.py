@@ -88,7 +88,7 @@ def test_product_detail_by_guid_and_code(make_client, router):
     assert product.variants[0].price == "10.5"  # numbers arrive as strings, never fail
     assert by_guid.calls[0].request.url.params["include"] == (
         "allCategories,perStockAmounts,perPricelistPrices,variantParameters,flags,warranty,"
-        "images,descriptiveParameters,filteringParameters,relatedProducts,alternativeProducts"
+        "measureUnit,images,descriptiveParameters,filteringParameters,relatedProducts,alternativeProducts"
     )
     assert client.get_product_by_code("AB/1", include=("images",)).guid == GUID
     assert by_code.calls[0].request.url.params["include"] == "images"

@@ -13,7 +13,13 @@ import httpx
 import pytest
 
 from reconciler.shoptet import ClientConfig, ShoptetClient
-from reconciler.shoptet.client import get_flags, get_suppliers, get_units, get_warranties
+from reconciler.shoptet.client import (
+    get_flags,
+    get_measure_units,
+    get_suppliers,
+    get_units,
+    get_warranties,
+)
 from tests.shoptet.conftest import RECORDED, Recorder, envelope
 from tests.support.openapi_requests import validate_request
 from tests.support.openapi_spec import require_spec
@@ -42,6 +48,8 @@ def answer(request: httpx.Request) -> httpx.Response:
         return httpx.Response(200, json=envelope({LISTS[path]: [], "paginator": paginator}))
     if path in ("/api/products/flags", "/api/products/warranties", "/api/products/units"):
         return httpx.Response(200, json=envelope({path.rsplit("/", 1)[1]: []}))
+    if path == "/api/products/measure-units":
+        return httpx.Response(200, json=envelope({"measureUnits": []}))
     if path == "/api/stocks":
         return httpx.Response(200, json=envelope({"stocks": [{"id": 1}], "defaultStockId": 1}))
     if path.startswith("/api/products/"):
@@ -102,9 +110,20 @@ def drive_corpus(sink: list) -> None:
         get_warranties(c)
         get_units(c)
         get_suppliers(c)
+        get_measure_units(c)
         c.patch_product(
             GUID,
             {"warrantyId": -1, "supplierGuid": CATEGORY, "variants": [{"code": "A", "unitId": -2}]},
+        )
+        measure = {
+            "packagingUnitId": -15,
+            "packagingAmount": "250.000",
+            "measureUnitId": -16,
+            "measureAmount": "1.000",
+        }
+        c.patch_product(
+            GUID,
+            {"variants": [{"code": "A", "measureUnit": measure}, {"code": "B", "measureUnit": None}]},
         )
         c.patch_stock_movements(
             1,
