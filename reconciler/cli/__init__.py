@@ -18,6 +18,7 @@ import threading
 import click
 
 from reconciler import __version__
+from reconciler.cli import fast_exit
 from reconciler.cli.context import AppContext
 from reconciler.cli.options import shop_options
 from reconciler.desired.yamlload import problem_excerpt
@@ -131,6 +132,17 @@ def _interrupted(code: int) -> None:
         err=True,
     )
     sys.exit(code)
+
+
+def run() -> None:
+    """The ``shoptet-catalog`` program: ``main``, then, when a command parked a large
+    catalog, the end of the process without freeing it (``fast_exit``)."""
+    try:
+        main()
+    except SystemExit as exc:
+        if not fast_exit.parked():
+            raise
+        fast_exit.hard_exit(fast_exit.exit_code(exc))
 
 
 def main(argv: list[str] | None = None) -> None:

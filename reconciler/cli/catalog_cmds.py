@@ -9,6 +9,7 @@ from pathlib import Path
 
 import click
 
+from reconciler.cli import fast_exit
 from reconciler.cli.options import catalog_option, format_option, shop_options
 from reconciler.desired.load import load_catalog
 from reconciler.desired.schema import render_schemas
@@ -126,6 +127,7 @@ def validate(ctx: click.Context, fmt: str) -> None:
         n = len(err.problems)
         click.echo(f"{n} problem{'s' if n != 1 else ''} found.", err=True)
         ctx.exit(1)
+    fast_exit.park(loaded)
     products = loaded.catalog.products
     summary = {
         "files": len(loaded.files),

@@ -18,6 +18,7 @@ from pathlib import Path
 
 import click
 
+from reconciler.cli import fast_exit
 from reconciler.cli.context import DEFAULT_CATALOG
 from reconciler.cli.options import format_option, read_option, shop_options, use_color
 from reconciler.cli.parse_cache_dir import DirParseCache
@@ -177,6 +178,7 @@ def plan(
         else DirParseCache(parse_cache_dir, lambda line: click.echo(line, err=True))
     )
     loaded = load_catalog(app.catalog_dir, parse_cache=parse_cache)
+    fast_exit.park(loaded)
     commit = catalog_git_commit(app.catalog_dir)
     scope = ref_commit = base_policy = None
     removed: tuple[CatalogEntry, ...] = ()
