@@ -137,6 +137,7 @@ def _interrupted(code: int) -> None:
 def run() -> None:
     """The ``shoptet-catalog`` program: ``main``, then, when a command parked a large
     catalog, the end of the process without freeing it (``fast_exit``)."""
+    fast_exit.enable()
     try:
         main()
     except SystemExit as exc:

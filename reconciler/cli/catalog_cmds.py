@@ -15,6 +15,7 @@ from reconciler.desired.load import load_catalog
 from reconciler.desired.schema import render_schemas
 from reconciler.desired.yamlload import problem_excerpt
 from reconciler.errors import CatalogError, Problem, terminal_safe
+from reconciler.gcpause import gc_paused
 
 VALIDATE_EPILOG = """\b
 Examples:
@@ -111,7 +112,9 @@ def validate(ctx: click.Context, fmt: str) -> None:
     """Check the catalog offline: YAML, field names and values, duplicates. Exit 1 if invalid."""
     catalog_dir: Path = ctx.obj.catalog_dir
     try:
-        loaded = load_catalog(catalog_dir)
+        with gc_paused():  # parked (and frozen) before the collector sees the new objects
+            loaded = load_catalog(catalog_dir)
+            fast_exit.park(loaded)
     except CatalogError as err:
         if fmt == "text":
             for problem in err.problems:
@@ -127,7 +130,6 @@ def validate(ctx: click.Context, fmt: str) -> None:
         n = len(err.problems)
         click.echo(f"{n} problem{'s' if n != 1 else ''} found.", err=True)
         ctx.exit(1)
-    fast_exit.park(loaded)
     products = loaded.catalog.products
     summary = {
         "files": len(loaded.files),

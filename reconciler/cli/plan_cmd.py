@@ -25,6 +25,7 @@ from reconciler.cli.parse_cache_dir import DirParseCache
 from reconciler.desired.load import load_catalog
 from reconciler.desired.scope import changed_since
 from reconciler.errors import AuthError, ConfigError, PermissionDenied, ReconcilerError
+from reconciler.gcpause import gc_paused
 from reconciler.live.snapshot import SnapshotSettings
 from reconciler.pipeline import AUTO_MIN_PRODUCTS, PlanRequest, make_plan
 from reconciler.plan.model import CatalogEntry, check_guards
@@ -177,8 +178,9 @@ def plan(
         if parse_cache_dir is None
         else DirParseCache(parse_cache_dir, lambda line: click.echo(line, err=True))
     )
-    loaded = load_catalog(app.catalog_dir, parse_cache=parse_cache)
-    fast_exit.park(loaded)
+    with gc_paused():  # parked (and frozen) before the collector sees the new objects
+        loaded = load_catalog(app.catalog_dir, parse_cache=parse_cache)
+        fast_exit.park(loaded)
     commit = catalog_git_commit(app.catalog_dir)
     scope = ref_commit = base_policy = None
     removed: tuple[CatalogEntry, ...] = ()

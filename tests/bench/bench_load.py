@@ -169,6 +169,55 @@ print(f"{plan.summary['total']:,} changes; load + live {t1 - t0:.2f} s, diff + 3
 """
 
 
+# The plan command itself, as the console script runs it (``cli.run``: it ends without freeing
+# the catalog), against an in-process sandbox holding the stocks, the categories and, as they
+# are at the base, the products the pull request changed: what is left of its wall time beyond
+# the load is the reads of those products (no latency, no rate limit), the diff and the render.
+PR_PLAN = """
+import sys
+sys.path.insert(0, sys.argv[1])
+from bench_load import CATEGORIES, guid
+from reconciler.cli import context, run
+from reconciler.sandbox import Sandbox
+changed, variants = [int(i) for i in sys.argv[2].split(",")], int(sys.argv[3])
+sb = Sandbox.from_seed("empty")
+state = sb.state()
+state["stocks"] = [{"id": 1, "title": "Main"}, {"id": 2, "title": "Shop"}]
+state["categories"] = [
+    {"guid": g, "name": f"Category {i}", "parentGuid": None, "visible": True}
+    for i, g in enumerate(CATEGORIES)
+]
+state["products"] = [
+    {
+        "guid": guid(i),
+        "name": f"Product {i}",
+        "defaultCategoryGuid": CATEGORIES[i % 20],
+        "categoryGuids": [CATEGORIES[i % 20], CATEGORIES[(i * 7 + 3) % 20]],
+        "creationTime": "2026-01-05T10:00:00+0100",
+        "changeTime": "2026-01-05T10:00:00+0100",
+        "variants": [
+            {
+                "code": f"B{i:06d}-{j}",
+                "ean": f"859{i:06d}{j:04d}",
+                "prices": {"1": {"price": f"{100 + (i * 13 + j) % 900}.00", "vatRate": "21.00"}},
+                "stocks": {
+                    "1": {"realStock": f"{(i + j) % 50}.000", "claim": "0.000"},
+                    "2": {"realStock": "3.000", "claim": "0.000"},
+                },
+            }
+            for j in range(variants)
+        ],
+    }
+    for i in changed
+]
+sb.load_state(state)
+context.AppContext.sandbox_shop = lambda self: sb
+sys.argv = ["shoptet-catalog", "--sandbox", "--catalog", "catalog", "plan", "--changed-since",
+            "HEAD", *sys.argv[4:]]
+run()
+"""
+
+
 FILL_CACHE = """
 import sys
 from pathlib import Path
@@ -213,10 +262,10 @@ def main() -> None:
     base = args.keep or Path(tempfile.mkdtemp(prefix="bench-load-"))
     try:
         new, repo = base / "new", base / "repo"
+        step = max(1, args.products // args.pr_products)
+        renamed = frozenset(range(0, args.products, step)[: args.pr_products])
         if not (new / "products").is_dir():
             t0 = time.perf_counter()
-            step = max(1, args.products // args.pr_products)
-            renamed = frozenset(range(0, args.products, step)[: args.pr_products])
             write_catalog(new, args.products, args.variants, args.per_file, renamed)
             write_catalog(repo / "catalog", args.products, args.variants, args.per_file)
             git(repo, "init", "-q", "-b", "main")
@@ -260,6 +309,26 @@ def main() -> None:
             print(
                 f"PR-plan load (working tree + changed_since{label}): wall {wall:.2f} s, CPU "
                 f"{cpu:.2f} s, peak RSS {rss / 1e6:.0f} MB  [{out}]"
+            )
+        if args.parse_cache:
+            fill_at_base(repo, cache)
+            pr_plan = [
+                sys.executable,
+                "-c",
+                PR_PLAN,
+                str(Path(__file__).parent),
+                ",".join(map(str, sorted(renamed))),
+                str(args.variants),
+                "--parse-cache",
+                cache,
+            ]
+            wall, cpu, rss, out = run_measured(pr_plan, cwd=repo)
+            said = [line for line in out.splitlines() if line.startswith(("Plan:", "--changed"))]
+            print(
+                f"PR plan, the command (shoptet-catalog plan --changed-since HEAD --parse-cache, "
+                f"cache filled at the base, an in-process shop holding the changed products): "
+                f"wall {wall:.2f} s, CPU {cpu:.2f} s, peak RSS {rss / 1e6:.0f} MB  "
+                f"[{' '.join(said) or out[-200:]}]"
             )
         wall, cpu, rss, out = run_measured([sys.executable, "-c", PLAN_MEMORY, str(new)])
         print(

@@ -31,6 +31,8 @@ def ends(monkeypatch):
 
     monkeypatch.setattr(fast_exit.os, "_exit", record)
     monkeypatch.setattr(fast_exit, "_parked", [])
+    monkeypatch.setattr(fast_exit, "_enabled", False)
+    monkeypatch.setattr(fast_exit.gc, "freeze", lambda: None)
     yield
 
 
@@ -43,6 +45,11 @@ def test_a_command_that_parked_a_catalog_ends_the_process_with_its_status(ends, 
     with pytest.raises(Ended) as info:
         cli.run()
     assert info.value.code == 2
+
+
+def test_outside_the_console_script_nothing_is_parked(ends):
+    fast_exit.park(object())
+    assert not fast_exit.parked()
 
 
 def test_a_command_that_parked_nothing_exits_as_usual(ends, monkeypatch):
