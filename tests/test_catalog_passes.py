@@ -135,7 +135,9 @@ def test_targets_pick_what_they_picked_product_by_product(desired, live, targets
     wanted = {g.lower(): p for g, p in desired.products.items()}
     have = {g.lower(): p for g, p in live.products.items()}
     scope = Scope.targeted(targets, None, None)
-    assert plan_diff._targeted(scope, wanted, have) == targeted_one_by_one(scope, wanted, have)
+    renames = plan_diff._renames(wanted)
+    expected = targeted_one_by_one(scope, wanted, have)
+    assert plan_diff._targeted(scope, wanted, have, renames) == expected
 
 
 def test_a_rate_is_compared_by_value():

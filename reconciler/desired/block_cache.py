@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -81,7 +82,7 @@ def payload(
     packed: tuple[tuple[str, ...], tuple[str, ...], tuple[tuple[str, ...], ...], list[int]],
     other: list[tuple[tuple, Location]],
     nodes: int,
-) -> list[Any] | None:
+) -> bytes | None:
     """What to keep of product ``guid`` loaded from a block starting on line ``start``
     (``packed``: ``Locations.packed_positions``; ``other``: its keys outside that record);
     None when its dump does not validate back to the same product with the same fields set,
@@ -94,7 +95,7 @@ def payload(
         return None
     if again != product or _dump(again) != dump or not _keys_fit(again, keys, codes, variant_keys):
         return None
-    return [
+    kept = [
         guid,
         dump,
         list(keys),
@@ -105,6 +106,7 @@ def payload(
         [[list(key[1:]), where.line - start, where.column] for key, where in other],
         nodes,
     ]
+    return json.dumps(kept, ensure_ascii=False, separators=(",", ":")).encode()
 
 
 def _keys_fit(
@@ -128,24 +130,27 @@ def _keys_fit(
     return True
 
 
-def encode_entry(blocks: dict[str, list[Any]]) -> bytes:
-    """An entry: block sha256 -> payload."""
-    return json.dumps({"blocks": blocks}, ensure_ascii=False, separators=(",", ":")).encode()
+def encode_entry(blocks: dict[str, bytes]) -> bytes:
+    """An entry: one line a block, its sha256 and its payload (JSON), so a file with one
+    changed block is written again without encoding the others."""
+    return b"".join(sha.encode() + b" " + raw + b"\n" for sha, raw in blocks.items())
 
 
-def decode_entry(blob: bytes) -> dict[str, Any]:
-    """Block sha256 -> payload (checked when used, by ``restore``); ``BadEntry`` when the
-    entry is not an object of payload lists."""
-    try:
-        entry = json.loads(blob.decode("utf-8"))
-    except (ValueError, RecursionError) as err:
-        raise BadEntry(str(err)) from None
-    blocks = entry.get("blocks") if isinstance(entry, dict) else None
-    if not isinstance(blocks, dict) or not all(
-        isinstance(p, list) and len(p) == _PAYLOAD_LENGTH for p in blocks.values()
-    ):
-        raise BadEntry("not an entry of product blocks")
+def decode_entry(blob: bytes) -> dict[str, bytes]:
+    """Block sha256 -> payload (JSON, decoded and checked when used, by ``restore``);
+    ``BadEntry`` when the entry is not lines of a sha256 and a payload."""
+    blocks: dict[str, bytes] = {}
+    if not blob:
+        return blocks
+    for line in blob.split(b"\n")[:-1] if blob.endswith(b"\n") else [blob]:
+        sha, _, raw = line.partition(b" ")
+        if len(sha) != 64 or not raw or _HEX.fullmatch(sha) is None:
+            raise BadEntry("not an entry of product blocks")
+        blocks[sha.decode()] = raw
     return blocks
+
+
+_HEX = re.compile(rb"[0-9a-f]{64}")
 
 
 def _lists(*values: Any) -> None:
@@ -153,11 +158,32 @@ def _lists(*values: Any) -> None:
         raise BadEntry("keys or positions that are not lists")
 
 
-def restore(raw: list[Any], guid: str, file: str, start: int, lines: int) -> Kept:
-    """Payload ``raw`` as product ``guid`` of a block of ``lines`` lines starting on line
-    ``start`` of ``file``; ``BadEntry`` unless the model accepts the dump and the keys, codes
-    and positions fit it and the block."""
-    got, dump, keys, codes, variant_keys, rows, columns, other, nodes = raw
+def decode_payloads(raws: list[bytes]) -> list[Any]:
+    """Each payload's JSON (None where it is not JSON), in one parse when every one is:
+    a parse a file costs far less than a parse a block."""
+    try:  # from text: json.loads would first sniff the bytes' encoding
+        joined = json.loads((b"[" + b",".join(raws) + b"]").decode("utf-8"))
+        if isinstance(joined, list) and len(joined) == len(raws):
+            return joined
+    except (ValueError, RecursionError):  # UnicodeDecodeError is a ValueError
+        pass
+    out: list[Any] = []
+    for raw in raws:  # one by one, so one bad payload costs only its block
+        try:
+            out.append(json.loads(raw.decode("utf-8")))
+        except (ValueError, RecursionError):
+            out.append(None)
+    return out
+
+
+def restore(kept: Any, guid: str, file: str, start: int, lines: int) -> Kept:
+    """Payload ``kept`` (``decode_payloads``) as product ``guid`` of a block of ``lines``
+    lines starting on line ``start`` of ``file``; ``BadEntry`` unless it has the payload's
+    shape, the model accepts the dump and the keys, codes and positions fit it and the
+    block."""
+    if not isinstance(kept, list) or len(kept) != _PAYLOAD_LENGTH:
+        raise BadEntry("a payload that is not a list of its parts")
+    got, dump, keys, codes, variant_keys, rows, columns, other, nodes = kept
     if got != guid or not isinstance(dump, dict) or type(nodes) is not int or nodes < 1:
         raise BadEntry("a payload of another product, or no node count")
     try:

@@ -563,7 +563,7 @@ class _Products:
 
     # -- the parse cache's product entries (``block_cache``) --------------------------------
 
-    def _entry(self, key: str) -> dict[str, Any]:
+    def _entry(self, key: str) -> dict[str, bytes]:
         assert self.cache is not None
         blob = self.cache.get(key)
         if blob is None:
@@ -593,13 +593,14 @@ class _Products:
             line += block.count("\n")
         shas = [block_cache.block_key(block) for _, block in blocks]
         kept: dict[str, block_cache.Kept] = {}
-        for (guid, block), sha, start in zip(blocks, shas, starts, strict=True):
-            raw = stored.get(sha)
-            if raw is not None:
-                try:
-                    kept[guid] = block_cache.restore(raw, guid, file, start, block.count("\n"))
-                except BadEntry:
-                    self.cache.rejected(key)
+        found = [i for i, sha in enumerate(shas) if sha in stored]
+        decoded = block_cache.decode_payloads([stored[shas[i]] for i in found])
+        for i, payload in zip(found, decoded, strict=True):
+            (guid, block), start = blocks[i], starts[i]
+            try:
+                kept[guid] = block_cache.restore(payload, guid, file, start, block.count("\n"))
+            except BadEntry:
+                self.cache.rejected(key)
         if not kept:
             return False
         parsed = self._parse_missing(file, head, blocks, starts, kept)
@@ -615,7 +616,7 @@ class _Products:
             for (guid, _), start in zip(blocks, starts, strict=True)
             if self._declare(guid, file, (start, 3), nodes[guid])
         }
-        payloads = {}
+        payloads: dict[str, bytes] = {}
         for guid, sha, start in zip((g for g, _ in blocks), shas, starts, strict=True):
             if guid not in fresh:
                 continue
@@ -684,7 +685,7 @@ class _Products:
 
     def _payload(
         self, guid: str, product: Product, start: int, other: list[tuple[tuple, Location]]
-    ) -> list[Any] | None:
+    ) -> bytes | None:
         nodes = self.product_nodes.get(guid)
         if nodes is None:
             return None

@@ -40,6 +40,7 @@ from deepdiff import DeepDiff
 
 from reconciler import __version__
 from reconciler import fields as F
+from reconciler.assignments import stated_fields
 from reconciler.errors import CatalogError, Problem
 from reconciler.plan.filtering import FilterPlanner
 from reconciler.plan.flag_changes import FlagPlanner
@@ -155,7 +156,9 @@ def diff(
     wanted = {g.lower(): p for g, p in desired.products.items()}
     have = {g.lower(): p for g, p in live.products.items()}
     scope = context.scope
-    in_scope = set(wanted) if scope.is_full else _targeted(scope, wanted, have)
+    # (GUID, old code) of every renamedFrom; nobody states one in most catalogs (no walk then)
+    renames = _renames(wanted) if "renamedFrom" in stated_fields(desired)[1] else set()
+    in_scope = set(wanted) if scope.is_full else _targeted(scope, wanted, have, renames)
 
     for guid in sorted(in_scope):
         run.product(guid, wanted[guid], have.get(guid))
@@ -216,7 +219,7 @@ def diff(
         existing_managed=existing,
     )
     return Plan(
-        notes=_notes(run.changes, context.removed, wanted, have, in_scope, run.hints),
+        notes=_notes(run.changes, context.removed, wanted, have, in_scope, run.hints, renames),
         catalog_digest=context.catalog_digest,
         changes=tuple(run.changes),
         guards=guards,
@@ -262,16 +265,17 @@ def _notes(
     have: dict[str, Any],
     in_scope: set[str],
     hints: list[RenameHint],
+    renamed: set[tuple[str, str]],
 ) -> CatalogNotes:
     """Display only: the removed entries this plan does not delete (with the live name when
-    the YAML gave none), and the live variants of compared products their entry leaves out."""
+    the YAML gave none), and the live variants of compared products their entry leaves out.
+    ``renamed``: (GUID, old code) of every ``renamedFrom``."""
     deleted = {
         (c.guid, c.code if c.resource is Resource.VARIANT else None)
         for c in changes
         if c.action is Action.DELETE
     }
     # a code renamed from is not removed: the variant lives on under its new code
-    renamed = _renames(wanted)
     shown: list[CatalogEntry] = []
     for e in removed:
         guid, code = e.guid.lower(), None if e.code is None else e.code.upper()
@@ -317,13 +321,15 @@ def _renames(wanted: dict[str, Any]) -> set[tuple[str, str]]:
     }
 
 
-def _targeted(scope: Scope, wanted: dict[str, Any], have: dict[str, Any]) -> set[str]:
+def _targeted(
+    scope: Scope, wanted: dict[str, Any], have: dict[str, Any], renames: set[tuple[str, str]]
+) -> set[str]:
     """The desired products named by a target: their GUID, or one of their variant codes
     (desired, live or renamed from)."""
     guids = {t.lower() for t in scope.targets}
     codes = {t.upper() for t in scope.targets}
     chosen = {guid for guid in wanted if guid in guids}
-    chosen |= {guid for guid, old in _renames(wanted) if old.upper() in codes}
+    chosen |= {guid for guid, old in renames if old.upper() in codes}
     for guid, product in wanted.items():
         if guid in chosen:
             continue

@@ -48,14 +48,15 @@ def test_a_cache_entry_hiding_a_yaml_edit_cannot_get_it_applied(saved_plan, monk
     assert run_cli(monkeypatch, capsys, root, args, url=url)[0] == 0
     coffee = root / "catalog" / "products" / "coffee.yaml"
     (entry,) = [p for p in (root / "pc").iterdir() if b'"price":"219.00"' in p.read_bytes()]
-    blocks = json.loads(entry.read_bytes())["blocks"]
-    (old,) = [payload for payload in blocks.values() if '"219.00"' in json.dumps(payload)]
+    lines = entry.read_text(encoding="utf-8").splitlines()
+    blocks = {sha: raw for sha, _, raw in (line.partition(" ") for line in lines)}
+    (old,) = [raw for raw in blocks.values() if '"219.00"' in raw]
     coffee.write_bytes(coffee.read_bytes().replace(b"price: 219.00", b"price: 229.00", 1))
     split = split_blocks(coffee.read_text(encoding="utf-8"))
     assert split is not None
-    (edited,) = [block for guid, block in split[1] if guid == old[0]]
+    (edited,) = [block for guid, block in split[1] if guid == json.loads(old)[0]]
     blocks[block_key(edited)] = old
-    entry.write_text(json.dumps({"blocks": blocks}), encoding="utf-8")
+    entry.write_text("".join(f"{sha} {raw}\n" for sha, raw in blocks.items()), encoding="utf-8")
     code, out, err = run_cli(monkeypatch, capsys, root, args, url=url)
     assert code == 0, err
     assert "219.00" in out and "229.00" not in out  # the plan believed the cache

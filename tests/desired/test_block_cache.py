@@ -175,8 +175,14 @@ def test_the_node_limit_counts_the_kept_blocks(catalog, monkeypatch):
 
 
 def entry_of(cache: MemoryCache, catalog: Path, name: str) -> tuple[str, dict]:
+    """The entry's key and its payloads, decoded: block sha256 -> payload (a list)."""
     key = block_cache.file_key((catalog / "products" / name).as_posix(), cache.salt)
-    return key, json.loads(cache.entries[key])
+    lines = cache.entries[key].decode().splitlines()
+    return key, {sha: json.loads(raw) for sha, _, raw in (x.partition(" ") for x in lines)}
+
+
+def encoded(entry: dict) -> bytes:
+    return b"".join(f"{sha} {json.dumps(p)}\n".encode() for sha, p in entry.items())
 
 
 POISON = {
@@ -205,14 +211,22 @@ def test_an_entry_that_does_not_fit_is_refused_and_the_yaml_loaded(catalog, pois
     split = split_blocks((catalog / "products" / "a.yaml").read_text(encoding="utf-8"))
     assert split is not None
     sha = block_cache.block_key(split[1][1][1])  # product 1's block
-    poison(entry["blocks"][sha])
-    cache.entries[key] = json.dumps(entry).encode()
+    poison(entry[sha])
+    cache.entries[key] = encoded(entry)
     same_load(load_catalog(catalog, parse_cache=cache), load_catalog(catalog))
     assert cache.bad == [key]
 
 
 @pytest.mark.parametrize(
-    "blob", [b"not json", b"[]", b'{"blocks": []}', b'{"blocks": {"x": [1]}}', b"\xff"]
+    "blob",
+    [
+        b"not an entry",
+        b"[]",
+        b'{"blocks": []}',
+        b"\xff",
+        ("a" * 64 + "\n").encode(),  # no payload
+        ("A" * 64 + " [1]\n").encode(),  # not a lowercase sha256
+    ],
 )
 def test_an_entry_that_is_not_one_is_refused(catalog, blob):
     cache = MemoryCache()
@@ -305,3 +319,20 @@ def test_a_kept_block_after_a_changed_one_ending_in_kept_blank_lines(tmp_path, m
     parses = CountingParses(monkeypatch)
     same_load(load_catalog(root, parse_cache=cache), plain)
     assert parses.headers == 1
+
+
+@pytest.mark.parametrize("raw", [b"{not json", b"[1, 2]", b'"text"', b"[" * 100_000])
+def test_a_payload_that_is_not_one_is_refused(catalog, raw):
+    cache = MemoryCache()
+    load_catalog(catalog, parse_cache=cache)
+    key, entry = entry_of(cache, catalog, "a.yaml")
+    split = split_blocks((catalog / "products" / "a.yaml").read_text(encoding="utf-8"))
+    assert split is not None
+    sha = block_cache.block_key(split[1][1][1])
+    lines = [
+        f"{s} {json.dumps(p)}".encode() if s != sha else f"{s} ".encode() + raw
+        for s, p in entry.items()
+    ]
+    cache.entries[key] = b"\n".join(lines) + b"\n"
+    same_load(load_catalog(catalog, parse_cache=cache), load_catalog(catalog))
+    assert cache.bad == [key]
