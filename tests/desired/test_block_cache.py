@@ -55,6 +55,18 @@ def write(catalog: Path, files: dict[str, list[str]]) -> None:
         (catalog / "products" / name).write_text(text, encoding="utf-8")
 
 
+def cached_then_repriced(catalog: Path) -> MemoryCache:
+    """A cache filled from ``catalog``, then product 2's block in a.yaml changed (99.90)."""
+    cache = MemoryCache()
+    load_catalog(catalog, parse_cache=cache)
+    path = catalog / "products" / "a.yaml"
+    path.write_text(
+        path.read_text(encoding="utf-8").replace(product(2), product(2, price="99.90")),
+        encoding="utf-8",
+    )
+    return cache
+
+
 class CountingParses:
     """Counts the product blocks ``load_yaml`` was given (lines that start a product)."""
 
@@ -94,13 +106,7 @@ def test_a_warm_load_is_the_yaml_load_and_parses_nothing(catalog, monkeypatch):
 
 
 def test_only_the_changed_block_is_parsed_and_the_entry_follows(catalog, monkeypatch):
-    cache = MemoryCache()
-    load_catalog(catalog, parse_cache=cache)
-    path = catalog / "products" / "a.yaml"
-    path.write_text(
-        path.read_text(encoding="utf-8").replace(product(2), product(2, price="99.90")),
-        encoding="utf-8",
-    )
+    cache = cached_then_repriced(catalog)
     plain = load_catalog(catalog)
     parses = CountingParses(monkeypatch)
     warm = load_catalog(catalog, parse_cache=cache)
@@ -158,13 +164,7 @@ def test_every_problem_is_found_and_worded_as_without_the_cache(catalog, edit):
 
 
 def test_the_node_limit_counts_the_kept_blocks(catalog, monkeypatch):
-    cache = MemoryCache()
-    load_catalog(catalog, parse_cache=cache)
-    path = catalog / "products" / "a.yaml"
-    path.write_text(
-        path.read_text(encoding="utf-8").replace(product(2), product(2, price="99.90")),
-        encoding="utf-8",
-    )
+    cache = cached_then_repriced(catalog)
     whole = load_catalog(catalog).product_nodes
     file_nodes = 3 + sum(whole[guid(i)] for i in range(6))
     # the changed block alone is far below the limit, the whole file just above it
