@@ -273,6 +273,21 @@ def test_drift_plan_uses_the_per_shop_cache(tmp_path):
     assert "--cache .shoptet-cache/cz" in ran.calls[0]
 
 
+@pytest.mark.parametrize(
+    ("wf", "name"), [("catalog-plan.yml", "Plan (only"), ("catalog-drift.yml", "Plan the whole")]
+)
+def test_plans_keep_the_per_shop_parse_cache_that_main_fills(tmp_path, wf, name):
+    """The pull request's plan and main's daily plan share one parse cache a shop (issue 16):
+    the daily plan fills it for main's files, a pull request's plan parses only its changes."""
+    ran = run_step(tmp_path, wf, "plan", name, plan_values())
+    assert "--parse-cache .shoptet-parse-cache/cz" in ran.calls[0]
+    steps = wfcheck.jobs(wfcheck.load(WORKFLOWS / wf))["plan"]["steps"]
+    (cache,) = [s for s in steps if s.get("with", {}).get("path") == ".shoptet-parse-cache"]
+    assert cache["uses"].startswith("actions/cache@")
+    assert cache["with"]["restore-keys"] == "shoptet-parse-cache-${{ matrix.shop.name }}-"
+    assert cache["with"]["key"].startswith(cache["with"]["restore-keys"])
+
+
 # --- token checks --------------------------------------------------------------------------------
 
 TOKEN_CHECKS = [

@@ -458,6 +458,7 @@ WORKFLOW_OPTIONS = {
         "--github-summary",
         "--detailed-exitcode",
         "--cache",
+        "--parse-cache",
     },
     "comment": {"--plans", "--run-url", "--out"},
     "apply": {
