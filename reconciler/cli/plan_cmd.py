@@ -104,9 +104,9 @@ _RIGHTS_HINT = (
     "parse_cache_dir",
     type=click.Path(file_okay=False, path_type=Path),
     metavar="DIR",
-    help="Keep each catalog file's parsed YAML here, by its content's hash, so unchanged "
-    "files are not parsed again (large catalogs in CI). The products are still validated; "
-    "apply never uses it.",
+    help="Keep each product here as checked, by its YAML block's text, so unchanged products "
+    "are not parsed again and a changed file parses only its changed products (large catalogs "
+    "in CI). Kept products are validated again on the way in; apply never uses it.",
 )
 @read_option(f"snapshot for a full plan of {AUTO_MIN_PRODUCTS}+ managed products")
 @click.option(

@@ -9,20 +9,12 @@ import httpx
 import pytest
 
 from reconciler.sandbox import Sandbox
-from tests.support.sandbox_client import raw_client
+from tests.support.sandbox_client import FakeClock, raw_client
 
 GUID = "5c421358-5da0-5a2f-af0c-47b8e35ce00a"  # Káva Kolumbie Supremo: KAV-COL-250, -500
 SHOP = f"/api/products/{GUID}/images/shop"
 # The demo's galleries use 101.jpg-106.png: Shoptet numbers images shop-wide, so a new
 # image here is 107 on.
-
-
-class Time:
-    def __init__(self) -> None:
-        self.t = 0.0
-
-    def __call__(self) -> float:
-        return self.t
 
 
 @pytest.fixture
@@ -87,7 +79,7 @@ def test_the_url_decides_the_outcome_and_the_log_names_refused_images(c):
 
 
 def test_images_appear_only_when_the_job_finishes_and_never_when_it_fails():
-    clock = Time()
+    clock = FakeClock()
     sb = Sandbox.from_seed("demo", clock=clock, job_queue=5.0, job_duration=5.0)
     c = raw_client(sb)
     add(c, "https://x.example/a.jpg")
@@ -284,7 +276,7 @@ def replace(c: httpx.Client, *items: dict):
 
 
 def test_a_source_update_is_a_job_that_gives_the_image_a_new_file_and_keeps_its_name():
-    clock = Time()
+    clock = FakeClock()
     sb = Sandbox.from_seed("demo", clock=clock, job_queue=5.0, job_duration=5.0)
     c = raw_client(sb)
     add(c, "https://x.example/a.jpg", "https://x.example/b.jpg")
@@ -322,7 +314,7 @@ def test_a_refused_source_leaves_the_image_and_is_logged(c):
 
 
 def test_an_image_deleted_before_the_job_runs_is_logged():
-    clock = Time()
+    clock = FakeClock()
     sb = Sandbox.from_seed("demo", clock=clock, job_queue=5.0, job_duration=5.0)
     c = raw_client(sb)
     add(c, "https://x.example/a.jpg")

@@ -10,22 +10,14 @@ import httpx
 import pytest
 
 from reconciler.sandbox import Sandbox
-from tests.support.sandbox_client import raw_client
-
-
-class Time:
-    def __init__(self) -> None:
-        self.t = 0.0
-
-    def __call__(self) -> float:
-        return self.t
+from tests.support.sandbox_client import FakeClock, raw_client
 
 
 @pytest.fixture
 def timed():
-    clock = Time()
+    clock = FakeClock()
 
-    def make(**settings) -> tuple[Sandbox, httpx.Client, Time]:
+    def make(**settings) -> tuple[Sandbox, httpx.Client, FakeClock]:
         sb = Sandbox.from_seed("demo", clock=clock, **settings)
         return sb, raw_client(sb), clock
 

@@ -78,3 +78,13 @@ def served(sb: Sandbox) -> Iterator[Any]:
         yield server
     finally:
         server.close()
+
+
+class FakeClock:
+    """A sandbox clock a test moves by hand (``clock.t += 30``): async jobs, expiry."""
+
+    def __init__(self) -> None:
+        self.t = 0.0
+
+    def __call__(self) -> float:
+        return self.t
