@@ -17,8 +17,8 @@ from pathlib import Path
 import reconciler
 from reconciler.desired.yamlload import MAX_FILE_BYTES
 
-# An entry is its file's tree as JSON with positions: about twice the YAML, which is at most
-# MAX_FILE_BYTES; anything much larger is not ours.
+# An entry is its file's tree, or its checked products, as JSON with positions: at most about
+# twice the YAML, which is at most MAX_FILE_BYTES; anything much larger is not ours.
 MAX_ENTRY_BYTES = 8 * MAX_FILE_BYTES
 
 
