@@ -2,7 +2,9 @@
 
 Reading never follows a symbolic link and stops at a size no honest entry reaches; writing
 goes through a temporary file and a rename, so a reader never sees half an entry. Failing to
-write is not an error (the cache only saves time); a bad entry is said once a process.
+write is not an error (the cache only saves time); a bad entry is said once a process. A
+new cache directory gets a ``.gitignore`` of ``*``, so a cache kept inside the repository is
+never committed by accident.
 """
 
 from __future__ import annotations
@@ -60,7 +62,9 @@ class DirParseCache:
     def put(self, key: str, blob: bytes) -> None:
         temp = self.root / f".{key}.{os.getpid()}.tmp"
         try:
-            self.root.mkdir(parents=True, exist_ok=True)
+            if not self.root.is_dir():  # a new cache: git never offers it for a commit
+                self.root.mkdir(parents=True, exist_ok=True)
+                (self.root / ".gitignore").write_text("# shoptet-catalog parse cache\n*\n")
             fd = os.open(
                 temp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_NOFOLLOW", 0), 0o644
             )
@@ -74,8 +78,8 @@ class DirParseCache:
 
     def rejected(self, key: str) -> None:
         self._say(
-            f"entry {key[:12]} is not a tree the YAML reader could have written (damaged or "
-            "edited?); ignored, those files are parsed from their YAML and the entries rewritten"
+            f"entry {key[:12]} does not fit what this tool writes (damaged or edited?); "
+            "ignored, those files are parsed from their YAML and the entries rewritten"
         )
 
     def _say(self, what: str) -> None:

@@ -28,7 +28,8 @@ def test_cold_warm_and_a_bad_entry_give_the_plan_of_the_yaml(tmp_path, capsys):
     assert plain[0] == 0, plain[2]
     cached = [*base, "--parse-cache", str(tmp_path / "pc")]
     cold = run(cached, capsys)
-    entries = sorted((tmp_path / "pc").iterdir())
+    entries = sorted(p for p in (tmp_path / "pc").iterdir() if p.name != ".gitignore")
+    assert (tmp_path / "pc" / ".gitignore").read_text().splitlines()[-1] == "*"
     assert len(entries) == 1 + len(list((catalog / "products").rglob("*.yaml")))
     warm = run(cached, capsys)
     assert cold[:2] == warm[:2] == plain[:2]
