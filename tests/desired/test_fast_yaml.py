@@ -213,6 +213,7 @@ def test_mutated_files_load_the_same(data, edits):
 
 
 @pytest.mark.slow
+@pytest.mark.timeout(900)  # 20,000 examples take ~285 s alone: the default 300 s left no margin
 @settings(max_examples=20_000, suppress_health_check=[HealthCheck.too_slow])
 @given(data=st.data(), edits=EDITS)
 def test_mutated_files_load_the_same_long_run(data, edits):
