@@ -22,11 +22,25 @@ told the same scale). Two cold full plans' live reads are measured:
 The wall time of (b) beyond its floor is the wait schedule's overshoot (it polls the job list
 0.5, 1, 2, 3, 4, 5, 5, 10, 10, then every 15 Shoptet seconds) plus parsing and converting the
 JSON Lines, which is CPU time and does not scale; both plans must agree.
+
+The client's own CPU, without the sandbox (which renders and gzips the whole export in this
+process and so competes with the client for the interpreter):
+
+    .venv/bin/python tests/bench/bench_snapshot.py --products 10000 --save /tmp/snap10k
+    .venv/bin/python tests/bench/bench_snapshot.py --products 10000 --parse-only /tmp/snap10k
+
+``--save DIR`` writes the export (``export.jsonl.gz``, the includes the catalog asks for) and the
+supplies' rows (``supplies.json``) of the benchmark shop; ``--parse-only DIR`` times, in CPU
+seconds (``time.process_time``) and wall, what the client does with them: the supplies' rows
+into models and the stock map, then gunzip + line split, JSON, and the conversion into live
+products, each stage cumulatively, ``--repeat`` times.
 """
 
 from __future__ import annotations
 
 import argparse
+import gc
+import json
 import math
 import sys
 import time
@@ -35,11 +49,15 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from bench_plan import build, served_shop
+from bench_plan import build, peak_rss, served_shop
 
+from reconciler.live import snapshot as S
 from reconciler.live.read import read_live, read_shop
 from reconciler.live.snapshot import SnapshotSettings, read_live_snapshot
+from reconciler.sandbox import Sandbox
 from reconciler.shoptet import ClientConfig, ShoptetClient
+from reconciler.shoptet import jobs as J
+from reconciler.shoptet.models import Supply
 
 BUCKET, DRAIN, IN_FLIGHT = 200, 10.0, 3
 
@@ -60,10 +78,20 @@ def main() -> None:
     ap.add_argument("--job-duration", type=float, default=30.0, help="Shoptet seconds running")
     ap.add_argument("--bandwidth", type=float, default=100.0, help="Mbit/s to the e-shop host")
     ap.add_argument("--skip-details", action="store_true", help="measure (b) only")
+    ap.add_argument("--save", type=Path, metavar="DIR", help="write the export and supplies")
+    ap.add_argument("--parse-only", type=Path, metavar="DIR", help="time the client on --save's")
+    ap.add_argument("--repeat", type=int, default=3, help="runs of --parse-only")
     args = ap.parse_args()
     scale, latency = args.time_scale, args.latency
 
     state, desired = build(args.products, args.variants)
+    if args.save:
+        save(state, desired, args.save)
+        return
+    if args.parse_only:
+        del state
+        parse_only(desired, args.parse_only, args.repeat)
+        return
     print(
         f"shop: {args.products:,} products, {args.products * args.variants:,} variants, 2 stocks;"
         f" limits: {IN_FLIGHT} in flight, {BUCKET}-drop bucket draining {DRAIN:g}/s, latency "
@@ -128,6 +156,92 @@ def main() -> None:
             print(f"the two reads agree: {same}")
     finally:
         server.close()
+
+
+def save(state: dict, desired, where: Path) -> None:
+    """The benchmark shop's export (with the includes the catalog asks for) and supplies."""
+    sb = Sandbox.from_seed("empty", limits=False, request_cost=0.0)
+    sb.load_state(state)
+    config = ClientConfig(base_url="http://127.0.0.1", private_token="sandbox-token")
+    with ShoptetClient(config, transport=sb.transport()) as client:
+        shop = read_shop(client, desired.shop)
+        includes = S.snapshot_includes(desired, shop)
+        asked = sorted({i for inc in includes.values() for i in inc} - {S.PER_STOCK})
+        job = sb.jobs.jobs[J.submit_products_snapshot(client, asked)]
+        supplies = {
+            stock_id: client._pages(
+                f"/api/stocks/{stock_id}/supplies", "supplies", 1000, ident="code"
+            )
+            for stock_id in sorted(shop.stocks)
+        }
+    where.mkdir(parents=True, exist_ok=True)
+    (where / "export.jsonl.gz").write_bytes(job.body)
+    (where / "supplies.json").write_text(json.dumps(supplies))
+    print(f"wrote {where}: export {len(job.body) / 1e6:.1f} MB gzip, includes {asked}")
+
+
+class SavedSupplies:
+    """``iter_supplies`` over the saved rows, as the client validates each page's items."""
+
+    def __init__(self, rows: dict[str, list[dict]]):
+        self.rows = rows
+
+    def iter_supplies(self, stock_id: int):
+        for item in self.rows[str(stock_id)]:
+            yield Supply.model_validate(item)
+
+
+def parse_only(desired, where: Path, repeat: int) -> None:
+    """CPU and wall of the client's work on a saved export, stage by stage."""
+    body = (where / "export.jsonl.gz").read_bytes()
+    supplies = SavedSupplies(json.loads((where / "supplies.json").read_text()))
+    stocks = {int(k): None for k in supplies.rows}
+    shop = S.ShopInfo(
+        eshop_id=1, default_stock_id=1, default_pricelist_id=1, pricelist_id=1, stocks=stocks
+    )
+    includes = S.snapshot_includes(desired, shop)
+
+    def lines():
+        chunks = (body[i : i + (1 << 16)] for i in range(0, len(body), 1 << 16))
+        return J._lines(chunks, J.DownloadLimits(), time.monotonic, time.monotonic())
+
+    def stage_stock():
+        return S._read_stock(supplies, shop)  # type: ignore[arg-type]
+
+    def stage_lines():
+        return sum(1 for _ in lines())
+
+    def stage_json():
+        return sum(1 for _ in S.items_of_lines(lines(), stock))
+
+    def stage_convert():
+        return S.live_products(S.items_of_lines(lines(), stock), includes, shop, {})
+
+    stock = stage_stock()
+    print(
+        f"export {len(body) / 1e6:.1f} MB gzip, {len(includes):,} managed products, "
+        f"{sum(len(r) for r in supplies.rows.values()):,} supply rows"
+    )
+    for name, stage in [
+        ("supplies -> models -> stock map", stage_stock),
+        ("gunzip + lines", stage_lines),
+        ("  + JSON + stock rows", stage_json),
+        ("  + conversion (live products)", stage_convert),
+    ]:
+        cpu, wall = [], []
+        for _ in range(repeat):
+            gc.collect()
+            c0, w0 = time.process_time(), time.perf_counter()
+            result = stage()
+            cpu.append(time.process_time() - c0)
+            wall.append(time.perf_counter() - w0)
+            del result
+        print(
+            f"{name:34} CPU {min(cpu):6.2f}-{max(cpu):6.2f} s  wall {min(wall):6.2f}-"
+            f"{max(wall):6.2f} s  ({repeat} runs)",
+            flush=True,
+        )
+    print(f"peak RSS {peak_rss() / 1e6:.0f} MB")
 
 
 if __name__ == "__main__":
