@@ -36,8 +36,11 @@ same export with ``changeTimeFrom`` for the products changed since its last read
 
 from __future__ import annotations
 
+import gc
+import json
 import time
 from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -58,7 +61,7 @@ from reconciler.model import Catalog, Product
 from reconciler.plan.links import LINK_FIELDS
 from reconciler.ports import LiveSource, Progress
 from reconciler.shoptet import jobs as J
-from reconciler.shoptet.envelope import JsonTooDeep, load_json
+from reconciler.shoptet.envelope import MAX_JSON_DEPTH, JsonTooDeep, load_json
 from reconciler.shoptet.models import ProductDetail
 
 __all__ = [
@@ -190,18 +193,33 @@ def live_products(
     item is not a product detail."""
     live: dict[str, Product] = {}
     try:
-        for number, item in enumerate(items, start=1):
-            guid = item["guid"].lower()
-            if guid in includes:
-                live[guid] = managed_product(item, includes[guid], shop, claims)
-            else:  # unmanaged or a tombstone: existence and name only
-                name = item.get("name")
-                live[guid] = product_from_summary(name if isinstance(name, str) else None)
-            if number % 1000 == 0:
-                progress("snapshot", number, None)
+        with collection_paused():
+            for number, item in enumerate(items, start=1):
+                guid = item["guid"].lower()
+                if guid in includes:
+                    live[guid] = managed_product(item, includes[guid], shop, claims)
+                else:  # unmanaged or a tombstone: existence and name only
+                    name = item.get("name")
+                    live[guid] = product_from_summary(name if isinstance(name, str) else None)
+                if number % 1000 == 0:
+                    progress("snapshot", number, None)
     except ValueError as err:  # pydantic's ValidationError is a ValueError
         raise SnapshotUnavailable(f"its result is not product details ({err!s:.200})") from None
     return live
+
+
+@contextmanager
+def collection_paused() -> Iterator[None]:
+    """The cyclic garbage collector off for the block (as it was after). Building 100,000
+    products makes millions of objects, none of them in a cycle, and each full collection on
+    the way walks all that were made before: about a quarter of the conversion's time."""
+    was = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was:
+            gc.enable()
 
 
 def managed_product(
@@ -317,7 +335,11 @@ def _read_stock(client: Any, shop: ShopInfo) -> dict[str, list[dict]]:
 
 def _parse(line: bytes, number: int) -> dict:
     try:
-        item = load_json(line)
+        if line.count(b"{") + line.count(b"[") <= MAX_JSON_DEPTH:
+            # that few brackets cannot nest deeper than load_json allows: skip its walk
+            item = json.loads(line)
+        else:
+            item = load_json(line)
     except (JsonTooDeep, ValueError, UnicodeDecodeError):
         raise J.ResultUnavailable(f"line {number} is not JSON") from None
     if not isinstance(item, dict) or not isinstance(item.get("guid"), str):
