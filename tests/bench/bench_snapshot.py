@@ -42,9 +42,14 @@ import argparse
 import gc
 import json
 import math
+import re
+import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any
+
+import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -78,12 +83,22 @@ def main() -> None:
     ap.add_argument("--job-duration", type=float, default=30.0, help="Shoptet seconds running")
     ap.add_argument("--bandwidth", type=float, default=100.0, help="Mbit/s to the e-shop host")
     ap.add_argument("--skip-details", action="store_true", help="measure (b) only")
+    ap.add_argument(
+        "--server",
+        choices=("process", "thread"),
+        default="process",
+        help="serve the shop from a child process (default) or a thread of this one",
+    )
     ap.add_argument("--save", type=Path, metavar="DIR", help="write the export and supplies")
     ap.add_argument("--parse-only", type=Path, metavar="DIR", help="time the client on --save's")
     ap.add_argument("--repeat", type=int, default=3, help="runs of --parse-only")
+    ap.add_argument("--serve-child", action="store_true", help=argparse.SUPPRESS)  # internal
     args = ap.parse_args()
     scale, latency = args.time_scale, args.latency
 
+    if args.serve_child:
+        serve_child(args)
+        return
     state, desired = build(args.products, args.variants)
     if args.save:
         save(state, desired, args.save)
@@ -96,12 +111,17 @@ def main() -> None:
         f"shop: {args.products:,} products, {args.products * args.variants:,} variants, 2 stocks;"
         f" limits: {IN_FLIGHT} in flight, {BUCKET}-drop bucket draining {DRAIN:g}/s, latency "
         f"{latency:g} s; job {args.job_queue:g} s pending + {args.job_duration:g} s running; "
-        f"time scale {scale:g}"
+        f"time scale {scale:g}; the shop served from a {args.server}"
     )
-    sb, server = served_shop(state, scale, latency, args.job_queue, args.job_duration)
-    del state
+    if args.server == "process":
+        del state
+        shop_server: Any = ChildServer(sys.argv[1:])
+    else:
+        sb, server = served_shop(state, scale, latency, args.job_queue, args.job_duration)
+        del state
+        shop_server = ThreadServer(sb, server)
     config = ClientConfig(
-        base_url=server.url,
+        base_url=shop_server.url,
         private_token="sandbox-token",
         read_only=True,
         bucket_leak_per_second=DRAIN * scale,
@@ -133,17 +153,19 @@ def main() -> None:
             waits=tuple(w / scale for w in base.waits),
             detail_waits=tuple(w / scale for w in base.detail_waits),
         )
-        with ShoptetClient(config) as client:
-            t0 = time.perf_counter()
+        timed = Timed(httpx.HTTPTransport())
+        with ShoptetClient(config, transport=timed) as client:
+            c0, t0 = time.process_time(), time.perf_counter()
             shop = read_shop(client, desired.shop)
             snap = read_live_snapshot(client, desired, shop=shop, settings=settings)
             wall = time.perf_counter() - t0
+            cpu = time.process_time() - c0
             n = client.request_count
-        job = next(iter(sb.jobs.jobs.values()))
-        size = len(job.body)
+        size = shop_server.export_size()
         job_time = (args.job_queue + args.job_duration) / scale
         transfer = size * 8 / (args.bandwidth * 1e6) / scale
         floor = job_time + api_floor(n, latency, scale) + transfer
+        render = timed.seconds(S_PATH)
         print(
             f"(b) snapshot: {n:>7,} requests  wall {wall:7.2f} s  floor {floor:7.2f} s  "
             f"{wall / floor:5.2f}x the floor  (job {job_time:.2f} s + {size / 1e6:.1f} MB gzip at "
@@ -151,9 +173,110 @@ def main() -> None:
             " s, scaled)",
             flush=True,
         )
+        print(
+            f"    of the wall: {render:.2f} s the sandbox rendering the export while the submit "
+            f"waits (Shoptet does that inside the job time): {wall - render:.2f} s without it, "
+            f"{(wall - render) / floor:.2f}x the floor; this process's CPU {cpu:.2f} s"
+            + (" (the sandbox's threads included)" if args.server == "thread" else ""),
+            flush=True,
+        )
+        print(f"    requests by kind (count, seconds waited): {timed.by_kind()}", flush=True)
         if details is not None:
             same = details.catalog.products == snap.catalog.products
             print(f"the two reads agree: {same}")
+    finally:
+        shop_server.close()
+
+
+S_PATH = "/api/products/snapshot"
+
+
+class Timed(httpx.BaseTransport):
+    """The client's transport, timing each request by its path."""
+
+    def __init__(self, inner: httpx.BaseTransport):
+        self.inner, self.took = inner, []
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        t0 = time.perf_counter()
+        response = self.inner.handle_request(request)
+        response.read()
+        self.took.append((request.url.path, time.perf_counter() - t0))
+        return response
+
+    def seconds(self, path: str) -> float:
+        return sum(took for p, took in self.took if p == path)
+
+    def by_kind(self) -> str:
+        kinds: dict[str, list[float]] = {}
+        for path, took in self.took:
+            kind = re.sub(r"/[0-9a-f]{6,}[^/]*$", "/ID", re.sub(r"/\d+/", "/N/", path))
+            kinds.setdefault(kind, []).append(took)
+        return ", ".join(f"{k} {len(t)}, {sum(t):.2f} s" for k, t in sorted(kinds.items()))
+
+    def close(self) -> None:
+        self.inner.close()
+
+
+class ThreadServer:
+    """The sandbox served by a thread of this process (its CPU competes with the client's)."""
+
+    def __init__(self, sb: Sandbox, server):
+        self.sb, self.server, self.url = sb, server, server.url
+
+    def export_size(self) -> int:
+        return len(next(iter(self.sb.jobs.jobs.values())).body)
+
+    def close(self) -> None:
+        self.server.close()
+
+
+class ChildServer:
+    """The sandbox served by a child process (``--serve-child``) that builds the same shop: its
+    CPU runs beside the client's, as Shoptet's does. Asked over stdin/stdout."""
+
+    def __init__(self, argv: list[str]):
+        self.child = subprocess.Popen(
+            [sys.executable, "-u", __file__, *argv, "--serve-child"],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+        assert self.child.stdin is not None and self.child.stdout is not None
+        self.url = self.child.stdout.readline().strip()
+        if not self.url.startswith("http"):
+            raise SystemExit(f"the shop's process did not start: {self.url!r}")
+
+    def export_size(self) -> int:
+        assert self.child.stdin is not None and self.child.stdout is not None
+        self.child.stdin.write("size\n")
+        self.child.stdin.flush()
+        return int(self.child.stdout.readline())
+
+    def close(self) -> None:
+        assert self.child.stdin is not None
+        self.child.stdin.close()
+        self.child.wait(timeout=60)
+
+
+def serve_child(args: argparse.Namespace) -> None:
+    """The child of ``ChildServer``: serve the shop, print its URL, answer ``size`` lines."""
+    state, _ = build(args.products, args.variants)
+    sb = Sandbox.from_seed(
+        "empty",
+        time_scale=args.time_scale,
+        latency=args.latency,
+        job_queue=args.job_queue,
+        job_duration=args.job_duration,
+    )
+    sb.load_state(state)
+    del state
+    server = sb.serve(port=0)
+    print(server.url, flush=True)
+    try:
+        for line in sys.stdin:
+            if line.strip() == "size":
+                print(len(next(iter(sb.jobs.jobs.values())).body), flush=True)
     finally:
         server.close()
 
