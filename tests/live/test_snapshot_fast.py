@@ -462,3 +462,15 @@ def test_collection_paused_restores_the_collector_even_after_an_error(enabled):
         assert gc.isenabled() is enabled
     finally:
         (gc.enable if was else gc.disable)()
+
+
+def test_a_line_that_is_no_product_detail_still_falls_back_with_the_collector_back_on():
+    shop = S.ShopInfo(eshop_id=1, default_stock_id=1, default_pricelist_id=1, pricelist_id=1)
+    guid = "0d0c1e27-3f5a-4ad3-b1c5-5f0d4c8a9e11"
+    lines = [json.dumps({"guid": guid, "variants": [{"code": "A", "visible": "maybe"}]}).encode()]
+    assert gc.isenabled()
+    with pytest.raises(S.SnapshotUnavailable) as refused:
+        S.live_products(S.items_of_lines(lines, None), {guid: ()}, shop, {})
+    assert str(refused.value).startswith("its result is not product details (1 validation error")
+    assert "variants.0.visible" in str(refused.value)
+    assert gc.isenabled()
