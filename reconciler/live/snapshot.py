@@ -294,7 +294,7 @@ def items_of_lines(lines: Iterable[bytes], stock: dict[str, list[dict]] | None) 
     for number, line in enumerate(lines, start=1):
         item = _parse(line, number)
         if stock is not None:
-            for variant in item.get("variants") or []:
+            for variant in _variants(item):
                 if isinstance(variant, dict):
                     code = str(variant.get("code")).strip().upper()
                     variant["perStockAmounts"] = stock.get(code, [])
@@ -357,9 +357,16 @@ def _keep_only(item: dict, wanted: Iterable[str]) -> None:
         if level == "product":
             item.pop(key, None)
         else:
-            for variant in item.get("variants") or []:
+            for variant in _variants(item):
                 if isinstance(variant, dict):
                     variant.pop(key, None)
+
+
+def _variants(item: dict) -> list:
+    """The line's variants when they are a list; else none here, and the detail model refuses
+    the line (the plan falls back) rather than this code crashing on, say, a number."""
+    variants = item.get("variants")
+    return variants if isinstance(variants, list) else []
 
 
 class SnapshotDetails:

@@ -474,3 +474,13 @@ def test_a_line_that_is_no_product_detail_still_falls_back_with_the_collector_ba
     assert str(refused.value).startswith("its result is not product details (1 validation error")
     assert "variants.0.visible" in str(refused.value)
     assert gc.isenabled()
+
+
+@pytest.mark.parametrize("variants", [5, True, "AB", {"code": "A"}])
+@pytest.mark.parametrize("stock", [None, {}])
+def test_variants_that_are_no_list_fall_back_rather_than_crash(variants, stock):
+    shop = S.ShopInfo(eshop_id=1, default_stock_id=1, default_pricelist_id=1, pricelist_id=1)
+    guid = "0d0c1e27-3f5a-4ad3-b1c5-5f0d4c8a9e11"
+    lines = [json.dumps({"guid": guid, "variants": variants}).encode()]
+    with pytest.raises(S.SnapshotUnavailable, match="its result is not product details"):
+        S.live_products(S.items_of_lines(lines, stock), {guid: ()}, shop, {})
