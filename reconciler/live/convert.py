@@ -40,9 +40,12 @@ variant image                     ``image`` unless ``isProductDefaultImage`` (th
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from decimal import Decimal, InvalidOperation
-from typing import Any
+from functools import cache
+from typing import Any, TypeVar
+
+from pydantic import BaseModel
 
 from reconciler import fields as F
 from reconciler.model import Product, Variant
@@ -113,34 +116,35 @@ def product_from_detail(
     detail: Any, *, pricelist_id: int | None, default_pricelist_id: int | None
 ) -> Product:
     """The live ``Product`` of one product detail; every field the answer carries is set."""
-    fields: dict[str, Any] = {}
-    for f in _PRODUCT:
-        found, value = _read(detail, f)
-        if found:
-            fields[f.name] = value
+    fields: dict[str, Any] = {name: getattr(detail, name, None) for name in _PRODUCT_PLAIN}
+    for name, read in _PRODUCT_READ:
+        value = read(detail)
+        if value is not _UNKNOWN:
+            fields[name] = value
     variants = {}
     for v in getattr(detail, "variants", None) or []:
         variants[str(v.code).strip().upper()] = variant_from_detail(
             v, pricelist_id=pricelist_id, default_pricelist_id=default_pricelist_id
         )
-    return Product.model_construct(**fields, variants=variants)
+    fields["variants"] = variants
+    return construct(Product, fields)
 
 
 def variant_from_detail(
     v: Any, *, pricelist_id: int | None, default_pricelist_id: int | None
 ) -> Variant:
     """The live ``Variant`` of one item of a detail's ``variants``."""
-    fields: dict[str, Any] = {}
-    for f in _VARIANT:
-        found, value = _read(v, f)
-        if found:
-            fields[f.name] = value
+    fields: dict[str, Any] = {name: getattr(v, name, None) for name in _VARIANT_PLAIN}
+    for name, read in _VARIANT_READ:
+        value = read(v)
+        if value is not _UNKNOWN:
+            fields[name] = value
     prices = _prices(v, pricelist_id, default_pricelist_id)
     if prices is not None:
         fields.update(prices)
     if v.perPricelistPrices is not None:  # every pricelist's row, for ``prices:``
         fields[F.PRICES] = {
-            str(pid): {f.name: _value(f, _row_value(row, f)) for f in _PER_PRICELIST}
+            str(pid): {name: convert(_row_value(row, f)) for name, f, convert in _PER_PRICELIST_ROW}
             for row in v.perPricelistPrices
             if (pid := _int(row.get("pricelistId"))) is not None
         }
@@ -155,7 +159,60 @@ def variant_from_detail(
     if getattr(v, "isProductDefaultImage", None) is not None:
         # Shoptet shows the product's main image for a variant with none of its own
         fields["image"] = None if v.isProductDefaultImage else getattr(v, "image", None)
-    return Variant.model_construct(**fields)
+    return construct(Variant, fields)
+
+
+M = TypeVar("M", bound=BaseModel)
+
+
+def construct(cls: type[M], values: dict[str, Any]) -> M:
+    """``cls.model_construct(**values)``: the same instance (fields in the model's order, the
+    same fields set, defaults, extra and private), faster for the plain models the live side
+    builds by the hundred thousand, since the defaults are looked up once per class. Anything
+    else (an unknown key, a missing field with a default factory, aliases, required fields, a
+    mutable default) goes to ``model_construct`` itself."""
+    defaults, names, factories = _plain_defaults(cls)
+    if defaults is None or not values.keys() <= names or not factories <= values.keys():
+        return cls.model_construct(**values)
+    fields = defaults.copy()
+    fields.update(values)  # every key is already there: the model's field order stays
+    made = cls.__new__(cls)
+    object.__setattr__(made, "__dict__", fields)
+    object.__setattr__(made, "__pydantic_fields_set__", set(values))
+    object.__setattr__(made, "__pydantic_extra__", None)
+    object.__setattr__(made, "__pydantic_private__", None)
+    return made
+
+
+_IMMUTABLE = (type(None), bool, int, str, Decimal)
+
+
+@cache
+def _plain_defaults(
+    cls: type[BaseModel],
+) -> tuple[dict[str, Any] | None, frozenset[str], frozenset[str]]:
+    """(every field's default in the model's order, the field names, the fields with a default
+    factory), or None first when ``construct`` cannot stand in for ``model_construct``."""
+    fields = cls.__pydantic_fields__
+    names = frozenset(fields)
+    factories = frozenset(n for n, f in fields.items() if f.default_factory is not None)
+    plain = (
+        not cls.__pydantic_post_init__
+        and not cls.__pydantic_root_model__
+        and not cls.__private_attributes__
+        and cls.model_config.get("extra") != "allow"
+        and all(
+            f.alias is None
+            and f.validation_alias is None
+            and not f.is_required()
+            and (n in factories or isinstance(f.default, _IMMUTABLE))
+            for n, f in fields.items()
+        )
+    )
+    if not plain:
+        return None, names, factories
+    # a factory's field always comes in ``values``: None only holds its place in the order
+    return {n: None if n in factories else f.default for n, f in fields.items()}, names, factories
 
 
 def claims_from_detail(detail: Any) -> dict[str, str]:
@@ -206,16 +263,12 @@ def _prices(
     if rows is not None and target is not None:
         for row in rows:
             if _int(row.get("pricelistId")) == target:
-                return {f.name: _value(f, _row_value(row, f)) for f in _PRICES}
+                return {name: convert(_row_value(row, f)) for name, f, convert in _PRICE_ROW}
         return dict.fromkeys(PRICE_FIELDS)  # the variant has no row in that pricelist
     if pricelist_id is None or pricelist_id == default_pricelist_id:
         # the variant's own price fields are the default pricelist's; the row's objects other
         # than the action price are only in ``perPricelistPrices`` (asked for when managed)
-        return {
-            f.name: _value(f, getattr(v, f.read or f.name, None))
-            for f in _PRICES
-            if f.kind is not F.Kind.OBJECT or f.read is not None
-        }
+        return {name: convert(getattr(v, attr, None)) for name, attr, convert in _OWN_PRICES}
     return None
 
 
@@ -228,31 +281,71 @@ def _row_value(row: dict[str, Any], f: F.Field) -> Any:
     return row.get(f.write_name)
 
 
-def _read(item: Any, f: F.Field) -> tuple[bool, Any]:
-    """(known, value) of field ``f`` in a detail (or one of its ``variants[]``) at ``f.read``.
-    A field whose read needs an include is unknown when the answer lacks it (its list or
-    object is missing); ``a[].b`` keeps the items that have ``b``."""
+_UNKNOWN: Any = object()  # a reader's answer when the detail does not say (no include)
+
+
+def _reader(f: F.Field) -> Callable[[Any], Any]:
+    """The value of field ``f`` in a detail (or one of its ``variants[]``) at ``f.read``, or
+    ``_UNKNOWN``; the path is split once here, not once a product. A field whose read needs an
+    include is unknown when the answer lacks it (its list or object is missing); ``a[].b``
+    keeps the items that have ``b``."""
     head, _, rest = (f.read or f.name).partition(".")
     many = head.endswith("[]")
-    value = getattr(item, head.removesuffix("[]"), None)
-    if value is None:  # with its include asked for, a null (``warranty: null``) is known
-        return f.include is None or head in getattr(item, "model_fields_set", ()), None
-    if many:
-        value = [x for x in (getattr(one, rest) for one in value) if x]
-    elif rest:
-        value = getattr(value, rest, None)
-    return True, _value(f, value)
+    attr = head.removesuffix("[]")
+    always_known = f.include is None
+    convert = _converter(f)
+
+    def read(item: Any) -> Any:
+        value = getattr(item, attr, None)
+        if value is None:  # with its include asked for, a null (``warranty: null``) is known
+            known = always_known or head in getattr(item, "model_fields_set", ())
+            return None if known else _UNKNOWN
+        if many:
+            value = [x for x in (getattr(one, rest) for one in value) if x]
+        elif rest:
+            value = getattr(value, rest, None)
+        return convert(value)
+
+    return read
 
 
-def _value(f: F.Field, value: Any) -> Any:
-    if f.reader is not None:
-        value = f.reader(value)
-    if f.kind is F.Kind.OBJECT and isinstance(value, dict):
-        return {
-            p.name: to_decimal(value.get(p.name)) if p.kind is F.Kind.DECIMAL else value.get(p.name)
-            for p in f.parts
-        }
-    return to_decimal(value) if f.kind is F.Kind.DECIMAL else value
+def _converter(f: F.Field) -> Callable[[Any], Any]:
+    """A read value as field ``f`` keeps it: through ``f.reader``, then an object's parts (its
+    decimals as ``Decimal``) or a decimal as ``Decimal``; anything else as it is."""
+    reader = f.reader
+    if f.kind is F.Kind.OBJECT:
+        parts = tuple((p.name, p.kind is F.Kind.DECIMAL) for p in f.parts)
+
+        def convert(value: Any) -> Any:
+            if reader is not None:
+                value = reader(value)
+            if not isinstance(value, dict):
+                return value
+            return {
+                name: to_decimal(value.get(name)) if decimal else value.get(name)
+                for name, decimal in parts
+            }
+
+        return convert
+    if f.kind is F.Kind.DECIMAL:
+        if reader is None:
+            return to_decimal
+        return lambda value: to_decimal(reader(value))
+    return reader if reader is not None else _same
+
+
+def _same(value: Any) -> Any:
+    return value
+
+
+def _plain(f: F.Field) -> bool:
+    """``f`` reads as the attribute of its own name, known whatever the includes, unchanged."""
+    return (
+        (f.read or f.name) == f.name
+        and f.include is None
+        and f.reader is None
+        and f.kind not in (F.Kind.DECIMAL, F.Kind.OBJECT)
+    )
 
 
 def to_decimal(value: Any) -> Any:
@@ -280,3 +373,18 @@ def _int(value: Any) -> int | None:
 def product_from_summary(name: str | None) -> Product:
     """A product known only from the product list (unmanaged, or a tombstone): its name."""
     return Product.model_construct(name=name or None)
+
+
+# The readers, built once (``_reader``): plain fields are read as attributes of the same name.
+_PRODUCT_PLAIN = tuple(f.name for f in _PRODUCT if _plain(f))
+_PRODUCT_READ = tuple((f.name, _reader(f)) for f in _PRODUCT if not _plain(f))
+_VARIANT_PLAIN = tuple(f.name for f in _VARIANT if _plain(f))
+_VARIANT_READ = tuple((f.name, _reader(f)) for f in _VARIANT if not _plain(f))
+# the price fields: from the variant's own attributes (the default pricelist), from a row
+_OWN_PRICES = tuple(
+    (f.name, f.read or f.name, _converter(f))
+    for f in _PRICES
+    if f.kind is not F.Kind.OBJECT or f.read is not None
+)
+_PRICE_ROW = tuple((f.name, f, _converter(f)) for f in _PRICES)
+_PER_PRICELIST_ROW = tuple((f.name, f, _converter(f)) for f in _PER_PRICELIST)
