@@ -47,6 +47,7 @@ from pathlib import Path
 from typing import Protocol
 
 from reconciler.errors import ConfigError
+from reconciler.gcpause import gc_paused
 from reconciler.live.base import LiveRead, ShopInfo, read_details
 from reconciler.live.cache_file import (
     LiveCache,
@@ -69,6 +70,7 @@ from reconciler.ports import ChangeFeed, ProductReader, Progress
 __all__ = ["MARGIN", "CachedRead", "read_live_cached"]
 
 MARGIN = timedelta(minutes=5)
+FIELDS_SET = attrgetter("__pydantic_fields_set__")  # model_fields_set without a property call
 _GUIDS_PER_LIST = 50  # Shoptet's limit for productGuids=
 
 
@@ -121,6 +123,37 @@ def read_live_cached(
     sleep: Callable[[float], None] = time.sleep,
 ) -> LiveRead:
     """The live side of a full plan, read incrementally through the cache in ``cache_dir``."""
+    # It builds a model per variant of the shop and no reference cycles: every automatic
+    # collection meanwhile would rescan the growing heap (0.5 s of 1.9 s CPU at 10,000).
+    with gc_paused():
+        return _read_live_cached(
+            client,
+            desired,
+            shop,
+            cache_dir,
+            progress,
+            notice,
+            now,
+            margin,
+            snapshot,
+            snapshot_from,
+            sleep,
+        )
+
+
+def _read_live_cached(
+    client: CachedReader,
+    desired: Catalog,
+    shop: ShopInfo,
+    cache_dir: Path,
+    progress: Progress | None,
+    notice: Callable[[str], None] | None,
+    now: Callable[[], datetime],
+    margin: timedelta,
+    snapshot: SnapshotSettings | None,
+    snapshot_from: int,
+    sleep: Callable[[float], None],
+) -> LiveRead:
     notice = notice or (lambda line: None)
 
     def fall_back(why: SnapshotUnavailable) -> None:
@@ -252,8 +285,8 @@ def _includes(
     out = {}
     for g in managed:
         product = wanted[g]
-        variant_fields = map(attrgetter("model_fields_set"), (product.variants or {}).values())
-        shape = (frozenset(product.model_fields_set), frozenset().union(*variant_fields))
+        variant_fields = map(FIELDS_SET, (product.variants or {}).values())
+        shape = (frozenset(FIELDS_SET(product)), frozenset().union(*variant_fields))
         found = by_shape.get(shape)
         out[g] = by_shape[shape] = of(product) if found is None else found
     return out
