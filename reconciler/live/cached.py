@@ -42,13 +42,20 @@ import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from operator import attrgetter
 from pathlib import Path
 from typing import Protocol
 
 from reconciler.errors import ConfigError
+from reconciler.gcpause import gc_paused
 from reconciler.live.base import LiveRead, ShopInfo, read_details
-from reconciler.live.cache_file import LiveCache, load_cache, save_cache
-from reconciler.live.convert import PER_STOCK, includes_for, product_from_summary
+from reconciler.live.cache_file import (
+    LiveCache,
+    load_cache,
+    products_from_summaries,
+    save_cache,
+)
+from reconciler.live.convert import PER_STOCK, includes_for
 from reconciler.live.snapshot import (
     SnapshotSettings,
     SnapshotUnavailable,
@@ -63,6 +70,7 @@ from reconciler.ports import ChangeFeed, ProductReader, Progress
 __all__ = ["MARGIN", "CachedRead", "read_live_cached"]
 
 MARGIN = timedelta(minutes=5)
+FIELDS_SET = attrgetter("__pydantic_fields_set__")  # model_fields_set without a property call
 _GUIDS_PER_LIST = 50  # Shoptet's limit for productGuids=
 
 
@@ -115,6 +123,37 @@ def read_live_cached(
     sleep: Callable[[float], None] = time.sleep,
 ) -> LiveRead:
     """The live side of a full plan, read incrementally through the cache in ``cache_dir``."""
+    # It builds a model per variant of the shop and no reference cycles: every automatic
+    # collection meanwhile would rescan the growing heap (0.5 s of 1.9 s CPU at 10,000).
+    with gc_paused():
+        return _read_live_cached(
+            client,
+            desired,
+            shop,
+            cache_dir,
+            progress,
+            notice,
+            now,
+            margin,
+            snapshot,
+            snapshot_from,
+            sleep,
+        )
+
+
+def _read_live_cached(
+    client: CachedReader,
+    desired: Catalog,
+    shop: ShopInfo,
+    cache_dir: Path,
+    progress: Progress | None,
+    notice: Callable[[str], None] | None,
+    now: Callable[[], datetime],
+    margin: timedelta,
+    snapshot: SnapshotSettings | None,
+    snapshot_from: int,
+    sleep: Callable[[float], None],
+) -> LiveRead:
     notice = notice or (lambda line: None)
 
     def fall_back(why: SnapshotUnavailable) -> None:
@@ -128,15 +167,7 @@ def read_live_cached(
         cache = None if why else cache
     wanted = {g.lower(): p for g, p in desired.products.items()}
     managed = [g for g in sorted(wanted) if not wanted[g].absent]
-    includes = {
-        g: includes_for(
-            wanted[g],
-            pricelist_id=shop.pricelist_id,
-            default_pricelist_id=shop.default_pricelist_id,
-            ignore=desired.ignore,
-        )
-        for g in managed
-    }
+    includes = _includes(wanted, managed, shop, desired.ignore)
 
     whole = None
     if cache is None:
@@ -204,10 +235,10 @@ def read_live_cached(
             names[g] = detail.name
             kept[g] = (includes[g], detail)
 
-    live = {g: product_from_summary(n) for g, n in names.items()}
-    for g in managed:
-        if g in kept and g in names:
-            live[g] = kept[g][1]
+    read = {g: kept[g] for g in managed if g in kept and g in names}
+    # the others (unmanaged, tombstones) as the product list has them; in the list's order
+    summaries = products_from_summaries({g: n for g, n in names.items() if g not in read})
+    live = {g: read[g][1] if g in read else summaries[g] for g in names}
     new = LiveCache(
         eshop_id=shop.eshop_id,
         pricelist_id=shop.pricelist_id,
@@ -215,7 +246,7 @@ def read_live_cached(
         stocks=sorted(shop.stocks),
         read_at=started,
         names=names,
-        details={g: kept[g] for g in managed if g in kept and g in names},
+        details=read,
     )
     try:
         save_cache(cache_dir, new)
@@ -229,6 +260,36 @@ def read_live_cached(
         requests=client.request_count - start_requests,
         claims_read=False,  # claims move with every order: read fresh (``live.claims``)
     )
+
+
+def _includes(
+    wanted: dict[str, Product], managed: list[str], shop: ShopInfo, ignore: Iterable[str]
+) -> dict[str, tuple[str, ...]]:
+    """``includes_for`` of each managed product, computed once per distinct shape: the fields
+    the product states and those its variants state together. That is all it looks at unless
+    an ignore rule names a variant code (``variants.CODE.field``); then once per product.
+    (100,000 products: 0.1 s instead of 4 s; tests/live/test_cache_includes.py.)"""
+    rules = list(ignore)
+
+    def of(product: Product) -> tuple[str, ...]:
+        return includes_for(
+            product,
+            pricelist_id=shop.pricelist_id,
+            default_pricelist_id=shop.default_pricelist_id,
+            ignore=rules,
+        )
+
+    if any(r.startswith("variants.") and not r.startswith("variants.*.") for r in rules):
+        return {g: of(wanted[g]) for g in managed}
+    by_shape: dict[tuple[frozenset[str], frozenset[str]], tuple[str, ...]] = {}
+    out = {}
+    for g in managed:
+        product = wanted[g]
+        variant_fields = map(FIELDS_SET, (product.variants or {}).values())
+        shape = (frozenset(FIELDS_SET(product)), frozenset().union(*variant_fields))
+        found = by_shape.get(shape)
+        out[g] = by_shape[shape] = of(product) if found is None else found
+    return out
 
 
 def _changed_by_snapshot(

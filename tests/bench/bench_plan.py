@@ -31,8 +31,11 @@ for 10,000 / 50,000 under 5 s and 500 MB.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import gc
 import math
+import multiprocessing
+import os
 import pickle
 import resource
 import subprocess
@@ -41,8 +44,11 @@ import tempfile
 import time
 import tracemalloc
 import uuid
+from collections.abc import Iterator
 from decimal import Decimal
 from pathlib import Path
+
+import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
@@ -63,12 +69,110 @@ def guid(i: int) -> str:
 
 def served_shop(state: dict, scale: float, latency: float, job_queue: float, job_duration: float):
     """The benchmark shop ``state`` in a sandbox with Shoptet's limits at ``scale`` and the
-    assumed snapshot job times, served on 127.0.0.1: (sandbox, server)."""
+    assumed snapshot job times, served on 127.0.0.1 from a thread of THIS process (its CPU
+    competes with the client's for the GIL): (sandbox, server)."""
     sb = Sandbox.from_seed(
         "empty", time_scale=scale, latency=latency, job_queue=job_queue, job_duration=job_duration
     )
     sb.load_state(state)
     return sb, sb.serve(port=0)
+
+
+class ServedThread:
+    """``served_shop`` behind ``ServedProcess``'s face (``cpu`` is None: the shop's CPU is
+    this process's)."""
+
+    cpu = None
+
+    def __init__(
+        self, state: dict, scale: float, latency: float, job_queue: float, job_duration: float
+    ):
+        self.sandbox, self._server = served_shop(state, scale, latency, job_queue, job_duration)
+        self.url: str = self._server.url
+
+    @contextlib.contextmanager
+    def admin(self) -> Iterator[ShoptetClient]:
+        config = self.sandbox.config
+        cost, config.request_cost = config.request_cost, 0.0
+        cfg = ClientConfig(base_url="http://127.0.0.1", private_token="sandbox-token")
+        try:
+            with ShoptetClient(cfg, transport=self.sandbox.transport()) as client:
+                yield client
+        finally:
+            config.request_cost = cost
+
+    def close(self) -> None:
+        self._server.close()
+
+
+class ServedProcess:
+    """``build(products, variants)``'s shop served as ``served_shop`` serves it, but from a
+    separate process, so the shop's own CPU (pages of 100,000 products, supplies, the changes
+    feed; Shoptet's, not ours) neither holds the client's GIL nor counts in its CPU time.
+
+    ``url``; ``cpu()`` the server process's CPU seconds so far; ``admin()`` a writing client
+    whose requests cost nothing (the admin's edits are not the plan's requests); ``close()``."""
+
+    def __init__(
+        self,
+        products: int,
+        variants: int,
+        scale: float,
+        latency: float,
+        job_queue: float,
+        job_duration: float,
+    ):
+        context = multiprocessing.get_context("spawn")  # a fresh interpreter, nothing shared
+        self._conn, child = context.Pipe()
+        self._process = context.Process(
+            target=_serve_in_child,
+            args=(child, products, variants, scale, latency, job_queue, job_duration),
+            daemon=True,
+        )
+        self._process.start()
+        child.close()
+        self.url: str = self._conn.recv()
+        self.latency = latency
+
+    def cpu(self) -> float:
+        """User + system CPU seconds of the server process (Linux ``/proc``)."""
+        fields = Path(f"/proc/{self._process.pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+    @contextlib.contextmanager
+    def admin(self) -> Iterator[ShoptetClient]:
+        self._configure(request_cost=0.0, latency=0.0)
+        cfg = ClientConfig(base_url=self.url, private_token="sandbox-token")
+        try:
+            with ShoptetClient(cfg) as client:
+                yield client
+        finally:
+            self._configure(request_cost=1.0, latency=self.latency)
+
+    def _configure(self, **settings: float) -> None:
+        response = httpx.patch(
+            f"{self.url}/_sandbox/config",
+            json=settings,
+            headers={"Shoptet-Private-API-Token": "sandbox-token"},
+        )
+        response.raise_for_status()
+
+    def close(self) -> None:
+        with contextlib.suppress(OSError):
+            self._conn.send("stop")
+        self._process.join(timeout=30)
+        if self._process.is_alive():
+            self._process.kill()
+
+
+def _serve_in_child(conn, products, variants, scale, latency, job_queue, job_duration) -> None:
+    state, _ = build(products, variants)
+    _, server = served_shop(state, scale, latency, job_queue, job_duration)
+    del state
+    conn.send(server.url)
+    with contextlib.suppress(EOFError):
+        conn.recv()  # "stop", or the parent is gone
+    server.close()
 
 
 def build(products: int, variants: int) -> tuple[dict, Catalog]:
