@@ -11,6 +11,8 @@ a failure costs time, never a different answer. Only a process without other thr
 from __future__ import annotations
 
 import contextlib
+import copyreg
+import io
 import os
 import pickle
 import signal
@@ -18,13 +20,77 @@ import threading
 from collections.abc import Callable
 from typing import Any
 
+from pydantic import BaseModel
+
 
 def can_fork() -> bool:
     """Fork is there, this process has no other threads, and two CPUs are ours to use."""
     if not hasattr(os, "fork") or threading.active_count() != 1:
         return False
-    cpus = os.sched_getaffinity(0) if hasattr(os, "sched_getaffinity") else range(os.cpu_count() or 1)
+    cpus = (
+        os.sched_getaffinity(0) if hasattr(os, "sched_getaffinity") else range(os.cpu_count() or 1)
+    )
     return len(cpus) >= 2
+
+
+# -- sending pydantic models ---------------------------------------------------------------
+#
+# Most of a large catalog's result is pydantic models (a product, its variants). Pickle's
+# default goes through pydantic's __getstate__ / __setstate__, a Python call and a state dict
+# per model each way; ``dumps`` sends a model as its class, field values and fields set, and
+# ``_rebuild`` sets the same four slots __setstate__ sets (issue 16: the parent unpickles the
+# child's half of a 100,000-product catalog serially). A model with extra or private values,
+# or a class with its own pickling, goes the default way.
+
+_set = object.__setattr__
+
+
+def _rebuild(cls: type[BaseModel], values: dict, fields_set: set[str]) -> BaseModel:
+    model = cls.__new__(cls)
+    _set(model, "__dict__", values)
+    _set(model, "__pydantic_fields_set__", fields_set)
+    _set(model, "__pydantic_extra__", None)
+    _set(model, "__pydantic_private__", None)
+    return model
+
+
+def _reduce_model(model: BaseModel) -> Any:
+    if model.__pydantic_extra__ is not None or model.__pydantic_private__ is not None:
+        return model.__reduce_ex__(pickle.HIGHEST_PROTOCOL)
+    return _rebuild, (type(model), model.__dict__, model.__pydantic_fields_set__)
+
+
+def _plain_models() -> dict[type, Any]:
+    """Every BaseModel subclass that pickles the way BaseModel does, with ``_reduce_model``."""
+    found: dict[type, Any] = {}
+    todo = list(BaseModel.__subclasses__())
+    while todo:
+        cls = todo.pop()
+        todo += cls.__subclasses__()
+        if (
+            cls.__getstate__ is BaseModel.__getstate__
+            and cls.__setstate__ is BaseModel.__setstate__
+            and cls.__reduce_ex__ is BaseModel.__reduce_ex__
+            and cls.__reduce__ is BaseModel.__reduce__
+            and not any(c.__dict__.get("__slots__") for c in _below(cls))
+        ):
+            found[cls] = _reduce_model
+    return found
+
+
+def _below(cls: type) -> list[type]:
+    """The classes of ``cls``'s MRO before BaseModel (a slot of theirs would not be sent)."""
+    return list(cls.__mro__[: cls.__mro__.index(BaseModel)])
+
+
+def dumps(value: Any) -> bytes:
+    """``pickle.dumps`` of ``value``, pydantic models sent as ``_rebuild`` makes them again;
+    ``pickle.loads`` gives back equal models with the same fields set."""
+    out = io.BytesIO()
+    pickler = pickle.Pickler(out, protocol=pickle.HIGHEST_PROTOCOL)
+    pickler.dispatch_table = {**copyreg.dispatch_table, **_plain_models()}
+    pickler.dump(value)
+    return out.getvalue()
 
 
 class Forked:
@@ -37,7 +103,7 @@ class Forked:
             code = 1
             try:
                 os.close(read_end)
-                payload = pickle.dumps(fn(), protocol=pickle.HIGHEST_PROTOCOL)
+                payload = dumps(fn())
                 with os.fdopen(write_end, "wb") as out:
                     out.write(payload)
                 code = 0

@@ -75,12 +75,20 @@ class LoadedCatalog:
     # sha256 of each file's bytes as read, by the file as shown in locations: lets
     # ``--changed-since`` reuse the products of files that are the same at the base
     file_hashes: dict[str, str] = field(default_factory=dict)
+    # the git blob id of each file's bytes as read (``git hash-object --no-filters``), by the
+    # same key: ``--changed-since`` compares them with the base tree's without unpacking it
+    git_blobs: dict[str, str] = field(default_factory=dict)
     # which Shoptet image each source URL became (``images.lock.yaml``, in the digest too)
     image_lock: ImageLock = field(default_factory=ImageLock)
     # the nodes each product's block counts toward its file's MAX_NODES (products read by the
     # fast YAML path only): ``--changed-since`` keeps the limit a whole file's when it reuses
     # blocks
     product_nodes: dict[str, int] = field(default_factory=dict)
+
+
+def git_blob_id(data: bytes) -> str:
+    """The id git gives a blob of exactly these bytes (no filters, no line-end conversion)."""
+    return hashlib.sha1(b"blob %d\0" % len(data) + data, usedforsecurity=False).hexdigest()
 
 
 def _display(path: Path) -> str:
@@ -369,6 +377,7 @@ def _load_catalog(
     digest = hashlib.sha256()
     files: list[Path] = []
     file_hashes: dict[str, str] = {}
+    git_blobs: dict[str, str] = {}
 
     def fetch(path: Path) -> bytes | None:
         try:
@@ -386,6 +395,7 @@ def _load_catalog(
         rel = path.relative_to(catalog_dir).as_posix().encode()
         digest.update(len(rel).to_bytes(4, "big") + rel + len(data).to_bytes(8, "big") + data)
         file_hashes[_display(path)] = hashlib.sha256(data).hexdigest()
+        git_blobs[_display(path)] = git_blob_id(data)
         files.append(path)
 
     def read(path: Path) -> Any:
@@ -463,6 +473,7 @@ def _load_catalog(
         digest=digest.hexdigest(),
         files=files,
         file_hashes=file_hashes,
+        git_blobs=git_blobs,
         image_lock=lock,
         product_nodes=product_nodes,
     )

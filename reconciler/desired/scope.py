@@ -42,10 +42,11 @@ from __future__ import annotations
 
 import hashlib
 import io
+import os
 import subprocess
 import tarfile
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, NamedTuple
@@ -88,30 +89,35 @@ def _entry(product: Any) -> dict:
     return product.model_dump(exclude_unset=True)  # Decimals compare as numbers: 89.0 == 89.00
 
 
+def _by_guid(products: Mapping[str, Any]) -> Mapping[str, Any]:
+    """``products`` by lowercase GUID: the mapping itself when every key is lowercase (the
+    loader's are), without a Python-level pass over 100,000 keys."""
+    if all(map(str.islower, products)):
+        return products
+    return {g.lower(): p for g, p in products.items()}
+
+
 def compare_catalogs(old: Any | None, new: Any) -> tuple[frozenset[str] | None, str]:
     """The GUIDs whose entry differs between catalogs ``old`` (None: no catalog at the base)
     and ``new``, and a one-line reason. None instead of a set means a full plan. Pure."""
-    everything = frozenset(g.lower() for g in new.products)
+    after = _by_guid(new.products)
     if old is None:
-        return everything, "the catalog did not exist at the base: every product is in scope"
+        return frozenset(after), "the catalog did not exist at the base: every product is in scope"
     if new.policy.prune and not old.policy.prune:
         return None, "policy.prune was turned on: the whole shop is planned"
     if old.shop.model_dump() != new.shop.model_dump():
-        return everything, "shop settings changed in shop.yaml: every product is in scope"
+        return frozenset(after), "shop settings changed in shop.yaml: every product is in scope"
     if sorted(old.ignore) != sorted(new.ignore):
-        return everything, "ignore rules changed in shop.yaml: every product is in scope"
-    before = {g.lower(): p for g, p in old.products.items()}
-    after = {g.lower(): p for g, p in new.products.items()}
-
-    def differs(guid: str) -> bool:
-        a, b = before.get(guid), after.get(guid)
-        if a is b:  # the same object (a file unchanged since the base): no need to dump it
-            return a is None
-        return a is None or b is None or _entry(a) != _entry(b)
-
-    changed = frozenset(g for g in before.keys() | after.keys() if differs(g))
+        return frozenset(after), "ignore rules changed in shop.yaml: every product is in scope"
+    before = _by_guid(old.products)
+    changed = set(before.keys() ^ after.keys())  # declared on one side only
+    for guid, a in before.items():
+        b = after.get(guid)
+        # the same object (a file unchanged since the base): no need to dump it
+        if b is not a and b is not None and _entry(a) != _entry(b):
+            changed.add(guid)
     n = len(changed)
-    return changed, f"{n} product{'' if n == 1 else 's'} changed"
+    return frozenset(changed), f"{n} product{'' if n == 1 else 's'} changed"
 
 
 def removed_entries(old: Any | None, new: Any) -> tuple[CatalogEntry, ...]:
@@ -120,11 +126,11 @@ def removed_entries(old: Any | None, new: Any) -> tuple[CatalogEntry, ...]:
     in GUID, then code order. Each carries the product's name as the YAML states it. Pure."""
     if old is None:
         return ()
-    after = {g.lower(): p for g, p in new.products.items()}
-    out: list[CatalogEntry] = []
+    after = _by_guid(new.products)
     # a product taken over from the working tree (its file or block unchanged) is the same
     # object on both sides: nothing of it was removed, and sorting only the rest is quicker
-    differing = [(g.lower(), p) for g, p in old.products.items() if after.get(g.lower()) is not p]
+    differing = [(g, p) for g, p in _by_guid(old.products).items() if after.get(g) is not p]
+    out: list[CatalogEntry] = []
     for guid, product in sorted(differing, key=lambda item: item[0]):
         if getattr(product, "absent", False):
             continue
@@ -215,16 +221,26 @@ def _catalog_at(
         Path(top), "ls-tree", commit, "--", path, what="list the base tree", option=option
     )
     if not path or listed:
-        base = _load_base(Path(top), commit, path, catalog_dir, ref, reuse, split=True)
+        # product files whose blob at the base is the bytes loaded: neither unpacked nor parsed
+        same = _same_blobs(Path(top), commit, path, catalog_dir, reuse) if reuse else None
+        args = (Path(top), commit, path, catalog_dir, ref, reuse, same)
+        base = _load_base(*args, split=True)
         if base is None:  # the split was not confirmed, or the shortened base did not load
-            base = _load_base(Path(top), commit, path, catalog_dir, ref, reuse, split=False)
+            base = _load_base(*args, split=False)
         assert base is not None  # without the split there is nothing to confirm
         old, note = base
     return commit, old, note
 
 
 def _load_base(
-    top: Path, commit: str, path: str, catalog_dir: Path, ref: str, reuse: Any, split: bool
+    top: Path,
+    commit: str,
+    path: str,
+    catalog_dir: Path,
+    ref: str,
+    reuse: Any,
+    same: _SameBlobs | None,
+    split: bool,
 ) -> tuple[Any | None, str] | None:
     """The catalog at ``commit`` and a note (``_catalog_at``); None when ``split`` was used
     and not confirmed, or the shortened base did not load: then parse without it, so an
@@ -232,15 +248,17 @@ def _load_base(
     from reconciler.desired.load import load_catalog  # late: desired imports much of the package
 
     with tempfile.TemporaryDirectory(prefix="shoptet-base-") as tmp:
-        links = _extract(top, commit, path, Path(tmp))
         base_dir = Path(tmp) / path if path else Path(tmp)
+        links = _extract(top, commit, path, Path(tmp), same)
         twice: list[str] = []
         note = ""
         old = None
         expected: dict[str, _Shortened] = {}
         try:
             reused = (
-                _take_unchanged(base_dir, catalog_dir, reuse, expected if split else None)
+                _take_unchanged(
+                    base_dir, catalog_dir, reuse, expected if split else None, same and same.files
+                )
                 if reuse is not None and base_dir.is_dir()
                 else {}
             )
@@ -312,14 +330,17 @@ def _take_unchanged(
     catalog_dir: Path,
     reuse: Any,
     expected: dict[str, _Shortened] | None = None,
+    by_blob: dict[str, str] | None = None,
 ) -> dict[str, Any]:
     """The products of every product file that is byte-for-byte the same at the base as when
-    ``reuse`` was loaded (by sha256), from ``reuse``; those files are removed from the
-    unpacked ``base_dir`` so the base's load parses only the others. With ``expected``, also
+    ``reuse`` was loaded, from ``reuse``: the files in ``by_blob`` (``_same_blobs``: never
+    unpacked), and those unpacked whose bytes hash the same (sha256), which are then removed
+    from ``base_dir`` so the base's load parses only the others. With ``expected``, also
     the products whose text is the same in a file that differs (``_take_same_products``),
     recording there what the shortened files must hold."""
     from reconciler.desired.load import PRODUCTS_DIR  # late, as load_catalog
 
+    by_blob = by_blob or {}
     guids_in: dict[str, list[str]] = {}
     for guid, where in _product_places(reuse.locations):
         guids_in.setdefault(where.file, []).append(guid)
@@ -329,6 +350,10 @@ def _take_unchanged(
         try:
             rel = Path(path).relative_to(catalog_dir)
         except ValueError:
+            continue
+        if rel.as_posix() in by_blob:
+            for guid in guids_in.get(shown, ()):
+                taken[guid] = reuse.catalog.products[guid]
             continue
         base = base_dir / rel
         if not rel.parts or rel.parts[0] != PRODUCTS_DIR or base.is_symlink() or not base.is_file():
@@ -428,13 +453,33 @@ def _resolve(cwd: Path, ref: str, option: str = "--changed-since") -> str:
     return commit
 
 
-def _extract(top: Path, commit: str, path: str, dest: Path) -> list[str]:
-    """Unpack the tree at ``commit`` into ``dest``; symbolic (and hard) links are left out
-    and returned by name, never created: the loader refuses links, and one pointing outside
-    the archive must not even be looked at."""
-    args = ["archive", "--format=tar", commit]
-    if path:
-        args += ["--", path]
+# Paths a ``git archive`` is given at a time (the command line's length is bounded).
+_ARCHIVE_PATHS = 500
+
+
+def _extract(top: Path, commit: str, path: str, dest: Path, same: _SameBlobs | None) -> list[str]:
+    """Unpack the tree at ``commit`` into ``dest``, but for the files ``same`` names: only
+    their directories are made, as if unpacked and removed again; symbolic (and hard) links
+    are left out and returned by name, never created: the loader refuses links, and one
+    pointing outside the archive must not even be looked at."""
+    if not same or not same.files:
+        return _unpack(top, commit, [path] if path else [], dest)
+    prefix = f"{path}/" if path else ""
+    for rel in same.files:
+        (dest / (prefix + rel)).parent.mkdir(parents=True, exist_ok=True)
+    rest = [p for _, _, p in same.entries if p[len(prefix) :] not in same.files]
+    links: list[str] = []
+    for start in range(0, len(rest), _ARCHIVE_PATHS):
+        links += _unpack(top, commit, rest[start : start + _ARCHIVE_PATHS], dest)
+    return sorted(links)
+
+
+def _unpack(top: Path, commit: str, paths: list[str], dest: Path) -> list[str]:
+    """``git archive`` of ``paths`` (literal; none: the whole tree) at ``commit`` into
+    ``dest``, without links (``_extract``); the links left out, by name."""
+    args = ["--literal-pathspecs", "archive", "--format=tar", commit]
+    if paths:
+        args += ["--", *paths]
     proc = _run(top, *args, binary=True)
     if proc.returncode != 0:
         raise ConfigError(
@@ -460,6 +505,152 @@ def _extract(top: Path, commit: str, path: str, dest: Path) -> list[str]:
     return sorted(links)
 
 
+# -- files the same at the base, by their git blob ids ---------------------------------------
+#
+# Unpacking the whole base tree and hashing every file was most of --changed-since at 100,000
+# products (issue 16). The base tree names each file's blob id, and the loader recorded the
+# blob id of the bytes it read (``LoadedCatalog.git_blobs``): the same id is the same bytes.
+# Those bytes are what ``git archive`` would unpack only when checking the file out changes
+# nothing (no line-end conversion, filter, ident, encoding or export attribute, as
+# ``git check-attr`` says with the base's .gitattributes); a file where that is unsure is
+# unpacked and compared by its bytes, as before.
+
+_REGULAR = ("100644", "100755")
+_CHECKOUT_ATTRS = (
+    "text",
+    "eol",
+    "crlf",
+    "filter",
+    "ident",
+    "working-tree-encoding",
+    "export-ignore",
+    "export-subst",
+)
+
+
+class _SameBlobs(NamedTuple):
+    """``_same_blobs``: the product files (relative to the catalog, POSIX) to take as they
+    were loaded, by blob id, and every entry of the base tree under the catalog."""
+
+    files: dict[str, str]
+    entries: list[tuple[str, str, str]]
+
+
+def _same_blobs(
+    top: Path, commit: str, path: str, catalog_dir: Path, reuse: Any
+) -> _SameBlobs | None:
+    """The product files whose blob at ``commit`` holds exactly the bytes ``reuse`` loaded
+    and which checking out leaves as they are; None when git cannot say (the caller then
+    unpacks everything, as before)."""
+    from reconciler.desired.load import PRODUCTS_DIR  # late, as load_catalog
+
+    blobs = getattr(reuse, "git_blobs", None)
+    entries = _tree_entries(top, commit, path)
+    if not blobs or entries is None:
+        return None
+    prefix = f"{path}/" if path else ""
+    at_base = {p[len(prefix) :]: (mode, oid) for mode, oid, p in entries}
+    found: dict[str, str] = {}
+    for file in reuse.files:
+        try:
+            rel = Path(file).relative_to(catalog_dir).as_posix()
+        except ValueError:
+            continue
+        mode, oid = at_base.get(rel, ("", ""))
+        if not rel.startswith(PRODUCTS_DIR + "/") or mode not in _REGULAR:
+            continue
+        if oid == blobs.get(Path(file).as_posix()):
+            found[rel] = oid
+    if not found:
+        return None
+    attributes = [e for e in entries if e[2].rsplit("/", 1)[-1] == ".gitattributes"]
+    plain = _checked_out_as_is(top, commit, path, [prefix + r for r in found], attributes)
+    return _SameBlobs({r: oid for r, oid in found.items() if prefix + r in plain}, entries)
+
+
+def _tree_entries(
+    top: Path, commit: str, path: str, *, recursive: bool = True, paths: Sequence[str] = ()
+) -> list[tuple[str, str, str]] | None:
+    """(mode, object id, path from the top) of every entry under ``path`` (or of ``paths``)
+    at ``commit``: files, links, submodules, not directories. None when git fails."""
+    args = ["--literal-pathspecs", "ls-tree", "-z", "--full-tree", *(["-r"] * recursive)]
+    wanted = list(paths) or ([path] if path else [])
+    proc = _run(top, *args, commit, "--", *wanted, binary=True)
+    if proc.returncode != 0:
+        return None
+    entries = []
+    for record in proc.stdout.split(b"\0"):
+        meta, tab, name = record.partition(b"\t")
+        fields = meta.decode("ascii", "replace").split(" ")
+        if tab and len(fields) == 3:
+            entries.append((fields[0], fields[2], name.decode("utf-8", "surrogateescape")))
+    return entries
+
+
+def _checked_out_as_is(
+    top: Path, commit: str, path: str, paths: list[str], inside: list[tuple[str, str, str]]
+) -> set[str]:
+    """Those of ``paths`` (from the top) that ``git archive`` of ``commit`` unpacks as their
+    blob's bytes: no attribute converts them, read as archive reads them (the tree's
+    .gitattributes: ``inside`` the catalog and above it; the repository's and the user's),
+    and no core.autocrlf / core.eol would. Empty when git cannot say."""
+    if _config(top, "core.autocrlf") in ("true", "yes", "on", "1"):
+        return set()
+    if _config(top, "core.eol") == "crlf":
+        return set()
+    parts = path.split("/") if path else []
+    above = [("/".join(parts[:i]) + "/" if i else "") + ".gitattributes" for i in range(len(parts))]
+    found = _tree_entries(top, commit, path, recursive=False, paths=above) if above else []
+    if found is None or any(mode not in _REGULAR for mode, _, _ in [*found, *inside]):
+        return set()  # a .gitattributes that is a link (or unreadable): unsure
+    with tempfile.TemporaryDirectory(prefix="shoptet-attr-") as tmp:
+        # an index holding only the base's .gitattributes, for check-attr --cached
+        env = {"GIT_INDEX_FILE": str(Path(tmp) / "index")}
+        index_info = b"".join(
+            f"{mode} {oid}\t{p}".encode("utf-8", "surrogateescape") + b"\0"
+            for mode, oid, p in [*found, *inside]
+        )
+        made = _run(top, "read-tree", "--empty", env=env)
+        filled = _run(top, "update-index", "-z", "--index-info", env=env, stdin=index_info)
+        asked = _run(
+            top,
+            "check-attr",
+            "--cached",
+            "-z",
+            "--stdin",
+            *_CHECKOUT_ATTRS,
+            env=env,
+            stdin=b"".join(p.encode("utf-8", "surrogateescape") + b"\0" for p in paths),
+        )
+    if made.returncode != 0 or filled.returncode != 0 or asked.returncode != 0:
+        return set()
+    said: dict[str, dict[str, str]] = {}
+    fields = asked.stdout.split(b"\0")
+    for i in range(0, len(fields) - 2, 3):
+        name = fields[i].decode("utf-8", "surrogateescape")
+        said.setdefault(name, {})[fields[i + 1].decode()] = fields[i + 2].decode()
+    return {p for p in paths if _as_is(said.get(p))}
+
+
+def _as_is(attrs: dict[str, str] | None) -> bool:
+    """Whether these attributes (``git check-attr``) leave a file's bytes as they are on
+    checkout, given no core.autocrlf / core.eol that converts."""
+    if attrs is None or len(attrs) != len(_CHECKOUT_ATTRS):
+        return False
+    unset = ("unspecified", "unset")
+    for name in ("filter", "ident", "working-tree-encoding", "export-ignore", "export-subst"):
+        if attrs[name] not in unset:
+            return False
+    if attrs["crlf"] not in (*unset, "input"):
+        return False
+    return attrs["text"] == "unset" or attrs["eol"] in ("unspecified", "lf")
+
+
+def _config(top: Path, key: str) -> str:
+    proc = _run(top, "config", "--get", key)
+    return proc.stdout.strip().lower() if proc.returncode == 0 else ""
+
+
 def _git(cwd: Path, *args: str, what: str, option: str = "--changed-since") -> str:
     proc = _run(cwd, *args)
     if proc.returncode != 0:
@@ -471,15 +662,23 @@ def _git(cwd: Path, *args: str, what: str, option: str = "--changed-since") -> s
     return proc.stdout.strip()
 
 
-def _run(cwd: Path, *args: str, binary: bool = False) -> subprocess.CompletedProcess:
+def _run(
+    cwd: Path,
+    *args: str,
+    binary: bool = False,
+    env: dict[str, str] | None = None,
+    stdin: bytes | None = None,
+) -> subprocess.CompletedProcess:
     try:
         return subprocess.run(
             ["git", *args],
             cwd=cwd,
             capture_output=True,
-            text=not binary,
+            text=not binary and stdin is None,
             timeout=_GIT_TIMEOUT,
             check=False,
+            env={**os.environ, **env} if env else None,
+            input=stdin,
         )
     except FileNotFoundError:
         raise ConfigError("--changed-since needs git, and no `git` program was found") from None

@@ -6,6 +6,8 @@ Run it from the repository root:
     .venv/bin/python tests/bench/bench_load.py --products 100000    # validate 100,000 / 500,000
     .venv/bin/python tests/bench/bench_load.py --products 10000 --keep /tmp/cat10k  # keep the files
     .venv/bin/python tests/bench/bench_load.py --products 10000 --parse-cache  # + warm/cold cache
+    .venv/bin/python tests/bench/bench_load.py --products 10000 --only-pr-plan --repeat 5
+        # only the PR plan command, 5 runs, each with the cache filled at the base again
 
 It writes a generated catalog (``--per-file`` products a file, ``--variants`` variants a
 product, every product managing name, categories, and per variant EAN, price, VAT and stock in
@@ -241,6 +243,40 @@ def fill_at_base(repo: Path, cache: str) -> None:
             path.write_bytes(data)
 
 
+def measure_pr_plan(repo: Path, cache: str, renamed: list[int], variants: int, repeat: int) -> None:
+    """The PR plan command ``repeat`` times, each with the cache filled at the base again;
+    each run's figures and their range (wall, CPU incl. the loader's child, peak RSS)."""
+    argv = [
+        sys.executable,
+        "-c",
+        PR_PLAN,
+        str(Path(__file__).parent),
+        ",".join(map(str, renamed)),
+        str(variants),
+        "--parse-cache",
+        cache,
+    ]
+    runs = []
+    for _ in range(repeat):
+        fill_at_base(repo, cache)
+        wall, cpu, rss, out = run_measured(argv, cwd=repo)
+        runs.append((wall, cpu, rss))
+        said = [line for line in out.splitlines() if line.startswith(("Plan:", "--changed"))]
+        print(
+            f"PR plan, the command (shoptet-catalog plan --changed-since HEAD --parse-cache, "
+            f"cache filled at the base, an in-process shop holding the changed products): "
+            f"wall {wall:.2f} s, CPU {cpu:.2f} s, peak RSS {rss / 1e6:.0f} MB  "
+            f"[{' '.join(said) or out[-200:]}]  (load average {os.getloadavg()[0]:.1f})"
+        )
+    if repeat > 1:
+        walls, cpus, rsss = zip(*runs, strict=True)
+        print(
+            f"PR plan, the command, {repeat} runs: wall {min(walls):.2f}-{max(walls):.2f} s, "
+            f"CPU {min(cpus):.2f}-{max(cpus):.2f} s, peak RSS {min(rsss) / 1e6:.0f}-"
+            f"{max(rsss) / 1e6:.0f} MB"
+        )
+
+
 def git(cwd: Path, *args: str) -> None:
     subprocess.run(["git", *args], cwd=cwd, check=True, capture_output=True)
 
@@ -252,13 +288,24 @@ def main() -> None:
     ap.add_argument("--per-file", type=int, default=1_000)
     ap.add_argument("--pr-products", type=int, default=20)
     ap.add_argument("--keep", type=Path, help="write the catalogs here and keep them")
-    ap.add_argument("--repeat", type=int, default=1, help="validate runs (the best is shown)")
+    ap.add_argument(
+        "--repeat",
+        type=int,
+        default=1,
+        help="validate runs (the best is shown) and PR-plan command runs (each is shown)",
+    )
+    ap.add_argument(
+        "--only-pr-plan",
+        action="store_true",
+        help="measure only the PR plan command (implies --parse-cache), --repeat times",
+    )
     ap.add_argument(
         "--parse-cache",
         action="store_true",
         help="also the PR-plan load with plan --parse-cache: cold (filling it), then warm",
     )
     args = ap.parse_args()
+    args.parse_cache = args.parse_cache or args.only_pr_plan
     base = args.keep or Path(tempfile.mkdtemp(prefix="bench-load-"))
     try:
         new, repo = base / "new", base / "repo"
@@ -278,58 +325,43 @@ def main() -> None:
             f"catalog: {args.products:,} products, {args.products * args.variants:,} variants, "
             f"{args.per_file:,} products a file, {size / 1e6:.1f} MB of YAML"
         )
-        exe = str(Path(sys.executable).parent / "shoptet-catalog")
-        best: tuple[float, float, int, str] | None = None
-        for _ in range(args.repeat):
-            got = run_measured([exe, "validate", "--catalog", str(new)])
-            best = got if best is None or got[0] < best[0] else best
-        assert best is not None
-        wall, cpu, rss, out = best
-        print(
-            f"validate: wall {wall:.2f} s, CPU {cpu:.2f} s, peak RSS {rss / 1e6:.0f} MB  "
-            f"[{out[-120:]}]  (load average {os.getloadavg()[0]:.1f})"
-        )
-        _, _, _, out = run_measured([sys.executable, "-c", SPLIT_LOAD, str(new)])
-        print(f"validate's load by process (imports excluded): {out}")
-        pr_argv = [sys.executable, "-c", PR_LOAD, "catalog"]
-        runs: list[tuple[str, list[str]]] = [("", pr_argv)]
-        if args.parse_cache:
-            cache = str(base / "parse-cache")
-            runs += [
-                (", parse cache cold", [*pr_argv, cache]),
-                (", parse cache filled at the base, as CI restores main's", [*pr_argv, cache]),
-                (", parse cache warm", [*pr_argv, cache]),
-            ]
-        for label, argv in runs:
-            if "cold" in label:
-                shutil.rmtree(cache, ignore_errors=True)
-            if "at the base" in label:
-                fill_at_base(repo, cache)
-            wall, cpu, rss, out = run_measured(argv, cwd=repo)
+        cache = str(base / "parse-cache")
+        if not args.only_pr_plan:
+            exe = str(Path(sys.executable).parent / "shoptet-catalog")
+            best: tuple[float, float, int, str] | None = None
+            for _ in range(args.repeat):
+                got = run_measured([exe, "validate", "--catalog", str(new)])
+                best = got if best is None or got[0] < best[0] else best
+            assert best is not None
+            wall, cpu, rss, out = best
             print(
-                f"PR-plan load (working tree + changed_since{label}): wall {wall:.2f} s, CPU "
-                f"{cpu:.2f} s, peak RSS {rss / 1e6:.0f} MB  [{out}]"
+                f"validate: wall {wall:.2f} s, CPU {cpu:.2f} s, peak RSS {rss / 1e6:.0f} MB  "
+                f"[{out[-120:]}]  (load average {os.getloadavg()[0]:.1f})"
             )
+            _, _, _, out = run_measured([sys.executable, "-c", SPLIT_LOAD, str(new)])
+            print(f"validate's load by process (imports excluded): {out}")
+            pr_argv = [sys.executable, "-c", PR_LOAD, "catalog"]
+            runs: list[tuple[str, list[str]]] = [("", pr_argv)]
+            if args.parse_cache:
+                runs += [
+                    (", parse cache cold", [*pr_argv, cache]),
+                    (", parse cache filled at the base, as CI restores main's", [*pr_argv, cache]),
+                    (", parse cache warm", [*pr_argv, cache]),
+                ]
+            for label, argv in runs:
+                if "cold" in label:
+                    shutil.rmtree(cache, ignore_errors=True)
+                if "at the base" in label:
+                    fill_at_base(repo, cache)
+                wall, cpu, rss, out = run_measured(argv, cwd=repo)
+                print(
+                    f"PR-plan load (working tree + changed_since{label}): wall {wall:.2f} s, CPU "
+                    f"{cpu:.2f} s, peak RSS {rss / 1e6:.0f} MB  [{out}]"
+                )
         if args.parse_cache:
-            fill_at_base(repo, cache)
-            pr_plan = [
-                sys.executable,
-                "-c",
-                PR_PLAN,
-                str(Path(__file__).parent),
-                ",".join(map(str, sorted(renamed))),
-                str(args.variants),
-                "--parse-cache",
-                cache,
-            ]
-            wall, cpu, rss, out = run_measured(pr_plan, cwd=repo)
-            said = [line for line in out.splitlines() if line.startswith(("Plan:", "--changed"))]
-            print(
-                f"PR plan, the command (shoptet-catalog plan --changed-since HEAD --parse-cache, "
-                f"cache filled at the base, an in-process shop holding the changed products): "
-                f"wall {wall:.2f} s, CPU {cpu:.2f} s, peak RSS {rss / 1e6:.0f} MB  "
-                f"[{' '.join(said) or out[-200:]}]"
-            )
+            measure_pr_plan(repo, cache, sorted(renamed), args.variants, args.repeat)
+        if args.only_pr_plan:
+            return
         wall, cpu, rss, out = run_measured([sys.executable, "-c", PLAN_MEMORY, str(new)])
         print(
             f"plan without HTTP (desired loaded + live catalog + diff + renders): wall "
