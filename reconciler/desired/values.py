@@ -184,7 +184,7 @@ def remembered(check: Callable[[Any], T]) -> Callable[[Any], T]:
             known = check(value)
             if len(memo) < _DECIMAL_MEMO_MAX:
                 memo[value] = known
-        return known  # type: ignore[return-value]
+        return known
 
     return checked
 
