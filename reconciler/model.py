@@ -61,6 +61,7 @@ from reconciler.desired.values import (
     parse_stock,
     parse_supplier,
     parse_text,
+    remembered,
 )
 
 __all__ = [
@@ -105,7 +106,9 @@ def _dec(places: int, minimum: str | None = None, maximum: str | None = None):
     def check(value: Any) -> Decimal:
         return parse_decimal(value, places=places, minimum=lo, maximum=hi)
 
-    return Annotated[Decimal, BeforeValidator(check), WithJsonSchema(dict(_NUMBER_OR_TEXT))]
+    return Annotated[
+        Decimal, BeforeValidator(remembered(check)), WithJsonSchema(dict(_NUMBER_OR_TEXT))
+    ]
 
 
 def _check_price(value: Any) -> Decimal:
@@ -145,7 +148,9 @@ if TYPE_CHECKING:  # to a type checker each is a Decimal; pydantic sees the vali
     Weight: TypeAlias = Decimal
     Share: TypeAlias = Decimal
 else:
-    Price = Annotated[Decimal, BeforeValidator(_check_price), WithJsonSchema(dict(_PRICE_SCHEMA))]
+    Price = Annotated[
+        Decimal, BeforeValidator(remembered(_check_price)), WithJsonSchema(dict(_PRICE_SCHEMA))
+    ]
     VatRate = _dec(2, minimum="0")
     PositiveAmount = _dec(3, minimum="0")
     Weight = _dec(3, minimum="0", maximum="99999.999")

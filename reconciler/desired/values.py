@@ -15,8 +15,9 @@ from __future__ import annotations
 import difflib
 import re
 import unicodedata
+from collections.abc import Callable
 from decimal import Decimal, InvalidOperation
-from typing import Any
+from typing import Any, TypeVar
 
 from pydantic_core import PydanticCustomError
 
@@ -42,6 +43,7 @@ _DECIMAL_RE = re.compile(r"^-?[0-9]+(\.[0-9]+)?$")
 _INT_RE = re.compile(r"^-?[0-9]+$")
 _MAX_INT_DIGITS = 15
 _TRUE = ("true", "True", "TRUE")
+T = TypeVar("T")
 _FALSE = ("false", "False", "FALSE")
 
 
@@ -81,6 +83,8 @@ def _kind(value: Any) -> str:
 
 def parse_text(value: Any) -> str:
     """Text, normalised to NFC so composed and decomposed spellings compare equal."""
+    if type(value) is str and value.isascii():
+        return value  # NFC leaves ASCII as it is
     if isinstance(value, str):
         return unicodedata.normalize("NFC", value)
     raise fail(f"must be text, not {_kind(value)}")
@@ -164,6 +168,28 @@ def _decimal_of(text: str) -> Decimal:
 # rates thousands of times, and the checks below cost more than a lookup. Only results are
 # kept (an error is raised again each time); bounded as _DECIMAL_MEMO.
 _PARSED_MEMO: dict[tuple, Decimal] = {}
+
+
+def remembered(check: Callable[[Any], T]) -> Callable[[Any], T]:
+    """``check`` (pure) answering a text it accepted before from memory, bounded as
+    ``_PARSED_MEMO``: a validator runs for every price of every variant, and a catalog repeats
+    its prices. An error is raised again each time; other values are checked each time."""
+    memo: dict[str, T] = {}
+
+    def checked(value: Any) -> T:
+        if type(value) is not str:
+            return check(value)
+        known = memo.get(value, _MISSING)
+        if known is _MISSING:
+            known = check(value)
+            if len(memo) < _DECIMAL_MEMO_MAX:
+                memo[value] = known
+        return known
+
+    return checked
+
+
+_MISSING: Any = object()
 
 
 def parse_decimal(
@@ -250,6 +276,10 @@ def parse_bool(value: Any) -> bool:
 
 
 def parse_int(value: Any, *, minimum: int | None = None) -> int:
+    if type(value) is int:  # the JSON of a kept product; bool is not ``type`` int
+        if minimum is None or value >= minimum:
+            return value
+        raise fail(f"must be at least {minimum}, got {value}")
     if isinstance(value, bool):
         raise fail("must be a whole number, not a boolean")
     if isinstance(value, int):
@@ -277,9 +307,31 @@ def choice_of(values: tuple[str, ...], what: str):
     return check
 
 
+# Stock ids written as text that parse_int took (``"1"`` -> 1), for ``_known_stock``.
+_STOCK_IDS: dict[str, int] = {}
+
+
+def _known_stock(value: dict) -> dict[int, Decimal] | None:
+    """The mapping from texts parsed before (ids and amounts alike), without a call per
+    entry; None when any is new or an id repeats (then the full check words it)."""
+    out: dict[int, Decimal] = {}
+    for key, amount in value.items():
+        if type(key) is not str or type(amount) is not str:
+            return None
+        stock_id = _STOCK_IDS.get(key)
+        number = _PARSED_MEMO.get((amount, 3, None, None))  # parse_decimal(amount, places=3)
+        if stock_id is None or number is None or stock_id in out:
+            return None
+        out[stock_id] = number
+    return out
+
+
 def parse_stock(value: Any) -> Decimal | dict[int, Decimal]:
     """A scalar (the default stock) or a mapping stock id -> physical amount."""
     if isinstance(value, dict):
+        known = _known_stock(value)
+        if known is not None:
+            return known
         out: dict[int, Decimal] = {}
         for key, amount in value.items():
             try:
@@ -288,6 +340,8 @@ def parse_stock(value: Any) -> Decimal | dict[int, Decimal]:
                 raise fail(
                     f"stock id must be a whole number 1 or more, not '{key}'", at=key
                 ) from None
+            if type(key) is str and len(_STOCK_IDS) < _DECIMAL_MEMO_MAX:
+                _STOCK_IDS[key] = stock_id
             if stock_id in out:
                 raise fail(f"stock id {stock_id} is given twice", at=key)
             try:

@@ -7,9 +7,14 @@ from __future__ import annotations
 
 import json
 import uuid
+from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 import pytest
+from hypothesis import HealthCheck, event, given, settings
+from hypothesis import strategies as st
+from pydantic import BaseModel
 
 from reconciler.desired import block_cache, load, yamlload
 from reconciler.desired.blocks import split_blocks
@@ -336,3 +341,127 @@ def test_a_payload_that_is_not_one_is_refused(catalog, raw):
     cache.entries[key] = b"\n".join(lines) + b"\n"
     same_load(load_catalog(catalog, parse_cache=cache), load_catalog(catalog))
     assert cache.bad == [key]
+
+
+# -- a restored product is the parsed one, spelled out ------------------------------------------
+
+
+def spelled(value: Any) -> Any:
+    """A loaded value spelled out so that only the very same one compares equal: models by
+    type, fields set (recursively) and values; decimals by their digits; every type named."""
+    if isinstance(value, BaseModel):
+        fields = {k: spelled(v) for k, v in value.__dict__.items()}
+        return (type(value).__name__, sorted(value.model_fields_set), fields)
+    if isinstance(value, dict):
+        return ("dict", [(spelled(k), spelled(v)) for k, v in value.items()])
+    if isinstance(value, list | tuple):
+        return (type(value).__name__, [spelled(v) for v in value])
+    if isinstance(value, Decimal):
+        return ("Decimal", str(value))
+    return (type(value).__name__, value)
+
+
+TEXTS = st.sampled_from(
+    ["Káva", "Cafe\u0301 (decomposed)", "'100'", '"true"', "'00123'", "'a: b'", "'  x  '", "ł"]
+)
+PRICES = st.sampled_from(["0", "1", "12.5", "12.50", "100.00", "'99.90'", "007.10", "0.00"])
+AMOUNTS = st.sampled_from(["0", "5", "0.500", "1.5", "12", "'3.000'", "-2"])
+PRODUCT_FIELDS = {
+    "name": TEXTS,
+    "visibility": st.sampled_from(["visible", "hidden", "detail-only"]),
+    "shortDescription": st.sampled_from(["|\n      Řádek\n      dva\n", "null", "''", "<p>x</p>"]),
+    "brand": TEXTS,
+    "defaultCategory": st.just(guid(900)),
+    "categories": st.sampled_from([f"[{guid(900)}]", f"[{guid(900)}, {guid(901)}]"]),
+    "flags": st.sampled_from(["{Akce: true}", "{Novinka: false, Akce: {from: 2026-12-01}}"]),
+    "warranty": st.sampled_from(["2 roky", "3", "null"]),
+    "supplier": st.sampled_from(["Pražírna s.r.o.", guid(902).upper()]),
+    "relatedProducts": st.sampled_from(["[]", f"[{guid(903)}, {guid(904)}]"]),
+    "filteringParameters": st.sampled_from(["{Barva: [červená, modrá]}", "{}"]),
+    "descriptiveParameters": st.sampled_from(["[{name: Materiál, value: len}]", "[]"]),
+}
+VARIANT_FIELDS = {
+    "ean": st.sampled_from(['"8590000000001"', "'0012'", "null"]),
+    "manufacturerCode": TEXTS,
+    "price": PRICES,
+    "commonPrice": PRICES,
+    "vatRate": st.sampled_from(["21.00", "21", "15.0", "0"]),
+    "includingVat": st.sampled_from(["true", "False"]),
+    "stock": st.one_of(
+        AMOUNTS, st.sampled_from(["{1: 5, 2: 0.500}", "{'3': 1, 1: 0}", "{2: -1.250}"])
+    ),
+    "visible": st.sampled_from(["true", "false"]),
+    "availability": st.sampled_from(["-1", "4", "null"]),
+    "unit": st.sampled_from(["ks", "7"]),
+    "weight": st.sampled_from(["0.250", "1", "99999.999"]),
+    "minStockSupply": AMOUNTS.filter(lambda a: a != "-2"),
+    "negativeStockAllowed": st.sampled_from(["true", "false"]),
+    "parameters": st.sampled_from(["{Barva: Bílá}", "{Hmotnost: 250 g, Mletí: 1}", "null"]),
+    "purchasePrice": st.sampled_from(["80.00", "{price: 80, vatRate: 21, includingVat: true}"]),
+    "orderableAmount": st.sampled_from(
+        ["{minimumAmount: 1}", "{minimumAmount: 1, maximumAmount: 2.5}"]
+    ),
+    "actionPrice": st.sampled_from(["null", "{price: 0.00, fromDate: 2026-01-01}"]),
+    "prices": st.sampled_from(
+        ["{Velkoobchod: {price: 80.00}, 2: {vatRate: 15, includingVat: true}}"]
+    ),
+    "measureUnit": st.sampled_from(["{contents: 250 g, per: 1 kg}", "null"]),
+}
+
+
+def fields_yaml(fields: dict[str, str], indent: str) -> str:
+    out = ""
+    for key, value in fields.items():
+        lines = value.split("\n", 1)
+        out += f"{indent}{key}: {lines[0]}\n" + (lines[1] if len(lines) > 1 else "")
+    return out
+
+
+@st.composite
+def product_blocks(draw, i: int) -> str:
+    chosen = draw(st.lists(st.sampled_from(list(PRODUCT_FIELDS)), min_size=1, unique=True))
+    text = f"  {guid(i)}:\n" + fields_yaml({k: draw(PRODUCT_FIELDS[k]) for k in chosen}, "    ")
+    codes = draw(st.lists(st.sampled_from(["A", "B-1", "00123", "X/Y", "C.D"]), unique=True))
+    if codes or draw(st.booleans()):
+        text += "    variants:\n" if codes else "    variants: {}\n"
+    for code in codes:
+        keys = draw(st.lists(st.sampled_from(list(VARIANT_FIELDS)), unique=True))
+        text += f"      {code}-{i}:" + (" {}\n" if not keys else "\n")
+        text += fields_yaml({k: draw(VARIANT_FIELDS[k]) for k in keys}, "        ")
+    return text + "\n"
+
+
+@settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(st.tuples(*(product_blocks(i) for i in range(3))), st.integers(0, 2))
+def test_a_restored_product_is_the_parsed_one(tmp_path_factory, blocks, changed):
+    """Whatever a product states, loading it from the cache (whole, and beside a changed
+    block) gives the very product, fields set, digits and positions the YAML gives."""
+    root = tmp_path_factory.mktemp("catalog")
+    write(root, {"a.yaml": list(blocks)})
+    try:
+        plain = load_catalog(root)
+    except CatalogError as err:  # nothing is kept from a file with a problem (tested above)
+        event(f"refused: {err.problems[0].message[:40]}")
+        return
+    cache = MemoryCache()
+    load_catalog(root, parse_cache=cache)
+    key = block_cache.file_key((root / "products" / "a.yaml").as_posix(), cache.salt)
+    event(f"{len(block_cache.decode_entry(cache.entries.get(key, b'')))} of 3 products kept")
+    warm = load_catalog(root, parse_cache=cache)
+    assert not cache.bad
+    same_load(warm, plain)
+    assert spelled(warm.catalog.products) == spelled(plain.catalog.products)
+    path = root / "products" / "a.yaml"  # one block changed: the others restored beside it
+    path.write_text(
+        path.read_text(encoding="utf-8").replace(
+            f"  {guid(changed)}:\n", f"  {guid(changed)}:\n    internalNote: nová\n", 1
+        ),
+        encoding="utf-8",
+    )
+    plain = load_catalog(root)
+    beside = load_catalog(root, parse_cache=cache)
+    assert not cache.bad
+    same_load(beside, plain)
+    assert spelled(beside.catalog.products) == spelled(plain.catalog.products)
