@@ -36,6 +36,7 @@ from pydantic import ValidationError
 from reconciler import __version__
 from reconciler.desired.locate import COLUMN_BITS, COLUMN_MASK, Location
 from reconciler.desired.parse_cache import BadEntry
+from reconciler.desired.values import MEASURE_UNIT_KEYS
 from reconciler.model import Product
 
 __all__ = ["Kept", "block_key", "decode_entry", "encode_entry", "file_key", "payload", "restore"]
@@ -72,7 +73,27 @@ class Kept:
 
 
 def _dump(product: Product) -> dict[str, Any]:
-    return product.model_dump(mode="json", exclude_unset=True)
+    """The product as the model dumps it, with the fields whose loaded form is not what the
+    YAML states (flags, a variant's measureUnit) turned back into the YAML's form, so the dump
+    validates back to the same product (``payload`` checks that it does)."""
+    dump = product.model_dump(mode="json", exclude_unset=True)
+    if dump.get("flags"):
+        dump["flags"] = {name: _flag_as_written(state) for name, state in dump["flags"].items()}
+    for variant in (dump.get("variants") or {}).values():
+        if isinstance(variant, dict) and variant.get("measureUnit"):
+            variant["measureUnit"] = {
+                key: f"{variant['measureUnit'][amount]} {variant['measureUnit'][unit]}"
+                for key, (amount, unit) in MEASURE_UNIT_KEYS.items()
+            }
+    return dump
+
+
+def _flag_as_written(state: dict[str, Any] | None) -> bool | dict[str, Any]:
+    """``parse_flags``'s result back as written: false, true, or ``{from, to}``."""
+    if state is None:
+        return False
+    dates = {key: state[part] for key, part in (("from", "dateFrom"), ("to", "dateTo"))}
+    return {key: day for key, day in dates.items() if day is not None} or True
 
 
 def payload(

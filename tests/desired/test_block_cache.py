@@ -110,6 +110,35 @@ def test_a_warm_load_is_the_yaml_load_and_parses_nothing(catalog, monkeypatch):
     assert warm.catalog.products[guid(3)].description == "Řádek 3\n\n"
 
 
+def test_products_stating_flags_and_unit_prices_are_kept_too(tmp_path, monkeypatch):
+    # Their loaded form is not what the YAML states (flag dates, measureUnit's four parts):
+    # the entry keeps them as written, so a warm load need not parse them again.
+    flags = "    flags: {Akce: {from: 2026-12-01, to: 2026-12-24}, Novinka: false, custom1: true}\n"
+    unit = "        measureUnit: {contents: 250 g, per: 1 kg}\n"
+    by_id = "        measureUnit: {contents: '0.500 -16', per: 1 -3}\n"
+    blocks = [
+        product(0, extra=flags),
+        product(1).replace("        vatRate: 21.00\n", "        vatRate: 21.00\n" + unit),
+        product(2).replace("        vatRate: 21.00\n", "        vatRate: 21.00\n" + by_id),
+    ]
+    write(tmp_path, {"a.yaml": blocks})
+    plain = load_catalog(tmp_path)
+    cache = MemoryCache()
+    load_catalog(tmp_path, parse_cache=cache)
+    key = block_cache.file_key((tmp_path / "products" / "a.yaml").as_posix(), cache.salt)
+    assert len(block_cache.decode_entry(cache.entries[key])) == 3
+    parses = CountingParses(monkeypatch)
+    warm = load_catalog(tmp_path, parse_cache=cache)
+    assert parses.headers == 0 and not cache.bad
+    same_load(warm, plain)
+    assert spelled(warm.catalog.products) == spelled(plain.catalog.products)
+    assert warm.catalog.products[guid(0)].flags == {
+        "Akce": {"dateFrom": "2026-12-01", "dateTo": "2026-12-24"},
+        "Novinka": None,
+        "custom1": {"dateFrom": None, "dateTo": None},
+    }
+
+
 def test_only_the_changed_block_is_parsed_and_the_entry_follows(catalog, monkeypatch):
     cache = cached_then_repriced(catalog)
     plain = load_catalog(catalog)
