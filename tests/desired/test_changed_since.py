@@ -19,7 +19,7 @@ from reconciler.pipeline import PlanRequest, make_plan
 from reconciler.plan.model import Plan
 from reconciler.render.formats import render_markdown, render_text
 from reconciler.sandbox import Sandbox
-from tests.support.git import git
+from tests.support.git import git, repo_with
 from tests.support.sandbox_client import sandbox_client
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -31,13 +31,7 @@ GUNPOWDER = "7583ce6b-f097-568c-8819-b112c1b65e5c"  # tea.yaml, renamed vs the d
 @pytest.fixture
 def repo(tmp_path: Path) -> Path:
     """A git repository holding a copy of the example catalog in catalog/, committed."""
-    repo = tmp_path / "repo"
-    repo.mkdir()
-    shutil.copytree(EXAMPLE, repo / "catalog")
-    git(repo, "init", "-q", "-b", "main")
-    git(repo, "add", ".")
-    git(repo, "commit", "-q", "-m", "base")
-    return repo
+    return repo_with(tmp_path, EXAMPLE)
 
 
 def scope_of(repo: Path, ref: str = "main"):

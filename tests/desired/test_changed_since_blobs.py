@@ -18,7 +18,7 @@ from reconciler.desired import load as load_mod
 from reconciler.desired import scope as scope_mod
 from reconciler.desired.load import git_blob_id, load_catalog
 from reconciler.desired.scope import catalog_at, changed_since
-from tests.support.git import git
+from tests.support.git import git, repo_with
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLE = ROOT / "catalog"
@@ -31,13 +31,7 @@ def repo(tmp_path: Path) -> Path:
 
 
 def make_repo(where: Path) -> Path:
-    repo = where / "repo"
-    repo.mkdir()
-    shutil.copytree(EXAMPLE, repo / "catalog")
-    git(repo, "init", "-q", "-b", "main")
-    git(repo, "add", ".")
-    git(repo, "commit", "-q", "-m", "base")
-    return repo
+    return repo_with(where, EXAMPLE)
 
 
 def commit(repo: Path, message: str = "base") -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 import subprocess
 from pathlib import Path
 
@@ -16,3 +17,15 @@ def git(repo: Path, *args: str) -> str:
         check=True,
     )
     return out.stdout.strip()
+
+
+def repo_with(where: Path, catalog: Path) -> Path:
+    """A git repository ``where/repo`` holding a copy of ``catalog`` in catalog/, committed
+    on ``main``."""
+    repo = where / "repo"
+    repo.mkdir()
+    shutil.copytree(catalog, repo / "catalog")
+    git(repo, "init", "-q", "-b", "main")
+    git(repo, "add", ".")
+    git(repo, "commit", "-q", "-m", "base")
+    return repo
