@@ -42,10 +42,10 @@ import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from operator import attrgetter
 from pathlib import Path
 from typing import Protocol
 
+from reconciler.assignments import variant_fields
 from reconciler.errors import ConfigError
 from reconciler.gcpause import gc_paused
 from reconciler.live.base import LiveRead, ShopInfo, read_details
@@ -70,7 +70,6 @@ from reconciler.ports import ChangeFeed, ProductReader, Progress
 __all__ = ["MARGIN", "CachedRead", "read_live_cached"]
 
 MARGIN = timedelta(minutes=5)
-FIELDS_SET = attrgetter("__pydantic_fields_set__")  # model_fields_set without a property call
 _GUIDS_PER_LIST = 50  # Shoptet's limit for productGuids=
 
 
@@ -285,8 +284,7 @@ def _includes(
     out = {}
     for g in managed:
         product = wanted[g]
-        variant_fields = map(FIELDS_SET, (product.variants or {}).values())
-        shape = (frozenset(FIELDS_SET(product)), frozenset().union(*variant_fields))
+        shape = (frozenset(product.model_fields_set), frozenset(variant_fields(product)))
         found = by_shape.get(shape)
         out[g] = by_shape[shape] = of(product) if found is None else found
     return out
