@@ -22,6 +22,8 @@ from typing import Any
 
 from pydantic import BaseModel
 
+from reconciler.construct import assemble
+
 
 def can_fork() -> bool:
     """Fork is there, this process has no other threads, and two CPUs are ours to use."""
@@ -38,26 +40,15 @@ def can_fork() -> bool:
 # Most of a large catalog's result is pydantic models (a product, its variants). Pickle's
 # default goes through pydantic's __getstate__ / __setstate__, a Python call and a state dict
 # per model each way; ``dumps`` sends a model as its class, field values and fields set, and
-# ``_rebuild`` sets the same four slots __setstate__ sets (issue 16: the parent unpickles the
-# child's half of a 100,000-product catalog serially). A model with extra or private values,
-# or a class with its own pickling, goes the default way.
-
-_set = object.__setattr__
-
-
-def _rebuild(cls: type[BaseModel], values: dict, fields_set: set[str]) -> BaseModel:
-    model = cls.__new__(cls)
-    _set(model, "__dict__", values)
-    _set(model, "__pydantic_fields_set__", fields_set)
-    _set(model, "__pydantic_extra__", None)
-    _set(model, "__pydantic_private__", None)
-    return model
+# ``construct.assemble`` sets the same four slots __setstate__ sets (issue 16: the parent
+# unpickles the child's half of a 100,000-product catalog serially). A model with extra or
+# private values, or a class with its own pickling, goes the default way.
 
 
 def _reduce_model(model: BaseModel) -> Any:
     if model.__pydantic_extra__ is not None or model.__pydantic_private__ is not None:
         return model.__reduce_ex__(pickle.HIGHEST_PROTOCOL)
-    return _rebuild, (type(model), model.__dict__, model.__pydantic_fields_set__)
+    return assemble, (type(model), model.__dict__, model.__pydantic_fields_set__)
 
 
 def _plain_models() -> dict[type, Any]:
@@ -84,7 +75,7 @@ def _below(cls: type) -> list[type]:
 
 
 def dumps(value: Any) -> bytes:
-    """``pickle.dumps`` of ``value``, pydantic models sent as ``_rebuild`` makes them again;
+    """``pickle.dumps`` of ``value``, pydantic models sent as ``assemble`` makes them again;
     ``pickle.loads`` gives back equal models with the same fields set."""
     out = io.BytesIO()
     pickler = pickle.Pickler(out, protocol=pickle.HIGHEST_PROTOCOL)

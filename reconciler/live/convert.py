@@ -42,12 +42,10 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from decimal import Decimal, InvalidOperation
-from functools import cache
-from typing import Any, TypeVar
-
-from pydantic import BaseModel
+from typing import Any
 
 from reconciler import fields as F
+from reconciler.construct import construct
 from reconciler.model import Product, Variant
 from reconciler.plan.normalize import live_physical_stock
 from reconciler.plan.parameters import slug
@@ -160,59 +158,6 @@ def variant_from_detail(
         # Shoptet shows the product's main image for a variant with none of its own
         fields["image"] = None if v.isProductDefaultImage else getattr(v, "image", None)
     return construct(Variant, fields)
-
-
-M = TypeVar("M", bound=BaseModel)
-
-
-def construct(cls: type[M], values: dict[str, Any]) -> M:
-    """``cls.model_construct(**values)``: the same instance (fields in the model's order, the
-    same fields set, defaults, extra and private), faster for the plain models the live side
-    builds by the hundred thousand, since the defaults are looked up once per class. Anything
-    else (an unknown key, a missing field with a default factory, aliases, required fields, a
-    mutable default) goes to ``model_construct`` itself."""
-    defaults, names, factories = _plain_defaults(cls)
-    if defaults is None or not values.keys() <= names or not factories <= values.keys():
-        return cls.model_construct(**values)
-    fields = defaults.copy()
-    fields.update(values)  # every key is already there: the model's field order stays
-    made = cls.__new__(cls)
-    object.__setattr__(made, "__dict__", fields)
-    object.__setattr__(made, "__pydantic_fields_set__", set(values))
-    object.__setattr__(made, "__pydantic_extra__", None)
-    object.__setattr__(made, "__pydantic_private__", None)
-    return made
-
-
-_IMMUTABLE = (type(None), bool, int, str, Decimal)
-
-
-@cache
-def _plain_defaults(
-    cls: type[BaseModel],
-) -> tuple[dict[str, Any] | None, frozenset[str], frozenset[str]]:
-    """(every field's default in the model's order, the field names, the fields with a default
-    factory), or None first when ``construct`` cannot stand in for ``model_construct``."""
-    fields = cls.__pydantic_fields__
-    names = frozenset(fields)
-    factories = frozenset(n for n, f in fields.items() if f.default_factory is not None)
-    plain = (
-        not cls.__pydantic_post_init__
-        and not cls.__pydantic_root_model__
-        and not cls.__private_attributes__
-        and cls.model_config.get("extra") != "allow"
-        and all(
-            f.alias is None
-            and f.validation_alias is None
-            and not f.is_required()
-            and (n in factories or isinstance(f.default, _IMMUTABLE))
-            for n, f in fields.items()
-        )
-    )
-    if not plain:
-        return None, names, factories
-    # a factory's field always comes in ``values``: None only holds its place in the order
-    return {n: None if n in factories else f.default for n, f in fields.items()}, names, factories
 
 
 def claims_from_detail(detail: Any) -> dict[str, str]:
