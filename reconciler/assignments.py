@@ -163,7 +163,7 @@ def _remember_stated(products: Any, found: tuple[frozenset[str], frozenset[str]]
     _last_stated = (products, found)
 
 
-FIELDS_SET = attrgetter("model_fields_set")
+FIELDS_SET = attrgetter("__pydantic_fields_set__")  # model_fields_set, without its call
 _PRODUCT_FIELDS = frozenset(a.field for a in ASSIGNMENTS if not a.variant)
 _VARIANT_FIELDS = frozenset(a.field for a in ASSIGNMENTS if a.variant)
 

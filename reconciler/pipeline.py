@@ -39,9 +39,10 @@ nothing there: it executes a plan that was checked. The client is typed by the p
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
+from operator import attrgetter
 from pathlib import Path
 from typing import Any
 
@@ -83,7 +84,7 @@ from reconciler.live.read import (
 )
 from reconciler.live.sales import read_sales, sales_targets
 from reconciler.live.snapshot import SnapshotRead, SnapshotSettings
-from reconciler.model import Catalog, Policy
+from reconciler.model import Catalog, Policy, Product
 from reconciler.plan.diff import PlanContext, diff
 from reconciler.plan.guards import (
     GuardPolicy,
@@ -117,6 +118,7 @@ READ_MODES = ("details", "snapshot", "auto")
 # --read auto: a snapshot pays off when the detail reads (about 10 a second) would take longer
 # than a snapshot job plus its download; below this many managed products, details win.
 AUTO_MIN_PRODUCTS = 500
+_ABSENT = attrgetter("absent")  # a tombstone: not managed
 
 
 @dataclass(frozen=True)
@@ -144,6 +146,35 @@ class PlanRequest:
             object.__setattr__(self, "scope", frozenset(self.scope))
 
 
+class _ProductNames(Mapping[str, str | None]):
+    """GUID -> name for the plan's link changes: the catalog's name where it states one, else
+    the live product's, else the one looked up. A view, not a copy: a pull request's plan
+    names a few products of 100,000."""
+
+    def __init__(
+        self,
+        desired: Mapping[str, Product],
+        live: Mapping[str, Product],
+        linked: Mapping[str, str | None],
+    ) -> None:
+        self._desired, self._live, self._linked = desired, live, linked
+
+    def __getitem__(self, guid: str) -> str | None:
+        product = self._desired.get(guid)
+        if product is not None and product.name:
+            return product.name
+        product = self._live.get(guid)
+        if product is not None:
+            return product.name
+        return self._linked[guid]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._desired.keys() | self._live.keys() | self._linked.keys())
+
+    def __len__(self) -> int:
+        return len(self._desired.keys() | self._live.keys() | self._linked.keys())
+
+
 def make_plan(
     client: PlanClient, loaded: LoadedCatalog, request: PlanRequest | None = None
 ) -> Plan:
@@ -156,7 +187,7 @@ def make_plan(
     lists = assignment_lists(refs)
     desired = assign_ids(desired, lists)  # warranty, unit, supplier, measure units -> ids
     guids, scope = resolve_scope(client, desired, request)  # 3
-    managed = sum(1 for p in desired.products.values() if not p.absent)
+    managed = len(desired.products) - sum(map(_ABSENT, desired.products.values()))
     source = live_source(client, request, guids, prune=desired.policy.prune, managed=managed)  # 4
     live = source.read(desired, shop, request.progress)  # 5
     live_catalog = complete_live(client, desired, live.catalog, shop, guids)
@@ -216,8 +247,7 @@ def make_plan(
         if c.resource is Resource.STOCK and (key := f"{c.code}@{c.stock_id}") in live.claims
     }
     parameters, parameter_values = parameter_names(plan.changes, registry)
-    known = {**linked, **{g: p.name for g, p in live_catalog.products.items()}}
-    known.update({g: p.name for g, p in desired.products.items() if p.name})
+    known = _ProductNames(desired.products, live_catalog.products, linked)
     names = replace(
         plan_names(plan, refs, default_name),
         currency=shop.currency,

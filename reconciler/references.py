@@ -280,7 +280,7 @@ def _all_known(catalog: Catalog, refs: ShopReferences, rates: _RateCheck) -> boo
     for product in catalog.products.values():
         if product.absent:
             continue
-        fields = product.model_fields_set
+        fields = product.__pydantic_fields_set__  # model_fields_set, without its call
         if "defaultCategory" in fields:
             categories.add(product.defaultCategory)
         if "categories" in fields:
@@ -288,7 +288,7 @@ def _all_known(catalog: Catalog, refs: ShopReferences, rates: _RateCheck) -> boo
         if "brand" in fields:
             brands.add(product.brand)
         for variant in (product.variants or {}).values():
-            stated = variant.model_fields_set
+            stated = variant.__pydantic_fields_set__
             if variant.absent or stated.isdisjoint(_CHECKED_VARIANT_FIELDS):
                 continue
             if "vatRate" in stated:

@@ -34,7 +34,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from reconciler import __version__
-from reconciler.desired.locate import COLUMN_BITS, COLUMN_MASK, Location
+from reconciler.desired.locate import MAX_COLUMN, Location
 from reconciler.desired.parse_cache import BadEntry
 from reconciler.desired.values import MEASURE_UNIT_KEYS
 from reconciler.model import Product
@@ -67,7 +67,9 @@ class Kept:
     keys: tuple[str, ...]
     codes: tuple[str, ...]
     variant_keys: tuple[tuple[str, ...], ...]
-    positions: list[int]  # packed as ``Locations.add_packed`` takes them
+    start: int  # the block's first line: ``rows`` are relative to it
+    rows: list[int]  # the positions as ``Locations.add_packed`` takes them
+    columns: list[int]
     other: list[tuple[tuple, Location]]  # pricelist rows' and link targets' keys
     nodes: int
 
@@ -100,15 +102,18 @@ def payload(
     guid: str,
     product: Product,
     start: int,
-    packed: tuple[tuple[str, ...], tuple[str, ...], tuple[tuple[str, ...], ...], list[int]],
+    placed: tuple[
+        tuple[str, ...], tuple[str, ...], tuple[tuple[str, ...], ...], list[int], list[int]
+    ],
     other: list[tuple[tuple, Location]],
     nodes: int,
 ) -> bytes | None:
     """What to keep of product ``guid`` loaded from a block starting on line ``start``
-    (``packed``: ``Locations.packed_positions``; ``other``: its keys outside that record);
+    (``placed``: ``Locations.positions`` from ``start``; ``other``: its keys outside that
+    record);
     None when its dump does not validate back to the same product with the same fields set,
     or its written keys are not the fields set (then it is parsed every time)."""
-    keys, codes, variant_keys, positions = packed
+    keys, codes, variant_keys, rows, columns = placed
     dump = _dump(product)
     try:
         again = Product.model_validate(dump)
@@ -122,8 +127,8 @@ def payload(
         list(keys),
         list(codes),
         [list(v) for v in variant_keys],
-        [(p >> COLUMN_BITS) - start for p in positions],
-        [p & COLUMN_MASK for p in positions],
+        rows,
+        columns,
         [[list(key[1:]), where.line - start, where.column] for key, where in other],
         nodes,
     ]
@@ -226,9 +231,8 @@ def restore(kept: Any, guid: str, file: str, start: int, lines: int) -> Kept:
         raise BadEntry("positions that are not whole numbers")
     if (rows[0], columns[0]) != (0, 3) or min(rows) < 0 or max(rows) >= lines:
         raise BadEntry("a position outside the block, or the product's key not at its start")
-    if min(columns) < 1 or max(columns) > COLUMN_MASK:
+    if min(columns) < 1 or max(columns) > MAX_COLUMN:
         raise BadEntry("a column outside the block")
-    positions = [(start + r) << COLUMN_BITS | c for r, c in zip(rows, columns, strict=True)]
     placed = []
     for item in other:
         if not (isinstance(item, list) and len(item) == 3 and isinstance(item[0], list)):
@@ -238,7 +242,7 @@ def restore(kept: Any, guid: str, file: str, start: int, lines: int) -> Kept:
             raise BadEntry("another position's key is not text and numbers")
         if type(line) is not int or type(column) is not int or not 0 <= line < lines:
             raise BadEntry("another position outside the block")
-        if not 1 <= column <= COLUMN_MASK:
+        if not 1 <= column <= MAX_COLUMN:
             raise BadEntry("another position outside the block")
         placed.append(((guid, *suffix), Location(file, start + line, column)))
-    return Kept(product, tuple(keys), tuple(codes), vkeys, positions, placed, nodes)
+    return Kept(product, tuple(keys), tuple(codes), vkeys, start, rows, columns, placed, nodes)

@@ -19,8 +19,7 @@ import os
 import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from itertools import chain
-from operator import attrgetter
+from itertools import repeat
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -462,7 +461,8 @@ def _load_catalog(
     products, locations, code_owner = state.products, state.locations, state.code_owner
     product_nodes = state.product_nodes
 
-    problems += _rename_problems(products, locations, code_owner)
+    if state.renames:  # else nobody renames: no walk of 500,000 sorted variants
+        problems += _rename_problems(products, locations, code_owner)
     lock = _read_lock(catalog_dir, digest, problems)
     if problems:
         raise CatalogError(problems)
@@ -512,6 +512,7 @@ class _Products:
     declared: dict[str, _Declared] = field(default_factory=dict)
     products: dict[str, Product] = field(default_factory=dict)
     code_owner: dict[str, str] = field(default_factory=dict)  # variant code -> first product
+    renames: bool = False  # a variant may state renamedFrom (for ``_rename_problems``)
     product_nodes: dict[str, int] = field(default_factory=dict)
 
     def add_product_file(self, file: str, data: bytes) -> None:
@@ -553,12 +554,20 @@ class _Products:
             self.locations[key] = where
         if product is not None:
             self.products[guid] = product
+            self.renames = self.renames or any(
+                "renamedFrom" in v.__pydantic_fields_set__
+                for v in (product.variants or {}).values()
+            )
         variants = decl.data.get("variants")
         self._claim_codes(guid, tuple(variants) if isinstance(variants, LMap) else ())
         decl.data = None
         return other
 
     def _claim_codes(self, guid: str, codes: tuple[str, ...]) -> None:
+        owner = self.code_owner
+        if owner.keys().isdisjoint(codes):  # the usual case, in C (a product's codes differ)
+            owner.update(zip(codes, repeat(guid)))
+            return
         for code in codes:
             other_guid = self.code_owner.setdefault(code, guid)  # the first product to use it
             if other_guid != guid:
@@ -689,12 +698,20 @@ class _Products:
 
     def _place_kept(self, guid: str, file: str, kept: block_cache.Kept) -> None:
         self.locations.add_packed(
-            guid, file, kept.keys, kept.codes, kept.variant_keys, kept.positions
+            guid,
+            file,
+            kept.keys,
+            kept.codes,
+            kept.variant_keys,
+            kept.start,
+            kept.rows,
+            kept.columns,
         )
         for key, where in kept.other:
             self.locations[key] = where
         self.products[guid] = kept.product
         self._claim_codes(guid, kept.codes)
+        self.renames = self.renames or any("renamedFrom" in k for k in kept.variant_keys)
 
     def _payload(
         self, guid: str, product: Product, start: int, other: list[tuple[tuple, Location]]
@@ -702,8 +719,8 @@ class _Products:
         nodes = self.product_nodes.get(guid)
         if nodes is None:
             return None
-        packed = self.locations.packed_positions(guid)
-        return block_cache.payload(guid, product, start, packed, other, nodes)
+        placed = self.locations.positions(guid, start)
+        return block_cache.payload(guid, product, start, placed, other, nodes)
 
     def _keep(
         self,
@@ -739,11 +756,11 @@ class _Products:
         here, so every problem is found and worded as in one process."""
         if self.problems or part.problems or not self.declared.keys().isdisjoint(part.products):
             return False
-        codes = {code: guid for guid, p in part.products.items() for code in p.variants}
-        if not self.code_owner.keys().isdisjoint(codes):
+        if not self.code_owner.keys().isdisjoint(part.code_owner):
             return False
         self.products.update(part.products)
-        self.code_owner.update(codes)
+        self.code_owner.update(part.code_owner)
+        self.renames = self.renames or part.renames
         self.product_nodes.update(part.product_nodes)
         self.locations.update_from(part.locations)
         return True
@@ -771,6 +788,8 @@ class _ChildPart(NamedTuple):
     products: dict[str, Product]
     locations: Locations
     product_nodes: dict[str, int]
+    code_owner: dict[str, str]
+    renames: bool
     problems: int
 
 
@@ -823,7 +842,14 @@ def _in_child(
     state = _Products(Locations(), [], parse_cache)
     for path in paths:
         state.add_product_file(_display(path), data[path])
-    return _ChildPart(state.products, state.locations, state.product_nodes, len(state.problems))
+    return _ChildPart(
+        state.products,
+        state.locations,
+        state.product_nodes,
+        state.code_owner,
+        state.renames,
+        len(state.problems),
+    )
 
 
 def parse_yaml(file: str, data: bytes, cache: ParseCache | None) -> tuple[Any, list[Problem]]:
@@ -845,9 +871,6 @@ def parse_yaml(file: str, data: bytes, cache: ParseCache | None) -> tuple[Any, l
     return doc, found
 
 
-_RENAMES = attrgetter("renamedFrom")
-
-
 def _rename_problems(
     products: dict[str, Product], locations: Locations, code_owner: dict[str, str]
 ) -> list[Problem]:
@@ -856,9 +879,6 @@ def _rename_problems(
     (a declared code is a variant of its own; codes are unique in the whole shop)."""
     problems: list[Problem] = []
     claimed: dict[str, tuple[str, Location]] = {}
-    variants = chain.from_iterable(p.variants.values() for p in products.values())
-    if not any(map(_RENAMES, variants)):
-        return problems  # nobody renames: no walk of 500,000 sorted variants
     for guid, product in products.items():
         for code, variant in sorted(product.variants.items()):
             old = variant.renamedFrom

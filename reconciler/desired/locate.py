@@ -9,7 +9,7 @@ person editing YAML ("unknown key 'nmae' (did you mean 'name'?)", "must not be e
 from __future__ import annotations
 
 from array import array
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from typing import Any, NamedTuple, TypeVar
 
 from pydantic import BaseModel, ValidationError
@@ -40,24 +40,25 @@ class Location(NamedTuple):
         return f"{self.file}:{self.line}:{self.column}"
 
 
-# A position packed into one int of an array: line above, column below. A catalog file is
-# at most 2 MiB, so both fit in 24 bits; the 64-bit slot leaves room to spare.
-COLUMN_BITS = 24
-COLUMN_MASK = (1 << COLUMN_BITS) - 1
+# No column is larger: a catalog file is at most 2 MiB (the parse cache's entries are held to it).
+MAX_COLUMN = (1 << 24) - 1
 
 
 class _Placed(NamedTuple):
     """One product's positions: its file, the keys of the product and of each variant in the
-    order written, and every position packed in one array (product key, its field keys, then
-    per variant its code and field keys). ``keys``, ``variant_keys`` and ``starts`` are
-    shared between products of the same shape."""
+    order written, and every position (product key, its field keys, then per variant its code
+    and field keys) as a line relative to ``line0`` and a column, in two arrays: a product
+    from the parse cache keeps its entry's rows as they are, relative to its block. ``keys``,
+    ``variant_keys`` and ``starts`` are shared between products of the same shape."""
 
     file: int
     keys: tuple[str, ...]
     codes: tuple[str, ...]
     variant_keys: tuple[tuple[str, ...], ...]
-    starts: tuple[int, ...]  # where each variant's positions begin in ``positions``
-    positions: array
+    starts: tuple[int, ...]  # where each variant's positions begin in ``rows``/``columns``
+    line0: int
+    rows: array
+    columns: array
 
 
 class Locations(Mapping[tuple, Location]):
@@ -81,27 +82,26 @@ class Locations(Mapping[tuple, Location]):
 
     def add_product(self, guid: str, file: str, pos: Pos, data: LMap) -> None:
         """Record product ``guid`` (its key at ``pos`` in ``file``; ``data`` its fields)."""
-        packed = [pos[0] << COLUMN_BITS | pos[1]]
         key_pos = data.key_pos
         keys = tuple(data)
-        packed += [key_pos[k][0] << COLUMN_BITS | key_pos[k][1] for k in keys]
+        at = [pos, *(key_pos[k] for k in keys)]
         variants = data.get("variants")
         codes: tuple[str, ...] = ()
         shapes: list[tuple[str, ...]] = []
         if isinstance(variants, LMap):
             codes = tuple(variants)
             for code in codes:
-                at = variants.key_pos[code]
-                packed.append(at[0] << COLUMN_BITS | at[1])
+                at.append(variants.key_pos[code])
                 vdata = variants[code]
                 if isinstance(vdata, LMap):
                     vkeys = tuple(vdata)
                     vpos = vdata.key_pos
-                    packed += [vpos[k][0] << COLUMN_BITS | vpos[k][1] for k in vkeys]
+                    at += [vpos[k] for k in vkeys]
                 else:
                     vkeys = ()
                 shapes.append(vkeys)
-        self.add_packed(guid, file, keys, codes, tuple(shapes), packed)
+        rows, columns = zip(*at, strict=True)
+        self.add_packed(guid, file, keys, codes, tuple(shapes), 0, rows, columns)
 
     def add_packed(
         self,
@@ -110,11 +110,13 @@ class Locations(Mapping[tuple, Location]):
         keys: tuple[str, ...],
         codes: tuple[str, ...],
         variant_keys: tuple[tuple[str, ...], ...],
-        positions: list[int],
+        line0: int,
+        rows: Sequence[int],
+        columns: Sequence[int],
     ) -> None:
-        """Record product ``guid`` from positions packed as ``packed_positions`` gives them
-        (the parse cache's entries): the product key, its field keys, then per variant its
-        code and field keys."""
+        """Record product ``guid`` from positions as ``positions`` gives them (the parse
+        cache's entries): lines relative to ``line0`` and columns of the product key, its
+        field keys, then per variant its code and field keys."""
         index = self._file_index.get(file)
         if index is None:
             index = self._file_index[file] = len(self._files)
@@ -128,16 +130,25 @@ class Locations(Mapping[tuple, Location]):
                 offset += 1 + len(vkeys)
             starts = self._shapes[(len(keys), variant_keys)] = tuple(begin)
         self._products[guid] = _Placed(
-            index, self._shared(keys), codes, variant_keys, starts, array("q", positions)
+            index,
+            self._shared(keys),
+            codes,
+            variant_keys,
+            starts,
+            line0,
+            array("i", rows),
+            array("i", columns),
         )
 
-    def packed_positions(
-        self, guid: str
-    ) -> tuple[tuple[str, ...], tuple[str, ...], tuple[tuple[str, ...], ...], list[int]]:
-        """Product ``guid``'s keys, variant codes, variant keys and packed positions (line
-        above ``COLUMN_BITS``, column below), as ``add_packed`` takes them."""
+    def positions(
+        self, guid: str, line0: int
+    ) -> tuple[tuple[str, ...], tuple[str, ...], tuple[tuple[str, ...], ...], list[int], list[int]]:
+        """Product ``guid``'s keys, variant codes, variant keys, and its positions' lines
+        (relative to ``line0``) and columns, as ``add_packed`` takes them."""
         placed = self._products[guid]
-        return placed.keys, placed.codes, placed.variant_keys, placed.positions.tolist()
+        shift = placed.line0 - line0
+        rows = [r + shift for r in placed.rows]
+        return placed.keys, placed.codes, placed.variant_keys, rows, placed.columns.tolist()
 
     def __setitem__(self, key: tuple, where: Location) -> None:
         """Record a key a product record does not hold (``("shop", key)``, deeper keys such
@@ -158,8 +169,7 @@ class Locations(Mapping[tuple, Location]):
         self._other.update(other._other)
 
     def _at(self, placed: _Placed, i: int) -> Location:
-        packed = placed.positions[i]
-        return Location(self._files[placed.file], packed >> COLUMN_BITS, packed & COLUMN_MASK)
+        return Location(self._files[placed.file], placed.line0 + placed.rows[i], placed.columns[i])
 
     def _index(self, key: tuple) -> tuple[_Placed, int] | None:
         placed = self._products.get(key[0]) if key and isinstance(key[0], str) else None

@@ -90,12 +90,23 @@ def parse_text(value: Any) -> str:
     raise fail(f"must be text, not {_kind(value)}")
 
 
+# Texts parse_guid accepted: a catalog names its few categories in every
+# product. Bounded as the decimal memo (whatever it holds is a valid GUID, so a full memo only
+# costs the regular expression again).
+_KNOWN_GUIDS: set[str] = set()
+_KNOWN_GUIDS_MAX = 10_000
+
+
 def parse_guid(value: Any) -> str:
+    if type(value) is str and value in _KNOWN_GUIDS:
+        return value
     if not isinstance(value, str):
         raise fail(f"must be a GUID (text), not {_kind(value)}")
-    if _GUID_RE.match(value):
+    if _GUID_RE.fullmatch(value):  # not match: its $ would take a GUID with a newline after
+        if type(value) is str and len(_KNOWN_GUIDS) < _KNOWN_GUIDS_MAX:
+            _KNOWN_GUIDS.add(value)
         return value
-    if _GUID_RE.match(value.lower()):
+    if _GUID_RE.fullmatch(value.lower()):
         raise fail(f"GUID '{value}' must be lowercase: write '{value.lower()}'")
     raise fail(
         f"'{value}' is not a Shoptet GUID (8-4-4-4-12 lowercase hex digits, e.g. "
@@ -396,6 +407,9 @@ def parse_guid_list(value: Any) -> list[str]:
 
 def _distinct_guids(value: list[Any], twice: str) -> list[str]:
     """Each item parsed as a GUID, each once (``twice``: the message, ``{}`` the GUID)."""
+    known = all(type(item) is str for item in value) and _KNOWN_GUIDS.issuperset(value)
+    if known and len(set(value)) == len(value):
+        return list(value)  # GUIDs accepted before, none twice
     seen: set[str] = set()
     out = []
     for i, item in enumerate(value):

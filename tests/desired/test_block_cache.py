@@ -197,6 +197,29 @@ def test_every_problem_is_found_and_worded_as_without_the_cache(catalog, edit):
     assert problems(catalog, cache) == expected  # and again, whatever was kept meanwhile
 
 
+def test_a_kept_rename_is_checked_against_a_code_a_changed_file_adds(catalog):
+    # b.yaml's product 7 renames OLD and is kept; a.yaml then gains a variant coded OLD: the
+    # rename check must run though the only renamedFrom comes from the cache
+    path_b = catalog / "products" / "b.yaml"
+    path_b.write_text(
+        path_b.read_text(encoding="utf-8").replace(
+            "      C7-B:", "      C7-C: {price: 1.00, renamedFrom: OLD}\n      C7-B:", 1
+        ),
+        encoding="utf-8",
+    )
+    cache = MemoryCache()
+    load_catalog(catalog, parse_cache=cache)  # clean: b.yaml's product 7 is kept
+    path_a = catalog / "products" / "a.yaml"
+    path_a.write_text(
+        path_a.read_text(encoding="utf-8").replace("      C1-B:", "      OLD:", 1),
+        encoding="utf-8",
+    )
+    expected = problems(catalog)
+    assert any("renamedFrom OLD, but OLD is a variant of" in p for p in expected)
+    assert problems(catalog, cache) == expected
+    assert not cache.bad
+
+
 def test_the_node_limit_counts_the_kept_blocks(catalog, monkeypatch):
     cache = cached_then_repriced(catalog)
     whole = load_catalog(catalog).product_nodes

@@ -49,11 +49,15 @@ def same_models(a: Any, b: Any) -> None:
 
 def test_the_example_catalog_comes_back_the_same():
     loaded = load_catalog(ROOT / "catalog")
-    part = _ChildPart(loaded.catalog.products, loaded.locations, loaded.product_nodes, 0)
+    codes = {code: guid for guid, p in loaded.catalog.products.items() for code in p.variants}
+    part = _ChildPart(
+        loaded.catalog.products, loaded.locations, loaded.product_nodes, codes, True, 0
+    )
     back = pickle.loads(dumps(part))
     same_models(back.products, part.products)
     assert dict(back.locations) == dict(part.locations)
     assert back.product_nodes == part.product_nodes
+    assert back.code_owner == codes and back.renames is True
     same_models(pickle.loads(dumps(loaded.catalog)), loaded.catalog)
 
 

@@ -19,6 +19,8 @@ from reconciler.desired import values
 from reconciler.desired.values import (
     fail,
     parse_decimal,
+    parse_guid,
+    parse_guid_list,
     parse_int,
     parse_stock,
     parse_text,
@@ -33,6 +35,42 @@ def old_parse_text(value: Any) -> str:
     if isinstance(value, str):
         return unicodedata.normalize("NFC", value)
     raise fail(f"must be text, not {values._kind(value)}")
+
+
+def old_parse_guid(value: Any) -> str:
+    # as before the memo, but with fullmatch: re.match's $ also took a GUID with a newline after
+    if not isinstance(value, str):
+        raise fail(f"must be a GUID (text), not {values._kind(value)}")
+    if values._GUID_RE.fullmatch(value):
+        return value
+    if values._GUID_RE.fullmatch(value.lower()):
+        raise fail(f"GUID '{value}' must be lowercase: write '{value.lower()}'")
+    raise fail(
+        f"'{value}' is not a Shoptet GUID (8-4-4-4-12 lowercase hex digits, e.g. "
+        "'1b02cb8e-d7b5-11e0-9a5c-feab5ed617ed'); `shoptet-catalog new-guid` prints a new one"
+    )
+
+
+def old_parse_guid_list(value: Any) -> list[str]:
+    if not isinstance(value, list):
+        raise fail(f"must be a list of category GUIDs, not {values._kind(value)}")
+    if not value:
+        raise fail(
+            "must list at least one category (Shoptet always keeps the default category); "
+            "leave `categories` out to not manage it"
+        )
+    seen: set[str] = set()
+    out = []
+    for i, item in enumerate(value):
+        try:
+            guid = old_parse_guid(item)
+        except PydanticCustomError as err:
+            raise fail(err.message(), at=i) from None
+        if guid in seen:
+            raise fail(f"category '{guid}' is listed twice", at=i)
+        seen.add(guid)
+        out.append(guid)
+    return out
 
 
 def old_parse_int(value: Any, *, minimum: int | None = None) -> int:
@@ -238,3 +276,30 @@ def test_remembered_keeps_only_accepted_text_and_is_bounded(monkeypatch):
     for value in ("1", "2", "3", "3"):
         bounded(value)
     assert calls[-4:] == ["1", "2", "3", "3"]  # "3" came after the bound: checked again
+
+
+# a few GUIDs, so that lists repeat them (the memo's case), their uppercase and odd spellings
+_GUIDS = ["1b02cb8e-d7b5-11e0-9a5c-feab5ed617ed", "00000000-0000-0000-0000-000000ca7000"]
+GUID_VALUES = st.one_of(
+    st.sampled_from(_GUIDS),
+    st.sampled_from(_GUIDS).map(str.upper),
+    st.sampled_from(_GUIDS).map(lambda g: g + "\n"),
+    st.sampled_from(_GUIDS).map(Text),
+    st.from_regex(r"[0-9a-fA-F-]{30,40}", fullmatch=True),
+    OTHER_VALUES,
+)
+
+
+@given(GUID_VALUES)
+def test_parse_guid_is_as_before(value):
+    same_as_before(parse_guid, old_parse_guid, value)
+
+
+@given(st.one_of(st.lists(GUID_VALUES, max_size=4), OTHER_VALUES))
+def test_a_category_list_is_as_before(value):
+    same_as_before(parse_guid_list, old_parse_guid_list, value)
+
+
+def test_a_guid_with_a_newline_after_is_refused():
+    with pytest.raises(PydanticCustomError, match="is not a Shoptet GUID"):
+        parse_guid(_GUIDS[0] + "\n")
