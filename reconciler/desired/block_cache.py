@@ -31,6 +31,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+import orjson
 from pydantic import ValidationError
 
 from reconciler import __version__
@@ -142,15 +143,16 @@ def _keys_fit(
     variant_keys: tuple[tuple[Any, ...], ...],
 ) -> bool:
     """The keys are the fields set, each once; the codes the variants, in order."""
-    if len(keys) != len(product.model_fields_set) or set(keys) != product.model_fields_set:
+    fields_set = product.__pydantic_fields_set__  # model_fields_set, without its call
+    if len(keys) != len(fields_set) or set(keys) != fields_set:
         return False
-    variants = product.variants if "variants" in product.model_fields_set else {}
+    variants = product.variants if "variants" in fields_set else {}
     if len(codes) != len(variants) or list(codes) != list(variants):
         return False
     if len(variant_keys) != len(codes):
         return False
     for variant, vkeys in zip(variants.values(), variant_keys, strict=True):
-        fields_set = variant.model_fields_set
+        fields_set = variant.__pydantic_fields_set__
         if len(vkeys) != len(fields_set) or set(vkeys) != fields_set:
             return False
     return True
@@ -185,19 +187,20 @@ def _lists(*values: Any) -> None:
 
 
 def decode_payloads(raws: list[bytes]) -> list[Any]:
-    """Each payload's JSON (None where it is not JSON), in one parse when every one is:
-    a parse a file costs far less than a parse a block."""
-    try:  # from text: json.loads would first sniff the bytes' encoding
-        joined = json.loads((b"[" + b",".join(raws) + b"]").decode("utf-8"))
+    """Each payload's JSON (None where it is not JSON, or JSON orjson refuses: an integer
+    beyond 64 bits, a lone surrogate; such a block is parsed again), in one parse when every
+    one is: a parse a file costs far less than a parse a block."""
+    try:
+        joined = orjson.loads(b"[" + b",".join(raws) + b"]")
         if isinstance(joined, list) and len(joined) == len(raws):
             return joined
-    except (ValueError, RecursionError):  # UnicodeDecodeError is a ValueError
+    except orjson.JSONDecodeError:  # invalid UTF-8 too
         pass
     out: list[Any] = []
     for raw in raws:  # one by one, so one bad payload costs only its block
         try:
-            out.append(json.loads(raw.decode("utf-8")))
-        except (ValueError, RecursionError):
+            out.append(orjson.loads(raw))
+        except orjson.JSONDecodeError:
             out.append(None)
     return out
 

@@ -407,9 +407,13 @@ def parse_guid_list(value: Any) -> list[str]:
 
 def _distinct_guids(value: list[Any], twice: str) -> list[str]:
     """Each item parsed as a GUID, each once (``twice``: the message, ``{}`` the GUID)."""
-    known = all(type(item) is str for item in value) and _KNOWN_GUIDS.issuperset(value)
-    if known and len(set(value)) == len(value):
-        return list(value)  # GUIDs accepted before, none twice
+    try:  # every item a text accepted before (a str subclass equal to one is returned as is,
+        # as parse_guid returns it), none twice
+        known = _KNOWN_GUIDS.issuperset(value) and len(set(value)) == len(value)
+    except TypeError:  # an item that is a list or a mapping
+        known = False
+    if known:
+        return list(value)
     seen: set[str] = set()
     out = []
     for i, item in enumerate(value):

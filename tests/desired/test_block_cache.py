@@ -378,7 +378,19 @@ def test_a_kept_block_after_a_changed_one_ending_in_kept_blank_lines(tmp_path, m
     assert parses.headers == 1
 
 
-@pytest.mark.parametrize("raw", [b"{not json", b"[1, 2]", b'"text"', b"[" * 100_000])
+@pytest.mark.parametrize(
+    "raw",
+    [
+        b"{not json",
+        b"[1, 2]",
+        b'"text"',
+        b"[" * 100_000,
+        b"[" + b"9" * 30 + b"]",  # JSON, but beyond 64 bits (orjson refuses it)
+        b'["\\ud800"]',  # a lone surrogate
+        b'["\xff"]',  # not UTF-8
+        b"[NaN]",
+    ],
+)
 def test_a_payload_that_is_not_one_is_refused(catalog, raw):
     cache = MemoryCache()
     load_catalog(catalog, parse_cache=cache)
