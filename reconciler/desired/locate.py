@@ -219,6 +219,13 @@ class Locations(Mapping[tuple, Location]):
             for p in self._products.values()
         )
 
+    def guids_by_file(self) -> dict[str, list[str]]:
+        """Each file's product GUIDs in the order loaded (no ``Location`` made for each)."""
+        by_index: dict[int, list[str]] = {}
+        for guid, placed in self._products.items():
+            by_index.setdefault(placed.file, []).append(guid)
+        return {self._files[i]: guids for i, guids in by_index.items()}
+
     def products(self) -> Iterator[tuple[str, Location]]:
         """Each product's GUID and where its key is, in the order loaded (cheaper than
         filtering every key)."""

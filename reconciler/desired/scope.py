@@ -341,9 +341,11 @@ def _take_unchanged(
     from reconciler.desired.load import PRODUCTS_DIR  # late, as load_catalog
 
     by_blob = by_blob or {}
-    guids_in: dict[str, list[str]] = {}
-    for guid, where in _product_places(reuse.locations):
-        guids_in.setdefault(where.file, []).append(guid)
+    grouped = getattr(reuse.locations, "guids_by_file", None)
+    guids_in: dict[str, list[str]] = grouped() if grouped is not None else {}
+    if grouped is None:  # a plain dict (built by hand)
+        for guid, where in _product_places(reuse.locations):
+            guids_in.setdefault(where.file, []).append(guid)
     taken: dict[str, Any] = {}
     for path in reuse.files:
         shown = path.as_posix()
