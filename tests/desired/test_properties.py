@@ -181,12 +181,12 @@ def test_mutated_files_fail_only_with_located_errors_and_quickly(tmp_path, data,
     cat = tmp_path / "catalog"
     (cat / "products").mkdir(parents=True, exist_ok=True)
     (cat / "products" / "p.yaml").write_bytes(bytes(buf))
-    start = time.perf_counter()
+    start = time.process_time()  # CPU, not wall: a busy machine must not fail it
     try:
         load_catalog(cat)
     except CatalogError as err:
         located(err)
-    assert time.perf_counter() - start < 1.0
+    assert time.process_time() - start < 1.0
 
 
 def test_nfc_and_nfd_spellings_load_equal(tmp_path):
