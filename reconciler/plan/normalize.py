@@ -473,7 +473,9 @@ _NULL_KEPT_PRODUCT = frozenset(
     f.name for f in F.PRODUCT if _by_rules("product", f.name, None, 1) is None
 )
 _NULL_KEPT_VARIANT = frozenset(
-    name for name in (*F.names(F.VARIANT), F.PRICES) if _by_rules("variant", name, None, 1) is None
+    name
+    for name in (*F.names(F.VARIANT), F.PRICES)
+    if name not in VARIANT_DIRECTIVES and _by_rules("variant", name, None, 1) is None
 )
 
 
@@ -549,17 +551,19 @@ def _variant_forms(product: Any, stock_id: int) -> dict[str, Any]:
         if getattr(variant, "absent", False):
             continue
         form: dict[str, Any] = {}
+        values = variant.__dict__  # a model's field values (KeyError otherwise: the rules)
         for name in variant.model_fields_set:
+            value = values[name]
+            if value is None and name in null_kept:  # most live fields: first, and no more
+                form[name] = None
+                continue
             kind = kinds.get(name)
             if kind is None:
                 kind = kinds[name] = _variant_kind(name)
             if kind is _SKIP:
                 continue
-            value = getattr(variant, name)
             kind_of_value = type(value)
-            if value is None and name in null_kept:
-                form[name] = None
-            elif kind is _DECIMAL and kind_of_value is Decimal:
+            if kind is _DECIMAL and kind_of_value is Decimal:
                 form[name] = canonical_decimal(value)
             elif kind is _PLAIN and kind_of_value is str:
                 form[name] = _text(value)
