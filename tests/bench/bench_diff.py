@@ -17,7 +17,13 @@ catalogs in a pickle file (built when missing), so repeated runs skip the buildi
 Each run reports the CPU seconds (``time.process_time``) of the diff and of the three renders
 and their range over ``--repeat`` runs, and a digest of the three renders and the plan id, so
 two versions of the code can be checked to produce the very same plan. ``--profile FILE``
-writes a cProfile of one run; ``--memory`` adds tracemalloc's peak of one run (slower).
+writes a cProfile of one run; ``--memory`` adds tracemalloc's peak of one run (slower). The
+max RSS is this process's: both catalogs (and, on the run that builds them, the shop). A
+plan's own peak is ``bench_load.py``'s "plan without HTTP".
+
+To compare with older code, run this file from an export of it (``git archive REV | tar -x -C
+DIR``, then ``cd DIR && /path/to/.venv/bin/python tests/bench/bench_diff.py --inputs ...``):
+it puts its own tree first on ``sys.path``.
 """
 
 from __future__ import annotations
