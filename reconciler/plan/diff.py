@@ -31,7 +31,9 @@ product the pull request removed from the catalog).
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+import gc
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -144,6 +146,27 @@ def diff(
     "variants", code)``, ``(guid, "variants", code, field)``) to ``Location`` objects.
     Raises ``CatalogError`` when a product to be created lacks what Shoptet requires.
     """
+    with _collection_paused():
+        return _diff(desired, live, locations, context)
+
+
+@contextmanager
+def _collection_paused() -> Iterator[None]:
+    """The cyclic garbage collector off for the diff (as it was after): the diff makes
+    millions of short-lived dicts, none in a cycle, and each full collection on the way walks
+    every object of both catalogs (issue 16: a 100,000-product plan)."""
+    was = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was:
+            gc.enable()
+
+
+def _diff(
+    desired: Any, live: Any, locations: Mapping[Any, Any] | None, context: PlanContext
+) -> Plan:
     stock_id = context.default_stock_id
     pricelist = context.pricelist_id
     run = _Run(locations or {}, NormContext(stock_id), _Ignore(desired.ignore))
@@ -289,6 +312,13 @@ def _notes(
         product, live = wanted[guid], have.get(guid)
         if live is None or getattr(product, "absent", False):
             continue
+        live_codes = live.variants or {}
+        if (
+            FAST_PATH
+            and type(live_codes) is dict
+            and live_codes.keys() <= (product.variants or {}).keys()
+        ):
+            continue  # the entry names every live code (most products: no set, no sort)
         mentioned = {c.upper() for c in (product.variants or {})} | _renamed_from(product)
         name = getattr(product, "name", None) or live.name
         unmentioned += [
@@ -370,6 +400,8 @@ class _Ignore:
         return form
 
     def strip(self, form: dict[str, Any], count: bool) -> dict[str, Any]:
+        if not self.rules:
+            return form
         self.product(form["fields"], count)
         for code, vform in form["variants"].items():
             self.variant(code, vform, count)
@@ -397,12 +429,22 @@ def changed_fields_batch(pairs: list[tuple[dict[str, Any], dict[str, Any]]]) -> 
     for i in todo:
         before, after = pairs[i]
         for key, value in after.items():
-            flat_before[(i, key)] = before.get(key)
+            old = before.get(key)
+            if type(old) in _SCALARS and type(value) in _SCALARS:
+                # what deepdiff says of two scalars (a type change is a change), without it
+                if type(old) is not type(value) or old != value:
+                    seen[i].append(key)
+                continue
+            flat_before[(i, key)] = old
             flat_after[(i, key)] = value
-    found = DeepDiff(flat_before, flat_after, ignore_order=False, verbose_level=0)
-    for i, key in found.affected_root_keys:
-        seen[i].append(key)
+    if flat_after:
+        found = DeepDiff(flat_before, flat_after, ignore_order=False, verbose_level=0)
+        for i, key in found.affected_root_keys:
+            seen[i].append(key)
     return [sorted(names, key=field_order) for names in seen]
+
+
+_SCALARS = frozenset({type(None), str, int, bool})
 
 
 class _Run:
@@ -434,6 +476,11 @@ class _Run:
                 self.delete_product(guid, live, source=self.src(guid))
             return
         want = self.form(desired, desired=True)
+        have = None
+        if FAST_PATH and live is not None and _compared_only(desired):
+            have = self.form(live, desired=False)
+            if _unchanged(desired, want, have):
+                return  # what the rest would find: no change, no problem, no note
         self.params.resolve(guid, want)
         self.flags.resolve(guid, want["fields"])
         self.filters.resolve_product(guid, want["fields"])
@@ -445,7 +492,8 @@ class _Run:
             self.resolve_images(guid, want, None)
             self.create_product(guid, desired, want, name)
             return
-        have = self.form(live, desired=False)
+        if have is None:
+            have = self.form(live, desired=False)
         renames = self.renames(guid, desired, have)
         self.resolve_images(guid, want, have)
         self.params.check(guid, desired, want, have)
@@ -806,6 +854,74 @@ class _Run:
                 reason=reason,
             )
         )
+
+
+# The fast path (issue 16: most products of a large shop are equal on both sides). A product
+# none of whose fields needs more than the field-by-field compare (no flags, filtering
+# parameters, images, variant parameters, other pricelists' rows, variant image, action price,
+# renamedFrom or tombstone), all of whose variants are live, and whose compared pairs are all
+# equal gives nothing: ``_Run.product`` returns before building pairs, changes or hints. Any
+# other product goes the whole way. FAST_PATH False: every product does (tests compare).
+FAST_PATH = True
+_PRODUCT_PLANNED_ELSEWHERE = frozenset({"flags", "filteringParameters", IMAGES})
+_VARIANT_PLANNED_ELSEWHERE = frozenset({"parameters", F.PRICES, IMAGE, "actionPrice"})
+_COMPARED = frozenset(VARIANT_FIELDS + PRICE_FIELDS)
+
+
+def _compared_only(desired: Any) -> bool:
+    """Whether the field-by-field compare is all the diff does with ``desired``'s fields."""
+    if not _PRODUCT_PLANNED_ELSEWHERE.isdisjoint(desired.model_fields_set):
+        return False
+    for variant in (desired.variants or {}).values():
+        if getattr(variant, "absent", False) or getattr(variant, "renamedFrom", None) is not None:
+            return False
+        if not _VARIANT_PLANNED_ELSEWHERE.isdisjoint(variant.model_fields_set):
+            return False
+    return True
+
+
+def _unchanged(desired: Any, want: dict[str, Any], have: dict[str, Any]) -> bool:
+    """Every variant of ``desired`` is live and every pair ``_Run.product`` would compare is
+    equal (``==`` as ``changed_fields_batch`` takes it, the live value on the left). False
+    also when anything here raises: the whole way then raises what it raises."""
+    try:
+        return _all_equal(desired, want, have)
+    except Exception:  # a value no compare takes: the whole way says what
+        return False
+
+
+def _all_equal(desired: Any, want: dict[str, Any], have: dict[str, Any]) -> bool:
+    wanted, live = want["variants"], have["variants"]
+    mentioned = {code.upper() for code in desired.variants or {}}
+    for code in mentioned:
+        if code not in live or code not in wanted:
+            return False
+    if len(live) > len(mentioned):  # rename_hints indexes the EANs of the others
+        for code, fields in live.items():
+            if code not in mentioned and fields.get("ean"):
+                hash(fields["ean"])
+    live_fields = have["fields"]
+    for name, after in want["fields"].items():
+        if name not in CREATE_ONLY:
+            before = stated_parts(name, after, live_fields.get(name))
+            if not (before is after or before == after):
+                return False
+    for code, fields in wanted.items():
+        live_variant = live.get(code)
+        if live_variant is None:
+            return False
+        for name, after in fields.items():
+            if name in _COMPARED:
+                before = stated_parts(name, after, live_variant.get(name))
+                if not (before is after or before == after):
+                    return False
+            elif name == "stock":
+                live_stock = live_variant.get("stock") or {}
+                for stock_id, amount in (after or {}).items():
+                    before = live_stock.get(stock_id)
+                    if not (before is amount or before == amount):
+                        return False
+    return True
 
 
 def _variant_pairs(code: str, want: dict[str, Any], have: dict[str, Any]) -> list[tuple[Any, ...]]:

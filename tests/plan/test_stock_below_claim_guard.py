@@ -76,18 +76,14 @@ def test_sets_stock_names_the_stocks_of_stock_changes_only():
 
 def test_switching_the_policy_is_a_policy_change():
     changes = policy_changes(Policy(), Policy(stockBelowClaim="refuse"))
-    assert [(p.key, p.before, p.after) for p in changes] == [
-        ("stockBelowClaim", "warn", "refuse")
-    ]
+    assert [(p.key, p.before, p.after) for p in changes] == [("stockBelowClaim", "warn", "refuse")]
 
 
 def test_the_combined_comment_names_a_hyphenated_guard_label():
     from reconciler.plan.model import Plan
     from reconciler.render.combined import ShopResult, render_combined
 
-    verdict = GuardVerdict(
-        "stock-below-claim", False, "below", {}, "--allow-stock-below-claim"
-    )
+    verdict = GuardVerdict("stock-below-claim", False, "below", {}, "--allow-stock-below-claim")
     plan = Plan("d" * 64, changes=(stock("MUG-1", 1, 10, 2),), guards=(verdict,))
     md = render_combined([ShopResult("cz", "a", 3, plan), ShopResult("sk", "b", 0)])
     assert "(label `shoptet:allow-stock-below-claim`)" in md
