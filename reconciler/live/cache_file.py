@@ -2,10 +2,11 @@
 
 One gzip-compressed file, ``DIR/live-cache.json.gz``, written atomically (a temporary file
 renamed into place), so a crash leaves the previous cache or the new one, never half of one.
-Its first line is a JSON header ``{"format": 2, "tool": "shoptet-catalog 0.1.0", "checksum":
-sha256 of the body's bytes}``, the rest is the JSON body::
+Its first line is a JSON header ``{"format": 3, "tool": "shoptet-catalog 0.1.0", "checksum":
+sha256 of the body's bytes, "eshopId", "pricelistId", "defaultPricelistId", "stocks", "readAt"}``
+(the last five as in the body), the rest is the JSON body::
 
-    {"format": 2, "tool": "shoptet-catalog 0.1.0",
+    {"format": 3, "tool": "shoptet-catalog 0.1.0",
      "eshopId": 123, "pricelistId": 1, "defaultPricelistId": 1, "stocks": [1, 2],
      "readAt": "2026-11-27T14:00:00+00:00",   # taken BEFORE the read started
      "names": {guid: name, ...},               # every live product (the product list)
@@ -15,7 +16,13 @@ sha256 of the body's bytes}``, the rest is the JSON body::
 The products are the *converted* live products (``live_convert.product_from_detail``), each
 with the includes it was read with, so a product whose YAML now manages more (e.g. stock) is
 re-read. Decimals and mappings come back with their types (``Decimal``, integer stock ids).
-Format 1 (one JSON object per product) is another format: such a cache is not used.
+Format 1 (one JSON object per product) and 2 (no read time in the header) are other formats:
+such a cache is not used.
+
+``peek_cache`` reads the header alone (the first line: no decompressing the body), so a cached
+read can start the requests a usable cache will need (the changes feed since its read time...)
+while the body loads. The header is not trusted for anything else: ``load_cache`` refuses a
+file whose header does not state what its body does.
 
 The cache never holds a token or anything from the environment: only what the shop answered.
 
@@ -60,17 +67,23 @@ __all__ = [
     "decode_details",
     "encode_details",
     "load_cache",
+    "peek_cache",
     "products_from_summaries",
     "save_cache",
 ]
 
 CACHE_FILE = "live-cache.json.gz"
-FORMAT = 2  # 2: products as rows against a table of shapes (issue 16: 3x faster)
+# 2: products as rows against a table of shapes (issue 16: 3x faster); 3: the read time, e-shop,
+# pricelists and stocks in the header too (``peek_cache``)
+FORMAT = 3
 TOOL = f"shoptet-catalog {__version__}"
 MAX_FILE_BYTES = 128 * 1024 * 1024
 MAX_CONTENT_BYTES = 512 * 1024 * 1024
 MAX_JSON_DEPTH = 32
+MAX_HEADER_BYTES = 64 * 1024  # a real header is about 250 bytes
 _CHUNK = 1024 * 1024
+# What the header repeats from the body (``peek_cache``); the load checks they agree.
+_HEADED = ("eshopId", "pricelistId", "defaultPricelistId", "stocks", "readAt")
 # Shoptet guarantees 30 days of history in the changes feed and supplies changedFrom (notes §5a, §6).
 FEED_HISTORY = timedelta(days=30)
 
@@ -115,6 +128,38 @@ def load_cache(cache_dir: Path) -> tuple[LiveCache | None, str]:
         return _load_cache(cache_dir)
 
 
+def peek_cache(cache_dir: Path) -> LiveCache | None:
+    """What the header of the cache in ``cache_dir`` says it is for (no names, no products),
+    or None when there is no header of this format and tool version to read. Unchecked (the
+    checksum covers only the body): use it to start early what a usable cache will need,
+    never as the cache; ``load_cache`` refuses a header that differs from its body."""
+    path = Path(cache_dir) / CACHE_FILE
+    try:
+        if path.stat().st_size > MAX_FILE_BYTES:
+            return None
+        with gzip.open(path, "rb") as f:
+            line = f.readline(MAX_HEADER_BYTES)
+        head = json.loads(line.decode("utf-8"))
+        if not isinstance(head, dict) or head.get("format") != FORMAT or head.get("tool") != TOOL:
+            return None
+        return _headed_cache(head)
+    except (OSError, EOFError, ValueError, RecursionError, KeyError, TypeError, AttributeError):
+        return None  # UnicodeDecodeError is a ValueError
+
+
+def _headed_cache(fields: dict) -> LiveCache | None:
+    """A LiveCache of the ``_HEADED`` fields (no names, no products); None without a time zone."""
+    cache = LiveCache(
+        eshop_id=fields["eshopId"],
+        pricelist_id=fields["pricelistId"],
+        default_pricelist_id=fields["defaultPricelistId"],
+        stocks=[int(s) for s in fields["stocks"]],
+        read_at=datetime.fromisoformat(fields["readAt"]),
+        tool=fields["tool"],
+    )
+    return cache if cache.read_at.tzinfo is not None else None
+
+
 def _load_cache(cache_dir: Path) -> tuple[LiveCache | None, str]:
     path = Path(cache_dir) / CACHE_FILE
     if not path.is_file():
@@ -148,6 +193,8 @@ def _load_cache(cache_dir: Path) -> tuple[LiveCache | None, str]:
         doc = json.loads(body.decode("utf-8"), object_hook=_hook)
     except (ValueError, UnicodeDecodeError, RecursionError) as exc:
         return None, f"the cache file is damaged ({type(exc).__name__})"
+    if not isinstance(doc, dict) or any(head.get(k, head) != doc.get(k, doc) for k in _HEADED):
+        return None, "the cache file is damaged (its header does not match its body)"
     try:
         cache = LiveCache(
             eshop_id=doc["eshopId"],
@@ -224,7 +271,12 @@ def _save_cache(cache_dir: Path, cache: LiveCache) -> Path:
         **encode_details(dict(sorted(cache.details.items()))),
     }
     body = json.dumps(doc, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
-    head = {"format": FORMAT, "tool": cache.tool, "checksum": hashlib.sha256(body).hexdigest()}
+    head = {
+        "format": FORMAT,
+        "tool": cache.tool,
+        "checksum": hashlib.sha256(body).hexdigest(),
+        **{k: doc[k] for k in _HEADED},
+    }
     path = cache_dir / CACHE_FILE
     tmp = cache_dir / f".{CACHE_FILE}.{os.getpid()}.tmp"
     try:
