@@ -222,6 +222,7 @@ def _read_with(
             except SnapshotUnavailable as unusable:
                 fall_back(unusable)
     stale: set[str] = set()
+    moved: set[str] = set()  # products whose cached stock the supplies moved in place
     if whole is not None:  # the cold read from one snapshot: every product, managed in full
         names = {g: p.name for g, p in whole.items()}
         kept: dict = {g: (includes[g], whole[g]) for g in managed if g in whole}
@@ -244,7 +245,7 @@ def _read_with(
         kept = {g: d for g, d in cache.details.items() if g not in changed and g in wanted}
         # the changed ones' cached stock, brought up to date too: a snapshot carries it over
         previous = {g: d for g, d in cache.details.items() if g in changed and g in wanted}
-        stale, rows = _apply_supplies(supplies, {**kept, **previous})
+        stale, moved, rows = _apply_supplies(supplies, {**kept, **previous})
         _refresh_names(names, listed)
         notice(
             f"Live cache ({cache_dir}): {len(changed)} product(s) changed and {rows} stock "
@@ -297,8 +298,12 @@ def _read_with(
         names=names,
         details=read,
     )
+    touched = None
+    if cache is not None:  # a delta against the base it was loaded from: what this read changed
+        new.base, new.base_guids, new.in_delta = cache.base, cache.base_guids, cache.in_delta
+        touched = {*to_read, *moved, *(g for g in read if read[g] is not cache.details.get(g))}
     try:
-        save_cache(cache_dir, new)
+        save_cache(cache_dir, new, touched)
     except ConfigError as err:  # the plan is still right; only the next one will be slower
         notice(f"Live cache: not saved: {err}")
     return LiveRead(
@@ -469,10 +474,12 @@ class EarlyReads:
         return dict(self._details)
 
 
-def _apply_supplies(supplies: list[tuple[int, list[Any]]], kept: dict) -> tuple[set[str], int]:
+def _apply_supplies(
+    supplies: list[tuple[int, list[Any]]], kept: dict
+) -> tuple[set[str], set[str], int]:
     """Bring the cached stock of ``kept`` products up to date from the ``supplies`` changed
-    since the cache's read; returns the products whose rows did not fit (re-read them) and the
-    row count."""
+    since the cache's read; returns the products whose rows did not fit (re-read them), those
+    whose stock moved and the row count."""
     owner = {
         code: g
         for g, (inc, product) in kept.items()
@@ -480,6 +487,7 @@ def _apply_supplies(supplies: list[tuple[int, list[Any]]], kept: dict) -> tuple[
         for code in (product.variants or {})
     }
     stale: set[str] = set()
+    moved: set[str] = set()
     rows = 0
     for stock_id, stock_rows in supplies:
         for row in stock_rows:
@@ -493,7 +501,8 @@ def _apply_supplies(supplies: list[tuple[int, list[Any]]], kept: dict) -> tuple[
                 stale.add(guid)  # a variant the cache does not know: read the product again
                 continue
             variant.stock[int(stock_id)] = live_physical_stock(row.amount, row.claim)
-    return stale, rows
+            moved.add(guid)
+    return stale, moved, rows
 
 
 def _listed(client: ProductReader, guids: list[str]) -> dict[str, tuple[bool, str | None]]:
