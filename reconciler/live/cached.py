@@ -20,7 +20,14 @@ With a usable cache (``reconciler.live.cache_file``), the read costs only what c
 Without a usable cache (none yet, damaged, another tool version or e-shop, older than the 30
 days the feed guarantees) it says why in one line (``notice``) and reads the whole shop: the
 product list and every managed product's detail, as a full read without the cache does. Either
-way it then writes the new cache atomically.
+way it then writes the new cache atomically: after a warm read only the products it changed,
+as a delta against the base file it loaded (``cache_file.save_cache``).
+
+Steps 1-3 and the details of the changed managed products (every warm read takes those fresh)
+start from the cache file's header (``peek_cache``) while the body loads (``EarlyReads``):
+they are waits on Shoptet, the load is work for this process. They are used only when the
+loaded cache is the one the header promised (same read time); otherwise they were for nothing
+(a damaged body behind a sound header) but their details still serve the full read.
 
 With ``snapshot`` settings (``plan --cache DIR --read snapshot|auto``; issue 16), step 4 reads
 the changed managed products from one products snapshot with ``changeTimeFrom`` = ``T``
