@@ -20,7 +20,14 @@ With a usable cache (``reconciler.live.cache_file``), the read costs only what c
 Without a usable cache (none yet, damaged, another tool version or e-shop, older than the 30
 days the feed guarantees) it says why in one line (``notice``) and reads the whole shop: the
 product list and every managed product's detail, as a full read without the cache does. Either
-way it then writes the new cache atomically.
+way it then writes the new cache atomically: after a warm read only the products it changed,
+as a delta against the base file it loaded (``cache_file.save_cache``).
+
+Steps 1-3 and the details of the changed managed products (every warm read takes those fresh)
+start from the cache file's header (``peek_cache``) while the body loads (``EarlyReads``):
+they are waits on Shoptet, the load is work for this process. They are used only when the
+loaded cache is the one the header promised (same read time); otherwise they were for nothing
+(a damaged body behind a sound header) but their details still serve the full read.
 
 With ``snapshot`` settings (``plan --cache DIR --read snapshot|auto``; issue 16), step 4 reads
 the changed managed products from one products snapshot with ``changeTimeFrom`` = ``T``
@@ -38,12 +45,13 @@ re-read is always fresh (``apply.py``).
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
 
 from reconciler.assignments import variant_fields
 from reconciler.errors import ConfigError
@@ -52,6 +60,7 @@ from reconciler.live.base import LiveRead, ShopInfo, read_details
 from reconciler.live.cache_file import (
     LiveCache,
     load_cache,
+    peek_cache,
     products_from_summaries,
     save_cache,
 )
@@ -154,19 +163,60 @@ def _read_live_cached(
     sleep: Callable[[float], None],
 ) -> LiveRead:
     notice = notice or (lambda line: None)
+    started = now()  # before any product request: changes during the read are caught next time
+    start_requests = client.request_count
+    wanted = {g.lower(): p for g, p in desired.products.items()}
+    early = None
+    if snapshot is None:  # the snapshot path picks its reads after the load: no early reads
+        header = peek_cache(cache_dir)
+        if header is not None and header.unusable_for(shop, started, margin) is None:
+            early = EarlyReads(client, header.read_at - margin, shop, wanted, desired, progress)
+    try:
+        managed = [g for g in sorted(wanted) if not wanted[g].absent]
+        includes = _includes(wanted, managed, shop, desired.ignore)
+        if early is not None:
+            early.start(includes)  # the feed and supplies are already on their way
+        cache, why = load_cache(cache_dir)
+        if cache is not None:
+            why = cache.unusable_for(shop, started, margin) or ""
+            cache = None if why else cache
+        return _read_with(
+            client,
+            desired,
+            shop,
+            cache_dir,
+            progress,
+            notice,
+            margin,
+            snapshot,
+            snapshot_from,
+            sleep,
+            (started, start_requests, wanted, managed, includes, cache, why),
+            early,
+        )
+    finally:
+        if early is not None:
+            early.join()
+
+
+def _read_with(
+    client: CachedReader,
+    desired: Catalog,
+    shop: ShopInfo,
+    cache_dir: Path,
+    progress: Progress | None,
+    notice: Callable[[str], None],
+    margin: timedelta,
+    snapshot: SnapshotSettings | None,
+    snapshot_from: int,
+    sleep: Callable[[float], None],
+    loaded: tuple,
+    early: EarlyReads | None,
+) -> LiveRead:
+    started, start_requests, wanted, managed, includes, cache, why = loaded
 
     def fall_back(why: SnapshotUnavailable) -> None:
         notice(f"Snapshot read: {why}; reading product details instead.")
-
-    started = now()  # before any product request: changes during the read are caught next time
-    start_requests = client.request_count
-    cache, why = load_cache(cache_dir)
-    if cache is not None:
-        why = cache.unusable_for(shop, started, margin) or ""
-        cache = None if why else cache
-    wanted = {g.lower(): p for g, p in desired.products.items()}
-    managed = [g for g in sorted(wanted) if not wanted[g].absent]
-    includes = _includes(wanted, managed, shop, desired.ignore)
 
     whole = None
     if cache is None:
@@ -179,6 +229,7 @@ def _read_live_cached(
             except SnapshotUnavailable as unusable:
                 fall_back(unusable)
     stale: set[str] = set()
+    moved: set[str] = set()  # products whose cached stock the supplies moved in place
     if whole is not None:  # the cold read from one snapshot: every product, managed in full
         names = {g: p.name for g, p in whole.items()}
         kept: dict = {g: (includes[g], whole[g]) for g in managed if g in whole}
@@ -193,13 +244,16 @@ def _read_live_cached(
         changed = set(names)
     else:
         since = cache.read_at - margin
-        changed = {c.guid.lower() for c in client.iter_product_changes(since)}
+        if early is None or early.since != since:  # (load_cache checks the header's time)
+            early = EarlyReads(client, since, shop, wanted, desired, progress, details=False)
+            early.start(includes)
+        changed, supplies, listed = early.lists()
         names = dict(cache.names)
         kept = {g: d for g, d in cache.details.items() if g not in changed and g in wanted}
         # the changed ones' cached stock, brought up to date too: a snapshot carries it over
         previous = {g: d for g, d in cache.details.items() if g in changed and g in wanted}
-        stale, rows = _apply_supplies(client, shop, {**kept, **previous}, since)
-        _refresh_names(client, names, [g for g in sorted(changed) if g not in includes])
+        stale, moved, rows = _apply_supplies(supplies, {**kept, **previous})
+        _refresh_names(names, listed)
         notice(
             f"Live cache ({cache_dir}): {len(changed)} product(s) changed and {rows} stock "
             f"row(s) moved since {since.isoformat(timespec='seconds')}."
@@ -224,7 +278,11 @@ def _read_live_cached(
             names[g] = product.name
             kept[g] = (includes[g], product)
         to_read = [g for g in to_read if g not in got]
-    details = read_details(client, {g: wanted[g] for g in to_read}, desired, shop, progress)
+    # read early while the cache loaded (fresh: after ``started``), with these very includes;
+    # for a full read (the cache proved unusable) only if they all went through
+    details = {} if early is None else early.details(strict=cache is not None)
+    rest = [g for g in to_read if g not in details]
+    details.update(read_details(client, {g: wanted[g] for g in rest}, desired, shop, progress))
     for g in to_read:
         detail = details.get(g)
         if detail is None:
@@ -247,8 +305,12 @@ def _read_live_cached(
         names=names,
         details=read,
     )
+    touched = None
+    if cache is not None:  # a delta against the base it was loaded from: what this read changed
+        new.base, new.base_guids, new.in_delta = cache.base, cache.base_guids, cache.in_delta
+        touched = {*to_read, *moved, *(g for g in read if read[g] is not cache.details.get(g))}
     try:
-        save_cache(cache_dir, new)
+        save_cache(cache_dir, new, touched)
     except ConfigError as err:  # the plan is still right; only the next one will be slower
         notice(f"Live cache: not saved: {err}")
     return LiveRead(
@@ -344,11 +406,87 @@ def _carry_stock(item: dict, previous: tuple[tuple[str, ...], Product] | None) -
     return True
 
 
+class EarlyReads:
+    """The requests a usable cache will need, started before it has loaded: the changes feed
+    since ``since``, each stock's supplies changed since then, the names of changed products
+    not read in detail and (``details``) the details of the changed managed products, which
+    every cached read takes fresh. They run in one thread while this one loads the cache (the
+    feed and supplies are waits on the shop and its rate limit, not work for this process).
+
+    ``lists()`` and ``details()`` wait for them and raise what they raised; ``join()`` only
+    waits (whatever happens, no request of this read outlives it)."""
+
+    def __init__(
+        self,
+        client: CachedReader,
+        since: datetime,
+        shop: ShopInfo,
+        wanted: dict[str, Product],
+        desired: Catalog,
+        progress: Progress | None,
+        *,
+        details: bool = True,
+    ):
+        self.since = since
+        self._includes: dict[str, tuple[str, ...]] | None = None
+        self._given = threading.Event()
+        self._lists: tuple[set[str], list[tuple[int, list[Any]]], dict] | None = None
+        self._details: dict[str, Product | None] = {}
+        self._error: BaseException | None = None
+        self._with_details = details
+
+        def run() -> None:
+            try:
+                changed = {c.guid.lower() for c in client.iter_product_changes(since)}
+                supplies = [
+                    (stock_id, list(client.iter_supplies(stock_id, changed_from=since)))
+                    for stock_id in sorted(shop.stocks)
+                ]
+                self._given.wait()
+                includes = self._includes or {}
+                listed = _listed(client, [g for g in sorted(changed) if g not in includes])
+                self._lists = (changed, supplies, listed)
+                if self._with_details:
+                    fresh = {g: wanted[g] for g in sorted(changed) if g in includes}
+                    self._details = read_details(client, fresh, desired, shop, progress)
+            except BaseException as exc:  # handed to the reading thread: lists(), details()
+                self._error = exc
+
+        self._thread = threading.Thread(target=run, name="shoptet-cache-early", daemon=True)
+        self._thread.start()
+
+    def start(self, includes: dict[str, tuple[str, ...]]) -> None:
+        """The managed products' includes: what decides which changed products are read."""
+        self._includes = includes
+        self._given.set()
+
+    def join(self) -> None:
+        self._given.set()
+        self._thread.join()
+
+    def lists(self) -> tuple[set[str], list[tuple[int, list[Any]]], dict]:
+        """(changed GUIDs, [(stock id, supply rows)], {GUID: name or None for gone})."""
+        self.join()
+        if self._error is not None:
+            raise self._error
+        assert self._lists is not None
+        return self._lists
+
+    def details(self, strict: bool = True) -> dict[str, Product | None]:
+        """The early details; not ``strict``: none (instead of the error) if a read failed."""
+        self.join()
+        if self._error is not None and not strict:
+            return {}
+        self.lists()
+        return dict(self._details)
+
+
 def _apply_supplies(
-    client: ChangeFeed, shop: ShopInfo, kept: dict, since: datetime
-) -> tuple[set[str], int]:
-    """Bring the cached stock of ``kept`` products up to date from the supplies changed since
-    ``since``; returns the products whose rows did not fit (re-read them) and the row count."""
+    supplies: list[tuple[int, list[Any]]], kept: dict
+) -> tuple[set[str], set[str], int]:
+    """Bring the cached stock of ``kept`` products up to date from the ``supplies`` changed
+    since the cache's read; returns the products whose rows did not fit (re-read them), those
+    whose stock moved and the row count."""
     owner = {
         code: g
         for g, (inc, product) in kept.items()
@@ -356,9 +494,10 @@ def _apply_supplies(
         for code in (product.variants or {})
     }
     stale: set[str] = set()
+    moved: set[str] = set()
     rows = 0
-    for stock_id in sorted(shop.stocks):
-        for row in client.iter_supplies(stock_id, changed_from=since):
+    for stock_id, stock_rows in supplies:
+        for row in stock_rows:
             rows += 1
             code = str(row.code).strip().upper()
             guid = owner.get(code) or (row.productGuid or "").lower()
@@ -369,16 +508,24 @@ def _apply_supplies(
                 stale.add(guid)  # a variant the cache does not know: read the product again
                 continue
             variant.stock[int(stock_id)] = live_physical_stock(row.amount, row.claim)
-    return stale, rows
+            moved.add(guid)
+    return stale, moved, rows
 
 
-def _refresh_names(client: ProductReader, names: dict, guids: list[str]) -> None:
-    """Existence and name of changed products that are not read in detail, by productGuids=."""
+def _listed(client: ProductReader, guids: list[str]) -> dict[str, tuple[bool, str | None]]:
+    """Existence and name of changed products that are not read in detail, by productGuids=:
+    GUID -> (listed, name)."""
+    out: dict[str, tuple[bool, str | None]] = {}
     for i in range(0, len(guids), _GUIDS_PER_LIST):
         chunk = guids[i : i + _GUIDS_PER_LIST]
         found = {item.guid.lower(): item.name for item in client.iter_products(productGuids=chunk)}
-        for g in chunk:
-            if g in found:
-                names[g] = found[g]
-            else:
-                names.pop(g, None)
+        out.update((g, (g in found, found.get(g))) for g in chunk)
+    return out
+
+
+def _refresh_names(names: dict, listed: dict[str, tuple[bool, str | None]]) -> None:
+    for g, (exists, name) in listed.items():
+        if exists:
+            names[g] = name
+        else:
+            names.pop(g, None)

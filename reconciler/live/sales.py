@@ -60,6 +60,8 @@ def read_sales(
     except E.PermissionDenied:  # display only: a plan token without the orders right still plans
         return {}, len(codes)
     sales = {
-        cid: sum(counts[c] for c in cs) for cid, cs in targets.items() if all(c in counts for c in cs)
+        cid: sum(counts[c] for c in cs)
+        for cid, cs in targets.items()
+        if all(c in counts for c in cs)
     }
     return sales, len(codes) - len(counts)

@@ -57,21 +57,27 @@ def supplies(ctx: Ctx) -> Result:
         pairs, pager = ctx.page(_variant_pairs(ctx.state), 1000, 1000)
         rows = [_supply(p, v, v["stocks"].get(key), with_time) for p, v in pairs]
         return Result(data={"supplies": rows, "paginator": pager})
-    matches = []  # filter cheaply first, render only the requested page
-    for product in ctx.state.doc["products"]:
-        if guid and product["guid"] != guid:
-            continue
-        for variant in product["variants"]:
-            if code and variant["code"] != code:
+    query = (key, since, code, guid, only_claim)
+    # a later page of the same query reuses page 1's scan (a paged read starts at page 1)
+    later_page = ctx.int_param("page", 1) > 1
+    matches = _kept_for_paging(ctx.state, "_supply_matches", query) if later_page else None
+    if matches is None:
+        matches = []  # filter cheaply first, render only the requested page
+        for product in ctx.state.doc["products"]:
+            if guid and product["guid"] != guid:
                 continue
-            row = variant["stocks"].get(key)
-            if only_claim and (row is None or dec(row["claim"]) <= 0):
-                continue
-            if since is not None:
-                changed = row.get("changeTime") if row else product["creationTime"]
-                if changed is None or parse_time(changed) < since:
+            for variant in product["variants"]:
+                if code and variant["code"] != code:
                     continue
-            matches.append((product, variant, row))
+                row = variant["stocks"].get(key)
+                if only_claim and (row is None or dec(row["claim"]) <= 0):
+                    continue
+                if since is not None:
+                    changed = row.get("changeTime") if row else product["creationTime"]
+                    if changed is None or parse_time(changed) < since:
+                        continue
+                matches.append((product, variant, row))
+        _keep_for_paging(ctx.state, "_supply_matches", query, matches)
     chunk, pager = ctx.page(matches, 1000, 1000)
     return Result(
         data={"supplies": [_supply(p, v, r, with_time) for p, v, r in chunk], "paginator": pager}
@@ -81,18 +87,35 @@ def supplies(ctx: Ctx) -> Result:
 def _variant_pairs(state: ShopState) -> list[tuple[dict, dict]]:
     """Every (product, variant) in state order, kept between requests until the shop changes
     (every write moves the clock), so paging 50,000 variants is not quadratic."""
+    pairs = _kept_for_paging(state, "_variant_pairs", ())
+    if pairs is None:
+        pairs = [(p, v) for p in state.doc["products"] for v in p["variants"]]
+        _keep_for_paging(state, "_variant_pairs", (), pairs)
+    return pairs
+
+
+def _shop_version(state: ShopState) -> tuple:
     products = state.doc["products"]
-    key = (
+    return (
         state.doc["clock"].get("last"),
         id(products),
         len(products),
         sum(len(p["variants"]) for p in products),
     )
-    cached = getattr(state, "_variant_pairs", None)
-    if cached is None or cached[0] != key:
-        cached = (key, [(p, v) for p in products for v in p["variants"]])
-        state._variant_pairs = cached  # type: ignore[attr-defined]
-    return cached[1]
+
+
+def _kept_for_paging(state: ShopState, slot: str, query: tuple) -> list | None:
+    """What ``_keep_for_paging`` kept in ``slot`` for ``query``, while the shop is unchanged
+    (every write moves the clock): the next page of a filtered list (supplies changed since T
+    at 500,000 variants) need not scan the shop again."""
+    kept = getattr(state, slot, None)
+    if kept is None or kept[0] != (_shop_version(state), query):
+        return None
+    return kept[1]
+
+
+def _keep_for_paging(state: ShopState, slot: str, query: tuple, items: list) -> None:
+    setattr(state, slot, ((_shop_version(state), query), items))
 
 
 def _supply(product: dict, variant: dict, row: dict | None, with_time: bool) -> dict:

@@ -264,9 +264,10 @@ def main() -> None:
     with Clocks(None) as save:
         save_cache(cache_dir, cache)
     print(
-        f"cache file: {fmt_mb(cache_size)} (gzip JSON); loading it takes {load.wall:.2f} s "
-        f"(CPU {load.cpu:.2f} s) and saving it {save.wall:.2f} s (CPU {save.cpu:.2f} s), both "
-        "inside (c)'s wall time"
+        f"cache files: {fmt_mb(cache_size)} (gzip JSON, base + delta); loading them takes "
+        f"{load.wall:.2f} s (CPU {load.cpu:.2f} s, inside (c)'s wall time, beside its requests) "
+        f"and writing the whole cache {save.wall:.2f} s (CPU {save.cpu:.2f} s; (c) writes only "
+        "a delta of what it changed unless that holds over a quarter of the products)"
     )
     del cache
     _pure_core(desired, live, shop)

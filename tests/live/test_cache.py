@@ -13,6 +13,8 @@ import pytest
 
 from reconciler.cli import main
 from reconciler.live import cache_file as C
+from reconciler.live.cached import MARGIN
+from reconciler.live.read import read_shop
 from reconciler.model import Product, Variant
 from tests.live.cache_support import (
     EXAMPLE,
@@ -119,6 +121,11 @@ def test_a_product_the_yaml_starts_managing_more_of_is_read_again(world, tmp_pat
     assert plan.to_json() == cold_plan(sb, loaded)[0].to_json()
 
 
+def _shop(world):
+    with sandbox_client(world[1], read_only=True) as c:
+        return read_shop(c, world[2].catalog.shop)
+
+
 # --- unusable caches -------------------------------------------------------------------------
 
 
@@ -130,11 +137,16 @@ def _rewrite(cache_dir, **changes):
     C.save_cache(cache_dir, cache)
 
 
-def _full_read_with_notice(world, reason: str):
+# A cache whose header promises a usable cache (this e-shop, recent) but whose body proves
+# damaged also costs the changes feed and supplies pages started while it loaded.
+EARLY = 1 + STOCKS
+
+
+def _full_read_with_notice(world, reason: str, early: int = 0):
     clock, sb, loaded, cache_dir, cold_requests = world
     notices: list[str] = []
     plan, requests = cached_plan(sb, loaded, cache_dir, clock, notices)
-    assert requests == cold_requests
+    assert requests == cold_requests + early
     assert plan.to_json() == cold_plan(sb, loaded)[0].to_json()
     assert len(notices) == 1 and "\n" not in notices[0]
     assert "not used" in notices[0] and reason in notices[0] and "whole shop" in notices[0]
@@ -170,12 +182,12 @@ def test_a_cache_for_other_stocks_or_pricelist_is_not_used(world):
 
 
 @pytest.mark.parametrize(
-    ("damage", "reason"),
+    ("damage", "reason", "early"),
     [
-        (lambda raw: b"not gzip at all", "damaged"),
-        (lambda raw: raw[: len(raw) // 2], "damaged"),
-        (lambda raw: gzip.compress(b"[1, 2]"), "not a JSON object"),
-        (lambda raw: gzip.compress(b"{not json"), "damaged"),
+        (lambda raw: b"not gzip at all", "damaged", 0),
+        (lambda raw: raw[: len(raw) // 2], "damaged", EARLY),  # the header line is intact
+        (lambda raw: gzip.compress(b"[1, 2]"), "not a JSON object", 0),
+        (lambda raw: gzip.compress(b"{not json"), "damaged", 0),
         (
             lambda raw: gzip.compress(
                 gzip.decompress(raw)
@@ -184,13 +196,14 @@ def test_a_cache_for_other_stocks_or_pricelist_is_not_used(world):
                 .replace(b'"names":{', b'"names":{"00000000-0000-0000-0000-000000000000":"x",')
             ),
             "checksum mismatch",
+            EARLY,
         ),
     ],
 )
-def test_a_damaged_cache_file_is_not_used(world, damage, reason):
+def test_a_damaged_cache_file_is_not_used(world, damage, reason, early):
     path = world[3] / C.CACHE_FILE
     path.write_bytes(damage(path.read_bytes()))
-    _full_read_with_notice(world, reason)
+    _full_read_with_notice(world, reason, early)
 
 
 def _rewrite_body(cache_dir, change) -> None:
@@ -251,7 +264,7 @@ def _set(column: list, index: int, value) -> None:
 )
 def test_a_malformed_cache_with_a_good_checksum_is_not_used(world, change):
     _rewrite_body(world[3], change)
-    _full_read_with_notice(world, "malformed")
+    _full_read_with_notice(world, "malformed", EARLY)
 
 
 def test_a_format_1_cache_is_another_format_not_damage(world):
@@ -260,14 +273,14 @@ def test_a_format_1_cache_is_another_format_not_damage(world):
     body = json.dumps({"format": 1, "details": {SENCHA: {"include": [], "product": {}}}}).encode()
     head = {"format": 1, "tool": C.TOOL, "checksum": hashlib.sha256(body).hexdigest()}
     path.write_bytes(gzip.compress(json.dumps(head).encode() + b"\n" + body))
-    _full_read_with_notice(world, f"(format 1), this is {C.TOOL} (format 2)")
+    _full_read_with_notice(world, f"(format 1), this is {C.TOOL} (format {C.FORMAT})")
 
 
 def test_an_inconsistent_cache_is_not_used(world):
     cache, _ = C.load_cache(world[3])
     cache.names.pop(SENCHA)
     C.save_cache(world[3], cache)
-    _full_read_with_notice(world, "inconsistent")
+    _full_read_with_notice(world, "inconsistent", EARLY)
 
 
 # --- the file --------------------------------------------------------------------------------
@@ -330,7 +343,88 @@ def test_a_cache_naming_a_field_the_model_lacks_is_damaged_not_data(world):
     body = json.dumps(doc).encode()
     head = {**json.loads(head), "checksum": hashlib.sha256(body).hexdigest()}
     path.write_bytes(gzip.compress(json.dumps(head).encode() + b"\n" + body))
-    _full_read_with_notice(world, "unknown field")
+    _full_read_with_notice(world, "unknown field", EARLY)
+
+
+def _rewrite_header(cache_dir, **changes) -> None:
+    path = cache_dir / C.CACHE_FILE
+    head, _, body = gzip.decompress(path.read_bytes()).partition(b"\n")
+    head = json.dumps({**json.loads(head), **changes}).encode()
+    path.write_bytes(gzip.compress(head + b"\n" + body))
+
+
+@pytest.mark.parametrize(
+    "changes",
+    [
+        pytest.param({"readAt": "2026-11-27T12:30:00+00:00"}, id="another read time"),
+        pytest.param({"stocks": [2, 1]}, id="the stocks in another order"),
+        pytest.param({"eshopId": "1"}, id="the e-shop as text"),
+    ],
+)
+def test_a_header_that_is_not_its_body_is_damage(world, changes):
+    """The header is read first to start the feed early; it must say what the body does, or
+    a planted header could steer the read (here: a later read time would hide changes)."""
+    _rewrite_header(world[3], **changes)
+    early = 0 if C.peek_cache(world[3]).unusable_for(_shop(world), world[0](), MARGIN) else EARLY
+    _full_read_with_notice(world, "its header does not match its body", early)
+
+
+def test_a_header_missing_a_field_is_another_format_at_first_sight_and_damage_after(world):
+    path = world[3] / C.CACHE_FILE
+    head, _, body = gzip.decompress(path.read_bytes()).partition(b"\n")
+    head = json.dumps({k: v for k, v in json.loads(head).items() if k != "readAt"}).encode()
+    path.write_bytes(gzip.compress(head + b"\n" + body))
+    assert C.peek_cache(world[3]) is None  # so no early reads
+    _full_read_with_notice(world, "its header does not match its body")
+
+
+def test_the_header_says_what_the_cache_is_for(world):
+    cache_dir = world[3]
+    header, (cache, _) = C.peek_cache(cache_dir), C.load_cache(cache_dir)
+    assert header is not None and cache is not None
+    assert (header.eshop_id, header.pricelist_id, header.default_pricelist_id) == (
+        cache.eshop_id,
+        cache.pricelist_id,
+        cache.default_pricelist_id,
+    )
+    assert (header.stocks, header.read_at, header.tool) == (cache.stocks, cache.read_at, C.TOOL)
+    assert header.names == {} and header.details == {}
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        pytest.param(b"", id="empty"),
+        pytest.param(b"not gzip", id="not gzip"),
+        pytest.param(gzip.compress(b"x" * (C.MAX_HEADER_BYTES + 10)), id="no line end"),
+        pytest.param(gzip.compress(b"[" * 100_000 + b"\n{}"), id="nested"),
+        pytest.param(gzip.compress(b'{"format": 2}\n{}'), id="format 2"),
+        pytest.param(
+            gzip.compress(
+                json.dumps(
+                    {
+                        "format": C.FORMAT,
+                        "tool": C.TOOL,
+                        "eshopId": 1,
+                        "pricelistId": 1,
+                        "defaultPricelistId": 1,
+                        "stocks": [1],
+                        "readAt": "2026-11-27T12:00:00",
+                    }
+                ).encode()
+            ),
+            id="no time zone",
+        ),
+        pytest.param(
+            gzip.compress(json.dumps({"format": C.FORMAT, "tool": C.TOOL}).encode()),
+            id="fields missing",
+        ),
+    ],
+)
+def test_a_header_that_cannot_be_read_starts_nothing(tmp_path, raw):
+    (tmp_path / C.CACHE_FILE).write_bytes(raw)
+    assert C.peek_cache(tmp_path) is None
+    assert C.peek_cache(tmp_path / "missing") is None
 
 
 def test_decoded_products_are_what_model_construct_builds(world):

@@ -113,6 +113,21 @@ def test_the_fast_codec_writes_and_reads_what_the_old_one_did(details):
     assert fast == slow == ("read", looks(details))
 
 
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(DETAILS, st.integers(1, 3))
+def test_models_built_in_chunks_are_the_ones_built_at_once(details, chunk):
+    """The build in chunks (``BUILD_CHUNK``, so other threads get the GIL between them) gives
+    the products a single pass gives: values, types, order, fields set."""
+    document = json.dumps(C.encode_details(details))
+    original = C.BUILD_CHUNK
+    try:
+        C.BUILD_CHUNK = chunk
+        chunked = read(document, C.decode_details)
+    finally:
+        C.BUILD_CHUNK = original
+    assert chunked == read(document, C.decode_details) == ("read", looks(details))
+
+
 def _paths(node: Any, path: tuple = ()) -> list[tuple]:
     """Every position inside the document's lists (and the body's keys)."""
     out = [path] if path else []

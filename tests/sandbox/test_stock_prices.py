@@ -213,3 +213,36 @@ def test_pricelist_change_is_a_product_change(client, sb):
         json={"data": [{"code": product["variants"][0]["code"], "price": {"price": "5.00"}}]},
     )
     assert sb.state()["products"][0]["changeTime"] > product["changeTime"]
+
+
+def _many_moved(client, sb, count: int) -> str:
+    """``count`` variant rows moved in stock 1 after the returned clock mark."""
+    mark = sb.state()["clock"]["last"]
+    codes = [v["code"] for p in sb.state()["products"] for v in p["variants"]][:count]
+    client.patch(
+        "/api/stocks/1/movements",
+        json={"data": [{"productCode": c, "amountChange": 1} for c in codes]},
+    )
+    return mark
+
+
+def _page(client, mark: str, page: int, per_page: int) -> list[str]:
+    body = client.get(
+        "/api/stocks/1/supplies",
+        params={"changedFrom": mark, "page": page, "itemsPerPage": per_page},
+    ).json()
+    return [r["code"] for r in body["data"]["supplies"]]
+
+
+def test_later_pages_of_a_filtered_supplies_list_follow_the_shop(client, sb):
+    """A later page reuses page 1's filtering (500,000 variants are not scanned per page), but
+    only while the shop is unchanged: a write between pages is seen on the next page."""
+    mark = _many_moved(client, sb, 6)
+    first, second = _page(client, mark, 1, 3), _page(client, mark, 2, 3)
+    assert len(first) == len(second) == 3 and not set(first) & set(second)
+    moved_now = [v["code"] for p in sb.state()["products"] for v in p["variants"]][6]
+    client.patch(
+        "/api/stocks/1/movements", json={"data": [{"productCode": moved_now, "amountChange": 1}]}
+    )
+    # 7 rows moved since the mark now: a third page exists (404 if page 1's scan were kept)
+    assert _page(client, mark, 3, 3) == [moved_now]
