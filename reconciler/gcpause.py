@@ -1,4 +1,5 @@
 """``gc_paused()``: the cyclic garbage collector off while a large structure is built or walked.
+Pure: no I/O, only the collector switched off and back, so the plan's pure core may use it.
 
 Loading a catalog, comparing it with its base and reading or writing the live cache each make
 millions of small containers and no reference cycles; every automatic collection would rescan

@@ -36,16 +36,15 @@ same export with ``changeTimeFrom`` for the products changed since its last read
 
 from __future__ import annotations
 
-import gc
 import json
 import time
 from collections.abc import Callable, Iterable, Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from reconciler import errors as E
+from reconciler.gcpause import gc_paused
 from reconciler.live.base import LiveRead, ShopInfo, quiet
 from reconciler.live.convert import (
     ALL_CATEGORIES,
@@ -193,7 +192,9 @@ def live_products(
     item is not a product detail."""
     live: dict[str, Product] = {}
     try:
-        with collection_paused():
+        # building 100,000 products makes millions of objects and no cycles: each full
+        # collection would walk all made before (about a quarter of the conversion)
+        with gc_paused():
             for number, item in enumerate(items, start=1):
                 guid = item["guid"].lower()
                 if guid in includes:
@@ -206,20 +207,6 @@ def live_products(
     except ValueError as err:  # pydantic's ValidationError is a ValueError
         raise SnapshotUnavailable(f"its result is not product details ({err!s:.200})") from None
     return live
-
-
-@contextmanager
-def collection_paused() -> Iterator[None]:
-    """The cyclic garbage collector off for the block (as it was after). Building 100,000
-    products makes millions of objects, none of them in a cycle, and each full collection on
-    the way walks all that were made before: about a quarter of the conversion's time."""
-    was = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was:
-            gc.enable()
 
 
 def managed_product(

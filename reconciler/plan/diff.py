@@ -31,9 +31,7 @@ product the pull request removed from the catalog).
 
 from __future__ import annotations
 
-import gc
-from collections.abc import Iterable, Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -44,6 +42,7 @@ from reconciler import __version__
 from reconciler import fields as F
 from reconciler.assignments import stated_fields
 from reconciler.errors import CatalogError, Problem
+from reconciler.gcpause import gc_paused
 from reconciler.plan.filtering import FilterPlanner
 from reconciler.plan.flag_changes import FlagPlanner
 from reconciler.plan.guards import GuardPolicy, compute_guards, policy_changes
@@ -146,22 +145,10 @@ def diff(
     "variants", code)``, ``(guid, "variants", code, field)``) to ``Location`` objects.
     Raises ``CatalogError`` when a product to be created lacks what Shoptet requires.
     """
-    with _collection_paused():
+    # the diff makes millions of short-lived dicts, none in a cycle: each full collection on
+    # the way would walk every object of both catalogs (issue 16: a 100,000-product plan)
+    with gc_paused():
         return _diff(desired, live, locations, context)
-
-
-@contextmanager
-def _collection_paused() -> Iterator[None]:
-    """The cyclic garbage collector off for the diff (as it was after): the diff makes
-    millions of short-lived dicts, none in a cycle, and each full collection on the way walks
-    every object of both catalogs (issue 16: a 100,000-product plan)."""
-    was = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was:
-            gc.enable()
 
 
 def _diff(

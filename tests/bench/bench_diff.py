@@ -45,9 +45,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from bench_plan import build, fmt_mb
 
+from reconciler.gcpause import gc_paused
 from reconciler.live.convert import includes_for, product_from_detail
 from reconciler.live.read import read_shop
-from reconciler.live.snapshot import collection_paused
 from reconciler.model import Catalog
 from reconciler.plan.diff import PlanContext, diff
 from reconciler.render.formats import render_json, render_markdown, render_text
@@ -67,7 +67,7 @@ def inputs(products: int, variants: int) -> tuple[Catalog, Catalog, PlanContext]
         shop = read_shop(client, desired.shop)
     shop_state = sandbox._state  # the bench reads the shop's state directly: no HTTP per product
     live = {}
-    with collection_paused():
+    with gc_paused():
         for guid, product in desired.products.items():
             wanted = includes_for(
                 product,

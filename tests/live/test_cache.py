@@ -206,10 +206,10 @@ def test_a_damaged_cache_file_is_not_used(world, damage, reason, early):
     _full_read_with_notice(world, reason, early)
 
 
-def _rewrite_body(cache_dir, change) -> None:
-    """``change(doc)`` applied to the JSON body, the checksum made right again: damage only
-    the format checks can catch."""
-    path = cache_dir / C.CACHE_FILE
+def _rewrite_body(cache_dir, change, name: str = C.CACHE_FILE) -> None:
+    """``change(doc)`` applied to the JSON body of the cache file ``name`` (the base, or the
+    delta), the checksum made right again: damage only the format checks can catch."""
+    path = cache_dir / name
     head, _, body = gzip.decompress(path.read_bytes()).partition(b"\n")
     doc = json.loads(body)
     change(doc)

@@ -7,9 +7,6 @@ into a new base."""
 from __future__ import annotations
 
 import copy
-import gzip
-import hashlib
-import json
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -19,6 +16,7 @@ from hypothesis import strategies as st
 
 from reconciler.live import cache_file as C
 from reconciler.model import Product, Variant
+from tests.live.test_cache import _rewrite_body
 from tests.live.test_cache_codec import DETAILS, INCLUDES, PRODUCTS, looks
 
 T0 = datetime(2026, 11, 27, 12, 0, tzinfo=UTC)
@@ -171,13 +169,7 @@ def test_a_delta_for_another_base_is_left_aside(loaded):
 
 
 def _rewrite_delta(cache_dir: Path, change) -> None:
-    path = cache_dir / C.DELTA_FILE
-    head, _, body = gzip.decompress(path.read_bytes()).partition(b"\n")
-    doc = json.loads(body)
-    change(doc)
-    body = json.dumps(doc).encode()
-    head = {**json.loads(head), "checksum": hashlib.sha256(body).hexdigest()}
-    path.write_bytes(gzip.compress(json.dumps(head).encode() + b"\n" + body))
+    _rewrite_body(cache_dir, change, C.DELTA_FILE)
 
 
 @pytest.mark.parametrize(

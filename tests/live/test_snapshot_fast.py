@@ -7,7 +7,8 @@
 - ``convert.construct`` is ``model_construct``, and hands everything it cannot mirror to it.
 - ``snapshot._parse`` skips ``load_json``'s nesting walk only when the line has too few
   brackets to nest that deep: same items, same errors.
-- ``snapshot.collection_paused`` leaves the garbage collector as it found it.
+- ``gcpause.gc_paused`` (which the conversion runs under) leaves the garbage collector as
+  it found it.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from hypothesis import strategies as st
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from reconciler import fields as F
+from reconciler.gcpause import gc_paused
 from reconciler.live import convert as C
 from reconciler.live import snapshot as S
 from reconciler.model import Product, Variant
@@ -454,10 +456,10 @@ def test_collection_paused_restores_the_collector_even_after_an_error(enabled):
     was = gc.isenabled()
     try:
         (gc.enable if enabled else gc.disable)()
-        with S.collection_paused():
+        with gc_paused():
             assert not gc.isenabled()
         assert gc.isenabled() is enabled
-        with pytest.raises(KeyError), S.collection_paused():
+        with pytest.raises(KeyError), gc_paused():
             raise KeyError("x")
         assert gc.isenabled() is enabled
     finally:
