@@ -116,7 +116,7 @@ class CachedRead:
         )
 
 
-@gc_paused()  # a model per variant of the shop and no reference cycles: every automatic
+@gc_paused(keep=True)  # a model per variant of the shop and no reference cycles: every automatic
 # collection meanwhile would rescan the growing heap (0.5 s of 1.9 s CPU at 10,000)
 def read_live_cached(
     client: CachedReader,
@@ -147,6 +147,10 @@ def read_live_cached(
         includes = _includes(wanted, managed, shop, desired.ignore)
         if early is not None:
             early.start(includes)  # the feed and supplies are already on their way
+            # A few requests, slowed many times over while the load holds the interpreter
+            # (every response waits for its turn): let them through first. The details,
+            # the many requests, go on beside the load.
+            early.wait_lists()
         cache, why = load_cache(cache_dir)
         if cache is not None:
             why = cache.unusable_for(shop, started, margin) or ""
@@ -381,11 +385,15 @@ class EarlyReads:
     """The requests a usable cache will need, started before it has loaded: the changes feed
     since ``since``, each stock's supplies changed since then, the names of changed products
     not read in detail and (``details``) the details of the changed managed products, which
-    every cached read takes fresh. They run in one thread while this one loads the cache (the
-    feed and supplies are waits on the shop and its rate limit, not work for this process).
+    every cached read takes fresh. They run in one thread while the caller loads the cache
+    (the requests are waits on the shop and its rate limit, the load is work for this process).
 
-    ``lists()`` and ``details()`` wait for them and raise what they raised; ``join()`` only
-    waits (whatever happens, no request of this read outlives it)."""
+    ``wait_lists()`` waits for the few requests before the details (or their failure): the
+    caller lets them through before it starts the load, which would slow each response many
+    times over by holding the interpreter. ``lists()`` waits and returns them, so the cached
+    products are brought up to date while the details still arrive; ``details()`` waits for
+    everything. Both raise what a request raised; ``join()`` only waits (whatever happens, no
+    request of this read outlives it)."""
 
     def __init__(
         self,
@@ -401,10 +409,11 @@ class EarlyReads:
         self.since = since
         self._includes: dict[str, tuple[str, ...]] | None = None
         self._given = threading.Event()
+        self._listed = threading.Event()
         self._lists: tuple[set[str], list[tuple[int, list[Any]]], dict] | None = None
         self._details: dict[str, Product | None] = {}
         self._error: BaseException | None = None
-        self._with_details = details
+        self._details_error: BaseException | None = None
 
         def run() -> None:
             try:
@@ -417,11 +426,17 @@ class EarlyReads:
                 includes = self._includes or {}
                 listed = _listed(client, [g for g in sorted(changed) if g not in includes])
                 self._lists = (changed, supplies, listed)
-                if self._with_details:
-                    fresh = {g: wanted[g] for g in sorted(changed) if g in includes}
-                    self._details = read_details(client, fresh, desired, shop, progress)
             except BaseException as exc:  # handed to the reading thread: lists(), details()
                 self._error = exc
+                return
+            finally:
+                self._listed.set()
+            if details:
+                try:
+                    fresh = {g: wanted[g] for g in sorted(changed) if g in includes}
+                    self._details = read_details(client, fresh, desired, shop, progress)
+                except BaseException as exc:  # handed to the reading thread: details()
+                    self._details_error = exc
 
         self._thread = threading.Thread(target=run, name="shoptet-cache-early", daemon=True)
         self._thread.start()
@@ -435,10 +450,15 @@ class EarlyReads:
         self._given.set()
         self._thread.join()
 
+    def wait_lists(self) -> None:
+        self._given.set()
+        self._listed.wait()
+
     def lists(self) -> tuple[set[str], list[tuple[int, list[Any]]], dict]:
         """(changed GUIDs, [(stock id, supply rows)], {GUID: name or None for gone})."""
-        self.join()
+        self.wait_lists()
         if self._error is not None:
+            self.join()  # a failed read: nothing of it goes on after this raises
             raise self._error
         assert self._lists is not None
         return self._lists
@@ -446,9 +466,11 @@ class EarlyReads:
     def details(self, strict: bool = True) -> dict[str, Product | None]:
         """The early details; not ``strict``: none (instead of the error) if a read failed."""
         self.join()
-        if self._error is not None and not strict:
+        if not strict and (self._error is not None or self._details_error is not None):
             return {}
         self.lists()
+        if self._details_error is not None:
+            raise self._details_error
         return dict(self._details)
 
 

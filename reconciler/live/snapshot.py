@@ -193,8 +193,9 @@ def live_products(
     live: dict[str, Product] = {}
     try:
         # building 100,000 products makes millions of objects and no cycles: each full
-        # collection would walk all made before (about a quarter of the conversion)
-        with gc_paused():
+        # collection would walk all made before (about a quarter of the conversion); they
+        # are the read's catalog, kept for the plan
+        with gc_paused(keep=True):
             for number, item in enumerate(items, start=1):
                 guid = item["guid"].lower()
                 if guid in includes:

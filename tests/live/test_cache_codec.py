@@ -128,6 +128,33 @@ def test_models_built_in_chunks_are_the_ones_built_at_once(details, chunk):
     assert chunked == read(document, C.decode_details) == ("read", looks(details))
 
 
+def test_a_copy_with_more_fields_leaves_the_models_that_share_its_fields_set_alone():
+    """The models of a block share one fields set: a copy that states one more field (what
+    pydantic's ``model_copy(update=...)`` does) must not add it to the others."""
+    details = {
+        f"0000000{i}-0000-0000-0000-000000000000": (
+            ("a",),
+            Product.model_construct(
+                name=f"P{i}",
+                variants={"A": Variant.model_construct(price=Decimal(i), visible=True)},
+            ),
+        )
+        for i in range(3)
+    }
+    loaded = C.decode_details(
+        json.loads(json.dumps(C.encode_details(details)), object_hook=C._hook)
+    )
+    first, second, _ = (product for _, product in loaded.values())
+    assert first.model_fields_set is second.model_fields_set  # shared: what this test guards
+    copied = first.model_copy(update={"brand": "Acme"})
+    variant = first.variants["A"].model_copy(update={"ean": "123"})
+    assert copied.model_fields_set == {"name", "variants", "brand"}
+    assert variant.model_fields_set == {"price", "visible", "ean"}
+    for _, product in loaded.values():
+        assert product.model_fields_set == {"name", "variants"}
+        assert product.variants["A"].model_fields_set == {"price", "visible"}
+
+
 def _paths(node: Any, path: tuple = ()) -> list[tuple]:
     """Every position inside the document's lists (and the body's keys)."""
     out = [path] if path else []

@@ -24,6 +24,7 @@ from hypothesis import strategies as st
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from reconciler import fields as F
+from reconciler import gcpause
 from reconciler.gcpause import gc_paused
 from reconciler.live import convert as C
 from reconciler.live import snapshot as S
@@ -464,6 +465,28 @@ def test_collection_paused_restores_the_collector_even_after_an_error(enabled):
         assert gc.isenabled() is enabled
     finally:
         (gc.enable if was else gc.disable)()
+
+
+def test_a_kept_pause_freezes_what_it_made_only_when_that_is_a_lot(monkeypatch):
+    """``keep=True``: the objects made (a live read's catalog) are frozen out of later
+    collections when they are many; a small read leaves the collector as it was."""
+    monkeypatch.setattr(gcpause, "KEEP_FROM", 5_000)
+    assert gc.isenabled()
+    frozen = gc.get_freeze_count()
+    try:
+        with gc_paused(keep=True):
+            few = [[] for _ in range(100)]
+        assert gc.get_freeze_count() == frozen and gc.isenabled()
+        with gc_paused():
+            many = [[] for _ in range(10_000)]
+        assert gc.get_freeze_count() == frozen  # not asked to keep them
+        with gc_paused(keep=True):
+            kept = [[] for _ in range(10_000)]
+        assert gc.get_freeze_count() >= frozen + 10_000 and gc.isenabled()
+        assert gc.get_count()[0] < 100  # the next collection does not walk them
+    finally:
+        gc.unfreeze()
+    assert len(few) + len(many) + len(kept) == 20_100
 
 
 def test_a_line_that_is_no_product_detail_still_falls_back_with_the_collector_back_on():
