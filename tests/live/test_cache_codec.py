@@ -128,6 +128,29 @@ def test_models_built_in_chunks_are_the_ones_built_at_once(details, chunk):
     assert chunked == read(document, C.decode_details) == ("read", looks(details))
 
 
+@pytest.mark.parametrize(
+    ("field", "values"),
+    [
+        ("availability", [1, True]),  # equal, but not the same type
+        ("price", [Decimal("1.0"), Decimal("1.00")]),  # equal, but not the same text
+        ("ean", ["x", "x", "y"]),
+        ("ean", [None, None, None]),
+        ("visible", [True, True, True]),
+        ("price", [Decimal("2.50"), Decimal("2.50")]),
+    ],
+)
+def test_a_column_read_as_one_value_is_one_only_when_every_row_is_the_same(field, values):
+    """Columns whose rows all hold one value are built from the block's template (``_Same``);
+    equal values of another type or text must not be taken for it."""
+    variants = {f"A-{i}": Variant.model_construct(**{field: v}) for i, v in enumerate(values)}
+    details = {"g1": ((), Product.model_construct(name="x", variants=variants))}
+    document = json.dumps(C.encode_details(details))
+    assert read(document, C.decode_details) == ("read", looks(details))
+    loaded = C.decode_details(json.loads(document, object_hook=C._hook))
+    read_back = [getattr(v, field) for v in loaded["g1"][1].variants.values()]
+    assert [(type(v), str(v)) for v in read_back] == [(type(v), str(v)) for v in values]
+
+
 def test_a_copy_with_more_fields_leaves_the_models_that_share_its_fields_set_alone():
     """The models of a block share one fields set: a copy that states one more field (what
     pydantic's ``model_copy(update=...)`` does) must not add it to the others."""
