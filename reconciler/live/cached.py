@@ -24,8 +24,9 @@ way it then writes the new cache atomically: after a warm read only the products
 as a delta against the base file it loaded (``cache_file.save_cache``).
 
 Steps 1-3 and the details of the changed managed products (every warm read takes those fresh)
-start from the cache file's header (``peek_cache``) while the body loads (``EarlyReads``):
-they are waits on Shoptet, the load is work for this process. They are used only when the
+start from the cache file's header (``peek_cache``; ``EarlyReads``): steps 1-3 first, alone
+(a few requests, each slowed many times over while the load holds the interpreter), then the
+details beside the body's load: they are waits on Shoptet, the load is work for this process. They are used only when the
 loaded cache is the one the header promised (same read time); otherwise they were for nothing
 (a damaged body behind a sound header) but their details still serve the full read.
 
