@@ -177,17 +177,23 @@ def _headed_cache(fields: dict) -> LiveCache | None:
     """A LiveCache of the ``_HEADED`` fields (no names, no products); None when they are not
     there or not of their types."""
     try:
-        cache = LiveCache(
-            eshop_id=fields["eshopId"],
-            pricelist_id=fields["pricelistId"],
-            default_pricelist_id=fields["defaultPricelistId"],
-            stocks=[int(s) for s in fields["stocks"]],
-            read_at=datetime.fromisoformat(fields["readAt"]),
-            tool=fields["tool"],
-        )
+        cache = LiveCache(**_headed_arguments(fields))
     except (KeyError, TypeError, ValueError, AttributeError):
         return None
     return cache if cache.read_at.tzinfo is not None else None
+
+
+def _headed_arguments(fields: dict) -> dict[str, Any]:
+    """``LiveCache``'s arguments from the ``_HEADED`` fields and the tool, of a header or a
+    body; KeyError, TypeError, ValueError or AttributeError when one is missing or wrong."""
+    return {
+        "eshop_id": fields["eshopId"],
+        "pricelist_id": fields["pricelistId"],
+        "default_pricelist_id": fields["defaultPricelistId"],
+        "stocks": [int(s) for s in fields["stocks"]],
+        "read_at": datetime.fromisoformat(fields["readAt"]),
+        "tool": fields["tool"],
+    }
 
 
 def _load_cache(cache_dir: Path) -> tuple[LiveCache | None, str]:
@@ -200,14 +206,9 @@ def _load_cache(cache_dir: Path) -> tuple[LiveCache | None, str]:
     head, doc = read
     try:
         cache = LiveCache(
-            eshop_id=doc["eshopId"],
-            pricelist_id=doc["pricelistId"],
-            default_pricelist_id=doc["defaultPricelistId"],
-            stocks=[int(s) for s in doc["stocks"]],
-            read_at=datetime.fromisoformat(doc["readAt"]),
+            **_headed_arguments(doc),
             names={str(g): n for g, n in doc["names"].items()},
             details=decode_details(doc),
-            tool=doc["tool"],
         )
     except (KeyError, TypeError, ValueError, AttributeError, IndexError, ArithmeticError) as exc:
         # ArithmeticError: decimal.InvalidOperation, a text that is no number

@@ -26,9 +26,10 @@ as a delta against the base file it loaded (``cache_file.save_cache``).
 Steps 1-3 and the details of the changed managed products (every warm read takes those fresh)
 start from the cache file's header (``peek_cache``; ``EarlyReads``): steps 1-3 first, alone
 (a few requests, each slowed many times over while the load holds the interpreter), then the
-details beside the body's load: they are waits on Shoptet, the load is work for this process. They are used only when the
-loaded cache is the one the header promised (same read time); otherwise they were for nothing
-(a damaged body behind a sound header) but their details still serve the full read.
+details beside the body's load: they are waits on Shoptet, the load is work for this process.
+They are used only when the loaded cache is the one the header promised (same read time);
+otherwise they were for nothing (a damaged body behind a sound header) but their details
+still serve the full read.
 
 With ``snapshot`` settings (``plan --cache DIR --read snapshot|auto``; issue 16), step 4 reads
 the changed managed products from one products snapshot with ``changeTimeFrom`` = ``T``
@@ -117,8 +118,9 @@ class CachedRead:
         )
 
 
-@gc_paused(keep=True)  # a model per variant of the shop and no reference cycles: every automatic
-# collection meanwhile would rescan the growing heap (0.5 s of 1.9 s CPU at 10,000)
+# A model per variant of the shop and no reference cycles: every automatic collection meanwhile
+# would rescan the growing heap (0.5 s of 1.9 s CPU at 10,000); the catalog read is kept.
+@gc_paused(keep=True)
 def read_live_cached(
     client: CachedReader,
     desired: Catalog,
